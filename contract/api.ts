@@ -1,0 +1,70 @@
+/** The HTTP API as data: every route's method, path, schemas and who may call it. */
+import { z } from 'zod';
+import { ClientId } from './common.js';
+import { ClientRecord, ClientStateReport } from './client.js';
+import { Share } from './share.js';
+import { DriveStatus } from './drive.js';
+import { Job, JobRun } from './job.js';
+
+/** A JSON error body, the same for every 4xx and 5xx. */
+export const ApiError = z.strictObject({
+  error: z.string(),
+  message: z.string(),
+  field: z.string().optional(),
+});
+export type ApiError = z.infer<typeof ApiError>;
+
+/** Who may call a route: any valid token, or only an admin token. */
+export type Role = 'client' | 'admin';
+
+/** Server summary: what the tray's server card and the dashboard show. */
+export const Status = z.strictObject({
+  /** `startedAt`/`uptimeMs` are null when the summary is read from the store by the CLI, not from the daemon. */
+  server: z.strictObject({ name: z.string(), version: z.string(), startedAt: z.string().nullable(), uptimeMs: z.number().nullable() }),
+  shares: z.array(Share),
+  drives: z.array(DriveStatus),
+  jobs: z.array(Job),
+  clients: z.array(ClientRecord),
+});
+export type Status = z.infer<typeof Status>;
+
+/** Describes one route; the helper registers routes from these and the client calls them with these. */
+export interface RouteDef {
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  path: string;
+  role: Role;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  response: z.ZodType;
+}
+
+function route<const R extends RouteDef>(r: R): R {
+  return r;
+}
+
+/** The API's routes; `path` uses fastify's `:param` syntax. */
+export const routes = {
+  status: route({ method: 'GET', path: '/api/v1/status', role: 'client', response: Status }),
+  listClients: route({ method: 'GET', path: '/api/v1/clients', role: 'client', response: z.array(ClientRecord) }),
+  putClientState: route({
+    method: 'PUT',
+    path: '/api/v1/clients/:id/state',
+    role: 'client',
+    params: z.strictObject({ id: ClientId }),
+    body: ClientStateReport,
+    response: z.strictObject({ ok: z.literal(true), online: z.boolean() }),
+  }),
+  listShares: route({ method: 'GET', path: '/api/v1/shares', role: 'client', response: z.array(Share) }),
+  listJobs: route({ method: 'GET', path: '/api/v1/jobs', role: 'client', response: z.array(Job) }),
+  listRuns: route({
+    method: 'GET',
+    path: '/api/v1/runs',
+    role: 'client',
+    query: z.strictObject({ job: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }),
+    response: z.array(JobRun),
+  }),
+} as const;
+
+/** The route map's type, for typed clients. */
+export type Routes = typeof routes;

@@ -1,0 +1,91 @@
+/** The event stream: one discriminated union, ids monotonic so a reconnecting client misses nothing. */
+import { z } from 'zod';
+import { ClientId, Timestamp } from './common.js';
+import { DriveWarning } from './drive.js';
+import { ShareRole } from './common.js';
+
+const runRef = { runId: z.number().int().positive(), job: z.string() };
+
+/** Counts that end a graduation run; `examples` lets a client name a few files. */
+export const GraduationTotals = z.strictObject({
+  scanned: z.number().int().nonnegative(),
+  eligible: z.number().int().nonnegative(),
+  moved: z.number().int().nonnegative(),
+  bytesMoved: z.number().nonnegative(),
+  skipped: z.record(z.string(), z.number().int().nonnegative()),
+  failed: z.number().int().nonnegative(),
+  examples: z.array(z.string()).max(10),
+  from: z.string(),
+  to: z.string(),
+  durationMs: z.number().nonnegative(),
+});
+export type GraduationTotals = z.infer<typeof GraduationTotals>;
+
+/** The data each event type carries. */
+export const EventData = {
+  'graduation.started': z.strictObject({ ...runRef, from: z.string(), to: z.string(), dryRun: z.boolean() }),
+  'graduation.progress': z.strictObject({
+    ...runRef,
+    scanned: z.number().int().nonnegative(),
+    moved: z.number().int().nonnegative(),
+    bytesMoved: z.number().nonnegative(),
+    currentPath: z.string().nullable(),
+  }),
+  'graduation.finished': z.strictObject({ ...runRef, ...GraduationTotals.shape }),
+  'graduation.failed': z.strictObject({ ...runRef, reason: z.string() }),
+  'backup.started': z.strictObject({ ...runRef, engine: z.enum(['restic', 'rclone']), repository: z.string() }),
+  'backup.progress': z.strictObject({
+    ...runRef,
+    percentDone: z.number().min(0).max(1),
+    filesDone: z.number().int().nonnegative(),
+    totalFiles: z.number().int().nonnegative().nullable(),
+    bytesDone: z.number().nonnegative(),
+    totalBytes: z.number().nonnegative().nullable(),
+  }),
+  'backup.finished': z.strictObject({
+    ...runRef,
+    snapshotId: z.string().nullable(),
+    filesNew: z.number().int().nonnegative(),
+    filesChanged: z.number().int().nonnegative(),
+    dataAdded: z.number().nonnegative(),
+    durationMs: z.number().nonnegative(),
+    warning: z.string().nullable(),
+  }),
+  'backup.failed': z.strictObject({ ...runRef, reason: z.string() }),
+  'drive.warning': z.strictObject({ role: ShareRole, mountPoint: z.string(), warning: DriveWarning }),
+  'share.changed': z.strictObject({ shares: z.array(z.string()), reason: z.string() }),
+  'client.seen': z.strictObject({ clientId: ClientId, hostName: z.string(), wasOfflineMs: z.number().nullable() }),
+} as const;
+
+/** Every event type there is. */
+export type EventType = keyof typeof EventData;
+/** All event type names, for filters and tests. */
+export const EVENT_TYPES = Object.keys(EventData) as EventType[];
+
+function eventOf<T extends EventType>(type: T) {
+  return z.strictObject({ id: z.number().int().positive(), ts: Timestamp, type: z.literal(type), data: EventData[type] });
+}
+
+/** One event as stored and streamed. */
+export const FtsEvent = z.discriminatedUnion('type', [
+  eventOf('graduation.started'),
+  eventOf('graduation.progress'),
+  eventOf('graduation.finished'),
+  eventOf('graduation.failed'),
+  eventOf('backup.started'),
+  eventOf('backup.progress'),
+  eventOf('backup.finished'),
+  eventOf('backup.failed'),
+  eventOf('drive.warning'),
+  eventOf('share.changed'),
+  eventOf('client.seen'),
+]);
+export type FtsEvent = z.infer<typeof FtsEvent>;
+
+/** The data of one event type, for publishers. */
+export type EventDataOf<T extends EventType> = z.infer<(typeof EventData)[T]>;
+/** An event of one type. */
+export type EventOf<T extends EventType> = Extract<FtsEvent, { type: T }>;
+
+/** Events a person is told about (notifications, activity feed headlines). */
+export const NOTABLE_EVENTS: readonly EventType[] = ['graduation.finished', 'graduation.failed', 'backup.finished', 'backup.failed', 'drive.warning'];

@@ -1,0 +1,22 @@
+/** What the API's routes need, gathered in one object so tests can build a server around a temp store. */
+import type { Logger } from 'pino';
+import type { DriveStatus, Job } from '../../contract/index.js';
+import type { HelperConfig } from '../config/schema.js';
+import type { EventBus } from '../jobs/bus.js';
+import type { Store } from '../store/index.js';
+
+/** The services behind the API. Optional ones are filled in by the features that provide them. */
+export interface AppContext {
+  config: HelperConfig;
+  store: Store;
+  bus: EventBus;
+  log: Logger;
+  version: string;
+  startedAt: number;
+  /** Measures each role's disk now. */
+  inspectDrives?: () => Promise<DriveStatus[]>;
+  /** The configured jobs with their schedules and last runs. */
+  listJobs?: () => Job[];
+  /** Interval of SSE heartbeat comments (default 15 s). */
+  sseHeartbeatMs?: number;
+}

@@ -1,0 +1,80 @@
+/** `GET /metrics`: Prometheus text, computed from the store at scrape time (prom-client). */
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { parseDuration } from '../../contract/index.js';
+import type { AppContext } from './context.js';
+import type { SseHub } from './sse.js';
+
+/** Builds the registry whose gauges read the store when scraped. */
+export function createMetrics(ctx: AppContext, hub: SseHub): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'fts_helper_' });
+  const offlineAfter = parseDuration(ctx.config.clients.offlineAfter)!;
+  new Gauge({
+    name: 'fts_clients',
+    help: 'Registered clients by online state',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const c = ctx.store.clients.counts(offlineAfter);
+      this.set({ state: 'online' }, c.online);
+      this.set({ state: 'offline' }, c.offline);
+    },
+  });
+  new Gauge({
+    name: 'fts_events_stored',
+    help: 'Events kept in the store, by type',
+    labelNames: ['type'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [type, n] of Object.entries(ctx.store.events.countByType())) this.set({ type }, n);
+    },
+  });
+  new Gauge({
+    name: 'fts_event_last_id',
+    help: 'Id of the newest event',
+    registers: [registry],
+    collect() {
+      this.set(ctx.bus.lastDeliveredId());
+    },
+  });
+  new Gauge({
+    name: 'fts_sse_connections',
+    help: 'Open event streams',
+    registers: [registry],
+    collect() {
+      this.set(hub.size);
+    },
+  });
+  const durations = new Gauge({
+    name: 'fts_job_run_duration_seconds_total',
+    help: 'Summed duration of job runs by job and status',
+    labelNames: ['job', 'status'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'fts_job_runs',
+    help: 'Job runs by job and status',
+    labelNames: ['job', 'status'],
+    registers: [registry],
+    // One query fills both gauges; prom-client collects this one before it reads the durations.
+    collect() {
+      this.reset();
+      durations.reset();
+      for (const s of ctx.store.runs.stats()) {
+        this.set({ job: s.job, status: s.status }, s.count);
+        durations.set({ job: s.job, status: s.status }, s.durationMs / 1000);
+      }
+    },
+  });
+  return registry;
+}
+
+/** Registers `/metrics` (token required, like every other route but /healthz). */
+export function registerMetrics(app: FastifyInstance, registry: Registry): void {
+  app.get('/metrics', { config: { role: 'client' } }, async (_req, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+}

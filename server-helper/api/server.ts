@@ -1,0 +1,56 @@
+/** Builds the helper's HTTP server: guards, contract routes, events, metrics and the dashboard. */
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { existsSync } from 'node:fs';
+import type { AppContext } from './context.js';
+import { installGuards } from './guard.js';
+import { createMetrics, registerMetrics } from './metrics.js';
+import { registerCoreRoutes } from './routes.js';
+import { registerSse, SseHub } from './sse.js';
+import { installErrorHandler, zodValidatorCompiler } from './validation.js';
+
+/** The largest request body accepted; larger ones get 413. */
+export const BODY_LIMIT = 64 * 1024;
+
+/** TLS material for HTTPS; absent for plain HTTP. */
+export interface TlsMaterial {
+  cert: string;
+  key: string;
+}
+
+/** Extra route groups that features (samba, jobs, graduation) add to the API. */
+export type RoutePlugin = (app: FastifyInstance, ctx: AppContext) => void;
+
+/** Creates the server (not yet listening). */
+export async function buildServer(ctx: AppContext, opts: { tls?: TlsMaterial; plugins?: RoutePlugin[] } = {}): Promise<{ app: FastifyInstance; hub: SseHub }> {
+  const app = Fastify({
+    loggerInstance: ctx.log,
+    // Per-request log lines would cost more than the requests; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    ...(opts.tls ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
+    // Connections held by SSE clients must not stop a graceful close forever.
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    // The instance is typed with fastify's base logger so route modules need not know pino's type.
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  installErrorHandler(app);
+  installGuards(app, ctx);
+
+  const hub = new SseHub(ctx);
+  app.addHook('onClose', async () => hub.close());
+
+  app.get('/healthz', async () => ({ ok: true, name: ctx.config.server.name, version: ctx.version }));
+  registerCoreRoutes(app, ctx);
+  registerSse(app, ctx, hub);
+  registerMetrics(app, createMetrics(ctx, hub));
+  for (const plugin of opts.plugins ?? []) plugin(app, ctx);
+
+  const dir = ctx.config.api.dashboardDir;
+  if (dir && existsSync(dir)) {
+    const { default: fastifyStatic } = await import('@fastify/static');
+    await app.register(fastifyStatic, { root: dir, prefix: '/', index: 'index.html' });
+  }
+  return { app, hub };
+}

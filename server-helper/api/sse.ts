@@ -1,0 +1,96 @@
+/** `GET /api/v1/events`: Server-Sent Events with replay from `Last-Event-ID` and heartbeat comments. */
+import type { FastifyInstance } from 'fastify';
+import type { FtsEvent } from '../../contract/index.js';
+import type { AppContext } from './context.js';
+
+/** Formats one event as an SSE frame. */
+export function sseFrame(e: FtsEvent): string {
+  return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+}
+
+/** Reads the resume point: the `Last-Event-ID` header, else `?since=`. */
+export function resumeId(header: string | string[] | undefined, since: unknown): number {
+  const raw = Array.isArray(header) ? header[0] : (header ?? (typeof since === 'string' ? since : undefined));
+  const n = raw !== undefined && /^\d{1,15}$/.test(raw.trim()) ? Number(raw) : 0;
+  return n;
+}
+
+/** Keeps the set of open streams and writes each event once, serialised once, to all of them. */
+export class SseHub {
+  private readonly streams = new Set<NodeJS.WritableStream & { writableLength: number; destroy(): void }>();
+  private readonly unsubscribe: () => void;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(ctx: AppContext) {
+    this.unsubscribe = ctx.bus.subscribe((e) => this.broadcast(sseFrame(e)));
+    this.heartbeat = setInterval(() => this.broadcast(': heartbeat\n\n'), ctx.sseHeartbeatMs ?? 15_000);
+    this.heartbeat.unref();
+  }
+
+  /** Open streams now. */
+  get size(): number {
+    return this.streams.size;
+  }
+
+  add(stream: NodeJS.WritableStream & { writableLength: number; destroy(): void }): void {
+    this.streams.add(stream);
+  }
+
+  remove(stream: NodeJS.WritableStream & { writableLength: number; destroy(): void }): void {
+    this.streams.delete(stream);
+  }
+
+  private broadcast(frame: string): void {
+    for (const s of this.streams) {
+      // A client that stopped reading (8 MiB queued) is dropped; it reconnects and replays from its last id.
+      if (s.writableLength > 8 * 1024 * 1024) {
+        this.streams.delete(s);
+        s.destroy();
+        continue;
+      }
+      s.write(frame);
+    }
+  }
+
+  close(): void {
+    this.unsubscribe();
+    clearInterval(this.heartbeat);
+    for (const s of this.streams) s.end();
+    this.streams.clear();
+  }
+}
+
+/** Registers the events stream. */
+export function registerSse(app: FastifyInstance, ctx: AppContext, hub: SseHub): void {
+  app.get('/api/v1/events', { config: { role: 'client' } }, (req, reply) => {
+    const from = resumeId(req.headers['last-event-id'], (req.query as Record<string, unknown>).since);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    res.write('retry: 2000\n\n');
+    // Deliver anything stored but not yet pushed, then replay what this client missed and join the live stream
+    // in the same tick, so no event falls between replay and subscription.
+    ctx.bus.deliverPending();
+    let cursor = from;
+    const upTo = ctx.bus.lastDeliveredId();
+    while (cursor < upTo) {
+      const batch = ctx.store.events.since(cursor, 1000);
+      if (batch.length === 0) break;
+      for (const e of batch) {
+        if (e.id > upTo) break;
+        res.write(sseFrame(e));
+        cursor = e.id;
+      }
+    }
+    hub.add(res);
+    const done = () => hub.remove(res);
+    res.on('close', done);
+    res.on('error', done);
+  });
+}

@@ -1,0 +1,52 @@
+/** `fts-helper`: the server helper's command line. Exit codes: 0 ok, 1 failed, 2 bad usage or input. */
+import { Command, CommanderError } from 'commander';
+import { ZodError } from 'zod';
+import { ConfigError } from './config/load.js';
+import { StartError } from './daemon.js';
+import { EXIT, UsageError } from './cli/common.js';
+import { registerConfig } from './cli/config.js';
+import { registerServe } from './cli/serve.js';
+import { registerStatus } from './cli/status.js';
+import { registerToken } from './cli/token.js';
+import { VERSION } from './version.js';
+
+/** Builds the program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command('fts-helper')
+    .description('Flux Time Space server helper: shares, drives, graduation, backups, clients')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerServe(program);
+  registerStatus(program);
+  registerToken(program);
+  registerConfig(program);
+  program.commands.forEach(function inherit(c: Command) {
+    c.exitOverride();
+    c.commands.forEach(inherit);
+  });
+  return program;
+}
+
+/** Maps an error to a message and exit code; unexpected errors are failures (1), bad input is 2. */
+export function exitCodeFor(err: unknown): { code: number; message: string | null } {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return { code: EXIT.ok, message: null };
+    return { code: EXIT.usage, message: null };
+  }
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof ZodError) return { code: EXIT.usage, message: (err as Error).message };
+  if (err instanceof StartError) return { code: EXIT.failed, message: err.message };
+  return { code: EXIT.failed, message: err instanceof Error ? err.message : String(err) };
+}
+
+/** Runs the CLI with argv and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    const { code, message } = exitCodeFor(err);
+    if (message) process.stderr.write(`fts-helper: ${message}\n`);
+    return code;
+  }
+}

@@ -1,0 +1,26 @@
+/** `fts-helper serve`: the daemon in the foreground, JSON logs on stdout. */
+import type { Command } from 'commander';
+import pino from 'pino';
+import { startHelper } from '../daemon.js';
+import { resolveConfig, withConfigOptions, type ConfigOptions } from './common.js';
+import { serverFeatures } from '../features.js';
+
+/** Registers `serve`. */
+export function registerServe(program: Command): void {
+  withConfigOptions(program.command('serve').description('run the helper: API, events, dashboard and schedules, in the foreground'))
+    .option('--listen <host:port>', 'address to listen on (overrides api.listen)')
+    .option('--insecure-lan', 'allow plain HTTP on a non-loopback address')
+    .action(async (opts: ConfigOptions & { listen?: string; insecureLan?: boolean }) => {
+      const { config, source, sandboxDir } = resolveConfig(opts);
+      const log = pino({ name: 'fts-helper', redact: { paths: ['password', '*.password', 'token', '*.token', 'req.headers.authorization'], censor: '[redacted]' } });
+      const helper = await startHelper({ config, listen: opts.listen, insecureLan: opts.insecureLan, log, ...serverFeatures(config) });
+      log.info({ url: helper.url, fingerprint: helper.fingerprint, config: source, sandbox: sandboxDir ?? null }, `fts-helper listening on ${helper.url}`);
+      const stop = async (signal: string) => {
+        log.info({ signal }, 'stopping');
+        await helper.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+    });
+}

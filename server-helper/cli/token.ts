@@ -1,0 +1,53 @@
+/** `fts-helper token create|list|revoke`: API tokens, shown once, stored hashed. */
+import type { Command } from 'commander';
+import { openStore } from '../store/index.js';
+import { TOKEN_NAME } from '../store/tokens.js';
+import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
+
+/** Registers `token` and its subcommands. */
+export function registerToken(program: Command): void {
+  const token = program.command('token').description('create, list and revoke API tokens');
+
+  withConfigOptions(token.command('create <name>').description('make a token and print it once on stdout'))
+    .option('--role <role>', 'admin (may change things) or client (reports state, reads)', 'client')
+    .action((name: string, opts: ConfigOptions & { role: string }) => {
+      if (!TOKEN_NAME.test(name)) throw new UsageError(`token name "${name}": use 1-64 letters, digits, dot, dash, underscore or @`);
+      if (opts.role !== 'admin' && opts.role !== 'client') throw new UsageError(`--role must be admin or client, not "${opts.role}"`);
+      const store = openStore(resolveConfig(opts).config.store.path);
+      try {
+        if (store.tokens.list().some((t) => t.name === name)) throw new UsageError(`a token named "${name}" exists; revoke it first`);
+        process.stdout.write(`${store.tokens.create(name, opts.role)}\n`);
+        process.stderr.write(`token "${name}" (${opts.role}) created; it is shown only this once\n`);
+      } finally {
+        store.close();
+      }
+    });
+
+  withConfigOptions(token.command('list').description('list tokens (names, roles, last use; never the tokens)'))
+    .option('--json', 'print JSON')
+    .action((opts: ConfigOptions & { json?: boolean }) => {
+      const store = openStore(resolveConfig(opts).config.store.path);
+      try {
+        const list = store.tokens.list();
+        if (opts.json) return printJson(list);
+        if (list.length === 0) return void process.stdout.write('no tokens\n');
+        for (const t of list) {
+          const used = t.lastUsedAt ? new Date(t.lastUsedAt).toISOString() : 'never used';
+          process.stdout.write(`${t.name.padEnd(24)} ${t.role.padEnd(7)} created ${new Date(t.createdAt).toISOString()}  ${used}\n`);
+        }
+      } finally {
+        store.close();
+      }
+    });
+
+  withConfigOptions(token.command('revoke <name>').description('revoke a token by name'))
+    .action((name: string, opts: ConfigOptions) => {
+      const store = openStore(resolveConfig(opts).config.store.path);
+      try {
+        if (!store.tokens.revoke(name)) throw new UsageError(`no token named "${name}" (see: fts-helper token list)`);
+        process.stdout.write(`token "${name}" revoked\n`);
+      } finally {
+        store.close();
+      }
+    });
+}

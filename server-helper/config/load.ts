@@ -1,0 +1,82 @@
+/** Reads the YAML configuration and turns every mistake into an error that names the key and its line. */
+import { readFileSync } from 'node:fs';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { HelperConfig } from './schema.js';
+
+/** One problem in a configuration file. */
+export interface ConfigProblem {
+  /** Dotted key path, e.g. `shares.1.name`. */
+  key: string;
+  line: number | null;
+  message: string;
+}
+
+/** A configuration that cannot be used; `problems` lists every reason. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly file: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(`${file}: ${problems.map((p) => `${p.line !== null ? `line ${p.line}: ` : ''}${p.key || '(top level)'}: ${p.message}`).join('; ')}`);
+  }
+}
+
+function lineOf(doc: Document, lines: LineCounter, path: (string | number)[]): number | null {
+  // Walk up the path until a node with a position is found: an unknown key's parent, a missing key's map.
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+  }
+  return null;
+}
+
+/** Maps zod's issues to problems with keys and line numbers from the YAML document. */
+export function problemsFrom(issues: z.core.$ZodIssue[], doc: Document, lines: LineCounter): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const issue of issues) {
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      for (const k of issue.keys) {
+        const full = [...path, k];
+        // The key's own node: find the pair inside the parent map.
+        const parent = doc.getIn(path, true) as { items?: { key: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
+        const pair = parent?.items?.find((it) => it.key?.value === k);
+        const line = pair?.key?.range ? lines.linePos(pair.key.range[0]).line : lineOf(doc, lines, path);
+        out.push({ key: full.join('.'), line, message: `unknown key "${k}"` });
+      }
+    } else {
+      out.push({ key: path.join('.'), line: lineOf(doc, lines, path), message: issue.message });
+    }
+  }
+  return out;
+}
+
+/** Parses YAML text into a valid configuration, or throws ConfigError listing every problem. */
+export function parseConfig(text: string, file = 'config'): HelperConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({ key: '', line: e.linePos?.[0]?.line ?? null, message: e.message.split('\n')[0]! })),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const parsed = HelperConfig.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(file, problemsFrom(parsed.error.issues, doc, lines));
+  return parsed.data;
+}
+
+/** Reads and parses a configuration file. */
+export function loadConfig(file: string): HelperConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, [{ key: '', line: null, message: code === 'ENOENT' ? 'file not found (pass --config FILE or --sandbox DIR)' : `cannot read: ${code}` }]);
+  }
+  return parseConfig(text, file);
+}

@@ -1,0 +1,132 @@
+/** The helper's configuration: one zod schema gives validation, defaults and the TypeScript type. */
+import { z } from 'zod';
+import { Duration, ShareName, ShareRole, Size } from '../../contract/index.js';
+
+const AbsolutePath = z.string().refine((p) => p.startsWith('/') && !p.includes('\0'), { message: 'must be an absolute path' });
+
+/** Where the API listens and how it protects itself. */
+export const ApiConfig = z.strictObject({
+  listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:8642').default('127.0.0.1:8642'),
+  /** `auto`: a self-signed certificate made on first start; `off`: plain HTTP; or files. */
+  tls: z.union([z.enum(['auto', 'off']), z.strictObject({ cert: AbsolutePath, key: AbsolutePath })]).default('off'),
+  /** Listening on a non-loopback address without TLS needs this (or `--insecure-lan`). */
+  insecureLan: z.boolean().default(false),
+  /** Host names (besides the server name, localhost and the listen address) that requests may use. */
+  allowedHosts: z.array(z.string()).default([]),
+  /** Delay before answering an unauthenticated request, to slow token guessing. */
+  authFailureDelay: Duration.default('250ms'),
+  /** Directory of the built dashboard; the helper serves it at `/` when it exists. */
+  dashboardDir: AbsolutePath.optional(),
+});
+
+/** One role's disk: the filesystem it must be, and where it is mounted. */
+export const DriveConfig = z.strictObject({
+  mountPoint: AbsolutePath,
+  /** The filesystem must have this UUID... */
+  uuid: z.string().optional(),
+  /** ...or this label. With neither, any directory at mountPoint will do (the sandbox). */
+  label: z.string().optional(),
+  fsType: z.string().default('ext4'),
+  /** Whether mountPoint must be a mount point of its own (false only in the sandbox). */
+  requireMount: z.boolean().default(true),
+});
+export type DriveConfig = z.infer<typeof DriveConfig>;
+
+/** One SMB share. */
+export const ShareConfig = z.strictObject({
+  name: ShareName,
+  role: ShareRole.optional(),
+  path: AbsolutePath,
+  comment: z.string().max(256).optional(),
+  validUsers: z.array(z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a Unix user name')).default([]),
+  readOnly: z.boolean().default(false),
+  timeMachine: z.union([z.literal(false), z.strictObject({ maxSize: Size.optional() })]).default(false),
+  driveLetter: z.string().regex(/^[A-Z]:$/, 'a drive letter such as F:').optional(),
+  /** Extra smb.conf parameters, checked against a deny-list before anything is written. */
+  parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+export type ShareConfig = z.infer<typeof ShareConfig>;
+
+/** Samba files the helper manages. */
+export const SambaConfig = z.strictObject({
+  smbConf: AbsolutePath.default('/etc/samba/smb.conf'),
+  includeFile: AbsolutePath.default('/etc/samba/fts-shares.conf'),
+  /** Folders every share path must be inside. */
+  roots: z.array(AbsolutePath).default(['/flux', '/time', '/space']),
+  fruitModel: z.string().default('MacSamba'),
+});
+
+/** Where the clients' credentials live in Azure Key Vault. */
+export const KeyVaultConfig = z.strictObject({
+  name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{2,23}$/, 'a Key Vault name: 3-24 letters, digits and dashes'),
+  /** Override of https://NAME.vault.azure.net (tests point it at a local vault). */
+  url: z.string().url().optional(),
+  tenantId: z.string().optional(),
+  clientId: z.string().optional(),
+  /** The server's own credential: a client secret or certificate in a 0600 file. */
+  clientSecretFile: AbsolutePath.optional(),
+  certificateFile: AbsolutePath.optional(),
+  secrets: z
+    .strictObject({
+      sambaPassword: z.string().default('smb-password'),
+      resticPassword: z.string().default('restic-password'),
+      b2KeyId: z.string().default('b2-key-id'),
+      b2ApplicationKey: z.string().default('b2-application-key'),
+    })
+    .prefault({}),
+});
+
+/** The flux → space lifecycle policy. */
+export const GraduationConfig = z.strictObject({
+  from: ShareRole.default('flux'),
+  to: ShareRole.default('space'),
+  minAge: Duration.default('30d'),
+  exclude: z
+    .array(z.string())
+    .default(['.DS_Store', 'Thumbs.db', '~$*', '*.tmp', '.Trash*', '.fts-*', '*.sparsebundle', '*.backupbundle', '.TemporaryItems', '.Spotlight-V100', '.fseventsd']),
+  include: z.array(z.string()).default([]),
+  freeSpaceMargin: Size.default('1G'),
+  schedule: z.string().nullable().default('0 3 * * *'),
+});
+
+/** Off-site backup of space. */
+export const BackupConfig = z.strictObject({
+  engine: z.enum(['restic', 'rclone']).default('restic'),
+  /** A restic repository URL (s3:https://…, a local path) or an rclone remote path. */
+  repository: z.string().min(1),
+  passwordFile: AbsolutePath.optional(),
+  /** S3/B2 key id and application key, each in a 0600 file (or from Key Vault). */
+  keyIdFile: AbsolutePath.optional(),
+  applicationKeyFile: AbsolutePath.optional(),
+  caCert: AbsolutePath.optional(),
+  retention: z
+    .strictObject({ daily: z.number().int().min(0).default(7), weekly: z.number().int().min(0).default(4), monthly: z.number().int().min(0).default(12) })
+    .prefault({}),
+  schedule: z.string().nullable().default('0 4 * * *'),
+  check: z
+    .strictObject({ schedule: z.string().nullable().default('0 5 * * 0'), readDataSubsets: z.number().int().min(1).max(1000).default(12) })
+    .prefault({}),
+});
+
+/** The whole configuration file. */
+export const HelperConfig = z.strictObject({
+  server: z.strictObject({ name: z.string().min(1).default('motoko') }).prefault({}),
+  api: ApiConfig.prefault({}),
+  store: z
+    .strictObject({
+      path: AbsolutePath.default('/var/lib/fts/helper.db'),
+      /** How many events are kept for replay and history. */
+      eventRetention: z.number().int().min(100).default(10_000),
+    })
+    .prefault({}),
+  clients: z.strictObject({ offlineAfter: Duration.default('5m') }).prefault({}),
+  drives: z.partialRecord(ShareRole, DriveConfig).default({}),
+  driveCheck: z.strictObject({ schedule: z.string().nullable().default('*/15 * * * *') }).prefault({}),
+  shares: z.array(ShareConfig).default([]),
+  samba: SambaConfig.prefault({}),
+  keyVault: KeyVaultConfig.optional(),
+  graduation: GraduationConfig.prefault({}),
+  backup: BackupConfig.optional(),
+});
+/** The configuration after defaults are applied. */
+export type HelperConfig = z.infer<typeof HelperConfig>;

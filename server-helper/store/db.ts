@@ -1,0 +1,88 @@
+/** Opens the helper's SQLite store (WAL) and applies migrations by name, so features add tables independently. */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** The better-sqlite3 handle type. */
+export type Db = Database.Database;
+
+/** One schema change; applied once, in array order, recorded by name. */
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
+/** Every migration the helper knows. Append only: never edit or reorder one that has shipped. */
+export const MIGRATIONS: Migration[] = [
+  {
+    name: '001-core',
+    sql: `
+      CREATE TABLE clients (
+        id TEXT PRIMARY KEY,
+        host_name TEXT NOT NULL,
+        os TEXT NOT NULL,
+        os_version TEXT,
+        app_version TEXT NOT NULL,
+        shares TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+      );
+      CREATE TABLE tokens (
+        name TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'client')),
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      );
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE TABLE job_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        trigger TEXT NOT NULL,
+        queued_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        summary TEXT,
+        error TEXT,
+        log TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX job_runs_by_job ON job_runs (job, id);
+    `,
+  },
+];
+
+/** Opens (creating if needed) the store at path and brings its schema up to date. `:memory:` works for tests. */
+export function openDb(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode is durable across application crashes; only an OS crash can lose the last commits.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, migrations);
+  return db;
+}
+
+/** Applies the migrations not yet recorded, each in its own transaction. */
+export function migrate(db: Db, migrations: readonly Migration[]): string[] {
+  db.exec('CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const done = new Set(db.prepare('SELECT name FROM migrations').pluck().all() as string[]);
+  const applied: string[] = [];
+  for (const m of migrations) {
+    if (done.has(m.name)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO migrations (name, applied_at) VALUES (?, ?)').run(m.name, Date.now());
+    }).immediate();
+    applied.push(m.name);
+  }
+  return applied;
+}

@@ -1,0 +1,71 @@
+/** API tokens: made once, shown once, stored only as a SHA-256 hash. */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Role } from '../../contract/index.js';
+import type { Db } from './db.js';
+
+/** A token as listed: never the token itself. */
+export interface TokenInfo {
+  name: string;
+  role: Role;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/** Token names are what `token revoke` takes. */
+export const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+
+/** Hashes a token for storage and lookup. Tokens carry 256 random bits, so a fast hash is enough. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Reads and writes the tokens table. */
+export class TokenStore {
+  private readonly byHash;
+  private readonly touch;
+  private readonly lastTouched = new Map<string, number>();
+
+  constructor(private readonly db: Db) {
+    this.byHash = db.prepare<[string], { name: string; role: Role }>('SELECT name, role FROM tokens WHERE hash = ?');
+    this.touch = db.prepare<[number, string]>('UPDATE tokens SET last_used_at = ? WHERE hash = ?');
+  }
+
+  /** Makes a new token; the returned string is the only time it exists in clear. */
+  create(name: string, role: Role): string {
+    if (!TOKEN_NAME.test(name)) throw new Error(`token name "${name}" must be 1-64 letters, digits, dot, dash, underscore or @`);
+    const token = `fts_${randomBytes(32).toString('base64url')}`;
+    try {
+      this.db.prepare('INSERT INTO tokens (name, hash, role, created_at) VALUES (?, ?, ?, ?)').run(name, hashToken(token), role, Date.now());
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error(`a token named "${name}" exists; revoke it first`);
+      throw err;
+    }
+    return token;
+  }
+
+  /** Every token's name, role and use. */
+  list(): TokenInfo[] {
+    return this.db
+      .prepare<[], { name: string; role: Role; created_at: number; last_used_at: number | null }>('SELECT name, role, created_at, last_used_at FROM tokens ORDER BY name')
+      .all()
+      .map((r) => ({ name: r.name, role: r.role, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
+  }
+
+  /** Removes a token; false when there was none by that name. */
+  revoke(name: string): boolean {
+    return this.db.prepare('DELETE FROM tokens WHERE name = ?').run(name).changes > 0;
+  }
+
+  /** The token's name and role when it is valid, else null. Records use at most once a minute per token. */
+  verify(token: string): { name: string; role: Role } | null {
+    const hash = hashToken(token);
+    const row = this.byHash.get(hash);
+    if (!row) return null;
+    const now = Date.now();
+    if (now - (this.lastTouched.get(hash) ?? 0) > 60_000) {
+      this.lastTouched.set(hash, now);
+      this.touch.run(now, hash);
+    }
+    return row;
+  }
+}
