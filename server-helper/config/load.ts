@@ -60,7 +60,7 @@ export function parseConfig(text: string, file = 'config'): HelperConfig {
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((e) => ({ key: '', line: e.linePos?.[0]?.line ?? null, message: e.message.split('\n')[0]! })),
+      doc.errors.map((e) => ({ key: '', line: lines.linePos(e.pos[0]).line, message: e.message.split('\n')[0]! })),
     );
   }
   const raw: unknown = doc.toJS() ?? {};

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './load.js';
+import { SERVER_PATHS, seedConfig, seedConfigYaml } from './seed.js';
+
+function problems(yaml: string) {
+  try {
+    parseConfig(yaml, 'test.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('the seed parses with the seed installation defaults', () => {
+    const c = seedConfig();
+    expect(c.server.name).toBe('motoko');
+    expect(c.shares.map((s) => [s.name, s.path])).toEqual([
+      ['flux', '/flux'],
+      ['time', '/time'],
+      ['space', '/space'],
+    ]);
+    expect(c.shares[1]!.timeMachine).toEqual({ maxSize: '2T' });
+    expect(c.keyVault?.name).toBe('kv-miket-ops');
+    expect(c.graduation.minAge).toBe('30d');
+    expect(c.api.listen).toBe('127.0.0.1:8642');
+  });
+
+  it('an unknown key is named with its line', () => {
+    const yaml = seedConfigYaml(SERVER_PATHS).replace('  offlineAfter: 5m', '  offlineAfter: 5m\n  ofline: 3');
+    const line = yaml.split('\n').findIndex((l) => l.includes('ofline: 3')) + 1;
+    expect(problems(yaml)).toEqual([{ key: 'clients.ofline', line, message: 'unknown key "ofline"' }]);
+  });
+
+  it('a bad value names the key, its line and the fix', () => {
+    const yaml = 'server:\n  name: motoko\nshares:\n  - name: "bad[name"\n    path: /flux\n';
+    const [p] = problems(yaml);
+    expect(p!.key).toBe('shares.0.name');
+    expect(p!.line).toBe(4);
+    expect(p!.message).toMatch(/cannot contain/);
+  });
+
+  it('a bad duration and a relative path are both reported', () => {
+    const yaml = 'graduation:\n  minAge: soon\nstore:\n  path: relative/db\n';
+    const ps = problems(yaml);
+    expect(ps.map((p) => [p.key, p.line])).toEqual([
+      ['store.path', 4],
+      ['graduation.minAge', 2],
+    ].sort((a, b) => (a[0]! < b[0]! ? 1 : -1)));
+  });
+
+  it('YAML syntax errors and duplicate keys carry a line', () => {
+    expect(problems('server:\n  name: a\n  name: b\n')[0]!.line).toBe(3);
+    expect(problems('server: [\n')[0]!.line).not.toBeNull();
+  });
+});
