@@ -47,25 +47,24 @@ export function createMetrics(ctx: AppContext, hub: SseHub): Registry {
       this.set(hub.size);
     },
   });
-  const durations = new Gauge({
-    name: 'fts_job_run_duration_seconds_total',
-    help: 'Summed duration of job runs by job and status',
-    labelNames: ['job', 'status'],
-    registers: [registry],
-  });
   new Gauge({
     name: 'fts_job_runs',
     help: 'Job runs by job and status',
     labelNames: ['job', 'status'],
     registers: [registry],
-    // One query fills both gauges; prom-client collects this one before it reads the durations.
     collect() {
       this.reset();
-      durations.reset();
-      for (const s of ctx.store.runs.stats()) {
-        this.set({ job: s.job, status: s.status }, s.count);
-        durations.set({ job: s.job, status: s.status }, s.durationMs / 1000);
-      }
+      for (const s of ctx.store.runs.stats()) this.set({ job: s.job, status: s.status }, s.count);
+    },
+  });
+  new Gauge({
+    name: 'fts_job_run_duration_seconds_total',
+    help: 'Summed duration of job runs by job and status',
+    labelNames: ['job', 'status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of ctx.store.runs.stats()) this.set({ job: s.job, status: s.status }, s.durationMs / 1000);
     },
   });
   return registry;

@@ -33,6 +33,8 @@ export async function buildServer(ctx: AppContext, opts: { tls?: TlsMaterial; pl
     return503OnClosing: true,
     // The instance is typed with fastify's base logger so route modules need not know pino's type.
   }) as unknown as FastifyInstance;
+  // The API speaks JSON only: any other body is 415, not a string for the schema to reject.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installErrorHandler(app);
