@@ -40,7 +40,9 @@ export class SseHub {
     this.streams.delete(stream);
   }
 
-  private broadcast(frame: string): void {
+  private broadcast(text: string): void {
+    // Encode once: thousands of sockets share one buffer instead of each re-encoding the string.
+    const frame = Buffer.from(text, 'utf8');
     for (const s of this.streams) {
       // A client that stopped reading (8 MiB queued) is dropped; it reconnects and replays from its last id.
       if (s.writableLength > 8 * 1024 * 1024) {
