@@ -27,9 +27,14 @@ export async function readSse(url: string, init: RequestInit, onFrame: (f: Frame
           let isFrame = false;
           for (const line of block.split('\n')) {
             if (line.startsWith(':')) onComment?.(line.slice(1).trim());
-            else if (line.startsWith('id: ')) (f.id = Number(line.slice(4))), (isFrame = true);
-            else if (line.startsWith('event: ')) f.event = line.slice(7);
-            else if (line.startsWith('data: ')) (f.data += line.slice(6)), (isFrame = true);
+            else if (line.startsWith('id: ')) {
+              f.id = Number(line.slice(4));
+              isFrame = true;
+            } else if (line.startsWith('event: ')) f.event = line.slice(7);
+            else if (line.startsWith('data: ')) {
+              f.data += line.slice(6);
+              isFrame = true;
+            }
           }
           if (isFrame) onFrame(f);
         }
