@@ -65,6 +65,7 @@ describe('auth', () => {
       ['GET', '/api/v1/jobs'],
       ['GET', '/api/v1/runs'],
       ['GET', '/metrics'],
+      ['GET', '/api/v1/no-such-route'],
     ] as const) {
       const r = await h.request(path, { method, token: null, ...(method === 'PUT' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}) });
       expect(r.status, `${method} ${path}`).toBe(401);

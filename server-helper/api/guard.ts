@@ -53,7 +53,9 @@ export function installGuards(app: FastifyInstance, ctx: AppContext): void {
       }
       if (!originHost || !hosts.has(originHost)) return deny(reply, 403, 'cross-origin requests are not allowed');
     }
-    const role = req.routeOptions.config?.role;
+    // Unknown API paths need a token too, so probing without one learns nothing about which routes exist.
+    const unmatchedApi = req.routeOptions.url === undefined && req.url.startsWith('/api/');
+    const role = req.routeOptions.config?.role ?? (unmatchedApi ? 'client' : undefined);
     if (!role) return;
     const header = req.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';

@@ -23,7 +23,8 @@ export type RoutePlugin = (app: FastifyInstance, ctx: AppContext) => void;
 /** Creates the server (not yet listening). */
 export async function buildServer(ctx: AppContext, opts: { tls?: TlsMaterial; plugins?: RoutePlugin[] } = {}): Promise<{ app: FastifyInstance; hub: SseHub }> {
   const app = Fastify({
-    loggerInstance: ctx.log,
+    // fastify's own info lines ("Server listening at") would repeat what `serve` prints once; errors still log.
+    loggerInstance: ctx.log.child({}, { level: ctx.log.level === 'silent' ? 'silent' : 'warn' }),
     // Per-request log lines would cost more than the requests; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
