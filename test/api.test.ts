@@ -105,19 +105,25 @@ describe('client state', () => {
   });
 
   it('a client that was offline fires client.seen when it comes back, not on every report', async () => {
-    const put = () => h.request('/api/v1/clients/wintermute/state', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report({ hostName: 'wintermute', os: 'win32' })) });
-    const seen = () => h.store.events.latest(100, 'client.seen').filter((e) => e.type === 'client.seen' && e.data.clientId === 'wintermute');
-    await put();
-    await put();
-    expect(seen()).toHaveLength(1);
-    // Age the record past offlineAfter (5m): the next report is a return.
-    h.store.db.prepare('UPDATE clients SET last_seen = ? WHERE id = ?').run(Date.now() - 10 * 60_000, 'wintermute');
-    const offline = ClientRecord.array().parse(await (await h.request('/api/v1/clients')).json()).find((c) => c.id === 'wintermute');
-    expect(offline?.online).toBe(false);
-    await put();
-    const events = seen();
-    expect(events).toHaveLength(2);
-    expect(events[0]!.type === 'client.seen' && events[0]!.data.wasOfflineMs).toBeGreaterThan(5 * 60_000);
+    // A helper whose clients go offline after 300 ms, so "coming back" happens within the test.
+    const quick = await startTestHelper({ tweak: (c) => void (c.clients.offlineAfter = '300ms') });
+    try {
+      const put = () =>
+        quick.request('/api/v1/clients/wintermute/state', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report({ hostName: 'wintermute', os: 'win32' })) });
+      const seen = () => quick.store.events.latest(100, 'client.seen').filter((e) => e.type === 'client.seen' && e.data.clientId === 'wintermute');
+      await put();
+      await put();
+      expect(seen()).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 400));
+      const offline = ClientRecord.array().parse(await (await quick.request('/api/v1/clients')).json()).find((c) => c.id === 'wintermute');
+      expect(offline?.online).toBe(false);
+      await put();
+      const events = seen();
+      expect(events).toHaveLength(2);
+      expect(events[0]!.type === 'client.seen' && events[0]!.data.wasOfflineMs).toBeGreaterThan(300);
+    } finally {
+      await quick.stop();
+    }
   });
 
   it('status has shares, clients and server info matching the contract', async () => {

@@ -15,9 +15,10 @@ export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext): void 
   registerRoute(app, routes.listJobs, () => (ctx.listJobs ? ctx.listJobs() : []));
   registerRoute(app, routes.listRuns, ({ query }) => ctx.store.runs.list({ job: query.job, limit: query.limit }));
 
-  registerRoute(app, routes.putClientState, ({ params, body }) => {
+  registerRoute(app, routes.putClientState, async ({ params, body }) => {
     const now = Date.now();
-    const { previousLastSeen } = ctx.store.clients.record(params.id, body, now);
+    const { previousLastSeen, stored } = ctx.store.clients.recordBatched(params.id, body, now);
+    await stored;
     const away = previousLastSeen === null ? null : now - previousLastSeen;
     // A client that is new, or was shown offline, is announced once when it comes back.
     if (away === null || away > offlineAfter) {

@@ -18,10 +18,20 @@ export interface RecordOutcome {
   previousLastSeen: number | null;
 }
 
+interface Pending {
+  params: Record<string, unknown>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 /** Reads and writes the clients table. */
 export class ClientStore {
   private readonly lastSeenStmt;
   private readonly upsertStmt;
+  /** Last-seen times this process knows, so a report needs no read before its write. */
+  private readonly lastSeenCache = new Map<string, number>();
+  private pending: Pending[] = [];
+  private flushScheduled = false;
 
   constructor(private readonly db: Db) {
     this.lastSeenStmt = db.prepare<[string], number>('SELECT last_seen FROM clients WHERE id = ?').pluck();
@@ -33,10 +43,53 @@ export class ClientStore {
     );
   }
 
-  /** Stores a client's report and says when it was seen before. */
+  /** Stores a client's report now and says when it was seen before. */
   record(id: string, report: ClientStateReport, now = Date.now()): RecordOutcome {
-    const previousLastSeen = (this.lastSeenStmt.get(id) as number | undefined) ?? null;
-    this.upsertStmt.run({
+    const previousLastSeen = this.previousLastSeen(id, now);
+    this.upsertStmt.run(this.params(id, report, now));
+    return { previousLastSeen };
+  }
+
+  /**
+   * Stores a report with group commit: every report that arrives in the same turn of the event loop is
+   * written in one transaction, and each promise resolves once its row is committed.
+   */
+  recordBatched(id: string, report: ClientStateReport, now = Date.now()): { previousLastSeen: number | null; stored: Promise<void> } {
+    const previousLastSeen = this.previousLastSeen(id, now);
+    const stored = new Promise<void>((resolve, reject) => this.pending.push({ params: this.params(id, report, now), resolve, reject }));
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return { previousLastSeen, stored };
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.flushScheduled = false;
+    try {
+      this.db.transaction(() => {
+        for (const p of batch) this.upsertStmt.run(p.params);
+      })();
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      // Forget cached times: the rows they describe were not written.
+      this.lastSeenCache.clear();
+      for (const p of batch) p.reject(err);
+    }
+  }
+
+  private previousLastSeen(id: string, now: number): number | null {
+    const cached = this.lastSeenCache.get(id);
+    const previous = cached ?? (this.lastSeenStmt.get(id) as number | undefined) ?? null;
+    if (this.lastSeenCache.size > 100_000) this.lastSeenCache.clear();
+    this.lastSeenCache.set(id, now);
+    return previous;
+  }
+
+  private params(id: string, report: ClientStateReport, now: number): Record<string, unknown> {
+    return {
       id,
       hostName: report.hostName,
       os: report.os,
@@ -44,8 +97,7 @@ export class ClientStore {
       appVersion: report.appVersion,
       shares: JSON.stringify(report.shares),
       now,
-    });
-    return { previousLastSeen };
+    };
   }
 
   /** Every client, online when seen within offlineAfterMs. */

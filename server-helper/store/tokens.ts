@@ -11,6 +11,9 @@ export interface TokenInfo {
   lastUsedAt: number | null;
 }
 
+/** How long a verified token is trusted without a new lookup: the most a revocation by another process waits. */
+export const VERIFY_TTL_MS = 2_000;
+
 /** Token names are what `token revoke` takes. */
 export const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
@@ -24,6 +27,8 @@ export class TokenStore {
   private readonly byHash;
   private readonly touch;
   private readonly lastTouched = new Map<string, number>();
+  /** Recently verified tokens, so a busy client costs one lookup per TTL rather than one per request. */
+  private readonly verified = new Map<string, { principal: { name: string; role: Role }; until: number }>();
 
   constructor(private readonly db: Db) {
     this.byHash = db.prepare<[string], { name: string; role: Role }>('SELECT name, role FROM tokens WHERE hash = ?');
@@ -51,17 +56,25 @@ export class TokenStore {
       .map((r) => ({ name: r.name, role: r.role, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
   }
 
-  /** Removes a token; false when there was none by that name. */
+  /** Removes a token; false when there was none by that name. Another process's cache forgets it within VERIFY_TTL_MS. */
   revoke(name: string): boolean {
+    for (const [hash, v] of this.verified) if (v.principal.name === name) this.verified.delete(hash);
     return this.db.prepare('DELETE FROM tokens WHERE name = ?').run(name).changes > 0;
   }
 
   /** The token's name and role when it is valid, else null. Records use at most once a minute per token. */
   verify(token: string): { name: string; role: Role } | null {
-    const hash = hashToken(token);
-    const row = this.byHash.get(hash);
-    if (!row) return null;
     const now = Date.now();
+    const hash = hashToken(token);
+    const cached = this.verified.get(hash);
+    if (cached && cached.until > now) return cached.principal;
+    const row = this.byHash.get(hash);
+    if (!row) {
+      this.verified.delete(hash);
+      return null;
+    }
+    if (this.verified.size > 10_000) this.verified.clear();
+    this.verified.set(hash, { principal: { name: row.name, role: row.role }, until: now + VERIFY_TTL_MS });
     if (now - (this.lastTouched.get(hash) ?? 0) > 60_000) {
       this.lastTouched.set(hash, now);
       this.touch.run(now, hash);
