@@ -55,6 +55,8 @@ export const SambaConfig = z.strictObject({
   roots: z.array(AbsolutePath).default(['/flux', '/time', '/space']),
   fruitModel: z.string().default('MacSamba'),
 });
+/** The Samba section after defaults. */
+export type SambaConfig = z.infer<typeof SambaConfig>;
 
 /** Where the clients' credentials live in Azure Key Vault. */
 export const KeyVaultConfig = z.strictObject({
@@ -75,6 +77,8 @@ export const KeyVaultConfig = z.strictObject({
     })
     .prefault({}),
 });
+/** The Key Vault section after defaults. */
+export type KeyVaultConfig = z.infer<typeof KeyVaultConfig>;
 
 /** The flux → space lifecycle policy. */
 export const GraduationConfig = z.strictObject({
