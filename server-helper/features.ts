@@ -6,6 +6,7 @@ import type { AppContext } from './api/context.js';
 import type { HelperConfig } from './config/schema.js';
 import type { StartOptions } from './daemon.js';
 import type { Store } from './store/index.js';
+import { sambaRoutes } from './api/samba-routes.js';
 
 /** Services that read the system or the store: drive inspection, the job list. */
 export function serverServices(_config: HelperConfig, _store: Store): Pick<AppContext, 'inspectDrives' | 'listJobs'> {
@@ -15,7 +16,7 @@ export function serverServices(_config: HelperConfig, _store: Store): Pick<AppCo
 /** The plugins and service wiring the daemon starts with. */
 export function serverFeatures(config: HelperConfig): Pick<StartOptions, 'plugins' | 'extend'> {
   return {
-    plugins: [],
+    plugins: [sambaRoutes()],
     extend: (ctx) => {
       Object.assign(ctx, serverServices(config, ctx.store));
     },
