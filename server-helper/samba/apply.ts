@@ -157,13 +157,14 @@ export async function applySamba(config: HelperConfig, sys: SambaSystem, opts: {
 
   try {
     // The include first: the smb.conf line that points at it is useless without it.
+    // A write that throws leaves the old file in place (temp file + rename), so only completed writes are undone.
     if (!includeSame) {
-      written.push(plan.includeFile);
       sys.writeFile(plan.includeFile, Buffer.from(plan.include.after));
+      written.push(plan.includeFile);
     }
     if (!confSame) {
-      written.push(plan.smbConf);
       sys.writeFile(plan.smbConf, Buffer.from(plan.conf.after));
+      written.push(plan.smbConf);
     }
   } catch (err) {
     return rollback('write', err);
