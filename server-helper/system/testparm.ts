@@ -13,7 +13,7 @@ export interface TestparmResult {
 }
 
 const UNKNOWN = /Unknown parameter encountered: "([^"]*)"/;
-const PROBLEM = /^(ERROR|WARNING|Unknown parameter|Error loading|Ignoring badly formed|Can't find include file|Ignoring unknown parameter)|^(.*): (?:invalid|Invalid)|Invalid .*/;
+const PROBLEM = /error|warning|unknown parameter|invalid|not boolean|badly formed|can't find|cannot|failed|refus/i;
 // Notes testparm prints on every run that are not problems with the file.
 const BENIGN = [/^Load smb config files from/, /^Loaded services file OK/, /^Weak crypto is allowed/, /^Server role:/, /^\s*$/, /^Ignoring unknown parameter/];
 
