@@ -6,7 +6,7 @@ import { renderInclude } from '../samba/render.js';
 import { addUser, changePassword, disableUser, removeUser, UserRequestError, type PasswordOutcome } from '../samba/users.js';
 import { SambaValidationError, validateSamba } from '../samba/validate.js';
 import { publishShareChange } from '../samba/events.js';
-import { canWriteSecrets, keyVaultSecrets, type SecretWriter } from '../system/keyvault.js';
+import type { SecretWriter } from '../system/keyvault.js';
 import { readSmbStatus } from '../system/smbstatus.js';
 import { openStore } from '../store/index.js';
 import { EventBus } from '../jobs/bus.js';
@@ -31,8 +31,14 @@ async function readStdinLine(): Promise<string> {
 }
 
 /** The vault the server writes passwords to, or null when the config gives it no credential. */
-export function vaultFor(config: HelperConfig): SecretWriter | null {
-  return canWriteSecrets(config.keyVault) ? keyVaultSecrets(config.keyVault) : null;
+export async function vaultFor(config: HelperConfig): Promise<SecretWriter | null> {
+  // Loaded on demand: the Azure SDK and MSAL take a while to import, and most commands never need them.
+  const { canWriteSecrets, keyVaultSecrets } = await import('../system/keyvault.js');
+  if (!canWriteSecrets(config.keyVault)) {
+    if (config.keyVault) process.stderr.write('note: keyVault has no tenantId/clientId/credential file, so the password is not stored in Key Vault\n');
+    return null;
+  }
+  return keyVaultSecrets(config.keyVault);
 }
 
 function reportPassword(o: PasswordOutcome, verb: string): void {
@@ -99,7 +105,8 @@ export function registerSamba(program: Command): void {
     .action(async (name: string, opts: ConfigOptions & { passwordStdin?: boolean; json?: boolean }) => {
       const { config } = resolveConfig(opts);
       const password = opts.passwordStdin ? await readStdinLine() : undefined;
-      const o = await asUsage(() => addUser(config, name, { password, vault: vaultFor(config) }));
+      const vault = await vaultFor(config);
+      const o = await asUsage(() => addUser(config, name, { password, vault }));
       if (opts.json) return printJson({ user: o.user, createdUnixUser: o.createdUnixUser, storedIn: o.storedIn, ...(o.generated && !o.storedIn ? { password: o.generated } : {}) });
       reportPassword(o, 'added');
     });
@@ -109,7 +116,8 @@ export function registerSamba(program: Command): void {
     .action(async (name: string, opts: ConfigOptions & { passwordStdin?: boolean; json?: boolean }) => {
       const { config } = resolveConfig(opts);
       const password = opts.passwordStdin ? await readStdinLine() : undefined;
-      const o = await asUsage(() => changePassword(config, name, { password, vault: vaultFor(config) }));
+      const vault = await vaultFor(config);
+      const o = await asUsage(() => changePassword(config, name, { password, vault }));
       if (opts.json) return printJson({ user: o.user, storedIn: o.storedIn, ...(o.generated && !o.storedIn ? { password: o.generated } : {}) });
       reportPassword(o, 'changed the password of');
     });

@@ -128,7 +128,7 @@ export async function applyProvision(p: ProvisionPlan, opts: { wipe?: string; sy
   if (mounts.length) throw new ProvisionRefused(`${p.device} is mounted at ${mounts.join(', ')}; unmount it first (fts-helper never formats a mounted device)`);
   const found = await sys.probe(p.device);
   if (found) {
-    const what = found.TYPE ? `a ${found.TYPE} filesystem${found.LABEL ? ` labelled ${found.LABEL}` : ''}${found.UUID ? ` (UUID ${found.UUID})` : ''}` : found.PTTYPE ? `a ${found.PTTYPE} partition table${found.PTUUID ? ` (PTUUID ${found.PTUUID})` : ''}` : 'data blkid recognises';
+    const what = found.TYPE ? `${/^[aeiou]/i.test(found.TYPE) ? 'an' : 'a'} ${found.TYPE} filesystem${found.LABEL ? ` labelled ${found.LABEL}` : ''}${found.UUID ? ` (UUID ${found.UUID})` : ''}` : found.PTTYPE ? `a ${found.PTTYPE} partition table${found.PTUUID ? ` (PTUUID ${found.PTUUID})` : ''}` : 'data blkid recognises';
     const serial = await sys.serial(p.device).catch(() => null);
     const names = [found.UUID, found.PTUUID, serial].filter((x): x is string => !!x);
     if (!opts.wipe) throw new ProvisionRefused(`${p.device} holds ${what}; to erase it, pass --wipe with its ${names.length ? `UUID or serial (${names.join(' or ')})` : 'serial'}`);
