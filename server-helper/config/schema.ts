@@ -70,6 +70,7 @@ export const KeyVaultConfig = z.strictObject({
   certificateFile: AbsolutePath.optional(),
   secrets: z
     .strictObject({
+      /** The Samba password clients read; `{user}` in the name is replaced by the Samba user (one secret per user). */
       sambaPassword: z.string().default('smb-password'),
       resticPassword: z.string().default('restic-password'),
       b2KeyId: z.string().default('b2-key-id'),

@@ -7,7 +7,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { ConfidentialClientApplication } from '@azure/msal-node';
+import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node';
 
 /** What the vault client needs from the config's `keyVault` section (system/ imports no app folder). */
 export interface KeyVaultSettings {
@@ -48,8 +48,15 @@ export function vaultUrl(kv: KeyVaultSettings): string {
   return kv.url ?? `https://${kv.name}.vault.azure.net`;
 }
 
+/** Lets a test answer MSAL's requests in-process (Entra ID cannot be reached here). */
+export interface MsalTestHooks {
+  networkClient?: INetworkModule;
+  authorityMetadata?: string;
+  cloudDiscoveryMetadata?: string;
+}
+
 /** A TokenCredential over MSAL's client-credentials flow (client secret or certificate from a 0600 file). */
-export function msalCredential(kv: KeyVaultSettings): TokenCredential {
+export function msalCredential(kv: KeyVaultSettings, msal: MsalTestHooks = {}): TokenCredential {
   if (!kv.tenantId || !kv.clientId) throw new KeyVaultSettingsError('keyVault.tenantId and keyVault.clientId are needed to write secrets');
   let auth: ConstructorParameters<typeof ConfidentialClientApplication>[0]['auth'];
   const authority = `https://login.microsoftonline.com/${kv.tenantId}`;
@@ -70,7 +77,10 @@ export function msalCredential(kv: KeyVaultSettings): TokenCredential {
   } else {
     throw new KeyVaultSettingsError('keyVault.clientSecretFile or keyVault.certificateFile is needed to write secrets');
   }
-  const app = new ConfidentialClientApplication({ auth });
+  const app = new ConfidentialClientApplication({
+    auth: { ...auth, ...(msal.authorityMetadata ? { authorityMetadata: msal.authorityMetadata } : {}), ...(msal.cloudDiscoveryMetadata ? { cloudDiscoveryMetadata: msal.cloudDiscoveryMetadata } : {}) },
+    ...(msal.networkClient ? { system: { networkClient: msal.networkClient } } : {}),
+  });
   return {
     async getToken(scopes: string | string[]): Promise<AccessToken | null> {
       const r = await app.acquireTokenByClientCredential({ scopes: Array.isArray(scopes) ? scopes : [scopes] });
