@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ClientId } from './common.js';
 import { ClientRecord, ClientStateReport } from './client.js';
-import { Share } from './share.js';
+import { SambaSessions, Share, ShareApplyResult } from './share.js';
 import { DriveStatus } from './drive.js';
 import { Job, JobRun } from './job.js';
 
@@ -56,6 +56,16 @@ export const routes = {
     response: z.strictObject({ ok: z.literal(true), online: z.boolean() }),
   }),
   listShares: route({ method: 'GET', path: '/api/v1/shares', role: 'client', response: z.array(Share) }),
+  /** Renders, checks, writes and reloads the Samba configuration (rolled back on failure); publishes `share.changed`. */
+  applyShares: route({
+    method: 'POST',
+    path: '/api/v1/shares/apply',
+    role: 'admin',
+    body: z.strictObject({ dryRun: z.boolean().default(false) }).prefault({}),
+    response: ShareApplyResult,
+  }),
+  /** Who is connected and which files are open. */
+  listSessions: route({ method: 'GET', path: '/api/v1/sessions', role: 'admin', response: SambaSessions }),
   listJobs: route({ method: 'GET', path: '/api/v1/jobs', role: 'client', response: z.array(Job) }),
   listRuns: route({
     method: 'GET',

@@ -5,6 +5,8 @@ import { ConfigError } from './config/load.js';
 import { StartError } from './daemon.js';
 import { EXIT, UsageError } from './cli/common.js';
 import { registerConfig } from './cli/config.js';
+import { registerDrives } from './cli/drives.js';
+import { registerSamba } from './cli/samba.js';
 import { registerServe } from './cli/serve.js';
 import { registerStatus } from './cli/status.js';
 import { registerToken } from './cli/token.js';
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerToken(program);
   registerConfig(program);
+  registerSamba(program);
+  registerDrives(program);
   program.commands.forEach(function inherit(c: Command) {
     c.exitOverride();
     c.commands.forEach(inherit);

@@ -6,16 +6,18 @@ import type { AppContext } from './api/context.js';
 import type { HelperConfig } from './config/schema.js';
 import type { StartOptions } from './daemon.js';
 import type { Store } from './store/index.js';
+import { sambaRoutes } from './api/samba-routes.js';
+import { inspectDrives } from './drives/inventory.js';
 
 /** Services that read the system or the store: drive inspection, the job list. */
-export function serverServices(_config: HelperConfig, _store: Store): Pick<AppContext, 'inspectDrives' | 'listJobs'> {
-  return {};
+export function serverServices(config: HelperConfig, _store: Store): Pick<AppContext, 'inspectDrives' | 'listJobs'> {
+  return { inspectDrives: () => inspectDrives(config) };
 }
 
 /** The plugins and service wiring the daemon starts with. */
 export function serverFeatures(config: HelperConfig): Pick<StartOptions, 'plugins' | 'extend'> {
   return {
-    plugins: [],
+    plugins: [sambaRoutes()],
     extend: (ctx) => {
       Object.assign(ctx, serverServices(config, ctx.store));
     },

@@ -55,6 +55,8 @@ export const SambaConfig = z.strictObject({
   roots: z.array(AbsolutePath).default(['/flux', '/time', '/space']),
   fruitModel: z.string().default('MacSamba'),
 });
+/** The Samba section after defaults. */
+export type SambaConfig = z.infer<typeof SambaConfig>;
 
 /** Where the clients' credentials live in Azure Key Vault. */
 export const KeyVaultConfig = z.strictObject({
@@ -68,6 +70,7 @@ export const KeyVaultConfig = z.strictObject({
   certificateFile: AbsolutePath.optional(),
   secrets: z
     .strictObject({
+      /** The Samba password clients read; `{user}` in the name is replaced by the Samba user (one secret per user). */
       sambaPassword: z.string().default('smb-password'),
       resticPassword: z.string().default('restic-password'),
       b2KeyId: z.string().default('b2-key-id'),
@@ -75,6 +78,8 @@ export const KeyVaultConfig = z.strictObject({
     })
     .prefault({}),
 });
+/** The Key Vault section after defaults. */
+export type KeyVaultConfig = z.infer<typeof KeyVaultConfig>;
 
 /** The flux → space lifecycle policy. */
 export const GraduationConfig = z.strictObject({

@@ -1,0 +1,87 @@
+/** `fts-helper drives [status|check|plan|apply]`: the disks behind the shares, and provisioning a new one. */
+import type { Command } from 'commander';
+import type { DriveStatus } from '../../contract/index.js';
+import { inspectDrives } from '../drives/inventory.js';
+import { applyProvision, formatPlan, planProvision, ProvisionRefused } from '../drives/plan.js';
+import { checkDrivesAndWarn } from '../drives/warnings.js';
+import { EventBus } from '../jobs/bus.js';
+import { openStore } from '../store/index.js';
+import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
+
+const gib = (n: number | null) => (n === null ? '?' : `${(n / 1024 ** 3).toFixed(1)} GiB`);
+
+/** One drive as a terminal line or two. */
+export function formatDrive(d: DriveStatus): string {
+  const state = !d.mounted ? 'NOT MOUNTED' : d.expectedFilesystem ? 'mounted' : 'WRONG FILESYSTEM';
+  const fs = [d.device, d.fsType, d.label && `label=${d.label}`, d.uuid && `uuid=${d.uuid}`].filter(Boolean).join(' ');
+  const use = d.sizeBytes !== null ? `${gib(d.usedBytes)} used, ${gib(d.availableBytes)} free of ${gib(d.sizeBytes)}; inodes ${d.inodesUsed ?? '?'}/${d.inodesTotal ?? '?'}` : '';
+  const lines = [`${d.role.padEnd(6)} ${d.mountPoint}  ${state}  ${fs}`, `       ${use}${use ? '; ' : ''}SMART ${d.health}${d.healthReason ? ` (${d.healthReason})` : ''}`];
+  for (const w of d.warnings) lines.push(`       ⚠ ${w.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const refusedAsUsage = async <T>(fn: () => Promise<T> | T): Promise<T> => {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ProvisionRefused) throw new UsageError(err.message);
+    throw err;
+  }
+};
+
+/** Registers `drives` and its subcommands. */
+export function registerDrives(program: Command): void {
+  const drives = program.command('drives').description('the disks behind the shares: state, usage, health, provisioning');
+
+  withConfigOptions(drives.command('status', { isDefault: true }).description('each role: mounted, right filesystem, usage, SMART health, warnings'))
+    .option('--json', 'print JSON (DriveStatus[])')
+    .action(async (opts: ConfigOptions & { json?: boolean }) => {
+      const { config } = resolveConfig(opts);
+      const list = await inspectDrives(config);
+      if (opts.json) return printJson(list);
+      if (list.length === 0) process.stdout.write('no drives configured (drives.flux, drives.time, drives.space)\n');
+      for (const d of list) process.stdout.write(formatDrive(d));
+    });
+
+  withConfigOptions(drives.command('check').description('the scheduled drive check: publish drive.warning once per new condition'))
+    .option('--json', 'print JSON')
+    .action(async (opts: ConfigOptions & { json?: boolean }) => {
+      const { config } = resolveConfig(opts);
+      const store = openStore(config.store.path);
+      try {
+        const r = await checkDrivesAndWarn({ config, store, bus: new EventBus(store.events) });
+        if (opts.json) return printJson({ announced: r.announced, current: r.current });
+        process.stdout.write(`${r.current} warning(s), ${r.announced.length} new\n`);
+        for (const a of r.announced) process.stdout.write(`  ${a.role}: ${a.warning.message}\n`);
+      } finally {
+        store.close();
+      }
+    });
+
+  withConfigOptions(drives.command('plan').description('print the steps that would make DEVICE the disk of ROLE'))
+    .requiredOption('--device <dev>', 'the block device, e.g. /dev/sdb')
+    .requiredOption('--role <role>', 'flux, time or space')
+    .option('--fstab <file>', 'the fstab to add the mount to', '/etc/fstab')
+    .option('--json', 'print JSON')
+    .action(async (opts: ConfigOptions & { device: string; role: string; fstab: string; json?: boolean }) => {
+      const { config } = resolveConfig(opts);
+      const plan = await refusedAsUsage(() => planProvision(config, opts.role, opts.device, { fstab: opts.fstab }));
+      if (opts.json) return printJson(plan);
+      process.stdout.write(formatPlan(plan));
+    });
+
+  withConfigOptions(drives.command('apply').description('carry out the plan (formats DEVICE); refuses a mounted device or one with data unless --wipe names it'))
+    .requiredOption('--device <dev>', 'the block device, e.g. /dev/sdb')
+    .requiredOption('--role <role>', 'flux, time or space')
+    .option('--fstab <file>', 'the fstab to add the mount to', '/etc/fstab')
+    .option('--wipe <serialOrUuid>', "erase the device's current filesystem: its UUID or the disk's serial, exactly")
+    .option('--yes', 'really do it')
+    .action(async (opts: ConfigOptions & { device: string; role: string; fstab: string; wipe?: string; yes?: boolean }) => {
+      const { config } = resolveConfig(opts);
+      const plan = await refusedAsUsage(() => planProvision(config, opts.role, opts.device, { fstab: opts.fstab }));
+      if (!opts.yes) throw new UsageError(`this formats ${opts.device}; review \`fts-helper drives plan\` and add --yes`);
+      process.stdout.write(formatPlan(plan));
+      await refusedAsUsage(() => applyProvision(plan, { wipe: opts.wipe }));
+      process.stdout.write(`${plan.device} is now ${plan.role}: ${plan.label} ${plan.uuid} mounted at ${plan.mountPoint}\n`);
+    });
+}

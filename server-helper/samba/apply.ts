@@ -1,0 +1,196 @@
+/**
+ * `samba apply`: validate → render → check the candidate with testparm → show the diff → write atomically →
+ * `smbcontrol smbd reload-config` → verify → on any failure restore the previous files byte-identical.
+ * Every OS effect goes through SambaSystem, so tests can inject a failure at any step.
+ */
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HelperConfig } from '../config/schema.js';
+import { readFileOrNull, removeFileDurably, writeFileAtomic } from '../system/atomic-file.js';
+import { pingSmbd, reloadSmbd } from '../system/smbcontrol.js';
+import { parseTestparmDump, testparm, type TestparmResult } from '../system/testparm.js';
+import { lineDiff } from './diff.js';
+import { changedShares, renderInclude, withInclude } from './render.js';
+import { validateSamba, type Realpath } from './validate.js';
+
+/** The OS effects of an apply (the real one, or a test's with faults injected). */
+export interface SambaSystem {
+  readFile(path: string): Buffer | null;
+  /** Replaces a file atomically. */
+  writeFile(path: string, data: Buffer): void;
+  removeFile(path: string): void;
+  realpath: Realpath;
+  testparm(file: string): Promise<TestparmResult>;
+  reload(smbConf: string): Promise<void>;
+  /** Throws unless smbd answers after the reload. */
+  ping(smbConf: string): Promise<void>;
+  /** A fresh private folder for the candidate check, and how to remove it. */
+  scratchDir(): { dir: string; remove(): void };
+}
+
+/** The real system: files on disk, testparm, smbcontrol. */
+export function realSambaSystem(): SambaSystem {
+  return {
+    readFile: readFileOrNull,
+    writeFile: (path, data) => writeFileAtomic(path, data),
+    removeFile: removeFileDurably,
+    realpath: (p) => {
+      try {
+        return realpathSync(p);
+      } catch {
+        return null;
+      }
+    },
+    testparm: (file) => testparm(file),
+    reload: reloadSmbd,
+    ping: pingSmbd,
+    scratchDir: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'fts-samba-check-'));
+      return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  };
+}
+
+/** The files an apply would write, with their current contents. */
+export interface SambaPlan {
+  includeFile: string;
+  smbConf: string;
+  include: { before: Buffer | null; after: string };
+  conf: { before: Buffer | null; after: string };
+  /** Shares added, removed or changed. */
+  shares: string[];
+  diff: string;
+}
+
+/** What an apply did. */
+export interface ApplyResult {
+  changed: boolean;
+  dryRun: boolean;
+  /** Files written (empty when nothing changed or on a dry run). */
+  written: string[];
+  shares: string[];
+  diff: string;
+  /** testparm's problems on the candidate (empty when it passed). */
+  problems: string[];
+}
+
+/** An apply that failed; `rolledBack` says the previous files were restored byte-identical. */
+export class SambaApplyError extends Error {
+  override readonly name = 'SambaApplyError';
+  constructor(
+    readonly stage: 'check' | 'write' | 'reload' | 'verify',
+    message: string,
+    readonly rolledBack: boolean,
+    readonly problems: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Validates and renders; says what would change. Throws SambaValidationError on bad config. */
+export function planSamba(config: HelperConfig, sys: SambaSystem): SambaPlan {
+  validateSamba(config, sys.realpath);
+  const { smbConf, includeFile } = config.samba;
+  const includeBefore = sys.readFile(includeFile);
+  const confBefore = sys.readFile(smbConf);
+  if (confBefore === null) throw new SambaApplyError('check', `${smbConf} does not exist: install Samba first (apt-get install samba)`, false);
+  const includeAfter = renderInclude(config);
+  const confAfter = withInclude(confBefore.toString('utf8'), includeFile);
+  const diff = lineDiff(smbConf, confBefore.toString('utf8'), confAfter) + lineDiff(includeFile, includeBefore?.toString('utf8') ?? null, includeAfter);
+  return {
+    includeFile,
+    smbConf,
+    include: { before: includeBefore, after: includeAfter },
+    conf: { before: confBefore, after: confAfter },
+    shares: changedShares(includeBefore?.toString('utf8') ?? '', includeAfter),
+    diff,
+  };
+}
+
+/** Runs testparm on the candidate files (copies in a scratch folder); the live files are not touched. */
+export async function checkCandidate(plan: SambaPlan, sys: SambaSystem): Promise<TestparmResult> {
+  const scratch = sys.scratchDir();
+  try {
+    const include = join(scratch.dir, 'fts-shares.conf');
+    const conf = join(scratch.dir, 'smb.conf');
+    sys.writeFile(include, Buffer.from(plan.include.after));
+    sys.writeFile(conf, Buffer.from(withInclude(plan.conf.after, include, [plan.includeFile])));
+    return await sys.testparm(conf);
+  } finally {
+    scratch.remove();
+  }
+}
+
+const same = (a: Buffer | null, b: string) => a !== null && a.equals(Buffer.from(b));
+
+/** Applies the config to Samba; see the file comment. Throws SambaValidationError or SambaApplyError. */
+export async function applySamba(config: HelperConfig, sys: SambaSystem, opts: { dryRun?: boolean } = {}): Promise<ApplyResult> {
+  const plan = planSamba(config, sys);
+  const includeSame = same(plan.include.before, plan.include.after);
+  const confSame = same(plan.conf.before, plan.conf.after);
+  if (includeSame && confSame) return { changed: false, dryRun: !!opts.dryRun, written: [], shares: [], diff: '', problems: [] };
+  const check = await checkCandidate(plan, sys);
+  if (!check.ok) throw new SambaApplyError('check', `testparm refused the rendered configuration: ${check.problems.join('; ')}`, false, check.problems);
+  if (opts.dryRun) return { changed: true, dryRun: true, written: [], shares: plan.shares, diff: plan.diff, problems: [] };
+
+  const written: string[] = [];
+  const rollback = async (stage: SambaApplyError['stage'], cause: unknown): Promise<never> => {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    try {
+      // Restore in reverse order; a file that did not exist before is removed.
+      for (const [path, before] of [[plan.smbConf, plan.conf.before], [plan.includeFile, plan.include.before]] as const) {
+        if (!written.includes(path)) continue;
+        if (before === null) sys.removeFile(path);
+        else sys.writeFile(path, before);
+      }
+    } catch (restoreErr) {
+      throw new SambaApplyError(stage, `${stage} failed (${reason}) and restoring the previous files failed too: ${(restoreErr as Error).message}`, false);
+    }
+    try {
+      if (stage !== 'write' || written.length) await sys.reload(plan.smbConf);
+    } catch {
+      // smbd not running or refusing: the files are restored, which is what matters for its next start.
+    }
+    throw new SambaApplyError(stage, `${stage} failed: ${reason}; the previous files were restored`, true);
+  };
+
+  try {
+    // The include first: the smb.conf line that points at it is useless without it.
+    // A write that throws leaves the old file in place (temp file + rename), so only completed writes are undone.
+    if (!includeSame) {
+      sys.writeFile(plan.includeFile, Buffer.from(plan.include.after));
+      written.push(plan.includeFile);
+    }
+    if (!confSame) {
+      sys.writeFile(plan.smbConf, Buffer.from(plan.conf.after));
+      written.push(plan.smbConf);
+    }
+  } catch (err) {
+    return rollback('write', err);
+  }
+  try {
+    await sys.reload(plan.smbConf);
+  } catch (err) {
+    return rollback('reload', err);
+  }
+  try {
+    await verifyLive(config, sys);
+  } catch (err) {
+    return rollback('verify', err);
+  }
+  return { changed: true, dryRun: false, written, shares: plan.shares, diff: plan.diff, problems: [] };
+}
+
+/** After the reload: smbd answers, and the live configuration has every share with its path. */
+async function verifyLive(config: HelperConfig, sys: SambaSystem): Promise<void> {
+  await sys.ping(config.samba.smbConf);
+  const live = await sys.testparm(config.samba.smbConf);
+  if (!live.ok) throw new Error(`testparm on ${config.samba.smbConf}: ${live.problems.join('; ')}`);
+  const sections = parseTestparmDump(live.dump);
+  for (const s of config.shares) {
+    const sec = sections.get(s.name);
+    if (!sec) throw new Error(`share [${s.name}] is missing from the live configuration`);
+    if (sec.get('path') !== s.path) throw new Error(`share [${s.name}] has path ${sec.get('path') ?? '(none)'} instead of ${s.path}`);
+  }
+}

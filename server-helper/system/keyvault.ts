@@ -1,0 +1,119 @@
+/**
+ * Secrets in Azure Key Vault, from the server's side: read (SecretSource) and write (SecretWriter) by name.
+ * The real implementation uses @azure/keyvault-secrets with an MSAL confidential-client credential whose
+ * client secret or certificate is read from a 0600 file the config names. Tests inject a TokenCredential.
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { SecretClient } from '@azure/keyvault-secrets';
+import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node';
+
+/** What the vault client needs from the config's `keyVault` section (system/ imports no app folder). */
+export interface KeyVaultSettings {
+  name: string;
+  url?: string;
+  tenantId?: string;
+  clientId?: string;
+  clientSecretFile?: string;
+  certificateFile?: string;
+}
+
+/** Reads secrets by name. */
+export interface SecretSource {
+  /** The current value, or null when the vault has no such secret. */
+  getSecret(name: string): Promise<string | null>;
+}
+
+/** Reads and writes secrets by name. */
+export interface SecretWriter extends SecretSource {
+  /** Stores a new version; clients reading the secret see it from now on. */
+  setSecret(name: string, value: string): Promise<void>;
+}
+
+/** Key Vault is configured but cannot be used (missing credential, loose file mode). */
+export class KeyVaultSettingsError extends Error {
+  override readonly name = 'KeyVaultSettingsError';
+}
+
+/** Reads a secret file, refusing one that group or others may read. */
+export function readPrivateFile(path: string, field: string): string {
+  const st = statSync(path);
+  if ((st.mode & 0o077) !== 0) throw new KeyVaultSettingsError(`${field}: ${path} must be readable only by its owner (chmod 600 ${path})`);
+  return readFileSync(path, 'utf8');
+}
+
+/** The vault's URL: the override, or https://NAME.vault.azure.net. */
+export function vaultUrl(kv: KeyVaultSettings): string {
+  return kv.url ?? `https://${kv.name}.vault.azure.net`;
+}
+
+/** Lets a test answer MSAL's requests in-process (Entra ID cannot be reached here). */
+export interface MsalTestHooks {
+  networkClient?: INetworkModule;
+  authorityMetadata?: string;
+  cloudDiscoveryMetadata?: string;
+}
+
+/** A TokenCredential over MSAL's client-credentials flow (client secret or certificate from a 0600 file). */
+export function msalCredential(kv: KeyVaultSettings, msal: MsalTestHooks = {}): TokenCredential {
+  if (!kv.tenantId || !kv.clientId) throw new KeyVaultSettingsError('keyVault.tenantId and keyVault.clientId are needed to write secrets');
+  let auth: ConstructorParameters<typeof ConfidentialClientApplication>[0]['auth'];
+  const authority = `https://login.microsoftonline.com/${kv.tenantId}`;
+  if (kv.clientSecretFile) {
+    auth = { clientId: kv.clientId, authority, clientSecret: readPrivateFile(kv.clientSecretFile, 'keyVault.clientSecretFile').trim() };
+  } else if (kv.certificateFile) {
+    // One PEM file with the private key and the certificate (as `az ad sp create-for-rbac --create-cert` writes it).
+    const pem = readPrivateFile(kv.certificateFile, 'keyVault.certificateFile');
+    const key = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(pem)?.[0];
+    const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+    if (!key || !certPem) throw new KeyVaultSettingsError(`keyVault.certificateFile: ${kv.certificateFile} must hold a PEM private key and certificate`);
+    const der = new X509Certificate(certPem).raw;
+    auth = {
+      clientId: kv.clientId,
+      authority,
+      clientCertificate: { thumbprintSha256: createHash('sha256').update(der).digest('hex'), privateKey: key, x5c: certPem },
+    };
+  } else {
+    throw new KeyVaultSettingsError('keyVault.clientSecretFile or keyVault.certificateFile is needed to write secrets');
+  }
+  const app = new ConfidentialClientApplication({
+    auth: { ...auth, ...(msal.authorityMetadata ? { authorityMetadata: msal.authorityMetadata } : {}), ...(msal.cloudDiscoveryMetadata ? { cloudDiscoveryMetadata: msal.cloudDiscoveryMetadata } : {}) },
+    ...(msal.networkClient ? { system: { networkClient: msal.networkClient } } : {}),
+  });
+  return {
+    async getToken(scopes: string | string[]): Promise<AccessToken | null> {
+      const r = await app.acquireTokenByClientCredential({ scopes: Array.isArray(scopes) ? scopes : [scopes] });
+      if (!r) return null;
+      return { token: r.accessToken, expiresOnTimestamp: r.expiresOn ? r.expiresOn.getTime() : Date.now() + 5 * 60_000 };
+    },
+  };
+}
+
+/** Whether the config has what the server needs to write secrets (a vault and a credential). */
+export function canWriteSecrets(kv: KeyVaultSettings | undefined): kv is KeyVaultSettings {
+  return !!kv && !!kv.tenantId && !!kv.clientId && !!(kv.clientSecretFile || kv.certificateFile);
+}
+
+/** A Key Vault client over @azure/keyvault-secrets. `ca` trusts a private CA (tests' local vault). */
+export function keyVaultSecrets(kv: KeyVaultSettings, opts: { credential?: TokenCredential; ca?: string } = {}): SecretWriter {
+  const credential = opts.credential ?? msalCredential(kv);
+  const client = new SecretClient(vaultUrl(kv), credential, {
+    // A vault URL override (a private endpoint, or the tests' vault) does not end in vault.azure.net.
+    ...(kv.url ? { disableChallengeResourceVerification: true } : {}),
+    ...(opts.ca ? { tlsOptions: { ca: opts.ca } } : {}),
+  } as ConstructorParameters<typeof SecretClient>[2]);
+  return {
+    async getSecret(name) {
+      try {
+        return (await client.getSecret(name)).value ?? null;
+      } catch (err) {
+        if ((err as { code?: string; statusCode?: number }).statusCode === 404) return null;
+        throw err;
+      }
+    },
+    async setSecret(name, value) {
+      await client.setSecret(name, value);
+    },
+  };
+}

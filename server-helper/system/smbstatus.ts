@@ -1,0 +1,80 @@
+/** `smbstatus --json`: who is connected to which share and which files are open. */
+import { exec } from '../../lib/exec.js';
+import { join } from 'node:path';
+
+/** One authenticated SMB session. */
+export interface SmbSession {
+  sessionId: string;
+  user: string;
+  group: string;
+  remoteMachine: string;
+  /** Where the client connects from, e.g. `ipv4:192.168.1.20:51234`. */
+  address: string;
+  dialect: string;
+  encrypted: boolean;
+  /** Shares this session has connected. */
+  shares: string[];
+}
+
+/** One open file. */
+export interface SmbOpenFile {
+  path: string;
+  sharePath: string;
+  /** Share name when a tree connect maps to it. */
+  share: string | null;
+  users: number[];
+  openedAt: string | null;
+  access: string;
+}
+
+/** What smbstatus reported. */
+export interface SmbStatus {
+  sessions: SmbSession[];
+  openFiles: SmbOpenFile[];
+}
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {});
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
+/** Parses `smbstatus --json` output (pure; Samba 4.16+ shape). */
+export function parseSmbStatusJson(text: string): SmbStatus {
+  const doc = obj(JSON.parse(text));
+  const tcons = Object.values(obj(doc.tcons)).map(obj);
+  const sessions: SmbSession[] = Object.values(obj(doc.sessions)).map((raw) => {
+    const s = obj(raw);
+    const id = str(s.session_id);
+    return {
+      sessionId: id,
+      user: str(s.username),
+      group: str(s.groupname),
+      remoteMachine: str(s.remote_machine),
+      address: str(s.hostname),
+      dialect: str(s.session_dialect),
+      encrypted: str(obj(s.encryption).degree) !== '' && str(obj(s.encryption).degree) !== 'none',
+      shares: [...new Set(tcons.filter((t) => str(t.session_id) === id).map((t) => str(t.service)))],
+    };
+  });
+  const openFiles: SmbOpenFile[] = Object.entries(obj(doc.open_files)).map(([key, raw]) => {
+    const f = obj(raw);
+    const opens = Object.values(obj(f.opens)).map(obj);
+    const sharePath = str(f.service_path);
+    const pids = new Set(opens.map((o) => str(obj(o.server_id).pid)));
+    const tcon = tcons.find((t) => pids.has(str(obj(t.server_id).pid)));
+    return {
+      path: str(f.filename) ? join(sharePath, str(f.filename)) : key,
+      sharePath,
+      share: tcon ? str(tcon.service) : null,
+      users: [...new Set(opens.map((o) => Number(o.uid)).filter((n) => Number.isFinite(n)))],
+      openedAt: opens.map((o) => str(o.opened_at)).find((x) => x) ?? null,
+      access: opens.map((o) => str(obj(o.access_mask).text)).join(','),
+    };
+  });
+  return { sessions, openFiles };
+}
+
+/** Runs `smbstatus -s CONF --json` and parses it. */
+export async function readSmbStatus(smbConf: string): Promise<SmbStatus> {
+  const r = await exec('smbstatus', ['-s', smbConf, '--json'], { timeoutMs: 30_000 });
+  return parseSmbStatusJson(r.stdout);
+}

@@ -1,0 +1,69 @@
+/** `testparm -s`: Samba's own check of a configuration. It exits 0 even for unknown parameters, so stderr is read too. */
+import { exec, ExecError } from '../../lib/exec.js';
+
+/** What testparm said about a configuration file. */
+export interface TestparmResult {
+  ok: boolean;
+  /** Parameter names testparm did not know (`Unknown parameter encountered: "x"`). */
+  unknownParameters: string[];
+  /** Lines that report a problem (errors, unknown parameters, "ERROR:" and "WARNING:" lines). */
+  problems: string[];
+  /** The effective configuration testparm printed on stdout. */
+  dump: string;
+}
+
+const UNKNOWN = /Unknown parameter encountered: "([^"]*)"/;
+const PROBLEM = /error|warning|unknown parameter|invalid|not boolean|badly formed|can't find|cannot|failed|refus/i;
+// Notes testparm prints on every run that are not problems with the file.
+const BENIGN = [/^Load smb config files from/, /^Loaded services file OK/, /^Weak crypto is allowed/, /^Server role:/, /^\s*$/, /^Ignoring unknown parameter/];
+
+/** Reads testparm's stderr (pure): unknown parameters and problem lines. */
+export function parseTestparmStderr(stderr: string): { unknownParameters: string[]; problems: string[] } {
+  const unknownParameters: string[] = [];
+  const problems: string[] = [];
+  for (const line of stderr.split('\n')) {
+    const m = UNKNOWN.exec(line);
+    if (m) {
+      unknownParameters.push(m[1]!);
+      problems.push(line.trim());
+      continue;
+    }
+    if (BENIGN.some((b) => b.test(line))) continue;
+    if (PROBLEM.test(line.trim())) problems.push(line.trim());
+  }
+  return { unknownParameters, problems };
+}
+
+/** Section names and their parameters from testparm's stdout dump (pure). */
+export function parseTestparmDump(stdout: string): Map<string, Map<string, string>> {
+  const sections = new Map<string, Map<string, string>>();
+  let current: Map<string, string> | null = null;
+  for (const raw of stdout.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[(.*)\]$/.exec(line);
+    if (header) {
+      current = sections.get(header[1]!) ?? new Map();
+      sections.set(header[1]!, current);
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (current && eq > 0) current.set(line.slice(0, eq).trim().toLowerCase(), line.slice(eq + 1).trim());
+  }
+  return sections;
+}
+
+/** Runs `testparm -s FILE`; ok is false when it fails or reports any problem (unknown parameters included). */
+export async function testparm(file: string, opts: { timeoutMs?: number } = {}): Promise<TestparmResult> {
+  try {
+    const r = await exec('testparm', ['-s', file], { timeoutMs: opts.timeoutMs ?? 30_000 });
+    const { unknownParameters, problems } = parseTestparmStderr(r.stderr);
+    return { ok: problems.length === 0, unknownParameters, problems, dump: r.stdout };
+  } catch (err) {
+    if (err instanceof ExecError && err.failure === 'exit') {
+      const { unknownParameters, problems } = parseTestparmStderr(err.stderr);
+      return { ok: false, unknownParameters, problems: problems.length ? problems : [err.message], dump: err.stdout };
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * fts-helper manages a real smbd on loopback: apply, users and password rotation (with the local Key Vault),
+ * rollback under injected faults, idempotence, hostile input, sessions and the API route.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HelperConfig } from '../server-helper/config/schema.js';
+import { applySamba, checkCandidate, planSamba, realSambaSystem, SambaApplyError, type SambaSystem } from '../server-helper/samba/apply.js';
+import { addUser, changePassword, disableUser, realUserSystem, removeUser, type UserSystem } from '../server-helper/samba/users.js';
+import { SambaValidationError } from '../server-helper/samba/validate.js';
+import { keyVaultSecrets } from '../server-helper/system/keyvault.js';
+import { readSmbStatus } from '../server-helper/system/smbstatus.js';
+import { startHelper, type RunningHelper } from '../server-helper/daemon.js';
+import { sambaRoutes } from '../server-helper/api/samba-routes.js';
+import { startKeyVault, type TestKeyVault } from './support/keyvault.js';
+import { startSmbd, type TestSmbd } from './support/smbd.js';
+import { requireBinaries } from './support/require.js';
+
+let smbd: TestSmbd;
+let kv: TestKeyVault;
+let root: string;
+const users: string[] = [];
+const newUser = () => {
+  const u = `ftst${randomBytes(4).toString('hex')}`;
+  users.push(u);
+  return u;
+};
+
+function configFor(extra: (c: Record<string, unknown>) => void = () => {}): HelperConfig {
+  const doc: Record<string, unknown> = {
+    store: { path: join(root, 'helper.db') },
+    shares: [
+      { name: 'flux', role: 'flux', path: join(root, 'flux'), comment: 'Hot working files' },
+      { name: 'time', role: 'time', path: join(root, 'time'), comment: 'Time Machine', timeMachine: { maxSize: '2T' } },
+      { name: 'space', role: 'space', path: join(root, 'space'), comment: 'Cold archive' },
+    ],
+    samba: { smbConf: smbd.conf, includeFile: smbd.includeFile, roots: [join(root, 'flux'), join(root, 'time'), join(root, 'space')] },
+  };
+  extra(doc);
+  return HelperConfig.parse(doc);
+}
+
+/** The real system, counting writes, with optional faults. */
+function spySystem(faults: Partial<Pick<SambaSystem, 'reload' | 'ping' | 'writeFile'>> = {}): SambaSystem & { writes: string[] } {
+  const real = realSambaSystem();
+  const writes: string[] = [];
+  return {
+    ...real,
+    ...faults,
+    writes,
+    writeFile: (p, d) => {
+      writes.push(p);
+      (faults.writeFile ?? real.writeFile)(p, d);
+    },
+  };
+}
+
+beforeAll(async () => {
+  requireBinaries('/usr/bin/testparm', '/usr/bin/smbpasswd');
+  smbd = await startSmbd();
+  kv = await startKeyVault();
+  root = mkdtempSync(join(tmpdir(), 'fts-samba-'));
+  chmodSync(root, 0o755);
+  for (const d of ['flux', 'time', 'space']) {
+    mkdirSync(join(root, d));
+    chmodSync(join(root, d), 0o777);
+  }
+});
+
+afterAll(async () => {
+  await smbd?.stop();
+  await kv?.close();
+  for (const u of users) spawnSync('userdel', [u]);
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('samba apply against real smbd', () => {
+  it('applies the rendered config; testparm and smbd accept it; a second identical apply writes nothing', async () => {
+    const config = configFor();
+    const confBefore = readFileSync(smbd.conf, 'utf8');
+    const sys = spySystem();
+    const r = await applySamba(config, sys);
+    expect(r.changed).toBe(true);
+    expect(r.shares).toEqual(['flux', 'space', 'time']);
+    expect(r.written).toEqual([smbd.includeFile]); // smb.conf already had the include line in [global]
+    expect(readFileSync(smbd.conf, 'utf8')).toBe(confBefore);
+    expect(readFileSync(smbd.includeFile, 'utf8')).toMatch(/\[time\][\s\S]*fruit:time machine = yes/);
+
+    const again = spySystem();
+    const r2 = await applySamba(config, again);
+    expect(r2).toMatchObject({ changed: false, written: [] });
+    // No write at all: not even the candidate check's scratch copies.
+    expect(again.writes).toEqual([]);
+  });
+
+  it('testparm accepts every rendered variant', async () => {
+    const variants = [
+      configFor(),
+      configFor((d) => ((d.shares as Record<string, unknown>[])[2]!.readOnly = true)),
+      configFor((d) => ((d.shares as Record<string, unknown>[])[1]!.timeMachine = {})),
+      configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.parameters = { 'create mask': '0664', 'hide dot files': true, 'fruit:encoding': 'native' })),
+      configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.validUsers = ['alice', 'bob'])),
+      configFor((d) => ((d.samba as Record<string, unknown>).fruitModel = 'RackMac')),
+    ];
+    for (const c of variants) {
+      const sys = realSambaSystem();
+      const result = await checkCandidate(planSamba(c, sys), sys);
+      expect(result.problems).toEqual([]);
+      expect(result.ok).toBe(true);
+    }
+  });
+
+  it('check fails on a parameter testparm does not know', async () => {
+    const c = configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.parameters = { 'bogus thing': 'yes' }));
+    const sys = spySystem();
+    const before = readFileSync(smbd.includeFile);
+    await expect(applySamba(c, sys)).rejects.toMatchObject({ name: 'SambaApplyError', stage: 'check', rolledBack: false });
+    expect(readFileSync(smbd.includeFile).equals(before)).toBe(true);
+    expect(sys.writes.filter((w) => w === smbd.includeFile || w === smbd.conf)).toEqual([]);
+  });
+
+  it.each([
+    ['reload', { reload: async () => Promise.reject(new Error('injected: smbcontrol failed')) }],
+    ['verify', { ping: async () => Promise.reject(new Error('injected: smbd does not answer')) }],
+  ] as const)('a failing %s restores the previous files byte-identical', async (stage, fault) => {
+    await applySamba(configFor(), realSambaSystem());
+    // Make smb.conf need a change too (include moved out of place), so both files are written and restored.
+    const conf = readFileSync(smbd.conf, 'utf8');
+    const moved = conf.replace(`   include = ${smbd.includeFile}\n`, '').replace('[global]\n', `[global]\n   include = ${smbd.includeFile}\n`);
+    writeFileSync(smbd.conf, moved);
+    const confBefore = readFileSync(smbd.conf);
+    const includeBefore = readFileSync(smbd.includeFile);
+    const changed = configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.comment = 'changed'));
+    const sys = spySystem(fault);
+    const err = await applySamba(changed, sys).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SambaApplyError);
+    expect(err).toMatchObject({ stage, rolledBack: true });
+    expect(sys.writes).toContain(smbd.conf);
+    expect(readFileSync(smbd.conf).equals(confBefore)).toBe(true);
+    expect(readFileSync(smbd.includeFile).equals(includeBefore)).toBe(true);
+    writeFileSync(smbd.conf, conf);
+  });
+
+  it('a write that fails half-way restores the file already written', async () => {
+    await applySamba(configFor(), realSambaSystem());
+    const conf = readFileSync(smbd.conf, 'utf8');
+    writeFileSync(smbd.conf, conf.replace(`   include = ${smbd.includeFile}\n`, ''));
+    const confBefore = readFileSync(smbd.conf);
+    const includeBefore = readFileSync(smbd.includeFile);
+    const real = realSambaSystem();
+    const sys = spySystem({ writeFile: (p, d) => (p === smbd.conf ? (() => { throw new Error('injected: disk full'); })() : real.writeFile(p, d)) });
+    await expect(applySamba(configFor((d) => ((d.shares as Record<string, unknown>[])[2]!.comment = 'x')), sys)).rejects.toMatchObject({ stage: 'write', rolledBack: true });
+    expect(readFileSync(smbd.conf).equals(confBefore)).toBe(true);
+    expect(readFileSync(smbd.includeFile).equals(includeBefore)).toBe(true);
+    writeFileSync(smbd.conf, conf);
+  });
+
+  it.each([
+    ['name', (c: HelperConfig) => (c.shares[0]!.name = 'evil]\n[root'), 'shares[0].name'],
+    ['path', (c: HelperConfig) => (c.shares[1]!.path = '/etc'), 'shares[1].path'],
+    ['symlink path', (c: HelperConfig) => (c.shares[1]!.path = join(root, 'time', 'escape', 'sub')), 'shares[1].path'],
+    ['parameter', (c: HelperConfig) => (c.shares[2]!.parameters = { 'root preexec': '/bin/sh' }), 'shares[2].parameters["root preexec"]'],
+    ['guest', (c: HelperConfig) => (c.shares[2]!.parameters = { 'guest ok': 'yes' }), 'shares[2].parameters["guest ok"]'],
+  ])('hostile %s is refused with the field named and nothing written', async (_what, mutate, field) => {
+    const { symlinkSync, existsSync } = await import('node:fs');
+    if (!existsSync(join(root, 'time', 'escape'))) symlinkSync('/etc', join(root, 'time', 'escape'));
+    const c = configFor();
+    mutate(c);
+    const confBefore = readFileSync(smbd.conf);
+    const includeBefore = readFileSync(smbd.includeFile);
+    const sys = spySystem();
+    const err = await applySamba(c, sys).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SambaValidationError);
+    expect((err as SambaValidationError).field).toBe(field);
+    expect(sys.writes).toEqual([]);
+    expect(readFileSync(smbd.conf).equals(confBefore)).toBe(true);
+    expect(readFileSync(smbd.includeFile).equals(includeBefore)).toBe(true);
+  });
+});
+
+describe('users', () => {
+  beforeAll(async () => {
+    await applySamba(configFor(), realSambaSystem());
+  });
+
+  it('add creates the Unix user without a shell; smbclient authenticates; a wrong password is refused', async () => {
+    const u = newUser();
+    const config = configFor();
+    const o = await addUser(config, u, { password: 'first-Pa55', vault: null });
+    expect(o).toMatchObject({ createdUnixUser: true, generated: null, storedIn: null });
+    expect(readFileSync('/etc/passwd', 'utf8')).toMatch(new RegExp(`^${u}:.*:/usr/sbin/nologin$`, 'm'));
+    expect(smbd.smbclient('flux', u, 'first-Pa55', 'ls').code).toBe(0);
+    const bad = smbd.smbclient('flux', u, 'wrong', 'ls');
+    expect(bad.code).not.toBe(0);
+    expect(bad.out).toMatch(/NT_STATUS_LOGON_FAILURE/);
+    await expect(addUser(config, u, { password: 'x', vault: null })).rejects.toThrow(/exists/);
+  });
+
+  it('passwd rotates through Key Vault first: old refused, new accepted, the vault holds the new one', async () => {
+    const u = newUser();
+    const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url, secrets: { sambaPassword: 'smb-password-{user}' } }));
+    const cred = { getToken: async () => ({ token: 'server-token', expiresOnTimestamp: Date.now() + 3600e3 }) };
+    const vault = keyVaultSecrets(config.keyVault!, { credential: cred, ca: kv.cert.cert });
+    const added = await addUser(config, u, { vault });
+    expect(added.storedIn).toBe(`smb-password-${u}`);
+    const first = kv.get(`smb-password-${u}`)!;
+    expect(first).toBe(added.generated);
+    expect(smbd.smbclient('flux', u, first, 'ls').code).toBe(0);
+
+    // The vault must already hold the new password when Samba changes it.
+    let vaultAtChange: string | undefined;
+    const sys: UserSystem = {
+      ...realUserSystem,
+      setSambaPassword: async (conf, name, pw, opts) => {
+        vaultAtChange = kv.get(`smb-password-${u}`);
+        return realUserSystem.setSambaPassword(conf, name, pw, opts);
+      },
+    };
+    const rotated = await changePassword(config, u, { vault, sys });
+    const second = kv.get(`smb-password-${u}`)!;
+    expect(second).not.toBe(first);
+    expect(vaultAtChange).toBe(second);
+    expect(rotated.generated).toBe(second);
+    expect(smbd.smbclient('flux', u, first, 'ls').out).toMatch(/NT_STATUS_LOGON_FAILURE/);
+    expect(smbd.smbclient('flux', u, second, 'ls').code).toBe(0);
+    expect(kv.requests.filter((r) => r.method === 'PUT').every((r) => r.token === 'server-token')).toBe(true);
+  });
+
+  it('when Samba refuses the new password, the vault gets the old one back', async () => {
+    const u = newUser();
+    const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url, secrets: { sambaPassword: 'pw-{user}' } }));
+    const vault = keyVaultSecrets(config.keyVault!, { credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3600e3 }) }, ca: kv.cert.cert });
+    await addUser(config, u, { password: 'keep-me-1', vault });
+    const sys: UserSystem = { ...realUserSystem, setSambaPassword: async () => Promise.reject(new Error('injected: smbpasswd failed')) };
+    await expect(changePassword(config, u, { password: 'never-set-2', vault, sys })).rejects.toThrow(/injected/);
+    expect(kv.get(`pw-${u}`)).toBe('keep-me-1');
+    expect(smbd.smbclient('flux', u, 'keep-me-1', 'ls').code).toBe(0);
+  });
+
+  it('disable refuses logins; remove deletes the account', async () => {
+    const u = newUser();
+    const config = configFor();
+    await addUser(config, u, { password: 'dis-able-3', vault: null });
+    await disableUser(config, u);
+    expect(smbd.smbclient('flux', u, 'dis-able-3', 'ls').code).not.toBe(0);
+    await removeUser(config, u, { unixUser: true });
+    expect(spawnSync('id', [u]).status).not.toBe(0);
+    await expect(changePassword(config, u, { password: 'x', vault: null })).rejects.toThrow(/no Samba user/);
+  });
+
+  it('the CLI takes the password on stdin, never argv, and prints a generated one only when nothing stores it', async () => {
+    const u = newUser();
+    const cfgFile = join(root, 'helper.yaml');
+    const { stringify } = await import('yaml');
+    const c = configFor();
+    writeFileSync(cfgFile, stringify({ store: c.store, shares: c.shares.map((s) => ({ name: s.name, path: s.path })), samba: { smbConf: c.samba.smbConf, includeFile: c.samba.includeFile, roots: c.samba.roots } }));
+    const run = (args: string[], input?: string) =>
+      new Promise<{ code: number; out: string; err: string }>((resolve) => {
+        const p = spawn(process.execPath, ['bin/fts-helper.mjs', ...args, '--config', cfgFile], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        p.stdout.on('data', (d: Buffer) => (out += d));
+        p.stderr.on('data', (d: Buffer) => (err += d));
+        p.stdin.end(input ?? '');
+        p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+      });
+    const add = await run(['samba', 'users', 'add', u, '--password-stdin'], 'from-stdin-4\n');
+    expect(add.code).toBe(0);
+    expect(add.out).toBe('');
+    expect(smbd.smbclient('flux', u, 'from-stdin-4', 'ls').code).toBe(0);
+    const gen = await run(['samba', 'users', 'passwd', u]);
+    expect(gen.code).toBe(0);
+    const pw = gen.out.trim();
+    expect(pw).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(smbd.smbclient('flux', u, pw, 'ls').code).toBe(0);
+    const bad = await run(['samba', 'users', 'add', 'Bad Name']);
+    expect(bad.code).toBe(2);
+    const sessions = await run(['samba', 'sessions', '--json']);
+    expect(sessions.code).toBe(0);
+    expect(JSON.parse(sessions.out)).toMatchObject({ sessions: expect.any(Array), openFiles: expect.any(Array) });
+    const dry = await run(['samba', 'apply', '--dry-run']);
+    expect(dry.code).toBe(0);
+  });
+
+  it('sessions show who is connected and which files are open', async () => {
+    const u = newUser();
+    await addUser(configFor(), u, { password: 'open-files-5', vault: null });
+    writeFileSync(join(root, 'flux', 'held.txt'), 'x');
+    const auth = join(root, `auth-${u}`);
+    writeFileSync(auth, `username = ${u}\npassword = open-files-5\n`, { mode: 0o600 });
+    const client = spawn('smbclient', ['//127.0.0.1/flux', '-p', String(smbd.port), '-A', auth, '-s', smbd.conf], { stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      client.stdin.write('open held.txt\n');
+      let st = await readSmbStatus(smbd.conf);
+      for (let i = 0; i < 100 && !st.openFiles.some((f) => f.path.endsWith('held.txt')); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        st = await readSmbStatus(smbd.conf);
+      }
+      expect(st.sessions.some((s) => s.user === u && s.shares.includes('flux'))).toBe(true);
+      expect(st.openFiles.find((f) => f.path === join(root, 'flux', 'held.txt'))).toMatchObject({ share: 'flux' });
+    } finally {
+      client.stdin.end();
+      client.kill();
+      rmSync(auth, { force: true });
+    }
+  });
+});
+
+describe('API', () => {
+  let helper: RunningHelper;
+  afterAll(async () => helper?.close());
+
+  it('POST /api/v1/shares/apply needs an admin token, applies, and publishes share.changed', async () => {
+    const config = configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.comment = 'via API'));
+    helper = await startHelper({ config, listen: '127.0.0.1:0', plugins: [sambaRoutes()] });
+    const admin = helper.store.tokens.create('admin-test', 'admin');
+    const client = helper.store.tokens.create('client-test', 'client');
+    const post = (token: string, body: unknown) =>
+      fetch(`${helper.url}/api/v1/shares/apply`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post(client, {})).status).toBe(403);
+    const dry = await post(admin, { dryRun: true });
+    expect(dry.status).toBe(200);
+    expect(await dry.json()).toMatchObject({ changed: true, dryRun: true, written: [] });
+    expect(readFileSync(smbd.includeFile, 'utf8')).not.toMatch(/via API/);
+    const res = await post(admin, {});
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ changed: true, dryRun: false, shares: ['flux'] });
+    expect(readFileSync(smbd.includeFile, 'utf8')).toMatch(/comment = via API/);
+    const events = helper.store.events.since(0, 100).filter((e) => e.type === 'share.changed');
+    expect(events.map((e) => e.data)).toEqual([{ shares: ['flux'], reason: 'apply through the API' }]);
+    const again = await post(admin, {});
+    expect(await again.json()).toMatchObject({ changed: false });
+    expect(helper.store.events.since(0, 100).filter((e) => e.type === 'share.changed')).toHaveLength(1);
+    const bad = await post(admin, { dryRun: 'yes' });
+    expect(bad.status).toBe(400);
+  });
+});
