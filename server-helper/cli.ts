@@ -5,6 +5,7 @@ import { ConfigError } from './config/load.js';
 import { StartError } from './daemon.js';
 import { EXIT, UsageError } from './cli/common.js';
 import { registerConfig } from './cli/config.js';
+import { registerGraduate } from './cli/graduate.js';
 import { registerServe } from './cli/serve.js';
 import { registerStatus } from './cli/status.js';
 import { registerToken } from './cli/token.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerToken(program);
   registerConfig(program);
+  registerGraduate(program);
   program.commands.forEach(function inherit(c: Command) {
     c.exitOverride();
     c.commands.forEach(inherit);
