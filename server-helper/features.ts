@@ -3,6 +3,7 @@
  * Each feature adds itself here, so `serve`, `status` and the tests start the same helper.
  */
 import type { AppContext } from './api/context.js';
+import { registerGraduationRoutes } from './api/graduation.js';
 import type { HelperConfig } from './config/schema.js';
 import type { StartOptions } from './daemon.js';
 import type { Store } from './store/index.js';
@@ -15,7 +16,7 @@ export function serverServices(_config: HelperConfig, _store: Store): Pick<AppCo
 /** The plugins and service wiring the daemon starts with. */
 export function serverFeatures(config: HelperConfig): Pick<StartOptions, 'plugins' | 'extend'> {
   return {
-    plugins: [],
+    plugins: [registerGraduationRoutes],
     extend: (ctx) => {
       Object.assign(ctx, serverServices(config, ctx.store));
     },
