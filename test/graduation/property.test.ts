@@ -47,7 +47,7 @@ const entryArb = fc.record({
   content: fc.uint8Array({ maxLength: 3000 }),
   old: fc.boolean(),
   xattrs: fc.subarray(XATTRS),
-  mode: fc.constantFrom(0o644, 0o600, 0o755, 0o000, 0o4755, 0o1777),
+  mode: fc.constantFrom<number>(0o644, 0o600, 0o755, 0o000, 0o4755, 0o1777),
 });
 type Entry = typeof entryArb extends fc.Arbitrary<infer T> ? T : never;
 

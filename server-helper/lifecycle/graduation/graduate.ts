@@ -6,7 +6,7 @@
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import type { Db } from '../../store/db.js';
 import { acquireMoverLock, Journal } from './journal.js';
-import { moveBatch, skip, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
+import { moveBatch, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
 import { excludeMatcher, isOldEnough, normalizeIncludes, type Policy } from './policy.js';
 import { recoverJournal } from './recover.js';
 import { walk } from './scan.js';
@@ -82,7 +82,8 @@ export function checkRoots(srcRoot: string, dstRoot: string): { src: string; dst
   return { src, dst };
 }
 
-const BATCH_BYTES = 256 * 1024 * 1024;
+/** A batch ends at this many bytes or items: each batch costs one syncfs of the destination. */
+const BATCH_BYTES = 1024 * 1024 * 1024;
 
 /** Runs graduation once; never throws for one file's problem (those are in `failed`). */
 export async function graduate(opts: GraduateOptions): Promise<GraduationSummary> {
@@ -129,7 +130,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     const hardLinks = new Map<string, { stat: MoveItem['stat']; paths: string[] }>();
     let pending: MoveItem[] = [];
     let pendingBytes = 0;
-    const batchSize = opts.batchSize ?? 500;
+    const batchSize = opts.batchSize ?? 10_000;
     const flush = async () => {
       if (pending.length === 0) return;
       const batch = pending;
@@ -187,6 +188,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     }
     hardLinks.clear();
     if (!opts.signal?.aborted) await flush();
+    await syncSources(ctx);
     if (ctx.destinationFull && !stats.failed.some((f) => f.error.includes('ENOSPC'))) {
       stats.failed.push({ path: dst, error: `${dst} has less free space than the margin (${opts.policy.freeSpaceMargin} bytes); the remaining files stay in ${src}` });
     }

@@ -74,28 +74,32 @@ function fromRow(r: Row): JournalEntry {
 
 /** Reads and writes graduation_journal. */
 export class Journal {
-  constructor(private readonly db: Db) {}
+  private readonly insertStmt;
+  private readonly setStmt;
+
+  constructor(private readonly db: Db) {
+    // Prepared once: a run writes a few rows per file, and preparing costs more than the write.
+    this.insertStmt = db.prepare(
+      `INSERT INTO graduation_journal (run_id, kind, src_root, dst_root, srcs, dsts, tmp, size, mtime_ms, src_ino, state, undo_of, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.setStmt = db.prepare(
+      `UPDATE graduation_journal SET state = ?, hash = COALESCE(?, hash), tmp_ino = COALESCE(?, tmp_ino),
+       dsts = COALESCE(?, dsts), error = COALESCE(?, error), updated_at = ? WHERE id = ?`,
+    );
+  }
 
   /** Records a planned move before anything is written; returns its id. */
   begin(e: Omit<JournalEntry, 'id' | 'tmpIno' | 'hash' | 'error' | 'undoOf'> & { undoOf?: number }): number {
     return Number(
-      this.db
-        .prepare(
-          `INSERT INTO graduation_journal (run_id, kind, src_root, dst_root, srcs, dsts, tmp, size, mtime_ms, src_ino, state, undo_of, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(e.runId, e.kind, e.srcRoot, e.dstRoot, JSON.stringify(e.srcs), JSON.stringify(e.dsts), e.tmp, e.size, e.mtimeMs, e.srcIno, e.state, e.undoOf ?? null, Date.now()).lastInsertRowid,
+      this.insertStmt.run(e.runId, e.kind, e.srcRoot, e.dstRoot, JSON.stringify(e.srcs), JSON.stringify(e.dsts), e.tmp, e.size, e.mtimeMs, e.srcIno, e.state, e.undoOf ?? null, Date.now())
+        .lastInsertRowid,
     );
   }
 
   /** Moves one row to a new state, optionally recording the copy's hash and temp inode or an error. */
   set(id: number, state: JournalState, extra: { hash?: string; tmpIno?: number; dsts?: string[]; error?: string } = {}): void {
-    this.db
-      .prepare(
-        `UPDATE graduation_journal SET state = ?, hash = COALESCE(?, hash), tmp_ino = COALESCE(?, tmp_ino),
-         dsts = COALESCE(?, dsts), error = COALESCE(?, error), updated_at = ? WHERE id = ?`,
-      )
-      .run(state, extra.hash ?? null, extra.tmpIno ?? null, extra.dsts ? JSON.stringify(extra.dsts) : null, extra.error ?? null, Date.now(), id);
+    this.setStmt.run(state, extra.hash ?? null, extra.tmpIno ?? null, extra.dsts ? JSON.stringify(extra.dsts) : null, extra.error ?? null, Date.now(), id);
   }
 
   /** Runs fn in one transaction (a batch of state changes is one fsync of the store, not hundreds). */

@@ -1,8 +1,8 @@
 /**
  * Moves a batch of files from one root to another with the journal: plan (conflicts, free space) →
- * copy to temp names → sync → link without replacing → sync → remove sources → sync. Every state change
+ * copy to temp names (hashed, read back) → journal → link without replacing → sync → journal → remove sources. Every state change
  * is journaled before the next step starts, so recover.ts can finish or undo any step after a crash.
- * One syncfs per step per batch makes hundreds of small files durable for the price of one fsync each.
+ * One syncfs per batch makes thousands of small files durable for the price of one fsync.
  */
 import { statfsSync, unlinkSync, type Stats } from 'node:fs';
 import { syncFilesystem } from '../../system/syncfs.js';
@@ -36,6 +36,13 @@ export interface MoveStats {
 /** Journal steps, for fault injection in tests (a hook may kill the process at any of them). */
 export type MoveStep = 'journaled' | 'temp-written' | 'copied' | 'linked-name' | 'linked' | 'source-removed' | 'done';
 
+/** Syncs the source filesystem when a batch removed files from it. */
+export async function syncSources(ctx: MoverContext): Promise<void> {
+  if (!ctx.sourceDirty) return;
+  await syncFilesystem(ctx.srcRoot);
+  ctx.sourceDirty = false;
+}
+
 /** What the mover needs for one run. */
 export interface MoverContext {
   journal: Journal;
@@ -51,6 +58,8 @@ export interface MoverContext {
   onFile?: (rel: string) => void;
   /** Test hook: called after each journaled step. */
   onStep?: (step: MoveStep, journalId: number) => void;
+  /** Set when sources were removed and not yet synced; the caller syncs the source filesystem. */
+  sourceDirty?: boolean;
   /** Set when the destination is full; the caller stops. */
   destinationFull?: boolean;
   /** Folders known to exist in the destination. */
@@ -140,7 +149,9 @@ export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<v
   const dups: { item: MoveItem; id: number }[] = [];
   let free = freeBytes(ctx.dstRoot);
 
-  // 1. Plan and journal each move before anything is written.
+  // 1. Plan and journal each move before anything is written (one transaction: committed before any copy starts).
+  journal.transaction(() => planAll());
+  function planAll(): void {
   for (const [index, item] of items.entries()) {
     if (ctx.signal?.aborted || ctx.destinationFull) break;
     if (item.companionOf !== undefined && !byIndex.has(item.companionOf)) continue;
@@ -164,7 +175,6 @@ export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<v
       free -= need;
       const tmp = `${dirOf(dsts[0]!) ? `${dirOf(dsts[0]!)}/` : ''}.fts-grad-${ctx.runId}-${++ctx.seq}`;
       const id = journal.begin({ runId: ctx.runId, kind: item.kind, srcRoot: ctx.srcRoot, dstRoot: ctx.dstRoot, srcs: item.srcs, dsts, tmp, size: item.stat.size, mtimeMs: item.stat.mtimeMs, srcIno: item.stat.ino, state: 'copying', undoOf: item.undoOf });
-      step('journaled', id);
       const p: Planned = { item, id, dsts, tmp, tmpIno: null, hash: null, ok: true };
       planned.push(p);
       byIndex.set(index, p);
@@ -172,6 +182,8 @@ export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<v
       fail(ctx, item.srcs[0]!, err);
     }
   }
+  }
+  for (const p of planned) step('journaled', p.id);
 
   // Already archived with identical content: the source goes, nothing is copied.
   for (const { item, id } of dups) {
@@ -220,8 +232,8 @@ export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<v
   const copied = planned.filter((p) => p.ok);
   if (copied.length === 0) return;
 
-  // 3. Temp copies durable, then journaled as copied.
-  await syncFilesystem(ctx.dstRoot);
+  // 3. Journaled as copied, with each temp's inode, before any final name exists: recovery can then tell
+  // our names from anyone else's. (Durability comes with the one sync after naming, below.)
   journal.transaction(() => {
     for (const p of copied) journal.set(p.id, 'copied', { hash: p.hash!, tmpIno: p.tmpIno! });
   });
@@ -255,7 +267,7 @@ export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<v
   const linked = copied.filter((p) => p.ok);
   if (linked.length === 0) return;
 
-  // 5. Names durable (syncfs covers the directories), then journaled as linked.
+  // 5. Data and names durable (one syncfs covers every file and directory of the batch), then journaled as linked.
   await syncFilesystem(ctx.dstRoot);
   journal.transaction(() => {
     for (const p of linked) journal.set(p.id, 'linked');
@@ -281,7 +293,9 @@ export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<v
     }
   }
   if (removed.length === 0) return;
-  await syncFilesystem(ctx.srcRoot);
+  // The removals are synced once at the end of the run (ctx.sourceDirty): a removal lost to a power cut
+  // leaves a file in both places, never in neither.
+  ctx.sourceDirty = true;
   journal.transaction(() => {
     for (const p of removed) {
       journal.set(p.id, 'done');

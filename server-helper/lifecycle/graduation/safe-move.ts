@@ -76,19 +76,25 @@ export function readXattrs(path: string): Record<string, string> {
   return out;
 }
 
+/** Hashes what an open file holds, reading from offset 0. */
+function hashFd(fd: number): string {
+  const h = createHash(HASH);
+  const buf = sharedBuffer();
+  for (let pos = 0; ; ) {
+    const n = readSync(fd, buf, 0, CHUNK, pos);
+    if (n === 0) break;
+    h.update(n === CHUNK ? buf : buf.subarray(0, n));
+    pos += n;
+  }
+  return h.digest('hex');
+}
+
 /** Hashes a file's content (or a symlink's target). */
 export function hashPath(path: string, kind: 'file' | 'symlink'): string {
   if (kind === 'symlink') return createHash(HASH).update(readlinkSync(path)).digest('hex');
   const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    const h = createHash(HASH);
-    const buf = sharedBuffer();
-    for (;;) {
-      const n = readSync(fd, buf, 0, CHUNK, null);
-      if (n === 0) break;
-      h.update(n === CHUNK ? buf : buf.subarray(0, n));
-    }
-    return h.digest('hex');
+    return hashFd(fd);
   } finally {
     closeSync(fd);
   }
@@ -130,7 +136,7 @@ export function copyToTemp(src: string, tmp: string, expected: Stats, kind: 'fil
   try {
     const before = fstatSync(fdIn);
     if (!sameStamp(before, expected.size, expected.mtimeMs, expected.ino)) throw new ChangedError('changed since the scan');
-    fdOut = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    fdOut = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
     const h = createHash(HASH);
     const buf = sharedBuffer();
     const sparse = before.blocks * 512 < before.size;
@@ -149,7 +155,7 @@ export function copyToTemp(src: string, tmp: string, expected: Stats, kind: 'fil
     const hash = h.digest('hex');
     // What was written, read back (before the times are set, since reading moves atime): a short write
     // or a bad block shows up here, before the source goes.
-    if (hashPath(tmp, 'file') !== hash) throw new Error('the copy does not match the source (hash mismatch)');
+    if (hashFd(fdOut) !== hash) throw new Error('the copy does not match the source (hash mismatch)');
     if (isRoot) fchownSync(fdOut, before.uid, before.gid);
     // chmod after chown: chown clears setuid/setgid bits.
     fchmodSync(fdOut, before.mode & 0o7777);

@@ -1,7 +1,7 @@
 /** Undo of a graduation run: its moved files go back to where they were, through the same safe move. */
 import type { Db } from '../../store/db.js';
 import { acquireMoverLock, Journal } from './journal.js';
-import { moveBatch, skip, type MoveItem, type MoveStats, type MoverContext } from './mover.js';
+import { moveBatch, skip, syncSources, type MoveItem, type MoveStats, type MoverContext } from './mover.js';
 import { recoverJournal } from './recover.js';
 import { lstatOrNull } from './safe-move.js';
 import type { GraduationProgress, GraduationSummary } from './graduate.js';
@@ -32,7 +32,7 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
     let from = '';
     let to = '';
     let after = 0;
-    const batchSize = opts.batchSize ?? 500;
+    const batchSize = opts.batchSize ?? 2000;
     for (;;) {
       if (opts.signal?.aborted) break;
       const rows = journal.movedOf(opts.undoRunId, after, batchSize);
@@ -62,6 +62,7 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
           contexts.set(key, ctx);
         }
         await moveBatch(ctx, items);
+        await syncSources(ctx);
         opts.onProgress?.({ scanned, eligible, moved: stats.moved, bytesMoved: stats.bytesMoved, currentPath: null });
       }
     }
