@@ -74,6 +74,14 @@ export const routes = {
     query: z.strictObject({ job: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }),
     response: z.array(JobRun),
   }),
+  /** Moves the files a graduation run moved back to flux; the undo runs as its own run (watch its events). */
+  undoGraduationRun: route({
+    method: 'POST',
+    path: '/api/v1/graduation/runs/:id/undo',
+    role: 'admin',
+    params: z.strictObject({ id: z.coerce.number().int().positive() }),
+    response: z.strictObject({ runId: z.number().int().positive(), undoOf: z.number().int().positive() }),
+  }),
 } as const;
 
 /** The route map's type, for typed clients. */

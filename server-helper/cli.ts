@@ -7,6 +7,7 @@ import { EXIT, UsageError } from './cli/common.js';
 import { registerConfig } from './cli/config.js';
 import { registerDrives } from './cli/drives.js';
 import { registerSamba } from './cli/samba.js';
+import { registerGraduate } from './cli/graduate.js';
 import { registerServe } from './cli/serve.js';
 import { registerStatus } from './cli/status.js';
 import { registerToken } from './cli/token.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerSamba(program);
   registerDrives(program);
+  registerGraduate(program);
   program.commands.forEach(function inherit(c: Command) {
     c.exitOverride();
     c.commands.forEach(inherit);

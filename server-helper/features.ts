@@ -3,6 +3,7 @@
  * Each feature adds itself here, so `serve`, `status` and the tests start the same helper.
  */
 import type { AppContext } from './api/context.js';
+import { registerGraduationRoutes } from './api/graduation.js';
 import type { HelperConfig } from './config/schema.js';
 import type { StartOptions } from './daemon.js';
 import type { Store } from './store/index.js';
@@ -17,7 +18,7 @@ export function serverServices(config: HelperConfig, _store: Store): Pick<AppCon
 /** The plugins and service wiring the daemon starts with. */
 export function serverFeatures(config: HelperConfig): Pick<StartOptions, 'plugins' | 'extend'> {
   return {
-    plugins: [sambaRoutes()],
+    plugins: [sambaRoutes(), registerGraduationRoutes],
     extend: (ctx) => {
       Object.assign(ctx, serverServices(config, ctx.store));
     },

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DRIVE_MIGRATIONS } from './migrations-drives.js';
+import { GRADUATION_MIGRATIONS } from './migrations-graduation.js';
 
 /** The better-sqlite3 handle type. */
 export type Db = Database.Database;
@@ -58,6 +59,7 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   ...DRIVE_MIGRATIONS,
+  ...GRADUATION_MIGRATIONS,
 ];
 
 /** Opens (creating if needed) the store at path and brings its schema up to date. `:memory:` works for tests. */

@@ -39,7 +39,10 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'n
 
 /** Parses `smbstatus --json` output (pure; Samba 4.16+ shape). */
 export function parseSmbStatusJson(text: string): SmbStatus {
-  const doc = obj(JSON.parse(text));
+  // smbstatus may print notes ("locking.tdb not initialised") before its JSON.
+  const start = text.indexOf('{');
+  if (start < 0) throw new Error('smbstatus printed no JSON');
+  const doc = obj(JSON.parse(text.slice(start)));
   const tcons = Object.values(obj(doc.tcons)).map(obj);
   const sessions: SmbSession[] = Object.values(obj(doc.sessions)).map((raw) => {
     const s = obj(raw);
@@ -62,7 +65,7 @@ export function parseSmbStatusJson(text: string): SmbStatus {
     const pids = new Set(opens.map((o) => str(obj(o.server_id).pid)));
     const tcon = tcons.find((t) => pids.has(str(obj(t.server_id).pid)));
     return {
-      path: str(f.filename) ? join(sharePath, str(f.filename)) : key,
+      path: !str(f.filename) ? key : str(f.filename).startsWith('/') ? str(f.filename) : join(sharePath, str(f.filename)),
       sharePath,
       share: tcon ? str(tcon.service) : null,
       users: [...new Set(opens.map((o) => Number(o.uid)).filter((n) => Number.isFinite(n)))],
@@ -74,7 +77,17 @@ export function parseSmbStatusJson(text: string): SmbStatus {
 }
 
 /** Runs `smbstatus -s CONF --json` and parses it. */
-export async function readSmbStatus(smbConf: string): Promise<SmbStatus> {
-  const r = await exec('smbstatus', ['-s', smbConf, '--json'], { timeoutMs: 30_000 });
+export async function readSmbStatus(smbConf: string | undefined, signal?: AbortSignal): Promise<SmbStatus> {
+  const r = await exec('smbstatus', [...(smbConf ? ['-s', smbConf] : []), '--json'], { timeoutMs: 30_000, signal });
   return parseSmbStatusJson(r.stdout);
+}
+
+/** The absolute paths of the files open in `smbstatus --json` output (pure). */
+export function parseOpenFiles(text: string): Set<string> {
+  return new Set(parseSmbStatusJson(text).openFiles.map((f) => f.path));
+}
+
+/** The absolute paths Samba has open now: graduation skips them. */
+export async function openFiles(smbConf: string | undefined, signal?: AbortSignal): Promise<Set<string>> {
+  return new Set((await readSmbStatus(smbConf, signal)).openFiles.map((f) => f.path));
 }

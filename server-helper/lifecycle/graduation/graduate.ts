@@ -1,0 +1,215 @@
+/**
+ * One graduation run: recover the journal, stream the scan through the policy, and move eligible files in
+ * batches. Memory stays bounded: the scan yields batches and only hard-linked files are remembered until
+ * the end (their groups must be complete to move).
+ */
+import { lstatSync, realpathSync, statSync } from 'node:fs';
+import type { Db } from '../../store/db.js';
+import { acquireMoverLock, Journal } from './journal.js';
+import { moveBatch, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
+import { excludeMatcher, isOldEnough, normalizeIncludes, type Policy } from './policy.js';
+import { recoverJournal } from './recover.js';
+import { walk } from './scan.js';
+
+/** Progress while a run goes. */
+export interface GraduationProgress {
+  scanned: number;
+  eligible: number;
+  moved: number;
+  bytesMoved: number;
+  currentPath: string | null;
+}
+
+/** The final summary of a run (the CLI prints it; `graduation.finished` carries it). */
+export interface GraduationSummary {
+  runId: number;
+  scanned: number;
+  eligible: number;
+  moved: number;
+  bytesMoved: number;
+  skipped: Record<string, number>;
+  failed: { path: string; error: string }[];
+  durationMs: number;
+  examples: string[];
+  from: string;
+  to: string;
+  dryRun: boolean;
+  /** Journal rows a previous crash left, and what became of them. */
+  recovered: { rolledBack: number; completed: number; deferred: number };
+}
+
+/** Options of one run. */
+export interface GraduateOptions {
+  db: Db;
+  runId: number;
+  srcRoot: string;
+  dstRoot: string;
+  policy: Policy;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  /** Files Samba has open now (absolute paths). */
+  openFiles?: () => Promise<ReadonlySet<string>>;
+  onProgress?: (p: GraduationProgress) => void;
+  /** Minimum interval between onProgress calls. */
+  progressIntervalMs?: number;
+  onStep?: (step: MoveStep, journalId: number) => void;
+  /** Items per move batch (one syncfs per step per batch). */
+  batchSize?: number;
+  now?: number;
+}
+
+/** Bad roots (missing, the same, one inside the other): nothing runs. */
+export class RootsError extends Error {
+  override readonly name = 'RootsError';
+}
+
+/** Checks the two roots are distinct existing folders, neither inside the other; returns their real paths. */
+export function checkRoots(srcRoot: string, dstRoot: string): { src: string; dst: string } {
+  for (const r of [srcRoot, dstRoot]) {
+    let ok = false;
+    try {
+      ok = statSync(r).isDirectory();
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new RootsError(`${r} does not exist or is not a folder`);
+  }
+  const src = realpathSync(srcRoot);
+  const dst = realpathSync(dstRoot);
+  if (src === dst || dst.startsWith(`${src}/`) || src.startsWith(`${dst}/`)) {
+    throw new RootsError(`the source ${src} and the destination ${dst} must be separate folders, neither inside the other`);
+  }
+  return { src, dst };
+}
+
+/** A batch ends at this many bytes or items: each batch costs one syncfs of the destination. */
+const BATCH_BYTES = 1024 * 1024 * 1024;
+
+/** Runs graduation once; never throws for one file's problem (those are in `failed`). */
+export async function graduate(opts: GraduateOptions): Promise<GraduationSummary> {
+  const started = Date.now();
+  const now = opts.now ?? started;
+  const { src, dst } = checkRoots(opts.srcRoot, opts.dstRoot);
+  const journal = new Journal(opts.db);
+  const release = opts.dryRun ? () => {} : acquireMoverLock(opts.db, opts.runId);
+  try {
+    const recovered = opts.dryRun ? { rolledBack: 0, completed: 0, deferred: 0 } : await recoverJournal(journal);
+    const openFiles = opts.openFiles ? await opts.openFiles() : new Set<string>();
+    const stats: MoveStats = { moved: 0, bytesMoved: 0, skipped: {}, failed: [], examples: [] };
+    const ctx: MoverContext = {
+      journal,
+      runId: opts.runId,
+      srcRoot: src,
+      dstRoot: dst,
+      freeSpaceMargin: opts.policy.freeSpaceMargin,
+      openFiles,
+      stats,
+      signal: opts.signal,
+      onStep: opts.onStep,
+      knownDirs: new Set(),
+      seq: 0,
+    };
+    let scanned = 0;
+    let eligible = 0;
+    let current: string | null = null;
+    let lastProgress = 0;
+    const interval = opts.progressIntervalMs ?? 250;
+    const progress = (force = false) => {
+      const t = Date.now();
+      if (!opts.onProgress || (!force && t - lastProgress < interval)) return;
+      lastProgress = t;
+      opts.onProgress({ scanned, eligible, moved: stats.moved, bytesMoved: stats.bytesMoved, currentPath: current });
+    };
+    ctx.onFile = (rel) => {
+      current = rel;
+      progress();
+    };
+
+    const excluded = excludeMatcher(opts.policy.exclude);
+    const include = normalizeIncludes(opts.policy.include);
+    const hardLinks = new Map<string, { stat: MoveItem['stat']; paths: string[] }>();
+    let pending: MoveItem[] = [];
+    let pendingBytes = 0;
+    const batchSize = opts.batchSize ?? 10_000;
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      pendingBytes = 0;
+      if (!opts.dryRun) await moveBatch(ctx, batch);
+      progress();
+    };
+    const add = async (item: MoveItem, companion: string | null) => {
+      eligible += item.srcs.length + (companion ? 1 : 0);
+      if (opts.dryRun) return;
+      const index = pending.length;
+      pending.push(item);
+      pendingBytes += item.stat.size;
+      if (companion) {
+        try {
+          const st = lstatSync(`${src}/${companion}`);
+          if (st.isFile() && st.nlink === 1) pending.push({ kind: 'file', srcs: [companion], stat: st, companionOf: index });
+        } catch {
+          // The companion vanished; the file goes alone.
+        }
+      }
+      if (pending.length >= batchSize || pendingBytes >= BATCH_BYTES) await flush();
+    };
+
+    for (const batch of walk(src, { excluded, include, skip: (reason, n) => skip(stats, reason, n) })) {
+      if (opts.signal?.aborted || ctx.destinationFull) break;
+      for (const e of batch) {
+        scanned++;
+        if (!isOldEnough(e.stat.mtimeMs, now, opts.policy.minAgeMs)) {
+          skip(stats, 'too-new');
+          continue;
+        }
+        if (e.kind === 'file' && e.stat.nlink > 1) {
+          const key = `${e.stat.dev}:${e.stat.ino}`;
+          const g = hardLinks.get(key);
+          if (g) g.paths.push(e.rel);
+          else hardLinks.set(key, { stat: e.stat, paths: [e.rel] });
+          continue;
+        }
+        await add({ kind: e.kind, srcs: [e.rel], stat: e.stat }, e.companion);
+      }
+      progress();
+      // Let timers, the abort signal and the API breathe between scan batches.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    // Hard-linked files graduate together, or not at all when a name lies outside what was scanned.
+    for (const { stat, paths } of hardLinks.values()) {
+      if (opts.signal?.aborted || ctx.destinationFull) break;
+      if (paths.length !== stat.nlink) {
+        skip(stats, 'hardlink-outside', paths.length);
+        continue;
+      }
+      await add({ kind: 'file', srcs: paths, stat }, null);
+    }
+    hardLinks.clear();
+    if (!opts.signal?.aborted) await flush();
+    await syncSources(ctx);
+    if (ctx.destinationFull && !stats.failed.some((f) => f.error.includes('ENOSPC'))) {
+      stats.failed.push({ path: dst, error: `${dst} has less free space than the margin (${opts.policy.freeSpaceMargin} bytes); the remaining files stay in ${src}` });
+    }
+    current = null;
+    progress(true);
+    return {
+      runId: opts.runId,
+      scanned,
+      eligible,
+      moved: stats.moved,
+      bytesMoved: stats.bytesMoved,
+      skipped: stats.skipped,
+      failed: stats.failed,
+      durationMs: Date.now() - started,
+      examples: stats.examples,
+      from: src,
+      to: dst,
+      dryRun: !!opts.dryRun,
+      recovered,
+    };
+  } finally {
+    release();
+  }
+}

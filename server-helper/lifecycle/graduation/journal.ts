@@ -1,0 +1,164 @@
+/**
+ * The graduation journal (SQLite): a row is written before a temp file exists and moves through
+ * copying → copied → linked → done, so a crash at any step can be completed or rolled back.
+ * `dedup` → `duplicate` is the path of a file already archived with identical content.
+ */
+import type { Db } from '../../store/db.js';
+
+/** Where one move stands. */
+export type JournalState = 'copying' | 'copied' | 'linked' | 'done' | 'dedup' | 'duplicate' | 'rolled_back' | 'failed' | 'undone';
+
+/** One journal row. */
+export interface JournalEntry {
+  id: number;
+  runId: number;
+  kind: 'file' | 'symlink';
+  srcRoot: string;
+  dstRoot: string;
+  /** Relative source paths; several for a hard-link group. */
+  srcs: string[];
+  /** Relative destination paths, one per source. */
+  dsts: string[];
+  /** Relative temp path beside the first destination. */
+  tmp: string | null;
+  size: number;
+  mtimeMs: number;
+  srcIno: number;
+  tmpIno: number | null;
+  hash: string | null;
+  state: JournalState;
+  error: string | null;
+  /** The row an undo move reverses. */
+  undoOf: number | null;
+}
+
+interface Row {
+  id: number;
+  run_id: number;
+  kind: 'file' | 'symlink';
+  src_root: string;
+  dst_root: string;
+  srcs: string;
+  dsts: string;
+  tmp: string | null;
+  size: number;
+  mtime_ms: number;
+  src_ino: number;
+  tmp_ino: number | null;
+  hash: string | null;
+  state: JournalState;
+  error: string | null;
+  undo_of: number | null;
+}
+
+function fromRow(r: Row): JournalEntry {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    kind: r.kind,
+    srcRoot: r.src_root,
+    dstRoot: r.dst_root,
+    srcs: JSON.parse(r.srcs) as string[],
+    dsts: JSON.parse(r.dsts) as string[],
+    tmp: r.tmp,
+    size: r.size,
+    mtimeMs: r.mtime_ms,
+    srcIno: r.src_ino,
+    tmpIno: r.tmp_ino,
+    hash: r.hash,
+    state: r.state,
+    error: r.error,
+    undoOf: r.undo_of,
+  };
+}
+
+/** Reads and writes graduation_journal. */
+export class Journal {
+  private readonly insertStmt;
+  private readonly setStmt;
+
+  constructor(private readonly db: Db) {
+    // Prepared once: a run writes a few rows per file, and preparing costs more than the write.
+    this.insertStmt = db.prepare(
+      `INSERT INTO graduation_journal (run_id, kind, src_root, dst_root, srcs, dsts, tmp, size, mtime_ms, src_ino, state, undo_of, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.setStmt = db.prepare(
+      `UPDATE graduation_journal SET state = ?, hash = COALESCE(?, hash), tmp_ino = COALESCE(?, tmp_ino),
+       dsts = COALESCE(?, dsts), error = COALESCE(?, error), updated_at = ? WHERE id = ?`,
+    );
+  }
+
+  /** Records a planned move before anything is written; returns its id. */
+  begin(e: Omit<JournalEntry, 'id' | 'tmpIno' | 'hash' | 'error' | 'undoOf'> & { undoOf?: number }): number {
+    return Number(
+      this.insertStmt.run(e.runId, e.kind, e.srcRoot, e.dstRoot, JSON.stringify(e.srcs), JSON.stringify(e.dsts), e.tmp, e.size, e.mtimeMs, e.srcIno, e.state, e.undoOf ?? null, Date.now())
+        .lastInsertRowid,
+    );
+  }
+
+  /** Moves one row to a new state, optionally recording the copy's hash and temp inode or an error. */
+  set(id: number, state: JournalState, extra: { hash?: string; tmpIno?: number; dsts?: string[]; error?: string } = {}): void {
+    this.setStmt.run(state, extra.hash ?? null, extra.tmpIno ?? null, extra.dsts ? JSON.stringify(extra.dsts) : null, extra.error ?? null, Date.now(), id);
+  }
+
+  /** Runs fn in one transaction (a batch of state changes is one fsync of the store, not hundreds). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** One row. */
+  get(id: number): JournalEntry | null {
+    const r = this.db.prepare<[number], Row>('SELECT * FROM graduation_journal WHERE id = ?').get(id);
+    return r ? fromRow(r) : null;
+  }
+
+  /** Rows a crash left between steps, oldest first. */
+  unfinished(): JournalEntry[] {
+    return this.db
+      .prepare<[], Row>("SELECT * FROM graduation_journal WHERE state IN ('copying', 'copied', 'linked', 'dedup') ORDER BY id")
+      .all()
+      .map(fromRow);
+  }
+
+  /** Moved rows of a run (what undo moves back), in batches by id. */
+  movedOf(runId: number, afterId: number, limit: number): JournalEntry[] {
+    return this.db
+      .prepare<[number, number, number], Row>("SELECT * FROM graduation_journal WHERE run_id = ? AND state = 'done' AND id > ? ORDER BY id LIMIT ?")
+      .all(runId, afterId, limit)
+      .map(fromRow);
+  }
+
+  /** Every row of a run. */
+  ofRun(runId: number): JournalEntry[] {
+    return this.db.prepare<[number], Row>('SELECT * FROM graduation_journal WHERE run_id = ? ORDER BY id').all(runId).map(fromRow);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Another graduation or undo is moving files now; two movers would recover each other's work. */
+export class BusyError extends Error {
+  override readonly name = 'BusyError';
+}
+
+/** Takes the one-mover lock (a row naming this process); a lock whose process died is taken over. Throws BusyError. */
+export function acquireMoverLock(db: Db, runId: number): () => void {
+  db.transaction(() => {
+    const row = db.prepare<[], { pid: number; run_id: number }>('SELECT pid, run_id FROM graduation_lock WHERE id = 1').get();
+    if (row && row.pid !== process.pid && alive(row.pid)) {
+      throw new BusyError(`another graduation (run ${row.run_id}, process ${row.pid}) is moving files; try again when it has finished`);
+    }
+    db.prepare('INSERT OR REPLACE INTO graduation_lock (id, pid, run_id, acquired_at) VALUES (1, ?, ?, ?)').run(process.pid, runId, Date.now());
+  }).immediate();
+  return () => {
+    db.prepare('DELETE FROM graduation_lock WHERE id = 1 AND pid = ? AND run_id = ?').run(process.pid, runId);
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Crash recovery: every journal row a crash left between steps is finished or rolled back, and its temp
+ * file removed. Before `linked` the source is intact, so the copy is undone; from `linked` on the copy is
+ * durable under its final name, so the move is completed (unless the source changed meanwhile).
+ */
+import { existsSync } from 'node:fs';
+import { syncFilesystem } from '../../system/syncfs.js';
+import type { Journal, JournalEntry } from './journal.js';
+import { lstatOrNull, sameStamp, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
+
+/** What recovery did, by outcome. */
+export interface RecoveryReport {
+  rolledBack: number;
+  completed: number;
+  /** Rows left alone because a root is not there (a disk not mounted). */
+  deferred: number;
+}
+
+function sourcesState(e: JournalEntry): 'unchanged' | 'changed' {
+  for (const rel of e.srcs) {
+    const st = lstatOrNull(`${e.srcRoot}/${rel}`);
+    if (st && !sameStamp(st, e.size, e.mtimeMs, e.srcIno)) return 'changed';
+  }
+  return 'unchanged';
+}
+
+function rollBack(journal: Journal, e: JournalEntry, why: string): void {
+  for (const d of e.dsts) unlinkIfOurs(`${e.dstRoot}/${d}`, e.tmpIno);
+  if (e.tmp) unlinkQuiet(`${e.dstRoot}/${e.tmp}`);
+  journal.set(e.id, 'rolled_back', { error: why });
+}
+
+/** Finishes or rolls back every unfinished journal row; syncs what it touched. */
+export async function recoverJournal(journal: Journal): Promise<RecoveryReport> {
+  const report: RecoveryReport = { rolledBack: 0, completed: 0, deferred: 0 };
+  const touched = new Set<string>();
+  for (const e of journal.unfinished()) {
+    if (!existsSync(e.srcRoot) || !existsSync(e.dstRoot)) {
+      report.deferred++;
+      continue;
+    }
+    touched.add(e.srcRoot).add(e.dstRoot);
+    if (e.state === 'copying' || e.state === 'copied') {
+      // The temp copy may be partial or not yet named; the source is intact: undo the copy.
+      rollBack(journal, e, `interrupted while ${e.state === 'copying' ? 'copying' : 'naming the copy'}; rolled back`);
+      report.rolledBack++;
+    } else if (e.state === 'dedup') {
+      const gone = e.srcs.every((rel) => !lstatOrNull(`${e.srcRoot}/${rel}`));
+      journal.set(e.id, gone ? 'duplicate' : 'rolled_back', gone ? {} : { error: 'interrupted; left in place' });
+      if (gone) report.completed++;
+      else report.rolledBack++;
+    } else if (e.state === 'linked') {
+      if (e.tmp) unlinkQuiet(`${e.dstRoot}/${e.tmp}`);
+      const allNamed = e.dsts.every((d) => lstatOrNull(`${e.dstRoot}/${d}`)?.ino === e.tmpIno);
+      const anySourceGone = e.srcs.some((rel) => !lstatOrNull(`${e.srcRoot}/${rel}`));
+      if (sourcesState(e) === 'changed' || !allNamed) {
+        if (anySourceGone) {
+          // Some names already left the source: keep both sides, lose nothing.
+          journal.set(e.id, 'failed', { error: 'interrupted, and the source changed meanwhile; both copies kept' });
+        } else {
+          rollBack(journal, e, 'the source changed after it was copied; left in place');
+        }
+        report.rolledBack++;
+      } else {
+        for (const rel of e.srcs) unlinkQuiet(`${e.srcRoot}/${rel}`);
+        journal.set(e.id, 'done');
+        if (e.undoOf !== null) journal.set(e.undoOf, 'undone');
+        report.completed++;
+      }
+    }
+  }
+  for (const root of touched) await syncFilesystem(root);
+  return report;
+}

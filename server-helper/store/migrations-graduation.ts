@@ -1,0 +1,38 @@
+/** The graduation journal: one row per file (or hard-link group) moved, so every step can be resumed or undone. */
+import type { Migration } from './db.js';
+
+/** Graduation's migrations, appended to MIGRATIONS in db.ts. */
+export const GRADUATION_MIGRATIONS: Migration[] = [
+  {
+    name: '010-graduation-journal',
+    sql: `
+      CREATE TABLE graduation_journal (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('file', 'symlink')),
+        src_root TEXT NOT NULL,
+        dst_root TEXT NOT NULL,
+        srcs TEXT NOT NULL,
+        dsts TEXT NOT NULL,
+        tmp TEXT,
+        size INTEGER NOT NULL,
+        mtime_ms REAL NOT NULL,
+        src_ino INTEGER NOT NULL,
+        tmp_ino INTEGER,
+        hash TEXT,
+        state TEXT NOT NULL,
+        error TEXT,
+        undo_of INTEGER,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX graduation_journal_by_run ON graduation_journal (run_id, id);
+      CREATE INDEX graduation_journal_open ON graduation_journal (state) WHERE state IN ('copying', 'copied', 'linked', 'dedup');
+      CREATE TABLE graduation_lock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pid INTEGER NOT NULL,
+        run_id INTEGER NOT NULL,
+        acquired_at INTEGER NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,223 @@
+/**
+ * Fault injection: kill -9 at every journal step, ENOSPC on a small loop-mounted ext4, a file appended to
+ * during its copy, and names already taken in the destination.
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, closeSync, linkSync, lutimesSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setAttributeSync } from '@napi-rs/xattr';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graduate } from '../../server-helper/lifecycle/graduation/graduate.js';
+import { Journal } from '../../server-helper/lifecycle/graduation/journal.js';
+import type { MoveStep } from '../../server-helper/lifecycle/graduation/mover.js';
+import type { Policy } from '../../server-helper/lifecycle/graduation/policy.js';
+import { openStore } from '../../server-helper/store/index.js';
+import { assertExactlyOnce, loopExt4, snapshot, tempDir, tempFiles } from './helpers.js';
+
+const DAY = 86400e3;
+const policy: Policy = { minAgeMs: DAY, exclude: ['.fts-*'], include: [], freeSpaceMargin: 0 };
+const old = (p: string) => utimesSync(p, (Date.now() - 40 * DAY) / 1000, (Date.now() - 40 * DAY) / 1000);
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A small tree touching every kind: plain, xattrs, hard-link pair, symlink, AppleDouble pair, 2 MiB file. */
+function tree(flux: string): void {
+  mkdirSync(join(flux, 'Docs', 'Sub'), { recursive: true });
+  const files: [string, Buffer][] = [
+    ['a.txt', Buffer.from('alpha')],
+    ['Docs/b.bin', Buffer.alloc(2 << 20, 7)],
+    ['Docs/Sub/c d.txt', Buffer.from('gamma')],
+    ['Docs/report.pages', Buffer.from('pages')],
+    ['Docs/._report.pages', Buffer.from('appledouble')],
+    ['e.txt', Buffer.from('epsilon')],
+  ];
+  for (const [rel, data] of files) {
+    writeFileSync(join(flux, rel), data);
+    setAttributeSync(join(flux, rel), 'user.DosStream.AFP_AfpInfo:$DATA', Buffer.from(`info ${rel}`));
+    old(join(flux, rel));
+  }
+  linkSync(join(flux, 'e.txt'), join(flux, 'Docs', 'e-link.txt'));
+  symlinkSync('../a.txt', join(flux, 'Docs', 'to-a'));
+  lutimesSync(join(flux, 'Docs', 'to-a'), (Date.now() - 40 * DAY) / 1000, (Date.now() - 40 * DAY) / 1000);
+}
+
+function setup(name: string): { flux: string; space: string; db: string } {
+  const base = tempDir(name);
+  made.push(base);
+  const flux = join(base, 'flux');
+  const space = join(base, 'space');
+  mkdirSync(flux);
+  mkdirSync(space);
+  return { flux, space, db: join(base, 'helper.db') };
+}
+
+const STEPS: MoveStep[] = ['journaled', 'temp-written', 'copied', 'linked-name', 'linked', 'source-removed', 'done'];
+
+describe('kill -9 at each journal step, then a normal run', () => {
+  for (const step of STEPS) {
+    for (const nth of step === 'done' || step === 'journaled' ? [1] : [1, 3]) {
+      it(`loses nothing and leaves no temp file (killed at ${step} #${nth})`, async () => {
+        const { flux, space, db } = setup(`crash-${step}`);
+        tree(flux);
+        const before = snapshot(flux);
+        const child = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'crash-child.ts'), flux, space, db, step, String(nth)], { encoding: 'utf8' });
+        expect(child.signal, child.stderr).toBe('SIGKILL');
+        // Right after the crash, nothing is lost (a file may briefly be in both places, never in neither).
+        const mid = assertExactlyOnce(before, snapshot(flux), snapshot(space, { ignore: (r) => r.split('/').pop()!.startsWith('.fts-grad-') }));
+        expect(mid.filter((p) => p.includes('lost'))).toEqual([]);
+
+        const store = openStore(db);
+        try {
+          const s = await graduate({ db: store.db, runId: 2, srcRoot: flux, dstRoot: space, policy });
+          expect(s.failed).toEqual([]);
+          expect(assertExactlyOnce(before, snapshot(flux), snapshot(space))).toEqual([]);
+          expect(tempFiles(space)).toEqual([]);
+          expect(new Journal(store.db).unfinished()).toEqual([]);
+          // Everything old graduated in the end.
+          expect([...snapshot(flux).keys()]).toEqual([]);
+        } finally {
+          store.close();
+        }
+      });
+    }
+  }
+});
+
+describe('disk full, a changing file, names already taken', () => {
+  let disk: { dir: string; unmount: () => void };
+  beforeAll(() => {
+    disk = loopExt4(16, 'space');
+  });
+  afterAll(() => disk?.unmount());
+
+  it('ENOSPC on a small ext4 destination: nothing lost, a clear failure, no temp file', async () => {
+    const { flux, db } = setup('enospc');
+    const space = join(disk.dir, 'archive');
+    mkdirSync(space);
+    for (let i = 0; i < 4; i++) {
+      writeFileSync(join(flux, `big-${i}.bin`), Buffer.alloc(3 << 20, i + 1));
+      old(join(flux, `big-${i}.bin`));
+    }
+    const before = snapshot(flux);
+    const store = openStore(db);
+    try {
+      let filled = false;
+      const s = await graduate({
+        db: store.db,
+        runId: 1,
+        srcRoot: flux,
+        dstRoot: space,
+        policy,
+        // After planning (which saw room), someone else fills the disk: the copy meets a real ENOSPC.
+        onStep: (step) => {
+          if (step !== 'journaled' || filled) return;
+          filled = true;
+          const fd = openSync(join(disk.dir, 'filler'), 'w');
+          try {
+            const chunk = Buffer.alloc(1 << 20, 1);
+            for (;;) writeSync(fd, chunk);
+          } catch {
+            // ENOSPC: full.
+          } finally {
+            closeSync(fd);
+          }
+        },
+      });
+      expect(s.failed.length).toBeGreaterThan(0);
+      expect(s.failed[0]!.error).toMatch(/full \(ENOSPC\)/);
+      expect(assertExactlyOnce(before, snapshot(flux), snapshot(space))).toEqual([]);
+      expect(tempFiles(space)).toEqual([]);
+    } finally {
+      store.close();
+      rmSync(join(disk.dir, 'filler'), { force: true });
+    }
+  });
+
+  it('stops at the free-space margin and says so', async () => {
+    const { flux, db } = setup('margin');
+    const space = join(disk.dir, 'margin');
+    mkdirSync(space);
+    writeFileSync(join(flux, 'x.bin'), Buffer.alloc(1 << 20, 1));
+    old(join(flux, 'x.bin'));
+    const store = openStore(db);
+    try {
+      const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy: { ...policy, freeSpaceMargin: 2 ** 40 } });
+      expect(s.moved).toBe(0);
+      expect(s.skipped['destination-full']).toBe(1);
+      expect(s.failed[0]!.error).toMatch(/less free space than the margin/);
+      expect(existsSync(join(flux, 'x.bin'))).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a file appended to during its copy is left in place, and its copy removed', async () => {
+    const { flux, space, db } = setup('append');
+    writeFileSync(join(flux, 'growing.log'), 'line 1\n');
+    writeFileSync(join(flux, 'steady.txt'), 'steady');
+    old(join(flux, 'growing.log'));
+    old(join(flux, 'steady.txt'));
+    const store = openStore(db);
+    try {
+      const s = await graduate({
+        db: store.db,
+        runId: 1,
+        srcRoot: flux,
+        dstRoot: space,
+        policy,
+        onStep: (step, id) => {
+          if (step === 'temp-written' && new Journal(store.db).get(id)!.srcs[0] === 'growing.log') appendFileSync(join(flux, 'growing.log'), 'line 2\n');
+        },
+      });
+      expect(s.skipped['changed-during-copy']).toBe(1);
+      expect(readFileSync(join(flux, 'growing.log'), 'utf8')).toBe('line 1\nline 2\n');
+      expect(existsSync(join(space, 'growing.log'))).toBe(false);
+      expect(readFileSync(join(space, 'steady.txt'), 'utf8')).toBe('steady');
+      expect(tempFiles(space)).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a name already in space: identical content removes the source, different content keeps both', async () => {
+    const { flux, space, db } = setup('conflict');
+    writeFileSync(join(flux, 'same.txt'), 'same');
+    writeFileSync(join(space, 'same.txt'), 'same');
+    writeFileSync(join(flux, 'report.pdf'), 'new version');
+    writeFileSync(join(space, 'report.pdf'), 'archived version');
+    writeFileSync(join(space, 'report (graduated).pdf'), 'an earlier conflict');
+    for (const f of ['same.txt', 'report.pdf']) old(join(flux, f));
+    const store = openStore(db);
+    try {
+      const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy });
+      expect(s.failed).toEqual([]);
+      expect(existsSync(join(flux, 'same.txt'))).toBe(false);
+      expect(readFileSync(join(space, 'same.txt'), 'utf8')).toBe('same');
+      expect(existsSync(join(flux, 'report.pdf'))).toBe(false);
+      expect(readFileSync(join(space, 'report.pdf'), 'utf8')).toBe('archived version');
+      expect(readFileSync(join(space, 'report (graduated).pdf'), 'utf8')).toBe('an earlier conflict');
+      expect(readFileSync(join(space, 'report (graduated 2).pdf'), 'utf8')).toBe('new version');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('skips files Samba has open', async () => {
+    const { flux, space, db } = setup('open');
+    writeFileSync(join(flux, 'open.docx'), 'busy');
+    writeFileSync(join(flux, 'closed.docx'), 'idle');
+    old(join(flux, 'open.docx'));
+    old(join(flux, 'closed.docx'));
+    const store = openStore(db);
+    try {
+      const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy, openFiles: async () => new Set([join(flux, 'open.docx')]) });
+      expect(s.skipped.open).toBe(1);
+      expect(existsSync(join(flux, 'open.docx'))).toBe(true);
+      expect(existsSync(join(space, 'closed.docx'))).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+});
