@@ -64,6 +64,22 @@ export const routes = {
     query: z.strictObject({ job: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }),
     response: z.array(JobRun),
   }),
+  /** Starts a job now; the run is queued until the resources it needs are free. */
+  runJob: route({
+    method: 'POST',
+    path: '/api/v1/jobs/:name/run',
+    role: 'admin',
+    params: z.strictObject({ name: z.string().max(64) }),
+    response: JobRun,
+  }),
+  /** Asks a queued or running run to stop; answers with the run as it stands (it ends shortly after). */
+  cancelRun: route({
+    method: 'POST',
+    path: '/api/v1/runs/:id/cancel',
+    role: 'admin',
+    params: z.strictObject({ id: z.coerce.number().int().positive() }),
+    response: JobRun,
+  }),
 } as const;
 
 /** The route map's type, for typed clients. */

@@ -4,7 +4,9 @@ import { ZodError } from 'zod';
 import { ConfigError } from './config/load.js';
 import { StartError } from './daemon.js';
 import { EXIT, UsageError } from './cli/common.js';
+import { registerBackup } from './cli/backup.js';
 import { registerConfig } from './cli/config.js';
+import { registerJobs } from './cli/jobs.js';
 import { registerServe } from './cli/serve.js';
 import { registerStatus } from './cli/status.js';
 import { registerToken } from './cli/token.js';
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerToken(program);
   registerConfig(program);
+  registerJobs(program);
+  registerBackup(program);
   program.commands.forEach(function inherit(c: Command) {
     c.exitOverride();
     c.commands.forEach(inherit);

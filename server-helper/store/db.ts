@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { JOB_MIGRATIONS } from './migrations-jobs.js';
 
 /** The better-sqlite3 handle type. */
 export type Db = Database.Database;
@@ -56,6 +57,7 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX job_runs_by_job ON job_runs (job, id);
     `,
   },
+  ...JOB_MIGRATIONS,
 ];
 
 /** Opens (creating if needed) the store at path and brings its schema up to date. `:memory:` works for tests. */
