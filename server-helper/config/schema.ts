@@ -108,6 +108,8 @@ export const BackupConfig = z.strictObject({
   caCert: AbsolutePath.optional(),
   /** restic's cache; default: `restic-cache` beside the store. */
   cacheDir: AbsolutePath.optional(),
+  /** Upload bandwidth limit in KiB/s (restic --limit-upload, rclone --bwlimit); none by default. */
+  limitUpload: z.number().int().positive().optional(),
   /** Create the repository when it does not exist yet (the sandbox); on a server, `fts-helper backup init` does it once. */
   initIfMissing: z.boolean().default(false),
   /** Extra exclude patterns; graduation's temp files (`.fts-*`) are always excluded. */

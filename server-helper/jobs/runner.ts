@@ -148,10 +148,10 @@ export class JobRunner {
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
 
-  /** True when an older queued or running run (owned by a live process) needs one of these resources: it goes first. */
+  /** True when an older queued run (owned by a live process) needs one of these resources: it goes first. Running ones hold locks. */
   private olderRunWants(runId: number, resources: string[]): boolean {
     for (const r of this.opts.store.runs.active()) {
-      if (r.id >= runId) continue;
+      if (r.id >= runId || r.status !== 'queued') continue;
       if (r.pid !== null && r.pid !== process.pid && !this.isAlive(r.pid)) continue;
       if (r.pid === process.pid && !this.local.has(r.id)) continue;
       const t = this.opts.registry.get(r.kind);

@@ -15,6 +15,8 @@ export interface RcloneTarget {
   applicationKey?: string;
   caCert?: string;
   binary?: string;
+  /** Upload limit in KiB/s. */
+  limitUpload?: number;
 }
 
 /** An S3 endpoint and bucket path parsed from `s3:https://host[:port]/bucket/path`; null for other forms. */
@@ -55,7 +57,7 @@ export interface RcloneRunOptions {
 
 /** Runs `rclone ARGS` with JSON logs; throws ExecError on failure. */
 export function runRclone(t: RcloneTarget, args: readonly string[], opts: RcloneRunOptions = {}): { pid: number | undefined; result: Promise<ExecResult> } {
-  const global = ['--use-json-log', ...(t.caCert ? ['--ca-cert', t.caCert] : [])];
+  const global = ['--use-json-log', ...(t.caCert ? ['--ca-cert', t.caCert] : []), ...(t.limitUpload ? ['--bwlimit', `${t.limitUpload}k`] : [])];
   if (parseS3Repository(t.repository)) global.push('--config', '/dev/null');
   const { child, result } = spawnCommand(t.binary ?? 'rclone', [...args, ...global], {
     // AWS_CA_BUNDLE is not passed on (the minimal environment drops it): with it rclone ignores --ca-cert.

@@ -20,6 +20,8 @@ export interface ResticTarget {
   caCert?: string;
   /** The restic program (default `restic` on PATH). */
   binary?: string;
+  /** Upload limit in KiB/s. */
+  limitUpload?: number;
 }
 
 /** Options of one restic command. */
@@ -35,6 +37,7 @@ export interface ResticRunOptions {
 export function resticGlobalArgs(t: ResticTarget): string[] {
   const args: string[] = [];
   if (t.caCert) args.push('--cacert', t.caCert);
+  if (t.limitUpload) args.push('--limit-upload', String(t.limitUpload));
   // Path-style lookup works with B2's S3 endpoint and with local S3 servers that have no wildcard DNS.
   if (t.repository.startsWith('s3:')) args.push('-o', 's3.bucket-lookup=path');
   return args;

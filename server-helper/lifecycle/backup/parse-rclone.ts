@@ -52,7 +52,7 @@ export function parseRcloneLine(line: string): RcloneLine | null {
 
 /** A one-line reason for an rclone failure, from its error text. */
 export function classifyRcloneError(text: string, repository: string): string {
-  if (/InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|status code: 40[13]/i.test(text)) {
+  if (/InvalidAccessKeyId|Access Key Id you provided does not exist|SignatureDoesNotMatch|AccessDenied|status code: 40[13]/i.test(text)) {
     return 'B2 rejected the application key: check the key id and application key (files or Key Vault)';
   }
   if (/NoSuchBucket|bucket does not exist/i.test(text)) return `the bucket of ${repository} does not exist: create it in B2 or fix backup.repository`;

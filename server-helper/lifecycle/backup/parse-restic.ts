@@ -182,7 +182,7 @@ export function classifyResticError(stderr: string, repository: string): ResticF
   if (/wrong password or no key found/.test(t)) {
     return { kind: 'wrong-password', reason: 'the repository password is wrong: check backup.passwordFile (or the Key Vault secret)' };
   }
-  if (/InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|Access Denied|status code: 40[13]|Unauthorized/i.test(t)) {
+  if (/InvalidAccessKeyId|Access Key Id you provided does not exist|SignatureDoesNotMatch|AccessDenied|Access Denied|status code: 40[13]|Unauthorized/i.test(t)) {
     return { kind: 'access-denied', reason: 'B2 rejected the application key: check the key id and application key (files or Key Vault)' };
   }
   if (/NoSuchBucket|bucket does not exist/i.test(t)) {

@@ -77,14 +77,14 @@ export class ResticEngine {
   }
 
   /** Runs one restic command; maps failures to BackupError (cancel → kind `cancelled`). */
-  private async run(args: string[], extra: { okExitCodes?: number[]; onStdoutLine?: (l: string) => void; collectStderr?: boolean } = {}): Promise<ExecResult> {
+  private async run(args: string[], extra: { okExitCodes?: number[]; onStdoutLine?: (l: string) => void; onStderrLine?: (l: string) => void } = {}): Promise<ExecResult> {
     if (this.opts.signal?.aborted) throw new BackupError('cancelled', 'cancelled');
     try {
       return await runRestic(this.target, args, {
         signal: this.opts.signal,
         okExitCodes: extra.okExitCodes,
         onStdoutLine: extra.onStdoutLine,
-        onStderrLine: (l) => this.log(`restic: ${l}`),
+        onStderrLine: extra.onStderrLine ?? ((l) => this.log(`restic: ${l}`)),
       }).result;
     } catch (err) {
       if (err instanceof ExecError) {
@@ -152,17 +152,23 @@ export class ResticEngine {
     const once = async (): Promise<BackupOutcome> => {
       let summary: ResticSummary | null = null;
       const unreadable: BackupOutcome['unreadable'] = [];
+      const onLine = (line: string) => {
+        const p = parseBackupLine(line);
+        if (!p) return false;
+        if (p.type === 'status') opts.onProgress?.(p);
+        else if (p.type === 'summary') summary = p;
+        else {
+          unreadable.push({ item: p.item, message: p.message });
+          this.log(`unreadable: ${p.item}: ${p.message}`);
+        }
+        return true;
+      };
       await this.run(args, {
         okExitCodes: [0, 3],
-        onStdoutLine: (line) => {
-          const p = parseBackupLine(line);
-          if (!p) return;
-          if (p.type === 'status') opts.onProgress?.(p);
-          else if (p.type === 'summary') summary = p;
-          else {
-            unreadable.push({ item: p.item, message: p.message });
-            this.log(`unreadable: ${p.item}: ${p.message}`);
-          }
+        onStdoutLine: onLine,
+        // restic 0.14 prints per-file errors as JSON on stderr, among its plain-text messages.
+        onStderrLine: (line) => {
+          if (!onLine(line)) this.log(`restic: ${line}`);
         },
       });
       if (!summary) throw new BackupError('unknown', 'restic backup ended without a summary');

@@ -79,6 +79,7 @@ export async function resticTargetFor(config: HelperConfig, source: SecretSource
     ...s,
     cacheDir: b.cacheDir ?? join(dirname(config.store.path), 'restic-cache'),
     ...(b.caCert ? { caCert: b.caCert } : {}),
+    ...(b.limitUpload ? { limitUpload: b.limitUpload } : {}),
   };
 }
 
@@ -86,5 +87,11 @@ export async function resticTargetFor(config: HelperConfig, source: SecretSource
 export async function rcloneTargetFor(config: HelperConfig, source: SecretSource = secretSourceFor(config)): Promise<RcloneTarget> {
   const b = backupConfigOf(config);
   const s = await readSecrets(source, b);
-  return { repository: b.repository, keyId: s.keyId, applicationKey: s.applicationKey, ...(b.caCert ? { caCert: b.caCert } : {}) };
+  return {
+    repository: b.repository,
+    keyId: s.keyId,
+    applicationKey: s.applicationKey,
+    ...(b.caCert ? { caCert: b.caCert } : {}),
+    ...(b.limitUpload ? { limitUpload: b.limitUpload } : {}),
+  };
 }
