@@ -7,13 +7,13 @@ import type { TestSecrets } from './backup-env.js';
 /** The PATH before any wrapper was installed. */
 export const ORIGINAL_PATH = process.env.PATH ?? '/usr/bin:/bin';
 
-/** Puts a `restic` wrapper first on PATH that records argv and environment, then execs the real restic. Returns the calls reader. */
-export function installResticSpy(dir: string): () => { argv: string[]; env: Record<string, string> }[] {
+/** Puts a wrapper of `program` (restic) first on PATH that records argv and environment, then execs the real one. Returns the calls reader. */
+export function installResticSpy(dir: string, program = 'restic'): () => { argv: string[]; env: Record<string, string> }[] {
   mkdirSync(join(dir, 'bin'), { recursive: true });
   mkdirSync(join(dir, 'calls'), { recursive: true });
-  const real = execFileSync('sh', ['-c', 'command -v restic'], { env: { PATH: ORIGINAL_PATH } }).toString().trim();
-  writeFileSync(join(dir, 'bin', 'restic'), `#!/bin/sh\nn=$$\nprintf '%s\\0' "$@" > ${dir}/calls/$n.argv\nenv -0 > ${dir}/calls/$n.env\nexec ${real} "$@"\n`);
-  chmodSync(join(dir, 'bin', 'restic'), 0o755);
+  const real = execFileSync('sh', ['-c', `command -v ${program}`], { env: { PATH: ORIGINAL_PATH } }).toString().trim();
+  writeFileSync(join(dir, 'bin', program), `#!/bin/sh\nn=$$\nprintf '%s\\0' "$@" > ${dir}/calls/$n.argv\nenv -0 > ${dir}/calls/$n.env\nexec ${real} "$@"\n`);
+  chmodSync(join(dir, 'bin', program), 0o755);
   process.env.PATH = `${dir}/bin:${ORIGINAL_PATH}`;
   return () =>
     readdirSync(join(dir, 'calls'))

@@ -82,7 +82,9 @@ export class RcloneEngine {
     } catch (err) {
       if (err instanceof ExecError) {
         if (err.failure === 'aborted' || this.opts.signal?.aborted) throw new BackupError('cancelled', 'cancelled');
-        if (problems.some((p) => /differences found|not found|sizes differ|hashes differ/.test(p))) return { ok: false, problems: problems.slice(0, 50) };
+        // rclone ends a check that found differences with "N differences found" (plain text), after one error line per file.
+        const diff = /(\d+) differences? found/.exec(err.stderr);
+        if (diff) return { ok: false, problems: [`${diff[1]} difference(s) between the source and the copy`, ...problems.filter((p) => !/differences? found/.test(p))].slice(0, 50) };
         throw new BackupError('rclone', classifyRcloneError(`${problems.join('\n')}\n${err.stderr}`, displayRepository(this.target.repository)));
       }
       throw err;
