@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyVaultSecretSource, MsalConfidentialCredential, type KeyVaultSettings } from './keyvault.js';
-import { FileSecretSource, SecretError } from './secrets.js';
+import { FileSecretSource, SecretError, type SecretSource } from './secrets.js';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const TOKEN = 'vault-token-from-msal';
@@ -101,7 +101,7 @@ describe('KeyVaultSecretSource', () => {
     expect(await source.read('b2KeyId')).toBe('K004abc');
     expect(await source.read('b2ApplicationKey')).toBe('kv-app-key-77aa');
     expect(tokenRequests.at(-1)!.split("?")[0]).toBe(`https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`);
-    expect(source.fileOf).toBeUndefined();
+    expect((source as SecretSource).fileOf).toBeUndefined();
   });
 
   it('answers null for a secret the vault does not have', async () => {
