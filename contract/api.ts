@@ -82,6 +82,22 @@ export const routes = {
     params: z.strictObject({ id: z.coerce.number().int().positive() }),
     response: z.strictObject({ runId: z.number().int().positive(), undoOf: z.number().int().positive() }),
   }),
+  /** Starts a job now; the run is queued until the resources it needs are free. */
+  runJob: route({
+    method: 'POST',
+    path: '/api/v1/jobs/:name/run',
+    role: 'admin',
+    params: z.strictObject({ name: z.string().max(64) }),
+    response: JobRun,
+  }),
+  /** Asks a queued or running run to stop; answers with the run as it stands (it ends shortly after). */
+  cancelRun: route({
+    method: 'POST',
+    path: '/api/v1/runs/:id/cancel',
+    role: 'admin',
+    params: z.strictObject({ id: z.coerce.number().int().positive() }),
+    response: JobRun,
+  }),
 } as const;
 
 /** The route map's type, for typed clients. */

@@ -6,6 +6,10 @@ import { ShareRole } from './common.js';
 
 const runRef = { runId: z.number().int().positive(), job: z.string() };
 
+/** Which backup operation an event is about: the backup itself, retention (forget --prune) or a repository check. */
+export const BackupOperation = z.enum(['backup', 'prune', 'check']);
+export type BackupOperation = z.infer<typeof BackupOperation>;
+
 /** Counts that end a graduation run; `examples` lets a client name a few files. */
 export const GraduationTotals = z.strictObject({
   scanned: z.number().int().nonnegative(),
@@ -33,7 +37,13 @@ export const EventData = {
   }),
   'graduation.finished': z.strictObject({ ...runRef, ...GraduationTotals.shape }),
   'graduation.failed': z.strictObject({ ...runRef, reason: z.string() }),
-  'backup.started': z.strictObject({ ...runRef, engine: z.enum(['restic', 'rclone']), repository: z.string() }),
+  'backup.started': z.strictObject({
+    ...runRef,
+    engine: z.enum(['restic', 'rclone']),
+    /** The repository without credentials (a URL's user info is never included). */
+    repository: z.string(),
+    operation: BackupOperation.default('backup'),
+  }),
   'backup.progress': z.strictObject({
     ...runRef,
     percentDone: z.number().min(0).max(1),
@@ -50,8 +60,26 @@ export const EventData = {
     dataAdded: z.number().nonnegative(),
     durationMs: z.number().nonnegative(),
     warning: z.string().nullable(),
+    /** Files restic could not read (exit 3), at most 20; the run log has them all. */
+    unreadable: z.array(z.string()).max(20).default([]),
+    /** Snapshots removed by retention after the backup; null when retention did not run. */
+    snapshotsRemoved: z.number().int().nonnegative().nullable().default(null),
   }),
-  'backup.failed': z.strictObject({ ...runRef, reason: z.string() }),
+  'backup.failed': z.strictObject({ ...runRef, reason: z.string(), operation: BackupOperation.default('backup'), cancelled: z.boolean().default(false) }),
+  /** Retention ran on its own (the prune job). */
+  'backup.pruned': z.strictObject({
+    ...runRef,
+    snapshotsKept: z.number().int().nonnegative(),
+    snapshotsRemoved: z.number().int().nonnegative(),
+    durationMs: z.number().nonnegative(),
+  }),
+  /** A repository check passed (a failing check is `backup.failed` with operation `check`). */
+  'backup.checked': z.strictObject({
+    ...runRef,
+    /** The `n/N` data subset that was read, or null when only the structure was checked. */
+    subset: z.string().nullable(),
+    durationMs: z.number().nonnegative(),
+  }),
   'drive.warning': z.strictObject({ role: ShareRole, mountPoint: z.string(), warning: DriveWarning }),
   'share.changed': z.strictObject({ shares: z.array(z.string()), reason: z.string() }),
   'client.seen': z.strictObject({ clientId: ClientId, hostName: z.string(), wasOfflineMs: z.number().nullable() }),
@@ -76,6 +104,8 @@ export const FtsEvent = z.discriminatedUnion('type', [
   eventOf('backup.progress'),
   eventOf('backup.finished'),
   eventOf('backup.failed'),
+  eventOf('backup.pruned'),
+  eventOf('backup.checked'),
   eventOf('drive.warning'),
   eventOf('share.changed'),
   eventOf('client.seen'),

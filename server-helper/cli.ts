@@ -4,10 +4,12 @@ import { ZodError } from 'zod';
 import { ConfigError } from './config/load.js';
 import { StartError } from './daemon.js';
 import { EXIT, UsageError } from './cli/common.js';
+import { registerBackup } from './cli/backup.js';
 import { registerConfig } from './cli/config.js';
 import { registerDrives } from './cli/drives.js';
 import { registerSamba } from './cli/samba.js';
 import { registerGraduate } from './cli/graduate.js';
+import { registerJobs } from './cli/jobs.js';
 import { registerServe } from './cli/serve.js';
 import { registerStatus } from './cli/status.js';
 import { registerToken } from './cli/token.js';
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerSamba(program);
   registerDrives(program);
   registerGraduate(program);
+  registerJobs(program);
+  registerBackup(program);
   program.commands.forEach(function inherit(c: Command) {
     c.exitOverride();
     c.commands.forEach(inherit);

@@ -80,11 +80,13 @@ export async function startHelper(opts: StartOptions): Promise<RunningHelper> {
       store,
       close: async () => {
         await app.close();
+        for (const hook of ctx.onClose ?? []) await hook();
         bus.close();
         store.close();
       },
     };
   } catch (err) {
+    for (const hook of ctx.onClose ?? []) await hook().catch(() => {});
     bus.close();
     store.close();
     throw err;

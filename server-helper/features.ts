@@ -4,23 +4,36 @@
  */
 import type { AppContext } from './api/context.js';
 import { registerGraduationRoutes } from './api/graduation.js';
+import { registerJobRoutes } from './api/job-routes.js';
 import type { HelperConfig } from './config/schema.js';
 import type { StartOptions } from './daemon.js';
+import { listJobs } from './jobs/runner.js';
+import { createJobService } from './jobs/service.js';
 import type { Store } from './store/index.js';
 import { sambaRoutes } from './api/samba-routes.js';
 import { inspectDrives } from './drives/inventory.js';
 
 /** Services that read the system or the store: drive inspection, the job list. */
-export function serverServices(config: HelperConfig, _store: Store): Pick<AppContext, 'inspectDrives' | 'listJobs'> {
-  return { inspectDrives: () => inspectDrives(config) };
+export function serverServices(config: HelperConfig, store: Store): Pick<AppContext, 'inspectDrives' | 'listJobs'> {
+  return { inspectDrives: () => inspectDrives(config), listJobs: () => listJobs(config, store) };
 }
 
-/** The plugins and service wiring the daemon starts with. */
-export function serverFeatures(config: HelperConfig): Pick<StartOptions, 'plugins' | 'extend'> {
+/** The plugins and service wiring the daemon starts with. `schedule: false` leaves the scheduler off (tests that start runs by hand). */
+export function serverFeatures(config: HelperConfig, opts: { schedule?: boolean; jobPollMs?: number } = {}): Pick<StartOptions, 'plugins' | 'extend'> {
   return {
-    plugins: [sambaRoutes(), registerGraduationRoutes],
+    plugins: [sambaRoutes(), registerGraduationRoutes, registerJobRoutes],
     extend: (ctx) => {
       Object.assign(ctx, serverServices(config, ctx.store));
+      // The scheduler runs only here, inside `fts-helper serve`; CLI commands run jobs without it.
+      const jobs = createJobService({ config, store: ctx.store, bus: ctx.bus, log: ctx.log, schedule: opts.schedule ?? true, pollMs: opts.jobPollMs });
+      ctx.jobs = {
+        start: (name, trigger) => {
+          const { runId } = jobs.runner.start(name, trigger);
+          return ctx.store.runs.get(runId)!;
+        },
+        cancel: (runId) => jobs.runner.cancel(runId),
+      };
+      ctx.onClose = [...(ctx.onClose ?? []), () => jobs.close()];
     },
   };
 }

@@ -51,7 +51,7 @@ describe('event stream', () => {
     for (let i = 4; i <= 6; i++) publishGraduation(2, i);
     const other = openStore(h.ctx.config.store.path);
     const otherBus = new EventBus(other.events);
-    otherBus.publish('backup.failed', { runId: 9, job: 'backup', reason: 'B2 rejected the application key' });
+    otherBus.publish('backup.failed', { runId: 9, job: 'backup', reason: 'B2 rejected the application key', operation: 'backup', cancelled: false });
     other.close();
     publishGraduation(2, 7);
     const b = follow(last);

@@ -1,6 +1,6 @@
 /** What the API's routes need, gathered in one object so tests can build a server around a temp store. */
 import type { Logger } from 'pino';
-import type { DriveStatus, Job } from '../../contract/index.js';
+import type { DriveStatus, Job, JobRun } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
 import type { EventBus } from '../jobs/bus.js';
 import type { Store } from '../store/index.js';
@@ -17,6 +17,13 @@ export interface AppContext {
   inspectDrives?: () => Promise<DriveStatus[]>;
   /** The configured jobs with their schedules and last runs. */
   listJobs?: () => Job[];
+  /** Starts and cancels job runs (the daemon's job runner). */
+  jobs?: {
+    start(name: string, trigger: JobRun['trigger']): JobRun;
+    cancel(runId: number): JobRun;
+  };
+  /** Called when the helper stops, before the store closes (stops schedules, cancels runs). */
+  onClose?: (() => Promise<void>)[];
   /** Interval of SSE heartbeat comments (default 15 s). */
   sseHeartbeatMs?: number;
 }

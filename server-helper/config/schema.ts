@@ -97,21 +97,43 @@ export const GraduationConfig = z.strictObject({
 /** Off-site backup of space. */
 export const BackupConfig = z.strictObject({
   engine: z.enum(['restic', 'rclone']).default('restic'),
-  /** A restic repository URL (s3:https://…, a local path) or an rclone remote path. */
+  /**
+   * restic: a repository URL (`s3:https://s3.us-west-004.backblazeb2.com/BUCKET/PATH`, a local path, any restic URL).
+   * rclone: `s3:https://ENDPOINT/BUCKET/PATH`, a local path, or a remote from rclone's own config (`b2:bucket/path`).
+   */
   repository: z.string().min(1),
+  /** The share role whose disk is backed up. */
+  source: ShareRole.default('space'),
+  /** Where the repository password and the B2 key come from: 0600 files named below, or Azure Key Vault (`keyVault`). */
+  secretsFrom: z.enum(['files', 'keyvault']).default('files'),
   passwordFile: AbsolutePath.optional(),
   /** S3/B2 key id and application key, each in a 0600 file (or from Key Vault). */
   keyIdFile: AbsolutePath.optional(),
   applicationKeyFile: AbsolutePath.optional(),
   caCert: AbsolutePath.optional(),
+  /** restic's cache; default: `restic-cache` beside the store. */
+  cacheDir: AbsolutePath.optional(),
+  /** Upload bandwidth limit in KiB/s (restic --limit-upload, rclone --bwlimit); none by default. */
+  limitUpload: z.number().int().positive().optional(),
+  /** Create the repository when it does not exist yet (the sandbox); on a server, `fts-helper backup init` does it once. */
+  initIfMissing: z.boolean().default(false),
+  /** Extra exclude patterns; graduation's temp files (`.fts-*`) are always excluded. */
+  exclude: z.array(z.string()).default([]),
+  /** When another restic holds the repository's lock: how often to try again within one run, and how long to wait between tries. */
+  lockRetry: z.strictObject({ attempts: z.number().int().min(1).max(100).default(3), delay: Duration.default('1m') }).prefault({}),
   retention: z
     .strictObject({ daily: z.number().int().min(0).default(7), weekly: z.number().int().min(0).default(4), monthly: z.number().int().min(0).default(12) })
     .prefault({}),
   schedule: z.string().nullable().default('0 4 * * *'),
+  /** With a schedule, retention runs as its own `prune` job; with null, it runs after every backup. */
+  prune: z.strictObject({ schedule: z.string().nullable().default(null) }).prefault({}),
   check: z
     .strictObject({ schedule: z.string().nullable().default('0 5 * * 0'), readDataSubsets: z.number().int().min(1).max(1000).default(12) })
     .prefault({}),
+  /** rclone only: deleted or replaced files are moved under this folder of the destination, one subfolder per run. */
+  rcloneBackupDir: z.string().regex(/^[A-Za-z0-9._-]+$/).default('deleted'),
 });
+export type BackupConfig = z.infer<typeof BackupConfig>;
 
 /** The whole configuration file. */
 export const HelperConfig = z.strictObject({

@@ -48,7 +48,7 @@ export function seedConfigYaml(p: SeedPaths): string {
     graduation: { from: 'flux', to: 'space', minAge: '30d', schedule: '0 3 * * *' },
   };
   if (p.backupRepository) {
-    doc.backup = { engine: 'restic', repository: p.backupRepository, passwordFile: p.backupPasswordFile, schedule: '0 4 * * *' };
+    doc.backup = { engine: 'restic', repository: p.backupRepository, passwordFile: p.backupPasswordFile, schedule: '0 4 * * *', ...(p.sandbox ? { initIfMissing: true } : {}) };
   }
   return `# fts-helper configuration (seed: server motoko, shares flux, time and space)\n${stringify(doc)}`;
 }

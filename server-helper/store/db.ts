@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DRIVE_MIGRATIONS } from './migrations-drives.js';
 import { GRADUATION_MIGRATIONS } from './migrations-graduation.js';
+import { JOB_MIGRATIONS } from './migrations-jobs.js';
 
 /** The better-sqlite3 handle type. */
 export type Db = Database.Database;
@@ -60,6 +61,7 @@ export const MIGRATIONS: Migration[] = [
   },
   ...DRIVE_MIGRATIONS,
   ...GRADUATION_MIGRATIONS,
+  ...JOB_MIGRATIONS,
 ];
 
 /** Opens (creating if needed) the store at path and brings its schema up to date. `:memory:` works for tests. */

@@ -4,6 +4,7 @@ import { ClientStore } from './clients.js';
 import { EventStore } from './events.js';
 import { TokenStore } from './tokens.js';
 import { RunStore } from './runs.js';
+import { JobLockStore, JobStateStore } from './job-locks.js';
 
 /** All repositories over one database. */
 export interface Store {
@@ -12,6 +13,8 @@ export interface Store {
   tokens: TokenStore;
   events: EventStore;
   runs: RunStore;
+  jobLocks: JobLockStore;
+  jobState: JobStateStore;
   close(): void;
 }
 
@@ -24,6 +27,8 @@ export function openStore(path: string, opts: { eventRetention?: number } = {}):
     tokens: new TokenStore(db),
     events: new EventStore(db, opts.eventRetention ?? 10_000),
     runs: new RunStore(db),
+    jobLocks: new JobLockStore(db),
+    jobState: new JobStateStore(db),
     close: () => db.close(),
   };
 }

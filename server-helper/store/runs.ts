@@ -13,6 +13,18 @@ interface Row {
   finished_at: number | null;
   summary: string | null;
   error: string | null;
+  pid: number | null;
+  cancel_requested: number;
+}
+
+/** A run that has not ended, with the process that owns it. */
+export interface ActiveRun {
+  id: number;
+  job: string;
+  kind: JobKind;
+  status: 'queued' | 'running';
+  pid: number | null;
+  cancelRequested: boolean;
 }
 
 /** The most log a run keeps: its last 64 KiB. */
@@ -40,11 +52,30 @@ export function rowToRun(r: Row): JobRun {
 export class RunStore {
   constructor(private readonly db: Db) {}
 
-  /** Records a new run as queued and returns its id. */
-  create(job: string, kind: JobKind, trigger: JobRun['trigger'], now = Date.now()): number {
+  /** Records a new run as queued (owned by process `pid`, default this one) and returns its id. */
+  create(job: string, kind: JobKind, trigger: JobRun['trigger'], now = Date.now(), pid: number = process.pid): number {
     return Number(
-      this.db.prepare('INSERT INTO job_runs (job, kind, status, trigger, queued_at) VALUES (?, ?, ?, ?, ?)').run(job, kind, 'queued', trigger, now).lastInsertRowid,
+      this.db
+        .prepare('INSERT INTO job_runs (job, kind, status, trigger, queued_at, pid) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(job, kind, 'queued', trigger, now, pid).lastInsertRowid,
     );
+  }
+
+  /** Asks the process that owns a queued or running run to stop it; false when the run has already ended. */
+  requestCancel(id: number): boolean {
+    return this.db.prepare("UPDATE job_runs SET cancel_requested = 1 WHERE id = ? AND status IN ('queued', 'running')").run(id).changes > 0;
+  }
+
+  /** Whether someone asked to cancel this run. */
+  cancelRequested(id: number): boolean {
+    return (this.db.prepare('SELECT cancel_requested FROM job_runs WHERE id = ?').pluck().get(id) as number | undefined) === 1;
+  }
+
+  /** Runs that have not ended, oldest first, optionally of one job. */
+  active(job?: string): ActiveRun[] {
+    const sql = `SELECT id, job, kind, status, pid, cancel_requested FROM job_runs WHERE status IN ('queued', 'running') ${job ? 'AND job = ?' : ''} ORDER BY id`;
+    const rows = (job ? this.db.prepare(sql).all(job) : this.db.prepare(sql).all()) as Pick<Row, 'id' | 'job' | 'kind' | 'status' | 'pid' | 'cancel_requested'>[];
+    return rows.map((r) => ({ id: r.id, job: r.job, kind: r.kind, status: r.status as ActiveRun['status'], pid: r.pid, cancelRequested: r.cancel_requested === 1 }));
   }
 
   /** Marks a run as started. */

@@ -8,6 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node';
+import { SecretError, type BackupSecretName, type SecretSource as BackupSecretSource } from './secrets.js';
 
 /** What the vault client needs from the config's `keyVault` section (system/ imports no app folder). */
 export interface KeyVaultSettings {
@@ -17,6 +18,8 @@ export interface KeyVaultSettings {
   clientId?: string;
   clientSecretFile?: string;
   certificateFile?: string;
+  /** Secret names by role (`resticPassword`: `restic-password`, …). */
+  secrets?: Record<string, string>;
 }
 
 /** Reads secrets by name. */
@@ -57,7 +60,7 @@ export interface MsalTestHooks {
 
 /** A TokenCredential over MSAL's client-credentials flow (client secret or certificate from a 0600 file). */
 export function msalCredential(kv: KeyVaultSettings, msal: MsalTestHooks = {}): TokenCredential {
-  if (!kv.tenantId || !kv.clientId) throw new KeyVaultSettingsError('keyVault.tenantId and keyVault.clientId are needed to write secrets');
+  if (!kv.tenantId || !kv.clientId) throw new KeyVaultSettingsError('keyVault.tenantId and keyVault.clientId are needed to use Key Vault from the server');
   let auth: ConstructorParameters<typeof ConfidentialClientApplication>[0]['auth'];
   const authority = `https://login.microsoftonline.com/${kv.tenantId}`;
   if (kv.clientSecretFile) {
@@ -75,7 +78,7 @@ export function msalCredential(kv: KeyVaultSettings, msal: MsalTestHooks = {}): 
       clientCertificate: { thumbprintSha256: createHash('sha256').update(der).digest('hex'), privateKey: key, x5c: certPem },
     };
   } else {
-    throw new KeyVaultSettingsError('keyVault.clientSecretFile or keyVault.certificateFile is needed to write secrets');
+    throw new KeyVaultSettingsError('keyVault.clientSecretFile or keyVault.certificateFile is needed to use Key Vault from the server');
   }
   const app = new ConfidentialClientApplication({
     auth: { ...auth, ...(msal.authorityMetadata ? { authorityMetadata: msal.authorityMetadata } : {}), ...(msal.cloudDiscoveryMetadata ? { cloudDiscoveryMetadata: msal.cloudDiscoveryMetadata } : {}) },
@@ -116,4 +119,37 @@ export function keyVaultSecrets(kv: KeyVaultSettings, opts: { credential?: Token
       await client.setSecret(name, value);
     },
   };
+}
+
+/** Secrets for the backup, by role, from Key Vault (names from `keyVault.secrets`); cached for the life of the source. */
+export class KeyVaultSecretSource implements BackupSecretSource {
+  readonly description: string;
+  private readonly vault: SecretWriter;
+  private readonly cache = new Map<string, string | null>();
+
+  constructor(
+    private readonly settings: KeyVaultSettings,
+    opts: { credential?: TokenCredential; caCertFile?: string } = {},
+  ) {
+    this.description = `Key Vault ${settings.name}`;
+    this.vault = keyVaultSecrets(settings, { credential: opts.credential, ...(opts.caCertFile ? { ca: readFileSync(opts.caCertFile, 'utf8') } : {}) });
+  }
+
+  /** Reads one secret; null when the vault has no secret of that name. */
+  async read(name: BackupSecretName): Promise<string | null> {
+    const secretName = this.settings.secrets?.[name];
+    if (!secretName) return null;
+    if (this.cache.has(secretName)) return this.cache.get(secretName)!;
+    try {
+      const value = await this.vault.getSecret(secretName);
+      this.cache.set(secretName, value);
+      return value;
+    } catch (err) {
+      const e = err as { statusCode?: number; code?: string; message?: string };
+      if (e.statusCode === 401 || e.statusCode === 403) {
+        throw new SecretError(`${this.description} refused to give secret "${secretName}" (HTTP ${e.statusCode}): check the helper's access policy or role`);
+      }
+      throw new SecretError(`could not read secret "${secretName}" from ${this.description}: ${e.code ?? e.message ?? 'unknown error'}`);
+    }
+  }
 }

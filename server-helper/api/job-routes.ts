@@ -1,0 +1,40 @@
+/** Routes that start and cancel job runs: `POST /api/v1/jobs/:name/run`, `POST /api/v1/runs/:id/cancel`. */
+import type { FastifyInstance } from 'fastify';
+import { routes } from '../../contract/index.js';
+import { JobError } from '../jobs/runner.js';
+import type { AppContext } from './context.js';
+import { registerRoute } from './register.js';
+
+function httpError(status: number, message: string): Error {
+  return Object.assign(new Error(message), { statusCode: status });
+}
+
+function jobsOf(ctx: AppContext): NonNullable<AppContext['jobs']> {
+  if (!ctx.jobs) throw httpError(503, 'the job system is not running in this helper');
+  return ctx.jobs;
+}
+
+function mapJobError(err: unknown): never {
+  if (err instanceof JobError) throw httpError(err.code === 'no-task' ? 409 : 404, err.message);
+  throw err;
+}
+
+/** Registers the job control routes. */
+export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
+  registerRoute(app, routes.runJob, ({ params, reply }) => {
+    try {
+      const run = jobsOf(ctx).start(params.name, 'api');
+      reply.code(202);
+      return run;
+    } catch (err) {
+      return mapJobError(err);
+    }
+  });
+  registerRoute(app, routes.cancelRun, ({ params }) => {
+    try {
+      return jobsOf(ctx).cancel(params.id);
+    } catch (err) {
+      return mapJobError(err);
+    }
+  });
+}

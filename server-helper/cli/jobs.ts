@@ -1,0 +1,175 @@
+/**
+ * `fts-helper jobs list|run|cancel|history|log`. `jobs run` runs the job in this process (not through the
+ * daemon): its history and events go to the shared store, so a running daemon shows them, and the resource
+ * locks in the store keep it from overlapping a run of the daemon. Ctrl-C cancels the run cleanly.
+ */
+import type { Command } from 'commander';
+import pino from 'pino';
+import type { FtsEvent, JobRun } from '../../contract/index.js';
+import type { HelperConfig } from '../config/schema.js';
+import { EventBus } from '../jobs/bus.js';
+import { JobError, listJobs } from '../jobs/runner.js';
+import { createJobService } from '../jobs/service.js';
+import { openStore, type Store } from '../store/index.js';
+import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
+
+/** Opens the store for a command and closes it afterwards. */
+async function withStore<T>(config: HelperConfig, fn: (store: Store) => Promise<T> | T): Promise<T> {
+  const store = openStore(config.store.path, { eventRetention: config.store.eventRetention });
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+/** One line per run, for terminals. */
+export function formatRun(r: JobRun): string {
+  const dur = r.durationMs === null ? '' : ` ${(r.durationMs / 1000).toFixed(1)}s`;
+  return `#${r.id} ${r.job.padEnd(12)} ${r.status.padEnd(9)} ${r.trigger.padEnd(8)} ${r.startedAt ?? '-'}${dur}${r.error ? `  ${r.error}` : ''}`;
+}
+
+function describeEvent(e: FtsEvent): string | null {
+  switch (e.type) {
+    case 'backup.started':
+      return `${e.data.operation} of ${e.data.repository} (${e.data.engine}) started`;
+    case 'backup.progress':
+      return `${(e.data.percentDone * 100).toFixed(0)}%  ${e.data.filesDone}${e.data.totalFiles !== null ? `/${e.data.totalFiles}` : ''} files  ${e.data.bytesDone} bytes`;
+    case 'backup.finished':
+      return `snapshot ${e.data.snapshotId ?? '-'}: ${e.data.filesNew} new, ${e.data.filesChanged} changed, ${e.data.dataAdded} bytes added${e.data.warning ? `  ⚠ ${e.data.warning}` : ''}`;
+    case 'backup.checked':
+      return `check passed${e.data.subset ? ` (data subset ${e.data.subset})` : ''}`;
+    case 'backup.pruned':
+      return `retention: kept ${e.data.snapshotsKept}, removed ${e.data.snapshotsRemoved} snapshot(s)`;
+    case 'backup.failed':
+      return `${e.data.operation} ${e.data.cancelled ? 'cancelled' : 'FAILED'}: ${e.data.reason}`;
+    case 'graduation.failed':
+      return `graduation FAILED: ${e.data.reason}`;
+    default:
+      return null;
+  }
+}
+
+/** Runs one job in this process and returns its recorded run; prints events to stderr unless quiet. Ctrl-C cancels. */
+export async function runJobHere(config: HelperConfig, name: string, opts: { quiet?: boolean } = {}): Promise<JobRun> {
+  return withStore(config, async (store) => {
+    const bus = new EventBus(store.events);
+    const log = pino({ name: 'fts-helper', level: 'warn' }, pino.destination(2));
+    const jobs = createJobService({ config, store, bus, log, schedule: false });
+    const unsubscribe = opts.quiet
+      ? () => {}
+      : bus.subscribe((e) => {
+          const d = (e.data as { runId?: number }).runId;
+          const line = describeEvent(e);
+          if (line && d !== undefined) process.stderr.write(`${line}\n`);
+        });
+    let started;
+    try {
+      started = jobs.runner.start(name, 'manual');
+    } catch (err) {
+      if (err instanceof JobError && err.code === 'unknown-job') throw new UsageError(err.message);
+      throw err;
+    }
+    const onSigint = () => {
+      process.stderr.write('cancelling…\n');
+      jobs.runner.cancel(started.runId);
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      return await started.done;
+    } finally {
+      process.off('SIGINT', onSigint);
+      unsubscribe();
+      await jobs.close();
+      bus.close();
+    }
+  });
+}
+
+/** A run that did not succeed: the CLI exits 1 with its reason. */
+export class RunFailedError extends Error {
+  override readonly name = 'RunFailedError';
+}
+
+/** Throws RunFailedError unless the run succeeded or warned (exit 0). */
+export function failUnlessOk(r: JobRun): void {
+  if (r.status !== 'succeeded' && r.status !== 'warning') throw new RunFailedError(`run ${r.id} of ${r.job} ${r.status}${r.error ? `: ${r.error}` : ''}`);
+}
+
+/** Registers `jobs`. */
+export function registerJobs(program: Command): void {
+  const jobs = program.command('jobs').description('lifecycle jobs: list, run now, cancel, history');
+
+  withConfigOptions(jobs.command('list').description('list the configured jobs with schedules, next and last runs'))
+    .option('--json', 'print JSON (the shape of GET /api/v1/jobs)')
+    .action(async (opts: ConfigOptions & { json?: boolean }) => {
+      const { config } = resolveConfig(opts);
+      const list = await withStore(config, (store) => listJobs(config, store));
+      if (opts.json) return printJson(list);
+      for (const j of list) {
+        process.stdout.write(`${j.name.padEnd(12)} ${(j.schedule ?? 'manual').padEnd(14)} next ${j.nextRun ?? '-'}  ${j.running ? 'RUNNING' : `last ${j.lastRun ? `${j.lastRun.status} ${j.lastRun.finishedAt ?? ''}` : '-'}`}\n`);
+      }
+    });
+
+  withConfigOptions(jobs.command('run').argument('<name>', 'job name (see jobs list)').description('run a job now, in this process; waits for resources another run holds'))
+    .option('--json', 'print the finished run as JSON')
+    .action(async (name: string, opts: ConfigOptions & { json?: boolean }) => {
+      const { config } = resolveConfig(opts);
+      const run = await runJobHere(config, name, { quiet: opts.json });
+      if (opts.json) printJson(run);
+      else process.stdout.write(`${formatRun(run)}\n`);
+      failUnlessOk(run);
+    });
+
+  withConfigOptions(jobs.command('cancel').argument('<run-id>', 'run id (see jobs history)').description('cancel a queued or running run (in this or the daemon process)'))
+    .option('--json', 'print the run as JSON')
+    .option('--no-wait', 'return without waiting for the run to end')
+    .action(async (id: string, opts: ConfigOptions & { json?: boolean; wait: boolean }) => {
+      const runId = Number(id);
+      if (!Number.isInteger(runId) || runId <= 0) throw new UsageError(`run id must be a positive integer, got "${id}"`);
+      const { config } = resolveConfig(opts);
+      const run = await withStore(config, async (store) => {
+        const bus = new EventBus(store.events);
+        const log = pino({ level: 'warn' }, pino.destination(2));
+        const svc = createJobService({ config, store, bus, log, schedule: false });
+        try {
+          let r = svc.runner.cancel(runId);
+          // The owning process notices the request within a second; wait up to 30 s for it to end.
+          for (let i = 0; opts.wait && i < 300 && (r.status === 'queued' || r.status === 'running'); i++) {
+            await new Promise((res) => setTimeout(res, 100));
+            r = store.runs.get(runId)!;
+          }
+          return r;
+        } catch (err) {
+          if (err instanceof JobError) throw new UsageError(err.message);
+          throw err;
+        } finally {
+          await svc.close();
+          bus.close();
+        }
+      });
+      if (opts.json) printJson(run);
+      else process.stdout.write(`${formatRun(run)}\n`);
+      if (opts.wait && (run.status === 'queued' || run.status === 'running')) throw new RunFailedError(`run ${runId} did not stop within 30 s`);
+    });
+
+  withConfigOptions(jobs.command('history').argument('[name]', 'only this job').description('past runs, newest first'))
+    .option('--json', 'print JSON (the shape of GET /api/v1/runs)')
+    .option('--limit <n>', 'how many runs', '20')
+    .action(async (name: string | undefined, opts: ConfigOptions & { json?: boolean; limit: string }) => {
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new UsageError('--limit must be 1-500');
+      const { config } = resolveConfig(opts);
+      const runs = await withStore(config, (store) => store.runs.list({ job: name, limit }));
+      if (opts.json) return printJson(runs);
+      if (runs.length === 0) process.stdout.write('(no runs)\n');
+      for (const r of runs) process.stdout.write(`${formatRun(r)}\n`);
+    });
+
+  withConfigOptions(jobs.command('log').argument('<run-id>', 'run id').description("print a run's log (its last 64 KiB)")).action(async (id: string, opts: ConfigOptions) => {
+    const { config } = resolveConfig(opts);
+    const log = await withStore(config, (store) => store.runs.log(Number(id)));
+    if (log === null) throw new UsageError(`no run with id ${id}`);
+    process.stdout.write(log);
+  });
+}

@@ -1,0 +1,22 @@
+/** The jobs the config defines: one per lifecycle kind, each with its cron schedule (null = only on demand). */
+import type { JobKind } from '../../contract/index.js';
+import type { HelperConfig } from '../config/schema.js';
+
+/** A configured job. */
+export interface JobDefinition {
+  name: string;
+  kind: JobKind;
+  schedule: string | null;
+}
+
+/** The jobs of a config, in a stable order. Backup jobs exist only with a backup section; prune only with its own schedule. */
+export function jobsFromConfig(config: HelperConfig): JobDefinition[] {
+  const jobs: JobDefinition[] = [{ name: 'graduation', kind: 'graduation', schedule: config.graduation.schedule }];
+  if (config.backup) {
+    jobs.push({ name: 'backup', kind: 'backup', schedule: config.backup.schedule });
+    jobs.push({ name: 'check', kind: 'check', schedule: config.backup.check.schedule });
+    if (config.backup.prune.schedule !== null && config.backup.engine === 'restic') jobs.push({ name: 'prune', kind: 'prune', schedule: config.backup.prune.schedule });
+  }
+  jobs.push({ name: 'drive-check', kind: 'drive-check', schedule: config.driveCheck.schedule });
+  return jobs;
+}

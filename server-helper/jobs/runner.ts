@@ -1,0 +1,235 @@
+/**
+ * Runs jobs: one run row per start, resources locked for the run (shared with other processes through the
+ * store, so a CLI run and the daemon never overlap), the later run waiting its turn, cancellation through the
+ * store (any process may ask; the owner stops its task), and history with status, summary and log tail.
+ */
+import type { Logger } from 'pino';
+import type { Job, JobRun } from '../../contract/index.js';
+import type { HelperConfig } from '../config/schema.js';
+import { processAlive } from '../store/job-locks.js';
+import type { Store } from '../store/index.js';
+import type { EventBus } from './bus.js';
+import { jobsFromConfig, type JobDefinition } from './definitions.js';
+import type { TaskRegistry } from './registry.js';
+import type { Task, TaskContext, TaskOutcome } from './task.js';
+import { nextRunOf } from './schedule.js';
+
+/** A job that cannot be started (unknown name, no task for its kind): the caller's mistake, with what to do. */
+export class JobError extends Error {
+  override readonly name = 'JobError';
+  constructor(
+    readonly code: 'unknown-job' | 'no-task' | 'unknown-run',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the runner needs. */
+export interface JobRunnerOptions {
+  config: HelperConfig;
+  store: Store;
+  bus: EventBus;
+  log: Logger;
+  registry: TaskRegistry;
+  /** How often a waiting run looks at the locks again, and a running one at cancel requests (default 500 ms). */
+  pollMs?: number;
+  /** Whether a process exists (tests replace it). */
+  isAlive?: (pid: number) => boolean;
+}
+
+/** A run started by this process. */
+export interface StartedRun {
+  runId: number;
+  /** Resolves with the run as recorded when it ends. */
+  done: Promise<JobRun>;
+}
+
+/** The configured jobs with their next run, whether one is active, and the last run; read from config and store only. */
+export function listJobs(config: HelperConfig, store: Store): Job[] {
+  return jobsFromConfig(config).map((d) => ({
+    name: d.name,
+    kind: d.kind,
+    schedule: d.schedule,
+    nextRun: d.schedule ? (nextRunOf(d.schedule)?.toISOString() ?? null) : null,
+    running: store.runs.active(d.name).length > 0,
+    lastRun: store.runs.list({ job: d.name, limit: 1 })[0] ?? null,
+  }));
+}
+
+/** Starts, waits for, cancels and records job runs. */
+export class JobRunner {
+  private readonly local = new Map<number, { controller: AbortController; done: Promise<JobRun> }>();
+  private readonly pollMs: number;
+  private readonly isAlive: (pid: number) => boolean;
+  private closed = false;
+
+  constructor(private readonly opts: JobRunnerOptions) {
+    this.pollMs = opts.pollMs ?? 500;
+    this.isAlive = opts.isAlive ?? processAlive;
+    this.reapInterrupted();
+  }
+
+  /** The configured jobs. */
+  definitions(): JobDefinition[] {
+    return jobsFromConfig(this.opts.config);
+  }
+
+  /** The job list with next runs and last runs. */
+  list(): Job[] {
+    return listJobs(this.opts.config, this.opts.store);
+  }
+
+  private definition(name: string): { def: JobDefinition; task: Task } {
+    const def = this.definitions().find((d) => d.name === name);
+    if (!def) throw new JobError('unknown-job', `no job named "${name}"; jobs: ${this.definitions().map((d) => d.name).join(', ')}`);
+    const task = this.opts.registry.get(def.kind);
+    if (!task) throw new JobError('no-task', `job "${name}" (${def.kind}) cannot run in this build: no ${def.kind} task is registered`);
+    return { def, task };
+  }
+
+  /**
+   * Marks runs whose owning process is gone (a helper killed mid-run) as failed, and frees their locks,
+   * so history tells the truth and the next run is not blocked.
+   */
+  reapInterrupted(): number {
+    let n = 0;
+    for (const r of this.opts.store.runs.active()) {
+      if (r.pid === null || this.local.has(r.id) || (r.pid !== process.pid && this.isAlive(r.pid))) continue;
+      if (r.pid === process.pid) continue;
+      const reason = `interrupted: the process running it (PID ${r.pid}) stopped before the run ended`;
+      this.opts.store.runs.finish(r.id, 'failed', null, reason);
+      this.opts.store.jobLocks.release(r.id);
+      this.publishFailure(r.kind, r.id, r.job, reason, false);
+      n++;
+    }
+    return n;
+  }
+
+  /** Starts a job now (trigger `manual` from the CLI, `api`, or `schedule`); the run waits for its resources. */
+  start(name: string, trigger: JobRun['trigger']): StartedRun {
+    if (this.closed) throw new Error('the job runner is closed');
+    const { def, task } = this.definition(name);
+    const runId = this.opts.store.runs.create(def.name, def.kind, trigger);
+    const controller = new AbortController();
+    const done = this.execute(def, task, runId, controller).finally(() => this.local.delete(runId));
+    this.local.set(runId, { controller, done });
+    return { runId, done };
+  }
+
+  /**
+   * Asks a run to stop. The owner (this process or another) aborts its task; a run whose owner is gone is
+   * closed here. Returns the run as it stands.
+   */
+  cancel(runId: number): JobRun {
+    const run = this.opts.store.runs.get(runId);
+    if (!run) throw new JobError('unknown-run', `no run with id ${runId}`);
+    if (!this.opts.store.runs.requestCancel(runId)) return run;
+    const local = this.local.get(runId);
+    if (local) local.controller.abort();
+    else this.reapInterrupted();
+    return this.opts.store.runs.get(runId)!;
+  }
+
+  /** Runs started by this process that have not ended. */
+  activeLocal(): number[] {
+    return [...this.local.keys()];
+  }
+
+  /** Cancels this process's runs and waits for them to end. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const runs = [...this.local.values()];
+    for (const r of runs) r.controller.abort();
+    await Promise.allSettled(runs.map((r) => r.done));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  /** True when an older queued run (owned by a live process) needs one of these resources: it goes first. Running ones hold locks. */
+  private olderRunWants(runId: number, resources: string[]): boolean {
+    for (const r of this.opts.store.runs.active()) {
+      if (r.id >= runId || r.status !== 'queued') continue;
+      if (r.pid !== null && r.pid !== process.pid && !this.isAlive(r.pid)) continue;
+      if (r.pid === process.pid && !this.local.has(r.id)) continue;
+      const t = this.opts.registry.get(r.kind);
+      if (!t) continue;
+      if (t.resources(this.opts.config).some((x) => resources.includes(x))) return true;
+    }
+    return false;
+  }
+
+  private async execute(def: JobDefinition, task: Task, runId: number, controller: AbortController): Promise<JobRun> {
+    const { store, log } = this.opts;
+    const resources = task.resources(this.opts.config);
+    const appendLog = (text: string) => store.runs.appendLog(runId, text);
+    // Wait for the resources: older runs first, then whoever holds the lock.
+    let announced = false;
+    for (;;) {
+      if (controller.signal.aborted || store.runs.cancelRequested(runId)) {
+        store.runs.finish(runId, 'cancelled', null, 'cancelled before it started');
+        return store.runs.get(runId)!;
+      }
+      if (!this.olderRunWants(runId, resources)) {
+        const blockers = store.jobLocks.tryAcquire(resources, runId);
+        if (blockers.length === 0) break;
+        if (!announced) {
+          const b = blockers[0]!;
+          const holder = store.runs.get(b.runId);
+          appendLog(`waiting: ${b.resource} is in use by run ${b.runId}${holder ? ` (${holder.job})` : ''}\n`);
+          log.info({ runId, job: def.name, resource: b.resource, heldBy: b.runId }, 'job waits for a resource');
+          announced = true;
+        }
+      } else if (!announced) {
+        appendLog(`waiting: an earlier run needs the same resources (${resources.join(', ')})\n`);
+        announced = true;
+      }
+      await this.sleep(this.pollMs);
+    }
+
+    store.runs.start(runId);
+    log.info({ runId, job: def.name, kind: def.kind }, 'job started');
+    const cancelWatch = setInterval(() => {
+      if (store.runs.cancelRequested(runId)) controller.abort();
+    }, this.pollMs);
+    const ctx: TaskContext = {
+      config: this.opts.config,
+      store,
+      bus: this.opts.bus,
+      log,
+      runId,
+      job: def.name,
+      signal: controller.signal,
+      appendLog,
+    };
+    let outcome: TaskOutcome;
+    try {
+      outcome = await task.run(ctx);
+    } catch (err) {
+      const reason = `${def.kind} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`;
+      log.error({ err, runId, job: def.name }, 'task threw');
+      this.publishFailure(def.kind, runId, def.name, reason, controller.signal.aborted);
+      outcome = { status: controller.signal.aborted ? 'cancelled' : 'failed', summary: null, error: reason };
+    } finally {
+      clearInterval(cancelWatch);
+    }
+    store.runs.finish(runId, outcome.status, outcome.summary, outcome.error);
+    store.jobLocks.release(runId);
+    log.info({ runId, job: def.name, status: outcome.status, error: outcome.error }, 'job ended');
+    return store.runs.get(runId)!;
+  }
+
+  /** Publishes the failure event of a kind, for runs whose task could not (crash, interrupted process). */
+  private publishFailure(kind: JobDefinition['kind'], runId: number, job: string, reason: string, cancelled: boolean): void {
+    try {
+      if (kind === 'graduation') this.opts.bus.publish('graduation.failed', { runId, job, reason });
+      else if (kind === 'backup' || kind === 'check' || kind === 'prune') {
+        this.opts.bus.publish('backup.failed', { runId, job, reason, operation: kind === 'backup' ? 'backup' : kind, cancelled });
+      }
+    } catch (err) {
+      this.opts.log.error({ err }, 'could not publish a failure event');
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The job system as one service: the registry of tasks by kind, the runner, and (in the daemon only) the
+ * scheduler. Backup registers its tasks here; graduation and drive check are registered by their features.
+ */
+import type { Logger } from 'pino';
+import type { HelperConfig } from '../config/schema.js';
+import type { Store } from '../store/index.js';
+import { BACKUP_TASKS } from '../lifecycle/backup/tasks.js';
+import type { EventBus } from './bus.js';
+import { TaskRegistry } from './registry.js';
+import { JobRunner } from './runner.js';
+import { JobScheduler } from './scheduler.js';
+import type { Task } from './task.js';
+
+/** The registry with every task this build has: backup, check and prune (graduation and drive-check are wired by their features). */
+export function defaultRegistry(extra: readonly Task[] = []): TaskRegistry {
+  const r = new TaskRegistry();
+  for (const t of BACKUP_TASKS) r.register(t);
+  for (const t of extra) r.register(t);
+  return r;
+}
+
+/** A job system over one store. */
+export interface JobService {
+  registry: TaskRegistry;
+  runner: JobRunner;
+  scheduler: JobScheduler | null;
+  close(): Promise<void>;
+}
+
+/** Creates the runner (and with `schedule`, starts the scheduler: only `fts-helper serve` does). */
+export function createJobService(opts: {
+  config: HelperConfig;
+  store: Store;
+  bus: EventBus;
+  log: Logger;
+  schedule: boolean;
+  registry?: TaskRegistry;
+  pollMs?: number;
+}): JobService {
+  const registry = opts.registry ?? defaultRegistry();
+  const runner = new JobRunner({ config: opts.config, store: opts.store, bus: opts.bus, log: opts.log, registry, pollMs: opts.pollMs });
+  let scheduler: JobScheduler | null = null;
+  if (opts.schedule) {
+    scheduler = new JobScheduler(runner, opts.store, opts.log, (name) => {
+      const d = runner.definitions().find((x) => x.name === name);
+      return !!d && !!registry.get(d.kind);
+    });
+    scheduler.start();
+  }
+  return {
+    registry,
+    runner,
+    scheduler,
+    close: async () => {
+      scheduler?.stop();
+      await runner.close();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classifyResticError, parseBackupLine, parseCheck, parseForget, parseSnapshots } from './parse-restic.js';
+
+const fx = (name: string) => readFileSync(join(__dirname, '../../../test/fixtures/restic', name), 'utf8');
+
+describe('parseBackupLine', () => {
+  it('reads status and summary lines of restic backup --json', () => {
+    const lines = fx('backup-ok.jsonl').trim().split('\n').map(parseBackupLine);
+    const status = lines.filter((l) => l?.type === 'status');
+    expect(status.length).toBeGreaterThan(0);
+    expect(status[1]).toMatchObject({ type: 'status', totalFiles: 3, totalBytes: 600000, bytesDone: 200000 });
+    expect(lines.at(-1)).toEqual({
+      type: 'summary',
+      snapshotId: '18c46aaf',
+      filesNew: 3,
+      filesChanged: 0,
+      filesUnmodified: 0,
+      dataAdded: 602099,
+      totalFilesProcessed: 3,
+      totalBytesProcessed: 600000,
+      durationMs: 243,
+    });
+  });
+
+  it('lists unreadable files of an exit-3 run', () => {
+    // restic 0.14 prints item errors as JSON on stderr, beside a plain-text warning.
+    const errors = fx('backup-exit3.stderr').trim().split('\n').map(parseBackupLine);
+    expect(errors).toEqual([{ type: 'error', item: '/tmp/rx/data/f2', message: 'open: permission denied' }, null]);
+    const lines = fx('backup-exit3.jsonl').trim().split('\n').map(parseBackupLine);
+    expect(lines.find((l) => l?.type === 'summary')).toMatchObject({ snapshotId: 'd5ff0ec4', filesNew: 1, filesChanged: 2 });
+  });
+
+  it('ignores text and broken JSON', () => {
+    expect(parseBackupLine('open repository')).toBeNull();
+    expect(parseBackupLine('{"message_type":')).toBeNull();
+    expect(parseBackupLine('{"message_type":"verbose_status"}')).toBeNull();
+  });
+});
+
+describe('parseSnapshots / parseForget / parseCheck', () => {
+  it('reads snapshots', () => {
+    const s = parseSnapshots(fx('snapshots.json'));
+    expect(s).toHaveLength(1);
+    expect(s[0]).toMatchObject({ shortId: 'd5ff0ec4', paths: ['/tmp/rx/data'], hostname: 'vm' });
+    expect(parseSnapshots('')).toEqual([]);
+  });
+
+  it('sums kept and removed snapshots of forget --json (prune text follows)', () => {
+    expect(parseForget(fx('forget.json'))).toEqual({ kept: 1, removed: 1 });
+    expect(parseForget('')).toEqual({ kept: 0, removed: 0 });
+  });
+
+  it('tells a clean check from a damaged repository', () => {
+    expect(parseCheck(fx('check-ok.txt'), 0)).toEqual({ ok: true, problems: [] });
+    const bad = parseCheck(fx('check-corrupt.txt'), 1);
+    expect(bad.ok).toBe(false);
+    expect(bad.problems[0]).toMatch(/^Pack ID does not match/);
+  });
+});
+
+describe('classifyResticError', () => {
+  const repo = 's3:https://127.0.0.1:19443/fts/repo';
+  it.each([
+    ['err-wrong-password.txt', 'wrong-password', /password is wrong/],
+    ['err-missing-bucket.txt', 'missing-bucket', /bucket .* does not exist/],
+    ['err-unreachable.txt', 'unreachable', /unreachable/],
+    ['err-bad-key.txt', 'access-denied', /B2 rejected the application key/],
+    ['err-no-repo.txt', 'no-repository', /backup init/],
+    ['err-x509.txt', 'tls', /certificate/],
+    ['err-locked.txt', 'locked', /locked by another restic \(PID 10434 on vm\)/],
+  ])('%s → %s', (file, kind, reason) => {
+    const f = classifyResticError(fx(file), repo);
+    expect(f.kind).toBe(kind);
+    expect(f.reason).toMatch(reason);
+    expect(f.reason).not.toContain('\n');
+  });
+
+  it('reads who holds a lock', () => {
+    expect(classifyResticError(fx('err-locked.txt'), repo).lock).toEqual({ pid: 10434, host: 'vm', ageText: '3.812988673s' });
+  });
+
+  it('does not take a missing source folder for a missing repository', () => {
+    const f = classifyResticError('/space/x does not exist, skipping\nFatal: all target directories/files do not exist\n', repo);
+    expect(f.kind).toBe('unknown');
+    expect(f.reason).toBe('restic failed: /space/x does not exist, skipping');
+  });
+});

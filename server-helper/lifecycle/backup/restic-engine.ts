@@ -1,0 +1,221 @@
+/**
+ * The restic engine: backup, retention, check, snapshots and restore over one repository. Each command's
+ * failure becomes a BackupError with one actionable line; a held lock is retried, and only stale locks
+ * (a restic that no longer runs) are ever removed — `restic unlock` without --remove-all does exactly that.
+ */
+import { ExecError, type ExecResult } from '../../../lib/exec.js';
+import { runRestic, type ResticTarget } from '../../system/restic.js';
+import { BackupError } from './errors.js';
+import {
+  classifyResticError,
+  parseBackupLine,
+  parseCheck,
+  parseForget,
+  parseSnapshots,
+  type CheckResult,
+  type ForgetResult,
+  type ResticStatus,
+  type ResticSummary,
+  type Snapshot,
+} from './parse-restic.js';
+import { displayRepository } from './target.js';
+
+/** Graduation writes temp files named `.fts-*` beside their destination; they are never backed up. */
+export const ALWAYS_EXCLUDED = ['.fts-*'];
+
+/** Options of the engine. */
+export interface ResticEngineOptions {
+  /** Snapshots are recorded under this host name, so retention groups them even if the machine is renamed. */
+  host: string;
+  signal?: AbortSignal;
+  /** Receives restic's stderr and notable steps for the run log (restic never prints secrets). */
+  log?: (line: string) => void;
+  lockRetry?: { attempts: number; delayMs: number };
+  /** Waits between lock retries; tests pass a shorter one. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** What one backup produced. */
+export interface BackupOutcome {
+  summary: ResticSummary;
+  /** Files restic could not read (exit 3): the snapshot exists but lacks them. */
+  unreadable: { item: string; message: string }[];
+}
+
+/** Retention: how many daily, weekly and monthly snapshots to keep. */
+export interface Retention {
+  daily: number;
+  weekly: number;
+  monthly: number;
+}
+
+/** Sleeps, waking early (and rejecting) when the signal aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new BackupError('cancelled', 'cancelled'));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new BackupError('cancelled', 'cancelled'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Runs restic commands for one repository. */
+export class ResticEngine {
+  constructor(
+    readonly target: ResticTarget,
+    private readonly opts: ResticEngineOptions,
+  ) {}
+
+  private log(line: string): void {
+    this.opts.log?.(line);
+  }
+
+  /** Runs one restic command; maps failures to BackupError (cancel → kind `cancelled`). */
+  private async run(args: string[], extra: { okExitCodes?: number[]; onStdoutLine?: (l: string) => void; onStderrLine?: (l: string) => void } = {}): Promise<ExecResult> {
+    if (this.opts.signal?.aborted) throw new BackupError('cancelled', 'cancelled');
+    try {
+      return await runRestic(this.target, args, {
+        signal: this.opts.signal,
+        okExitCodes: extra.okExitCodes,
+        onStdoutLine: extra.onStdoutLine,
+        onStderrLine: extra.onStderrLine ?? ((l) => this.log(`restic: ${l}`)),
+      }).result;
+    } catch (err) {
+      if (err instanceof ExecError) {
+        if (err.failure === 'aborted' || this.opts.signal?.aborted) throw new BackupError('cancelled', 'cancelled');
+        if (err.failure === 'not-found') throw new BackupError('unknown', 'restic is not installed: apt-get install restic');
+        if (err.failure === 'timeout') throw new BackupError('unknown', `restic ${args[0]} did not finish in time`);
+        const f = classifyResticError(`${err.stderr}\n${err.stdout}`, displayRepository(this.target.repository));
+        const e = new BackupError(f.kind, f.reason);
+        throw e;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Runs fn; when the repository is locked by another restic, first removes stale locks (`restic unlock`
+   * leaves a live process's lock alone), then waits and tries again, up to `lockRetry.attempts` times.
+   */
+  private async withLockRetry<T>(fn: () => Promise<T>): Promise<T> {
+    const attempts = this.opts.lockRetry?.attempts ?? 3;
+    const delayMs = this.opts.lockRetry?.delayMs ?? 60_000;
+    const sleep = this.opts.sleep ?? abortableSleep;
+    let unlocked = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof BackupError) || err.kind !== 'locked') throw err;
+        if (!unlocked) {
+          unlocked = true;
+          this.log('repository locked: removing stale locks (a running restic keeps its lock)');
+          await this.run(['unlock']);
+          attempt--; // removing a stale lock is not a wait; the next try is free
+          continue;
+        }
+        if (attempt >= attempts) throw err;
+        this.log(`repository locked (try ${attempt} of ${attempts}): waiting ${Math.round(delayMs / 1000)} s`);
+        await sleep(delayMs, this.opts.signal);
+      }
+    }
+  }
+
+  /** Whether a repository exists at the target (false when there is none; other failures throw). */
+  async exists(): Promise<boolean> {
+    try {
+      await this.run(['cat', 'config']);
+      return true;
+    } catch (err) {
+      if (err instanceof BackupError && err.kind === 'no-repository') return false;
+      throw err;
+    }
+  }
+
+  /** Creates the repository. */
+  async init(): Promise<void> {
+    this.log(`creating the restic repository at ${displayRepository(this.target.repository)}`);
+    await this.run(['init']);
+  }
+
+  /** Backs up paths; progress lines go to onProgress. Exit 3 (some files unreadable) is a result, not a failure. */
+  async backup(paths: string[], opts: { exclude?: string[]; onProgress?: (s: ResticStatus) => void; initIfMissing?: boolean } = {}): Promise<BackupOutcome> {
+    const args = ['backup', '--json', '--host', this.opts.host];
+    for (const x of [...ALWAYS_EXCLUDED, ...(opts.exclude ?? [])]) args.push('--exclude', x);
+    args.push('--', ...paths);
+    const once = async (): Promise<BackupOutcome> => {
+      let summary: ResticSummary | null = null;
+      const unreadable: BackupOutcome['unreadable'] = [];
+      const onLine = (line: string) => {
+        const p = parseBackupLine(line);
+        if (!p) return false;
+        if (p.type === 'status') opts.onProgress?.(p);
+        else if (p.type === 'summary') summary = p;
+        else {
+          unreadable.push({ item: p.item, message: p.message });
+          this.log(`unreadable: ${p.item}: ${p.message}`);
+        }
+        return true;
+      };
+      await this.run(args, {
+        okExitCodes: [0, 3],
+        onStdoutLine: onLine,
+        // restic 0.14 prints per-file errors as JSON on stderr, among its plain-text messages.
+        onStderrLine: (line) => {
+          if (!onLine(line)) this.log(`restic: ${line}`);
+        },
+      });
+      if (!summary) throw new BackupError('unknown', 'restic backup ended without a summary');
+      return { summary, unreadable };
+    };
+    try {
+      return await this.withLockRetry(once);
+    } catch (err) {
+      if (opts.initIfMissing && err instanceof BackupError && err.kind === 'no-repository') {
+        await this.init();
+        return this.withLockRetry(once);
+      }
+      throw err;
+    }
+  }
+
+  /** Applies retention and prunes unreferenced data. */
+  async forget(r: Retention): Promise<ForgetResult> {
+    const args = ['forget', '--json', '--host', this.opts.host, '--keep-daily', String(r.daily), '--keep-weekly', String(r.weekly), '--keep-monthly', String(r.monthly), '--prune'];
+    const res = await this.withLockRetry(() => this.run(args));
+    return parseForget(res.stdout);
+  }
+
+  /** Checks the repository's structure and, with a subset `n/N`, reads that part of the data. */
+  async check(subset: string | null): Promise<CheckResult> {
+    const args = ['check', ...(subset ? [`--read-data-subset=${subset}`] : [])];
+    return this.withLockRetry(async () => {
+      // A check that finds damage exits 1 like any other failure: tell them apart by restic's verdict line.
+      const res = await this.run(args, { okExitCodes: [0, 1] });
+      const out = `${res.stdout}\n${res.stderr}`;
+      if (res.exitCode === 1 && !/repository contains errors/.test(out)) {
+        const f = classifyResticError(out, displayRepository(this.target.repository));
+        throw new BackupError(f.kind, f.reason);
+      }
+      return parseCheck(out, res.exitCode);
+    });
+  }
+
+  /** The repository's snapshots, oldest first. */
+  async snapshots(): Promise<Snapshot[]> {
+    const res = await this.withLockRetry(() => this.run(['snapshots', '--json']));
+    return parseSnapshots(res.stdout);
+  }
+
+  /** Restores `path` (absolute, as backed up) from a snapshot into targetDir (restic recreates the full path under it). */
+  async restore(snapshotId: string, path: string | null, targetDir: string): Promise<void> {
+    const args = ['restore', snapshotId, '--target', targetDir, ...(path ? ['--include', path] : [])];
+    await this.withLockRetry(() => this.run(args));
+  }
+}

@@ -1,0 +1,97 @@
+/** Turns the backup config into what restic or rclone needs: the source folder, secrets and repository. */
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { HelperConfig } from '../../config/schema.js';
+import type { BackupConfig } from '../../config/schema.js';
+import { KeyVaultSecretSource } from '../../system/keyvault.js';
+import { FileSecretSource, SecretError, type SecretSource } from '../../system/secrets.js';
+import type { ResticTarget } from '../../system/restic.js';
+import type { RcloneTarget } from '../../system/rclone.js';
+import { BackupError } from './errors.js';
+
+/** The backup section, or a clear failure when there is none. */
+export function backupConfigOf(config: HelperConfig): BackupConfig {
+  if (!config.backup) throw new BackupError('not-configured', 'backup is not configured: add a backup section (repository, passwordFile) to the config');
+  return config.backup;
+}
+
+/** The repository as it may be shown: user info and query strings removed from URLs. */
+export function displayRepository(repository: string): string {
+  return repository.replace(/(\/\/)[^/@]*@/, '$1').replace(/\?.*$/, '');
+}
+
+/** The secret source the config names: 0600 files, or Key Vault. */
+export function secretSourceFor(config: HelperConfig): SecretSource {
+  const b = backupConfigOf(config);
+  if (b.secretsFrom === 'keyvault') {
+    if (!config.keyVault) throw new BackupError('secrets', 'backup.secretsFrom is keyvault but there is no keyVault section in the config');
+    return new KeyVaultSecretSource(config.keyVault);
+  }
+  return new FileSecretSource({ resticPassword: b.passwordFile, b2KeyId: b.keyIdFile, b2ApplicationKey: b.applicationKeyFile });
+}
+
+/**
+ * The folder to back up: the source role's mount point, which must be mounted (unless the config says it need
+ * not be, as in the sandbox), so an unmounted disk never produces an empty snapshot that retention then trusts.
+ */
+export function sourceFolder(config: HelperConfig): string {
+  const role = backupConfigOf(config).source;
+  const drive = config.drives[role];
+  const share = config.shares.find((s) => s.role === role);
+  const path = drive?.mountPoint ?? share?.path;
+  if (!path) throw new BackupError('not-configured', `no drive or share has the role ${role}: set drives.${role}.mountPoint`);
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new BackupError('not-mounted', `${role} is not mounted: ${path} does not exist`);
+  }
+  if (!st.isDirectory()) throw new BackupError('not-mounted', `${role} is not mounted: ${path} is not a folder`);
+  if (drive?.requireMount !== false && path !== '/') {
+    const parent = statSync(dirname(path));
+    if (parent.dev === st.dev) throw new BackupError('not-mounted', `${role} is not mounted: ${path} is a plain folder on the parent disk; mount the ${role} drive`);
+  }
+  return path;
+}
+
+async function readSecrets(source: SecretSource, b: BackupConfig) {
+  try {
+    const passwordFile = source.fileOf?.('resticPassword') ?? null;
+    const password = passwordFile ? undefined : ((await source.read('resticPassword')) ?? undefined);
+    const keyId = (await source.read('b2KeyId')) ?? undefined;
+    const applicationKey = (await source.read('b2ApplicationKey')) ?? undefined;
+    if (b.engine === 'restic' && !passwordFile && password === undefined) {
+      throw new BackupError('secrets', `no repository password: set backup.passwordFile (a 0600 file) or store it in ${source.description}`);
+    }
+    return { passwordFile: passwordFile ?? undefined, password, keyId, applicationKey };
+  } catch (err) {
+    if (err instanceof SecretError) throw new BackupError('secrets', err.message);
+    throw err;
+  }
+}
+
+/** restic's target for this config, with secrets from the source. */
+export async function resticTargetFor(config: HelperConfig, source: SecretSource = secretSourceFor(config)): Promise<ResticTarget> {
+  const b = backupConfigOf(config);
+  const s = await readSecrets(source, b);
+  return {
+    repository: b.repository,
+    ...s,
+    cacheDir: b.cacheDir ?? join(dirname(config.store.path), 'restic-cache'),
+    ...(b.caCert ? { caCert: b.caCert } : {}),
+    ...(b.limitUpload ? { limitUpload: b.limitUpload } : {}),
+  };
+}
+
+/** rclone's target for this config, with secrets from the source. */
+export async function rcloneTargetFor(config: HelperConfig, source: SecretSource = secretSourceFor(config)): Promise<RcloneTarget> {
+  const b = backupConfigOf(config);
+  const s = await readSecrets(source, b);
+  return {
+    repository: b.repository,
+    keyId: s.keyId,
+    applicationKey: s.applicationKey,
+    ...(b.caCert ? { caCert: b.caCert } : {}),
+    ...(b.limitUpload ? { limitUpload: b.limitUpload } : {}),
+  };
+}

@@ -1,0 +1,128 @@
+/** Faults with real restic and s3rver over TLS: a lock a live restic holds, cancel, and a helper killed mid-backup. */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupInstall, fillRandom, JobHarness, type TestSecrets } from './support/backup-env.js';
+import { ORIGINAL_PATH, resticHand as hand, s3Locks } from './support/restic-hand.js';
+import { startS3rver, type S3Server } from './support/s3rver.js';
+
+const ROOT = join(__dirname, '..');
+let tmp: string;
+let s3: S3Server;
+const savedPath = ORIGINAL_PATH;
+
+function resticHand(repo: string, secrets: TestSecrets, args: string[], opts: { cacert?: string } = {}) {
+  return hand(repo, secrets, args, { ...opts, home: tmp });
+}
+
+function install(name: string, backup: Record<string, unknown> = {}, secrets: Partial<TestSecrets> = {}) {
+  const root = join(tmp, name);
+  mkdirSync(root, { recursive: true });
+  return backupInstall(root, { repository: s3.repository(name), caCert: s3.certFile, ...backup }, secrets);
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'fts-backup-'));
+  s3 = await startS3rver(tmp);
+  process.env.FTS_TEST_INHERITED_SECRET = 'inherited-secret-must-not-reach-restic';
+});
+afterAll(async () => {
+  process.env.PATH = ORIGINAL_PATH;
+  delete process.env.FTS_TEST_INHERITED_SECRET;
+  await s3?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('restic faults', () => {
+  it('waits for a lock a live restic holds, never removes it, and reports it when it stays', async () => {
+    const { config, space, secrets } = install('locked', { initIfMissing: true, lockRetry: { attempts: 2, delay: '200ms' } });
+    fillRandom(space, 2, 5_000);
+    const h = new JobHarness(config);
+    try {
+      expect((await h.run('backup')).status).toBe('succeeded');
+      // A live restic (a backup reading stdin that has not ended) holds a lock; check needs an exclusive one.
+      const holder = spawn('/usr/bin/restic', ['--cacert', s3.certFile, '-o', 's3.bucket-lookup=path', 'backup', '--stdin', '--stdin-filename', 'held.txt'], {
+        env: { PATH: savedPath, HOME: tmp, RESTIC_REPOSITORY: s3.repository('locked'), RESTIC_PASSWORD: secrets.password, RESTIC_CACHE_DIR: join(tmp, 'holder-cache'), AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'x' },
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
+      let locks: string[] = [];
+      for (let i = 0; i < 200 && locks.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        locks = s3Locks(s3.dataDir, s3.bucket, 'locked');
+      }
+      expect(locks).toHaveLength(1);
+      const r = await h.run('check');
+      expect(r.status).toBe('failed');
+      expect(r.error).toMatch(new RegExp(`^the repository is locked by another restic \\(PID ${holder.pid} on `));
+      expect(h.store.runs.log(r.id)).toContain('removing stale locks');
+      expect(h.store.runs.log(r.id)).toContain('try 1 of 2');
+      expect(s3Locks(s3.dataDir, s3.bucket, 'locked')).toEqual(locks);
+      holder.stdin!.end('held data\n');
+      const code = await new Promise<number | null>((res) => holder.on('exit', res));
+      expect(code).toBe(0);
+      const again = await h.run('check');
+      expect(again.status, again.error ?? '').toBe('succeeded');
+    } finally {
+      await h.close();
+    }
+  });
+
+
+  it('cancel stops restic with SIGINT: the run is cancelled and restic removed its lock', async () => {
+    const { config, space } = install('cancel', { initIfMissing: true, limitUpload: 512 });
+    fillRandom(space, 4, 1_000_000);
+    const h = new JobHarness(config);
+    try {
+      const { runId, done } = h.jobs.runner.start('backup', 'manual');
+      // Wait for restic's first progress line: the backup is under way and holds its lock.
+      for (let i = 0; i < 300 && !h.eventsOf(runId).some((e) => e.type === 'backup.progress'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(h.eventsOf(runId).some((e) => e.type === 'backup.progress')).toBe(true);
+      h.jobs.runner.cancel(runId);
+      const r = await done;
+      expect(r.status).toBe('cancelled');
+      expect(h.eventsOf(runId).at(-1)).toMatchObject({ type: 'backup.failed', data: { cancelled: true, reason: 'backup cancelled' } });
+      expect(s3Locks(s3.dataDir, s3.bucket, 'cancel')).toEqual([]);
+      expect(h.store.jobLocks.list()).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+
+
+  it('after the helper is killed with -9 mid-backup, the next run succeeds and restic check passes', async () => {
+    const slow = install('killed', { initIfMissing: true, limitUpload: 512 });
+    fillRandom(slow.space, 4, 1_000_000);
+    const cfgFile = join(tmp, 'killed', 'helper.yaml');
+    const { stringify } = await import('yaml');
+    writeFileSync(cfgFile, stringify(slow.config));
+    const helper = spawn(process.execPath, [join(ROOT, 'bin', 'fts-helper.mjs'), 'backup', 'run', '--config', cfgFile], {
+      env: { ...process.env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
+    let err = '';
+    helper.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    // Wait until restic has started uploading (its progress shows in the helper's output).
+    for (let i = 0; i < 400 && !/\d+%\s+\d+/.test(err.replace(/^0%.*$/m, '')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(err).toMatch(/backup of .* started/);
+    // The whole group: the helper and the restic it started die at once, as in a power cut of the process tree.
+    process.kill(-helper.pid!, 'SIGKILL');
+    await new Promise((r) => helper.on('exit', r));
+
+    const h = new JobHarness({ ...slow.config, backup: { ...slow.config.backup!, limitUpload: undefined } });
+    try {
+      const killed = h.store.runs.list({ job: 'backup' })[0]!;
+      expect(killed).toMatchObject({ status: 'failed', error: expect.stringContaining('interrupted') });
+      const next = await h.run('backup');
+      expect(next.status, next.error ?? '').toBe('succeeded');
+      const check = await h.run('check');
+      expect(check.status, check.error ?? '').toBe('succeeded');
+      const hand = resticHand(s3.repository('killed'), slow.secrets, ['check', '--read-data'], { cacert: s3.certFile });
+      expect(hand.code, hand.out).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+});
