@@ -9,6 +9,7 @@ import { ShareName, ShareRole, Timestamp } from './common.js';
 import { MountErrorCode, MountState } from './client.js';
 import { Status } from './api.js';
 import { FtsEvent } from './events.js';
+import { bridgeVerbs } from './ipc-verbs.js';
 
 /** One share as the tray shows it: the server's share plus this computer's mount state. */
 export const TrayShare = z.strictObject({
@@ -114,20 +115,7 @@ export const ipcPushChannels = { 'fts:state:changed': TrayState } as const;
 /** A push channel's name. */
 export type IpcPushChannel = keyof typeof ipcPushChannels;
 
-/** Which invoke channel each bridge verb calls: the preload and the HTTP bridge both build their verbs from this. */
-export const bridgeVerbs = {
-  getState: 'fts:state:get',
-  mountAll: 'fts:shares:mount-all',
-  unmountAll: 'fts:shares:unmount-all',
-  mount: 'fts:share:mount',
-  unmount: 'fts:share:unmount',
-  openShare: 'fts:share:open',
-  signIn: 'fts:auth:sign-in',
-  signOut: 'fts:auth:sign-out',
-  getSettings: 'fts:settings:get',
-  setSettings: 'fts:settings:set',
-  setStartAtLogin: 'fts:app:start-at-login',
-} as const satisfies Record<string, IpcChannel>;
+export { bridgeVerbs };
 /** A bridge verb's name. */
 export type BridgeVerb = keyof typeof bridgeVerbs;
 

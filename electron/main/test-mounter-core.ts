@@ -159,6 +159,8 @@ export class TestMounterCore implements CoreFacade {
       shares: this.state.shares.map((s) => ({ share: s.name, state: s.state, mountPoint: s.mountPoint, errorCode: s.errorCode, errorMessage: s.errorMessage })),
     };
     await this.api(`/api/v1/clients/${encodeURIComponent(this.opts.clientId)}/state`, { method: 'PUT', body: JSON.stringify(body) }).catch(() => undefined);
+    // The server card lists who is connected with what: show our own report there too.
+    await this.refreshStatus();
   }
 
   private set(patch: Partial<TrayState>): void {

@@ -4,7 +4,8 @@
  * sandboxed preload can only require 'electron'.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { bridgeVerbs, type FtsBridge, type TrayState } from '../../contract/ipc.js';
+import { bridgeVerbs } from '../../contract/ipc-verbs.js';
+import type { FtsBridge, TrayState } from '../../contract/ipc.js';
 
 /** Builds the bridge object from the verb map and an invoke function (exported for the tests). */
 export function buildBridge(invoke: (channel: string, arg?: unknown) => Promise<unknown>, subscribe: (listener: (state: TrayState) => void) => () => void): FtsBridge {
