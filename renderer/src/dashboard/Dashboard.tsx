@@ -11,6 +11,14 @@ import { formatAgo, formatBytes, formatDuration } from '../format.js';
 import { ApiCallError, HelperApi } from '../helper-api.js';
 
 const FEED_CAP = 300;
+const SECTIONS = [
+  ['clients', 'Clients'],
+  ['drives', 'Drives'],
+  ['shares', 'Shares'],
+  ['jobs', 'Jobs'],
+  ['runs', 'History'],
+  ['events', 'Activity'],
+] as const;
 
 function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => void }) {
   const [confirming, setConfirming] = useState<number | null>(null);
@@ -185,9 +193,9 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
         </p>
         <nav aria-label="Sections">
           <ul className="inline-list">
-            {['clients', 'drives', 'shares', 'jobs', 'runs', 'events'].map((id) => (
+            {SECTIONS.map(([id, label]) => (
               <li key={id}>
-                <a href={`#${id}`}>{id[0]!.toUpperCase() + id.slice(1)}</a>
+                <a href={`#${id}`}>{label}</a>
               </li>
             ))}
           </ul>
