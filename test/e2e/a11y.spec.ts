@@ -1,5 +1,5 @@
 /** Accessibility of the main screens with axe: no serious or critical violations. */
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { e2e } from './env.js';
 
