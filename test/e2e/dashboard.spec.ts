@@ -52,3 +52,18 @@ test('Run now on graduation shows progress, then the finished event in the activ
   await expect(page.locator(`#runs [data-run="${runs[0]!.id}"]`).getByRole('button', { name: `Undo graduation run ${runs[0]!.id}` })).toBeVisible();
   await page.screenshot({ path: 'test-results/screenshots/dashboard-graduation-finished.png', fullPage: true });
 });
+
+test('Undo on a graduation run asks for confirmation, then calls the undo route', async ({ page, request }) => {
+  const auth = { authorization: `Bearer ${e2e.adminToken}` };
+  await page.goto(e2e.dashboard);
+  const first = page.locator('#runs tbody tr').filter({ has: page.getByRole('button', { name: /^Undo graduation run/ }) }).first();
+  await expect(first).toBeVisible();
+  const id = Number(await first.getAttribute('data-run'));
+  const row = page.locator(`#runs [data-run="${id}"]`);
+  await row.getByRole('button', { name: `Undo graduation run ${id}` }).click();
+  // Nothing is sent before the confirmation.
+  expect(await (await request.get(`${e2e.helperUrl}/test-only/undos`, { headers: auth })).json()).not.toContain(id);
+  await row.getByRole('button', { name: `Confirm undo #${id}` }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Undo of graduation run #${id} started.` })).toBeVisible();
+  expect(await (await request.get(`${e2e.helperUrl}/test-only/undos`, { headers: auth })).json()).toContain(id);
+});

@@ -53,3 +53,18 @@ test('the bridge refuses invalid input and foreign senders', async ({ request })
   const unknown = await request.post(`${e2e.bridgeUrl}/ipc/fts:shell:exec`, { data: {}, headers: { origin: e2e.bridgeUrl } });
   expect(unknown.status()).toBe(404);
 });
+
+test('a graduation on the server reaches the tray window: activity feed and last graduation', async ({ page, request }) => {
+  const auth = { authorization: `Bearer ${e2e.adminToken}` };
+  await page.goto(`${e2e.bridgeUrl}/tray.html`);
+  await expect(page.getByRole('heading', { name: 'Activity' })).toBeVisible();
+  const started = await request.post(`${e2e.helperUrl}/api/v1/jobs/graduation/run`, { headers: auth, data: {} });
+  expect(started.ok()).toBe(true);
+  const { runId } = (await started.json()) as { runId: number };
+  const feed = page.locator('ol.feed');
+  await expect(feed.locator('[data-event-type="graduation.started"]').first()).toBeVisible();
+  await request.post(`${e2e.helperUrl}/test-only/release/${runId}`, { headers: auth });
+  await expect(feed.locator('[data-event-type="graduation.finished"]').first()).toContainText('9 files, 9.0 MiB to space');
+  await expect(page.getByText(/Last graduation: 9 files, 9\.0 MiB/)).toBeVisible();
+  await page.screenshot({ path: 'test-results/screenshots/tray-after-graduation.png', fullPage: true });
+});

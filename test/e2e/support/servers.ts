@@ -8,7 +8,8 @@
  *   - `listJobs` and `POST /api/v1/jobs/:name/run` run a scripted graduation that publishes real events
  *     (graduation.started → progress → finished) through `helper.ctx.bus` and records the run in the store;
  *     the run holds after its first progress event until the test calls `POST /test-only/release/:runId`,
- *     so the test can see the progress without timing anything.
+ *     so the test can see the progress without timing anything;
+ *   - `POST /api/v1/graduation/runs/:id/undo` records the request (issue 4 brings the real undo).
  */
 import { mkdtempSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,6 +65,7 @@ function measureDrives(ctx: AppContext): DriveStatus[] {
 
 const running = new Map<string, number>();
 const releases = new Map<number, () => void>();
+const undos: number[] = [];
 
 function listJobs(ctx: AppContext): Job[] {
   return [
@@ -111,6 +113,12 @@ function testRoutes(app: FastifyInstance, ctx: AppContext): void {
     void scriptedGraduation(ctx, runId);
     return { runId };
   });
+  // Stand-in for issue 4's undo route: records the request so the test can see the dashboard made it.
+  app.post('/api/v1/graduation/runs/:id/undo', { config: { role: 'admin' } }, async (req) => {
+    undos.push(Number((req.params as { id: string }).id));
+    return { ok: true };
+  });
+  app.get('/test-only/undos', { config: { role: 'admin' } }, async () => undos);
   app.post('/test-only/release/:runId', { config: { role: 'admin' } }, async (req) => {
     const id = Number((req.params as { runId: string }).runId);
     releases.get(id)?.();
