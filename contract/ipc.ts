@@ -1,0 +1,130 @@
+/**
+ * The IPC channel map between the tray window (renderer) and the Electron shell (main), and the shapes both see.
+ * One entry per channel: its request and response schemas. The preload exposes one typed verb per channel; the
+ * main process validates every request against the same schema. The HTTP bridge (browser build) uses it too.
+ * Nothing here carries a secret: tokens, passwords and client secrets stay in the main process and the keychain.
+ */
+import { z } from 'zod';
+import { ShareName, ShareRole, Timestamp } from './common.js';
+import { MountErrorCode, MountState } from './client.js';
+import { Status } from './api.js';
+import { FtsEvent } from './events.js';
+import { bridgeVerbs } from './ipc-verbs.js';
+
+/** One share as the tray shows it: the server's share plus this computer's mount state. */
+export const TrayShare = z.strictObject({
+  name: ShareName,
+  role: ShareRole.optional(),
+  driveLetter: z.string().regex(/^[A-Z]:$/).optional(),
+  state: MountState,
+  mountPoint: z.string().nullable(),
+  errorCode: MountErrorCode.nullable(),
+  errorMessage: z.string().nullable(),
+});
+export type TrayShare = z.infer<typeof TrayShare>;
+
+/** The last graduation as the tray's menu and window name it. */
+export const LastGraduation = z.strictObject({ at: Timestamp, moved: z.number().int().nonnegative(), bytesMoved: z.number().nonnegative(), to: z.string() });
+/** The last backup as the tray's menu and window name it. */
+export const LastBackup = z.strictObject({ at: Timestamp, ok: z.boolean(), snapshotId: z.string().nullable(), message: z.string().nullable() });
+
+/** Everything the tray icon, its menu and the tray window draw, in one snapshot. */
+export const TrayState = z.strictObject({
+  account: z.strictObject({ signedIn: z.boolean(), user: z.string().nullable() }),
+  server: z.strictObject({
+    name: z.string(),
+    url: z.string().nullable(),
+    reachable: z.boolean(),
+    /** The helper's summary (drives, jobs, clients); null until first fetched or when unreachable. */
+    status: Status.nullable(),
+  }),
+  shares: z.array(TrayShare),
+  lastGraduation: LastGraduation.nullable(),
+  lastBackup: LastBackup.nullable(),
+  /** Recent events, newest first (the activity feed). */
+  activity: z.array(FtsEvent).max(200),
+  startAtLogin: z.boolean(),
+  /** True while a mount-all, unmount-all or sign-in is in flight. */
+  busy: z.boolean(),
+});
+export type TrayState = z.infer<typeof TrayState>;
+
+/** Settings the window may read and change. Secret values are never part of this: only where they live. */
+export const SettingsView = z.strictObject({
+  helperUrl: z.url({ protocol: /^https?$/ }).nullable(),
+  /** SHA-256 fingerprint of the helper's certificate (pinned), `AA:BB:…`. */
+  helperFingerprint: z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/).nullable(),
+  shares: z.array(z.strictObject({ name: ShareName, driveLetter: z.string().regex(/^[A-Z]:$/).nullable(), autoMount: z.boolean() })).max(64),
+  keyVaultName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$/, 'a Key Vault name is 3-24 letters, digits and dashes'),
+  secretNames: z.strictObject({ sambaUser: z.string().min(1).max(127), sambaPassword: z.string().min(1).max(127), helperToken: z.string().min(1).max(127) }),
+  tenantId: z.guid().nullable(),
+  clientId: z.guid().nullable(),
+  startAtLogin: z.boolean(),
+});
+export type SettingsView = z.infer<typeof SettingsView>;
+
+/** A partial settings change; every field is checked as in SettingsView. */
+export const SettingsPatch = SettingsView.partial();
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+/** A notification the core asks the shell to show; `open` says what a click opens. */
+export const CoreNotification = z.strictObject({
+  id: z.string().min(1).max(128),
+  kind: z.enum(['graduation', 'backup', 'drive', 'mount']),
+  title: z.string().max(256),
+  body: z.string().max(1024),
+  severity: z.enum(['info', 'warning', 'error']),
+  open: z.union([z.strictObject({ kind: z.literal('window') }), z.strictObject({ kind: z.literal('share'), share: ShareName, subPath: z.string().max(1024).optional() })]),
+});
+export type CoreNotification = z.infer<typeof CoreNotification>;
+
+const none = z.undefined();
+const ok = z.strictObject({ ok: z.literal(true) });
+const shareArg = z.strictObject({ share: ShareName });
+
+function channel<const Req extends z.ZodType, const Res extends z.ZodType>(request: Req, response: Res) {
+  return { request, response };
+}
+
+/** Invoke channels (renderer → main, with a reply). The key is the channel name on the wire. */
+export const ipcChannels = {
+  'fts:state:get': channel(none, TrayState),
+  'fts:shares:mount-all': channel(none, ok),
+  'fts:shares:unmount-all': channel(none, ok),
+  'fts:share:mount': channel(shareArg, ok),
+  'fts:share:unmount': channel(shareArg, ok),
+  'fts:share:open': channel(shareArg, ok),
+  'fts:auth:sign-in': channel(none, ok),
+  'fts:auth:sign-out': channel(none, ok),
+  'fts:settings:get': channel(none, SettingsView),
+  'fts:settings:set': channel(SettingsPatch, SettingsView),
+  'fts:app:start-at-login': channel(z.strictObject({ enabled: z.boolean() }), ok),
+} as const;
+
+/** Every invoke channel's name. */
+export type IpcChannel = keyof typeof ipcChannels;
+/** The request a channel takes. */
+export type IpcRequest<C extends IpcChannel> = z.infer<(typeof ipcChannels)[C]['request']>;
+/** The response a channel gives. */
+export type IpcResponse<C extends IpcChannel> = z.infer<(typeof ipcChannels)[C]['response']>;
+/** All invoke channel names, for registration loops and tests. */
+export const IPC_CHANNELS = Object.keys(ipcChannels) as IpcChannel[];
+
+/** Push channels (main → renderer, no reply). */
+export const ipcPushChannels = { 'fts:state:changed': TrayState } as const;
+/** A push channel's name. */
+export type IpcPushChannel = keyof typeof ipcPushChannels;
+
+export { bridgeVerbs };
+/** A bridge verb's name. */
+export type BridgeVerb = keyof typeof bridgeVerbs;
+
+type VerbFn<C extends IpcChannel> = IpcRequest<C> extends undefined ? () => Promise<IpcResponse<C>> : (arg: IpcRequest<C>) => Promise<IpcResponse<C>>;
+
+/** What the renderer sees as `window.fts`: typed verbs and one subscription, never ipcRenderer itself. */
+export type FtsBridge = { [V in BridgeVerb]: VerbFn<(typeof bridgeVerbs)[V]> } & {
+  /** Calls back with every new state; returns the function that stops it. */
+  onStateChange(listener: (state: TrayState) => void): () => void;
+  /** Where the bridge runs: inside Electron, or in a browser against the headless core. */
+  readonly kind: 'electron' | 'http';
+};

@@ -1,0 +1,39 @@
+/**
+ * The one interface the Electron shell uses to drive the client core (electron/core, issue 6). The shell never
+ * reaches past it, so the core can be bound at merge time and replaced by a fake in tests and the web bridge.
+ */
+import type { CoreNotification, SettingsPatch, SettingsView, TrayState } from '../../contract/ipc.js';
+
+/** What the shell asks of the client core. Every method resolves when the action is done (or has failed and the state says why). */
+export interface CoreFacade {
+  /** Mounts every share (in parallel, with the cached credential or a sign-in). */
+  mountAll(): Promise<void>;
+  /** Unmounts every share. */
+  unmountAll(): Promise<void>;
+  /** Mounts one share by name. */
+  mount(share: string): Promise<void>;
+  /** Unmounts one share by name. */
+  unmount(share: string): Promise<void>;
+  /** The local path of a mounted share (the shell opens it in Finder/Explorer); null when not mounted. */
+  openShare(share: string): Promise<string | null>;
+  /** Interactive sign-in (MSAL), then fetches the credentials from Key Vault into the keychain. */
+  signIn(): Promise<void>;
+  /** Forgets the cached credentials and the account. */
+  signOut(): Promise<void>;
+  /** The current snapshot. */
+  getState(): TrayState;
+  /** Calls back on every state change; returns the unsubscribe function. */
+  onStateChange(listener: (state: TrayState) => void): () => void;
+  /** Calls back for every notification the core's notification model raises; returns the unsubscribe function. */
+  onNotification(listener: (n: CoreNotification) => void): () => void;
+  /** The computer woke up: re-check the server and remount what was mounted. */
+  onResume(): void;
+  /** The network came or went. */
+  onNetworkChange(online: boolean): void;
+  /** Records the start-at-login choice (the shell applies it to the OS login items). */
+  setStartAtLogin(enabled: boolean): Promise<void>;
+  /** The settings without secrets. */
+  getSettings(): SettingsView;
+  /** Validated partial change; returns the settings after it. */
+  updateSettings(patch: SettingsPatch): Promise<SettingsView>;
+}

@@ -1,0 +1,269 @@
+/**
+ * The Electron shell (main.ts) driven through a fake `electron` module: the tray menu calls the right core
+ * methods, core notifications become OS notifications, IPC rejects bad input and unknown senders, the window is
+ * hardened, and `--autostart` mounts everything without a window.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { FakeCore } from './fake-core.js';
+
+const holder = vi.hoisted(() => ({ core: null as FakeCore | null }));
+vi.mock('electron', async () => await import('./fake-electron.js'));
+vi.mock('electron-store', () => ({
+  default: class {
+    store: Record<string, unknown> = {};
+    constructor(readonly opts: { schema: unknown; defaults: unknown }) {}
+    set(v: Record<string, unknown>) {
+      Object.assign(this.store, v);
+    }
+  },
+}));
+vi.mock('./core-binding.js', () => ({ createCoreForShell: async () => holder.core }));
+
+const trayPage = new URL('../renderer/tray.html', import.meta.url).href;
+const argv = process.argv;
+
+async function boot(extraArgs: string[] = []) {
+  vi.resetModules();
+  const { FakeCore } = await import('./fake-core.js');
+  holder.core = new FakeCore();
+  process.argv = [...argv, ...extraArgs];
+  const fe = (await import('electron')) as unknown as typeof import('./fake-electron.js');
+  fe.resetFake();
+  await import('./main.js');
+  await vi.waitFor(() => expect(fe.recorded.trays).toHaveLength(1));
+  return { fe, core: holder.core };
+}
+
+function lastMenu(fe: typeof import('./fake-electron.js')) {
+  const menus = fe.recorded.trays[0]!.menus;
+  return menus[menus.length - 1]!;
+}
+
+afterAll(() => {
+  process.argv = argv;
+});
+
+describe('tray menu', () => {
+  let fe: typeof import('./fake-electron.js');
+  let core: FakeCore;
+  beforeAll(async () => ({ fe, core } = await boot()));
+
+  it('is a tray app: single instance, no Dock icon, a window on a normal launch', () => {
+    expect(fe.recorded.dockHidden).toBe(true);
+    expect(fe.recorded.windows).toHaveLength(1);
+    expect(fe.recorded.windows[0]!.loaded).toMatch(/renderer[/\\]tray\.html$/);
+    expect(fe.recorded.trays[0]!.tooltip).toContain('1/3 mounted');
+  });
+
+  it('has every entry the issue asks for, with share states', () => {
+    const labels = lastMenu(fe).items.map((i) => i.label ?? `--${i.type}`);
+    expect(labels).toEqual([
+      'Mount all',
+      'Unmount all',
+      '--separator',
+      'flux (F:) — mounted',
+      'time — not mounted',
+      'space (S:) — not mounted',
+      '--separator',
+      'Last graduation: none yet',
+      'Last backup: none yet',
+      '--separator',
+      'Open Flux Time Space…',
+      'Sign out (mike@example.com)',
+      'Start at login',
+      '--separator',
+      'Quit Flux Time Space',
+    ]);
+  });
+
+  it.each([
+    ['mount-all', ['mountAll']],
+    ['unmount-all', ['unmountAll']],
+    ['share:space', ['mount:space']],
+    ['share:flux', ['openShare:flux']],
+    ['sign-out', ['signOut']],
+    ['start-at-login', ['setStartAtLogin:true']],
+  ])('%s calls the core: %j', async (id, expected) => {
+    core.calls = [];
+    lastMenu(fe).item(id).click!();
+    await vi.waitFor(() => expect(core.calls).toEqual(expected));
+  });
+
+  it('opening a mounted share opens its folder in Finder/Explorer', async () => {
+    fe.recorded.openedPaths.length = 0;
+    lastMenu(fe).item('share:flux').click!();
+    await vi.waitFor(() => expect(fe.recorded.openedPaths).toEqual(['/Volumes/flux']));
+  });
+
+  it('Start at login also sets the OS login item', async () => {
+    fe.recorded.loginItemSettings.length = 0;
+    lastMenu(fe).item('start-at-login').click!();
+    // Linux (this machine) has no login items; the call must be skipped, not crash.
+    await vi.waitFor(() => expect(core.calls).toContain('setStartAtLogin:true'));
+    expect(fe.recorded.loginItemSettings).toHaveLength(process.platform === 'linux' ? 0 : 1);
+  });
+
+  it('Open window and Quit go to the shell, not the core', async () => {
+    core.calls = [];
+    lastMenu(fe).item('open-window').click!();
+    lastMenu(fe).item('quit').click!();
+    await vi.waitFor(() => expect(fe.recorded.quitCalls).toBe(1));
+    expect(fe.recorded.windows[0]!.shown).toBe(true);
+    expect(core.calls).toEqual([]);
+  });
+
+  it('rebuilds the menu and icon on a state change, and pushes the state to the window', () => {
+    const before = fe.recorded.trays[0]!.menus.length;
+    core.push({ ...core.state, account: { signedIn: false, user: null }, shares: core.state.shares.map((s) => ({ ...s, state: 'mounted' as const, mountPoint: `/Volumes/${s.name}` })) });
+    expect(fe.recorded.trays[0]!.menus.length).toBe(before + 1);
+    expect(lastMenu(fe).item('sign-in').label).toBe('Sign in…');
+    expect(lastMenu(fe).item('mount-all').enabled).toBe(false);
+    expect((fe.recorded.trays[0]!.image as { path: string }).path).toMatch(/signed-out\.png$/);
+    const sent = fe.recorded.windows[0]!.webContents.sent.at(-1)!;
+    expect(sent.channel).toBe('fts:state:changed');
+  });
+
+  it('a failing action is reported in a dialog, not thrown into Electron', async () => {
+    core.mountAll = async () => {
+      throw new Error('server unreachable');
+    };
+    lastMenu(fe).item('mount-all').click!();
+    await vi.waitFor(() => expect(fe.recorded.errorBoxes.at(-1)).toContain('server unreachable'));
+  });
+
+  it('resume and network changes reach the core', async () => {
+    core.calls = [];
+    fe.powerMonitor.emit('resume');
+    expect(core.calls).toEqual(['onResume']);
+  });
+});
+
+describe('notifications', () => {
+  let fe: typeof import('./fake-electron.js');
+  let core: FakeCore;
+  beforeAll(async () => ({ fe, core } = await boot()));
+
+  it('a core notification becomes an OS notification; clicking it opens the graduated folder', async () => {
+    core.push({ ...core.state, shares: core.state.shares.map((s) => (s.name === 'space' ? { ...s, state: 'mounted' as const, mountPoint: '/Volumes/space' } : s)) });
+    core.notify({ id: 'e1', kind: 'graduation', severity: 'info', title: '9 files graduated to space', body: '9 MiB', open: { kind: 'share', share: 'space', subPath: 'projects/2025' } });
+    expect(fe.recorded.notifications).toHaveLength(1);
+    const n = fe.recorded.notifications[0]!;
+    expect(n.shown).toBe(true);
+    expect(n.options.title).toBe('9 files graduated to space');
+    fe.recorded.openedPaths.length = 0;
+    n.emit('click');
+    await vi.waitFor(() => expect(fe.recorded.openedPaths).toEqual(['/Volumes/space/projects/2025']));
+  });
+
+  it('clicking a notification about an unmounted share opens the window instead', async () => {
+    core.notify({ id: 'e2', kind: 'graduation', severity: 'info', title: 'x', body: 'y', open: { kind: 'share', share: 'time' } });
+    const w = fe.recorded.windows[0]!;
+    w.shown = false;
+    const opened = fe.recorded.openedPaths.length;
+    fe.recorded.notifications.at(-1)!.emit('click');
+    await vi.waitFor(() => expect(w.shown).toBe(true));
+    expect(fe.recorded.openedPaths.length).toBe(opened);
+  });
+
+  it('a malformed notification from the core shows nothing', () => {
+    const before = fe.recorded.notifications.length;
+    core.notify({ id: '', kind: 'graduation', severity: 'info', title: 't', body: 'b', open: { kind: 'window' } });
+    expect(fe.recorded.notifications.length).toBe(before);
+  });
+});
+
+describe('IPC', () => {
+  let fe: typeof import('./fake-electron.js');
+  let core: FakeCore;
+  beforeAll(async () => ({ fe, core } = await boot()));
+  const fromWindow = { senderFrame: { url: trayPage } };
+
+  it('registers one handler per contract channel', async () => {
+    const { IPC_CHANNELS } = await import('../../contract/ipc.js');
+    expect([...fe.recorded.ipcHandlers.keys()].sort()).toEqual([...IPC_CHANNELS].sort());
+  });
+
+  it('runs a valid request from the app window', async () => {
+    core.calls = [];
+    await expect(fe.recorded.ipcHandlers.get('fts:share:mount')!(fromWindow, { share: 'space' })).resolves.toEqual({ ok: true });
+    expect(core.calls).toEqual(['mount:space']);
+    const state = await fe.recorded.ipcHandlers.get('fts:state:get')!(fromWindow, undefined);
+    expect((state as { shares: unknown[] }).shares).toHaveLength(3);
+  });
+
+  it.each([
+    ['fts:share:mount', { share: 'bad/name' }, /share: a share name cannot contain/],
+    ['fts:share:mount', { share: 'flux', extra: 1 }, /invalid-input|Unrecognized key/i],
+    ['fts:share:mount', 'flux', /argument/],
+    ['fts:app:start-at-login', { enabled: 'yes' }, /enabled/],
+    ['fts:settings:set', { helperUrl: 'javascript:alert(1)' }, /helperUrl/],
+    ['fts:settings:set', { keyVaultName: 'x' }, /keyVaultName/],
+  ])('rejects invalid input on %s: %j', async (channel, arg, message) => {
+    core.calls = [];
+    await expect(fe.recorded.ipcHandlers.get(channel)!(fromWindow, arg)).rejects.toThrow(message);
+    expect(core.calls).toEqual([]);
+  });
+
+  it.each([
+    ['a remote page', { senderFrame: { url: 'https://evil.example/tray.html' } }],
+    ['a file outside the renderer folder', { senderFrame: { url: new URL('../../../etc/tray.html', trayPage).href } }],
+    ['a frame-less sender', { senderFrame: null }],
+  ])('rejects %s', async (_what, event) => {
+    core.calls = [];
+    await expect(fe.recorded.ipcHandlers.get('fts:shares:mount-all')!(event, undefined)).rejects.toThrow(/unknown sender/);
+    expect(core.calls).toEqual([]);
+  });
+
+  it('rejects a share the core does not know', async () => {
+    await expect(fe.recorded.ipcHandlers.get('fts:share:open')!(fromWindow, { share: 'nope' })).rejects.toThrow(/no share named "nope"/);
+  });
+});
+
+describe('window hardening', () => {
+  let fe: typeof import('./fake-electron.js');
+  beforeAll(async () => ({ fe } = await boot()));
+
+  it('isolates and sandboxes the renderer, with a preload and no Node', () => {
+    const prefs = fe.recorded.windows[0]!.options.webPreferences!;
+    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
+    expect(String(prefs.preload)).toMatch(/preload\.cjs$/);
+  });
+
+  it('denies navigation and new windows; https links go to the browser', () => {
+    const wc = fe.recorded.windows[0]!.webContents;
+    const ev = { preventDefault: vi.fn() };
+    wc.emit('will-navigate', ev, 'https://evil.example');
+    expect(ev.preventDefault).toHaveBeenCalled();
+    expect(wc.windowOpenHandler!({ url: 'https://learn.microsoft.com' })).toEqual({ action: 'deny' });
+    expect(wc.windowOpenHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+    expect(fe.recorded.openedExternal).toEqual(['https://learn.microsoft.com']);
+  });
+
+  it('sets the strict CSP on every response and refuses permission requests', () => {
+    let headers: Record<string, string[]> = {};
+    fe.session.defaultSession.headerHook!({ responseHeaders: {} }, (r) => (headers = r.responseHeaders));
+    expect(headers['Content-Security-Policy']![0]).toContain("script-src 'self'");
+    expect(headers['Content-Security-Policy']![0]).toContain("default-src 'none'");
+    let granted = true;
+    fe.session.defaultSession.permissionHandler!({}, 'media', (ok) => (granted = ok));
+    expect(granted).toBe(false);
+  });
+});
+
+describe('--autostart', () => {
+  it('mounts everything silently, without opening a window', async () => {
+    const { fe, core } = await boot(['--autostart']);
+    await vi.waitFor(() => expect(core.calls).toContain('mountAll'));
+    expect(fe.recorded.windows).toHaveLength(0);
+  });
+
+  it('a second instance quits at once', async () => {
+    vi.resetModules();
+    const fe = (await import('electron')) as unknown as typeof import('./fake-electron.js');
+    fe.resetFake();
+    fe.recorded.singleInstanceLock = false;
+    await import('./main.js');
+    await vi.waitFor(() => expect(fe.recorded.quitCalls).toBe(1));
+    expect(fe.recorded.trays).toHaveLength(0);
+  });
+});

@@ -1,0 +1,252 @@
+/** The helper's dashboard: clients, drives, shares, jobs with history and Run now, graduation undo, events. */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { Status } from '../../../contract/api.js';
+import type { FtsEvent } from '../../../contract/events.js';
+import type { Job, JobRun } from '../../../contract/job.js';
+import { ActivityFeed } from '../components/ActivityFeed.js';
+import { ClientsTable } from '../components/ClientsTable.js';
+import { DriveList } from '../components/DriveUsage.js';
+import { JobsList, type JobProgress } from '../components/JobsList.js';
+import { formatAgo, formatBytes, formatDuration } from '../format.js';
+import { ApiCallError, HelperApi } from '../helper-api.js';
+
+const FEED_CAP = 300;
+const SECTIONS = [
+  ['clients', 'Clients'],
+  ['drives', 'Drives'],
+  ['shares', 'Shares'],
+  ['jobs', 'Jobs'],
+  ['runs', 'History'],
+  ['events', 'Activity'],
+] as const;
+
+function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => void }) {
+  const [confirming, setConfirming] = useState<number | null>(null);
+  if (runs.length === 0) return <p className="muted">No runs yet.</p>;
+  return (
+    <table className="table">
+      <caption className="visually-hidden">Job run history, newest first</caption>
+      <thead>
+        <tr>
+          <th scope="col">Run</th>
+          <th scope="col">Job</th>
+          <th scope="col">Status</th>
+          <th scope="col">Started</th>
+          <th scope="col">Took</th>
+          <th scope="col">Summary</th>
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((r) => {
+          const undoable = r.kind === 'graduation' && (r.status === 'succeeded' || r.status === 'warning');
+          const moved = typeof r.summary?.moved === 'number' ? r.summary.moved : null;
+          const bytes = typeof r.summary?.bytesMoved === 'number' ? r.summary.bytesMoved : null;
+          return (
+            <tr key={r.id} data-run={r.id}>
+              <th scope="row">#{r.id}</th>
+              <td>{r.job}</td>
+              <td>
+                <span className={`badge run-${r.status}`}>{r.status}</span>
+              </td>
+              <td>{formatAgo(r.startedAt)}</td>
+              <td>{formatDuration(r.durationMs)}</td>
+              <td className="small">{r.error ?? (moved !== null ? `${moved} files, ${formatBytes(bytes ?? 0)}` : '')}</td>
+              <td>
+                {undoable &&
+                  (confirming === r.id ? (
+                    <span className="buttons">
+                      <button type="button" className="btn btn-danger" onClick={() => (setConfirming(null), onUndo(r))}>
+                        Confirm undo #{r.id}
+                      </button>
+                      <button type="button" className="btn btn-secondary" onClick={() => setConfirming(null)}>
+                        Keep
+                      </button>
+                    </span>
+                  ) : (
+                    <button type="button" className="btn btn-secondary" onClick={() => setConfirming(r.id)} aria-label={`Undo graduation run ${r.id}`}>
+                      Undo
+                    </button>
+                  ))}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+/** The dashboard for one token; `onSignOut` forgets it. */
+export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () => void }) {
+  const [status, setStatus] = useState<Status | null>(null);
+  const [runs, setRuns] = useState<JobRun[]>([]);
+  const [events, setEvents] = useState<FtsEvent[]>([]);
+  const [progress, setProgress] = useState<Record<string, JobProgress | undefined>>({});
+  const [pending, setPending] = useState<Set<string>>(new Set());
+  const [live, setLive] = useState(false);
+  const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
+  const refreshTimer = useRef<number | null>(null);
+
+  const refresh = useCallback(async () => {
+    try {
+      const [s, r] = await Promise.all([api.status(), api.runs(50)]);
+      setStatus(s);
+      setRuns(r);
+    } catch (e) {
+      if (e instanceof ApiCallError && e.status === 401) onSignOut();
+      else setMessage({ kind: 'error', text: `Could not load the summary: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }, [api, onSignOut]);
+
+  const scheduleRefresh = useCallback(() => {
+    if (refreshTimer.current !== null) return;
+    refreshTimer.current = window.setTimeout(() => {
+      refreshTimer.current = null;
+      void refresh();
+    }, 250);
+  }, [refresh]);
+
+  useEffect(() => {
+    void refresh();
+    const poll = window.setInterval(() => void refresh(), 15_000);
+    const stop = api.follow(
+      (e) => {
+        if (e.type === 'graduation.progress' || e.type === 'backup.progress') {
+          setProgress((p) => ({ ...p, [e.data.job]: e }));
+        } else {
+          setEvents((list) => (list.some((x) => x.id === e.id) ? list : [e, ...list].slice(0, FEED_CAP)));
+        }
+        if (e.type.endsWith('.finished') || e.type.endsWith('.failed')) {
+          const job = (e.data as { job?: string }).job;
+          if (job) {
+            setProgress((p) => ({ ...p, [job]: undefined }));
+            setPending((s) => {
+              const n = new Set(s);
+              n.delete(job);
+              return n;
+            });
+          }
+        }
+        scheduleRefresh();
+      },
+      setLive,
+    );
+    return () => {
+      stop();
+      window.clearInterval(poll);
+      if (refreshTimer.current !== null) window.clearTimeout(refreshTimer.current);
+    };
+  }, [api, refresh, scheduleRefresh]);
+
+  const runNow = async (job: Job) => {
+    setMessage(null);
+    setPending((s) => new Set(s).add(job.name));
+    try {
+      await api.runJob(job.name);
+      setMessage({ kind: 'info', text: `${job.name} started.` });
+    } catch (e) {
+      setPending((s) => {
+        const n = new Set(s);
+        n.delete(job.name);
+        return n;
+      });
+      setMessage({ kind: 'error', text: `Could not start ${job.name}: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  };
+
+  const undo = async (run: JobRun) => {
+    setMessage(null);
+    try {
+      await api.undoGraduation(run.id);
+      setMessage({ kind: 'info', text: `Undo of graduation run #${run.id} started.` });
+      scheduleRefresh();
+    } catch (e) {
+      setMessage({ kind: 'error', text: `Could not undo run #${run.id}: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  };
+
+  const feed = useMemo(() => events, [events]);
+  if (!status) {
+    return (
+      <main className="dashboard">
+        <h1>Flux Time Space</h1>
+        <p role="status">{message?.text ?? 'Loading…'}</p>
+      </main>
+    );
+  }
+  return (
+    <div className="dashboard">
+      <header className="dash-header">
+        <h1>
+          {status.server.name} <span className="muted">Flux Time Space helper {status.server.version}</span>
+        </h1>
+        <p className="small">
+          <span className={live ? 'dot dot-ok' : 'dot dot-bad'} aria-hidden="true" />
+          {live ? 'Live' : 'Reconnecting…'}
+          {status.server.uptimeMs !== null ? ` · up ${formatDuration(status.server.uptimeMs)}` : ''}{' '}
+          <button type="button" className="btn-link" onClick={onSignOut}>
+            Sign out
+          </button>
+        </p>
+        <nav aria-label="Sections">
+          <ul className="inline-list">
+            {SECTIONS.map(([id, label]) => (
+              <li key={id}>
+                <a href={`#${id}`}>{label}</a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </header>
+      {message && (
+        <p role={message.kind === 'error' ? 'alert' : 'status'} className={message.kind === 'error' ? 'error-text' : 'info-text'}>
+          {message.text}
+        </p>
+      )}
+      <main className="grid">
+        <section id="clients" aria-labelledby="clients-h" className="card wide">
+          <h2 id="clients-h">Clients</h2>
+          <ClientsTable clients={status.clients} />
+        </section>
+        <section id="drives" aria-labelledby="drives-h" className="card">
+          <h2 id="drives-h">Drives</h2>
+          <DriveList drives={status.drives} detailed />
+        </section>
+        <section id="shares" aria-labelledby="shares-h" className="card">
+          <h2 id="shares-h">Shares</h2>
+          <ul className="shares">
+            {status.shares.map((s) => (
+              <li key={s.name} className="share" data-share={s.name}>
+                <div className="share-head">
+                  <span className="share-name">{s.name}</span>
+                  {s.role && <span className="muted small">{s.role}</span>}
+                </div>
+                <div className="muted small">
+                  {s.path}
+                  {s.timeMachine ? ' · Time Machine' : ''}
+                  {s.driveLetter ? ` · Windows ${s.driveLetter}` : ''}
+                  {s.readOnly ? ' · read-only' : ''}
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section id="jobs" aria-labelledby="jobs-h" className="card">
+          <h2 id="jobs-h">Jobs</h2>
+          <JobsList jobs={status.jobs} onRun={(j) => void runNow(j)} progress={progress} pending={pending} />
+        </section>
+        <section id="runs" aria-labelledby="runs-h" className="card wide">
+          <h2 id="runs-h">History</h2>
+          <RunsTable runs={runs} onUndo={(r) => void undo(r)} />
+        </section>
+        <section id="events" aria-labelledby="events-h" className="card wide">
+          <h2 id="events-h">Activity</h2>
+          <ActivityFeed events={feed} limit={100} />
+        </section>
+      </main>
+    </div>
+  );
+}

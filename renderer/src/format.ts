@@ -1,0 +1,74 @@
+/** Formatting for people: sizes, times, durations and one-line event headlines. */
+import type { FtsEvent } from '../../contract/events.js';
+
+/** Bytes in binary units, as the rest of FTS writes them (`1.5 GiB`). */
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 d ago" (or "in …" for future times). */
+export function formatAgo(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return 'never';
+  const diff = Math.round((now - Date.parse(iso)) / 1000);
+  const s = Math.abs(diff);
+  const text = s < 90 ? null : s < 5400 ? `${Math.round(s / 60)} min` : s < 129600 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} d`;
+  if (!text) return diff >= 0 ? 'just now' : 'in a moment';
+  return diff >= 0 ? `${text} ago` : `in ${text}`;
+}
+
+/** A duration in ms as `850 ms`, `12 s`, `4 min`, `2.5 h`. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 90_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 5_400_000) return `${Math.round(ms / 60_000)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+/** The one-line headline of an event for the activity feed. */
+export function describeEvent(e: FtsEvent): string {
+  switch (e.type) {
+    case 'graduation.started':
+      return `Graduation started: ${e.data.from} → ${e.data.to}${e.data.dryRun ? ' (dry run)' : ''}`;
+    case 'graduation.progress':
+      return `Graduation: ${e.data.moved} of ${e.data.scanned} scanned files moved (${formatBytes(e.data.bytesMoved)})`;
+    case 'graduation.finished':
+      return `Graduation finished: ${e.data.moved} files, ${formatBytes(e.data.bytesMoved)} to ${e.data.to}${e.data.failed ? `, ${e.data.failed} failed` : ''}`;
+    case 'graduation.failed':
+      return `Graduation failed: ${e.data.reason}`;
+    case 'backup.started':
+      return `Backup started (${e.data.engine})`;
+    case 'backup.progress':
+      return `Backup: ${Math.round(e.data.percentDone * 100)}% (${formatBytes(e.data.bytesDone)})`;
+    case 'backup.finished':
+      return `Backup finished: ${e.data.filesNew} new, ${e.data.filesChanged} changed, ${formatBytes(e.data.dataAdded)} added${e.data.warning ? ` (${e.data.warning})` : ''}`;
+    case 'backup.failed':
+      return `${e.data.operation === 'check' ? 'Backup check' : e.data.operation === 'prune' ? 'Backup retention' : 'Backup'} ${e.data.cancelled ? 'cancelled' : 'failed'}: ${e.data.reason}`;
+    case 'backup.pruned':
+      return `Backup retention: ${e.data.snapshotsRemoved} snapshots removed, ${e.data.snapshotsKept} kept`;
+    case 'backup.checked':
+      return `Backup check passed${e.data.subset ? ` (data subset ${e.data.subset})` : ''}`;
+    case 'drive.warning':
+      return `Drive ${e.data.role}: ${e.data.warning.message}`;
+    case 'share.changed':
+      return `Shares changed (${e.data.shares.join(', ')}): ${e.data.reason}`;
+    case 'client.seen':
+      return `${e.data.hostName} connected${e.data.wasOfflineMs ? ` after ${formatDuration(e.data.wasOfflineMs)} offline` : ''}`;
+  }
+}
+
+/** How serious an event is, for the feed's marker. */
+export function eventSeverity(e: FtsEvent): 'ok' | 'info' | 'warning' | 'error' {
+  if (e.type.endsWith('.failed')) return 'error';
+  if (e.type === 'drive.warning' || (e.type === 'backup.finished' && e.data.warning) || (e.type === 'graduation.finished' && e.data.failed > 0)) return 'warning';
+  if (e.type.endsWith('.finished') || e.type === 'backup.checked' || e.type === 'backup.pruned') return 'ok';
+  return 'info';
+}

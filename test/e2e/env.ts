@@ -1,0 +1,26 @@
+/** The e2e servers' addresses, set by global-setup.ts. */
+function need(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the e2e tests with npx playwright test (global-setup starts the servers)`);
+  return v;
+}
+
+/** URLs and the admin token of this run's servers. */
+export const e2e = {
+  get helperUrl() {
+    return need('FTS_E2E_HELPER_URL');
+  },
+  get bridgeUrl() {
+    return need('FTS_E2E_BRIDGE_URL');
+  },
+  get adminToken() {
+    return need('FTS_E2E_ADMIN_TOKEN');
+  },
+  get mountRoot() {
+    return need('FTS_E2E_MOUNT_ROOT');
+  },
+  /** The dashboard with the token handed over in the fragment. */
+  get dashboard() {
+    return `${need('FTS_E2E_HELPER_URL')}/#token=${encodeURIComponent(need('FTS_E2E_ADMIN_TOKEN'))}`;
+  },
+};

@@ -1,0 +1,70 @@
+/**
+ * The tray window in a browser against the headless core (TEST MOUNTER: folders, no SMB) and a real helper:
+ * Mount all changes every share's state, the helper's client registry sees it, Unmount all reverts it.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { e2e } from './env.js';
+
+test('Mount all mounts every share, the dashboard sees it, Unmount all reverts', async ({ page, browser }) => {
+  await page.goto(`${e2e.bridgeUrl}/tray.html`);
+  const shares = page.locator('ul.shares > li');
+  await expect(shares).toHaveCount(3);
+  for (const name of ['flux', 'time', 'space']) await expect(page.locator(`[data-share="${name}"]`)).toHaveAttribute('data-state', 'unmounted');
+  await expect(page.getByRole('button', { name: 'Unmount all', exact: true })).toBeDisabled();
+  await page.screenshot({ path: 'test-results/screenshots/tray-unmounted.png', fullPage: true });
+
+  await page.getByRole('button', { name: 'Mount all', exact: true }).click();
+  for (const name of ['flux', 'time', 'space']) {
+    const row = page.locator(`[data-share="${name}"]`);
+    await expect(row).toHaveAttribute('data-state', 'mounted');
+    await expect(row.getByText('Mounted', { exact: true })).toBeVisible();
+    await expect(row.getByRole('button', { name: `Open ${name}` })).toBeVisible();
+  }
+  // The test mounter's mounts are real folders.
+  for (const name of ['flux', 'time', 'space']) expect(existsSync(join(e2e.mountRoot, name, '.fts-test-mount'))).toBe(true);
+  await expect(page.getByRole('button', { name: 'Mount all', exact: true })).toBeDisabled();
+  await expect(page.locator('#server-h')).toBeVisible();
+  await expect(page.getByText(/connected: .*count-zero/)).toBeVisible();
+  await page.screenshot({ path: 'test-results/screenshots/tray-mounted.png', fullPage: true });
+
+  // The helper's registry knows: the dashboard shows count-zero with three mounted shares.
+  const dash = await browser.newPage();
+  await dash.goto(e2e.dashboard);
+  const client = dash.locator('[data-client="count-zero"]');
+  await expect(client).toContainText('count-zero');
+  await expect(client.getByText('Mounted')).toHaveCount(3);
+  await dash.close();
+
+  await page.getByRole('button', { name: 'Unmount space' }).click();
+  await expect(page.locator('[data-share="space"]')).toHaveAttribute('data-state', 'unmounted');
+  expect(existsSync(join(e2e.mountRoot, 'space'))).toBe(false);
+  await page.getByRole('button', { name: 'Unmount all', exact: true }).click();
+  for (const name of ['flux', 'time']) await expect(page.locator(`[data-share="${name}"]`)).toHaveAttribute('data-state', 'unmounted');
+});
+
+test('the bridge refuses invalid input and foreign senders', async ({ request }) => {
+  const bad = await request.post(`${e2e.bridgeUrl}/ipc/fts:share:mount`, { data: { arg: { share: 'x]y' } }, headers: { origin: e2e.bridgeUrl } });
+  expect(bad.status()).toBe(400);
+  expect((await bad.json()).message).toContain('share');
+  const foreign = await request.post(`${e2e.bridgeUrl}/ipc/fts:shares:mount-all`, { data: {}, headers: { origin: 'http://evil.example' } });
+  expect(foreign.status()).toBe(403);
+  const unknown = await request.post(`${e2e.bridgeUrl}/ipc/fts:shell:exec`, { data: {}, headers: { origin: e2e.bridgeUrl } });
+  expect(unknown.status()).toBe(404);
+});
+
+test('a graduation on the server reaches the tray window: activity feed and last graduation', async ({ page, request }) => {
+  const auth = { authorization: `Bearer ${e2e.adminToken}` };
+  await page.goto(`${e2e.bridgeUrl}/tray.html`);
+  await expect(page.getByRole('heading', { name: 'Activity' })).toBeVisible();
+  const started = await request.post(`${e2e.helperUrl}/api/v1/jobs/graduation/run`, { headers: auth, data: {} });
+  expect(started.ok()).toBe(true);
+  const { runId } = (await started.json()) as { runId: number };
+  const feed = page.locator('ol.feed');
+  await expect(feed.locator('[data-event-type="graduation.started"]').first()).toBeVisible();
+  await request.post(`${e2e.helperUrl}/test-only/release/${runId}`, { headers: auth });
+  await expect(feed.locator('[data-event-type="graduation.finished"]').first()).toContainText('9 files, 9.0 MiB to space');
+  await expect(page.getByText(/Last graduation: 9 files, 9\.0 MiB/)).toBeVisible();
+  await page.screenshot({ path: 'test-results/screenshots/tray-after-graduation.png', fullPage: true });
+});
