@@ -63,4 +63,9 @@ export default tseslint.config(
     ignores: ['lib/exec.ts'],
     rules: { 'no-restricted-imports': restrict([noElectron, ...noProcesses], []) },
   },
+  {
+    // Tests, benches and scripts drive real components (smbd, restic, openssl) directly; the layering is for product code.
+    files: ['**/*.test.ts', '**/*.test.tsx', 'test/**', 'bench/**', 'scripts/**', 'build/**'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
 );
