@@ -212,5 +212,5 @@ describe('provisioning', () => {
     const plan = run(['drives', 'plan', '--device', dev, '--role', 'space']);
     expect(plan.status).toBe(0);
     expect(plan.stdout).toMatch(/mkfs\.ext4 -q -F -L space -U [0-9a-f-]{36} \/dev\/loop\d+/);
-  });
+  }, 180_000); // four CLI processes, each starting tsx
 });

@@ -159,6 +159,23 @@ describe('samba apply against real smbd', () => {
     writeFileSync(smbd.conf, conf);
   });
 
+  it('one apply at a time: a live lock holder is refused, a stale lock is taken over', async () => {
+    const lock = `${smbd.includeFile}.lock`;
+    const holder = spawn('sleep', ['30']);
+    try {
+      writeFileSync(lock, `${holder.pid}\n`);
+      const c = configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.comment = 'locked out'));
+      await expect(applySamba(c, spySystem())).rejects.toThrow(new RegExp(`another Samba apply is running \\(process ${holder.pid}\\)`));
+      expect(readFileSync(smbd.includeFile, 'utf8')).not.toMatch(/locked out/);
+    } finally {
+      holder.kill();
+    }
+    writeFileSync(lock, '999999999\n');
+    const r = await applySamba(configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.comment = 'stale lock')), realSambaSystem());
+    expect(r.changed).toBe(true);
+    expect(() => readFileSync(lock)).toThrow(/ENOENT/);
+  });
+
   it.each([
     ['name', (c: HelperConfig) => (c.shares[0]!.name = 'evil]\n[root'), 'shares[0].name'],
     ['path', (c: HelperConfig) => (c.shares[1]!.path = '/etc'), 'shares[1].path'],
@@ -284,7 +301,14 @@ describe('users', () => {
     expect(JSON.parse(sessions.out)).toMatchObject({ sessions: expect.any(Array), openFiles: expect.any(Array) });
     const dry = await run(['samba', 'apply', '--dry-run']);
     expect(dry.code).toBe(0);
-  });
+    // A path outside the roots: exit 2, the field named, nothing written.
+    const includeBefore = readFileSync(smbd.includeFile);
+    writeFileSync(cfgFile, stringify({ store: c.store, shares: [{ name: 'flux', path: '/etc' }], samba: { smbConf: c.samba.smbConf, includeFile: c.samba.includeFile, roots: c.samba.roots } }));
+    const bad2 = await run(['samba', 'apply']);
+    expect(bad2.code).toBe(2);
+    expect(bad2.err).toMatch(/shares\[0\]\.path: must be inside one of samba\.roots/);
+    expect(readFileSync(smbd.includeFile).equals(includeBefore)).toBe(true);
+  }, 180_000); // seven CLI processes, each starting tsx
 
   it('sessions show who is connected and which files are open', async () => {
     const u = newUser();

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HelperConfig } from '../config/schema.js';
 import { readFileOrNull, removeFileDurably, writeFileAtomic } from '../system/atomic-file.js';
+import { acquireLock, LockBusyError } from '../system/lockfile.js';
 import { pingSmbd, reloadSmbd } from '../system/smbcontrol.js';
 import { parseTestparmDump, testparm, type TestparmResult } from '../system/testparm.js';
 import { lineDiff } from './diff.js';
@@ -27,6 +28,8 @@ export interface SambaSystem {
   ping(smbConf: string): Promise<void>;
   /** A fresh private folder for the candidate check, and how to remove it. */
   scratchDir(): { dir: string; remove(): void };
+  /** Takes the apply lock (one apply at a time across processes); returns its release. */
+  lock(path: string): () => void;
 }
 
 /** The real system: files on disk, testparm, smbcontrol. */
@@ -49,6 +52,7 @@ export function realSambaSystem(): SambaSystem {
       const dir = mkdtempSync(join(tmpdir(), 'fts-samba-check-'));
       return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
     },
+    lock: acquireLock,
   };
 }
 
@@ -126,6 +130,22 @@ const same = (a: Buffer | null, b: string) => a !== null && a.equals(Buffer.from
 
 /** Applies the config to Samba; see the file comment. Throws SambaValidationError or SambaApplyError. */
 export async function applySamba(config: HelperConfig, sys: SambaSystem, opts: { dryRun?: boolean } = {}): Promise<ApplyResult> {
+  validateSamba(config, sys.realpath); // before the lock: bad input touches nothing, not even a lock file
+  let release: () => void;
+  try {
+    release = sys.lock(`${config.samba.includeFile}.lock`);
+  } catch (err) {
+    if (err instanceof LockBusyError) throw new SambaApplyError('check', `another Samba apply is running (process ${err.pid}); try again when it ends`, false);
+    throw err;
+  }
+  try {
+    return await applyLocked(config, sys, opts);
+  } finally {
+    release();
+  }
+}
+
+async function applyLocked(config: HelperConfig, sys: SambaSystem, opts: { dryRun?: boolean }): Promise<ApplyResult> {
   const plan = planSamba(config, sys);
   const includeSame = same(plan.include.before, plan.include.after);
   const confSame = same(plan.conf.before, plan.conf.after);
