@@ -114,6 +114,22 @@ describe('samba apply against real smbd', () => {
     }
   });
 
+  it("with Debian's stock smb.conf: the include goes at the end of [global] and testparm has no problem or warning", async () => {
+    const dir = mkdtempSync(join(root, 'debian-'));
+    const conf = join(dir, 'smb.conf');
+    writeFileSync(conf, readFileSync(new URL('./fixtures/samba/debian-12-smb.conf', import.meta.url)));
+    const c = configFor((d) => Object.assign(d.samba as Record<string, unknown>, { smbConf: conf, includeFile: join(dir, 'fts-shares.conf') }));
+    const sys = realSambaSystem();
+    const plan = planSamba(c, sys);
+    const check = await checkCandidate(plan, sys);
+    expect(check).toMatchObject({ ok: true, problems: [], warnings: [] });
+    // Only one line of smb.conf changes: the include, right after [global]'s last parameter.
+    const added = plan.diff.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++'));
+    expect(added.filter((l) => !l.startsWith('+#') && !l.startsWith('+ ') && l !== '+' && !l.startsWith('+['))).toEqual([]);
+    const confDiff = plan.diff.slice(0, plan.diff.indexOf(`--- /dev/null`));
+    expect(confDiff.split('\n').filter((l) => /^[+-][^+-]/.test(l))).toEqual([`+   include = ${join(dir, 'fts-shares.conf')}`]);
+  });
+
   it('check fails on a parameter testparm does not know', async () => {
     const c = configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.parameters = { 'bogus thing': 'yes' }));
     const sys = spySystem();

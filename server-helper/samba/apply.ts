@@ -75,8 +75,8 @@ export interface ApplyResult {
   written: string[];
   shares: string[];
   diff: string;
-  /** testparm's problems on the candidate (empty when it passed). */
-  problems: string[];
+  /** testparm's warnings on the candidate (not fatal; shown to the admin). */
+  warnings: string[];
 }
 
 /** An apply that failed; `rolledBack` says the previous files were restored byte-identical. */
@@ -149,10 +149,10 @@ async function applyLocked(config: HelperConfig, sys: SambaSystem, opts: { dryRu
   const plan = planSamba(config, sys);
   const includeSame = same(plan.include.before, plan.include.after);
   const confSame = same(plan.conf.before, plan.conf.after);
-  if (includeSame && confSame) return { changed: false, dryRun: !!opts.dryRun, written: [], shares: [], diff: '', problems: [] };
+  if (includeSame && confSame) return { changed: false, dryRun: !!opts.dryRun, written: [], shares: [], diff: '', warnings: [] };
   const check = await checkCandidate(plan, sys);
   if (!check.ok) throw new SambaApplyError('check', `testparm refused the rendered configuration: ${check.problems.join('; ')}`, false, check.problems);
-  if (opts.dryRun) return { changed: true, dryRun: true, written: [], shares: plan.shares, diff: plan.diff, problems: [] };
+  if (opts.dryRun) return { changed: true, dryRun: true, written: [], shares: plan.shares, diff: plan.diff, warnings: check.warnings };
 
   const written: string[] = [];
   const rollback = async (stage: SambaApplyError['stage'], cause: unknown): Promise<never> => {
@@ -199,7 +199,7 @@ async function applyLocked(config: HelperConfig, sys: SambaSystem, opts: { dryRu
   } catch (err) {
     return rollback('verify', err);
   }
-  return { changed: true, dryRun: false, written, shares: plan.shares, diff: plan.diff, problems: [] };
+  return { changed: true, dryRun: false, written, shares: plan.shares, diff: plan.diff, warnings: check.warnings };
 }
 
 /** After the reload: smbd answers, and the live configuration has every share with its path. */
