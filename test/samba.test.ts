@@ -161,6 +161,20 @@ describe('samba apply against real smbd', () => {
     writeFileSync(smbd.conf, conf);
   });
 
+  it('a failing first apply removes the include file it created and restores smb.conf', async () => {
+    const dir = mkdtempSync(join(root, 'first-'));
+    const conf = join(dir, 'smb.conf');
+    const include = join(dir, 'fts-shares.conf');
+    writeFileSync(conf, readFileSync(smbd.conf, 'utf8').replace(`   include = ${smbd.includeFile}\n`, ''));
+    const before = readFileSync(conf);
+    const c = configFor((d) => Object.assign(d.samba as Record<string, unknown>, { smbConf: conf, includeFile: include }));
+    const sys = spySystem({ reload: async () => Promise.reject(new Error('injected: smbd refused')) });
+    await expect(applySamba(c, sys)).rejects.toMatchObject({ stage: 'reload', rolledBack: true });
+    expect(sys.writes).toEqual(expect.arrayContaining([include, conf]));
+    expect(readFileSync(conf).equals(before)).toBe(true);
+    expect(() => readFileSync(include)).toThrow(/ENOENT/);
+  });
+
   it('a write that fails half-way restores the file already written', async () => {
     await applySamba(configFor(), realSambaSystem());
     const conf = readFileSync(smbd.conf, 'utf8');
