@@ -24,7 +24,8 @@ export const ShareApplyResult = z.strictObject({
   shares: z.array(z.string()),
   /** A unified-style diff of the managed files. */
   diff: z.string(),
-  problems: z.array(z.string()),
+  /** testparm's warnings (not fatal), e.g. shares outside fts-helper's file that lack vfs_fruit. */
+  warnings: z.array(z.string()),
 });
 export type ShareApplyResult = z.infer<typeof ShareApplyResult>;
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperConfig } from '../server-helper/config/schema.js';
+import { DriveStatus } from '../contract/index.js';
 import { inspectDrive, inspectDrives } from '../server-helper/drives/inventory.js';
 import { applyProvision, formatPlan, planProvision, ProvisionRefused } from '../server-helper/drives/plan.js';
 import { checkDrivesAndWarn } from '../server-helper/drives/warnings.js';
@@ -64,7 +65,9 @@ afterAll(() => {
 
 describe('inventory', () => {
   it('reports mounted, wrong filesystem and not mounted, with sizes and SMART unknown with its reason', async () => {
-    const [flux, time, space] = await inspectDrives(config);
+    const list = await inspectDrives(config);
+    for (const d of list) DriveStatus.parse(d); // the contract's strict shape
+    const [flux, time, space] = list;
     expect(flux).toMatchObject({ role: 'flux', mounted: true, expectedFilesystem: true, fsType: 'ext4', label: 'flux', health: 'unknown', warnings: [] });
     expect(flux!.device).toMatch(/^\/dev\/loop\d+$/);
     expect(flux!.uuid).toMatch(/^[0-9a-f-]{36}$/);
@@ -212,5 +215,5 @@ describe('provisioning', () => {
     const plan = run(['drives', 'plan', '--device', dev, '--role', 'space']);
     expect(plan.status).toBe(0);
     expect(plan.stdout).toMatch(/mkfs\.ext4 -q -F -L space -U [0-9a-f-]{36} \/dev\/loop\d+/);
-  });
+  }, 180_000); // four CLI processes, each starting tsx
 });

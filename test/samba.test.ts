@@ -114,6 +114,22 @@ describe('samba apply against real smbd', () => {
     }
   });
 
+  it("with Debian's stock smb.conf: the include goes at the end of [global] and testparm has no problem or warning", async () => {
+    const dir = mkdtempSync(join(root, 'debian-'));
+    const conf = join(dir, 'smb.conf');
+    writeFileSync(conf, readFileSync(new URL('./fixtures/samba/debian-12-smb.conf', import.meta.url)));
+    const c = configFor((d) => Object.assign(d.samba as Record<string, unknown>, { smbConf: conf, includeFile: join(dir, 'fts-shares.conf') }));
+    const sys = realSambaSystem();
+    const plan = planSamba(c, sys);
+    const check = await checkCandidate(plan, sys);
+    expect(check).toMatchObject({ ok: true, problems: [], warnings: [] });
+    // Only one line of smb.conf changes: the include, right after [global]'s last parameter.
+    const added = plan.diff.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++'));
+    expect(added.filter((l) => !l.startsWith('+#') && !l.startsWith('+ ') && l !== '+' && !l.startsWith('+['))).toEqual([]);
+    const confDiff = plan.diff.slice(0, plan.diff.indexOf(`--- /dev/null`));
+    expect(confDiff.split('\n').filter((l) => /^[+-][^+-]/.test(l))).toEqual([`+   include = ${join(dir, 'fts-shares.conf')}`]);
+  });
+
   it('check fails on a parameter testparm does not know', async () => {
     const c = configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.parameters = { 'bogus thing': 'yes' }));
     const sys = spySystem();
@@ -145,6 +161,20 @@ describe('samba apply against real smbd', () => {
     writeFileSync(smbd.conf, conf);
   });
 
+  it('a failing first apply removes the include file it created and restores smb.conf', async () => {
+    const dir = mkdtempSync(join(root, 'first-'));
+    const conf = join(dir, 'smb.conf');
+    const include = join(dir, 'fts-shares.conf');
+    writeFileSync(conf, readFileSync(smbd.conf, 'utf8').replace(`   include = ${smbd.includeFile}\n`, ''));
+    const before = readFileSync(conf);
+    const c = configFor((d) => Object.assign(d.samba as Record<string, unknown>, { smbConf: conf, includeFile: include }));
+    const sys = spySystem({ reload: async () => Promise.reject(new Error('injected: smbd refused')) });
+    await expect(applySamba(c, sys)).rejects.toMatchObject({ stage: 'reload', rolledBack: true });
+    expect(sys.writes).toEqual(expect.arrayContaining([include, conf]));
+    expect(readFileSync(conf).equals(before)).toBe(true);
+    expect(() => readFileSync(include)).toThrow(/ENOENT/);
+  });
+
   it('a write that fails half-way restores the file already written', async () => {
     await applySamba(configFor(), realSambaSystem());
     const conf = readFileSync(smbd.conf, 'utf8');
@@ -157,6 +187,23 @@ describe('samba apply against real smbd', () => {
     expect(readFileSync(smbd.conf).equals(confBefore)).toBe(true);
     expect(readFileSync(smbd.includeFile).equals(includeBefore)).toBe(true);
     writeFileSync(smbd.conf, conf);
+  });
+
+  it('one apply at a time: a live lock holder is refused, a stale lock is taken over', async () => {
+    const lock = `${smbd.includeFile}.lock`;
+    const holder = spawn('sleep', ['30']);
+    try {
+      writeFileSync(lock, `${holder.pid}\n`);
+      const c = configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.comment = 'locked out'));
+      await expect(applySamba(c, spySystem())).rejects.toThrow(new RegExp(`another Samba apply is running \\(process ${holder.pid}\\)`));
+      expect(readFileSync(smbd.includeFile, 'utf8')).not.toMatch(/locked out/);
+    } finally {
+      holder.kill();
+    }
+    writeFileSync(lock, '999999999\n');
+    const r = await applySamba(configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.comment = 'stale lock')), realSambaSystem());
+    expect(r.changed).toBe(true);
+    expect(() => readFileSync(lock)).toThrow(/ENOENT/);
   });
 
   it.each([
@@ -284,7 +331,14 @@ describe('users', () => {
     expect(JSON.parse(sessions.out)).toMatchObject({ sessions: expect.any(Array), openFiles: expect.any(Array) });
     const dry = await run(['samba', 'apply', '--dry-run']);
     expect(dry.code).toBe(0);
-  });
+    // A path outside the roots: exit 2, the field named, nothing written.
+    const includeBefore = readFileSync(smbd.includeFile);
+    writeFileSync(cfgFile, stringify({ store: c.store, shares: [{ name: 'flux', path: '/etc' }], samba: { smbConf: c.samba.smbConf, includeFile: c.samba.includeFile, roots: c.samba.roots } }));
+    const bad2 = await run(['samba', 'apply']);
+    expect(bad2.code).toBe(2);
+    expect(bad2.err).toMatch(/shares\[0\]\.path: must be inside one of samba\.roots/);
+    expect(readFileSync(smbd.includeFile).equals(includeBefore)).toBe(true);
+  }, 180_000); // seven CLI processes, each starting tsx
 
   it('sessions show who is connected and which files are open', async () => {
     const u = newUser();

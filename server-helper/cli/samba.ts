@@ -65,8 +65,11 @@ export function registerSamba(program: Command): void {
       const { config } = resolveConfig(opts);
       const sys = realSambaSystem();
       const result = await asUsage(async () => checkCandidate(planSamba(config, sys), sys));
-      if (opts.json) printJson({ ok: result.ok, problems: result.problems, unknownParameters: result.unknownParameters });
-      else process.stdout.write(result.ok ? 'testparm accepts the rendered configuration\n' : `testparm refused it:\n${result.problems.map((p) => `  ${p}\n`).join('')}`);
+      if (opts.json) printJson({ ok: result.ok, problems: result.problems, unknownParameters: result.unknownParameters, warnings: result.warnings });
+      else {
+        process.stdout.write(result.ok ? 'testparm accepts the rendered configuration\n' : `testparm refused it:\n${result.problems.map((p) => `  ${p}\n`).join('')}`);
+        for (const w of result.warnings) process.stderr.write(`testparm: ${w}\n`);
+      }
       if (!result.ok) process.exitCode = 1;
     });
 
@@ -86,6 +89,7 @@ export function registerSamba(program: Command): void {
           }
         }
         if (opts.json) return printJson(r);
+        for (const w of r.warnings) process.stderr.write(`testparm: ${w}\n`);
         if (!r.changed) return void process.stdout.write('Samba configuration is up to date; nothing written\n');
         process.stdout.write(r.diff);
         process.stdout.write(r.dryRun ? 'dry run: testparm accepts it; nothing written\n' : `applied and reloaded: ${r.written.join(', ')}\n`);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HelperConfig } from '../config/schema.js';
 import { readFileOrNull, removeFileDurably, writeFileAtomic } from '../system/atomic-file.js';
+import { acquireLock, LockBusyError } from '../system/lockfile.js';
 import { pingSmbd, reloadSmbd } from '../system/smbcontrol.js';
 import { parseTestparmDump, testparm, type TestparmResult } from '../system/testparm.js';
 import { lineDiff } from './diff.js';
@@ -27,6 +28,8 @@ export interface SambaSystem {
   ping(smbConf: string): Promise<void>;
   /** A fresh private folder for the candidate check, and how to remove it. */
   scratchDir(): { dir: string; remove(): void };
+  /** Takes the apply lock (one apply at a time across processes); returns its release. */
+  lock(path: string): () => void;
 }
 
 /** The real system: files on disk, testparm, smbcontrol. */
@@ -49,6 +52,7 @@ export function realSambaSystem(): SambaSystem {
       const dir = mkdtempSync(join(tmpdir(), 'fts-samba-check-'));
       return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
     },
+    lock: acquireLock,
   };
 }
 
@@ -71,8 +75,8 @@ export interface ApplyResult {
   written: string[];
   shares: string[];
   diff: string;
-  /** testparm's problems on the candidate (empty when it passed). */
-  problems: string[];
+  /** testparm's warnings on the candidate (not fatal; shown to the admin). */
+  warnings: string[];
 }
 
 /** An apply that failed; `rolledBack` says the previous files were restored byte-identical. */
@@ -126,13 +130,29 @@ const same = (a: Buffer | null, b: string) => a !== null && a.equals(Buffer.from
 
 /** Applies the config to Samba; see the file comment. Throws SambaValidationError or SambaApplyError. */
 export async function applySamba(config: HelperConfig, sys: SambaSystem, opts: { dryRun?: boolean } = {}): Promise<ApplyResult> {
+  validateSamba(config, sys.realpath); // before the lock: bad input touches nothing, not even a lock file
+  let release: () => void;
+  try {
+    release = sys.lock(`${config.samba.includeFile}.lock`);
+  } catch (err) {
+    if (err instanceof LockBusyError) throw new SambaApplyError('check', `another Samba apply is running (process ${err.pid}); try again when it ends`, false);
+    throw err;
+  }
+  try {
+    return await applyLocked(config, sys, opts);
+  } finally {
+    release();
+  }
+}
+
+async function applyLocked(config: HelperConfig, sys: SambaSystem, opts: { dryRun?: boolean }): Promise<ApplyResult> {
   const plan = planSamba(config, sys);
   const includeSame = same(plan.include.before, plan.include.after);
   const confSame = same(plan.conf.before, plan.conf.after);
-  if (includeSame && confSame) return { changed: false, dryRun: !!opts.dryRun, written: [], shares: [], diff: '', problems: [] };
+  if (includeSame && confSame) return { changed: false, dryRun: !!opts.dryRun, written: [], shares: [], diff: '', warnings: [] };
   const check = await checkCandidate(plan, sys);
   if (!check.ok) throw new SambaApplyError('check', `testparm refused the rendered configuration: ${check.problems.join('; ')}`, false, check.problems);
-  if (opts.dryRun) return { changed: true, dryRun: true, written: [], shares: plan.shares, diff: plan.diff, problems: [] };
+  if (opts.dryRun) return { changed: true, dryRun: true, written: [], shares: plan.shares, diff: plan.diff, warnings: check.warnings };
 
   const written: string[] = [];
   const rollback = async (stage: SambaApplyError['stage'], cause: unknown): Promise<never> => {
@@ -179,7 +199,7 @@ export async function applySamba(config: HelperConfig, sys: SambaSystem, opts: {
   } catch (err) {
     return rollback('verify', err);
   }
-  return { changed: true, dryRun: false, written, shares: plan.shares, diff: plan.diff, problems: [] };
+  return { changed: true, dryRun: false, written, shares: plan.shares, diff: plan.diff, warnings: check.warnings };
 }
 
 /** After the reload: smbd answers, and the live configuration has every share with its path. */

@@ -35,9 +35,13 @@ export function renderGlobal(config: HelperConfig): string[] {
     param('fruit:nfs_aces', false),
     param('fruit:wipe_intentionally_left_blank_rfork', true),
     param('fruit:delete_empty_adfiles', true),
+    '   # Also the default for shares outside this file (homes, printers): the first share a Mac connects to',
+    '   # decides whether Apple extensions are on for the whole session, so every share must load fruit.',
+    param('vfs objects', MAC_VFS_OBJECTS),
     '   # No anonymous or guest access: every share needs a Samba account.',
     param('restrict anonymous', 2),
     param('map to guest', 'never'),
+    param('usershare allow guests', false),
     '   # Extended attributes carry the macOS metadata streams.',
     param('ea support', true),
   ];

@@ -42,7 +42,9 @@ describe('samba parsers', () => {
     expect(parseSmbStatusJson(fx('samba/smbstatus-idle.json'))).toEqual({ sessions: [], openFiles: [] });
   });
   it('testparm stderr: unknown parameters are problems, the usual notes are not', () => {
-    expect(parseTestparmStderr(fx('samba/testparm-unknown-stderr.txt'))).toEqual({ unknownParameters: ['bogus thing'], problems: ['Unknown parameter encountered: "bogus thing"'] });
+    expect(parseTestparmStderr(fx('samba/testparm-unknown-stderr.txt'))).toEqual({ unknownParameters: ['bogus thing'], problems: ['Unknown parameter encountered: "bogus thing"'], warnings: [] });
+    const w = "WARNING: some services use vfs_fruit, others don't. Mounting them in conjunction on OS X clients results in undefined behaviour.";
+    expect(parseTestparmStderr(`Load smb config files from x\n${w}\n`)).toEqual({ unknownParameters: [], problems: [], warnings: [w] });
     expect(parseTestparmStderr('Load smb config files from x\nLoaded services file OK.\nWeak crypto is allowed by GnuTLS (e.g. NTLM as a compatibility fallback)\n\nServer role: ROLE_STANDALONE\n').problems).toEqual([]);
     expect(parseTestparmStderr('set_variable_helper(maybe): value is not boolean!\nError loading services.\n').problems.length).toBeGreaterThan(0);
   });

@@ -6,8 +6,10 @@ export interface TestparmResult {
   ok: boolean;
   /** Parameter names testparm did not know (`Unknown parameter encountered: "x"`). */
   unknownParameters: string[];
-  /** Lines that report a problem (errors, unknown parameters, "ERROR:" and "WARNING:" lines). */
+  /** Lines that make the configuration unacceptable: unknown parameters, errors, invalid values. */
   problems: string[];
+  /** `WARNING:` lines: reported to the admin, not fatal (e.g. some of their own shares lack vfs_fruit). */
+  warnings: string[];
   /** The effective configuration testparm printed on stdout. */
   dump: string;
 }
@@ -18,9 +20,10 @@ const PROBLEM = /error|warning|unknown parameter|invalid|not boolean|badly forme
 const BENIGN = [/^Load smb config files from/, /^Loaded services file OK/, /^Weak crypto is allowed/, /^Server role:/, /^\s*$/, /^Ignoring unknown parameter/];
 
 /** Reads testparm's stderr (pure): unknown parameters and problem lines. */
-export function parseTestparmStderr(stderr: string): { unknownParameters: string[]; problems: string[] } {
+export function parseTestparmStderr(stderr: string): { unknownParameters: string[]; problems: string[]; warnings: string[] } {
   const unknownParameters: string[] = [];
   const problems: string[] = [];
+  const warnings: string[] = [];
   for (const line of stderr.split('\n')) {
     const m = UNKNOWN.exec(line);
     if (m) {
@@ -29,9 +32,10 @@ export function parseTestparmStderr(stderr: string): { unknownParameters: string
       continue;
     }
     if (BENIGN.some((b) => b.test(line))) continue;
-    if (PROBLEM.test(line.trim())) problems.push(line.trim());
+    if (/^\s*WARNING:/.test(line)) warnings.push(line.trim());
+    else if (PROBLEM.test(line.trim())) problems.push(line.trim());
   }
-  return { unknownParameters, problems };
+  return { unknownParameters, problems, warnings };
 }
 
 /** Section names and their parameters from testparm's stdout dump (pure). */
@@ -57,12 +61,12 @@ export function parseTestparmDump(stdout: string): Map<string, Map<string, strin
 export async function testparm(file: string, opts: { timeoutMs?: number } = {}): Promise<TestparmResult> {
   try {
     const r = await exec('testparm', ['-s', file], { timeoutMs: opts.timeoutMs ?? 30_000 });
-    const { unknownParameters, problems } = parseTestparmStderr(r.stderr);
-    return { ok: problems.length === 0, unknownParameters, problems, dump: r.stdout };
+    const { unknownParameters, problems, warnings } = parseTestparmStderr(r.stderr);
+    return { ok: problems.length === 0, unknownParameters, problems, warnings, dump: r.stdout };
   } catch (err) {
     if (err instanceof ExecError && err.failure === 'exit') {
-      const { unknownParameters, problems } = parseTestparmStderr(err.stderr);
-      return { ok: false, unknownParameters, problems: problems.length ? problems : [err.message], dump: err.stdout };
+      const { unknownParameters, problems, warnings } = parseTestparmStderr(err.stderr);
+      return { ok: false, unknownParameters, problems: problems.length ? problems : [err.message], warnings, dump: err.stdout };
     }
     throw err;
   }
