@@ -4,7 +4,8 @@
  */
 import { statSync } from 'node:fs';
 import type { DriveConfig, HelperConfig } from '../config/schema.js';
-import { mountOf, type MountInfo } from '../system/mounts.js';
+import type { MountInfo } from '../system/findmnt.js';
+import { mountOf } from '../system/mounts.js';
 
 /** A role whose disk is not what the config says; nothing may move. */
 export class PreflightError extends Error {
@@ -24,8 +25,8 @@ export function checkDrive(role: string, drive: DriveConfig, mount: MountInfo | 
   if (!mount || mount.target !== drive.mountPoint) {
     throw new PreflightError(role, `${role}: no disk is mounted at ${drive.mountPoint}${mount ? ` (it is part of ${mount.target})` : ''}; mount it before graduating`);
   }
-  if (drive.fsType && mount.fstype !== drive.fsType) {
-    throw new PreflightError(role, `${role}: ${drive.mountPoint} is ${mount.fstype}, the config says ${drive.fsType}`);
+  if (drive.fsType && mount.fsType !== drive.fsType) {
+    throw new PreflightError(role, `${role}: ${drive.mountPoint} is ${mount.fsType}, the config says ${drive.fsType}`);
   }
   if (drive.uuid && mount.uuid?.toLowerCase() !== drive.uuid.toLowerCase()) {
     throw new PreflightError(role, `${role}: ${drive.mountPoint} holds filesystem UUID ${mount.uuid ?? '(none)'}, the config says ${drive.uuid}`);
