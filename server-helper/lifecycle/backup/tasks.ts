@@ -159,6 +159,8 @@ export const backupTask: Task = {
         unreadable: r.unreadable.map((u) => u.item),
         snapshotsRemoved,
         durationMs,
+        /** restic's own measure of the backup, for comparing with the run's wall time. */
+        resticDurationMs: s.durationMs,
       };
       return { status: warning ? 'warning' : 'succeeded', summary, error: warning };
     }),
