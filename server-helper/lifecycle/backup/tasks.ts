@@ -159,8 +159,9 @@ export const backupTask: Task = {
         unreadable: r.unreadable.map((u) => u.item),
         snapshotsRemoved,
         durationMs,
-        /** restic's own measure of the backup, for comparing with the run's wall time. */
+        /** restic's own measure of the backup, and its process's wall time, for comparing with the run's. */
         resticDurationMs: s.durationMs,
+        resticProcessMs: r.processMs,
       };
       return { status: warning ? 'warning' : 'succeeded', summary, error: warning };
     }),
