@@ -101,6 +101,43 @@ describe('check and schedules (local repository)', () => {
   });
 
 
+  it('a file restic cannot read makes the run a warning that names it (restic exit 3), and the snapshot is kept', async () => {
+    // restic runs as an unprivileged user here (through a PATH wrapper), so a 000 file is really unreadable to it.
+    const root = join(tmp, 'exit3');
+    mkdirSync(root, { recursive: true });
+    chmodSync(tmp, 0o755);
+    const { config, space } = backupInstall(root, { repository: join(root, 'repo'), initIfMissing: true });
+    fillRandom(space, 2, 1000);
+    writeFileSync(join(space, 'locked.txt'), 'secret diary');
+    chmodSync(join(space, 'locked.txt'), 0o000);
+    const wrapDir = join(root, 'bin');
+    mkdirSync(wrapDir);
+    const real = execFileSync('sh', ['-c', 'command -v restic']).toString().trim();
+    writeFileSync(join(wrapDir, 'restic'), `#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups ${real} "$@"\n`, { mode: 0o755 });
+    for (const d of [root, join(root, 'cache')]) mkdirSync(d, { recursive: true });
+    execFileSync('chown', ['-R', '65534:65534', join(root, 'cache'), config.backup!.passwordFile!]);
+    execFileSync('chmod', ['-R', 'a+rX', space]);
+    chmodSync(join(root, 'secrets'), 0o755);
+    chmodSync(join(space, 'locked.txt'), 0o000);
+    chmodSync(root, 0o777);
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${wrapDir}:${savedPath}`;
+    const h = new JobHarness(config);
+    try {
+      const r = await h.run('backup');
+      expect(r.status, r.error ?? '').toBe('warning');
+      expect(r.error).toMatch(/^1 file\(s\) could not be read and are not in the snapshot, e\.g\. .*locked\.txt/);
+      expect(r.summary).toMatchObject({ unreadable: [join(space, 'locked.txt')], filesNew: 2 });
+      const fin = h.eventsOf(r.id).find((e) => e.type === 'backup.finished')!;
+      expect(fin.data).toMatchObject({ unreadable: [join(space, 'locked.txt')], warning: r.error });
+      expect(fin.data).toHaveProperty('snapshotId', expect.stringMatching(/^[0-9a-f]{8}$/));
+      expect(h.store.runs.log(r.id)).toContain(`unreadable: ${join(space, 'locked.txt')}: open: permission denied`);
+    } finally {
+      process.env.PATH = savedPath;
+      await h.close();
+    }
+  });
+
   it('the sandbox backs up to its local repository, creating it on the first run', async () => {
     const { ensureSandbox } = await import('../server-helper/sandbox.js');
     const sb = ensureSandbox(join(tmp, 'sandbox'));

@@ -187,8 +187,16 @@ describe('JobScheduler', () => {
       await backup.started;
       expect(s.fire('backup')).toBeNull();
       backup.release();
+      await until(() => store.runs.active('backup').length === 0);
+      // A run whose process died does not block the schedule: it is closed, and the job starts again.
+      const orphan = store.runs.create('backup', 'backup', 'manual', Date.now(), 999_999);
+      const next = s.fire('backup');
+      expect(store.runs.get(orphan)!.status).toBe('failed');
+      expect(next).not.toBeNull();
+      await backup.started;
+      backup.release();
       await runner.close();
-      expect(store.runs.list({ job: 'backup' })).toHaveLength(1);
+      expect(store.runs.list({ job: 'backup' }).map((r) => r.status)).toEqual(['succeeded', 'failed', 'succeeded']);
     } finally {
       s.stop();
     }

@@ -51,6 +51,8 @@ export class JobScheduler {
 
   /** Starts one scheduled run unless the job already has one queued or running. */
   fire(name: string): number | null {
+    // A run left by a CLI process that was killed would otherwise block this job's schedule for good.
+    this.runner.reapInterrupted();
     if (this.store.runs.active(name).length > 0) {
       this.log.info({ job: name }, 'schedule skipped: the job is already queued or running');
       return null;

@@ -40,6 +40,8 @@ export interface BackupOutcome {
   summary: ResticSummary;
   /** Files restic could not read (exit 3): the snapshot exists but lacks them. */
   unreadable: { item: string; message: string }[];
+  /** Wall time of the restic process that made the snapshot, spawn to exit. */
+  processMs: number;
 }
 
 /** Retention: how many daily, weekly and monthly snapshots to keep. */
@@ -163,7 +165,7 @@ export class ResticEngine {
         }
         return true;
       };
-      await this.run(args, {
+      const res = await this.run(args, {
         okExitCodes: [0, 3],
         onStdoutLine: onLine,
         // restic 0.14 prints per-file errors as JSON on stderr, among its plain-text messages.
@@ -172,7 +174,7 @@ export class ResticEngine {
         },
       });
       if (!summary) throw new BackupError('unknown', 'restic backup ended without a summary');
-      return { summary, unreadable };
+      return { summary, unreadable, processMs: res.durationMs };
     };
     try {
       return await this.withLockRetry(once);

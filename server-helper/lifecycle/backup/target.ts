@@ -3,7 +3,6 @@ import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { HelperConfig } from '../../config/schema.js';
 import type { BackupConfig } from '../../config/schema.js';
-import { KeyVaultSecretSource } from '../../system/keyvault.js';
 import { FileSecretSource, SecretError, type SecretSource } from '../../system/secrets.js';
 import type { ResticTarget } from '../../system/restic.js';
 import type { RcloneTarget } from '../../system/rclone.js';
@@ -20,12 +19,18 @@ export function displayRepository(repository: string): string {
   return repository.replace(/(\/\/)[^/@]*@/, '$1').replace(/\?.*$/, '');
 }
 
-/** The secret source the config names: 0600 files, or Key Vault. */
-export function secretSourceFor(config: HelperConfig): SecretSource {
+/** The secret source the config names: 0600 files, or Key Vault (its Azure libraries load only when used). */
+export async function secretSourceFor(config: HelperConfig): Promise<SecretSource> {
   const b = backupConfigOf(config);
   if (b.secretsFrom === 'keyvault') {
     if (!config.keyVault) throw new BackupError('secrets', 'backup.secretsFrom is keyvault but there is no keyVault section in the config');
-    return new KeyVaultSecretSource(config.keyVault);
+    const { KeyVaultSecretSource } = await import('../../system/keyvault.js');
+    try {
+      return new KeyVaultSecretSource(config.keyVault);
+    } catch (err) {
+      if (err instanceof SecretError) throw new BackupError('secrets', err.message);
+      throw err;
+    }
   }
   return new FileSecretSource({ resticPassword: b.passwordFile, b2KeyId: b.keyIdFile, b2ApplicationKey: b.applicationKeyFile });
 }
@@ -71,9 +76,9 @@ async function readSecrets(source: SecretSource, b: BackupConfig) {
 }
 
 /** restic's target for this config, with secrets from the source. */
-export async function resticTargetFor(config: HelperConfig, source: SecretSource = secretSourceFor(config)): Promise<ResticTarget> {
+export async function resticTargetFor(config: HelperConfig, source?: SecretSource): Promise<ResticTarget> {
   const b = backupConfigOf(config);
-  const s = await readSecrets(source, b);
+  const s = await readSecrets(source ?? (await secretSourceFor(config)), b);
   return {
     repository: b.repository,
     ...s,
@@ -84,9 +89,9 @@ export async function resticTargetFor(config: HelperConfig, source: SecretSource
 }
 
 /** rclone's target for this config, with secrets from the source. */
-export async function rcloneTargetFor(config: HelperConfig, source: SecretSource = secretSourceFor(config)): Promise<RcloneTarget> {
+export async function rcloneTargetFor(config: HelperConfig, source?: SecretSource): Promise<RcloneTarget> {
   const b = backupConfigOf(config);
-  const s = await readSecrets(source, b);
+  const s = await readSecrets(source ?? (await secretSourceFor(config)), b);
   return {
     repository: b.repository,
     keyId: s.keyId,

@@ -159,6 +159,9 @@ export const backupTask: Task = {
         unreadable: r.unreadable.map((u) => u.item),
         snapshotsRemoved,
         durationMs,
+        /** restic's own measure of the backup, and its process's wall time, for comparing with the run's. */
+        resticDurationMs: s.durationMs,
+        resticProcessMs: r.processMs,
       };
       return { status: warning ? 'warning' : 'succeeded', summary, error: warning };
     }),
