@@ -6,6 +6,7 @@ import type { BackupConfig } from '../../config/schema.js';
 import { FileSecretSource, SecretError, type SecretSource } from '../../system/secrets.js';
 import type { ResticTarget } from '../../system/restic.js';
 import type { RcloneTarget } from '../../system/rclone.js';
+import { PreflightError, preflightDrives } from '../preflight.js';
 import { BackupError } from './errors.js';
 
 /** The backup section, or a clear failure when there is none. */
@@ -55,6 +56,21 @@ export function sourceFolder(config: HelperConfig): string {
   if (drive?.requireMount !== false && path !== '/') {
     const parent = statSync(dirname(path));
     if (parent.dev === st.dev) throw new BackupError('not-mounted', `${role} is not mounted: ${path} is a plain folder on the parent disk; mount the ${role} drive`);
+  }
+  return path;
+}
+
+/** sourceFolder, plus the disk check graduation uses: the configured filesystem type, UUID or label must be the one mounted. */
+export async function checkedSourceFolder(config: HelperConfig, signal?: AbortSignal): Promise<string> {
+  const path = sourceFolder(config);
+  const role = backupConfigOf(config).source;
+  if (config.drives[role]) {
+    try {
+      await preflightDrives(config, [role], signal);
+    } catch (err) {
+      if (err instanceof PreflightError) throw new BackupError('not-mounted', err.message);
+      throw err;
+    }
   }
   return path;
 }

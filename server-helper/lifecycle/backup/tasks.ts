@@ -9,7 +9,7 @@ import type { Task, TaskContext, TaskOutcome } from '../../jobs/task.js';
 import { BackupError } from './errors.js';
 import { RcloneEngine } from './rclone-engine.js';
 import { ResticEngine } from './restic-engine.js';
-import { backupConfigOf, displayRepository, rcloneTargetFor, resticTargetFor, sourceFolder } from './target.js';
+import { backupConfigOf, checkedSourceFolder, displayRepository, rcloneTargetFor, resticTargetFor } from './target.js';
 
 /** The lock every operation on the repository takes, so backup, prune and check never overlap. */
 export const REPOSITORY_RESOURCE = 'backup-repository';
@@ -77,7 +77,7 @@ export const backupTask: Task = {
   run: (ctx) =>
     operation(ctx, 'backup', async () => {
       const b = backupConfigOf(ctx.config);
-      const source = sourceFolder(ctx.config);
+      const source = await checkedSourceFolder(ctx.config, ctx.signal);
       const ref = { runId: ctx.runId, job: ctx.job };
       const progress = throttle(1000, (p: { percentDone: number; filesDone: number; totalFiles: number | null; bytesDone: number; totalBytes: number | null }) =>
         ctx.bus.publish('backup.progress', { ...ref, ...p }),
@@ -188,7 +188,7 @@ export const checkTask: Task = {
       let subset: string | null = null;
       let advance = () => {};
       if (b.engine === 'rclone') {
-        const r = await (await rcloneEngineFor(ctx.config, { signal: ctx.signal, log: logTo(ctx) })).check(sourceFolder(ctx.config));
+        const r = await (await rcloneEngineFor(ctx.config, { signal: ctx.signal, log: logTo(ctx) })).check(await checkedSourceFolder(ctx.config, ctx.signal));
         ({ ok, problems } = r);
       } else {
         const next = nextSubset(ctx, b.check.readDataSubsets);
