@@ -90,7 +90,11 @@ export class MountManager {
   /** Mounts the given shares (default: every wanted share) in parallel; concurrent calls share one run. */
   mountAll(names?: string[]): Promise<ClientShareState[]> {
     if (names) {
-      this.check(names);
+      try {
+        this.check(names);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       for (const n of names) this.wanted.add(n);
     }
     const targets = names ?? [...this.wanted];
