@@ -151,7 +151,7 @@ describe('MSAL sign-in with the cache in the keychain', () => {
     kv.set('fts-client-token', 'helper-token-1');
     kv.set('fts-helper-fingerprint', 'AB:'.repeat(31) + 'AB');
     const config = parseClientConfig(JSON.stringify({ keyVault: { url: kv.url }, auth: { tenantId: TENANT, clientId: CLIENT }, keychain: { service } }));
-    const core = new ClientCore(config, { msal: { networkClient: entra, authorityMetadata, cloudDiscoveryMetadata }, vault: async () => new KeyVaultSecrets(kv.url, new MsalTokenCredential(core.msal), { ca: kv.cert.cert }) });
+    const core: ClientCore = new ClientCore(config, { msal: { networkClient: entra, authorityMetadata, cloudDiscoveryMetadata }, vault: async (): Promise<KeyVaultSecrets> => new KeyVaultSecrets(kv.url, new MsalTokenCredential(core.msal), { ca: kv.cert.cert }) });
     expect(await core.credentials.smb()).toEqual({ username: 'ana', password: 'pw-from-vault' });
     expect(await core.credentials.helperToken()).toBe('helper-token-1');
     expect(await core.credentials.helperFingerprint()).toBe('AB:'.repeat(31) + 'AB');
