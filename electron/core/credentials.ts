@@ -2,7 +2,7 @@
  * Credentials: read from Azure Key Vault, cached in the OS keychain, used offline from there.
  * A rejected Samba password is invalidated and fetched once more (rotation), never retried in a loop.
  */
-import { SecretClient } from '@azure/keyvault-secrets';
+import type { SecretClient } from '@azure/keyvault-secrets';
 import type { CredentialStore, SmbCredential } from '../platform/index.js';
 import type { SambaSecretNames } from './config.js';
 import { CredentialError } from './errors.js';
@@ -23,20 +23,30 @@ export interface TokenSource {
 
 /** Reads secrets from Azure Key Vault with the real SDK. */
 export class KeyVaultSecrets implements SecretSource {
-  private readonly client: SecretClient;
+  private client: Promise<SecretClient> | null = null;
 
-  constructor(url: string, credential: TokenSource, opts: { ca?: string } = {}) {
+  constructor(
+    private readonly url: string,
+    private readonly credential: TokenSource,
+    private readonly opts: { ca?: string } = {},
+  ) {}
+
+  // The SDK is loaded on first use: mounting from the keychain never needs it.
+  private async open(): Promise<SecretClient> {
+    const { SecretClient } = await import('@azure/keyvault-secrets');
+    const { url, credential, opts } = this;
     const options = {
       // A short retry budget: the caller falls back to the keychain rather than waiting for a vault outage.
       retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 500 },
       ...(opts.ca ? { tlsOptions: { ca: opts.ca }, disableChallengeResourceVerification: true } : {}),
     };
-    this.client = new SecretClient(url, credential as ConstructorParameters<typeof SecretClient>[1], options as ConstructorParameters<typeof SecretClient>[2]);
+    return new SecretClient(url, credential as ConstructorParameters<typeof SecretClient>[1], options as ConstructorParameters<typeof SecretClient>[2]);
   }
 
   async getSecret(name: string): Promise<string> {
     try {
-      const s = await this.client.getSecret(name);
+      this.client ??= this.open();
+      const s = await (await this.client).getSecret(name);
       if (typeof s.value !== 'string') throw new CredentialError('secret-missing', `Key Vault secret "${name}" has no value`);
       return s.value;
     } catch (err) {

@@ -2,7 +2,7 @@
  * Sign-in with Microsoft Entra ID (MSAL node): the system browser with a loopback redirect and PKCE,
  * device code as the fallback. The token cache lives in the OS keychain, split into chunks.
  */
-import { PublicClientApplication, type AccountInfo, type AuthenticationResult, type Configuration, type ICachePlugin, type INetworkModule, type TokenCacheContext } from '@azure/msal-node';
+import type { PublicClientApplication, AccountInfo, AuthenticationResult, Configuration, ICachePlugin, INetworkModule, TokenCacheContext } from '@azure/msal-node';
 import type { CredentialStore } from '../platform/index.js';
 import { ChunkedSecret } from './chunked.js';
 import { CredentialError } from './errors.js';
@@ -40,9 +40,19 @@ export interface MsalOptions {
 
 /** One user's session: sign in, get tokens silently, sign out. */
 export class MsalSession {
-  readonly app: PublicClientApplication;
+  private appPromise: Promise<PublicClientApplication> | null = null;
 
-  constructor(private readonly opts: MsalOptions) {
+  constructor(private readonly opts: MsalOptions) {}
+
+  /** MSAL itself, loaded on first use (it costs a second of start-up that `fts mount` does not need). */
+  app(): Promise<PublicClientApplication> {
+    this.appPromise ??= this.createApp();
+    return this.appPromise;
+  }
+
+  private async createApp(): Promise<PublicClientApplication> {
+    const opts = this.opts;
+    const { PublicClientApplication } = await import('@azure/msal-node');
     const authority = `${opts.authorityHost.replace(/\/+$/, '')}/${opts.tenantId}`;
     const config: Configuration = {
       auth: {
@@ -58,12 +68,12 @@ export class MsalSession {
         loggerOptions: { piiLoggingEnabled: false, logLevel: 0, loggerCallback: () => undefined },
       },
     };
-    this.app = new PublicClientApplication(config);
+    return new PublicClientApplication(config);
   }
 
   /** The signed-in account, or null. */
   async account(): Promise<AccountInfo | null> {
-    const accounts = await this.app.getTokenCache().getAllAccounts();
+    const accounts = await (await this.app()).getTokenCache().getAllAccounts();
     return accounts[0] ?? null;
   }
 
@@ -72,7 +82,7 @@ export class MsalSession {
     const account = await this.account();
     if (!account) throw new CredentialError('login-required', 'not signed in: run `fts login`');
     try {
-      return await this.app.acquireTokenSilent({ account, scopes });
+      return await (await this.app()).acquireTokenSilent({ account, scopes });
     } catch (err) {
       const name = (err as Error).name;
       if (name === 'InteractionRequiredAuthError') throw new CredentialError('login-required', 'the sign-in has expired: run `fts login`');
@@ -82,7 +92,7 @@ export class MsalSession {
 
   /** Signs in through the system browser (loopback redirect with PKCE, done by MSAL). */
   async loginInteractive(openBrowser: (url: string) => Promise<void>): Promise<AccountInfo> {
-    const r = await this.app.acquireTokenInteractive({
+    const r = await (await this.app()).acquireTokenInteractive({
       scopes: this.opts.scopes,
       openBrowser,
       successTemplate: '<h1>Signed in to Flux Time Space</h1><p>You can close this window.</p>',
@@ -94,14 +104,14 @@ export class MsalSession {
 
   /** Signs in with a device code; `onMessage` shows the code and URL to the person. */
   async loginDeviceCode(onMessage: (message: string) => void): Promise<AccountInfo> {
-    const r = await this.app.acquireTokenByDeviceCode({ scopes: this.opts.scopes, deviceCodeCallback: (resp) => onMessage(resp.message) });
+    const r = await (await this.app()).acquireTokenByDeviceCode({ scopes: this.opts.scopes, deviceCodeCallback: (resp) => onMessage(resp.message) });
     if (!r?.account) throw new CredentialError('login-required', 'the sign-in returned no account');
     return r.account;
   }
 
   /** Forgets every account and its tokens. */
   async logout(): Promise<void> {
-    const cache = this.app.getTokenCache();
+    const cache = (await this.app()).getTokenCache();
     for (const a of await cache.getAllAccounts()) await cache.removeAccount(a);
   }
 }
