@@ -7,7 +7,7 @@ import type { ClientShareState, MountErrorCode } from '../../contract/index.js';
 import { MountError, type Mounter, type MountTarget, type SmbCredential } from '../platform/index.js';
 import type { ClientShareConfig } from './config.js';
 import { CredentialError } from './errors.js';
-import { probeTcp } from './probe.js';
+import { probeSmb } from './probe.js';
 
 /** Where the credential comes from (the Credentials class, or a test double). */
 export interface SmbCredentialSource {
@@ -110,7 +110,12 @@ export class MountManager {
     this.clearRetry();
     if (targets.length === 0) return this.states();
     const { host, smbPort } = this.opts.server;
-    const probe = this.opts.probe ?? probeTcp;
+    const probe = this.opts.probe ?? probeSmb;
+    // The OS listing is local and runs while the probe waits; an unreachable server is reported without waiting for it.
+    const listing = this.refresh().then(
+      () => true,
+      () => false,
+    );
     if (!(await probe(host, smbPort, this.opts.probeTimeoutMs ?? 1000))) {
       // Shares that are still mounted stay as they are; the others are reported at once, not after a hang.
       for (const n of targets) {
@@ -120,11 +125,8 @@ export class MountManager {
       this.scheduleRetry();
       return this.states();
     }
-    try {
-      await this.refresh();
-    } catch {
-      // The state listing is an optimisation for idempotency; mounting an already mounted share is harmless too.
-    }
+    // A failed listing is not fatal: mounting an already mounted share is harmless on every OS.
+    await listing;
     const todo = targets.filter((n) => this.state.get(n)?.state !== 'mounted');
     if (todo.length === 0) return this.states();
     for (const n of todo) this.set(n, { state: 'mounting', errorCode: null, errorMessage: null }, false);

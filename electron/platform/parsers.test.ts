@@ -68,3 +68,9 @@ describe('scripts sent on stdin', () => {
     expect(win32UnmountScript(t)).toContain("Remove-SmbMapping -LocalPath 'F:'");
   });
 });
+
+describe('gio network errors', () => {
+  it('an aborted or reset connection is server-unreachable', () => {
+    expect(classifyGioError('', 'gio: smb://10.255.255.1/flux/: Failed to mount Windows share: Software caused connection abort')).toBe('server-unreachable');
+  });
+});

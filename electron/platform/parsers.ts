@@ -59,7 +59,7 @@ export function gvfsMountPoint(runtimeDir: string, host: string, port: number, s
   return `${runtimeDir}/gvfs/smb-share:${portPart}server=${host},share=${share.toLowerCase()}`;
 }
 
-const UNREACHABLE = /connection refused|no route to host|host is down|network is unreachable|name or service not known|could not be found|network path was not found|server may not exist|timed? ?out|error -6602|error -5016/i;
+const UNREACHABLE = /connection refused|connection abort|connection reset|no route to host|host is down|network is unreachable|name or service not known|could not be found|network path was not found|server may not exist|timed? ?out|error -6602|error -5016/i;
 
 /** Linux `gio mount` failure → code. gio prompts again on a wrong password, then gives up at end of input. */
 export function classifyGioError(stdout: string, stderr: string): MountErrorCode {

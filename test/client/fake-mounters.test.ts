@@ -70,7 +70,7 @@ function assertNoSecret(secret: string, ...extra: unknown[]): void {
   for (const x of extra) expect(JSON.stringify(x)).not.toContain(secret);
 }
 
-describe.each(['darwin', 'win32'] as const)('%s mounter against a fake that checks with the real smbd', (os) => {
+describe.each(['darwin', 'win32'] as const)('%s mounter against a fake that checks with the real smbd', { timeout: 180_000 }, (os) => {
   it('mounts all shares in parallel, lists them, unmounts; the password stays on stdin', async () => {
     const { m, mounter } = manager(os);
     const states = await m.mountAll();

@@ -57,11 +57,11 @@ afterAll(async () => {
   await session?.stop();
 });
 
-describe('gvfs mounter against real smbd', () => {
+describe('gvfs mounter against real smbd', { timeout: 240_000 }, () => {
   it('mounts all three shares from Key Vault, caches the credential, writes and reads a file, unmounts', async () => {
     const { core, mounter } = makeCore();
     const states = await core.mounts.mountAll();
-    expect(states.map((s) => [s.share, s.state, s.errorCode])).toEqual([
+    expect(states.map((s) => [s.share, s.state, s.errorCode]), JSON.stringify(states)).toEqual([
       ['flux', 'mounted', null],
       ['time', 'mounted', null],
       ['space', 'mounted', null],
@@ -92,7 +92,7 @@ describe('gvfs mounter against real smbd', () => {
     kv.setDown(true);
     try {
       const states = await core.mounts.mountAll(['flux']);
-      expect(states.find((s) => s.share === 'flux')?.state).toBe('mounted');
+      expect(states.find((s) => s.share === 'flux')?.state, JSON.stringify(states)).toBe('mounted');
     } finally {
       kv.setDown(false);
     }
@@ -106,7 +106,7 @@ describe('gvfs mounter against real smbd', () => {
     const { core, mounter } = makeCore();
     const reads = secretReads();
     const states = await core.mounts.mountAll(['flux']);
-    expect(states.find((s) => s.share === 'flux')?.state).toBe('mounted');
+    expect(states.find((s) => s.share === 'flux')?.state, JSON.stringify(states)).toBe('mounted');
     expect(mounter.calls.map((c) => c.password)).toEqual(['pw-one-1', 'pw-two-2']);
     expect(secretReads()).toBe(reads + 1);
     expect(JSON.parse((await core.store.get(KEYCHAIN_KEYS.smb))!).password).toBe('pw-two-2');

@@ -18,7 +18,8 @@ export function testConfig(port: number, extra: Record<string, unknown> = {}): C
         { name: 'time' },
         { name: 'space', driveLetter: 'S:' },
       ],
-      mount: { timeout: '20s', retries: 0, backoff: '200ms' },
+      // Generous: a loaded 2-core CI machine can take many seconds per gvfs mount.
+      mount: { timeout: '60s', retries: 0, backoff: '200ms' },
       keychain: { service: `fts-test-${randomBytes(4).toString('hex')}` },
       ...extra,
     }),
