@@ -56,6 +56,7 @@ function manager(os: ClientOs, password = PASSWORD, shares = ['flux', 'time', 's
     shares: shares.map((name) => ({ name, mount: true, ...(name === 'flux' ? { driveLetter: 'F:' } : name === 'space' ? { driveLetter: 'S:' } : {}) })),
     autoRetry: false,
     retries: 0,
+    timeoutMs: 60_000,
   });
   return { m, mounter };
 }
