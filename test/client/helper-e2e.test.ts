@@ -64,7 +64,7 @@ describe('client ↔ real fts-helper', () => {
     const store = new MemoryCredentialStore();
     await store.set(KEYCHAIN_KEYS.helperToken, token);
     await store.set(KEYCHAIN_KEYS.smb, JSON.stringify({ username: 'ana', password: 'pw' }));
-    const config = parseClientConfig(JSON.stringify({ clientId: 'count-zero', helper: { url: helper.url, heartbeat: '1s', disconnectGrace: '5s' }, server: { host: '127.0.0.1' } }));
+    const config = parseClientConfig(JSON.stringify({ clientId: 'count-zero', helper: { url: helper.url, heartbeat: '1s', disconnectGrace: '30s' }, server: { host: '127.0.0.1' } }));
     core = new ClientCore(config, { store, mounter: memoryMounter(), mountOptions: { probe: async () => true, autoRetry: false }, host: { hostName: 'count-zero', os: 'darwin', osVersion: '25.1' } });
 
     const notes = new NotificationModel();
@@ -113,6 +113,31 @@ describe('client ↔ real fts-helper', () => {
     expect(states).toContain('reconnecting');
     expect(states).not.toContain('disconnected');
     await link.stop();
+  });
+
+  it('a real outage (longer than the grace period) shows as disconnected, and the link comes back by itself', async () => {
+    const sb = ensureSandbox(mkdtempSync(join(tmpdir(), 'fts-e2e-outage-')));
+    let h = await startHelper({ config: sb.config, listen: '127.0.0.1:0', log: silent });
+    const port = new URL(h.url).port;
+    const tok = h.store.tokens.create('outage', 'client');
+    const store = new MemoryCredentialStore();
+    await store.set(KEYCHAIN_KEYS.helperToken, tok);
+    const config = parseClientConfig(JSON.stringify({ clientId: 'outage', helper: { url: h.url, disconnectGrace: '300ms' } }));
+    const c = new ClientCore(config, { store, mounter: memoryMounter(), host: { hostName: 'outage', os: 'linux', osVersion: '6' } });
+    const states: LinkState[] = [];
+    const link = c.link({ minBackoffMs: 50, maxBackoffMs: 200, onStatus: (st) => states.push(st.state) });
+    try {
+      link.start();
+      await expect.poll(() => link.current.state, { timeout: 10_000 }).toBe('connected');
+      await h.close();
+      await expect.poll(() => link.current.state, { timeout: 10_000 }).toBe('disconnected');
+      h = await startHelper({ config: sb.config, listen: `127.0.0.1:${port}`, log: silent });
+      await expect.poll(() => link.current.state, { timeout: 10_000 }).toBe('connected');
+      expect(states).toEqual(expect.arrayContaining(['reconnecting', 'disconnected', 'connected']));
+    } finally {
+      await c.close();
+      await h.close();
+    }
   });
 
   it('over HTTPS the token goes only to the pinned certificate', async () => {
