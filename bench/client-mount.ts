@@ -34,8 +34,8 @@ const names = ['flux', 'time', 'space'];
 const cred = { username: 'ftsbench', password: 'bench-pw' };
 const server = { host: '127.0.0.1', smbPort: smbd.port, workgroup: 'WORKGROUP' };
 const linux = new LinuxMounter(session.runtimeDir);
-const manager = (mounter: Mounter, srv = server) =>
-  new MountManager({ mounter, credentials: { smb: async () => cred, refreshSmb: async () => cred }, server: srv, shares: names.map((name) => ({ name, mount: true })), autoRetry: false, retries: 0 });
+const manager = (mounter: Mounter, srv = server, probe?: () => Promise<boolean>) =>
+  new MountManager({ mounter, credentials: { smb: async () => cred, refreshSmb: async () => cred }, server: srv, shares: names.map((name) => ({ name, mount: true })), autoRetry: false, retries: 0, ...(probe ? { probe } : {}) });
 
 try {
   const parallel: number[] = [];
@@ -75,11 +75,11 @@ try {
   mute.close();
   console.log(`port that accepts but never answers: server-unreachable in ${muteTime.toFixed(0)} ms (probe timeout 1 s)`);
   const closed = await time(() => probeSmb('127.0.0.1', smbd.port, 1000));
-  console.log(`closed port: probe answers in ${closed.toFixed(1)} ms`);
+  console.log(`closed port (smbd stopped): probe answers in ${closed.toFixed(1)} ms`);
 
   // The concurrency alone: three 300 ms mounts.
   const slow: Mounter = { os: 'linux', mount: async () => (await new Promise((r) => setTimeout(r, 300)), { mountPoint: '/x' }), unmount: async () => undefined, list: async () => [] };
-  const par = await time(() => manager(slow).mountAll());
+  const par = await time(() => manager(slow, server, async () => true).mountAll());
   const seq = await time(async () => {
     for (let i = 0; i < 3; i++) await slow.mount({ share: 'x', host: 'h', port: 445, workgroup: 'W' }, cred);
   });
