@@ -4,7 +4,7 @@
  * retries with backoff, and remounting on wake and network change.
  */
 import type { ClientShareState, MountErrorCode } from '../../contract/index.js';
-import { MountError, type Mounter, type MountTarget, type SmbCredential } from '../platform/index.js';
+import { MountError, type MountedShare, type Mounter, type MountTarget, type SmbCredential } from '../platform/index.js';
 import type { ClientShareConfig } from './config.js';
 import { CredentialError } from './errors.js';
 import { probeSmb } from './probe.js';
@@ -77,9 +77,8 @@ export class MountManager {
   /** Reads what the OS has mounted now and updates the states (errors of unmounted shares are kept). */
   async refresh(): Promise<ClientShareState[]> {
     const mounted = await this.opts.mounter.list({ timeoutMs: this.opts.timeoutMs ?? 30_000 });
-    const host = this.opts.server.host.toLowerCase();
     for (const [name, s] of this.state) {
-      const m = mounted.find((x) => x.share.toLowerCase() === name.toLowerCase() && sameServer(x.host, host));
+      const m = mounted.find((x) => this.matches(x, name));
       if (m) this.set(name, { state: 'mounted', mountPoint: m.mountPoint, errorCode: null, errorMessage: null }, false);
       else if (s.state === 'mounted') this.set(name, { state: 'unmounted', mountPoint: null }, false);
     }
@@ -111,11 +110,9 @@ export class MountManager {
     if (targets.length === 0) return this.states();
     const { host, smbPort } = this.opts.server;
     const probe = this.opts.probe ?? probeSmb;
-    // The OS listing is local and runs while the probe waits; an unreachable server is reported without waiting for it.
-    const listing = this.refresh().then(
-      () => true,
-      () => false,
-    );
+    // The OS listing is local: it runs alongside the probe and the mounts instead of before them
+    // (PowerShell alone takes a second to start). Every mounter accepts an already mounted share.
+    const listing = this.opts.mounter.list({ timeoutMs: this.opts.timeoutMs ?? 30_000 }).catch(() => null);
     if (!(await probe(host, smbPort, this.opts.probeTimeoutMs ?? 1000))) {
       // Shares that are still mounted stay as they are; the others are reported at once, not after a hang.
       for (const n of targets) {
@@ -125,23 +122,33 @@ export class MountManager {
       this.scheduleRetry();
       return this.states();
     }
-    // A failed listing is not fatal: mounting an already mounted share is harmless on every OS.
-    await listing;
-    const todo = targets.filter((n) => this.state.get(n)?.state !== 'mounted');
-    if (todo.length === 0) return this.states();
-    for (const n of todo) this.set(n, { state: 'mounting', errorCode: null, errorMessage: null }, false);
-    this.opts.onChange?.(this.states());
 
-    let cred: SmbCredential;
-    try {
-      cred = await this.opts.credentials.smb();
-    } catch (err) {
-      for (const n of todo) this.fail(n, credentialFailure(err));
-      return this.states();
-    }
-    const first = await Promise.all(todo.map((n) => this.mountWithRetries(n, cred)));
-    const rejected = todo.filter((_n, i) => first[i]?.code === 'credentials-rejected');
-    if (rejected.length) {
+    let credential: Promise<SmbCredential> | null = null;
+    const noCredential = new Set<string>();
+    const first = await Promise.all(
+      targets.map(async (n): Promise<MountError | null> => {
+        if (this.state.get(n)?.state === 'mounted') {
+          const list = await listing;
+          // Mounted and still listed (or the OS cannot tell): left alone.
+          if (!list || list.some((m) => this.matches(m, n))) return null;
+          this.set(n, { state: 'unmounted', mountPoint: null });
+        }
+        this.set(n, { state: 'mounting', errorCode: null, errorMessage: null });
+        let cred: SmbCredential;
+        try {
+          cred = await (credential ??= this.opts.credentials.smb());
+        } catch (err) {
+          noCredential.add(n);
+          return credentialFailure(err);
+        }
+        return this.mountWithRetries(n, cred);
+      }),
+    );
+    const rejected = targets.filter((n, i) => first[i]?.code === 'credentials-rejected' && !noCredential.has(n));
+    // Assigned inside the callbacks above, which TypeScript's narrowing does not see.
+    const used = credential as Promise<SmbCredential> | null;
+    if (rejected.length && used) {
+      const cred = await used;
       // The password may have been rotated: fetch it from Key Vault once, retry once, then give up.
       let fresh: SmbCredential | null = null;
       try {
@@ -150,16 +157,30 @@ export class MountManager {
         for (const n of rejected) this.fail(n, new MountError('credentials-rejected', `the server refused the password and a new one could not be fetched: ${(err as Error).message}`));
       }
       if (fresh && fresh.username === cred.username && fresh.password === cred.password) {
-        for (const n of rejected) this.fail(n, first[todo.indexOf(n)]!);
+        for (const n of rejected) this.fail(n, first[targets.indexOf(n)]!);
       } else if (fresh) {
         const second = await Promise.all(rejected.map((n) => this.mountOnce(n, fresh)));
         rejected.forEach((n, i) => second[i] && this.fail(n, second[i]));
       }
     }
-    todo.forEach((n, i) => first[i] && first[i].code !== 'credentials-rejected' && this.fail(n, first[i]));
-    if (this.states().some((s) => this.wanted.has(s.share) && (s.errorCode === 'server-unreachable' || s.errorCode === 'timeout'))) this.scheduleRetry();
+    targets.forEach((n, i) => first[i] && !rejected.includes(n) && this.fail(n, first[i]));
+    // Shares outside this pass still get their state from the listing.
+    const list = await listing;
+    if (list) {
+      for (const [name, st] of this.state) {
+        if (targets.includes(name)) continue;
+        const m = list.find((x) => this.matches(x, name));
+        if (m && st.state !== 'mounted') this.set(name, { state: 'mounted', mountPoint: m.mountPoint, errorCode: null, errorMessage: null });
+        else if (!m && st.state === 'mounted') this.set(name, { state: 'unmounted', mountPoint: null });
+      }
+    }
+    if (this.states().some((st) => this.wanted.has(st.share) && (st.errorCode === 'server-unreachable' || st.errorCode === 'timeout'))) this.scheduleRetry();
     else this.retryDelay = this.opts.backoffMs ?? 1000;
     return this.states();
+  }
+
+  private matches(m: MountedShare, name: string): boolean {
+    return m.share.toLowerCase() === name.toLowerCase() && sameServer(m.host, this.opts.server.host);
   }
 
   /** One share with retries for transient failures; resolves to the final error, or null when mounted. */

@@ -21,12 +21,14 @@ function wrap(body: string): string {
   return `$ErrorActionPreference = 'Stop'; $ProgressPreference = 'SilentlyContinue'; try { ${body} } catch { [Console]::Error.WriteLine($_.Exception.Message); exit 1 }\n`;
 }
 
-/** The script that maps one share (New-SmbMapping; -TcpPort only for a non-standard port). */
+/** The script that maps one share unless it is mapped already (New-SmbMapping; -TcpPort only for a non-standard port). */
 export function win32MountScript(t: MountTarget, cred: SmbCredential): string {
   const local = t.driveLetter ? ` -LocalPath ${psString(t.driveLetter)}` : '';
   const port = t.port === 445 ? '' : ` -TcpPort ${t.port}`;
+  const remote = psString(uncPath(t));
+  // One PowerShell start per share: the "already mapped?" check is part of the same script.
   return wrap(
-    `$m = New-SmbMapping${local} -RemotePath ${psString(uncPath(t))} -UserName ${psString(cred.username)} -Password ${psString(cred.password)} -Persistent $true${port}; Write-Output $m.LocalPath`,
+    `$e = Get-SmbMapping -RemotePath ${remote} -ErrorAction SilentlyContinue | Where-Object { $_.Status -eq 0 -or $_.Status -eq 'OK' } | Select-Object -First 1; if ($e) { Write-Output $e.LocalPath } else { $m = New-SmbMapping${local} -RemotePath ${remote} -UserName ${psString(cred.username)} -Password ${psString(cred.password)} -Persistent $true${port}; Write-Output $m.LocalPath }`,
   );
 }
 
@@ -45,8 +47,6 @@ export class Win32Mounter implements Mounter {
 
   async mount(t: MountTarget, cred: SmbCredential, opts: MountOptions = {}): Promise<{ mountPoint: string }> {
     const secrets = [cred.password];
-    const already = (await this.list(opts)).find((m) => m.share.toLowerCase() === t.share.toLowerCase() && m.host.toLowerCase() === t.host.toLowerCase());
-    if (already) return { mountPoint: already.mountPoint };
     try {
       const r = await exec('powershell', PS_ARGS, { input: win32MountScript(t, cred), secrets, timeoutMs: opts.timeoutMs ?? 30_000, signal: opts.signal });
       return { mountPoint: r.stdout.trim() || t.driveLetter || uncPath(t) };

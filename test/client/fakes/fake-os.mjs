@@ -84,6 +84,12 @@ if (me === 'osascript') {
     const user = str('UserName');
     const password = str('Password');
     if (!remote || user === null || password === null || !/-Persistent \$true/.test(stdin)) fail('fake powershell: New-SmbMapping without RemotePath, UserName, Password or -Persistent');
+    if (!/^\$e = Get-SmbMapping -RemotePath /.test(stdin.replace(/^.*?try \{ /, ''))) fail('fake powershell: the mount script must check for an existing mapping first');
+    const existing = state.find((s) => s.RemotePath === remote);
+    if (existing) {
+      process.stdout.write(`${existing.LocalPath}\n`);
+      process.exit(0);
+    }
     const [, host, share] = /^\\\\([^\\]+)\\(.+)$/.exec(remote);
     const r = smbAuth(host, port, share, user, password);
     if (r === 'logon') fail('New-SmbMapping : The user name or password is incorrect.');
