@@ -112,6 +112,7 @@ describe('fts', { timeout: 240_000 }, () => {
   });
 
   it('prints the helper’s events', async () => {
+    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero-events', 'client'));
     helper.ctx.bus.publish('graduation.started', { runId: 9, job: 'graduation', from: 'flux', to: 'space', dryRun: false });
     helper.ctx.bus.publish('graduation.finished', { runId: 9, job: 'graduation', scanned: 3, eligible: 2, moved: 2, bytesMoved: 2048, skipped: {}, failed: 0, examples: [], from: 'flux', to: 'space', durationMs: 3 });
     const r = await fts('events');
@@ -119,6 +120,27 @@ describe('fts', { timeout: 240_000 }, () => {
     expect(r.out).toMatch(/graduation\.finished\s+Graduated 2 files \(2 KB\) from Flux to Space/);
     const j = await fts('events', '--json', '--since', '0');
     expect(j.out.trim().split('\n').map((l) => JSON.parse(l).type)).toEqual(expect.arrayContaining(['graduation.started', 'graduation.finished']));
+  });
+
+  it('events --follow prints new events as they happen and stops cleanly on Ctrl-C', async () => {
+    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero-follow', 'client'));
+    const p = spawn(process.execPath, [bin, '--config', configFile, 'events', '--follow', '--since', String(helper.ctx.bus.lastDeliveredId())], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((r) => p.on('close', (code) => r(code)));
+    // Keep publishing until the follower shows one: it may still be starting up.
+    let runId = 100;
+    await expect
+      .poll(
+        () => {
+          helper.ctx.bus.publish('backup.failed', { runId: runId++, job: 'backup', reason: 'B2 said no' });
+          return out;
+        },
+        { timeout: 60_000, interval: 1000 },
+      )
+      .toMatch(/backup\.failed\s+Backup to the backup repository failed: B2 said no/);
+    p.kill('SIGINT');
+    expect(await exited).toBe(0);
   });
 
   it('credentials clear removes the cache; then mounting fails (exit 1) saying why', async () => {
