@@ -1,0 +1,267 @@
+/** `fts`: the client's command line (mount, unmount, status, login, logout, credentials, events). Exit 0 ok, 1 failed, 2 bad usage. */
+import { Command, CommanderError, Option } from 'commander';
+import type { ClientShareState, FtsEvent } from '../../contract/index.js';
+import { defaultConfigPath, openInBrowser } from '../platform/index.js';
+import { ClientConfigError, loadClientConfig, type ClientConfig } from './config.js';
+import { ClientCore, CLIENT_VERSION, type ClientDeps } from './client.js';
+import { CredentialError } from './errors.js';
+import { request } from './http.js';
+import { NotificationModel } from './notifications.js';
+import { SseParser } from './sse.js';
+
+/** Exit codes, the same as fts-helper's. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Bad usage or input: exit 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A command that ran but did not succeed: exit 1 after printing its result. */
+class Failed extends Error {
+  override readonly name = 'Failed';
+}
+
+/** What main may be given instead of the real world (tests). */
+export interface CliDeps {
+  makeCore?: (config: ClientConfig) => ClientCore;
+  coreDeps?: ClientDeps;
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+}
+
+interface GlobalOpts {
+  config?: string;
+}
+
+function shareTable(states: ClientShareState[]): string {
+  return states
+    .map((s) => {
+      const where = s.state === 'mounted' ? (s.mountPoint ?? '') : s.state === 'error' ? `${s.errorCode}: ${s.errorMessage ?? ''}` : '';
+      return `${s.share.padEnd(12)} ${s.state.padEnd(10)} ${where}`.trimEnd();
+    })
+    .join('\n');
+}
+
+/** Builds the program; commands get a ClientCore from the chosen config. */
+export function buildProgram(deps: CliDeps = {}): Command {
+  const out = deps.out ?? ((t: string) => void process.stdout.write(t));
+  const err = deps.err ?? ((t: string) => void process.stderr.write(t));
+  const program = new Command('fts')
+    .description('Flux Time Space client: mount flux, time and space with credentials from Key Vault')
+    .version(CLIENT_VERSION)
+    .addOption(new Option('--config <file>', 'client configuration file').env('FTS_CONFIG'))
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: out, writeErr: err })
+    .exitOverride();
+
+  const withCore = async <T>(cmd: Command, fn: (core: ClientCore) => Promise<T>): Promise<T> => {
+    const g = cmd.optsWithGlobals<GlobalOpts>();
+    const file = g.config ?? defaultConfigPath();
+    const config = loadClientConfig(file, { allowMissing: g.config === undefined });
+    const core = deps.makeCore ? deps.makeCore(config) : new ClientCore(config, deps.coreDeps);
+    try {
+      return await fn(core);
+    } finally {
+      await core.close();
+    }
+  };
+  const json = (data: unknown) => out(`${JSON.stringify(data, null, 2)}\n`);
+  // Reporting to the helper is best effort from the CLI: mounting must not wait on or fail because of it.
+  const report = async (core: ClientCore) => {
+    try {
+      await Promise.race([core.link().reportState(), new Promise((r) => setTimeout(r, 3000).unref())]);
+    } catch {
+      /* the tray app's link retries; a CLI run just moves on */
+    }
+  };
+
+  program
+    .command('mount')
+    .description('mount shares (default: every share configured to mount)')
+    .argument('[share...]', 'share names')
+    .option('--all', 'every share configured to mount')
+    .option('--json', 'print JSON')
+    .action(async (shares: string[], opts: { all?: boolean; json?: boolean }, cmd: Command) => {
+      if (opts.all && shares.length) throw new UsageError('give share names or --all, not both');
+      await withCore(cmd, async (core) => {
+        for (const s of shares) if (!core.config.shares.some((c) => c.name === s)) throw new UsageError(`"${s}" is not a configured share (configured: ${core.config.shares.map((c) => c.name).join(', ')})`);
+        const states = await core.mounts.mountAll(shares.length ? shares : undefined);
+        await report(core);
+        const asked = shares.length ? shares : core.config.shares.filter((s) => s.mount).map((s) => s.name);
+        const result = states.filter((s) => asked.includes(s.share));
+        if (opts.json) json(result);
+        else out(`${shareTable(result)}\n`);
+        if (result.some((s) => s.state !== 'mounted')) throw new Failed('some shares are not mounted');
+      });
+    });
+
+  program
+    .command('unmount')
+    .description('unmount shares')
+    .argument('[share...]', 'share names')
+    .option('--all', 'every configured share')
+    .option('--json', 'print JSON')
+    .action(async (shares: string[], opts: { all?: boolean; json?: boolean }, cmd: Command) => {
+      if (!opts.all && shares.length === 0) throw new UsageError('name the shares to unmount, or --all');
+      if (opts.all && shares.length) throw new UsageError('give share names or --all, not both');
+      await withCore(cmd, async (core) => {
+        for (const s of shares) if (!core.config.shares.some((c) => c.name === s)) throw new UsageError(`"${s}" is not a configured share`);
+        const states = await core.mounts.unmount(shares.length ? shares : undefined);
+        await report(core);
+        const result = states.filter((s) => !shares.length || shares.includes(s.share));
+        if (opts.json) json(result);
+        else out(`${shareTable(result)}\n`);
+        if (result.some((s) => s.state === 'error')) throw new Failed('some shares could not be unmounted');
+      });
+    });
+
+  program
+    .command('status')
+    .description('show shares, sign-in and cached credentials')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      await withCore(cmd, async (core) => {
+        const shares = await core.mounts.refresh();
+        const credentialCached = await core.credentials.hasCachedSmb();
+        let signedIn: string | null = null;
+        try {
+          signedIn = (await core.msal.account())?.username ?? null;
+        } catch {
+          signedIn = null;
+        }
+        const status = { clientId: core.clientId, server: `${core.config.server.host}:${core.config.server.smbPort}`, helper: core.config.helper.url, signedIn, credentialCached, shares };
+        if (opts.json) return json(status);
+        out(`client ${status.clientId} → ${status.server}\nsigned in: ${signedIn ?? 'no'}; Samba credential cached: ${credentialCached ? 'yes' : 'no'}\n${shareTable(shares)}\n`);
+      });
+    });
+
+  program
+    .command('login')
+    .description('sign in with Microsoft Entra ID, then cache the credentials from Key Vault')
+    .option('--device-code', 'sign in on another device with a code (no browser here)')
+    .action(async (opts: { deviceCode?: boolean }, cmd: Command) => {
+      await withCore(cmd, async (core) => {
+        const account = opts.deviceCode ? await core.msal.loginDeviceCode((m) => err(`${m}\n`)) : await core.msal.loginInteractive(openInBrowser);
+        out(`signed in as ${account.username}\n`);
+        try {
+          await core.credentials.refreshSmb();
+          out('Samba credential cached in the keychain\n');
+        } catch (e) {
+          err(`warning: could not cache the Samba credential: ${(e as Error).message}\n`);
+        }
+      });
+    });
+
+  program
+    .command('logout')
+    .description('sign out and remove every cached credential')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await withCore(cmd, async (core) => {
+        const removed = await core.logout();
+        out(`signed out; removed ${removed.length ? removed.join(', ') : 'nothing (nothing was cached)'}\n`);
+      });
+    });
+
+  const creds = program.command('credentials').description('the credentials cached in the OS keychain');
+  creds
+    .command('clear')
+    .description('remove the cached Samba credential and helper token (the sign-in stays)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await withCore(cmd, async (core) => {
+        const removed = await core.credentials.clear();
+        out(`removed ${removed.length ? removed.join(', ') : 'nothing (nothing was cached)'}\n`);
+      });
+    });
+
+  program
+    .command('events')
+    .description('print the helper’s events (replayed from --since), and with --follow keep following')
+    .option('--follow', 'keep following new events (Ctrl-C to stop)')
+    .option('--since <id>', 'start after this event id', '0')
+    .option('--json', 'one JSON event per line')
+    .action(async (opts: { follow?: boolean; since: string; json?: boolean }, cmd: Command) => {
+      if (!/^\d+$/.test(opts.since)) throw new UsageError('--since takes an event id (a whole number)');
+      await withCore(cmd, async (core) => {
+        const notes = new NotificationModel();
+        const print = (e: FtsEvent) => {
+          if (opts.json) return out(`${JSON.stringify(e)}\n`);
+          const n = notes.ingest(e);
+          out(`${String(e.id).padStart(6)} ${e.ts} ${e.type}${n ? `  ${n.title}` : ''}\n`);
+        };
+        if (opts.follow) {
+          const link = core.link({ lastEventId: Number(opts.since), onEvent: print, onStatus: (s) => s.state === 'disconnected' && err(`disconnected: ${s.lastError ?? ''}; retrying\n`) });
+          link.start();
+          await new Promise<void>((resolve) => {
+            process.once('SIGINT', resolve);
+            process.once('SIGTERM', resolve);
+          });
+          return;
+        }
+        await replayOnce(core, Number(opts.since), print);
+      });
+    });
+
+  program.commands.forEach(function inherit(c: Command) {
+    c.exitOverride();
+    c.configureOutput({ writeOut: out, writeErr: err });
+    c.commands.forEach(inherit);
+  });
+  return program;
+}
+
+/** Reads the replay part of the event stream, stopping once it goes quiet. */
+async function replayOnce(core: ClientCore, since: number, onEvent: (e: FtsEvent) => void): Promise<void> {
+  const ep = await core.endpoint();
+  const ac = new AbortController();
+  const res = await request(ep, 'GET', '/api/v1/events', { headers: { accept: 'text/event-stream', 'last-event-id': String(since) }, signal: ac.signal, timeoutMs: 10_000 });
+  if (res.statusCode !== 200) {
+    res.resume();
+    throw new Error(`the helper answered ${res.statusCode} to the event stream`);
+  }
+  const parser = new SseParser();
+  let quiet: NodeJS.Timeout = setTimeout(() => ac.abort(), 500);
+  res.setEncoding('utf8');
+  try {
+    for await (const chunk of res) {
+      clearTimeout(quiet);
+      quiet = setTimeout(() => ac.abort(), 300);
+      for (const m of parser.push(chunk as string)) {
+        try {
+          onEvent(JSON.parse(m.data) as FtsEvent);
+        } catch {
+          /* not an event */
+        }
+      }
+    }
+  } catch (e) {
+    if (!ac.signal.aborted) throw e;
+  } finally {
+    clearTimeout(quiet);
+  }
+}
+
+/** Maps an error to a message and exit code. */
+export function exitCodeFor(e: unknown): { code: number; message: string | null } {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return { code: EXIT.ok, message: null };
+    return { code: EXIT.usage, message: null };
+  }
+  if (e instanceof UsageError || e instanceof ClientConfigError) return { code: EXIT.usage, message: e.message };
+  if (e instanceof Failed) return { code: EXIT.failed, message: null };
+  if (e instanceof CredentialError) return { code: EXIT.failed, message: e.message };
+  return { code: EXIT.failed, message: e instanceof Error ? e.message : String(e) };
+}
+
+/** Runs `fts` with argv (without node and script) and returns the exit code. */
+export async function main(argv: string[], deps: CliDeps = {}): Promise<number> {
+  const err = deps.err ?? ((t: string) => void process.stderr.write(t));
+  try {
+    await buildProgram(deps).parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (e) {
+    const { code, message } = exitCodeFor(e);
+    if (message) err(`fts: ${message}\n`);
+    return code;
+  }
+}

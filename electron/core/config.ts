@@ -1,0 +1,141 @@
+/** The client's settings: one zod schema gives validation, defaults and the type (YAML or JSON on disk). */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { ClientId, Duration, ShareName, parseDuration } from '../../contract/index.js';
+
+/** Where the Samba credential lives in Key Vault: one JSON secret `{username,password}`, or two secrets. */
+export const SambaSecretNames = z.union([
+  z.strictObject({ json: z.string().min(1) }),
+  z.strictObject({ user: z.string().min(1), password: z.string().min(1) }),
+]);
+export type SambaSecretNames = z.infer<typeof SambaSecretNames>;
+
+/** One share this client mounts. */
+export const ClientShareConfig = z.strictObject({
+  name: ShareName,
+  /** Windows drive letter (F: flux, S: space by default); other systems ignore it. */
+  driveLetter: z.string().regex(/^[A-Z]:$/, 'a drive letter such as F:').optional(),
+  /** Whether "mount all" mounts it. */
+  mount: z.boolean().default(true),
+});
+export type ClientShareConfig = z.infer<typeof ClientShareConfig>;
+
+/** The whole client configuration. */
+export const ClientConfig = z.strictObject({
+  /** The id this client registers under at the helper; defaults to the host name. */
+  clientId: ClientId.optional(),
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('motoko'),
+      smbPort: z.number().int().min(1).max(65535).default(445),
+      workgroup: z.string().default('WORKGROUP'),
+    })
+    .prefault({}),
+  shares: z
+    .array(ClientShareConfig)
+    .default([
+      { name: 'flux', driveLetter: 'F:', mount: true },
+      { name: 'time', mount: true },
+      { name: 'space', driveLetter: 'S:', mount: true },
+    ]),
+  helper: z
+    .strictObject({
+      /** The helper's API, e.g. https://motoko:8642. */
+      url: z.string().url().default('https://motoko:8642'),
+      /** Pinned SHA-256 fingerprint (AB:CD:…); when absent it comes from Key Vault. */
+      fingerprint: z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/i, 'a SHA-256 fingerprint AB:CD:… (32 bytes)').optional(),
+      heartbeat: Duration.default('60s'),
+      /** A broken event stream is only shown as disconnected after this long (a blip is not an alert). */
+      disconnectGrace: Duration.default('30s'),
+    })
+    .prefault({}),
+  keyVault: z
+    .strictObject({
+      name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{2,23}$/, 'a Key Vault name: 3-24 letters, digits and dashes').default('kv-miket-ops'),
+      /** Override of https://NAME.vault.azure.net (tests point it at a local vault). */
+      url: z.string().url().optional(),
+      /** A PEM file of extra trusted CAs for the vault (a local test vault); never needed for Azure. */
+      caFile: z.string().optional(),
+      secrets: z
+        .strictObject({
+          samba: SambaSecretNames.default({ user: 'smb-user', password: 'smb-password' }),
+          helperToken: z.string().default('fts-client-token'),
+          helperFingerprint: z.string().default('fts-helper-fingerprint'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      tenantId: z.string().default('organizations'),
+      clientId: z.string().default('00000000-0000-0000-0000-000000000000'),
+      /** Authority host override (sovereign clouds). */
+      authorityHost: z.string().url().default('https://login.microsoftonline.com'),
+      scopes: z.array(z.string()).default(['https://vault.azure.net/.default']),
+    })
+    .prefault({}),
+  mount: z
+    .strictObject({
+      timeout: Duration.default('30s'),
+      probeTimeout: Duration.default('1s'),
+      /** Extra attempts for a share that timed out or failed for an unknown reason. */
+      retries: z.number().int().min(0).max(10).default(2),
+      backoff: Duration.default('1s'),
+      /** Longest wait between background retries while the server is unreachable. */
+      maxBackoff: Duration.default('60s'),
+    })
+    .prefault({}),
+  keychain: z
+    .strictObject({
+      service: z.string().min(1).default('flux-time-space'),
+      /** Linux: require the Secret Service (GNOME Keyring, KWallet); `auto` may fall back to the kernel keyring, lost on reboot. */
+      linuxStore: z.enum(['secret-service', 'auto']).default('secret-service'),
+    })
+    .prefault({}),
+});
+/** The configuration after defaults. */
+export type ClientConfig = z.infer<typeof ClientConfig>;
+
+/** A configuration file that cannot be used, with the key at fault. */
+export class ClientConfigError extends Error {
+  override readonly name = 'ClientConfigError';
+}
+
+/** Parses configuration text (YAML or JSON); errors name the key and the fix. */
+export function parseClientConfig(text: string, source = 'config'): ClientConfig {
+  let raw: unknown;
+  try {
+    raw = parse(text) ?? {};
+  } catch (err) {
+    throw new ClientConfigError(`${source}: not valid YAML: ${(err as Error).message}`);
+  }
+  const r = ClientConfig.safeParse(raw);
+  if (!r.success) {
+    const first = r.error.issues[0]!;
+    throw new ClientConfigError(`${source}: ${first.path.join('.') || '(top level)'}: ${first.message}`);
+  }
+  return r.data;
+}
+
+/** Reads and parses a configuration file; a missing file gives the defaults only when allowed. */
+export function loadClientConfig(file: string, opts: { allowMissing?: boolean } = {}): ClientConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && opts.allowMissing) return parseClientConfig('{}', file);
+    throw new ClientConfigError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseClientConfig(text, file);
+}
+
+/** A duration setting in milliseconds (the schema already checked it). */
+export function ms(duration: string): number {
+  return parseDuration(duration)!;
+}
+
+/** The Key Vault's URL. */
+export function vaultUrl(c: ClientConfig): string {
+  return c.keyVault.url ?? `https://${c.keyVault.name}.vault.azure.net`;
+}

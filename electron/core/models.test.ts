@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { ClientShareState, FtsEvent } from '../../contract/index.js';
+import { parseClientConfig } from './config.js';
+import { formatBytes, NotificationModel } from './notifications.js';
+import { SseParser } from './sse.js';
+import { RunningJobs, trayIcon, trayState } from './tray-state.js';
+
+let nextId = 1;
+const ts = '2026-11-25T22:00:00.000Z';
+function ev<T extends FtsEvent['type']>(type: T, data: Extract<FtsEvent, { type: T }>['data'], id = nextId++): FtsEvent {
+  return { id, ts, type, data } as FtsEvent;
+}
+const finished = (runId: number, moved: number, bytes: number) =>
+  ev('graduation.finished', { runId, job: 'graduation', scanned: 2000, eligible: moved, moved, bytesMoved: bytes, skipped: {}, failed: 0, examples: ['a.mov', 'b.psd'], from: 'flux', to: 'space', durationMs: 1000 });
+
+describe('notifications', () => {
+  it('one notification per run, worded for people; replays and progress are silent', () => {
+    const m = new NotificationModel();
+    expect(m.ingest(ev('graduation.started', { runId: 7, job: 'graduation', from: 'flux', to: 'space', dryRun: false }))).toBeNull();
+    expect(m.ingest(ev('graduation.progress', { runId: 7, job: 'graduation', scanned: 10, moved: 5, bytesMoved: 10, currentPath: null }))).toBeNull();
+    const f = finished(7, 1234, 5.6e9);
+    expect(m.ingest(f)).toMatchObject({ key: 'graduation#7', title: 'Graduated 1,234 files (5.6 GB) from Flux to Space', level: 'info' });
+    expect(m.ingest(f)).toBeNull();
+    expect(m.ingest({ ...f, id: nextId++ })).toBeNull();
+    expect(m.ingest(finished(8, 0, 0))).toBeNull();
+  });
+  it('backups name the destination and failures say why', () => {
+    const m = new NotificationModel();
+    m.ingest(ev('backup.started', { runId: 3, job: 'backup', engine: 'restic', repository: 's3:https://s3.us-west-004.backblazeb2.com/fts/space' }));
+    expect(m.ingest(ev('backup.failed', { runId: 3, job: 'backup', reason: 'repository is locked' }))?.title).toBe('Backup to B2 failed: repository is locked');
+    expect(m.ingest(ev('backup.finished', { runId: 4, job: 'backup', snapshotId: 'abc', filesNew: 3, filesChanged: 1, dataAdded: 2048, durationMs: 5, warning: null }))).toMatchObject({ title: 'Backup to the backup repository finished', body: '3 new, 1 changed, 2 KB added' });
+  });
+  it('formats sizes in decimal units', () => {
+    expect(formatBytes(0)).toBe('0 bytes');
+    expect(formatBytes(1)).toBe('1 byte');
+    expect(formatBytes(1500)).toBe('1.5 KB');
+    expect(formatBytes(5.6e9)).toBe('5.6 GB');
+    expect(formatBytes(123e12)).toBe('123 TB');
+  });
+});
+
+describe('tray state', () => {
+  const s = (share: string, state: ClientShareState['state'], errorCode: ClientShareState['errorCode'] = null): ClientShareState => ({ share, state, mountPoint: state === 'mounted' ? `/Volumes/${share}` : null, errorCode, errorMessage: errorCode });
+  it('chooses the icon from shares, link and jobs', () => {
+    expect(trayIcon({ shares: [s('flux', 'mounted'), s('space', 'mounted')], link: 'connected' })).toBe('ok');
+    expect(trayIcon({ shares: [s('flux', 'mounted'), s('space', 'unmounted')], link: 'connected' })).toBe('partial');
+    expect(trayIcon({ shares: [s('flux', 'mounted'), s('space', 'unmounted')], wanted: ['flux'], link: 'connected' })).toBe('ok');
+    expect(trayIcon({ shares: [s('flux', 'mounting'), s('space', 'mounted')], link: 'connected' })).toBe('busy');
+    expect(trayIcon({ shares: [s('flux', 'mounted')], link: 'connected', runningJobs: ['graduation'] })).toBe('busy');
+    expect(trayIcon({ shares: [s('flux', 'error', 'server-unreachable'), s('space', 'error', 'server-unreachable')], link: 'reconnecting' })).toBe('offline');
+    expect(trayIcon({ shares: [s('flux', 'error', 'credentials-rejected')], link: 'connected' })).toBe('error');
+    // A blip of the event stream does not change the icon.
+    expect(trayIcon({ shares: [s('flux', 'mounted')], link: 'reconnecting' })).toBe('ok');
+  });
+  it('lists each share with its state and the actions', () => {
+    const t = trayState({ shares: [s('flux', 'mounted'), s('space', 'error', 'credentials-rejected')], link: 'connected', signedIn: true });
+    expect(t.icon).toBe('partial');
+    expect(t.menu.filter((i) => i.kind === 'share').map((i) => i.label)).toEqual(['flux: mounted at /Volumes/flux', 'space: credentials-rejected']);
+    expect(t.menu.find((i) => i.id === 'mount-all')?.enabled).toBe(true);
+    expect(t.menu.find((i) => i.id === 'server')?.label).toBe('Server: connected');
+  });
+  it('tracks running jobs from events', () => {
+    const j = new RunningJobs();
+    expect(j.ingest(ev('graduation.started', { runId: 1, job: 'graduation', from: 'flux', to: 'space', dryRun: false }))).toBe(true);
+    expect(j.list()).toEqual(['graduation']);
+    expect(j.ingest(finished(1, 1, 1))).toBe(true);
+    expect(j.list()).toEqual([]);
+  });
+});
+
+describe('SSE parser', () => {
+  it('parses frames split anywhere, with ids, comments and retry', () => {
+    const p = new SseParser();
+    const text = 'retry: 2000\n\n: heartbeat\n\nid: 5\nevent: share.changed\ndata: {"a":\ndata: 1}\n\nid: 6\r\ndata: x\r\n\r\n';
+    const out = [];
+    for (const ch of text) out.push(...p.push(ch));
+    expect(out).toEqual([
+      { id: '5', event: 'share.changed', data: '{"a":\n1}' },
+      { id: '6', event: 'message', data: 'x' },
+    ]);
+    expect(p.retryMs).toBe(2000);
+  });
+});
+
+describe('client config', () => {
+  it('has the seed defaults and names the key at fault', () => {
+    const c = parseClientConfig('{}');
+    expect(c.shares.map((s) => [s.name, s.driveLetter])).toEqual([['flux', 'F:'], ['time', undefined], ['space', 'S:']]);
+    expect(c.keyVault.name).toBe('kv-miket-ops');
+    expect(c.keyVault.secrets.samba).toEqual({ user: 'smb-user', password: 'smb-password' });
+    expect(() => parseClientConfig('shares:\n  - name: "fl[ux"\n')).toThrow(/shares\.0\.name/);
+    expect(() => parseClientConfig('server:\n  smbPort: 0\n')).toThrow(/server\.smbPort/);
+    expect(() => parseClientConfig('bogus: 1\n')).toThrow(/bogus|Unrecognized/);
+  });
+});

@@ -1,0 +1,39 @@
+/** Linux: gvfs through `gio mount`, the credential on stdin; mounted shares appear under $XDG_RUNTIME_DIR/gvfs. */
+import { exec, ExecError } from '../../lib/exec.js';
+import { assertSingleLine, smbUrl, toMountError } from './mount-common.js';
+import { classifyGioError, gvfsMountPoint, parseGioMountList } from './parsers.js';
+import type { MountedShare, Mounter, MountOptions, MountTarget, SmbCredential } from './types.js';
+
+/** The gvfs mounter. */
+export class LinuxMounter implements Mounter {
+  readonly os = 'linux' as const;
+  constructor(private readonly runtimeDir: string) {}
+
+  async mount(t: MountTarget, cred: SmbCredential, opts: MountOptions = {}): Promise<{ mountPoint: string }> {
+    assertSingleLine(cred.username, 'user name');
+    assertSingleLine(cred.password, 'password');
+    const secrets = [cred.password];
+    try {
+      // gio asks for user, domain and password in that order when the server wants them.
+      await exec('gio', ['mount', smbUrl(t)], { input: `${cred.username}\n${t.workgroup}\n${cred.password}\n`, secrets, timeoutMs: opts.timeoutMs ?? 30_000, signal: opts.signal });
+    } catch (err) {
+      if (!(err instanceof ExecError && /already mounted/i.test(err.stderr))) throw toMountError(err, t, secrets, classifyGioError);
+    }
+    return { mountPoint: gvfsMountPoint(this.runtimeDir, t.host, t.port, t.share) };
+  }
+
+  async unmount(t: MountTarget, opts: MountOptions = {}): Promise<void> {
+    const mounted = await this.list(opts);
+    if (!mounted.some((m) => m.host === t.host && m.share === t.share)) return;
+    try {
+      await exec('gio', ['mount', '-u', smbUrl(t)], { timeoutMs: opts.timeoutMs ?? 30_000, signal: opts.signal });
+    } catch (err) {
+      throw toMountError(err, t, [], classifyGioError);
+    }
+  }
+
+  async list(opts: MountOptions = {}): Promise<MountedShare[]> {
+    const r = await exec('gio', ['mount', '-l'], { timeoutMs: opts.timeoutMs ?? 15_000, signal: opts.signal });
+    return parseGioMountList(r.stdout, this.runtimeDir);
+  }
+}
