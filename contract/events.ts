@@ -112,8 +112,8 @@ export const FtsEvent = z.discriminatedUnion('type', [
 ]);
 export type FtsEvent = z.infer<typeof FtsEvent>;
 
-/** The data of one event type, for publishers. */
-export type EventDataOf<T extends EventType> = z.infer<(typeof EventData)[T]>;
+/** The data of one event type as a publisher writes it (fields with defaults may be left out). */
+export type EventDataOf<T extends EventType> = z.input<(typeof EventData)[T]>;
 /** An event of one type. */
 export type EventOf<T extends EventType> = Extract<FtsEvent, { type: T }>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientShareState, FtsEvent } from '../../contract/index.js';
+import { FtsEvent, type ClientShareState, type EventDataOf } from '../../contract/index.js';
 import { parseClientConfig } from './config.js';
 import { formatBytes, NotificationModel } from './notifications.js';
 import { SseParser } from './sse.js';
@@ -7,8 +7,9 @@ import { RunningJobs, trayIcon, trayState } from './tray-state.js';
 
 let nextId = 1;
 const ts = '2026-11-25T22:00:00.000Z';
-function ev<T extends FtsEvent['type']>(type: T, data: Extract<FtsEvent, { type: T }>['data'], id = nextId++): FtsEvent {
-  return { id, ts, type, data } as FtsEvent;
+/** An event as the helper would stream it: publisher data with the contract's defaults applied. */
+function ev<T extends FtsEvent['type']>(type: T, data: EventDataOf<T>, id = nextId++): FtsEvent {
+  return FtsEvent.parse({ id, ts, type, data });
 }
 const finished = (runId: number, moved: number, bytes: number) =>
   ev('graduation.finished', { runId, job: 'graduation', scanned: 2000, eligible: moved, moved, bytesMoved: bytes, skipped: {}, failed: 0, examples: ['a.mov', 'b.psd'], from: 'flux', to: 'space', durationMs: 1000 });
