@@ -32,6 +32,7 @@ export default tseslint.config(
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
+    ignores: ['renderer/vite.config.ts'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
       'no-restricted-imports': restrict([noElectron, ...noProcesses], [nodeBuiltins, { group: ['**/server-helper/**', '**/electron/core/**', '**/electron/platform/**', '**/electron/main/**'], message: 'the renderer talks to the app only through the preload bridge or the HTTP API' }]),

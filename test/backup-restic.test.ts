@@ -8,14 +8,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HelperConfig } from '../server-helper/config/schema.js';
 import { backupInstall, fillRandom, JobHarness, sha256, type TestSecrets } from './support/backup-env.js';
-import { installResticSpy, ORIGINAL_PATH, resticHand as hand, s3Locks } from './support/restic-hand.js';
+import { installResticSpy, ORIGINAL_PATH, resticHand as hand } from './support/restic-hand.js';
 import { startS3rver, type S3Server } from './support/s3rver.js';
 
-const ROOT = join(__dirname, '..');
 let tmp: string;
 let s3: S3Server;
 let spyCalls: ReturnType<typeof installResticSpy>;
-const savedPath = ORIGINAL_PATH;
 
 function resticHand(repo: string, secrets: TestSecrets, args: string[], opts: { cacert?: string } = {}) {
   return hand(repo, secrets, args, { ...opts, home: tmp });

@@ -2,7 +2,7 @@
  * The rclone engine: `rclone sync` of the source to `<repository>/current` with `--checksum`; files deleted or
  * replaced since the last run are moved to `<repository>/<backupDir>/<timestamp>` instead of being lost.
  */
-import { ExecError } from '../../../lib/exec.js';
+import { ExecError } from '../../system/exec-error.js';
 import { rclonePath, runRclone, type RcloneTarget } from '../../system/rclone.js';
 import { BackupError } from './errors.js';
 import { classifyRcloneError, parseRcloneLine, type RcloneStats } from './parse-rclone.js';

@@ -3,7 +3,7 @@
  * failure becomes a BackupError with one actionable line; a held lock is retried, and only stale locks
  * (a restic that no longer runs) are ever removed — `restic unlock` without --remove-all does exactly that.
  */
-import { ExecError, type ExecResult } from '../../../lib/exec.js';
+import { ExecError, type ExecResult } from '../../system/exec-error.js';
 import { runRestic, type ResticTarget } from '../../system/restic.js';
 import { BackupError } from './errors.js';
 import {
