@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ZodError } from 'zod';
 import { ConfigError } from './config/load.js';
-import { StartError } from './daemon.js';
+import { StartError } from './start-error.js';
 import { EXIT, UsageError } from './cli/common.js';
 import { registerBackup } from './cli/backup.js';
 import { registerConfig } from './cli/config.js';

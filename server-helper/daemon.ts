@@ -9,6 +9,7 @@ import { ensureTls } from './api/tls.js';
 import { EventBus } from './jobs/bus.js';
 import { openStore, type Store } from './store/index.js';
 import { VERSION } from './version.js';
+import { StartError } from './start-error.js';
 
 /** How to start the helper. */
 export interface StartOptions {
@@ -33,10 +34,7 @@ export interface RunningHelper {
   close(): Promise<void>;
 }
 
-/** Refused to start, with the reason a person can act on. */
-export class StartError extends Error {
-  override readonly name = 'StartError';
-}
+export { StartError };
 
 /** True for 127.0.0.0/8, ::1 and localhost. */
 export function isLoopbackHost(host: string): boolean {

@@ -1,9 +1,7 @@
 /** `fts-helper serve`: the daemon in the foreground, JSON logs on stdout. */
 import type { Command } from 'commander';
 import pino from 'pino';
-import { startHelper } from '../daemon.js';
 import { resolveConfig, withConfigOptions, type ConfigOptions } from './common.js';
-import { serverFeatures } from '../features.js';
 
 /** Registers `serve`. */
 export function registerServe(program: Command): void {
@@ -11,6 +9,8 @@ export function registerServe(program: Command): void {
     .option('--listen <host:port>', 'address to listen on (overrides api.listen)')
     .option('--insecure-lan', 'allow plain HTTP on a non-loopback address')
     .action(async (opts: ConfigOptions & { listen?: string; insecureLan?: boolean }) => {
+      // Loaded here, not at the top: the server's modules would slow every other command's start.
+      const [{ startHelper }, { serverFeatures }] = await Promise.all([import('../daemon.js'), import('../features.js')]);
       const { config, source, sandboxDir } = resolveConfig(opts);
       const log = pino({ name: 'fts-helper', redact: { paths: ['password', '*.password', 'token', '*.token', 'req.headers.authorization'], censor: '[redacted]' } });
       const helper = await startHelper({ config, listen: opts.listen, insecureLan: opts.insecureLan, log, ...serverFeatures(config) });

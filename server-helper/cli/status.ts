@@ -5,7 +5,6 @@ import { buildStatus } from '../status.js';
 import { openStore } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { printJson, resolveConfig, withConfigOptions, type ConfigOptions } from './common.js';
-import { serverServices } from '../features.js';
 
 /** Renders the status for a terminal. */
 export function formatStatus(s: Status): string {
@@ -37,6 +36,7 @@ export function registerStatus(program: Command): void {
       const { config } = resolveConfig(opts);
       const store = openStore(config.store.path);
       try {
+        const { serverServices } = await import('../features.js');
         const status = await buildStatus({ config, store, version: VERSION, startedAt: null, ...serverServices(config, store) });
         if (opts.json) printJson(status);
         else process.stdout.write(formatStatus(status));
