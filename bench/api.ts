@@ -58,6 +58,7 @@ async function main() {
     for (const count of sseCounts) {
       const latencies = await sseFanout(url, token, count, pid);
       line(`SSE fan-out to ${fmt(count)} clients: p50 / p99 (ms)`, `${fmt(latencies.p50, 1)} / ${fmt(latencies.p99, 1)}`, count >= 5000 ? 'p99 <= 100' : undefined);
+      line(`  of which the helper's write to all ${fmt(count)} sockets (ms, p50)`, fmt(latencies.broadcastP50, 1));
       line(`helper RSS with ${fmt(count)} SSE clients (MB)`, fmt(latencies.rss / 2 ** 20, 1), count >= 5000 ? '<= 200' : undefined);
     }
   } finally {
@@ -67,7 +68,7 @@ async function main() {
 }
 
 /** Connects count SSE clients (spread over worker threads), publishes events and times delivery to all of them. */
-async function sseFanout(url: string, token: string, count: number, pid: number): Promise<{ p50: number; p99: number; rss: number }> {
+async function sseFanout(url: string, token: string, count: number, pid: number): Promise<{ p50: number; p99: number; rss: number; broadcastP50: number }> {
   // Two receivers in parallel, so the bench's own parsing of thousands of frames is not what gets measured.
   const W = 2;
   const workers = Array.from({ length: W }, (_, i) => new Worker(new URL('./_sse-worker.mjs', import.meta.url), { workerData: { url, token, count: Math.floor(count / W) + (i < count % W ? 1 : 0) } }));
@@ -76,6 +77,7 @@ async function sseFanout(url: string, token: string, count: number, pid: number)
   const rss = rssOf(pid);
   const firstId = await lastEventId(url, token);
   const rounds = 10;
+  const broadcastMs: number[] = [];
   for (let round = 0; round < rounds; round++) {
     await fetch(`${url}/api/v1/clients/fanout-${count}-${round}-${Date.now()}/state`, {
       method: 'PUT',
@@ -83,6 +85,7 @@ async function sseFanout(url: string, token: string, count: number, pid: number)
       body: JSON.stringify({ hostName: 'fanout', os: 'linux', appVersion: '1', shares: [] }),
     });
     await new Promise((r) => setTimeout(r, 300));
+    broadcastMs.push(await lastBroadcastMs(url, token));
   }
   // Let the last frames drain before collecting.
   await new Promise((r) => setTimeout(r, 1000));
@@ -107,7 +110,12 @@ async function sseFanout(url: string, token: string, count: number, pid: number)
     await w.terminate();
   }
   await new Promise((r) => setTimeout(r, 300));
-  return { p50: percentile(all, 50), p99: percentile(all, 99), rss: Math.max(rss, rssAfter) };
+  return { p50: percentile(all, 50), p99: percentile(all, 99), rss: Math.max(rss, rssAfter), broadcastP50: percentile(broadcastMs, 50) };
+}
+
+async function lastBroadcastMs(url: string, token: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+  return Number(/^fts_sse_last_broadcast_seconds (\S+)/m.exec(text)?.[1] ?? NaN) * 1000;
 }
 
 async function lastEventId(url: string, token: string): Promise<number> {

@@ -40,6 +40,14 @@ export function createMetrics(ctx: AppContext, hub: SseHub): Registry {
     },
   });
   new Gauge({
+    name: 'fts_sse_last_broadcast_seconds',
+    help: 'Time the helper took to hand the last event to every open stream',
+    registers: [registry],
+    collect() {
+      this.set(hub.lastBroadcastMs / 1000);
+    },
+  });
+  new Gauge({
     name: 'fts_sse_connections',
     help: 'Open event streams',
     registers: [registry],
