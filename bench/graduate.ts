@@ -4,6 +4,7 @@
  *   scan  — eligible count and bytes of an N-file tree vs `find -type f -mmin +N -printf` (warm and cold cache);
  *   move  — 20,000 × 4 KiB and 20 × 50 MiB vs `rsync -aHX --remove-source-files` and `rclone move --checksum`,
  *           each followed by `sync`; large files also vs `dd bs=4M conv=fsync` of the same bytes;
+ *   `--files 0` skips the scan part.
  *   rss   — peak RSS of a scan of --rss-files files (0 = skip; 1000000 for the full check, slow to create).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -102,12 +103,12 @@ const report = (line: string) => {
   results.push(line);
 };
 
-const src = loop('flux', 4, 1_200_000);
-const dst = loop('space', 4, 1_200_000);
+const src = loop('flux', 6, 1_200_000);
+const dst = loop('space', 6, 1_200_000);
 console.log(`bench graduate: loop ext4 images in ${base}; scan ${FILES} files, move ${SMALL} × 4 KiB and ${LARGE} × 50 MiB`);
 
 // --- scan ---
-{
+if (FILES > 0) {
   const tree = join(src, 'scan');
   makeTree(tree, FILES, (i) => i % 1000, true);
   const minAgeMs = 30 * DAY;
@@ -163,16 +164,19 @@ function moveCase(label: string, n: number, size: number): Promise<void> {
       sh('rsync', ['-aHX', '--remove-source-files', `${srcDir}/`, `${rsyncDst}/`]);
       execFileSync('sync');
     });
+    rmSync(rsyncDst, { recursive: true, force: true });
     fresh();
     const rcloneDst = dstOf('rclone');
     const rclone = timed(() => {
       sh('rclone', ['move', '--checksum', '--config', '/dev/null', srcDir, rcloneDst]);
       execFileSync('sync');
     });
+    rmSync(rcloneDst, { recursive: true, force: true });
     fresh();
     const oursDst = dstOf('ours');
     const ours = await oursMove(srcDir, oursDst);
     if (readdirSync(oursDst).length === 0) throw new Error('nothing moved');
+    rmSync(oursDst, { recursive: true, force: true });
     report(`move ${n} × ${size >= 1 << 20 ? `${size >> 20} MiB` : `${size >> 10} KiB`}: ours ${fmt(ours)} vs rsync ${fmt(rsync)} → ratio ${(ours / rsync).toFixed(2)} (goal ≤ 1.0); vs rclone ${fmt(rclone)} → ratio ${(ours / rclone).toFixed(2)}`);
     if (size >= 1 << 20) {
       fresh();

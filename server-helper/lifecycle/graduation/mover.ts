@@ -208,7 +208,7 @@ export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<v
     }
     try {
       for (const d of p.dsts) ensureDirs(ctx.srcRoot, ctx.dstRoot, dirOf(d), ctx.knownDirs);
-      const copy = copyToTemp(`${ctx.srcRoot}/${p.item.srcs[0]}`, `${ctx.dstRoot}/${p.tmp}`, p.item.stat, p.item.kind);
+      const copy = await copyToTemp(`${ctx.srcRoot}/${p.item.srcs[0]}`, `${ctx.dstRoot}/${p.tmp}`, p.item.stat, p.item.kind);
       p.tmpIno = copy.tmpIno;
       p.hash = copy.hash;
       step('temp-written', p.id);
