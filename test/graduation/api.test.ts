@@ -64,3 +64,46 @@ describe('graduation undo route', () => {
     }
   });
 });
+
+describe('graduation task for the job system', () => {
+  it('locks flux and space, runs the configured policy with the run id, and publishes started/finished', async () => {
+    const { graduationTask } = await import('../../server-helper/lifecycle/graduation/task.js');
+    const dir = join(base, 'task');
+    const flux = join(dir, 'flux');
+    const space = join(dir, 'space');
+    mkdirSync(flux, { recursive: true });
+    mkdirSync(space);
+    writeFileSync(join(flux, 'cold.txt'), 'cold');
+    utimesSync(join(flux, 'cold.txt'), 1e9, 1e9);
+    const config = HelperConfig.parse({
+      store: { path: join(dir, 'helper.db') },
+      drives: { flux: { mountPoint: flux, requireMount: false }, space: { mountPoint: space, requireMount: false } },
+      shares: [
+        { name: 'flux', role: 'flux', path: flux },
+        { name: 'space', role: 'space', path: space },
+      ],
+      samba: { smbConf: join(dir, 'smb.conf') },
+    });
+    writeFileSync(join(dir, 'smb.conf'), '[global]\n');
+    expect(graduationTask.kind).toBe('graduation');
+    expect(graduationTask.resources(config)).toEqual(['flux', 'space']);
+    const store = openStore(config.store.path);
+    const bus = new EventBus(store.events);
+    try {
+      const runId = store.runs.create('graduation', 'graduation', 'schedule');
+      const logs: string[] = [];
+      const outcome = await graduationTask.run({ config, store, bus, log: pino({ level: 'silent' }), runId, job: 'graduation', signal: new AbortController().signal, appendLog: (t) => logs.push(t) });
+      expect(outcome).toMatchObject({ status: 'succeeded', error: null, summary: { runId, moved: 1 } });
+      expect(readFileSync(join(space, 'cold.txt'), 'utf8')).toBe('cold');
+      const events = store.events.since(0, 100).filter((e) => e.type.startsWith('graduation.'));
+      expect(events[0]!.type).toBe('graduation.started');
+      expect(events.at(-1)!.type).toBe('graduation.finished');
+      expect(events.every((e) => 'runId' in e.data && e.data.runId === runId)).toBe(true);
+      expect(events.at(-1)!.data).toMatchObject({ runId, job: 'graduation', moved: 1, bytesMoved: 4, examples: ['cold.txt'] });
+      expect(logs.join('')).toMatch(/moved 1/);
+    } finally {
+      bus.close();
+      store.close();
+    }
+  });
+});
