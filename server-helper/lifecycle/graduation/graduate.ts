@@ -54,7 +54,7 @@ export interface GraduateOptions {
   /** Minimum interval between onProgress calls. */
   progressIntervalMs?: number;
   onStep?: (step: MoveStep, journalId: number) => void;
-  /** `parallel` (default): directories read by worker threads; `sync`: one synchronous walk on this thread. */
+  /** `sync` (default): one synchronous walk on this thread, yielding between batches; `parallel`: directories read by worker threads. */
   scan?: 'parallel' | 'sync';
   /** Items per move batch (one syncfs per batch). */
   batchSize?: number;
@@ -160,7 +160,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     };
 
     const countSkip = (reason: string, n?: number) => skip(stats, reason, n);
-    const batches = opts.scan === 'sync' ? walk(src, { excluded, include, skip: countSkip }) : walkParallel(src, { exclude: opts.policy.exclude, include, skip: countSkip });
+    const batches = opts.scan === 'parallel' ? walkParallel(src, { exclude: opts.policy.exclude, include, skip: countSkip }) : walk(src, { excluded, include, skip: countSkip });
     for await (const batch of batches) {
       if (opts.signal?.aborted || ctx.destinationFull) break;
       for (const e of batch) {
