@@ -77,11 +77,11 @@ export function readXattrs(path: string): Record<string, string> {
   return out;
 }
 
-/** Hashes what an open file holds, reading from offset 0. */
-function hashFd(fd: number): string {
+/** Hashes what an open file holds from offset 0 (up to `size` bytes when known, saving the read that finds the end). */
+function hashFd(fd: number, size = Infinity): string {
   const h = createHash(HASH);
   const buf = sharedBuffer();
-  for (let pos = 0; ; ) {
+  for (let pos = 0; pos < size; ) {
     const n = readSync(fd, buf, 0, CHUNK, pos);
     if (n === 0) break;
     h.update(n === CHUNK ? buf : buf.subarray(0, n));
@@ -131,6 +131,28 @@ async function pipeline(fd: number, each: (chunk: Buffer, pos: number) => void):
   }
 }
 
+let verifyBuffer: Buffer | null = null;
+
+/**
+ * Writes a chunk at pos (holes kept for a sparse source), then reads the same range back and compares it
+ * byte for byte with what was read from the source: what was written is proven equal to what was read
+ * (whose sha256 the journal keeps) without hashing the data a second time.
+ */
+function writeVerified(fd: number, chunk: Buffer, pos: number, sparse: boolean): void {
+  if (sparse) writeSparse(fd, chunk, chunk.length, pos);
+  else writeAll(fd, chunk, 0, chunk.length, pos);
+  if (!verifyBuffer || verifyBuffer.length < chunk.length) verifyBuffer = Buffer.allocUnsafe(Math.max(chunk.length, CHUNK));
+  let got = 0;
+  while (got < chunk.length) {
+    const n = readSync(fd, verifyBuffer, got, chunk.length - got, pos + got);
+    if (n === 0) break;
+    got += n;
+  }
+  // A hole past the end of a sparse copy reads as nothing until the final truncate; it is zeros by definition.
+  if (got < chunk.length) verifyBuffer.fill(0, got, chunk.length);
+  if (verifyBuffer.compare(chunk, 0, chunk.length, 0, chunk.length) !== 0) throw new Error(`the copy does not match the source at offset ${pos}`);
+}
+
 /** Writes buf[0..n) at pos, skipping all-zero 4 KiB blocks so a sparse source stays sparse. */
 function writeSparse(fd: number, buf: Buffer, n: number, pos: number): void {
   let runStart = -1;
@@ -157,7 +179,7 @@ function writeAll(fd: number, buf: Buffer, off: number, len: number, pos: number
 
 /**
  * Copies src to tmp (created exclusively), preserving mode, owner (as root), xattrs and times; hashes the
- * bytes read while copying, then reads the temp back and compares. Throws ChangedError when the source's
+ * bytes read while copying (sha256, kept in the journal) and reads every written chunk back to compare. Throws ChangedError when the source's
  * size, mtime or identity differs from `expected` before or after. Does not fsync: the caller syncs a batch.
  */
 export async function copyToTemp(src: string, tmp: string, expected: Stats, kind: 'file' | 'symlink'): Promise<TempCopy> {
@@ -175,17 +197,17 @@ export async function copyToTemp(src: string, tmp: string, expected: Stats, kind
     if (before.size >= LARGE_FILE) {
       pos = await pipeline(fdIn, (chunk, at) => {
         h.update(chunk);
-        if (sparse) writeSparse(out, chunk, chunk.length, at);
-        else writeAll(out, chunk, 0, chunk.length, at);
+        writeVerified(out, chunk, at, sparse);
       });
     } else {
       const buf = sharedBuffer();
-      for (;;) {
+      // Reads stop at the size fstat gave; growth past it shows in the fstat after the copy.
+      while (pos < before.size) {
         const n = readSync(fdIn, buf, 0, CHUNK, pos);
         if (n === 0) break;
-        h.update(n === CHUNK ? buf : buf.subarray(0, n));
-        if (sparse) writeSparse(fdOut, buf, n, pos);
-        else writeAll(fdOut, buf, 0, n, pos);
+        const chunk = n === CHUNK ? buf : buf.subarray(0, n);
+        h.update(chunk);
+        writeVerified(fdOut, chunk, pos, sparse);
         pos += n;
       }
     }
@@ -193,17 +215,8 @@ export async function copyToTemp(src: string, tmp: string, expected: Stats, kind
     const after = fstatSync(fdIn);
     if (pos !== before.size || !sameStamp(after, before.size, before.mtimeMs, before.ino)) throw new ChangedError('changed while it was copied');
     const hash = h.digest('hex');
-    // What was written, read back (before the times are set, since reading moves atime): a short write
-    // or a bad block shows up here, before the source goes.
-    let written: string;
-    if (before.size >= LARGE_FILE) {
-      const v = createHash(HASH);
-      await pipeline(fdOut, (chunk) => v.update(chunk));
-      written = v.digest('hex');
-    } else {
-      written = hashFd(fdOut);
-    }
-    if (written !== hash) throw new Error('the copy does not match the source (hash mismatch)');
+    const size = fstatSync(fdOut).size;
+    if (size !== pos) throw new Error(`the copy has ${size} bytes, the source ${pos}`);
     if (isRoot) fchownSync(fdOut, before.uid, before.gid);
     // chmod after chown: chown clears setuid/setgid bits.
     fchmodSync(fdOut, before.mode & 0o7777);
