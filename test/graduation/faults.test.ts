@@ -221,3 +221,24 @@ describe('disk full, a changing file, names already taken', () => {
     }
   });
 });
+
+describe('a batch of many small files (read-ahead threads on)', () => {
+  it('moves 300 files with every byte exactly once', async () => {
+    const { flux, space, db } = setup('many');
+    for (let i = 0; i < 300; i++) {
+      const dir = join(flux, `d${i % 7}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `f ${i}.txt`), Buffer.alloc(i * 13, i % 251));
+      old(join(dir, `f ${i}.txt`));
+    }
+    const before = snapshot(flux);
+    const store = openStore(db);
+    try {
+      const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy });
+      expect(s).toMatchObject({ moved: 300, failed: [] });
+      expect(assertExactlyOnce(before, snapshot(flux), snapshot(space))).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -7,6 +7,7 @@
 import { statfsSync, unlinkSync, type Stats } from 'node:fs';
 import { syncFilesystem } from '../../system/syncfs.js';
 import type { Journal } from './journal.js';
+import { prefetch } from './prefetch.js';
 import { ChangedError, copyToTemp, ensureDirs, hashPath, linkNoReplace, lstatOrNull, sameStamp, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
 
 /** One thing to move: a file, a symlink, or a hard-link group (several names of one inode). */
@@ -199,7 +200,9 @@ export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<v
   }
 
   // 2. Copy each to its temp name, hashing; a changed source or a failure rolls that one back.
+  const readAhead = prefetch(planned.filter((p) => p.item.kind === 'file' && p.item.stat.size < 1 << 20).map((p) => `${ctx.srcRoot}/${p.item.srcs[0]}`));
   let sinceTick = 0;
+  try {
   for (const p of planned) {
     if (ctx.signal?.aborted || ctx.destinationFull || (p.item.companionOf !== undefined && !byIndex.get(p.item.companionOf)?.ok)) {
       p.ok = false;
@@ -228,6 +231,9 @@ export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<v
       sinceTick = 0;
       await tick();
     }
+  }
+  } finally {
+    await readAhead.stop();
   }
   const copied = planned.filter((p) => p.ok);
   if (copied.length === 0) return;
