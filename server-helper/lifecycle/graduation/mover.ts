@@ -143,6 +143,16 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 
 /** Moves one batch; updates ctx.stats. Never throws for one file's problem; throws when a sync fails (nothing is removed then). */
 export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<void> {
+  const margin = { reached: false };
+  try {
+    await moveBatchInner(ctx, items, margin);
+  } finally {
+    // The margin stops the run after this batch; what was planned within it still moves.
+    if (margin.reached) ctx.destinationFull = true;
+  }
+}
+
+async function moveBatchInner(ctx: MoverContext, items: MoveItem[], margin: { reached: boolean }): Promise<void> {
   const { journal, stats } = ctx;
   const step = (s: MoveStep, id: number) => ctx.onStep?.(s, id);
   const planned: Planned[] = [];
@@ -169,7 +179,7 @@ export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<v
       }
       const need = item.kind === 'file' ? item.stat.blocks * 512 + 4096 : 4096;
       if (free - need < ctx.freeSpaceMargin) {
-        ctx.destinationFull = true;
+        margin.reached = true;
         skip(stats, 'destination-full');
         continue;
       }

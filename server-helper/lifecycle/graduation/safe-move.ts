@@ -126,7 +126,13 @@ async function pipeline(fd: number, each: (chunk: Buffer, pos: number) => void):
     const cur = bufs[which]!;
     which ^= 1;
     pending = readAsync(fd, bufs[which]!, pos + n);
-    each(n === cur.length ? cur : cur.subarray(0, n), pos);
+    try {
+      each(n === cur.length ? cur : cur.subarray(0, n), pos);
+    } catch (err) {
+      // Let the read in flight finish before the caller closes the descriptor (ENOSPC, a mismatch).
+      await pending.catch(() => {});
+      throw err;
+    }
     pos += n;
   }
 }
