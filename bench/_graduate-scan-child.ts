@@ -1,15 +1,17 @@
-/** Child of bench/graduate.ts: scans DIR for files older than MIN_AGE_MS and prints count, bytes, time and peak RSS as JSON. */
+/** Child of bench/graduate.ts: scans DIR for files older than MIN_AGE_MS and prints count, bytes, time and peak RSS as JSON. MODE: parallel (default) or sync. */
+import { walkParallel } from '../server-helper/lifecycle/graduation/scan-parallel.js';
 import { walk } from '../server-helper/lifecycle/graduation/scan.js';
 import { excludeMatcher, isOldEnough } from '../server-helper/lifecycle/graduation/policy.js';
 
-const [dir, minAgeText] = process.argv.slice(2) as [string, string];
+const [dir, minAgeText, mode = 'parallel'] = process.argv.slice(2) as [string, string, string?];
 const minAgeMs = Number(minAgeText);
 const now = Date.now();
-const excluded = excludeMatcher([]);
 const t0 = performance.now();
 let count = 0;
 let bytes = 0;
-for (const batch of walk(dir, { excluded, include: [], skip: () => {} })) {
+const batches =
+  mode === 'sync' ? walk(dir, { excluded: excludeMatcher([]), include: [], skip: () => {} }) : walkParallel(dir, { exclude: [], include: [], skip: () => {}, workers: mode.startsWith('parallel') && mode.length > 8 ? Number(mode.slice(8)) : undefined });
+for await (const batch of batches) {
   for (const e of batch) {
     if (e.kind === 'file' && isOldEnough(e.stat.mtimeMs, now, minAgeMs)) {
       count++;

@@ -142,7 +142,7 @@ describe('graduation keeps every byte exactly once (property)', () => {
           rmSync(base, { recursive: true, force: true });
         }
       }),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
   });
 });

@@ -10,6 +10,7 @@ import { moveBatch, skip, syncSources, type MoveItem, type MoveStats, type MoveS
 import { excludeMatcher, isOldEnough, normalizeIncludes, type Policy } from './policy.js';
 import { recoverJournal } from './recover.js';
 import { walk } from './scan.js';
+import { walkParallel } from './scan-parallel.js';
 
 /** Progress while a run goes. */
 export interface GraduationProgress {
@@ -53,7 +54,9 @@ export interface GraduateOptions {
   /** Minimum interval between onProgress calls. */
   progressIntervalMs?: number;
   onStep?: (step: MoveStep, journalId: number) => void;
-  /** Items per move batch (one syncfs per step per batch). */
+  /** `sync` (default): one synchronous walk on this thread, yielding between batches; `parallel`: directories read by worker threads. */
+  scan?: 'parallel' | 'sync';
+  /** Items per move batch (one syncfs per batch). */
   batchSize?: number;
   now?: number;
 }
@@ -156,7 +159,9 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       if (pending.length >= batchSize || pendingBytes >= BATCH_BYTES) await flush();
     };
 
-    for (const batch of walk(src, { excluded, include, skip: (reason, n) => skip(stats, reason, n) })) {
+    const countSkip = (reason: string, n?: number) => skip(stats, reason, n);
+    const batches = opts.scan === 'parallel' ? walkParallel(src, { exclude: opts.policy.exclude, include, skip: countSkip }) : walk(src, { excluded, include, skip: countSkip });
+    for await (const batch of batches) {
       if (opts.signal?.aborted || ctx.destinationFull) break;
       for (const e of batch) {
         scanned++;

@@ -7,6 +7,7 @@
 import { statfsSync, unlinkSync, type Stats } from 'node:fs';
 import { syncFilesystem } from '../../system/syncfs.js';
 import type { Journal } from './journal.js';
+import { prefetch } from './prefetch.js';
 import { ChangedError, copyToTemp, ensureDirs, hashPath, linkNoReplace, lstatOrNull, sameStamp, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
 
 /** One thing to move: a file, a symlink, or a hard-link group (several names of one inode). */
@@ -142,6 +143,16 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 
 /** Moves one batch; updates ctx.stats. Never throws for one file's problem; throws when a sync fails (nothing is removed then). */
 export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<void> {
+  const margin = { reached: false };
+  try {
+    await moveBatchInner(ctx, items, margin);
+  } finally {
+    // The margin stops the run after this batch; what was planned within it still moves.
+    if (margin.reached) ctx.destinationFull = true;
+  }
+}
+
+async function moveBatchInner(ctx: MoverContext, items: MoveItem[], margin: { reached: boolean }): Promise<void> {
   const { journal, stats } = ctx;
   const step = (s: MoveStep, id: number) => ctx.onStep?.(s, id);
   const planned: Planned[] = [];
@@ -168,7 +179,7 @@ export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<v
       }
       const need = item.kind === 'file' ? item.stat.blocks * 512 + 4096 : 4096;
       if (free - need < ctx.freeSpaceMargin) {
-        ctx.destinationFull = true;
+        margin.reached = true;
         skip(stats, 'destination-full');
         continue;
       }
@@ -199,7 +210,9 @@ export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<v
   }
 
   // 2. Copy each to its temp name, hashing; a changed source or a failure rolls that one back.
+  const readAhead = prefetch(planned.filter((p) => p.item.kind === 'file' && p.item.stat.size < 1 << 20).map((p) => `${ctx.srcRoot}/${p.item.srcs[0]}`));
   let sinceTick = 0;
+  try {
   for (const p of planned) {
     if (ctx.signal?.aborted || ctx.destinationFull || (p.item.companionOf !== undefined && !byIndex.get(p.item.companionOf)?.ok)) {
       p.ok = false;
@@ -208,7 +221,7 @@ export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<v
     }
     try {
       for (const d of p.dsts) ensureDirs(ctx.srcRoot, ctx.dstRoot, dirOf(d), ctx.knownDirs);
-      const copy = copyToTemp(`${ctx.srcRoot}/${p.item.srcs[0]}`, `${ctx.dstRoot}/${p.tmp}`, p.item.stat, p.item.kind);
+      const copy = await copyToTemp(`${ctx.srcRoot}/${p.item.srcs[0]}`, `${ctx.dstRoot}/${p.tmp}`, p.item.stat, p.item.kind);
       p.tmpIno = copy.tmpIno;
       p.hash = copy.hash;
       step('temp-written', p.id);
@@ -228,6 +241,9 @@ export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<v
       sinceTick = 0;
       await tick();
     }
+  }
+  } finally {
+    await readAhead.stop();
   }
   const copied = planned.filter((p) => p.ok);
   if (copied.length === 0) return;

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  read as readCb,
   closeSync,
   constants,
   fchmodSync,
@@ -76,11 +77,11 @@ export function readXattrs(path: string): Record<string, string> {
   return out;
 }
 
-/** Hashes what an open file holds, reading from offset 0. */
-function hashFd(fd: number): string {
+/** Hashes what an open file holds from offset 0 (up to `size` bytes when known, saving the read that finds the end). */
+function hashFd(fd: number, size = Infinity): string {
   const h = createHash(HASH);
   const buf = sharedBuffer();
-  for (let pos = 0; ; ) {
+  for (let pos = 0; pos < size; ) {
     const n = readSync(fd, buf, 0, CHUNK, pos);
     if (n === 0) break;
     h.update(n === CHUNK ? buf : buf.subarray(0, n));
@@ -98,6 +99,64 @@ export function hashPath(path: string, kind: 'file' | 'symlink'): string {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Files at least this large are copied with reads in flight while the previous chunk is hashed and written. */
+export const LARGE_FILE = 8 << 20;
+const BIG_CHUNK = 4 << 20;
+let bigBuffers: [Buffer, Buffer] | null = null;
+
+function readAsync(fd: number, buf: Buffer, pos: number): Promise<number> {
+  return new Promise((resolve, reject) => readCb(fd, buf, 0, buf.length, pos, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+/**
+ * Streams fd from offset 0 through `each` with double buffering: the next read runs on libuv's pool while
+ * this chunk is hashed (and written), so a large file's throughput is the disk's, not disk + hash.
+ */
+async function pipeline(fd: number, each: (chunk: Buffer, pos: number) => void): Promise<number> {
+  bigBuffers ??= [Buffer.allocUnsafe(BIG_CHUNK), Buffer.allocUnsafe(BIG_CHUNK)];
+  const bufs = bigBuffers;
+  let which = 0;
+  let pos = 0;
+  let pending = readAsync(fd, bufs[0], 0);
+  for (;;) {
+    const n = await pending;
+    if (n === 0) return pos;
+    const cur = bufs[which]!;
+    which ^= 1;
+    pending = readAsync(fd, bufs[which]!, pos + n);
+    try {
+      each(n === cur.length ? cur : cur.subarray(0, n), pos);
+    } catch (err) {
+      // Let the read in flight finish before the caller closes the descriptor (ENOSPC, a mismatch).
+      await pending.catch(() => {});
+      throw err;
+    }
+    pos += n;
+  }
+}
+
+let verifyBuffer: Buffer | null = null;
+
+/**
+ * Writes a chunk at pos (holes kept for a sparse source), then reads the same range back and compares it
+ * byte for byte with what was read from the source: what was written is proven equal to what was read
+ * (whose sha256 the journal keeps) without hashing the data a second time.
+ */
+function writeVerified(fd: number, chunk: Buffer, pos: number, sparse: boolean): void {
+  if (sparse) writeSparse(fd, chunk, chunk.length, pos);
+  else writeAll(fd, chunk, 0, chunk.length, pos);
+  if (!verifyBuffer || verifyBuffer.length < chunk.length) verifyBuffer = Buffer.allocUnsafe(Math.max(chunk.length, CHUNK));
+  let got = 0;
+  while (got < chunk.length) {
+    const n = readSync(fd, verifyBuffer, got, chunk.length - got, pos + got);
+    if (n === 0) break;
+    got += n;
+  }
+  // A hole past the end of a sparse copy reads as nothing until the final truncate; it is zeros by definition.
+  if (got < chunk.length) verifyBuffer.fill(0, got, chunk.length);
+  if (verifyBuffer.compare(chunk, 0, chunk.length, 0, chunk.length) !== 0) throw new Error(`the copy does not match the source at offset ${pos}`);
 }
 
 /** Writes buf[0..n) at pos, skipping all-zero 4 KiB blocks so a sparse source stays sparse. */
@@ -126,10 +185,10 @@ function writeAll(fd: number, buf: Buffer, off: number, len: number, pos: number
 
 /**
  * Copies src to tmp (created exclusively), preserving mode, owner (as root), xattrs and times; hashes the
- * bytes read while copying, then reads the temp back and compares. Throws ChangedError when the source's
+ * bytes read while copying (sha256, kept in the journal) and reads every written chunk back to compare. Throws ChangedError when the source's
  * size, mtime or identity differs from `expected` before or after. Does not fsync: the caller syncs a batch.
  */
-export function copyToTemp(src: string, tmp: string, expected: Stats, kind: 'file' | 'symlink'): TempCopy {
+export async function copyToTemp(src: string, tmp: string, expected: Stats, kind: 'file' | 'symlink'): Promise<TempCopy> {
   if (kind === 'symlink') return copySymlink(src, tmp, expected);
   const fdIn = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW);
   let fdOut = -1;
@@ -138,24 +197,32 @@ export function copyToTemp(src: string, tmp: string, expected: Stats, kind: 'fil
     if (!sameStamp(before, expected.size, expected.mtimeMs, expected.ino)) throw new ChangedError('changed since the scan');
     fdOut = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
     const h = createHash(HASH);
-    const buf = sharedBuffer();
     const sparse = before.blocks * 512 < before.size;
+    const out = fdOut;
     let pos = 0;
-    for (;;) {
-      const n = readSync(fdIn, buf, 0, CHUNK, pos);
-      if (n === 0) break;
-      h.update(n === CHUNK ? buf : buf.subarray(0, n));
-      if (sparse) writeSparse(fdOut, buf, n, pos);
-      else writeAll(fdOut, buf, 0, n, pos);
-      pos += n;
+    if (before.size >= LARGE_FILE) {
+      pos = await pipeline(fdIn, (chunk, at) => {
+        h.update(chunk);
+        writeVerified(out, chunk, at, sparse);
+      });
+    } else {
+      const buf = sharedBuffer();
+      // Reads stop at the size fstat gave; growth past it shows in the fstat after the copy.
+      while (pos < before.size) {
+        const n = readSync(fdIn, buf, 0, CHUNK, pos);
+        if (n === 0) break;
+        const chunk = n === CHUNK ? buf : buf.subarray(0, n);
+        h.update(chunk);
+        writeVerified(fdOut, chunk, pos, sparse);
+        pos += n;
+      }
     }
     if (sparse) ftruncateSync(fdOut, pos);
     const after = fstatSync(fdIn);
     if (pos !== before.size || !sameStamp(after, before.size, before.mtimeMs, before.ino)) throw new ChangedError('changed while it was copied');
     const hash = h.digest('hex');
-    // What was written, read back (before the times are set, since reading moves atime): a short write
-    // or a bad block shows up here, before the source goes.
-    if (hashFd(fdOut) !== hash) throw new Error('the copy does not match the source (hash mismatch)');
+    const size = fstatSync(fdOut).size;
+    if (size !== pos) throw new Error(`the copy has ${size} bytes, the source ${pos}`);
     if (isRoot) fchownSync(fdOut, before.uid, before.gid);
     // chmod after chown: chown clears setuid/setgid bits.
     fchmodSync(fdOut, before.mode & 0o7777);

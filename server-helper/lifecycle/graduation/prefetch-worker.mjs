@@ -1,0 +1,21 @@
+// Worker of prefetch.ts: reads the files a batch is about to copy, so their data is in the page cache when
+// the copy reaches them (cold small files otherwise cost one disk round trip each, one after another).
+// The data is discarded. Plain JavaScript so it loads in a worker thread without a TypeScript loader.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+
+const buf = Buffer.allocUnsafe(1 << 20);
+parentPort.on('message', (paths) => {
+  for (const p of paths) {
+    let fd = -1;
+    try {
+      fd = openSync(p, 'r');
+      readSync(fd, buf, 0, buf.length, 0);
+    } catch {
+      // Gone or unreadable: the copy will say so.
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
+  }
+  parentPort.postMessage('done');
+});
