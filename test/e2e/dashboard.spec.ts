@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { Status } from '../../contract/api.js';
 import type { FtsEvent } from '../../contract/events.js';
 import type { JobRun } from '../../contract/job.js';
 import { readEventStream } from '../../contract/sse.js';
@@ -35,7 +36,7 @@ async function eventsOfRun(runId: number): Promise<FtsEvent[]> {
   return seen;
 }
 
-test('the dashboard lists the three shares and the drives', async ({ page }) => {
+test('the dashboard lists the three shares and the drives', async ({ page, request }) => {
   await page.goto(e2e.dashboard);
   const shares = page.locator('#shares');
   await expect(shares.getByRole('heading', { name: 'Shares' })).toBeVisible();
@@ -49,6 +50,13 @@ test('the dashboard lists the three shares and the drives', async ({ page }) => 
     await expect(row).toContainText(join(e2e.sandboxDir, role));
     await expect(row).toContainText(/ of \d/);
     await expect(row).toContainText('requireMount: false');
+  }
+  // The meter shows the share df and the helper's warnings count (used of used + available).
+  const status = Status.parse(await (await request.get(`${e2e.helperUrl}/api/v1/status`, { headers: auth() })).json());
+  expect(status.drives.map((d) => [d.role, d.mounted])).toEqual([['flux', true], ['time', true], ['space', true]]);
+  for (const d of status.drives) {
+    const value = Number(await drives.getByRole('meter', { name: `${d.role} drive usage` }).getAttribute('value'));
+    expect(value).toBeCloseTo(d.usedBytes! / (d.usedBytes! + d.availableBytes!), 2);
   }
   // The token went from the address bar into the tab's session only.
   expect(page.url()).not.toContain('token=');
