@@ -14,6 +14,16 @@ export function formatBytes(n: number | null | undefined): string {
   return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
+/**
+ * How full a drive is, as df's Use% and the helper's drive warnings count it: used of the space a user can write
+ * (used + available; root-reserved blocks excluded). 0 when unmeasured.
+ */
+export function driveUsage(d: { usedBytes: number | null; availableBytes: number | null }): number {
+  const used = d.usedBytes ?? 0;
+  const writable = used + (d.availableBytes ?? 0);
+  return d.usedBytes !== null && d.availableBytes !== null && writable > 0 ? used / writable : 0;
+}
+
 /** "just now", "5 min ago", "3 h ago", "2 d ago" (or "in …" for future times). */
 export function formatAgo(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return 'never';

@@ -2,21 +2,23 @@
  * The dashboard's client for the helper's HTTP API: Bearer token on every request, responses checked against the
  * contract, and the event stream read with fetch() (EventSource cannot send the Authorization header).
  */
-import { routes, Status, type Status as StatusT } from '../../contract/api.js';
+import { routes, Status, type RouteDef, type Status as StatusT } from '../../contract/api.js';
 import type { FtsEvent } from '../../contract/events.js';
 import { JobRun, type JobRun as JobRunT } from '../../contract/job.js';
 import { readEventStream } from '../../contract/sse.js';
 import { z } from 'zod';
 
-/**
- * Routes the dashboard calls that other branches add to contract/api.ts (issues 4 and 5). MERGE POINT: the lead
- * re-points these at `routes.runJob`, `routes.undoGraduation`… once they exist in the contract.
- */
-export const PENDING_ROUTES = {
-  runJob: (name: string) => ({ method: 'POST', path: `/api/v1/jobs/${encodeURIComponent(name)}/run` }),
-  cancelRun: (id: number) => ({ method: 'POST', path: `/api/v1/runs/${id}/cancel` }),
-  undoGraduation: (id: number) => ({ method: 'POST', path: `/api/v1/graduation/runs/${id}/undo` }),
-} as const;
+/** Fills a contract path's `:param` segments (`/api/v1/jobs/:name/run` with `{ name }`), each one URL-encoded. */
+export function routePath(def: RouteDef, params: Record<string, string | number> = {}): string {
+  return def.path.replace(/:([A-Za-z]+)/g, (_m, key: string) => {
+    const v = params[key];
+    if (v === undefined) throw new Error(`${def.path} needs the parameter ${key}`);
+    return encodeURIComponent(String(v));
+  });
+}
+
+/** What `POST /api/v1/graduation/runs/:id/undo` answers: the undo's own run and the run it undoes. */
+export type UndoStarted = z.infer<typeof routes.undoGraduationRun.response>;
 
 /** A failed API call: HTTP status and the helper's message. */
 export class ApiCallError extends Error {
@@ -39,7 +41,8 @@ export class HelperApi {
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
     const res = await fetch(new URL(path, this.base), {
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      // The helper speaks JSON only (any other content type is 415), so a POST without a body sends `{}` as JSON.
+      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined || method === 'POST' ? { 'content-type': 'application/json' } : {}) },
       body: body === undefined ? (method === 'POST' ? '{}' : undefined) : JSON.stringify(body),
       cache: 'no-store',
     });
@@ -58,22 +61,20 @@ export class HelperApi {
     return z.array(JobRun).parse(await this.call('GET', `${routes.listRuns.path}?limit=${limit}`));
   }
 
-  /** Starts a job now. */
-  async runJob(name: string): Promise<unknown> {
-    const r = PENDING_ROUTES.runJob(name);
-    return this.call(r.method, r.path);
+  /** Starts a job now; answers with its run (queued or running; watch the events for the rest). */
+  async runJob(name: string): Promise<JobRunT> {
+    return JobRun.parse(await this.call(routes.runJob.method, routePath(routes.runJob, { name })));
   }
 
-  /** Cancels a running run. */
-  async cancelRun(id: number): Promise<unknown> {
-    const r = PENDING_ROUTES.cancelRun(id);
-    return this.call(r.method, r.path);
+  /** Asks a queued or running run to stop; answers with the run as it stands. */
+  async cancelRun(id: number): Promise<JobRunT> {
+    return JobRun.parse(await this.call(routes.cancelRun.method, routePath(routes.cancelRun, { id })));
   }
 
-  /** Moves a graduation run's files back. */
-  async undoGraduation(id: number): Promise<unknown> {
-    const r = PENDING_ROUTES.undoGraduation(id);
-    return this.call(r.method, r.path);
+  /** Moves a graduation run's files back; the undo runs as its own run (`runId`). */
+  async undoGraduation(id: number): Promise<UndoStarted> {
+    const r = routes.undoGraduationRun;
+    return r.response.parse(await this.call(r.method, routePath(r, { id })));
   }
 
   /** Follows the event stream, reconnecting with Last-Event-ID; returns the stop function. */

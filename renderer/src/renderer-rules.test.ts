@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FtsEvent } from '../../contract/events.js';
-import { describeEvent, eventSeverity, formatAgo, formatBytes, formatDuration } from './format.js';
+import { describeEvent, driveUsage, eventSeverity, formatAgo, formatBytes, formatDuration } from './format.js';
 
 const here = import.meta.dirname;
 
@@ -39,6 +39,13 @@ describe('format', () => {
     expect(formatAgo('2026-11-25T09:00:00Z', now)).toBe('3 h ago');
     expect(formatAgo('2026-11-26T03:00:00Z', now)).toBe('in 15 h');
     expect(formatAgo(null, now)).toBe('never');
+  });
+  it('drive usage counts like df: used of used + available (root-reserved blocks excluded)', () => {
+    // 100 GiB disk, 5 GiB reserved for root: 81 used and 14 available is 85 %, the helper's usage-high line.
+    expect(driveUsage({ usedBytes: 81, availableBytes: 14 })).toBeCloseTo(81 / 95);
+    expect(driveUsage({ usedBytes: 81, availableBytes: 14 })).toBeGreaterThan(0.85);
+    expect(driveUsage({ usedBytes: null, availableBytes: 14 })).toBe(0);
+    expect(driveUsage({ usedBytes: 0, availableBytes: 0 })).toBe(0);
   });
   it('headlines and severities', () => {
     const e: FtsEvent = { id: 1, ts: '2026-11-25T12:00:00.000Z', type: 'backup.failed', data: { runId: 1, job: 'backup', reason: 'no network', operation: 'backup', cancelled: false } };

@@ -1,15 +1,63 @@
-/** The helper's dashboard against a real fts-helper: shares, drives, Run now with progress, the activity feed. */
+/**
+ * The helper's dashboard against the real fts-helper on a sandbox: shares, the drive inventory, Run now running
+ * the real graduation engine (files move flux → space), its events in the activity feed, and Undo moving them back.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { Status } from '../../contract/api.js';
+import type { FtsEvent } from '../../contract/events.js';
+import type { JobRun } from '../../contract/job.js';
+import { readEventStream } from '../../contract/sse.js';
 import { e2e } from './env.js';
+import { NEW_FLUX_FILES, OLD_FLUX_FILES } from './support/seed-files.js';
 
-test('the dashboard lists the three shares and the drives', async ({ page }) => {
+const auth = () => ({ authorization: `Bearer ${e2e.adminToken}` });
+const inFlux = (rel: string) => join(e2e.sandboxDir, 'flux', rel);
+const inSpace = (rel: string) => join(e2e.sandboxDir, 'space', rel);
+const oldFiles = Object.keys(OLD_FLUX_FILES);
+const oldBytes = Object.values(OLD_FLUX_FILES).reduce((a, b) => a + b, 0);
+
+/** Every stored event of one run, read from the helper's event stream (replayed from the start) up to its end event. */
+async function eventsOfRun(runId: number): Promise<FtsEvent[]> {
+  const seen: FtsEvent[] = [];
+  const abort = new AbortController();
+  await readEventStream(fetch, `${e2e.helperUrl}/api/v1/events?since=0`, {
+    token: e2e.adminToken,
+    signal: abort.signal,
+    onEvent: (e) => {
+      if ((e.data as { runId?: number }).runId !== runId) return;
+      seen.push(e);
+      if (e.type === 'graduation.finished' || e.type === 'graduation.failed') abort.abort();
+    },
+  }).catch((err: Error) => {
+    if (!abort.signal.aborted) throw err;
+  });
+  return seen;
+}
+
+test('the dashboard lists the three shares and the drives', async ({ page, request }) => {
   await page.goto(e2e.dashboard);
   const shares = page.locator('#shares');
   await expect(shares.getByRole('heading', { name: 'Shares' })).toBeVisible();
   for (const name of ['flux', 'time', 'space']) await expect(shares.locator(`[data-share="${name}"]`)).toBeVisible();
   await expect(shares.getByText('Time Machine')).toBeVisible();
+  // The real drive inventory measured the sandbox's three folders (requireMount: false): mounted, with a size.
   const drives = page.locator('#drives');
-  for (const role of ['flux', 'time', 'space']) await expect(drives.getByRole('meter', { name: `${role} drive usage` })).toBeVisible();
+  for (const role of ['flux', 'time', 'space']) {
+    await expect(drives.getByRole('meter', { name: `${role} drive usage` })).toBeVisible();
+    const row = drives.locator('li.drive').filter({ has: page.locator(`#drive-${role}-label`) });
+    await expect(row).toContainText(join(e2e.sandboxDir, role));
+    await expect(row).toContainText(/ of \d/);
+    await expect(row).toContainText('requireMount: false');
+  }
+  // The meter shows the share df and the helper's warnings count (used of used + available).
+  const status = Status.parse(await (await request.get(`${e2e.helperUrl}/api/v1/status`, { headers: auth() })).json());
+  expect(status.drives.map((d) => [d.role, d.mounted])).toEqual([['flux', true], ['time', true], ['space', true]]);
+  for (const d of status.drives) {
+    const value = Number(await drives.getByRole('meter', { name: `${d.role} drive usage` }).getAttribute('value'));
+    expect(value).toBeCloseTo(d.usedBytes! / (d.usedBytes! + d.availableBytes!), 2);
+  }
   // The token went from the address bar into the tab's session only.
   expect(page.url()).not.toContain('token=');
   await page.screenshot({ path: 'test-results/screenshots/dashboard.png', fullPage: true });
@@ -26,44 +74,76 @@ test('a wrong token gets the sign-in form with the reason', async ({ page }) => 
   await expect(page.getByRole('heading', { name: 'Clients' })).toBeVisible();
 });
 
-test('Run now on graduation shows progress, then the finished event in the activity feed', async ({ page, request }) => {
-  await page.goto(e2e.dashboard);
-  const job = page.locator('[data-job="graduation"]');
-  await expect(job).toBeVisible();
-  await expect(page.getByText('Live')).toBeVisible();
-  await job.getByRole('button', { name: 'Run graduation now' }).click();
+test.describe.serial('graduation from the dashboard', () => {
+  let runId = 0;
 
-  // The scripted run holds after its first progress event: the progress line must be on screen now.
-  await expect(job.getByRole('progressbar', { name: 'graduation progress' })).toBeVisible();
-  await expect(job).toContainText('12 scanned · 3 moved · 3.0 MiB');
-  await expect(job.getByRole('button', { name: 'Run graduation now' })).toBeDisabled();
-  const feed = page.locator('#events');
-  await expect(feed.locator('[data-event-type="graduation.started"]')).toContainText('flux → space');
-  await page.screenshot({ path: 'test-results/screenshots/dashboard-graduation-running.png', fullPage: true });
+  test('Run now runs the real graduation: old files move to space, the feed shows started and finished', async ({ page }) => {
+    for (const rel of oldFiles) expect(existsSync(inFlux(rel)), `${rel} is seeded in flux`).toBe(true);
+    await page.goto(e2e.dashboard);
+    const job = page.locator('[data-job="graduation"]');
+    await expect(job).toBeVisible();
+    await expect(page.getByText('Live')).toBeVisible();
+    await job.getByRole('button', { name: 'Run graduation now' }).click();
 
-  const runs = (await (await request.get(`${e2e.helperUrl}/api/v1/runs?job=graduation&limit=1`, { headers: { authorization: `Bearer ${e2e.adminToken}` } })).json()) as { id: number }[];
-  const release = await request.post(`${e2e.helperUrl}/test-only/release/${runs[0]!.id}`, { headers: { authorization: `Bearer ${e2e.adminToken}` } });
-  expect(release.ok()).toBe(true);
+    // The helper answers with the run it created (a JobRun); the dashboard names it.
+    const started = page.getByRole('status').filter({ hasText: /graduation (started|is queued) as run #\d+/ });
+    await expect(started).toBeVisible();
+    runId = Number(/#(\d+)/.exec((await started.textContent()) ?? '')![1]);
 
-  await expect(feed.locator('[data-event-type="graduation.finished"]').first()).toContainText('Graduation finished: 9 files, 9.0 MiB to space');
-  await expect(job.getByRole('progressbar')).toHaveCount(0);
-  await expect(job).toContainText('Last: succeeded');
-  await expect(page.locator(`#runs [data-run="${runs[0]!.id}"]`)).toContainText('9 files');
-  await expect(page.locator(`#runs [data-run="${runs[0]!.id}"]`).getByRole('button', { name: `Undo graduation run ${runs[0]!.id}` })).toBeVisible();
-  await page.screenshot({ path: 'test-results/screenshots/dashboard-graduation-finished.png', fullPage: true });
-});
+    const feed = page.locator('#events');
+    await expect(feed.locator('[data-event-type="graduation.started"]')).toContainText(`${join(e2e.sandboxDir, 'flux')} → ${join(e2e.sandboxDir, 'space')}`);
+    const finished = feed.locator('[data-event-type="graduation.finished"]').first();
+    await expect(finished).toContainText(`Graduation finished: ${oldFiles.length} files, ${(oldBytes / 1024 / 1024).toFixed(1)} MiB to ${join(e2e.sandboxDir, 'space')}`);
+    await expect(job.getByRole('progressbar')).toHaveCount(0);
+    await expect(job).toContainText('Last: succeeded');
+    await expect(job.getByRole('button', { name: 'Run graduation now' })).toBeEnabled();
+    const row = page.locator(`#runs [data-run="${runId}"]`);
+    await expect(row).toContainText(`${oldFiles.length} files`);
+    await expect(row.getByRole('button', { name: `Undo graduation run ${runId}` })).toBeVisible();
+    await page.screenshot({ path: 'test-results/screenshots/dashboard-graduation-finished.png', fullPage: true });
 
-test('Undo on a graduation run asks for confirmation, then calls the undo route', async ({ page, request }) => {
-  const auth = { authorization: `Bearer ${e2e.adminToken}` };
-  await page.goto(e2e.dashboard);
-  const first = page.locator('#runs tbody tr').filter({ has: page.getByRole('button', { name: /^Undo graduation run/ }) }).first();
-  await expect(first).toBeVisible();
-  const id = Number(await first.getAttribute('data-run'));
-  const row = page.locator(`#runs [data-run="${id}"]`);
-  await row.getByRole('button', { name: `Undo graduation run ${id}` }).click();
-  // Nothing is sent before the confirmation.
-  expect(await (await request.get(`${e2e.helperUrl}/test-only/undos`, { headers: auth })).json()).not.toContain(id);
-  await row.getByRole('button', { name: `Confirm undo #${id}` }).click();
-  await expect(page.getByRole('status').filter({ hasText: `Undo of graduation run #${id} started.` })).toBeVisible();
-  expect(await (await request.get(`${e2e.helperUrl}/test-only/undos`, { headers: auth })).json()).toContain(id);
+    // The engine reported its progress on the way (the dashboard draws it while the run lasts; on three small
+    // files that is too short to assert on screen, so the test reads the run's events from the stream instead).
+    const events = await eventsOfRun(runId);
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['graduation.started', 'graduation.progress', 'graduation.finished']));
+    expect(events.findIndex((e) => e.type === 'graduation.progress')).toBeGreaterThan(events.findIndex((e) => e.type === 'graduation.started'));
+
+    // The files really moved: the old ones are in space with their content, the fresh one stayed in flux.
+    for (const [rel, size] of Object.entries(OLD_FLUX_FILES)) {
+      expect(existsSync(inFlux(rel)), `${rel} left flux`).toBe(false);
+      expect(statSync(inSpace(rel)).size, `${rel} is in space`).toBe(size);
+    }
+    for (const rel of Object.keys(NEW_FLUX_FILES)) expect(existsSync(inFlux(rel)), `${rel} is too new and stays`).toBe(true);
+  });
+
+  test('Undo asks for confirmation, then the real undo moves the files back to flux', async ({ page, request }) => {
+    expect(runId, 'the graduation test ran first').toBeGreaterThan(0);
+    await page.goto(e2e.dashboard);
+    const row = page.locator(`#runs [data-run="${runId}"]`);
+    await row.getByRole('button', { name: `Undo graduation run ${runId}` }).click();
+    // Nothing is sent before the confirmation: no undo run exists and the files are still in space.
+    const undoRuns = async () => (await (await request.get(`${e2e.helperUrl}/api/v1/runs?job=graduation-undo`, { headers: auth() })).json()) as JobRun[];
+    expect(await undoRuns()).toEqual([]);
+    for (const rel of oldFiles) expect(existsSync(inSpace(rel))).toBe(true);
+
+    await row.getByRole('button', { name: `Confirm undo #${runId}` }).click();
+    const started = page.getByRole('status').filter({ hasText: new RegExp(`^Undo of graduation run #${runId} started as run #\\d+\\.$`) });
+    await expect(started).toBeVisible();
+    const undoId = Number(/as run #(\d+)/.exec((await started.textContent()) ?? '')![1]);
+
+    const undoRow = page.locator(`#runs [data-run="${undoId}"]`);
+    await expect(undoRow).toContainText('graduation-undo');
+    await expect(undoRow).toContainText('succeeded');
+    await expect(undoRow).toContainText(`${oldFiles.length} files`);
+    // An undo run is not itself undoable.
+    await expect(undoRow.getByRole('button', { name: /^Undo/ })).toHaveCount(0);
+    await expect(page.locator('#events [data-event-type="graduation.started"]').filter({ hasText: `Graduation started: undo → run ${runId}` })).toBeVisible();
+    expect((await undoRuns()).map((r) => [r.id, r.status])).toEqual([[undoId, 'succeeded']]);
+
+    for (const [rel, size] of Object.entries(OLD_FLUX_FILES)) {
+      expect(statSync(inFlux(rel)).size, `${rel} is back in flux`).toBe(size);
+      expect(existsSync(inSpace(rel)), `${rel} left space`).toBe(false);
+    }
+    await page.screenshot({ path: 'test-results/screenshots/dashboard-graduation-undone.png', fullPage: true });
+  });
 });

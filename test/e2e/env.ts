@@ -5,7 +5,7 @@ function need(name: string): string {
   return v;
 }
 
-/** URLs and the admin token of this run's servers. */
+/** URLs, the admin token and the sandbox of this run's servers. */
 export const e2e = {
   get helperUrl() {
     return need('FTS_E2E_HELPER_URL');
@@ -18,6 +18,10 @@ export const e2e = {
   },
   get mountRoot() {
     return need('FTS_E2E_MOUNT_ROOT');
+  },
+  /** The helper's sandbox folder (flux/, time/, space/ inside). */
+  get sandboxDir() {
+    return need('FTS_E2E_SANDBOX');
   },
   /** The dashboard with the token handed over in the fragment. */
   get dashboard() {

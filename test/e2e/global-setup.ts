@@ -1,6 +1,6 @@
 /**
- * Builds the renderer and starts the e2e servers (support/servers.ts) in a child process; the URLs and the admin
- * token reach the tests through the environment. Returns the teardown that stops the child.
+ * Builds the renderer and starts the e2e servers (support/servers.ts) in a child process; the URLs, the admin
+ * token and the sandbox folder reach the tests through the environment. Returns the teardown that stops the child.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -30,6 +30,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.FTS_E2E_BRIDGE_URL = ready.bridgeUrl;
   process.env.FTS_E2E_ADMIN_TOKEN = ready.adminToken;
   process.env.FTS_E2E_MOUNT_ROOT = ready.mountRoot;
+  process.env.FTS_E2E_SANDBOX = ready.sandboxDir;
   return async () => {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');

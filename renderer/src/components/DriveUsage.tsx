@@ -1,12 +1,13 @@
 /** Drive usage bars with their warnings: the tray's server card and the dashboard's drives section. */
 import type { DriveStatus } from '../../../contract/drive.js';
-import { formatBytes } from '../format.js';
+import { driveUsage, formatBytes } from '../format.js';
 
 /** One drive: role, usage meter (high at 85 %, critical at 95 %), health and warnings. */
 export function DriveRow({ drive, detailed }: { drive: DriveStatus; detailed?: boolean }) {
   const used = drive.usedBytes ?? 0;
   const size = drive.sizeBytes ?? 0;
-  const ratio = size > 0 ? used / size : 0;
+  // The same share the helper's usage warnings use, so the meter turns high/critical exactly when they appear.
+  const ratio = driveUsage(drive);
   const id = `drive-${drive.role}`;
   return (
     <li className="drive" aria-labelledby={`${id}-label`}>

@@ -11,6 +11,8 @@ import { formatAgo, formatBytes, formatDuration } from '../format.js';
 import { ApiCallError, HelperApi } from '../helper-api.js';
 
 const FEED_CAP = 300;
+/** The job name the helper gives a graduation undo's own run. */
+const UNDO_JOB = 'graduation-undo';
 const SECTIONS = [
   ['clients', 'Clients'],
   ['drives', 'Drives'],
@@ -41,7 +43,8 @@ function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => 
       </thead>
       <tbody>
         {runs.map((r) => {
-          const undoable = r.kind === 'graduation' && (r.status === 'succeeded' || r.status === 'warning');
+          // The helper undoes graduation runs that finished and moved something; an undo run cannot itself be undone.
+          const undoable = r.kind === 'graduation' && r.job !== UNDO_JOB && (r.status === 'succeeded' || r.status === 'warning') && r.summary?.dryRun !== true && r.summary?.moved !== 0;
           const moved = typeof r.summary?.moved === 'number' ? r.summary.moved : null;
           const bytes = typeof r.summary?.bytesMoved === 'number' ? r.summary.bytesMoved : null;
           return (
@@ -144,15 +147,21 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
   const runNow = async (job: Job) => {
     setMessage(null);
     setPending((s) => new Set(s).add(job.name));
-    try {
-      await api.runJob(job.name);
-      setMessage({ kind: 'info', text: `${job.name} started.` });
-    } catch (e) {
+    const unpend = () =>
       setPending((s) => {
         const n = new Set(s);
         n.delete(job.name);
         return n;
       });
+    try {
+      const run = await api.runJob(job.name);
+      setMessage({ kind: 'info', text: run.status === 'queued' ? `${job.name} is queued as run #${run.id}; it starts when its drives are free.` : `${job.name} started as run #${run.id}.` });
+      // From here the summary's `running` flag (and the run's events) say whether it still runs: not every job
+      // publishes a finished event under its own name (a drive check only warns), so pending must not outlive this.
+      await refresh();
+      unpend();
+    } catch (e) {
+      unpend();
       setMessage({ kind: 'error', text: `Could not start ${job.name}: ${e instanceof Error ? e.message : String(e)}` });
     }
   };
@@ -160,8 +169,8 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
   const undo = async (run: JobRun) => {
     setMessage(null);
     try {
-      await api.undoGraduation(run.id);
-      setMessage({ kind: 'info', text: `Undo of graduation run #${run.id} started.` });
+      const started = await api.undoGraduation(run.id);
+      setMessage({ kind: 'info', text: `Undo of graduation run #${started.undoOf} started as run #${started.runId}.` });
       scheduleRefresh();
     } catch (e) {
       setMessage({ kind: 'error', text: `Could not undo run #${run.id}: ${e instanceof Error ? e.message : String(e)}` });
