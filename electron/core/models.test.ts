@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { FtsEvent, type ClientShareState, type EventDataOf } from '../../contract/index.js';
 import { parseClientConfig } from './config.js';
 import { formatBytes, NotificationModel } from './notifications.js';
-import { SseParser } from './sse.js';
 import { RunningJobs, trayIcon, trayState } from './tray-state.js';
 
 let nextId = 1;
@@ -66,20 +65,6 @@ describe('tray state', () => {
     expect(j.list()).toEqual(['graduation']);
     expect(j.ingest(finished(1, 1, 1))).toBe(true);
     expect(j.list()).toEqual([]);
-  });
-});
-
-describe('SSE parser', () => {
-  it('parses frames split anywhere, with ids, comments and retry', () => {
-    const p = new SseParser();
-    const text = 'retry: 2000\n\n: heartbeat\n\nid: 5\nevent: share.changed\ndata: {"a":\ndata: 1}\n\nid: 6\r\ndata: x\r\n\r\n';
-    const out = [];
-    for (const ch of text) out.push(...p.push(ch));
-    expect(out).toEqual([
-      { id: '5', event: 'share.changed', data: '{"a":\n1}' },
-      { id: '6', event: 'message', data: 'x' },
-    ]);
-    expect(p.retryMs).toBe(2000);
   });
 });
 
