@@ -233,3 +233,16 @@ describe('TestMounterCore (the same facade with the folder mounter)', () => {
     expect(existsSync(join(root, 'flux'))).toBe(false);
   });
 });
+
+describe('createCoreForShell', () => {
+  it('binds the shell to the real core: ClientCoreFacade from the settings, signed out with nothing cached', async () => {
+    const { createCoreForShell } = await import('../../electron/main/core-binding.js');
+    const core = await createCoreForShell({ settings: { ...defaultSettings('linux'), helperUrl: helper.url, shares: [] }, saveSettings: () => undefined, userDataDir: tmpdir() });
+    expect(core).toBeInstanceOf(ClientCoreFacade);
+    facades.push(core as ClientCoreFacade);
+    const s = TrayState.parse(core.getState());
+    // No sign-in and no helper token in this keychain: the tray says so instead of failing to start.
+    expect(s.account.signedIn).toBe(false);
+    expect(s.server).toMatchObject({ url: helper.url, reachable: false, status: null });
+  });
+});
