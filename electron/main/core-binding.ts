@@ -9,7 +9,8 @@ import type { CoreFacade } from './core-facade.js';
 
 /** Creates and starts the core the Electron shell drives; a helper that cannot be reached yet is not an error. */
 export async function createCoreForShell(opts: { settings: SettingsView; saveSettings(s: SettingsView): void; userDataDir: string }): Promise<CoreFacade> {
-  const core = new ClientCoreFacade({ settings: opts.settings, saveSettings: opts.saveSettings, autoMount: true });
+  // No mounting here: the shell mounts on `--autostart` (main.ts) or when asked, so one launch is one mount pass.
+  const core = new ClientCoreFacade({ settings: opts.settings, saveSettings: opts.saveSettings });
   // Offline or signed out at start: the tray shows it; the link keeps retrying and "Sign in…" is offered.
   await core.start().catch(() => undefined);
   return core;
