@@ -13,7 +13,9 @@ import type { ClientRecord } from '../../contract/index.js';
 import { CoreNotification, TrayState, type SettingsView } from '../../contract/ipc.js';
 import { KEYCHAIN_KEYS } from '../../electron/core/credentials.js';
 import { requestJson } from '../../electron/core/http.js';
-import { ClientCoreFacade, clientConfigFromSettings, type AccountSource } from '../../electron/main/client-core-facade.js';
+import { ClientCore } from '../../electron/core/client.js';
+import { parseClientConfig } from '../../electron/core/config.js';
+import { ClientCoreFacade, clientConfigFromSettings, msalAccount, type AccountSource } from '../../electron/main/client-core-facade.js';
 import { defaultSettings } from '../../electron/main/settings.js';
 import { TestMounterCore } from '../../electron/main/test-mounter-core.js';
 import { MemoryCredentialStore, MountError, type Mounter } from '../../electron/platform/index.js';
@@ -244,5 +246,22 @@ describe('createCoreForShell', () => {
     // No sign-in and no helper token in this keychain: the tray says so instead of failing to start.
     expect(s.account.signedIn).toBe(false);
     expect(s.server).toMatchObject({ url: helper.url, reachable: false, status: null });
+  });
+});
+
+describe('msalAccount', () => {
+  it('sign-out is `fts logout`: every cached secret leaves the keychain; nobody is signed in', async () => {
+    const store = new MemoryCredentialStore();
+    await store.set(KEYCHAIN_KEYS.helperToken, 'tok');
+    await store.set(KEYCHAIN_KEYS.smb, JSON.stringify({ username: 'ana', password: 'pw' }));
+    const core = new ClientCore(parseClientConfig('{}'), { store, mounter: fakeMounter() });
+    const acc = msalAccount(core, async () => {
+      throw new Error('no browser in this test');
+    });
+    expect(await acc.current()).toBeNull();
+    await acc.signOut();
+    expect(await store.get(KEYCHAIN_KEYS.helperToken)).toBeNull();
+    expect(await store.get(KEYCHAIN_KEYS.smb)).toBeNull();
+    await core.close();
   });
 });
