@@ -102,6 +102,7 @@ export class ClientCoreFacade implements CoreFacade {
   private events: Pick<TrayState, 'activity' | 'lastGraduation' | 'lastBackup'> = { activity: [], lastGraduation: null, lastBackup: null };
   private statusTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  private lastEventId = 0;
   private snapshot: TrayState;
 
   constructor(private readonly opts: ClientCoreFacadeOptions) {
@@ -131,6 +132,8 @@ export class ClientCoreFacade implements CoreFacade {
       },
     });
     core.link({
+      // A rebuilt core (settings changed) resumes the stream where the old one stopped.
+      lastEventId: this.lastEventId,
       onEvent: (e) => this.onEvent(e),
       onStatus: (s) => {
         this.link = s.state;
@@ -178,6 +181,7 @@ export class ClientCoreFacade implements CoreFacade {
   }
 
   private onEvent(e: FtsEvent): void {
+    this.lastEventId = Math.max(this.lastEventId, e.id);
     const next = applyEvent({ ...this.snapshot, ...this.events }, e, ACTIVITY_CAP);
     this.events = { activity: next.activity, lastGraduation: next.lastGraduation, lastBackup: next.lastBackup };
     // The core's model: one notification per job run, replays ignored.
@@ -227,8 +231,12 @@ export class ClientCoreFacade implements CoreFacade {
       this.busy--;
       this.emit();
     }
-    await this.core.link().reportState().catch(() => undefined);
-    await this.refreshStatus();
+    // Not awaited: with the helper down a report can take its full timeout, and the mount result is already known.
+    void this.core
+      .link()
+      .reportState()
+      .catch(() => undefined)
+      .then(() => this.refreshStatus());
   }
 
   async mountAll(): Promise<void> {

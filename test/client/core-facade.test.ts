@@ -126,15 +126,16 @@ describe('ClientCoreFacade (real core, fake mounter, real helper)', () => {
     expect(seen.some((st) => st.busy)).toBe(true);
     expect(s.busy).toBe(false);
     // The server card lists this client with what it mounted (reported before the status was re-read).
-    const me = s.server.status?.clients.find((c) => c.id === 'facade-a');
-    expect(me?.shares.map((x) => x.state)).toEqual(['mounted', 'error', 'mounted']);
+    await expect
+      .poll(() => f.getState().server.status?.clients.find((c) => c.id === 'facade-a')?.shares.map((x) => x.state), { timeout: 10_000 })
+      .toEqual(['mounted', 'error', 'mounted']);
 
     expect(await f.openShare('space')).toBe('/mnt/fts/space');
     expect(await f.openShare('time')).toBeNull();
     await f.unmount('space');
     expect(await f.openShare('space')).toBeNull();
-    const clients = await requestJson<ClientRecord[]>({ url: helper.url, token }, 'GET', '/api/v1/clients');
-    expect(clients.find((c) => c.id === 'facade-a')?.shares.map((x) => x.state)).toEqual(['mounted', 'error', 'unmounted']);
+    const clients = () => requestJson<ClientRecord[]>({ url: helper.url, token }, 'GET', '/api/v1/clients');
+    await expect.poll(async () => (await clients()).find((c) => c.id === 'facade-a')?.shares.map((x) => x.state), { timeout: 10_000 }).toEqual(['mounted', 'error', 'unmounted']);
   });
 
   it('one notification per run from the core model, with the graduated folder to open; feed and last graduation fill in', async () => {
