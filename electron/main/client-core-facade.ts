@@ -144,7 +144,7 @@ export class ClientCoreFacade implements CoreFacade {
     return core;
   }
 
-  /** Reads the account, the helper's shares and status and what the OS has mounted; starts the link. */
+  /** Reads the account, what the OS has mounted and the helper's status; starts the link. */
   async start(): Promise<void> {
     this.user = await this.account.current().catch(() => null);
     this.core.link().start();
