@@ -13,7 +13,7 @@ const out = join(root, 'dist', 'electron');
 
 /** Bundles main and preload; returns the output folder. */
 export async function bundleElectron() {
-  const common = { bundle: true, platform: 'node', target: 'node22', external: ['electron'], logLevel: 'warning', legalComments: 'none' };
+  const common = { bundle: true, platform: 'node', target: 'node22', external: ['electron', '@napi-rs/keyring'], logLevel: 'warning', legalComments: 'none' };
   await build({
     ...common,
     entryPoints: [join(root, 'electron/main/main.ts')],

@@ -15,6 +15,16 @@ describe('SseParser', () => {
       expect(frames[0]).toEqual({ id: '3', event: 'share.changed', data: JSON.stringify(ev) });
     }
   });
+  it('parses a stream fed one character at a time, a CRLF split between chunks included (from the core parser)', () => {
+    const p = new SseParser();
+    const text = 'retry: 2000\n\n: heartbeat\n\nid: 5\nevent: share.changed\ndata: {"a":\ndata: 1}\n\nid: 6\r\ndata: x\r\ndata: y\r\n\r\n';
+    const out = [];
+    for (const ch of text) out.push(...p.push(ch));
+    expect(out).toEqual([
+      { id: '5', event: 'share.changed', data: '{"a":\n1}' },
+      { id: '6', event: null, data: 'x\ny' },
+    ]);
+  });
   it('joins multi-line data and drops unknown events', () => {
     expect(new SseParser().push('data: a\ndata: b\n\n')).toEqual([{ id: null, event: null, data: 'a\nb' }]);
     expect(eventFromFrame({ id: '1', event: 'x', data: '{"id":1,"type":"future.thing"}' })).toBeNull();

@@ -14,10 +14,15 @@ export interface SseFrame {
 /** Feeds text chunks in, gets complete frames out; keeps a partial frame between chunks. */
 export class SseParser {
   private buffer = '';
+  /** A chunk's trailing CR waits for the next chunk: it may be the first half of a CRLF. */
+  private pendingCr = false;
 
   /** Adds a chunk and returns the frames it completed. Comments (`: heartbeat`) and `retry:` lines are dropped. */
   push(chunk: string): SseFrame[] {
-    this.buffer += chunk.replace(/\r\n?/g, '\n');
+    let text = (this.pendingCr ? '\r' : '') + chunk;
+    this.pendingCr = text.endsWith('\r');
+    if (this.pendingCr) text = text.slice(0, -1);
+    this.buffer += text.replace(/\r\n?/g, '\n');
     const frames: SseFrame[] = [];
     let end: number;
     while ((end = this.buffer.indexOf('\n\n')) !== -1) {

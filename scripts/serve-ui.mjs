@@ -46,7 +46,8 @@ export async function launchElectron(binary) {
 
 /**
  * Starts the headless core with the TEST MOUNTER (folders under mountRoot, no SMB) against a running helper, and
- * the HTTP bridge that serves the tray window. The lead swaps the test core for the real one (issue 6) here.
+ * the HTTP bridge that serves the tray window. It is the real client core (ClientCoreFacade) with only the mounter
+ * replaced: this sandbox cannot mount SMB on the client side, so a "mount" is a folder (electron/main/test-mounter-core.ts).
  * Returns `{ url, core, close }`.
  */
 export async function startTrayInBrowser({ helperUrl, token, mountRoot, clientId = 'browser-tray', port = 0, staticDir = RENDERER_DIR }) {
@@ -61,7 +62,7 @@ export async function startTrayInBrowser({ helperUrl, token, mountRoot, clientId
     url: `${bridge.url}/tray.html`,
     core,
     close: async () => {
-      core.close();
+      await core.close();
       await bridge.close();
     },
   };

@@ -7,7 +7,7 @@ import { ClientCore, CLIENT_VERSION, type ClientDeps } from './client.js';
 import { CredentialError } from './errors.js';
 import { request } from './http.js';
 import { NotificationModel } from './notifications.js';
-import { SseParser } from './sse.js';
+import { SseParser } from '../../contract/sse.js';
 
 /** Exit codes, the same as fts-helper's. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

@@ -5,7 +5,7 @@
  */
 import { FtsEvent, routes, type ClientStateReport } from '../../contract/index.js';
 import { request, requestJson, type HelperEndpoint } from './http.js';
-import { SseParser } from './sse.js';
+import { SseParser } from '../../contract/sse.js';
 
 /** How the link is doing, for the tray and `fts status`. */
 export type LinkState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FtsEvent, type ClientShareState, type EventDataOf } from '../../contract/index.js';
+import { FtsEvent, type EventDataOf } from '../../contract/index.js';
 import { parseClientConfig } from './config.js';
 import { formatBytes, NotificationModel } from './notifications.js';
-import { SseParser } from './sse.js';
-import { RunningJobs, trayIcon, trayState } from './tray-state.js';
 
 let nextId = 1;
 const ts = '2026-11-25T22:00:00.000Z';
@@ -37,49 +35,6 @@ describe('notifications', () => {
     expect(formatBytes(1500)).toBe('1.5 KB');
     expect(formatBytes(5.6e9)).toBe('5.6 GB');
     expect(formatBytes(123e12)).toBe('123 TB');
-  });
-});
-
-describe('tray state', () => {
-  const s = (share: string, state: ClientShareState['state'], errorCode: ClientShareState['errorCode'] = null): ClientShareState => ({ share, state, mountPoint: state === 'mounted' ? `/Volumes/${share}` : null, errorCode, errorMessage: errorCode });
-  it('chooses the icon from shares, link and jobs', () => {
-    expect(trayIcon({ shares: [s('flux', 'mounted'), s('space', 'mounted')], link: 'connected' })).toBe('ok');
-    expect(trayIcon({ shares: [s('flux', 'mounted'), s('space', 'unmounted')], link: 'connected' })).toBe('partial');
-    expect(trayIcon({ shares: [s('flux', 'mounted'), s('space', 'unmounted')], wanted: ['flux'], link: 'connected' })).toBe('ok');
-    expect(trayIcon({ shares: [s('flux', 'mounting'), s('space', 'mounted')], link: 'connected' })).toBe('busy');
-    expect(trayIcon({ shares: [s('flux', 'mounted')], link: 'connected', runningJobs: ['graduation'] })).toBe('busy');
-    expect(trayIcon({ shares: [s('flux', 'error', 'server-unreachable'), s('space', 'error', 'server-unreachable')], link: 'reconnecting' })).toBe('offline');
-    expect(trayIcon({ shares: [s('flux', 'error', 'credentials-rejected')], link: 'connected' })).toBe('error');
-    // A blip of the event stream does not change the icon.
-    expect(trayIcon({ shares: [s('flux', 'mounted')], link: 'reconnecting' })).toBe('ok');
-  });
-  it('lists each share with its state and the actions', () => {
-    const t = trayState({ shares: [s('flux', 'mounted'), s('space', 'error', 'credentials-rejected')], link: 'connected', signedIn: true });
-    expect(t.icon).toBe('partial');
-    expect(t.menu.filter((i) => i.kind === 'share').map((i) => i.label)).toEqual(['flux: mounted at /Volumes/flux', 'space: credentials-rejected']);
-    expect(t.menu.find((i) => i.id === 'mount-all')?.enabled).toBe(true);
-    expect(t.menu.find((i) => i.id === 'server')?.label).toBe('Server: connected');
-  });
-  it('tracks running jobs from events', () => {
-    const j = new RunningJobs();
-    expect(j.ingest(ev('graduation.started', { runId: 1, job: 'graduation', from: 'flux', to: 'space', dryRun: false }))).toBe(true);
-    expect(j.list()).toEqual(['graduation']);
-    expect(j.ingest(finished(1, 1, 1))).toBe(true);
-    expect(j.list()).toEqual([]);
-  });
-});
-
-describe('SSE parser', () => {
-  it('parses frames split anywhere, with ids, comments and retry', () => {
-    const p = new SseParser();
-    const text = 'retry: 2000\n\n: heartbeat\n\nid: 5\nevent: share.changed\ndata: {"a":\ndata: 1}\n\nid: 6\r\ndata: x\r\n\r\n';
-    const out = [];
-    for (const ch of text) out.push(...p.push(ch));
-    expect(out).toEqual([
-      { id: '5', event: 'share.changed', data: '{"a":\n1}' },
-      { id: '6', event: 'message', data: 'x' },
-    ]);
-    expect(p.retryMs).toBe(2000);
   });
 });
 

@@ -1,19 +1,17 @@
 /**
- * Where the shell gets its core. MERGE POINT: the lead binds this to the real client core (electron/core, issue 6)
- * with its platform mounter, Key Vault credentials and keychain. Until then it returns the headless core with the
- * TEST MOUNTER (folders, no SMB), reading the helper token from a 0600 file in the app's data folder.
+ * Where the shell gets its core: the real client core (electron/core) behind the CoreFacade, with the platform
+ * mounter, the OS keychain, MSAL sign-in and Key Vault credentials, configured from the electron-store settings.
+ * (The folder-mounter test double in test-mounter-core.ts is only for the browser tray and its tests.)
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { SettingsView } from '../../contract/ipc.js';
+import { ClientCoreFacade } from './client-core-facade.js';
 import type { CoreFacade } from './core-facade.js';
-import { TestMounterCore } from './test-mounter-core.js';
 
-/** Creates the core the Electron shell drives. */
+/** Creates and starts the core the Electron shell drives; a helper that cannot be reached yet is not an error. */
 export async function createCoreForShell(opts: { settings: SettingsView; saveSettings(s: SettingsView): void; userDataDir: string }): Promise<CoreFacade> {
-  const helperUrl = opts.settings.helperUrl ?? 'http://127.0.0.1:8642';
-  const token = (await readFile(join(opts.userDataDir, 'helper-token'), 'utf8').catch(() => '')).trim();
-  const core = new TestMounterCore({ helperUrl, token, clientId: 'electron-test-core', mountRoot: join(opts.userDataDir, 'test-mounts') });
+  // No mounting here: the shell mounts on `--autostart` (main.ts) or when asked, so one launch is one mount pass.
+  const core = new ClientCoreFacade({ settings: opts.settings, saveSettings: opts.saveSettings });
+  // Offline or signed out at start: the tray shows it; the link keeps retrying and "Sign in…" is offered.
   await core.start().catch(() => undefined);
   return core;
 }

@@ -1,6 +1,7 @@
 /**
- * The one interface the Electron shell uses to drive the client core (electron/core, issue 6). The shell never
- * reaches past it, so the core can be bound at merge time and replaced by a fake in tests and the web bridge.
+ * The one interface the Electron shell uses to drive the client core (electron/core). The shell never reaches past
+ * it. ClientCoreFacade (client-core-facade.ts) implements it over the real core; the shell's unit tests use the
+ * recording FakeCore, and the browser tray uses ClientCoreFacade with a folder mounter (test-mounter-core.ts).
  */
 import type { CoreNotification, SettingsPatch, SettingsView, TrayState } from '../../contract/ipc.js';
 

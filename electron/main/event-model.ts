@@ -1,52 +1,30 @@
 /**
- * What a helper event means for the tray: a notification, the last graduation and backup, the activity feed.
- * Pure functions; the headless test core uses them, and the real core (issue 6) may keep or replace them.
+ * What a helper event means for the tray window: the last graduation and backup, the activity feed, and the
+ * shell's form of the core's notifications (electron/core/notifications.ts words them). Pure functions.
  */
 import type { FtsEvent } from '../../contract/events.js';
 import type { CoreNotification, TrayState } from '../../contract/ipc.js';
-import { formatBytes } from './menu-model.js';
+import type { Notification } from '../core/notifications.js';
 
 /** Events shown in the activity feed (progress ticks are folded into the window's job card instead). */
 export function isActivity(e: FtsEvent): boolean {
   return e.type !== 'graduation.progress' && e.type !== 'backup.progress';
 }
 
-/** The notification an event raises, or null for events a person need not be told about. */
-export function notificationFromEvent(e: FtsEvent): CoreNotification | null {
-  const id = `event-${e.id}`;
-  switch (e.type) {
-    case 'graduation.finished': {
-      const d = e.data;
-      if (d.moved === 0 && d.failed === 0) return null;
-      const example = d.examples[0];
-      const folder = example ? example.split('/').slice(0, -1).join('/') : '';
-      return {
-        id,
-        kind: 'graduation',
-        severity: d.failed > 0 ? 'warning' : 'info',
-        title: `${d.moved} files graduated to ${d.to}`,
-        body: `${formatBytes(d.bytesMoved)} moved from ${d.from}${d.failed ? `; ${d.failed} failed` : ''}${example ? `, e.g. ${example}` : ''}`,
-        open: { kind: 'share', share: d.to, ...(folder ? { subPath: folder } : {}) },
-      };
-    }
-    case 'graduation.failed':
-      return { id, kind: 'graduation', severity: 'error', title: 'Graduation failed', body: e.data.reason.slice(0, 1024), open: { kind: 'window' } };
-    case 'backup.finished':
-      return {
-        id,
-        kind: 'backup',
-        severity: e.data.warning ? 'warning' : 'info',
-        title: 'Backup finished',
-        body: `${e.data.filesNew} new, ${e.data.filesChanged} changed, ${formatBytes(e.data.dataAdded)} added${e.data.warning ? ` (${e.data.warning})` : ''}`.slice(0, 1024),
-        open: { kind: 'window' },
-      };
-    case 'backup.failed':
-      return { id, kind: 'backup', severity: 'error', title: 'Backup failed', body: e.data.reason.slice(0, 1024), open: { kind: 'window' } };
-    case 'drive.warning':
-      return { id, kind: 'drive', severity: 'warning', title: `Drive ${e.data.role}: ${e.data.warning.code}`, body: e.data.warning.message.slice(0, 1024), open: { kind: 'window' } };
-    default:
-      return null;
+/**
+ * The shell's notification for one the core's NotificationModel raised (which words it and keeps one per job run):
+ * what kind it is, and what a click opens (the graduated folder on the destination share, else the window).
+ */
+export function toCoreNotification(n: Notification, e: FtsEvent): CoreNotification | null {
+  const kind = e.type.split('.')[0];
+  if (kind !== 'graduation' && kind !== 'backup' && kind !== 'drive') return null;
+  let open: CoreNotification['open'] = { kind: 'window' };
+  if (e.type === 'graduation.finished' && e.data.moved > 0) {
+    const example = e.data.examples[0];
+    const folder = example ? example.split('/').slice(0, -1).join('/') : '';
+    open = { kind: 'share', share: e.data.to, ...(folder ? { subPath: folder.slice(0, 1024) } : {}) };
   }
+  return { id: n.key.slice(0, 128), kind, severity: n.level, title: n.title.slice(0, 256), body: n.body.slice(0, 1024), open };
 }
 
 /** Folds one event into the tray state: activity feed (newest first, capped), last graduation, last backup. */

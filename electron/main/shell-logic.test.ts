@@ -1,8 +1,9 @@
 /** The shell's pure parts: sender check, notification folders, event model, settings, tray icon state. */
 import { describe, expect, it } from 'vitest';
 import type { FtsEvent } from '../../contract/events.js';
-import { SettingsView, TrayState } from '../../contract/ipc.js';
-import { applyEvent, notificationFromEvent } from './event-model.js';
+import { CoreNotification, SettingsView, TrayState } from '../../contract/ipc.js';
+import { NotificationModel } from '../core/notifications.js';
+import { applyEvent, toCoreNotification } from './event-model.js';
 import { sampleState } from './fake-core.js';
 import { isTrustedSenderUrl, validateRequest } from './ipc-handlers.js';
 import { buildMenuModel, formatBytes, trayIconState } from './menu-model.js';
@@ -58,19 +59,33 @@ const finished: FtsEvent = {
 };
 
 describe('event model', () => {
+  // The core's NotificationModel words them and keeps one per run; the shell adds the kind and what a click opens.
+  const note = (e: FtsEvent) => {
+    const n = new NotificationModel().ingest(e);
+    return n ? toCoreNotification(n, e) : null;
+  };
   it('a graduation becomes a notification that opens the graduated folder on space', () => {
-    expect(notificationFromEvent(finished)).toMatchObject({
+    const n = note(finished);
+    expect(n).toMatchObject({
+      id: 'graduation#1',
       kind: 'graduation',
-      title: '3 files graduated to space',
+      severity: 'info',
+      title: 'Graduated 3 files (3.1 MB) from Flux to Space',
       open: { kind: 'share', share: 'space', subPath: 'projects/2025' },
     });
+    expect(CoreNotification.safeParse(n).success).toBe(true);
   });
   it('nothing moved, nothing to tell; progress is never a notification', () => {
-    expect(notificationFromEvent({ ...finished, data: { ...finished.data, moved: 0 } } as FtsEvent)).toBeNull();
-    expect(notificationFromEvent({ id: 8, ts, type: 'graduation.progress', data: { runId: 1, job: 'g', scanned: 1, moved: 0, bytesMoved: 0, currentPath: null } })).toBeNull();
+    expect(note({ ...finished, data: { ...finished.data, moved: 0 } } as FtsEvent)).toBeNull();
+    expect(note({ id: 8, ts, type: 'graduation.progress', data: { runId: 1, job: 'g', scanned: 1, moved: 0, bytesMoved: 0, currentPath: null } })).toBeNull();
   });
-  it('a failed backup is an error notification', () => {
-    expect(notificationFromEvent({ id: 9, ts, type: 'backup.failed', data: { runId: 2, job: 'backup', reason: 'repository locked', operation: 'backup', cancelled: false } })).toMatchObject({ severity: 'error', body: 'repository locked' });
+  it('a failed backup is an error notification that opens the window', () => {
+    expect(note({ id: 9, ts, type: 'backup.failed', data: { runId: 2, job: 'backup', reason: 'repository locked', operation: 'backup', cancelled: false } })).toMatchObject({
+      kind: 'backup',
+      severity: 'error',
+      title: 'Backup to the backup repository failed: repository locked',
+      open: { kind: 'window' },
+    });
   });
   it('folds events into the state: feed without progress or duplicates, last graduation', () => {
     let s = sampleState();
