@@ -185,7 +185,10 @@ function moveCase(label: string, n: number, size: number): Promise<void> {
       const ddDst = dstOf('dd');
       const files: string[] = [];
       const walk = (d: string, rel: string) => {
-        for (const e of readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? walk(join(d, e.name), `${rel}${e.name}/`) : files.push(`${rel}${e.name}`));
+        for (const e of readdirSync(d, { withFileTypes: true })) {
+          if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
+          else files.push(`${rel}${e.name}`);
+        }
       };
       walk(srcDir, '');
       const dd = timed(() => {
