@@ -2,6 +2,7 @@
  * The tray's icon and menu as plain data, computed from the core's state. main.ts turns the entries into an
  * Electron Menu; the tests check every entry's label and the core method its click calls.
  */
+import { formatBinaryBytes } from '../../contract/format.js';
 import type { TrayShare, TrayState } from '../../contract/ipc.js';
 import type { CoreFacade } from './core-facade.js';
 
@@ -51,16 +52,7 @@ function shareLabel(s: TrayShare): string {
 }
 
 /** Formats a byte count for people (binary units, as the rest of FTS writes them). */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+export const formatBytes = formatBinaryBytes;
 
 function ago(iso: string, now: number): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));

@@ -1,17 +1,11 @@
 /** Formatting for people: sizes, times, durations and one-line event headlines. */
 import type { FtsEvent } from '../../contract/events.js';
+import { formatBinaryBytes } from '../../contract/format.js';
 
 /** Bytes in binary units, as the rest of FTS writes them (`1.5 GiB`). */
 export function formatBytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  return formatBinaryBytes(n);
 }
 
 /**
