@@ -54,7 +54,7 @@ export interface GraduateOptions {
   /** Minimum interval between onProgress calls. */
   progressIntervalMs?: number;
   onStep?: (step: MoveStep, journalId: number) => void;
-  /** `sync` (default): one synchronous walk on this thread, yielding between batches; `parallel`: directories read by worker threads. */
+  /** `parallel` (default): directories read by worker threads; `sync`: one synchronous walk on this thread, yielding between batches. */
   scan?: 'parallel' | 'sync';
   /** Items per move batch (one syncfs per batch). */
   batchSize?: number;
@@ -160,7 +160,15 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     };
 
     const countSkip = (reason: string, n?: number) => skip(stats, reason, n);
-    const batches = opts.scan === 'parallel' ? walkParallel(src, { exclude: opts.policy.exclude, include, skip: countSkip }) : walk(src, { excluded, include, skip: countSkip });
+    // The parallel walk applies the age test in its workers and only counts the files it keeps back.
+    const tooNew = (n: number) => {
+      scanned += n;
+      skip(stats, 'too-new', n);
+    };
+    const batches =
+      opts.scan === 'sync'
+        ? walk(src, { excluded, include, skip: countSkip })
+        : walkParallel(src, { exclude: opts.policy.exclude, include, skip: countSkip, minAgeMs: opts.policy.minAgeMs, now, onTooNew: tooNew });
     for await (const batch of batches) {
       if (opts.signal?.aborted || ctx.destinationFull) break;
       for (const e of batch) {

@@ -8,14 +8,33 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { globToRegExp, normalizeIncludes } from './policy.js';
 import type { ScanEntry, SkipCounter } from './scan.js';
+import type { DirReadResult } from './scan-dir.mjs';
 
 /** The stat fields a scan entry carries (what the mover needs). */
 export type ScanStat = Pick<ScanEntry['stat'], 'dev' | 'ino' | 'mode' | 'nlink' | 'uid' | 'gid' | 'size' | 'blocks' | 'atimeMs' | 'mtimeMs'>;
 
-interface WorkerResult {
-  files: { rel: string; kind: 'file' | 'symlink'; stat: ScanStat; companion: string | null }[];
-  dirs: string[];
-  skips: Record<string, number>;
+const STAT_FIELDS = 11;
+const FLAG_SYMLINK = 1;
+const FLAG_COMPANION = 2;
+
+/** Rebuilds the scan entries of one worker result. */
+function entriesOf(r: DirReadResult, out: ScanEntry[]): void {
+  if (r.count === 0) return;
+  const names = r.names.split('\0');
+  const n = r.nums;
+  for (let i = 0; i < r.count; i++) {
+    const o = i * STAT_FIELDS;
+    const rel = names[i]!;
+    const flags = n[o + 10]!;
+    const stat: ScanStat = { dev: n[o]!, ino: n[o + 1]!, mode: n[o + 2]!, nlink: n[o + 3]!, uid: n[o + 4]!, gid: n[o + 5]!, size: n[o + 6]!, blocks: n[o + 7]!, atimeMs: n[o + 8]!, mtimeMs: n[o + 9]! };
+    let companion: string | null = null;
+    if (flags & FLAG_COMPANION) {
+      const slash = rel.lastIndexOf('/');
+      companion = `${rel.slice(0, slash + 1)}._${rel.slice(slash + 1)}`;
+    }
+    // The mover reads only these fields of `stat`, never Stats' methods.
+    out.push({ rel, kind: flags & FLAG_SYMLINK ? 'symlink' : 'file', stat: stat as ScanEntry['stat'], companion });
+  }
 }
 
 /** Options of a parallel walk. */
@@ -26,6 +45,10 @@ export interface ParallelWalkOptions {
   workers?: number;
   /** Most entries waiting for the consumer before folders stop being handed out. */
   highWater?: number;
+  /** When set, only files at least this old (by mtime, against `now`) are yielded; younger ones are counted by onTooNew. */
+  minAgeMs?: number;
+  now?: number;
+  onTooNew?: (n: number) => void;
 }
 
 /** Walks root with worker threads; yields batches of files and symlinks (symlinks never followed). */
@@ -33,11 +56,13 @@ export async function* walkParallel(root: string, opts: ParallelWalkOptions): As
   const exactExcludes = opts.exclude.filter((g) => !/[*?]/.test(g));
   const excludePatterns = opts.exclude.filter((g) => /[*?]/.test(g)).map((g) => globToRegExp(g).source);
   const include = normalizeIncludes(opts.include);
-  const n = Math.max(1, opts.workers ?? Math.min(4, Math.max(2, availableParallelism())));
+  // At least four: on a cold cache the walk waits on the disk, and four reads in flight beat two even on two cores.
+  const n = Math.max(1, opts.workers ?? Math.max(4, Math.min(8, availableParallelism())));
   const highWater = opts.highWater ?? 20_000;
-  const workers = Array.from({ length: n }, () => new Worker(new URL('./scan-worker.mjs', import.meta.url), { workerData: { root, exactExcludes, excludePatterns, include } }));
+  const config = { root, exactExcludes, excludePatterns, include, now: opts.now ?? Date.now(), minAgeMs: opts.minAgeMs ?? null };
+  const workers = Array.from({ length: n }, () => new Worker(new URL('./scan-worker.mjs', import.meta.url), { execArgv: [], workerData: config }));
   const queue: string[] = [''];
-  const idle = [...workers];
+  const idle: Worker[] = [];
   let busy = 0;
   let out: ScanEntry[] = [];
   let failure: Error | null = null;
@@ -56,13 +81,22 @@ export async function* walkParallel(root: string, opts: ParallelWalkOptions): As
       busy++;
     }
   };
+  const absorb = (r: DirReadResult) => {
+    for (const d of r.dirs) queue.push(d);
+    for (const [k, v] of Object.entries(r.skips)) opts.skip(k, v);
+    if (r.tooNew > 0) opts.onTooNew?.(r.tooNew);
+    entriesOf(r, out);
+  };
   for (const w of workers) {
-    w.on('message', (r: WorkerResult) => {
+    w.once('online', () => {
+      idle.push(w);
+      dispatch();
+      notify();
+    });
+    w.on('message', (r: DirReadResult) => {
       busy--;
       idle.push(w);
-      for (const d of r.dirs) queue.push(d);
-      for (const [k, v] of Object.entries(r.skips)) opts.skip(k, v);
-      for (const f of r.files) out.push(f as unknown as ScanEntry);
+      absorb(r);
       dispatch();
       notify();
     });

@@ -1,0 +1,27 @@
+/** Types of scan-dir.mjs (plain JavaScript so worker threads load it without a TypeScript loader). */
+
+/** What the reader needs: the root, the exclude/include rules, and the age test (minAgeMs null: no test). */
+export interface DirReaderConfig {
+  root: string;
+  exactExcludes: string[];
+  excludePatterns: string[];
+  include: string[];
+  now: number;
+  minAgeMs: number | null;
+}
+
+/** What reading a handful of folders found. */
+export interface DirReadResult {
+  /** Relative paths of the files found, `\0`-joined. */
+  names: string;
+  /** STAT_FIELDS (11) numbers per file: dev, ino, mode, nlink, uid, gid, size, blocks, atimeMs, mtimeMs, flags. */
+  nums: Float64Array;
+  count: number;
+  dirs: string[];
+  skips: Record<string, number>;
+  /** Files seen but younger than minAgeMs (not in names). */
+  tooNew: number;
+}
+
+/** A reader of directories under config.root. */
+export function createDirReader(config: DirReaderConfig): (relDirs: string[]) => DirReadResult;
