@@ -76,6 +76,7 @@ function fromRow(r: Row): JournalEntry {
 export class Journal {
   private readonly insertStmt;
   private readonly setStmt;
+  private readonly advanceStmt;
 
   constructor(private readonly db: Db) {
     // Prepared once: a run writes a few rows per file, and preparing costs more than the write.
@@ -87,6 +88,15 @@ export class Journal {
       `UPDATE graduation_journal SET state = ?, hash = COALESCE(?, hash), tmp_ino = COALESCE(?, tmp_ino),
        dsts = COALESCE(?, dsts), error = COALESCE(?, error), updated_at = ? WHERE id = ?`,
     );
+    this.advanceStmt = db.prepare(`UPDATE graduation_journal SET state = ?, updated_at = ? WHERE run_id = ? AND id BETWEEN ? AND ? AND state = ?`);
+  }
+
+  /**
+   * Moves every row of a run with an id in [firstId, lastId] from one state to the next in one statement:
+   * a batch's rows are contiguous, and the ones that failed a step already left `from`. Returns the count.
+   */
+  advance(runId: number, firstId: number, lastId: number, from: JournalState, to: JournalState): number {
+    return this.advanceStmt.run(to, Date.now(), runId, firstId, lastId, from).changes;
   }
 
   /** Records a planned move before anything is written; returns its id. */

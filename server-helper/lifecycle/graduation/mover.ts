@@ -6,7 +6,7 @@
  */
 import { statfsSync, unlinkSync, type Stats } from 'node:fs';
 import { syncFilesystem } from '../../system/syncfs.js';
-import type { Journal } from './journal.js';
+import type { Journal, JournalState } from './journal.js';
 import { prefetch } from './prefetch.js';
 import { ChangedError, copyToTemp, ensureDirs, hashPath, linkNoReplace, lstatOrNull, sameStamp, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
 
@@ -140,6 +140,16 @@ function sourcesUnchanged(ctx: MoverContext, item: MoveItem): boolean {
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * Advances the batch's rows still in `from` to `to` with one statement (the batch's ids are contiguous; rows
+ * that failed a step already left `from`). The count must be the rows that passed the step: if it is not,
+ * something else wrote this run's journal, and the batch stops here, where recovery can finish it.
+ */
+function advanceAll(ctx: MoverContext, planned: readonly Planned[], expected: number, from: JournalState, to: JournalState): void {
+  const changed = ctx.journal.advance(ctx.runId, planned[0]!.id, planned[planned.length - 1]!.id, from, to);
+  if (changed !== expected) throw new Error(`the journal moved ${changed} rows from ${from} to ${to}, expected ${expected}; run again to recover`);
+}
 
 /** Moves one batch; updates ctx.stats. Never throws for one file's problem; throws when a sync fails (nothing is removed then). */
 export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<void> {
@@ -285,9 +295,7 @@ async function moveBatchInner(ctx: MoverContext, items: MoveItem[], margin: { re
 
   // 5. Data and names durable (one syncfs covers every file and directory of the batch), then journaled as linked.
   await syncFilesystem(ctx.dstRoot);
-  journal.transaction(() => {
-    for (const p of linked) journal.set(p.id, 'linked');
-  });
+  advanceAll(ctx, planned, linked.length, 'copied', 'linked');
   for (const p of linked) step('linked', p.id);
 
   // 6. Remove each source that is still exactly what was copied; a changed one keeps its place.
@@ -313,10 +321,8 @@ async function moveBatchInner(ctx: MoverContext, items: MoveItem[], margin: { re
   // leaves a file in both places, never in neither.
   ctx.sourceDirty = true;
   journal.transaction(() => {
-    for (const p of removed) {
-      journal.set(p.id, 'done');
-      if (p.item.undoOf !== undefined) journal.set(p.item.undoOf, 'undone');
-    }
+    advanceAll(ctx, planned, removed.length, 'linked', 'done');
+    for (const p of removed) if (p.item.undoOf !== undefined) journal.set(p.item.undoOf, 'undone');
   });
   for (const p of removed) {
     step('done', p.id);

@@ -5,7 +5,8 @@ import { Worker } from 'node:worker_threads';
 export function prefetch(paths: readonly string[], workers = 2): { stop: () => Promise<void> } {
   if (paths.length < 64) return { stop: async () => {} };
   const threads = Array.from({ length: workers }, (_, k) => {
-    const w = new Worker(new URL('./prefetch-worker.mjs', import.meta.url));
+    // No execArgv: the worker is plain JavaScript and needs none of the parent's loaders (tsx would compile itself again).
+    const w = new Worker(new URL('./prefetch-worker.mjs', import.meta.url), { execArgv: [] });
     w.on('error', () => {});
     w.postMessage(paths.filter((_, i) => i % workers === k));
     return w;

@@ -221,17 +221,16 @@ export async function copyToTemp(src: string, tmp: string, expected: Stats, kind
     const after = fstatSync(fdIn);
     if (pos !== before.size || !sameStamp(after, before.size, before.mtimeMs, before.ino)) throw new ChangedError('changed while it was copied');
     const hash = h.digest('hex');
-    const size = fstatSync(fdOut).size;
-    if (size !== pos) throw new Error(`the copy has ${size} bytes, the source ${pos}`);
+    const landed = fstatSync(fdOut);
+    if (landed.size !== pos) throw new Error(`the copy has ${landed.size} bytes, the source ${pos}`);
     if (isRoot) fchownSync(fdOut, before.uid, before.gid);
     // chmod after chown: chown clears setuid/setgid bits.
     fchmodSync(fdOut, before.mode & 0o7777);
     copyXattrs(src, tmp);
     futimesSync(fdOut, before.atimeMs / 1000, before.mtimeMs / 1000);
-    const tmpIno = fstatSync(fdOut).ino;
     closeSync(fdOut);
     fdOut = -1;
-    return { hash, tmpIno };
+    return { hash, tmpIno: landed.ino };
   } catch (err) {
     if (fdOut >= 0) closeSync(fdOut);
     unlinkQuiet(tmp);
