@@ -6,6 +6,7 @@
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import type { Db } from '../../store/db.js';
 import { acquireMoverLock, Journal } from './journal.js';
+import { CopyPool } from './copy-pool.js';
 import { moveBatch, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
 import { excludeMatcher, isOldEnough, normalizeIncludes, type Policy } from './policy.js';
 import { recoverJournal } from './recover.js';
@@ -95,6 +96,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
   const { src, dst } = checkRoots(opts.srcRoot, opts.dstRoot);
   const journal = new Journal(opts.db);
   const release = opts.dryRun ? () => {} : acquireMoverLock(opts.db, opts.runId);
+  let copier: CopyPool | undefined;
   try {
     const recovered = opts.dryRun ? { rolledBack: 0, completed: 0, deferred: 0 } : await recoverJournal(journal);
     const openFiles = opts.openFiles ? await opts.openFiles() : new Set<string>();
@@ -139,7 +141,11 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       const batch = pending;
       pending = [];
       pendingBytes = 0;
-      if (!opts.dryRun) await moveBatch(ctx, batch);
+      if (!opts.dryRun) {
+        // Started with the first batch, so a run with nothing to move starts no threads.
+        ctx.copier ??= copier = new CopyPool();
+        await moveBatch(ctx, batch);
+      }
       progress();
     };
     const add = async (item: MoveItem, companion: string | null) => {
@@ -223,6 +229,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       recovered,
     };
   } finally {
+    await copier?.close();
     release();
   }
 }

@@ -8,7 +8,8 @@ import { statfsSync, unlinkSync, type Stats } from 'node:fs';
 import { syncFilesystem } from '../../system/syncfs.js';
 import type { Journal, JournalState } from './journal.js';
 import { prefetch } from './prefetch.js';
-import { ChangedError, copyToTemp, ensureDirs, hashPath, linkNoReplace, lstatOrNull, sameStamp, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
+import type { CopyJob, CopyPool } from './copy-pool.js';
+import { ChangedError, copyToTemp, ensureDirs, LARGE_FILE, type TempCopy, hashPath, linkNoReplace, lstatOrNull, sameStamp, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
 
 /** One thing to move: a file, a symlink, or a hard-link group (several names of one inode). */
 export interface MoveItem {
@@ -67,6 +68,8 @@ export interface MoverContext {
   knownDirs: Set<string>;
   /** A counter for unique temp names. */
   seq: number;
+  /** Workers for small-file copies; without them every copy runs on this thread. */
+  copier?: CopyPool;
 }
 
 interface Planned {
@@ -140,6 +143,30 @@ function sourcesUnchanged(ctx: MoverContext, item: MoveItem): boolean {
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
+
+/** Copies small files in the pool; each result is recorded as it arrives. An abort stops the workers between files. */
+async function copyInPool(
+  ctx: MoverContext,
+  pool: CopyPool,
+  items: readonly Planned[],
+  copiedOne: (p: Planned, copy: TempCopy) => void,
+  notCopied: (p: Planned, err: unknown) => void,
+  notTried: (p: Planned) => void,
+): Promise<void> {
+  const onAbort = () => pool.stop();
+  ctx.signal?.addEventListener('abort', onAbort);
+  try {
+    const jobs: CopyJob[] = items.map((p, i) => ({ i, src: `${ctx.srcRoot}/${p.item.srcs[0]}`, tmp: `${ctx.dstRoot}/${p.tmp}`, size: p.item.stat.size, mtimeMs: p.item.stat.mtimeMs, ino: p.item.stat.ino }));
+    await pool.copyAll(jobs, (r) => {
+      const p = items[r.i]!;
+      if (r.outcome === 'copied') copiedOne(p, r);
+      else if (r.outcome === 'stopped') notTried(p);
+      else notCopied(p, r.outcome === 'changed' ? new ChangedError(r.message) : Object.assign(new Error(r.message), { code: r.code }));
+    });
+  } finally {
+    ctx.signal?.removeEventListener('abort', onAbort);
+  }
+}
 
 /**
  * Advances the batch's rows still in `from` to `to` with one statement (the batch's ids are contiguous; rows
@@ -219,41 +246,76 @@ async function moveBatchInner(ctx: MoverContext, items: MoveItem[], margin: { re
     ctx.onFile?.(item.srcs[0]!);
   }
 
-  // 2. Copy each to its temp name, hashing; a changed source or a failure rolls that one back.
-  const readAhead = prefetch(planned.filter((p) => p.item.kind === 'file' && p.item.stat.size < 1 << 20).map((p) => `${ctx.srcRoot}/${p.item.srcs[0]}`));
-  let sinceTick = 0;
-  try {
+  // 2. Copy each to its temp name, hashing; a changed source or a failure rolls that one back. With a copy
+  // pool, small files are copied by its workers while large files and symlinks are copied here meanwhile.
+  const copiedOne = (p: Planned, copy: TempCopy) => {
+    p.tmpIno = copy.tmpIno;
+    p.hash = copy.hash;
+    step('temp-written', p.id);
+    ctx.onFile?.(p.item.srcs[0]!);
+  };
+  const notCopied = (p: Planned, err: unknown) => {
+    p.ok = false;
+    if (err instanceof ChangedError) {
+      skip(stats, 'changed-during-copy');
+      journal.set(p.id, 'rolled_back', { error: err.message });
+    } else {
+      fail(ctx, p.item.srcs[0]!, err);
+      journal.set(p.id, 'failed', { error: (err as Error).message });
+    }
+    ctx.onFile?.(p.item.srcs[0]!);
+  };
+  const notTried = (p: Planned) => {
+    p.ok = false;
+    journal.set(p.id, 'rolled_back', { error: 'not copied' });
+  };
+  const toCopy: Planned[] = [];
   for (const p of planned) {
-    if (ctx.signal?.aborted || ctx.destinationFull || (p.item.companionOf !== undefined && !byIndex.get(p.item.companionOf)?.ok)) {
-      p.ok = false;
-      journal.set(p.id, 'rolled_back', { error: 'not copied' });
+    if (ctx.signal?.aborted || ctx.destinationFull) {
+      notTried(p);
       continue;
     }
     try {
       for (const d of p.dsts) ensureDirs(ctx.srcRoot, ctx.dstRoot, dirOf(d), ctx.knownDirs);
-      const copy = await copyToTemp(`${ctx.srcRoot}/${p.item.srcs[0]}`, `${ctx.dstRoot}/${p.tmp}`, p.item.stat, p.item.kind);
-      p.tmpIno = copy.tmpIno;
-      p.hash = copy.hash;
-      step('temp-written', p.id);
+      toCopy.push(p);
     } catch (err) {
-      p.ok = false;
-      if (err instanceof ChangedError) {
-        skip(stats, 'changed-during-copy');
-        journal.set(p.id, 'rolled_back', { error: err.message });
-      } else {
-        fail(ctx, p.item.srcs[0]!, err);
-        journal.set(p.id, 'failed', { error: (err as Error).message });
-      }
-    }
-    ctx.onFile?.(p.item.srcs[0]!);
-    sinceTick += 1 + (p.item.stat.size >> 20);
-    if (sinceTick >= 64) {
-      sinceTick = 0;
-      await tick();
+      notCopied(p, err);
     }
   }
+  const pooled = ctx.copier ? toCopy.filter((p) => p.item.kind === 'file' && p.item.stat.size < LARGE_FILE) : [];
+  const pooledSet = new Set(pooled);
+  const here = toCopy.filter((p) => !pooledSet.has(p));
+  const inPool = ctx.copier && pooled.length > 0 ? copyInPool(ctx, ctx.copier, pooled, copiedOne, notCopied, notTried) : Promise.resolve();
+  // Cold small files cost a disk round trip each; without workers, read-ahead threads overlap them.
+  const readAhead = prefetch(here.filter((p) => p.item.kind === 'file' && p.item.stat.size < 1 << 20).map((p) => `${ctx.srcRoot}/${p.item.srcs[0]}`));
+  let sinceTick = 0;
+  try {
+    for (const p of here) {
+      if (ctx.signal?.aborted || ctx.destinationFull) {
+        notTried(p);
+        continue;
+      }
+      try {
+        copiedOne(p, await copyToTemp(`${ctx.srcRoot}/${p.item.srcs[0]}`, `${ctx.dstRoot}/${p.tmp}`, p.item.stat, p.item.kind));
+      } catch (err) {
+        notCopied(p, err);
+      }
+      sinceTick += 1 + (p.item.stat.size >> 20);
+      if (sinceTick >= 64) {
+        sinceTick = 0;
+        await tick();
+      }
+    }
   } finally {
     await readAhead.stop();
+    await inPool;
+  }
+  // A `._name` companion travels only with its file: when the file was not copied, the companion's copy goes.
+  for (const p of planned) {
+    if (p.ok && p.item.companionOf !== undefined && !byIndex.get(p.item.companionOf)?.ok) {
+      unlinkQuiet(`${ctx.dstRoot}/${p.tmp}`);
+      notTried(p);
+    }
   }
   const copied = planned.filter((p) => p.ok);
   if (copied.length === 0) return;

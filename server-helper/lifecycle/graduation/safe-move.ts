@@ -9,10 +9,6 @@ import {
   closeSync,
   constants,
   fchmodSync,
-  fchownSync,
-  fstatSync,
-  ftruncateSync,
-  futimesSync,
   lchownSync,
   linkSync,
   lstatSync,
@@ -23,23 +19,14 @@ import {
   readlinkSync,
   symlinkSync,
   unlinkSync,
-  writeSync,
   type Stats,
 } from 'node:fs';
-import { getAttributeSync, listAttributesSync, setAttributeSync } from '@napi-rs/xattr';
+import { getAttributeSync, listAttributesSync } from '@napi-rs/xattr';
+import { CHUNK, ChangedError, closeCopy, copyFileSyncVerified, copyXattrs, finishCopy, HASH, openCopy, sameStamp, sharedBuffer, writeVerified } from './copy-core.mjs';
 
-/** The hash that proves a copy: sha256 is hardware-accelerated here and faster than md5 in Node. */
-export const HASH = 'sha256';
-const CHUNK = 1 << 20;
-const BLOCK = 4096;
-const ZERO = Buffer.alloc(BLOCK);
-let buffer: Buffer | null = null;
+export { ChangedError, copyXattrs, HASH, sameStamp };
+
 const isRoot = process.getuid?.() === 0;
-
-/** The source changed while it was copied; it stays where it is. */
-export class ChangedError extends Error {
-  override readonly name = 'ChangedError';
-}
 
 /** What a finished temp copy is. */
 export interface TempCopy {
@@ -47,27 +34,9 @@ export interface TempCopy {
   tmpIno: number;
 }
 
-function sharedBuffer(): Buffer {
-  buffer ??= Buffer.allocUnsafe(CHUNK);
-  return buffer;
-}
-
-/** Whether a file's identity and content stamp still match what was recorded. */
-export function sameStamp(st: Stats, size: number, mtimeMs: number, ino: number): boolean {
-  return st.size === size && st.mtimeMs === mtimeMs && st.ino === ino;
-}
-
 /** lstat that answers null for a missing path. */
 export function lstatOrNull(path: string): Stats | null {
   return lstatSync(path, { throwIfNoEntry: false }) ?? null;
-}
-
-/** Copies every extended attribute (user.DosStream.*, user.DOSATTRIB, ACLs as root) from one path to another. */
-export function copyXattrs(from: string, to: string): void {
-  for (const name of listAttributesSync(from)) {
-    const value = getAttributeSync(from, name);
-    if (value !== null) setAttributeSync(to, name, value);
-  }
 }
 
 /** The xattrs of a path as name → base64, for comparisons. */
@@ -137,106 +106,29 @@ async function pipeline(fd: number, each: (chunk: Buffer, pos: number) => void):
   }
 }
 
-let verifyBuffer: Buffer | null = null;
-
-/**
- * Writes a chunk at pos (holes kept for a sparse source), then reads the same range back and compares it
- * byte for byte with what was read from the source: what was written is proven equal to what was read
- * (whose sha256 the journal keeps) without hashing the data a second time.
- */
-function writeVerified(fd: number, chunk: Buffer, pos: number, sparse: boolean): void {
-  if (sparse) writeSparse(fd, chunk, chunk.length, pos);
-  else writeAll(fd, chunk, 0, chunk.length, pos);
-  if (!verifyBuffer || verifyBuffer.length < chunk.length) verifyBuffer = Buffer.allocUnsafe(Math.max(chunk.length, CHUNK));
-  let got = 0;
-  while (got < chunk.length) {
-    const n = readSync(fd, verifyBuffer, got, chunk.length - got, pos + got);
-    if (n === 0) break;
-    got += n;
-  }
-  // A hole past the end of a sparse copy reads as nothing until the final truncate; it is zeros by definition.
-  if (got < chunk.length) verifyBuffer.fill(0, got, chunk.length);
-  if (verifyBuffer.compare(chunk, 0, chunk.length, 0, chunk.length) !== 0) throw new Error(`the copy does not match the source at offset ${pos}`);
-}
-
-/** Writes buf[0..n) at pos, skipping all-zero 4 KiB blocks so a sparse source stays sparse. */
-function writeSparse(fd: number, buf: Buffer, n: number, pos: number): void {
-  let runStart = -1;
-  for (let off = 0; off < n; off += BLOCK) {
-    const end = Math.min(off + BLOCK, n);
-    const zero = end - off === BLOCK ? buf.compare(ZERO, 0, BLOCK, off, end) === 0 : false;
-    if (!zero && runStart < 0) runStart = off;
-    if (zero && runStart >= 0) {
-      writeAll(fd, buf, runStart, off - runStart, pos + runStart);
-      runStart = -1;
-    }
-  }
-  if (runStart >= 0) writeAll(fd, buf, runStart, n - runStart, pos + runStart);
-}
-
-function writeAll(fd: number, buf: Buffer, off: number, len: number, pos: number): void {
-  while (len > 0) {
-    const w = writeSync(fd, buf, off, len, pos);
-    off += w;
-    len -= w;
-    pos += w;
-  }
-}
-
 /**
  * Copies src to tmp (created exclusively), preserving mode, owner (as root), xattrs and times; hashes the
- * bytes read while copying (sha256, kept in the journal) and reads every written chunk back to compare. Throws ChangedError when the source's
- * size, mtime or identity differs from `expected` before or after. Does not fsync: the caller syncs a batch.
+ * bytes read while copying (sha256, kept in the journal) and reads every written chunk back to compare.
+ * Throws ChangedError when the source's size, mtime or identity differs from `expected` before or after.
+ * Does not fsync: the caller syncs a batch. Small files copy synchronously (copy-core.mjs, also what the
+ * copy workers run); large ones read ahead while the previous chunk is hashed and written.
  */
 export async function copyToTemp(src: string, tmp: string, expected: Stats, kind: 'file' | 'symlink'): Promise<TempCopy> {
   if (kind === 'symlink') return copySymlink(src, tmp, expected);
-  const fdIn = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW);
-  let fdOut = -1;
+  if (expected.size < LARGE_FILE) return copyFileSyncVerified(src, tmp, expected);
+  const c = openCopy(src, tmp, expected);
+  let ok = false;
   try {
-    const before = fstatSync(fdIn);
-    if (!sameStamp(before, expected.size, expected.mtimeMs, expected.ino)) throw new ChangedError('changed since the scan');
-    fdOut = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
     const h = createHash(HASH);
-    const sparse = before.blocks * 512 < before.size;
-    const out = fdOut;
-    let pos = 0;
-    if (before.size >= LARGE_FILE) {
-      pos = await pipeline(fdIn, (chunk, at) => {
-        h.update(chunk);
-        writeVerified(out, chunk, at, sparse);
-      });
-    } else {
-      const buf = sharedBuffer();
-      // Reads stop at the size fstat gave; growth past it shows in the fstat after the copy.
-      while (pos < before.size) {
-        const n = readSync(fdIn, buf, 0, CHUNK, pos);
-        if (n === 0) break;
-        const chunk = n === CHUNK ? buf : buf.subarray(0, n);
-        h.update(chunk);
-        writeVerified(fdOut, chunk, pos, sparse);
-        pos += n;
-      }
-    }
-    if (sparse) ftruncateSync(fdOut, pos);
-    const after = fstatSync(fdIn);
-    if (pos !== before.size || !sameStamp(after, before.size, before.mtimeMs, before.ino)) throw new ChangedError('changed while it was copied');
-    const hash = h.digest('hex');
-    const landed = fstatSync(fdOut);
-    if (landed.size !== pos) throw new Error(`the copy has ${landed.size} bytes, the source ${pos}`);
-    if (isRoot) fchownSync(fdOut, before.uid, before.gid);
-    // chmod after chown: chown clears setuid/setgid bits.
-    fchmodSync(fdOut, before.mode & 0o7777);
-    copyXattrs(src, tmp);
-    futimesSync(fdOut, before.atimeMs / 1000, before.mtimeMs / 1000);
-    closeSync(fdOut);
-    fdOut = -1;
-    return { hash, tmpIno: landed.ino };
-  } catch (err) {
-    if (fdOut >= 0) closeSync(fdOut);
-    unlinkQuiet(tmp);
-    throw err;
+    const pos = await pipeline(c.fdIn, (chunk, at) => {
+      h.update(chunk);
+      writeVerified(c.fdOut, chunk, at, c.sparse);
+    });
+    const tmpIno = finishCopy(src, tmp, c, pos);
+    ok = true;
+    return { hash: h.digest('hex'), tmpIno };
   } finally {
-    closeSync(fdIn);
+    closeCopy(c, tmp, ok);
   }
 }
 

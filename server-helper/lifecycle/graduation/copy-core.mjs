@@ -1,0 +1,199 @@
+// @ts-check
+/**
+ * The copy at the heart of a safe move, shared by the main thread (safe-move.ts) and the copy workers
+ * (copy-worker.mjs): open the source and a new temp file, check the source is what the scan saw, copy while
+ * hashing what was read and reading back what was written, then give the copy the source's owner, mode,
+ * xattrs and times. Plain JavaScript (type-checked through JSDoc) so a worker thread loads it without a
+ * TypeScript loader.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { getAttributeSync, listAttributesSync, setAttributeSync } from '@napi-rs/xattr';
+
+/** The hash that proves a copy: sha256 is hardware-accelerated here and faster than md5 in Node. */
+export const HASH = 'sha256';
+/** Chunk of a small file's copy loop. */
+export const CHUNK = 1 << 20;
+const BLOCK = 4096;
+const ZERO = Buffer.alloc(BLOCK);
+const isRoot = process.getuid?.() === 0;
+/** @type {Buffer | null} */
+let buffer = null;
+/** @type {Buffer | null} */
+let verifyBuffer = null;
+
+/** The source changed while it was copied; it stays where it is. */
+export class ChangedError extends Error {
+  /** @override */
+  name = 'ChangedError';
+}
+
+/** @typedef {{ size: number, mtimeMs: number, ino: number }} Stamp What the scan saw of a source. */
+
+/**
+ * Whether a file's identity and content stamp still match what was recorded.
+ * @param {{ size: number, mtimeMs: number, ino: number }} st
+ * @param {number} size @param {number} mtimeMs @param {number} ino
+ */
+export function sameStamp(st, size, mtimeMs, ino) {
+  return st.size === size && st.mtimeMs === mtimeMs && st.ino === ino;
+}
+
+/** The buffer of small copies (one per thread). */
+export function sharedBuffer() {
+  buffer ??= Buffer.allocUnsafe(CHUNK);
+  return buffer;
+}
+
+/**
+ * Copies every extended attribute (user.DosStream.*, user.DOSATTRIB, ACLs as root) from one path to another.
+ * @param {string} from @param {string} to
+ */
+export function copyXattrs(from, to) {
+  for (const name of listAttributesSync(from)) {
+    const value = getAttributeSync(from, name);
+    if (value !== null) setAttributeSync(to, name, value);
+  }
+}
+
+/**
+ * Writes buf[off..off+len) at pos, however many writes it takes.
+ * @param {number} fd @param {Buffer} buf @param {number} off @param {number} len @param {number} pos
+ */
+function writeAll(fd, buf, off, len, pos) {
+  while (len > 0) {
+    const w = writeSync(fd, buf, off, len, pos);
+    off += w;
+    len -= w;
+    pos += w;
+  }
+}
+
+/**
+ * Writes buf[0..n) at pos, skipping all-zero 4 KiB blocks so a sparse source stays sparse.
+ * @param {number} fd @param {Buffer} buf @param {number} n @param {number} pos
+ */
+function writeSparse(fd, buf, n, pos) {
+  let runStart = -1;
+  for (let off = 0; off < n; off += BLOCK) {
+    const end = Math.min(off + BLOCK, n);
+    const zero = end - off === BLOCK ? buf.compare(ZERO, 0, BLOCK, off, end) === 0 : false;
+    if (!zero && runStart < 0) runStart = off;
+    if (zero && runStart >= 0) {
+      writeAll(fd, buf, runStart, off - runStart, pos + runStart);
+      runStart = -1;
+    }
+  }
+  if (runStart >= 0) writeAll(fd, buf, runStart, n - runStart, pos + runStart);
+}
+
+/**
+ * Writes a chunk at pos (holes kept for a sparse source), then reads the same range back and compares it
+ * byte for byte with what was read from the source: what was written is proven equal to what was read
+ * (whose sha256 the journal keeps) without hashing the data a second time.
+ * @param {number} fd @param {Buffer} chunk @param {number} pos @param {boolean} sparse
+ */
+export function writeVerified(fd, chunk, pos, sparse) {
+  if (sparse) writeSparse(fd, chunk, chunk.length, pos);
+  else writeAll(fd, chunk, 0, chunk.length, pos);
+  if (!verifyBuffer || verifyBuffer.length < chunk.length) verifyBuffer = Buffer.allocUnsafe(Math.max(chunk.length, CHUNK));
+  let got = 0;
+  while (got < chunk.length) {
+    const n = readSync(fd, verifyBuffer, got, chunk.length - got, pos + got);
+    if (n === 0) break;
+    got += n;
+  }
+  // A hole past the end of a sparse copy reads as nothing until the final truncate; it is zeros by definition.
+  if (got < chunk.length) verifyBuffer.fill(0, got, chunk.length);
+  if (verifyBuffer.compare(chunk, 0, chunk.length, 0, chunk.length) !== 0) throw new Error(`the copy does not match the source at offset ${pos}`);
+}
+
+/** @typedef {{ fdIn: number, fdOut: number, before: import('node:fs').Stats, sparse: boolean }} OpenCopy An open source and its new temp file. */
+
+/**
+ * Opens src (never following a symlink) and creates tmp exclusively; throws ChangedError when the source is
+ * not what the scan saw. The caller closes both (closeCopy).
+ * @param {string} src @param {string} tmp @param {Stamp} expected
+ * @returns {OpenCopy}
+ */
+export function openCopy(src, tmp, expected) {
+  const fdIn = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const before = fstatSync(fdIn);
+    if (!sameStamp(before, expected.size, expected.mtimeMs, expected.ino)) throw new ChangedError('changed since the scan');
+    const fdOut = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+    return { fdIn, fdOut, before, sparse: before.blocks * 512 < before.size };
+  } catch (err) {
+    closeSync(fdIn);
+    throw err;
+  }
+}
+
+/**
+ * Checks the copy of `pos` bytes is whole and the source unchanged, then gives the temp file the source's
+ * owner (as root), mode, xattrs and times. Returns the temp file's inode.
+ * @param {string} src @param {string} tmp @param {OpenCopy} c @param {number} pos
+ */
+export function finishCopy(src, tmp, c, pos) {
+  const { fdIn, fdOut, before } = c;
+  if (c.sparse) ftruncateSync(fdOut, pos);
+  const after = fstatSync(fdIn);
+  if (pos !== before.size || !sameStamp(after, before.size, before.mtimeMs, before.ino)) throw new ChangedError('changed while it was copied');
+  const landed = fstatSync(fdOut);
+  if (landed.size !== pos) throw new Error(`the copy has ${landed.size} bytes, the source ${pos}`);
+  if (isRoot) fchownSync(fdOut, before.uid, before.gid);
+  // chmod after chown: chown clears setuid/setgid bits.
+  fchmodSync(fdOut, before.mode & 0o7777);
+  copyXattrs(src, tmp);
+  futimesSync(fdOut, before.atimeMs / 1000, before.mtimeMs / 1000);
+  return landed.ino;
+}
+
+/**
+ * Closes both files; on failure (ok false) also removes the temp file.
+ * @param {OpenCopy} c @param {string} tmp @param {boolean} ok
+ */
+export function closeCopy(c, tmp, ok) {
+  try {
+    closeSync(c.fdOut);
+  } finally {
+    closeSync(c.fdIn);
+    if (!ok) {
+      try {
+        unlinkSync(tmp);
+      } catch (err) {
+        if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'ENOENT') throw err;
+      }
+    }
+  }
+}
+
+/**
+ * Copies a file to tmp synchronously, chunk by chunk (what a small file needs; large ones pipeline their
+ * reads in safe-move.ts). Returns the sha256 of what was read and the temp file's inode.
+ * @param {string} src @param {string} tmp @param {Stamp} expected
+ * @returns {{ hash: string, tmpIno: number }}
+ */
+export function copyFileSyncVerified(src, tmp, expected) {
+  const c = openCopy(src, tmp, expected);
+  let ok = false;
+  try {
+    const h = createHash(HASH);
+    const buf = sharedBuffer();
+    let pos = 0;
+    // Reads stop at the size fstat gave; growth past it shows in the fstat after the copy.
+    while (pos < c.before.size) {
+      const n = readSync(c.fdIn, buf, 0, CHUNK, pos);
+      if (n === 0) break;
+      const chunk = n === CHUNK ? buf : buf.subarray(0, n);
+      h.update(chunk);
+      writeVerified(c.fdOut, chunk, pos, c.sparse);
+      pos += n;
+    }
+    const tmpIno = finishCopy(src, tmp, c, pos);
+    ok = true;
+    return { hash: h.digest('hex'), tmpIno };
+  } finally {
+    closeCopy(c, tmp, ok);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Small-file copies in worker threads. A small file's copy is a dozen system calls; one thread making them
+ * one after another leaves the other cores (and the disk's queue) idle, so a batch's copies are spread over
+ * a few workers, each running the same copy-core.mjs the main thread runs. Results come back per file, in
+ * any order; the mover journals them as before.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+/** One file to copy: the mover's index, its paths, and the stamp the scan saw. */
+export interface CopyJob {
+  i: number;
+  src: string;
+  tmp: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+/** What became of one job. `stopped`: not tried (abort, or the destination filled up). */
+export type CopyResult =
+  | { i: number; outcome: 'copied'; hash: string; tmpIno: number }
+  | { i: number; outcome: 'changed' | 'failed'; message: string; code?: string }
+  | { i: number; outcome: 'stopped' };
+
+/** Jobs per message: enough to make a message worth sending, few enough to balance the workers. */
+const CHUNK = 32;
+
+/** A fixed set of copy workers for one run; close() ends them. */
+export class CopyPool {
+  private readonly workers: Worker[];
+  private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  private failure: Error | null = null;
+
+  constructor(size = Math.max(2, Math.min(4, availableParallelism()))) {
+    // No execArgv: the worker is plain JavaScript and needs none of the parent's loaders.
+    this.workers = Array.from({ length: size }, () => {
+      const w = new Worker(new URL('./copy-worker.mjs', import.meta.url), { execArgv: [], workerData: { stop: this.stopFlag.buffer } });
+      w.on('error', (err) => (this.failure ??= err));
+      return w;
+    });
+  }
+
+  /** Stops the copies in flight between files (they report `stopped`). */
+  stop(): void {
+    Atomics.store(this.stopFlag, 0, 1);
+  }
+
+  /** Copies every job, calling onResult as each finishes; resolves when all have answered. */
+  async copyAll(jobs: readonly CopyJob[], onResult: (r: CopyResult) => void): Promise<void> {
+    Atomics.store(this.stopFlag, 0, 0);
+    let next = 0;
+    let answered = 0;
+    await new Promise<void>((resolve, reject) => {
+      if (jobs.length === 0) return resolve();
+      const feed = (w: Worker) => {
+        if (next >= jobs.length) return;
+        w.postMessage(jobs.slice(next, next + CHUNK));
+        next += CHUNK;
+      };
+      const listeners = this.workers.map((w) => {
+        const onMessage = (results: CopyResult[]) => {
+          for (const r of results) onResult(r);
+          answered += results.length;
+          if (answered >= jobs.length) finish();
+          else feed(w);
+        };
+        const onError = (err: Error) => finish(err);
+        const onExit = (code: number) => finish(new Error(`a copy worker exited (code ${code})`));
+        w.on('message', onMessage).on('error', onError).on('exit', onExit);
+        return { w, onMessage, onError, onExit };
+      });
+      const finish = (err?: Error) => {
+        for (const { w, onMessage, onError, onExit } of listeners) w.off('message', onMessage).off('error', onError).off('exit', onExit);
+        if (err) reject(err);
+        else resolve();
+      };
+      if (this.failure) return finish(this.failure);
+      for (const w of this.workers) feed(w);
+    });
+  }
+
+  /** Ends the workers. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

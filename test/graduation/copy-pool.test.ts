@@ -1,0 +1,136 @@
+/** The small-file copy workers: results per file, a changed source, a stop flag, and an abort in a real run. */
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CopyPool, type CopyJob, type CopyResult } from '../../server-helper/lifecycle/graduation/copy-pool.js';
+import { graduate } from '../../server-helper/lifecycle/graduation/graduate.js';
+import { openStore } from '../../server-helper/store/index.js';
+import { assertExactlyOnce, snapshot, tempDir, tempFiles } from './helpers.js';
+
+const DAY = 86400e3;
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+function sources(n: number): { dir: string; out: string; jobs: CopyJob[] } {
+  const dir = tempDir('pool');
+  made.push(dir);
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  const jobs: CopyJob[] = [];
+  for (let i = 0; i < n; i++) {
+    const src = join(dir, `f${i}`);
+    writeFileSync(src, `content of file ${i}\n`.repeat(i % 7));
+    setAttributeSync(src, 'user.DosStream.AFP_AfpInfo:$DATA', Buffer.from(`info ${i}`));
+    const st = lstatSync(src);
+    jobs.push({ i, src, tmp: join(out, `.fts-grad-test-${i}`), size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+  }
+  return { dir, out, jobs };
+}
+
+describe('copy pool', () => {
+  it('copies every file once, with the hash of what was read, its inode, and its xattrs', async () => {
+    const { jobs } = sources(150);
+    const pool = new CopyPool(3);
+    const results: CopyResult[] = [];
+    try {
+      await pool.copyAll(jobs, (r) => results.push(r));
+    } finally {
+      await pool.close();
+    }
+    expect(results.map((r) => r.i).sort((a, b) => a - b)).toEqual(jobs.map((j) => j.i));
+    for (const r of results) {
+      const job = jobs[r.i]!;
+      expect(r.outcome, job.src).toBe('copied');
+      if (r.outcome !== 'copied') continue;
+      expect(r.hash).toBe(createHash('sha256').update(readFileSync(job.src)).digest('hex'));
+      expect(readFileSync(job.tmp)).toEqual(readFileSync(job.src));
+      expect(r.tmpIno).toBe(lstatSync(job.tmp).ino);
+      expect(getAttributeSync(job.tmp, 'user.DosStream.AFP_AfpInfo:$DATA')?.toString()).toBe(`info ${r.i}`);
+      // Node's futimes takes seconds as a double: a time comes back within a microsecond, not to the nanosecond.
+      expect(Math.abs(lstatSync(job.tmp).mtimeMs - job.mtimeMs)).toBeLessThanOrEqual(0.001);
+    }
+  });
+
+  it('reports a source that changed since the scan as changed, and leaves no temp file', async () => {
+    const { jobs } = sources(3);
+    jobs[1] = { ...jobs[1]!, mtimeMs: jobs[1]!.mtimeMs - 1000 };
+    const pool = new CopyPool(2);
+    const results: CopyResult[] = [];
+    try {
+      await pool.copyAll(jobs, (r) => results.push(r));
+    } finally {
+      await pool.close();
+    }
+    const changed = results.find((r) => r.i === 1)!;
+    expect(changed.outcome).toBe('changed');
+    expect(existsSync(jobs[1]!.tmp)).toBe(false);
+    expect(results.filter((r) => r.outcome === 'copied')).toHaveLength(2);
+  });
+
+  it('stops between files once stopped, and starts afresh on the next call', async () => {
+    const { jobs } = sources(400);
+    const pool = new CopyPool(2);
+    const results: CopyResult[] = [];
+    try {
+      await pool.copyAll(jobs, (r) => {
+        results.push(r);
+        pool.stop();
+      });
+      const stopped = results.filter((r) => r.outcome === 'stopped');
+      expect(stopped.length).toBeGreaterThan(0);
+      for (const r of stopped) expect(existsSync(jobs[r.i]!.tmp)).toBe(false);
+      const again: CopyResult[] = [];
+      await pool.copyAll(stopped.map((r) => jobs[r.i]!), (r) => again.push(r));
+      expect(again.every((r) => r.outcome === 'copied')).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('an aborted graduation', () => {
+  it('stops the copies in flight and loses nothing', async () => {
+    const base = tempDir('abort');
+    made.push(base);
+    const flux = join(base, 'flux');
+    const space = join(base, 'space');
+    for (let d = 0; d < 10; d++) {
+      mkdirSync(join(flux, `d${d}`), { recursive: true });
+      for (let i = 0; i < 100; i++) {
+        const p = join(flux, `d${d}`, `f${i}.txt`);
+        writeFileSync(p, `${d}/${i}\n`.repeat(50));
+        utimesSync(p, (Date.now() - 40 * DAY) / 1000, (Date.now() - 40 * DAY) / 1000);
+      }
+    }
+    mkdirSync(space);
+    const before = snapshot(flux);
+    const store = openStore(':memory:');
+    const ac = new AbortController();
+    let written = 0;
+    try {
+      const s = await graduate({
+        db: store.db,
+        runId: 1,
+        srcRoot: flux,
+        dstRoot: space,
+        policy: { minAgeMs: DAY, exclude: [], include: [], freeSpaceMargin: 0 },
+        signal: ac.signal,
+        onStep: (step) => {
+          if (step === 'temp-written' && ++written === 20) ac.abort();
+        },
+      });
+      expect(s.failed).toEqual([]);
+      // What was copied before the abort is finished; the rest was never tried and stays.
+      expect(s.moved).toBeGreaterThanOrEqual(20);
+      expect(s.moved).toBeLessThan(1000);
+      expect(assertExactlyOnce(before, snapshot(flux), snapshot(space))).toEqual([]);
+      expect(tempFiles(space)).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+});
