@@ -7,6 +7,7 @@ import { lstatSync, realpathSync, statSync } from 'node:fs';
 import type { Db } from '../../store/db.js';
 import { acquireMoverLock, Journal } from './journal.js';
 import { CopyPool } from './copy-pool.js';
+import { RunReadAhead } from './prefetch.js';
 import { moveBatch, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
 import { excludeMatcher, isOldEnough, normalizeIncludes, type Policy } from './policy.js';
 import { recoverJournal } from './recover.js';
@@ -97,6 +98,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
   const journal = new Journal(opts.db);
   const release = opts.dryRun ? () => {} : acquireMoverLock(opts.db, opts.runId);
   let copier: CopyPool | undefined;
+  const readAhead = opts.dryRun ? null : new RunReadAhead();
   try {
     const recovered = opts.dryRun ? { rolledBack: 0, completed: 0, deferred: 0 } : await recoverJournal(journal);
     const openFiles = opts.openFiles ? await opts.openFiles() : new Set<string>();
@@ -142,6 +144,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       pending = [];
       pendingBytes = 0;
       if (!opts.dryRun) {
+        readAhead?.nextBatch();
         // Started with the first batch, so a run with nothing to move starts no threads.
         ctx.copier ??= copier = new CopyPool();
         await moveBatch(ctx, batch);
@@ -154,6 +157,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       const index = pending.length;
       pending.push(item);
       pendingBytes += item.stat.size;
+      if (item.kind === 'file') readAhead?.add(`${src}/${item.srcs[0]}`, item.stat.size);
       if (companion) {
         try {
           const st = lstatSync(`${src}/${companion}`);
@@ -229,6 +233,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       recovered,
     };
   } finally {
+    await readAhead?.stop();
     await copier?.close();
     release();
   }

@@ -1,7 +1,7 @@
 // Worker of prefetch.ts: reads the files a batch is about to copy, so their data is in the page cache when
 // the copy reaches them (cold small files otherwise cost one disk round trip each, one after another).
 // The data is discarded. Plain JavaScript so it loads in a worker thread without a TypeScript loader.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
 const buf = Buffer.allocUnsafe(1 << 20);
@@ -9,7 +9,8 @@ parentPort.on('message', (paths) => {
   for (const p of paths) {
     let fd = -1;
     try {
-      fd = openSync(p, 'r');
+      // Never following a symlink, and never blocking on a FIFO that took a file's place.
+      fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
       readSync(fd, buf, 0, buf.length, 0);
     } catch {
       // Gone or unreadable: the copy will say so.
