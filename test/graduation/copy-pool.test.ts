@@ -1,11 +1,12 @@
 /** The small-file copy workers: results per file, a changed source, a stop flag, and an abort in a real run. */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CopyPool, type CopyJob, type CopyResult } from '../../server-helper/lifecycle/graduation/copy-pool.js';
 import { graduate } from '../../server-helper/lifecycle/graduation/graduate.js';
+import { Journal } from '../../server-helper/lifecycle/graduation/journal.js';
 import { openStore } from '../../server-helper/store/index.js';
 import { assertExactlyOnce, snapshot, tempDir, tempFiles } from './helpers.js';
 
@@ -92,8 +93,8 @@ describe('copy pool', () => {
   });
 });
 
-describe('an aborted graduation', () => {
-  it('stops the copies in flight and loses nothing', async () => {
+describe('graduation runs through the pool', () => {
+  it('an abort stops the copies in flight and loses nothing', async () => {
     const base = tempDir('abort');
     made.push(base);
     const flux = join(base, 'flux');
@@ -127,6 +128,50 @@ describe('an aborted graduation', () => {
       // What was copied before the abort is finished; the rest was never tried and stays.
       expect(s.moved).toBeGreaterThanOrEqual(20);
       expect(s.moved).toBeLessThan(1000);
+      expect(assertExactlyOnce(before, snapshot(flux), snapshot(space))).toEqual([]);
+      expect(tempFiles(space)).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+  it('gives a copy a suffixed name when its name is taken between copy and naming, through the pool', async () => {
+    const base = tempDir('taken');
+    made.push(base);
+    const flux = join(base, 'flux');
+    const space = join(base, 'space');
+    mkdirSync(flux);
+    mkdirSync(space);
+    for (let i = 0; i < 100; i++) {
+      writeFileSync(join(flux, `f${i}.txt`), `file ${i}`);
+      utimesSync(join(flux, `f${i}.txt`), (Date.now() - 40 * DAY) / 1000, (Date.now() - 40 * DAY) / 1000);
+    }
+    const before = snapshot(flux);
+    const store = openStore(':memory:');
+    const journal = new Journal(store.db);
+    const squatted: string[] = [];
+    try {
+      const s = await graduate({
+        db: store.db,
+        runId: 1,
+        srcRoot: flux,
+        dstRoot: space,
+        policy: { minAgeMs: DAY, exclude: [], include: [], freeSpaceMargin: 0 },
+        onStep: (step, id) => {
+          if (step !== 'temp-written' || squatted.length >= 3) return;
+          const rel = journal.get(id)!.dsts[0]!;
+          writeFileSync(join(space, rel), 'a file someone else put there');
+          squatted.push(rel);
+        },
+      });
+      expect(s.failed).toEqual([]);
+      expect(s.moved).toBe(100);
+      for (const rel of squatted) {
+        expect(readFileSync(join(space, rel), 'utf8')).toBe('a file someone else put there');
+        const suffixed = rel.replace(/\.txt$/, ' (graduated).txt');
+        expect(readFileSync(join(space, suffixed), 'utf8')).toBe(`file ${rel.slice(1, -4)}`);
+        rmSync(join(space, rel));
+        renameSync(join(space, suffixed), join(space, rel));
+      }
       expect(assertExactlyOnce(before, snapshot(flux), snapshot(space))).toEqual([]);
       expect(tempFiles(space)).toEqual([]);
     } finally {
