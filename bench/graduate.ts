@@ -116,7 +116,8 @@ if (FILES > 0) {
   const runs = (fn: () => { ms: number }, n: number) => Math.min(...Array.from({ length: n }, () => fn().ms));
   const f = findScan(tree, minutes);
   const o = scanChild(tree, minAgeMs);
-  if (f.count !== o.count || f.bytes !== o.bytes) throw new Error(`scan disagrees with find: ${JSON.stringify({ f, o })}`);
+  const p = scanChild(tree, minAgeMs, 'parallel');
+  for (const x of [o, p]) if (f.count !== x.count || f.bytes !== x.bytes) throw new Error(`scan disagrees with find: ${JSON.stringify({ f, x })}`);
   const warmFind = runs(() => findScan(tree, minutes), 3);
   const warmOurs = runs(() => scanChild(tree, minAgeMs), 3);
   const warmPar = runs(() => scanChild(tree, minAgeMs, 'parallel'), 3);
@@ -127,9 +128,10 @@ if (FILES > 0) {
   const coldFind = Math.min(cold(() => findScan(tree, minutes)), cold(() => findScan(tree, minutes)));
   const coldOurs = Math.min(cold(() => scanChild(tree, minAgeMs)), cold(() => scanChild(tree, minAgeMs)));
   const coldPar = Math.min(cold(() => scanChild(tree, minAgeMs, 'parallel')), cold(() => scanChild(tree, minAgeMs, 'parallel')));
-  report(`scan ${FILES} files (${o.count} eligible, ${o.bytes} bytes; same as find): warm sync walk ${fmt(warmOurs)}, worker walk ${fmt(warmPar)} vs find ${fmt(warmFind)} → ratios ${(warmOurs / warmFind).toFixed(2)} / ${(warmPar / warmFind).toFixed(2)} (goal ≤ 1.0)`);
-  report(`scan cold cache: sync walk ${fmt(coldOurs)}, worker walk ${fmt(coldPar)} vs find ${fmt(coldFind)} → ratios ${(coldOurs / coldFind).toFixed(2)} / ${(coldPar / coldFind).toFixed(2)} (goal ≤ 0.7)`);
-  report(`scan peak RSS ${o.maxRssMb.toFixed(0)} MB for ${FILES} files (sync walk, whole node process)`);
+  // The worker walk is what graduation runs; the synchronous walk (`scan: 'sync'`) is shown beside it.
+  report(`scan ${FILES} files (${o.count} eligible, ${o.bytes} bytes; same as find), warm: worker walk ${fmt(warmPar)} vs find ${fmt(warmFind)} → ratio ${(warmPar / warmFind).toFixed(2)} (goal ≤ 1.0); sync walk ${fmt(warmOurs)} → ${(warmOurs / warmFind).toFixed(2)}`);
+  report(`scan cold cache: worker walk ${fmt(coldPar)} vs find ${fmt(coldFind)} → ratio ${(coldPar / coldFind).toFixed(2)} (goal ≤ 0.7); sync walk ${fmt(coldOurs)} → ${(coldOurs / coldFind).toFixed(2)}`);
+  report(`scan peak RSS for ${FILES} files (whole node process): worker walk ${p.maxRssMb.toFixed(0)} MB, sync walk ${o.maxRssMb.toFixed(0)} MB`);
   rmSync(tree, { recursive: true, force: true });
 }
 
@@ -202,8 +204,8 @@ function moveCase(label: string, n: number, size: number): Promise<void> {
     rmSync(srcDir, { recursive: true, force: true });
   })();
 }
-await moveCase('small', SMALL, 4096);
-await moveCase('large', LARGE, 50 << 20);
+if (SMALL > 0) await moveCase('small', SMALL, 4096);
+if (LARGE > 0) await moveCase('large', LARGE, 50 << 20);
 
 // --- peak RSS on a big scan ---
 if (RSS_FILES > 0) {
@@ -211,6 +213,6 @@ if (RSS_FILES > 0) {
   makeTree(tree, RSS_FILES, 0, true);
   const o = scanChild(tree, 30 * DAY);
   const p = scanChild(tree, 30 * DAY, 'parallel');
-  report(`scan of ${RSS_FILES} files: peak RSS ${o.maxRssMb.toFixed(0)} MB sync walk, ${p.maxRssMb.toFixed(0)} MB worker walk (goal ≤ 200 MB); ${fmt(o.ms)} / ${fmt(p.ms)}`);
+  report(`scan of ${RSS_FILES} files: peak RSS ${p.maxRssMb.toFixed(0)} MB worker walk, ${o.maxRssMb.toFixed(0)} MB sync walk (goal ≤ 200 MB); ${fmt(p.ms)} / ${fmt(o.ms)}`);
 }
 console.log(`\nsummary (load average at the end: ${(await import('node:os')).loadavg()[0]!.toFixed(1)}):\n${results.map((r) => `  ${r}`).join('\n')}`);
