@@ -124,7 +124,8 @@ describe('fts-helper graduate', () => {
       const run = store.runs.get(summary.runId)!;
       expect(run).toMatchObject({ kind: 'graduation', status: 'succeeded' });
       const finished = store.events.since(0, 100).find((e) => e.type === 'graduation.finished' && e.data.runId === summary.runId);
-      expect(finished?.data).toMatchObject({ runId: summary.runId, moved: 1, bytesMoved: 4, examples: ['Photos/a.jpg'] });
+      // Share names, not folders: a client says "Graduated 1 file (4 B) from Flux to Space".
+      expect(finished?.data).toMatchObject({ runId: summary.runId, moved: 1, bytesMoved: 4, examples: ['Photos/a.jpg'], from: 'flux', to: 'space' });
     } finally {
       store.close();
     }

@@ -50,8 +50,14 @@ function progressPublisher(w: RunWiring): (p: GraduationProgress) => void {
   };
 }
 
+/** What events call the two sides: share names for a configured run (a client says "to Space"), folders ad hoc. */
+interface Sides {
+  from: string;
+  to: string;
+}
+
 /** Publishes the finished event of a summary. */
-function publishFinished(w: RunWiring, s: GraduationSummary): void {
+function publishFinished(w: RunWiring, s: GraduationSummary, sides: Sides): void {
   w.bus.publish('graduation.finished', {
     runId: w.runId,
     job: w.job,
@@ -62,8 +68,8 @@ function publishFinished(w: RunWiring, s: GraduationSummary): void {
     skipped: s.skipped,
     failed: s.failed.length,
     examples: s.examples.slice(0, 10),
-    from: s.from,
-    to: s.to,
+    from: sides.from,
+    to: sides.to,
     durationMs: s.durationMs,
   });
 }
@@ -89,7 +95,8 @@ export async function runGraduation(
     policy = spec.adhoc.policy;
     smbConf = spec.smbConf;
   }
-  w.bus.publish('graduation.started', { runId: w.runId, job: w.job, from: srcRoot, to: dstRoot, dryRun: !!spec.dryRun });
+  const sides: Sides = 'config' in spec ? { from: spec.config.graduation.from, to: spec.config.graduation.to } : { from: srcRoot, to: dstRoot };
+  w.bus.publish('graduation.started', { runId: w.runId, job: w.job, ...sides, dryRun: !!spec.dryRun });
   try {
     if ('config' in spec) await preflightDrives(spec.config, [spec.config.graduation.from, spec.config.graduation.to], w.signal);
     const summary = await graduate({
@@ -103,7 +110,7 @@ export async function runGraduation(
       openFiles: () => smbOpenFiles(smbConf, w.signal),
       onProgress: progressPublisher(w),
     });
-    publishFinished(w, summary);
+    publishFinished(w, summary, sides);
     return summary;
   } catch (err) {
     w.bus.publish('graduation.failed', { runId: w.runId, job: w.job, reason: (err as Error).message });
@@ -113,11 +120,13 @@ export async function runGraduation(
 
 /** Runs the undo of a graduation run as its own run; publishes the same events. */
 export async function runUndo(w: RunWiring, undoRunId: number, config?: HelperConfig): Promise<GraduationSummary> {
-  w.bus.publish('graduation.started', { runId: w.runId, job: w.job, from: 'undo', to: `run ${undoRunId}`, dryRun: false });
+  // An undo goes the other way: from the archive share back to the working one.
+  const sides: Sides = config ? { from: config.graduation.to, to: config.graduation.from } : { from: 'undo', to: `run ${undoRunId}` };
+  w.bus.publish('graduation.started', { runId: w.runId, job: w.job, ...sides, dryRun: false });
   try {
     if (config) await preflightDrives(config, [config.graduation.from, config.graduation.to], w.signal);
     const summary = await undoRun({ db: w.store.db, undoRunId, runId: w.runId, signal: w.signal, onProgress: progressPublisher(w) });
-    publishFinished(w, summary);
+    publishFinished(w, summary, config ? sides : { from: summary.from, to: summary.to });
     return summary;
   } catch (err) {
     w.bus.publish('graduation.failed', { runId: w.runId, job: w.job, reason: (err as Error).message });
