@@ -35,4 +35,10 @@ export const GRADUATION_MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    // Undo restores a file that graduation found already archived (and so only removed from flux) by copying
+    // it back: the archive's copy was there before the run and stays. Recovery must know not to remove it.
+    name: '011-graduation-keep-source',
+    sql: `ALTER TABLE graduation_journal ADD COLUMN keep_source INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];

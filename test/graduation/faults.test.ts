@@ -3,12 +3,14 @@
  * during its copy, and names already taken in the destination.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, readdirSync, statfsSync, closeSync, linkSync, lutimesSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync, existsSync } from 'node:fs';
+import { appendFileSync, lstatSync, readdirSync, statfsSync, closeSync, linkSync, lutimesSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graduate } from '../../server-helper/lifecycle/graduation/graduate.js';
 import { Journal } from '../../server-helper/lifecycle/graduation/journal.js';
+import { recoverJournal } from '../../server-helper/lifecycle/graduation/recover.js';
+import { undoRun } from '../../server-helper/lifecycle/graduation/undo.js';
 import type { MoveStep } from '../../server-helper/lifecycle/graduation/mover.js';
 import type { Policy } from '../../server-helper/lifecycle/graduation/policy.js';
 import { openStore } from '../../server-helper/store/index.js';
@@ -224,6 +226,56 @@ describe('disk full, a changing file, names already taken', () => {
       expect(readFileSync(join(space, 'report.pdf'), 'utf8')).toBe('archived version');
       expect(readFileSync(join(space, 'report (graduated).pdf'), 'utf8')).toBe('an earlier conflict');
       expect(readFileSync(join(space, 'report (graduated 2).pdf'), 'utf8')).toBe('new version');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('undo brings back both: a moved file is moved back, an already-archived one is copied back and the archive keeps its own', async () => {
+    const { flux, space, db } = setup('undo-dup');
+    writeFileSync(join(flux, 'same.txt'), 'same');
+    writeFileSync(join(space, 'same.txt'), 'same');
+    writeFileSync(join(flux, 'moved.txt'), 'moved');
+    for (const f of ['same.txt', 'moved.txt']) old(join(flux, f));
+    // As an earlier graduation would have left it: the same bytes and times. The copy back takes the
+    // archive's metadata (the flux file's own was not kept when it was dropped as a duplicate).
+    utimesSync(join(space, 'same.txt'), lstatSync(join(flux, 'same.txt')).atime, lstatSync(join(flux, 'same.txt')).mtime);
+    const before = snapshot(flux);
+    const store = openStore(db);
+    try {
+      const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy });
+      expect(s.moved).toBe(2);
+      expect(existsSync(join(flux, 'same.txt'))).toBe(false);
+      const u = await undoRun({ db: store.db, undoRunId: 1, runId: 2 });
+      expect(u.failed).toEqual([]);
+      expect(u.moved).toBe(2);
+      // Every file back in flux as it was (times within a microsecond: Node sets them from a double).
+      expect(assertExactlyOnce(before, snapshot(flux), new Map())).toEqual([]);
+      expect([...snapshot(flux).keys()].sort()).toEqual([...before.keys()].sort());
+      expect(readFileSync(join(space, 'same.txt'), 'utf8')).toBe('same');
+      expect(existsSync(join(space, 'moved.txt'))).toBe(false);
+      // Done once: a second undo finds nothing left to restore.
+      expect((await undoRun({ db: store.db, undoRunId: 1, runId: 3 })).moved).toBe(0);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('recovery completes an interrupted copy-back without removing the archive\'s own file', async () => {
+    const { flux, space, db } = setup('recover-keep');
+    writeFileSync(join(space, 'kept.txt'), 'kept');
+    linkSync(join(space, 'kept.txt'), join(flux, 'kept.txt'));
+    const st = lstatSync(join(space, 'kept.txt'));
+    const store = openStore(db);
+    try {
+      const journal = new Journal(store.db);
+      // As a crash would leave it: named in flux and synced (linked), the archive's file not to be touched.
+      const id = journal.begin({ runId: 2, kind: 'file', srcRoot: space, dstRoot: flux, srcs: ['kept.txt'], dsts: ['kept.txt'], tmp: '.fts-grad-2-1', size: st.size, mtimeMs: st.mtimeMs, srcIno: st.ino, state: 'copying', keepSource: true });
+      journal.set(id, 'linked', { tmpIno: st.ino, hash: 'x' });
+      expect(await recoverJournal(journal)).toMatchObject({ completed: 1, rolledBack: 0 });
+      expect(journal.get(id)?.state).toBe('done');
+      expect(readFileSync(join(space, 'kept.txt'), 'utf8')).toBe('kept');
+      expect(readFileSync(join(flux, 'kept.txt'), 'utf8')).toBe('kept');
     } finally {
       store.close();
     }

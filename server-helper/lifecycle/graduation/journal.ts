@@ -30,6 +30,8 @@ export interface JournalEntry {
   error: string | null;
   /** The row an undo move reverses. */
   undoOf: number | null;
+  /** A copy, not a move: the source stays (an undo restoring a file that was already archived). */
+  keepSource: boolean;
 }
 
 interface Row {
@@ -49,6 +51,7 @@ interface Row {
   state: JournalState;
   error: string | null;
   undo_of: number | null;
+  keep_source: number;
 }
 
 function fromRow(r: Row): JournalEntry {
@@ -69,6 +72,7 @@ function fromRow(r: Row): JournalEntry {
     state: r.state,
     error: r.error,
     undoOf: r.undo_of,
+    keepSource: r.keep_source === 1,
   };
 }
 
@@ -81,8 +85,8 @@ export class Journal {
   constructor(private readonly db: Db) {
     // Prepared once: a run writes a few rows per file, and preparing costs more than the write.
     this.insertStmt = db.prepare(
-      `INSERT INTO graduation_journal (run_id, kind, src_root, dst_root, srcs, dsts, tmp, size, mtime_ms, src_ino, state, undo_of, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO graduation_journal (run_id, kind, src_root, dst_root, srcs, dsts, tmp, size, mtime_ms, src_ino, state, undo_of, keep_source, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.setStmt = db.prepare(
       `UPDATE graduation_journal SET state = ?, hash = COALESCE(?, hash), tmp_ino = COALESCE(?, tmp_ino),
@@ -100,9 +104,9 @@ export class Journal {
   }
 
   /** Records a planned move before anything is written; returns its id. */
-  begin(e: Omit<JournalEntry, 'id' | 'tmpIno' | 'hash' | 'error' | 'undoOf'> & { undoOf?: number }): number {
+  begin(e: Omit<JournalEntry, 'id' | 'tmpIno' | 'hash' | 'error' | 'undoOf' | 'keepSource'> & { undoOf?: number; keepSource?: boolean }): number {
     return Number(
-      this.insertStmt.run(e.runId, e.kind, e.srcRoot, e.dstRoot, JSON.stringify(e.srcs), JSON.stringify(e.dsts), e.tmp, e.size, e.mtimeMs, e.srcIno, e.state, e.undoOf ?? null, Date.now())
+      this.insertStmt.run(e.runId, e.kind, e.srcRoot, e.dstRoot, JSON.stringify(e.srcs), JSON.stringify(e.dsts), e.tmp, e.size, e.mtimeMs, e.srcIno, e.state, e.undoOf ?? null, e.keepSource ? 1 : 0, Date.now())
         .lastInsertRowid,
     );
   }
@@ -131,10 +135,10 @@ export class Journal {
       .map(fromRow);
   }
 
-  /** Moved rows of a run (what undo moves back), in batches by id. */
+  /** Rows of a run that took a file out of the source, moved (`done`) or dropped as already archived (`duplicate`): what undo restores, in batches by id. */
   movedOf(runId: number, afterId: number, limit: number): JournalEntry[] {
     return this.db
-      .prepare<[number, number, number], Row>("SELECT * FROM graduation_journal WHERE run_id = ? AND state = 'done' AND id > ? ORDER BY id LIMIT ?")
+      .prepare<[number, number, number], Row>("SELECT * FROM graduation_journal WHERE run_id = ? AND state IN ('done', 'duplicate') AND id > ? ORDER BY id LIMIT ?")
       .all(runId, afterId, limit)
       .map(fromRow);
   }

@@ -24,6 +24,8 @@ export interface MoveItem {
   companionOf?: number;
   /** The journal row this move reverses (undo), marked `undone` when it is done. */
   undoOf?: number;
+  /** Copy, do not move: the source stays (undo restoring a file graduation found already archived). */
+  keepSource?: boolean;
 }
 
 /** Counts one run accumulates. */
@@ -210,7 +212,7 @@ async function moveBatchInner(ctx: MoverContext, items: MoveItem[], margin: { re
     try {
       const { dsts, duplicate } = chooseTargets(ctx, item);
       if (duplicate) {
-        const id = journal.begin({ runId: ctx.runId, kind: item.kind, srcRoot: ctx.srcRoot, dstRoot: ctx.dstRoot, srcs: item.srcs, dsts, tmp: null, size: item.stat.size, mtimeMs: item.stat.mtimeMs, srcIno: item.stat.ino, state: 'dedup' });
+        const id = journal.begin({ runId: ctx.runId, kind: item.kind, srcRoot: ctx.srcRoot, dstRoot: ctx.dstRoot, srcs: item.srcs, dsts, tmp: null, size: item.stat.size, mtimeMs: item.stat.mtimeMs, srcIno: item.stat.ino, state: 'dedup', undoOf: item.undoOf, keepSource: item.keepSource });
         dups.push({ item, id });
         continue;
       }
@@ -222,7 +224,7 @@ async function moveBatchInner(ctx: MoverContext, items: MoveItem[], margin: { re
       }
       free -= need;
       const tmp = `${dirOf(dsts[0]!) ? `${dirOf(dsts[0]!)}/` : ''}.fts-grad-${ctx.runId}-${++ctx.seq}`;
-      const id = journal.begin({ runId: ctx.runId, kind: item.kind, srcRoot: ctx.srcRoot, dstRoot: ctx.dstRoot, srcs: item.srcs, dsts, tmp, size: item.stat.size, mtimeMs: item.stat.mtimeMs, srcIno: item.stat.ino, state: 'copying', undoOf: item.undoOf });
+      const id = journal.begin({ runId: ctx.runId, kind: item.kind, srcRoot: ctx.srcRoot, dstRoot: ctx.dstRoot, srcs: item.srcs, dsts, tmp, size: item.stat.size, mtimeMs: item.stat.mtimeMs, srcIno: item.stat.ino, state: 'copying', undoOf: item.undoOf, keepSource: item.keepSource });
       const p: Planned = { item, id, dsts, tmp, tmpIno: null, hash: null, ok: true };
       planned.push(p);
       byIndex.set(index, p);
@@ -233,15 +235,18 @@ async function moveBatchInner(ctx: MoverContext, items: MoveItem[], margin: { re
   }
   for (const p of planned) step('journaled', p.id);
 
-  // Already archived with identical content: the source goes, nothing is copied.
+  // Already archived with identical content: the source goes (unless it is to stay), nothing is copied.
   for (const { item, id } of dups) {
     if (!sourcesUnchanged(ctx, item)) {
       journal.set(id, 'rolled_back', { error: 'changed before removal' });
       skip(stats, 'changed-during-copy');
       continue;
     }
-    for (const rel of item.srcs) unlinkQuiet(`${ctx.srcRoot}/${rel}`);
-    journal.set(id, 'duplicate');
+    if (!item.keepSource) for (const rel of item.srcs) unlinkQuiet(`${ctx.srcRoot}/${rel}`);
+    journal.transaction(() => {
+      journal.set(id, 'duplicate');
+      if (item.undoOf !== undefined) journal.set(item.undoOf, 'undone');
+    });
     stats.moved++;
     ctx.onFile?.(item.srcs[0]!);
   }
@@ -363,6 +368,10 @@ async function moveBatchInner(ctx: MoverContext, items: MoveItem[], margin: { re
   // 6. Remove each source that is still exactly what was copied; a changed one keeps its place.
   const removed: Planned[] = [];
   for (const p of linked) {
+    if (p.item.keepSource) {
+      removed.push(p);
+      continue;
+    }
     if (!sourcesUnchanged(ctx, p.item)) {
       for (const d of p.dsts) unlinkIfOurs(`${ctx.dstRoot}/${d}`, p.tmpIno);
       journal.set(p.id, 'rolled_back', { error: 'changed while it was copied' });

@@ -45,7 +45,8 @@ export async function recoverJournal(journal: Journal): Promise<RecoveryReport> 
       rollBack(journal, e, `interrupted while ${e.state === 'copying' ? 'copying' : 'naming the copy'}; rolled back`);
       report.rolledBack++;
     } else if (e.state === 'dedup') {
-      const gone = e.srcs.every((rel) => !lstatOrNull(`${e.srcRoot}/${rel}`));
+      // A source meant to stay was never to be removed: the row is done as it stands.
+      const gone = e.keepSource || e.srcs.every((rel) => !lstatOrNull(`${e.srcRoot}/${rel}`));
       journal.set(e.id, gone ? 'duplicate' : 'rolled_back', gone ? {} : { error: 'interrupted; left in place' });
       if (gone) report.completed++;
       else report.rolledBack++;
@@ -62,7 +63,7 @@ export async function recoverJournal(journal: Journal): Promise<RecoveryReport> 
         }
         report.rolledBack++;
       } else {
-        for (const rel of e.srcs) unlinkQuiet(`${e.srcRoot}/${rel}`);
+        if (!e.keepSource) for (const rel of e.srcs) unlinkQuiet(`${e.srcRoot}/${rel}`);
         journal.set(e.id, 'done');
         if (e.undoOf !== null) journal.set(e.undoOf, 'undone');
         report.completed++;

@@ -1,4 +1,7 @@
-/** Undo of a graduation run: its moved files go back to where they were, through the same safe move. */
+/**
+ * Undo of a graduation run: its moved files go back to where they were, through the same safe move; files it
+ * dropped because the archive already held them are copied back (the archive's copy was there before).
+ */
 import type { Db } from '../../store/db.js';
 import { acquireMoverLock, Journal } from './journal.js';
 import { moveBatch, skip, syncSources, type MoveItem, type MoveStats, type MoverContext } from './mover.js';
@@ -50,7 +53,8 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
         eligible += r.srcs.length;
         const key = `${r.dstRoot}\0${r.srcRoot}`;
         if (!groups.has(key)) groups.set(key, []);
-        groups.get(key)!.push({ kind: r.kind, srcs: r.dsts, targets: r.srcs, stat: st, undoOf: r.id });
+        // A file graduation dropped because the archive already held it comes back as a copy; the archive's stays.
+        groups.get(key)!.push({ kind: r.kind, srcs: r.dsts, targets: r.srcs, stat: st, undoOf: r.id, keepSource: r.state === 'duplicate' });
       }
       for (const [key, items] of groups) {
         const [srcRoot, dstRoot] = key.split('\0') as [string, string];
