@@ -31,7 +31,7 @@ describe('install-server.sh', () => {
   it('the unit is hardened and valid', () => {
     const unit = readFileSync(join(root, 'etc/systemd/system/fts-helper.service'), 'utf8');
     expect(unit).not.toMatch(/@[A-Z_]+@/);
-    for (const line of ['ProtectSystem=strict', 'ReadWritePaths=/flux /time /space /var/lib/fts /etc/samba', 'NoNewPrivileges=yes', 'User=fts', 'ProtectHome=yes', 'PrivateTmp=yes']) {
+    for (const line of ['ProtectSystem=strict', 'ReadWritePaths=/flux /time /space /var/lib/fts /etc/samba', 'NoNewPrivileges=yes', 'User=root', 'Group=fts', 'CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_SYS_RAWIO', 'ProtectHome=yes', 'PrivateTmp=yes']) {
       expect(unit).toContain(line);
     }
     expect(unit).toContain('ExecStart=/usr/bin/node /opt/fts/bin/fts-helper.mjs serve --config /etc/fts/helper.yaml');

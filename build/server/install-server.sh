@@ -1,8 +1,9 @@
 #!/bin/sh
-# Installs fts-helper on a Debian/Ubuntu server: service user, folders, config, the app, the systemd unit.
+# Installs fts-helper on a Debian/Ubuntu server: admins' group, folders, config, the app, the systemd unit.
 # Run from a checkout as root:   sudo sh build/server/install-server.sh [options]
 #   --prefix DIR     where the app goes (default /opt/fts)
-#   --user NAME      service user (default fts)
+#   --user NAME      the group whose members may read the store and config (default fts; a system user of
+#                    the same name is created to own it). The daemon itself runs as a fenced root (see the unit).
 #   --config FILE    configuration file (default /etc/fts/helper.yaml; an existing one is kept)
 #   --root DIR       install into DIR as if it were / (for packaging and tests: no useradd, no systemctl)
 #   --no-start       enable the unit but do not start it
@@ -93,5 +94,5 @@ if [ -z "$ROOT" ]; then
   systemctl daemon-reload
   if [ "$START" = yes ]; then systemctl enable --now fts-helper.service; else systemctl enable fts-helper.service; fi
   say "fts-helper is enabled. An admin token for the dashboard:"
-  say "  sudo -u $SVC_USER node $PREFIX/bin/fts-helper.mjs token create admin --role admin --config $CONFIG"
+  say "  sudo node $PREFIX/bin/fts-helper.mjs token create admin --role admin --config $CONFIG"
 fi

@@ -15,6 +15,7 @@ const PACKAGE_OF: Record<string, string> = {
   '/usr/sbin/mkfs.ext4': 'e2fsprogs',
   '/usr/bin/getfattr': 'attr',
   '/usr/bin/rsync': 'rsync',
+  '/usr/bin/setpriv': 'util-linux',
 };
 
 /** Throws a clear error naming the Debian package when any of the files is missing. */

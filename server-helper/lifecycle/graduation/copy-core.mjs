@@ -7,7 +7,7 @@
  * TypeScript loader.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, openSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { getAttributeSync, listAttributesSync, setAttributeSync } from '@napi-rs/xattr';
 
 /** The hash that proves a copy: sha256 is hardware-accelerated here and faster than md5 in Node. */
@@ -16,7 +16,27 @@ export const HASH = 'sha256';
 export const CHUNK = 1 << 20;
 const BLOCK = 4096;
 const ZERO = Buffer.alloc(BLOCK);
-const isRoot = process.getuid?.() === 0;
+
+/**
+ * Whether a `/proc/PID/status` text grants CAP_CHOWN (bit 0 of CapEff): the systemd unit runs the helper as
+ * its own user with CAP_CHOWN, so "am I root" is the wrong question.
+ * @param {string} statusText
+ */
+export function grantsChown(statusText) {
+  const m = /^CapEff:\s*([0-9a-fA-F]+)\s*$/m.exec(statusText);
+  return m ? (BigInt(`0x${m[1]}`) & 1n) === 1n : false;
+}
+
+function readOwnStatus() {
+  try {
+    return readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Whether copies can be given their source's owner: as root, or with CAP_CHOWN. */
+export const mayChown = process.getuid?.() === 0 || grantsChown(readOwnStatus());
 /** @type {Buffer | null} */
 let buffer = null;
 /** @type {Buffer | null} */
@@ -141,7 +161,7 @@ export function finishCopy(src, tmp, c, pos) {
   if (pos !== before.size || !sameStamp(after, before.size, before.mtimeMs, before.ino)) throw new ChangedError('changed while it was copied');
   const landed = fstatSync(fdOut);
   if (landed.size !== pos) throw new Error(`the copy has ${landed.size} bytes, the source ${pos}`);
-  if (isRoot) fchownSync(fdOut, before.uid, before.gid);
+  if (mayChown) fchownSync(fdOut, before.uid, before.gid);
   // chmod after chown: chown clears setuid/setgid bits.
   fchmodSync(fdOut, before.mode & 0o7777);
   copyXattrs(src, tmp);

@@ -22,11 +22,9 @@ import {
   type Stats,
 } from 'node:fs';
 import { getAttributeSync, listAttributesSync } from '@napi-rs/xattr';
-import { CHUNK, ChangedError, closeCopy, copyFileSyncVerified, copyXattrs, finishCopy, HASH, openCopy, sameStamp, sharedBuffer, writeVerified } from './copy-core.mjs';
+import { CHUNK, ChangedError, closeCopy, copyFileSyncVerified, copyXattrs, finishCopy, HASH, mayChown, openCopy, sameStamp, sharedBuffer, writeVerified } from './copy-core.mjs';
 
 export { ChangedError, copyXattrs, HASH, sameStamp };
-
-const isRoot = process.getuid?.() === 0;
 
 /** What a finished temp copy is. */
 export interface TempCopy {
@@ -138,7 +136,7 @@ function copySymlink(src: string, tmp: string, expected: Stats): TempCopy {
   if (!sameStamp(before, expected.size, expected.mtimeMs, expected.ino)) throw new ChangedError('changed since the scan');
   symlinkSync(target, tmp);
   try {
-    if (isRoot) lchownSync(tmp, before.uid, before.gid);
+    if (mayChown) lchownSync(tmp, before.uid, before.gid);
     lutimesSync(tmp, before.atimeMs / 1000, before.mtimeMs / 1000);
     if (readlinkSync(tmp) !== target) throw new Error('the copied symlink does not match the source');
     return { hash: createHash(HASH).update(target).digest('hex'), tmpIno: lstatSync(tmp).ino };
@@ -190,7 +188,7 @@ export function ensureDirs(srcRoot: string, dstRoot: string, relDir: string, kno
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     if (st?.isDirectory()) {
-      if (isRoot) lchownSync(dst, st.uid, st.gid);
+      if (mayChown) lchownSync(dst, st.uid, st.gid);
       const fd = openSync(dst, constants.O_RDONLY | constants.O_DIRECTORY);
       try {
         fchmodSync(fd, st.mode & 0o7777);
