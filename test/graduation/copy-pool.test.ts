@@ -8,9 +8,10 @@ import { CopyPool, type CopyJob, type CopyResult } from '../../server-helper/lif
 import { graduate } from '../../server-helper/lifecycle/graduation/graduate.js';
 import { Journal } from '../../server-helper/lifecycle/graduation/journal.js';
 import { openStore } from '../../server-helper/store/index.js';
-import { assertExactlyOnce, snapshot, tempDir, tempFiles } from './helpers.js';
+import { assertExactlyOnce, fluxAndSpace, snapshot, tempDir, tempFiles } from './helpers.js';
 
 const DAY = 86400e3;
+const POLICY = { minAgeMs: DAY, exclude: [], include: [], freeSpaceMargin: 0 };
 const made: string[] = [];
 afterAll(() => {
   for (const d of made) rmSync(d, { recursive: true, force: true });
@@ -95,19 +96,16 @@ describe('copy pool', () => {
 
 describe('graduation runs through the pool', () => {
   it('an abort stops the copies in flight and loses nothing', async () => {
-    const base = tempDir('abort');
+    const { base, flux, space } = fluxAndSpace('abort');
     made.push(base);
-    const flux = join(base, 'flux');
-    const space = join(base, 'space');
     for (let d = 0; d < 10; d++) {
-      mkdirSync(join(flux, `d${d}`), { recursive: true });
+      mkdirSync(join(flux, `d${d}`));
       for (let i = 0; i < 100; i++) {
         const p = join(flux, `d${d}`, `f${i}.txt`);
         writeFileSync(p, `${d}/${i}\n`.repeat(50));
         utimesSync(p, (Date.now() - 40 * DAY) / 1000, (Date.now() - 40 * DAY) / 1000);
       }
     }
-    mkdirSync(space);
     const before = snapshot(flux);
     const store = openStore(':memory:');
     const ac = new AbortController();
@@ -118,7 +116,7 @@ describe('graduation runs through the pool', () => {
         runId: 1,
         srcRoot: flux,
         dstRoot: space,
-        policy: { minAgeMs: DAY, exclude: [], include: [], freeSpaceMargin: 0 },
+        policy: POLICY,
         signal: ac.signal,
         onStep: (step) => {
           if (step === 'temp-written' && ++written === 20) ac.abort();
@@ -134,13 +132,10 @@ describe('graduation runs through the pool', () => {
       store.close();
     }
   });
+
   it('gives a copy a suffixed name when its name is taken between copy and naming, through the pool', async () => {
-    const base = tempDir('taken');
+    const { base, flux, space } = fluxAndSpace('taken');
     made.push(base);
-    const flux = join(base, 'flux');
-    const space = join(base, 'space');
-    mkdirSync(flux);
-    mkdirSync(space);
     for (let i = 0; i < 100; i++) {
       writeFileSync(join(flux, `f${i}.txt`), `file ${i}`);
       utimesSync(join(flux, `f${i}.txt`), (Date.now() - 40 * DAY) / 1000, (Date.now() - 40 * DAY) / 1000);
@@ -155,7 +150,7 @@ describe('graduation runs through the pool', () => {
         runId: 1,
         srcRoot: flux,
         dstRoot: space,
-        policy: { minAgeMs: DAY, exclude: [], include: [], freeSpaceMargin: 0 },
+        policy: POLICY,
         onStep: (step, id) => {
           if (step !== 'temp-written' || squatted.length >= 3) return;
           const rel = journal.get(id)!.dsts[0]!;

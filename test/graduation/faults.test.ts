@@ -14,7 +14,7 @@ import { undoRun } from '../../server-helper/lifecycle/graduation/undo.js';
 import type { MoveStep } from '../../server-helper/lifecycle/graduation/mover.js';
 import type { Policy } from '../../server-helper/lifecycle/graduation/policy.js';
 import { openStore } from '../../server-helper/store/index.js';
-import { assertExactlyOnce, loopExt4, snapshot, tempDir, tempFiles } from './helpers.js';
+import { assertExactlyOnce, fluxAndSpace, loopExt4, snapshot, tempFiles } from './helpers.js';
 
 const DAY = 86400e3;
 const policy: Policy = { minAgeMs: DAY, exclude: ['.fts-*'], include: [], freeSpaceMargin: 0 };
@@ -46,12 +46,8 @@ function tree(flux: string): void {
 }
 
 function setup(name: string): { flux: string; space: string; db: string } {
-  const base = tempDir(name);
+  const { base, flux, space } = fluxAndSpace(name);
   made.push(base);
-  const flux = join(base, 'flux');
-  const space = join(base, 'space');
-  mkdirSync(flux);
-  mkdirSync(space);
   return { flux, space, db: join(base, 'helper.db') };
 }
 

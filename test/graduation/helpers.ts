@@ -96,6 +96,16 @@ export function tempDir(prefix: string): string {
   return d;
 }
 
+/** A temp base holding empty `flux/` and `space/` folders (the caller removes base). */
+export function fluxAndSpace(prefix: string): { base: string; flux: string; space: string } {
+  const base = tempDir(prefix);
+  const flux = join(base, 'flux');
+  const space = join(base, 'space');
+  mkdirSync(flux);
+  mkdirSync(space);
+  return { base, flux, space };
+}
+
 /** A loop-mounted ext4 image of sizeMb with a label; call the returned unmount in afterAll. */
 export function loopExt4(sizeMb: number, label: string): { dir: string; unmount: () => void } {
   const base = tempDir(`loop-${label}`);

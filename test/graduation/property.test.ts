@@ -12,7 +12,7 @@ import { GraduationConfig } from '../../server-helper/config/schema.js';
 import { graduate } from '../../server-helper/lifecycle/graduation/graduate.js';
 import { excludeMatcher } from '../../server-helper/lifecycle/graduation/policy.js';
 import { openStore } from '../../server-helper/store/index.js';
-import { assertExactlyOnce, snapshot, tempDir, tempFiles } from './helpers.js';
+import { assertExactlyOnce, fluxAndSpace, snapshot, tempFiles } from './helpers.js';
 
 const DAY = 86400e3;
 const NOW = Date.now();
@@ -110,12 +110,8 @@ describe('graduation keeps every byte exactly once (property)', () => {
     await fc.assert(
       // Both walks (worker threads, the default; and the synchronous one) must see the same trees the same way.
       fc.asyncProperty(fc.array(entryArb, { minLength: 1, maxLength: 20 }), fc.constantFrom<'parallel' | 'sync'>('parallel', 'sync'), async (entries, scan) => {
-        const base = tempDir('prop');
+        const { base, flux, space } = fluxAndSpace('prop');
         made.push(base);
-        const flux = join(base, 'flux');
-        const space = join(base, 'space');
-        mkdirSync(flux);
-        mkdirSync(space);
         build(flux, [...entries, { dirs: deep, name: 'deep.txt', kind: 'file', content: new Uint8Array([1]), old: true, xattrs: [XATTRS[0]!], mode: 0o640 }]);
         const before = snapshot(flux);
         const store = openStore(':memory:');
@@ -151,12 +147,8 @@ describe('graduation keeps every byte exactly once (property)', () => {
   it('counts the same tree the same way with either walk (dry runs)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(entryArb, { minLength: 1, maxLength: 25 }), async (entries) => {
-        const base = tempDir('walks');
+        const { base, flux, space } = fluxAndSpace('walks');
         made.push(base);
-        const flux = join(base, 'flux');
-        const space = join(base, 'space');
-        mkdirSync(flux);
-        mkdirSync(space);
         build(flux, entries);
         const store = openStore(':memory:');
         try {
