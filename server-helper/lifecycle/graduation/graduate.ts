@@ -41,6 +41,26 @@ export interface GraduationSummary {
   recovered: { rolledBack: number; completed: number; deferred: number };
 }
 
+/** The summary of a run (graduation or undo) from its counts and the mover's stats. */
+export function summaryOf(r: { runId: number; scanned: number; eligible: number; stats: MoveStats; started: number; from: string; to: string; dryRun: boolean; recovered: GraduationSummary['recovered'] }): GraduationSummary {
+  const { stats } = r;
+  return {
+    runId: r.runId,
+    scanned: r.scanned,
+    eligible: r.eligible,
+    moved: stats.moved,
+    bytesMoved: stats.bytesMoved,
+    skipped: stats.skipped,
+    failed: stats.failed,
+    durationMs: Date.now() - r.started,
+    examples: stats.examples,
+    from: r.from,
+    to: r.to,
+    dryRun: r.dryRun,
+    recovered: r.recovered,
+  };
+}
+
 /** Options of one run. */
 export interface GraduateOptions {
   db: Db;
@@ -217,21 +237,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     }
     current = null;
     progress(true);
-    return {
-      runId: opts.runId,
-      scanned,
-      eligible,
-      moved: stats.moved,
-      bytesMoved: stats.bytesMoved,
-      skipped: stats.skipped,
-      failed: stats.failed,
-      durationMs: Date.now() - started,
-      examples: stats.examples,
-      from: src,
-      to: dst,
-      dryRun: !!opts.dryRun,
-      recovered,
-    };
+    return summaryOf({ runId: opts.runId, scanned, eligible, stats, started, from: src, to: dst, dryRun: !!opts.dryRun, recovered });
   } finally {
     await readAhead?.stop();
     await copier?.close();

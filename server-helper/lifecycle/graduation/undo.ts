@@ -7,7 +7,7 @@ import { acquireMoverLock, Journal } from './journal.js';
 import { moveBatch, skip, syncSources, type MoveItem, type MoveStats, type MoverContext } from './mover.js';
 import { recoverJournal } from './recover.js';
 import { lstatOrNull } from './safe-move.js';
-import type { GraduationProgress, GraduationSummary } from './graduate.js';
+import { summaryOf, type GraduationProgress, type GraduationSummary } from './graduate.js';
 
 /** Options of one undo. */
 export interface UndoOptions {
@@ -70,21 +70,7 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
         opts.onProgress?.({ scanned, eligible, moved: stats.moved, bytesMoved: stats.bytesMoved, currentPath: null });
       }
     }
-    return {
-      runId: opts.runId,
-      scanned,
-      eligible,
-      moved: stats.moved,
-      bytesMoved: stats.bytesMoved,
-      skipped: stats.skipped,
-      failed: stats.failed,
-      durationMs: Date.now() - started,
-      examples: stats.examples,
-      from,
-      to,
-      dryRun: false,
-      recovered,
-    };
+    return summaryOf({ runId: opts.runId, scanned, eligible, stats, started, from, to, dryRun: false, recovered });
   } finally {
     release();
   }
