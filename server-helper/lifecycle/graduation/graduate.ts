@@ -8,7 +8,7 @@ import type { Db } from '../../store/db.js';
 import { acquireMoverLock, Journal } from './journal.js';
 import { CopyPool } from './copy-pool.js';
 import { RunReadAhead } from './prefetch.js';
-import { moveBatch, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
+import { finishBatch, prepareBatch, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
 import { excludeMatcher, isOldEnough, normalizeIncludes, type Policy } from './policy.js';
 import { recoverJournal } from './recover.js';
 import { walk } from './scan.js';
@@ -118,6 +118,8 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
   const journal = new Journal(opts.db);
   const release = opts.dryRun ? () => {} : acquireMoverLock(opts.db, opts.runId);
   let copier: CopyPool | undefined;
+  /** The batch being finished while the next one is prepared. */
+  let finishing: Promise<void> = Promise.resolve();
   const readAhead = opts.dryRun ? null : new RunReadAhead();
   try {
     const recovered = opts.dryRun ? { rolledBack: 0, completed: 0, deferred: 0 } : await recoverJournal(journal);
@@ -167,7 +169,14 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
         readAhead?.nextBatch();
         // Started with the first batch, so a run with nothing to move starts no threads.
         ctx.copier ??= copier = new CopyPool();
-        await moveBatch(ctx, batch);
+        // Two batches in flight: this one is planned and copied while the previous one is named, synced and
+        // its sources removed (their rows and files are disjoint). Then the previous must be done before this
+        // one finishes, so batches still finish in order.
+        const prepared = await prepareBatch(ctx, batch);
+        await finishing;
+        finishing = finishBatch(ctx, prepared);
+        // Rejections are taken where finishing is awaited (next batch, or the end of the run).
+        finishing.catch(() => {});
       }
       progress();
     };
@@ -231,6 +240,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     }
     hardLinks.clear();
     if (!opts.signal?.aborted) await flush();
+    await finishing;
     await syncSources(ctx);
     if (ctx.destinationFull && !stats.failed.some((f) => f.error.includes('ENOSPC'))) {
       stats.failed.push({ path: dst, error: `${dst} has less free space than the margin (${opts.policy.freeSpaceMargin} bytes); the remaining files stay in ${src}` });
@@ -239,6 +249,8 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     progress(true);
     return summaryOf({ runId: opts.runId, scanned, eligible, stats, started, from: src, to: dst, dryRun: !!opts.dryRun, recovered });
   } finally {
+    // Never leave a batch finishing behind the mover lock (its error, if any, was already taken).
+    await finishing.catch(() => {});
     await readAhead?.stop();
     await copier?.close();
     release();

@@ -74,7 +74,8 @@ export interface MoverContext {
   copier?: CopyPool;
 }
 
-interface Planned {
+/** One move of a batch as it goes through the phases. */
+export interface Planned {
   item: MoveItem;
   id: number;
   dsts: string[];
@@ -182,16 +183,30 @@ function advanceAll(ctx: MoverContext, planned: readonly Planned[], expected: nu
 
 /** Moves one batch; updates ctx.stats. Never throws for one file's problem; throws when a sync fails (nothing is removed then). */
 export async function moveBatch(ctx: MoverContext, items: MoveItem[]): Promise<void> {
+  await finishBatch(ctx, await prepareBatch(ctx, items));
+}
+
+/** A batch planned, journaled and copied to temp names; finishBatch names, syncs and removes it. */
+export interface PreparedBatch {
+  planned: Planned[];
+  copied: Planned[];
+}
+
+/**
+ * The first half of a batch: plan and journal each move, then copy to temp names. A caller may prepare the
+ * next batch while the previous one finishes (graduate.ts does): the halves touch different rows and files.
+ */
+export async function prepareBatch(ctx: MoverContext, items: MoveItem[]): Promise<PreparedBatch> {
   const margin = { reached: false };
   try {
-    await moveBatchInner(ctx, items, margin);
+    return await prepareInner(ctx, items, margin);
   } finally {
     // The margin stops the run after this batch; what was planned within it still moves.
     if (margin.reached) ctx.destinationFull = true;
   }
 }
 
-async function moveBatchInner(ctx: MoverContext, items: MoveItem[], margin: { reached: boolean }): Promise<void> {
+async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reached: boolean }): Promise<PreparedBatch> {
   const { journal, stats } = ctx;
   const step = (s: MoveStep, id: number) => ctx.onStep?.(s, id);
   const planned: Planned[] = [];
@@ -322,8 +337,23 @@ async function moveBatchInner(ctx: MoverContext, items: MoveItem[], margin: { re
       notTried(p);
     }
   }
-  const copied = planned.filter((p) => p.ok);
+  return { planned, copied: planned.filter((p) => p.ok) };
+}
+
+/** The second half of a batch: journal the copies, name them, sync, and remove the sources. Throws only when a sync fails (nothing is removed then). */
+export async function finishBatch(ctx: MoverContext, batch: PreparedBatch): Promise<void> {
+  const { journal, stats } = ctx;
+  const step = (s: MoveStep, id: number) => ctx.onStep?.(s, id);
+  const { planned, copied } = batch;
   if (copied.length === 0) return;
+  // The loops below are synchronous system calls; yielding now and then lets a batch being prepared meanwhile
+  // keep its copy workers fed.
+  let sinceTick = 0;
+  const breathe = async () => {
+    if (++sinceTick < 256) return;
+    sinceTick = 0;
+    await tick();
+  };
 
   // 3. Journaled as copied, with each temp's inode, before any final name exists: recovery can then tell
   // our names from anyone else's. (Durability comes with the one sync after naming, below.)
@@ -334,6 +364,7 @@ async function moveBatchInner(ctx: MoverContext, items: MoveItem[], margin: { re
 
   // 4. Give each its final name(s) without replacing anything; a name taken meanwhile gets a suffix.
   for (const p of copied) {
+    await breathe();
     try {
       for (let i = 0; i < p.dsts.length; i++) {
         for (;;) {
@@ -368,6 +399,7 @@ async function moveBatchInner(ctx: MoverContext, items: MoveItem[], margin: { re
   // 6. Remove each source that is still exactly what was copied; a changed one keeps its place.
   const removed: Planned[] = [];
   for (const p of linked) {
+    await breathe();
     if (p.item.keepSource) {
       removed.push(p);
       continue;
