@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- graduate [--files N] [--rss-files N] [--small N] [--large N]`: graduation against what a
+ * `npm run bench -- graduate [--files N] [--rss-files N] [--small N] [--large N] [--rounds N]`: graduation against what a
  * user would run instead, on two loop-mounted ext4 images, in one run:
  *   scan  — eligible count and bytes of an N-file tree vs `find -type f -mmin +N -printf` (warm and cold cache);
  *   move  — 20,000 × 4 KiB and 20 × 50 MiB vs `rsync -aHX --remove-source-files` and `rclone move --checksum`,
@@ -22,6 +22,7 @@ const FILES = opt('files', 200_000);
 const RSS_FILES = opt('rss-files', 0);
 const SMALL = opt('small', 20_000);
 const LARGE = opt('large', 20);
+const ROUNDS = opt('rounds', 2);
 const DAY = 86400e3;
 const OLD = (Date.now() - 40 * DAY) / 1000;
 
@@ -162,25 +163,36 @@ function moveCase(label: string, n: number, size: number): Promise<void> {
       mkdirSync(d);
       return d;
     };
-    fresh();
-    const rsyncDst = dstOf('rsync');
-    const rsync = timed(() => {
-      sh('rsync', ['-aHX', '--remove-source-files', `${srcDir}/`, `${rsyncDst}/`]);
-      execFileSync('sync');
-    });
-    rmSync(rsyncDst, { recursive: true, force: true });
-    fresh();
-    const rcloneDst = dstOf('rclone');
-    const rclone = timed(() => {
-      sh('rclone', ['move', '--checksum', '--config', '/dev/null', srcDir, rcloneDst]);
-      execFileSync('sync');
-    });
-    rmSync(rcloneDst, { recursive: true, force: true });
-    fresh();
-    const oursDst = dstOf('ours');
-    const ours = await oursMove(srcDir, oursDst);
-    if (readdirSync(oursDst).length === 0) throw new Error('nothing moved');
-    rmSync(oursDst, { recursive: true, force: true });
+    // Two rounds of each, interleaved, best of each: this VM's cold-cache disk times vary by a third.
+    const rsyncRuns: number[] = [];
+    const rcloneRuns: number[] = [];
+    const oursRuns: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      fresh();
+      const rsyncDst = dstOf('rsync');
+      rsyncRuns.push(
+        timed(() => {
+          sh('rsync', ['-aHX', '--remove-source-files', `${srcDir}/`, `${rsyncDst}/`]);
+          execFileSync('sync');
+        }),
+      );
+      rmSync(rsyncDst, { recursive: true, force: true });
+      fresh();
+      const rcloneDst = dstOf('rclone');
+      rcloneRuns.push(
+        timed(() => {
+          sh('rclone', ['move', '--checksum', '--config', '/dev/null', srcDir, rcloneDst]);
+          execFileSync('sync');
+        }),
+      );
+      rmSync(rcloneDst, { recursive: true, force: true });
+      fresh();
+      const oursDst = dstOf('ours');
+      oursRuns.push(await oursMove(srcDir, oursDst));
+      if (readdirSync(oursDst).length === 0) throw new Error('nothing moved');
+      rmSync(oursDst, { recursive: true, force: true });
+    }
+    const [rsync, rclone, ours] = [rsyncRuns, rcloneRuns, oursRuns].map((r) => Math.min(...r)) as [number, number, number];
     report(`move ${n} × ${size >= 1 << 20 ? `${size >> 20} MiB` : `${size >> 10} KiB`}: ours ${fmt(ours)} vs rsync ${fmt(rsync)} → ratio ${(ours / rsync).toFixed(2)} (goal ≤ 1.0); vs rclone ${fmt(rclone)} → ratio ${(ours / rclone).toFixed(2)}`);
     if (size >= 1 << 20) {
       fresh();
@@ -193,9 +205,17 @@ function moveCase(label: string, n: number, size: number): Promise<void> {
         }
       };
       walk(srcDir, '');
-      const dd = timed(() => {
-        for (const [i, rel] of files.entries()) sh('dd', [`if=${join(srcDir, rel)}`, `of=${join(ddDst, String(i))}`, 'bs=4M', 'conv=fsync', 'status=none']);
-      });
+      const ddOnce = () =>
+        timed(() => {
+          for (const [i, rel] of files.entries()) sh('dd', [`if=${join(srcDir, rel)}`, `of=${join(ddDst, String(i))}`, 'bs=4M', 'conv=fsync', 'status=none']);
+        });
+      const ddRuns: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        dropCaches();
+        ddRuns.push(ddOnce());
+        for (const f of readdirSync(ddDst)) rmSync(join(ddDst, f));
+      }
+      const dd = Math.min(...ddRuns);
       const bytes = n * size;
       const mbps = (ms: number) => bytes / 1e6 / (ms / 1000);
       report(`large-file throughput: ours ${mbps(ours).toFixed(0)} MB/s (verified, durable) vs dd bs=4M conv=fsync ${mbps(dd).toFixed(0)} MB/s → ${((100 * dd) / ours).toFixed(0)} % (goal ≥ 80 %)`);
