@@ -11,7 +11,7 @@ import { graduate } from '../../server-helper/lifecycle/graduation/graduate.js';
 import { Journal } from '../../server-helper/lifecycle/graduation/journal.js';
 import { recoverJournal } from '../../server-helper/lifecycle/graduation/recover.js';
 import { undoRun } from '../../server-helper/lifecycle/graduation/undo.js';
-import type { MoveStep } from '../../server-helper/lifecycle/graduation/mover.js';
+import { moveBatch, type MoveStep } from '../../server-helper/lifecycle/graduation/mover.js';
 import type { Policy } from '../../server-helper/lifecycle/graduation/policy.js';
 import { openStore } from '../../server-helper/store/index.js';
 import { assertExactlyOnce, fluxAndSpace, loopExt4, snapshot, tempFiles } from './helpers.js';
@@ -272,6 +272,27 @@ describe('disk full, a changing file, names already taken', () => {
       expect(journal.get(id)?.state).toBe('done');
       expect(readFileSync(join(space, 'kept.txt'), 'utf8')).toBe('kept');
       expect(readFileSync(join(flux, 'kept.txt'), 'utf8')).toBe('kept');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('never takes a name of a batch still in flight as proof that a file is archived', async () => {
+    const { flux, space, db } = setup('inflight');
+    // `x (graduated).txt` in space is the previous batch's copy, named but not finished: it may yet be undone.
+    writeFileSync(join(space, 'x (graduated).txt'), 'same bytes');
+    writeFileSync(join(flux, 'x (graduated).txt'), 'same bytes');
+    const st = lstatSync(join(flux, 'x (graduated).txt'));
+    const store = openStore(db);
+    try {
+      const stats = { moved: 0, bytesMoved: 0, skipped: {}, failed: [], examples: [] };
+      const ctx = { journal: new Journal(store.db), runId: 1, srcRoot: flux, dstRoot: space, freeSpaceMargin: 0, openFiles: new Set<string>(), stats, knownDirs: new Set<string>(), seq: 0, inFlight: new Set(['x (graduated).txt']) };
+      await moveBatch(ctx, [{ kind: 'file', srcs: ['x (graduated).txt'], stat: st }]);
+      expect(stats.failed).toEqual([]);
+      // Copied under a name of its own, not dropped as a duplicate.
+      expect(new Journal(store.db).ofRun(1).map((r) => r.state)).toEqual(['done']);
+      expect(readdirSync(space).sort()).toEqual(['x (graduated) (graduated).txt', 'x (graduated).txt']);
+      expect(ctx.inFlight).toEqual(new Set(['x (graduated).txt']));
     } finally {
       store.close();
     }

@@ -131,13 +131,27 @@ export function writeVerified(fd, chunk, pos, sparse) {
 /** @typedef {{ fdIn: number, fdOut: number, before: import('node:fs').Stats, sparse: boolean }} OpenCopy An open source and its new temp file. */
 
 /**
+ * Opens a source for reading, never following a symlink, and without touching its access time where allowed
+ * (root or the owner): a source left in place (changed, failed) keeps the atime it had.
+ * @param {string} src
+ */
+function openSource(src) {
+  try {
+    return openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NOATIME);
+  } catch (err) {
+    if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'EPERM') throw err;
+    return openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW);
+  }
+}
+
+/**
  * Opens src (never following a symlink) and creates tmp exclusively; throws ChangedError when the source is
  * not what the scan saw. The caller closes both (closeCopy).
  * @param {string} src @param {string} tmp @param {Stamp} expected
  * @returns {OpenCopy}
  */
 export function openCopy(src, tmp, expected) {
-  const fdIn = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const fdIn = openSource(src);
   try {
     const before = fstatSync(fdIn);
     if (!sameStamp(before, expected.size, expected.mtimeMs, expected.ino)) throw new ChangedError('changed since the scan');
@@ -174,18 +188,24 @@ export function finishCopy(src, tmp, c, pos) {
  * @param {OpenCopy} c @param {string} tmp @param {boolean} ok
  */
 export function closeCopy(c, tmp, ok) {
+  /** @type {unknown} */
+  let closeError = null;
   try {
     closeSync(c.fdOut);
-  } finally {
-    closeSync(c.fdIn);
-    if (!ok) {
-      try {
-        unlinkSync(tmp);
-      } catch (err) {
-        if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'ENOENT') throw err;
-      }
+  } catch (err) {
+    // A copy whose close failed (a late write error) is no copy: it goes like any failed one.
+    closeError = err;
+    ok = false;
+  }
+  closeSync(c.fdIn);
+  if (!ok) {
+    try {
+      unlinkSync(tmp);
+    } catch (err) {
+      if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'ENOENT') throw err;
     }
   }
+  if (closeError) throw closeError;
 }
 
 /**

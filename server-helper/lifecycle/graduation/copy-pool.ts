@@ -37,6 +37,8 @@ export class CopyPool {
     this.workers = Array.from({ length: size }, () => {
       const w = new Worker(new URL('./copy-worker.mjs', import.meta.url), { execArgv: [], workerData: { stop: this.stopFlag.buffer } });
       w.on('error', (err) => (this.failure ??= err));
+      // A worker gone between batches must fail the next one, not leave it waiting for an answer forever.
+      w.on('exit', (code) => (this.failure ??= new Error(`a copy worker exited (code ${code})`)));
       return w;
     });
   }
@@ -60,7 +62,12 @@ export class CopyPool {
       };
       const listeners = this.workers.map((w) => {
         const onMessage = (results: CopyResult[]) => {
-          for (const r of results) onResult(r);
+          // A throw here (the journal's disk full) would be uncaught inside a worker's event: end the run instead.
+          try {
+            for (const r of results) onResult(r);
+          } catch (err) {
+            return finish(err as Error);
+          }
           answered += results.length;
           if (answered >= jobs.length) finish();
           else feed(w);
@@ -82,6 +89,7 @@ export class CopyPool {
 
   /** Ends the workers. */
   async close(): Promise<void> {
+    this.failure ??= new Error('the copy pool is closed');
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -136,6 +136,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       signal: opts.signal,
       onStep: opts.onStep,
       knownDirs: new Set(),
+      inFlight: new Set(),
       seq: 0,
     };
     let scanned = 0;
@@ -248,6 +249,12 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     current = null;
     progress(true);
     return summaryOf({ runId: opts.runId, scanned, eligible, stats, started, from: src, to: dst, dryRun: !!opts.dryRun, recovered });
+  } catch (err) {
+    // A run that stops on an error (a failed sync) may leave a batch copied but not finished: roll back or
+    // complete it now, as the next run would, rather than leave full temp copies until then.
+    await finishing.catch(() => {});
+    if (!opts.dryRun) await recoverJournal(journal).catch(() => {});
+    throw err;
   } finally {
     // Never leave a batch finishing behind the mover lock (its error, if any, was already taken).
     await finishing.catch(() => {});

@@ -68,6 +68,11 @@ export interface MoverContext {
   destinationFull?: boolean;
   /** Folders known to exist in the destination. */
   knownDirs: Set<string>;
+  /**
+   * Destination names of batches prepared but not finished. Such a name may be undone yet (its source can
+   * still change and the copy be removed), so it is never taken as proof that a file is already archived.
+   */
+  inFlight?: Set<string>;
   /** A counter for unique temp names. */
   seq: number;
   /** Workers for small-file copies; without them every copy runs on this thread. */
@@ -112,13 +117,14 @@ function chooseTargets(ctx: MoverContext, item: MoveItem): { dsts: string[]; dup
   const wanted = item.targets ?? item.srcs;
   const dsts: string[] = [];
   for (const [i, rel] of wanted.entries()) {
+    const unfinished = ctx.inFlight?.has(rel) ?? false;
     const existing = lstatOrNull(`${ctx.dstRoot}/${rel}`);
-    if (!existing) {
+    if (!existing && !unfinished) {
       dsts.push(rel);
       continue;
     }
-    // Identical content already archived: only for a single name of the same kind.
-    if (wanted.length === 1 && i === 0 && existing.size === item.stat.size) {
+    // Identical content already archived: only for a single name of the same kind, finished.
+    if (existing && !unfinished && wanted.length === 1 && i === 0 && existing.size === item.stat.size) {
       const sameKind = item.kind === 'symlink' ? existing.isSymbolicLink() : existing.isFile();
       if (sameKind && hashPath(`${ctx.dstRoot}/${rel}`, item.kind) === hashPath(`${ctx.srcRoot}/${item.srcs[0]}`, item.kind)) {
         return { dsts: [rel], duplicate: true };
@@ -132,7 +138,7 @@ function chooseTargets(ctx: MoverContext, item: MoveItem): { dsts: string[]; dup
 function freeName(ctx: MoverContext, rel: string, taken: readonly string[]): string {
   for (let n = 1; ; n++) {
     const candidate = suffixedName(rel, n);
-    if (!taken.includes(candidate) && !lstatOrNull(`${ctx.dstRoot}/${candidate}`)) return candidate;
+    if (!taken.includes(candidate) && !ctx.inFlight?.has(candidate) && !lstatOrNull(`${ctx.dstRoot}/${candidate}`)) return candidate;
   }
 }
 
@@ -248,7 +254,10 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
     }
   }
   }
-  for (const p of planned) step('journaled', p.id);
+  for (const p of planned) {
+    step('journaled', p.id);
+    for (const d of p.dsts) ctx.inFlight?.add(d);
+  }
 
   // Already archived with identical content: the source goes (unless it is to stay), nothing is copied.
   for (const { item, id } of dups) {
@@ -306,6 +315,8 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
   const pooledSet = new Set(pooled);
   const here = toCopy.filter((p) => !pooledSet.has(p));
   const inPool = ctx.copier && pooled.length > 0 ? copyInPool(ctx, ctx.copier, pooled, copiedOne, notCopied, notTried) : Promise.resolve();
+  // Its failure is taken by the await below; until then it must not count as unhandled (which ends Node).
+  inPool.catch(() => {});
   // Cold small files cost a disk round trip each; without workers, read-ahead threads overlap them.
   const readAhead = prefetch(here.filter((p) => p.item.kind === 'file' && p.item.stat.size < 1 << 20).map((p) => `${ctx.srcRoot}/${p.item.srcs[0]}`));
   let sinceTick = 0;
@@ -342,6 +353,14 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
 
 /** The second half of a batch: journal the copies, name them, sync, and remove the sources. Throws only when a sync fails (nothing is removed then). */
 export async function finishBatch(ctx: MoverContext, batch: PreparedBatch): Promise<void> {
+  try {
+    await finishInner(ctx, batch);
+  } finally {
+    for (const p of batch.planned) for (const d of p.dsts) ctx.inFlight?.delete(d);
+  }
+}
+
+async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<void> {
   const { journal, stats } = ctx;
   const step = (s: MoveStep, id: number) => ctx.onStep?.(s, id);
   const { planned, copied } = batch;
@@ -373,7 +392,10 @@ export async function finishBatch(ctx: MoverContext, batch: PreparedBatch): Prom
             break;
           } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+            // The name taken was someone else's: this batch now holds the new one instead.
+            ctx.inFlight?.delete(p.dsts[i]!);
             p.dsts[i] = freeName(ctx, (p.item.targets ?? p.item.srcs)[i]!, p.dsts);
+            ctx.inFlight?.add(p.dsts[i]!);
             journal.set(p.id, 'copied', { dsts: p.dsts });
           }
         }

@@ -9,8 +9,9 @@ parentPort.on('message', (paths) => {
   for (const p of paths) {
     let fd = -1;
     try {
-      // Never following a symlink, and never blocking on a FIFO that took a file's place.
-      fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      // Never following a symlink, never blocking on a FIFO that took a file's place, and never touching the
+      // access time the copy is about to record (O_NOATIME: allowed to root and to the file's owner).
+      fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOATIME);
       readSync(fd, buf, 0, buf.length, 0);
     } catch {
       // Gone or unreadable: the copy will say so.

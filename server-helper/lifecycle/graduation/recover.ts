@@ -48,6 +48,7 @@ export async function recoverJournal(journal: Journal): Promise<RecoveryReport> 
       // A source meant to stay was never to be removed: the row is done as it stands.
       const gone = e.keepSource || e.srcs.every((rel) => !lstatOrNull(`${e.srcRoot}/${rel}`));
       journal.set(e.id, gone ? 'duplicate' : 'rolled_back', gone ? {} : { error: 'interrupted; left in place' });
+      if (gone && e.undoOf !== null) journal.set(e.undoOf, 'undone');
       if (gone) report.completed++;
       else report.rolledBack++;
     } else if (e.state === 'linked') {

@@ -66,6 +66,7 @@ export async function* walkParallel(root: string, opts: ParallelWalkOptions): As
   let busy = 0;
   let out: ScanEntry[] = [];
   let failure: Error | null = null;
+  let done = false;
   let wake: (() => void) | null = null;
   const notify = () => {
     const w = wake;
@@ -104,6 +105,12 @@ export async function* walkParallel(root: string, opts: ParallelWalkOptions): As
       failure = err;
       notify();
     });
+    // A worker that ends on its own (not by the terminate below) would leave its folders unanswered forever.
+    w.on('exit', (code) => {
+      if (done) return;
+      failure ??= new Error(`a scan worker exited (code ${code})`);
+      notify();
+    });
   }
   try {
     dispatch();
@@ -120,6 +127,7 @@ export async function* walkParallel(root: string, opts: ParallelWalkOptions): As
       await new Promise<void>((r) => (wake = r));
     }
   } finally {
+    done = true;
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }
