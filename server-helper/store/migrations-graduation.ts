@@ -41,4 +41,9 @@ export const GRADUATION_MIGRATIONS: Migration[] = [
     name: '011-graduation-keep-source',
     sql: `ALTER TABLE graduation_journal ADD COLUMN keep_source INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    // A source's ctime at its copy: a chmod or a new xattr after the copy keeps the source in place.
+    name: '012-graduation-source-ctime',
+    sql: `ALTER TABLE graduation_journal ADD COLUMN src_ctime_ms REAL;`,
+  },
 ];

@@ -3,9 +3,9 @@
  * during its copy, and names already taken in the destination.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, lstatSync, readdirSync, statfsSync, closeSync, linkSync, lutimesSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync, existsSync } from 'node:fs';
+import { appendFileSync, chmodSync, lstatSync, readdirSync, statfsSync, closeSync, linkSync, lutimesSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setAttributeSync } from '@napi-rs/xattr';
+import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graduate } from '../../server-helper/lifecycle/graduation/graduate.js';
 import { Journal } from '../../server-helper/lifecycle/graduation/journal.js';
@@ -198,6 +198,37 @@ describe('disk full, a changing file, names already taken', () => {
       expect(readFileSync(join(flux, 'growing.log'), 'utf8')).toBe('line 1\nline 2\n');
       expect(existsSync(join(space, 'growing.log'))).toBe(false);
       expect(readFileSync(join(space, 'steady.txt'), 'utf8')).toBe('steady');
+      expect(tempFiles(space)).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a file whose mode or xattrs change after its copy (a Finder tag) is left in place, and its copy removed', async () => {
+    const { flux, space, db } = setup('tagged');
+    for (const f of ['tagged.pdf', 'chmodded.sh', 'steady.txt']) {
+      writeFileSync(join(flux, f), f);
+      old(join(flux, f));
+    }
+    const store = openStore(db);
+    try {
+      const s = await graduate({
+        db: store.db,
+        runId: 1,
+        srcRoot: flux,
+        dstRoot: space,
+        policy,
+        onStep: (step, id) => {
+          if (step !== 'copied') return;
+          const src = new Journal(store.db).get(id)!.srcs[0]!;
+          if (src === 'tagged.pdf') setAttributeSync(join(flux, src), 'user.DosStream.com.apple.metadata:_kMDItemUserTags:$DATA', Buffer.from('Red'));
+          if (src === 'chmodded.sh') chmodSync(join(flux, src), 0o755);
+        },
+      });
+      expect(s.skipped['changed-during-copy']).toBe(2);
+      expect(getAttributeSync(join(flux, 'tagged.pdf'), 'user.DosStream.com.apple.metadata:_kMDItemUserTags:$DATA')?.toString()).toBe('Red');
+      expect(lstatSync(join(flux, 'chmodded.sh')).mode & 0o777).toBe(0o755);
+      expect(readdirSync(space)).toEqual(['steady.txt']);
       expect(tempFiles(space)).toEqual([]);
     } finally {
       store.close();

@@ -172,7 +172,8 @@ export function finishCopy(src, tmp, c, pos) {
   const { fdIn, fdOut, before } = c;
   if (c.sparse) ftruncateSync(fdOut, pos);
   const after = fstatSync(fdIn);
-  if (pos !== before.size || !sameStamp(after, before.size, before.mtimeMs, before.ino)) throw new ChangedError('changed while it was copied');
+  // ctime too: a chmod or a new xattr (a Finder tag) during the copy would not reach it.
+  if (pos !== before.size || !sameStamp(after, before.size, before.mtimeMs, before.ino) || after.ctimeMs !== before.ctimeMs) throw new ChangedError('changed while it was copied');
   const landed = fstatSync(fdOut);
   if (landed.size !== pos) throw new Error(`the copy has ${landed.size} bytes, the source ${pos}`);
   if (mayChown) fchownSync(fdOut, before.uid, before.gid);
@@ -210,9 +211,10 @@ export function closeCopy(c, tmp, ok) {
 
 /**
  * Copies a file to tmp synchronously, chunk by chunk (what a small file needs; large ones pipeline their
- * reads in safe-move.ts). Returns the sha256 of what was read and the temp file's inode.
+ * reads in safe-move.ts). Returns the sha256 of what was read, the temp file's inode, and the source's ctime
+ * when it was copied (a later change of its metadata keeps it in place).
  * @param {string} src @param {string} tmp @param {Stamp} expected
- * @returns {{ hash: string, tmpIno: number }}
+ * @returns {{ hash: string, tmpIno: number, srcCtimeMs: number }}
  */
 export function copyFileSyncVerified(src, tmp, expected) {
   const c = openCopy(src, tmp, expected);
@@ -232,7 +234,7 @@ export function copyFileSyncVerified(src, tmp, expected) {
     }
     const tmpIno = finishCopy(src, tmp, c, pos);
     ok = true;
-    return { hash: h.digest('hex'), tmpIno };
+    return { hash: h.digest('hex'), tmpIno, srcCtimeMs: c.before.ctimeMs };
   } finally {
     closeCopy(c, tmp, ok);
   }

@@ -19,7 +19,7 @@ export interface CopyJob {
 
 /** What became of one job. `stopped`: not tried (abort, or the destination filled up). */
 export type CopyResult =
-  | { i: number; outcome: 'copied'; hash: string; tmpIno: number }
+  | { i: number; outcome: 'copied'; hash: string; tmpIno: number; srcCtimeMs: number }
   | { i: number; outcome: 'changed' | 'failed'; message: string; code?: string }
   | { i: number; outcome: 'stopped' };
 

@@ -17,8 +17,8 @@ port.on('message', (/** @type {import('./copy-pool.ts').CopyJob[]} */ jobs) => {
       continue;
     }
     try {
-      const { hash, tmpIno } = copyFileSyncVerified(job.src, job.tmp, job);
-      results.push({ i: job.i, outcome: 'copied', hash, tmpIno });
+      const { hash, tmpIno, srcCtimeMs } = copyFileSyncVerified(job.src, job.tmp, job);
+      results.push({ i: job.i, outcome: 'copied', hash, tmpIno, srcCtimeMs });
     } catch (err) {
       const e = /** @type {NodeJS.ErrnoException} */ (err);
       if (e?.code === 'ENOSPC') Atomics.store(stop, 0, 1);

@@ -32,6 +32,8 @@ export interface JournalEntry {
   undoOf: number | null;
   /** A copy, not a move: the source stays (an undo restoring a file that was already archived). */
   keepSource: boolean;
+  /** The source's ctime when it was copied: recovery removes a source only while it is unchanged. */
+  srcCtimeMs: number | null;
 }
 
 interface Row {
@@ -52,6 +54,7 @@ interface Row {
   error: string | null;
   undo_of: number | null;
   keep_source: number;
+  src_ctime_ms: number | null;
 }
 
 function fromRow(r: Row): JournalEntry {
@@ -73,6 +76,7 @@ function fromRow(r: Row): JournalEntry {
     error: r.error,
     undoOf: r.undo_of,
     keepSource: r.keep_source === 1,
+    srcCtimeMs: r.src_ctime_ms,
   };
 }
 
@@ -90,7 +94,7 @@ export class Journal {
     );
     this.setStmt = db.prepare(
       `UPDATE graduation_journal SET state = ?, hash = COALESCE(?, hash), tmp_ino = COALESCE(?, tmp_ino),
-       dsts = COALESCE(?, dsts), error = COALESCE(?, error), updated_at = ? WHERE id = ?`,
+       src_ctime_ms = COALESCE(?, src_ctime_ms), dsts = COALESCE(?, dsts), error = COALESCE(?, error), updated_at = ? WHERE id = ?`,
     );
     this.advanceStmt = db.prepare(`UPDATE graduation_journal SET state = ?, updated_at = ? WHERE run_id = ? AND id BETWEEN ? AND ? AND state = ?`);
   }
@@ -104,7 +108,7 @@ export class Journal {
   }
 
   /** Records a planned move before anything is written; returns its id. */
-  begin(e: Omit<JournalEntry, 'id' | 'tmpIno' | 'hash' | 'error' | 'undoOf' | 'keepSource'> & { undoOf?: number; keepSource?: boolean }): number {
+  begin(e: Omit<JournalEntry, 'id' | 'tmpIno' | 'hash' | 'error' | 'undoOf' | 'keepSource' | 'srcCtimeMs'> & { undoOf?: number; keepSource?: boolean }): number {
     return Number(
       this.insertStmt.run(e.runId, e.kind, e.srcRoot, e.dstRoot, JSON.stringify(e.srcs), JSON.stringify(e.dsts), e.tmp, e.size, e.mtimeMs, e.srcIno, e.state, e.undoOf ?? null, e.keepSource ? 1 : 0, Date.now())
         .lastInsertRowid,
@@ -112,8 +116,8 @@ export class Journal {
   }
 
   /** Moves one row to a new state, optionally recording the copy's hash and temp inode or an error. */
-  set(id: number, state: JournalState, extra: { hash?: string; tmpIno?: number; dsts?: string[]; error?: string } = {}): void {
-    this.setStmt.run(state, extra.hash ?? null, extra.tmpIno ?? null, extra.dsts ? JSON.stringify(extra.dsts) : null, extra.error ?? null, Date.now(), id);
+  set(id: number, state: JournalState, extra: { hash?: string; tmpIno?: number; srcCtimeMs?: number; dsts?: string[]; error?: string } = {}): void {
+    this.setStmt.run(state, extra.hash ?? null, extra.tmpIno ?? null, extra.srcCtimeMs ?? null, extra.dsts ? JSON.stringify(extra.dsts) : null, extra.error ?? null, Date.now(), id);
   }
 
   /** Runs fn in one transaction (a batch of state changes is one fsync of the store, not hundreds). */

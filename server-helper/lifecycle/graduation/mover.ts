@@ -87,6 +87,8 @@ export interface Planned {
   tmp: string;
   tmpIno: number | null;
   hash: string | null;
+  /** The source's ctime at its copy (null until copied). */
+  srcCtimeMs: number | null;
   ok: boolean;
 }
 
@@ -142,11 +144,11 @@ function freeName(ctx: MoverContext, rel: string, taken: readonly string[]): str
   }
 }
 
-/** Removes the sources of a planned move when each is still what was copied; false if one changed. */
-function sourcesUnchanged(ctx: MoverContext, item: MoveItem): boolean {
+/** Whether each source is still what was scanned (and, given its ctime at the copy, has no new metadata). */
+function sourcesUnchanged(ctx: MoverContext, item: MoveItem, ctimeMs: number | null = null): boolean {
   for (const rel of item.srcs) {
     const st = lstatOrNull(`${ctx.srcRoot}/${rel}`);
-    if (st && !sameStamp(st, item.stat.size, item.stat.mtimeMs, item.stat.ino)) return false;
+    if (st && (!sameStamp(st, item.stat.size, item.stat.mtimeMs, item.stat.ino) || (ctimeMs !== null && st.ctimeMs !== ctimeMs))) return false;
   }
   return true;
 }
@@ -246,7 +248,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
       free -= need;
       const tmp = `${dirOf(dsts[0]!) ? `${dirOf(dsts[0]!)}/` : ''}.fts-grad-${ctx.runId}-${++ctx.seq}`;
       const id = journal.begin({ runId: ctx.runId, kind: item.kind, srcRoot: ctx.srcRoot, dstRoot: ctx.dstRoot, srcs: item.srcs, dsts, tmp, size: item.stat.size, mtimeMs: item.stat.mtimeMs, srcIno: item.stat.ino, state: 'copying', undoOf: item.undoOf, keepSource: item.keepSource });
-      const p: Planned = { item, id, dsts, tmp, tmpIno: null, hash: null, ok: true };
+      const p: Planned = { item, id, dsts, tmp, tmpIno: null, hash: null, srcCtimeMs: null, ok: true };
       planned.push(p);
       byIndex.set(index, p);
     } catch (err) {
@@ -280,6 +282,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
   const copiedOne = (p: Planned, copy: TempCopy) => {
     p.tmpIno = copy.tmpIno;
     p.hash = copy.hash;
+    p.srcCtimeMs = copy.srcCtimeMs;
     step('temp-written', p.id);
     ctx.onFile?.(p.item.srcs[0]!);
   };
@@ -377,7 +380,7 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
   // 3. Journaled as copied, with each temp's inode, before any final name exists: recovery can then tell
   // our names from anyone else's. (Durability comes with the one sync after naming, below.)
   journal.transaction(() => {
-    for (const p of copied) journal.set(p.id, 'copied', { hash: p.hash!, tmpIno: p.tmpIno! });
+    for (const p of copied) journal.set(p.id, 'copied', { hash: p.hash!, tmpIno: p.tmpIno!, srcCtimeMs: p.srcCtimeMs! });
   });
   for (const p of copied) step('copied', p.id);
 
@@ -426,7 +429,7 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
       removed.push(p);
       continue;
     }
-    if (!sourcesUnchanged(ctx, p.item)) {
+    if (!sourcesUnchanged(ctx, p.item, p.srcCtimeMs)) {
       for (const d of p.dsts) unlinkIfOurs(`${ctx.dstRoot}/${d}`, p.tmpIno);
       journal.set(p.id, 'rolled_back', { error: 'changed while it was copied' });
       skip(stats, 'changed-during-copy');

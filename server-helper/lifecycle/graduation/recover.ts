@@ -19,7 +19,7 @@ export interface RecoveryReport {
 function sourcesState(e: JournalEntry): 'unchanged' | 'changed' {
   for (const rel of e.srcs) {
     const st = lstatOrNull(`${e.srcRoot}/${rel}`);
-    if (st && !sameStamp(st, e.size, e.mtimeMs, e.srcIno)) return 'changed';
+    if (st && (!sameStamp(st, e.size, e.mtimeMs, e.srcIno) || (e.srcCtimeMs !== null && st.ctimeMs !== e.srcCtimeMs))) return 'changed';
   }
   return 'unchanged';
 }

@@ -30,6 +30,8 @@ export { ChangedError, copyXattrs, HASH, sameStamp };
 export interface TempCopy {
   hash: string;
   tmpIno: number;
+  /** The source's ctime when it was copied: its removal waits for an unchanged one. */
+  srcCtimeMs: number;
 }
 
 /** lstat that answers null for a missing path. */
@@ -124,7 +126,7 @@ export async function copyToTemp(src: string, tmp: string, expected: Stats, kind
     });
     const tmpIno = finishCopy(src, tmp, c, pos);
     ok = true;
-    return { hash: h.digest('hex'), tmpIno };
+    return { hash: h.digest('hex'), tmpIno, srcCtimeMs: c.before.ctimeMs };
   } finally {
     closeCopy(c, tmp, ok);
   }
@@ -139,7 +141,7 @@ function copySymlink(src: string, tmp: string, expected: Stats): TempCopy {
     if (mayChown) lchownSync(tmp, before.uid, before.gid);
     lutimesSync(tmp, before.atimeMs / 1000, before.mtimeMs / 1000);
     if (readlinkSync(tmp) !== target) throw new Error('the copied symlink does not match the source');
-    return { hash: createHash(HASH).update(target).digest('hex'), tmpIno: lstatSync(tmp).ino };
+    return { hash: createHash(HASH).update(target).digest('hex'), tmpIno: lstatSync(tmp).ino, srcCtimeMs: before.ctimeMs };
   } catch (err) {
     unlinkQuiet(tmp);
     throw err;
