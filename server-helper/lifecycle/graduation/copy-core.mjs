@@ -18,8 +18,8 @@ const BLOCK = 4096;
 const ZERO = Buffer.alloc(BLOCK);
 
 /**
- * Whether a `/proc/PID/status` text grants CAP_CHOWN (bit 0 of CapEff): the systemd unit runs the helper as
- * its own user with CAP_CHOWN, so "am I root" is the wrong question.
+ * Whether a `/proc/PID/status` text grants CAP_CHOWN (bit 0 of CapEff): a process that is not root but holds
+ * that capability may give files away too.
  * @param {string} statusText
  */
 export function grantsChown(statusText) {
@@ -52,7 +52,7 @@ export class ChangedError extends Error {
 
 /**
  * Whether a file's identity and content stamp still match what was recorded.
- * @param {{ size: number, mtimeMs: number, ino: number }} st
+ * @param {Stamp} st
  * @param {number} size @param {number} mtimeMs @param {number} ino
  */
 export function sameStamp(st, size, mtimeMs, ino) {

@@ -7,7 +7,6 @@
 import { statfsSync, unlinkSync, type Stats } from 'node:fs';
 import { syncFilesystem } from '../../system/syncfs.js';
 import type { Journal, JournalState } from './journal.js';
-import { prefetch } from './prefetch.js';
 import type { CopyJob, CopyPool } from './copy-pool.js';
 import { ChangedError, copyToTemp, ensureDirs, LARGE_FILE, type TempCopy, hashPath, linkNoReplace, lstatOrNull, sameStamp, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
 
@@ -320,8 +319,6 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
   const inPool = ctx.copier && pooled.length > 0 ? copyInPool(ctx, ctx.copier, pooled, copiedOne, notCopied, notTried) : Promise.resolve();
   // Its failure is taken by the await below; until then it must not count as unhandled (which ends Node).
   inPool.catch(() => {});
-  // Cold small files cost a disk round trip each; without workers, read-ahead threads overlap them.
-  const readAhead = prefetch(here.filter((p) => p.item.kind === 'file' && p.item.stat.size < 1 << 20).map((p) => `${ctx.srcRoot}/${p.item.srcs[0]}`));
   let sinceTick = 0;
   try {
     for (const p of here) {
@@ -341,7 +338,6 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
       }
     }
   } finally {
-    await readAhead.stop();
     await inPool;
   }
   // A `._name` companion travels only with its file: when the file was not copied, the companion's copy goes.

@@ -14,17 +14,6 @@ function startWorker(): Worker {
   return w;
 }
 
-/** Starts reading paths in `workers` threads (interleaved); `stop()` ends them. Errors are ignored: it is only a hint. */
-export function prefetch(paths: readonly string[], workers = 2): { stop: () => Promise<void> } {
-  if (paths.length < 64) return { stop: async () => {} };
-  const threads = Array.from({ length: workers }, (_, k) => {
-    const w = startWorker();
-    w.postMessage(paths.filter((_, i) => i % workers === k));
-    return w;
-  });
-  return { stop: async () => void (await Promise.all(threads.map((t) => t.terminate()))) };
-}
-
 /**
  * A read-ahead that runs beside a whole graduation: the scan feeds it the small files it will move, in the
  * order the mover will copy them, and one thread reads them while the run scans, plans, names and syncs.

@@ -10,6 +10,13 @@ export interface DirReaderConfig {
   minAgeMs: number | null;
 }
 
+/** Numbers per file in `nums`. */
+export const STAT_FIELDS: number;
+/** Flag: the entry is a symlink. */
+export const FLAG_SYMLINK: number;
+/** Flag: a `._name` AppleDouble companion lies beside it. */
+export const FLAG_COMPANION: number;
+
 /** What reading a handful of folders found. */
 export interface DirReadResult {
   /** Relative paths of the files found, `\0`-joined. */

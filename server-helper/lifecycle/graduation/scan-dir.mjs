@@ -1,14 +1,17 @@
-// Reads whole directories for scan-parallel.ts, in a worker thread (scan-worker.mjs) or, while the workers
-// start, on the main thread: synchronous readdir/lstat, the cheapest calls Node has. Plain JavaScript so a
-// worker loads it without a TypeScript loader. The exclude/include rules mirror policy.ts (kept tiny on purpose).
+// Reads whole directories for scan-parallel.ts in its worker threads (scan-worker.mjs): synchronous
+// readdir/lstat, the cheapest calls Node has. Plain JavaScript so a worker loads it without a TypeScript loader. The exclude/include rules mirror policy.ts (kept tiny on purpose).
 //
 // Results travel compactly, because cloning one object per file cost more than the lstat calls: the stat
 // numbers go in a transferable Float64Array (STAT_FIELDS per file), and the names in one `\0`-joined string
 // (NUL cannot occur in a file name). Files younger than `minAgeMs` are only counted, not sent.
 import { lstatSync, readdirSync } from 'node:fs';
 
-/** Per file: dev, ino, mode, nlink, uid, gid, size, blocks, atimeMs, mtimeMs, flags (1 symlink, 2 has `._` companion). */
-const STAT_FIELDS = 11;
+/** Per file: dev, ino, mode, nlink, uid, gid, size, blocks, atimeMs, mtimeMs, flags. */
+export const STAT_FIELDS = 11;
+/** Flag: the entry is a symlink. */
+export const FLAG_SYMLINK = 1;
+/** Flag: a `._name` AppleDouble companion lies beside it. */
+export const FLAG_COMPANION = 2;
 
 class Out {
   constructor() {
@@ -53,7 +56,6 @@ export function createDirReader({ root, exactExcludes, excludePatterns, include,
   const excluded = (name) => exact.has(name) || patterns.some((p) => p.test(name));
   const isIncluded = (rel) => include.length === 0 || include.some((p) => rel === p || rel.startsWith(`${p}/`));
   const mayContain = (rel) => include.length === 0 || include.some((p) => rel === p || rel.startsWith(`${p}/`) || p.startsWith(`${rel}/`));
-
 
   function readDir(relDir, out) {
     const absDir = relDir === '' ? root : `${root}/${relDir}`;
@@ -104,7 +106,7 @@ export function createDirReader({ root, exactExcludes, excludePatterns, include,
         out.tooNew++;
         continue;
       }
-      out.push(rel, st, (isLink ? 1 : 0) | (names && names.has(`._${name}`) ? 2 : 0));
+      out.push(rel, st, (isLink ? FLAG_SYMLINK : 0) | (names && names.has(`._${name}`) ? FLAG_COMPANION : 0));
     }
   }
 

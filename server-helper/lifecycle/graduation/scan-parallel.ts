@@ -8,14 +8,10 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { globToRegExp, normalizeIncludes } from './policy.js';
 import type { ScanEntry, SkipCounter } from './scan.js';
-import type { DirReadResult } from './scan-dir.mjs';
+import { FLAG_COMPANION, FLAG_SYMLINK, STAT_FIELDS, type DirReadResult } from './scan-dir.mjs';
 
 /** The stat fields a scan entry carries (what the mover needs). */
 export type ScanStat = Pick<ScanEntry['stat'], 'dev' | 'ino' | 'mode' | 'nlink' | 'uid' | 'gid' | 'size' | 'blocks' | 'atimeMs' | 'mtimeMs'>;
-
-const STAT_FIELDS = 11;
-const FLAG_SYMLINK = 1;
-const FLAG_COMPANION = 2;
 
 /** Rebuilds the scan entries of one worker result. */
 function entriesOf(r: DirReadResult, out: ScanEntry[]): void {

@@ -3,6 +3,7 @@
  * dropped because the archive already held them are copied back (the archive's copy was there before).
  */
 import type { Db } from '../../store/db.js';
+import { CopyPool } from './copy-pool.js';
 import { acquireMoverLock, Journal } from './journal.js';
 import { moveBatch, skip, syncSources, type MoveItem, type MoveStats, type MoverContext } from './mover.js';
 import { recoverJournal } from './recover.js';
@@ -26,6 +27,7 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
   const started = Date.now();
   const journal = new Journal(opts.db);
   const release = acquireMoverLock(opts.db, opts.runId);
+  let copier: CopyPool | undefined;
   try {
     const recovered = await recoverJournal(journal);
     const stats: MoveStats = { moved: 0, bytesMoved: 0, skipped: {}, failed: [], examples: [] };
@@ -62,7 +64,9 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
         to = dstRoot;
         let ctx = contexts.get(key);
         if (!ctx) {
-          ctx = { journal, runId: opts.runId, srcRoot, dstRoot, freeSpaceMargin: 0, openFiles: new Set(), stats, signal: opts.signal, knownDirs: new Set(), seq: 0 };
+          // Small files are copied by worker threads, as in a graduation; started only when there is work.
+          copier ??= new CopyPool();
+          ctx = { journal, runId: opts.runId, srcRoot, dstRoot, freeSpaceMargin: 0, openFiles: new Set(), stats, signal: opts.signal, knownDirs: new Set(), seq: 0, copier };
           contexts.set(key, ctx);
         }
         await moveBatch(ctx, items);
@@ -72,6 +76,7 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
     }
     return summaryOf({ runId: opts.runId, scanned, eligible, stats, started, from, to, dryRun: false, recovered });
   } finally {
+    await copier?.close();
     release();
   }
 }
