@@ -9,24 +9,12 @@ import { join } from 'node:path';
 import type { INetworkModule, NetworkRequestOptions } from '@azure/msal-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { keyVaultSecrets, msalCredential } from '../server-helper/system/keyvault.js';
+import { msalMetadata } from './support/msal.js';
 import { startKeyVault, type TestKeyVault } from './support/keyvault.js';
 
 const TENANT = '00000000-0000-0000-0000-000000000001';
 const CLIENT = '11111111-2222-3333-4444-555555555555';
-const HOST = 'https://login.microsoftonline.com';
-const authorityMetadata = JSON.stringify({
-  token_endpoint: `${HOST}/${TENANT}/oauth2/v2.0/token`,
-  authorization_endpoint: `${HOST}/${TENANT}/oauth2/v2.0/authorize`,
-  end_session_endpoint: `${HOST}/${TENANT}/oauth2/v2.0/logout`,
-  issuer: `${HOST}/${TENANT}/v2.0`,
-  jwks_uri: `${HOST}/${TENANT}/discovery/v2.0/keys`,
-  response_types_supported: ['code', 'id_token', 'code id_token', 'token id_token', 'token'],
-});
-const cloudDiscoveryMetadata = JSON.stringify({
-  tenant_discovery_endpoint: `${HOST}/${TENANT}/v2.0/.well-known/openid-configuration`,
-  'api-version': '1.1',
-  metadata: [{ preferred_network: 'login.microsoftonline.com', preferred_cache: 'login.windows.net', aliases: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'] }],
-});
+const { authorityMetadata, cloudDiscoveryMetadata } = msalMetadata(TENANT);
 
 /** Entra ID's token endpoint for the client-credentials grant: checks the secret or the signed assertion. */
 class FakeEntra implements INetworkModule {

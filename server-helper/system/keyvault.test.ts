@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyVaultSecretSource, msalCredential, type KeyVaultSettings } from './keyvault.js';
 import { FileSecretSource, SecretError, type SecretSource } from './secrets.js';
+import { msalMetadata } from '../../test/support/msal.js';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const TOKEN = 'vault-token-from-msal';
@@ -75,22 +76,7 @@ function settings(): KeyVaultSettings {
 }
 
 function credential(s: KeyVaultSettings) {
-  const authority = `https://login.microsoftonline.com/${TENANT}`;
-  return msalCredential(s, {
-    networkClient,
-    authorityMetadata: JSON.stringify({
-      token_endpoint: `${authority}/oauth2/v2.0/token`,
-      authorization_endpoint: `${authority}/oauth2/v2.0/authorize`,
-      issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`,
-      jwks_uri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`,
-      end_session_endpoint: `${authority}/oauth2/v2.0/logout`,
-    }),
-    cloudDiscoveryMetadata: JSON.stringify({
-      tenant_discovery_endpoint: `${authority}/v2.0/.well-known/openid-configuration`,
-      'api-version': '1.1',
-      metadata: [{ preferred_network: 'login.microsoftonline.com', preferred_cache: 'login.windows.net', aliases: ['login.microsoftonline.com', 'login.windows.net'] }],
-    }),
-  });
+  return msalCredential(s, { networkClient, ...msalMetadata(TENANT) });
 }
 
 describe('KeyVaultSecretSource', () => {

@@ -16,26 +16,13 @@ import { CredentialError } from '../../electron/core/errors.js';
 import { MSAL_CACHE_KEY, MsalSession, MsalTokenCredential } from '../../electron/core/msal.js';
 import { OsKeychain } from '../../electron/platform/keychain.js';
 import { startDesktopSession, type DesktopSession } from '../support/desktop-session.js';
+import { LOGIN_HOST, msalMetadata } from '../support/msal.js';
 import { startKeyVault, type TestKeyVault } from '../support/keyvault.js';
 
 const TENANT = '00000000-0000-0000-0000-000000000001';
 const CLIENT = '11111111-2222-3333-4444-555555555555';
-const HOST = 'https://login.microsoftonline.com';
 const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-
-const authorityMetadata = JSON.stringify({
-  token_endpoint: `${HOST}/${TENANT}/oauth2/v2.0/token`,
-  authorization_endpoint: `${HOST}/${TENANT}/oauth2/v2.0/authorize`,
-  end_session_endpoint: `${HOST}/${TENANT}/oauth2/v2.0/logout`,
-  issuer: `${HOST}/${TENANT}/v2.0`,
-  jwks_uri: `${HOST}/${TENANT}/discovery/v2.0/keys`,
-  response_types_supported: ['code', 'id_token', 'code id_token', 'token id_token', 'token'],
-});
-const cloudDiscoveryMetadata = JSON.stringify({
-  tenant_discovery_endpoint: `${HOST}/${TENANT}/v2.0/.well-known/openid-configuration`,
-  'api-version': '1.1',
-  metadata: [{ preferred_network: 'login.microsoftonline.com', preferred_cache: 'login.windows.net', aliases: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'] }],
-});
+const { authorityMetadata, cloudDiscoveryMetadata } = msalMetadata(TENANT);
 
 /** Answers MSAL's requests in-process like Entra ID would: device code, then tokens. */
 class FakeEntra implements INetworkModule {
@@ -60,7 +47,7 @@ class FakeEntra implements INetworkModule {
       const now = Math.floor(Date.now() / 1000);
       const oid = '99999999-8888-7777-6666-555555555555';
       // A large claim makes the cache bigger than one Windows Credential Manager item, to exercise the split.
-      const idToken = `${b64u({ alg: 'none', typ: 'JWT' })}.${b64u({ aud: CLIENT, iss: `${HOST}/${TENANT}/v2.0`, iat: now, nbf: now, exp: now + 3600, name: 'Ana', preferred_username: 'ana@example.org', oid, sub: 'sub-1', tid: TENANT, ver: '2.0', groups: Array.from({ length: 60 }, (_, i) => `group-${i}-${'x'.repeat(20)}`) })}.`;
+      const idToken = `${b64u({ alg: 'none', typ: 'JWT' })}.${b64u({ aud: CLIENT, iss: `${LOGIN_HOST}/${TENANT}/v2.0`, iat: now, nbf: now, exp: now + 3600, name: 'Ana', preferred_username: 'ana@example.org', oid, sub: 'sub-1', tid: TENANT, ver: '2.0', groups: Array.from({ length: 60 }, (_, i) => `group-${i}-${'x'.repeat(20)}`) })}.`;
       return {
         status: 200,
         headers: {},
@@ -86,7 +73,7 @@ const service = `fts-cred-${randomBytes(4).toString('hex')}`;
 let store: OsKeychain;
 const entra = new FakeEntra();
 
-const msalFor = (s: OsKeychain) => new MsalSession({ tenantId: TENANT, clientId: CLIENT, authorityHost: HOST, scopes: ['https://vault.azure.net/.default'], store: s, networkClient: entra, authorityMetadata, cloudDiscoveryMetadata });
+const msalFor = (s: OsKeychain) => new MsalSession({ tenantId: TENANT, clientId: CLIENT, authorityHost: LOGIN_HOST, scopes: ['https://vault.azure.net/.default'], store: s, networkClient: entra, authorityMetadata, cloudDiscoveryMetadata });
 const itemsInKeychain = () => findCredentials(service).map((c) => c.account);
 
 beforeAll(async () => {
