@@ -16,6 +16,7 @@ const PACKAGE_OF: Record<string, string> = {
   '/usr/bin/getfattr': 'attr',
   '/usr/bin/rsync': 'rsync',
   '/usr/bin/setpriv': 'util-linux',
+  '/usr/bin/smbstatus': 'samba',
 };
 
 /** Throws a clear error naming the Debian package when any of the files is missing. */
