@@ -108,7 +108,8 @@ describe('graduation keeps every byte exactly once (property)', () => {
   it('holds for arbitrary trees', async () => {
     const deep = Array.from({ length: 40 }, (_, i) => `level-${i}`);
     await fc.assert(
-      // Both walks (worker threads, the default; and the synchronous one) must see the same trees the same way.
+      // Both walks (worker threads, the default; and the synchronous one) must see the same trees the same way;
+      // with the worker walk, every copy also goes through the copy pool, with the other, through this thread.
       fc.asyncProperty(fc.array(entryArb, { minLength: 1, maxLength: 20 }), fc.constantFrom<'parallel' | 'sync'>('parallel', 'sync'), async (entries, scan) => {
         const { base, flux, space } = fluxAndSpace('prop');
         made.push(base);
@@ -116,7 +117,7 @@ describe('graduation keeps every byte exactly once (property)', () => {
         const before = snapshot(flux);
         const store = openStore(':memory:');
         try {
-          const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy: { minAgeMs: 30 * DAY, exclude: excludes, include: [], freeSpaceMargin: 0 }, batchSize: 7, scan });
+          const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy: { minAgeMs: 30 * DAY, exclude: excludes, include: [], freeSpaceMargin: 0 }, batchSize: 7, scan, poolMinFiles: scan === 'parallel' ? 1 : undefined });
           expect(s.failed).toEqual([]);
           const fluxAfter = snapshot(flux);
           const spaceAfter = snapshot(space);

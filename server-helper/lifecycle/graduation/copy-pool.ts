@@ -28,13 +28,17 @@ const CHUNK = 32;
 
 /** A fixed set of copy workers for one run; close() ends them. */
 export class CopyPool {
-  private readonly workers: Worker[];
+  private workers: Worker[] = [];
   private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
   private failure: Error | null = null;
 
-  constructor(size = Math.max(2, Math.min(4, availableParallelism()))) {
+  /** The workers start with the first copies, so a run that never needs them starts no threads. */
+  constructor(private readonly size = Math.max(2, Math.min(4, availableParallelism()))) {}
+
+  private start(): void {
+    if (this.workers.length > 0) return;
     // No execArgv: the worker is plain JavaScript and needs none of the parent's loaders.
-    this.workers = Array.from({ length: size }, () => {
+    this.workers = Array.from({ length: this.size }, () => {
       const w = new Worker(new URL('./copy-worker.mjs', import.meta.url), { execArgv: [], workerData: { stop: this.stopFlag.buffer } });
       w.on('error', (err) => (this.failure ??= err));
       // A worker gone between batches must fail the next one, not leave it waiting for an answer forever.
@@ -50,6 +54,7 @@ export class CopyPool {
 
   /** Copies every job, calling onResult as each finishes; resolves when all have answered. */
   async copyAll(jobs: readonly CopyJob[], onResult: (r: CopyResult) => void): Promise<void> {
+    if (!this.failure) this.start();
     Atomics.store(this.stopFlag, 0, 0);
     let next = 0;
     let answered = 0;

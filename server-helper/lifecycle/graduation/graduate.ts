@@ -80,6 +80,8 @@ export interface GraduateOptions {
   scan?: 'parallel' | 'sync';
   /** Items per move batch (one syncfs per batch). */
   batchSize?: number;
+  /** Fewest small files in a batch for the copy pool to be used (mover.ts POOL_MIN_FILES by default). */
+  poolMinFiles?: number;
   now?: number;
 }
 
@@ -137,6 +139,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       onStep: opts.onStep,
       knownDirs: new Set(),
       inFlight: new Set(),
+      poolMinFiles: opts.poolMinFiles,
       seq: 0,
     };
     let scanned = 0;
@@ -168,7 +171,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       pendingBytes = 0;
       if (!opts.dryRun) {
         readAhead?.nextBatch();
-        // Started with the first batch, so a run with nothing to move starts no threads.
+        // Its threads start with the first batch that has enough small files for them.
         ctx.copier ??= copier = new CopyPool();
         // Two batches in flight: this one is planned and copied while the previous one is named, synced and
         // its sources removed (their rows and files are disjoint). Then the previous must be done before this

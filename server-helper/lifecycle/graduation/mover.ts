@@ -76,6 +76,8 @@ export interface MoverContext {
   seq: number;
   /** Workers for small-file copies; without them every copy runs on this thread. */
   copier?: CopyPool;
+  /** A batch with fewer small files than this copies them on this thread (default POOL_MIN_FILES). */
+  poolMinFiles?: number;
 }
 
 /** One move of a batch as it goes through the phases. */
@@ -153,6 +155,9 @@ function sourcesUnchanged(ctx: MoverContext, item: MoveItem, ctimeMs: number | n
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
+
+/** By default, fewer small files than this in a batch are copied on this thread, not in the pool. */
+export const POOL_MIN_FILES = 64;
 
 /** Copies small files in the pool; each result is recorded as it arrives. An abort stops the workers between files. */
 async function copyInPool(
@@ -313,7 +318,9 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
       notCopied(p, err);
     }
   }
-  const pooled = ctx.copier ? toCopy.filter((p) => p.item.kind === 'file' && p.item.stat.size < LARGE_FILE) : [];
+  const small = toCopy.filter((p) => p.item.kind === 'file' && p.item.stat.size < LARGE_FILE);
+  // A few files are copied here: starting threads would cost more than it saves.
+  const pooled = ctx.copier && small.length >= (ctx.poolMinFiles ?? POOL_MIN_FILES) ? small : [];
   const pooledSet = new Set(pooled);
   const here = toCopy.filter((p) => !pooledSet.has(p));
   const inPool = ctx.copier && pooled.length > 0 ? copyInPool(ctx, ctx.copier, pooled, copiedOne, notCopied, notTried) : Promise.resolve();

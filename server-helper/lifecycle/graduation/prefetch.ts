@@ -6,6 +6,8 @@ import { Worker } from 'node:worker_threads';
 
 /** Files this size or larger are not read ahead: their copy streams with reads in flight already. */
 export const READ_AHEAD_MAX_FILE = 1 << 20;
+/** Fewer files than this do not start the reader. */
+const MIN_FILES = 64;
 
 function startWorker(): Worker {
   // No execArgv: the worker is plain JavaScript and needs none of the parent's loaders (tsx would compile itself again).
@@ -38,6 +40,11 @@ export class RunReadAhead {
   /** Hands what was offered to the reader; called before the mover starts on a batch, and every 256 files. */
   flush(): void {
     if (this.pending.length === 0) return;
+    // A handful of files is not worth a thread: they are dropped (read-ahead is only a hint).
+    if (!this.worker && this.pending.length < MIN_FILES) {
+      this.pending = [];
+      return;
+    }
     this.worker ??= startWorker();
     this.worker.postMessage(this.pending);
     this.pending = [];
