@@ -4,7 +4,7 @@
  * graduation run every file's bytes, mode, mtime and xattrs exist exactly once, in flux or in space.
  */
 import fc from 'fast-check';
-import { chmodSync, closeSync, ftruncateSync, linkSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync, existsSync } from 'node:fs';
+import { chmodSync, closeSync, ftruncateSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -63,7 +63,10 @@ function build(root: string, entries: Entry[]): void {
     const path = join(dir, e.name);
     try {
       mkdirSync(dir, { recursive: true });
-      if (existsSync(path) || existsSync(`${path}.hl`)) continue;
+      // lstat, not exists: a dangling symlink of the same name must count as taken (writing through it would
+      // create its target, outside the tree).
+      const taken = (p: string) => lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+      if (taken(path) || taken(`${path}.hl`)) continue;
       if (e.kind === 'symlink-in' || e.kind === 'symlink-out') {
         symlinkSync(e.kind === 'symlink-in' ? '../inside' : '/etc/passwd', path);
         setTimes(path, e.old, true);
