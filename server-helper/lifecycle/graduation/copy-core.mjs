@@ -6,9 +6,9 @@
  * xattrs and times. Plain JavaScript (type-checked through JSDoc) so a worker thread loads it without a
  * TypeScript loader.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, openSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { getAttributeSync, listAttributesSync, setAttributeSync } from '@napi-rs/xattr';
+import { copyFile } from '../../native/index.mjs';
 
 /** The hash that proves a copy: sha256 is hardware-accelerated here and faster than md5 in Node. */
 export const HASH = 'sha256';
@@ -210,32 +210,19 @@ export function closeCopy(c, tmp, ok) {
 }
 
 /**
- * Copies a file to tmp synchronously, chunk by chunk (what a small file needs; large ones pipeline their
- * reads in safe-move.ts). Returns the sha256 of what was read, the temp file's inode, and the source's ctime
- * when it was copied (a later change of its metadata keeps it in place).
+ * Copies a small file to tmp synchronously with every promise above (fts-native's copyFile: the same steps
+ * as openCopy → writeVerified → finishCopy → closeCopy, in C, and times to the nanosecond). Returns the
+ * sha256 of what was read, the temp file's inode, and the source's ctime when it was copied (a later change
+ * of its metadata keeps it in place).
  * @param {string} src @param {string} tmp @param {Stamp} expected
  * @returns {{ hash: string, tmpIno: number, srcCtimeMs: number }}
  */
 export function copyFileSyncVerified(src, tmp, expected) {
-  const c = openCopy(src, tmp, expected);
-  let ok = false;
   try {
-    const h = createHash(HASH);
-    const buf = sharedBuffer();
-    let pos = 0;
-    // Reads stop at the size fstat gave; growth past it shows in the fstat after the copy.
-    while (pos < c.before.size) {
-      const n = readSync(c.fdIn, buf, 0, CHUNK, pos);
-      if (n === 0) break;
-      const chunk = n === CHUNK ? buf : buf.subarray(0, n);
-      h.update(chunk);
-      writeVerified(c.fdOut, chunk, pos, c.sparse);
-      pos += n;
-    }
-    const tmpIno = finishCopy(src, tmp, c, pos);
-    ok = true;
-    return { hash: h.digest('hex'), tmpIno, srcCtimeMs: c.before.ctimeMs };
-  } finally {
-    closeCopy(c, tmp, ok);
+    return copyFile(src, tmp, expected.size, expected.mtimeMs, expected.ino, mayChown);
+  } catch (err) {
+    const e = /** @type {NodeJS.ErrnoException} */ (err);
+    if (e?.code === 'FTS_CHANGED') throw new ChangedError(e.message);
+    throw err;
   }
 }

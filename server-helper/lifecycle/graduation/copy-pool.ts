@@ -88,7 +88,9 @@ export class CopyPool {
         else resolve();
       };
       if (this.failure) return finish(this.failure);
-      for (const w of this.workers) feed(w);
+      // Two chunks in flight per worker: the next is already waiting while the main thread, busy naming or
+      // removing a batch, gets round to the answer.
+      for (let k = 0; k < 2; k++) for (const w of this.workers) feed(w);
     });
   }
 

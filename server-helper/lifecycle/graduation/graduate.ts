@@ -109,6 +109,9 @@ export function checkRoots(srcRoot: string, dstRoot: string): { src: string; dst
   return { src, dst };
 }
 
+/** The first batch's most items; each next one doubles, up to batchSize. */
+const FIRST_BATCH = 1000;
+
 /** A batch ends at this many bytes or items: each batch costs one syncfs of the destination. */
 const BATCH_BYTES = 1024 * 1024 * 1024;
 
@@ -164,10 +167,14 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     let pending: MoveItem[] = [];
     let pendingBytes = 0;
     const batchSize = opts.batchSize ?? 10_000;
+    // The first batches are small so copying starts early (the next batch is copied while one finishes, and
+    // nothing overlaps the first copy); then they double up to batchSize (each batch costs one syncfs).
+    let limit = Math.min(batchSize, FIRST_BATCH);
     const flush = async () => {
       if (pending.length === 0) return;
       const batch = pending;
       pending = [];
+      limit = Math.min(batchSize, limit * 2);
       pendingBytes = 0;
       if (!opts.dryRun) {
         readAhead?.nextBatch();
@@ -199,7 +206,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
           // The companion vanished; the file goes alone.
         }
       }
-      if (pending.length >= batchSize || pendingBytes >= BATCH_BYTES) await flush();
+      if (pending.length >= limit || pendingBytes >= BATCH_BYTES) await flush();
     };
 
     const countSkip = (reason: string, n?: number) => skip(stats, reason, n);

@@ -1,14 +1,14 @@
 /**
  * Moves a batch of files from one root to another with the journal: plan (conflicts, free space) →
- * copy to temp names (hashed, read back) → journal → link without replacing → sync → journal → remove sources. Every state change
+ * copy to temp names (hashed, read back) → journal → name without replacing (renameat2 NOREPLACE) → sync → journal → remove sources. Every state change
  * is journaled before the next step starts, so recover.ts can finish or undo any step after a crash.
  * One syncfs per batch makes thousands of small files durable for the price of one fsync.
  */
-import { statfsSync, unlinkSync, type Stats } from 'node:fs';
+import { statfsSync, type Stats } from 'node:fs';
 import { syncFilesystem } from '../../system/syncfs.js';
 import type { Journal, JournalState } from './journal.js';
 import type { CopyJob, CopyPool } from './copy-pool.js';
-import { ChangedError, copyToTemp, ensureDirs, LARGE_FILE, type TempCopy, hashPath, linkNoReplace, lstatOrNull, sameStamp, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
+import { ChangedError, copyToTemp, ensureDirs, LARGE_FILE, type TempCopy, hashPath, nameNoReplace, lstatOrNull, sameStamp, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
 
 /** One thing to move: a file, a symlink, or a hard-link group (several names of one inode). */
 export interface MoveItem {
@@ -394,7 +394,7 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
       for (let i = 0; i < p.dsts.length; i++) {
         for (;;) {
           try {
-            linkNoReplace(`${ctx.dstRoot}/${p.tmp}`, `${ctx.dstRoot}/${p.dsts[i]}`);
+            nameNoReplace(`${ctx.dstRoot}/${p.tmp}`, `${ctx.dstRoot}/${p.dsts[i]}`, i === p.dsts.length - 1);
             break;
           } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -407,7 +407,6 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
         }
         step('linked-name', p.id);
       }
-      unlinkSync(`${ctx.dstRoot}/${p.tmp}`);
     } catch (err) {
       p.ok = false;
       for (const d of p.dsts) unlinkIfOurs(`${ctx.dstRoot}/${d}`, p.tmpIno);

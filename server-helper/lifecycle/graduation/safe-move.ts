@@ -22,6 +22,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { getAttributeSync, listAttributesSync } from '@napi-rs/xattr';
+import { renameNoReplace } from '../../native/index.mjs';
 import { CHUNK, ChangedError, closeCopy, copyFileSyncVerified, copyXattrs, finishCopy, HASH, mayChown, openCopy, sameStamp, sharedBuffer, writeVerified } from './copy-core.mjs';
 
 export { ChangedError, copyXattrs, HASH, sameStamp };
@@ -148,9 +149,13 @@ function copySymlink(src: string, tmp: string, expected: Stats): TempCopy {
   }
 }
 
-/** Gives tmp the name dst without ever replacing dst: link(2) fails with EEXIST when dst exists. */
-export function linkNoReplace(tmp: string, dst: string): void {
-  linkSync(tmp, dst);
+/**
+ * Gives tmp the name dst without ever replacing dst (EEXIST when dst exists). The last name takes tmp's
+ * place (renameat2 RENAME_NOREPLACE, one call); an earlier name of a hard-link group is a new link to it.
+ */
+export function nameNoReplace(tmp: string, dst: string, last: boolean): void {
+  if (last) renameNoReplace(tmp, dst);
+  else linkSync(tmp, dst);
 }
 
 /** Unlinks a path, ignoring one that is already gone. */

@@ -1,10 +1,18 @@
-// Reads whole directories for scan-parallel.ts in its worker threads (scan-worker.mjs): synchronous
-// readdir/lstat, the cheapest calls Node has. Plain JavaScript so a worker loads it without a TypeScript loader. The exclude/include rules mirror policy.ts (kept tiny on purpose).
+// Reads whole directories for scan-parallel.ts in its worker threads (scan-worker.mjs), each with one call
+// to the native readDir (getdents + fstatat on the directory's fd, as find does): Node's lstatSync costs
+// several times that per file. Plain JavaScript so a worker loads it without a TypeScript loader. The
+// exclude/include rules mirror policy.ts (kept tiny on purpose).
 //
 // Results travel compactly, because cloning one object per file cost more than the lstat calls: the stat
 // numbers go in a transferable Float64Array (STAT_FIELDS per file), and the names in one `\0`-joined string
 // (NUL cannot occur in a file name). Files younger than `minAgeMs` are only counted, not sent.
-import { lstatSync, readdirSync } from 'node:fs';
+import { constants } from 'node:fs';
+import { FIELDS, readDir as readDirStats } from '../../native/index.mjs';
+
+const { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK } = constants;
+/** Where mode and mtimeMs sit in a native entry (fts_native.c). */
+const MODE = 2;
+const MTIME = 9;
 
 /** Per file: dev, ino, mode, nlink, uid, gid, size, blocks, atimeMs, mtimeMs, flags. */
 export const STAT_FIELDS = 11;
@@ -25,25 +33,16 @@ class Out {
   skip(reason) {
     this.skips[reason] = (this.skips[reason] ?? 0) + 1;
   }
-  push(rel, st, flags) {
+  /** Appends one file: the first STAT_FIELDS - 1 numbers of the native entry at `from`, then its flags. */
+  push(rel, src, from, flags) {
     if ((this.count + 1) * STAT_FIELDS > this.nums.length) {
       const bigger = new Float64Array(this.nums.length * 2);
       bigger.set(this.nums);
       this.nums = bigger;
     }
     const o = this.count * STAT_FIELDS;
-    const n = this.nums;
-    n[o] = st.dev;
-    n[o + 1] = st.ino;
-    n[o + 2] = st.mode;
-    n[o + 3] = st.nlink;
-    n[o + 4] = st.uid;
-    n[o + 5] = st.gid;
-    n[o + 6] = st.size;
-    n[o + 7] = st.blocks;
-    n[o + 8] = st.atimeMs;
-    n[o + 9] = st.mtimeMs;
-    n[o + 10] = flags;
+    for (let k = 0; k < STAT_FIELDS - 1; k++) this.nums[o + k] = src[from + k];
+    this.nums[o + STAT_FIELDS - 1] = flags;
     this.names.push(rel);
     this.count++;
   }
@@ -59,15 +58,16 @@ export function createDirReader({ root, exactExcludes, excludePatterns, include,
 
   function readDir(relDir, out) {
     const absDir = relDir === '' ? root : `${root}/${relDir}`;
-    let entries;
+    let r;
     try {
-      // Plain names, not Dirents: every entry is lstat'ed anyway, and a Dirent per entry cost more than the
-      // lstat of the few folders among them.
-      entries = readdirSync(absDir);
+      r = readDirStats(absDir);
     } catch {
       out.skip('unreadable-dir');
       return;
     }
+    if (r.count === 0) return;
+    const entries = r.names.split('\0');
+    const nums = r.nums;
     let names = null;
     for (const name of entries) {
       if (name.startsWith('._')) {
@@ -76,37 +76,37 @@ export function createDirReader({ root, exactExcludes, excludePatterns, include,
       }
     }
     const prefix = relDir === '' ? '' : `${relDir}/`;
-    for (const name of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const name = entries[i];
       if (excluded(name)) {
         out.skip('excluded');
         continue;
       }
       const rel = prefix + name;
       if (!mayContain(rel)) continue;
-      let st;
-      try {
-        st = lstatSync(`${absDir}/${name}`);
-      } catch {
+      const o = i * FIELDS;
+      const type = nums[o + MODE] & S_IFMT;
+      if (type === 0) {
         out.skip('vanished');
         continue;
       }
-      if (st.isDirectory()) {
+      if (type === S_IFDIR) {
         out.dirs.push(rel);
         continue;
       }
       if (!isIncluded(rel)) continue;
-      const isLink = st.isSymbolicLink();
-      if (!st.isFile() && !isLink) {
+      const isLink = type === S_IFLNK;
+      if (type !== S_IFREG && !isLink) {
         out.skip('special-file');
         continue;
       }
       if (names && name.startsWith('._') && names.has(name.slice(2))) continue;
       // The same test as policy.ts isOldEnough.
-      if (minAgeMs !== null && !(now - st.mtimeMs >= minAgeMs)) {
+      if (minAgeMs !== null && !(now - nums[o + MTIME] >= minAgeMs)) {
         out.tooNew++;
         continue;
       }
-      out.push(rel, st, (isLink ? FLAG_SYMLINK : 0) | (names && names.has(`._${name}`) ? FLAG_COMPANION : 0));
+      out.push(rel, nums, o, (isLink ? FLAG_SYMLINK : 0) | (names && names.has(`._${name}`) ? FLAG_COMPANION : 0));
     }
   }
 

@@ -1,0 +1,638 @@
+/*
+ * Linux system calls that Node lacks and graduation needs, as a small Node-API addon (see index.mjs):
+ *
+ *   readDir(path)               one directory's entries with their lstat numbers, read the way find(1) does
+ *                               (getdents + fstatat on the directory's fd): Node's lstatSync resolves a whole
+ *                               path and builds a Stats object per call, which cost more than the walk itself.
+ *   renameNoReplace(from, to)   renameat2(RENAME_NOREPLACE): give a copy its final name without ever replacing
+ *                               one, in one call (Node has only link + unlink for that).
+ *   syncfs(path)                syncfs(2) off the main thread: every write to one filesystem made durable.
+ *   copyFile(src, tmp, size, mtimeMs, ino, chown)
+ *                               the whole verified copy of one small file (copy-core.mjs says what it
+ *                               promises) in about 16 system calls and no JavaScript objects per step: in
+ *                               JavaScript the same copy spent more time building Stats objects, hashes and
+ *                               buffers than in the kernel. sha256 comes from Node's own OpenSSL.
+ *
+ * Errors are thrown like Node's own: an Error with code ('ENOENT'), errno (negative), syscall and path.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <node_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+
+/* Numbers per entry of readDir, in this order (index.mjs names them). */
+enum { F_DEV, F_INO, F_MODE, F_NLINK, F_UID, F_GID, F_SIZE, F_BLOCKS, F_ATIME, F_MTIME, F_CTIME, FIELDS };
+
+#define CHECK(call)                                                                                                \
+  do {                                                                                                             \
+    if ((call) != napi_ok) {                                                                                       \
+      napi_throw_error(env, NULL, "fts-native: a Node-API call failed: " #call);                                   \
+      return NULL;                                                                                                 \
+    }                                                                                                              \
+  } while (0)
+
+/* Node's own formula (lib/internal/fs/utils.js msFromTimeSpec), in doubles: the numbers compare equal to a
+ * Stats object's *Ms fields. -ffp-contract=off keeps the compiler from fusing it into one rounding. */
+static double ms_of(struct timespec t) { return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6; }
+
+/* Builds an Error the way Node's fs does: "ENOENT: no such file or directory, lstat '/x'". */
+static napi_value errno_error(napi_env env, int err, const char *syscall, const char *path, const char *dest) {
+  const char *name = strerrorname_np(err);
+  if (!name) name = "EUNKNOWN";
+  size_t cap = strlen(path) + (dest ? strlen(dest) : 0) + 256;
+  char *msg = malloc(cap);
+  if (!msg) return NULL;
+  if (dest)
+    snprintf(msg, cap, "%s: %s, %s '%s' -> '%s'", name, strerror(err), syscall, path, dest);
+  else
+    snprintf(msg, cap, "%s: %s, %s '%s'", name, strerror(err), syscall, path);
+  napi_value code, message, error, value;
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+  free(msg);
+  napi_create_error(env, code, message, &error);
+  napi_create_int32(env, -err, &value);
+  napi_set_named_property(env, error, "errno", value);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &value);
+  napi_set_named_property(env, error, "syscall", value);
+  napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &value);
+  napi_set_named_property(env, error, "path", value);
+  if (dest) {
+    napi_create_string_utf8(env, dest, NAPI_AUTO_LENGTH, &value);
+    napi_set_named_property(env, error, "dest", value);
+  }
+  return error;
+}
+
+static void throw_errno(napi_env env, int err, const char *syscall, const char *path, const char *dest) {
+  napi_value error = errno_error(env, err, syscall, path, dest);
+  if (error) napi_throw(env, error);
+  else napi_throw_error(env, "ENOMEM", "out of memory");
+}
+
+/* A string argument copied into a new malloc'ed buffer (NULL after throwing). */
+static char *string_arg(napi_env env, napi_value value, const char *what) {
+  size_t len;
+  if (napi_get_value_string_utf8(env, value, NULL, 0, &len) != napi_ok) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "fts-native: %s must be a string", what);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+    return NULL;
+  }
+  char *s = malloc(len + 1);
+  if (!s) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  napi_get_value_string_utf8(env, value, s, len + 1, &len);
+  if (strlen(s) != len) {
+    free(s);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "fts-native: a path must not contain a NUL byte");
+    return NULL;
+  }
+  return s;
+}
+
+static napi_value read_dir(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char *path = string_arg(env, argv[0], "path");
+  if (!path) return NULL;
+
+  int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *dir = dfd < 0 ? NULL : fdopendir(dfd);
+  if (!dir) {
+    int err = errno;
+    if (dfd >= 0) close(dfd);
+    throw_errno(env, err, "scandir", path, NULL);
+    free(path);
+    return NULL;
+  }
+  size_t names_cap = 8192, names_len = 0, count = 0, nums_cap = 128;
+  char *names = malloc(names_cap);
+  double *nums = malloc(nums_cap * FIELDS * sizeof(double));
+  int err = 0;
+  if (!names || !nums) err = ENOMEM;
+  struct dirent *d;
+  while (!err) {
+    errno = 0;
+    d = readdir(dir);
+    if (!d) {
+      err = errno;
+      break;
+    }
+    const char *n = d->d_name;
+    if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
+    size_t nlen = strlen(n);
+    if (names_len + nlen + 1 > names_cap) {
+      while (names_len + nlen + 1 > names_cap) names_cap *= 2;
+      char *bigger = realloc(names, names_cap);
+      if (!bigger) {
+        err = ENOMEM;
+        break;
+      }
+      names = bigger;
+    }
+    if (count == nums_cap) {
+      nums_cap *= 2;
+      double *bigger = realloc(nums, nums_cap * FIELDS * sizeof(double));
+      if (!bigger) {
+        err = ENOMEM;
+        break;
+      }
+      nums = bigger;
+    }
+    if (names_len > 0) names[names_len++] = '\0';
+    memcpy(names + names_len, n, nlen);
+    names_len += nlen;
+    double *o = nums + count * FIELDS;
+    count++;
+    struct stat st;
+    if (fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      /* Gone between the read and the stat: mode 0 tells the caller. */
+      memset(o, 0, FIELDS * sizeof(double));
+      continue;
+    }
+    o[F_DEV] = (double)st.st_dev;
+    o[F_INO] = (double)st.st_ino;
+    o[F_MODE] = (double)st.st_mode;
+    o[F_NLINK] = (double)st.st_nlink;
+    o[F_UID] = (double)st.st_uid;
+    o[F_GID] = (double)st.st_gid;
+    o[F_SIZE] = (double)st.st_size;
+    o[F_BLOCKS] = (double)st.st_blocks;
+    o[F_ATIME] = ms_of(st.st_atim);
+    o[F_MTIME] = ms_of(st.st_mtim);
+    o[F_CTIME] = ms_of(st.st_ctim);
+  }
+  closedir(dir);
+  if (err) {
+    free(names);
+    free(nums);
+    throw_errno(env, err, "scandir", path, NULL);
+    free(path);
+    return NULL;
+  }
+  free(path);
+
+  napi_value result, names_value, buffer, array;
+  void *data;
+  size_t bytes = count * FIELDS * sizeof(double);
+  napi_status s1 = napi_create_string_utf8(env, names, names_len, &names_value);
+  napi_status s2 = napi_create_arraybuffer(env, bytes, &data, &buffer);
+  if (s2 == napi_ok && bytes > 0) memcpy(data, nums, bytes);
+  free(names);
+  free(nums);
+  CHECK(s1);
+  CHECK(s2);
+  CHECK(napi_create_typedarray(env, napi_float64_array, count * FIELDS, buffer, 0, &array));
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_set_named_property(env, result, "names", names_value));
+  CHECK(napi_set_named_property(env, result, "nums", array));
+  napi_value count_value;
+  CHECK(napi_create_uint32(env, (uint32_t)count, &count_value));
+  CHECK(napi_set_named_property(env, result, "count", count_value));
+  return result;
+}
+
+static napi_value rename_no_replace(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char *from = string_arg(env, argv[0], "from");
+  if (!from) return NULL;
+  char *to = string_arg(env, argv[1], "to");
+  if (!to) {
+    free(from);
+    return NULL;
+  }
+  if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) != 0) throw_errno(env, errno, "rename", from, to);
+  free(from);
+  free(to);
+  return NULL;
+}
+
+typedef struct {
+  char *path;
+  int err;
+  const char *syscall;
+  napi_deferred deferred;
+  napi_async_work work;
+} SyncJob;
+
+static void syncfs_execute(napi_env env, void *data) {
+  (void)env;
+  SyncJob *job = data;
+  int fd = open(job->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    job->err = errno;
+    job->syscall = "open";
+    return;
+  }
+  if (syncfs(fd) != 0) {
+    job->err = errno;
+    job->syscall = "syncfs";
+  }
+  close(fd);
+}
+
+static void syncfs_complete(napi_env env, napi_status status, void *data) {
+  SyncJob *job = data;
+  napi_value value;
+  if (status != napi_ok) {
+    napi_value message;
+    napi_create_string_utf8(env, "fts-native: syncfs was cancelled", NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &value);
+    napi_reject_deferred(env, job->deferred, value);
+  } else if (job->err) {
+    value = errno_error(env, job->err, job->syscall, job->path, NULL);
+    napi_reject_deferred(env, job->deferred, value);
+  } else {
+    napi_get_undefined(env, &value);
+    napi_resolve_deferred(env, job->deferred, value);
+  }
+  napi_delete_async_work(env, job->work);
+  free(job->path);
+  free(job);
+}
+
+static napi_value sync_fs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char *path = string_arg(env, argv[0], "path");
+  if (!path) return NULL;
+  SyncJob *job = calloc(1, sizeof *job);
+  if (!job) {
+    free(path);
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  job->path = path;
+  napi_value promise, name;
+  CHECK(napi_create_promise(env, &job->deferred, &promise));
+  CHECK(napi_create_string_utf8(env, "fts-native:syncfs", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_async_work(env, NULL, name, syncfs_execute, syncfs_complete, job, &job->work));
+  CHECK(napi_queue_async_work(env, job->work));
+  return promise;
+}
+
+/* Per-thread (per Node environment) buffers of copyFile, freed with the environment. */
+#define CHUNK (1 << 20)
+#define BLOCK 4096
+typedef struct {
+  unsigned char *data;
+  unsigned char *verify;
+  char *names;
+  size_t names_cap;
+  char *value;
+  size_t value_cap;
+} Buffers;
+
+static void free_buffers(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  Buffers *b = data;
+  free(b->data);
+  free(b->verify);
+  free(b->names);
+  free(b->value);
+  free(b);
+}
+
+static Buffers *buffers_of(napi_env env) {
+  Buffers *b = NULL;
+  napi_get_instance_data(env, (void **)&b);
+  if (b) return b;
+  b = calloc(1, sizeof *b);
+  if (!b) return NULL;
+  b->data = malloc(CHUNK);
+  b->verify = malloc(CHUNK);
+  /* Never empty: flistxattr and fgetxattr with size 0 answer a size instead of filling the buffer. */
+  b->names_cap = b->value_cap = 4096;
+  b->names = malloc(b->names_cap);
+  b->value = malloc(b->value_cap);
+  if (!b->data || !b->verify || !b->names || !b->value || napi_set_instance_data(env, b, free_buffers, NULL) != napi_ok) {
+    free_buffers(env, b, NULL);
+    return NULL;
+  }
+  return b;
+}
+
+/* Why a copy failed: an errno of a named call, or "changed" (the source is not what the scan saw). */
+typedef struct {
+  int err;
+  const char *syscall;
+  const char *changed;
+  /* The call was on the temp copy, not the source (the error names that path). */
+  int on_tmp;
+} Failure;
+
+static int fail_errno(Failure *f, const char *syscall) {
+  f->err = errno;
+  f->syscall = syscall;
+  return -1;
+}
+
+static int write_all(int fd, const unsigned char *buf, size_t len, off_t pos, Failure *f) {
+  while (len > 0) {
+    ssize_t w = pwrite(fd, buf, len, pos);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      f->on_tmp = 1;
+      return fail_errno(f, "write");
+    }
+    buf += w;
+    len -= (size_t)w;
+    pos += w;
+  }
+  return 0;
+}
+
+static int all_zero(const unsigned char *p, size_t n) {
+  static const unsigned char zero[BLOCK];
+  return n == BLOCK && memcmp(p, zero, BLOCK) == 0;
+}
+
+/* Writes a chunk (all-zero 4 KiB blocks skipped when the source is sparse, so holes stay holes), reads it
+ * back and compares: what was written is proven equal to what was read and hashed. */
+static int write_verified(int fd, const unsigned char *chunk, size_t n, off_t pos, int sparse, unsigned char *verify, Failure *f) {
+  if (!sparse) {
+    if (write_all(fd, chunk, n, pos, f)) return -1;
+  } else {
+    size_t run = (size_t)-1;
+    for (size_t off = 0; off < n; off += BLOCK) {
+      size_t end = off + BLOCK < n ? off + BLOCK : n;
+      int zero = all_zero(chunk + off, end - off);
+      if (!zero && run == (size_t)-1) run = off;
+      if (zero && run != (size_t)-1) {
+        if (write_all(fd, chunk + run, off - run, pos + (off_t)run, f)) return -1;
+        run = (size_t)-1;
+      }
+    }
+    if (run != (size_t)-1 && write_all(fd, chunk + run, n - run, pos + (off_t)run, f)) return -1;
+  }
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = pread(fd, verify + got, n - got, pos + (off_t)got);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      f->on_tmp = 1;
+      return fail_errno(f, "read");
+    }
+    if (r == 0) break;
+    got += (size_t)r;
+  }
+  /* A hole past the end of a sparse copy reads as nothing until the final truncate: zeros by definition. */
+  if (got < n) memset(verify + got, 0, n - got);
+  if (memcmp(verify, chunk, n) != 0) {
+    f->err = EIO;
+    f->syscall = "verify";
+    f->on_tmp = 1;
+    return -1;
+  }
+  return 0;
+}
+
+/* Grows *buf to at least want bytes. */
+static int grow(char **buf, size_t *cap, size_t want) {
+  if (*cap >= want) return 0;
+  char *bigger = realloc(*buf, want);
+  if (!bigger) return -1;
+  *buf = bigger;
+  *cap = want;
+  return 0;
+}
+
+/* Copies every extended attribute the caller may read (user.DosStream.*, user.DOSATTRIB, ACLs), fd to fd:
+ * one flistxattr for a file without any. */
+static int copy_xattrs(Buffers *b, int from, int to, Failure *f) {
+  ssize_t len;
+  while ((len = flistxattr(from, b->names, b->names_cap)) < 0) {
+    if (errno == ENOTSUP) return 0;
+    if (errno != ERANGE) return fail_errno(f, "listxattr");
+    ssize_t want = flistxattr(from, NULL, 0);
+    if (want < 0) return fail_errno(f, "listxattr");
+    if (grow(&b->names, &b->names_cap, (size_t)want + 256)) return fail_errno(f, "listxattr");
+  }
+  for (ssize_t off = 0; off < len; off += (ssize_t)strlen(b->names + off) + 1) {
+    const char *name = b->names + off;
+    ssize_t vlen;
+    while ((vlen = fgetxattr(from, name, b->value, b->value_cap)) < 0 && errno == ERANGE) {
+      ssize_t want = fgetxattr(from, name, NULL, 0);
+      if (want < 0) break;
+      if (grow(&b->value, &b->value_cap, (size_t)want + 256)) return fail_errno(f, "getxattr");
+    }
+    if (vlen < 0) {
+      /* Removed since the list: nothing to copy (the change shows in the ctime check). */
+      if (errno == ENODATA) continue;
+      return fail_errno(f, "getxattr");
+    }
+    if (fsetxattr(to, name, b->value, (size_t)vlen, 0) != 0) {
+      f->on_tmp = 1;
+      return fail_errno(f, "setxattr");
+    }
+  }
+  return 0;
+}
+
+static int same_stamp(const struct stat *st, double size, double mtime_ms, double ino) {
+  return (double)st->st_size == size && ms_of(st->st_mtim) == mtime_ms && (double)st->st_ino == ino;
+}
+
+typedef struct {
+  unsigned char hash[32];
+  double tmp_ino;
+  double src_ctime_ms;
+} CopyResult;
+
+static int copy_file(Buffers *b, const char *src, const char *tmp, double size, double mtime_ms, double ino, int chown, CopyResult *out, Failure *f) {
+  int in = open(src, O_RDONLY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC);
+  /* O_NOATIME is for the owner or root only; anyone else reads without it. */
+  if (in < 0 && errno == EPERM) in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (in < 0) return fail_errno(f, "open");
+  int outfd = -1, rc = -1, made = 0;
+  EVP_MD_CTX *md = NULL;
+  struct stat before, after, landed;
+  if (fstat(in, &before) != 0) {
+    fail_errno(f, "fstat");
+    goto done;
+  }
+  if (!same_stamp(&before, size, mtime_ms, ino)) {
+    f->changed = "changed since the scan";
+    goto done;
+  }
+  outfd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (outfd < 0) {
+    f->on_tmp = 1;
+    fail_errno(f, "open");
+    goto done;
+  }
+  made = 1;
+  int sparse = before.st_blocks * 512 < before.st_size;
+  md = EVP_MD_CTX_new();
+  if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+    f->err = ENOMEM;
+    f->syscall = "sha256";
+    goto done;
+  }
+  off_t pos = 0;
+  /* Reads stop at the size fstat gave; growth past it shows in the fstat after the copy. */
+  while (pos < before.st_size) {
+    ssize_t n = pread(in, b->data, CHUNK, pos);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_errno(f, "read");
+      goto done;
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(md, b->data, (size_t)n);
+    if (write_verified(outfd, b->data, (size_t)n, pos, sparse, b->verify, f)) goto done;
+    pos += n;
+  }
+  if (sparse && ftruncate(outfd, pos) != 0) {
+    f->on_tmp = 1;
+    fail_errno(f, "ftruncate");
+    goto done;
+  }
+  if (fstat(in, &after) != 0) {
+    fail_errno(f, "fstat");
+    goto done;
+  }
+  /* ctime too: a chmod or a new xattr (a Finder tag) during the copy would not reach the copy. */
+  if (pos != before.st_size || !same_stamp(&after, (double)before.st_size, ms_of(before.st_mtim), (double)before.st_ino) ||
+      after.st_ctim.tv_sec != before.st_ctim.tv_sec || after.st_ctim.tv_nsec != before.st_ctim.tv_nsec) {
+    f->changed = "changed while it was copied";
+    goto done;
+  }
+  if (fstat(outfd, &landed) != 0) {
+    f->on_tmp = 1;
+    fail_errno(f, "fstat");
+    goto done;
+  }
+  if (landed.st_size != pos) {
+    f->err = EIO;
+    f->syscall = "size check";
+    f->on_tmp = 1;
+    goto done;
+  }
+  if (chown && fchown(outfd, before.st_uid, before.st_gid) != 0) {
+    f->on_tmp = 1;
+    fail_errno(f, "fchown");
+    goto done;
+  }
+  /* chmod after chown: chown clears setuid/setgid bits. */
+  if (fchmod(outfd, before.st_mode & 07777) != 0) {
+    f->on_tmp = 1;
+    fail_errno(f, "fchmod");
+    goto done;
+  }
+  if (copy_xattrs(b, in, outfd, f)) goto done;
+  /* Nanoseconds, as the source has them (Node's futimes would round to a microsecond). */
+  struct timespec times[2] = {before.st_atim, before.st_mtim};
+  if (futimens(outfd, times) != 0) {
+    f->on_tmp = 1;
+    fail_errno(f, "futimens");
+    goto done;
+  }
+  unsigned int hlen = 0;
+  EVP_DigestFinal_ex(md, out->hash, &hlen);
+  out->tmp_ino = (double)landed.st_ino;
+  out->src_ctime_ms = ms_of(before.st_ctim);
+  rc = 0;
+done:
+  if (md) EVP_MD_CTX_free(md);
+  if (outfd >= 0 && close(outfd) != 0 && rc == 0) {
+    /* A copy whose close failed (a late write error) is no copy. */
+    f->on_tmp = 1;
+    fail_errno(f, "close");
+    rc = -1;
+  }
+  close(in);
+  if (rc != 0 && made) {
+    int saved = errno;
+    unlink(tmp);
+    errno = saved;
+  }
+  return rc;
+}
+
+static napi_value copy_file_js(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  double size, mtime_ms, ino;
+  bool chown = false;
+  if (argc < 6 || napi_get_value_double(env, argv[2], &size) != napi_ok || napi_get_value_double(env, argv[3], &mtime_ms) != napi_ok ||
+      napi_get_value_double(env, argv[4], &ino) != napi_ok || napi_get_value_bool(env, argv[5], &chown) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fts-native: copyFile(src, tmp, size, mtimeMs, ino, chown)");
+    return NULL;
+  }
+  Buffers *b = buffers_of(env);
+  if (!b) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  char *src = string_arg(env, argv[0], "src");
+  if (!src) return NULL;
+  char *tmp = string_arg(env, argv[1], "tmp");
+  if (!tmp) {
+    free(src);
+    return NULL;
+  }
+  CopyResult r;
+  Failure f = {0, NULL, NULL, 0};
+  int rc = copy_file(b, src, tmp, size, mtime_ms, ino, chown, &r, &f);
+  napi_value result = NULL;
+  if (rc != 0 && f.changed) {
+    napi_value code, message, error;
+    napi_create_string_utf8(env, "FTS_CHANGED", NAPI_AUTO_LENGTH, &code);
+    napi_create_string_utf8(env, f.changed, NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, code, message, &error);
+    napi_throw(env, error);
+  } else if (rc != 0) {
+    throw_errno(env, f.err, f.syscall, f.on_tmp ? tmp : src, NULL);
+  } else {
+    static const char hex[] = "0123456789abcdef";
+    char text[65];
+    for (int i = 0; i < 32; i++) {
+      text[2 * i] = hex[r.hash[i] >> 4];
+      text[2 * i + 1] = hex[r.hash[i] & 15];
+    }
+    napi_value hash, tmp_ino, ctime;
+    napi_create_object(env, &result);
+    napi_create_string_latin1(env, text, 64, &hash);
+    napi_create_double(env, r.tmp_ino, &tmp_ino);
+    napi_create_double(env, r.src_ctime_ms, &ctime);
+    napi_set_named_property(env, result, "hash", hash);
+    napi_set_named_property(env, result, "tmpIno", tmp_ino);
+    napi_set_named_property(env, result, "srcCtimeMs", ctime);
+  }
+  free(src);
+  free(tmp);
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+      {"readDir", NULL, read_dir, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"renameNoReplace", NULL, rename_no_replace, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"syncfs", NULL, sync_fs, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"copyFile", NULL, copy_file_js, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_value fields;
+  napi_create_uint32(env, FIELDS, &fields);
+  napi_set_named_property(env, exports, "FIELDS", fields);
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}

@@ -1,0 +1,15 @@
+/** Numbers per entry of readDir: dev, ino, mode, nlink, uid, gid, size, blocks, atimeMs, mtimeMs, ctimeMs. */
+export declare const FIELDS: 11;
+/** One directory's entries (not `.` and `..`) as `\0`-joined names, and their lstat numbers (FIELDS each); an entry gone before its stat has mode 0. */
+export declare function readDir(path: string): { names: string; nums: Float64Array; count: number };
+/** Renames without ever replacing: throws EEXIST when `to` exists. */
+export declare function renameNoReplace(from: string, to: string): void;
+/** Makes every write to the filesystem holding `path` durable (syncfs), off the main thread. */
+export declare function syncfs(path: string): Promise<void>;
+/**
+ * Copies src to a new tmp (O_EXCL) with sha256 of what was read, a read-back compare of what was written,
+ * holes kept for a sparse source, then owner (when chown), mode, xattrs and nanosecond times. Throws code
+ * FTS_CHANGED when the source is not what the scan saw, or changed (size, mtime, ino, ctime) during the
+ * copy; on any failure the temp file is removed.
+ */
+export declare function copyFile(src: string, tmp: string, size: number, mtimeMs: number, ino: number, chown: boolean): { hash: string; tmpIno: number; srcCtimeMs: number };

@@ -1,0 +1,28 @@
+// @ts-check
+// Loads the addon built from fts_native.c (node-gyp, at `npm install`). Plain JavaScript so worker threads
+// load it without a TypeScript loader. A missing build is an error that says how to make it.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+function load() {
+  try {
+    return require('./build/Release/fts_native.node');
+  } catch (err) {
+    const why = /** @type {Error} */ (err).message;
+    throw new Error(`fts-native is not built (${why}); build it with: npm rebuild fts-native (needs python3, make and a C compiler: apt-get install -y build-essential python3)`);
+  }
+}
+
+const addon = load();
+
+/** Numbers per entry of readDir: dev, ino, mode, nlink, uid, gid, size, blocks, atimeMs, mtimeMs, ctimeMs. */
+export const FIELDS = addon.FIELDS;
+/** One directory's entries (not `.` and `..`) and their lstat numbers; an entry gone before its stat has mode 0. */
+export const readDir = addon.readDir;
+/** Renames without ever replacing: throws EEXIST when `to` exists. */
+export const renameNoReplace = addon.renameNoReplace;
+/** The verified copy of one small file (see copy-core.mjs); a source not as expected throws code FTS_CHANGED. */
+export const copyFile = addon.copyFile;
+/** Makes every write to the filesystem holding `path` durable (syncfs), off the main thread. */
+export const syncfs = addon.syncfs;

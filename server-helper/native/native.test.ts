@@ -1,0 +1,149 @@
+/** fts-native against the kernel it wraps: every number readDir gives equals Node's lstat, and copyFile keeps what it promises. */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { copyFile, FIELDS, readDir, renameNoReplace, syncfs } from './index.mjs';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fts-native-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('readDir', () => {
+  it('gives every entry but . and .. with the numbers lstat gives', () => {
+    writeFileSync(join(dir, 'plain.txt'), 'hello');
+    writeFileSync(join(dir, 'Ünïcödé nfd'.normalize('NFD')), '');
+    writeFileSync(join(dir, '-leading dash\nnewline'), 'x');
+    mkdirSync(join(dir, 'sub'));
+    symlinkSync('/etc/passwd', join(dir, 'link'));
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    const sparse = join(dir, 'sparse');
+    writeFileSync(sparse, 'start');
+    truncateSync(sparse, 10 << 20);
+    utimesSync(join(dir, 'plain.txt'), new Date('2020-01-02T03:04:05.678Z'), new Date('2019-05-06T07:08:09.123Z'));
+
+    const r = readDir(dir);
+    const names = r.names.split('\0');
+    expect(r.count).toBe(names.length);
+    expect(r.nums.length).toBe(r.count * FIELDS);
+    expect(names.sort()).toEqual(readdirSync(dir).sort());
+    const got = readDir(dir);
+    got.names.split('\0').forEach((name, i) => {
+      const st = lstatSync(join(dir, name));
+      const n = Array.from(got.nums.subarray(i * FIELDS, (i + 1) * FIELDS));
+      expect(n, name).toEqual([st.dev, st.ino, st.mode, st.nlink, st.uid, st.gid, st.size, st.blocks, st.atimeMs, st.mtimeMs, st.ctimeMs]);
+    });
+  });
+
+  it('gives an empty folder as no entries, and throws like Node for a missing or non-folder path', () => {
+    expect(readDir(dir)).toMatchObject({ names: '', count: 0 });
+    expect(() => readDir(join(dir, 'missing'))).toThrow(expect.objectContaining({ code: 'ENOENT', errno: -2, syscall: 'scandir', path: join(dir, 'missing') }));
+    writeFileSync(join(dir, 'file'), '');
+    expect(() => readDir(join(dir, 'file'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    expect(() => readDir(`${dir}\0x`)).toThrow(/NUL/);
+  });
+
+  it('loads and reads in a worker thread (the scan runs there)', async () => {
+    writeFileSync(join(dir, 'a'), 'a');
+    const code = `const { parentPort, workerData } = require('node:worker_threads');
+      import(workerData.mod).then((m) => parentPort.postMessage(m.readDir(workerData.dir).names));`;
+    const w = new Worker(code, { eval: true, workerData: { mod: new URL('./index.mjs', import.meta.url).href, dir } });
+    const names = await new Promise((resolve, reject) => w.once('message', resolve).once('error', reject));
+    await w.terminate();
+    expect(names).toBe('a');
+  });
+});
+
+describe('renameNoReplace', () => {
+  it('renames, and never replaces: EEXIST leaves both files as they were', () => {
+    const a = join(dir, 'a');
+    const b = join(dir, 'b');
+    writeFileSync(a, 'A');
+    renameNoReplace(a, b);
+    expect(existsSync(a)).toBe(false);
+    expect(readFileSync(b, 'utf8')).toBe('A');
+    writeFileSync(a, 'new');
+    expect(() => renameNoReplace(a, b)).toThrow(expect.objectContaining({ code: 'EEXIST', syscall: 'rename', path: a, dest: b }));
+    expect(readFileSync(a, 'utf8')).toBe('new');
+    expect(readFileSync(b, 'utf8')).toBe('A');
+  });
+});
+
+describe('syncfs', () => {
+  it('resolves for a folder, rejects with ENOENT for a missing one', async () => {
+    await expect(syncfs(dir)).resolves.toBeUndefined();
+    await expect(syncfs(join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT', syscall: 'open' });
+  });
+});
+
+describe('copyFile', () => {
+  const stamp = (p: string) => {
+    const st = lstatSync(p);
+    return [st.size, st.mtimeMs, st.ino] as const;
+  };
+
+  it('copies bytes, mode, xattrs and nanosecond times, and returns the sha256 of what it read', () => {
+    const src = join(dir, 'src');
+    const tmp = join(dir, '.tmp');
+    const data = Buffer.alloc(3 << 20);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7919) & 0xff;
+    writeFileSync(src, data, { mode: 0o640 });
+    execFileSync('chmod', ['0640', src]);
+    setAttributeSync(src, 'user.DosStream.AFP_AfpInfo:$DATA', Buffer.from([0x41, 0x46, 0x50, 0]));
+    setAttributeSync(src, 'user.DOSATTRIB', Buffer.alloc(3000, 7));
+    execFileSync('touch', ['-m', '-d', '2021-03-04 05:06:07.123456789', src]);
+    const r = copyFile(src, tmp, ...stamp(src), false);
+    expect(r.hash).toBe(sha256(data));
+    expect(readFileSync(tmp).equals(data)).toBe(true);
+    const a = statSync(src, { bigint: true });
+    const b = statSync(tmp, { bigint: true });
+    expect(r.tmpIno).toBe(Number(b.ino));
+    expect(r.srcCtimeMs).toBe(statSync(src).ctimeMs);
+    expect(b.mode & 0o7777n).toBe(0o640n);
+    expect(b.mtimeNs).toBe(a.mtimeNs);
+    expect(b.mtimeNs % 1000n).toBe(789n);
+    expect(getAttributeSync(tmp, 'user.DosStream.AFP_AfpInfo:$DATA')).toEqual(Buffer.from([0x41, 0x46, 0x50, 0]));
+    expect(getAttributeSync(tmp, 'user.DOSATTRIB')).toEqual(Buffer.alloc(3000, 7));
+  });
+
+  it('keeps a sparse file sparse', () => {
+    const src = join(dir, 'sparse');
+    const fd = openSync(src, 'w');
+    writeSync(fd, 'head', 0);
+    writeSync(fd, 'tail', 6 << 20);
+    closeSync(fd);
+    const tmp = join(dir, '.tmp');
+    const r = copyFile(src, tmp, ...stamp(src), false);
+    expect(r.hash).toBe(sha256(readFileSync(src)));
+    expect(statSync(tmp).size).toBe(statSync(src).size);
+    expect(statSync(tmp).blocks).toBeLessThan(64);
+  });
+
+  it('refuses a source that is not what the scan saw, a symlink, and a temp name that exists; leaves no temp behind', () => {
+    const src = join(dir, 'src');
+    const tmp = join(dir, '.tmp');
+    writeFileSync(src, 'abc');
+    const [size, mtimeMs, ino] = stamp(src);
+    appendFileSync(src, 'more');
+    expect(() => copyFile(src, tmp, size, mtimeMs, ino, false)).toThrow(expect.objectContaining({ code: 'FTS_CHANGED', message: 'changed since the scan' }));
+    expect(existsSync(tmp)).toBe(false);
+    symlinkSync(src, join(dir, 'link'));
+    expect(() => copyFile(join(dir, 'link'), tmp, ...stamp(join(dir, 'link')), false)).toThrow(expect.objectContaining({ code: 'ELOOP', path: join(dir, 'link') }));
+    writeFileSync(tmp, 'someone else');
+    expect(() => copyFile(src, tmp, ...stamp(src), false)).toThrow(expect.objectContaining({ code: 'EEXIST', path: tmp }));
+    expect(readFileSync(tmp, 'utf8')).toBe('someone else');
+    expect(() => copyFile(join(dir, 'missing'), join(dir, '.t2'), 1, 1, 1, false)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+  });
+
+  it('takes only numbers and strings', () => {
+    expect(() => (copyFile as (...a: unknown[]) => unknown)(join(dir, 'a'), join(dir, 'b'), '1', 1, 1, false)).toThrow(TypeError);
+  });
+});
