@@ -226,3 +226,21 @@ export function copyFileSyncVerified(src, tmp, expected) {
     throw err;
   }
 }
+
+/**
+ * One job of the copy pool, on whichever thread runs it: a result, never a throw. `stop` is the pool's
+ * shared flag: set, the job is not tried; an ENOSPC sets it, so the other copies stop too.
+ * @param {import('./copy-pool.ts').CopyJob} job @param {Int32Array} stop
+ * @returns {import('./copy-pool.ts').CopyResult}
+ */
+export function copyJob(job, stop) {
+  if (Atomics.load(stop, 0) !== 0) return { i: job.i, outcome: 'stopped' };
+  try {
+    const { hash, tmpIno, srcCtimeMs } = copyFileSyncVerified(job.src, job.tmp, job);
+    return { i: job.i, outcome: 'copied', hash, tmpIno, srcCtimeMs };
+  } catch (err) {
+    const e = /** @type {NodeJS.ErrnoException} */ (err);
+    if (e?.code === 'ENOSPC') Atomics.store(stop, 0, 1);
+    return { i: job.i, outcome: err instanceof ChangedError ? 'changed' : 'failed', message: e?.message ?? String(err), code: e?.code };
+  }
+}

@@ -58,24 +58,30 @@ export class CopyPool {
     Atomics.store(this.stopFlag, 0, 0);
     let next = 0;
     let answered = 0;
+    let finished = false;
     await new Promise<void>((resolve, reject) => {
       if (jobs.length === 0) return resolve();
       const feed = (w: Worker) => {
         if (next >= jobs.length) return;
-        w.postMessage(jobs.slice(next, next + CHUNK));
-        next += CHUNK;
+        const count = Math.min(CHUNK, jobs.length - next);
+        w.postMessage(jobs.slice(next, next + count));
+        next += count;
+      };
+      const take = (results: readonly CopyResult[]): boolean => {
+        // A throw here (the journal's disk full) would be uncaught inside a worker's event: end the run instead.
+        try {
+          for (const r of results) onResult(r);
+        } catch (err) {
+          finish(err as Error);
+          return false;
+        }
+        answered += results.length;
+        if (answered >= jobs.length) finish();
+        return !finished;
       };
       const listeners = this.workers.map((w) => {
         const onMessage = (results: CopyResult[]) => {
-          // A throw here (the journal's disk full) would be uncaught inside a worker's event: end the run instead.
-          try {
-            for (const r of results) onResult(r);
-          } catch (err) {
-            return finish(err as Error);
-          }
-          answered += results.length;
-          if (answered >= jobs.length) finish();
-          else feed(w);
+          if (take(results)) feed(w);
         };
         const onError = (err: Error) => finish(err);
         const onExit = (code: number) => finish(new Error(`a copy worker exited (code ${code})`));
@@ -83,6 +89,8 @@ export class CopyPool {
         return { w, onMessage, onError, onExit };
       });
       const finish = (err?: Error) => {
+        if (finished) return;
+        finished = true;
         for (const { w, onMessage, onError, onExit } of listeners) w.off('message', onMessage).off('error', onError).off('exit', onExit);
         if (err) reject(err);
         else resolve();
