@@ -12,6 +12,10 @@
  *                               promises) in about 16 system calls and no JavaScript objects per step: in
  *                               JavaScript the same copy spent more time building Stats objects, hashes and
  *                               buffers than in the kernel. sha256 comes from Node's own OpenSSL.
+ *   copyXattrsAndTimes(fromFd, toFd, fromPath, toPath)
+ *                               the end of a large file's copy: every xattr fd to fd (a path could be swapped
+ *                               for a symlink meanwhile) and the times to the nanosecond (Node's futimes takes
+ *                               seconds as a double and loses the last digits).
  *
  * Errors are thrown like Node's own: an Error with code ('ENOENT'), errno (negative), syscall and path.
  */
@@ -623,12 +627,53 @@ static napi_value copy_file_js(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value copy_xattrs_and_times(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t from, to;
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &from) != napi_ok || napi_get_value_int32(env, argv[1], &to) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fts-native: copyXattrsAndTimes(fromFd, toFd, fromPath, toPath)");
+    return NULL;
+  }
+  Buffers *b = buffers_of(env);
+  if (!b) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  char *src = string_arg(env, argv[2], "fromPath");
+  if (!src) return NULL;
+  char *tmp = string_arg(env, argv[3], "toPath");
+  if (!tmp) {
+    free(src);
+    return NULL;
+  }
+  Failure f = {0, NULL, NULL, 0};
+  struct stat st;
+  if (copy_xattrs(b, from, to, &f) == 0) {
+    if (fstat(from, &st) != 0) {
+      fail_errno(&f, "fstat");
+    } else {
+      struct timespec times[2] = {st.st_atim, st.st_mtim};
+      if (futimens(to, times) != 0) {
+        f.on_tmp = 1;
+        fail_errno(&f, "futimens");
+      }
+    }
+  }
+  if (f.syscall) throw_errno(env, f.err, f.syscall, f.on_tmp ? tmp : src, NULL);
+  free(src);
+  free(tmp);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"readDir", NULL, read_dir, NULL, NULL, NULL, napi_enumerable, NULL},
       {"renameNoReplace", NULL, rename_no_replace, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syncfs", NULL, sync_fs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyFile", NULL, copy_file_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"copyXattrsAndTimes", NULL, copy_xattrs_and_times, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_value fields;
   napi_create_uint32(env, FIELDS, &fields);

@@ -13,3 +13,5 @@ export declare function syncfs(path: string): Promise<void>;
  * copy; on any failure the temp file is removed.
  */
 export declare function copyFile(src: string, tmp: string, size: number, mtimeMs: number, ino: number, chown: boolean): { hash: string; tmpIno: number; srcCtimeMs: number };
+/** Copies every xattr of fromFd to toFd, then fromFd's atime and mtime to the nanosecond; the paths name the files in errors. */
+export declare function copyXattrsAndTimes(fromFd: number, toFd: number, fromPath: string, toPath: string): void;

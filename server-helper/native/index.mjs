@@ -24,5 +24,7 @@ export const readDir = addon.readDir;
 export const renameNoReplace = addon.renameNoReplace;
 /** The verified copy of one small file (see copy-core.mjs); a source not as expected throws code FTS_CHANGED. */
 export const copyFile = addon.copyFile;
+/** Copies every xattr from one open file to another, then the first one's atime and mtime to the nanosecond. */
+export const copyXattrsAndTimes = addon.copyXattrsAndTimes;
 /** Makes every write to the filesystem holding `path` durable (syncfs), off the main thread. */
 export const syncfs = addon.syncfs;

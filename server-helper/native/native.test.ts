@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyFile, FIELDS, readDir, renameNoReplace, syncfs } from './index.mjs';
+import { copyFile, copyXattrsAndTimes, FIELDS, readDir, renameNoReplace, syncfs } from './index.mjs';
 
 let dir: string;
 beforeEach(() => {
@@ -145,5 +145,31 @@ describe('copyFile', () => {
 
   it('takes only numbers and strings', () => {
     expect(() => (copyFile as (...a: unknown[]) => unknown)(join(dir, 'a'), join(dir, 'b'), '1', 1, 1, false)).toThrow(TypeError);
+  });
+});
+
+describe('copyXattrsAndTimes', () => {
+  it('copies every xattr and both times to the nanosecond, fd to fd', () => {
+    const src = join(dir, 'src');
+    const dst = join(dir, 'dst');
+    writeFileSync(src, 'x');
+    writeFileSync(dst, 'x');
+    setAttributeSync(src, 'user.DosStream.AFP_Resource:$DATA', Buffer.from('resource fork'));
+    execFileSync('touch', ['-m', '-d', '2022-01-02 03:04:05.000000321', src]);
+    execFileSync('touch', ['-a', '-d', '2023-01-02 03:04:05.000000654', src]);
+    const from = openSync(src, 'r');
+    const to = openSync(dst, 'r+');
+    try {
+      copyXattrsAndTimes(from, to, src, dst);
+    } finally {
+      closeSync(from);
+      closeSync(to);
+    }
+    const a = statSync(src, { bigint: true });
+    const b = statSync(dst, { bigint: true });
+    expect([b.mtimeNs, b.atimeNs]).toEqual([a.mtimeNs, a.atimeNs]);
+    expect(b.mtimeNs % 1000n).toBe(321n);
+    expect(getAttributeSync(dst, 'user.DosStream.AFP_Resource:$DATA')?.toString()).toBe('resource fork');
+    expect(() => copyXattrsAndTimes(9999, 9998, src, dst)).toThrow(expect.objectContaining({ code: 'EBADF', path: src }));
   });
 });

@@ -6,9 +6,9 @@
  * xattrs and times. Plain JavaScript (type-checked through JSDoc) so a worker thread loads it without a
  * TypeScript loader.
  */
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, openSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { getAttributeSync, listAttributesSync, setAttributeSync } from '@napi-rs/xattr';
-import { copyFile } from '../../native/index.mjs';
+import { copyFile, copyXattrsAndTimes } from '../../native/index.mjs';
 
 /** The hash that proves a copy: sha256 is hardware-accelerated here and faster than md5 in Node. */
 export const HASH = 'sha256';
@@ -179,8 +179,7 @@ export function finishCopy(src, tmp, c, pos) {
   if (mayChown) fchownSync(fdOut, before.uid, before.gid);
   // chmod after chown: chown clears setuid/setgid bits.
   fchmodSync(fdOut, before.mode & 0o7777);
-  copyXattrs(src, tmp);
-  futimesSync(fdOut, before.atimeMs / 1000, before.mtimeMs / 1000);
+  copyXattrsAndTimes(fdIn, fdOut, src, tmp);
   return landed.ino;
 }
 
