@@ -83,6 +83,11 @@ static void throw_errno(napi_env env, int err, const char *syscall, const char *
   else napi_throw_error(env, "ENOMEM", "out of memory");
 }
 
+static napi_value throw_enomem(napi_env env) {
+  napi_throw_error(env, "ENOMEM", "out of memory");
+  return NULL;
+}
+
 /* A string argument copied into a new malloc'ed buffer (NULL after throwing). */
 static char *string_arg(napi_env env, napi_value value, const char *what) {
   size_t len;
@@ -104,6 +109,18 @@ static char *string_arg(napi_env env, napi_value value, const char *what) {
     return NULL;
   }
   return s;
+}
+
+/* Two string arguments (a path pair), both copied; returns 0, or -1 after throwing with nothing to free. */
+static int string_pair(napi_env env, napi_value a, napi_value b, const char *what_a, const char *what_b, char **out_a, char **out_b) {
+  *out_a = string_arg(env, a, what_a);
+  if (!*out_a) return -1;
+  *out_b = string_arg(env, b, what_b);
+  if (!*out_b) {
+    free(*out_a);
+    return -1;
+  }
+  return 0;
 }
 
 static napi_value read_dir(napi_env env, napi_callback_info info) {
@@ -213,13 +230,8 @@ static napi_value rename_no_replace(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char *from = string_arg(env, argv[0], "from");
-  if (!from) return NULL;
-  char *to = string_arg(env, argv[1], "to");
-  if (!to) {
-    free(from);
-    return NULL;
-  }
+  char *from, *to;
+  if (string_pair(env, argv[0], argv[1], "from", "to", &from, &to)) return NULL;
   if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) != 0) throw_errno(env, errno, "rename", from, to);
   free(from);
   free(to);
@@ -583,17 +595,9 @@ static napi_value copy_file_js(napi_env env, napi_callback_info info) {
     return NULL;
   }
   Buffers *b = buffers_of(env);
-  if (!b) {
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
-  }
-  char *src = string_arg(env, argv[0], "src");
-  if (!src) return NULL;
-  char *tmp = string_arg(env, argv[1], "tmp");
-  if (!tmp) {
-    free(src);
-    return NULL;
-  }
+  char *src, *tmp;
+  if (!b) return throw_enomem(env);
+  if (string_pair(env, argv[0], argv[1], "src", "tmp", &src, &tmp)) return NULL;
   CopyResult r;
   Failure f = {0, NULL, NULL, 0};
   int rc = copy_file(b, src, tmp, size, mtime_ms, ino, chown, &r, &f);
@@ -637,17 +641,9 @@ static napi_value copy_xattrs_and_times(napi_env env, napi_callback_info info) {
     return NULL;
   }
   Buffers *b = buffers_of(env);
-  if (!b) {
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
-  }
-  char *src = string_arg(env, argv[2], "fromPath");
-  if (!src) return NULL;
-  char *tmp = string_arg(env, argv[3], "toPath");
-  if (!tmp) {
-    free(src);
-    return NULL;
-  }
+  char *src, *tmp;
+  if (!b) return throw_enomem(env);
+  if (string_pair(env, argv[2], argv[3], "fromPath", "toPath", &src, &tmp)) return NULL;
   Failure f = {0, NULL, NULL, 0};
   struct stat st;
   if (copy_xattrs(b, from, to, &f) == 0) {
