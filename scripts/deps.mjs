@@ -28,6 +28,9 @@ export const DEBIAN_PACKAGES = {
   openssl: '/usr/bin/openssl',
   'util-linux': '/usr/bin/findmnt',
   procps: '/usr/bin/pkill',
+  // node-gyp builds server-helper/native at `npm ci` with these.
+  'build-essential': '/usr/bin/make',
+  python3: '/usr/bin/python3',
 };
 
 /** Installs npm packages when node_modules is missing or older than the lock file. */

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDebian, ensureNpm, root } from './deps.mjs';
 
-ensureNpm();
+// Debian first: `npm ci` compiles fts-native with its compiler.
 ensureDebian();
+ensureNpm();
 
 const args = process.argv.slice(2).filter((a) => a !== '--no-e2e' && a !== '--only-e2e');
 const runVitest = !process.argv.includes('--only-e2e');

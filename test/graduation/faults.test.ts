@@ -263,8 +263,7 @@ describe('disk full, a changing file, names already taken', () => {
     writeFileSync(join(flux, 'same.txt'), 'same');
     writeFileSync(join(space, 'same.txt'), 'same');
     writeFileSync(join(flux, 'moved.txt'), 'moved');
-    // Whole seconds: this file makes two trips (out and back), and each trip may move a sub-second time by a
-    // fraction of a microsecond (Node sets times from a double), which two trips can add up past the 1 µs check.
+    // Whole seconds: the archive's copy below gets its times through Node's utimes, which keeps only milliseconds.
     const t = Math.floor((Date.now() - 40 * 86400e3) / 1000);
     for (const f of ['same.txt', 'moved.txt']) utimesSync(join(flux, f), t, t);
     // As an earlier graduation would have left it: the same bytes and times. The copy back takes the
@@ -279,7 +278,7 @@ describe('disk full, a changing file, names already taken', () => {
       const u = await undoRun({ db: store.db, undoRunId: 1, runId: 2 });
       expect(u.failed).toEqual([]);
       expect(u.moved).toBe(2);
-      // Every file back in flux as it was (times within a microsecond: Node sets them from a double).
+      // Every file back in flux as it was, times to the nanosecond.
       expect(assertExactlyOnce(before, snapshot(flux), new Map())).toEqual([]);
       expect([...snapshot(flux).keys()].sort()).toEqual([...before.keys()].sort());
       expect(readFileSync(join(space, 'same.txt'), 'utf8')).toBe('same');

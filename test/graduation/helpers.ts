@@ -13,6 +13,8 @@ export interface FileFacts {
   mode: number;
   /** Microseconds (floored). */
   mtimeUs: number;
+  /** Nanoseconds: a file's times are kept exactly. */
+  mtimeNs: bigint;
   xattrs: Record<string, string>;
   size: number;
   blocks: number;
@@ -38,7 +40,7 @@ export function snapshot(root: string, opts: { ignore?: (rel: string) => boolean
       const hash = createHash('sha256')
         .update(kind === 'symlink' ? readlinkSync(abs) : readFileSync(abs))
         .digest('hex');
-      out.set(r, { kind, hash, mode: st.mode, mtimeUs: Math.floor(st.mtimeMs * 1000), xattrs: kind === 'file' ? readXattrs(abs) : {}, size: st.size, blocks: st.blocks, links: [] });
+      out.set(r, { kind, hash, mode: st.mode, mtimeUs: Math.floor(st.mtimeMs * 1000), mtimeNs: lstatSync(abs, { bigint: true }).mtimeNs, xattrs: kind === 'file' ? readXattrs(abs) : {}, size: st.size, blocks: st.blocks, links: [] });
       if (kind === 'file' && st.nlink > 1) byIno.set(st.ino, [...(byIno.get(st.ino) ?? []), r]);
     }
   };
@@ -63,8 +65,9 @@ export function assertExactlyOnce(before: Map<string, FileFacts>, flux: Map<stri
       if (JSON.stringify(got[k]) !== JSON.stringify(want[k])) problems.push(`${JSON.stringify(rel)}: ${k} ${JSON.stringify(got[k])} != ${JSON.stringify(want[k])}`);
     }
     if (want.kind === 'file' && got.mode !== want.mode) problems.push(`${JSON.stringify(rel)}: mode ${got.mode.toString(8)} != ${want.mode.toString(8)}`);
-    // Node sets times through a double (seconds), which keeps them to within a microsecond, not to the nanosecond.
-    if (Math.abs(got.mtimeUs - want.mtimeUs) > 1) problems.push(`${JSON.stringify(rel)}: mtime ${got.mtimeUs} != ${want.mtimeUs}`);
+    // A file's times are set to the nanosecond (fts-native); a symlink's through Node's lutimes, which takes
+    // seconds as a double and keeps them to within a microsecond.
+    if (want.kind === 'file' ? got.mtimeNs !== want.mtimeNs : Math.abs(got.mtimeUs - want.mtimeUs) > 1) problems.push(`${JSON.stringify(rel)}: mtime ${got.mtimeNs} != ${want.mtimeNs}`);
     // A hard-link group is never split: all its names are on one side.
     if (want.links.length > 1) {
       const side = inFlux ? flux : space;

@@ -1,5 +1,5 @@
 /**
- * The parallel scan: worker threads read directories (synchronous readdir + lstat each) while the main
+ * The parallel scan: worker threads read directories (scan-dir.mjs: one native readDir each) while the main
  * thread hands out folders and consumes results. Several directories are read at once, so a cold disk gets
  * queued requests and a warm cache gets every core. Output is bounded: no folder is handed out while more
  * than `highWater` entries wait for the consumer, so a million-file tree is never held in memory.
