@@ -3,7 +3,8 @@
     {
       "target_name": "fts_native",
       "sources": ["fts_native.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-ffp-contract=off"]
+      "cflags": ["-O2", "-Wall", "-Wextra", "-ffp-contract=off"],
+      "libraries": ["-lm"]
     }
   ]
 }

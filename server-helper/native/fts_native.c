@@ -6,13 +6,15 @@
  *                               path and builds a Stats object per call, which cost more than the walk itself.
  *   renameNoReplace(from, to)   renameat2(RENAME_NOREPLACE): give a copy its final name without ever replacing
  *                               one, in one call (Node has only link + unlink for that).
- *   syncfs(path)                syncfs(2) off the main thread: every write to one filesystem made durable.
+ *   syncfs(fd, path)            syncfs(2) off the main thread: every write to one filesystem made durable. On an
+ *                               fd the caller opened before its writes: Linux reports a write-back error to each
+ *                               fd open at the time, so a fd opened only to sync could miss one seen elsewhere.
  *   copyFile(src, tmp, size, mtimeMs, ino, chown)
  *                               the whole verified copy of one small file (copy-core.mjs says what it
  *                               promises) in about 16 system calls and no JavaScript objects per step: in
  *                               JavaScript the same copy spent more time building Stats objects, hashes and
  *                               buffers than in the kernel. sha256 comes from Node's own OpenSSL.
- *   copyXattrsAndTimes(fromFd, toFd, fromPath, toPath)
+ *   copyXattrsAndTimes(fromFd, toFd, fromPath, toPath, atimeMs, mtimeMs, ctimeMs)
  *                               the end of a large file's copy: every xattr fd to fd (a path could be swapped
  *                               for a symlink meanwhile) and the times to the nanosecond (Node's futimes takes
  *                               seconds as a double and loses the last digits).
@@ -24,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <node_api.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +84,15 @@ static void throw_errno(napi_env env, int err, const char *syscall, const char *
   napi_value error = errno_error(env, err, syscall, path, dest);
   if (error) napi_throw(env, error);
   else napi_throw_error(env, "ENOMEM", "out of memory");
+}
+
+/* The source is not what was checked: code FTS_CHANGED (the caller leaves it in place). */
+static void throw_changed(napi_env env, const char *why) {
+  napi_value code, message, error;
+  napi_create_string_utf8(env, "FTS_CHANGED", NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, why, NAPI_AUTO_LENGTH, &message);
+  napi_create_error(env, code, message, &error);
+  napi_throw(env, error);
 }
 
 static napi_value throw_enomem(napi_env env) {
@@ -239,6 +251,7 @@ static napi_value rename_no_replace(napi_env env, napi_callback_info info) {
 }
 
 typedef struct {
+  int fd;
   char *path;
   int err;
   const char *syscall;
@@ -249,17 +262,10 @@ typedef struct {
 static void syncfs_execute(napi_env env, void *data) {
   (void)env;
   SyncJob *job = data;
-  int fd = open(job->path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    job->err = errno;
-    job->syscall = "open";
-    return;
-  }
-  if (syncfs(fd) != 0) {
+  if (syncfs(job->fd) != 0) {
     job->err = errno;
     job->syscall = "syncfs";
   }
-  close(fd);
 }
 
 static void syncfs_complete(napi_env env, napi_status status, void *data) {
@@ -283,17 +289,22 @@ static void syncfs_complete(napi_env env, napi_status status, void *data) {
 }
 
 static napi_value sync_fs(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char *path = string_arg(env, argv[0], "path");
+  int32_t fd;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fts-native: syncfs(fd, path)");
+    return NULL;
+  }
+  char *path = string_arg(env, argv[1], "path");
   if (!path) return NULL;
   SyncJob *job = calloc(1, sizeof *job);
   if (!job) {
     free(path);
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
+    return throw_enomem(env);
   }
+  job->fd = fd;
   job->path = path;
   napi_value promise, name;
   CHECK(napi_create_promise(env, &job->deferred, &promise));
@@ -434,9 +445,11 @@ static int grow(char **buf, size_t *cap, size_t want) {
  * one flistxattr for a file without any. */
 static int copy_xattrs(Buffers *b, int from, int to, Failure *f) {
   ssize_t len;
+  /* A list that keeps growing under us (or a size query that under-reports) gets a few tries, not forever. */
+  int tries = 0;
   while ((len = flistxattr(from, b->names, b->names_cap)) < 0) {
     if (errno == ENOTSUP) return 0;
-    if (errno != ERANGE) return fail_errno(f, "listxattr");
+    if (errno != ERANGE || ++tries > 8) return fail_errno(f, "listxattr");
     ssize_t want = flistxattr(from, NULL, 0);
     if (want < 0) return fail_errno(f, "listxattr");
     if (grow(&b->names, &b->names_cap, (size_t)want + 256)) return fail_errno(f, "listxattr");
@@ -444,7 +457,8 @@ static int copy_xattrs(Buffers *b, int from, int to, Failure *f) {
   for (ssize_t off = 0; off < len; off += (ssize_t)strlen(b->names + off) + 1) {
     const char *name = b->names + off;
     ssize_t vlen;
-    while ((vlen = fgetxattr(from, name, b->value, b->value_cap)) < 0 && errno == ERANGE) {
+    int value_tries = 0;
+    while ((vlen = fgetxattr(from, name, b->value, b->value_cap)) < 0 && errno == ERANGE && ++value_tries <= 8) {
       ssize_t want = fgetxattr(from, name, NULL, 0);
       if (want < 0) break;
       if (grow(&b->value, &b->value_cap, (size_t)want + 256)) return fail_errno(f, "getxattr");
@@ -473,9 +487,10 @@ typedef struct {
 } CopyResult;
 
 static int copy_file(Buffers *b, const char *src, const char *tmp, double size, double mtime_ms, double ino, int chown, CopyResult *out, Failure *f) {
-  int in = open(src, O_RDONLY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC);
+  /* O_NONBLOCK: a fifo swapped in since the scan must not hang the open (it is refused below). */
+  int in = open(src, O_RDONLY | O_NOFOLLOW | O_NOATIME | O_NONBLOCK | O_CLOEXEC);
   /* O_NOATIME is for the owner or root only; anyone else reads without it. */
-  if (in < 0 && errno == EPERM) in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (in < 0 && errno == EPERM) in = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (in < 0) return fail_errno(f, "open");
   int outfd = -1, rc = -1, made = 0;
   EVP_MD_CTX *md = NULL;
@@ -484,7 +499,7 @@ static int copy_file(Buffers *b, const char *src, const char *tmp, double size, 
     fail_errno(f, "fstat");
     goto done;
   }
-  if (!same_stamp(&before, size, mtime_ms, ino)) {
+  if (!S_ISREG(before.st_mode) || !same_stamp(&before, size, mtime_ms, ino)) {
     f->changed = "changed since the scan";
     goto done;
   }
@@ -512,7 +527,11 @@ static int copy_file(Buffers *b, const char *src, const char *tmp, double size, 
       goto done;
     }
     if (n == 0) break;
-    EVP_DigestUpdate(md, b->data, (size_t)n);
+    if (EVP_DigestUpdate(md, b->data, (size_t)n) != 1) {
+      f->err = EIO;
+      f->syscall = "sha256";
+      goto done;
+    }
     if (write_verified(outfd, b->data, (size_t)n, pos, sparse, b->verify, f)) goto done;
     pos += n;
   }
@@ -562,7 +581,11 @@ static int copy_file(Buffers *b, const char *src, const char *tmp, double size, 
     goto done;
   }
   unsigned int hlen = 0;
-  EVP_DigestFinal_ex(md, out->hash, &hlen);
+  if (EVP_DigestFinal_ex(md, out->hash, &hlen) != 1 || hlen != 32) {
+    f->err = EIO;
+    f->syscall = "sha256";
+    goto done;
+  }
   out->tmp_ino = (double)landed.st_ino;
   out->src_ctime_ms = ms_of(before.st_ctim);
   rc = 0;
@@ -603,11 +626,7 @@ static napi_value copy_file_js(napi_env env, napi_callback_info info) {
   int rc = copy_file(b, src, tmp, size, mtime_ms, ino, chown, &r, &f);
   napi_value result = NULL;
   if (rc != 0 && f.changed) {
-    napi_value code, message, error;
-    napi_create_string_utf8(env, "FTS_CHANGED", NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, f.changed, NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, code, message, &error);
-    napi_throw(env, error);
+    throw_changed(env, f.changed);
   } else if (rc != 0) {
     throw_errno(env, f.err, f.syscall, f.on_tmp ? tmp : src, NULL);
   } else {
@@ -631,13 +650,27 @@ static napi_value copy_file_js(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* A time in Node's milliseconds as a timespec (to within the double's precision). */
+static struct timespec timespec_of(double ms) {
+  double sec = floor(ms / 1e3);
+  struct timespec t = {(time_t)sec, (long)llround((ms - sec * 1e3) * 1e6)};
+  if (t.tv_nsec >= 1000000000L) {
+    t.tv_sec++;
+    t.tv_nsec -= 1000000000L;
+  }
+  return t;
+}
+
 static napi_value copy_xattrs_and_times(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 7;
+  napi_value argv[7];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t from, to;
-  if (argc < 4 || napi_get_value_int32(env, argv[0], &from) != napi_ok || napi_get_value_int32(env, argv[1], &to) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fts-native: copyXattrsAndTimes(fromFd, toFd, fromPath, toPath)");
+  double atime_ms, mtime_ms, ctime_ms;
+  if (argc < 7 || napi_get_value_int32(env, argv[0], &from) != napi_ok || napi_get_value_int32(env, argv[1], &to) != napi_ok ||
+      napi_get_value_double(env, argv[4], &atime_ms) != napi_ok || napi_get_value_double(env, argv[5], &mtime_ms) != napi_ok ||
+      napi_get_value_double(env, argv[6], &ctime_ms) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fts-native: copyXattrsAndTimes(fromFd, toFd, fromPath, toPath, atimeMs, mtimeMs, ctimeMs)");
     return NULL;
   }
   Buffers *b = buffers_of(env);
@@ -649,15 +682,21 @@ static napi_value copy_xattrs_and_times(napi_env env, napi_callback_info info) {
   if (copy_xattrs(b, from, to, &f) == 0) {
     if (fstat(from, &st) != 0) {
       fail_errno(&f, "fstat");
+    } else if (ms_of(st.st_mtim) != mtime_ms || ms_of(st.st_ctim) != ctime_ms) {
+      /* The times given are the ones the caller checked; a source changed since gets no copy. */
+      f.changed = "changed while it was copied";
     } else {
-      struct timespec times[2] = {st.st_atim, st.st_mtim};
+      /* The source's own nanoseconds, unless its atime moved since (a read without O_NOATIME): then the
+       * atime the caller saw. */
+      struct timespec times[2] = {ms_of(st.st_atim) == atime_ms ? st.st_atim : timespec_of(atime_ms), st.st_mtim};
       if (futimens(to, times) != 0) {
         f.on_tmp = 1;
         fail_errno(&f, "futimens");
       }
     }
   }
-  if (f.syscall) throw_errno(env, f.err, f.syscall, f.on_tmp ? tmp : src, NULL);
+  if (f.changed) throw_changed(env, f.changed);
+  else if (f.syscall) throw_errno(env, f.err, f.syscall, f.on_tmp ? tmp : src, NULL);
   free(src);
   free(tmp);
   return NULL;

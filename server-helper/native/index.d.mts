@@ -4,8 +4,12 @@ export declare const FIELDS: 11;
 export declare function readDir(path: string): { names: string; nums: Float64Array; count: number };
 /** Renames without ever replacing: throws EEXIST when `to` exists. */
 export declare function renameNoReplace(from: string, to: string): void;
-/** Makes every write to the filesystem holding `path` durable (syncfs), off the main thread. */
-export declare function syncfs(path: string): Promise<void>;
+/**
+ * Makes every write to the filesystem of `fd` durable (syncfs), off the main thread; `path` names it in errors.
+ * Open the fd before the writes it must vouch for: Linux reports a write-back error to the fds open when it
+ * happened.
+ */
+export declare function syncfs(fd: number, path: string): Promise<void>;
 /**
  * Copies src to a new tmp (O_EXCL) with sha256 of what was read, a read-back compare of what was written,
  * holes kept for a sparse source, then owner (when chown), mode, xattrs and nanosecond times. Throws code
@@ -13,5 +17,9 @@ export declare function syncfs(path: string): Promise<void>;
  * copy; on any failure the temp file is removed.
  */
 export declare function copyFile(src: string, tmp: string, size: number, mtimeMs: number, ino: number, chown: boolean): { hash: string; tmpIno: number; srcCtimeMs: number };
-/** Copies every xattr of fromFd to toFd, then fromFd's atime and mtime to the nanosecond; the paths name the files in errors. */
-export declare function copyXattrsAndTimes(fromFd: number, toFd: number, fromPath: string, toPath: string): void;
+/**
+ * Copies every xattr of fromFd to toFd, then fromFd's times to the nanosecond. The times given are the ones the
+ * caller checked: a source whose mtime or ctime differs now throws code FTS_CHANGED; an atime moved since (a
+ * read without O_NOATIME) is replaced by the one given. The paths name the files in errors.
+ */
+export declare function copyXattrsAndTimes(fromFd: number, toFd: number, fromPath: string, toPath: string, atimeMs: number, mtimeMs: number, ctimeMs: number): void;

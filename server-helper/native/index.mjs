@@ -24,7 +24,7 @@ export const readDir = addon.readDir;
 export const renameNoReplace = addon.renameNoReplace;
 /** The verified copy of one small file (see copy-core.mjs); a source not as expected throws code FTS_CHANGED. */
 export const copyFile = addon.copyFile;
-/** Copies every xattr from one open file to another, then the first one's atime and mtime to the nanosecond. */
+/** Copies every xattr from one open file to another, then the checked times of the first to the nanosecond (FTS_CHANGED when they moved). */
 export const copyXattrsAndTimes = addon.copyXattrsAndTimes;
-/** Makes every write to the filesystem holding `path` durable (syncfs), off the main thread. */
+/** Makes every write to the filesystem of an open fd durable (syncfs), off the main thread; `path` names it in errors. */
 export const syncfs = addon.syncfs;

@@ -78,9 +78,14 @@ describe('renameNoReplace', () => {
 });
 
 describe('syncfs', () => {
-  it('resolves for a folder, rejects with ENOENT for a missing one', async () => {
-    await expect(syncfs(dir)).resolves.toBeUndefined();
-    await expect(syncfs(join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT', syscall: 'open' });
+  it('resolves for an open folder, rejects with EBADF for a closed fd', async () => {
+    const fd = openSync(dir, 'r');
+    try {
+      await expect(syncfs(fd, dir)).resolves.toBeUndefined();
+    } finally {
+      closeSync(fd);
+    }
+    await expect(syncfs(fd, dir)).rejects.toMatchObject({ code: 'EBADF', syscall: 'syncfs', path: dir });
   });
 });
 
@@ -141,6 +146,10 @@ describe('copyFile', () => {
     expect(() => copyFile(src, tmp, ...stamp(src), false)).toThrow(expect.objectContaining({ code: 'EEXIST', path: tmp }));
     expect(readFileSync(tmp, 'utf8')).toBe('someone else');
     expect(() => copyFile(join(dir, 'missing'), join(dir, '.t2'), 1, 1, 1, false)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    // A fifo swapped in for a file neither hangs the open nor gets copied.
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    expect(() => copyFile(join(dir, 'fifo'), join(dir, '.t3'), ...stamp(join(dir, 'fifo')), false)).toThrow(expect.objectContaining({ code: 'FTS_CHANGED' }));
+    expect(existsSync(join(dir, '.t3'))).toBe(false);
   });
 
   it('takes only numbers and strings', () => {
@@ -157,19 +166,23 @@ describe('copyXattrsAndTimes', () => {
     setAttributeSync(src, 'user.DosStream.AFP_Resource:$DATA', Buffer.from('resource fork'));
     execFileSync('touch', ['-m', '-d', '2022-01-02 03:04:05.000000321', src]);
     execFileSync('touch', ['-a', '-d', '2023-01-02 03:04:05.000000654', src]);
+    const seen = lstatSync(src);
     const from = openSync(src, 'r');
     const to = openSync(dst, 'r+');
     try {
-      copyXattrsAndTimes(from, to, src, dst);
+      copyXattrsAndTimes(from, to, src, dst, seen.atimeMs, seen.mtimeMs, seen.ctimeMs);
+      const a = statSync(src, { bigint: true });
+      const b = statSync(dst, { bigint: true });
+      expect([b.mtimeNs, b.atimeNs]).toEqual([a.mtimeNs, a.atimeNs]);
+      expect(b.mtimeNs % 1000n).toBe(321n);
+      expect(getAttributeSync(dst, 'user.DosStream.AFP_Resource:$DATA')?.toString()).toBe('resource fork');
+      // A source changed since its times were checked gets no times.
+      appendFileSync(src, 'more');
+      expect(() => copyXattrsAndTimes(from, to, src, dst, seen.atimeMs, seen.mtimeMs, seen.ctimeMs)).toThrow(expect.objectContaining({ code: 'FTS_CHANGED' }));
     } finally {
       closeSync(from);
       closeSync(to);
     }
-    const a = statSync(src, { bigint: true });
-    const b = statSync(dst, { bigint: true });
-    expect([b.mtimeNs, b.atimeNs]).toEqual([a.mtimeNs, a.atimeNs]);
-    expect(b.mtimeNs % 1000n).toBe(321n);
-    expect(getAttributeSync(dst, 'user.DosStream.AFP_Resource:$DATA')?.toString()).toBe('resource fork');
-    expect(() => copyXattrsAndTimes(9999, 9998, src, dst)).toThrow(expect.objectContaining({ code: 'EBADF', path: src }));
+    expect(() => copyXattrsAndTimes(9999, 9998, src, dst, 0, 0, 0)).toThrow(expect.objectContaining({ code: 'EBADF', path: src }));
   });
 });

@@ -137,10 +137,11 @@ export function writeVerified(fd, chunk, pos, sparse) {
  */
 function openSource(src) {
   try {
-    return openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NOATIME);
+    // O_NONBLOCK: a fifo swapped in since the scan must not hang the open (openCopy refuses it).
+    return openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NOATIME | constants.O_NONBLOCK);
   } catch (err) {
     if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'EPERM') throw err;
-    return openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW);
+    return openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   }
 }
 
@@ -154,7 +155,7 @@ export function openCopy(src, tmp, expected) {
   const fdIn = openSource(src);
   try {
     const before = fstatSync(fdIn);
-    if (!sameStamp(before, expected.size, expected.mtimeMs, expected.ino)) throw new ChangedError('changed since the scan');
+    if (!before.isFile() || !sameStamp(before, expected.size, expected.mtimeMs, expected.ino)) throw new ChangedError('changed since the scan');
     const fdOut = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
     return { fdIn, fdOut, before, sparse: before.blocks * 512 < before.size };
   } catch (err) {
@@ -179,7 +180,12 @@ export function finishCopy(src, tmp, c, pos) {
   if (mayChown) fchownSync(fdOut, before.uid, before.gid);
   // chmod after chown: chown clears setuid/setgid bits.
   fchmodSync(fdOut, before.mode & 0o7777);
-  copyXattrsAndTimes(fdIn, fdOut, src, tmp);
+  try {
+    copyXattrsAndTimes(fdIn, fdOut, src, tmp, before.atimeMs, before.mtimeMs, before.ctimeMs);
+  } catch (err) {
+    if (/** @type {NodeJS.ErrnoException} */ (err)?.code === 'FTS_CHANGED') throw new ChangedError(/** @type {Error} */ (err).message);
+    throw err;
+  }
   return landed.ino;
 }
 

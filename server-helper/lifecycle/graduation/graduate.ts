@@ -8,7 +8,7 @@ import type { Db } from '../../store/db.js';
 import { acquireMoverLock, Journal } from './journal.js';
 import { CopyPool } from './copy-pool.js';
 import { RunReadAhead } from './prefetch.js';
-import { finishBatch, prepareBatch, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
+import { closeSyncs, finishBatch, openSyncs, prepareBatch, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
 import { excludeMatcher, isOldEnough, normalizeIncludes, type Policy } from './policy.js';
 import { recoverJournal } from './recover.js';
 import { walk } from './scan.js';
@@ -123,6 +123,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
   const journal = new Journal(opts.db);
   const release = opts.dryRun ? () => {} : acquireMoverLock(opts.db, opts.runId);
   let copier: CopyPool | undefined;
+  let syncs: MoverContext['syncs'];
   /** The batch being finished while the next one is prepared. */
   let finishing: Promise<void> = Promise.resolve();
   const readAhead = opts.dryRun ? null : new RunReadAhead();
@@ -130,7 +131,9 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     const recovered = opts.dryRun ? { rolledBack: 0, completed: 0, deferred: 0 } : await recoverJournal(journal);
     const openFiles = opts.openFiles ? await opts.openFiles() : new Set<string>();
     const stats: MoveStats = { moved: 0, bytesMoved: 0, skipped: {}, failed: [], examples: [] };
+    if (!opts.dryRun) syncs = openSyncs(src, dst);
     const ctx: MoverContext = {
+      syncs,
       journal,
       runId: opts.runId,
       srcRoot: src,
@@ -270,6 +273,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     await finishing.catch(() => {});
     await readAhead?.stop();
     await copier?.close();
+    closeSyncs(syncs);
     release();
   }
 }

@@ -5,7 +5,7 @@
  * One syncfs per batch makes thousands of small files durable for the price of one fsync.
  */
 import { statfsSync, type Stats } from 'node:fs';
-import { syncFilesystem } from '../../system/syncfs.js';
+import { FilesystemSync, syncFilesystem } from '../../system/syncfs.js';
 import type { Journal, JournalState } from './journal.js';
 import type { CopyJob, CopyPool } from './copy-pool.js';
 import { ChangedError, copyToTemp, ensureDirs, LARGE_FILE, type TempCopy, hashPath, nameNoReplace, lstatOrNull, sameStamp, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
@@ -42,8 +42,25 @@ export type MoveStep = 'journaled' | 'temp-written' | 'copied' | 'linked-name' |
 /** Syncs the source filesystem when a batch removed files from it. */
 export async function syncSources(ctx: MoverContext): Promise<void> {
   if (!ctx.sourceDirty) return;
-  await syncFilesystem(ctx.srcRoot);
+  await (ctx.syncs ? ctx.syncs.src.sync() : syncFilesystem(ctx.srcRoot));
   ctx.sourceDirty = false;
+}
+
+/** Opens the handles a run syncs through, before it writes anything: a write-back error is then never missed. */
+export function openSyncs(srcRoot: string, dstRoot: string): NonNullable<MoverContext['syncs']> {
+  const src = new FilesystemSync(srcRoot);
+  try {
+    return { src, dst: new FilesystemSync(dstRoot) };
+  } catch (err) {
+    src.close();
+    throw err;
+  }
+}
+
+/** Closes what openSyncs opened. */
+export function closeSyncs(syncs: MoverContext['syncs']): void {
+  syncs?.src.close();
+  syncs?.dst.close();
 }
 
 /** What the mover needs for one run. */
@@ -61,6 +78,8 @@ export interface MoverContext {
   onFile?: (rel: string) => void;
   /** Test hook: called after each journaled step. */
   onStep?: (step: MoveStep, journalId: number) => void;
+  /** Handles on both filesystems, opened before the run wrote anything (openSyncs); without them each sync opens its own. */
+  syncs?: { src: FilesystemSync; dst: FilesystemSync };
   /** Set when sources were removed and not yet synced; the caller syncs the source filesystem. */
   sourceDirty?: boolean;
   /** Set when the destination is full; the caller stops. */
@@ -419,7 +438,7 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
   if (linked.length === 0) return;
 
   // 5. Data and names durable (one syncfs covers every file and directory of the batch), then journaled as linked.
-  await syncFilesystem(ctx.dstRoot);
+  await (ctx.syncs ? ctx.syncs.dst.sync() : syncFilesystem(ctx.dstRoot));
   advanceAll(ctx, planned, linked.length, 'copied', 'linked');
   for (const p of linked) step('linked', p.id);
 

@@ -5,7 +5,7 @@
 import type { Db } from '../../store/db.js';
 import { CopyPool } from './copy-pool.js';
 import { acquireMoverLock, Journal } from './journal.js';
-import { moveBatch, skip, syncSources, type MoveItem, type MoveStats, type MoverContext } from './mover.js';
+import { closeSyncs, moveBatch, openSyncs, skip, syncSources, type MoveItem, type MoveStats, type MoverContext } from './mover.js';
 import { recoverJournal } from './recover.js';
 import { lstatOrNull } from './safe-move.js';
 import { summaryOf, type GraduationProgress, type GraduationSummary } from './graduate.js';
@@ -28,10 +28,10 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
   const journal = new Journal(opts.db);
   const release = acquireMoverLock(opts.db, opts.runId);
   let copier: CopyPool | undefined;
+  const contexts = new Map<string, MoverContext>();
   try {
     const recovered = await recoverJournal(journal);
     const stats: MoveStats = { moved: 0, bytesMoved: 0, skipped: {}, failed: [], examples: [] };
-    const contexts = new Map<string, MoverContext>();
     let scanned = 0;
     let eligible = 0;
     let from = '';
@@ -66,7 +66,7 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
         if (!ctx) {
           // Small files are copied by worker threads, as in a graduation; started only when there is work.
           copier ??= new CopyPool();
-          ctx = { journal, runId: opts.runId, srcRoot, dstRoot, freeSpaceMargin: 0, openFiles: new Set(), stats, signal: opts.signal, knownDirs: new Set(), seq: 0, copier };
+          ctx = { journal, runId: opts.runId, srcRoot, dstRoot, freeSpaceMargin: 0, openFiles: new Set(), stats, signal: opts.signal, knownDirs: new Set(), seq: 0, copier, syncs: openSyncs(srcRoot, dstRoot) };
           contexts.set(key, ctx);
         }
         await moveBatch(ctx, items);
@@ -77,6 +77,7 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
     return summaryOf({ runId: opts.runId, scanned, eligible, stats, started, from, to, dryRun: false, recovered });
   } finally {
     await copier?.close();
+    for (const ctx of contexts.values()) closeSyncs(ctx.syncs);
     release();
   }
 }
