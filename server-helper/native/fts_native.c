@@ -14,6 +14,8 @@
  *                               promises) in about 16 system calls and no JavaScript objects per step: in
  *                               JavaScript the same copy spent more time building Stats objects, hashes and
  *                               buffers than in the kernel. sha256 comes from Node's own OpenSSL.
+ *   prefetch(paths)             posix_fadvise(WILLNEED) on each file: its data is read ahead in the background,
+ *                               with no thread of ours waiting for it and no copy into our memory.
  *   copyXattrsAndTimes(fromFd, toFd, fromPath, toPath, atimeMs, mtimeMs, ctimeMs)
  *                               the end of a large file's copy: every xattr fd to fd (a path could be swapped
  *                               for a symlink meanwhile) and the times to the nanosecond (Node's futimes takes
@@ -337,11 +339,8 @@ static void free_buffers(napi_env env, void *data, void *hint) {
   free(b);
 }
 
-static Buffers *buffers_of(napi_env env) {
-  Buffers *b = NULL;
-  napi_get_instance_data(env, (void **)&b);
-  if (b) return b;
-  b = calloc(1, sizeof *b);
+static Buffers *new_buffers(void) {
+  Buffers *b = calloc(1, sizeof *b);
   if (!b) return NULL;
   b->data = malloc(CHUNK);
   b->verify = malloc(CHUNK);
@@ -349,7 +348,20 @@ static Buffers *buffers_of(napi_env env) {
   b->names_cap = b->value_cap = 4096;
   b->names = malloc(b->names_cap);
   b->value = malloc(b->value_cap);
-  if (!b->data || !b->verify || !b->names || !b->value || napi_set_instance_data(env, b, free_buffers, NULL) != napi_ok) {
+  if (!b->data || !b->verify || !b->names || !b->value) {
+    free_buffers(NULL, b, NULL);
+    return NULL;
+  }
+  return b;
+}
+
+/* The calling JavaScript thread's buffers (freed with its environment). */
+static Buffers *buffers_of(napi_env env) {
+  Buffers *b = NULL;
+  napi_get_instance_data(env, (void **)&b);
+  if (b) return b;
+  b = new_buffers();
+  if (b && napi_set_instance_data(env, b, free_buffers, NULL) != napi_ok) {
     free_buffers(env, b, NULL);
     return NULL;
   }
@@ -606,6 +618,35 @@ done:
   return rc;
 }
 
+/* What a copy gives JavaScript: { hash, tmpIno, srcCtimeMs }, or the error to throw or reject with. */
+static napi_value copy_outcome(napi_env env, int rc, const CopyResult *r, const Failure *f, const char *src, const char *tmp) {
+  napi_value value = NULL;
+  if (rc != 0 && f->changed) {
+    napi_value code, message;
+    napi_create_string_utf8(env, "FTS_CHANGED", NAPI_AUTO_LENGTH, &code);
+    napi_create_string_utf8(env, f->changed, NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, code, message, &value);
+  } else if (rc != 0) {
+    value = errno_error(env, f->err, f->syscall, f->on_tmp ? tmp : src, NULL);
+  } else {
+    static const char hex[] = "0123456789abcdef";
+    char text[65];
+    for (int i = 0; i < 32; i++) {
+      text[2 * i] = hex[r->hash[i] >> 4];
+      text[2 * i + 1] = hex[r->hash[i] & 15];
+    }
+    napi_value hash, tmp_ino, ctime;
+    napi_create_object(env, &value);
+    napi_create_string_latin1(env, text, 64, &hash);
+    napi_create_double(env, r->tmp_ino, &tmp_ino);
+    napi_create_double(env, r->src_ctime_ms, &ctime);
+    napi_set_named_property(env, value, "hash", hash);
+    napi_set_named_property(env, value, "tmpIno", tmp_ino);
+    napi_set_named_property(env, value, "srcCtimeMs", ctime);
+  }
+  return value;
+}
+
 static napi_value copy_file_js(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
@@ -624,30 +665,14 @@ static napi_value copy_file_js(napi_env env, napi_callback_info info) {
   CopyResult r;
   Failure f = {0, NULL, NULL, 0};
   int rc = copy_file(b, src, tmp, size, mtime_ms, ino, chown, &r, &f);
-  napi_value result = NULL;
-  if (rc != 0 && f.changed) {
-    throw_changed(env, f.changed);
-  } else if (rc != 0) {
-    throw_errno(env, f.err, f.syscall, f.on_tmp ? tmp : src, NULL);
-  } else {
-    static const char hex[] = "0123456789abcdef";
-    char text[65];
-    for (int i = 0; i < 32; i++) {
-      text[2 * i] = hex[r.hash[i] >> 4];
-      text[2 * i + 1] = hex[r.hash[i] & 15];
-    }
-    napi_value hash, tmp_ino, ctime;
-    napi_create_object(env, &result);
-    napi_create_string_latin1(env, text, 64, &hash);
-    napi_create_double(env, r.tmp_ino, &tmp_ino);
-    napi_create_double(env, r.src_ctime_ms, &ctime);
-    napi_set_named_property(env, result, "hash", hash);
-    napi_set_named_property(env, result, "tmpIno", tmp_ino);
-    napi_set_named_property(env, result, "srcCtimeMs", ctime);
-  }
+  napi_value value = copy_outcome(env, rc, &r, &f, src, tmp);
   free(src);
   free(tmp);
-  return result;
+  if (rc != 0) {
+    napi_throw(env, value);
+    return NULL;
+  }
+  return value;
 }
 
 /* A time in Node's milliseconds as a timespec (to within the double's precision). */
@@ -702,12 +727,43 @@ static napi_value copy_xattrs_and_times(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value prefetch(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  size_t len;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fts-native: prefetch(paths joined by NUL)");
+    return NULL;
+  }
+  char *paths = malloc(len + 1);
+  if (!paths) return throw_enomem(env);
+  napi_get_value_string_utf8(env, argv[0], paths, len + 1, &len);
+  uint32_t started = 0;
+  for (size_t off = 0; off < len;) {
+    const char *p = paths + off;
+    off += strlen(p) + 1;
+    /* As the copy opens it: no symlink followed, no fifo waited on, the atime left alone where allowed. */
+    int fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOATIME | O_CLOEXEC);
+    if (fd < 0 && errno == EPERM) fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) continue;
+    /* Asks for the data and returns at once; gone or unreadable files are the copy's to report. */
+    if (posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED) == 0) started++;
+    close(fd);
+  }
+  free(paths);
+  napi_value result;
+  CHECK(napi_create_uint32(env, started, &result));
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"readDir", NULL, read_dir, NULL, NULL, NULL, napi_enumerable, NULL},
       {"renameNoReplace", NULL, rename_no_replace, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syncfs", NULL, sync_fs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyFile", NULL, copy_file_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"prefetch", NULL, prefetch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyXattrsAndTimes", NULL, copy_xattrs_and_times, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_value fields;

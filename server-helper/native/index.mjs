@@ -24,6 +24,8 @@ export const readDir = addon.readDir;
 export const renameNoReplace = addon.renameNoReplace;
 /** The verified copy of one small file (see copy-core.mjs); a source not as expected throws code FTS_CHANGED. */
 export const copyFile = addon.copyFile;
+/** Starts reading files into the page cache without waiting for the data (paths `\0`-joined); returns how many were started. */
+export const prefetch = addon.prefetch;
 /** Copies every xattr from one open file to another, then the checked times of the first to the nanosecond (FTS_CHANGED when they moved). */
 export const copyXattrsAndTimes = addon.copyXattrsAndTimes;
 /** Makes every write to the filesystem of an open fd durable (syncfs), off the main thread; `path` names it in errors. */

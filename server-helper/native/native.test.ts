@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyFile, copyXattrsAndTimes, FIELDS, readDir, renameNoReplace, syncfs } from './index.mjs';
+import { copyFile, copyXattrsAndTimes, FIELDS, prefetch, readDir, renameNoReplace, syncfs } from './index.mjs';
 
 let dir: string;
 beforeEach(() => {
@@ -184,5 +184,22 @@ describe('copyXattrsAndTimes', () => {
       closeSync(to);
     }
     expect(() => copyXattrsAndTimes(9999, 9998, src, dst, 0, 0, 0)).toThrow(expect.objectContaining({ code: 'EBADF', path: src }));
+  });
+});
+
+describe('prefetch', () => {
+  it('starts reading files into the page cache, and passes over what is missing, a symlink or a fifo without waiting', async () => {
+    const file = join(dir, 'data');
+    writeFileSync(file, Buffer.alloc(1 << 20, 1));
+    symlinkSync(file, join(dir, 'link'));
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    const resident = () => Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', file], { encoding: 'utf8' }).trim());
+    // Out of the page cache first (needs root, as the graduation tests do).
+    execFileSync('sync');
+    writeFileSync('/proc/sys/vm/drop_caches', '1');
+    expect(resident()).toBe(0);
+    expect(prefetch([file, join(dir, 'missing'), join(dir, 'link'), join(dir, 'fifo')].join('\0'))).toBe(1);
+    for (let i = 0; i < 100 && resident() < 1 << 20; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(resident()).toBe(1 << 20);
   });
 });

@@ -1,23 +1,12 @@
-// Worker of prefetch.ts: reads the files a batch is about to copy, so their data is in the page cache when
-// the copy reaches them (cold small files otherwise cost one disk round trip each, one after another).
-// The data is discarded. Plain JavaScript so it loads in a worker thread without a TypeScript loader.
-import { closeSync, constants, openSync, readSync } from 'node:fs';
+// Worker of prefetch.ts: asks the kernel to read the files a batch is about to copy (fts-native's prefetch:
+// posix_fadvise WILLNEED), so their data is in the page cache when the copy reaches them; cold small files
+// otherwise cost one disk round trip each, one after another. Opening a cold file still waits for its inode,
+// which is why this runs in a thread of its own. Plain JavaScript so it loads without a TypeScript loader.
 import { parentPort } from 'node:worker_threads';
+import { prefetch } from '../../native/index.mjs';
 
-const buf = Buffer.allocUnsafe(1 << 20);
-parentPort.on('message', (paths) => {
-  for (const p of paths) {
-    let fd = -1;
-    try {
-      // Never following a symlink, never blocking on a FIFO that took a file's place, and never touching the
-      // access time the copy is about to record (O_NOATIME: allowed to root and to the file's owner).
-      fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOATIME);
-      readSync(fd, buf, 0, buf.length, 0);
-    } catch {
-      // Gone or unreadable: the copy will say so.
-    } finally {
-      if (fd >= 0) closeSync(fd);
-    }
-  }
-  parentPort.postMessage('done');
+const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
+port.on('message', (/** @type {string[]} */ paths) => {
+  prefetch(paths.join('\0'));
+  port.postMessage('done');
 });

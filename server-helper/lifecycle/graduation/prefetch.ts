@@ -18,7 +18,7 @@ function startWorker(): Worker {
 
 /**
  * A read-ahead that runs beside a whole graduation: the scan feeds it the small files it will move, in the
- * order the mover will copy them, and one thread reads them while the run scans, plans, names and syncs.
+ * order the mover will copy them, and one thread has the kernel read them ahead while the run scans, plans, names and syncs.
  * At most `budget` bytes are read ahead per batch, so a huge batch does not push its own first files out
  * of the page cache before they are copied.
  */
