@@ -242,7 +242,16 @@ describe('disk full, a changing file, names already taken', () => {
     writeFileSync(join(flux, 'report.pdf'), 'new version');
     writeFileSync(join(space, 'report.pdf'), 'archived version');
     writeFileSync(join(space, 'report (graduated).pdf'), 'an earlier conflict');
-    for (const f of ['same.txt', 'report.pdf']) old(join(flux, f));
+    // The same in folders: one that space has (names inside are looked at), one it has not (nothing inside can be taken).
+    mkdirSync(join(flux, 'Photos', '2019'), { recursive: true });
+    mkdirSync(join(space, 'Photos', '2019'), { recursive: true });
+    writeFileSync(join(flux, 'Photos', '2019', 'same.jpg'), 'jpeg');
+    writeFileSync(join(space, 'Photos', '2019', 'same.jpg'), 'jpeg');
+    writeFileSync(join(flux, 'Photos', '2019', 'taken.jpg'), 'mine');
+    writeFileSync(join(space, 'Photos', '2019', 'taken.jpg'), 'theirs');
+    mkdirSync(join(flux, 'New'));
+    writeFileSync(join(flux, 'New', 'fresh.txt'), 'fresh');
+    for (const f of ['same.txt', 'report.pdf', 'Photos/2019/same.jpg', 'Photos/2019/taken.jpg', 'New/fresh.txt']) old(join(flux, f));
     const store = openStore(db);
     try {
       const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy });
@@ -253,6 +262,11 @@ describe('disk full, a changing file, names already taken', () => {
       expect(readFileSync(join(space, 'report.pdf'), 'utf8')).toBe('archived version');
       expect(readFileSync(join(space, 'report (graduated).pdf'), 'utf8')).toBe('an earlier conflict');
       expect(readFileSync(join(space, 'report (graduated 2).pdf'), 'utf8')).toBe('new version');
+      expect(existsSync(join(flux, 'Photos', '2019', 'same.jpg'))).toBe(false);
+      expect(readdirSync(join(space, 'Photos', '2019')).sort()).toEqual(['same.jpg', 'taken (graduated).jpg', 'taken.jpg']);
+      expect(readFileSync(join(space, 'Photos', '2019', 'taken (graduated).jpg'), 'utf8')).toBe('mine');
+      expect(readFileSync(join(space, 'New', 'fresh.txt'), 'utf8')).toBe('fresh');
+      expect(s.moved).toBe(5);
     } finally {
       store.close();
     }

@@ -134,13 +134,18 @@ function freeBytes(path: string): number {
   return s.bavail * s.bsize;
 }
 
-/** Picks destination names: the same path, or a suffixed one when the name is taken. Returns null for identical content already there. */
-function chooseTargets(ctx: MoverContext, item: MoveItem): { dsts: string[]; duplicate: boolean } {
+/**
+ * Picks destination names: the same path, or a suffixed one when the name is taken; `duplicate` for identical
+ * content already there. `missingDirs` caches, for one planning pass, the destination folders that do not
+ * exist: no name inside one can be taken, so its files need no lstat each. (A name someone takes before the
+ * copy is named still meets EEXIST then, and gets a suffix.)
+ */
+function chooseTargets(ctx: MoverContext, item: MoveItem, missingDirs: Map<string, boolean>): { dsts: string[]; duplicate: boolean } {
   const wanted = item.targets ?? item.srcs;
   const dsts: string[] = [];
   for (const [i, rel] of wanted.entries()) {
     const unfinished = ctx.inFlight?.has(rel) ?? false;
-    const existing = lstatOrNull(`${ctx.dstRoot}/${rel}`);
+    const existing = dirMissing(ctx, dirOf(rel), missingDirs) ? null : lstatOrNull(`${ctx.dstRoot}/${rel}`);
     if (!existing && !unfinished) {
       dsts.push(rel);
       continue;
@@ -155,6 +160,16 @@ function chooseTargets(ctx: MoverContext, item: MoveItem): { dsts: string[]; dup
     dsts.push(freeName(ctx, rel, dsts));
   }
   return { dsts, duplicate: false };
+}
+
+function dirMissing(ctx: MoverContext, dir: string, cache: Map<string, boolean>): boolean {
+  if (dir === '') return false;
+  let missing = cache.get(dir);
+  if (missing === undefined) {
+    missing = lstatOrNull(`${ctx.dstRoot}/${dir}`) === null;
+    cache.set(dir, missing);
+  }
+  return missing;
 }
 
 function freeName(ctx: MoverContext, rel: string, taken: readonly string[]): string {
@@ -246,6 +261,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
   let free = freeBytes(ctx.dstRoot);
 
   // 1. Plan and journal each move before anything is written (one transaction: committed before any copy starts).
+  const missingDirs = new Map<string, boolean>();
   journal.transaction(() => planAll());
   function planAll(): void {
   for (const [index, item] of items.entries()) {
@@ -256,7 +272,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
       continue;
     }
     try {
-      const { dsts, duplicate } = chooseTargets(ctx, item);
+      const { dsts, duplicate } = chooseTargets(ctx, item, missingDirs);
       if (duplicate) {
         const id = journal.begin({ runId: ctx.runId, kind: item.kind, srcRoot: ctx.srcRoot, dstRoot: ctx.dstRoot, srcs: item.srcs, dsts, tmp: null, size: item.stat.size, mtimeMs: item.stat.mtimeMs, srcIno: item.stat.ino, state: 'dedup', undoOf: item.undoOf, keepSource: item.keepSource });
         dups.push({ item, id });
