@@ -110,7 +110,7 @@ export function checkRoots(srcRoot: string, dstRoot: string): { src: string; dst
 }
 
 /** The first batch's most items; each next one doubles, up to batchSize. */
-const FIRST_BATCH = 1000;
+const FIRST_BATCH = 256;
 
 /** A batch ends at this many bytes or items: each batch costs one syncfs of the destination. */
 const BATCH_BYTES = 1024 * 1024 * 1024;
