@@ -88,13 +88,13 @@ static void throw_errno(napi_env env, int err, const char *syscall, const char *
   else napi_throw_error(env, "ENOMEM", "out of memory");
 }
 
-/* The source is not what was checked: code FTS_CHANGED (the caller leaves it in place). */
-static void throw_changed(napi_env env, const char *why) {
+/* The source is not what was checked: an Error with code FTS_CHANGED (the caller leaves the file in place). */
+static napi_value changed_error(napi_env env, const char *why) {
   napi_value code, message, error;
   napi_create_string_utf8(env, "FTS_CHANGED", NAPI_AUTO_LENGTH, &code);
   napi_create_string_utf8(env, why, NAPI_AUTO_LENGTH, &message);
   napi_create_error(env, code, message, &error);
-  napi_throw(env, error);
+  return error;
 }
 
 static napi_value throw_enomem(napi_env env) {
@@ -618,14 +618,11 @@ done:
   return rc;
 }
 
-/* What a copy gives JavaScript: { hash, tmpIno, srcCtimeMs }, or the error to throw or reject with. */
+/* What a copy gives JavaScript: { hash, tmpIno, srcCtimeMs }, or the error to throw. */
 static napi_value copy_outcome(napi_env env, int rc, const CopyResult *r, const Failure *f, const char *src, const char *tmp) {
   napi_value value = NULL;
   if (rc != 0 && f->changed) {
-    napi_value code, message;
-    napi_create_string_utf8(env, "FTS_CHANGED", NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, f->changed, NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, code, message, &value);
+    value = changed_error(env, f->changed);
   } else if (rc != 0) {
     value = errno_error(env, f->err, f->syscall, f->on_tmp ? tmp : src, NULL);
   } else {
@@ -720,7 +717,7 @@ static napi_value copy_xattrs_and_times(napi_env env, napi_callback_info info) {
       }
     }
   }
-  if (f.changed) throw_changed(env, f.changed);
+  if (f.changed) napi_throw(env, changed_error(env, f.changed));
   else if (f.syscall) throw_errno(env, f.err, f.syscall, f.on_tmp ? tmp : src, NULL);
   free(src);
   free(tmp);

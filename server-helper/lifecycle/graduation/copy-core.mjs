@@ -48,6 +48,19 @@ export class ChangedError extends Error {
   name = 'ChangedError';
 }
 
+/**
+ * Runs a call into fts-native, turning its FTS_CHANGED error into a ChangedError (the source stays).
+ * @template T @param {() => T} call @returns {T}
+ */
+function native(call) {
+  try {
+    return call();
+  } catch (err) {
+    if (/** @type {NodeJS.ErrnoException} */ (err)?.code === 'FTS_CHANGED') throw new ChangedError(/** @type {Error} */ (err).message);
+    throw err;
+  }
+}
+
 /** @typedef {{ size: number, mtimeMs: number, ino: number }} Stamp What the scan saw of a source. */
 
 /**
@@ -180,12 +193,7 @@ export function finishCopy(src, tmp, c, pos) {
   if (mayChown) fchownSync(fdOut, before.uid, before.gid);
   // chmod after chown: chown clears setuid/setgid bits.
   fchmodSync(fdOut, before.mode & 0o7777);
-  try {
-    copyXattrsAndTimes(fdIn, fdOut, src, tmp, before.atimeMs, before.mtimeMs, before.ctimeMs);
-  } catch (err) {
-    if (/** @type {NodeJS.ErrnoException} */ (err)?.code === 'FTS_CHANGED') throw new ChangedError(/** @type {Error} */ (err).message);
-    throw err;
-  }
+  native(() => copyXattrsAndTimes(fdIn, fdOut, src, tmp, before.atimeMs, before.mtimeMs, before.ctimeMs));
   return landed.ino;
 }
 
@@ -223,13 +231,7 @@ export function closeCopy(c, tmp, ok) {
  * @returns {{ hash: string, tmpIno: number, srcCtimeMs: number }}
  */
 export function copyFileSyncVerified(src, tmp, expected) {
-  try {
-    return copyFile(src, tmp, expected.size, expected.mtimeMs, expected.ino, mayChown);
-  } catch (err) {
-    const e = /** @type {NodeJS.ErrnoException} */ (err);
-    if (e?.code === 'FTS_CHANGED') throw new ChangedError(e.message);
-    throw err;
-  }
+  return native(() => copyFile(src, tmp, expected.size, expected.mtimeMs, expected.ino, mayChown));
 }
 
 /**
