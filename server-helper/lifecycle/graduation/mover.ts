@@ -8,7 +8,7 @@ import { statfsSync, type Stats } from 'node:fs';
 import { FilesystemSync, syncFilesystem } from '../../system/syncfs.js';
 import type { Journal, JournalState } from './journal.js';
 import type { CopyJob, CopyPool } from './copy-pool.js';
-import { ChangedError, copyToTemp, ensureDirs, LARGE_FILE, type TempCopy, hashPath, nameNoReplace, lstatOrNull, sameStamp, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
+import { ChangedError, copyToTemp, ensureDirs, LARGE_FILE, type TempCopy, hashPath, nameNoReplace, lstatOrNull, sourceChanged, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
 
 /** One thing to move: a file, a symlink, or a hard-link group (several names of one inode). */
 export interface MoveItem {
@@ -181,11 +181,7 @@ function freeName(ctx: MoverContext, rel: string, taken: readonly string[]): str
 
 /** Whether each source is still what was scanned (and, given its ctime at the copy, has no new metadata). */
 function sourcesUnchanged(ctx: MoverContext, item: MoveItem, ctimeMs: number | null = null): boolean {
-  for (const rel of item.srcs) {
-    const st = lstatOrNull(`${ctx.srcRoot}/${rel}`);
-    if (st && (!sameStamp(st, item.stat.size, item.stat.mtimeMs, item.stat.ino) || (ctimeMs !== null && st.ctimeMs !== ctimeMs))) return false;
-  }
-  return true;
+  return !item.srcs.some((rel) => sourceChanged(`${ctx.srcRoot}/${rel}`, item.stat.size, item.stat.mtimeMs, item.stat.ino, ctimeMs));
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { syncFilesystem } from '../../system/syncfs.js';
 import type { Journal, JournalEntry } from './journal.js';
-import { lstatOrNull, sameStamp, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
+import { lstatOrNull, sourceChanged, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
 
 /** What recovery did, by outcome. */
 export interface RecoveryReport {
@@ -17,11 +17,7 @@ export interface RecoveryReport {
 }
 
 function sourcesState(e: JournalEntry): 'unchanged' | 'changed' {
-  for (const rel of e.srcs) {
-    const st = lstatOrNull(`${e.srcRoot}/${rel}`);
-    if (st && (!sameStamp(st, e.size, e.mtimeMs, e.srcIno) || (e.srcCtimeMs !== null && st.ctimeMs !== e.srcCtimeMs))) return 'changed';
-  }
-  return 'unchanged';
+  return e.srcs.some((rel) => sourceChanged(`${e.srcRoot}/${rel}`, e.size, e.mtimeMs, e.srcIno, e.srcCtimeMs)) ? 'changed' : 'unchanged';
 }
 
 function rollBack(journal: Journal, e: JournalEntry, why: string): void {

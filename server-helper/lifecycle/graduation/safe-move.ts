@@ -40,6 +40,15 @@ export function lstatOrNull(path: string): Stats | null {
   return lstatSync(path, { throwIfNoEntry: false }) ?? null;
 }
 
+/**
+ * Whether a source is still there but no longer what was copied: its size, mtime or inode differ, or, when the
+ * ctime at its copy is known, its ctime (a chmod or a new xattr). A source that is gone has not changed.
+ */
+export function sourceChanged(path: string, size: number, mtimeMs: number, ino: number, ctimeMs: number | null): boolean {
+  const st = lstatOrNull(path);
+  return st !== null && (!sameStamp(st, size, mtimeMs, ino) || (ctimeMs !== null && st.ctimeMs !== ctimeMs));
+}
+
 /** The xattrs of a path as name → base64, for comparisons. */
 export function readXattrs(path: string): Record<string, string> {
   const out: Record<string, string> = {};
