@@ -13,7 +13,17 @@ const cfg = JSON.parse(readFileSync(join(here, 'config.json'), 'utf8'));
 // One file per mounted share, so parallel mounts do not race on a shared file.
 const stateDir = join(here, 'state');
 mkdirSync(stateDir, { recursive: true });
-const state = readdirSync(stateDir).sort().map((f) => JSON.parse(readFileSync(join(stateDir, f), 'utf8')));
+// A share unmounted by a parallel call between the listing and the read is simply not mounted any more (an
+// unreadable state file made one of three parallel `diskutil unmount`s fail under load).
+const readState = (f) => {
+  try {
+    return JSON.parse(readFileSync(join(stateDir, f), 'utf8'));
+  } catch (err) {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  }
+};
+const state = readdirSync(stateDir).sort().map(readState).filter((s) => s !== null);
 const keyOf = (s) => encodeURIComponent(s.share ?? s.RemotePath);
 const put = (s) => {
   // Written aside and renamed, so a parallel listing never reads half a file.
