@@ -16,6 +16,14 @@
  *                               buffers than in the kernel. sha256 comes from Node's own OpenSSL.
  *   prefetch(paths)             posix_fadvise(WILLNEED) on each file: its data is read ahead in the background,
  *                               with no thread of ours waiting for it and no copy into our memory.
+ *   renameBatch(pairs)          renameNoReplace for many from\0to pairs, off the main thread; resolves to each
+ *                               pair's errno (0 = named). A batch's names are thousands of system calls that
+ *                               the main thread, which also plans, journals and feeds the copies, cannot wait on.
+ *   removeUnchanged(paths, stamps)
+ *                               for each path, lstat and unlink it when its size, mtime, inode and ctime are
+ *                               still the stamp's (4 numbers per path; ctime NaN = not checked); off the main
+ *                               thread. Resolves to each path's outcome: 0 removed or already gone,
+ *                               -1 changed (left in place), else the errno that stopped it.
  *   copyXattrsAndTimes(fromFd, toFd, fromPath, toPath, atimeMs, mtimeMs, ctimeMs)
  *                               the end of a large file's copy: every xattr fd to fd (a path could be swapped
  *                               for a symlink meanwhile) and the times to the nanosecond (Node's futimes takes
@@ -754,6 +762,154 @@ static napi_value prefetch(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* One batch of path operations run on libuv's thread pool (renameBatch, removeUnchanged). */
+enum { OP_RENAME, OP_REMOVE_UNCHANGED };
+
+typedef struct {
+  int op;
+  char *paths;
+  size_t len;
+  uint32_t count;
+  double *stamps;
+  int32_t *results;
+  napi_deferred deferred;
+  napi_async_work work;
+} BatchJob;
+
+/* Stamp numbers per path of removeUnchanged: size, mtimeMs, ino, ctimeMs. */
+enum { S_SIZE, S_MTIME, S_INO, S_CTIME, STAMP };
+
+static int32_t remove_unchanged(const char *path, const double *stamp) {
+  struct stat st;
+  if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : errno;
+  if (!same_stamp(&st, stamp[S_SIZE], stamp[S_MTIME], stamp[S_INO])) return -1;
+  if (!isnan(stamp[S_CTIME]) && ms_of(st.st_ctim) != stamp[S_CTIME]) return -1;
+  if (unlink(path) != 0 && errno != ENOENT) return errno;
+  return 0;
+}
+
+static void batch_execute(napi_env env, void *data) {
+  (void)env;
+  BatchJob *job = data;
+  const char *p = job->paths;
+  for (uint32_t i = 0; i < job->count; i++) {
+    if (job->op == OP_RENAME) {
+      const char *to = p + strlen(p) + 1;
+      job->results[i] = renameat2(AT_FDCWD, p, AT_FDCWD, to, RENAME_NOREPLACE) == 0 ? 0 : errno;
+      p = to + strlen(to) + 1;
+    } else {
+      job->results[i] = remove_unchanged(p, job->stamps + (size_t)i * STAMP);
+      p += strlen(p) + 1;
+    }
+  }
+}
+
+static void batch_complete(napi_env env, napi_status status, void *data) {
+  BatchJob *job = data;
+  napi_value value;
+  void *bytes;
+  napi_value buffer;
+  if (status != napi_ok) {
+    napi_value message;
+    napi_create_string_utf8(env, "fts-native: a batch was cancelled", NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &value);
+    napi_reject_deferred(env, job->deferred, value);
+  } else if (napi_create_arraybuffer(env, (size_t)job->count * sizeof(int32_t), &bytes, &buffer) != napi_ok ||
+             napi_create_typedarray(env, napi_int32_array, job->count, buffer, 0, &value) != napi_ok) {
+    napi_value message;
+    napi_create_string_utf8(env, "fts-native: out of memory for a batch's results", NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &value);
+    napi_reject_deferred(env, job->deferred, value);
+  } else {
+    if (job->count) memcpy(bytes, job->results, (size_t)job->count * sizeof(int32_t));
+    napi_resolve_deferred(env, job->deferred, value);
+  }
+  napi_delete_async_work(env, job->work);
+  free(job->paths);
+  free(job->stamps);
+  free(job->results);
+  free(job);
+}
+
+/* Counts the NUL-terminated strings in paths[0..len) (the last one's NUL is the buffer's own). */
+static uint32_t count_strings(const char *paths, size_t len) {
+  uint32_t n = 0;
+  for (size_t off = 0; off < len; off += strlen(paths + off) + 1) n++;
+  return n;
+}
+
+static napi_value queue_batch(napi_env env, int op, napi_value paths_value, napi_value stamps_value, const char *usage) {
+  size_t len;
+  if (napi_get_value_string_utf8(env, paths_value, NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
+    return NULL;
+  }
+  BatchJob *job = calloc(1, sizeof *job);
+  if (!job) return throw_enomem(env);
+  job->op = op;
+  job->len = len;
+  job->paths = malloc(len + 1);
+  if (!job->paths) goto enomem;
+  napi_get_value_string_utf8(env, paths_value, job->paths, len + 1, &len);
+  uint32_t strings = count_strings(job->paths, len);
+  job->count = op == OP_RENAME ? strings / 2 : strings;
+  if (op == OP_RENAME && strings % 2) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "fts-native: renameBatch needs from\\0to pairs");
+    goto fail;
+  }
+  if (op == OP_REMOVE_UNCHANGED) {
+    napi_typedarray_type type;
+    size_t length;
+    void *data;
+    if (napi_get_typedarray_info(env, stamps_value, &type, &length, &data, NULL, NULL) != napi_ok || type != napi_float64_array ||
+        length != (size_t)job->count * STAMP) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "fts-native: removeUnchanged needs a Float64Array of 4 numbers per path");
+      goto fail;
+    }
+    job->stamps = malloc(length * sizeof(double) + 1);
+    if (!job->stamps) goto enomem;
+    if (length) memcpy(job->stamps, data, length * sizeof(double));
+  }
+  job->results = calloc((size_t)job->count + 1, sizeof(int32_t));
+  if (!job->results) goto enomem;
+  napi_value promise, name;
+  CHECK(napi_create_promise(env, &job->deferred, &promise));
+  CHECK(napi_create_string_utf8(env, "fts-native:batch", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_async_work(env, NULL, name, batch_execute, batch_complete, job, &job->work));
+  CHECK(napi_queue_async_work(env, job->work));
+  return promise;
+enomem:
+  throw_enomem(env);
+fail:
+  free(job->paths);
+  free(job->stamps);
+  free(job->results);
+  free(job);
+  return NULL;
+}
+
+static napi_value rename_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fts-native: renameBatch(from\\0to pairs joined by NUL)");
+    return NULL;
+  }
+  return queue_batch(env, OP_RENAME, argv[0], NULL, "fts-native: renameBatch(from\\0to pairs joined by NUL)");
+}
+
+static napi_value remove_unchanged_js(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fts-native: removeUnchanged(paths joined by NUL, stamps)");
+    return NULL;
+  }
+  return queue_batch(env, OP_REMOVE_UNCHANGED, argv[0], argv[1], "fts-native: removeUnchanged(paths joined by NUL, stamps)");
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"readDir", NULL, read_dir, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -761,6 +917,8 @@ NAPI_MODULE_INIT() {
       {"syncfs", NULL, sync_fs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyFile", NULL, copy_file_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"prefetch", NULL, prefetch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"renameBatch", NULL, rename_batch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"removeUnchanged", NULL, remove_unchanged_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyXattrsAndTimes", NULL, copy_xattrs_and_times, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_value fields;

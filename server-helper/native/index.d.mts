@@ -25,3 +25,14 @@ export declare function copyFile(src: string, tmp: string, size: number, mtimeMs
 export declare function copyXattrsAndTimes(fromFd: number, toFd: number, fromPath: string, toPath: string, atimeMs: number, mtimeMs: number, ctimeMs: number): void;
 /** Starts reading each file (paths `\0`-joined; no symlink followed, no fifo waited on, atime kept) into the page cache without waiting for the data: posix_fadvise(WILLNEED). Returns how many were started. */
 export declare function prefetch(paths: string): number;
+/**
+ * renameNoReplace for each `from\0to` pair (pairs `\0`-joined too), run on libuv's thread pool. Resolves to
+ * each pair's errno: 0 when it was named, EEXIST when the name was taken, and so on.
+ */
+export declare function renameBatch(pairs: string): Promise<Int32Array>;
+/**
+ * For each path (`\0`-joined), run on libuv's thread pool: lstat, and unlink it when its size, mtimeMs, ino and
+ * ctimeMs are still the stamp's (4 numbers per path in `stamps`; a NaN ctime is not checked). Resolves to each
+ * path's outcome: 0 removed or already gone, -1 changed (left in place), else the errno that stopped it.
+ */
+export declare function removeUnchanged(paths: string, stamps: Float64Array): Promise<Int32Array>;

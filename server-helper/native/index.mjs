@@ -28,5 +28,9 @@ export const copyFile = addon.copyFile;
 export const prefetch = addon.prefetch;
 /** Copies every xattr from one open file to another, then the checked times of the first to the nanosecond (FTS_CHANGED when they moved). */
 export const copyXattrsAndTimes = addon.copyXattrsAndTimes;
+/** renameNoReplace for each from\0to pair (all `\0`-joined), off the main thread; resolves to each pair's errno (0 = named). */
+export const renameBatch = addon.renameBatch;
+/** Unlinks each path (`\0`-joined) whose size, mtimeMs, ino and ctimeMs (4 stamp numbers each; ctime NaN = unchecked) are unchanged, off the main thread; resolves to 0 removed or gone, -1 changed, else errno. */
+export const removeUnchanged = addon.removeUnchanged;
 /** Makes every write to the filesystem of an open fd durable (syncfs), off the main thread; `path` names it in errors. */
 export const syncfs = addon.syncfs;

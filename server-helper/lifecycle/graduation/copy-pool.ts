@@ -23,6 +23,14 @@ export type CopyResult =
   | { i: number; outcome: 'changed' | 'failed'; message: string; code?: string }
   | { i: number; outcome: 'stopped' };
 
+/** A stream of copies (CopyPool.open). */
+export interface CopySession {
+  /** Queues more jobs; each answers once through the stream's onResult. */
+  add(jobs: readonly CopyJob[]): void;
+  /** No more jobs: resolves when every job added has answered; rejects when a worker failed. */
+  end(): Promise<void>;
+}
+
 /** Jobs per message: enough to make a message worth sending, few enough to balance the workers. */
 const CHUNK = 32;
 
@@ -54,52 +62,82 @@ export class CopyPool {
 
   /** Copies every job, calling onResult as each finishes; resolves when all have answered. */
   async copyAll(jobs: readonly CopyJob[], onResult: (r: CopyResult) => void): Promise<void> {
+    const session = this.open(onResult);
+    session.add(jobs);
+    await session.end();
+  }
+
+  /**
+   * Starts a stream of copies: add() jobs as they are ready (the mover plans and journals a batch a chunk at a
+   * time, and each chunk copies while the next is planned), then end() resolves when every job has answered.
+   * One stream at a time; opening one clears a stop().
+   */
+  open(onResult: (r: CopyResult) => void): CopySession {
     if (!this.failure) this.start();
     Atomics.store(this.stopFlag, 0, 0);
-    let next = 0;
+    let queue: CopyJob[] = [];
+    let head = 0;
+    let added = 0;
     let answered = 0;
+    let ended = false;
     let finished = false;
-    await new Promise<void>((resolve, reject) => {
-      if (jobs.length === 0) return resolve();
-      const feed = (w: Worker) => {
-        if (next >= jobs.length) return;
-        const count = Math.min(CHUNK, jobs.length - next);
-        w.postMessage(jobs.slice(next, next + count));
-        next += count;
-      };
-      const take = (results: readonly CopyResult[]): boolean => {
-        // A throw here (the journal's disk full) would be uncaught inside a worker's event: end the run instead.
+    const inFlight = new Map<Worker, number>();
+    let settle!: (err?: Error) => void;
+    const done = new Promise<void>((resolve, reject) => (settle = (err) => (err ? reject(err) : resolve())));
+    // Taken by end(); until then a failure must not count as unhandled.
+    done.catch(() => {});
+    // Two chunks in flight per worker: the next is already waiting while the main thread, busy planning or
+    // naming, gets round to the answer.
+    const feed = (w: Worker) => {
+      while (!finished && (inFlight.get(w) ?? 0) < 2 && head < queue.length) {
+        const chunk = queue.slice(head, head + CHUNK);
+        head += chunk.length;
+        inFlight.set(w, (inFlight.get(w) ?? 0) + 1);
+        w.postMessage(chunk);
+      }
+      if (head === queue.length) {
+        queue = [];
+        head = 0;
+      }
+    };
+    const finish = (err?: Error) => {
+      if (finished) return;
+      finished = true;
+      for (const { w, onMessage, onError, onExit } of listeners) w.off('message', onMessage).off('error', onError).off('exit', onExit);
+      settle(err);
+    };
+    const listeners = this.workers.map((w) => {
+      const onMessage = (results: CopyResult[]) => {
+        inFlight.set(w, inFlight.get(w)! - 1);
+        // A throw here (the journal's disk full) would be uncaught inside a worker's event: end the stream instead.
         try {
           for (const r of results) onResult(r);
         } catch (err) {
-          finish(err as Error);
-          return false;
+          return finish(err as Error);
         }
         answered += results.length;
-        if (answered >= jobs.length) finish();
-        return !finished;
+        if (ended && answered >= added) return finish();
+        feed(w);
       };
-      const listeners = this.workers.map((w) => {
-        const onMessage = (results: CopyResult[]) => {
-          if (take(results)) feed(w);
-        };
-        const onError = (err: Error) => finish(err);
-        const onExit = (code: number) => finish(new Error(`a copy worker exited (code ${code})`));
-        w.on('message', onMessage).on('error', onError).on('exit', onExit);
-        return { w, onMessage, onError, onExit };
-      });
-      const finish = (err?: Error) => {
-        if (finished) return;
-        finished = true;
-        for (const { w, onMessage, onError, onExit } of listeners) w.off('message', onMessage).off('error', onError).off('exit', onExit);
-        if (err) reject(err);
-        else resolve();
-      };
-      if (this.failure) return finish(this.failure);
-      // Two chunks in flight per worker: the next is already waiting while the main thread, busy naming or
-      // removing a batch, gets round to the answer.
-      for (let k = 0; k < 2; k++) for (const w of this.workers) feed(w);
+      const onError = (err: Error) => finish(err);
+      const onExit = (code: number) => finish(new Error(`a copy worker exited (code ${code})`));
+      w.on('message', onMessage).on('error', onError).on('exit', onExit);
+      return { w, onMessage, onError, onExit };
     });
+    if (this.failure) finish(this.failure);
+    return {
+      add: (jobs) => {
+        if (finished || jobs.length === 0) return;
+        added += jobs.length;
+        for (const job of jobs) queue.push(job);
+        for (const w of this.workers) feed(w);
+      },
+      end: () => {
+        ended = true;
+        if (answered >= added) finish();
+        return done;
+      },
+    };
   }
 
   /** Ends the workers. */

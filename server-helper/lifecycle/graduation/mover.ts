@@ -5,8 +5,10 @@
  * One syncfs per batch makes thousands of small files durable for the price of one fsync.
  */
 import { statfsSync, type Stats } from 'node:fs';
+import { constants } from 'node:os';
 import { FilesystemSync, syncFilesystem } from '../../system/syncfs.js';
 import type { Journal, JournalState } from './journal.js';
+import { CHANGED, errnoError, removeAllUnchanged, renameAllNoReplace } from './batch-ops.js';
 import type { CopyJob, CopyPool } from './copy-pool.js';
 import { ChangedError, copyToTemp, ensureDirs, LARGE_FILE, type TempCopy, hashPath, nameNoReplace, lstatOrNull, sourceChanged, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
 
@@ -112,6 +114,8 @@ export interface Planned {
   ok: boolean;
 }
 
+const { EEXIST } = constants.errno;
+
 const dirOf = (rel: string) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
 
 /** Counts a skip reason. */
@@ -189,30 +193,6 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 /** By default, fewer small files than this in a batch are copied on this thread, not in the pool. */
 export const POOL_MIN_FILES = 64;
 
-/** Copies small files in the pool; each result is recorded as it arrives. An abort stops the workers between files. */
-async function copyInPool(
-  ctx: MoverContext,
-  pool: CopyPool,
-  items: readonly Planned[],
-  copiedOne: (p: Planned, copy: TempCopy) => void,
-  notCopied: (p: Planned, err: unknown) => void,
-  notTried: (p: Planned) => void,
-): Promise<void> {
-  const onAbort = () => pool.stop();
-  ctx.signal?.addEventListener('abort', onAbort);
-  try {
-    const jobs: CopyJob[] = items.map((p, i) => ({ i, src: `${ctx.srcRoot}/${p.item.srcs[0]}`, tmp: `${ctx.dstRoot}/${p.tmp}`, size: p.item.stat.size, mtimeMs: p.item.stat.mtimeMs, ino: p.item.stat.ino }));
-    await pool.copyAll(jobs, (r) => {
-      const p = items[r.i]!;
-      if (r.outcome === 'copied') copiedOne(p, r);
-      else if (r.outcome === 'stopped') notTried(p);
-      else notCopied(p, r.outcome === 'changed' ? new ChangedError(r.message) : Object.assign(new Error(r.message), { code: r.code }));
-    });
-  } finally {
-    ctx.signal?.removeEventListener('abort', onAbort);
-  }
-}
-
 /**
  * Advances the batch's rows still in `from` to `to` with one statement (the batch's ids are contiguous; rows
  * that failed a step already left `from`). The count must be the rows that passed the step: if it is not,
@@ -248,6 +228,11 @@ export async function prepareBatch(ctx: MoverContext, items: MoveItem[]): Promis
   }
 }
 
+/** Moves planned and journaled per transaction; each chunk's small files start copying while the next is planned. */
+const PLAN_CHUNK = 128;
+
+const isSmallFile = (item: MoveItem) => item.kind === 'file' && item.stat.size < LARGE_FILE;
+
 async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reached: boolean }): Promise<PreparedBatch> {
   const { journal, stats } = ctx;
   const step = (s: MoveStep, id: number) => ctx.onStep?.(s, id);
@@ -255,65 +240,8 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
   const byIndex = new Map<number, Planned>();
   const dups: { item: MoveItem; id: number }[] = [];
   let free = freeBytes(ctx.dstRoot);
-
-  // 1. Plan and journal each move before anything is written (one transaction: committed before any copy starts).
   const missingDirs = new Map<string, boolean>();
-  journal.transaction(() => planAll());
-  function planAll(): void {
-  for (const [index, item] of items.entries()) {
-    if (ctx.signal?.aborted || ctx.destinationFull) break;
-    if (item.companionOf !== undefined && !byIndex.has(item.companionOf)) continue;
-    if (item.srcs.some((rel) => ctx.openFiles.has(`${ctx.srcRoot}/${rel}`))) {
-      skip(stats, 'open');
-      continue;
-    }
-    try {
-      const { dsts, duplicate } = chooseTargets(ctx, item, missingDirs);
-      if (duplicate) {
-        const id = journal.begin({ runId: ctx.runId, kind: item.kind, srcRoot: ctx.srcRoot, dstRoot: ctx.dstRoot, srcs: item.srcs, dsts, tmp: null, size: item.stat.size, mtimeMs: item.stat.mtimeMs, srcIno: item.stat.ino, state: 'dedup', undoOf: item.undoOf, keepSource: item.keepSource });
-        dups.push({ item, id });
-        continue;
-      }
-      const need = item.kind === 'file' ? item.stat.blocks * 512 + 4096 : 4096;
-      if (free - need < ctx.freeSpaceMargin) {
-        margin.reached = true;
-        skip(stats, 'destination-full');
-        continue;
-      }
-      free -= need;
-      const tmp = `${dirOf(dsts[0]!) ? `${dirOf(dsts[0]!)}/` : ''}.fts-grad-${ctx.runId}-${++ctx.seq}`;
-      const id = journal.begin({ runId: ctx.runId, kind: item.kind, srcRoot: ctx.srcRoot, dstRoot: ctx.dstRoot, srcs: item.srcs, dsts, tmp, size: item.stat.size, mtimeMs: item.stat.mtimeMs, srcIno: item.stat.ino, state: 'copying', undoOf: item.undoOf, keepSource: item.keepSource });
-      const p: Planned = { item, id, dsts, tmp, tmpIno: null, hash: null, srcCtimeMs: null, ok: true };
-      planned.push(p);
-      byIndex.set(index, p);
-    } catch (err) {
-      fail(ctx, item.srcs[0]!, err);
-    }
-  }
-  }
-  for (const p of planned) {
-    step('journaled', p.id);
-    for (const d of p.dsts) ctx.inFlight?.add(d);
-  }
 
-  // Already archived with identical content: the source goes (unless it is to stay), nothing is copied.
-  for (const { item, id } of dups) {
-    if (!sourcesUnchanged(ctx, item)) {
-      journal.set(id, 'rolled_back', { error: 'changed before removal' });
-      skip(stats, 'changed-during-copy');
-      continue;
-    }
-    if (!item.keepSource) for (const rel of item.srcs) unlinkQuiet(`${ctx.srcRoot}/${rel}`);
-    journal.transaction(() => {
-      journal.set(id, 'duplicate');
-      if (item.undoOf !== undefined) journal.set(item.undoOf, 'undone');
-    });
-    stats.moved++;
-    ctx.onFile?.(item.srcs[0]!);
-  }
-
-  // 2. Copy each to its temp name, hashing; a changed source or a failure rolls that one back. With a copy
-  // pool, small files are copied by its workers while large files and symlinks are copied here meanwhile.
   const copiedOne = (p: Planned, copy: TempCopy) => {
     p.tmpIno = copy.tmpIno;
     p.hash = copy.hash;
@@ -336,29 +264,105 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
     p.ok = false;
     journal.set(p.id, 'rolled_back', { error: 'not copied' });
   };
-  const toCopy: Planned[] = [];
-  for (const p of planned) {
-    if (ctx.signal?.aborted || ctx.destinationFull) {
-      notTried(p);
-      continue;
+
+  // Small files are copied by the pool's workers while this thread plans, and copies large files and
+  // symlinks; a few small files are copied here (starting threads would cost more than it saves).
+  let smallCount = 0;
+  for (const item of items) if (isSmallFile(item)) smallCount++;
+  const pool = ctx.copier && smallCount >= (ctx.poolMinFiles ?? POOL_MIN_FILES) ? ctx.copier : null;
+  const pooled: Planned[] = [];
+  const session = pool?.open((r) => {
+    const p = pooled[r.i]!;
+    if (r.outcome === 'copied') copiedOne(p, r);
+    else if (r.outcome === 'stopped') notTried(p);
+    else notCopied(p, r.outcome === 'changed' ? new ChangedError(r.message) : Object.assign(new Error(r.message), { code: r.code }));
+  });
+  const onAbort = () => pool?.stop();
+  ctx.signal?.addEventListener('abort', onAbort);
+  const here: Planned[] = [];
+
+  /** Plans items[from, to): picks names, checks space, journals each move before anything is written. */
+  const planRange = (from: number, to: number, fresh: Planned[]) => {
+    for (let index = from; index < to; index++) {
+      const item = items[index]!;
+      if (ctx.signal?.aborted || ctx.destinationFull) break;
+      if (item.companionOf !== undefined && !byIndex.has(item.companionOf)) continue;
+      if (item.srcs.some((rel) => ctx.openFiles.has(`${ctx.srcRoot}/${rel}`))) {
+        skip(stats, 'open');
+        continue;
+      }
+      try {
+        const { dsts, duplicate } = chooseTargets(ctx, item, missingDirs);
+        if (duplicate) {
+          const id = journal.begin({ runId: ctx.runId, kind: item.kind, srcRoot: ctx.srcRoot, dstRoot: ctx.dstRoot, srcs: item.srcs, dsts, tmp: null, size: item.stat.size, mtimeMs: item.stat.mtimeMs, srcIno: item.stat.ino, state: 'dedup', undoOf: item.undoOf, keepSource: item.keepSource });
+          dups.push({ item, id });
+          continue;
+        }
+        const need = item.kind === 'file' ? item.stat.blocks * 512 + 4096 : 4096;
+        if (free - need < ctx.freeSpaceMargin) {
+          margin.reached = true;
+          skip(stats, 'destination-full');
+          continue;
+        }
+        free -= need;
+        const tmp = `${dirOf(dsts[0]!) ? `${dirOf(dsts[0]!)}/` : ''}.fts-grad-${ctx.runId}-${++ctx.seq}`;
+        const id = journal.begin({ runId: ctx.runId, kind: item.kind, srcRoot: ctx.srcRoot, dstRoot: ctx.dstRoot, srcs: item.srcs, dsts, tmp, size: item.stat.size, mtimeMs: item.stat.mtimeMs, srcIno: item.stat.ino, state: 'copying', undoOf: item.undoOf, keepSource: item.keepSource });
+        const p: Planned = { item, id, dsts, tmp, tmpIno: null, hash: null, srcCtimeMs: null, ok: true };
+        fresh.push(p);
+        byIndex.set(index, p);
+      } catch (err) {
+        fail(ctx, item.srcs[0]!, err);
+      }
     }
-    try {
-      for (const d of p.dsts) ensureDirs(ctx.srcRoot, ctx.dstRoot, dirOf(d), ctx.knownDirs);
-      toCopy.push(p);
-    } catch (err) {
-      notCopied(p, err);
-    }
-  }
-  const small = toCopy.filter((p) => p.item.kind === 'file' && p.item.stat.size < LARGE_FILE);
-  // A few files are copied here: starting threads would cost more than it saves.
-  const pooled = ctx.copier && small.length >= (ctx.poolMinFiles ?? POOL_MIN_FILES) ? small : [];
-  const pooledSet = new Set(pooled);
-  const here = toCopy.filter((p) => !pooledSet.has(p));
-  const inPool = ctx.copier && pooled.length > 0 ? copyInPool(ctx, ctx.copier, pooled, copiedOne, notCopied, notTried) : Promise.resolve();
-  // Its failure is taken by the await below; until then it must not count as unhandled (which ends Node).
-  inPool.catch(() => {});
-  let sinceTick = 0;
+  };
+
   try {
+    // 1. Plan and journal a chunk (one transaction, committed before any of its copies starts), then 2. hand
+    // its small files to the copy workers at once; a changed source or a failure rolls that one back.
+    for (let from = 0; from < items.length && !ctx.signal?.aborted && !ctx.destinationFull; from += PLAN_CHUNK) {
+      const fresh: Planned[] = [];
+      journal.transaction(() => planRange(from, Math.min(items.length, from + PLAN_CHUNK), fresh));
+      const jobs: CopyJob[] = [];
+      for (const p of fresh) {
+        planned.push(p);
+        step('journaled', p.id);
+        for (const d of p.dsts) ctx.inFlight?.add(d);
+        try {
+          for (const d of p.dsts) ensureDirs(ctx.srcRoot, ctx.dstRoot, dirOf(d), ctx.knownDirs);
+        } catch (err) {
+          notCopied(p, err);
+          continue;
+        }
+        if (!session || !isSmallFile(p.item)) {
+          here.push(p);
+          continue;
+        }
+        jobs.push({ i: pooled.length, src: `${ctx.srcRoot}/${p.item.srcs[0]}`, tmp: `${ctx.dstRoot}/${p.tmp}`, size: p.item.stat.size, mtimeMs: p.item.stat.mtimeMs, ino: p.item.stat.ino });
+        pooled.push(p);
+      }
+      session?.add(jobs);
+      // The workers' answers are taken between chunks.
+      await tick();
+    }
+
+    // Already archived with identical content: the source goes (unless it is to stay), nothing is copied.
+    for (const { item, id } of dups) {
+      if (!sourcesUnchanged(ctx, item)) {
+        journal.set(id, 'rolled_back', { error: 'changed before removal' });
+        skip(stats, 'changed-during-copy');
+        continue;
+      }
+      if (!item.keepSource) for (const rel of item.srcs) unlinkQuiet(`${ctx.srcRoot}/${rel}`);
+      journal.transaction(() => {
+        journal.set(id, 'duplicate');
+        if (item.undoOf !== undefined) journal.set(item.undoOf, 'undone');
+      });
+      stats.moved++;
+      ctx.onFile?.(item.srcs[0]!);
+    }
+
+    // Large files and symlinks (and every file when there is no pool) are copied on this thread meanwhile.
+    let sinceTick = 0;
     for (const p of here) {
       if (ctx.signal?.aborted || ctx.destinationFull) {
         notTried(p);
@@ -376,7 +380,12 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
       }
     }
   } finally {
-    await inPool;
+    // Every job handed out answers before the batch moves on (a failed worker rejects here, after the rest).
+    try {
+      await session?.end();
+    } finally {
+      ctx.signal?.removeEventListener('abort', onAbort);
+    }
   }
   // A `._name` companion travels only with its file: when the file was not copied, the companion's copy goes.
   for (const p of planned) {
@@ -386,6 +395,26 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
     }
   }
   return { planned, copied: planned.filter((p) => p.ok) };
+}
+
+/** Gives one planned move its final names one call at a time; a name taken meanwhile gets a suffix. Throws on any other failure. */
+function nameOneByOne(ctx: MoverContext, p: Planned, step: (s: MoveStep, id: number) => void): void {
+  for (let i = 0; i < p.dsts.length; i++) {
+    for (;;) {
+      try {
+        nameNoReplace(`${ctx.dstRoot}/${p.tmp}`, `${ctx.dstRoot}/${p.dsts[i]}`, i === p.dsts.length - 1);
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        // The name taken was someone else's: this batch now holds the new one instead.
+        ctx.inFlight?.delete(p.dsts[i]!);
+        p.dsts[i] = freeName(ctx, (p.item.targets ?? p.item.srcs)[i]!, p.dsts);
+        ctx.inFlight?.add(p.dsts[i]!);
+        ctx.journal.set(p.id, 'copied', { dsts: p.dsts });
+      }
+    }
+    step('linked-name', p.id);
+  }
 }
 
 /** The second half of a batch: journal the copies, name them, sync, and remove the sources. Throws only when a sync fails (nothing is removed then). */
@@ -418,32 +447,32 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
   });
   for (const p of copied) step('copied', p.id);
 
-  // 4. Give each its final name(s) without replacing anything; a name taken meanwhile gets a suffix.
-  for (const p of copied) {
+  // 4. Give each its final name(s) without replacing anything; a name taken meanwhile gets a suffix. Single
+  // names are given in one batch off this thread; a hard-link group, or a name found taken, one at a time here.
+  const naming = (p: Planned, err: unknown) => {
+    p.ok = false;
+    for (const d of p.dsts) unlinkIfOurs(`${ctx.dstRoot}/${d}`, p.tmpIno);
+    unlinkQuiet(`${ctx.dstRoot}/${p.tmp}`);
+    fail(ctx, p.item.srcs[0]!, err);
+    journal.set(p.id, 'failed', { error: (err as Error).message });
+  };
+  const single = copied.filter((p) => p.dsts.length === 1);
+  const from = single.map((p) => `${ctx.dstRoot}/${p.tmp}`);
+  const to = single.map((p) => `${ctx.dstRoot}/${p.dsts[0]}`);
+  const named = await renameAllNoReplace(from, to);
+  const oneByOne: Planned[] = copied.filter((p) => p.dsts.length !== 1);
+  for (const [k, p] of single.entries()) {
+    const errno = named[k]!;
+    if (errno === 0) step('linked-name', p.id);
+    else if (errno === EEXIST) oneByOne.push(p);
+    else naming(p, errnoError(errno, 'rename', from[k]!, to[k]));
+  }
+  for (const p of oneByOne) {
     await breathe();
     try {
-      for (let i = 0; i < p.dsts.length; i++) {
-        for (;;) {
-          try {
-            nameNoReplace(`${ctx.dstRoot}/${p.tmp}`, `${ctx.dstRoot}/${p.dsts[i]}`, i === p.dsts.length - 1);
-            break;
-          } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-            // The name taken was someone else's: this batch now holds the new one instead.
-            ctx.inFlight?.delete(p.dsts[i]!);
-            p.dsts[i] = freeName(ctx, (p.item.targets ?? p.item.srcs)[i]!, p.dsts);
-            ctx.inFlight?.add(p.dsts[i]!);
-            journal.set(p.id, 'copied', { dsts: p.dsts });
-          }
-        }
-        step('linked-name', p.id);
-      }
+      nameOneByOne(ctx, p, step);
     } catch (err) {
-      p.ok = false;
-      for (const d of p.dsts) unlinkIfOurs(`${ctx.dstRoot}/${d}`, p.tmpIno);
-      unlinkQuiet(`${ctx.dstRoot}/${p.tmp}`);
-      fail(ctx, p.item.srcs[0]!, err);
-      journal.set(p.id, 'failed', { error: (err as Error).message });
+      naming(p, err);
     }
   }
   const linked = copied.filter((p) => p.ok);
@@ -454,18 +483,38 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
   advanceAll(ctx, planned, linked.length, 'copied', 'linked');
   for (const p of linked) step('linked', p.id);
 
-  // 6. Remove each source that is still exactly what was copied; a changed one keeps its place.
+  // 6. Remove each source that is still exactly what was copied; a changed one keeps its place. Single
+  // sources are removed in one batch off this thread; a hard-link group's names here, all checked first.
   const removed: Planned[] = [];
+  const changed = (p: Planned) => {
+    for (const d of p.dsts) unlinkIfOurs(`${ctx.dstRoot}/${d}`, p.tmpIno);
+    journal.set(p.id, 'rolled_back', { error: 'changed while it was copied' });
+    skip(stats, 'changed-during-copy');
+  };
+  const notRemoved = (p: Planned, err: unknown) => {
+    fail(ctx, p.item.srcs[0]!, err);
+    journal.set(p.id, 'failed', { error: `copied, but the source could not be removed: ${(err as Error).message}` });
+  };
+  const batchable = linked.filter((p) => !p.item.keepSource && p.item.srcs.length === 1);
+  const sources = batchable.map((p) => ({ path: `${ctx.srcRoot}/${p.item.srcs[0]}`, size: p.item.stat.size, mtimeMs: p.item.stat.mtimeMs, ino: p.item.stat.ino, ctimeMs: p.srcCtimeMs }));
+  const outcomes = await removeAllUnchanged(sources);
+  for (const [k, p] of batchable.entries()) {
+    const outcome = outcomes[k]!;
+    if (outcome === 0) {
+      step('source-removed', p.id);
+      removed.push(p);
+    } else if (outcome === CHANGED) changed(p);
+    else notRemoved(p, errnoError(outcome, 'unlink', sources[k]!.path));
+  }
   for (const p of linked) {
-    await breathe();
     if (p.item.keepSource) {
       removed.push(p);
       continue;
     }
+    if (p.item.srcs.length === 1) continue;
+    await breathe();
     if (!sourcesUnchanged(ctx, p.item, p.srcCtimeMs)) {
-      for (const d of p.dsts) unlinkIfOurs(`${ctx.dstRoot}/${d}`, p.tmpIno);
-      journal.set(p.id, 'rolled_back', { error: 'changed while it was copied' });
-      skip(stats, 'changed-during-copy');
+      changed(p);
       continue;
     }
     try {
@@ -473,8 +522,7 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
       step('source-removed', p.id);
       removed.push(p);
     } catch (err) {
-      fail(ctx, p.item.srcs[0]!, err);
-      journal.set(p.id, 'failed', { error: `copied, but the source could not be removed: ${(err as Error).message}` });
+      notRemoved(p, err);
     }
   }
   if (removed.length === 0) return;
