@@ -14,8 +14,11 @@
  *                               promises) in about 16 system calls and no JavaScript objects per step: in
  *                               JavaScript the same copy spent more time building Stats objects, hashes and
  *                               buffers than in the kernel. sha256 comes from Node's own OpenSSL.
- *   prefetch(paths)             posix_fadvise(WILLNEED) on each file: its data is read ahead in the background,
- *                               with no thread of ours waiting for it and no copy into our memory.
+ *   copyBatch(pairs, stamps, chown, stop)
+ *                               copyFile for many small files as one job on libuv's thread pool: all their reads
+ *                               are asked for first (posix_fadvise WILLNEED on the fds the copies then use), so
+ *                               a cold disk gets them at once instead of one round trip per file, and no
+ *                               JavaScript thread waits on them.
  *   renameBatch(pairs)          renameNoReplace for many from\0to pairs, off the main thread; resolves to each
  *                               pair's errno (0 = named). A batch's names are thousands of system calls that
  *                               the main thread, which also plans, journals and feeds the copies, cannot wait on.
@@ -506,11 +509,17 @@ typedef struct {
   double src_ctime_ms;
 } CopyResult;
 
-static int copy_file(Buffers *b, const char *src, const char *tmp, double size, double mtime_ms, double ino, int chown, CopyResult *out, Failure *f) {
-  /* O_NONBLOCK: a fifo swapped in since the scan must not hang the open (it is refused below). */
-  int in = open(src, O_RDONLY | O_NOFOLLOW | O_NOATIME | O_NONBLOCK | O_CLOEXEC);
-  /* O_NOATIME is for the owner or root only; anyone else reads without it. */
-  if (in < 0 && errno == EPERM) in = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+/* Opens a source as every copy does: no symlink followed, no fifo waited on (O_NONBLOCK: one swapped in since
+ * the scan is refused by the copy), the atime left alone where allowed (O_NOATIME is for the owner or root). */
+static int open_source(const char *src) {
+  int fd = open(src, O_RDONLY | O_NOFOLLOW | O_NOATIME | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == EPERM) fd = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  return fd;
+}
+
+/* Copies src (already opened by open_source as `in`, or -1 to open it here; closed either way) to a new tmp. */
+static int copy_file(Buffers *b, int in, const char *src, const char *tmp, double size, double mtime_ms, double ino, int chown, CopyResult *out, Failure *f) {
+  if (in < 0) in = open_source(src);
   if (in < 0) return fail_errno(f, "open");
   int outfd = -1, rc = -1, made = 0;
   EVP_MD_CTX *md = NULL;
@@ -669,7 +678,7 @@ static napi_value copy_file_js(napi_env env, napi_callback_info info) {
   if (string_pair(env, argv[0], argv[1], "src", "tmp", &src, &tmp)) return NULL;
   CopyResult r;
   Failure f = {0, NULL, NULL, 0};
-  int rc = copy_file(b, src, tmp, size, mtime_ms, ino, chown, &r, &f);
+  int rc = copy_file(b, -1, src, tmp, size, mtime_ms, ino, chown, &r, &f);
   napi_value value = copy_outcome(env, rc, &r, &f, src, tmp);
   free(src);
   free(tmp);
@@ -730,36 +739,6 @@ static napi_value copy_xattrs_and_times(napi_env env, napi_callback_info info) {
   free(src);
   free(tmp);
   return NULL;
-}
-
-static napi_value prefetch(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  size_t len;
-  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fts-native: prefetch(paths joined by NUL)");
-    return NULL;
-  }
-  char *paths = malloc(len + 1);
-  if (!paths) return throw_enomem(env);
-  napi_get_value_string_utf8(env, argv[0], paths, len + 1, &len);
-  uint32_t started = 0;
-  for (size_t off = 0; off < len;) {
-    const char *p = paths + off;
-    off += strlen(p) + 1;
-    /* As the copy opens it: no symlink followed, no fifo waited on, the atime left alone where allowed. */
-    int fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOATIME | O_CLOEXEC);
-    if (fd < 0 && errno == EPERM) fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) continue;
-    /* Asks for the data and returns at once; gone or unreadable files are the copy's to report. */
-    if (posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED) == 0) started++;
-    close(fd);
-  }
-  free(paths);
-  napi_value result;
-  CHECK(napi_create_uint32(env, started, &result));
-  return result;
 }
 
 /* One batch of path operations run on libuv's thread pool (renameBatch, removeUnchanged). */
@@ -910,13 +889,205 @@ static napi_value remove_unchanged_js(napi_env env, napi_callback_info info) {
   return queue_batch(env, OP_REMOVE_UNCHANGED, argv[0], argv[1], "fts-native: removeUnchanged(paths joined by NUL, stamps)");
 }
 
+/* copyBatch: the copies of many small files as one job on libuv's thread pool. Each file is opened and its
+ * read-ahead asked for (posix_fadvise WILLNEED) before the first is copied, so a cold disk gets all of the
+ * batch's reads at once instead of one round trip per file; the copies then use the fds already open. */
+#define READ_AHEAD_MAX (1 << 20)
+
+enum { COPIED, CHANGED, FAILED, STOPPED };
+
+typedef struct {
+  char *paths;
+  uint32_t count;
+  double *stamps; /* size, mtimeMs, ino per file */
+  int chown;
+  int32_t *stop;  /* the caller's shared stop flag (kept alive by stop_ref) */
+  napi_ref stop_ref;
+  int32_t *outcomes;
+  CopyResult *results;
+  Failure *failures;
+  int err;        /* a failure of the batch itself (no buffers) */
+  napi_deferred deferred;
+  napi_async_work work;
+} CopyBatch;
+
+static void copy_batch_execute(napi_env env, void *data) {
+  (void)env;
+  CopyBatch *job = data;
+  Buffers *b = new_buffers();
+  int *fds = malloc(((size_t)job->count + 1) * sizeof(int));
+  const char **srcs = malloc(((size_t)job->count + 1) * sizeof(char *));
+  const char **tmps = malloc(((size_t)job->count + 1) * sizeof(char *));
+  if (!b || !fds || !srcs || !tmps) {
+    job->err = ENOMEM;
+    goto out;
+  }
+  const char *p = job->paths;
+  for (uint32_t i = 0; i < job->count; i++) {
+    srcs[i] = p;
+    tmps[i] = p + strlen(p) + 1;
+    p = tmps[i] + strlen(tmps[i]) + 1;
+    /* A source that cannot be opened now is opened again by its copy, which reports why. */
+    fds[i] = open_source(srcs[i]);
+    if (fds[i] >= 0 && job->stamps[3 * i] < READ_AHEAD_MAX) posix_fadvise(fds[i], 0, 0, POSIX_FADV_WILLNEED);
+  }
+  for (uint32_t i = 0; i < job->count; i++) {
+    if (__atomic_load_n(job->stop, __ATOMIC_RELAXED)) {
+      job->outcomes[i] = STOPPED;
+      if (fds[i] >= 0) close(fds[i]);
+      continue;
+    }
+    const double *st = job->stamps + 3 * (size_t)i;
+    Failure *f = &job->failures[i];
+    int rc = copy_file(b, fds[i], srcs[i], tmps[i], st[0], st[1], st[2], job->chown, &job->results[i], f);
+    job->outcomes[i] = rc == 0 ? COPIED : f->changed ? CHANGED : FAILED;
+    /* A full disk fails every copy after it too: stop here, and tell the other batches. */
+    if (rc != 0 && !f->changed && f->err == ENOSPC) __atomic_store_n(job->stop, 1, __ATOMIC_RELAXED);
+  }
+out:
+  if (b) free_buffers(NULL, b, NULL);
+  free(fds);
+  free(srcs);
+  free(tmps);
+}
+
+static void free_copy_batch(napi_env env, CopyBatch *job) {
+  if (job->stop_ref) napi_delete_reference(env, job->stop_ref);
+  free(job->paths);
+  free(job->stamps);
+  free(job->outcomes);
+  free(job->results);
+  free(job->failures);
+  free(job);
+}
+
+/* Resolves to { outcomes: Int32Array, numbers: Float64Array (tmpIno, srcCtimeMs per file), hashes: string
+ * (64 hex digits per file), errors: (Error | undefined)[] }. */
+static void copy_batch_complete(napi_env env, napi_status status, void *data) {
+  CopyBatch *job = data;
+  napi_value value = NULL;
+  if (status != napi_ok || job->err) {
+    if (status != napi_ok) {
+      napi_value message;
+      napi_create_string_utf8(env, "fts-native: a copy batch was cancelled", NAPI_AUTO_LENGTH, &message);
+      napi_create_error(env, NULL, message, &value);
+    } else {
+      value = errno_error(env, job->err, "copyBatch", "", NULL);
+    }
+    napi_reject_deferred(env, job->deferred, value);
+    napi_delete_async_work(env, job->work);
+    free_copy_batch(env, job);
+    return;
+  }
+  size_t n = job->count;
+  void *outcome_bytes, *number_bytes;
+  napi_value outcome_buffer, number_buffer, outcomes, numbers, hashes, errors;
+  char *hex = malloc(64 * n + 1);
+  int ok = hex != NULL && napi_create_arraybuffer(env, n * sizeof(int32_t), &outcome_bytes, &outcome_buffer) == napi_ok &&
+           napi_create_typedarray(env, napi_int32_array, n, outcome_buffer, 0, &outcomes) == napi_ok &&
+           napi_create_arraybuffer(env, 2 * n * sizeof(double), &number_bytes, &number_buffer) == napi_ok &&
+           napi_create_typedarray(env, napi_float64_array, 2 * n, number_buffer, 0, &numbers) == napi_ok &&
+           napi_create_array_with_length(env, n, &errors) == napi_ok;
+  if (ok) {
+    static const char digits[] = "0123456789abcdef";
+    int32_t *o = outcome_bytes;
+    double *num = number_bytes;
+    for (size_t i = 0; i < n; i++) {
+      o[i] = job->outcomes[i];
+      char *h = hex + 64 * i;
+      if (o[i] == COPIED) {
+        for (int k = 0; k < 32; k++) {
+          h[2 * k] = digits[job->results[i].hash[k] >> 4];
+          h[2 * k + 1] = digits[job->results[i].hash[k] & 15];
+        }
+        num[2 * i] = job->results[i].tmp_ino;
+        num[2 * i + 1] = job->results[i].src_ctime_ms;
+      } else {
+        memset(h, '0', 64);
+        num[2 * i] = num[2 * i + 1] = 0;
+        if (o[i] == CHANGED || o[i] == FAILED) {
+          const Failure *f = &job->failures[i];
+          /* The paths again, for the message: this file's src and tmp. */
+          const char *src = job->paths;
+          for (size_t k = 0; k < i; k++) src += strlen(src) + 1, src += strlen(src) + 1;
+          const char *tmp = src + strlen(src) + 1;
+          napi_value err = o[i] == CHANGED ? changed_error(env, f->changed) : errno_error(env, f->err, f->syscall, f->on_tmp ? tmp : src, NULL);
+          if (err) napi_set_element(env, errors, (uint32_t)i, err);
+        }
+      }
+    }
+    ok = napi_create_string_latin1(env, hex, 64 * n, &hashes) == napi_ok && napi_create_object(env, &value) == napi_ok &&
+         napi_set_named_property(env, value, "outcomes", outcomes) == napi_ok && napi_set_named_property(env, value, "numbers", numbers) == napi_ok &&
+         napi_set_named_property(env, value, "hashes", hashes) == napi_ok && napi_set_named_property(env, value, "errors", errors) == napi_ok;
+  }
+  free(hex);
+  if (ok) {
+    napi_resolve_deferred(env, job->deferred, value);
+  } else {
+    napi_value message;
+    napi_create_string_utf8(env, "fts-native: out of memory for a copy batch's results", NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &value);
+    napi_reject_deferred(env, job->deferred, value);
+  }
+  napi_delete_async_work(env, job->work);
+  free_copy_batch(env, job);
+}
+
+static napi_value copy_batch(napi_env env, napi_callback_info info) {
+  static const char *usage = "fts-native: copyBatch(src\\0tmp pairs joined by NUL, stamps: Float64Array of size, mtimeMs, ino per file, chown, stop: Int32Array on a SharedArrayBuffer)";
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  size_t len, stamp_count, stop_count;
+  bool chown;
+  napi_typedarray_type stamp_type, stop_type;
+  void *stamp_data, *stop_data;
+  if (argc < 4 || napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok ||
+      napi_get_typedarray_info(env, argv[1], &stamp_type, &stamp_count, &stamp_data, NULL, NULL) != napi_ok || stamp_type != napi_float64_array ||
+      napi_get_value_bool(env, argv[2], &chown) != napi_ok ||
+      napi_get_typedarray_info(env, argv[3], &stop_type, &stop_count, &stop_data, NULL, NULL) != napi_ok || stop_type != napi_int32_array || stop_count < 1) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
+    return NULL;
+  }
+  CopyBatch *job = calloc(1, sizeof *job);
+  if (!job) return throw_enomem(env);
+  job->paths = malloc(len + 1);
+  if (!job->paths) goto enomem;
+  napi_get_value_string_utf8(env, argv[0], job->paths, len + 1, &len);
+  uint32_t strings = count_strings(job->paths, len);
+  job->count = strings / 2;
+  if (strings % 2 || stamp_count != 3 * (size_t)job->count) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", usage);
+    free_copy_batch(env, job);
+    return NULL;
+  }
+  job->chown = chown;
+  job->stop = stop_data;
+  job->stamps = malloc(stamp_count * sizeof(double) + 1);
+  job->outcomes = calloc((size_t)job->count + 1, sizeof(int32_t));
+  job->results = calloc((size_t)job->count + 1, sizeof(CopyResult));
+  job->failures = calloc((size_t)job->count + 1, sizeof(Failure));
+  if (!job->stamps || !job->outcomes || !job->results || !job->failures) goto enomem;
+  if (stamp_count) memcpy(job->stamps, stamp_data, stamp_count * sizeof(double));
+  napi_value promise, name;
+  CHECK(napi_create_reference(env, argv[3], 1, &job->stop_ref));
+  CHECK(napi_create_promise(env, &job->deferred, &promise));
+  CHECK(napi_create_string_utf8(env, "fts-native:copyBatch", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_async_work(env, NULL, name, copy_batch_execute, copy_batch_complete, job, &job->work));
+  CHECK(napi_queue_async_work(env, job->work));
+  return promise;
+enomem:
+  free_copy_batch(env, job);
+  return throw_enomem(env);
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"readDir", NULL, read_dir, NULL, NULL, NULL, napi_enumerable, NULL},
       {"renameNoReplace", NULL, rename_no_replace, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syncfs", NULL, sync_fs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyFile", NULL, copy_file_js, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"prefetch", NULL, prefetch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"copyBatch", NULL, copy_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"renameBatch", NULL, rename_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"removeUnchanged", NULL, remove_unchanged_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyXattrsAndTimes", NULL, copy_xattrs_and_times, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -23,8 +23,6 @@ export declare function copyFile(src: string, tmp: string, size: number, mtimeMs
  * read without O_NOATIME) is replaced by the one given. The paths name the files in errors.
  */
 export declare function copyXattrsAndTimes(fromFd: number, toFd: number, fromPath: string, toPath: string, atimeMs: number, mtimeMs: number, ctimeMs: number): void;
-/** Starts reading each file (paths `\0`-joined; no symlink followed, no fifo waited on, atime kept) into the page cache without waiting for the data: posix_fadvise(WILLNEED). Returns how many were started. */
-export declare function prefetch(paths: string): number;
 /**
  * renameNoReplace for each `from\0to` pair (pairs `\0`-joined too), run on libuv's thread pool. Resolves to
  * each pair's errno: 0 when it was named, EEXIST when the name was taken, and so on.
@@ -36,3 +34,17 @@ export declare function renameBatch(pairs: string): Promise<Int32Array>;
  * path's outcome: 0 removed or already gone, -1 changed (left in place), else the errno that stopped it.
  */
 export declare function removeUnchanged(paths: string, stamps: Float64Array): Promise<Int32Array>;
+/** What copyBatch answers: per file an outcome (0 copied, 1 changed, 2 failed, 3 stopped), and for a copied one its temp's inode, the source's ctime at the copy (numbers: 2 per file) and the sha256 (hashes: 64 hex digits per file); errors holds the Error of each changed or failed file. */
+export interface CopyBatchResult {
+  outcomes: Int32Array;
+  numbers: Float64Array;
+  hashes: string;
+  errors: (Error & { code?: string })[];
+}
+/**
+ * copyFile for many small files, as one job on libuv's thread pool: the sources are opened and their read-ahead
+ * asked for first (files under 1 MiB), then each is copied with the promises of copyFile (pairs: `src\0tmp`,
+ * `\0`-joined; stamps: size, mtimeMs, ino per file). A non-zero stop[0] stops it between files (the rest answer
+ * stopped); a copy that meets ENOSPC sets it.
+ */
+export declare function copyBatch(pairs: string, stamps: Float64Array, chown: boolean, stop: Int32Array): Promise<CopyBatchResult>;

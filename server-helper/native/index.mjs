@@ -24,10 +24,10 @@ export const readDir = addon.readDir;
 export const renameNoReplace = addon.renameNoReplace;
 /** The verified copy of one small file (see copy-core.mjs); a source not as expected throws code FTS_CHANGED. */
 export const copyFile = addon.copyFile;
-/** Starts reading files into the page cache without waiting for the data (paths `\0`-joined); returns how many were started. */
-export const prefetch = addon.prefetch;
 /** Copies every xattr from one open file to another, then the checked times of the first to the nanosecond (FTS_CHANGED when they moved). */
 export const copyXattrsAndTimes = addon.copyXattrsAndTimes;
+/** Copies many small files as one job off the main thread (see index.d.mts); resolves to each file's outcome. */
+export const copyBatch = addon.copyBatch;
 /** renameNoReplace for each from\0to pair (all `\0`-joined), off the main thread; resolves to each pair's errno (0 = named). */
 export const renameBatch = addon.renameBatch;
 /** Unlinks each path (`\0`-joined) whose size, mtimeMs, ino and ctimeMs (4 stamp numbers each; ctime NaN = unchecked) are unchanged, off the main thread; resolves to 0 removed or gone, -1 changed, else errno. */

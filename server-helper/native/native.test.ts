@@ -1,13 +1,13 @@
-/** fts-native against the kernel it wraps: every number readDir gives equals Node's lstat, and copyFile keeps what it promises. */
+/** fts-native against the kernel it wraps: every number readDir gives equals Node's lstat, and copyFile and copyBatch keep what they promise. */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyFile, copyXattrsAndTimes, FIELDS, prefetch, readDir, renameNoReplace, syncfs } from './index.mjs';
+import { copyBatch, copyFile, copyXattrsAndTimes, FIELDS, readDir, removeUnchanged, renameBatch, renameNoReplace, syncfs } from './index.mjs';
 
 let dir: string;
 beforeEach(() => {
@@ -15,6 +15,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+const osErrno = constants.errno;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('readDir', () => {
@@ -89,12 +90,13 @@ describe('syncfs', () => {
   });
 });
 
-describe('copyFile', () => {
-  const stamp = (p: string) => {
-    const st = lstatSync(p);
-    return [st.size, st.mtimeMs, st.ino] as const;
-  };
+/** The stamp a scan takes of a path: size, mtimeMs, ino. */
+const stamp = (p: string) => {
+  const st = lstatSync(p);
+  return [st.size, st.mtimeMs, st.ino] as const;
+};
 
+describe('copyFile', () => {
   it('copies bytes, mode, xattrs and nanosecond times, and returns the sha256 of what it read', () => {
     const src = join(dir, 'src');
     const tmp = join(dir, '.tmp');
@@ -187,19 +189,77 @@ describe('copyXattrsAndTimes', () => {
   });
 });
 
-describe('prefetch', () => {
-  it('starts reading files into the page cache, and passes over what is missing, a symlink or a fifo without waiting', async () => {
-    const file = join(dir, 'data');
-    writeFileSync(file, Buffer.alloc(1 << 20, 1));
-    symlinkSync(file, join(dir, 'link'));
-    execFileSync('mkfifo', [join(dir, 'fifo')]);
-    const resident = () => Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', file], { encoding: 'utf8' }).trim());
-    // Out of the page cache first (needs root, as the graduation tests do).
-    execFileSync('sync');
-    writeFileSync('/proc/sys/vm/drop_caches', '1');
-    expect(resident()).toBe(0);
-    expect(prefetch([file, join(dir, 'missing'), join(dir, 'link'), join(dir, 'fifo')].join('\0'))).toBe(1);
-    for (let i = 0; i < 100 && resident() < 1 << 20; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(resident()).toBe(1 << 20);
+describe('copyBatch', () => {
+  const stop = () => new Int32Array(new SharedArrayBuffer(4));
+  const pairsOf = (files: [string, string][]) => files.flat().join('\0');
+  const stampsOf = (paths: string[]) => new Float64Array(paths.flatMap((p) => stamp(p)));
+
+  it('copies each file with its hash, inode and ctime, and answers per file for one changed, missing or a symlink', async () => {
+    const names = ['a', 'b', 'c', 'gone', 'link'];
+    for (const [i, n] of names.slice(0, 3).entries()) writeFileSync(join(dir, n), `file ${i}\n`.repeat(i * 1000));
+    setAttributeSync(join(dir, 'a'), 'user.DOSATTRIB', Buffer.from('dos'));
+    writeFileSync(join(dir, 'gone'), 'soon gone');
+    symlinkSync(join(dir, 'a'), join(dir, 'link'));
+    const stamps = stampsOf(names.map((n) => join(dir, n)));
+    appendFileSync(join(dir, 'c'), 'more');
+    rmSync(join(dir, 'gone'));
+    const files = names.map((n): [string, string] => [join(dir, n), join(dir, `.tmp-${n}`)]);
+    const r = await copyBatch(pairsOf(files), stamps, false, stop());
+    expect([...r.outcomes]).toEqual([0, 0, 1, 2, 2]);
+    for (const k of [0, 1]) {
+      const [src, tmp] = files[k]!;
+      expect(r.hashes.slice(64 * k, 64 * k + 64)).toBe(sha256(readFileSync(src)));
+      expect(readFileSync(tmp).equals(readFileSync(src))).toBe(true);
+      expect(r.numbers[2 * k]).toBe(statSync(tmp).ino);
+      expect(r.numbers[2 * k + 1]).toBe(statSync(src).ctimeMs);
+      expect(statSync(tmp, { bigint: true }).mtimeNs).toBe(statSync(src, { bigint: true }).mtimeNs);
+    }
+    expect(getAttributeSync(join(dir, '.tmp-a'), 'user.DOSATTRIB')?.toString()).toBe('dos');
+    expect(r.errors[2]).toMatchObject({ code: 'FTS_CHANGED', message: 'changed since the scan' });
+    expect(r.errors[3]).toMatchObject({ code: 'ENOENT', path: join(dir, 'gone') });
+    expect(r.errors[4]).toMatchObject({ code: 'ELOOP', path: join(dir, 'link') });
+    expect(r.errors[0]).toBeUndefined();
+    for (const n of ['c', 'gone', 'link']) expect(existsSync(join(dir, `.tmp-${n}`))).toBe(false);
+  });
+
+  it('copies nothing once stopped, and takes only its own argument types', async () => {
+    writeFileSync(join(dir, 'a'), 'a');
+    const flag = stop();
+    Atomics.store(flag, 0, 1);
+    const r = await copyBatch(pairsOf([[join(dir, 'a'), join(dir, '.tmp')]]), stampsOf([join(dir, 'a')]), false, flag);
+    expect([...r.outcomes]).toEqual([3]);
+    expect(existsSync(join(dir, '.tmp'))).toBe(false);
+    const bad = copyBatch as (...a: unknown[]) => unknown;
+    expect(() => bad(join(dir, 'a'), new Float64Array(3), false, stop())).toThrow(TypeError);
+    expect(() => bad(pairsOf([[join(dir, 'a'), join(dir, '.tmp')]]), new Float64Array(2), false, stop())).toThrow(TypeError);
+  });
+});
+
+describe('renameBatch and removeUnchanged', () => {
+  it('names each pair without replacing, answering each errno', async () => {
+    for (const n of ['a', 'b', 'taken']) writeFileSync(join(dir, n), n);
+    const r = await renameBatch([join(dir, 'a'), join(dir, 'a2'), join(dir, 'b'), join(dir, 'taken'), join(dir, 'missing'), join(dir, 'm2')].join('\0'));
+    expect([...r]).toEqual([0, osErrno.EEXIST, osErrno.ENOENT]);
+    expect(readFileSync(join(dir, 'a2'), 'utf8')).toBe('a');
+    expect(readFileSync(join(dir, 'taken'), 'utf8')).toBe('taken');
+    expect(readFileSync(join(dir, 'b'), 'utf8')).toBe('b');
+    expect(() => renameBatch(join(dir, 'odd'))).toThrow(TypeError);
+  });
+
+  it('removes each source still as stamped, keeps a changed one, and passes over one already gone', async () => {
+    for (const n of ['same', 'appended', 'chmodded', 'gone', 'unchecked']) writeFileSync(join(dir, n), n);
+    mkdirSync(join(dir, 'folder'));
+    const names = ['same', 'appended', 'chmodded', 'gone', 'unchecked', 'folder'];
+    const paths = names.map((n) => join(dir, n));
+    const stamps = new Float64Array(paths.flatMap((p) => [...stamp(p), statSync(p).ctimeMs]));
+    stamps[4 * 4 + 3] = Number.NaN;
+    appendFileSync(join(dir, 'appended'), '!');
+    execFileSync('chmod', ['0600', join(dir, 'chmodded')]);
+    execFileSync('chmod', ['0600', join(dir, 'unchecked')]);
+    rmSync(join(dir, 'gone'));
+    const r = await removeUnchanged(paths.join('\0'), stamps);
+    expect([...r]).toEqual([0, -1, -1, 0, 0, osErrno.EISDIR]);
+    expect(names.filter((n) => existsSync(join(dir, n)))).toEqual(['appended', 'chmodded', 'folder']);
+    expect(() => removeUnchanged(paths.join('\0'), new Float64Array(3))).toThrow(TypeError);
   });
 });

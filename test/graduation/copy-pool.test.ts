@@ -1,4 +1,4 @@
-/** The small-file copy workers: results per file, a changed source, a stop flag, and an abort in a real run. */
+/** The small-file copy pool: results per file, a changed source, a stop flag, and an abort in a real run. */
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

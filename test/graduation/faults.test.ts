@@ -363,7 +363,7 @@ describe('disk full, a changing file, names already taken', () => {
   });
 });
 
-describe('a batch of many small files (read-ahead thread and copy pool on)', () => {
+describe('a batch of many small files (through the copy pool)', () => {
   it('moves 300 files with every byte exactly once', async () => {
     const { flux, space, db } = setup('many');
     for (let i = 0; i < 300; i++) {

@@ -96,8 +96,9 @@ function build(root: string, entries: Entry[]): void {
       setTimes(path, e.old);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      // A name that collides with a folder (or a 255-byte name plus `.hl`) is just not made.
-      if (code !== 'EEXIST' && code !== 'ENOTDIR' && code !== 'EISDIR' && code !== 'ENAMETOOLONG') throw err;
+      // A name that collides with a folder (or a 255-byte name plus `.hl`), or a folder whose name an earlier
+      // dangling symlink took (mkdir through it is ENOENT), is just not made.
+      if (code !== 'EEXIST' && code !== 'ENOTDIR' && code !== 'EISDIR' && code !== 'ENAMETOOLONG' && code !== 'ENOENT') throw err;
     }
   }
 }

@@ -1,10 +1,9 @@
 // @ts-check
 /**
- * The copy at the heart of a safe move, shared by the main thread (safe-move.ts) and the copy workers
- * (copy-worker.mjs): open the source and a new temp file, check the source is what the scan saw, copy while
- * hashing what was read and reading back what was written, then give the copy the source's owner, mode,
- * xattrs and times. Plain JavaScript (type-checked through JSDoc) so a worker thread loads it without a
- * TypeScript loader.
+ * The copy at the heart of a safe move (safe-move.ts): open the source and a new temp file, check the source
+ * is what the scan saw, copy while hashing what was read and reading back what was written, then give the
+ * copy the source's owner, mode, xattrs and times. Small files take the same steps in C (fts-native's
+ * copyFile here, copyBatch in copy-pool.ts). Plain JavaScript, type-checked through JSDoc.
  */
 import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { getAttributeSync, listAttributesSync, setAttributeSync } from '@napi-rs/xattr';
@@ -232,22 +231,4 @@ export function closeCopy(c, tmp, ok) {
  */
 export function copyFileSyncVerified(src, tmp, expected) {
   return native(() => copyFile(src, tmp, expected.size, expected.mtimeMs, expected.ino, mayChown));
-}
-
-/**
- * One job of the copy pool, on whichever thread runs it: a result, never a throw. `stop` is the pool's
- * shared flag: set, the job is not tried; an ENOSPC sets it, so the other copies stop too.
- * @param {import('./copy-pool.ts').CopyJob} job @param {Int32Array} stop
- * @returns {import('./copy-pool.ts').CopyResult}
- */
-export function copyJob(job, stop) {
-  if (Atomics.load(stop, 0) !== 0) return { i: job.i, outcome: 'stopped' };
-  try {
-    const { hash, tmpIno, srcCtimeMs } = copyFileSyncVerified(job.src, job.tmp, job);
-    return { i: job.i, outcome: 'copied', hash, tmpIno, srcCtimeMs };
-  } catch (err) {
-    const e = /** @type {NodeJS.ErrnoException} */ (err);
-    if (e?.code === 'ENOSPC') Atomics.store(stop, 0, 1);
-    return { i: job.i, outcome: err instanceof ChangedError ? 'changed' : 'failed', message: e?.message ?? String(err), code: e?.code };
-  }
 }

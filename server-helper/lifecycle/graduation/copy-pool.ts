@@ -1,11 +1,13 @@
 /**
- * Small-file copies in worker threads. A small file's copy is a dozen system calls; one thread making them
- * one after another leaves the other cores (and the disk's queue) idle, so a batch's copies are spread over
- * a few workers, each running the same copy-core.mjs the main thread runs. Results come back per file, in
- * any order; the mover journals them as before.
+ * Small-file copies off the main thread. A small file's copy is a dozen system calls; one thread making them
+ * one after another leaves the other cores (and the disk's queue) idle. So a batch's copies go, 32 files at a
+ * time, to fts-native's copyBatch on libuv's thread pool: each chunk asks for all its files' data at once,
+ * then copies them with the same promises as copyFile. Results come back per file, in any order; the mover
+ * journals them as before. (Worker threads did this before: each cost ~100 ms of CPU to start, more than
+ * copying 5,000 files, and every job and result was cloned between threads.)
  */
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { copyBatch, type CopyBatchResult } from '../../native/index.mjs';
+import { mayChown } from './copy-core.mjs';
 
 /** One file to copy: the mover's index, its paths, and the stamp the scan saw. */
 export interface CopyJob {
@@ -27,33 +29,34 @@ export type CopyResult =
 export interface CopySession {
   /** Queues more jobs; each answers once through the stream's onResult. */
   add(jobs: readonly CopyJob[]): void;
-  /** No more jobs: resolves when every job added has answered; rejects when a worker failed. */
+  /** No more jobs: resolves when every job added has answered; rejects when a chunk failed as a whole. */
   end(): Promise<void>;
 }
 
-/** Jobs per message: enough to make a message worth sending, few enough to balance the workers. */
+/** Files per chunk: enough to put many reads in the disk's queue at once, few enough to spread over threads. */
 const CHUNK = 32;
 
-/** A fixed set of copy workers for one run; close() ends them. */
+/** What copyBatch's outcome numbers mean (fts_native.c). */
+const OUTCOMES = ['copied', 'changed', 'failed', 'stopped'] as const;
+
+/** Answers of one chunk, as the mover takes them. */
+function resultsOf(jobs: readonly CopyJob[], r: CopyBatchResult): CopyResult[] {
+  return jobs.map((job, k): CopyResult => {
+    const outcome = OUTCOMES[r.outcomes[k]!]!;
+    if (outcome === 'copied') return { i: job.i, outcome, hash: r.hashes.slice(64 * k, 64 * k + 64), tmpIno: r.numbers[2 * k]!, srcCtimeMs: r.numbers[2 * k + 1]! };
+    if (outcome === 'stopped') return { i: job.i, outcome };
+    const err = r.errors[k]!;
+    return { i: job.i, outcome, message: err.message, code: err.code };
+  });
+}
+
+/** Copies for one run: at most `parallel` chunks at once on libuv's pool. */
 export class CopyPool {
-  private workers: Worker[] = [];
   private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
-  private failure: Error | null = null;
+  private closed = false;
 
-  /** The workers start with the first copies, so a run that never needs them starts no threads. */
-  constructor(private readonly size = Math.max(2, Math.min(4, availableParallelism()))) {}
-
-  private start(): void {
-    if (this.workers.length > 0) return;
-    // No execArgv: the worker is plain JavaScript and needs none of the parent's loaders.
-    this.workers = Array.from({ length: this.size }, () => {
-      const w = new Worker(new URL('./copy-worker.mjs', import.meta.url), { execArgv: [], workerData: { stop: this.stopFlag.buffer } });
-      w.on('error', (err) => (this.failure ??= err));
-      // A worker gone between batches must fail the next one, not leave it waiting for an answer forever.
-      w.on('exit', (code) => (this.failure ??= new Error(`a copy worker exited (code ${code})`)));
-      return w;
-    });
-  }
+  /** `parallel`: chunks in flight at once (libuv runs four at a time by default; renames and syncs share them). */
+  constructor(private readonly parallel = 4) {}
 
   /** Stops the copies in flight between files (they report `stopped`). */
   stop(): void {
@@ -73,76 +76,89 @@ export class CopyPool {
    * One stream at a time; opening one clears a stop().
    */
   open(onResult: (r: CopyResult) => void): CopySession {
-    if (!this.failure) this.start();
-    Atomics.store(this.stopFlag, 0, 0);
+    Atomics.store(this.stopFlag, 0, this.closed ? 1 : 0);
     let queue: CopyJob[] = [];
     let head = 0;
     let added = 0;
     let answered = 0;
+    let running = 0;
     let ended = false;
     let finished = false;
-    const inFlight = new Map<Worker, number>();
     let settle!: (err?: Error) => void;
     const done = new Promise<void>((resolve, reject) => (settle = (err) => (err ? reject(err) : resolve())));
     // Taken by end(); until then a failure must not count as unhandled.
     done.catch(() => {});
-    // Two chunks in flight per worker: the next is already waiting while the main thread, busy planning or
-    // naming, gets round to the answer.
-    const feed = (w: Worker) => {
-      while (!finished && (inFlight.get(w) ?? 0) < 2 && head < queue.length) {
-        const chunk = queue.slice(head, head + CHUNK);
-        head += chunk.length;
-        inFlight.set(w, (inFlight.get(w) ?? 0) + 1);
-        w.postMessage(chunk);
+    let failure: Error | undefined;
+    // A failed stream stops its other chunks and settles only when none is running: a temp file written
+    // after the caller gave up (and recovered the journal) would be left behind.
+    const finish = (err?: Error) => {
+      if (err && !failure) {
+        failure = err;
+        this.stop();
+      }
+      if (finished || running > 0) return;
+      finished = true;
+      settle(failure);
+    };
+    const take = (jobs: readonly CopyJob[], r: CopyBatchResult) => {
+      if (failure) return finish();
+      // A throw here (the journal's disk full) ends the stream.
+      try {
+        for (const result of resultsOf(jobs, r)) onResult(result);
+      } catch (err) {
+        return finish(err as Error);
+      }
+      answered += jobs.length;
+      pump();
+    };
+    const pump = () => {
+      while (!failure && running < this.parallel && head < queue.length) {
+        const jobs = queue.slice(head, head + CHUNK);
+        head += jobs.length;
+        const stamps = new Float64Array(3 * jobs.length);
+        const pairs: string[] = [];
+        for (const [k, job] of jobs.entries()) {
+          pairs.push(job.src, job.tmp);
+          stamps[3 * k] = job.size;
+          stamps[3 * k + 1] = job.mtimeMs;
+          stamps[3 * k + 2] = job.ino;
+        }
+        running++;
+        copyBatch(pairs.join('\0'), stamps, mayChown, this.stopFlag).then(
+          (r) => {
+            running--;
+            take(jobs, r);
+          },
+          (err: Error) => {
+            running--;
+            finish(err);
+          },
+        );
       }
       if (head === queue.length) {
         queue = [];
         head = 0;
       }
+      if (ended && answered >= added) finish();
     };
-    const finish = (err?: Error) => {
-      if (finished) return;
-      finished = true;
-      for (const { w, onMessage, onError, onExit } of listeners) w.off('message', onMessage).off('error', onError).off('exit', onExit);
-      settle(err);
-    };
-    const listeners = this.workers.map((w) => {
-      const onMessage = (results: CopyResult[]) => {
-        inFlight.set(w, inFlight.get(w)! - 1);
-        // A throw here (the journal's disk full) would be uncaught inside a worker's event: end the stream instead.
-        try {
-          for (const r of results) onResult(r);
-        } catch (err) {
-          return finish(err as Error);
-        }
-        answered += results.length;
-        if (ended && answered >= added) return finish();
-        feed(w);
-      };
-      const onError = (err: Error) => finish(err);
-      const onExit = (code: number) => finish(new Error(`a copy worker exited (code ${code})`));
-      w.on('message', onMessage).on('error', onError).on('exit', onExit);
-      return { w, onMessage, onError, onExit };
-    });
-    if (this.failure) finish(this.failure);
     return {
       add: (jobs) => {
-        if (finished || jobs.length === 0) return;
+        if (failure || finished || jobs.length === 0) return;
         added += jobs.length;
         for (const job of jobs) queue.push(job);
-        for (const w of this.workers) feed(w);
+        pump();
       },
       end: () => {
         ended = true;
-        if (answered >= added) finish();
+        pump();
         return done;
       },
     };
   }
 
-  /** Ends the workers. */
+  /** Ends the pool: copies still running stop between files. */
   async close(): Promise<void> {
-    this.failure ??= new Error('the copy pool is closed');
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.closed = true;
+    this.stop();
   }
 }

@@ -7,7 +7,6 @@ import { lstatSync, realpathSync, statSync } from 'node:fs';
 import type { Db } from '../../store/db.js';
 import { acquireMoverLock, Journal } from './journal.js';
 import { CopyPool } from './copy-pool.js';
-import { RunReadAhead } from './prefetch.js';
 import { closeSyncs, finishBatch, openSyncs, prepareBatch, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
 import { excludeMatcher, isOldEnough, normalizeIncludes, type Policy } from './policy.js';
 import { recoverJournal } from './recover.js';
@@ -126,7 +125,6 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
   let syncs: MoverContext['syncs'];
   /** The batch being finished while the next one is prepared. */
   let finishing: Promise<void> = Promise.resolve();
-  const readAhead = opts.dryRun ? null : new RunReadAhead();
   try {
     const recovered = opts.dryRun ? { rolledBack: 0, completed: 0, deferred: 0 } : await recoverJournal(journal);
     const openFiles = opts.openFiles ? await opts.openFiles() : new Set<string>();
@@ -180,8 +178,6 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       limit = Math.min(batchSize, limit * 2);
       pendingBytes = 0;
       if (!opts.dryRun) {
-        readAhead?.nextBatch();
-        // Its threads start with the first batch that has enough small files for them.
         ctx.copier ??= copier = new CopyPool();
         // Two batches in flight: this one is planned and copied while the previous one is named, synced and
         // its sources removed (their rows and files are disjoint). Then the previous must be done before this
@@ -200,7 +196,6 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       const index = pending.length;
       pending.push(item);
       pendingBytes += item.stat.size;
-      if (item.kind === 'file') readAhead?.add(`${src}/${item.srcs[0]}`, item.stat.size);
       if (companion) {
         try {
           const st = lstatSync(`${src}/${companion}`);
@@ -271,7 +266,6 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
   } finally {
     // Never leave a batch finishing behind the mover lock (its error, if any, was already taken).
     await finishing.catch(() => {});
-    await readAhead?.stop();
     await copier?.close();
     closeSyncs(syncs);
     release();

@@ -265,7 +265,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
     journal.set(p.id, 'rolled_back', { error: 'not copied' });
   };
 
-  // Small files are copied by the pool's workers while this thread plans, and copies large files and
+  // Small files are copied by the pool (libuv's threads) while this thread plans, and copies large files and
   // symlinks; a few small files are copied here (starting threads would cost more than it saves).
   let smallCount = 0;
   for (const item of items) if (isSmallFile(item)) smallCount++;
@@ -318,7 +318,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
 
   try {
     // 1. Plan and journal a chunk (one transaction, committed before any of its copies starts), then 2. hand
-    // its small files to the copy workers at once; a changed source or a failure rolls that one back.
+    // its small files to the copy pool at once; a changed source or a failure rolls that one back.
     for (let from = 0; from < items.length && !ctx.signal?.aborted && !ctx.destinationFull; from += PLAN_CHUNK) {
       const fresh: Planned[] = [];
       journal.transaction(() => planRange(from, Math.min(items.length, from + PLAN_CHUNK), fresh));
@@ -341,7 +341,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
         pooled.push(p);
       }
       session?.add(jobs);
-      // The workers' answers are taken between chunks.
+      // The pool's answers are taken between chunks.
       await tick();
     }
 
@@ -380,7 +380,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
       }
     }
   } finally {
-    // Every job handed out answers before the batch moves on (a failed worker rejects here, after the rest).
+    // Every job handed out answers before the batch moves on (a chunk that failed as a whole rejects here, after the rest).
     try {
       await session?.end();
     } finally {
@@ -431,8 +431,8 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
   const step = (s: MoveStep, id: number) => ctx.onStep?.(s, id);
   const { planned, copied } = batch;
   if (copied.length === 0) return;
-  // The loops below are synchronous system calls; yielding now and then lets a batch being prepared meanwhile
-  // keep its copy workers fed.
+  // The one-by-one loops below are synchronous system calls; yielding now and then lets a batch being
+  // prepared meanwhile keep the copy pool fed.
   let sinceTick = 0;
   const breathe = async () => {
     if (++sinceTick < 256) return;

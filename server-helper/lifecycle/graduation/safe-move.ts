@@ -120,8 +120,8 @@ async function pipeline(fd: number, each: (chunk: Buffer, pos: number) => void):
  * Copies src to tmp (created exclusively), preserving mode, owner (as root), xattrs and times; hashes the
  * bytes read while copying (sha256, kept in the journal) and reads every written chunk back to compare.
  * Throws ChangedError when the source's size, mtime or identity differs from `expected` before or after.
- * Does not fsync: the caller syncs a batch. Small files copy synchronously (copy-core.mjs, also what the
- * copy workers run); large ones read ahead while the previous chunk is hashed and written.
+ * Does not fsync: the caller syncs a batch. Small files copy synchronously (copy-core.mjs; the copy pool
+ * takes the same steps in C); large ones read ahead while the previous chunk is hashed and written.
  */
 export async function copyToTemp(src: string, tmp: string, expected: Stats, kind: 'file' | 'symlink'): Promise<TempCopy> {
   if (kind === 'symlink') return copySymlink(src, tmp, expected);

@@ -33,11 +33,15 @@ function entriesOf(r: DirReadResult, out: ScanEntry[]): void {
   }
 }
 
+/** Consumer's wait on unread folders, in total, after which more workers start. */
+const GROW_AFTER_MS = 20;
+
 /** Options of a parallel walk. */
 export interface ParallelWalkOptions {
   exclude: readonly string[];
   include: readonly string[];
   skip: SkipCounter;
+  /** Most worker threads: one starts, and more (doubling) while the consumer waits on folders none is free to read. */
   workers?: number;
   /** Most entries waiting for the consumer before folders stop being handed out. */
   highWater?: number;
@@ -52,14 +56,15 @@ export async function* walkParallel(root: string, opts: ParallelWalkOptions): As
   const exactExcludes = opts.exclude.filter((g) => !/[*?]/.test(g));
   const excludePatterns = opts.exclude.filter((g) => /[*?]/.test(g)).map((g) => globToRegExp(g).source);
   const include = normalizeIncludes(opts.include);
-  // At least four: on a cold cache the walk waits on the disk, and four reads in flight beat two even on two cores.
+  // Up to at least four: on a cold cache the walk waits on the disk, and four reads in flight beat two even on two cores.
   const n = Math.max(1, opts.workers ?? Math.max(4, Math.min(8, availableParallelism())));
   const highWater = opts.highWater ?? 20_000;
   const config = { root, exactExcludes, excludePatterns, include, now: opts.now ?? Date.now(), minAgeMs: opts.minAgeMs ?? null };
-  const workers = Array.from({ length: n }, () => new Worker(new URL('./scan-worker.mjs', import.meta.url), { execArgv: [], workerData: config }));
+  const workers: Worker[] = [];
   const queue: string[] = [''];
   const idle: Worker[] = [];
   let busy = 0;
+  let starting = 0;
   let out: ScanEntry[] = [];
   let failure: Error | null = null;
   let done = false;
@@ -84,8 +89,12 @@ export async function* walkParallel(root: string, opts: ParallelWalkOptions): As
     if (r.tooNew > 0) opts.onTooNew?.(r.tooNew);
     entriesOf(r, out);
   };
-  for (const w of workers) {
+  const startWorker = () => {
+    const w = new Worker(new URL('./scan-worker.mjs', import.meta.url), { execArgv: [], workerData: config });
+    workers.push(w);
+    starting++;
     w.once('online', () => {
+      starting--;
       idle.push(w);
       dispatch();
       notify();
@@ -107,7 +116,17 @@ export async function* walkParallel(root: string, opts: ParallelWalkOptions): As
       failure ??= new Error(`a scan worker exited (code ${code})`);
       notify();
     });
-  }
+  };
+  // One worker to begin with: a thread costs ~100 ms of CPU to start, more than reading 20,000 entries.
+  // More start (doubling, up to n) once the consumer has waited GROW_AFTER_MS on folders that no worker was
+  // free to read: a big or cold tree gets them within its first folders; a small tree, or a consumer busy
+  // moving what it was given, never does.
+  let waited = 0;
+  const grow = () => {
+    if (starting > 0 || queue.length === 0 || workers.length >= n) return;
+    for (let k = Math.min(workers.length, n - workers.length); k > 0; k--) startWorker();
+  };
+  startWorker();
   try {
     dispatch();
     for (;;) {
@@ -120,7 +139,16 @@ export async function* walkParallel(root: string, opts: ParallelWalkOptions): As
         continue;
       }
       if (busy === 0 && queue.length === 0) return;
+      const unread = queue.length > 0;
+      const since = performance.now();
       await new Promise<void>((r) => (wake = r));
+      if (unread) {
+        waited += performance.now() - since;
+        if (waited >= GROW_AFTER_MS) {
+          waited = 0;
+          grow();
+        }
+      }
     }
   } finally {
     done = true;

@@ -64,7 +64,7 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
         to = dstRoot;
         let ctx = contexts.get(key);
         if (!ctx) {
-          // Small files are copied by worker threads, as in a graduation; started only when there is work.
+          // Small files are copied off this thread by the copy pool, as in a graduation.
           copier ??= new CopyPool();
           ctx = { journal, runId: opts.runId, srcRoot, dstRoot, freeSpaceMargin: 0, openFiles: new Set(), stats, signal: opts.signal, knownDirs: new Set(), seq: 0, copier, syncs: openSyncs(srcRoot, dstRoot) };
           contexts.set(key, ctx);
