@@ -1,6 +1,7 @@
 /**
  * The graduation journal (SQLite): a row is written before a temp file exists and moves through
- * copying → copied → linked → done, so a crash at any step can be completed or rolled back.
+ * copying → copied → linked → done, so a crash at any step can be completed or rolled back. The runs that
+ * may hold such rows are listed in graduation_open_runs, which is where recovery looks.
  * `dedup` → `duplicate` is the path of a file already archived with identical content.
  */
 import type { Db } from '../../store/db.js';
@@ -80,11 +81,15 @@ function fromRow(r: Row): JournalEntry {
   };
 }
 
+/** The states a crash can leave a row in (recovery finishes or rolls them back). */
+const OPEN_STATES = "'copying', 'copied', 'linked', 'dedup'";
+
 /** Reads and writes graduation_journal. */
 export class Journal {
   private readonly insertStmt;
   private readonly setStmt;
   private readonly advanceStmt;
+  private readonly markStmt;
 
   constructor(private readonly db: Db) {
     // Prepared once: a run writes a few rows per file, and preparing costs more than the write.
@@ -96,6 +101,7 @@ export class Journal {
       `UPDATE graduation_journal SET state = ?, hash = COALESCE(?, hash), tmp_ino = COALESCE(?, tmp_ino),
        src_ctime_ms = COALESCE(?, src_ctime_ms), dsts = COALESCE(?, dsts), error = COALESCE(?, error), updated_at = ? WHERE id = ?`,
     );
+    this.markStmt = db.prepare('INSERT OR IGNORE INTO graduation_open_runs (run_id) VALUES (?)');
     this.advanceStmt = db.prepare(`UPDATE graduation_journal SET state = ?, updated_at = ? WHERE run_id = ? AND id BETWEEN ? AND ? AND state = ?`);
   }
 
@@ -107,8 +113,13 @@ export class Journal {
     return this.advanceStmt.run(to, Date.now(), runId, firstId, lastId, from).changes;
   }
 
-  /** Records a planned move before anything is written; returns its id. */
+  /**
+   * Records a planned move before anything is written; returns its id. The row's run is marked open first,
+   * so recovery looks at it until closeFinishedRuns (or the end of the run) finds nothing unfinished.
+   */
   begin(e: Omit<JournalEntry, 'id' | 'tmpIno' | 'hash' | 'error' | 'undoOf' | 'keepSource' | 'srcCtimeMs'> & { undoOf?: number; keepSource?: boolean }): number {
+    // Every time, not once per run: a mark can be rolled back with its transaction, or cleared after a run.
+    this.markStmt.run(e.runId);
     return Number(
       this.insertStmt.run(e.runId, e.kind, e.srcRoot, e.dstRoot, JSON.stringify(e.srcs), JSON.stringify(e.dsts), e.tmp, e.size, e.mtimeMs, e.srcIno, e.state, e.undoOf ?? null, e.keepSource ? 1 : 0, Date.now())
         .lastInsertRowid,
@@ -131,12 +142,19 @@ export class Journal {
     return r ? fromRow(r) : null;
   }
 
-  /** Rows a crash left between steps, oldest first. */
+  /** Rows a crash left between steps, oldest first: looked for only in the runs still marked open. */
   unfinished(): JournalEntry[] {
     return this.db
-      .prepare<[], Row>("SELECT * FROM graduation_journal WHERE state IN ('copying', 'copied', 'linked', 'dedup') ORDER BY id")
+      .prepare<[], Row>(`SELECT * FROM graduation_journal WHERE run_id IN (SELECT run_id FROM graduation_open_runs) AND state IN (${OPEN_STATES}) ORDER BY id`)
       .all()
       .map(fromRow);
+  }
+
+  /** Unmarks the open runs with no unfinished row left (after a run, and after recovery). */
+  closeFinishedRuns(): void {
+    this.db
+      .prepare(`DELETE FROM graduation_open_runs WHERE NOT EXISTS (SELECT 1 FROM graduation_journal j WHERE j.run_id = graduation_open_runs.run_id AND j.state IN (${OPEN_STATES}))`)
+      .run();
   }
 
   /** Rows of a run that took a file out of the source, moved (`done`) or dropped as already archived (`duplicate`): what undo restores, in batches by id. */
@@ -178,5 +196,7 @@ export function acquireMoverLock(db: Db, runId: number): () => void {
   }).immediate();
   return () => {
     db.prepare('DELETE FROM graduation_lock WHERE id = 1 AND pid = ? AND run_id = ?').run(process.pid, runId);
+    // A run that left no row unfinished needs no looking at again (one that did stays marked for recovery).
+    db.prepare(`DELETE FROM graduation_open_runs WHERE run_id = ? AND NOT EXISTS (SELECT 1 FROM graduation_journal WHERE run_id = ? AND state IN (${OPEN_STATES}))`).run(runId, runId);
   };
 }

@@ -68,5 +68,6 @@ export async function recoverJournal(journal: Journal): Promise<RecoveryReport> 
     }
   }
   for (const root of touched) await syncFilesystem(root);
+  journal.closeFinishedRuns();
   return report;
 }
