@@ -590,7 +590,8 @@ static int copy_file(Buffers *b, int in, const char *src, const char *tmp, doubl
     f->on_tmp = 1;
     goto done;
   }
-  if (chown && fchown(outfd, before.st_uid, before.st_gid) != 0) {
+  /* A copy made by its source's owner (root's files, copied as root) already has the owner: one call less. */
+  if (chown && (landed.st_uid != before.st_uid || landed.st_gid != before.st_gid) && fchown(outfd, before.st_uid, before.st_gid) != 0) {
     f->on_tmp = 1;
     fail_errno(f, "fchown");
     goto done;

@@ -190,9 +190,10 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       }
       progress();
     };
-    const add = async (item: MoveItem, companion: string | null) => {
+    /** Queues an item (and its `._name` companion) for the next batch; true when the batch is full. Not async: it runs per file. */
+    const add = (item: MoveItem, companion: string | null): boolean => {
       eligible += item.srcs.length + (companion ? 1 : 0);
-      if (opts.dryRun) return;
+      if (opts.dryRun) return false;
       const index = pending.length;
       pending.push(item);
       pendingBytes += item.stat.size;
@@ -204,7 +205,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
           // The companion vanished; the file goes alone.
         }
       }
-      if (pending.length >= limit || pendingBytes >= BATCH_BYTES) await flush();
+      return pending.length >= limit || pendingBytes >= BATCH_BYTES;
     };
 
     const countSkip = (reason: string, n?: number) => skip(stats, reason, n);
@@ -232,7 +233,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
           else hardLinks.set(key, { stat: e.stat, paths: [e.rel] });
           continue;
         }
-        await add({ kind: e.kind, srcs: [e.rel], stat: e.stat }, e.companion);
+        if (add({ kind: e.kind, srcs: [e.rel], stat: e.stat }, e.companion)) await flush();
       }
       progress();
       // Let timers, the abort signal and the API breathe between scan batches.
@@ -245,7 +246,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
         skip(stats, 'hardlink-outside', paths.length);
         continue;
       }
-      await add({ kind: 'file', srcs: paths, stat }, null);
+      if (add({ kind: 'file', srcs: paths, stat }, null)) await flush();
     }
     hardLinks.clear();
     if (!opts.signal?.aborted) await flush();

@@ -1,6 +1,6 @@
 /**
  * The parallel scan: worker threads read directories (scan-dir.mjs: one native readDir each) while the main
- * thread hands out folders and consumes results. Several directories are read at once, so a cold disk gets
+ * thread hands out folders and consumes results (and reads the first few itself while its first worker starts). Several directories are read at once, so a cold disk gets
  * queued requests and a warm cache gets every core. Output is bounded: no folder is handed out while more
  * than `highWater` entries wait for the consumer, so a million-file tree is never held in memory.
  */
@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { globToRegExp, normalizeIncludes } from './policy.js';
 import type { ScanEntry, SkipCounter } from './scan.js';
-import { FLAG_COMPANION, FLAG_SYMLINK, STAT_FIELDS, type DirReadResult } from './scan-dir.mjs';
+import { createDirReader, FLAG_COMPANION, FLAG_SYMLINK, STAT_FIELDS, type DirReadResult } from './scan-dir.mjs';
 
 /** The stat fields a scan entry carries (what the mover needs). */
 export type ScanStat = Pick<ScanEntry['stat'], 'dev' | 'ino' | 'mode' | 'nlink' | 'uid' | 'gid' | 'size' | 'blocks' | 'atimeMs' | 'mtimeMs'>;
@@ -122,6 +122,7 @@ export async function* walkParallel(root: string, opts: ParallelWalkOptions): As
   // free to read: a big or cold tree gets them within its first folders; a small tree, or a consumer busy
   // moving what it was given, never does.
   let waited = 0;
+  let readHere: ((relDirs: string[]) => DirReadResult) | null = null;
   const grow = () => {
     if (starting > 0 || queue.length === 0 || workers.length >= n) return;
     for (let k = Math.min(workers.length, n - workers.length); k > 0; k--) startWorker();
@@ -139,6 +140,11 @@ export async function* walkParallel(root: string, opts: ParallelWalkOptions): As
         continue;
       }
       if (busy === 0 && queue.length === 0) return;
+      // No worker is up yet (the first takes ~80 ms to start): read a few folders here rather than wait.
+      if (workers.length === starting && queue.length > 0) {
+        absorb((readHere ??= createDirReader(config))(queue.splice(queue.length - Math.min(4, queue.length))));
+        continue;
+      }
       const unread = queue.length > 0;
       const since = performance.now();
       await new Promise<void>((r) => (wake = r));
