@@ -194,6 +194,8 @@ function moveCase(label: string, n: number, size: number): Promise<void> {
     }
     const [rsync, rclone, ours] = [rsyncRuns, rcloneRuns, oursRuns].map((r) => Math.min(...r)) as [number, number, number];
     report(`move ${n} × ${size >= 1 << 20 ? `${size >> 20} MiB` : `${size >> 10} KiB`}: ours ${fmt(ours)} vs rsync ${fmt(rsync)} → ratio ${(ours / rsync).toFixed(2)} (goal ≤ 1.0); vs rclone ${fmt(rclone)} → ratio ${(ours / rclone).toFixed(2)}`);
+    const all = (runs: number[]) => runs.map((ms) => (ms / 1000).toFixed(2)).join(', ');
+    console.log(`  (every round, s: ours ${all(oursRuns)}; rsync ${all(rsyncRuns)}; rclone ${all(rcloneRuns)})`);
     if (size >= 1 << 20) {
       fresh();
       const ddDst = dstOf('dd');

@@ -114,6 +114,19 @@ const FIRST_BATCH = 256;
 /** A batch ends at this many bytes or items: each batch costs one syncfs of the destination. */
 const BATCH_BYTES = 1024 * 1024 * 1024;
 
+/**
+ * Cuts about `size` items off the end of a batch when it is at least twice that, and returns them as a batch of
+ * their own. The cut never falls between a file and its `._name` companion (they travel together), and the
+ * tail's companion indexes are made relative to it.
+ */
+export function splitTail(items: MoveItem[], size: number): MoveItem[] {
+  if (items.length < 2 * size) return [];
+  let at = items.length - size;
+  while (at < items.length && items[at]!.companionOf !== undefined) at++;
+  const tail = items.splice(at);
+  return tail.map((item) => (item.companionOf === undefined ? item : { ...item, companionOf: item.companionOf - at }));
+}
+
 /** Runs graduation once; never throws for one file's problem (those are in `failed`). */
 export async function graduate(opts: GraduateOptions): Promise<GraduationSummary> {
   const started = Date.now();
@@ -249,7 +262,14 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       if (add({ kind: 'file', srcs: paths, stat }, null)) await flush();
     }
     hardLinks.clear();
-    if (!opts.signal?.aborted) await flush();
+    if (!opts.signal?.aborted) {
+      // The last batch's naming, sync and removals overlap nothing: it goes as a large batch and a small one
+      // (FIRST_BATCH), so the large one finishes while the small one copies.
+      const tail = splitTail(pending, FIRST_BATCH);
+      await flush();
+      pending = tail;
+      await flush();
+    }
     await finishing;
     await syncSources(ctx);
     if (ctx.destinationFull && !stats.failed.some((f) => f.error.includes('ENOSPC'))) {

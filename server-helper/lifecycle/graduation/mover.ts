@@ -287,7 +287,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
       const item = items[index]!;
       if (ctx.signal?.aborted || ctx.destinationFull) break;
       if (item.companionOf !== undefined && !byIndex.has(item.companionOf)) continue;
-      if (item.srcs.some((rel) => ctx.openFiles.has(`${ctx.srcRoot}/${rel}`))) {
+      if (ctx.openFiles.size > 0 && item.srcs.some((rel) => ctx.openFiles.has(`${ctx.srcRoot}/${rel}`))) {
         skip(stats, 'open');
         continue;
       }
