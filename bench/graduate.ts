@@ -22,7 +22,7 @@ const FILES = opt('files', 200_000);
 const RSS_FILES = opt('rss-files', 0);
 const SMALL = opt('small', 20_000);
 const LARGE = opt('large', 20);
-const ROUNDS = opt('rounds', 2);
+const ROUNDS = opt('rounds', 3);
 const DAY = 86400e3;
 const OLD = (Date.now() - 40 * DAY) / 1000;
 
@@ -163,7 +163,7 @@ function moveCase(label: string, n: number, size: number): Promise<void> {
       mkdirSync(d);
       return d;
     };
-    // Two rounds of each, interleaved, best of each: this VM's cold-cache disk times vary by a third.
+    // Rounds of each (--rounds, 3 by default), interleaved, best of each: this VM's cold-cache disk times vary by a third.
     const rsyncRuns: number[] = [];
     const rcloneRuns: number[] = [];
     const oursRuns: number[] = [];
