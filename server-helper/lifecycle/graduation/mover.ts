@@ -266,7 +266,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
   };
 
   // Small files are copied by the pool (libuv's threads) while this thread plans, and copies large files and
-  // symlinks; a few small files are copied here (starting threads would cost more than it saves).
+  // symlinks; a batch of a few small files copies them here too (the pool's round trips bring them nothing).
   let smallCount = 0;
   for (const item of items) if (isSmallFile(item)) smallCount++;
   const pool = ctx.copier && smallCount >= (ctx.poolMinFiles ?? POOL_MIN_FILES) ? ctx.copier : null;

@@ -41,7 +41,7 @@ export interface ParallelWalkOptions {
   exclude: readonly string[];
   include: readonly string[];
   skip: SkipCounter;
-  /** Most worker threads: one starts, and more (doubling) while the consumer waits on folders none is free to read. */
+  /** Most worker threads: one starts, and the rest once the consumer has waited on folders none was free to read. */
   workers?: number;
   /** Most entries waiting for the consumer before folders stop being handed out. */
   highWater?: number;
@@ -118,14 +118,14 @@ export async function* walkParallel(root: string, opts: ParallelWalkOptions): As
     });
   };
   // One worker to begin with: a thread costs ~100 ms of CPU to start, more than reading 20,000 entries.
-  // More start (doubling, up to n) once the consumer has waited GROW_AFTER_MS on folders that no worker was
-  // free to read: a big or cold tree gets them within its first folders; a small tree, or a consumer busy
-  // moving what it was given, never does.
+  // The rest (up to n) start once the consumer has waited GROW_AFTER_MS on folders that no worker was free
+  // to read: a big or cold tree gets them within its first folders; a small tree, or a consumer busy moving
+  // what it was given, never does.
   let waited = 0;
   let readHere: ((relDirs: string[]) => DirReadResult) | null = null;
   const grow = () => {
     if (starting > 0 || queue.length === 0 || workers.length >= n) return;
-    for (let k = Math.min(workers.length, n - workers.length); k > 0; k--) startWorker();
+    while (workers.length < n) startWorker();
   };
   startWorker();
   try {
@@ -140,9 +140,11 @@ export async function* walkParallel(root: string, opts: ParallelWalkOptions): As
         continue;
       }
       if (busy === 0 && queue.length === 0) return;
-      // No worker is up yet (the first takes ~80 ms to start): read a few folders here rather than wait.
+      // No worker is up yet (the first takes ~80 ms to start): read a few folders here rather than wait, and
+      // let the event loop run after each read so the worker's 'online' is seen as soon as it comes.
       if (workers.length === starting && queue.length > 0) {
         absorb((readHere ??= createDirReader(config))(queue.splice(queue.length - Math.min(4, queue.length))));
+        await new Promise<void>((r) => setImmediate(r));
         continue;
       }
       const unread = queue.length > 0;
