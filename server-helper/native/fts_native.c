@@ -108,6 +108,14 @@ static napi_value changed_error(napi_env env, const char *why) {
   return error;
 }
 
+/* Rejects a promise with a plain Error of this message (a job cancelled, or no memory for its answer). */
+static void reject_with(napi_env env, napi_deferred deferred, const char *message) {
+  napi_value text, error;
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &text);
+  napi_create_error(env, NULL, text, &error);
+  napi_reject_deferred(env, deferred, error);
+}
+
 static napi_value throw_enomem(napi_env env) {
   napi_throw_error(env, "ENOMEM", "out of memory");
   return NULL;
@@ -285,10 +293,7 @@ static void syncfs_complete(napi_env env, napi_status status, void *data) {
   SyncJob *job = data;
   napi_value value;
   if (status != napi_ok) {
-    napi_value message;
-    napi_create_string_utf8(env, "fts-native: syncfs was cancelled", NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &value);
-    napi_reject_deferred(env, job->deferred, value);
+    reject_with(env, job->deferred, "fts-native: syncfs was cancelled");
   } else if (job->err) {
     value = errno_error(env, job->err, job->syscall, job->path, NULL);
     napi_reject_deferred(env, job->deferred, value);
@@ -790,16 +795,10 @@ static void batch_complete(napi_env env, napi_status status, void *data) {
   void *bytes;
   napi_value buffer;
   if (status != napi_ok) {
-    napi_value message;
-    napi_create_string_utf8(env, "fts-native: a batch was cancelled", NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &value);
-    napi_reject_deferred(env, job->deferred, value);
+    reject_with(env, job->deferred, "fts-native: a batch was cancelled");
   } else if (napi_create_arraybuffer(env, (size_t)job->count * sizeof(int32_t), &bytes, &buffer) != napi_ok ||
              napi_create_typedarray(env, napi_int32_array, job->count, buffer, 0, &value) != napi_ok) {
-    napi_value message;
-    napi_create_string_utf8(env, "fts-native: out of memory for a batch's results", NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &value);
-    napi_reject_deferred(env, job->deferred, value);
+    reject_with(env, job->deferred, "fts-native: out of memory for a batch's results");
   } else {
     if (job->count) memcpy(bytes, job->results, (size_t)job->count * sizeof(int32_t));
     napi_resolve_deferred(env, job->deferred, value);
@@ -868,26 +867,24 @@ fail:
   return NULL;
 }
 
-static napi_value rename_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+/* The JavaScript side of renameBatch (one argument) and removeUnchanged (two): arguments checked, job queued. */
+static napi_value batch_js(napi_env env, napi_callback_info info, int op, size_t needed, const char *usage) {
+  size_t argc = 2;
+  napi_value argv[2] = {NULL, NULL};
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fts-native: renameBatch(from\\0to pairs joined by NUL)");
+  if (argc < needed) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
     return NULL;
   }
-  return queue_batch(env, OP_RENAME, argv[0], NULL, "fts-native: renameBatch(from\\0to pairs joined by NUL)");
+  return queue_batch(env, op, argv[0], argv[1], usage);
+}
+
+static napi_value rename_batch(napi_env env, napi_callback_info info) {
+  return batch_js(env, info, OP_RENAME, 1, "fts-native: renameBatch(from\\0to pairs joined by NUL)");
 }
 
 static napi_value remove_unchanged_js(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fts-native: removeUnchanged(paths joined by NUL, stamps)");
-    return NULL;
-  }
-  return queue_batch(env, OP_REMOVE_UNCHANGED, argv[0], argv[1], "fts-native: removeUnchanged(paths joined by NUL, stamps)");
+  return batch_js(env, info, OP_REMOVE_UNCHANGED, 2, "fts-native: removeUnchanged(paths joined by NUL, stamps)");
 }
 
 /* copyBatch: the copies of many small files as one job on libuv's thread pool. Each file is opened and its
@@ -968,14 +965,8 @@ static void copy_batch_complete(napi_env env, napi_status status, void *data) {
   CopyBatch *job = data;
   napi_value value = NULL;
   if (status != napi_ok || job->err) {
-    if (status != napi_ok) {
-      napi_value message;
-      napi_create_string_utf8(env, "fts-native: a copy batch was cancelled", NAPI_AUTO_LENGTH, &message);
-      napi_create_error(env, NULL, message, &value);
-    } else {
-      value = errno_error(env, job->err, "copyBatch", "", NULL);
-    }
-    napi_reject_deferred(env, job->deferred, value);
+    if (status != napi_ok) reject_with(env, job->deferred, "fts-native: a copy batch was cancelled");
+    else napi_reject_deferred(env, job->deferred, errno_error(env, job->err, "copyBatch", "", NULL));
     napi_delete_async_work(env, job->work);
     free_copy_batch(env, job);
     return;
@@ -1025,10 +1016,7 @@ static void copy_batch_complete(napi_env env, napi_status status, void *data) {
   if (ok) {
     napi_resolve_deferred(env, job->deferred, value);
   } else {
-    napi_value message;
-    napi_create_string_utf8(env, "fts-native: out of memory for a copy batch's results", NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &value);
-    napi_reject_deferred(env, job->deferred, value);
+    reject_with(env, job->deferred, "fts-native: out of memory for a copy batch's results");
   }
   napi_delete_async_work(env, job->work);
   free_copy_batch(env, job);
