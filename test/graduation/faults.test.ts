@@ -134,6 +134,51 @@ describe('disk full, a changing file, names already taken', () => {
     }
   });
 
+  it('ENOSPC in the copy pool: the copies still queued stop instead of each failing, and nothing is lost', async () => {
+    const { flux, db } = setup('enospc-pool');
+    const space = join(disk.dir, 'archive-pool');
+    mkdirSync(space);
+    for (let i = 0; i < 400; i++) {
+      writeFileSync(join(flux, `small-${i}.bin`), Buffer.alloc(16 << 10, i % 251));
+      old(join(flux, `small-${i}.bin`));
+    }
+    const before = snapshot(flux);
+    const store = openStore(db);
+    try {
+      let filled = false;
+      const s = await graduate({
+        db: store.db,
+        runId: 1,
+        srcRoot: flux,
+        dstRoot: space,
+        policy,
+        onStep: (step) => {
+          if (step !== 'journaled' || filled) return;
+          filled = true;
+          const fd = openSync(join(disk.dir, 'filler'), 'w');
+          try {
+            const chunk = Buffer.alloc(1 << 20, 1);
+            for (;;) writeSync(fd, chunk);
+          } catch {
+            // ENOSPC: full.
+          } finally {
+            closeSync(fd);
+          }
+        },
+      });
+      expect(s.failed.length).toBeGreaterThan(0);
+      expect(s.failed[0]!.error).toMatch(/full \(ENOSPC\)/);
+      // The first copy to meet ENOSPC stops the rest between files: a few chunks running at that moment may
+      // each meet it once, not every one of the 400 files.
+      expect(s.failed.length).toBeLessThanOrEqual(8);
+      expect(assertExactlyOnce(before, snapshot(flux), snapshot(space))).toEqual([]);
+      expect(tempFiles(space)).toEqual([]);
+    } finally {
+      store.close();
+      rmSync(join(disk.dir, 'filler'), { force: true });
+    }
+  });
+
   it('moves what fits under the margin and leaves the rest, with a failure that says why', async () => {
     const { flux, db } = setup('partial');
     const space = join(disk.dir, 'partial');
