@@ -11,6 +11,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEBIAN_PACKAGES = {
   samba: '/usr/sbin/smbd',
   smbclient: '/usr/bin/smbclient',
+  // fruit, catia and streams_xattr: only Recommended by samba, so --no-install-recommends leaves them out.
+  'samba-vfs-modules': '/usr/lib/x86_64-linux-gnu/samba/vfs/fruit.so',
   restic: '/usr/bin/restic',
   rclone: '/usr/bin/rclone',
   'gvfs-backends': '/usr/lib/x86_64-linux-gnu/gvfs/libgvfscommon.so',

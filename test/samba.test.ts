@@ -45,7 +45,7 @@ function configFor(extra: (c: Record<string, unknown>) => void = () => {}): Help
 }
 
 /** The real system, counting writes, with optional faults. */
-function spySystem(faults: Partial<Pick<SambaSystem, 'reload' | 'ping' | 'writeFile'>> = {}): SambaSystem & { writes: string[] } {
+function spySystem(faults: Partial<Pick<SambaSystem, 'reload' | 'ping' | 'writeFile' | 'vfsModules'>> = {}): SambaSystem & { writes: string[] } {
   const real = realSambaSystem();
   const writes: string[] = [];
   return {
@@ -135,6 +135,25 @@ describe('samba apply against real smbd', () => {
     const sys = spySystem();
     const before = readFileSync(smbd.includeFile);
     await expect(applySamba(c, sys)).rejects.toMatchObject({ name: 'SambaApplyError', stage: 'check', rolledBack: false });
+    expect(readFileSync(smbd.includeFile).equals(before)).toBe(true);
+    expect(sys.writes.filter((w) => w === smbd.includeFile || w === smbd.conf)).toEqual([]);
+  });
+
+  it('smbd -b lists the VFS modules the rendered shares use', async () => {
+    const have = await realSambaSystem().vfsModules();
+    // samba-vfs-modules on Debian; without it every share would refuse connections (NT_STATUS_BAD_NETWORK_NAME).
+    for (const m of ['catia', 'fruit', 'streams_xattr', 'default']) expect(have.has(m), `VFS module ${m}`).toBe(true);
+  });
+
+  it('a VFS module smbd cannot load is refused at check, with the package to install, and nothing is written', async () => {
+    const c = configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.comment = 'no fruit here'));
+    const real = realSambaSystem();
+    const sys = spySystem({ vfsModules: async () => new Set([...(await real.vfsModules())].filter((m) => m !== 'fruit')) });
+    const before = readFileSync(smbd.includeFile);
+    const err = await applySamba(c, sys).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'SambaApplyError', stage: 'check', rolledBack: false });
+    expect((err as Error).message).toMatch(/VFS module "fruit".*apt-get install samba-vfs-modules/);
+    expect((err as SambaApplyError).problems).toHaveLength(1);
     expect(readFileSync(smbd.includeFile).equals(before)).toBe(true);
     expect(sys.writes.filter((w) => w === smbd.includeFile || w === smbd.conf)).toEqual([]);
   });

@@ -59,7 +59,7 @@ export function registerSamba(program: Command): void {
     process.stdout.write(renderInclude(config));
   });
 
-  withConfigOptions(samba.command('check').description('render and run testparm -s on the result (unknown parameters fail too)'))
+  withConfigOptions(samba.command('check').description('render, run testparm -s on the result (unknown parameters fail too) and check smbd has the VFS modules it names'))
     .option('--json', 'print JSON')
     .action(async (opts: ConfigOptions & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
@@ -67,7 +67,7 @@ export function registerSamba(program: Command): void {
       const result = await asUsage(async () => checkCandidate(planSamba(config, sys), sys));
       if (opts.json) printJson({ ok: result.ok, problems: result.problems, unknownParameters: result.unknownParameters, warnings: result.warnings });
       else {
-        process.stdout.write(result.ok ? 'testparm accepts the rendered configuration\n' : `testparm refused it:\n${result.problems.map((p) => `  ${p}\n`).join('')}`);
+        process.stdout.write(result.ok ? 'testparm accepts the rendered configuration and smbd has its VFS modules\n' : `refused:\n${result.problems.map((p) => `  ${p}\n`).join('')}`);
         for (const w of result.warnings) process.stderr.write(`testparm: ${w}\n`);
       }
       if (!result.ok) process.exitCode = 1;

@@ -10,6 +10,7 @@ import type { HelperConfig } from '../config/schema.js';
 import { readFileOrNull, removeFileDurably, writeFileAtomic } from '../system/atomic-file.js';
 import { acquireLock, LockBusyError } from '../system/lockfile.js';
 import { pingSmbd, reloadSmbd } from '../system/smbcontrol.js';
+import { availableVfsModules, missingVfsModules } from '../system/smbd-build.js';
 import { parseTestparmDump, testparm, type TestparmResult } from '../system/testparm.js';
 import { lineDiff } from './diff.js';
 import { changedShares, renderInclude, withInclude } from './render.js';
@@ -30,6 +31,8 @@ export interface SambaSystem {
   scratchDir(): { dir: string; remove(): void };
   /** Takes the apply lock (one apply at a time across processes); returns its release. */
   lock(path: string): () => void;
+  /** The VFS module names smbd can load. */
+  vfsModules(): Promise<Set<string>>;
 }
 
 /** The real system: files on disk, testparm, smbcontrol. */
@@ -53,6 +56,7 @@ export function realSambaSystem(): SambaSystem {
       return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
     },
     lock: acquireLock,
+    vfsModules: availableVfsModules,
   };
 }
 
@@ -112,18 +116,30 @@ export function planSamba(config: HelperConfig, sys: SambaSystem): SambaPlan {
   };
 }
 
-/** Runs testparm on the candidate files (copies in a scratch folder); the live files are not touched. */
+/**
+ * Runs testparm on the candidate files (copies in a scratch folder), then checks that smbd can load every VFS
+ * module they name: testparm accepts a missing one, and smbd would then refuse every connection to the share.
+ * The live files are not touched.
+ */
 export async function checkCandidate(plan: SambaPlan, sys: SambaSystem): Promise<TestparmResult> {
   const scratch = sys.scratchDir();
+  let result: TestparmResult;
   try {
     const include = join(scratch.dir, 'fts-shares.conf');
     const conf = join(scratch.dir, 'smb.conf');
     sys.writeFile(include, Buffer.from(plan.include.after));
     sys.writeFile(conf, Buffer.from(withInclude(plan.conf.after, include, [plan.includeFile])));
-    return await sys.testparm(conf);
+    result = await sys.testparm(conf);
   } finally {
     scratch.remove();
   }
+  if (!result.ok) return result;
+  const missing = missingVfsModules(parseTestparmDump(result.dump), await sys.vfsModules());
+  if (missing.length === 0) return result;
+  const problems = missing.map(
+    ({ module, share }) => `[${share}] uses the VFS module "${module}", which this Samba cannot load (on Debian and Ubuntu: apt-get install samba-vfs-modules)`,
+  );
+  return { ...result, ok: false, problems };
 }
 
 const same = (a: Buffer | null, b: string) => a !== null && a.equals(Buffer.from(b));
@@ -151,7 +167,7 @@ async function applyLocked(config: HelperConfig, sys: SambaSystem, opts: { dryRu
   const confSame = same(plan.conf.before, plan.conf.after);
   if (includeSame && confSame) return { changed: false, dryRun: !!opts.dryRun, written: [], shares: [], diff: '', warnings: [] };
   const check = await checkCandidate(plan, sys);
-  if (!check.ok) throw new SambaApplyError('check', `testparm refused the rendered configuration: ${check.problems.join('; ')}`, false, check.problems);
+  if (!check.ok) throw new SambaApplyError('check', `the rendered configuration was refused: ${check.problems.join('; ')}`, false, check.problems);
   if (opts.dryRun) return { changed: true, dryRun: true, written: [], shares: plan.shares, diff: plan.diff, warnings: check.warnings };
 
   const written: string[] = [];

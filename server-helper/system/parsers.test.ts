@@ -7,6 +7,7 @@ import { parseFindmntJson } from './findmnt.js';
 import { parseSmartctlJson } from './smartctl.js';
 import { parseSmbStatusJson } from './smbstatus.js';
 import { parseTestparmDump, parseTestparmStderr } from './testparm.js';
+import { missingVfsModules, parseSmbdBuild } from './smbd-build.js';
 
 const fx = (p: string) => readFileSync(new URL(`../../test/fixtures/${p}`, import.meta.url), 'utf8');
 
@@ -47,6 +48,21 @@ describe('samba parsers', () => {
     expect(parseTestparmStderr(`Load smb config files from x\n${w}\n`)).toEqual({ unknownParameters: [], problems: [], warnings: [w] });
     expect(parseTestparmStderr('Load smb config files from x\nLoaded services file OK.\nWeak crypto is allowed by GnuTLS (e.g. NTLM as a compatibility fallback)\n\nServer role: ROLE_STANDALONE\n').problems).toEqual([]);
     expect(parseTestparmStderr('set_variable_helper(maybe): value is not boolean!\nError loading services.\n').problems.length).toBeGreaterThan(0);
+  });
+  it('smbd -b: the modules folder and the built-in modules', () => {
+    const b = parseSmbdBuild(fx('samba/smbd-b.txt'));
+    expect(b.modulesDir).toBe('/usr/lib/x86_64-linux-gnu/samba');
+    expect(b.shlibExt).toBe('so');
+    expect(b.builtin).toContain('vfs_default');
+    expect(b.builtin).toContain('pdb_tdbsam');
+    expect(parseSmbdBuild('Paths:\n   SBINDIR: /usr/sbin\n')).toEqual({ modulesDir: null, shlibExt: 'so', builtin: [] });
+  });
+  it('missing VFS modules: each named once, with the first share that uses it', () => {
+    const s = parseTestparmDump(fx('samba/testparm-unknown-stdout.txt'));
+    expect(missingVfsModules(s, new Set(['catia', 'fruit', 'streams_xattr']))).toEqual([]);
+    const missing = missingVfsModules(s, new Set(['catia', 'streams_xattr']));
+    expect(missing.map((m) => m.module)).toEqual(['fruit']);
+    expect(s.get(missing[0]!.share)?.get('vfs objects')).toMatch(/fruit/);
   });
   it('testparm dump: sections and parameters', () => {
     const s = parseTestparmDump(fx('samba/testparm-unknown-stdout.txt'));
