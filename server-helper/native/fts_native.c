@@ -601,13 +601,14 @@ static int copy_file(Buffers *b, int in, const char *src, const char *tmp, doubl
     fail_errno(f, "fchown");
     goto done;
   }
-  /* chmod after chown: chown clears setuid/setgid bits. */
+  if (copy_xattrs(b, in, outfd, f)) goto done;
+  /* The mode after chown, which clears setuid/setgid bits, and after the xattrs: a user without CAP_DAC_OVERRIDE
+   * cannot set user.* xattrs on a copy that is already read-only (0444). */
   if (fchmod(outfd, before.st_mode & 07777) != 0) {
     f->on_tmp = 1;
     fail_errno(f, "fchmod");
     goto done;
   }
-  if (copy_xattrs(b, in, outfd, f)) goto done;
   /* Nanoseconds, as the source has them (Node's futimes would round to a microsecond). */
   struct timespec times[2] = {before.st_atim, before.st_mtim};
   if (futimens(outfd, times) != 0) {

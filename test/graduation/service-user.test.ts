@@ -4,11 +4,13 @@
  * not a plain service user with those capabilities: smbstatus refuses to run for one.
  */
 import { spawnSync } from 'node:child_process';
-import { chownSync, chmodSync, lstatSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chownSync, chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, describe, expect, it } from 'vitest';
 import { grantsChown } from '../../server-helper/lifecycle/graduation/copy-core.mjs';
+import { LARGE_FILE } from '../../server-helper/lifecycle/graduation/safe-move.js';
 import { requireBinaries, requireRoot } from '../support/require.js';
 import { tempDir } from './helpers.js';
 
@@ -28,6 +30,10 @@ describe('capabilities', () => {
     expect(grantsChown('no such line')).toBe(false);
   });
 });
+
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+/** Each file's sha256 by its path relative to the root, one folder deep. */
+const hashes = (root: string) => new Map(readdirSync(root).flatMap((d) => readdirSync(join(root, d)).map((f) => [`${d}/${f}`, sha(join(root, d, f))] as const)));
 
 const CAPS = ['chown', 'fowner', 'dac_override', 'dac_read_search', 'sys_rawio'];
 
@@ -60,6 +66,43 @@ describe('graduation as the service runs it', () => {
     const folder = lstatSync(join(space, 'Alice'));
     expect({ uid: folder.uid, gid: folder.gid }).toEqual({ uid: 1234, gid: 1234 });
     expect(getAttributeSync(join(space, 'Alice', 'plan.txt'), 'user.DOSATTRIB')?.toString()).toBe('0x20');
+  });
+
+  it('without DAC overrides (an ad hoc run on your own files): read-only files keep mode and xattrs; a read-only folder\'s files stay, skipped', () => {
+    requireRoot('dropping root\'s capabilities in a child');
+    requireBinaries('/usr/bin/setpriv');
+    const base = tempDir('no-caps');
+    made.push(base);
+    const flux = join(base, 'flux');
+    const space = join(base, 'space');
+    const old = (Date.now() - 40 * 86400e3) / 1000;
+    for (const d of ['rw', 'ro']) {
+      mkdirSync(join(flux, d), { recursive: true });
+      // One small file (fts-native's copy) and one over LARGE_FILE (the chunked copy), both read-only.
+      for (const [name, bytes] of [['small.txt', randomBytes(100)], ['big.bin', randomBytes(LARGE_FILE + 4096)]] as const) {
+        const f = join(flux, d, name);
+        writeFileSync(f, bytes);
+        setAttributeSync(f, 'user.DOSATTRIB', Buffer.from('0x21'));
+        chmodSync(f, 0o444);
+        utimesSync(f, old, old);
+      }
+    }
+    chmodSync(join(flux, 'ro'), 0o555);
+    mkdirSync(space);
+    const before = hashes(flux);
+    // Still uid 0, so the checkout stays readable, but no capability: as an ordinary owner of these files.
+    const r = spawnSync('setpriv', ['--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', process.execPath, BIN, 'graduate', '--from', flux, '--to', space, '--min-age', '1d', '--json'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ moved: 2, failed: [], skipped: { 'read-only-folder': 2 } });
+    for (const name of ['small.txt', 'big.bin']) {
+      const moved = join(space, 'rw', name);
+      expect(lstatSync(moved).mode & 0o7777).toBe(0o444);
+      expect(getAttributeSync(moved, 'user.DOSATTRIB')?.toString()).toBe('0x21');
+      expect(sha(moved)).toBe(before.get(`rw/${name}`));
+      expect(sha(join(flux, 'ro', name))).toBe(before.get(`ro/${name}`));
+    }
+    // Nothing was made in space for the folder whose files stayed.
+    expect(readdirSync(space)).toEqual(['rw']);
   });
 
   it('cannot run as a plain service user even with those capabilities: smbstatus refuses, and says so', () => {

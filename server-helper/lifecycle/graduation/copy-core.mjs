@@ -190,9 +190,10 @@ export function finishCopy(src, tmp, c, pos) {
   const landed = fstatSync(fdOut);
   if (landed.size !== pos) throw new Error(`the copy has ${landed.size} bytes, the source ${pos}`);
   if (mayChown) fchownSync(fdOut, before.uid, before.gid);
-  // chmod after chown: chown clears setuid/setgid bits.
-  fchmodSync(fdOut, before.mode & 0o7777);
   native(() => copyXattrsAndTimes(fdIn, fdOut, src, tmp, before.atimeMs, before.mtimeMs, before.ctimeMs));
+  // The mode last: after chown, which clears setuid/setgid bits, and after the xattrs, which a user without
+  // CAP_DAC_OVERRIDE cannot set on a copy that is already read-only (0444). A mode change keeps the times.
+  fchmodSync(fdOut, before.mode & 0o7777);
   return landed.ino;
 }
 

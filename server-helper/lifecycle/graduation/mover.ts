@@ -4,7 +4,7 @@
  * is journaled before the next step starts, so recover.ts can finish or undo any step after a crash.
  * One syncfs per batch makes thousands of small files durable for the price of one fsync.
  */
-import { statfsSync, type Stats } from 'node:fs';
+import { accessSync, constants as fsConstants, statfsSync, type Stats } from 'node:fs';
 import { constants } from 'node:os';
 import { FilesystemSync, syncFilesystem } from '../../system/syncfs.js';
 import type { Journal, JournalState } from './journal.js';
@@ -117,6 +117,30 @@ export interface Planned {
 const { EEXIST } = constants.errno;
 
 const dirOf = (rel: string) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
+
+/**
+ * Whether this process may take the item's names out of their source folders (access W_OK, once per folder
+ * per batch). Without CAP_DAC_OVERRIDE a file in a read-only folder cannot be removed after its copy, so it is
+ * left alone before anything, even a destination folder, is made for it. The service runs as root and passes.
+ */
+function sourceRemovable(ctx: MoverContext, item: MoveItem, writable: Map<string, boolean>): boolean {
+  if (item.keepSource) return true;
+  for (const rel of item.srcs) {
+    const dir = dirOf(rel);
+    let ok = writable.get(dir);
+    if (ok === undefined) {
+      try {
+        accessSync(dir ? `${ctx.srcRoot}/${dir}` : ctx.srcRoot, fsConstants.W_OK);
+        ok = true;
+      } catch {
+        ok = false;
+      }
+      writable.set(dir, ok);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
 
 /** Counts a skip reason. */
 export function skip(stats: MoveStats, reason: string, n = 1): void {
@@ -241,6 +265,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
   const dups: { item: MoveItem; id: number }[] = [];
   let free = freeBytes(ctx.dstRoot);
   const missingDirs = new Map<string, boolean>();
+  const writableDirs = new Map<string, boolean>();
 
   const copiedOne = (p: Planned, copy: TempCopy) => {
     p.tmpIno = copy.tmpIno;
@@ -289,6 +314,10 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
       if (item.companionOf !== undefined && !byIndex.has(item.companionOf)) continue;
       if (ctx.openFiles.size > 0 && item.srcs.some((rel) => ctx.openFiles.has(`${ctx.srcRoot}/${rel}`))) {
         skip(stats, 'open');
+        continue;
+      }
+      if (!sourceRemovable(ctx, item, writableDirs)) {
+        skip(stats, 'read-only-folder');
         continue;
       }
       try {
