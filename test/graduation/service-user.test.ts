@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { grantsChown } from '../../server-helper/lifecycle/graduation/copy-core.mjs';
 import { LARGE_FILE } from '../../server-helper/lifecycle/graduation/safe-move.js';
 import { requireBinaries, requireRoot } from '../support/require.js';
-import { tempDir } from './helpers.js';
+import { fluxAndSpace } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'fts-helper.mjs');
 const made: string[] = [];
@@ -31,6 +31,12 @@ describe('capabilities', () => {
   });
 });
 
+/** Empty flux/ and space/ in a temp base removed after the file. */
+const roots = (prefix: string) => {
+  const r = fluxAndSpace(prefix);
+  made.push(r.base);
+  return r;
+};
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 /** Each file's sha256 by its path relative to the root, one folder deep. */
 const hashes = (root: string) => new Map(readdirSync(root).flatMap((d) => readdirSync(join(root, d)).map((f) => [`${d}/${f}`, sha(join(root, d, f))] as const)));
@@ -41,12 +47,8 @@ describe('graduation as the service runs it', () => {
   it('keeps owner, mode and xattrs as root fenced to the unit\'s capabilities', () => {
     requireRoot('running a child as another user');
     requireBinaries('/usr/bin/setpriv');
-    const base = tempDir('svc-user');
-    made.push(base);
-    const flux = join(base, 'flux');
-    const space = join(base, 'space');
-    mkdirSync(join(flux, 'Alice'), { recursive: true });
-    mkdirSync(space);
+    const { flux, space } = roots('svc-user');
+    mkdirSync(join(flux, 'Alice'));
     const file = join(flux, 'Alice', 'plan.txt');
     writeFileSync(file, 'the plan');
     setAttributeSync(file, 'user.DOSATTRIB', Buffer.from('0x20'));
@@ -71,13 +73,10 @@ describe('graduation as the service runs it', () => {
   it('without DAC overrides (an ad hoc run on your own files): read-only files keep mode and xattrs; a read-only folder\'s files stay, skipped', () => {
     requireRoot('dropping root\'s capabilities in a child');
     requireBinaries('/usr/bin/setpriv');
-    const base = tempDir('no-caps');
-    made.push(base);
-    const flux = join(base, 'flux');
-    const space = join(base, 'space');
+    const { flux, space } = roots('no-caps');
     const old = (Date.now() - 40 * 86400e3) / 1000;
     for (const d of ['rw', 'ro']) {
-      mkdirSync(join(flux, d), { recursive: true });
+      mkdirSync(join(flux, d));
       // One small file (fts-native's copy) and one over LARGE_FILE (the chunked copy), both read-only.
       for (const [name, bytes] of [['small.txt', randomBytes(100)], ['big.bin', randomBytes(LARGE_FILE + 4096)]] as const) {
         const f = join(flux, d, name);
@@ -88,7 +87,6 @@ describe('graduation as the service runs it', () => {
       }
     }
     chmodSync(join(flux, 'ro'), 0o555);
-    mkdirSync(space);
     const before = hashes(flux);
     // Still uid 0, so the checkout stays readable, but no capability: as an ordinary owner of these files.
     const r = spawnSync('setpriv', ['--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', process.execPath, BIN, 'graduate', '--from', flux, '--to', space, '--min-age', '1d', '--json'], { encoding: 'utf8' });
