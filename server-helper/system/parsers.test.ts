@@ -63,6 +63,8 @@ describe('samba parsers', () => {
     const missing = missingVfsModules(s, new Set(['catia', 'streams_xattr']));
     expect(missing.map((m) => m.module)).toEqual(['fruit']);
     expect(s.get(missing[0]!.share)?.get('vfs objects')).toMatch(/fruit/);
+    const byPath = parseTestparmDump('[a]\n\tvfs objects = /opt/vfs/here.so, /opt/vfs/gone.so catia\n');
+    expect(missingVfsModules(byPath, new Set(['catia']), (p) => p === '/opt/vfs/here.so')).toEqual([{ module: '/opt/vfs/gone.so', share: 'a' }]);
   });
   it('testparm dump: sections and parameters', () => {
     const s = parseTestparmDump(fx('samba/testparm-unknown-stdout.txt'));

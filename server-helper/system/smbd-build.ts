@@ -3,7 +3,7 @@
  * `vfs objects = fruit` whether or not fruit.so is installed, and smbd then refuses every connection to that
  * share with NT_STATUS_BAD_NETWORK_NAME (Debian ships fruit, catia and streams_xattr in samba-vfs-modules).
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec } from '../../lib/exec.js';
 
@@ -44,12 +44,20 @@ export async function availableVfsModules(): Promise<Set<string>> {
   return names;
 }
 
-/** The modules a testparm dump's `vfs objects` lines name that are not in `available`, with a share each (pure). */
-export function missingVfsModules(sections: Map<string, Map<string, string>>, available: Set<string>): { module: string; share: string }[] {
+/**
+ * The modules a testparm dump's `vfs objects` lines name that are not in `available`, with a share each. A
+ * module given as an absolute path (smbd loads those as they are) is looked up with `fileExists`.
+ */
+export function missingVfsModules(
+  sections: Map<string, Map<string, string>>,
+  available: Set<string>,
+  fileExists: (path: string) => boolean = existsSync,
+): { module: string; share: string }[] {
   const missing = new Map<string, string>();
   for (const [share, params] of sections) {
     for (const m of (params.get('vfs objects') ?? '').split(/[\s,]+/).filter(Boolean)) {
-      if (!available.has(m) && !missing.has(m)) missing.set(m, share);
+      const loadable = m.startsWith('/') ? fileExists(m) : available.has(m);
+      if (!loadable && !missing.has(m)) missing.set(m, share);
     }
   }
   return [...missing].map(([module, share]) => ({ module, share }));
