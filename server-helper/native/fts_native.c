@@ -213,8 +213,11 @@ static napi_value read_dir(napi_env env, napi_callback_info info) {
     count++;
     struct stat st;
     if (fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      /* Gone between the read and the stat: mode 0 tells the caller. */
+      /* Mode 0 tells the caller, and nlink carries the errno: ENOENT when the entry went between the read and
+       * the stat, EACCES in a folder this process may list but not search. */
+      int e = errno;
       memset(o, 0, FIELDS * sizeof(double));
+      o[F_NLINK] = (double)e;
       continue;
     }
     o[F_DEV] = (double)st.st_dev;

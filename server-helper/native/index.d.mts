@@ -1,6 +1,6 @@
 /** Numbers per entry of readDir: dev, ino, mode, nlink, uid, gid, size, blocks, atimeMs, mtimeMs, ctimeMs. */
 export declare const FIELDS: 11;
-/** One directory's entries (not `.` and `..`) as `\0`-joined names, and their lstat numbers (FIELDS each); an entry gone before its stat has mode 0. */
+/** One directory's entries (not `.` and `..`) as `\0`-joined names, and their lstat numbers (FIELDS each); an entry it could not stat has mode 0 and the errno in its nlink field (ENOENT: gone since the read). */
 export declare function readDir(path: string): { names: string; nums: Float64Array; count: number };
 /** Renames without ever replacing: throws EEXIST when `to` exists. */
 export declare function renameNoReplace(from: string, to: string): void;

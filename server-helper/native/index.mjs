@@ -18,7 +18,7 @@ const addon = load();
 
 /** Numbers per entry of readDir: dev, ino, mode, nlink, uid, gid, size, blocks, atimeMs, mtimeMs, ctimeMs. */
 export const FIELDS = addon.FIELDS;
-/** One directory's entries (not `.` and `..`) and their lstat numbers; an entry gone before its stat has mode 0. */
+/** One directory's entries (not `.` and `..`) and their lstat numbers; an entry it could not stat has mode 0 and the errno in its nlink field (ENOENT: gone since the read). */
 export const readDir = addon.readDir;
 /** Renames without ever replacing: throws EEXIST when `to` exists. */
 export const renameNoReplace = addon.renameNoReplace;

@@ -38,8 +38,8 @@ const roots = (prefix: string) => {
   return r;
 };
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-/** Each file's sha256 by its path relative to the root, one folder deep. */
-const hashes = (root: string) => new Map(readdirSync(root).flatMap((d) => readdirSync(join(root, d)).map((f) => [`${d}/${f}`, sha(join(root, d, f))] as const)));
+/** Each file's sha256 by its path relative to the root, in the given folders. */
+const hashes = (root: string, dirs: string[]) => new Map(dirs.flatMap((d) => readdirSync(join(root, d)).map((f) => [`${d}/${f}`, sha(join(root, d, f))] as const)));
 
 const CAPS = ['chown', 'fowner', 'dac_override', 'dac_read_search', 'sys_rawio'];
 
@@ -70,7 +70,7 @@ describe('graduation as the service runs it', () => {
     expect(getAttributeSync(join(space, 'Alice', 'plan.txt'), 'user.DOSATTRIB')?.toString()).toBe('0x20');
   });
 
-  it('without DAC overrides (an ad hoc run on your own files): read-only files keep mode and xattrs; a read-only folder\'s files stay, skipped', () => {
+  it('without DAC overrides (an ad hoc run on your own files): read-only files keep mode and xattrs; a read-only folder\'s files stay, skipped; an unsearchable folder\'s file counts as unreadable', () => {
     requireRoot('dropping root\'s capabilities in a child');
     requireBinaries('/usr/bin/setpriv');
     const { flux, space } = roots('no-caps');
@@ -87,11 +87,17 @@ describe('graduation as the service runs it', () => {
       }
     }
     chmodSync(join(flux, 'ro'), 0o555);
-    const before = hashes(flux);
+    // A folder it may list but not search: its file cannot be stat'ed, and is counted as unreadable.
+    mkdirSync(join(flux, 'nox'));
+    writeFileSync(join(flux, 'nox', 'hidden.txt'), 'x');
+    utimesSync(join(flux, 'nox', 'hidden.txt'), old, old);
+    chmodSync(join(flux, 'nox'), 0o644);
+    const before = hashes(flux, ['rw', 'ro']);
     // Still uid 0, so the checkout stays readable, but no capability: as an ordinary owner of these files.
     const r = spawnSync('setpriv', ['--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', process.execPath, BIN, 'graduate', '--from', flux, '--to', space, '--min-age', '1d', '--json'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ moved: 2, failed: [], skipped: { 'read-only-folder': 2 } });
+    expect(JSON.parse(r.stdout)).toMatchObject({ moved: 2, failed: [], skipped: { 'read-only-folder': 2, unreadable: 1 } });
+    expect(JSON.parse(r.stdout).skipped.vanished).toBeUndefined();
     for (const name of ['small.txt', 'big.bin']) {
       const moved = join(space, 'rw', name);
       expect(lstatSync(moved).mode & 0o7777).toBe(0o444);

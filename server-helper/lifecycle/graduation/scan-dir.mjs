@@ -7,11 +7,14 @@
 // numbers go in a transferable Float64Array (STAT_FIELDS per file), and the names in one `\0`-joined string
 // (NUL cannot occur in a file name). Files younger than `minAgeMs` are only counted, not sent.
 import { constants } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { FIELDS, readDir as readDirStats } from '../../native/index.mjs';
 
 const { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK } = constants;
-/** Where mode and mtimeMs sit in a native entry (fts_native.c). */
+const { ENOENT } = osConstants.errno;
+/** Where mode, nlink and mtimeMs sit in a native entry (fts_native.c). */
 const MODE = 2;
+const NLINK = 3;
 const MTIME = 9;
 
 /** Per file: dev, ino, mode, nlink, uid, gid, size, blocks, atimeMs, mtimeMs, flags. */
@@ -87,7 +90,8 @@ export function createDirReader({ root, exactExcludes, excludePatterns, include,
       const o = i * FIELDS;
       const type = nums[o + MODE] & S_IFMT;
       if (type === 0) {
-        out.skip('vanished');
+        // readDir puts the stat's errno in nlink: gone since the listing, or a folder we may list but not search.
+        out.skip(nums[o + NLINK] === ENOENT ? 'vanished' : 'unreadable');
         continue;
       }
       if (type === S_IFDIR) {

@@ -78,8 +78,8 @@ export function* walk(root: string, opts: WalkOptions): Generator<ScanEntry[]> {
       let stat: Stats;
       try {
         stat = lstatSync(`${absDir}/${name}`);
-      } catch {
-        opts.skip('vanished');
+      } catch (err) {
+        opts.skip((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'vanished' : 'unreadable');
         continue;
       }
       const companion = names && names.has(appleDoubleOf(name)) ? prefix + appleDoubleOf(name) : null;
