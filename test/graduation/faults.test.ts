@@ -11,7 +11,7 @@ import { graduate } from '../../server-helper/lifecycle/graduation/graduate.js';
 import { Journal } from '../../server-helper/lifecycle/graduation/journal.js';
 import { recoverJournal } from '../../server-helper/lifecycle/graduation/recover.js';
 import { undoRun } from '../../server-helper/lifecycle/graduation/undo.js';
-import { moveBatch, type MoveStep } from '../../server-helper/lifecycle/graduation/mover.js';
+import { finishBatch, moveBatch, prepareBatch, type MoveStep } from '../../server-helper/lifecycle/graduation/mover.js';
 import type { Policy } from '../../server-helper/lifecycle/graduation/policy.js';
 import { openStore } from '../../server-helper/store/index.js';
 import { assertExactlyOnce, fluxAndSpace, loopExt4, snapshot, tempFiles } from './helpers.js';
@@ -423,6 +423,144 @@ describe('a batch of many small files (through the copy pool)', () => {
       const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy });
       expect(s).toMatchObject({ moved: 300, failed: [] });
       expect(assertExactlyOnce(before, snapshot(flux), snapshot(space))).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+/** A mover context on one store, as graduate.ts builds it (no copy pool). */
+function moverContext(journal: Journal, flux: string, space: string, extra: Record<string, unknown> = {}) {
+  const stats = { moved: 0, bytesMoved: 0, skipped: {} as Record<string, number>, failed: [] as { path: string; error: string }[], examples: [] as string[] };
+  return { journal, runId: 1, srcRoot: flux, dstRoot: space, freeSpaceMargin: 0, openFiles: new Set<string>(), stats, knownDirs: new Set<string>(), seq: 0, inFlight: new Set<string>(), ...extra };
+}
+
+describe('what a review found', () => {
+  it('the same bytes with other xattrs (a resource fork), mode or owner are not a duplicate: both are kept', async () => {
+    const { flux, space, db } = setup('dup-meta');
+    for (const name of ['fork.txt', 'mode.txt', 'owner.txt', 'same.txt']) {
+      for (const root of [flux, space]) {
+        writeFileSync(join(root, name), 'identical bytes');
+        chmodSync(join(root, name), 0o644);
+        setAttributeSync(join(root, name), 'user.DOSATTRIB', Buffer.from('0x20'));
+      }
+      old(join(flux, name));
+    }
+    setAttributeSync(join(flux, 'fork.txt'), 'user.DosStream.AFP_Resource:$DATA', Buffer.from('resource fork'));
+    chmodSync(join(flux, 'mode.txt'), 0o600);
+    spawnSync('chown', ['1234:1234', join(flux, 'owner.txt')]);
+    const store = openStore(db);
+    try {
+      const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy });
+      expect(s.failed).toEqual([]);
+      expect(readdirSync(flux)).toEqual([]);
+      expect(readdirSync(space).sort()).toEqual(['fork (graduated).txt', 'fork.txt', 'mode (graduated).txt', 'mode.txt', 'owner (graduated).txt', 'owner.txt', 'same.txt']);
+      expect(getAttributeSync(join(space, 'fork (graduated).txt'), 'user.DosStream.AFP_Resource:$DATA')?.toString()).toBe('resource fork');
+      expect(lstatSync(join(space, 'mode (graduated).txt')).mode & 0o777).toBe(0o600);
+      expect(lstatSync(join(space, 'owner (graduated).txt')).uid).toBe(1234);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a source that cannot be removed (immutable) fails alone, keeps no copy in space, and the next run does the same', async () => {
+    const { flux, space, db } = setup('immutable');
+    for (let i = 0; i < 5; i++) writeFileSync(join(flux, `f${i}.txt`), `file ${i}`);
+    writeFileSync(join(flux, 'locked.txt'), 'locked');
+    // Already archived with the same bytes and metadata: the duplicate path meets the same refusal.
+    writeFileSync(join(flux, 'locked-dup.txt'), 'dup');
+    writeFileSync(join(space, 'locked-dup.txt'), 'dup');
+    for (const f of readdirSync(flux)) old(join(flux, f));
+    const lock = (flag: string) => {
+      const r = spawnSync('chattr', [flag, join(flux, 'locked.txt'), join(flux, 'locked-dup.txt')], { encoding: 'utf8' });
+      expect(r.status, `chattr ${flag} (e2fsprogs, on ext4): ${r.stderr}`).toBe(0);
+    };
+    lock('+i');
+    const store = openStore(db);
+    try {
+      for (const runId of [1, 2]) {
+        const s = await graduate({ db: store.db, runId, srcRoot: flux, dstRoot: space, policy });
+        expect(s.failed.map((f) => f.path).sort()).toEqual(['locked-dup.txt', 'locked.txt']);
+        expect(s.failed.every((f) => /EPERM|not permitted/.test(f.error))).toBe(true);
+        expect(s.moved).toBe(runId === 1 ? 5 : 0);
+        expect(readdirSync(flux).sort()).toEqual(['locked-dup.txt', 'locked.txt']);
+        expect(readdirSync(space).sort()).toEqual(['f0.txt', 'f1.txt', 'f2.txt', 'f3.txt', 'f4.txt', 'locked-dup.txt']);
+        expect(new Journal(store.db).unfinished()).toEqual([]);
+      }
+    } finally {
+      lock('-i');
+      store.close();
+    }
+  });
+
+  it('a batch whose sync fails keeps its names from the batch planned meanwhile, which would take one as archived', async () => {
+    const { flux, space, db } = setup('inflight-fail');
+    writeFileSync(join(flux, 'a.txt'), 'the only data');
+    writeFileSync(join(space, 'a.txt'), 'something else');
+    // Literally the name the first copy gets, with the same bytes.
+    writeFileSync(join(flux, 'a (graduated).txt'), 'the only data');
+    const before = snapshot(flux);
+    const store = openStore(db);
+    try {
+      const journal = new Journal(store.db);
+      const failing = { sync: async () => Promise.reject(Object.assign(new Error('EIO: syncfs'), { code: 'EIO' })) };
+      const ctx = moverContext(journal, flux, space, { syncs: { src: { sync: async () => {}, close() {} }, dst: { ...failing, close() {} } } });
+      const item = (rel: string) => ({ kind: 'file' as const, srcs: [rel], stat: lstatSync(join(flux, rel)) });
+      // As graduate.ts pipelines: batch 1 finishes (and fails) while batch 2 is planned.
+      const finishing = finishBatch(ctx as never, await prepareBatch(ctx as never, [item('a.txt')]));
+      finishing.catch(() => {});
+      await new Promise((r) => setTimeout(r, 20));
+      await prepareBatch(ctx as never, [item('a (graduated).txt')]);
+      await expect(finishing).rejects.toThrow(/EIO/);
+      await recoverJournal(journal);
+      expect(assertExactlyOnce(before, snapshot(flux), snapshot(space, { ignore: (r) => r === 'a.txt' }))).toEqual([]);
+      expect(tempFiles(space)).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('recovery keeps a named copy whose source is gone since the crash (the user saw it in space and removed the original)', async () => {
+    const { flux, space, db } = setup('copied-gone');
+    writeFileSync(join(flux, 'only.txt'), 'precious');
+    const store = openStore(db);
+    try {
+      const journal = new Journal(store.db);
+      const crash = (s: MoveStep) => {
+        if (s === 'linked-name') throw new Error('crash after naming');
+      };
+      const ctx = moverContext(journal, flux, space, { onStep: crash });
+      await expect(moveBatch(ctx as never, [{ kind: 'file', srcs: ['only.txt'], stat: lstatSync(join(flux, 'only.txt')) }])).rejects.toThrow(/crash/);
+      expect(journal.unfinished().map((e) => e.state)).toEqual(['copied']);
+      rmSync(join(flux, 'only.txt'));
+      await recoverJournal(journal);
+      expect(readFileSync(join(space, 'only.txt'), 'utf8')).toBe('precious');
+      expect(journal.ofRun(1).map((e) => e.state)).toEqual(['failed']);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('recovery completes a hard-link group cut off between its unlinks (each unlink moved the inode\'s ctime)', async () => {
+    const { flux, space, db } = setup('group-cut');
+    writeFileSync(join(flux, 'one.txt'), 'linked');
+    linkSync(join(flux, 'one.txt'), join(flux, 'two.txt'));
+    linkSync(join(flux, 'one.txt'), join(flux, 'three.txt'));
+    const before = snapshot(flux);
+    const store = openStore(db);
+    try {
+      const journal = new Journal(store.db);
+      const crash = (s: MoveStep) => {
+        if (s === 'linked') throw new Error('crash before the unlinks');
+      };
+      const ctx = moverContext(journal, flux, space, { onStep: crash });
+      await expect(moveBatch(ctx as never, [{ kind: 'file', srcs: ['one.txt', 'two.txt', 'three.txt'], stat: lstatSync(join(flux, 'one.txt')) }])).rejects.toThrow(/crash/);
+      rmSync(join(flux, 'one.txt')); // the first unlink of the group, then the crash
+      await new Promise((r) => setTimeout(r, 20));
+      expect((await recoverJournal(journal)).completed).toBe(1);
+      expect(readdirSync(flux)).toEqual([]);
+      expect(assertExactlyOnce(before, snapshot(flux), snapshot(space))).toEqual([]);
+      expect(lstatSync(join(space, 'two.txt')).nlink).toBe(3);
     } finally {
       store.close();
     }

@@ -52,4 +52,17 @@ describe('graduation journal', () => {
     ]);
     expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'graduation_journal_open'").pluck().get()).toBe(0);
   });
+
+  it('commits durably with synchronous=FULL and goes back to NORMAL, also when the transaction throws', () => {
+    const db = openDb(':memory:');
+    const journal = new Journal(db);
+    const level = () => db.pragma('synchronous', { simple: true });
+    expect(level()).toBe(1);
+    expect(journal.durably(() => level())).toBe(2);
+    expect(level()).toBe(1);
+    expect(() => journal.durably(() => {
+      throw new Error('inside');
+    })).toThrow('inside');
+    expect(level()).toBe(1);
+  });
 });

@@ -136,6 +136,20 @@ export class Journal {
     return this.db.transaction(fn)();
   }
 
+  /**
+   * Runs fn in one transaction that is on disk when this returns. The store runs WAL with synchronous=NORMAL,
+   * which syncs only at checkpoints: a power cut could take back such a commit while what followed it (a
+   * removed source) survives. So the step before anything irreversible commits with synchronous=FULL.
+   */
+  durably<T>(fn: () => T): T {
+    this.db.pragma('synchronous = FULL');
+    try {
+      return this.transaction(fn);
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
   /** One row. */
   get(id: number): JournalEntry | null {
     const r = this.db.prepare<[number], Row>('SELECT * FROM graduation_journal WHERE id = ?').get(id);

@@ -6,11 +6,12 @@
  */
 import { accessSync, constants as fsConstants, statfsSync, type Stats } from 'node:fs';
 import { constants } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import { FilesystemSync, syncFilesystem } from '../../system/syncfs.js';
 import type { Journal, JournalState } from './journal.js';
 import { CHANGED, errnoError, removeAllUnchanged, renameAllNoReplace } from './batch-ops.js';
 import type { CopyJob, CopyPool } from './copy-pool.js';
-import { ChangedError, copyToTemp, ensureDirs, LARGE_FILE, type TempCopy, hashPath, nameNoReplace, lstatOrNull, sourceChanged, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
+import { ChangedError, copyToTemp, ensureDirs, LARGE_FILE, type TempCopy, hashPath, nameNoReplace, lstatOrNull, readXattrs, sourceChanged, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
 
 /** One thing to move: a file, a symlink, or a hard-link group (several names of one inode). */
 export interface MoveItem {
@@ -181,13 +182,27 @@ function chooseTargets(ctx: MoverContext, item: MoveItem, missingDirs: Map<strin
     // Identical content already archived: only for a single name of the same kind, finished.
     if (existing && !unfinished && wanted.length === 1 && i === 0 && existing.size === item.stat.size) {
       const sameKind = item.kind === 'symlink' ? existing.isSymbolicLink() : existing.isFile();
-      if (sameKind && hashPath(`${ctx.dstRoot}/${rel}`, item.kind) === hashPath(`${ctx.srcRoot}/${item.srcs[0]}`, item.kind)) {
+      const src = `${ctx.srcRoot}/${item.srcs[0]}`;
+      const dst = `${ctx.dstRoot}/${rel}`;
+      if (sameKind && hashPath(dst, item.kind) === hashPath(src, item.kind) && sameMetadata(item, existing, src, dst)) {
         return { dsts: [rel], duplicate: true };
       }
     }
     dsts.push(freeName(ctx, rel, dsts));
   }
   return { dsts, duplicate: false };
+}
+
+/**
+ * Whether an archived file with the same bytes also has the source's mode, owner and xattrs: only then is the
+ * source's removal lossless. A Mac's resource fork or Finder info lives in `user.DosStream.*` xattrs, so the
+ * same bytes with other xattrs are another file, kept under a suffixed name.
+ */
+function sameMetadata(item: MoveItem, existing: Stats, src: string, dst: string): boolean {
+  if (item.kind === 'symlink') return true;
+  const s = item.stat;
+  if (existing.mode !== s.mode || existing.uid !== s.uid || existing.gid !== s.gid) return false;
+  return isDeepStrictEqual(readXattrs(src), readXattrs(dst));
 }
 
 function dirMissing(ctx: MoverContext, dir: string, cache: Map<string, boolean>): boolean {
@@ -381,7 +396,14 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
         skip(stats, 'changed-during-copy');
         continue;
       }
-      if (!item.keepSource) for (const rel of item.srcs) unlinkQuiet(`${ctx.srcRoot}/${rel}`);
+      try {
+        if (!item.keepSource) for (const rel of item.srcs) unlinkQuiet(`${ctx.srcRoot}/${rel}`);
+      } catch (err) {
+        // EPERM in a sticky folder, an immutable file: the archived copy stays, and so does this one.
+        fail(ctx, item.srcs[0]!, err);
+        journal.set(id, 'failed', { error: `already archived, but the source could not be removed: ${(err as Error).message}` });
+        continue;
+      }
       journal.transaction(() => {
         journal.set(id, 'duplicate');
         if (item.undoOf !== undefined) journal.set(item.undoOf, 'undone');
@@ -448,11 +470,10 @@ function nameOneByOne(ctx: MoverContext, p: Planned, step: (s: MoveStep, id: num
 
 /** The second half of a batch: journal the copies, name them, sync, and remove the sources. Throws only when a sync fails (nothing is removed then). */
 export async function finishBatch(ctx: MoverContext, batch: PreparedBatch): Promise<void> {
-  try {
-    await finishInner(ctx, batch);
-  } finally {
-    for (const p of batch.planned) for (const d of p.dsts) ctx.inFlight?.delete(d);
-  }
+  await finishInner(ctx, batch);
+  // Only after success: a batch that threw leaves named copies for recovery to undo, and a batch being
+  // planned meanwhile must not take one of them for an archived duplicate and remove its own source.
+  for (const p of batch.planned) for (const d of p.dsts) ctx.inFlight?.delete(d);
 }
 
 async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<void> {
@@ -509,7 +530,7 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
 
   // 5. Data and names durable (one syncfs covers every file and directory of the batch), then journaled as linked.
   await (ctx.syncs ? ctx.syncs.dst.sync() : syncFilesystem(ctx.dstRoot));
-  advanceAll(ctx, planned, linked.length, 'copied', 'linked');
+  journal.durably(() => advanceAll(ctx, planned, linked.length, 'copied', 'linked'));
   for (const p of linked) step('linked', p.id);
 
   // 6. Remove each source that is still exactly what was copied; a changed one keeps its place. Single
@@ -522,7 +543,14 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
   };
   const notRemoved = (p: Planned, err: unknown) => {
     fail(ctx, p.item.srcs[0]!, err);
-    journal.set(p.id, 'failed', { error: `copied, but the source could not be removed: ${(err as Error).message}` });
+    // With every source name still there, the copy goes: the file stays in one place, and the next run does
+    // not find it "already archived". A hard-link group that lost some names keeps both sides.
+    if (p.item.srcs.every((rel) => lstatOrNull(`${ctx.srcRoot}/${rel}`))) {
+      for (const d of p.dsts) unlinkIfOurs(`${ctx.dstRoot}/${d}`, p.tmpIno);
+      journal.set(p.id, 'rolled_back', { error: `the source could not be removed, so its copy was: ${(err as Error).message}` });
+    } else {
+      journal.set(p.id, 'failed', { error: `copied, but the source could not be removed: ${(err as Error).message}` });
+    }
   };
   const batchable = linked.filter((p) => !p.item.keepSource && p.item.srcs.length === 1);
   const sources = batchable.map((p) => ({ path: `${ctx.srcRoot}/${p.item.srcs[0]}`, size: p.item.stat.size, mtimeMs: p.item.stat.mtimeMs, ino: p.item.stat.ino, ctimeMs: p.srcCtimeMs }));

@@ -16,8 +16,9 @@ export interface RecoveryReport {
   deferred: number;
 }
 
-function sourcesState(e: JournalEntry): 'unchanged' | 'changed' {
-  return e.srcs.some((rel) => sourceChanged(`${e.srcRoot}/${rel}`, e.size, e.mtimeMs, e.srcIno, e.srcCtimeMs)) ? 'changed' : 'unchanged';
+function sourcesState(e: JournalEntry, checkCtime = true): 'unchanged' | 'changed' {
+  const ctime = checkCtime ? e.srcCtimeMs : null;
+  return e.srcs.some((rel) => sourceChanged(`${e.srcRoot}/${rel}`, e.size, e.mtimeMs, e.srcIno, ctime)) ? 'changed' : 'unchanged';
 }
 
 function rollBack(journal: Journal, e: JournalEntry, why: string): void {
@@ -36,7 +37,12 @@ export async function recoverJournal(journal: Journal): Promise<RecoveryReport> 
       continue;
     }
     touched.add(e.srcRoot).add(e.dstRoot);
-    if (e.state === 'copying' || e.state === 'copied') {
+    if (e.state === 'copied' && e.srcs.some((rel) => !lstatOrNull(`${e.srcRoot}/${rel}`))) {
+      // Named but not yet synced, and a source is gone since (someone removed it, seeing the copy in space):
+      // the copy may be all there is, so it stays.
+      journal.set(e.id, 'failed', { error: 'interrupted while naming the copy, and the source is gone since; the copy is kept' });
+      report.rolledBack++;
+    } else if (e.state === 'copying' || e.state === 'copied') {
       // The temp copy may be partial or not yet named; the source is intact: undo the copy.
       rollBack(journal, e, `interrupted while ${e.state === 'copying' ? 'copying' : 'naming the copy'}; rolled back`);
       report.rolledBack++;
@@ -51,7 +57,9 @@ export async function recoverJournal(journal: Journal): Promise<RecoveryReport> 
       if (e.tmp) unlinkQuiet(`${e.dstRoot}/${e.tmp}`);
       const allNamed = e.dsts.every((d) => lstatOrNull(`${e.dstRoot}/${d}`)?.ino === e.tmpIno);
       const anySourceGone = e.srcs.some((rel) => !lstatOrNull(`${e.srcRoot}/${rel}`));
-      if (sourcesState(e) === 'changed' || !allNamed) {
+      // A hard-link group cut off between its unlinks: each unlink moved the inode's ctime, so the names left
+      // are held to size, mtime and inode only.
+      if (sourcesState(e, !anySourceGone) === 'changed' || !allNamed) {
         if (anySourceGone) {
           // Some names already left the source: keep both sides, lose nothing.
           journal.set(e.id, 'failed', { error: 'interrupted, and the source changed meanwhile; both copies kept' });
