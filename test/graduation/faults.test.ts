@@ -463,6 +463,24 @@ describe('what a review found', () => {
     }
   });
 
+  it('a `._name` companion follows its file to a suffixed name, never onto the other file\'s', async () => {
+    const { flux, space, db } = setup('companion-suffix');
+    writeFileSync(join(space, 'report.pages'), 'archived version');
+    writeFileSync(join(flux, 'report.pages'), 'new version');
+    writeFileSync(join(flux, '._report.pages'), 'new version\'s AppleDouble');
+    for (const f of readdirSync(flux)) old(join(flux, f));
+    const store = openStore(db);
+    try {
+      const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy });
+      expect(s.failed).toEqual([]);
+      expect(readdirSync(flux)).toEqual([]);
+      expect(readdirSync(space).sort()).toEqual(['._report (graduated).pages', 'report (graduated).pages', 'report.pages']);
+      expect(readFileSync(join(space, '._report (graduated).pages'), 'utf8')).toBe('new version\'s AppleDouble');
+    } finally {
+      store.close();
+    }
+  });
+
   it('a source that cannot be removed (immutable) fails alone, keeps no copy in space, and the next run does the same', async () => {
     const { flux, space, db } = setup('immutable');
     for (let i = 0; i < 5; i++) writeFileSync(join(flux, `f${i}.txt`), `file ${i}`);

@@ -205,6 +205,19 @@ function sameMetadata(item: MoveItem, existing: Stats, src: string, dst: string)
   return isDeepStrictEqual(readXattrs(src), readXattrs(dst));
 }
 
+/**
+ * A `._name` companion's name follows its file's: when the file graduates as `name (graduated)`, the
+ * companion becomes `._name (graduated)`, never the `._name` of the other file space already holds.
+ */
+function companionTargets(ctx: MoverContext, item: MoveItem, file: Planned, missingDirs: Map<string, boolean>): { dsts: string[]; duplicate: boolean } {
+  const fileDst = file.dsts[0]!;
+  const dir = dirOf(fileDst);
+  const wanted = `${dir ? `${dir}/` : ''}._${fileDst.slice(dir ? dir.length + 1 : 0)}`;
+  if (wanted === (item.targets ?? item.srcs)[0]) return chooseTargets(ctx, item, missingDirs);
+  const taken = ctx.inFlight?.has(wanted) || lstatOrNull(`${ctx.dstRoot}/${wanted}`) !== null;
+  return { dsts: [taken ? freeName(ctx, wanted, []) : wanted], duplicate: false };
+}
+
 function dirMissing(ctx: MoverContext, dir: string, cache: Map<string, boolean>): boolean {
   if (dir === '') return false;
   let missing = cache.get(dir);
@@ -336,7 +349,8 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
         continue;
       }
       try {
-        const { dsts, duplicate } = chooseTargets(ctx, item, missingDirs);
+        const file = item.companionOf === undefined ? undefined : byIndex.get(item.companionOf);
+        const { dsts, duplicate } = file ? companionTargets(ctx, item, file, missingDirs) : chooseTargets(ctx, item, missingDirs);
         if (duplicate) {
           const id = journal.begin({ runId: ctx.runId, kind: item.kind, srcRoot: ctx.srcRoot, dstRoot: ctx.dstRoot, srcs: item.srcs, dsts, tmp: null, size: item.stat.size, mtimeMs: item.stat.mtimeMs, srcIno: item.stat.ino, state: 'dedup', undoOf: item.undoOf, keepSource: item.keepSource });
           dups.push({ item, id });
