@@ -5,7 +5,7 @@ import { parseBlkidExport } from './blkid.js';
 import { parseDf } from './df.js';
 import { parseFindmntJson } from './findmnt.js';
 import { parseSmartctlJson } from './smartctl.js';
-import { parseSmbStatusJson } from './smbstatus.js';
+import { parseSmbStatusJson, realOpenPaths } from './smbstatus.js';
 import { parseTestparmDump, parseTestparmStderr } from './testparm.js';
 import { missingVfsModules, parseSmbdBuild } from './smbd-build.js';
 
@@ -41,6 +41,16 @@ describe('samba parsers', () => {
     ]);
     expect(st.openFiles).toEqual([{ path: '/tmp/cap/share/hello.txt', sharePath: '/tmp/cap/share', share: 'flux', users: [1003], openedAt: '2026-11-25T22:16:24.885993+00:00', access: 'R' }]);
     expect(parseSmbStatusJson(fx('samba/smbstatus-idle.json'))).toEqual({ sessions: [], openFiles: [] });
+  });
+  it('open files: a share reached through a symlink names its files by their real path', () => {
+    const real = (dir: string) => (dir === '/srv/flux' ? '/mnt/flux-disk/flux' : dir);
+    const files = [
+      { path: '/srv/flux/a/b.docx', sharePath: '/srv/flux' },
+      { path: '/srv/flux/c.xlsx', sharePath: '/srv/flux' },
+      { path: '/srv/space/d.txt', sharePath: '/srv/space' },
+      { path: '/elsewhere/e.txt', sharePath: '/srv/flux' },
+    ];
+    expect([...realOpenPaths(files, real)]).toEqual(['/mnt/flux-disk/flux/a/b.docx', '/mnt/flux-disk/flux/c.xlsx', '/srv/space/d.txt', '/elsewhere/e.txt']);
   });
   it('testparm stderr: unknown parameters are problems, the usual notes are not', () => {
     expect(parseTestparmStderr(fx('samba/testparm-unknown-stderr.txt'))).toEqual({ unknownParameters: ['bogus thing'], problems: ['Unknown parameter encountered: "bogus thing"'], warnings: [] });

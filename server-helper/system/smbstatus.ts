@@ -1,6 +1,7 @@
 /** `smbstatus --json`: who is connected to which share and which files are open. */
-import { exec } from '../../lib/exec.js';
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { exec } from '../../lib/exec.js';
 
 /** One authenticated SMB session. */
 export interface SmbSession {
@@ -87,7 +88,30 @@ export function parseOpenFiles(text: string): Set<string> {
   return new Set(parseSmbStatusJson(text).openFiles.map((f) => f.path));
 }
 
-/** The absolute paths Samba has open now: graduation skips them. */
+/**
+ * The open files' absolute paths with each share's path resolved by `realpath` (pure given it): a share
+ * configured through a symlink names its files by the link, and graduation compares against real paths.
+ */
+export function realOpenPaths(files: readonly Pick<SmbOpenFile, 'path' | 'sharePath'>[], realpath: (dir: string) => string): Set<string> {
+  const real = new Map<string, string>();
+  const resolve = (dir: string) => {
+    let r = real.get(dir);
+    if (r === undefined) {
+      r = realpath(dir);
+      real.set(dir, r);
+    }
+    return r;
+  };
+  return new Set(files.map((f) => (f.sharePath && f.path.startsWith(`${f.sharePath}/`) ? resolve(f.sharePath) + f.path.slice(f.sharePath.length) : f.path)));
+}
+
+/** The absolute (real) paths Samba has open now: graduation skips them. */
 export async function openFiles(smbConf: string | undefined, signal?: AbortSignal): Promise<Set<string>> {
-  return new Set((await readSmbStatus(smbConf, signal)).openFiles.map((f) => f.path));
+  return realOpenPaths((await readSmbStatus(smbConf, signal)).openFiles, (dir) => {
+    try {
+      return realpathSync(dir);
+    } catch {
+      return dir; // gone or unreadable: compared as Samba names it
+    }
+  });
 }

@@ -408,6 +408,31 @@ describe('disk full, a changing file, names already taken', () => {
   });
 });
 
+describe('a file opened during the run', () => {
+  it('keeps its place: the open files are read again before its batch\'s sources go, and its copy is removed', async () => {
+    const { flux, space, db } = setup('opened-later');
+    for (const f of ['opened.docx', 'idle.docx']) {
+      writeFileSync(join(flux, f), f);
+      old(join(flux, f));
+    }
+    let reads = 0;
+    const openFiles = async () => (++reads === 1 ? new Set<string>() : new Set([join(flux, 'opened.docx')]));
+    const store = openStore(db);
+    try {
+      const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy, openFiles, openFilesMaxAgeMs: 0 });
+      expect(reads).toBeGreaterThanOrEqual(2);
+      expect(s.failed).toEqual([]);
+      expect(s.skipped.open).toBe(1);
+      expect(s.moved).toBe(1);
+      expect(readdirSync(flux)).toEqual(['opened.docx']);
+      expect(readdirSync(space)).toEqual(['idle.docx']);
+      expect(new Journal(store.db).unfinished()).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('a batch of many small files (through the copy pool)', () => {
   it('moves 300 files with every byte exactly once', async () => {
     const { flux, space, db } = setup('many');

@@ -69,8 +69,10 @@ export interface GraduateOptions {
   policy: Policy;
   dryRun?: boolean;
   signal?: AbortSignal;
-  /** Files Samba has open now (absolute paths). */
+  /** Files Samba has open now (absolute paths); read at the start and again before a batch's sources go. */
   openFiles?: () => Promise<ReadonlySet<string>>;
+  /** How old the open-files list may be when a batch removes its sources (default 2 s). */
+  openFilesMaxAgeMs?: number;
   onProgress?: (p: GraduationProgress) => void;
   /** Minimum interval between onProgress calls. */
   progressIntervalMs?: number;
@@ -141,6 +143,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
   try {
     const recovered = opts.dryRun ? { rolledBack: 0, completed: 0, deferred: 0 } : await recoverJournal(journal);
     const openFiles = opts.openFiles ? await opts.openFiles() : new Set<string>();
+    let openFilesRead = Date.now();
     const stats: MoveStats = { moved: 0, bytesMoved: 0, skipped: {}, failed: [], examples: [] };
     if (!opts.dryRun) syncs = openSyncs(src, dst);
     const ctx: MoverContext = {
@@ -159,6 +162,17 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       poolMinFiles: opts.poolMinFiles,
       seq: 0,
     };
+    const readOpenFiles = opts.openFiles;
+    if (readOpenFiles && !opts.dryRun) {
+      // A client may open a file after the first look: removing it then would send its writes to a deleted
+      // inode. So a batch about to remove sources looks again when the list is older than this.
+      const maxAge = opts.openFilesMaxAgeMs ?? 2000;
+      ctx.recheckOpenFiles = async () => {
+        if (Date.now() - openFilesRead < maxAge) return;
+        ctx.openFiles = await readOpenFiles();
+        openFilesRead = Date.now();
+      };
+    }
     let scanned = 0;
     let eligible = 0;
     let current: string | null = null;

@@ -75,6 +75,8 @@ export interface MoverContext {
   freeSpaceMargin: number;
   /** Absolute paths Samba has open; they are skipped. */
   openFiles: ReadonlySet<string>;
+  /** Brings openFiles up to date before a batch removes its sources (a source opened since keeps its place). */
+  recheckOpenFiles?: () => Promise<void>;
   stats: MoveStats;
   signal?: AbortSignal;
   /** Called as files are handled, for progress. */
@@ -235,6 +237,11 @@ function freeName(ctx: MoverContext, rel: string, taken: readonly string[]): str
   }
 }
 
+/** Whether Samba has any of the item's source names open. */
+function isOpen(ctx: MoverContext, item: MoveItem): boolean {
+  return ctx.openFiles.size > 0 && item.srcs.some((rel) => ctx.openFiles.has(`${ctx.srcRoot}/${rel}`));
+}
+
 /** Whether each source is still what was scanned (and, given its ctime at the copy, has no new metadata). */
 function sourcesUnchanged(ctx: MoverContext, item: MoveItem, ctimeMs: number | null = null): boolean {
   return !item.srcs.some((rel) => sourceChanged(`${ctx.srcRoot}/${rel}`, item.stat.size, item.stat.mtimeMs, item.stat.ino, ctimeMs));
@@ -340,7 +347,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
       const item = items[index]!;
       if (ctx.signal?.aborted || ctx.destinationFull) break;
       if (item.companionOf !== undefined && !byIndex.has(item.companionOf)) continue;
-      if (ctx.openFiles.size > 0 && item.srcs.some((rel) => ctx.openFiles.has(`${ctx.srcRoot}/${rel}`))) {
+      if (isOpen(ctx, item)) {
         skip(stats, 'open');
         continue;
       }
@@ -566,7 +573,18 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
       journal.set(p.id, 'failed', { error: `copied, but the source could not be removed: ${(err as Error).message}` });
     }
   };
-  const batchable = linked.filter((p) => !p.item.keepSource && p.item.srcs.length === 1);
+  const opened = (p: Planned) => {
+    for (const d of p.dsts) unlinkIfOurs(`${ctx.dstRoot}/${d}`, p.tmpIno);
+    journal.set(p.id, 'rolled_back', { error: 'opened by a client during its copy' });
+    skip(stats, 'open');
+  };
+  await ctx.recheckOpenFiles?.();
+  const removable: Planned[] = [];
+  for (const p of linked) {
+    if (!p.item.keepSource && isOpen(ctx, p.item)) opened(p);
+    else removable.push(p);
+  }
+  const batchable = removable.filter((p) => !p.item.keepSource && p.item.srcs.length === 1);
   const sources = batchable.map((p) => ({ path: `${ctx.srcRoot}/${p.item.srcs[0]}`, size: p.item.stat.size, mtimeMs: p.item.stat.mtimeMs, ino: p.item.stat.ino, ctimeMs: p.srcCtimeMs }));
   const outcomes = await removeAllUnchanged(sources);
   for (const [k, p] of batchable.entries()) {
@@ -577,7 +595,7 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
     } else if (outcome === CHANGED) changed(p);
     else notRemoved(p, errnoError(outcome, 'unlink', sources[k]!.path));
   }
-  for (const p of linked) {
+  for (const p of removable) {
     if (p.item.keepSource) {
       removed.push(p);
       continue;
