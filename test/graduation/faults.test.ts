@@ -563,20 +563,21 @@ describe('what a review found', () => {
     }
   });
 
-  it('recovery keeps a named copy whose source is gone since the crash (the user saw it in space and removed the original)', async () => {
-    const { flux, space, db } = setup('copied-gone');
+  it.each(['copied', 'linked-name'] as const)('recovery keeps a copy whose source is gone since a crash at %s, under its own name (the user saw it in space and removed the original)', async (at) => {
+    const { flux, space, db } = setup(`copied-gone-${at}`);
     writeFileSync(join(flux, 'only.txt'), 'precious');
     const store = openStore(db);
     try {
       const journal = new Journal(store.db);
       const crash = (s: MoveStep) => {
-        if (s === 'linked-name') throw new Error('crash after naming');
+        if (s === at) throw new Error(`crash at ${at}`);
       };
       const ctx = moverContext(journal, flux, space, { onStep: crash });
       await expect(moveBatch(ctx as never, [{ kind: 'file', srcs: ['only.txt'], stat: lstatSync(join(flux, 'only.txt')) }])).rejects.toThrow(/crash/);
       expect(journal.unfinished().map((e) => e.state)).toEqual(['copied']);
       rmSync(join(flux, 'only.txt'));
       await recoverJournal(journal);
+      expect(readdirSync(space)).toEqual(['only.txt']);
       expect(readFileSync(join(space, 'only.txt'), 'utf8')).toBe('precious');
       expect(journal.ofRun(1).map((e) => e.state)).toEqual(['failed']);
     } finally {

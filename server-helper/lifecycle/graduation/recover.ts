@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { syncFilesystem } from '../../system/syncfs.js';
 import type { Journal, JournalEntry } from './journal.js';
-import { lstatOrNull, sourceChanged, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
+import { lstatOrNull, nameNoReplace, sourceChanged, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
 
 /** What recovery did, by outcome. */
 export interface RecoveryReport {
@@ -27,6 +27,29 @@ function rollBack(journal: Journal, e: JournalEntry, why: string): void {
   journal.set(e.id, 'rolled_back', { error: why });
 }
 
+/**
+ * Gives a verified copy whose source is gone every name it lacks (a taken name gets a suffix), so no temp
+ * name is left. A copy not made by this row (another inode) is not touched.
+ */
+function keepCopy(e: JournalEntry): void {
+  if (!e.tmp || e.tmpIno === null) return;
+  const tmp = `${e.dstRoot}/${e.tmp}`;
+  if (lstatOrNull(tmp)?.ino !== e.tmpIno) return;
+  const missing = e.dsts.filter((d) => lstatOrNull(`${e.dstRoot}/${d}`)?.ino !== e.tmpIno);
+  // Every name there already: the temp name is one link too many.
+  if (missing.length === 0) unlinkQuiet(tmp);
+  for (const [k, d] of missing.entries()) {
+    for (let n = 0; ; n++) {
+      try {
+        nameNoReplace(tmp, `${e.dstRoot}/${n === 0 ? d : suffixedName(d, n)}`, k === missing.length - 1);
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+  }
+}
+
 /** Finishes or rolls back every unfinished journal row; syncs what it touched. */
 export async function recoverJournal(journal: Journal): Promise<RecoveryReport> {
   const report: RecoveryReport = { rolledBack: 0, completed: 0, deferred: 0 };
@@ -38,8 +61,9 @@ export async function recoverJournal(journal: Journal): Promise<RecoveryReport> 
     }
     touched.add(e.srcRoot).add(e.dstRoot);
     if (e.state === 'copied' && e.srcs.some((rel) => !lstatOrNull(`${e.srcRoot}/${rel}`))) {
-      // Named but not yet synced, and a source is gone since (someone removed it, seeing the copy in space):
-      // the copy may be all there is, so it stays.
+      // Copied and verified, perhaps named, and a source is gone since (someone removed it, seeing the copy in
+      // space): the copy may be all there is, so it stays, under its names.
+      keepCopy(e);
       journal.set(e.id, 'failed', { error: 'interrupted while naming the copy, and the source is gone since; the copy is kept' });
       report.rolledBack++;
     } else if (e.state === 'copying' || e.state === 'copied') {
