@@ -6,3 +6,4 @@ export * from './client.js';
 export * from './job.js';
 export * from './events.js';
 export * from './api.js';
+export * from './secrets.js';
