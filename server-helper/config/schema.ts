@@ -17,6 +17,10 @@ export const ApiConfig = z.strictObject({
   authFailureDelay: Duration.default('250ms'),
   /** Directory of the built dashboard; the helper serves it at `/` when it exists. */
   dashboardDir: AbsolutePath.optional(),
+  /** Event streams (`GET /api/v1/events`): how many one token may hold open (more get 429). */
+  sseStreamsPerToken: z.number().int().min(1).max(100_000).default(8),
+  /** A stream whose reader leaves this many bytes unread is dropped (it reconnects and resumes from its last id). */
+  sseMaxBufferedBytes: Size.default('1M'),
 });
 
 /** One role's disk: the filesystem it must be, and where it is mounted. */
@@ -146,7 +150,13 @@ export const HelperConfig = z.strictObject({
       eventRetention: z.number().int().min(100).default(10_000),
     })
     .prefault({}),
-  clients: z.strictObject({ offlineAfter: Duration.default('5m') }).prefault({}),
+  clients: z
+    .strictObject({
+      offlineAfter: Duration.default('5m'),
+      /** How many client records the helper keeps; a report from one more new client is refused (409). */
+      maxRecords: z.number().int().min(1).max(100_000).default(256),
+    })
+    .prefault({}),
   drives: z.partialRecord(ShareRole, DriveConfig).default({}),
   driveCheck: z.strictObject({ schedule: z.string().nullable().default('*/15 * * * *') }).prefault({}),
   shares: z.array(ShareConfig).default([]),
