@@ -44,7 +44,7 @@ export async function buildServer(ctx: AppContext, opts: { tls?: TlsMaterial; pl
   installGuards(app, ctx);
 
   const hub = new SseHub(ctx);
-  app.addHook('onClose', async () => hub.close());
+  app.addHook('onClose', async () => hub.shutdown());
 
   app.get('/healthz', async () => ({ ok: true, name: ctx.config.server.name, version: ctx.version }));
   registerCoreRoutes(app, ctx);

@@ -21,6 +21,8 @@ export const ApiConfig = z.strictObject({
   sseStreamsPerToken: z.number().int().min(1).max(100_000).default(8),
   /** A stream whose reader leaves this many bytes unread is dropped (it reconnects and resumes from its last id). */
   sseMaxBufferedBytes: Size.default('1M'),
+  /** A stream whose reader takes nothing of a replay for this long is dropped. */
+  sseStallTimeout: Duration.default('1m'),
 });
 
 /** One role's disk: the filesystem it must be, and where it is mounted. */
