@@ -9,7 +9,7 @@
  * Exit codes: 0 all present, 1 a fetch failed, 2 an unknown binary name.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,13 +44,14 @@ export async function ensureKeyringBinaries(targets, nodeModules = join(root, 'n
     }
     const tmp = mkdtempSync(join(tmpdir(), 'fts-keyring-'));
     try {
-      // npm.cmd needs a shell on Windows; the arguments are a package spec checked above and a temp path.
-      const r = spawnSync('npm', ['pack', `${spec.name}@${spec.version}`, '--pack-destination', tmp, '--json'], { encoding: 'utf8', shell: process.platform === 'win32' });
-      if (r.status !== 0) throw new Error(`npm pack ${spec.name}@${spec.version} failed: ${r.stderr.trim()}`);
-      const [{ filename }] = JSON.parse(r.stdout);
+      // npm.cmd needs a shell on Windows: the one argument is the package spec checked above, and the tarball
+      // lands in the working folder, so no path goes through the shell.
+      const r = spawnSync('npm', ['pack', `${spec.name}@${spec.version}`], { cwd: tmp, encoding: 'utf8', shell: process.platform === 'win32' });
+      const tarballs = readdirSync(tmp).filter((f) => f.endsWith('.tgz'));
+      if (r.status !== 0 || tarballs.length !== 1) throw new Error(`npm pack ${spec.name}@${spec.version} failed: ${r.stderr.trim()}`);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
-      await extract({ file: join(tmp, filename.replace(/^@[^/]+\//, '').replace('/', '-')), cwd: dir, strip: 1 });
+      await extract({ file: join(tmp, tarballs[0]), cwd: dir, strip: 1 });
       if (!existsSync(join(dir, spec.binary))) throw new Error(`${spec.name}@${spec.version} holds no ${spec.binary}`);
       done.push(`${spec.name}@${spec.version}: fetched`);
     } finally {
@@ -63,7 +64,9 @@ export async function ensureKeyringBinaries(targets, nodeModules = join(root, 'n
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const targets = process.argv.slice(2);
   if (targets.length === 0 || targets.includes('--help')) {
-    console.log('usage: node build/keyring-binaries.mjs TARGET...   e.g. darwin-x64 darwin-arm64, win32-x64-msvc win32-arm64-msvc');
+    const usage = 'usage: node build/keyring-binaries.mjs TARGET...   e.g. darwin-x64 darwin-arm64, win32-x64-msvc win32-arm64-msvc';
+    if (targets.length === 0) console.error(usage);
+    else console.log(usage);
     process.exit(targets.length === 0 ? 2 : 0);
   }
   try {
