@@ -161,7 +161,8 @@ export function runInPackage(standIn: StandIn, appDir: string, script: string, a
   const env: NodeJS.ProcessEnv = { ...process.env, FTS_LOAD_REPORT: report };
   // Nothing may steer resolution or the native binding's location from outside the package.
   for (const k of ['NODE_OPTIONS', 'NODE_PATH', 'NAPI_RS_NATIVE_LIBRARY_PATH', 'ELECTRON_RUN_AS_NODE']) delete env[k];
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(standIn.register).href, script, ...args], { cwd: appDir, env, input: opts.input ?? '', encoding: 'utf8' });
+  // The bound only keeps a run that never exits (an app without --smoke-test starts its tray) from blocking the suite.
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(standIn.register).href, script, ...args], { cwd: appDir, env, input: opts.input ?? '', encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
   const loaded = readFileSync(report, 'utf8')
     .split('\n')
     .filter((l) => l.startsWith('esm file:') || l.startsWith('cjs /'))
