@@ -6,8 +6,11 @@
  */
 import type { Db } from '../../store/db.js';
 
-/** Where one move stands. */
-export type JournalState = 'copying' | 'copied' | 'linked' | 'done' | 'dedup' | 'duplicate' | 'rolled_back' | 'failed' | 'undone';
+/**
+ * Where one move stands. `stranded`: the move was given up, but its copy could not be removed because a folder
+ * on its way was swapped or moved away during the run; recovery finishes it like a `copied` row.
+ */
+export type JournalState = 'copying' | 'copied' | 'linked' | 'done' | 'dedup' | 'duplicate' | 'rolled_back' | 'failed' | 'undone' | 'stranded';
 
 /** One journal row. */
 export interface JournalEntry {
@@ -82,7 +85,7 @@ function fromRow(r: Row): JournalEntry {
 }
 
 /** The states a crash can leave a row in (recovery finishes or rolls them back). */
-const OPEN_STATES = "'copying', 'copied', 'linked', 'dedup'";
+const OPEN_STATES = "'copying', 'copied', 'linked', 'dedup', 'stranded'";
 
 /** Reads and writes graduation_journal. */
 export class Journal {
