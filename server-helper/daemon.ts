@@ -6,7 +6,7 @@ import type { HelperConfig } from './config/schema.js';
 import type { AppContext } from './api/context.js';
 import { buildServer, type RoutePlugin } from './api/server.js';
 import { ensureTls } from './api/tls.js';
-import { EventBus } from './jobs/bus.js';
+import { EventBus } from './runs/bus.js';
 import { openStore, type Store } from './store/index.js';
 import { VERSION } from './version.js';
 import { StartError } from './start-error.js';

@@ -10,7 +10,7 @@ import { inspectDrive, inspectDrives } from '../server-helper/drives/inventory.j
 import { applyProvision, formatPlan, planProvision, ProvisionRefused } from '../server-helper/drives/plan.js';
 import { checkDrivesAndWarn } from '../server-helper/drives/warnings.js';
 import { driveCheckTask } from '../server-helper/drives/task.js';
-import { EventBus } from '../server-helper/jobs/bus.js';
+import { EventBus } from '../server-helper/runs/bus.js';
 import { openStore, type Store } from '../server-helper/store/index.js';
 import { requireBinaries, requireRoot } from './support/require.js';
 

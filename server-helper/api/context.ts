@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { DriveStatus, Job, JobRun } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
-import type { EventBus } from '../jobs/bus.js';
+import type { EventBus } from '../runs/bus.js';
 import type { Store } from '../store/index.js';
 
 /** The services behind the API. Optional ones are filled in by the features that provide them. */

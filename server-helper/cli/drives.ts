@@ -4,7 +4,7 @@ import type { DriveStatus } from '../../contract/index.js';
 import { inspectDrives } from '../drives/inventory.js';
 import { applyProvision, formatPlan, planProvision, ProvisionRefused } from '../drives/plan.js';
 import { checkDrivesAndWarn } from '../drives/warnings.js';
-import { EventBus } from '../jobs/bus.js';
+import { EventBus } from '../runs/bus.js';
 import { openStore } from '../store/index.js';
 import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
 

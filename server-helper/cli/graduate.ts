@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parseDuration, parseSize } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
 import { GraduationConfig } from '../config/schema.js';
-import { EventBus } from '../jobs/bus.js';
+import { EventBus } from '../runs/bus.js';
 import type { GraduationProgress, GraduationSummary } from '../lifecycle/graduation/graduate.js';
 import { RootsError } from '../lifecycle/graduation/graduate.js';
 import { publicSummary, runGraduation, runUndo } from '../lifecycle/graduation/service.js';

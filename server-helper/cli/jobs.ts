@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import type { FtsEvent, JobRun } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
-import { EventBus } from '../jobs/bus.js';
+import { EventBus } from '../runs/bus.js';
 import { JobError, listJobs } from '../jobs/runner.js';
 import { createJobService } from '../jobs/service.js';
 import { openStore, type Store } from '../store/index.js';

@@ -9,7 +9,7 @@ import { publishShareChange } from '../samba/events.js';
 import type { SecretWriter } from '../system/keyvault.js';
 import { readSmbStatus } from '../system/smbstatus.js';
 import { openStore } from '../store/index.js';
-import { EventBus } from '../jobs/bus.js';
+import { EventBus } from '../runs/bus.js';
 import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
 
 /** Turns the Samba layer's refusals into exit 2 with the field named. */

@@ -1,5 +1,5 @@
 /** The `drive-check` job: runs checkDrivesAndWarn on the scheduler's clock (config `driveCheck.schedule`). */
-import type { Task } from '../jobs/task.js';
+import type { Task } from '../runs/task.js';
 import { checkDrivesAndWarn } from './warnings.js';
 
 /** The drive check as a job-system task; it locks nothing (it only reads). */

@@ -6,11 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FtsEvent, JobKind } from '../../contract/index.js';
 import { HelperConfig } from '../config/schema.js';
 import { openStore, type Store } from '../store/index.js';
-import { EventBus } from './bus.js';
+import { EventBus } from '../runs/bus.js';
 import { TaskRegistry } from './registry.js';
 import { JobError, JobRunner, listJobs } from './runner.js';
 import { JobScheduler, ScheduleError } from './scheduler.js';
-import type { Task, TaskContext } from './task.js';
+import type { Task, TaskContext } from '../runs/task.js';
 
 const log = pino({ level: 'silent' });
 

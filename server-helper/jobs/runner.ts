@@ -8,10 +8,10 @@ import type { Job, JobRun } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
 import { processAlive } from '../store/job-locks.js';
 import type { Store } from '../store/index.js';
-import type { EventBus } from './bus.js';
+import type { EventBus } from '../runs/bus.js';
 import { jobsFromConfig, type JobDefinition } from './definitions.js';
 import type { TaskRegistry } from './registry.js';
-import type { Task, TaskContext, TaskOutcome } from './task.js';
+import type { Task, TaskContext, TaskOutcome } from '../runs/task.js';
 import { nextRunOf } from './schedule.js';
 
 /** A job that cannot be started (unknown name, no task for its kind): the caller's mistake, with what to do. */

@@ -8,11 +8,11 @@ import type { Store } from '../store/index.js';
 import { BACKUP_TASKS } from '../lifecycle/backup/tasks.js';
 import { graduationTask } from '../lifecycle/graduation/task.js';
 import { driveCheckTask } from '../drives/task.js';
-import type { EventBus } from './bus.js';
+import type { EventBus } from '../runs/bus.js';
 import { TaskRegistry } from './registry.js';
 import { JobRunner } from './runner.js';
 import { JobScheduler } from './scheduler.js';
-import type { Task } from './task.js';
+import type { Task } from '../runs/task.js';
 
 /** The registry with every task this build has; `extra` replaces tasks of the same kind (tests). */
 export function defaultRegistry(extra: readonly Task[] = []): TaskRegistry {

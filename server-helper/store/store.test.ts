@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrate, openDb } from './db.js';
 import { openStore } from './index.js';
-import { EventBus } from '../jobs/bus.js';
+import { EventBus } from '../runs/bus.js';
 
 describe('store', () => {
   it('migrations apply once, by name, and a reopen applies nothing', () => {

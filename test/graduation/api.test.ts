@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../server-helper/api/server.js';
 import { HelperConfig } from '../../server-helper/config/schema.js';
 import { serverFeatures } from '../../server-helper/features.js';
-import { EventBus } from '../../server-helper/jobs/bus.js';
+import { EventBus } from '../../server-helper/runs/bus.js';
 import { graduate } from '../../server-helper/lifecycle/graduation/graduate.js';
 import { openStore } from '../../server-helper/store/index.js';
 import { tempDir } from './helpers.js';

@@ -5,7 +5,7 @@
  */
 import { parseDuration, type BackupOperation } from '../../../contract/index.js';
 import type { HelperConfig } from '../../config/schema.js';
-import type { Task, TaskContext, TaskOutcome } from '../../jobs/task.js';
+import type { Task, TaskContext, TaskOutcome } from '../../runs/task.js';
 import { BackupError } from './errors.js';
 import { RcloneEngine } from './rclone-engine.js';
 import { ResticEngine } from './restic-engine.js';

@@ -4,7 +4,7 @@
  */
 import { parseDuration, parseSize } from '../../../contract/index.js';
 import type { HelperConfig } from '../../config/schema.js';
-import type { EventBus } from '../../jobs/bus.js';
+import type { EventBus } from '../../runs/bus.js';
 import type { Store } from '../../store/index.js';
 import { openFiles as smbOpenFiles } from '../../system/smbstatus.js';
 import { preflightDrives } from '../preflight.js';

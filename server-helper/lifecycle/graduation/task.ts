@@ -1,5 +1,5 @@
 /** The graduation job for the scheduler: runs the configured policy with the run's context. */
-import type { Task, TaskContext, TaskOutcome } from '../../jobs/task.js';
+import type { Task, TaskContext, TaskOutcome } from '../../runs/task.js';
 import { publicSummary, runGraduation } from './service.js';
 
 /** kind 'graduation'; locks the from and to roles (flux, space) for the run. */

@@ -1,4 +1,4 @@
-/** The contract between the job system and the work it runs (graduation, backup, check, prune, drive check). */
+/** What every run is made of, below the job system and the work it runs: the Task a run executes (graduation, backup, check, prune, drive check), its context and its outcome. */
 import type { Logger } from 'pino';
 import type { JobKind, RunStatus } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
