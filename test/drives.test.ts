@@ -130,11 +130,11 @@ describe('drive check', () => {
 
   it('runs as the drive-check task with a warning outcome', async () => {
     const logs: string[] = [];
-    const out = await driveCheckTask.run({ config, store, bus: bus(), log: undefined as never, runId: 1, job: 'drive-check', signal: new AbortController().signal, appendLog: (t) => logs.push(t) });
+    const out = await driveCheckTask.run({ config, store, bus: bus(), log: undefined as never, runId: 1, job: 'drive-check', params: null, signal: new AbortController().signal, appendLog: (t) => logs.push(t) });
     expect(out.status).toBe('warning');
     expect(out.summary).toMatchObject({ drives: 3, warnings: 2 });
     expect(logs.join('')).toMatch(/not mounted/);
-    expect(driveCheckTask.resources(config)).toEqual([]);
+    expect(driveCheckTask.resources(config, null)).toEqual([]);
   });
 });
 

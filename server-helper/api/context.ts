@@ -17,9 +17,9 @@ export interface AppContext {
   inspectDrives?: () => Promise<DriveStatus[]>;
   /** The configured jobs with their schedules and last runs. */
   listJobs?: () => Job[];
-  /** Starts and cancels job runs (the daemon's job runner). */
+  /** Starts and cancels job runs (the daemon's job runner): a configured job by name, or an action by kind with its parameters. */
   jobs?: {
-    start(name: string, trigger: JobRun['trigger']): JobRun;
+    start(name: string, trigger: JobRun['trigger'], params?: Record<string, unknown>): JobRun;
     cancel(runId: number): JobRun;
   };
   /** Called when the helper stops, before the store closes (stops schedules, cancels runs). */
