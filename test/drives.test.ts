@@ -207,6 +207,17 @@ describe('provisioning', () => {
     const st = run(['drives', '--json']);
     expect(st.status).toBe(0);
     expect(JSON.parse(st.stdout)).toMatchObject([{ role: 'space', mounted: false, warnings: [{ code: 'not-mounted' }] }]);
+    // The check is the drive-check job, run through the job runner: recorded in the history like a scheduled run.
+    const check = run(['drives', 'check', '--json']);
+    expect(check.status, check.stderr).toBe(0);
+    const checked = JSON.parse(check.stdout);
+    expect(checked).toMatchObject({ announced: [{ role: 'space', warning: { code: 'not-mounted' } }], current: 1 });
+    const history = openStore(join(dir, 'cli.db'));
+    try {
+      expect(history.runs.get(checked.runId)).toMatchObject({ job: 'drive-check', kind: 'drive-check', trigger: 'manual', status: 'warning' });
+    } finally {
+      history.close();
+    }
     const dev = loop(image('cli', 'keepme'));
     expect(run(['drives', 'apply', '--device', dev, '--role', 'space']).status).toBe(2);
     const r = run(['drives', 'apply', '--device', dev, '--role', 'space', '--yes', '--fstab', join(dir, 'fstab-cli')]);
@@ -215,5 +226,5 @@ describe('provisioning', () => {
     const plan = run(['drives', 'plan', '--device', dev, '--role', 'space']);
     expect(plan.status).toBe(0);
     expect(plan.stdout).toMatch(/mkfs\.ext4 -q -F -L space -U [0-9a-f-]{36} \/dev\/loop\d+/);
-  }, 180_000); // four CLI processes, each starting tsx
+  }, 180_000); // five CLI processes, each starting tsx
 });
