@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import type { HelperConfig } from './config/schema.js';
 import type { AppContext } from './api/context.js';
 import { buildServer, type RoutePlugin } from './api/server.js';
-import { ensureTls } from './api/tls.js';
+import { ensureTls } from './tls.js';
 import { EventBus } from './runs/bus.js';
 import { openStore, type Store } from './store/index.js';
 import { VERSION } from './version.js';
