@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { ActionKind, type Job, type JobKind, type JobRun } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
-import { processAlive } from '../store/job-locks.js';
+import { processAlive } from '../system/process.js';
 import type { Store } from '../store/index.js';
 import type { EventBus } from '../runs/bus.js';
 import { jobsFromConfig, type JobDefinition } from './definitions.js';
