@@ -44,7 +44,7 @@ export const JobRun = z.strictObject({
   durationMs: z.number().nullable(),
   summary: z.record(z.string(), z.unknown()).nullable(),
   error: z.string().nullable(),
-  /** What an action was started with (`{ runId }` for an undo); null for a scheduled job's plain run. */
+  /** What the run was started with: an action's parameters (`{ runId }` for an undo) or a job's options (`{ dryRun }`); null for a task that takes none. */
   params: z.record(z.string(), z.unknown()).nullable(),
   /** The helper can undo this run now (its kind has an undo, it ended having changed something, and no undo took it back yet). */
   undoable: z.boolean(),
