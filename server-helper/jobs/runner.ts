@@ -185,9 +185,18 @@ export class JobRunner {
       if (r.pid === process.pid && !this.local.has(r.id)) continue;
       const t = this.opts.registry.get(r.kind);
       if (!t) continue;
-      if (t.resources(this.opts.config, r.params).some((x) => resources.includes(x))) return true;
+      const theirs = this.resourcesOf(t, r.params);
+      if ((theirs.includes('*') && resources.length > 0) || theirs.some((x) => resources.includes(x))) return true;
     }
     return false;
+  }
+
+  /** The resources of another run from its stored parameters; a run recorded before parameters were stored gets its defaults. */
+  private resourcesOf(task: Task, stored: Record<string, unknown> | null): string[] {
+    const params = stored ?? (task.params ? task.params.safeParse({}).data : null);
+    // Parameters this build cannot read (another version's run): wait for the run rather than guess what it locks.
+    if (params === undefined) return ['*'];
+    return task.resources(this.opts.config, params);
   }
 
   private async execute(run: { job: string; kind: JobKind; task: Task; params: unknown }, runId: number, controller: AbortController): Promise<JobRun> {
