@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { EventBus } from '../server-helper/jobs/bus.js';
+import { EventBus } from '../server-helper/runs/bus.js';
 import { ensureSandbox } from '../server-helper/sandbox.js';
 import { openStore } from '../server-helper/store/index.js';
 import { startTestHelper, type TestHelper } from './support/helper.js';
