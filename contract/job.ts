@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Timestamp } from './common.js';
 
 /** What a job does. */
-export const JobKind = z.enum(['graduation', 'backup', 'check', 'prune', 'drive-check']);
+export const JobKind = z.enum(['graduation', 'backup', 'check', 'prune', 'drive-check', 'timemachine-check', 'storage-sample']);
 export type JobKind = z.infer<typeof JobKind>;
 
 /** A configured job with its schedule. */
