@@ -55,7 +55,7 @@ function humanBytes(n: number): string {
     v /= 1000;
     i++;
   }
-  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+  return `${v >= 10 || i === 0 ? Math.round(v) : Number(v.toFixed(1))} ${units[i]}`;
 }
 
 /** "~3 days", "~5 weeks", "~14 months", "~2 years": a rough horizon. */
