@@ -22,12 +22,12 @@ const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
  */
 function household(now: number): StorageSample[] {
   const out: StorageSample[] = [];
-  for (let d = 90; d >= 0; d--) {
+  for (let d = 89; d >= 0; d--) {
     const at = new Date(now - d * DAY - 3600_000).toISOString();
-    const day = 90 - d;
+    const day = 89 - d;
     const flux = 300 * GB + day * 1.2 * GB - Math.floor(day / 30) * 25 * GB;
     const space = 3000 * GB + day * 6 * GB + Math.floor(day / 30) * 25 * GB;
-    const time = 2100 * GB + day * 1.5 * GB + Math.sin(day / 5) * 8 * GB;
+    const time = 2100 * GB + day * 0.5 * GB + Math.sin(day / 5) * 8 * GB;
     out.push({ role: 'flux', at, usedBytes: flux, availableBytes: 1000 * GB - flux, sizeBytes: 1000 * GB });
     out.push({ role: 'time', at, usedBytes: time, availableBytes: 4000 * GB - time, sizeBytes: 4000 * GB });
     out.push({ role: 'space', at, usedBytes: space, availableBytes: 8000 * GB - space, sizeBytes: 8000 * GB });
@@ -85,14 +85,14 @@ test('the storage chart draws 90 days of flux, time and space and says what it s
   await page.goto(e2e.dashboard);
   const section = page.locator('#storage');
   await expect(section.getByRole('heading', { name: 'Storage over time' })).toBeVisible();
-  const chart = section.getByRole('img', { name: /Used space of each drive over the last 90 days/ });
+  const chart = section.getByRole('img', { name: /How full each drive was over the last 90 days/ });
   await expect(chart).toBeVisible();
-  await expect(chart).toHaveAttribute('data-samples', String(91 * 3));
+  await expect(chart).toHaveAttribute('data-samples', String(90 * 3));
   // uPlot drew into a canvas of the chart's width, with one legend entry per drive.
   const canvas = chart.locator('canvas');
   await expect(canvas).toHaveCount(1);
   expect((await canvas.boundingBox())!.width).toBeGreaterThan(600);
-  for (const role of ['flux', 'time', 'space']) await expect(chart.locator('.u-legend')).toContainText(role);
+  for (const role of ['flux (931 GiB)', 'time (3.6 TiB)', 'space (7.3 TiB)']) await expect(chart.locator('.u-legend')).toContainText(role);
   // The canvas is not blank: some pixels carry the series' colours.
   const coloured = await canvas.evaluate((c: HTMLCanvasElement) => {
     const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
@@ -116,6 +116,8 @@ test('the Time Machine panel shows each Mac, its last backup, size against the m
   const mine = panel.locator('tr[data-mac="count-zero"]');
   await expect(mine).toContainText('count-zero.backupbundle');
   await expect(mine).toContainText('MacBookPro18,3');
+  // The tray's client registered as count-zero is this Mac's owner.
+  await expect(mine).toContainText('client count-zero');
   await expect(mine).toContainText('2 h ago');
   await expect(mine).toContainText('of 2.0 TiB');
   await expect(mine).toContainText('Verified');

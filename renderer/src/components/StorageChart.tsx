@@ -1,4 +1,8 @@
-/** Storage over time: flux, time and space used over the last days as a uPlot line chart, and the trend in words. */
+/**
+ * Storage over time: how full flux, time and space were over the last days, as a uPlot line chart of each drive's
+ * used share (as df counts it: used of used + available), and the trend in words. Shares, not bytes, so a 1 TB
+ * flux and an 8 TB space read on one axis, and 100 % is "full".
+ */
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -9,8 +13,8 @@ const COLOURS: Record<StorageSample['role'], string> = { flux: '#0b57d0', time: 
 const ROLES: StorageSample['role'][] = ['flux', 'time', 'space'];
 
 /**
- * Aligns the samples on one time axis (seconds) with one used-bytes column per role; a role not measured at a
- * time is null there, which uPlot bridges with `spanGaps`.
+ * Aligns the samples on one time axis (seconds) with one column per role of the percentage used; a role not
+ * measured at a time is null there, which uPlot bridges with `spanGaps`.
  */
 export function chartData(samples: readonly StorageSample[]): { roles: StorageSample['role'][]; data: uPlot.AlignedData } {
   const roles = ROLES.filter((r) => samples.some((s) => s.role === r));
@@ -19,9 +23,14 @@ export function chartData(samples: readonly StorageSample[]): { roles: StorageSa
   const columns = roles.map(() => times.map(() => null as number | null));
   for (const s of samples) {
     const r = roles.indexOf(s.role);
-    columns[r]![index.get(Math.floor(Date.parse(s.at) / 1000))!] = s.usedBytes;
+    const writable = s.usedBytes + s.availableBytes;
+    columns[r]![index.get(Math.floor(Date.parse(s.at) / 1000))!] = writable > 0 ? (100 * s.usedBytes) / writable : null;
   }
   return { roles, data: [times, ...columns] as uPlot.AlignedData };
+}
+
+function newest(samples: readonly StorageSample[], role: StorageSample['role']): StorageSample | undefined {
+  return samples.filter((s) => s.role === role).at(-1);
 }
 
 /** The chart and the sentence; the chart's text alternative is the same sentence. */
@@ -34,9 +43,9 @@ export function StorageChart({ history }: { history: StorageHistory | null }) {
     const opts: uPlot.Options = {
       width: Math.max(320, el.clientWidth),
       height: 260,
-      series: [{}, ...roles.map((r) => ({ label: r, stroke: COLOURS[r], width: 2, spanGaps: true, points: { show: data[0].length < 40 }, value: (_u: uPlot, v: number | null) => (v === null ? '—' : formatBytes(v)) }))],
-      axes: [{}, { size: 80, values: (_u, vals) => vals.map((v) => formatBytes(v)) }],
-      scales: { y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      series: [{}, ...roles.map((r) => ({ label: `${r} (${formatBytes(newest(history.samples, r)?.sizeBytes)})`, stroke: COLOURS[r], width: 2, spanGaps: true, points: { show: data[0].length < 40 } }))],
+      axes: [{}, { size: 56, values: (_u, vals) => vals.map((v) => `${v} %`) }],
+      scales: { y: { range: [0, 100] } },
       legend: { live: false },
     };
     const plot = new uPlot(opts, data, el);
@@ -51,7 +60,7 @@ export function StorageChart({ history }: { history: StorageHistory | null }) {
   if (history.samples.length === 0) return <p className="muted">No usage measured yet: the helper samples each drive daily and after each graduation.</p>;
   return (
     <figure className="storage-figure">
-      <div ref={box} className="storage-chart" role="img" aria-label={`Used space of each drive over the last ${history.days} days. ${history.summary}`} data-samples={history.samples.length} />
+      <div ref={box} className="storage-chart" role="img" aria-label={`How full each drive was over the last ${history.days} days. ${history.summary}`} data-samples={history.samples.length} />
       <figcaption className="storage-summary">{history.summary}</figcaption>
     </figure>
   );

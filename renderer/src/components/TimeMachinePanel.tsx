@@ -41,6 +41,7 @@ export function TimeMachinePanel({ report, now }: { report: TimeMachineReport | 
                   {m.bundle}
                   {m.owner ? ` · ${m.owner}'s folder` : ''}
                   {m.model ? ` · ${m.model}` : ''}
+                  {m.clientIds.length > 0 ? ` · client ${m.clientIds.join(', ')}` : ''}
                 </div>
                 {m.warnings.length > 0 && (
                   <ul className="warnings">
@@ -55,11 +56,13 @@ export function TimeMachinePanel({ report, now }: { report: TimeMachineReport | 
               <td>
                 <LastBackup mac={m} now={now} />
               </td>
-              <td>
-                {formatBytes(m.sizeBytes)}
+              <td className="tm-size">
+                <span className="nowrap">
+                  {formatBytes(m.sizeBytes)}
+                  {m.maxSizeBytes !== null && ` of ${formatBytes(m.maxSizeBytes)}`}
+                </span>
                 {m.maxSizeBytes !== null && (
                   <>
-                    {' '}of {formatBytes(m.maxSizeBytes)}
                     <meter className="drive-meter" min={0} max={1} low={report.nearlyFullAt} high={report.nearlyFullAt} optimum={0} value={Math.min(1, m.usage ?? 0)} aria-label={`${m.name} backup size against its maximum`}>
                       {Math.round((m.usage ?? 0) * 100)} %
                     </meter>
