@@ -40,7 +40,8 @@ export function serverFeatures(config: HelperConfig, opts: { schedule?: boolean;
       let sampling: Promise<unknown> = Promise.resolve();
       const unsubscribe = ctx.bus.subscribe((e) => {
         if (e.type !== 'graduation.finished' || e.data.moved === 0) return;
-        sampling = sampleStorage({ config, store: ctx.store }).catch((err: Error) => ctx.log.warn({ err }, 'storage sample after graduation failed'));
+        // One at a time, in order; close() waits for the last.
+        sampling = sampling.then(() => sampleStorage({ config, store: ctx.store }).catch((err: Error) => ctx.log.warn({ err }, 'storage sample after graduation failed')));
       });
       ctx.onClose = [
         ...(ctx.onClose ?? []),

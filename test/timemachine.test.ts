@@ -180,6 +180,13 @@ describe('inspectTimeMachine', () => {
     expect(unknown.macs[0]!.running).toBe(false);
   });
 
+  it('scans the users\' folders of a per-user share whose path is /time/%U', async () => {
+    buildBundle(timeRoot, { owner: 'alice', name: 'count-zero', completions: [daysAgo(1)], bands: [] });
+    const config = HelperConfig.parse({ store: { path: join(dir, 'h.db') }, shares: [{ name: 'time', role: 'time', path: join(timeRoot, '%U'), timeMachine: {} }] });
+    const report = await inspectTimeMachine(config, { clients: [], now: NOW, probe: noOpens });
+    expect(report.macs.map((m) => [m.owner, m.path])).toEqual([['alice', 'alice/count-zero.backupbundle']]);
+  });
+
   it('reports no Macs without a Time Machine share', async () => {
     const config = HelperConfig.parse({ store: { path: join(dir, 'h.db') }, shares: [{ name: 'flux', path: timeRoot }] });
     expect(await inspectTimeMachine(config, { clients: [], now: NOW, probe: noOpens })).toMatchObject({ share: null, macs: [] });

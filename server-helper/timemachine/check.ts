@@ -1,5 +1,5 @@
 /** The scheduled Time Machine check: read the bundles and publish `timemachine.warning` once per new condition. */
-import { parseDuration, type TimeMachineReport } from '../../contract/index.js';
+import { parseDuration, TimeMachineWarningCode, type TimeMachineReport } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
 import type { EventBus } from '../jobs/bus.js';
 import type { Store } from '../store/index.js';
@@ -32,7 +32,7 @@ export async function checkTimeMachineAndWarn(ctx: { config: HelperConfig; store
       hostKey: mac.hostKey,
       clientIds: mac.clientIds,
       bundle: mac.path,
-      code: a.code as 'stale',
+      code: TimeMachineWarningCode.parse(a.code),
       message: a.message,
       lastBackup: mac.lastBackup,
       usage: mac.usage,

@@ -29,6 +29,16 @@ export function timeMachineShare(config: HelperConfig): ShareConfig | null {
   return tm.find((s) => s.role === 'time') ?? tm[0] ?? null;
 }
 
+/**
+ * The folder to scan for a share path: the path itself, or, for a per-user share whose path names a Samba
+ * variable (`/time/%U`), the folder above the first segment with one (`/time`), whose subfolders are the users'.
+ */
+export function timeMachineRoot(sharePath: string): string {
+  const segments = sharePath.split('/');
+  const i = segments.findIndex((seg) => seg.includes('%'));
+  return i < 0 ? sharePath : segments.slice(0, i).join('/') || '/';
+}
+
 /** The clients whose host name (or id) folds to the Mac's host key. */
 export function matchingClients(hostKey: string, clients: readonly Pick<ClientRecord, 'id' | 'hostName'>[]): string[] {
   return clients.filter((c) => timeMachineHostKey(c.hostName) === hostKey || timeMachineHostKey(c.id) === hostKey).map((c) => c.id);
@@ -52,10 +62,11 @@ export async function inspectTimeMachine(
   const share = timeMachineShare(config);
   const base = { share: share?.name ?? null, staleAfterDays: rules.staleAfterMs / 86_400_000, nearlyFullAt: rules.nearlyFullAt, checkedAt: new Date(now).toISOString() };
   if (!share || share.timeMachine === false) return { ...base, openFilesKnown: false, macs: [] };
-  const bundles = findBundles(share.path);
+  const root = timeMachineRoot(share.path);
+  const bundles = findBundles(root);
   const open = bundles.length ? await (opts.probe ?? realTimeMachineProbe).openPaths(config) : new Set<string>();
   // Samba names open files by the share's real path (smbstatus.ts resolves it), so compare real paths.
-  const realRoot = realOrSelf(share.path);
+  const realRoot = realOrSelf(root);
   const maxSizeBytes = share.timeMachine.maxSize === undefined ? null : parseSize(share.timeMachine.maxSize);
   const macs = bundles.map((b): TimeMachineMac => {
     const facts = readBundleFacts(b.abs);
