@@ -161,6 +161,17 @@ function check(l: Layout, before: Map<string, FileFacts>, outsideBefore: Record<
   return problems;
 }
 
+/** The journal rows of the files a problem names, for the failure's message. */
+function journalOf(l: Layout, problems: string[]): unknown[] {
+  const store = openStore(l.db);
+  try {
+    const rows = store.db.prepare('SELECT id, run_id, srcs, dsts, tmp, state, error FROM graduation_journal').all() as { srcs: string }[];
+    return rows.filter((r) => problems.some((p) => JSON.parse(r.srcs).some((s: string) => p.includes(`"${s}"`))));
+  } finally {
+    store.close();
+  }
+}
+
 /** Space's own archived file is not a flux file: the invariant is about flux's. */
 function fluxOnly(l: Layout): Map<string, FileFacts> {
   return snapshot(l.flux);
@@ -271,7 +282,9 @@ describe('undo and recovery as root against a racing symlink swapper', { timeout
         expect(swaps).toBeGreaterThan(500);
         const { rolledBack, completed, deferred } = summary.recovered;
         expect(rolledBack + completed + deferred).toBeGreaterThan(0);
-        expect(check(l, before, outsideBefore, false), `round ${round}`).toEqual([]);
+        const problems = check(l, before, outsideBefore, false);
+        if (problems.length) console.error(JSON.stringify(journalOf(l, problems), null, 1));
+        expect(problems, `round ${round}`).toEqual([]);
         expect(unsafeOnly(summary)).toEqual([]);
         // Without the attacker, the next run finishes what recovery had to defer, and graduates the rest.
         const store = openStore(l.db);
