@@ -200,7 +200,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     handles = openHandles(src, dst, !!opts.dryRun);
     const { roots, syncs, copier } = handles;
     const settings = { journal, runId: opts.runId, srcRoot: src, dstRoot: dst, src: roots.src, dst: roots.dst, freeSpaceMargin: opts.policy.freeSpaceMargin, signal: opts.signal, syncs, copier, poolMinFiles: opts.poolMinFiles };
-    const ctx = newMoverContext(settings, { openFiles, hooks: { onStep: opts.onStep } });
+    const ctx = newMoverContext(settings, { openFiles, awaitingRecovery: journal.waitingSources(src), hooks: { onStep: opts.onStep } });
     if (opts.openFiles && !opts.dryRun) recheckOpenFiles(ctx, opts.openFiles, opts.openFilesMaxAgeMs ?? 2000);
     const progress = new RunProgress(ctx.run.stats, opts.onProgress, opts.progressIntervalMs ?? 250);
     ctx.hooks.onFile = (rel) => {

@@ -67,6 +67,8 @@ export interface MoveRunState {
   openFiles: ReadonlySet<string>;
   /** Brings openFiles up to date before a batch removes its sources (a source opened since keeps its place). */
   recheckOpenFiles?: () => Promise<void>;
+  /** Source names whose journal rows recovery left unfinished: they wait for it (skipped as awaiting-recovery). */
+  awaitingRecovery: ReadonlySet<string>;
   /** Folders known to exist in the destination. */
   knownDirs: Set<string>;
   /**

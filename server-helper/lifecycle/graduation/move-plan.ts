@@ -36,6 +36,7 @@ export function newPlanPass(ctx: MoverContext): PlanPass {
 export function planItem(ctx: MoverContext, pass: PlanPass, item: MoveItem, companion?: Planned): PlanOutcome {
   const { stats } = ctx.run;
   if (isOpen(ctx, item)) return skipped(ctx, 'open');
+  if (item.srcs.some((rel) => ctx.run.awaitingRecovery.has(rel))) return skipped(ctx, 'awaiting-recovery');
   if (!sourceRemovable(ctx, item, pass.writableDirs)) return skipped(ctx, 'read-only-folder');
   try {
     const { dsts, duplicate } = companion ? companionTargets(ctx, item, companion, pass.missingDirs) : chooseTargets(ctx, item, pass.missingDirs);

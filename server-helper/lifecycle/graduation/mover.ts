@@ -25,13 +25,14 @@ export { skip, UNSAFE_PATH } from './move-context.js';
 export { POOL_MIN_FILES } from './move-copy.js';
 
 /** A mover context for one run: the settings as given, a fresh run state (optionally with the open files), and hooks. */
-export function newMoverContext(settings: MoveSettings, opts: Partial<Pick<MoveRunState, 'stats' | 'openFiles' | 'recheckOpenFiles' | 'inFlight'>> & { hooks?: MoveHooks } = {}): MoverContext {
+export function newMoverContext(settings: MoveSettings, opts: Partial<Pick<MoveRunState, 'stats' | 'openFiles' | 'recheckOpenFiles' | 'inFlight' | 'awaitingRecovery'>> & { hooks?: MoveHooks } = {}): MoverContext {
   return {
     settings,
     run: {
       stats: opts.stats ?? { moved: 0, bytesMoved: 0, skipped: {}, failed: [], examples: [] },
       openFiles: opts.openFiles ?? new Set(),
       recheckOpenFiles: opts.recheckOpenFiles,
+      awaitingRecovery: opts.awaitingRecovery ?? new Set(),
       knownDirs: new Set(),
       inFlight: opts.inFlight ?? new Set(),
       seq: 0,

@@ -37,7 +37,7 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
       if (!ctx) {
         const roots = openRoots(srcRoot, dstRoot);
         // Small files are copied off this thread by the copy pool, as in a graduation.
-        ctx = newMoverContext({ journal, runId: opts.runId, srcRoot, dstRoot, src: roots.src, dst: roots.dst, freeSpaceMargin: 0, signal: opts.signal, copier: new CopyPool(roots.src, roots.dst), syncs: openSyncs(srcRoot, dstRoot) }, { stats });
+        ctx = newMoverContext({ journal, runId: opts.runId, srcRoot, dstRoot, src: roots.src, dst: roots.dst, freeSpaceMargin: 0, signal: opts.signal, copier: new CopyPool(roots.src, roots.dst), syncs: openSyncs(srcRoot, dstRoot) }, { stats, awaitingRecovery: journal.waitingSources(srcRoot) });
         contexts.set(key, ctx);
       }
       return ctx;
