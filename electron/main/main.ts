@@ -7,13 +7,13 @@ import Store from 'electron-store';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { IPC_CHANNELS } from '../../contract/ipc.js';
-import type { CoreFacade } from './core-facade.js';
-import { createCoreForShell } from './core-binding.js';
-import { createIpcHandlers, dispatchIpc } from './ipc-handlers.js';
-import { buildMenuModel, runMenuAction, trayIconState, trayTooltip, type MenuEntry, type ShellActions } from './menu-model.js';
-import { wireNotifications } from './notifications.js';
-import { CONTENT_SECURITY_POLICY, hardenContents, isAutostart, loginItemSettings, secureWebPreferences } from './security.js';
-import { defaultSettings, readSettings, settingsJsonSchema } from './settings.js';
+import type { CoreFacade } from '../app/core-facade.js';
+import { createCoreForShell } from '../app/core-binding.js';
+import { createIpcHandlers, dispatchIpc } from '../app/ipc-handlers.js';
+import { buildMenuModel, runMenuAction, trayIconState, trayTooltip, type MenuEntry, type ShellActions } from '../app/menu-model.js';
+import { wireNotifications } from '../app/notifications.js';
+import { CONTENT_SECURITY_POLICY, hardenContents, isAutostart, loginItemSettings, secureWebPreferences } from '../app/security.js';
+import { defaultSettings, readSettings, settingsJsonSchema } from '../app/settings.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Built layout: dist/electron/main.js, dist/electron/preload.cjs, dist/renderer/tray.html, build/icons/. */

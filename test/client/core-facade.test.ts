@@ -15,9 +15,9 @@ import { KEYCHAIN_KEYS } from '../../electron/core/credentials.js';
 import { requestJson } from '../../electron/core/http.js';
 import { ClientCore } from '../../electron/core/client.js';
 import { parseClientConfig } from '../../electron/core/config.js';
-import { ClientCoreFacade, clientConfigFromSettings, msalAccount, type AccountSource } from '../../electron/main/client-core-facade.js';
-import { defaultSettings } from '../../electron/main/settings.js';
-import { TestMounterCore } from '../../electron/main/test-mounter-core.js';
+import { ClientCoreFacade, clientConfigFromSettings, msalAccount, type AccountSource } from '../../electron/app/client-core-facade.js';
+import { defaultSettings } from '../../electron/app/settings.js';
+import { TestMounterCore } from '../../electron/dev/test-mounter-core.js';
 import { MemoryCredentialStore, MountError, type Mounter } from '../../electron/platform/index.js';
 import { startHelper, type RunningHelper } from '../../server-helper/daemon.js';
 import { ensureSandbox } from '../../server-helper/sandbox.js';
@@ -239,7 +239,7 @@ describe('TestMounterCore (the same facade with the folder mounter)', () => {
 
 describe('createCoreForShell', () => {
   it('binds the shell to the real core: ClientCoreFacade from the settings, signed out with nothing cached', async () => {
-    const { createCoreForShell } = await import('../../electron/main/core-binding.js');
+    const { createCoreForShell } = await import('../../electron/app/core-binding.js');
     const core = await createCoreForShell({ settings: { ...defaultSettings('linux'), helperUrl: helper.url, shares: [] }, saveSettings: () => undefined, userDataDir: tmpdir() });
     expect(core).toBeInstanceOf(ClientCoreFacade);
     facades.push(core as ClientCoreFacade);

@@ -15,8 +15,8 @@ import { parseDuration } from '../../../contract/index.js';
 import { startHelper } from '../../../server-helper/daemon.js';
 import { serverFeatures } from '../../../server-helper/features.js';
 import { ensureSandbox } from '../../../server-helper/sandbox.js';
-import { TestMounterCore } from '../../../electron/main/test-mounter-core.js';
-import { startWebBridge } from '../../../electron/main/web-bridge.js';
+import { TestMounterCore } from '../../../electron/dev/test-mounter-core.js';
+import { startWebBridge } from '../../../electron/dev/web-bridge.js';
 import { OLD_FLUX_FILES, NEW_FLUX_FILES } from './seed-files.js';
 
 const rendererDir = process.argv[2];

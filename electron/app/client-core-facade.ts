@@ -2,7 +2,7 @@
  * The CoreFacade over the real client core (electron/core): MountManager for the shares, HelperLink for the
  * state reports and the event stream, NotificationModel for what a person is told, MSAL + Key Vault + keychain
  * for sign-in. No electron import: the web bridge, the Playwright tray test and `npm start` run it in plain Node
- * with a folder-backed Mounter (test-mounter-core.ts); the Electron shell runs it with the platform mounter.
+ * with a folder-backed Mounter (electron/dev/test-mounter-core.ts); the Electron shell runs it with the platform mounter.
  */
 import type { z } from 'zod';
 import type { ClientShareState, FtsEvent } from '../../contract/index.js';

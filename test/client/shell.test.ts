@@ -4,10 +4,10 @@
  * hardened, and `--autostart` mounts everything without a window.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { FakeCore } from './fake-core.js';
+import type { FakeCore } from './doubles/fake-core.js';
 
 const holder = vi.hoisted(() => ({ core: null as FakeCore | null }));
-vi.mock('electron', async () => await import('./fake-electron.js'));
+vi.mock('electron', async () => await import('./doubles/fake-electron.js'));
 vi.mock('electron-store', () => ({
   default: class {
     store: Record<string, unknown> = {};
@@ -17,24 +17,24 @@ vi.mock('electron-store', () => ({
     }
   },
 }));
-vi.mock('./core-binding.js', () => ({ createCoreForShell: async () => holder.core }));
+vi.mock('../../electron/app/core-binding.js', () => ({ createCoreForShell: async () => holder.core }));
 
-const trayPage = new URL('../renderer/tray.html', import.meta.url).href;
+const trayPage = new URL('../../electron/renderer/tray.html', import.meta.url).href;
 const argv = process.argv;
 
 async function boot(extraArgs: string[] = []) {
   vi.resetModules();
-  const { FakeCore } = await import('./fake-core.js');
+  const { FakeCore } = await import('./doubles/fake-core.js');
   holder.core = new FakeCore();
   process.argv = [...argv, ...extraArgs];
-  const fe = (await import('electron')) as unknown as typeof import('./fake-electron.js');
+  const fe = (await import('electron')) as unknown as typeof import('./doubles/fake-electron.js');
   fe.resetFake();
-  await import('./main.js');
+  await import('../../electron/main/main.js');
   await vi.waitFor(() => expect(fe.recorded.trays).toHaveLength(1));
   return { fe, core: holder.core };
 }
 
-function lastMenu(fe: typeof import('./fake-electron.js')) {
+function lastMenu(fe: typeof import('./doubles/fake-electron.js')) {
   const menus = fe.recorded.trays[0]!.menus;
   return menus[menus.length - 1]!;
 }
@@ -44,7 +44,7 @@ afterAll(() => {
 });
 
 describe('tray menu', () => {
-  let fe: typeof import('./fake-electron.js');
+  let fe: typeof import('./doubles/fake-electron.js');
   let core: FakeCore;
   beforeAll(async () => ({ fe, core } = await boot()));
 
@@ -139,7 +139,7 @@ describe('tray menu', () => {
 });
 
 describe('notifications', () => {
-  let fe: typeof import('./fake-electron.js');
+  let fe: typeof import('./doubles/fake-electron.js');
   let core: FakeCore;
   beforeAll(async () => ({ fe, core } = await boot()));
 
@@ -173,7 +173,7 @@ describe('notifications', () => {
 });
 
 describe('IPC', () => {
-  let fe: typeof import('./fake-electron.js');
+  let fe: typeof import('./doubles/fake-electron.js');
   let core: FakeCore;
   beforeAll(async () => ({ fe, core } = await boot()));
   const fromWindow = { senderFrame: { url: trayPage } };
@@ -220,7 +220,7 @@ describe('IPC', () => {
 });
 
 describe('window hardening', () => {
-  let fe: typeof import('./fake-electron.js');
+  let fe: typeof import('./doubles/fake-electron.js');
   beforeAll(async () => ({ fe } = await boot()));
 
   it('isolates and sandboxes the renderer, with a preload and no Node', () => {
@@ -259,10 +259,10 @@ describe('--autostart', () => {
 
   it('a second instance quits at once', async () => {
     vi.resetModules();
-    const fe = (await import('electron')) as unknown as typeof import('./fake-electron.js');
+    const fe = (await import('electron')) as unknown as typeof import('./doubles/fake-electron.js');
     fe.resetFake();
     fe.recorded.singleInstanceLock = false;
-    await import('./main.js');
+    await import('../../electron/main/main.js');
     await vi.waitFor(() => expect(fe.recorded.quitCalls).toBe(1));
     expect(fe.recorded.trays).toHaveLength(0);
   });

@@ -1,7 +1,7 @@
 /**
  * Where the shell gets its core: the real client core (electron/core) behind the CoreFacade, with the platform
  * mounter, the OS keychain, MSAL sign-in and Key Vault credentials, configured from the electron-store settings.
- * (The folder-mounter test double in test-mounter-core.ts is only for the browser tray and its tests.)
+ * (The folder-mounter double in electron/dev/test-mounter-core.ts is only for the browser tray and its tests.)
  */
 import type { SettingsView } from '../../contract/ipc.js';
 import { ClientCoreFacade } from './client-core-facade.js';

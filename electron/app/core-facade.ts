@@ -1,7 +1,8 @@
 /**
  * The one interface the Electron shell uses to drive the client core (electron/core). The shell never reaches past
  * it. ClientCoreFacade (client-core-facade.ts) implements it over the real core; the shell's unit tests use the
- * recording FakeCore, and the browser tray uses ClientCoreFacade with a folder mounter (test-mounter-core.ts).
+ * recording FakeCore (test/client/doubles), and the browser tray uses ClientCoreFacade with a folder mounter
+ * (electron/dev/test-mounter-core.ts).
  */
 import type { CoreNotification, SettingsPatch, SettingsView, TrayState } from '../../contract/ipc.js';
 

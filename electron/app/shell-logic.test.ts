@@ -4,7 +4,7 @@ import type { FtsEvent } from '../../contract/events.js';
 import { CoreNotification, SettingsView, TrayState } from '../../contract/ipc.js';
 import { NotificationModel } from '../core/notifications.js';
 import { applyEvent, toCoreNotification } from './event-model.js';
-import { sampleState } from './fake-core.js';
+import { sampleState } from '../../test/client/doubles/fake-core.js';
 import { isTrustedSenderUrl, validateRequest } from './ipc-handlers.js';
 import { buildMenuModel, formatBytes, trayIconState } from './menu-model.js';
 import { folderInShare } from './notifications.js';

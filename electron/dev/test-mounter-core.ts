@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { KEYCHAIN_KEYS } from '../core/credentials.js';
 import { MemoryCredentialStore, MountError, type MountedShare, type Mounter, type MountTarget } from '../platform/index.js';
-import type { AccountSource } from './client-core-facade.js';
-import { ClientCoreFacade } from './client-core-facade.js';
-import { defaultSettings } from './settings.js';
+import type { AccountSource } from '../app/client-core-facade.js';
+import { ClientCoreFacade } from '../app/client-core-facade.js';
+import { defaultSettings } from '../app/settings.js';
 
 const MARKER = '.fts-test-mount';
 

@@ -1,7 +1,7 @@
 /** A recording CoreFacade for the shell's tests: every call is logged, state and notifications are pushed by hand. */
-import type { CoreNotification, SettingsPatch, SettingsView, TrayState } from '../../contract/ipc.js';
-import type { CoreFacade } from './core-facade.js';
-import { defaultSettings } from './settings.js';
+import type { CoreNotification, SettingsPatch, SettingsView, TrayState } from '../../../contract/ipc.js';
+import type { CoreFacade } from '../../../electron/app/core-facade.js';
+import { defaultSettings } from '../../../electron/app/settings.js';
 
 /** A state with flux mounted and time, space not. */
 export function sampleState(over: Partial<TrayState> = {}): TrayState {
