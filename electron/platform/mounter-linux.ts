@@ -2,6 +2,7 @@
 import { exec, ExecError } from '../../lib/exec.js';
 import { assertSingleLine, smbUrl, toMountError } from './mount-common.js';
 import { classifyGioError, gvfsMountPoint, parseGioMountList } from './parsers.js';
+import { readableWithin } from './usable.js';
 import type { MountedShare, Mounter, MountOptions, MountTarget, SmbCredential } from './types.js';
 
 /** The gvfs mounter. */
@@ -35,5 +36,10 @@ export class LinuxMounter implements Mounter {
   async list(opts: MountOptions = {}): Promise<MountedShare[]> {
     const r = await exec('gio', ['mount', '-l'], { timeoutMs: opts.timeoutMs ?? 15_000, signal: opts.signal });
     return parseGioMountList(r.stdout, this.runtimeDir);
+  }
+
+  /** A gvfs mount is usable when its FUSE folder lists (gvfs answers EIO while its server is away). */
+  async usable(m: MountedShare, opts: MountOptions = {}): Promise<boolean> {
+    return readableWithin(m.mountPoint, opts.timeoutMs ?? 5000);
   }
 }
