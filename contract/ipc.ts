@@ -67,7 +67,7 @@ export type SettingsView = z.infer<typeof SettingsView>;
 export const SettingsPatch = SettingsView.partial();
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
-/** A notification the core asks the shell to show; `open` says what a click opens. */
+/** A notification the core asks the shell to show; `open` says what a click shows: the window, or an item on a share (revealed in its folder, never opened). */
 export const CoreNotification = z.strictObject({
   id: z.string().min(1).max(128),
   kind: z.enum(['graduation', 'backup', 'drive', 'mount']),

@@ -7,7 +7,7 @@ import { applyEvent, toCoreNotification } from './event-model.js';
 import { sampleState } from '../../test/client/doubles/fake-core.js';
 import { isTrustedSenderUrl, validateRequest } from './ipc-handlers.js';
 import { buildMenuModel, formatBytes, trayIconState } from './menu-model.js';
-import { folderInShare } from './notifications.js';
+import { pathInShare } from './notifications.js';
 import { isAutostart, loginItemSettings } from './security.js';
 import { defaultSettings, readSettings } from './settings.js';
 
@@ -41,12 +41,12 @@ describe('validateRequest', () => {
   });
 });
 
-describe('folderInShare', () => {
+describe('pathInShare', () => {
   it('joins inside the share and refuses to climb out', () => {
-    expect(folderInShare('/Volumes/space', 'projects/2025')).toBe('/Volumes/space/projects/2025');
-    expect(folderInShare('S:\\', 'projects/2025')).toBe('S:\\projects\\2025');
-    expect(folderInShare('/Volumes/space', undefined)).toBe('/Volumes/space');
-    expect(folderInShare('/Volumes/space', '../../etc')).toBeNull();
+    expect(pathInShare('/Volumes/space', 'projects/2025')).toBe('/Volumes/space/projects/2025');
+    expect(pathInShare('S:\\', 'projects/2025')).toBe('S:\\projects\\2025');
+    expect(pathInShare('/Volumes/space', undefined)).toBe('/Volumes/space');
+    expect(pathInShare('/Volumes/space', '../../etc')).toBeNull();
   });
 });
 
@@ -64,14 +64,14 @@ describe('event model', () => {
     const n = new NotificationModel().ingest(e);
     return n ? toCoreNotification(n, e) : null;
   };
-  it('a graduation becomes a notification that opens the graduated folder on space', () => {
+  it('a graduation becomes a notification that reveals the first graduated file on space', () => {
     const n = note(finished);
     expect(n).toMatchObject({
       id: 'graduation#1',
       kind: 'graduation',
       severity: 'info',
       title: 'Graduated 3 files (3.1 MB) from Flux to Space',
-      open: { kind: 'share', share: 'space', subPath: 'projects/2025' },
+      open: { kind: 'share', share: 'space', subPath: 'projects/2025/a.pdf' },
     });
     expect(CoreNotification.safeParse(n).success).toBe(true);
   });

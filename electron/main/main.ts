@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     isSupported: () => Notification.isSupported(),
     create: (opts) => new Notification(opts),
     openWindow,
-    openPath: actions.openPath,
+    revealPath: (p) => shell.showItemInFolder(p),
   });
 
   powerMonitor.on('resume', () => core.onResume());

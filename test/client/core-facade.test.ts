@@ -153,7 +153,7 @@ describe('ClientCoreFacade (real core, fake mounter, real helper)', () => {
       ['graduation#71', 'graduation', 'Graduated 1,234 files (5.6 GB) from Flux to Space'],
       ['graduation#72', 'graduation', 'Graduated 5 files (5.6 GB) from Flux to Space'],
     ]);
-    expect(notes[0]!.open).toEqual({ kind: 'share', share: 'space', subPath: 'projects/2025' });
+    expect(notes[0]!.open).toEqual({ kind: 'share', share: 'space', subPath: 'projects/2025/a.mov' });
     const s = TrayState.parse(f.getState());
     // Progress ticks are not in the feed; started and finished are, newest first, each once.
     const feed = s.activity.filter((e) => e.type.startsWith('graduation')).map((e) => e.type);

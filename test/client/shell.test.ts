@@ -143,16 +143,37 @@ describe('notifications', () => {
   let core: FakeCore;
   beforeAll(async () => ({ fe, core } = await boot()));
 
-  it('a core notification becomes an OS notification; clicking it opens the graduated folder', async () => {
+  it('a core notification becomes an OS notification; clicking it reveals the graduated file in its folder', async () => {
     core.push({ ...core.state, shares: core.state.shares.map((s) => (s.name === 'space' ? { ...s, state: 'mounted' as const, mountPoint: '/Volumes/space' } : s)) });
-    core.notify({ id: 'e1', kind: 'graduation', severity: 'info', title: '9 files graduated to space', body: '9 MiB', open: { kind: 'share', share: 'space', subPath: 'projects/2025' } });
+    core.notify({ id: 'e1', kind: 'graduation', severity: 'info', title: '9 files graduated to space', body: '9 MiB', open: { kind: 'share', share: 'space', subPath: 'projects/2025/a.pdf' } });
     expect(fe.recorded.notifications).toHaveLength(1);
     const n = fe.recorded.notifications[0]!;
     expect(n.shown).toBe(true);
     expect(n.options.title).toBe('9 files graduated to space');
     fe.recorded.openedPaths.length = 0;
     n.emit('click');
-    await vi.waitFor(() => expect(fe.recorded.openedPaths).toEqual(['/Volumes/space/projects/2025']));
+    await vi.waitFor(() => expect(fe.recorded.shownInFolder).toEqual(['/Volumes/space/projects/2025/a.pdf']));
+    expect(fe.recorded.openedPaths).toEqual([]);
+  });
+
+  it('a graduated Evil.app is revealed in Finder, never opened (an app must not launch from a notification)', async () => {
+    const { NotificationModel } = await import('../../electron/core/notifications.js');
+    const { toCoreNotification } = await import('../../electron/app/event-model.js');
+    // What the helper sends for a run that graduated an app bundle: its files are the examples.
+    const e = {
+      id: 901,
+      ts: new Date().toISOString(),
+      type: 'graduation.finished' as const,
+      data: { runId: 901, job: 'graduation', scanned: 3, eligible: 3, moved: 3, bytesMoved: 3000, skipped: {}, failed: 0, examples: ['Evil.app/PkgInfo', 'Evil.app/Contents/MacOS/Evil'], from: 'flux', to: 'space', durationMs: 5 },
+    };
+    const raised = new NotificationModel().ingest(e)!;
+    core.notify(toCoreNotification(raised, e)!);
+    fe.recorded.openedPaths.length = 0;
+    fe.recorded.shownInFolder.length = 0;
+    fe.recorded.notifications.at(-1)!.emit('click');
+    await vi.waitFor(() => expect(fe.recorded.shownInFolder).toEqual(['/Volumes/space/Evil.app/PkgInfo']));
+    expect(fe.recorded.openedPaths).toEqual([]);
+    expect(fe.recorded.openedExternal).toEqual([]);
   });
 
   it('clicking a notification about an unmounted share opens the window instead', async () => {

@@ -16,6 +16,7 @@ export const recorded = {
   ipcHandlers: new Map<string, Listener>(),
   loginItemSettings: [] as unknown[],
   openedPaths: [] as string[],
+  shownInFolder: [] as string[],
   openedExternal: [] as string[],
   errorBoxes: [] as string[],
   quitCalls: 0,
@@ -136,6 +137,7 @@ export function resetFake(): void {
   recorded.ipcHandlers.clear();
   recorded.loginItemSettings.length = 0;
   recorded.openedPaths.length = 0;
+  recorded.shownInFolder.length = 0;
   recorded.openedExternal.length = 0;
   recorded.errorBoxes.length = 0;
   recorded.quitCalls = 0;
@@ -171,6 +173,7 @@ export const nativeImage = {
 /** The fake `shell`. */
 export const shell = {
   openPath: async (p: string) => (recorded.openedPaths.push(p), ''),
+  showItemInFolder: (p: string) => void recorded.shownInFolder.push(p),
   openExternal: async (u: string) => void recorded.openedExternal.push(u),
 };
 /** The fake `dialog`. */
