@@ -1,24 +1,26 @@
 /**
  * The tray app's settings as electron-store keeps them: a JSON schema (electron-store validates every write with
- * it) and defaults. No secret is ever stored here: credentials live in the OS keychain, fetched from Key Vault.
+ * it) and defaults. No secret is ever stored here: the pairing names the vault, and every credential is read from
+ * Key Vault into the OS keychain under the names contract/secrets.ts gives.
  */
 import { SettingsView } from '../../contract/ipc.js';
 
-/** Defaults for a fresh install; Windows starts at login unless the user turns it off. */
-export function defaultSettings(platform: NodeJS.Platform): SettingsView {
+/** The OS names the tray's defaults depend on. */
+export type SettingsPlatform = 'darwin' | 'win32' | 'linux' | (string & {});
+
+/** Defaults for a fresh install: unpaired; Windows maps F: flux and S: space; time mounts at login on a Mac only. */
+export function defaultSettings(platform: SettingsPlatform): SettingsView {
   return {
+    pairing: null,
     helperUrl: null,
-    helperFingerprint: null,
     shares: [
       { name: 'flux', driveLetter: platform === 'win32' ? 'F:' : null, autoMount: true },
       { name: 'time', driveLetter: null, autoMount: platform === 'darwin' },
       { name: 'space', driveLetter: platform === 'win32' ? 'S:' : null, autoMount: true },
     ],
-    keyVaultName: 'kv-miket-ops',
-    secretNames: { sambaUser: 'smb-user', sambaPassword: 'smb-password', helperToken: 'fts-helper-token' },
-    tenantId: null,
-    clientId: null,
-    startAtLogin: platform === 'win32',
+    // Off until the person says so: it is offered once, after the first successful mount.
+    startAtLogin: false,
+    startAtLoginOffered: false,
   };
 }
 
@@ -26,8 +28,19 @@ const nullableString = (extra: Record<string, unknown> = {}) => ({ type: ['strin
 
 /** electron-store's JSON schema for the same fields as SettingsView (which stays the source of truth for IPC). */
 export const settingsJsonSchema = {
+  pairing: {
+    type: ['object', 'null'],
+    additionalProperties: false,
+    required: ['vault', 'tenant', 'appId', 'clientId'],
+    properties: {
+      vault: { type: 'string', maxLength: 24 },
+      vaultUrl: { type: 'string', maxLength: 2048 },
+      tenant: { type: 'string', maxLength: 64 },
+      appId: { type: 'string', maxLength: 64 },
+      clientId: { type: 'string', maxLength: 63 },
+    },
+  },
   helperUrl: nullableString({ maxLength: 2048 }),
-  helperFingerprint: nullableString({ pattern: '^([0-9A-F]{2}:){31}[0-9A-F]{2}$' }),
   shares: {
     type: 'array',
     maxItems: 64,
@@ -35,24 +48,23 @@ export const settingsJsonSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['name', 'driveLetter', 'autoMount'],
-      properties: { name: { type: 'string', minLength: 1, maxLength: 80 }, driveLetter: nullableString({ pattern: '^[A-Z]:$' }), autoMount: { type: 'boolean' } },
+      properties: { name: { type: 'string', minLength: 1, maxLength: 80 }, driveLetter: nullableString({ pattern: '^[D-Z]:$' }), autoMount: { type: 'boolean' } },
     },
   },
-  keyVaultName: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$' },
-  secretNames: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['sambaUser', 'sambaPassword', 'helperToken'],
-    properties: { sambaUser: { type: 'string' }, sambaPassword: { type: 'string' }, helperToken: { type: 'string' } },
-  },
-  tenantId: nullableString(),
-  clientId: nullableString(),
   startAtLogin: { type: 'boolean' },
+  startAtLoginOffered: { type: 'boolean' },
 } as const;
 
-/** Reads settings from whatever electron-store holds, falling back to defaults for anything missing or invalid. */
-export function readSettings(raw: Record<string, unknown>, platform: NodeJS.Platform): SettingsView {
-  const merged = { ...defaultSettings(platform), ...raw };
-  const parsed = SettingsView.safeParse(merged);
-  return parsed.success ? parsed.data : defaultSettings(platform);
+/**
+ * Reads settings from whatever electron-store holds: the fields SettingsView knows are kept (an older version's
+ * fields, such as secret names, are dropped), anything missing or invalid falls back to the defaults.
+ */
+export function readSettings(raw: Record<string, unknown>, platform: SettingsPlatform): SettingsView {
+  const defaults = defaultSettings(platform);
+  const known = Object.fromEntries(Object.keys(defaults).filter((k) => k in raw).map((k) => [k, raw[k]]));
+  const parsed = SettingsView.safeParse({ ...defaults, ...known });
+  if (parsed.success) return parsed.data;
+  // One bad field does not cost the others (a hand-edited letter must not unpair the computer).
+  const kept = Object.fromEntries(Object.entries(known).filter(([k, v]) => SettingsView.shape[k as keyof SettingsView].safeParse(v).success));
+  return SettingsView.safeParse({ ...defaults, ...kept }).data ?? defaults;
 }

@@ -82,12 +82,14 @@ export class TestMounterCore extends ClientCoreFacade {
     const store = new MemoryCredentialStore();
     const mounter = new FolderMounter(opts.mountRoot, new Set(opts.failShares ?? []));
     mounter.host = new URL(opts.helperUrl).hostname;
-    const settings = { ...defaultSettings('linux'), helperUrl: opts.helperUrl, startAtLogin: false };
+    // Paired with a sandbox "vault" (there is no Key Vault here): the keychain below is seeded instead.
+    const pairing = { vault: 'kv-sandbox', tenant: 'sandbox', appId: 'sandbox', clientId: opts.clientId };
+    const settings = { ...defaultSettings('linux'), pairing, helperUrl: opts.helperUrl, startAtLogin: false };
     // Every share mounts with "Mount all" (the Playwright test expects three); nothing mounts on its own.
     settings.shares = settings.shares.map((s) => ({ ...s, autoMount: true }));
     super({
       settings,
-      baseConfig: { clientId: opts.clientId, helper: { heartbeat: '60s', disconnectGrace: '30s', url: opts.helperUrl } },
+      baseConfig: { helper: { heartbeat: '60s', disconnectGrace: '30s', url: opts.helperUrl } },
       deps: {
         store,
         mounter,

@@ -1,6 +1,7 @@
 /** `GET /api/v1/events`: Server-Sent Events with replay from `Last-Event-ID` and heartbeat comments. */
 import type { FastifyInstance } from 'fastify';
 import type { FtsEvent } from '../../contract/index.js';
+import { readyComment } from '../../contract/sse.js';
 import type { AppContext } from './context.js';
 
 /** Formats one event as an SSE frame. */
@@ -97,6 +98,8 @@ export function registerSse(app: FastifyInstance, ctx: AppContext, hub: SseHub):
         cursor = e.id;
       }
     }
+    // The replay ends here: clients tell replayed events from live ones, and see a helper older than their cursor.
+    res.write(readyComment(upTo));
     hub.add(res);
     const done = () => hub.remove(res);
     res.on('close', done);
