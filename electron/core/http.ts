@@ -78,12 +78,19 @@ export function request(ep: HelperEndpoint, method: string, path: string, opts: 
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(Buffer.byteLength(body));
   }
-  return new Promise((resolve, reject) => {
-    const req = (isHttps ? https : http).request(u, { method, headers, signal: opts.signal, ...(isHttps ? { agent: agentFor(ep.fingerprint!) } : {}) }, resolve);
-    if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer from the helper within ${opts.timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
+  const send = (retry: boolean): Promise<http.IncomingMessage> =>
+    new Promise((resolve, reject) => {
+      const req = (isHttps ? https : http).request(u, { method, headers, signal: opts.signal, ...(isHttps ? { agent: agentFor(ep.fingerprint!) } : {}) }, resolve);
+      if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer from the helper within ${opts.timeoutMs} ms`)));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive connection the helper closed meanwhile (it restarted): the request never reached it, so it
+        // is sent once more on a new connection (Node's documented pattern with request.reusedSocket).
+        if (retry && req.reusedSocket && err.code === 'ECONNRESET') resolve(send(false));
+        else reject(err);
+      });
+      req.end(body);
+    });
+  return send(true);
 }
 
 const agents = new Map<string, https.Agent>();
