@@ -45,13 +45,18 @@ export function msalAccount(core: ClientCore, openBrowser: (url: string) => Prom
     current: async () => (await core.msal.account().catch(() => null))?.username ?? null,
     signIn: async () => {
       const account = await core.msal.loginInteractive(openBrowser);
-      await core.credentials.refreshSmb();
-      if (!core.config.helper.url) await core.credentials.refreshHelperUrl();
-      await core.credentials.refreshHelper();
+      await readPairedSecrets(core);
       return account.username;
     },
     signOut: async () => void (await core.logout()),
   };
+}
+
+/** Reads what pairing put in Key Vault into the keychain: Samba credential, helper URL, token and fingerprint. */
+export async function readPairedSecrets(core: ClientCore): Promise<void> {
+  await core.credentials.refreshSmb();
+  if (!core.config.helper.url) await core.credentials.refreshHelperUrl();
+  await core.credentials.refreshHelper();
 }
 
 /**

@@ -109,10 +109,10 @@ export function buildProgram(deps: CliDeps = {}): Command {
       else doc.deleteIn(['keyVault', 'url']);
       doc.setIn(['auth', 'tenantId'], paired.auth!.tenantId);
       doc.setIn(['auth', 'clientId'], paired.auth!.clientId);
-      const text2 = doc.toString();
-      parseClientConfig(text2, file);
+      const updated = doc.toString();
+      parseClientConfig(updated, file);
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, text2, { mode: 0o600 });
+      writeFileSync(file, updated, { mode: 0o600 });
       const names = clientSecretNames(info.clientId);
       if (opts.json) return json({ config: file, clientId: info.clientId, vault: info.vault, secrets: names });
       out(`paired as ${info.clientId} with Key Vault ${info.vault}; wrote ${file}\nnext: fts login (reads ${names.helperUrl}, ${names.helperFingerprint}, ${names.helperToken}, ${names.sambaUser})\n`);

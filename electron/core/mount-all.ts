@@ -295,9 +295,7 @@ export class MountManager {
     const delay = this.degraded() ? (this.opts.degradedIntervalMs ?? 3000) : (this.opts.healthIntervalMs ?? 30_000);
     this.healthTimer = setTimeout(() => {
       this.healthTimer = null;
-      void this.checkHealth()
-        .catch(() => undefined)
-        .finally(() => this.scheduleHealth());
+      void this.checkHealth().catch(() => undefined);
     }, delay);
     this.healthTimer.unref();
   }
@@ -308,7 +306,11 @@ export class MountManager {
    * (unmount + mount) and shown as server-unreachable while it does not. Concurrent calls share one pass.
    */
   checkHealth(): Promise<ClientShareState[]> {
-    this.checking ??= this.health().finally(() => (this.checking = null));
+    this.checking ??= this.health().finally(() => {
+      this.checking = null;
+      // The next pass comes sooner while a share is down.
+      this.scheduleHealth();
+    });
     return this.checking;
   }
 

@@ -177,6 +177,45 @@ describe('ClientCoreFacade (real core, fake mounter, real helper)', () => {
     expect(f.getState().account.signedIn).toBe(true);
   });
 
+  it('a login start mounts only the shares whose autoMount is on; Mount all mounts all', async () => {
+    const { f, mounter } = await facade({ id: 'facade-login', settings: { shares: [
+      { name: 'flux', driveLetter: null, autoMount: true },
+      { name: 'time', driveLetter: null, autoMount: false },
+      { name: 'space', driveLetter: null, autoMount: true },
+    ] } });
+    await f.mountAtLogin();
+    expect(f.getState().shares.map((x) => [x.name, x.state])).toEqual([
+      ['flux', 'mounted'],
+      ['time', 'unmounted'],
+      ['space', 'mounted'],
+    ]);
+    expect(mounter.calls.filter((c) => c.startsWith('mount '))).toEqual(['mount flux 127.0.0.1:1445', 'mount space 127.0.0.1:1445']);
+    await f.mountAll();
+    expect(f.getState().shares.every((x) => x.state === 'mounted')).toBe(true);
+  });
+
+  it('"Start at login" is offered once, after the first mount that worked, and never when it is on', async () => {
+    const saved: SettingsView[] = [];
+    const { f } = await facade({ id: 'facade-offer', refuse: ['flux', 'time', 'space'], saved });
+    let offers = 0;
+    f.onStartAtLoginOffer(() => offers++);
+    await f.mountAll();
+    // Nothing mounted: not yet.
+    expect(offers).toBe(0);
+    const ok = await facade({ id: 'facade-offer-2', saved });
+    ok.f.onStartAtLoginOffer(() => offers++);
+    await ok.f.mountAll();
+    expect(offers).toBe(1);
+    expect(saved.at(-1)).toMatchObject({ startAtLogin: false, startAtLoginOffered: true });
+    await ok.f.unmountAll();
+    await ok.f.mountAll();
+    expect(offers).toBe(1);
+    const on = await facade({ id: 'facade-offer-3', settings: { startAtLogin: true } });
+    on.f.onStartAtLoginOffer(() => offers++);
+    await on.f.mountAll();
+    expect(offers).toBe(1);
+  });
+
   it('a settings change is saved and rebuilds the core with the new shares', async () => {
     const saved: SettingsView[] = [];
     const { f } = await facade({ id: 'facade-d', saved });
