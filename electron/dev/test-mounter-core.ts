@@ -62,6 +62,8 @@ export interface TestCoreOptions {
   mountRoot: string;
   failShares?: string[];
   hostName?: string;
+  /** False: the first run, before the pairing string was entered (the window asks for it). */
+  paired?: boolean;
 }
 
 /** An account that is signed in as `test-user` until signed out (there is no Entra ID in the sandbox). */
@@ -84,12 +86,12 @@ export class TestMounterCore extends ClientCoreFacade {
     mounter.host = new URL(opts.helperUrl).hostname;
     // Paired with a sandbox "vault" (there is no Key Vault here): the keychain below is seeded instead.
     const pairing = { vault: 'kv-sandbox', tenant: 'sandbox', appId: 'sandbox', clientId: opts.clientId };
-    const settings = { ...defaultSettings('linux'), pairing, helperUrl: opts.helperUrl, startAtLogin: false };
+    const settings = { ...defaultSettings('linux'), pairing: opts.paired === false ? null : pairing, helperUrl: opts.helperUrl, startAtLogin: false };
     // Every share mounts with "Mount all" (the Playwright test expects three); nothing mounts on its own.
     settings.shares = settings.shares.map((s) => ({ ...s, autoMount: true }));
     super({
       settings,
-      baseConfig: { helper: { heartbeat: '60s', disconnectGrace: '30s', url: opts.helperUrl } },
+      baseConfig: { helper: { heartbeat: '60s', disconnectGrace: '30s', url: opts.helperUrl }, ...(opts.paired === false ? { clientId: opts.clientId } : {}) },
       deps: {
         store,
         mounter,

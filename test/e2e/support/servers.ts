@@ -47,12 +47,18 @@ const clientToken = helper.store.tokens.create('e2e-tray', 'client');
 const core = new TestMounterCore({ helperUrl: helper.url, token: clientToken, clientId: 'count-zero', hostName: 'count-zero', mountRoot: join(dir, 'mounts') });
 await core.start();
 const bridge = await startWebBridge({ core, staticDir: rendererDir });
+// A second tray that is not paired yet: its window is the first run.
+const firstRunCore = new TestMounterCore({ helperUrl: helper.url, token: clientToken, clientId: 'new-laptop', hostName: 'new-laptop', mountRoot: join(dir, 'first-run-mounts'), paired: false });
+await firstRunCore.start();
+const firstRunBridge = await startWebBridge({ core: firstRunCore, staticDir: rendererDir });
 
-process.stdout.write(`READY ${JSON.stringify({ helperUrl: helper.url, bridgeUrl: bridge.url, adminToken, mountRoot: join(dir, 'mounts'), sandboxDir: sandbox.dir })}\n`);
+process.stdout.write(`READY ${JSON.stringify({ helperUrl: helper.url, bridgeUrl: bridge.url, firstRunUrl: firstRunBridge.url, adminToken, mountRoot: join(dir, 'mounts'), sandboxDir: sandbox.dir })}\n`);
 
 const stop = async () => {
   core.close();
+  firstRunCore.close();
   await bridge.close();
+  await firstRunBridge.close();
   await helper.close();
   process.exit(0);
 };
