@@ -23,3 +23,17 @@ export function readableWithin(path: string, timeoutMs: number): Promise<boolean
   });
   return Promise.race([read, late]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Waits until `path` lists, polling, up to `timeoutMs`; true when it did. gvfs answers EIO for about 1.5 s on a
+ * share mounted again soon after it was unmounted (its FUSE view of the mount lags): a share is reported mounted
+ * only once a person could open it.
+ */
+export async function untilReadable(path: string, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await readableWithin(path, Math.max(1, Math.min(2000, deadline - Date.now())))) return true;
+    if (Date.now() + intervalMs > deadline) return false;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
