@@ -2,8 +2,9 @@
 import type { Logger } from 'pino';
 import type { DriveStatus, Job, JobRun } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
-import type { EventBus } from '../jobs/bus.js';
+import type { EventBus } from '../runs/bus.js';
 import type { Store } from '../store/index.js';
+import type { TimeMachineProbe } from '../timemachine/inspect.js';
 
 /** The services behind the API. Optional ones are filled in by the features that provide them. */
 export interface AppContext {
@@ -17,13 +18,15 @@ export interface AppContext {
   inspectDrives?: () => Promise<DriveStatus[]>;
   /** The configured jobs with their schedules and last runs. */
   listJobs?: () => Job[];
-  /** Starts and cancels job runs (the daemon's job runner). */
+  /** Starts and cancels job runs (the daemon's job runner): a configured job by name, or an action by kind with its parameters. */
   jobs?: {
-    start(name: string, trigger: JobRun['trigger']): JobRun;
+    start(name: string, trigger: JobRun['trigger'], params?: Record<string, unknown>): JobRun;
     cancel(runId: number): JobRun;
   };
   /** Called when the helper stops, before the store closes (stops schedules, cancels runs). */
   onClose?: (() => Promise<void>)[];
+  /** How the Time Machine report learns which files Samba has open (default: smbstatus with the config's smb.conf). */
+  timeMachineProbe?: TimeMachineProbe;
   /** Interval of SSE heartbeat comments (default 15 s). */
   sseHeartbeatMs?: number;
 }
