@@ -99,7 +99,7 @@ describe.each(['darwin', 'win32'] as const)('%s mounter against a fake that chec
   it('mounts all shares in parallel, lists them, unmounts; the password stays on stdin', async () => {
     const { m, mounter } = manager(os);
     const states = await m.mountAll();
-    expect(states.map((s) => [s.share, s.state])).toEqual([
+    expect(states.map((s) => [s.share, s.state]), JSON.stringify(states)).toEqual([
       ['flux', 'mounted'],
       ['time', 'mounted'],
       ['space', 'mounted'],
@@ -115,7 +115,7 @@ describe.each(['darwin', 'win32'] as const)('%s mounter against a fake that chec
     expect(mounter.calls).toHaveLength(3);
     expect(again.every((s) => s.state === 'mounted')).toBe(true);
     const after = await m.unmount();
-    expect(after.every((s) => s.state === 'unmounted')).toBe(true);
+    expect(after.every((s) => s.state === 'unmounted'), JSON.stringify(after)).toBe(true);
     expect(await mounter.list()).toEqual([]);
     assertNoSecret(PASSWORD, states, after);
   });

@@ -3,7 +3,7 @@
 // It parses the script from stdin exactly as the real mounter sends it, authenticates the given user and
 // password against the real test smbd with smbclient, and records its argv and environment in log.jsonl.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,7 +35,28 @@ const drop = (s) => {
   rmSync(join(stateDir, keyOf(s)), { force: true });
   state.splice(state.indexOf(s), 1);
 };
-const stdin = process.stdin.isTTY ? '' : readFileSync(0, 'utf8');
+/** All of stdin. A pipe can be non-blocking here: EAGAIN means "not written yet", so wait a little and read on. */
+function readStdin() {
+  const chunks = [];
+  const buf = Buffer.alloc(65536);
+  for (;;) {
+    let n;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (err) {
+      if (err.code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      if (err.code === 'EOF') break;
+      throw err;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+const stdin = process.stdin.isTTY ? '' : readStdin();
 appendFileSync(join(here, 'log.jsonl'), `${JSON.stringify({ tool: me, argv: process.argv.slice(2), env: process.env })}\n`);
 
 function fail(message, code = 1) {
