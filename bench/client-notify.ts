@@ -39,7 +39,7 @@ async function notifyLatency(): Promise<void> {
   const sb = ensureSandbox(mkdtempSync(join(tmpdir(), 'fts-bench-notify-')));
   const helper = await startHelper({ config: sb.config, listen: '127.0.0.1:0', log: silent, ...serverFeatures(sb.config, { schedule: false }) });
   const store = new MemoryCredentialStore();
-  await store.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero', 'client'));
+  await store.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero', 'client', { clientId: 'count-zero' }));
   const noMounts: Mounter = { os: 'linux', mount: async (t) => ({ mountPoint: `/mnt/${t.share}` }), unmount: async () => undefined, list: async () => [] };
   const tray = new ClientCoreFacade({
     settings: { ...defaultSettings('darwin'), pairing, helperUrl: helper.url },

@@ -67,9 +67,9 @@ afterAll(async () => {
 
 describe('a stale helper token or pin is read from Key Vault again once', { timeout: 60_000 }, () => {
   it('401: the rotated token is fetched once, the request retried and the stream connects', async () => {
-    const old = helper.store.tokens.create('count-zero-old', 'client');
+    const old = helper.store.tokens.create('count-zero-old', 'client', { clientId: 'count-zero' });
     helper.store.tokens.revoke('count-zero-old');
-    const current = helper.store.tokens.create('count-zero', 'client');
+    const current = helper.store.tokens.create('count-zero', 'client', { clientId: 'count-zero' });
     kv.set(names.helperToken, current);
     const { core, store } = await client({ token: old, fingerprint: helper.fingerprint! });
     const before = vaultReads(names.helperToken);
@@ -85,7 +85,7 @@ describe('a stale helper token or pin is read from Key Vault again once', { time
   });
 
   it('a certificate that no longer matches the pin (a reinstalled helper): the new fingerprint is fetched once', async () => {
-    const token = helper.store.tokens.create('count-zero-pin', 'client');
+    const token = helper.store.tokens.create('count-zero-pin', 'client', { clientId: 'count-zero' });
     kv.set(names.helperToken, token);
     const { core, store } = await client({ token, fingerprint: helper.fingerprint! });
     expect((await status(core)).server.name).toBe('motoko');
@@ -103,7 +103,7 @@ describe('a stale helper token or pin is read from Key Vault again once', { time
   });
 
   it('when Key Vault holds nothing better, the error is reported after that one refetch, and the vault is not asked again at once', async () => {
-    const revoked = helper.store.tokens.create('count-zero-gone', 'client');
+    const revoked = helper.store.tokens.create('count-zero-gone', 'client', { clientId: 'count-zero' });
     helper.store.tokens.revoke('count-zero-gone');
     kv.set(names.helperToken, revoked);
     const { core } = await client({ token: revoked, fingerprint: helper.fingerprint! });

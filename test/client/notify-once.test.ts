@@ -113,7 +113,7 @@ describe('each run notifies once, ever (real helper with 50 finished runs)', { t
 
   beforeAll(async () => {
     ({ h, sb } = await startSandboxHelper(mkdtempSync(join(tmpdir(), 'fts-notify-'))));
-    token = h.store.tokens.create('count-zero', 'client');
+    token = h.store.tokens.create('count-zero', 'client', { clientId: 'count-zero' });
     for (let runId = 1; runId <= 50; runId++) pastRun(h, 10_000 + runId);
   });
 
@@ -172,7 +172,7 @@ describe('each run notifies once, ever (real helper with 50 finished runs)', { t
     const dir = mkdtempSync(join(tmpdir(), 'fts-reinstalled-'));
     const fresh = await startSandboxHelper(dir);
     for (let runId = 1; runId <= 5; runId++) pastRun(fresh.h, runId);
-    const freshToken = fresh.h.store.tokens.create('count-zero', 'client');
+    const freshToken = fresh.h.store.tokens.create('count-zero', 'client', { clientId: 'count-zero' });
     // The cursor from the old helper is far ahead of anything the new one has.
     const stored = JSON.parse(readFileSync(eventsFile, 'utf8')) as EventMemory;
     expect(stored.lastEventId).toBeGreaterThan(fresh.h.ctx.bus.lastDeliveredId());

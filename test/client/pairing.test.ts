@@ -33,7 +33,7 @@ beforeAll(async () => {
   const names = clientSecretNames('count-zero', 'ana');
   kv.set(names.helperUrl, helper.url);
   kv.set(names.helperFingerprint, helper.fingerprint!);
-  kv.set(names.helperToken, helper.store.tokens.create('count-zero', 'client'));
+  kv.set(names.helperToken, helper.store.tokens.create('count-zero', 'client', { clientId: 'count-zero' }));
   kv.set(names.sambaUser, 'ana');
   kv.set(names.sambaPassword!, 'pw-from-vault');
 });

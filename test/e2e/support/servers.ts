@@ -43,12 +43,13 @@ const helper = await startHelper({
   log: (await import('pino')).default({ level: 'warn' }),
 });
 const adminToken = readFileSync(sandbox.adminTokenFile, 'utf8').trim();
-const clientToken = helper.store.tokens.create('e2e-tray', 'client');
+const clientToken = helper.store.tokens.create('e2e-tray', 'client', { clientId: 'count-zero' });
 const core = new TestMounterCore({ helperUrl: helper.url, token: clientToken, clientId: 'count-zero', hostName: 'count-zero', mountRoot: join(dir, 'mounts') });
 await core.start();
 const bridge = await startWebBridge({ core, staticDir: rendererDir });
 // A second tray that is not paired yet: its window is the first run.
-const firstRunCore = new TestMounterCore({ helperUrl: helper.url, token: clientToken, clientId: 'new-laptop', hostName: 'new-laptop', mountRoot: join(dir, 'first-run-mounts'), paired: false });
+const firstRunToken = helper.store.tokens.create('e2e-new-laptop', 'client', { clientId: 'new-laptop' });
+const firstRunCore = new TestMounterCore({ helperUrl: helper.url, token: firstRunToken, clientId: 'new-laptop', hostName: 'new-laptop', mountRoot: join(dir, 'first-run-mounts'), paired: false });
 await firstRunCore.start();
 const firstRunBridge = await startWebBridge({ core: firstRunCore, staticDir: rendererDir });
 
