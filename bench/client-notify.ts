@@ -1,19 +1,20 @@
 /**
  * `npm run bench -- client-notify [RUNS]`: the tray's two promises, measured end to end.
- *  1. A finished run on the helper → the tray's notification: RUNS real graduation runs (the job runner moves one old
- *     file each), timed from the helper publishing `graduation.finished` to the tray facade raising its notification
- *     (helper and tray in this process: the SSE stream over loopback TCP, the event gate and the notification model).
+ *  1. A finished run on the helper → the tray's notification: RUNS real graduation runs started through the API of
+ *     `fts-helper serve` (its own process; each run moves one old file), timed from the `graduation.finished`
+ *     event's timestamp (the helper's clock, ms) to the tray facade raising its notification (the SSE stream over
+ *     loopback TCP, the event gate and the notification model).
  *  2. "Mount all" in the tray → three shares mounted through gvfs against a real smbd (the facade with the real
  *     Linux mounter), median of 5.
  *  3. smbd stopped while mounted and started again → the share mounted and readable by the core's own health passes
  *     (the product's 3 s recheck), median of 3.
  * Runs as root (smbd, useradd), in its own D-Bus session with gvfsd.
  */
-import { chmodSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseDuration } from '../contract/index.js';
 import { ClientCoreFacade } from '../electron/app/client-core-facade.js';
 import { memoryEventStore } from '../electron/app/event-gate.js';
@@ -22,52 +23,64 @@ import { KEYCHAIN_KEYS } from '../electron/core/credentials.js';
 import { MountManager } from '../electron/core/mount-all.js';
 import { LinuxMounter } from '../electron/platform/mounter-linux.js';
 import { MemoryCredentialStore, type Mounter } from '../electron/platform/index.js';
-import { startHelper } from '../server-helper/daemon.js';
-import { serverFeatures } from '../server-helper/features.js';
 import { ensureSandbox } from '../server-helper/sandbox.js';
 import { shareDirs } from '../test/client/support.js';
 import { startDesktopSession } from '../test/support/desktop-session.js';
 import { startSmbd } from '../test/support/smbd.js';
-import { fmt, line, percentile } from './_util.js';
+import { fmt, line, percentile, startChild } from './_util.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const RUNS = Number(process.argv[2] ?? 100);
 const median = (xs: number[]) => percentile(xs, 50);
 const pairing = { vault: 'kv-miket-ops', tenant: 'bench', appId: 'bench', clientId: 'count-zero' };
-const silent = pino({ level: 'silent' });
 
 async function notifyLatency(): Promise<void> {
-  const sb = ensureSandbox(mkdtempSync(join(tmpdir(), 'fts-bench-notify-')));
-  const helper = await startHelper({ config: sb.config, listen: '127.0.0.1:0', log: silent, ...serverFeatures(sb.config, { schedule: false }) });
+  // The helper runs as `fts-helper serve` in its own process, as on the server: its work after a run (history,
+  // storage samples) does not share the tray's event loop.
+  const sb = join(mkdtempSync(join(tmpdir(), 'fts-bench-notify-')), 'sb');
+  const sandbox = ensureSandbox(sb);
+  const { child, match } = await startChild(process.execPath, [join(root, 'bin/fts-helper.mjs'), 'serve', '--sandbox', sb, '--listen', '127.0.0.1:0'], /"url":"(http:\/\/[^"]+)"/);
+  const url = match[1]!;
+  // The admin token may report for any client; the bench's tray uses it instead of pairing.
+  const token = readFileSync(sandbox.adminTokenFile, 'utf8').trim();
   const store = new MemoryCredentialStore();
-  await store.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero', 'client', { clientId: 'count-zero' }));
+  await store.set(KEYCHAIN_KEYS.helperToken, token);
   const noMounts: Mounter = { os: 'linux', mount: async (t) => ({ mountPoint: `/mnt/${t.share}` }), unmount: async () => undefined, list: async () => [] };
   const tray = new ClientCoreFacade({
-    settings: { ...defaultSettings('darwin'), pairing, helperUrl: helper.url },
+    settings: { ...defaultSettings('darwin'), pairing, helperUrl: url },
     eventMemory: memoryEventStore(),
     deps: { store, mounter: noMounts, mountOptions: { probe: async () => true, autoRetry: false }, host: { hostName: 'count-zero', os: 'darwin', osVersion: 'bench' } },
     account: () => ({ current: async () => 'bench', signIn: async () => 'bench', signOut: async () => undefined }),
   });
-  const published = new Map<number, number>();
-  helper.ctx.bus.subscribe((e) => {
-    if (e.type === 'graduation.finished') published.set(e.data.runId, performance.now());
-  });
+  // Wall-clock milliseconds with sub-millisecond resolution; the helper stamps each event with Date.now() (ms).
+  const wallNow = () => performance.timeOrigin + performance.now();
   let waiting: { runId: number; resolve: (ms: number) => void } | null = null;
   tray.onNotification((n) => {
+    const at = wallNow();
     const runId = Number(n.id.split('#')[1]);
-    if (waiting && runId === waiting.runId) waiting.resolve(performance.now() - published.get(runId)!);
+    if (!waiting || runId !== waiting.runId) return;
+    const w = waiting;
+    // The tray's state takes the event right after its listeners run.
+    queueMicrotask(() => {
+      const e = tray.getState().activity.find((x) => x.type === 'graduation.finished' && x.data.runId === runId)!;
+      w.resolve(at - Date.parse(e.ts));
+    });
   });
   await tray.start();
   while (tray.client.link().current.state !== 'connected') await new Promise((r) => setTimeout(r, 20));
-  const minAge = parseDuration(sb.config.graduation.minAge)!;
+  const minAge = parseDuration(sandbox.config.graduation.minAge)!;
   const latencies: number[] = [];
   try {
     for (let i = 0; i < RUNS; i++) {
-      const file = join(sb.dir, 'flux', 'bench', `file-${i}.bin`);
-      mkdirSync(join(sb.dir, 'flux', 'bench'), { recursive: true });
+      const file = join(sb, 'flux', 'bench', `file-${i}.bin`);
+      mkdirSync(join(sb, 'flux', 'bench'), { recursive: true });
       writeFileSync(file, Buffer.alloc(4096, i % 256));
       const old = (Date.now() - minAge - 86_400_000) / 1000;
       utimesSync(file, old, old);
-      const run = helper.ctx.jobs!.start('graduation', 'manual');
+      const res = await fetch(`${url}/api/v1/jobs/graduation/run`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+      const run = (await res.json()) as { id: number };
+      if (!res.ok) throw new Error(`starting a graduation: HTTP ${res.status}`);
       latencies.push(
         await new Promise<number>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`run ${run.id} was not notified within 30 s`)), 30_000);
@@ -77,7 +90,7 @@ async function notifyLatency(): Promise<void> {
     }
   } finally {
     await tray.close();
-    await helper.close();
+    child.kill('SIGTERM');
   }
   line(`finished run → notification, ${RUNS} graduation runs, p50`, `${fmt(percentile(latencies, 50), 1)} ms`);
   line(`finished run → notification, p99`, `${fmt(percentile(latencies, 99), 1)} ms`);
