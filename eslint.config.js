@@ -44,6 +44,16 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': restrict([noElectron, ...noProcesses], [noExecWrapper, { group: ['**/electron/**', '**/renderer/**'], message: 'the server does not import the client' }]) },
   },
   {
+    // Jobs publish events; alerts subscribe to the bus. A job that called a notifier could be held up by a channel that is down.
+    files: ['server-helper/jobs/**/*.ts', 'server-helper/lifecycle/**/*.ts', 'server-helper/drives/**/*.ts', 'server-helper/samba/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict(
+        [noElectron, ...noProcesses],
+        [noExecWrapper, { group: ['**/electron/**', '**/renderer/**'], message: 'the server does not import the client' }, { group: ['**/alerts/**'], message: 'jobs publish events to the bus; alerts subscribe to it (jobs never call a notifier)' }],
+      ),
+    },
+  },
+  {
     files: ['server-helper/system/**/*.ts'],
     rules: { 'no-restricted-imports': restrict([noElectron, ...noProcesses], [{ group: ['../api/*', '../jobs/*', '../lifecycle/*', '../samba/*', '../drives/*', '../store/*', '../cli/*', '**/electron/**'], message: 'system/ is the bottom layer: it imports no app folder' }]) },
   },

@@ -7,3 +7,4 @@ export * from './job.js';
 export * from './events.js';
 export * from './api.js';
 export * from './secrets.js';
+export * from './alerts.js';

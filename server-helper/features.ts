@@ -12,6 +12,7 @@ import { createJobService } from './jobs/service.js';
 import type { Store } from './store/index.js';
 import { sambaRoutes } from './api/samba-routes.js';
 import { inspectDrives } from './drives/inventory.js';
+import { AlertService } from './alerts/service.js';
 
 /** Services that read the system or the store: drive inspection, the job list. */
 export function serverServices(config: HelperConfig, store: Store): Pick<AppContext, 'inspectDrives' | 'listJobs'> {
@@ -33,7 +34,10 @@ export function serverFeatures(config: HelperConfig, opts: { schedule?: boolean;
         },
         cancel: (runId) => jobs.runner.cancel(runId),
       };
-      ctx.onClose = [...(ctx.onClose ?? []), () => jobs.close()];
+      // Alerts subscribe to the bus like the SSE stream does; they close after the jobs, whose last events they may still send.
+      const alerts = config.alerts.channels.length > 0 ? new AlertService({ config, store: ctx.store, bus: ctx.bus, log: ctx.log.child({ component: 'alerts' }) }) : null;
+      alerts?.start();
+      ctx.onClose = [...(ctx.onClose ?? []), () => jobs.close(), ...(alerts ? [() => alerts.close()] : [])];
     },
   };
 }

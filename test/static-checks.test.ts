@@ -28,6 +28,7 @@ describe('static checks', () => {
       ['server-helper/api/x.ts', "import { exec } from '../../lib/exec.js';\nexport const x = exec;\n"],
       ['server-helper/samba/x.ts', "import { execa } from 'execa';\nexport const x = execa;\n"],
       ['server-helper/system/x.ts', "import { openStore } from '../store/index.js';\nexport const x = openStore;\n"],
+      ['server-helper/jobs/x.ts', "import { AlertService } from '../alerts/service.js';\nexport const x = AlertService;\n"],
     ];
     for (const [file, code] of cases) {
       const [res] = await eslint.lintText(code, { filePath: join(root, file) });

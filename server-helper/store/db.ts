@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { DRIVE_MIGRATIONS } from './migrations-drives.js';
 import { GRADUATION_MIGRATIONS } from './migrations-graduation.js';
 import { JOB_MIGRATIONS } from './migrations-jobs.js';
+import { ALERT_MIGRATIONS } from './migrations-alerts.js';
 
 /** The better-sqlite3 handle type. */
 export type Db = Database.Database;
@@ -62,6 +63,7 @@ export const MIGRATIONS: Migration[] = [
   ...DRIVE_MIGRATIONS,
   ...GRADUATION_MIGRATIONS,
   ...JOB_MIGRATIONS,
+  ...ALERT_MIGRATIONS,
 ];
 
 /** Opens (creating if needed) the store at path and brings its schema up to date. `:memory:` works for tests. */
