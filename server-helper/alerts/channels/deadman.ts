@@ -22,13 +22,13 @@ export function deadmanSender(channel: z.infer<typeof DeadmanChannel>, deps: Sen
     async send(message, signal) {
       const ping = await resolveUrl(channel.url, field('url'), deps.secrets);
       let target = ping;
-      if (message.test) target = channel.testUrl ? await resolveUrl(channel.testUrl, field('testUrl'), deps.secrets) : { url: withSuffix(ping.url, '/log'), secret: ping.secret };
-      else if (message.event?.type === 'backup.failed') target = channel.failUrl ? await resolveUrl(channel.failUrl, field('failUrl'), deps.secrets) : { url: withSuffix(ping.url, '/fail'), secret: ping.secret };
+      if (message.test) target = channel.testUrl ? await resolveUrl(channel.testUrl, field('testUrl'), deps.secrets) : withSuffix(ping, '/log');
+      else if (message.event?.type === 'backup.failed') target = channel.failUrl ? await resolveUrl(channel.failUrl, field('failUrl'), deps.secrets) : withSuffix(ping, '/fail');
       await post({
-        url: target.url,
+        url: target,
         body: `${message.title}\n${message.body}`,
         headers: { 'content-type': 'text/plain; charset=utf-8', 'user-agent': `fts-helper/${deps.version}` },
-        secrets: [ping, target].filter((u) => u.secret).map((u) => u.url),
+        secrets: [ping],
         timeoutMs: deps.timeoutMs,
         signal,
       });

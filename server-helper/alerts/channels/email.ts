@@ -31,7 +31,7 @@ export function emailSender(channel: z.infer<typeof EmailChannel>, deps: SenderD
         secure: channel.tls === 'implicit',
         requireTLS: channel.tls === 'starttls',
         ...(channel.user && password ? { auth: { user: channel.user, pass: password } } : {}),
-        tls: { minVersion: 'TLSv1.2', servername: channel.host, ...(channel.caCert ? { ca: readFileSync(channel.caCert, 'utf8') } : {}) },
+        tls: { minVersion: 'TLSv1.2', ...(channel.caCert ? { ca: readFileSync(channel.caCert, 'utf8') } : {}) },
         connectionTimeout: deps.timeoutMs,
         greetingTimeout: deps.timeoutMs,
         socketTimeout: deps.timeoutMs,

@@ -3,9 +3,9 @@ import type { SecretRef } from '../../config/alerts-schema.js';
 import { redact, type AlertSecrets } from '../secrets.js';
 import { DeliveryError } from './sender.js';
 
-/** A URL from the config, or read from a secret; `secret` is true for the latter (its path is a password). */
-export async function resolveUrl(url: string | SecretRef, field: string, secrets: AlertSecrets): Promise<{ url: string; secret: boolean }> {
-  if (typeof url === 'string') return { url, secret: false };
+/** A URL from the config, or read from a secret. */
+export async function resolveUrl(url: string | SecretRef, field: string, secrets: AlertSecrets): Promise<string> {
+  if (typeof url === 'string') return url;
   const value = (await secrets.read(url, field)).trim();
   let parsed: URL;
   try {
@@ -14,7 +14,7 @@ export async function resolveUrl(url: string | SecretRef, field: string, secrets
     throw new DeliveryError(`${field}: the secret does not hold a URL`);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new DeliveryError(`${field}: the secret's URL is not http(s)`);
-  return { url: value, secret: true };
+  return value;
 }
 
 /** How a URL from the config is shown: scheme, host and port only (a topic or ping id in the path works as a password). */
@@ -28,7 +28,7 @@ export interface PostRequest {
   url: string;
   body: string;
   headers: Record<string, string>;
-  /** Values to keep out of any error message (tokens, a secret URL). */
+  /** Values to keep out of any error message (tokens); the URL's path and query are always kept out (an ntfy topic, a ping id or a hook token is a password). */
   secrets: string[];
   timeoutMs: number;
   signal: AbortSignal;
@@ -37,19 +37,20 @@ export interface PostRequest {
 /** POSTs and resolves on a 2xx answer; throws DeliveryError with the status or the network error, secrets removed. */
 export async function post(req: PostRequest): Promise<void> {
   const where = new URL(req.url).origin;
+  const secrets = [...req.secrets, req.url];
   const timeout = AbortSignal.timeout(req.timeoutMs);
   let res: Response;
   try {
     res = await fetch(req.url, { method: 'POST', body: req.body, headers: req.headers, signal: AbortSignal.any([req.signal, timeout]), redirect: 'error' });
   } catch (err) {
-    if (timeout.aborted) throw new DeliveryError(`${where} did not answer within ${Math.round(req.timeoutMs / 1000)} s`);
+    if (timeout.aborted) throw new DeliveryError(`${where} did not answer within ${req.timeoutMs < 1000 ? `${req.timeoutMs} ms` : `${Math.round(req.timeoutMs / 1000)} s`}`);
     if (req.signal.aborted) throw new DeliveryError(`sending to ${where} was stopped`);
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new DeliveryError(redact(`could not reach ${where}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, req.secrets));
+    throw new DeliveryError(redact(`could not reach ${where}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, secrets));
   }
   // Read the answer even when it is not used, so the connection is released.
   const text = await res.text().catch(() => '');
   if (res.ok) return;
   const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, 200);
-  throw new DeliveryError(redact(`${where} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${excerpt ? `: ${excerpt}` : ''}`, req.secrets));
+  throw new DeliveryError(redact(`${where} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${excerpt ? `: ${excerpt}` : ''}`, secrets));
 }

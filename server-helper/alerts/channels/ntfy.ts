@@ -21,7 +21,7 @@ export function ntfySender(channel: z.infer<typeof NtfyChannel>, deps: SenderDep
     channel,
     target: () => urlTarget(channel.url),
     async send(message, signal) {
-      const { url, secret } = await resolveUrl(channel.url, `alerts channel ${channel.name}: url`, deps.secrets);
+      const url = await resolveUrl(channel.url, `alerts channel ${channel.name}: url`, deps.secrets);
       const token = channel.token ? await deps.secrets.read(channel.token, `alerts channel ${channel.name}: token`) : null;
       const held = message.heldBack > 0 ? `\n\n(${message.heldBack} similar alert${message.heldBack === 1 ? '' : 's'} held back since the last one)` : '';
       await post({
@@ -35,7 +35,7 @@ export function ntfySender(channel: z.infer<typeof NtfyChannel>, deps: SenderDep
           tags: `${TAGS[message.level]},${message.server}`,
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
-        secrets: [...(token ? [token] : []), ...(secret ? [url] : [])],
+        secrets: token ? [token] : [],
         timeoutMs: deps.timeoutMs,
         signal,
       });

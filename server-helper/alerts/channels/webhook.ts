@@ -10,7 +10,7 @@ export function webhookSender(channel: z.infer<typeof WebhookChannel>, deps: Sen
     channel,
     target: () => urlTarget(channel.url),
     async send(message, signal) {
-      const { url, secret } = await resolveUrl(channel.url, `alerts channel ${channel.name}: url`, deps.secrets);
+      const url = await resolveUrl(channel.url, `alerts channel ${channel.name}: url`, deps.secrets);
       const bearer = channel.bearer ? await deps.secrets.read(channel.bearer, `alerts channel ${channel.name}: bearer`) : null;
       await post({
         url,
@@ -20,7 +20,7 @@ export function webhookSender(channel: z.infer<typeof WebhookChannel>, deps: Sen
           'user-agent': `fts-helper/${deps.version}`,
           ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
         },
-        secrets: [...(bearer ? [bearer] : []), ...(secret ? [url] : [])],
+        secrets: bearer ? [bearer] : [],
         timeoutMs: deps.timeoutMs,
         signal,
       });
