@@ -4,7 +4,7 @@ import type { Migration } from './db.js';
 /** Migrations of the alerts feature. */
 export const ALERT_MIGRATIONS: Migration[] = [
   {
-    name: 'alerts-001-delivery',
+    name: '300-alerts-delivery',
     sql: `
       -- Messages waiting for their channel, oldest first; a row goes when it is delivered or given up.
       -- Secrets are never stored: a channel reads them when it sends.
