@@ -76,6 +76,14 @@ function deliveryErrorText(err: unknown): string {
   return `unexpected ${err instanceof Error ? err.name : typeof err} while sending`;
 }
 
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 /** Sends one channel's outbox in order, trying again with backoff while the channel is down. */
 class ChannelWorker {
   private running = false;
@@ -129,7 +137,14 @@ class ChannelWorker {
         this.timer.unref();
         return;
       }
-      const message = AlertMessage.parse(JSON.parse(row.message));
+      const parsed = AlertMessage.safeParse(safeJson(row.message));
+      if (!parsed.success) {
+        // Written by another version, or damaged: it can never be sent, and must not stop the ones after it.
+        this.alerts.giveUp(row.id, this.name, 'the stored message cannot be read');
+        this.log.error({ channel: this.name, outboxId: row.id }, 'alert given up: the stored message cannot be read');
+        continue;
+      }
+      const message = parsed.data;
       const controller = new AbortController();
       this.inFlight = controller;
       try {

@@ -32,7 +32,7 @@ export function ntfySender(channel: z.infer<typeof NtfyChannel>, deps: SenderDep
           'user-agent': `fts-helper/${deps.version}`,
           title: headerText(message.title),
           priority: PRIORITY[message.level],
-          tags: `${TAGS[message.level]},${message.server}`,
+          tags: headerText(`${TAGS[message.level]},${message.server}`),
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
         secrets: token ? [token] : [],
