@@ -86,3 +86,14 @@ export const AlertChannelStatus = z.strictObject({
   givenUp: z.number().int().nonnegative(),
 });
 export type AlertChannelStatus = z.infer<typeof AlertChannelStatus>;
+
+/** What a test message to one channel did (`fts-helper alerts test --json`, `POST /api/v1/alerts/:name/test`). */
+export const AlertTestResult = z.strictObject({
+  channel: z.string(),
+  type: z.string(),
+  target: z.string(),
+  ok: z.boolean(),
+  /** Why it failed, free of secrets; null when it was sent. */
+  error: z.string().nullable(),
+});
+export type AlertTestResult = z.infer<typeof AlertTestResult>;

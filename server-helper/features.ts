@@ -13,6 +13,7 @@ import type { Store } from './store/index.js';
 import { sambaRoutes } from './api/samba-routes.js';
 import { inspectDrives } from './drives/inventory.js';
 import { AlertService } from './alerts/service.js';
+import { registerAlertRoutes } from './api/alert-routes.js';
 
 /** Services that read the system or the store: drive inspection, the job list. */
 export function serverServices(config: HelperConfig, store: Store): Pick<AppContext, 'inspectDrives' | 'listJobs'> {
@@ -22,7 +23,7 @@ export function serverServices(config: HelperConfig, store: Store): Pick<AppCont
 /** The plugins and service wiring the daemon starts with. `schedule: false` leaves the scheduler off (tests that start runs by hand). */
 export function serverFeatures(config: HelperConfig, opts: { schedule?: boolean; jobPollMs?: number } = {}): Pick<StartOptions, 'plugins' | 'extend'> {
   return {
-    plugins: [sambaRoutes(), registerGraduationRoutes, registerJobRoutes],
+    plugins: [sambaRoutes(), registerGraduationRoutes, registerJobRoutes, registerAlertRoutes],
     extend: (ctx) => {
       Object.assign(ctx, serverServices(config, ctx.store));
       // The scheduler runs only here, inside `fts-helper serve`; CLI commands run jobs without it.
@@ -37,6 +38,7 @@ export function serverFeatures(config: HelperConfig, opts: { schedule?: boolean;
       // Alerts subscribe to the bus like the SSE stream does; they close after the jobs, whose last events they may still send.
       const alerts = config.alerts.channels.length > 0 ? new AlertService({ config, store: ctx.store, bus: ctx.bus, log: ctx.log.child({ component: 'alerts' }) }) : null;
       alerts?.start();
+      if (alerts) ctx.alerts = alerts;
       ctx.onClose = [...(ctx.onClose ?? []), () => jobs.close(), ...(alerts ? [() => alerts.close()] : [])];
     },
   };

@@ -364,4 +364,22 @@ describe('the daemon', () => {
     await waitUntil(() => hook.requests.length === 1, 'the daemon sent the alert');
     expect(AlertMessage.parse(JSON.parse(hook.requests[0]!.body)).body).toContain('from the CLI');
   });
+
+  it('GET /api/v1/alerts and POST /api/v1/alerts/:name/test are for admins; a test goes to the channel now', async () => {
+    const hook = await receiver();
+    const helper = await startTestHelper({ tweak: (c) => void (c.alerts = AlertsConfig.parse({ channels: [{ name: 'hook', type: 'webhook', url: `${hook.url}/secret-path-123` }] })) });
+    open.push({ close: () => helper.stop() });
+    const client = helper.clientToken();
+    expect((await helper.request('/api/v1/alerts', { token: client })).status).toBe(403);
+    expect((await helper.request('/api/v1/alerts/hook/test', { method: 'POST', token: client, headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(403);
+    const list = await (await helper.request('/api/v1/alerts')).json();
+    expect(list).toEqual([expect.objectContaining({ name: 'hook', type: 'webhook', target: hook.url, pending: 0, sent: 0 })]);
+    const res = await helper.request('/api/v1/alerts/hook/test', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ channel: 'hook', type: 'webhook', target: hook.url, ok: true, error: null });
+    expect(hook.requests.map((r) => [r.path, AlertMessage.parse(JSON.parse(r.body)).test])).toEqual([['/secret-path-123', true]]);
+    const missing = await helper.request('/api/v1/alerts/pager/test', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { message: string }).message).toBe('no alert channel named "pager"; channels: hook');
+  });
 });

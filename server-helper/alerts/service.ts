@@ -6,13 +6,14 @@
  * the cursor, so nothing is told twice and nothing that happened while the helper was down is lost.
  */
 import type { Logger } from 'pino';
-import { AlertMessage, eventLevel, parseDuration, type AlertChannelStatus, type FtsEvent } from '../../contract/index.js';
+import { AlertMessage, eventLevel, parseDuration, type AlertChannelStatus, type AlertTestResult, type FtsEvent } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
 import type { EventBus } from '../jobs/bus.js';
 import { AlertStore } from '../store/alerts.js';
 import type { Store } from '../store/index.js';
 import type { SecretSource as VaultReader } from '../system/keyvault.js';
 import { SecretError } from '../system/secrets.js';
+import { sendTestMessages } from './test-send.js';
 import { VERSION } from '../version.js';
 import { DeliveryError, senderFor, type AlertSender } from './channels/index.js';
 import { describeEvent, eventMessage } from './describe.js';
@@ -236,6 +237,12 @@ export class AlertService {
   /** The channels with their delivery records. */
   statuses(): AlertChannelStatus[] {
     return channelStatuses(this.senders, this.alerts);
+  }
+
+  /** Sends a test message to one channel now (not through the outbox); throws UnknownChannelError for a name not configured. */
+  async test(name: string): Promise<AlertTestResult> {
+    const [result] = await sendTestMessages(this.senders, this.server, name);
+    return result!;
   }
 
   private skip(e: FtsEvent): void {
