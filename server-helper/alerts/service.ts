@@ -116,7 +116,13 @@ class ChannelWorker {
     this.timer = null;
     this.running = true;
     this.drained = this.drain()
-      .catch((err: unknown) => this.log.error({ channel: this.name, error: deliveryErrorText(err) }, 'alert worker stopped'))
+      .catch((err: unknown) => {
+        // The store failed under it (a full disk): look again later rather than never.
+        this.log.error({ channel: this.name, error: err instanceof Error ? err.message : String(err), retryInMs: this.retry.initialDelayMs }, 'alert worker failed; it looks again later');
+        if (this.closed) return;
+        this.timer = setTimeout(() => this.kick(), this.retry.initialDelayMs);
+        this.timer.unref();
+      })
       .finally(() => {
         this.running = false;
         if (this.again) {

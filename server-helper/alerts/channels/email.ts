@@ -16,6 +16,15 @@ export function emailText(m: { body: string; heldBack: number; server: string; e
   return `${m.body}${held}\n\n-- \n${origin}\n`;
 }
 
+/** The CA certificate file's text, or a DeliveryError naming the field. */
+function readCa(file: string, channel: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new DeliveryError(`alerts channel ${channel}: caCert: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
 /** A sender for one e-mail channel. */
 export function emailSender(channel: z.infer<typeof EmailChannel>, deps: SenderDeps): AlertSender {
   const target = `smtp://${channel.host}:${channel.port}`;
@@ -31,7 +40,7 @@ export function emailSender(channel: z.infer<typeof EmailChannel>, deps: SenderD
         secure: channel.tls === 'implicit',
         requireTLS: channel.tls === 'starttls',
         ...(channel.user && password ? { auth: { user: channel.user, pass: password } } : {}),
-        tls: { minVersion: 'TLSv1.2', ...(channel.caCert ? { ca: readFileSync(channel.caCert, 'utf8') } : {}) },
+        tls: { minVersion: 'TLSv1.2', ...(channel.caCert ? { ca: readCa(channel.caCert, channel.name) } : {}) },
         connectionTimeout: deps.timeoutMs,
         greetingTimeout: deps.timeoutMs,
         socketTimeout: deps.timeoutMs,
