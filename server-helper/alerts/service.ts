@@ -1,6 +1,7 @@
 /**
- * The alert service: it subscribes to the event bus (jobs never call it), decides per channel what to send,
- * and puts each message in the store's outbox in the same transaction that advances its event cursor. One
+ * The alert service: it subscribes to the event bus (jobs never call it); its listener only notes an event,
+ * and right after, off the publisher's call, it decides per channel what to send and puts each message in the
+ * store's outbox in the same transaction that advances its event cursor. One
  * worker per channel sends from the outbox in order; a channel that is down is retried with backoff and
  * logged, and neither the bus nor a job ever waits for a channel. A restart resumes from the outbox and
  * the cursor, so nothing is told twice and nothing that happened while the helper was down is lost.
@@ -193,8 +194,13 @@ export class AlertService {
   private readonly workers = new Map<string, ChannelWorker>();
   private readonly server: string;
   private readonly maxAgeMs: number;
+  /** The last event id recorded in the store's cursor. */
   private cursor = 0;
-  private cursorDirty = false;
+  /** The last event id the listener has seen (ahead of the cursor until its batch is processed). */
+  private taken = 0;
+  private readonly incoming: FtsEvent[] = [];
+  private scheduled: NodeJS.Immediate | null = null;
+  private runsForgottenAt = 0;
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly opts: AlertServiceOptions) {
@@ -213,30 +219,22 @@ export class AlertService {
     const names = this.senders.map((s) => s.channel.name);
     const dropped = this.alerts.dropChannelsExcept(names);
     if (dropped > 0) this.opts.log.warn({ dropped }, 'alerts for channels no longer configured were dropped');
+    this.alerts.forgetOldRuns();
+    this.runsForgottenAt = Date.now();
     const saved = this.alerts.cursor();
     if (saved === null) {
       // First start: what happened before alerts existed is history, not news.
-      this.cursor = this.opts.store.events.lastId();
+      this.cursor = this.taken = this.opts.store.events.lastId();
       this.alerts.setCursor(this.cursor);
     } else {
-      this.cursor = saved;
+      this.cursor = this.taken = saved;
       const oldest = Date.now() - this.maxAgeMs;
-      for (let batch = this.opts.store.events.since(this.cursor, 1000); batch.length > 0; batch = this.opts.store.events.since(this.cursor, 1000)) {
-        for (const e of batch) {
-          if (Date.parse(e.ts) < oldest) this.skip(e);
-          else this.handle(e);
-        }
+      for (let batch = this.opts.store.events.since(this.taken, 1000); batch.length > 0; batch = this.opts.store.events.since(this.taken, 1000)) {
+        this.taken = batch.at(-1)!.id;
+        this.process(batch.filter((e) => Date.parse(e.ts) >= oldest), this.taken);
       }
     }
-    this.flushCursor();
-    this.unsubscribe = this.opts.bus.subscribe((e) => {
-      try {
-        this.handle(e);
-      } catch (err) {
-        // The bus would swallow it; say so, without the event's data.
-        this.opts.log.error({ eventId: e.id, type: e.type, error: err instanceof Error ? err.message : String(err) }, 'alerts could not take an event');
-      }
-    });
+    this.unsubscribe = this.opts.bus.subscribe((e) => this.take(e));
     for (const w of this.workers.values()) w.kick();
   }
 
@@ -251,40 +249,62 @@ export class AlertService {
     return result!;
   }
 
-  private skip(e: FtsEvent): void {
-    this.cursor = e.id;
-    this.cursorDirty = true;
-  }
-
-  private flushCursor(): void {
-    if (!this.cursorDirty) return;
-    this.alerts.setCursor(this.cursor);
-    this.cursorDirty = false;
-  }
-
-  /** Runs inside the publisher's call: decisions and an insert, never a network call. */
-  private handle(e: FtsEvent): void {
-    if (e.id <= this.cursor) return;
+  /** The channels that take an event; none for most (progress, starts), which then cost nothing more. */
+  private wanting(e: FtsEvent): AlertSender[] {
     const level = eventLevel(e);
-    const wanting = this.senders.filter((s) => channelWants(s.channel, e, level));
-    if (wanting.length === 0) return this.skip(e);
-    const content = describeEvent(e, this.server);
-    const at = Date.parse(e.ts);
-    const queued: string[] = [];
+    return this.senders.filter((s) => channelWants(s.channel, e, level));
+  }
+
+  /**
+   * The bus listener, inside the publisher's call (a job's): it only notes the event. The decisions and their
+   * store writes run just after, off the job's path; the event is already stored, so a crash in between loses
+   * nothing (the next start reads it again from the cursor).
+   */
+  private take(e: FtsEvent): void {
+    if (e.id <= this.taken) return;
+    this.taken = e.id;
+    if (this.wanting(e).length > 0) this.incoming.push(e);
+    this.scheduled ??= setImmediate(() => this.processIncoming());
+  }
+
+  private processIncoming(): void {
+    this.scheduled = null;
+    const batch = this.incoming.splice(0);
+    try {
+      this.process(batch, this.taken);
+    } catch (err) {
+      // Nothing of the batch was recorded (one transaction); the next start reads these events again.
+      this.opts.log.error({ events: batch.map((e) => e.id), error: err instanceof Error ? err.message : String(err) }, 'alerts could not record a decision');
+    }
+  }
+
+  /** Decides for each event and channel, queues the messages, and moves the cursor to `upTo`, in one transaction. */
+  private process(events: readonly FtsEvent[], upTo: number): void {
+    if (Date.now() - this.runsForgottenAt > 3_600_000) {
+      this.runsForgottenAt = Date.now();
+      this.alerts.forgetOldRuns();
+    }
+    const queued = new Set<string>();
     this.alerts.transaction(() => {
-      for (const s of wanting) {
-        const d = coalesce(this.alerts, s.channel, content, at);
-        if (!d.send) {
-          this.opts.log.info({ channel: s.channel.name, kind: content.kind, eventId: e.id, reason: d.reason }, 'alert held back');
-          continue;
+      for (const e of events) {
+        const wanting = this.wanting(e);
+        if (wanting.length === 0) continue;
+        const content = describeEvent(e, this.server);
+        const at = Date.parse(e.ts);
+        for (const s of wanting) {
+          const d = coalesce(this.alerts, s.channel, content, at);
+          if (!d.send) {
+            this.opts.log.info({ channel: s.channel.name, kind: content.kind, eventId: e.id, reason: d.reason }, 'alert held back');
+            continue;
+          }
+          this.alerts.enqueue(s.channel.name, JSON.stringify(eventMessage(e, content, s.channel.name, this.server, d.heldBack)));
+          queued.add(s.channel.name);
         }
-        this.alerts.enqueue(s.channel.name, JSON.stringify(eventMessage(e, content, s.channel.name, this.server, d.heldBack)));
-        queued.push(s.channel.name);
       }
-      this.alerts.setCursor(e.id);
+      // Events no channel takes move the cursor only now and then: a crash just reads them again.
+      if (queued.size > 0 || upTo - this.cursor >= 1000) this.alerts.setCursor(upTo);
     });
-    this.cursor = e.id;
-    this.cursorDirty = false;
+    if (queued.size > 0 || upTo - this.cursor >= 1000) this.cursor = upTo;
     for (const name of queued) this.workers.get(name)!.kick();
   }
 
@@ -292,10 +312,15 @@ export class AlertService {
   async close(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = null;
     try {
-      this.flushCursor();
-    } catch {
-      // The store may already be closed by a caller that stops in another order; the next start looks at a few events again.
+      // What the last events of the jobs decided goes into the outbox, and the cursor to the last event seen.
+      this.process(this.incoming.splice(0), this.taken);
+      if (this.cursor < this.taken) this.alerts.setCursor(this.taken);
+    } catch (err) {
+      // The store may already be closed by a caller that stops in another order; the next start reads these events again.
+      this.opts.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'alerts could not record their last events before stopping');
     }
     await Promise.all([...this.workers.values()].map((w) => w.close()));
   }

@@ -26,9 +26,25 @@ export interface ChannelRecord {
 /** How long a told run is remembered: longer than any run lasts. */
 const RUN_MEMORY_MS = 7 * 86_400_000;
 
-/** Reads and writes the alert tables. */
+/** Reads and writes the alert tables. Statements are prepared once: the decisions run inside a job's publish. */
 export class AlertStore {
-  constructor(private readonly db: Db) {}
+  private readonly stmt;
+
+  constructor(private readonly db: Db) {
+    this.stmt = {
+      setCursor: db.prepare('INSERT INTO alert_cursor (id, event_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET event_id = excluded.event_id'),
+      claimRun: db.prepare('INSERT OR IGNORE INTO alert_runs (channel, run_key, at) VALUES (?, ?, ?)'),
+      lastOfKind: db.prepare<[string, string], { lastAt: number; held: number }>('SELECT last_at AS lastAt, held FROM alert_repeats WHERE channel = ? AND kind = ?'),
+      markKindSent: db.prepare(
+        'INSERT INTO alert_repeats (channel, kind, last_at, held) VALUES (?, ?, ?, 0) ON CONFLICT (channel, kind) DO UPDATE SET last_at = excluded.last_at, held = 0',
+      ),
+      markKindHeld: db.prepare('UPDATE alert_repeats SET held = held + 1 WHERE channel = ? AND kind = ?'),
+      enqueue: db.prepare('INSERT INTO alert_outbox (channel, message, created_at, next_at) VALUES (?, ?, ?, ?)'),
+      head: db.prepare<[string], OutboxRow>(
+        'SELECT id, channel, message, created_at AS createdAt, attempts, next_at AS nextAt, last_error AS lastError FROM alert_outbox WHERE channel = ? ORDER BY id LIMIT 1',
+      ),
+    };
+  }
 
   /** Runs fn in one immediate transaction (a decision and its outbox rows commit together). */
   transaction<T>(fn: () => T): T {
@@ -42,46 +58,42 @@ export class AlertStore {
 
   /** Records the last event looked at. */
   setCursor(eventId: number): void {
-    this.db.prepare('INSERT INTO alert_cursor (id, event_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET event_id = excluded.event_id').run(eventId);
+    this.stmt.setCursor.run(eventId);
   }
 
   /** Marks a run as told on a channel; false when it already was. */
   claimRun(channel: string, runKey: string, now = Date.now()): boolean {
-    this.db.prepare('DELETE FROM alert_runs WHERE at < ?').run(now - RUN_MEMORY_MS);
-    return this.db.prepare('INSERT OR IGNORE INTO alert_runs (channel, run_key, at) VALUES (?, ?, ?)').run(channel, runKey, now).changes === 1;
+    return this.stmt.claimRun.run(channel, runKey, now).changes === 1;
+  }
+
+  /** Forgets runs told long ago (longer than any run lasts); the service calls it at start and now and then. */
+  forgetOldRuns(now = Date.now()): number {
+    return this.db.prepare('DELETE FROM alert_runs WHERE at < ?').run(now - RUN_MEMORY_MS).changes;
   }
 
   /** When a channel last sent a message of this kind, and how many repeats it held back since. */
   lastOfKind(channel: string, kind: string): { lastAt: number; held: number } | null {
-    return this.db.prepare<[string, string], { lastAt: number; held: number }>('SELECT last_at AS lastAt, held FROM alert_repeats WHERE channel = ? AND kind = ?').get(channel, kind) ?? null;
+    return this.stmt.lastOfKind.get(channel, kind) ?? null;
   }
 
   /** Records a message of this kind as sent now (its held-back count starts again). */
   markKindSent(channel: string, kind: string, now = Date.now()): void {
-    this.db
-      .prepare('INSERT INTO alert_repeats (channel, kind, last_at, held) VALUES (?, ?, ?, 0) ON CONFLICT (channel, kind) DO UPDATE SET last_at = excluded.last_at, held = 0')
-      .run(channel, kind, now);
+    this.stmt.markKindSent.run(channel, kind, now);
   }
 
   /** Counts one repeat held back. */
   markKindHeld(channel: string, kind: string): void {
-    this.db.prepare('UPDATE alert_repeats SET held = held + 1 WHERE channel = ? AND kind = ?').run(channel, kind);
+    this.stmt.markKindHeld.run(channel, kind);
   }
 
   /** Adds a message to a channel's outbox, due now. */
   enqueue(channel: string, message: string, now = Date.now()): number {
-    return Number(this.db.prepare('INSERT INTO alert_outbox (channel, message, created_at, next_at) VALUES (?, ?, ?, ?)').run(channel, message, now, now).lastInsertRowid);
+    return Number(this.stmt.enqueue.run(channel, message, now, now).lastInsertRowid);
   }
 
   /** The oldest message of a channel (due or not: a channel sends in order). */
   head(channel: string): OutboxRow | null {
-    return (
-      this.db
-        .prepare<[string], OutboxRow>(
-          'SELECT id, channel, message, created_at AS createdAt, attempts, next_at AS nextAt, last_error AS lastError FROM alert_outbox WHERE channel = ? ORDER BY id LIMIT 1',
-        )
-        .get(channel) ?? null
-    );
+    return this.stmt.head.get(channel) ?? null;
   }
 
   /** A message was delivered: it leaves the outbox. */
