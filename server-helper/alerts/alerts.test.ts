@@ -1,13 +1,17 @@
 /** The pure parts of alerts: levels, wording and kinds, channel filters, coalescing, backoff, redaction, headers, config. */
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventLevel, type FtsEvent } from '../../contract/index.js';
 import { AlertChannel, AlertsConfig } from '../config/alerts-schema.js';
+import { HelperConfig } from '../config/schema.js';
 import { AlertStore } from '../store/alerts.js';
 import { openStore } from '../store/index.js';
 import { headerText } from './channels/ntfy.js';
 import { describeEvent } from './describe.js';
 import { channelWants, coalesce } from './policy.js';
-import { redact } from './secrets.js';
+import { AlertSecrets, redact } from './secrets.js';
 import { backoffDelay } from './service.js';
 
 const ts = '2025-12-02T03:00:00.000Z';
@@ -148,5 +152,23 @@ describe('the alerts config', () => {
     ]);
     expect(issues({ channels: [{ name: 'm', type: 'email', host: 'mail', from: 'a@b.c', to: ['ops@example.com'], tls: 'none' }] })[0]).toMatch(/^channels\.0\.tls: /);
     expect(issues({ channels: [{ name: 'h', type: 'webhook', url: 'https://x.example/h', bearer: { file: 'relative/path' } }] })[0]).toMatch(/^channels\.0\.bearer/);
+  });
+});
+
+describe('alert secrets', () => {
+  it('name the field and what to do, never the value', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fts-alert-secrets-'));
+    const loose = join(dir, 'loose');
+    writeFileSync(loose, 'the-secret-value\n');
+    chmodSync(loose, 0o644);
+    const secrets = new AlertSecrets(HelperConfig.parse({ keyVault: { name: 'kv-miket-ops' } }));
+    const err = await secrets.read({ file: loose }, 'alerts channel hook: bearer').catch((e: Error) => e);
+    expect((err as Error).message).toBe(`alerts channel hook: bearer: the secret file ${loose} is readable by others (mode 644): run chmod 600 ${loose}`);
+    chmodSync(loose, 0o600);
+    expect(await secrets.read({ file: loose }, 'x')).toBe('the-secret-value');
+    // Key Vault from the server needs its own credential: the message says which keys are missing.
+    await expect(secrets.read({ keyVault: 'fts-hook' }, 'alerts channel hook: bearer')).rejects.toThrow(
+      'alerts channel hook: bearer: keyVault.tenantId and keyVault.clientId are needed to use Key Vault from the server',
+    );
   });
 });

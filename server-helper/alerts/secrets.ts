@@ -31,7 +31,12 @@ export class AlertSecrets {
     }
     const kv = this.config.keyVault;
     if (!kv) throw new SecretError(`${field}: a Key Vault secret needs a keyVault section in the config`);
-    this.vault ??= keyVaultSecrets(kv);
+    try {
+      this.vault ??= keyVaultSecrets(kv);
+    } catch (err) {
+      // A missing or loose credential file: its message names the field and the file, never a secret.
+      throw new SecretError(`${field}: ${(err as Error).message}`);
+    }
     let value: string | null;
     try {
       value = await this.vault.getSecret(ref.keyVault);
