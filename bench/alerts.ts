@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { AlertService } from '../server-helper/alerts/service.js';
 import { HelperConfig } from '../server-helper/config/schema.js';
-import { EventBus } from '../server-helper/jobs/bus.js';
+import { EventBus } from '../server-helper/runs/bus.js';
 import { openStore } from '../server-helper/store/index.js';
 
 const arg = (name: string, def: number) => {

@@ -12,7 +12,7 @@ import { AlertMessage, type EventDataOf, type EventType } from '../contract/inde
 import { AlertService } from '../server-helper/alerts/service.js';
 import { AlertsConfig } from '../server-helper/config/alerts-schema.js';
 import { HelperConfig } from '../server-helper/config/schema.js';
-import { EventBus } from '../server-helper/jobs/bus.js';
+import { EventBus } from '../server-helper/runs/bus.js';
 import { createJobService } from '../server-helper/jobs/service.js';
 import { AlertStore } from '../server-helper/store/alerts.js';
 import { openStore, type Store } from '../server-helper/store/index.js';

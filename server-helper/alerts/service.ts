@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { AlertMessage, eventLevel, parseDuration, type AlertChannelStatus, type AlertTestResult, type FtsEvent } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
-import type { EventBus } from '../jobs/bus.js';
+import type { EventBus } from '../runs/bus.js';
 import { AlertStore } from '../store/alerts.js';
 import type { Store } from '../store/index.js';
 import type { SecretSource as VaultReader } from '../system/keyvault.js';
