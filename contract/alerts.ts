@@ -32,6 +32,8 @@ const LEVELS: { [T in EventType]?: AlertLevel | ((data: Extract<FtsEvent, { type
   'backup.failed': (d) => (d.cancelled ? 'info' : 'error'),
   'backup.finished': (d) => (d.warning ? 'warning' : 'info'),
   'drive.warning': (d) => (DRIVE_ERRORS.has(d.warning.code) ? 'error' : 'warning'),
+  // No completed backup in days, over 90 % of the share's maximum, or a failed verification: each a warning.
+  'timemachine.warning': 'warning',
 };
 
 /** The level of one event: from the table above, else by name (`…failed` is an error, `…warning` or `…stale` a warning), else info. */

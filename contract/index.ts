@@ -8,3 +8,5 @@ export * from './events.js';
 export * from './api.js';
 export * from './secrets.js';
 export * from './alerts.js';
+export * from './timemachine.js';
+export * from './storage.js';

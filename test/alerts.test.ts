@@ -102,6 +102,12 @@ const ALERTABLE: { [T in EventType]?: EventDataOf<T> }[] = [
     },
   },
   { 'drive.warning': { role: 'space', mountPoint: '/space', warning: { code: 'usage-high', message: 'space is 91 % full' } } },
+  {
+    'timemachine.warning': {
+      host: 'count-zero', hostKey: 'count-zero', clientIds: ['count-zero'], bundle: 'count-zero.backupbundle', code: 'stale',
+      message: 'no completed backup for 9 days', lastBackup: '2025-11-23T09:00:00.000Z', usage: 0.4,
+    },
+  },
 ];
 
 function publishAll(list: typeof ALERTABLE): void {
@@ -138,24 +144,25 @@ describe('alerts reach every channel', () => {
     bus.publish('graduation.failed', { runId: 1, job: 'graduation', reason: 'interrupted' });
     bus.publish('client.seen', { clientId: 'count-zero', hostName: 'count-zero', wasOfflineMs: null });
 
-    await waitUntil(() => ntfy.requests.length >= 5 && hook.requests.length >= 5 && mail.mails.length >= 5 && hc.requests.length >= 3, 'every channel got its messages');
+    await waitUntil(() => ntfy.requests.length >= 6 && hook.requests.length >= 6 && mail.mails.length >= 6 && hc.requests.length >= 3, 'every channel got its messages');
     await waitUntil(() => ['phone', 'hook', 'mail', 'hc'].every((c) => pending(c) === 0), 'every outbox is empty');
     // Decisions are made when an event is published and every outbox is empty: nothing more can arrive.
-    expect(ntfy.requests).toHaveLength(5);
-    expect(hook.requests).toHaveLength(5);
-    expect(mail.mails).toHaveLength(5);
+    expect(ntfy.requests).toHaveLength(6);
+    expect(hook.requests).toHaveLength(6);
+    expect(mail.mails).toHaveLength(6);
     expect(hc.requests).toHaveLength(3);
 
-    const kinds = ['graduation.failed', 'graduation.finished', 'backup.failed', 'backup.finished', 'drive.warning'];
+    const kinds = ['graduation.failed', 'graduation.finished', 'backup.failed', 'backup.finished', 'drive.warning', 'timemachine.warning'];
     const hookMessages = hook.requests.map((r) => AlertMessage.parse(JSON.parse(r.body)));
     expect(hookMessages.map((m) => m.event!.type).sort()).toEqual([...kinds].sort());
-    expect(hookMessages.map((m) => m.level)).toEqual(['error', 'warning', 'error', 'warning', 'warning']);
+    expect(hookMessages.map((m) => m.level)).toEqual(['error', 'warning', 'error', 'warning', 'warning', 'warning']);
     expect(hookMessages[0]).toMatchObject({ source: 'fts-helper', server: 'motoko', channel: 'hook', title: 'Graduation failed on motoko', heldBack: 0, test: false });
     expect(hook.requests.every((r) => r.headers.authorization === `Bearer ${BEARER}` && r.path === '/fts')).toBe(true);
 
     expect(ntfy.requests.every((r) => r.path === '/motoko-alerts' && r.headers.authorization === `Bearer ${NTFY_TOKEN}`)).toBe(true);
     expect(ntfy.requests.map((r) => r.headers.title)).toEqual(hookMessages.map((m) => m.title));
-    expect(ntfy.requests.map((r) => r.headers.priority)).toEqual(['5', '4', '5', '4', '4']);
+    expect(ntfy.requests.map((r) => r.headers.priority)).toEqual(['5', '4', '5', '4', '4', '4']);
+    expect(hookMessages[5]).toMatchObject({ title: 'Time Machine backup of count-zero on motoko needs attention', kind: 'timemachine.warning:count-zero.backupbundle:stale' });
     expect(ntfy.requests[4]!.body).toContain('space is 91 % full');
 
     expect(mail.mails.map((m) => m.subject)).toEqual(hookMessages.map((m) => `[motoko] ${m.title}`));
@@ -167,7 +174,7 @@ describe('alerts reach every channel', () => {
     expect(hc.requests.map((r) => r.path)).toEqual([`/ping/${PING_ID}/fail`, `/ping/${PING_ID}`, `/ping/${PING_ID}`]);
     expect(hc.requests[0]!.body).toContain('repository is already locked');
 
-    expect(service.statuses().map((s) => [s.name, s.sent, s.pending, s.givenUp])).toEqual([['phone', 5, 0, 0], ['hook', 5, 0, 0], ['mail', 5, 0, 0], ['hc', 3, 0, 0]]);
+    expect(service.statuses().map((s) => [s.name, s.sent, s.pending, s.givenUp])).toEqual([['phone', 6, 0, 0], ['hook', 6, 0, 0], ['mail', 6, 0, 0], ['hc', 3, 0, 0]]);
     const all = lines.join('\n');
     for (const s of SECRETS) expect(all).not.toContain(s);
     expect(all).toContain('alert sent');

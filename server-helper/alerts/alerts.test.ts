@@ -30,10 +30,11 @@ describe('levels', () => {
     expect(eventLevel(driveWarning('usage-high'))).toBe('warning');
     expect(eventLevel(driveWarning('not-mounted'))).toBe('error');
     expect(eventLevel(ev('graduation.progress', {}))).toBe('info');
-    // A type the table does not know yet (a new feature's event) is judged by its name.
-    expect(eventLevel(ev('timemachine.verification-failed', {}))).toBe('error');
-    expect(eventLevel(ev('timemachine.stale', {}))).toBe('warning');
-    expect(eventLevel(ev('timemachine.seen', {}))).toBe('info');
+    // A type the table does not know yet (a new feature's event; these names are made up) is judged by its name.
+    expect(eventLevel(ev('timemachine.warning', { code: 'verification-failed' }))).toBe('warning');
+    expect(eventLevel(ev('restore.verification-failed', {}))).toBe('error');
+    expect(eventLevel(ev('restore.stale', {}))).toBe('warning');
+    expect(eventLevel(ev('restore.seen', {}))).toBe('info');
   });
 });
 
@@ -52,12 +53,12 @@ describe('describeEvent', () => {
   });
 
   it('words an event type it has no text for from its data, with a kind from its subject fields', () => {
-    const d = describeEvent(ev('timemachine.stale', { machine: 'count-zero', bundle: 'count-zero.sparsebundle', lastBackup: '2025-11-20T10:00:00Z', days: 12, nested: { x: 1 } }), 'motoko');
+    const d = describeEvent(ev('restore.stale', { machine: 'count-zero', bundle: 'count-zero.sparsebundle', lastBackup: '2025-11-20T10:00:00Z', days: 12, nested: { x: 1 } }), 'motoko');
     expect(d).toEqual({
       level: 'warning',
-      title: 'Timemachine stale on motoko',
+      title: 'Restore stale on motoko',
       body: 'machine: count-zero\nbundle: count-zero.sparsebundle\nlastBackup: 2025-11-20T10:00:00Z\ndays: 12',
-      kind: 'timemachine.stale:count-zero:count-zero.sparsebundle',
+      kind: 'restore.stale:count-zero:count-zero.sparsebundle',
       runKey: null,
     });
   });

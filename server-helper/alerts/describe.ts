@@ -33,7 +33,7 @@ function genericKind(e: FtsEvent): string {
   return [e.type, ...subject].join(':');
 }
 
-/** `timemachine.backup-stale` → `Timemachine backup stale`. */
+/** `restore.backup-stale` → `Restore backup stale`. */
 function humanType(type: string): string {
   const words = type.replace(/[._-]+/g, ' ').trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
@@ -87,6 +87,14 @@ export function describeEvent(e: FtsEvent, server: string): AlertContent {
         kind: `drive.warning:${e.data.role}:${e.data.warning.code}`,
         title: `The ${e.data.role} drive on ${server} needs attention`,
         body: `${e.data.warning.message} (${e.data.mountPoint})`,
+      };
+    case 'timemachine.warning':
+      return {
+        ...base,
+        // Per bundle: a per-user share may hold two Macs of one name.
+        kind: `timemachine.warning:${e.data.bundle}:${e.data.code}`,
+        title: `Time Machine backup of ${e.data.host} on ${server} needs attention`,
+        body: `${e.data.message} (${e.data.bundle} in the time share)`,
       };
     default:
       return { ...base, title: `${humanType(e.type)} on ${server}`, body: `${dataLines(e.data, run ? ['job', 'runId'] : [])}${runLine}`.trim() };

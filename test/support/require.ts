@@ -17,6 +17,7 @@ const PACKAGE_OF: Record<string, string> = {
   '/usr/bin/rsync': 'rsync',
   '/usr/bin/setpriv': 'util-linux',
   '/usr/bin/smbstatus': 'samba',
+  '/usr/bin/python3': 'python3',
 };
 
 /** Throws a clear error naming the Debian package when any of the files is missing. */
