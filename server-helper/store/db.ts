@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { CLIENT_MIGRATIONS } from './migrations-clients.js';
 import { DRIVE_MIGRATIONS } from './migrations-drives.js';
 import { GRADUATION_MIGRATIONS } from './migrations-graduation.js';
 import { JOB_MIGRATIONS } from './migrations-jobs.js';
@@ -66,6 +67,7 @@ export const MIGRATIONS: Migration[] = [
   ...JOB_MIGRATIONS,
   ...ALERT_MIGRATIONS,
   ...HEALTH_MIGRATIONS,
+  ...CLIENT_MIGRATIONS,
 ];
 
 /** Opens (creating if needed) the store at path and brings its schema up to date. `:memory:` works for tests. */

@@ -13,6 +13,10 @@ export const e2e = {
   get bridgeUrl() {
     return need('FTS_E2E_BRIDGE_URL');
   },
+  /** A tray that is not paired yet (its window is the first run). */
+  get firstRunUrl() {
+    return need('FTS_E2E_FIRST_RUN_URL');
+  },
   get adminToken() {
     return need('FTS_E2E_ADMIN_TOKEN');
   },

@@ -17,8 +17,8 @@ import { parseDuration } from '../../../contract/index.js';
 import { startHelper } from '../../../server-helper/daemon.js';
 import { serverFeatures } from '../../../server-helper/features.js';
 import { ensureSandbox } from '../../../server-helper/sandbox.js';
-import { TestMounterCore } from '../../../electron/main/test-mounter-core.js';
-import { startWebBridge } from '../../../electron/main/web-bridge.js';
+import { TestMounterCore } from '../../../electron/dev/test-mounter-core.js';
+import { startWebBridge } from '../../../electron/dev/web-bridge.js';
 import { OLD_FLUX_FILES, NEW_FLUX_FILES } from './seed-files.js';
 
 const rendererDir = process.argv[2];
@@ -63,16 +63,23 @@ const helper = await startHelper({
   log: (await import('pino')).default({ level: 'warn' }),
 });
 const adminToken = readFileSync(sandbox.adminTokenFile, 'utf8').trim();
-const clientToken = helper.store.tokens.create('e2e-tray', 'client');
+const clientToken = helper.store.tokens.create('e2e-tray', 'client', { clientId: 'count-zero' });
 const core = new TestMounterCore({ helperUrl: helper.url, token: clientToken, clientId: 'count-zero', hostName: 'count-zero', mountRoot: join(dir, 'mounts') });
 await core.start();
 const bridge = await startWebBridge({ core, staticDir: rendererDir });
+// A second tray that is not paired yet: its window is the first run.
+const firstRunToken = helper.store.tokens.create('e2e-new-laptop', 'client', { clientId: 'new-laptop' });
+const firstRunCore = new TestMounterCore({ helperUrl: helper.url, token: firstRunToken, clientId: 'new-laptop', hostName: 'new-laptop', mountRoot: join(dir, 'first-run-mounts'), paired: false });
+await firstRunCore.start();
+const firstRunBridge = await startWebBridge({ core: firstRunCore, staticDir: rendererDir });
 
-process.stdout.write(`READY ${JSON.stringify({ helperUrl: helper.url, bridgeUrl: bridge.url, adminToken, mountRoot: join(dir, 'mounts'), sandboxDir: sandbox.dir, alertsReceiverUrl })}\n`);
+process.stdout.write(`READY ${JSON.stringify({ helperUrl: helper.url, bridgeUrl: bridge.url, firstRunUrl: firstRunBridge.url, adminToken, mountRoot: join(dir, 'mounts'), sandboxDir: sandbox.dir, alertsReceiverUrl })}\n`);
 
 const stop = async () => {
   core.close();
+  firstRunCore.close();
   await bridge.close();
+  await firstRunBridge.close();
   await helper.close();
   alertsReceiver.close();
   process.exit(0);

@@ -1,7 +1,7 @@
 /** graduate.ts's pure parts. */
 import type { Stats } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { splitTail } from './graduate.js';
+import { splitTail } from './batcher.js';
 import type { MoveItem } from './mover.js';
 
 const file = (name: string, companionOf?: number): MoveItem => ({ kind: 'file', srcs: [name], stat: {} as Stats, ...(companionOf === undefined ? {} : { companionOf }) });

@@ -13,16 +13,17 @@ export function isActivity(e: FtsEvent): boolean {
 
 /**
  * The shell's notification for one the core's NotificationModel raised (which words it and keeps one per job run):
- * what kind it is, and what a click opens (the graduated folder on the destination share, else the window).
+ * what kind it is, and what a click shows (a graduated file, revealed in its folder on the destination share; else
+ * the window).
  */
 export function toCoreNotification(n: Notification, e: FtsEvent): CoreNotification | null {
   const kind = e.type.split('.')[0];
   if (kind !== 'graduation' && kind !== 'backup' && kind !== 'drive') return null;
   let open: CoreNotification['open'] = { kind: 'window' };
   if (e.type === 'graduation.finished' && e.data.moved > 0) {
-    const example = e.data.examples[0];
-    const folder = example ? example.split('/').slice(0, -1).join('/') : '';
-    open = { kind: 'share', share: e.data.to, ...(folder ? { subPath: folder.slice(0, 1024) } : {}) };
+    // The first example is revealed (selected in its folder), never opened: it may be an app or a script.
+    const example = e.data.examples[0]?.replace(/^\/+/, '');
+    open = { kind: 'share', share: e.data.to, ...(example && example.length <= 1024 ? { subPath: example } : {}) };
   }
   return { id: n.key.slice(0, 128), kind, severity: n.level, title: n.title.slice(0, 256), body: n.body.slice(0, 1024), open };
 }

@@ -1,7 +1,8 @@
 /** A recording CoreFacade for the shell's tests: every call is logged, state and notifications are pushed by hand. */
-import type { CoreNotification, SettingsPatch, SettingsView, TrayState } from '../../contract/ipc.js';
-import type { CoreFacade } from './core-facade.js';
-import { defaultSettings } from './settings.js';
+import type { CoreNotification, SettingsPatch, SettingsView, TrayState } from '../../../contract/ipc.js';
+import type { PairingInfo } from '../../../contract/secrets.js';
+import type { CoreFacade } from '../../../electron/app/core-facade.js';
+import { defaultSettings } from '../../../electron/app/settings.js';
 
 /** A state with flux mounted and time, space not. */
 export function sampleState(over: Partial<TrayState> = {}): TrayState {
@@ -17,6 +18,7 @@ export function sampleState(over: Partial<TrayState> = {}): TrayState {
     lastBackup: null,
     activity: [],
     startAtLogin: false,
+    paired: true,
     busy: false,
     ...over,
   };
@@ -29,11 +31,16 @@ export class FakeCore implements CoreFacade {
   settings: SettingsView = defaultSettings('darwin');
   private readonly stateListeners = new Set<(s: TrayState) => void>();
   private readonly noteListeners = new Set<(n: CoreNotification) => void>();
+  private readonly offerListeners = new Set<() => void>();
 
   /** Replaces the state and tells the listeners. */
   push(state: TrayState): void {
     this.state = state;
     for (const l of this.stateListeners) l(state);
+  }
+  /** Asks the shell to offer "Start at login". */
+  offerStartAtLogin(): void {
+    for (const l of this.offerListeners) l();
   }
   /** Raises a notification. */
   notify(n: CoreNotification): void {
@@ -41,6 +48,18 @@ export class FakeCore implements CoreFacade {
   }
   async mountAll() {
     this.calls.push('mountAll');
+  }
+  async mountAtLogin() {
+    this.calls.push('mountAtLogin');
+  }
+  async pair(info: PairingInfo) {
+    this.calls.push(`pair:${info.clientId}`);
+    this.settings = { ...this.settings, pairing: info };
+    return this.settings;
+  }
+  onStartAtLoginOffer(l: () => void) {
+    this.offerListeners.add(l);
+    return () => this.offerListeners.delete(l);
   }
   async unmountAll() {
     this.calls.push('unmountAll');

@@ -8,9 +8,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { ipcChannels } from '../../contract/ipc.js';
-import type { CoreFacade } from './core-facade.js';
-import { createIpcHandlers, dispatchIpc, IpcRejected, type IpcShell } from './ipc-handlers.js';
-import { CONTENT_SECURITY_POLICY } from './security.js';
+import type { CoreFacade } from '../app/core-facade.js';
+import { createIpcHandlers, dispatchIpc, IpcRejected, type IpcShell } from '../app/ipc-handlers.js';
+import { CONTENT_SECURITY_POLICY } from '../app/security.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -16,8 +16,14 @@ export const recorded = {
   ipcHandlers: new Map<string, Listener>(),
   loginItemSettings: [] as unknown[],
   openedPaths: [] as string[],
+  shownInFolder: [] as string[],
   openedExternal: [] as string[],
   errorBoxes: [] as string[],
+  /** Message boxes shown, and the button the "person" clicks (an index into `buttons`). */
+  messageBoxes: [] as { message: string; buttons: string[] }[],
+  messageBoxResponse: 0,
+  /** What app.getLoginItemSettings() answers (macOS: whether this launch was a login start). */
+  wasOpenedAtLogin: false,
   quitCalls: 0,
   dockHidden: false,
   singleInstanceLock: true,
@@ -122,8 +128,12 @@ class FakeApp extends EventEmitter {
   getPath(): string {
     return '/tmp/fts-fake-electron';
   }
-  setLoginItemSettings(s: unknown): void {
+  setLoginItemSettings(s: { openAtLogin?: boolean; args?: string[]; openAsHidden?: boolean }): void {
     recorded.loginItemSettings.push(s);
+  }
+  getLoginItemSettings() {
+    const last = recorded.loginItemSettings.at(-1) as { openAtLogin?: boolean } | undefined;
+    return { openAtLogin: last?.openAtLogin ?? false, wasOpenedAtLogin: recorded.wasOpenedAtLogin, status: 'not-registered' };
   }
   dock = {
     hide: () => {
@@ -140,8 +150,12 @@ export function resetFake(): void {
   recorded.ipcHandlers.clear();
   recorded.loginItemSettings.length = 0;
   recorded.openedPaths.length = 0;
+  recorded.shownInFolder.length = 0;
   recorded.openedExternal.length = 0;
   recorded.errorBoxes.length = 0;
+  recorded.messageBoxes.length = 0;
+  recorded.messageBoxResponse = 0;
+  recorded.wasOpenedAtLogin = false;
   recorded.quitCalls = 0;
   recorded.dockHidden = false;
   recorded.singleInstanceLock = true;
@@ -175,10 +189,17 @@ export const nativeImage = {
 /** The fake `shell`. */
 export const shell = {
   openPath: async (p: string) => (recorded.openedPaths.push(p), ''),
+  showItemInFolder: (p: string) => void recorded.shownInFolder.push(p),
   openExternal: async (u: string) => void recorded.openedExternal.push(u),
 };
 /** The fake `dialog`. */
-export const dialog = { showErrorBox: (_t: string, m: string) => void recorded.errorBoxes.push(m) };
+export const dialog = {
+  showErrorBox: (_t: string, m: string) => void recorded.errorBoxes.push(m),
+  showMessageBox: async (opts: { message: string; buttons: string[] }) => {
+    recorded.messageBoxes.push({ message: opts.message, buttons: opts.buttons });
+    return { response: recorded.messageBoxResponse, checkboxChecked: false };
+  },
+};
 /** The fake `net`. */
 export const net = { isOnline: () => recorded.online };
 /** The fake `session`. */

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeCore } from './fake-core.js';
+import { FakeCore } from '../../test/client/doubles/fake-core.js';
 import { startWebBridge, type WebBridge } from './web-bridge.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fts-bridge-'));

@@ -64,6 +64,14 @@ function ago(iso: string, now: number): string {
 
 /** Builds the menu: Mount all, Unmount all, the shares, last graduation and backup, Open window, account, Start at login, Quit. */
 export function buildMenuModel(state: TrayState, now = Date.now()): MenuEntry[] {
+  if (!state.paired) {
+    // Nothing to mount before pairing: the window asks for the pairing string.
+    return [
+      { type: 'normal', id: 'pair', label: 'Pair this computer…', enabled: true, action: { kind: 'open-window' } },
+      { type: 'separator' },
+      { type: 'normal', id: 'quit', label: 'Quit Flux Time Space', enabled: true, action: { kind: 'quit' } },
+    ];
+  }
   const anyMounted = state.shares.some((s) => s.state === 'mounted');
   const allMounted = state.shares.length > 0 && state.shares.every((s) => s.state === 'mounted');
   const entries: MenuEntry[] = [

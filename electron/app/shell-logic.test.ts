@@ -4,11 +4,11 @@ import type { FtsEvent } from '../../contract/events.js';
 import { CoreNotification, SettingsView, TrayState } from '../../contract/ipc.js';
 import { NotificationModel } from '../core/notifications.js';
 import { applyEvent, toCoreNotification } from './event-model.js';
-import { sampleState } from './fake-core.js';
+import { sampleState } from '../../test/client/doubles/fake-core.js';
 import { isTrustedSenderUrl, validateRequest } from './ipc-handlers.js';
 import { buildMenuModel, formatBytes, trayIconState } from './menu-model.js';
-import { folderInShare } from './notifications.js';
-import { isAutostart, loginItemSettings } from './security.js';
+import { pathInShare } from './notifications.js';
+import { isAutostart, launchPlan, loginItemSettings } from './launch.js';
 import { defaultSettings, readSettings } from './settings.js';
 
 describe('isTrustedSenderUrl', () => {
@@ -41,12 +41,12 @@ describe('validateRequest', () => {
   });
 });
 
-describe('folderInShare', () => {
+describe('pathInShare', () => {
   it('joins inside the share and refuses to climb out', () => {
-    expect(folderInShare('/Volumes/space', 'projects/2025')).toBe('/Volumes/space/projects/2025');
-    expect(folderInShare('S:\\', 'projects/2025')).toBe('S:\\projects\\2025');
-    expect(folderInShare('/Volumes/space', undefined)).toBe('/Volumes/space');
-    expect(folderInShare('/Volumes/space', '../../etc')).toBeNull();
+    expect(pathInShare('/Volumes/space', 'projects/2025')).toBe('/Volumes/space/projects/2025');
+    expect(pathInShare('S:\\', 'projects/2025')).toBe('S:\\projects\\2025');
+    expect(pathInShare('/Volumes/space', undefined)).toBe('/Volumes/space');
+    expect(pathInShare('/Volumes/space', '../../etc')).toBeNull();
   });
 });
 
@@ -64,14 +64,14 @@ describe('event model', () => {
     const n = new NotificationModel().ingest(e);
     return n ? toCoreNotification(n, e) : null;
   };
-  it('a graduation becomes a notification that opens the graduated folder on space', () => {
+  it('a graduation becomes a notification that reveals the first graduated file on space', () => {
     const n = note(finished);
     expect(n).toMatchObject({
       id: 'graduation#1',
       kind: 'graduation',
       severity: 'info',
       title: 'Graduated 3 files (3.1 MB) from Flux to Space',
-      open: { kind: 'share', share: 'space', subPath: 'projects/2025' },
+      open: { kind: 'share', share: 'space', subPath: 'projects/2025/a.pdf' },
     });
     expect(CoreNotification.safeParse(n).success).toBe(true);
   });
@@ -107,6 +107,9 @@ describe('tray icon and menu', () => {
     expect(trayIconState({ ...s, shares: s.shares.map((x) => ({ ...x, state: 'error' as const })) })).toBe('error');
     expect(trayIconState({ ...s, shares: s.shares.map((x) => ({ ...x, state: 'unmounted' as const })) })).toBe('idle');
   });
+  it('before pairing, the menu only leads to the window that asks for the pairing string', () => {
+    expect(buildMenuModel(sampleState({ paired: false })).map((e) => (e.type === 'separator' ? '--' : e.label))).toEqual(['Pair this computer…', '--', 'Quit Flux Time Space']);
+  });
   it('names the last graduation and backup', () => {
     const now = Date.parse(ts) + 3 * 3600e3;
     const items = buildMenuModel(sampleState({ lastGraduation: { at: ts, moved: 3, bytesMoved: 3 * 1024 ** 2, to: 'space' }, lastBackup: { at: ts, ok: false, snapshotId: null, message: 'x' } }), now);
@@ -118,18 +121,49 @@ describe('tray icon and menu', () => {
 });
 
 describe('settings and login items', () => {
-  it('defaults are valid and Windows starts at login by default', () => {
-    expect(SettingsView.parse(defaultSettings('win32')).startAtLogin).toBe(true);
-    expect(SettingsView.parse(defaultSettings('darwin')).startAtLogin).toBe(false);
-    expect(defaultSettings('win32').shares.find((s) => s.name === 'flux')!.driveLetter).toBe('F:');
+  it('defaults are valid, unpaired, and start at login only once the person says so (it is offered)', () => {
+    for (const os of ['win32', 'darwin', 'linux']) {
+      const d = SettingsView.parse(defaultSettings(os));
+      expect(d).toMatchObject({ pairing: null, startAtLogin: false, startAtLoginOffered: false });
+    }
+    expect(defaultSettings('win32').shares.map((s) => [s.name, s.driveLetter, s.autoMount])).toEqual([
+      ['flux', 'F:', true],
+      ['time', null, false],
+      ['space', 'S:', true],
+    ]);
+    expect(defaultSettings('darwin').shares.find((s) => s.name === 'time')!.autoMount).toBe(true);
   });
-  it('falls back to defaults on a corrupted store', () => {
+  it('keeps what it can of a stored file: old fields dropped, a bad field alone falls back', () => {
+    const pairing = { vault: 'kv-miket-ops', tenant: 't', appId: 'a', clientId: 'count-zero' };
+    // An older version's settings (secret names, a pinned fingerprint) still carry the shares and the URL.
+    const old = { helperUrl: 'https://motoko:8642', keyVaultName: 'kv-x', secretNames: { helperToken: 'fts-helper-token' }, shares: [{ name: 'flux', driveLetter: 'G:', autoMount: true }] };
+    expect(readSettings(old, 'win32')).toMatchObject({ helperUrl: 'https://motoko:8642', shares: [{ name: 'flux', driveLetter: 'G:', autoMount: true }] });
+    expect(readSettings({ pairing, shares: [{ name: 'flux', driveLetter: 'A:', autoMount: true }] }, 'win32')).toMatchObject({ pairing, shares: defaultSettings('win32').shares });
     expect(readSettings({ keyVaultName: '!!' }, 'darwin')).toEqual(defaultSettings('darwin'));
-    expect(readSettings({ helperUrl: 'https://motoko:8642' }, 'darwin').helperUrl).toBe('https://motoko:8642');
   });
-  it('Windows login item launches with --autostart', () => {
+  it('drive letters are D: to Z:, one share each', () => {
+    const s = defaultSettings('win32');
+    expect(SettingsView.safeParse({ ...s, shares: [{ name: 'flux', driveLetter: 'S:', autoMount: true }, { name: 'space', driveLetter: 'S:', autoMount: true }] }).error?.issues[0]).toMatchObject({
+      path: ['shares', 1, 'driveLetter'],
+      message: 'S: is already the letter of flux: give space another one',
+    });
+    expect(SettingsView.safeParse({ ...s, shares: [{ name: 'flux', driveLetter: 'c:', autoMount: true }] }).success).toBe(false);
+  });
+  it('Windows login item launches with --autostart; macOS registers the app itself', () => {
     expect(loginItemSettings(true, 'win32', 'C:\\fts.exe')).toEqual({ openAtLogin: true, path: 'C:\\fts.exe', args: ['--autostart'] });
+    expect(loginItemSettings(true, 'darwin', '/Applications/Flux Time Space.app')).toEqual({ openAtLogin: true });
     expect(isAutostart(['fts.exe', '--autostart'])).toBe(true);
     expect(isAutostart(['fts.exe'])).toBe(false);
+  });
+  it.each([
+    ['win32', ['fts.exe', '--autostart'], false, true, { mountLoginShares: true, openWindow: false }],
+    ['win32', ['fts.exe'], false, true, { mountLoginShares: false, openWindow: true }],
+    ['darwin', ['Flux Time Space'], false, true, { mountLoginShares: true, openWindow: false }],
+    ['darwin', ['Flux Time Space'], true, true, { mountLoginShares: true, openWindow: false }],
+    ['linux', ['fts', '--autostart'], false, true, { mountLoginShares: true, openWindow: false }],
+    ['darwin', ['Flux Time Space'], false, false, { mountLoginShares: false, openWindow: true }],
+    ['win32', ['fts.exe', '--autostart'], false, false, { mountLoginShares: false, openWindow: true }],
+  ])('launch on %s with %j (opened at login: %s, paired: %s) → %j', (platform, argv, openedAtLogin, paired, plan) => {
+    expect(launchPlan({ platform, argv, openedAtLogin, paired })).toEqual(plan);
   });
 });

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { KEYCHAIN_KEYS } from '../core/credentials.js';
 import { MemoryCredentialStore, MountError, type MountedShare, type Mounter, type MountTarget } from '../platform/index.js';
-import type { AccountSource } from './client-core-facade.js';
-import { ClientCoreFacade } from './client-core-facade.js';
-import { defaultSettings } from './settings.js';
+import type { AccountSource } from '../app/client-core-facade.js';
+import { ClientCoreFacade } from '../app/client-core-facade.js';
+import { defaultSettings } from '../app/settings.js';
 
 const MARKER = '.fts-test-mount';
 
@@ -62,6 +62,8 @@ export interface TestCoreOptions {
   mountRoot: string;
   failShares?: string[];
   hostName?: string;
+  /** False: the first run, before the pairing string was entered (the window asks for it). */
+  paired?: boolean;
 }
 
 /** An account that is signed in as `test-user` until signed out (there is no Entra ID in the sandbox). */
@@ -82,12 +84,14 @@ export class TestMounterCore extends ClientCoreFacade {
     const store = new MemoryCredentialStore();
     const mounter = new FolderMounter(opts.mountRoot, new Set(opts.failShares ?? []));
     mounter.host = new URL(opts.helperUrl).hostname;
-    const settings = { ...defaultSettings('linux'), helperUrl: opts.helperUrl, startAtLogin: false };
+    // Paired with a sandbox "vault" (there is no Key Vault here): the keychain below is seeded instead.
+    const pairing = { vault: 'kv-sandbox', tenant: 'sandbox', appId: 'sandbox', clientId: opts.clientId };
+    const settings = { ...defaultSettings('linux'), pairing: opts.paired === false ? null : pairing, helperUrl: opts.helperUrl, startAtLogin: false };
     // Every share mounts with "Mount all" (the Playwright test expects three); nothing mounts on its own.
     settings.shares = settings.shares.map((s) => ({ ...s, autoMount: true }));
     super({
       settings,
-      baseConfig: { clientId: opts.clientId, helper: { heartbeat: '60s', disconnectGrace: '30s', url: opts.helperUrl } },
+      baseConfig: { helper: { heartbeat: '60s', disconnectGrace: '30s', url: opts.helperUrl }, ...(opts.paired === false ? { clientId: opts.clientId } : {}) },
       deps: {
         store,
         mounter,

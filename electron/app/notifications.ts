@@ -1,6 +1,7 @@
 /**
- * Shows the core's notifications as OS notifications. A click opens the window, or the folder the
- * notification is about (a graduated folder on the space share), when that share is mounted.
+ * Shows the core's notifications as OS notifications. A click reveals the item the notification is about (a
+ * graduated file on the space share) in Finder or Explorer when that share is mounted, else opens the window. It
+ * never opens the item: a graduated `Evil.app` or script must not run because someone clicked a notification.
  */
 import { CoreNotification } from '../../contract/ipc.js';
 import type { CoreFacade } from './core-facade.js';
@@ -25,7 +26,7 @@ export function notificationOptions(n: CoreNotification): NotificationOptions {
 }
 
 /** Joins a share's mount point and a path inside it, refusing paths that climb out of the share. */
-export function folderInShare(mountPoint: string, subPath: string | undefined): string | null {
+export function pathInShare(mountPoint: string, subPath: string | undefined): string | null {
   if (!subPath) return mountPoint;
   const parts = subPath.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
   if (parts.some((p) => p === '..')) return null;
@@ -36,7 +37,13 @@ export function folderInShare(mountPoint: string, subPath: string | undefined): 
 /** Wires the core's notifications to OS notifications; returns the unsubscribe function. */
 export function wireNotifications(
   core: CoreFacade,
-  deps: { create(opts: NotificationOptions): NotificationLike; openWindow(): void; openPath(path: string): Promise<void>; isSupported(): boolean },
+  deps: {
+    create(opts: NotificationOptions): NotificationLike;
+    openWindow(): void;
+    /** Shows the item selected in its folder (Electron's shell.showItemInFolder); never opens it. */
+    revealPath(path: string): void;
+    isSupported(): boolean;
+  },
 ): () => void {
   return core.onNotification((raw) => {
     const parsed = CoreNotification.safeParse(raw);
@@ -47,9 +54,9 @@ export function wireNotifications(
       void (async () => {
         if (n.open.kind === 'share') {
           const mountPoint = await core.openShare(n.open.share).catch(() => null);
-          const folder = mountPoint ? folderInShare(mountPoint, n.open.subPath) : null;
+          const item = mountPoint ? pathInShare(mountPoint, n.open.subPath) : null;
           // Not mounted (or a path that would leave the share): the window explains instead.
-          if (folder) return deps.openPath(folder);
+          if (item) return deps.revealPath(item);
         }
         deps.openWindow();
       })();

@@ -4,10 +4,10 @@
  * hardened, and `--autostart` mounts everything without a window.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { FakeCore } from './fake-core.js';
+import type { FakeCore } from './doubles/fake-core.js';
 
 const holder = vi.hoisted(() => ({ core: null as FakeCore | null }));
-vi.mock('electron', async () => await import('./fake-electron.js'));
+vi.mock('electron', async () => await import('./doubles/fake-electron.js'));
 vi.mock('electron-store', () => ({
   default: class {
     store: Record<string, unknown> = {};
@@ -17,24 +17,34 @@ vi.mock('electron-store', () => ({
     }
   },
 }));
-vi.mock('./core-binding.js', () => ({ createCoreForShell: async () => holder.core }));
+vi.mock('../../electron/app/core-binding.js', () => ({ createCoreForShell: async () => holder.core }));
 
-const trayPage = new URL('../renderer/tray.html', import.meta.url).href;
+const trayPage = new URL('../../electron/renderer/tray.html', import.meta.url).href;
 const argv = process.argv;
 
-async function boot(extraArgs: string[] = []) {
+const realPlatform = process.platform;
+
+/** Starts main.ts on the fake electron module, as if on `platform` (Electron reads process.platform). */
+async function boot(extraArgs: string[] = [], opts: { platform?: NodeJS.Platform; paired?: boolean; openedAtLogin?: boolean } = {}) {
   vi.resetModules();
-  const { FakeCore } = await import('./fake-core.js');
+  const { FakeCore } = await import('./doubles/fake-core.js');
   holder.core = new FakeCore();
+  holder.core.state = { ...holder.core.state, paired: opts.paired ?? true };
   process.argv = [...argv, ...extraArgs];
-  const fe = (await import('electron')) as unknown as typeof import('./fake-electron.js');
+  const fe = (await import('electron')) as unknown as typeof import('./doubles/fake-electron.js');
   fe.resetFake();
-  await import('./main.js');
-  await vi.waitFor(() => expect(fe.recorded.trays).toHaveLength(1));
+  fe.recorded.wasOpenedAtLogin = opts.openedAtLogin ?? false;
+  Object.defineProperty(process, 'platform', { value: opts.platform ?? realPlatform });
+  try {
+    await import('../../electron/main/main.js');
+    await vi.waitFor(() => expect(fe.recorded.trays).toHaveLength(1));
+  } finally {
+    Object.defineProperty(process, 'platform', { value: realPlatform });
+  }
   return { fe, core: holder.core };
 }
 
-function lastMenu(fe: typeof import('./fake-electron.js')) {
+function lastMenu(fe: typeof import('./doubles/fake-electron.js')) {
   const menus = fe.recorded.trays[0]!.menus;
   return menus[menus.length - 1]!;
 }
@@ -44,7 +54,7 @@ afterAll(() => {
 });
 
 describe('tray menu', () => {
-  let fe: typeof import('./fake-electron.js');
+  let fe: typeof import('./doubles/fake-electron.js');
   let core: FakeCore;
   beforeAll(async () => ({ fe, core } = await boot()));
 
@@ -131,7 +141,7 @@ describe('tray menu', () => {
     await vi.waitFor(() => expect(fe.recorded.errorBoxes.at(-1)).toContain('server unreachable'));
   });
 
-  it('resume and network changes reach the core', async () => {
+  it('resume reaches the core', async () => {
     core.calls = [];
     fe.powerMonitor.emit('resume');
     expect(core.calls).toEqual(['onResume']);
@@ -139,20 +149,41 @@ describe('tray menu', () => {
 });
 
 describe('notifications', () => {
-  let fe: typeof import('./fake-electron.js');
+  let fe: typeof import('./doubles/fake-electron.js');
   let core: FakeCore;
   beforeAll(async () => ({ fe, core } = await boot()));
 
-  it('a core notification becomes an OS notification; clicking it opens the graduated folder', async () => {
+  it('a core notification becomes an OS notification; clicking it reveals the graduated file in its folder', async () => {
     core.push({ ...core.state, shares: core.state.shares.map((s) => (s.name === 'space' ? { ...s, state: 'mounted' as const, mountPoint: '/Volumes/space' } : s)) });
-    core.notify({ id: 'e1', kind: 'graduation', severity: 'info', title: '9 files graduated to space', body: '9 MiB', open: { kind: 'share', share: 'space', subPath: 'projects/2025' } });
+    core.notify({ id: 'e1', kind: 'graduation', severity: 'info', title: '9 files graduated to space', body: '9 MiB', open: { kind: 'share', share: 'space', subPath: 'projects/2025/a.pdf' } });
     expect(fe.recorded.notifications).toHaveLength(1);
     const n = fe.recorded.notifications[0]!;
     expect(n.shown).toBe(true);
     expect(n.options.title).toBe('9 files graduated to space');
     fe.recorded.openedPaths.length = 0;
     n.emit('click');
-    await vi.waitFor(() => expect(fe.recorded.openedPaths).toEqual(['/Volumes/space/projects/2025']));
+    await vi.waitFor(() => expect(fe.recorded.shownInFolder).toEqual(['/Volumes/space/projects/2025/a.pdf']));
+    expect(fe.recorded.openedPaths).toEqual([]);
+  });
+
+  it('a graduated Evil.app is revealed in Finder, never opened (an app must not launch from a notification)', async () => {
+    const { NotificationModel } = await import('../../electron/core/notifications.js');
+    const { toCoreNotification } = await import('../../electron/app/event-model.js');
+    // What the helper sends for a run that graduated an app bundle: its files are the examples.
+    const e = {
+      id: 901,
+      ts: new Date().toISOString(),
+      type: 'graduation.finished' as const,
+      data: { runId: 901, job: 'graduation', scanned: 3, eligible: 3, moved: 3, bytesMoved: 3000, skipped: {}, failed: 0, examples: ['Evil.app/PkgInfo', 'Evil.app/Contents/MacOS/Evil'], from: 'flux', to: 'space', durationMs: 5 },
+    };
+    const raised = new NotificationModel().ingest(e)!;
+    core.notify(toCoreNotification(raised, e)!);
+    fe.recorded.openedPaths.length = 0;
+    fe.recorded.shownInFolder.length = 0;
+    fe.recorded.notifications.at(-1)!.emit('click');
+    await vi.waitFor(() => expect(fe.recorded.shownInFolder).toEqual(['/Volumes/space/Evil.app/PkgInfo']));
+    expect(fe.recorded.openedPaths).toEqual([]);
+    expect(fe.recorded.openedExternal).toEqual([]);
   });
 
   it('clicking a notification about an unmounted share opens the window instead', async () => {
@@ -173,7 +204,7 @@ describe('notifications', () => {
 });
 
 describe('IPC', () => {
-  let fe: typeof import('./fake-electron.js');
+  let fe: typeof import('./doubles/fake-electron.js');
   let core: FakeCore;
   beforeAll(async () => ({ fe, core } = await boot()));
   const fromWindow = { senderFrame: { url: trayPage } };
@@ -196,8 +227,9 @@ describe('IPC', () => {
     ['fts:share:mount', { share: 'flux', extra: 1 }, /invalid-input|Unrecognized key/i],
     ['fts:share:mount', 'flux', /argument/],
     ['fts:app:start-at-login', { enabled: 'yes' }, /enabled/],
-    ['fts:settings:set', { helperUrl: 'javascript:alert(1)' }, /helperUrl/],
-    ['fts:settings:set', { keyVaultName: 'x' }, /keyVaultName/],
+    ['fts:settings:set', { helperUrl: 'https://evil.example' }, /Unrecognized key|helperUrl/],
+    ['fts:settings:set', { shares: [{ name: 'flux', driveLetter: 'F:', autoMount: true }, { name: 'space', driveLetter: 'F:', autoMount: true }] }, /shares\.1\.driveLetter: F: is already the letter of flux/],
+    ['fts:settings:set', { shares: [{ name: 'flux', driveLetter: 'A:', autoMount: true }] }, /shares\.0\.driveLetter: a drive letter from D: to Z:/],
   ])('rejects invalid input on %s: %j', async (channel, arg, message) => {
     core.calls = [];
     await expect(fe.recorded.ipcHandlers.get(channel)!(fromWindow, arg)).rejects.toThrow(message);
@@ -214,13 +246,28 @@ describe('IPC', () => {
     expect(core.calls).toEqual([]);
   });
 
+  it('pairing takes exactly the pairing string: decoded in main, a bad one refused naming what is wrong', async () => {
+    const { encodePairing } = await import('../../contract/secrets.js');
+    const good = encodePairing({ vault: 'kv-miket-ops', tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47', appId: 'b1e5b1a0-0000-4000-8000-000000000001', clientId: 'count-zero' });
+    core.calls = [];
+    const after = (await fe.recorded.ipcHandlers.get('fts:app:pair')!(fromWindow, { pairing: `  ${good}\n` })) as { pairing: { clientId: string } };
+    expect(after.pairing.clientId).toBe('count-zero');
+    expect(core.calls).toEqual(['pair:count-zero']);
+    core.calls = [];
+    await expect(fe.recorded.ipcHandlers.get('fts:app:pair')!(fromWindow, { pairing: 'https://motoko:8642' })).rejects.toThrow(/pairing: a pairing string starts with "fts1:"/);
+    await expect(fe.recorded.ipcHandlers.get('fts:app:pair')!(fromWindow, { pairing: 'fts1:%%%' })).rejects.toThrow(/pairing: the pairing string is damaged/);
+    // Nothing else can be sent with it (no vault, tenant or URL fields of its own).
+    await expect(fe.recorded.ipcHandlers.get('fts:app:pair')!(fromWindow, { pairing: good, helperUrl: 'https://evil.example' })).rejects.toThrow(/invalid-input|Unrecognized key/i);
+    expect(core.calls).toEqual([]);
+  });
+
   it('rejects a share the core does not know', async () => {
     await expect(fe.recorded.ipcHandlers.get('fts:share:open')!(fromWindow, { share: 'nope' })).rejects.toThrow(/no share named "nope"/);
   });
 });
 
 describe('window hardening', () => {
-  let fe: typeof import('./fake-electron.js');
+  let fe: typeof import('./doubles/fake-electron.js');
   beforeAll(async () => ({ fe } = await boot()));
 
   it('isolates and sandboxes the renderer, with a preload and no Node', () => {
@@ -250,20 +297,65 @@ describe('window hardening', () => {
   });
 });
 
-describe('--autostart', () => {
-  it('mounts everything silently, without opening a window', async () => {
-    const { fe, core } = await boot(['--autostart']);
-    await vi.waitFor(() => expect(core.calls).toContain('mountAll'));
+describe('login starts', () => {
+  it('Windows: the login item (--autostart) mounts the login shares only (autoMount), silently, without a window', async () => {
+    const { fe, core } = await boot(['--autostart'], { platform: 'win32' });
+    await vi.waitFor(() => expect(core.calls).toContain('mountAtLogin'));
+    // "Mount all" stays "all": a login start does not call it.
+    expect(core.calls).not.toContain('mountAll');
     expect(fe.recorded.windows).toHaveLength(0);
+  });
+
+  it('Windows: a start by hand opens the window and mounts nothing by itself', async () => {
+    const { fe, core } = await boot([], { platform: 'win32' });
+    expect(fe.recorded.windows).toHaveLength(1);
+    expect(core.calls).toEqual([]);
+  });
+
+  it('macOS: every start mounts the login shares (a login start has no arguments there), without a window', async () => {
+    for (const openedAtLogin of [true, false]) {
+      const { fe, core } = await boot([], { platform: 'darwin', openedAtLogin });
+      await vi.waitFor(() => expect(core.calls).toContain('mountAtLogin'));
+      expect(core.calls).not.toContain('mountAll');
+      expect(fe.recorded.windows).toHaveLength(0);
+      // Opening the app again (Finder, Spotlight) brings the window.
+      fe.app.emit('activate');
+      expect(fe.recorded.windows).toHaveLength(1);
+    }
+  });
+
+  it('not paired yet: any start opens the window (it asks for the pairing string) and mounts nothing', async () => {
+    for (const platform of ['darwin', 'win32'] as const) {
+      const { fe, core } = await boot(['--autostart'], { platform, paired: false });
+      expect(fe.recorded.windows).toHaveLength(1);
+      expect(core.calls).toEqual([]);
+    }
   });
 
   it('a second instance quits at once', async () => {
     vi.resetModules();
-    const fe = (await import('electron')) as unknown as typeof import('./fake-electron.js');
+    const fe = (await import('electron')) as unknown as typeof import('./doubles/fake-electron.js');
     fe.resetFake();
     fe.recorded.singleInstanceLock = false;
-    await import('./main.js');
+    await import('../../electron/main/main.js');
     await vi.waitFor(() => expect(fe.recorded.quitCalls).toBe(1));
     expect(fe.recorded.trays).toHaveLength(0);
+  });
+});
+
+describe('"Start at login" is offered after the first mount that worked', () => {
+  it.each([
+    ['darwin', 0, { openAtLogin: true }],
+    ['win32', 0, { openAtLogin: true, args: ['--autostart'] }],
+    ['darwin', 1, { openAtLogin: false }],
+  ] as const)('on %s, answering button %i sets the login item to %j', async (platform, answer, item) => {
+    const { fe, core } = await boot([], { platform });
+    fe.recorded.loginItemSettings.length = 0;
+    fe.recorded.messageBoxResponse = answer;
+    core.calls = [];
+    core.offerStartAtLogin();
+    await vi.waitFor(() => expect(core.calls).toEqual([`setStartAtLogin:${answer === 0}`]));
+    expect(fe.recorded.messageBoxes).toEqual([{ message: 'Start Flux Time Space when you log in?', buttons: ['Start at login', 'Not now'] }]);
+    await vi.waitFor(() => expect(fe.recorded.loginItemSettings).toEqual([expect.objectContaining(item)]));
   });
 });

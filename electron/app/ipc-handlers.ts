@@ -4,6 +4,7 @@
  * ipcMain; the web bridge serves the same handlers over HTTP.
  */
 import { ipcChannels, type IpcChannel, type IpcRequest, type IpcResponse } from '../../contract/ipc.js';
+import { decodePairing } from '../../contract/secrets.js';
 import type { CoreFacade } from './core-facade.js';
 
 /** What a handler may ask of the shell. */
@@ -57,6 +58,15 @@ export function createIpcHandlers(core: CoreFacade, shell: IpcShell): Handlers {
       await core.setStartAtLogin(enabled);
       shell.setLoginItem(enabled);
       return OK;
+    },
+    'fts:app:pair': async ({ pairing }) => {
+      let info;
+      try {
+        info = decodePairing(pairing);
+      } catch (err) {
+        throw new IpcRejected('invalid-input', `pairing: ${(err as Error).message}`);
+      }
+      return core.pair(info);
     },
   };
 }

@@ -1,4 +1,4 @@
-/** Window hardening: the CSP, the webPreferences, navigation and new-window denial, login-item arguments. */
+/** Window hardening: the CSP, the webPreferences, navigation and new-window denial. */
 
 /** The Content-Security-Policy of every FTS page (the tray window and the dashboard). */
 export const CONTENT_SECURITY_POLICY = [
@@ -49,15 +49,3 @@ export function hardenContents(contents: HardenableContents, openExternal: (url:
   });
 }
 
-/** The argument Windows' login item starts the app with, so it mounts everything without a window. */
-export const AUTOSTART_ARG = '--autostart';
-
-/** True when this launch came from the login item. */
-export function isAutostart(argv: readonly string[]): boolean {
-  return argv.includes(AUTOSTART_ARG);
-}
-
-/** Login-item settings for app.setLoginItemSettings (Windows passes --autostart; macOS opens hidden as an agent). */
-export function loginItemSettings(enabled: boolean, platform: NodeJS.Platform, exePath: string) {
-  return platform === 'win32' ? { openAtLogin: enabled, path: exePath, args: [AUTOSTART_ARG] } : { openAtLogin: enabled, openAsHidden: true, args: [AUTOSTART_ARG] };
-}
