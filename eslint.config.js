@@ -22,9 +22,11 @@ const noClient = { group: ['**/electron/**', '**/renderer/**'], message: 'the se
 /** An import of any of these server-helper folders, from anywhere in the tree. */
 const folders = (...names) => names.map((n) => `**/${n}/**`);
 
-const ARROWS = 'the arrows point cli → api → jobs → lifecycle|samba|drives → runs → store|config → system → native';
+const ARROWS = 'the arrows point cli → api → jobs | alerts → lifecycle|samba|drives → runs → store|config → system → native';
 /** The rule the issue names: jobs/ and api/ (and cli/) are above every other layer. */
 const noUpward = { group: folders('api', 'jobs', 'cli'), message: `no lower layer imports jobs/, api/ or cli/; ${ARROWS}` };
+/** Jobs publish events and alerts subscribe to the bus: a job that called a notifier could be held up by a channel that is down. */
+const noAlerts = { group: folders('alerts'), message: `jobs publish events to the bus and alerts subscribe to it: nothing below api/ imports alerts/; ${ARROWS}` };
 const noNative = {
   group: folders('native'),
   message: 'only lifecycle/graduation and system/ import server-helper/native (fts-native); go through them',
@@ -45,14 +47,16 @@ function serverLayers() {
     { files: ['server-helper/*.{ts,mjs}'], rules: { 'no-restricted-imports': restrict([...base, noNativePackage], [noExecWrapper, noClient, noNative]) } },
     block(['cli'], [noExecWrapper, noClient]),
     block(['api'], [noExecWrapper, noClient, { group: folders('cli'), message: `api/ does not import cli/; ${ARROWS}` }, below('api', 'system')]),
-    block(['jobs'], [noExecWrapper, noClient, { ...noUpward, group: folders('api', 'cli') }]),
-    block(['lifecycle', 'samba', 'drives'], [noExecWrapper, noClient, noUpward]),
-    block(['lifecycle/graduation'], [noExecWrapper, noClient, noUpward], { native: 'allowed' }),
-    block(['runs'], [noExecWrapper, noClient, noUpward, below('runs', 'lifecycle', 'samba', 'drives')]),
-    block(['store'], [noExecWrapper, noClient, noUpward, below('store', 'lifecycle', 'samba', 'drives', 'runs')]),
-    block(['config'], [noExecWrapper, noClient, noUpward, below('config', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'system')]),
-    block(['system'], [noClient, noUpward, below('system', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'config')], { native: 'allowed' }),
-    block(['native'], [noExecWrapper, noClient, noUpward, below('native', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'config', 'system')]),
+    block(['jobs'], [noExecWrapper, noClient, { ...noUpward, group: folders('api', 'cli') }, noAlerts]),
+    // alerts/ subscribes to the bus (runs/) beside jobs/, and sends through the network, never through a job.
+    block(['alerts'], [noExecWrapper, noClient, noUpward, below('alerts', 'lifecycle', 'samba', 'drives')]),
+    block(['lifecycle', 'samba', 'drives'], [noExecWrapper, noClient, noUpward, noAlerts]),
+    block(['lifecycle/graduation'], [noExecWrapper, noClient, noUpward, noAlerts], { native: 'allowed' }),
+    block(['runs'], [noExecWrapper, noClient, noUpward, noAlerts, below('runs', 'lifecycle', 'samba', 'drives')]),
+    block(['store'], [noExecWrapper, noClient, noUpward, noAlerts, below('store', 'lifecycle', 'samba', 'drives', 'runs')]),
+    block(['config'], [noExecWrapper, noClient, noUpward, noAlerts, below('config', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'system')]),
+    block(['system'], [noClient, noUpward, noAlerts, below('system', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'config')], { native: 'allowed' }),
+    block(['native'], [noExecWrapper, noClient, noUpward, noAlerts, below('native', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'config', 'system')]),
   ];
 }
 

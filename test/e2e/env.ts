@@ -27,6 +27,10 @@ export const e2e = {
   get sandboxDir() {
     return need('FTS_E2E_SANDBOX');
   },
+  /** The webhook receiver the helper's `ops` alert channel posts to; GET /received lists what it got. */
+  get alertsReceiverUrl() {
+    return need('FTS_E2E_ALERTS_RECEIVER');
+  },
   /** The dashboard with the token handed over in the fragment. */
   get dashboard() {
     return `${need('FTS_E2E_HELPER_URL')}/#token=${encodeURIComponent(need('FTS_E2E_ADMIN_TOKEN'))}`;

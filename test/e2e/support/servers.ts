@@ -9,6 +9,8 @@
  * graduation preflight accepts them. The scheduler is off: runs start only when a test asks for one.
  */
 import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseDuration } from '../../../contract/index.js';
@@ -35,7 +37,25 @@ for (const [rel, size] of Object.entries({ ...OLD_FLUX_FILES, ...NEW_FLUX_FILES 
   if (rel in OLD_FLUX_FILES) utimesSync(path, old, old);
 }
 
-const config = { ...sandbox.config, api: { ...sandbox.config.api, dashboardDir: rendererDir, authFailureDelay: '1ms' } };
+// A webhook receiver for the Alerts panel's test: POSTs are kept, GET /received lists them.
+const received: unknown[] = [];
+const alertsReceiver = createServer((req, res) => {
+  if (req.method === 'GET') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(received));
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    res.writeHead(200).end('ok');
+  });
+});
+await new Promise<void>((resolve) => alertsReceiver.listen(0, '127.0.0.1', resolve));
+const alertsReceiverUrl = `http://127.0.0.1:${(alertsReceiver.address() as AddressInfo).port}`;
+
+const config = {
+  ...sandbox.config,
+  api: { ...sandbox.config.api, dashboardDir: rendererDir, authFailureDelay: '1ms' },
+  alerts: { ...sandbox.config.alerts, channels: [{ name: 'ops', type: 'webhook' as const, url: `${alertsReceiverUrl}/hooks/fts`, minLevel: 'warning' as const, repeatWindow: '1h' }] },
+};
 const helper = await startHelper({
   config,
   listen: '127.0.0.1:0',
@@ -53,7 +73,7 @@ const firstRunCore = new TestMounterCore({ helperUrl: helper.url, token: firstRu
 await firstRunCore.start();
 const firstRunBridge = await startWebBridge({ core: firstRunCore, staticDir: rendererDir });
 
-process.stdout.write(`READY ${JSON.stringify({ helperUrl: helper.url, bridgeUrl: bridge.url, firstRunUrl: firstRunBridge.url, adminToken, mountRoot: join(dir, 'mounts'), sandboxDir: sandbox.dir })}\n`);
+process.stdout.write(`READY ${JSON.stringify({ helperUrl: helper.url, bridgeUrl: bridge.url, firstRunUrl: firstRunBridge.url, adminToken, mountRoot: join(dir, 'mounts'), sandboxDir: sandbox.dir, alertsReceiverUrl })}\n`);
 
 const stop = async () => {
   core.close();
@@ -61,6 +81,7 @@ const stop = async () => {
   await bridge.close();
   await firstRunBridge.close();
   await helper.close();
+  alertsReceiver.close();
   process.exit(0);
 };
 process.on('SIGTERM', () => void stop());
