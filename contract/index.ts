@@ -9,3 +9,4 @@ export * from './api.js';
 export * from './secrets.js';
 export * from './timemachine.js';
 export * from './storage.js';
+export * from './restore.js';

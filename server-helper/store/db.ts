@@ -6,6 +6,7 @@ import { DRIVE_MIGRATIONS } from './migrations-drives.js';
 import { GRADUATION_MIGRATIONS } from './migrations-graduation.js';
 import { JOB_MIGRATIONS } from './migrations-jobs.js';
 import { HEALTH_MIGRATIONS } from './migrations-health.js';
+import { RESTORE_MIGRATIONS } from './migrations-restore.js';
 
 /** The better-sqlite3 handle type. */
 export type Db = Database.Database;
@@ -64,6 +65,7 @@ export const MIGRATIONS: Migration[] = [
   ...GRADUATION_MIGRATIONS,
   ...JOB_MIGRATIONS,
   ...HEALTH_MIGRATIONS,
+  ...RESTORE_MIGRATIONS,
 ];
 
 /** Opens (creating if needed) the store at path and brings its schema up to date. `:memory:` works for tests. */

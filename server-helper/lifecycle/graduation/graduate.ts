@@ -85,6 +85,11 @@ export interface GraduateOptions {
   /** Fewest small files in a batch for the copy pool to be used (mover.ts POOL_MIN_FILES by default). */
   poolMinFiles?: number;
   now?: number;
+  /**
+   * Files (paths relative to the source) to leave where they are this run: restored or brought back to flux lately,
+   * they keep their old mtimes and would otherwise go straight back. Counted as skipped `kept-in-flux`.
+   */
+  held?: (rel: string) => boolean;
 }
 
 /** Bad roots (missing, the same, one inside the other): nothing runs. */
@@ -267,6 +272,10 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
         scanned++;
         if (!isOldEnough(e.stat.mtimeMs, now, opts.policy.minAgeMs)) {
           skip(stats, 'too-new');
+          continue;
+        }
+        if (opts.held?.(e.rel)) {
+          skip(stats, 'kept-in-flux');
           continue;
         }
         if (e.kind === 'file' && e.stat.nlink > 1) {
