@@ -108,7 +108,8 @@ function searchJournal(o: SearchOptions, needle: string, maxLooked: number): { h
     const dsts = JSON.parse(r.dsts) as string[];
     for (const [k, to] of dsts.entries()) {
       const from = srcs[k] ?? srcs[0]!;
-      if (seen.has(to) || !(fold(baseName(from)).includes(needle) || fold(baseName(to)).includes(needle))) continue;
+      // A `._name` AppleDouble file travels with its file (and comes back with it): it is not shown on its own.
+      if (seen.has(to) || baseName(to).startsWith('._') || !(fold(baseName(from)).includes(needle) || fold(baseName(to)).includes(needle))) continue;
       seen.add(to);
       hits.push({ runId: r.run_id, at: iso(r.updated_at), from, to, kind: r.kind, size: r.size, mtimeMs: r.mtime_ms });
     }
