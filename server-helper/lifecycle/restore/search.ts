@@ -117,6 +117,13 @@ function searchJournal(o: SearchOptions, needle: string, maxLooked: number): { h
   return { hits: hits.slice(0, o.limit), looked, truncated: hits.length > o.limit };
 }
 
+/** A snapshot path as people know it: from the backed-up folder's name down (`space/Projects/x`, not `/srv/disks/space/Projects/x`). */
+export function shownInSnapshot(path: string, roots: readonly string[]): string {
+  const root = [...roots].sort((a, b) => b.length - a.length).find((r) => path === r || path.startsWith(`${r}/`));
+  if (!root || root === '/') return path;
+  return `${baseName(root)}${path.slice(root.length)}`;
+}
+
 /** Looks for the needle in the newest snapshot of this server, streaming restic's listing and stopping at the limit. */
 async function searchSnapshot(engine: ResticEngine, needle: string, limit: number, maxLooked: number): Promise<{ found: SearchResult[]; looked: number; truncated: boolean }> {
   const matches: { name: string; path: string; kind: SearchResult['kind']; size: number | null; mtime: string | null }[] = [];
@@ -135,7 +142,14 @@ async function searchSnapshot(engine: ResticEngine, needle: string, limit: numbe
   if (!snapshot) return { found: [], looked, truncated: false };
   const ref = { id: snapshot.id, shortId: snapshot.shortId, time: snapshot.time };
   const found = matches.map(
-    (m): SearchResult => ({ ...m, source: 'snapshot', where: `in snapshot ${snapshot.shortId} of ${dayOf(snapshot.time)}: ${m.path}`, graduated: null, snapshot: ref, action: m.kind === 'other' ? null : 'restore' }),
+    (m): SearchResult => ({
+      ...m,
+      source: 'snapshot',
+      where: `in snapshot ${snapshot.shortId} of ${dayOf(snapshot.time)}: ${shownInSnapshot(m.path, snapshot.paths)}`,
+      graduated: null,
+      snapshot: ref,
+      action: m.kind === 'other' ? null : 'restore',
+    }),
   );
   return { found, looked, truncated };
 }
