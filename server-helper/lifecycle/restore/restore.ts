@@ -6,7 +6,7 @@
  * live file is never written over. The folders on the way get the snapshot's owner, mode and xattrs. A crash leaves
  * only the temp folder, which the next restore removes (the snapshot still holds everything).
  */
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, readdirSync, rmdirSync, rmSync, type Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { RootDir } from '../../system/root-dir.js';
 import { syncFilesystem } from '../../system/syncfs.js';
@@ -18,6 +18,9 @@ import { placeInRestored, restoredFolderName, restoredName } from './names.js';
 
 /** Temp folders of restores in flux's root: `.fts-restore-RUN` (graduation and backup leave every `.fts-*` alone). */
 export const RESTORE_TEMP_PREFIX = '.fts-restore-';
+
+/** A temp folder's name, with the run that made it. */
+const TEMP_NAME = /^\.fts-restore-(\d+)$/;
 
 /** How far a restore is. */
 export interface RestoreProgress {
@@ -102,7 +105,7 @@ async function measure(dir: string): Promise<{ files: number; bytes: number }> {
   let files = 0;
   let bytes = 0;
   const walk = async (d: string): Promise<void> => {
-    let names: import('node:fs').Dirent[];
+    let names: Dirent[];
     try {
       names = await readdir(d, { withFileTypes: true });
     } catch {
@@ -184,7 +187,7 @@ function madeByRestore(fd: number): boolean {
 export function removeLeftovers(flux: RootDir, runActive: (runId: number) => boolean, log?: (line: string) => void): number {
   let removed = 0;
   for (const name of readdirSync(`/proc/self/fd/${flux.fd}`)) {
-    const m = new RegExp(`^${RESTORE_TEMP_PREFIX.replace('.', '\\.')}(\\d+)$`).exec(name);
+    const m = TEMP_NAME.exec(name);
     if (!m || runActive(Number(m[1]))) continue;
     let fd: number;
     try {

@@ -169,7 +169,8 @@ export async function whereIs(o: SearchOptions): Promise<SearchReport> {
     let root: RootDir | null = null;
     try {
       root = new RootDir(rootPath);
-      const r = await searchTree(root, needle, o.exclude, o.limit, maxLooked);
+      // Temp files of graduations and restores are never shown, whatever the excludes say.
+      const r = await searchTree(root, needle, [...o.exclude, '.fts-*'], o.limit, maxLooked);
       for (const f of r.found) {
         const result: SearchResult = { ...f, source, where: `in ${share}: ${f.path}`, graduated: null, snapshot: null, action: source === 'space' && f.kind !== 'other' ? 'bring-back' : null };
         results.push(result);
