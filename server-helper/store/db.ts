@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { CLIENT_MIGRATIONS } from './migrations-clients.js';
 import { DRIVE_MIGRATIONS } from './migrations-drives.js';
 import { GRADUATION_MIGRATIONS } from './migrations-graduation.js';
 import { JOB_MIGRATIONS } from './migrations-jobs.js';
@@ -65,6 +66,7 @@ export const MIGRATIONS: Migration[] = [
   ...GRADUATION_MIGRATIONS,
   ...JOB_MIGRATIONS,
   ...HEALTH_MIGRATIONS,
+  ...CLIENT_MIGRATIONS,
   ...RESTORE_MIGRATIONS,
 ];
 

@@ -90,7 +90,7 @@ describe('fts', { timeout: 240_000 }, () => {
 
   it('mounts every share from the keychain with Key Vault unreachable, reports status, unmounts', async () => {
     await keychain.set(KEYCHAIN_KEYS.smb, JSON.stringify({ username: 'ftscli', password: PASSWORD }));
-    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero', 'client'));
+    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero', 'client', { clientId: 'count-zero' }));
     const m = await fts('mount', '--all', '--json');
     expect(m.code, m.err).toBe(0);
     const states = JSON.parse(m.out) as { share: string; state: string; mountPoint: string }[];
@@ -112,7 +112,7 @@ describe('fts', { timeout: 240_000 }, () => {
   });
 
   it('prints the helper’s events', async () => {
-    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero-events', 'client'));
+    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero-events', 'client', { clientId: 'count-zero' }));
     helper.ctx.bus.publish('graduation.started', { runId: 9, job: 'graduation', from: 'flux', to: 'space', dryRun: false });
     helper.ctx.bus.publish('graduation.finished', { runId: 9, job: 'graduation', scanned: 3, eligible: 2, moved: 2, bytesMoved: 2048, skipped: {}, failed: 0, examples: [], from: 'flux', to: 'space', durationMs: 3 });
     const r = await fts('events');
@@ -123,7 +123,7 @@ describe('fts', { timeout: 240_000 }, () => {
   });
 
   it('events --follow prints new events as they happen and stops cleanly on Ctrl-C', async () => {
-    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero-follow', 'client'));
+    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero-follow', 'client', { clientId: 'count-zero' }));
     const p = spawn(process.execPath, [bin, '--config', configFile, 'events', '--follow', '--since', String(helper.ctx.bus.lastDeliveredId())], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));

@@ -63,7 +63,8 @@ function account(): AccountSource & { signedOut: number } {
 
 async function facade(opts: { refuse?: string[]; id: string; settings?: Partial<SettingsView>; saved?: SettingsView[] }) {
   const store = new MemoryCredentialStore();
-  await store.set(KEYCHAIN_KEYS.helperToken, token);
+  // Each client has its own token, bound to its id, as pairing makes them.
+  await store.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create(`facade-${opts.id}`, 'client', { clientId: opts.id }));
   await store.set(KEYCHAIN_KEYS.smb, JSON.stringify({ username: 'ana', password: 'pw' }));
   const mounter = fakeMounter(opts.refuse);
   const acc = account();
@@ -217,7 +218,7 @@ describe('clientConfigFromSettings', () => {
 describe('TestMounterCore (the same facade with the folder mounter)', () => {
   it('mounts are folders with a marker, and a new core finds them mounted', async () => {
     const root = mkdtempSync(join(tmpdir(), 'fts-folder-mounts-'));
-    const opts = { helperUrl: helper.url, token, clientId: 'folder-a', hostName: 'folder-a', mountRoot: root, failShares: ['time'] };
+    const opts = { helperUrl: helper.url, token: helper.store.tokens.create('folder-a', 'client', { clientId: 'folder-a' }), clientId: 'folder-a', hostName: 'folder-a', mountRoot: root, failShares: ['time'] };
     const a = new TestMounterCore(opts);
     facades.push(a);
     await a.start();

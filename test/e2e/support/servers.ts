@@ -43,7 +43,7 @@ const helper = await startHelper({
   log: (await import('pino')).default({ level: 'warn' }),
 });
 const adminToken = readFileSync(sandbox.adminTokenFile, 'utf8').trim();
-const clientToken = helper.store.tokens.create('e2e-tray', 'client');
+const clientToken = helper.store.tokens.create('e2e-tray', 'client', { clientId: 'count-zero' });
 const core = new TestMounterCore({ helperUrl: helper.url, token: clientToken, clientId: 'count-zero', hostName: 'count-zero', mountRoot: join(dir, 'mounts') });
 await core.start();
 const bridge = await startWebBridge({ core, staticDir: rendererDir });
