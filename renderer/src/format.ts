@@ -37,6 +37,14 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
+/** "1 file", "3 files". */
+export function files(n: number): string {
+  return `${n} ${n === 1 ? 'file' : 'files'}`;
+}
+
+/** The last part of a path (a snapshot path is absolute and long; its name says what it is). */
+const lastPart = (path: string) => path.slice(path.lastIndexOf('/') + 1) || path;
+
 /** The one-line headline of an event for the activity feed. */
 export function describeEvent(e: FtsEvent): string {
   switch (e.type) {
@@ -61,19 +69,19 @@ export function describeEvent(e: FtsEvent): string {
     case 'backup.checked':
       return `Backup check passed${e.data.subset ? ` (data subset ${e.data.subset})` : ''}`;
     case 'restore.started':
-      return `Restore started: ${e.data.path} from snapshot ${e.data.snapshot} (${e.data.totalFiles} files, ${formatBytes(e.data.totalBytes)})`;
+      return `Restore started: “${lastPart(e.data.path)}” from snapshot ${e.data.snapshot} (${files(e.data.totalFiles)}, ${formatBytes(e.data.totalBytes)})`;
     case 'restore.progress':
-      return `Restore: ${e.data.filesDone} of ${e.data.totalFiles} files (${formatBytes(e.data.bytesDone)})`;
+      return `Restore: ${e.data.filesDone} of ${files(e.data.totalFiles)} (${formatBytes(e.data.bytesDone)})`;
     case 'restore.finished':
-      return `Restored ${e.data.path} from snapshot ${e.data.snapshot} to flux: ${e.data.restoredTo}${e.data.renamed ? ' (its first name was taken)' : ''}`;
+      return `Restored “${lastPart(e.data.path)}” from snapshot ${e.data.snapshot} to flux: ${e.data.restoredTo}${e.data.renamed ? ' (its first name was taken)' : ''}`;
     case 'restore.failed':
       return `Restore ${e.data.cancelled ? 'cancelled' : 'failed'}: ${e.data.reason}`;
     case 'bringback.started':
       return `Bring back started: ${e.data.path} from ${e.data.from} to ${e.data.to}`;
     case 'bringback.progress':
-      return `Bring back: ${e.data.moved} files (${formatBytes(e.data.bytesMoved)})`;
+      return `Bring back: ${files(e.data.moved)} (${formatBytes(e.data.bytesMoved)})`;
     case 'bringback.finished':
-      return `Brought back ${e.data.path} to ${e.data.to}: ${e.data.moved} files, ${formatBytes(e.data.bytesMoved)}${e.data.renamed ? `, ${e.data.renamed} kept under a suffixed name` : ''}${e.data.failed ? `, ${e.data.failed} failed` : ''}`;
+      return `Brought back ${e.data.path} to ${e.data.to}: ${files(e.data.moved)}, ${formatBytes(e.data.bytesMoved)}${e.data.renamed ? `, ${e.data.renamed} kept under a suffixed name` : ''}${e.data.failed ? `, ${e.data.failed} failed` : ''}`;
     case 'bringback.failed':
       return `Bring back ${e.data.cancelled ? 'cancelled' : 'failed'}: ${e.data.reason}`;
     case 'drive.warning':

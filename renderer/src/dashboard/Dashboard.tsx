@@ -14,7 +14,7 @@ import { RestorePanel } from '../components/RestorePanel.js';
 import { WhereIsPanel } from '../components/WhereIsPanel.js';
 import type { TimeMachineReport } from '../../../contract/timemachine.js';
 import type { StorageHistory } from '../../../contract/storage.js';
-import { formatAgo, formatBytes, formatDuration } from '../format.js';
+import { files, formatAgo, formatBytes, formatDuration } from '../format.js';
 import { ApiCallError, HelperApi } from '../helper-api.js';
 
 const FEED_CAP = 300;
@@ -64,7 +64,7 @@ function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => 
               </td>
               <td>{formatAgo(r.startedAt)}</td>
               <td>{formatDuration(r.durationMs)}</td>
-              <td className="small">{r.error ?? (restoredTo !== null ? `to flux: ${restoredTo}` : moved !== null ? `${moved} files, ${formatBytes(bytes ?? 0)}` : '')}</td>
+              <td className="small">{r.error ?? (restoredTo !== null ? `to flux: ${restoredTo}` : moved !== null ? `${files(moved)}, ${formatBytes(bytes ?? 0)}` : '')}</td>
               <td>
                 {/* The helper says which runs it can undo (JobRun.undoable); the dashboard does not decide. */}
                 {r.undoable &&
