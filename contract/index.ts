@@ -7,6 +7,7 @@ export * from './job.js';
 export * from './events.js';
 export * from './api.js';
 export * from './secrets.js';
+export * from './alerts.js';
 export * from './timemachine.js';
 export * from './storage.js';
 export * from './restore.js';

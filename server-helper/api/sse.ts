@@ -10,6 +10,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { parseDuration, parseSize, type ApiError, type FtsEvent } from '../../contract/index.js';
+import { readyComment } from '../../contract/sse.js';
 import type { AppContext } from './context.js';
 
 /** Formats one event as an SSE frame. */
@@ -209,11 +210,17 @@ export async function replayThenJoin(socket: Socket, from: number, ctx: AppConte
     // Deliver anything stored but not yet pushed, so `upTo` is current; live streams get it, this one replays it.
     ctx.bus.deliverPending();
     let cursor = Math.max(from, ctx.bus.lastDeliveredId() - hub.limits.replayWindow);
+    // The replay ends with `: ready <newest id>` in the same tick as the join, so a client tells replayed events
+    // from live ones, and sees a helper whose newest id is older than its cursor (a reinstalled helper).
+    const goLive = (upTo: number) => {
+      socket.write(readyComment(upTo));
+      return hub.join(socket);
+    };
     for (;;) {
       if (socket.destroyed) return;
       ctx.bus.deliverPending();
       const upTo = ctx.bus.lastDeliveredId();
-      if (cursor >= upTo) return hub.join(socket);
+      if (cursor >= upTo) return goLive(upTo);
       // One write per step: a replay of thousands of events is then a few hundred system calls, not thousands.
       let text = '';
       let n = 0;
@@ -225,7 +232,7 @@ export async function replayThenJoin(socket: Socket, from: number, ctx: AppConte
       if (n === 0) {
         const batch = ctx.store.events.since(cursor, REPLAY_BATCH);
         // Nothing stored after the cursor: what was missed has been trimmed away; go live.
-        if (batch.length === 0) return hub.join(socket);
+        if (batch.length === 0) return goLive(upTo);
         for (const e of batch) {
           if (e.id > upTo) break;
           const frame = sseFrame(e);

@@ -1,6 +1,7 @@
 /** The helper's configuration: one zod schema gives validation, defaults and the TypeScript type. */
 import { z } from 'zod';
 import { Duration, ShareName, ShareRole, Size } from '../../contract/index.js';
+import { AlertsConfig, keyVaultRefs } from './alerts-schema.js';
 
 const AbsolutePath = z.string().refine((p) => p.startsWith('/') && !p.includes('\0'), { message: 'must be an absolute path' });
 
@@ -201,6 +202,12 @@ export const HelperConfig = z.strictObject({
   keyVault: KeyVaultConfig.optional(),
   graduation: GraduationConfig.prefault({}),
   backup: BackupConfig.optional(),
+  alerts: AlertsConfig.prefault({}),
+}).superRefine((c, ctx) => {
+  // A Key Vault secret needs the vault: name the field rather than fail at the first alert.
+  if (!c.keyVault) {
+    for (const path of keyVaultRefs(c.alerts)) ctx.addIssue({ code: 'custom', path: ['alerts', ...path], message: 'a Key Vault secret needs a keyVault section in the config' });
+  }
 });
 /** The configuration after defaults are applied. */
 export type HelperConfig = z.infer<typeof HelperConfig>;

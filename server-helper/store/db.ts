@@ -6,6 +6,7 @@ import { CLIENT_MIGRATIONS } from './migrations-clients.js';
 import { DRIVE_MIGRATIONS } from './migrations-drives.js';
 import { GRADUATION_MIGRATIONS } from './migrations-graduation.js';
 import { JOB_MIGRATIONS } from './migrations-jobs.js';
+import { ALERT_MIGRATIONS } from './migrations-alerts.js';
 import { HEALTH_MIGRATIONS } from './migrations-health.js';
 import { RESTORE_MIGRATIONS } from './migrations-restore.js';
 
@@ -65,6 +66,7 @@ export const MIGRATIONS: Migration[] = [
   ...DRIVE_MIGRATIONS,
   ...GRADUATION_MIGRATIONS,
   ...JOB_MIGRATIONS,
+  ...ALERT_MIGRATIONS,
   ...HEALTH_MIGRATIONS,
   ...CLIENT_MIGRATIONS,
   ...RESTORE_MIGRATIONS,

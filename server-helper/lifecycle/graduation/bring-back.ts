@@ -12,7 +12,7 @@ import { isDirMode, isFileMode, isLinkMode, isUnsafePath } from '../../system/ro
 import { CopyPool } from './copy-pool.js';
 import { checkRoots, openRoots, summaryOf, type GraduationProgress, type GraduationSummary } from './graduate.js';
 import { acquireMoverLock, Journal } from './journal.js';
-import { closeSyncs, moveBatch, openSyncs, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
+import { closeSyncs, moveBatch, newMoverContext, openSyncs, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
 import { recoverJournal } from './recover.js';
 import { walk, type ScanEntry } from './scan.js';
 
@@ -82,22 +82,22 @@ function graduatedUnder(db: Db, fluxRoot: string, spaceRoot: string, path: strin
 
 /**
  * The mover's context for space → flux: both roots held open for the run, the copy pool, and sync handles opened
- * before anything is written. The one place bring-back builds it.
+ * before anything is written; files whose rows recovery had to leave unfinished wait for it. The one place
+ * bring-back builds it.
  */
-function newMoverContext(o: {
+function openBringBackContext(o: {
   journal: Journal;
   runId: number;
   srcRoot: string;
   dstRoot: string;
   freeSpaceMargin: number;
   openFiles: ReadonlySet<string>;
-  stats: MoveStats;
   signal?: AbortSignal;
   onStep?: (step: MoveStep, journalId: number) => void;
   poolMinFiles?: number;
 }): MoverContext {
   const roots = openRoots(o.srcRoot, o.dstRoot);
-  let syncs: MoverContext['syncs'];
+  let syncs;
   try {
     syncs = openSyncs(o.srcRoot, o.dstRoot);
   } catch (err) {
@@ -105,33 +105,16 @@ function newMoverContext(o: {
     roots.dst.close();
     throw err;
   }
-  return {
-    journal: o.journal,
-    runId: o.runId,
-    srcRoot: o.srcRoot,
-    dstRoot: o.dstRoot,
-    src: roots.src,
-    dst: roots.dst,
-    freeSpaceMargin: o.freeSpaceMargin,
-    openFiles: o.openFiles,
-    stats: o.stats,
-    signal: o.signal,
-    onStep: o.onStep,
-    knownDirs: new Set(),
-    inFlight: new Set(),
-    seq: 0,
-    copier: new CopyPool(roots.src, roots.dst),
-    syncs,
-    poolMinFiles: o.poolMinFiles,
-  };
+  const settings = { journal: o.journal, runId: o.runId, srcRoot: o.srcRoot, dstRoot: o.dstRoot, src: roots.src, dst: roots.dst, freeSpaceMargin: o.freeSpaceMargin, signal: o.signal, syncs, copier: new CopyPool(roots.src, roots.dst), poolMinFiles: o.poolMinFiles };
+  return newMoverContext(settings, { openFiles: o.openFiles, awaitingRecovery: o.journal.waitingSources(o.srcRoot), hooks: { onStep: o.onStep } });
 }
 
-/** Closes what newMoverContext opened. */
-async function closeMoverContext(ctx: MoverContext): Promise<void> {
-  await ctx.copier?.close();
-  closeSyncs(ctx.syncs);
-  ctx.src.close();
-  ctx.dst.close();
+/** Closes what openBringBackContext opened. */
+async function closeBringBackContext(ctx: MoverContext): Promise<void> {
+  await ctx.settings.copier?.close();
+  closeSyncs(ctx.settings.syncs);
+  ctx.settings.src.close();
+  ctx.settings.dst.close();
 }
 
 /** Brings a file or folder back from space to flux; never throws for one file's problem (those are in `failed`). */
@@ -143,23 +126,23 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
   let ctx: MoverContext | undefined;
   try {
     const recovered = await recoverJournal(journal);
-    const stats: MoveStats = { moved: 0, bytesMoved: 0, skipped: {}, failed: [], examples: [] };
     const readOpenFiles = opts.openFiles;
     let openFilesRead = Date.now();
-    ctx = newMoverContext({ journal, runId: opts.runId, srcRoot: space, dstRoot: flux, freeSpaceMargin: opts.freeSpaceMargin, openFiles: readOpenFiles ? await readOpenFiles() : new Set(), stats, signal: opts.signal, onStep: opts.onStep, poolMinFiles: opts.poolMinFiles });
+    ctx = openBringBackContext({ journal, runId: opts.runId, srcRoot: space, dstRoot: flux, freeSpaceMargin: opts.freeSpaceMargin, openFiles: readOpenFiles ? await readOpenFiles() : new Set(), signal: opts.signal, onStep: opts.onStep, poolMinFiles: opts.poolMinFiles });
     const mover = ctx;
+    const stats: MoveStats = mover.run.stats;
     if (readOpenFiles) {
       // As in a graduation: a file a client opened since the first look keeps its place.
-      mover.recheckOpenFiles = async () => {
+      mover.run.recheckOpenFiles = async () => {
         if (Date.now() - openFilesRead < 2000) return;
-        mover.openFiles = await readOpenFiles();
+        mover.run.openFiles = await readOpenFiles();
         openFilesRead = Date.now();
       };
     }
 
     let top;
     try {
-      top = mover.src.lstat(opts.path);
+      top = mover.settings.src.lstat(opts.path);
     } catch (err) {
       if (isUnsafePath(err)) throw new BringBackError(`${opts.path} in space cannot be reached safely: a folder on its way is a symlink or another mount`);
       throw err;
@@ -223,7 +206,7 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
       if (e.companion) {
         // A `._name` AppleDouble file travels with its file, as in a graduation.
         try {
-          const st = mover.src.lstat(e.companion);
+          const st = mover.settings.src.lstat(e.companion);
           if (st && isFileMode(st.mode) && st.nlink === 1) {
             eligible++;
             pending.push({ ...itemFor('file', [e.companion], st), companionOf: index });
@@ -236,20 +219,20 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
     };
 
     // Only the path's own folders are read: the walk descends into nothing else.
-    for (const batch of walk(mover.src, { exclude: ['.fts-*'], include: [opts.path], skip: (reason, n) => skip(stats, reason, n) })) {
-      if (opts.signal?.aborted || mover.destinationFull) break;
+    for (const batch of walk(mover.settings.src, { exclude: ['.fts-*'], include: [opts.path], skip: (reason, n) => skip(stats, reason, n) })) {
+      if (opts.signal?.aborted || mover.run.destinationFull) break;
       for (const e of batch) await add(e);
       await new Promise<void>((r) => setImmediate(r));
     }
     // Hard-linked names come back together: all of them were found here, or a graduation row names the whole group.
     for (const { stat, paths } of hardLinks.values()) {
-      if (opts.signal?.aborted || mover.destinationFull) break;
+      if (opts.signal?.aborted || mover.run.destinationFull) break;
       if (paths.length === stat.nlink) {
         pending.push(itemFor('file', paths, stat));
         continue;
       }
       const g = graduated.get(paths[0]!) ?? graduatedUnder(opts.db, flux, space, paths[0]!, false).get(paths[0]!);
-      const whole = g && g.dsts.length === stat.nlink && g.dsts.every((d) => mover.src.lstat(d)?.ino === stat.ino);
+      const whole = g && g.dsts.length === stat.nlink && g.dsts.every((d) => mover.settings.src.lstat(d)?.ino === stat.ino);
       if (whole) {
         pending.push({ kind: 'file', srcs: g.dsts, targets: g.srcs, stat, undoOf: g.id });
         eligible += g.dsts.length - paths.length;
@@ -261,14 +244,14 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
     hardLinks.clear();
     if (!opts.signal?.aborted) await flush();
     await syncSources(mover);
-    if (mover.destinationFull && !stats.failed.some((f) => f.error.includes('ENOSPC'))) {
+    if (mover.run.destinationFull && !stats.failed.some((f) => f.error.includes('ENOSPC'))) {
       stats.failed.push({ path: flux, error: `flux (${flux}) has less free space than the margin (${opts.freeSpaceMargin} bytes); the remaining files stay in space` });
     }
     if (!folder && stats.moved === 0) placedAt = null;
     const summary = summaryOf({ runId: opts.runId, scanned, eligible, stats, started, from: space, to: flux, dryRun: false, recovered });
     return { ...summary, path: opts.path, placedAt, renamed, renamedCount };
   } finally {
-    if (ctx) await closeMoverContext(ctx);
+    if (ctx) await closeBringBackContext(ctx);
     release();
   }
 }
