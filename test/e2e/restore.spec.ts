@@ -76,6 +76,8 @@ test('Restore: pick a snapshot, open a folder, restore it; the files are in flux
   await expect(crumbs.locator('[aria-current="page"]')).toHaveText('2019');
   await expect(panel.locator('tr[data-entry="Holiday in Lisbon.jpg"]')).toContainText('176 KiB');
   await expect(panel.locator('tr[data-entry="Recipes"]')).toContainText('Folder');
+  // axe looks at the panel once it has settled (no page still loading).
+  await expect(panel.locator('table')).toHaveAttribute('aria-busy', 'false');
   expect(await seriousViolations(page, '#restore')).toEqual([]);
   await panel.screenshot({ path: join(SHOTS, 'dashboard-restore.png') });
 
@@ -104,6 +106,7 @@ test('Where is my file?: a letter found by part of its name, in space and in the
   const inSpace = panel.locator('tr[data-result="space"]');
   await expect(inSpace).toContainText(`in space: ${rel}`);
   await expect(panel.locator('tr[data-result="snapshot"]')).toContainText(`in snapshot ${snapshot.shortId}`);
+  await expect(panel.getByRole('button', { name: 'Search' })).toBeEnabled();
   expect(await seriousViolations(page, '#find')).toEqual([]);
   await panel.screenshot({ path: join(SHOTS, 'dashboard-where-is.png') });
 

@@ -3,7 +3,7 @@
  * flux (it lands under `Restored YYYY-MM-DD/`, beside anything already there). The helper streams restic's listing
  * and sends one page at a time; the restore runs as a `restore` run whose events this panel follows.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { SnapshotEntry, SnapshotInfo, SnapshotListing } from '../../../contract/restore.js';
 import { formatBytes } from '../format.js';
 import type { HelperApi } from '../helper-api.js';
@@ -47,6 +47,8 @@ export function RestorePanel({ api, runEvents }: { api: HelperApi; runEvents: Re
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [started, setStarted] = useState<{ runId: number; what: string }[]>([]);
+  /** The latest folder asked for: an answer to an earlier request (a slow page) never replaces a later one. */
+  const request = useRef(0);
 
   useEffect(() => {
     let live = true;
@@ -66,14 +68,16 @@ export function RestorePanel({ api, runEvents }: { api: HelperApi; runEvents: Re
   const open = useCallback(
     async (path: string | null, offset = 0) => {
       if (!snapshotId) return;
+      const mine = ++request.current;
       setLoading(true);
       setError(null);
       try {
-        setListing(await api.browse(snapshotId, path, offset, PAGE));
+        const listing = await api.browse(snapshotId, path, offset, PAGE);
+        if (mine === request.current) setListing(listing);
       } catch (e) {
-        setError(`Could not open ${path ?? 'the snapshot'}: ${e instanceof Error ? e.message : String(e)}`);
+        if (mine === request.current) setError(`Could not open ${path ?? 'the snapshot'}: ${e instanceof Error ? e.message : String(e)}`);
       } finally {
-        setLoading(false);
+        if (mine === request.current) setLoading(false);
       }
     },
     [api, snapshotId],
