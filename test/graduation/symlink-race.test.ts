@@ -24,7 +24,10 @@ const SCENARIO_TIMEOUT = 300_000;
 const policy: Policy = { minAgeMs: DAY, exclude: ['.fts-*'], include: [], freeSpaceMargin: 0 };
 const oldTime = (Date.now() - 40 * DAY) / 1000;
 const made: string[] = [];
+/** Swaps per attacked run, printed at the end (the README quotes them). */
+const swapCounts: number[] = [];
 afterAll(() => {
+  if (swapCounts.length) console.log(`attacker swaps per run: min ${Math.min(...swapCounts)}, median ${[...swapCounts].sort((a, b) => a - b)[swapCounts.length >> 1]}, max ${Math.max(...swapCounts)} (${swapCounts.length} runs)`);
   for (const d of made) rmSync(d, { recursive: true, force: true });
 });
 
@@ -146,7 +149,9 @@ async function attack(swaps: Swap[]): Promise<{ stop: () => Promise<number>; chi
       child.kill('SIGTERM');
       await closed;
       expect(child.exitCode, 'the swapper put every entry back').toBe(0);
-      return (JSON.parse(lines[lines.length - 1]!) as { swaps: number }).swaps;
+      const { swaps } = JSON.parse(lines[lines.length - 1]!) as { swaps: number };
+      swapCounts.push(swaps);
+      return swaps;
     },
   };
 }
