@@ -78,6 +78,9 @@ enum { OP_RENAME, OP_REMOVE_UNCHANGED };
 typedef struct {
   int op;
   int rootfd;
+  /* renameBatchAt: the destination root, and per pair the inode its folder must have (NaN: any). */
+  int torootfd;
+  double *dir_inos;
   char *paths;
   uint32_t count;
   double *stamps;
@@ -105,7 +108,7 @@ static void batch_execute(napi_env env, void *data) {
   BatchJob *job = data;
   ParentCache from, to;
   parent_cache_init(&from, job->rootfd);
-  parent_cache_init(&to, job->rootfd);
+  parent_cache_init(&to, job->op == OP_RENAME ? job->torootfd : job->rootfd);
   const char *p = job->paths;
   for (uint32_t i = 0; i < job->count; i++) {
     const char *leaf;
@@ -114,6 +117,17 @@ static void batch_execute(napi_env env, void *data) {
       const char *dest = p + strlen(p) + 1;
       const char *dest_leaf;
       int dest_dir = dir < 0 ? -1 : parent_cached(&to, dest, &dest_leaf);
+      /* The destination folder must still be the one the mover checked: a same-named folder put in its place
+       * (a rename, not a symlink) would otherwise receive the file. */
+      struct stat st;
+      double want = job->dir_inos[i];
+      if (dir >= 0 && dest_dir >= 0 && !isnan(want)) {
+        int seen = fstat(dest_dir, &st) == 0;
+        if (!seen || (double)st.st_ino != want) {
+          if (seen) errno = ESTALE;
+          dest_dir = -1;
+        }
+      }
       job->results[i] = dir < 0 || dest_dir < 0 ? errno : renameat2(dir, leaf, dest_dir, dest_leaf, RENAME_NOREPLACE) == 0 ? 0 : errno;
       p = dest + strlen(dest) + 1;
     } else {
@@ -127,6 +141,7 @@ static void batch_execute(napi_env env, void *data) {
 }
 
 static void free_batch(BatchJob *job) {
+  free(job->dir_inos);
   free(job->paths);
   free(job->stamps);
   free(job->results);
@@ -151,36 +166,41 @@ static void batch_complete(napi_env env, napi_status status, void *data) {
   free_batch(job);
 }
 
-/* The JavaScript side of renameBatchAt (rootFd, pairs) and removeUnchangedAt (rootFd, paths, stamps). */
+/* The JavaScript side of renameBatchAt (fromRootFd, toRootFd, pairs, dirInos) and removeUnchangedAt (rootFd, paths, stamps). */
 static napi_value queue_batch(napi_env env, napi_callback_info info, int op, const char *usage) {
-  size_t argc = 3;
-  napi_value argv[3] = {NULL, NULL, NULL};
+  size_t argc = 4;
+  napi_value argv[4] = {NULL, NULL, NULL, NULL};
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t rootfd;
+  int32_t rootfd, torootfd = -1;
   size_t len;
   if (fd_arg(env, argv[0], &rootfd, usage)) return NULL;
-  if (!argv[1] || napi_get_value_string_utf8(env, argv[1], NULL, 0, &len) != napi_ok) return throw_usage(env, usage);
-  void *stamp_data = NULL;
-  size_t stamp_count = 0;
-  if (op == OP_REMOVE_UNCHANGED && typed_arg(env, argv[2], napi_float64_array, &stamp_data, &stamp_count, usage)) return NULL;
+  if (op == OP_RENAME && fd_arg(env, argv[1], &torootfd, usage)) return NULL;
+  napi_value paths_value = op == OP_RENAME ? argv[2] : argv[1];
+  napi_value numbers_value = op == OP_RENAME ? argv[3] : argv[2];
+  if (!paths_value || napi_get_value_string_utf8(env, paths_value, NULL, 0, &len) != napi_ok) return throw_usage(env, usage);
+  void *numbers = NULL;
+  size_t number_count = 0;
+  if (typed_arg(env, numbers_value, napi_float64_array, &numbers, &number_count, usage)) return NULL;
   BatchJob *job = calloc(1, sizeof *job);
   if (!job) return throw_enomem(env);
   job->op = op;
   job->rootfd = rootfd;
+  job->torootfd = torootfd;
   job->paths = malloc(len + 1);
   if (!job->paths) goto enomem;
-  napi_get_value_string_utf8(env, argv[1], job->paths, len + 1, &len);
+  napi_get_value_string_utf8(env, paths_value, job->paths, len + 1, &len);
   uint32_t strings = count_strings(job->paths, len);
   job->count = op == OP_RENAME ? strings / 2 : strings;
-  if ((op == OP_RENAME && strings % 2) || (op == OP_REMOVE_UNCHANGED && stamp_count != (size_t)job->count * STAMP)) {
+  size_t per = op == OP_RENAME ? 1 : STAMP;
+  if ((op == OP_RENAME && strings % 2) || number_count != (size_t)job->count * per) {
     free_batch(job);
     return throw_usage(env, usage);
   }
-  if (op == OP_REMOVE_UNCHANGED) {
-    job->stamps = malloc(stamp_count * sizeof(double) + 1);
-    if (!job->stamps) goto enomem;
-    if (stamp_count) memcpy(job->stamps, stamp_data, stamp_count * sizeof(double));
-  }
+  double *copy = malloc(number_count * sizeof(double) + 1);
+  if (!copy) goto enomem;
+  if (number_count) memcpy(copy, numbers, number_count * sizeof(double));
+  if (op == OP_RENAME) job->dir_inos = copy;
+  else job->stamps = copy;
   job->results = calloc((size_t)job->count + 1, sizeof(int32_t));
   if (!job->results) goto enomem;
   napi_value promise, name;
@@ -195,7 +215,7 @@ enomem:
 }
 
 napi_value rename_batch_at(napi_env env, napi_callback_info info) {
-  return queue_batch(env, info, OP_RENAME, "fts-native: renameBatchAt(rootFd, from\\0to pairs joined by NUL)");
+  return queue_batch(env, info, OP_RENAME, "fts-native: renameBatchAt(fromRootFd, toRootFd, from\\0to pairs joined by NUL, toDirInos: Float64Array of one per pair, NaN = any)");
 }
 
 napi_value remove_unchanged_at(napi_env env, napi_callback_info info) {

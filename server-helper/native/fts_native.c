@@ -14,8 +14,11 @@
  *                                 or ENOTDIR / ELOOP / EXDEV; the caller sets owner, mode and xattrs by fd
  *   unlinkAt(rootFd, rel, ino)    removes a name (only while it is inode `ino`, unless NaN): 1 removed, 0 not
  *                                 there (or another inode), -1 the folder holding it is not there
- *   renameAt(rootFd, from, to)    renameat2(RENAME_NOREPLACE): never replaces a name
- *   linkAt(rootFd, from, to)      a hard link (never to a symlink's target)
+ *   renameAt(fromFd, from, toFd, to, toDirIno)
+ *                                 renameat2(RENAME_NOREPLACE): never replaces a name; the destination folder must
+ *                                 be inode toDirIno (NaN: any), the folder the caller checked (else ESTALE)
+ *   linkAt(fromFd, from, toFd, to, toDirIno)   a hard link (never to a symlink's target), checked the same way
+ *   rmdirAt(rootFd, rel)          removes an empty folder
  *   readlinkAt(rootFd, rel)       a symlink's target
  *   accessAt(rootFd, relDir, mode) access(2) on a folder beneath the root
  *   copyFileAt(srcFd, src, dstFd, tmp, size, mtimeMs, ino, chown)
@@ -277,25 +280,44 @@ static napi_value unlink_at(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* renameAt and linkAt: one call between two names beneath the same root. */
+/*
+ * Whether the folder fd is the one the caller checked (its inode), when one is given (NaN: any). A folder that a
+ * user renamed away and replaced by another of the same name since the check is not: ESTALE.
+ */
+static int same_folder(int dir, double ino) {
+  struct stat st;
+  if (isnan(ino)) return 0;
+  if (fstat(dir, &st) != 0) return -1;
+  if ((double)st.st_ino != ino) {
+    errno = ESTALE;
+    return -1;
+  }
+  return 0;
+}
+
+/* renameAt and linkAt: one call from a name beneath one root to a name beneath another (or the same), the
+ * destination's folder checked to be the one the caller made or checked (toDirIno). */
 static napi_value two_names(napi_env env, napi_callback_info info, int link, const char *usage) {
-  size_t argc = 3;
-  napi_value argv[3] = {NULL, NULL, NULL};
+  size_t argc = 5;
+  napi_value argv[5] = {NULL, NULL, NULL, NULL, NULL};
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t rootfd;
-  if (fd_arg(env, argv[0], &rootfd, usage)) return NULL;
+  int32_t from_root, to_root;
+  double dir_ino = NAN;
+  if (fd_arg(env, argv[0], &from_root, usage) || fd_arg(env, argv[2], &to_root, usage)) return NULL;
+  if (argv[4] && napi_get_value_double(env, argv[4], &dir_ino) != napi_ok) return throw_usage(env, usage);
   char *from = string_arg(env, argv[1], "from");
   if (!from) return NULL;
-  char *to = string_arg(env, argv[2], "to");
+  char *to = string_arg(env, argv[3], "to");
   if (!to) {
     free(from);
     return NULL;
   }
   const char *from_leaf, *to_leaf;
   int from_borrowed, to_borrowed = 1, rc = -1;
-  int from_dir = open_parent(rootfd, from, &from_leaf, &from_borrowed);
-  int to_dir = from_dir < 0 ? -1 : open_parent(rootfd, to, &to_leaf, &to_borrowed);
-  if (to_dir >= 0) rc = link ? linkat(from_dir, from_leaf, to_dir, to_leaf, 0) : renameat2(from_dir, from_leaf, to_dir, to_leaf, RENAME_NOREPLACE);
+  int from_dir = open_parent(from_root, from, &from_leaf, &from_borrowed);
+  int to_dir = from_dir < 0 ? -1 : open_parent(to_root, to, &to_leaf, &to_borrowed);
+  if (to_dir >= 0 && same_folder(to_dir, dir_ino) == 0)
+    rc = link ? linkat(from_dir, from_leaf, to_dir, to_leaf, 0) : renameat2(from_dir, from_leaf, to_dir, to_leaf, RENAME_NOREPLACE);
   int err = errno;
   close_parent(from_dir, from_borrowed);
   close_parent(to_dir, to_borrowed);
@@ -306,11 +328,27 @@ static napi_value two_names(napi_env env, napi_callback_info info, int link, con
 }
 
 static napi_value rename_at(napi_env env, napi_callback_info info) {
-  return two_names(env, info, 0, "fts-native: renameAt(rootFd, from, to)");
+  return two_names(env, info, 0, "fts-native: renameAt(fromRootFd, from, toRootFd, to, toDirIno)");
 }
 
 static napi_value link_at(napi_env env, napi_callback_info info) {
-  return two_names(env, info, 1, "fts-native: linkAt(rootFd, from, to)");
+  return two_names(env, info, 1, "fts-native: linkAt(fromRootFd, from, toRootFd, to, toDirIno)");
+}
+
+static napi_value rmdir_at(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t rootfd;
+  char *rel;
+  if (root_rel(env, info, 2, argv, &rootfd, &rel, "fts-native: rmdirAt(rootFd, rel)")) return NULL;
+  const char *leaf;
+  int borrowed;
+  int dir = open_parent(rootfd, rel, &leaf, &borrowed);
+  int rc = dir < 0 ? -1 : unlinkat(dir, leaf, AT_REMOVEDIR);
+  int err = errno;
+  close_parent(dir, borrowed);
+  if (rc != 0) throw_errno(env, err, "rmdir", rel, NULL);
+  free(rel);
+  return NULL;
 }
 
 static napi_value readlink_at(napi_env env, napi_callback_info info) {
@@ -541,6 +579,7 @@ NAPI_MODULE_INIT() {
       {"unlinkAt", NULL, unlink_at, NULL, NULL, NULL, napi_enumerable, NULL},
       {"renameAt", NULL, rename_at, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linkAt", NULL, link_at, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rmdirAt", NULL, rmdir_at, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readlinkAt", NULL, readlink_at, NULL, NULL, NULL, napi_enumerable, NULL},
       {"accessAt", NULL, access_at, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyFileAt", NULL, copy_file_at, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -15,10 +15,16 @@ export declare function openAt(rootFd: number, rel: string, flags: number, mode:
 export declare function mkdirAt(rootFd: number, rel: string, mode: number): { fd: number; created: boolean };
 /** Removes the name `rel` — only while it is inode `ino` when ino is a number (NaN: any): 1 removed, 0 not there or another inode (left alone), -1 the folder that would hold it is not there (moved away). */
 export declare function unlinkAt(rootFd: number, rel: string, ino: number): 1 | 0 | -1;
-/** renameat2(RENAME_NOREPLACE): throws EEXIST when `to` exists. */
-export declare function renameAt(rootFd: number, from: string, to: string): void;
-/** link(2) from → to (a symlink is linked itself, never its target). */
-export declare function linkAt(rootFd: number, from: string, to: string): void;
+/**
+ * renameat2(RENAME_NOREPLACE) from a name beneath one root to a name beneath another (or the same): throws EEXIST
+ * when `to` exists, ESTALE when `to`'s folder is not inode toDirIno (NaN: not checked) — the folder the caller
+ * made or checked, not one a user put in its place since.
+ */
+export declare function renameAt(fromRootFd: number, from: string, toRootFd: number, to: string, toDirIno: number): void;
+/** link(2) from → to (a symlink is linked itself, never its target), `to`'s folder checked as renameAt does. */
+export declare function linkAt(fromRootFd: number, from: string, toRootFd: number, to: string, toDirIno: number): void;
+/** Removes an empty folder. */
+export declare function rmdirAt(rootFd: number, rel: string): void;
 /** readlink(2). */
 export declare function readlinkAt(rootFd: number, rel: string): string;
 /** access(2) with `mode` (fs.constants.W_OK, …) on the folder `relDir`; false when it is refused or cannot be resolved. */
@@ -53,11 +59,12 @@ export declare function usesOpenat2(): boolean;
  */
 export declare function syncfs(fd: number, path: string): Promise<void>;
 /**
- * For each `from\0to` pair (pairs `\0`-joined too), beneath rootFd, on libuv's thread pool: renameat2
- * RENAME_NOREPLACE. Resolves to each pair's errno: 0 when it was named, EEXIST when the name was taken, ELOOP
- * when a folder on the way is a symlink, and so on.
+ * For each `from\0to` pair (pairs `\0`-joined too), from beneath fromRootFd to beneath toRootFd, on libuv's
+ * thread pool: renameat2 RENAME_NOREPLACE, each destination's folder checked to be inode toDirInos[i] (NaN: any).
+ * Resolves to each pair's errno: 0 when it was named, EEXIST when the name was taken, ELOOP when a folder on the
+ * way is a symlink, ESTALE when the destination folder is not the one checked, and so on.
  */
-export declare function renameBatchAt(rootFd: number, pairs: string): Promise<Int32Array>;
+export declare function renameBatchAt(fromRootFd: number, toRootFd: number, pairs: string, toDirInos: Float64Array): Promise<Int32Array>;
 /**
  * For each path (`\0`-joined) beneath rootFd, on libuv's thread pool: lstat, and unlink it when its size,
  * mtimeMs, ino and ctimeMs are still the stamp's (4 numbers per path in `stamps`; a NaN ctime is not checked).

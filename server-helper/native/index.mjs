@@ -31,10 +31,12 @@ export const openAt = addon.openAt;
 export const mkdirAt = addon.mkdirAt;
 /** Removes a name beneath a root (only while it is inode `ino`, unless NaN): 1 removed, 0 not there, -1 its folder is not there. */
 export const unlinkAt = addon.unlinkAt;
-/** renameat2(RENAME_NOREPLACE) between two names beneath a root. */
+/** renameat2(RENAME_NOREPLACE) between names beneath two roots, the destination folder checked by inode. */
 export const renameAt = addon.renameAt;
-/** A hard link between two names beneath a root. */
+/** A hard link between names beneath two roots, the destination folder checked by inode. */
 export const linkAt = addon.linkAt;
+/** Removes an empty folder beneath a root. */
+export const rmdirAt = addon.rmdirAt;
 /** A symlink's target beneath a root. */
 export const readlinkAt = addon.readlinkAt;
 /** access(2) on a folder beneath a root. */

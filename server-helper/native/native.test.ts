@@ -5,14 +5,14 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, fstatSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { probe } from '../../test/support/beneath-probe.mjs';
-import { copyBatchAt, copyFileAt, copyXattrsAndTimes, FIELDS, freeBytes, lstatAt, mkdirAt, readDirAt, removeUnchangedAt, renameAt, renameBatchAt, syncfs, unlinkAt, usesOpenat2, xattrsOfFd } from './index.mjs';
+import { copyBatchAt, copyFileAt, copyXattrsAndTimes, FIELDS, freeBytes, linkAt, lstatAt, mkdirAt, readDirAt, removeUnchangedAt, renameAt, renameBatchAt, syncfs, unlinkAt, usesOpenat2, xattrsOfFd } from './index.mjs';
 
 let dir: string;
 /** The temp folder opened as a root: every call takes paths relative to it. */
@@ -83,13 +83,27 @@ describe('renameAt', () => {
     const a = join(dir, 'a');
     const b = join(dir, 'b');
     writeFileSync(a, 'A');
-    renameAt(root, 'a', 'b');
+    renameAt(root, 'a', root, 'b', Number.NaN);
     expect(existsSync(a)).toBe(false);
     expect(readFileSync(b, 'utf8')).toBe('A');
     writeFileSync(a, 'new');
-    expect(() => renameAt(root, 'a', 'b')).toThrow(expect.objectContaining({ code: 'EEXIST', syscall: 'rename', path: 'a', dest: 'b' }));
+    expect(() => renameAt(root, 'a', root, 'b', Number.NaN)).toThrow(expect.objectContaining({ code: 'EEXIST', syscall: 'rename', path: 'a', dest: 'b' }));
     expect(readFileSync(a, 'utf8')).toBe('new');
     expect(readFileSync(b, 'utf8')).toBe('A');
+  });
+
+  it('names only into the folder checked: a folder of the same name put in its place since is ESTALE', () => {
+    mkdirSync(join(dir, 'dest'));
+    writeFileSync(join(dir, 'a'), 'A');
+    const checked = lstatSync(join(dir, 'dest')).ino;
+    // A member renames the checked folder away and puts their own of the same name in its place.
+    renameSync(join(dir, 'dest'), join(dir, 'moved'));
+    mkdirSync(join(dir, 'dest'));
+    expect(() => renameAt(root, 'a', root, 'dest/a', checked)).toThrow(expect.objectContaining({ code: 'ESTALE' }));
+    expect(() => linkAt(root, 'a', root, 'dest/a', checked)).toThrow(expect.objectContaining({ code: 'ESTALE' }));
+    expect(readdirSync(join(dir, 'dest'))).toEqual([]);
+    renameAt(root, 'a', root, 'moved/a', checked);
+    expect(readFileSync(join(dir, 'moved', 'a'), 'utf8')).toBe('A');
   });
 });
 
@@ -255,12 +269,17 @@ describe('copyBatchAt', () => {
 describe('renameBatchAt and removeUnchangedAt', () => {
   it('names each pair without replacing, answering each errno', async () => {
     for (const n of ['a', 'b', 'taken']) writeFileSync(join(dir, n), n);
-    const r = await renameBatchAt(root, ['a', 'a2', 'b', 'taken', 'missing', 'm2'].join('\0'));
-    expect([...r]).toEqual([0, osErrno.EEXIST, osErrno.ENOENT]);
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'c'), 'c');
+    const wrongIno = lstatSync(join(dir, 'sub')).ino + 1;
+    const r = await renameBatchAt(root, root, ['a', 'a2', 'b', 'taken', 'missing', 'm2', 'c', 'sub/c'].join('\0'), new Float64Array([Number.NaN, Number.NaN, Number.NaN, wrongIno]));
+    expect([...r]).toEqual([0, osErrno.EEXIST, osErrno.ENOENT, osErrno.ESTALE]);
     expect(readFileSync(join(dir, 'a2'), 'utf8')).toBe('a');
     expect(readFileSync(join(dir, 'taken'), 'utf8')).toBe('taken');
     expect(readFileSync(join(dir, 'b'), 'utf8')).toBe('b');
-    expect(() => renameBatchAt(root, 'odd')).toThrow(TypeError);
+    expect(readFileSync(join(dir, 'c'), 'utf8')).toBe('c');
+    expect(() => renameBatchAt(root, root, 'odd', new Float64Array(0))).toThrow(TypeError);
+    expect(() => renameBatchAt(root, root, 'a\0b', new Float64Array(0))).toThrow(TypeError);
   });
 
   it('removes each source still as stamped, keeps a changed one, and passes over one already gone', async () => {

@@ -5,7 +5,7 @@
  * to /etc at any moment; through a RootDir such a path fails (ELOOP, EXDEV) instead of reaching /etc.
  */
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
-import { accessAt, freeBytes, linkAt, lstatAt, mkdirAt, openAt, readlinkAt, renameAt, unlinkAt, xattrsOfFd } from '../native/index.mjs';
+import { accessAt, freeBytes, linkAt, lstatAt, mkdirAt, openAt, readlinkAt, renameAt, rmdirAt, unlinkAt, xattrsOfFd } from '../native/index.mjs';
 
 /** The lstat numbers of an entry beneath a root (a subset of Node's Stats, without its methods). */
 export interface EntryStat {
@@ -45,7 +45,8 @@ export function entryStatOf(n: ArrayLike<number>, o = 0): EntryStat {
  */
 export function isUnsafePath(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ELOOP' || code === 'EXDEV' || code === 'ENOTDIR';
+  // ESTALE: a folder checked earlier was replaced by another of the same name (a rename) since.
+  return code === 'ELOOP' || code === 'EXDEV' || code === 'ENOTDIR' || code === 'ESTALE';
 }
 
 /** What a removal found: done, nothing (or another file) there, or no way to the name now (its folder is gone). */
@@ -58,13 +59,23 @@ export class RootDir {
   readonly fd: number;
   /** The device the root is on: an entry on another is another mount. */
   readonly dev: number;
+  /** The root folder's own inode (the folder of a name with no '/'). */
+  readonly ino: number;
   private closed = false;
 
-  /** Opens the root folder itself; its own path is the configuration's (trusted), everything below it is not. */
-  constructor(readonly path: string) {
-    this.fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
+  /**
+   * Opens the root folder itself (its own path is the configuration's, trusted; everything below it is not), or
+   * takes an fd already open on a folder (a private folder made beneath a root: `path` then only names it).
+   */
+  constructor(
+    readonly path: string,
+    fd?: number,
+  ) {
+    this.fd = fd ?? openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
     try {
-      this.dev = fstatSync(this.fd).dev;
+      const st = fstatSync(this.fd);
+      this.dev = st.dev;
+      this.ino = st.ino;
     } catch (err) {
       closeSync(this.fd);
       throw err;
@@ -100,12 +111,30 @@ export class RootDir {
 
   /** Renames without ever replacing (EEXIST when `to` exists). */
   rename(from: string, to: string): void {
-    renameAt(this.fd, from, to);
+    renameAt(this.fd, from, this.fd, to, Number.NaN);
+  }
+
+  /**
+   * Renames `from` (beneath this root) to `to` beneath `target` without ever replacing, into the folder of inode
+   * `toDirIno` only (ESTALE when a user has put another folder of that name in its place since it was checked).
+   */
+  renameInto(from: string, target: RootDir, to: string, toDirIno: number): void {
+    renameAt(this.fd, from, target.fd, to, toDirIno);
   }
 
   /** A new hard link `to` of `from`. */
   link(from: string, to: string): void {
-    linkAt(this.fd, from, to);
+    linkAt(this.fd, from, this.fd, to, Number.NaN);
+  }
+
+  /** A new hard link `to` beneath `target` of `from`, into the folder of inode `toDirIno` only (as renameInto). */
+  linkInto(from: string, target: RootDir, to: string, toDirIno: number): void {
+    linkAt(this.fd, from, target.fd, to, toDirIno);
+  }
+
+  /** Removes an empty folder. */
+  rmdir(rel: string): void {
+    rmdirAt(this.fd, rel);
   }
 
   /** A symlink's target. */

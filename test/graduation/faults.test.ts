@@ -7,11 +7,12 @@ import { appendFileSync, chmodSync, lstatSync, readdirSync, statfsSync, closeSyn
 import { join } from 'node:path';
 import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graduate, openRoots } from '../../server-helper/lifecycle/graduation/graduate.js';
+import { graduate } from '../../server-helper/lifecycle/graduation/graduate.js';
+import { closeMoverContext, openMoverContext } from '../../server-helper/lifecycle/graduation/move-open.js';
 import { Journal } from '../../server-helper/lifecycle/graduation/journal.js';
 import { recoverJournal } from '../../server-helper/lifecycle/graduation/recover.js';
 import { undoRun } from '../../server-helper/lifecycle/graduation/undo.js';
-import { finishBatch, moveBatch, newMoverContext, prepareBatch, type MoverContext, type MoveSettings, type MoveStep } from '../../server-helper/lifecycle/graduation/mover.js';
+import { finishBatch, moveBatch, prepareBatch, type MoverContext, type MoveSettings, type MoveStep } from '../../server-helper/lifecycle/graduation/mover.js';
 import type { Policy } from '../../server-helper/lifecycle/graduation/policy.js';
 import { openStore } from '../../server-helper/store/index.js';
 import { assertExactlyOnce, fluxAndSpace, loopExt4, snapshot, tempFiles } from './helpers.js';
@@ -377,9 +378,8 @@ describe('disk full, a changing file, names already taken', () => {
     const st = lstatSync(join(flux, 'x (graduated).txt'));
     const store = openStore(db);
     try {
-      const roots = openRoots(flux, space);
-      const ctx = newMoverContext({ journal: new Journal(store.db), runId: 1, srcRoot: flux, dstRoot: space, ...roots, freeSpaceMargin: 0 }, { inFlight: new Set(['x (graduated).txt']) });
-      await moveBatch(ctx, [{ kind: 'file', srcs: ['x (graduated).txt'], stat: st }]).finally(() => (roots.src.close(), roots.dst.close()));
+      const ctx = openMoverContext({ journal: new Journal(store.db), runId: 1, srcRoot: flux, dstRoot: space, freeSpaceMargin: 0, run: { inFlight: new Set(['x (graduated).txt']) } });
+      await moveBatch(ctx, [{ kind: 'file', srcs: ['x (graduated).txt'], stat: st }]).finally(() => closeMoverContext(ctx));
       expect(ctx.run.stats.failed).toEqual([]);
       // Copied under a name of its own, not dropped as a duplicate.
       expect(new Journal(store.db).ofRun(1).map((r) => r.state)).toEqual(['done']);
@@ -456,9 +456,10 @@ describe('a batch of many small files (through the copy pool)', () => {
 
 /** A mover context on one store, as graduate.ts builds it (no copy pool). */
 function moverContext(journal: Journal, flux: string, space: string, extra: { syncs?: MoveSettings['syncs']; onStep?: (s: MoveStep, id: number) => void } = {}): MoverContext {
-  // The roots stay open until the test file ends (a handful of fds).
-  const roots = openRoots(flux, space);
-  return newMoverContext({ journal, runId: 1, srcRoot: flux, dstRoot: space, ...roots, freeSpaceMargin: 0, syncs: extra.syncs }, { hooks: { onStep: extra.onStep } });
+  // Left open until the test file ends (a handful of fds); the staging folder stays, since tests read space.
+  const ctx = openMoverContext({ journal, runId: 1, srcRoot: flux, dstRoot: space, freeSpaceMargin: 0, hooks: { onStep: extra.onStep } });
+  if (extra.syncs) ctx.settings.syncs = extra.syncs;
+  return ctx;
 }
 
 describe('what a review found', () => {

@@ -33,9 +33,9 @@ export async function probe(root, mountDir) {
   await attempt('mkdirAt via (exists as a symlink)', () => native.mkdirAt(fd, 'via', 0o700));
   await attempt('mkdirAt file (exists as a file)', () => native.mkdirAt(fd, 'file', 0o700));
   await attempt('unlinkAt via/secret', () => native.unlinkAt(fd, 'via/secret', Number.NaN));
-  await attempt('renameAt file → via/file', () => native.renameAt(fd, 'file', 'via/file'));
-  await attempt('renameAt via/secret → stolen', () => native.renameAt(fd, 'via/secret', 'stolen'));
-  await attempt('linkAt via/secret → hard', () => native.linkAt(fd, 'via/secret', 'hard'));
+  await attempt('renameAt file → via/file', () => native.renameAt(fd, 'file', fd, 'via/file', Number.NaN));
+  await attempt('renameAt via/secret → stolen', () => native.renameAt(fd, 'via/secret', fd, 'stolen', Number.NaN));
+  await attempt('linkAt via/secret → hard', () => native.linkAt(fd, 'via/secret', fd, 'hard', Number.NaN));
   await attempt('readlinkAt link-to-secret', () => native.readlinkAt(fd, 'link-to-secret'));
   await attempt('readlinkAt via/inner-link', () => native.readlinkAt(fd, 'via/inner-link'));
   await attempt('accessAt via', () => (native.accessAt(fd, 'via', constants.W_OK) ? 'ok' : Promise.reject(Object.assign(new Error('no'), { code: 'false' }))));
@@ -50,7 +50,7 @@ export async function probe(root, mountDir) {
     const st = native.lstatAt(fd, 'file');
     return native.copyBatchAt(fd, fd, ['via/secret', 'stolen2', 'file', 'via/t'].join('\0'), new Float64Array([6, 0, 0, st[6], st[9], st[1]]), false, stop);
   });
-  await attempt('renameBatchAt', () => native.renameBatchAt(fd, ['via/secret', 'x', 'file', 'via/file'].join('\0')));
+  await attempt('renameBatchAt', () => native.renameBatchAt(fd, fd, ['via/secret', 'x', 'file', 'via/file'].join('\0'), new Float64Array([Number.NaN, Number.NaN])));
   await attempt('removeUnchangedAt', () => native.removeUnchangedAt(fd, 'via/secret', new Float64Array([6, 0, 0, Number.NaN])));
   // Malformed relative paths.
   for (const bad of ['../outside/secret', 'sub/../../outside/secret', './file', '/etc/passwd', 'sub//file', '']) await attempt(`lstatAt ${JSON.stringify(bad)}`, () => native.lstatAt(fd, bad));

@@ -24,12 +24,16 @@ async function chunked(n: number, run: (start: number, end: number) => Promise<I
   return out;
 }
 
-/** renameat2(RENAME_NOREPLACE) from → to for each pair beneath root; resolves to each one's errno (0 = named; ELOOP/EXDEV: a folder on the way was swapped). */
-export function renameAllNoReplace(root: RootDir, from: readonly string[], to: readonly string[]): Promise<Int32Array> {
+/**
+ * renameat2(RENAME_NOREPLACE) from[i] beneath fromRoot → to[i] beneath toRoot, into the folder of inode
+ * toDirInos[i] only; resolves to each one's errno (0 = named; ELOOP/EXDEV: a folder on the way was swapped;
+ * ESTALE: the destination folder was replaced since it was checked).
+ */
+export function renameAllNoReplace(fromRoot: RootDir, toRoot: RootDir, from: readonly string[], to: readonly string[], toDirInos: readonly number[]): Promise<Int32Array> {
   return chunked(from.length, (start, end) => {
     const pairs: string[] = [];
     for (let i = start; i < end; i++) pairs.push(from[i]!, to[i]!);
-    return renameBatchAt(root.fd, pairs.join('\0'));
+    return renameBatchAt(fromRoot.fd, toRoot.fd, pairs.join('\0'), Float64Array.from(toDirInos.slice(start, end)));
   });
 }
 

@@ -9,10 +9,10 @@
  */
 import type { Db } from '../../store/db.js';
 import { isDirMode, isFileMode, isLinkMode, isUnsafePath } from '../../system/root-dir.js';
-import { CopyPool } from './copy-pool.js';
-import { checkRoots, openRoots, summaryOf, type GraduationProgress, type GraduationSummary } from './graduate.js';
+import { checkRoots, summaryOf, type GraduationProgress, type GraduationSummary } from './graduate.js';
 import { acquireMoverLock, Journal } from './journal.js';
-import { closeSyncs, moveBatch, newMoverContext, openSyncs, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
+import { moveBatch, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
+import { closeMoverContext, openMoverContext } from './move-open.js';
 import { recoverJournal } from './recover.js';
 import { walk, type ScanEntry } from './scan.js';
 
@@ -80,43 +80,6 @@ function graduatedUnder(db: Db, fluxRoot: string, spaceRoot: string, path: strin
   return out;
 }
 
-/**
- * The mover's context for space → flux: both roots held open for the run, the copy pool, and sync handles opened
- * before anything is written; files whose rows recovery had to leave unfinished wait for it. The one place
- * bring-back builds it.
- */
-function openBringBackContext(o: {
-  journal: Journal;
-  runId: number;
-  srcRoot: string;
-  dstRoot: string;
-  freeSpaceMargin: number;
-  openFiles: ReadonlySet<string>;
-  signal?: AbortSignal;
-  onStep?: (step: MoveStep, journalId: number) => void;
-  poolMinFiles?: number;
-}): MoverContext {
-  const roots = openRoots(o.srcRoot, o.dstRoot);
-  let syncs;
-  try {
-    syncs = openSyncs(o.srcRoot, o.dstRoot);
-  } catch (err) {
-    roots.src.close();
-    roots.dst.close();
-    throw err;
-  }
-  const settings = { journal: o.journal, runId: o.runId, srcRoot: o.srcRoot, dstRoot: o.dstRoot, src: roots.src, dst: roots.dst, freeSpaceMargin: o.freeSpaceMargin, signal: o.signal, syncs, copier: new CopyPool(roots.src, roots.dst), poolMinFiles: o.poolMinFiles };
-  return newMoverContext(settings, { openFiles: o.openFiles, awaitingRecovery: o.journal.waitingSources(o.srcRoot), hooks: { onStep: o.onStep } });
-}
-
-/** Closes what openBringBackContext opened. */
-async function closeBringBackContext(ctx: MoverContext): Promise<void> {
-  await ctx.settings.copier?.close();
-  closeSyncs(ctx.settings.syncs);
-  ctx.settings.src.close();
-  ctx.settings.dst.close();
-}
-
 /** Brings a file or folder back from space to flux; never throws for one file's problem (those are in `failed`). */
 export async function bringBack(opts: BringBackOptions): Promise<BringBackSummary> {
   const started = Date.now();
@@ -128,7 +91,8 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
     const recovered = await recoverJournal(journal);
     const readOpenFiles = opts.openFiles;
     let openFilesRead = Date.now();
-    ctx = openBringBackContext({ journal, runId: opts.runId, srcRoot: space, dstRoot: flux, freeSpaceMargin: opts.freeSpaceMargin, openFiles: readOpenFiles ? await readOpenFiles() : new Set(), signal: opts.signal, onStep: opts.onStep, poolMinFiles: opts.poolMinFiles });
+    const openFiles = readOpenFiles ? await readOpenFiles() : new Set<string>();
+    ctx = openMoverContext({ journal, runId: opts.runId, srcRoot: space, dstRoot: flux, freeSpaceMargin: opts.freeSpaceMargin, signal: opts.signal, poolMinFiles: opts.poolMinFiles, run: { openFiles }, hooks: { onStep: opts.onStep } });
     const mover = ctx;
     const stats: MoveStats = mover.run.stats;
     if (readOpenFiles) {
@@ -251,7 +215,7 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
     const summary = summaryOf({ runId: opts.runId, scanned, eligible, stats, started, from: space, to: flux, dryRun: false, recovered });
     return { ...summary, path: opts.path, placedAt, renamed, renamedCount };
   } finally {
-    if (ctx) await closeBringBackContext(ctx);
+    await closeMoverContext(ctx);
     release();
   }
 }

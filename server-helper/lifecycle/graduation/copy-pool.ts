@@ -58,8 +58,9 @@ export class CopyPool {
 
   /** `parallel`: chunks in flight at once (libuv runs four at a time by default; renames and syncs share them). */
   constructor(
-    private readonly srcRoot: RootDir,
-    private readonly dstRoot: RootDir,
+    private readonly srcRoot: Pick<RootDir, 'fd'>,
+    /** Where the temp copies go: the run's staging folder (read when the first copy starts). */
+    private readonly dstRoot: Pick<RootDir, 'fd'>,
     private readonly parallel = 4,
   ) {}
 

@@ -5,11 +5,11 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import type { Db } from '../../store/db.js';
-import { isFileMode, RootDir } from '../../system/root-dir.js';
+import { isFileMode, type RootDir } from '../../system/root-dir.js';
 import { acquireMoverLock, Journal } from './journal.js';
-import { CopyPool } from './copy-pool.js';
 import { Batcher } from './batcher.js';
-import { closeSyncs, newMoverContext, openSyncs, skip, syncSources, type MoveItem, type MoverContext, type MoveSettings, type MoveStats, type MoveStep } from './mover.js';
+import { skip, syncSources, type MoveItem, type MoverContext, type MoveStats, type MoveStep } from './mover.js';
+import { closeMoverContext, openMoverContext } from './move-open.js';
 import { isOldEnough, normalizeIncludes, type Policy } from './policy.js';
 import { recoverJournal } from './recover.js';
 import { walk } from './scan.js';
@@ -117,43 +117,6 @@ export function checkRoots(srcRoot: string, dstRoot: string): { src: string; dst
   return { src, dst };
 }
 
-/** Opens both roots for a run (or an undo); closes the first when the second fails. */
-export function openRoots(src: string, dst: string): { src: RootDir; dst: RootDir } {
-  const s = new RootDir(src);
-  try {
-    return { src: s, dst: new RootDir(dst) };
-  } catch (err) {
-    s.close();
-    throw err;
-  }
-}
-
-/** The roots, handles and copy pool of one run, held until it ends. */
-interface RunHandles {
-  roots: { src: RootDir; dst: RootDir };
-  syncs: MoveSettings['syncs'];
-  copier: CopyPool | undefined;
-}
-
-/** Opens both roots (from now on every path below them is resolved beneath these fds), and, unless a dry run, the sync handles and the copy pool. */
-function openHandles(src: string, dst: string, dryRun: boolean): RunHandles {
-  const roots = openRoots(src, dst);
-  if (dryRun) return { roots, syncs: undefined, copier: undefined };
-  try {
-    return { roots, syncs: openSyncs(src, dst), copier: new CopyPool(roots.src, roots.dst) };
-  } catch (err) {
-    roots.src.close();
-    roots.dst.close();
-    throw err;
-  }
-}
-
-async function closeHandles(h: RunHandles | undefined): Promise<void> {
-  await h?.copier?.close();
-  closeSyncs(h?.syncs);
-  h?.roots.src.close();
-  h?.roots.dst.close();
-}
 
 /**
  * Keeps the list of files Samba has open fresh for the step that removes sources: a client may open a file
@@ -197,15 +160,12 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
   const { src, dst } = checkRoots(opts.srcRoot, opts.dstRoot);
   const journal = new Journal(opts.db);
   const release = opts.dryRun ? () => {} : acquireMoverLock(opts.db, opts.runId);
-  let handles: RunHandles | undefined;
+  let ctx: MoverContext | undefined;
   let batcher: Batcher | undefined;
   try {
     const recovered = opts.dryRun ? { rolledBack: 0, completed: 0, deferred: 0 } : await recoverJournal(journal);
     const openFiles = opts.openFiles ? await opts.openFiles() : new Set<string>();
-    handles = openHandles(src, dst, !!opts.dryRun);
-    const { roots, syncs, copier } = handles;
-    const settings = { journal, runId: opts.runId, srcRoot: src, dstRoot: dst, src: roots.src, dst: roots.dst, freeSpaceMargin: opts.policy.freeSpaceMargin, signal: opts.signal, syncs, copier, poolMinFiles: opts.poolMinFiles };
-    const ctx = newMoverContext(settings, { openFiles, awaitingRecovery: journal.waitingSources(src), hooks: { onStep: opts.onStep } });
+    ctx = openMoverContext({ journal, runId: opts.runId, srcRoot: src, dstRoot: dst, freeSpaceMargin: opts.policy.freeSpaceMargin, dryRun: opts.dryRun, signal: opts.signal, poolMinFiles: opts.poolMinFiles, run: { openFiles }, hooks: { onStep: opts.onStep } });
     if (opts.openFiles && !opts.dryRun) recheckOpenFiles(ctx, opts.openFiles, opts.openFilesMaxAgeMs ?? 2000);
     const progress = new RunProgress(ctx.run.stats, opts.onProgress, opts.progressIntervalMs ?? 250);
     ctx.hooks.onFile = (rel) => {
@@ -233,7 +193,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
   } finally {
     // Never leave a batch finishing behind the mover lock (its error, if any, was already taken).
     await batcher?.done().catch(() => {});
-    await closeHandles(handles);
+    await closeMoverContext(ctx);
     release();
   }
 }
@@ -280,14 +240,16 @@ async function scanAndQueue(ctx: MoverContext, opts: GraduateOptions, batcher: B
 function scanOf(ctx: MoverContext, opts: GraduateOptions, now: number, progress: RunProgress) {
   const { stats } = ctx.run;
   const include = normalizeIncludes(opts.policy.include);
+  // The helper's own names (staging folders, temp copies) are never graduated, whatever the policy's excludes.
+  const exclude = [...new Set([...opts.policy.exclude, '.fts-*'])];
   const countSkip = (reason: string, n?: number) => skip(stats, reason, n);
-  if (opts.scan === 'sync') return walk(ctx.settings.src, { exclude: opts.policy.exclude, include, skip: countSkip });
+  if (opts.scan === 'sync') return walk(ctx.settings.src, { exclude, include, skip: countSkip });
   // The parallel walk applies the age test in its workers and only counts the files it keeps back.
   const onTooNew = (n: number) => {
     progress.scanned += n;
     skip(stats, 'too-new', n);
   };
-  return walkParallel(ctx.settings.src, { exclude: opts.policy.exclude, include, skip: countSkip, minAgeMs: opts.policy.minAgeMs, now, onTooNew });
+  return walkParallel(ctx.settings.src, { exclude, include, skip: countSkip, minAgeMs: opts.policy.minAgeMs, now, onTooNew });
 }
 
 /** A `._name` companion as an item of its own, when it is a plain file with one name (else the file goes alone). */

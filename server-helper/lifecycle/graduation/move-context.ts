@@ -9,6 +9,7 @@ import type { FilesystemSync } from '../../system/syncfs.js';
 import type { CopyPool } from './copy-pool.js';
 import type { Journal, JournalState } from './journal.js';
 import { sourceChanged } from './safe-move.js';
+import type { Staging } from './staging.js';
 
 /** One thing to move: a file, a symlink, or a hard-link group (several names of one inode). */
 export interface MoveItem {
@@ -49,6 +50,8 @@ export interface MoveSettings {
   /** The roots held open for the run: every path is resolved beneath them. */
   src: RootDir;
   dst: RootDir;
+  /** The run's private folder beneath dst where copies are made before they are named (staging.ts). */
+  staging: Staging;
   /** Bytes the destination must keep free. */
   freeSpaceMargin: number;
   signal?: AbortSignal;
@@ -69,8 +72,8 @@ export interface MoveRunState {
   recheckOpenFiles?: () => Promise<void>;
   /** Source names whose journal rows recovery left unfinished: they wait for it (skipped as awaiting-recovery). */
   awaitingRecovery: ReadonlySet<string>;
-  /** Folders known to exist in the destination. */
-  knownDirs: Set<string>;
+  /** Destination folders made or checked this run, by path, with their inode: a name is only given in that very folder. */
+  knownDirs: Map<string, number>;
   /**
    * Destination names of batches prepared but not finished. Such a name may be undone yet (its source can
    * still change and the copy be removed), so it is never taken as proof that a file is already archived.
@@ -104,7 +107,12 @@ export interface Planned {
   item: MoveItem;
   id: number;
   dsts: string[];
+  /** The inode of each destination's folder, as checked when it was planned. */
+  dirInos: number[];
+  /** The copy's path relative to the destination root (the journal's), in the staging folder. */
   tmp: string;
+  /** The copy's name in the staging folder. */
+  tmpLeaf: string;
   tmpIno: number | null;
   hash: string | null;
   /** The source's ctime at its copy (null until copied). */
@@ -167,9 +175,9 @@ export function goneSinceScan(err: unknown, src: string): boolean {
  * there is never removed. Returns false when the name could not be reached (a folder on its way swapped for a
  * symlink, or moved away): the copy may still be there.
  */
-function removeOurs(ctx: MoverContext, rel: string, ino: number | null): boolean {
+function removeOurs(root: RootDir, rel: string, ino: number | null): boolean {
   try {
-    return ctx.settings.dst.unlinkIfIno(rel, ino) !== 'unreachable';
+    return root.unlinkIfIno(rel, ino) !== 'unreachable';
   } catch (err) {
     if (!isUnsafePath(err)) throw err;
     return false;
@@ -181,9 +189,11 @@ function removeOurs(ctx: MoverContext, rel: string, ino: number | null): boolean
  * `state`. When a name could not be reached, the row is `stranded` instead, so recovery removes the copy later
  * rather than leave it forever.
  */
-export function discard(ctx: MoverContext, p: Planned, state: JournalState, error: string, names: readonly string[] = [...p.dsts, p.tmp]): void {
+export function discard(ctx: MoverContext, p: Planned, state: JournalState, error: string, which: { names: boolean; copy: boolean } = { names: true, copy: true }): void {
+  const { dst, staging } = ctx.settings;
   let reached = true;
-  for (const d of names) if (!removeOurs(ctx, d, p.tmpIno)) reached = false;
+  if (which.names) for (const d of p.dsts) if (!removeOurs(dst, d, p.tmpIno)) reached = false;
+  if (which.copy && !removeOurs(staging.dir, p.tmpLeaf, p.tmpIno)) reached = false;
   ctx.settings.journal.set(p.id, reached ? state : 'stranded', { error });
 }
 

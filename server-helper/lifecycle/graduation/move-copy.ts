@@ -41,7 +41,7 @@ export class CopyStep {
         continue;
       }
       const { stat } = p.item;
-      jobs.push({ i: this.pooled.length, src: p.item.srcs[0]!, tmp: p.tmp, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino });
+      jobs.push({ i: this.pooled.length, src: p.item.srcs[0]!, tmp: p.tmpLeaf, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino });
       this.pooled.push(p);
     }
     this.session?.add(jobs);
@@ -58,7 +58,7 @@ export class CopyStep {
 
   /** Copies this thread's share, large files and symlinks (and every file without a pool), yielding now and then. */
   async copyHere(): Promise<void> {
-    const { src, dst, signal } = this.ctx.settings;
+    const { src, staging, signal } = this.ctx.settings;
     let sinceTick = 0;
     for (const p of this.here) {
       if (signal?.aborted || this.ctx.run.destinationFull) {
@@ -66,7 +66,7 @@ export class CopyStep {
         continue;
       }
       try {
-        this.copied(p, await copyToTemp(src, p.item.srcs[0]!, dst, p.tmp, p.item.stat, p.item.kind));
+        this.copied(p, await copyToTemp(src, p.item.srcs[0]!, staging.dir, p.tmpLeaf, p.item.stat, p.item.kind));
       } catch (err) {
         this.notCopied(p, err);
       }

@@ -5,24 +5,27 @@
  */
 import { fail, skip, sourcesUnchanged, type MoveItem, type MoverContext } from './move-context.js';
 
-/** One item planning found already archived, with its `dedup` journal row. */
+/** One item planning found already archived, with its `dedup` journal row and the archived file's inode. */
 export interface Duplicate {
   item: MoveItem;
   id: number;
+  ino: number;
 }
 
 /** Removes the sources of the items already archived, each checked unchanged first, and journals each outcome. */
 export function dropDuplicates(ctx: MoverContext, dups: readonly Duplicate[]): void {
   const { journal, src } = ctx.settings;
   const { stats } = ctx.run;
-  for (const { item, id } of dups) {
+  for (const { item, id, ino } of dups) {
     try {
-      if (!sourcesUnchanged(ctx, item)) {
+      // Each name is removed only while it is the file that was compared (its inode), on the folder's fd: a
+      // folder swapped in meanwhile keeps its own file.
+      const changed = !sourcesUnchanged(ctx, item) || (!item.keepSource && item.srcs.some((rel) => src.unlinkIfIno(rel, item.stat.ino) !== 'removed'));
+      if (changed) {
         journal.set(id, 'rolled_back', { error: 'changed before removal' });
         skip(stats, 'changed-during-copy');
         continue;
       }
-      if (!item.keepSource) for (const rel of item.srcs) src.unlink(rel);
     } catch (err) {
       // EPERM in a sticky folder, an immutable file: the archived copy stays, and so does this one.
       fail(ctx, item.srcs[0]!, err);
@@ -30,7 +33,8 @@ export function dropDuplicates(ctx: MoverContext, dups: readonly Duplicate[]): v
       continue;
     }
     journal.transaction(() => {
-      journal.set(id, 'duplicate');
+      // The archived file's inode: an undo restores this file only while it is still that one.
+      journal.set(id, 'duplicate', { tmpIno: ino });
       if (item.undoOf !== undefined) journal.set(item.undoOf, 'undone');
     });
     stats.moved++;

@@ -14,16 +14,17 @@ const { EEXIST } = constants.errno;
 /** Names every copy; one that cannot be named fails alone and its copy goes (p.ok false). */
 export async function nameCopies(ctx: MoverContext, copied: readonly Planned[]): Promise<void> {
   const step = stepOf(ctx);
+  const { staging, dst } = ctx.settings;
   const single = copied.filter((p) => p.dsts.length === 1);
-  const from = single.map((p) => p.tmp);
+  const from = single.map((p) => p.tmpLeaf);
   const to = single.map((p) => p.dsts[0]!);
-  const named = await renameAllNoReplace(ctx.settings.dst, from, to);
+  const named = await renameAllNoReplace(staging.dir, dst, from, to, single.map((p) => p.dirInos[0]!));
   const oneByOne: Planned[] = copied.filter((p) => p.dsts.length !== 1);
   for (const [k, p] of single.entries()) {
     const errno = named[k]!;
     if (errno === 0) step('linked-name', p.id);
     else if (errno === EEXIST) oneByOne.push(p);
-    else notNamed(ctx, p, errnoError(errno, 'rename', from[k]!, to[k]));
+    else notNamed(ctx, p, errnoError(errno, 'rename', single[k]!.tmp, to[k]));
   }
   // Synchronous system calls: yielding now and then lets a batch being prepared meanwhile keep the pool fed.
   for (const [k, p] of oneByOne.entries()) {
@@ -48,7 +49,7 @@ function nameOneByOne(ctx: MoverContext, p: Planned): void {
   for (let i = 0; i < p.dsts.length; i++) {
     for (;;) {
       try {
-        nameNoReplace(ctx.settings.dst, p.tmp, p.dsts[i]!, i === p.dsts.length - 1);
+        nameNoReplace(ctx.settings.staging.dir, p.tmpLeaf, ctx.settings.dst, p.dsts[i]!, p.dirInos[i]!, i === p.dsts.length - 1);
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

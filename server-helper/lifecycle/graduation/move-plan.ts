@@ -10,7 +10,7 @@ import { dirOf, fail, goneSinceScan, isOpen, skip, type MoveItem, type MoverCont
 import { ensureDirs, hashAt, suffixedName } from './safe-move.js';
 
 /** What planning decided for one item. */
-export type PlanOutcome = { kind: 'move'; planned: Planned } | { kind: 'duplicate'; item: MoveItem; id: number } | { kind: 'none' };
+export type PlanOutcome = { kind: 'move'; planned: Planned } | { kind: 'duplicate'; item: MoveItem; id: number; ino: number } | { kind: 'none' };
 
 /** Caches of one planning pass, and its free-space account. */
 export interface PlanPass {
@@ -40,7 +40,7 @@ export function planItem(ctx: MoverContext, pass: PlanPass, item: MoveItem, comp
   if (!sourceRemovable(ctx, item, pass.writableDirs)) return skipped(ctx, 'read-only-folder');
   try {
     const { dsts, duplicate } = companion ? companionTargets(ctx, item, companion, pass.missingDirs) : chooseTargets(ctx, item, pass.missingDirs);
-    if (duplicate) return { kind: 'duplicate', item, id: begin(ctx, item, dsts, null, 'dedup') };
+    if (duplicate) return { kind: 'duplicate', item, id: begin(ctx, item, dsts, null, 'dedup'), ino: duplicate.ino };
     const need = item.kind === 'file' ? item.stat.blocks * 512 + 4096 : 4096;
     if (pass.free - need < ctx.settings.freeSpaceMargin) {
       pass.marginReached = true;
@@ -48,17 +48,20 @@ export function planItem(ctx: MoverContext, pass: PlanPass, item: MoveItem, comp
     }
     // The destination folders exist before the row is journaled: recovery can then take a missing folder as one
     // moved away since (and wait), never as one the crash kept from being made.
+    let dirInos: number[];
     try {
-      for (const d of dsts) ensureDirs(ctx.settings.src, ctx.settings.dst, dirOf(d), ctx.run.knownDirs);
+      dirInos = dsts.map((d) => ensureDirs(ctx.settings.src, ctx.settings.dst, dirOf(d), ctx.run.knownDirs));
     } catch (err) {
       if (goneSinceScan(err, item.srcs[0]!)) skip(stats, 'vanished');
       else fail(ctx, item.srcs[0]!, err);
       return { kind: 'none' };
     }
     pass.free -= need;
-    const tmp = `${dirOf(dsts[0]!) ? `${dirOf(dsts[0]!)}/` : ''}.fts-grad-${ctx.settings.runId}-${++ctx.run.seq}`;
+    // The copy is made in the run's private staging folder, and named from there into the checked folders.
+    const tmpLeaf = `.fts-grad-${ctx.settings.runId}-${++ctx.run.seq}`;
+    const tmp = `${ctx.settings.staging.rel}/${tmpLeaf}`;
     const id = begin(ctx, item, dsts, tmp, 'copying');
-    return { kind: 'move', planned: { item, id, dsts, tmp, tmpIno: null, hash: null, srcCtimeMs: null, ok: true } };
+    return { kind: 'move', planned: { item, id, dsts, dirInos, tmp, tmpLeaf, tmpIno: null, hash: null, srcCtimeMs: null, ok: true } };
   } catch (err) {
     // Comparing with a file space holds opens the source: it may have been deleted or moved away since the scan.
     if (goneSinceScan(err, item.srcs[0]!)) skip(stats, 'vanished');
@@ -104,7 +107,7 @@ function sourceRemovable(ctx: MoverContext, item: MoveItem, writable: Map<string
  * exist: no name inside one can be taken, so its files need no lstat each. (A name someone takes before the
  * copy is named still meets EEXIST then, and gets a suffix.)
  */
-function chooseTargets(ctx: MoverContext, item: MoveItem, missingDirs: Map<string, boolean>): { dsts: string[]; duplicate: boolean } {
+function chooseTargets(ctx: MoverContext, item: MoveItem, missingDirs: Map<string, boolean>): { dsts: string[]; duplicate: { ino: number } | null } {
   const { src, dst } = ctx.settings;
   const wanted = item.targets ?? item.srcs;
   const dsts: string[] = [];
@@ -119,12 +122,12 @@ function chooseTargets(ctx: MoverContext, item: MoveItem, missingDirs: Map<strin
     if (existing && !unfinished && wanted.length === 1 && i === 0 && existing.size === item.stat.size) {
       const sameKind = item.kind === 'symlink' ? isLinkMode(existing.mode) : isFileMode(existing.mode);
       if (sameKind && hashAt(dst, rel, item.kind) === hashAt(src, item.srcs[0]!, item.kind) && sameMetadata(ctx, item, existing, rel)) {
-        return { dsts: [rel], duplicate: true };
+        return { dsts: [rel], duplicate: { ino: existing.ino } };
       }
     }
     dsts.push(freeName(ctx, rel, dsts));
   }
-  return { dsts, duplicate: false };
+  return { dsts, duplicate: null };
 }
 
 /**
@@ -143,13 +146,13 @@ function sameMetadata(ctx: MoverContext, item: MoveItem, existing: EntryStat, ds
  * A `._name` companion's name follows its file's: when the file graduates as `name (graduated)`, the
  * companion becomes `._name (graduated)`, never the `._name` of the other file space already holds.
  */
-function companionTargets(ctx: MoverContext, item: MoveItem, file: Planned, missingDirs: Map<string, boolean>): { dsts: string[]; duplicate: boolean } {
+function companionTargets(ctx: MoverContext, item: MoveItem, file: Planned, missingDirs: Map<string, boolean>): { dsts: string[]; duplicate: { ino: number } | null } {
   const fileDst = file.dsts[0]!;
   const dir = dirOf(fileDst);
   const wanted = `${dir ? `${dir}/` : ''}._${fileDst.slice(dir ? dir.length + 1 : 0)}`;
   if (wanted === (item.targets ?? item.srcs)[0]) return chooseTargets(ctx, item, missingDirs);
   const taken = ctx.run.inFlight.has(wanted) || ctx.settings.dst.lstat(wanted) !== null;
-  return { dsts: [taken ? freeName(ctx, wanted, []) : wanted], duplicate: false };
+  return { dsts: [taken ? freeName(ctx, wanted, []) : wanted], duplicate: null };
 }
 
 function dirMissing(ctx: MoverContext, dir: string, cache: Map<string, boolean>): boolean {

@@ -14,7 +14,7 @@ export async function removeSources(ctx: MoverContext, linked: readonly Planned[
   for (const p of linked) {
     if (p.item.keepSource || !isOpen(ctx, p.item)) removable.push(p);
     else {
-      discard(ctx, p, 'rolled_back', 'opened by a client during its copy', p.dsts);
+      discard(ctx, p, 'rolled_back', 'opened by a client during its copy', { names: true, copy: false });
       skip(ctx.run.stats, 'open');
     }
   }
@@ -55,7 +55,10 @@ async function removeRest(ctx: MoverContext, moves: readonly Planned[]): Promise
         changed(ctx, p);
         continue;
       }
-      for (const rel of p.item.srcs) ctx.settings.src.unlink(rel);
+      for (const rel of p.item.srcs) {
+        // Only while it is the group's inode, on its folder's fd: a folder swapped in keeps its own files.
+        if (ctx.settings.src.unlinkIfIno(rel, p.item.stat.ino) !== 'removed') throw Object.assign(new Error(`${rel} changed before its removal`), { code: 'ESTALE' });
+      }
       stepOf(ctx)('source-removed', p.id);
       removed.push(p);
     } catch (err) {
@@ -66,7 +69,7 @@ async function removeRest(ctx: MoverContext, moves: readonly Planned[]): Promise
 }
 
 function changed(ctx: MoverContext, p: Planned): void {
-  discard(ctx, p, 'rolled_back', 'changed while it was copied', p.dsts);
+  discard(ctx, p, 'rolled_back', 'changed while it was copied', { names: true, copy: false });
   skip(ctx.run.stats, 'changed-during-copy');
 }
 
@@ -79,7 +82,7 @@ function notRemoved(ctx: MoverContext, p: Planned, err: unknown): void {
   fail(ctx, p.item.srcs[0]!, err);
   const message = (err as Error).message;
   if (p.item.srcs.every((rel) => present(ctx.settings.src, rel))) {
-    discard(ctx, p, 'rolled_back', `the source could not be removed, so its copy was: ${message}`, p.dsts);
+    discard(ctx, p, 'rolled_back', `the source could not be removed, so its copy was: ${message}`, { names: true, copy: false });
   } else {
     ctx.settings.journal.set(p.id, 'failed', { error: `copied, but the source could not be removed: ${message}` });
   }

@@ -12,7 +12,7 @@
  * Every state change is journaled before the next step starts, so recover.ts can finish or undo any step after
  * a crash. A batch is prepared (1–3) while the previous one finishes (4–6): graduate.ts pipelines them.
  */
-import { syncFilesystem, FilesystemSync } from '../../system/syncfs.js';
+import { syncFilesystem } from '../../system/syncfs.js';
 import { CopyStep } from './move-copy.js';
 import { advanceAll, discard, stepOf, tick, type MoveHooks, type MoveItem, type MoverContext, type MoveRunState, type MoveSettings, type Planned, type PreparedBatch } from './move-context.js';
 import { dropDuplicates, type Duplicate } from './move-dedup.js';
@@ -33,7 +33,7 @@ export function newMoverContext(settings: MoveSettings, opts: Partial<Pick<MoveR
       openFiles: opts.openFiles ?? new Set(),
       recheckOpenFiles: opts.recheckOpenFiles,
       awaitingRecovery: opts.awaitingRecovery ?? new Set(),
-      knownDirs: new Set(),
+      knownDirs: new Map(),
       inFlight: opts.inFlight ?? new Set(),
       seq: 0,
       sourceDirty: false,
@@ -48,23 +48,6 @@ export async function syncSources(ctx: MoverContext): Promise<void> {
   if (!ctx.run.sourceDirty) return;
   await (ctx.settings.syncs ? ctx.settings.syncs.src.sync() : syncFilesystem(ctx.settings.srcRoot));
   ctx.run.sourceDirty = false;
-}
-
-/** Opens the handles a run syncs through, before it writes anything: a write-back error is then never missed. */
-export function openSyncs(srcRoot: string, dstRoot: string): NonNullable<MoveSettings['syncs']> {
-  const src = new FilesystemSync(srcRoot);
-  try {
-    return { src, dst: new FilesystemSync(dstRoot) };
-  } catch (err) {
-    src.close();
-    throw err;
-  }
-}
-
-/** Closes what openSyncs opened. */
-export function closeSyncs(syncs: MoveSettings['syncs']): void {
-  syncs?.src.close();
-  syncs?.dst.close();
 }
 
 /** Moves one batch; updates the run's stats. Never throws for one file's problem; throws when a sync fails (nothing is removed then). */
@@ -136,7 +119,7 @@ function dropLoneCompanions(ctx: MoverContext, planned: readonly Planned[], byIn
   for (const p of planned) {
     if (p.ok && p.item.companionOf !== undefined && !byIndex.get(p.item.companionOf)?.ok) {
       p.ok = false;
-      discard(ctx, p, 'rolled_back', 'its file was not copied', [p.tmp]);
+      discard(ctx, p, 'rolled_back', 'its file was not copied', { names: false, copy: true });
     }
   }
 }

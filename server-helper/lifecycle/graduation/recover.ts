@@ -10,6 +10,7 @@ import { isDirMode, isUnsafePath, RootDir } from '../../system/root-dir.js';
 import { syncFilesystem } from '../../system/syncfs.js';
 import type { Journal, JournalEntry } from './journal.js';
 import { nameNoReplace, sourceChanged, suffixedName } from './safe-move.js';
+import { STAGING_PREFIX } from './staging.js';
 
 /** What recovery did, by outcome. */
 export interface RecoveryReport {
@@ -27,6 +28,15 @@ function reached(outcome: 'removed' | 'absent' | 'unreachable'): void {
   if (outcome === 'unreachable') throw new Deferred('a folder on the way is not there now');
 }
 
+/**
+ * Removes a row's temp copy. One in a run's staging folder (which only the helper enters) is gone with that
+ * folder; one beside its destination (an older journal's) may be in a folder moved away, and then waits.
+ */
+function removeTemp(roots: Roots, tmp: string): void {
+  const outcome = roots.dst.unlink(tmp);
+  if (!tmp.startsWith(STAGING_PREFIX)) reached(outcome);
+}
+
 /** One row's two roots, held open. */
 interface Roots {
   src: RootDir;
@@ -41,7 +51,7 @@ function sourcesState(e: JournalEntry, roots: Roots, checkCtime = true): 'unchan
 function rollBack(journal: Journal, e: JournalEntry, roots: Roots, why: string): void {
   for (const d of e.dsts) reached(roots.dst.unlinkIfIno(d, e.tmpIno));
   // The temp name holds a partial copy of ours (its inode may not be journaled yet: `copying`), never anyone else's file.
-  if (e.tmp) reached(roots.dst.unlink(e.tmp));
+  if (e.tmp) removeTemp(roots, e.tmp);
   journal.set(e.id, 'rolled_back', { error: why });
 }
 
@@ -58,11 +68,16 @@ function keepCopy(e: JournalEntry, roots: Roots): void {
   }
   const missing = e.dsts.filter((d) => roots.dst.lstat(d)?.ino !== e.tmpIno);
   // Every name there already: the temp name is one link too many.
-  if (missing.length === 0) reached(roots.dst.unlink(e.tmp));
+  if (missing.length === 0) removeTemp(roots, e.tmp);
+  const copyOwner = roots.dst.lstat(e.tmp)!.uid;
   for (const [k, d] of missing.entries()) {
+    // Named only in a folder of the copy's owner (or root's), and in that very folder (checked by inode).
+    const dir = dirOf(d) === '' ? null : roots.dst.lstat(dirOf(d));
+    if (dir && (!isDirMode(dir.mode) || (dir.uid !== copyOwner && dir.uid !== 0))) throw new Deferred(`${dirOf(d)} is not a folder of the file's owner now`);
+    const dirIno = dir ? dir.ino : roots.dst.ino;
     for (let n = 0; ; n++) {
       try {
-        nameNoReplace(roots.dst, e.tmp, n === 0 ? d : suffixedName(d, n), k === missing.length - 1);
+        nameNoReplace(roots.dst, e.tmp, roots.dst, n === 0 ? d : suffixedName(d, n), dirIno, k === missing.length - 1);
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -85,7 +100,8 @@ function foldersThere(e: JournalEntry, roots: Roots): boolean {
     const st = roots.dst.lstat(dir);
     return st !== null && isDirMode(st.mode);
   };
-  return [...e.dsts, ...(e.tmp ? [e.tmp] : [])].every((rel) => isDir(dirOf(rel)));
+  // The copy itself is in the run's staging folder, which only the helper enters: when that is gone, so is the copy.
+  return e.dsts.every((rel) => isDir(dirOf(rel)));
 }
 
 /** Finishes or rolls back one row; false when it must wait (a folder on its way is not there now). */
@@ -135,6 +151,20 @@ function recoverRow(journal: Journal, e: JournalEntry, roots: Roots, report: Rec
   return true;
 }
 
+/** Removes the staging folders of finished rows that a crash left behind, once empty (a non-empty one stays). */
+function removeEmptyStaging(rows: readonly JournalEntry[], opened: ReadonlyMap<string, RootDir>): void {
+  for (const e of rows) {
+    const dir = e.tmp ? dirOf(e.tmp) : '';
+    const root = opened.get(e.dstRoot);
+    if (!root || !dir.startsWith(STAGING_PREFIX) || dir.includes('/')) continue;
+    try {
+      root.rmdir(dir);
+    } catch {
+      // Not empty (a row still waiting), or already gone.
+    }
+  }
+}
+
 /** Finishes or rolls back every unfinished journal row; syncs what it touched. */
 export async function recoverJournal(journal: Journal): Promise<RecoveryReport> {
   const report: RecoveryReport = { rolledBack: 0, completed: 0, deferred: 0 };
@@ -145,7 +175,8 @@ export async function recoverJournal(journal: Journal): Promise<RecoveryReport> 
     return r;
   };
   try {
-    for (const e of journal.unfinished()) {
+    const rows = journal.unfinished();
+    for (const e of rows) {
       if (!existsSync(e.srcRoot) || !existsSync(e.dstRoot)) {
         report.deferred++;
         continue;
@@ -159,6 +190,7 @@ export async function recoverJournal(journal: Journal): Promise<RecoveryReport> 
       }
     }
     for (const root of opened.keys()) await syncFilesystem(root);
+    removeEmptyStaging(rows, opened);
   } finally {
     for (const r of opened.values()) r.close();
   }

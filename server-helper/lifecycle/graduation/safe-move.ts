@@ -47,6 +47,8 @@ export function hashAt(root: RootDir, rel: string, kind: 'file' | 'symlink'): st
   if (kind === 'symlink') return createHash(HASH).update(root.readlink(rel)).digest('hex');
   const fd = root.open(rel, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
+    // A fifo or device swapped in since it was looked at is not read (it could block the main thread).
+    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${rel} is not a regular file now`), { code: 'ESTALE' });
     return hashFd(fd);
   } finally {
     closeSync(fd);
@@ -125,35 +127,65 @@ function copySymlink(srcRoot: RootDir, src: string, dstRoot: RootDir, tmp: strin
 }
 
 /**
- * Gives tmp the name dst without ever replacing dst (EEXIST when dst exists). The last name takes tmp's
- * place (renameat2 RENAME_NOREPLACE, one call); an earlier name of a hard-link group is a new link to it.
+ * Gives the copy `tmp` (beneath `from`, the staging folder) the name dst beneath `to`, in the folder of inode
+ * dirIno only, without ever replacing dst (EEXIST when dst exists, ESTALE when the folder was replaced). The
+ * last name takes tmp's place (renameat2 RENAME_NOREPLACE); an earlier name of a hard-link group is a link.
  */
-export function nameNoReplace(root: RootDir, tmp: string, dst: string, last: boolean): void {
-  if (last) root.rename(tmp, dst);
-  else root.link(tmp, dst);
+export function nameNoReplace(from: RootDir, tmp: string, to: RootDir, dst: string, dirIno: number, last: boolean): void {
+  if (last) from.renameInto(tmp, to, dst, dirIno);
+  else from.linkInto(tmp, to, dst, dirIno);
+}
+
+/**
+ * Whether a destination folder found already there may receive a source folder's files: it belongs to the
+ * source folder's owner (or root) and gives nobody access the source folder does not. A member could otherwise
+ * make `space/Private` their own 0777 folder before another member's `flux/Private` graduates, and root would
+ * move the private files into it.
+ */
+export function folderFits(found: { uid: number; gid: number; mode: number }, source: { uid: number; gid: number; mode: number }): boolean {
+  if (found.uid !== source.uid && found.uid !== 0) return false;
+  const extra = found.mode & 0o777 & ~(source.mode & 0o777);
+  if ((extra & 0o007) !== 0) return false;
+  // Group bits count only for the same group; another group with any access is access the source did not give.
+  if ((found.mode & 0o070) !== 0 && (found.gid !== source.gid || (extra & 0o070) !== 0)) return false;
+  // A root-owned folder's owner bits are root's; the source owner's own bits do not matter then.
+  return found.uid === 0 || (extra & 0o700) === 0;
+}
+
+/** A destination folder that belongs to someone else, or is more open than its source folder: the item fails. */
+export class FolderMismatchError extends Error {
+  override readonly name = 'FolderMismatchError';
+  readonly code = 'ESTALE';
 }
 
 /**
  * Creates the destination folders of relDir that are missing, each with the mode, owner and xattrs of the
- * source folder of the same name. The source folder is opened first (a folder moved away or swapped since the
- * scan fails this item before anything is made), and a folder found in the destination (made meanwhile, or by
- * an earlier run) must be a real folder on the destination's filesystem: a symlink or another mount there fails
- * this item (ELOOP, EXDEV) before anything is set on it. Owner, mode and xattrs are set fd to fd.
- * `known` caches folders already seen.
+ * source folder of the same name, and returns relDir's inode. The source folder is opened first (a folder moved
+ * away or swapped since the scan fails this item before anything is made). A folder found in the destination
+ * (made meanwhile, or by an earlier run) must be a real folder on the destination's filesystem (a symlink or
+ * another mount fails: ELOOP, EXDEV) that fits its source folder (folderFits). Owner, mode and xattrs are set fd
+ * to fd. `known` keeps, per folder made or checked, its inode: names are later given only in that very folder.
  */
-export function ensureDirs(srcRoot: RootDir, dstRoot: RootDir, relDir: string, known: Set<string>): void {
-  if (relDir === '' || known.has(relDir)) return;
+export function ensureDirs(srcRoot: RootDir, dstRoot: RootDir, relDir: string, known: Map<string, number>): number {
+  if (relDir === '') return dstRoot.ino;
+  const cached = known.get(relDir);
+  if (cached !== undefined) return cached;
   const parent = relDir.includes('/') ? relDir.slice(0, relDir.lastIndexOf('/')) : '';
   ensureDirs(srcRoot, dstRoot, parent, known);
   const srcFd = srcRoot.open(relDir, constants.O_RDONLY | constants.O_DIRECTORY);
+  let ino: number;
   try {
+    const src = fstatSync(srcFd);
     const { fd, created } = dstRoot.mkdir(relDir);
     try {
+      const dst = fstatSync(fd);
+      ino = dst.ino;
       if (created) {
-        const st = fstatSync(srcFd);
-        if (mayChown) fchownSync(fd, st.uid, st.gid);
-        fchmodSync(fd, st.mode & 0o7777);
+        if (mayChown) fchownSync(fd, src.uid, src.gid);
+        fchmodSync(fd, src.mode & 0o7777);
         copyXattrsFd(srcFd, fd);
+      } else if (!folderFits(dst, src)) {
+        throw new FolderMismatchError(`${relDir} in ${dstRoot.path} belongs to another user or is more open than the folder it receives files from (owner ${dst.uid}, mode ${(dst.mode & 0o7777).toString(8)}; the source folder: owner ${src.uid}, mode ${(src.mode & 0o7777).toString(8)}): its files stay where they are`);
       }
     } finally {
       closeSync(fd);
@@ -162,7 +194,8 @@ export function ensureDirs(srcRoot: RootDir, dstRoot: RootDir, relDir: string, k
     closeSync(srcFd);
   }
   if (known.size > 10_000) known.clear();
-  known.add(relDir);
+  known.set(relDir, ino);
+  return ino;
 }
 
 const NAME_MAX = 255;

@@ -3,12 +3,12 @@
  * dropped because the archive already held them are copied back (the archive's copy was there before).
  */
 import type { Db } from '../../store/db.js';
-import { CopyPool } from './copy-pool.js';
 import { acquireMoverLock, Journal } from './journal.js';
-import { closeSyncs, moveBatch, newMoverContext, openSyncs, skip, syncSources, type MoveItem, type MoveStats, type MoverContext } from './mover.js';
+import { moveBatch, skip, syncSources, type MoveItem, type MoveStats, type MoverContext } from './mover.js';
 import { recoverJournal } from './recover.js';
+import { closeMoverContext, openMoverContext } from './move-open.js';
 import { isFileMode, isLinkMode, isUnsafePath } from '../../system/root-dir.js';
-import { openRoots, summaryOf, type GraduationProgress, type GraduationSummary } from './graduate.js';
+import { summaryOf, type GraduationProgress, type GraduationSummary } from './graduate.js';
 
 /** Options of one undo. */
 export interface UndoOptions {
@@ -35,9 +35,7 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
     const contextOf = (key: string, srcRoot: string, dstRoot: string): MoverContext => {
       let ctx = contexts.get(key);
       if (!ctx) {
-        const roots = openRoots(srcRoot, dstRoot);
-        // Small files are copied off this thread by the copy pool, as in a graduation.
-        ctx = newMoverContext({ journal, runId: opts.runId, srcRoot, dstRoot, src: roots.src, dst: roots.dst, freeSpaceMargin: 0, signal: opts.signal, copier: new CopyPool(roots.src, roots.dst), syncs: openSyncs(srcRoot, dstRoot) }, { stats, awaitingRecovery: journal.waitingSources(srcRoot) });
+        ctx = openMoverContext({ journal, runId: opts.runId, srcRoot, dstRoot, freeSpaceMargin: 0, signal: opts.signal, run: { stats } });
         contexts.set(key, ctx);
       }
       return ctx;
@@ -71,6 +69,12 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
           skip(stats, 'no-longer-in-destination', r.srcs.length);
           continue;
         }
+        // Only the very file the run put there (or found there): another file of that name now, perhaps one a
+        // member renamed into place, is not moved into flux.
+        if (r.tmpIno !== null && st.ino !== r.tmpIno) {
+          skip(stats, 'changed-in-destination', r.srcs.length);
+          continue;
+        }
         eligible += r.srcs.length;
         if (!groups.has(key)) groups.set(key, []);
         // A file graduation dropped because the archive already held it comes back as a copy; the archive's stays.
@@ -87,13 +91,7 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
     }
     return summaryOf({ runId: opts.runId, scanned, eligible, stats, started, from, to, dryRun: false, recovered });
   } finally {
-    for (const ctx of contexts.values()) {
-      const { copier, syncs, src, dst } = ctx.settings;
-      await copier?.close();
-      closeSyncs(syncs);
-      src.close();
-      dst.close();
-    }
+    for (const ctx of contexts.values()) await closeMoverContext(ctx);
     release();
   }
 }

@@ -227,7 +227,7 @@ function putInPlace(flux: RootDir, tempName: string, tempFd: number, plan: Resto
       const srcBase = srcBaseFd === null ? temp : rootAtFd(srcBaseFd);
       const dstBase = rootAtFd(day.fd);
       try {
-        ensureDirs(srcBase, dstBase, plan.rel.slice(0, slash), new Set());
+        ensureDirs(srcBase, dstBase, plan.rel.slice(0, slash), new Map());
       } finally {
         dstBase.close();
         if (srcBaseFd !== null) {

@@ -1,0 +1,59 @@
+/**
+ * Where a run's copies are made before they are named: a folder beneath the destination root that only the
+ * helper may enter (its own, mode 0700), held open by fd for the run. A copy made beside its destination, in a
+ * folder a member can write, could be swapped for the member's own file between its check and its naming, and
+ * root would then name the member's file and remove the original; in the staging folder nobody else can touch
+ * it, and each copy is renamed from there into a destination folder checked by inode (RootDir.renameInto).
+ */
+import { closeSync, fstatSync } from 'node:fs';
+import { RootDir } from '../../system/root-dir.js';
+
+/** The names staging folders have: `.fts-` names are never graduated, and recovery knows them. */
+export const STAGING_PREFIX = '.fts-staging-';
+
+/** A run's staging folder, made the first time a copy needs it (a dry run makes none), removed when empty. */
+export class Staging {
+  private opened: { dir: RootDir; rel: string } | null = null;
+
+  constructor(
+    private readonly dst: RootDir,
+    private readonly runId: number,
+  ) {}
+
+  /** The folder, held open by fd. */
+  get dir(): RootDir {
+    return this.open().dir;
+  }
+
+  /** Its path relative to the destination root (for the journal). */
+  get rel(): string {
+    return this.open().rel;
+  }
+
+  /** Makes (or takes back, after a crash of the same run) the run's staging folder. */
+  private open(): { dir: RootDir; rel: string } {
+    if (this.opened) return this.opened;
+    const euid = process.geteuid?.() ?? 0;
+    for (let n = 1; n <= 16; n++) {
+      const rel = `${STAGING_PREFIX}${this.runId}${n > 1 ? `-${n}` : ''}`;
+      const { fd } = this.dst.mkdir(rel, 0o700);
+      const st = fstatSync(fd);
+      // Only a folder of ours that no one else may enter: a member may have made one of this name first.
+      if (st.uid === euid && (st.mode & 0o077) === 0) return (this.opened = { dir: new RootDir(this.dst.display(rel), fd), rel });
+      closeSync(fd);
+    }
+    throw Object.assign(new Error(`could not make a private staging folder in ${this.dst.path}: every name ${STAGING_PREFIX}${this.runId}-N is taken by someone else`), { code: 'EEXIST' });
+  }
+
+  /** Closes the folder and removes it when it is empty (copies a crash left behind keep it for recovery). */
+  close(): void {
+    if (!this.opened) return;
+    this.opened.dir.close();
+    try {
+      this.dst.rmdir(this.opened.rel);
+    } catch {
+      // Not empty (a copy recovery will finish), or gone: left as it is.
+    }
+    this.opened = null;
+  }
+}
