@@ -268,12 +268,12 @@ describe('users', () => {
 
   it('passwd rotates through Key Vault first: old refused, new accepted, the vault holds the new one', async () => {
     const u = newUser();
-    const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url, secrets: { sambaPassword: 'smb-password-{user}' } }));
+    const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url }));
     const cred = { getToken: async () => ({ token: 'server-token', expiresOnTimestamp: Date.now() + 3600e3 }) };
     const vault = keyVaultSecrets(config.keyVault!, { credential: cred, ca: kv.cert.cert });
     const added = await addUser(config, u, { vault });
-    expect(added.storedIn).toBe(`smb-password-${u}`);
-    const first = kv.get(`smb-password-${u}`)!;
+    expect(added.storedIn).toBe(`fts-smb-${u}-password`);
+    const first = kv.get(`fts-smb-${u}-password`)!;
     expect(first).toBe(added.generated);
     expect(smbd.smbclient('flux', u, first, 'ls').code).toBe(0);
 
@@ -282,12 +282,12 @@ describe('users', () => {
     const sys: UserSystem = {
       ...realUserSystem,
       setSambaPassword: async (conf, name, pw, opts) => {
-        vaultAtChange = kv.get(`smb-password-${u}`);
+        vaultAtChange = kv.get(`fts-smb-${u}-password`);
         return realUserSystem.setSambaPassword(conf, name, pw, opts);
       },
     };
     const rotated = await changePassword(config, u, { vault, sys });
-    const second = kv.get(`smb-password-${u}`)!;
+    const second = kv.get(`fts-smb-${u}-password`)!;
     expect(second).not.toBe(first);
     expect(vaultAtChange).toBe(second);
     expect(rotated.generated).toBe(second);
@@ -298,12 +298,12 @@ describe('users', () => {
 
   it('when Samba refuses the new password, the vault gets the old one back', async () => {
     const u = newUser();
-    const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url, secrets: { sambaPassword: 'pw-{user}' } }));
+    const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url }));
     const vault = keyVaultSecrets(config.keyVault!, { credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3600e3 }) }, ca: kv.cert.cert });
     await addUser(config, u, { password: 'keep-me-1', vault });
     const sys: UserSystem = { ...realUserSystem, setSambaPassword: async () => Promise.reject(new Error('injected: smbpasswd failed')) };
     await expect(changePassword(config, u, { password: 'never-set-2', vault, sys })).rejects.toThrow(/injected/);
-    expect(kv.get(`pw-${u}`)).toBe('keep-me-1');
+    expect(kv.get(`fts-smb-${u}-password`)).toBe('keep-me-1');
     expect(smbd.smbclient('flux', u, 'keep-me-1', 'ls').code).toBe(0);
   });
 

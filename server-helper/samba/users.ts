@@ -4,6 +4,7 @@
  * set in Samba, so a client that fails to authenticate re-fetches a password that already works or soon will.
  */
 import { randomBytes } from 'node:crypto';
+import { sambaPasswordSecret, SambaSecretUser } from '../../contract/secrets.js';
 import type { HelperConfig } from '../config/schema.js';
 import type { SecretWriter } from '../system/keyvault.js';
 import { deleteSambaUser, sambaUserExists, setSambaPassword, setSambaUserEnabled } from '../system/smbpasswd.js';
@@ -31,9 +32,13 @@ export const realUserSystem: UserSystem = {
   deleteSambaUser,
 };
 
-/** The secret that holds a Samba user's password: `keyVault.secrets.sambaPassword`, with `{user}` replaced. */
+/** The Key Vault secret that holds a Samba user's password (the contract's `fts-smb-USER-password`); null without a vault. */
 export function sambaSecretName(config: HelperConfig, user: string): string | null {
-  return config.keyVault ? config.keyVault.secrets.sambaPassword.replaceAll('{user}', user) : null;
+  if (!config.keyVault) return null;
+  if (!SambaSecretUser.safeParse(user).success) {
+    throw new UserRequestError(`user name "${user}": with Key Vault, a Samba user is 1-32 lower-case letters, digits and dashes (its password is the secret fts-smb-NAME-password)`);
+  }
+  return sambaPasswordSecret(user);
 }
 
 /** A refused request (bad name, user exists or is missing): exit 2. */
