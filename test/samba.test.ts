@@ -38,7 +38,7 @@ function configFor(extra: (c: Record<string, unknown>) => void = () => {}): Help
       { name: 'time', role: 'time', path: join(root, 'time'), comment: 'Time Machine', timeMachine: { maxSize: '2T' } },
       { name: 'space', role: 'space', path: join(root, 'space'), comment: 'Cold archive' },
     ],
-    samba: { smbConf: smbd.conf, includeFile: smbd.includeFile, roots: [join(root, 'flux'), join(root, 'time'), join(root, 'space')] },
+    samba: { smbConf: smbd.conf, includeFile: smbd.includeFile, roots: [join(root, 'flux'), join(root, 'time'), join(root, 'space')], group: null },
   };
   extra(doc);
   return HelperConfig.parse(doc);
@@ -102,9 +102,11 @@ describe('samba apply against real smbd', () => {
       configFor(),
       configFor((d) => ((d.shares as Record<string, unknown>[])[2]!.readOnly = true)),
       configFor((d) => ((d.shares as Record<string, unknown>[])[1]!.timeMachine = {})),
-      configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.parameters = { 'create mask': '0664', 'hide dot files': true, 'fruit:encoding': 'native' })),
+      configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.parameters = { 'oplocks': false, 'hide dot files': true, 'fruit:encoding': 'native' })),
       configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.validUsers = ['alice', 'bob'])),
       configFor((d) => ((d.samba as Record<string, unknown>).fruitModel = 'RackMac')),
+      configFor((d) => ((d.samba as Record<string, unknown>).group = 'fts-users')),
+      configFor((d) => ((d.shares as Record<string, unknown>[])[1]!.timeMachine = { perUser: false })),
     ];
     for (const c of variants) {
       const sys = realSambaSystem();
@@ -323,7 +325,7 @@ describe('users', () => {
     const cfgFile = join(root, 'helper.yaml');
     const { stringify } = await import('yaml');
     const c = configFor();
-    writeFileSync(cfgFile, stringify({ store: c.store, shares: c.shares.map((s) => ({ name: s.name, path: s.path })), samba: { smbConf: c.samba.smbConf, includeFile: c.samba.includeFile, roots: c.samba.roots } }));
+    writeFileSync(cfgFile, stringify({ store: c.store, shares: c.shares.map((s) => ({ name: s.name, path: s.path })), samba: { smbConf: c.samba.smbConf, includeFile: c.samba.includeFile, roots: c.samba.roots, group: null } }));
     const run = (args: string[], input?: string) =>
       new Promise<{ code: number; out: string; err: string }>((resolve) => {
         const p = spawn(process.execPath, ['bin/fts-helper.mjs', ...args, '--config', cfgFile], { stdio: ['pipe', 'pipe', 'pipe'] });

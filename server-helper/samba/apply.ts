@@ -13,7 +13,7 @@ import { pingSmbd, reloadSmbd } from '../system/smbcontrol.js';
 import { availableVfsModules, missingVfsModules } from '../system/smbd-build.js';
 import { parseTestparmDump, testparm, type TestparmResult } from '../system/testparm.js';
 import { lineDiff } from './diff.js';
-import { changedShares, renderInclude, withInclude } from './render.js';
+import { changedShares, renderedSharePath, renderInclude, withInclude } from './render.js';
 import { validateSamba, type Realpath } from './validate.js';
 
 /** The OS effects of an apply (the real one, or a test's with faults injected). */
@@ -227,6 +227,7 @@ async function verifyLive(config: HelperConfig, sys: SambaSystem): Promise<void>
   for (const s of config.shares) {
     const sec = sections.get(s.name);
     if (!sec) throw new Error(`share [${s.name}] is missing from the live configuration`);
-    if (sec.get('path') !== s.path) throw new Error(`share [${s.name}] has path ${sec.get('path') ?? '(none)'} instead of ${s.path}`);
+    const path = renderedSharePath(s);
+    if (sec.get('path') !== path) throw new Error(`share [${s.name}] has path ${sec.get('path') ?? '(none)'} instead of ${path}`);
   }
 }

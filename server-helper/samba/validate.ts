@@ -53,6 +53,13 @@ const MANAGED: Record<string, string> = {
   'fruit:timemachinemaxsize': 'timeMachine.maxSize',
   guestok: 'always no',
   public: 'always no',
+  forcegroup: 'samba.group',
+  createmask: 'samba.group: 0660, or 0600 on Time Machine',
+  createmode: 'samba.group: 0660, or 0600 on Time Machine',
+  forcecreatemode: 'samba.group',
+  directorymask: 'samba.group: 2770, or 0700 on Time Machine',
+  directorymode: 'samba.group: 2770, or 0700 on Time Machine',
+  forcedirectorymode: 'samba.group',
 };
 
 /** Parameters refused outright: they run programs, read other files, escape the share or open it to guests. */
