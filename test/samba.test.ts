@@ -102,7 +102,7 @@ describe('samba apply against real smbd', () => {
       configFor(),
       configFor((d) => ((d.shares as Record<string, unknown>[])[2]!.readOnly = true)),
       configFor((d) => ((d.shares as Record<string, unknown>[])[1]!.timeMachine = {})),
-      configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.parameters = { 'oplocks': false, 'hide dot files': true, 'fruit:encoding': 'native' })),
+      configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.parameters = { 'delete readonly': true, 'hide dot files': true, 'fruit:encoding': 'native' })),
       configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.validUsers = ['alice', 'bob'])),
       configFor((d) => ((d.samba as Record<string, unknown>).fruitModel = 'RackMac')),
       configFor((d) => ((d.samba as Record<string, unknown>).group = 'fts-users')),
