@@ -14,6 +14,9 @@ import { addUser, changePassword, disableUser, realUserSystem, removeUser, type 
 import { SambaValidationError } from '../server-helper/samba/validate.js';
 import { keyVaultSecrets } from '../server-helper/system/keyvault.js';
 import { readSmbStatus } from '../server-helper/system/smbstatus.js';
+import { parseTestparmDump } from '../server-helper/system/testparm.js';
+import { AVAHI_SERVICE_DTD } from '../server-helper/system/xmllint.js';
+import { renderAvahiService } from '../server-helper/samba/bonjour.js';
 import { startHelper, type RunningHelper } from '../server-helper/daemon.js';
 import { sambaRoutes } from '../server-helper/api/samba-routes.js';
 import { startKeyVault, type TestKeyVault } from './support/keyvault.js';
@@ -45,7 +48,7 @@ function configFor(extra: (c: Record<string, unknown>) => void = () => {}): Help
 }
 
 /** The real system, counting writes, with optional faults. */
-function spySystem(faults: Partial<Pick<SambaSystem, 'reload' | 'ping' | 'writeFile' | 'vfsModules'>> = {}): SambaSystem & { writes: string[] } {
+function spySystem(faults: Partial<Pick<SambaSystem, 'reload' | 'ping' | 'writeFile' | 'vfsModules' | 'checkAvahi'>> = {}): SambaSystem & { writes: string[] } {
   const real = realSambaSystem();
   const writes: string[] = [];
   return {
@@ -247,6 +250,70 @@ describe('samba apply against real smbd', () => {
     expect(sys.writes).toEqual([]);
     expect(readFileSync(smbd.conf).equals(confBefore)).toBe(true);
     expect(readFileSync(smbd.includeFile).equals(includeBefore)).toBe(true);
+  });
+});
+
+describe('Bonjour: the avahi service file goes the same way as smb.conf', () => {
+  const withAvahi = (file: string, extra: (d: Record<string, unknown>) => void = () => {}) =>
+    configFor((d) => {
+      Object.assign(d.samba as Record<string, unknown>, { avahiServiceFile: file });
+      extra(d);
+    });
+  const servicesDir = () => {
+    const dir = mkdtempSync(join(root, 'avahi-services-'));
+    return join(dir, 'fts-helper.service');
+  };
+
+  it('apply writes it with the SMB port smbd listens on, turns off Samba\'s own registration, and a second apply writes nothing', async () => {
+    const file = servicesDir();
+    const config = withAvahi(file);
+    const r = await applySamba(config, spySystem());
+    expect(r.written).toContain(file);
+    const xml = readFileSync(file, 'utf8');
+    expect(xml).toBe(renderAvahiService(config, smbd.port));
+    expect(xml).toContain(`<port>${smbd.port}</port>`);
+    expect(xml).toContain('<txt-record>dk0=adVN=time,adVF=0x82</txt-record>');
+    expect(spawnSync('xmllint', ['--noout', '--nonet', '--nowarning', '--dtdvalid', AVAHI_SERVICE_DTD, file]).status).toBe(0);
+    const live = parseTestparmDump(spawnSync('testparm', ['-s', smbd.conf], { encoding: 'utf8' }).stdout);
+    expect(live.get('global')?.get('multicast dns register')).toBe('No');
+    const again = spySystem();
+    expect(await applySamba(config, again)).toMatchObject({ changed: false, written: [] });
+    expect(again.writes).toEqual([]);
+    // A new Time Machine share reaches the file on the next apply (Samba's registration would wait for a restart).
+    const more = withAvahi(file, (d) => (d.shares as Record<string, unknown>[])[2]!.timeMachine = {});
+    await applySamba(more, spySystem());
+    expect(readFileSync(file, 'utf8')).toContain('<txt-record>dk1=adVN=space,adVF=0x82</txt-record>');
+  });
+
+  it('a failing reload restores the avahi file byte-identical, with the Samba files', async () => {
+    const file = servicesDir();
+    writeFileSync(file, '<!-- the previous file -->\n');
+    const before = readFileSync(file);
+    const sys = spySystem({ reload: async () => Promise.reject(new Error('injected: smbcontrol failed')) });
+    const config = withAvahi(file, (d) => ((d.shares as Record<string, unknown>[])[0]!.comment = `bonjour ${Date.now()}`));
+    await expect(applySamba(config, sys)).rejects.toMatchObject({ stage: 'reload', rolledBack: true });
+    expect(sys.writes).toContain(file);
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('a file the DTD refuses is refused at check and nothing is written', async () => {
+    const file = servicesDir();
+    const sys = spySystem({ checkAvahi: async () => ({ ok: false, problems: ['line 3: element service-group: validity error'], skipped: null }) });
+    const includeBefore = readFileSync(smbd.includeFile);
+    const config = withAvahi(file, (d) => ((d.shares as Record<string, unknown>[])[0]!.comment = `refused ${Date.now()}`));
+    const err = await applySamba(config, sys).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'SambaApplyError', stage: 'check', rolledBack: false });
+    expect((err as Error).message).toContain(`${file}: line 3: element service-group: validity error`);
+    expect(() => readFileSync(file)).toThrow(/ENOENT/);
+    expect(readFileSync(smbd.includeFile).equals(includeBefore)).toBe(true);
+  });
+
+  it('without avahi installed (no services folder) the shares are applied and the admin is told', async () => {
+    const file = join(root, 'no-avahi-here', 'services', 'fts-helper.service');
+    const r = await applySamba(withAvahi(file, (d) => ((d.shares as Record<string, unknown>[])[0]!.comment = `no avahi ${Date.now()}`)), spySystem());
+    expect(r.changed).toBe(true);
+    expect(r.written).not.toContain(file);
+    expect(r.warnings.join('\n')).toMatch(/Macs will not find the shares or Time Machine over Bonjour: apt-get install avahi-daemon/);
   });
 });
 

@@ -44,6 +44,13 @@ export function renderGlobal(config: HelperConfig): string[] {
     param('usershare allow guests', false),
     '   # Extended attributes carry the macOS metadata streams.',
     param('ea support', true),
+    ...(config.samba.avahiServiceFile
+      ? [
+          '   # Bonjour comes from the avahi service file fts-helper writes (kept current on every apply); Samba would',
+          '   # register once at start, under its NetBIOS name, without the device model.',
+          param('multicast dns register', false),
+        ]
+      : []),
   ];
 }
 
