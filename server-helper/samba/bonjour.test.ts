@@ -11,7 +11,7 @@ const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/samb
 
 /** xmllint and avahi's DTD are needed: say how to get them rather than skip. */
 function requireXmllint(): void {
-  for (const [file, pkg] of [['/usr/bin/xmllint', 'libxml2-utils'], [AVAHI_SERVICE_DTD, 'avahi-daemon']]) {
+  for (const [file, pkg] of [['/usr/bin/xmllint', 'libxml2-utils'], [AVAHI_SERVICE_DTD, 'avahi-daemon']] as const) {
     try {
       readFileSync(file);
     } catch {
