@@ -5,6 +5,7 @@ import { ConfigError } from './config/load.js';
 import { StartError } from './start-error.js';
 import { EXIT, UsageError } from './cli/common.js';
 import { registerBackup } from './cli/backup.js';
+import { registerClients } from './cli/clients.js';
 import { registerConfig } from './cli/config.js';
 import { registerDrives } from './cli/drives.js';
 import { registerSamba } from './cli/samba.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerToken(program);
   registerConfig(program);
   registerSamba(program);
+  registerClients(program);
   registerDrives(program);
   registerGraduate(program);
   registerJobs(program);

@@ -86,7 +86,12 @@ export const KeyVaultConfig = z.strictObject({
   /** Override of https://NAME.vault.azure.net (tests point it at a local vault). */
   url: z.string().url().optional(),
   tenantId: z.string().optional(),
+  /** The helper's own app registration (a confidential client: clientSecretFile or certificateFile). */
   clientId: z.string().optional(),
+  /** The app Macs and PCs sign in with (a public client; `clients pair` prints it); default: clientId. */
+  clientAppId: z.string().optional(),
+  /** Entra ID's host: another cloud's (https://login.microsoftonline.us) or a private endpoint. */
+  authorityHost: z.url({ protocol: /^https$/ }).default('https://login.microsoftonline.com'),
   /** The server's own credential: a client secret or certificate in a 0600 file. */
   clientSecretFile: AbsolutePath.optional(),
   certificateFile: AbsolutePath.optional(),

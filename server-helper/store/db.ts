@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { DRIVE_MIGRATIONS } from './migrations-drives.js';
 import { GRADUATION_MIGRATIONS } from './migrations-graduation.js';
 import { JOB_MIGRATIONS } from './migrations-jobs.js';
+import { TOKEN_MIGRATIONS } from './migrations-tokens.js';
 
 /** The better-sqlite3 handle type. */
 export type Db = Database.Database;
@@ -62,6 +63,7 @@ export const MIGRATIONS: Migration[] = [
   ...DRIVE_MIGRATIONS,
   ...GRADUATION_MIGRATIONS,
   ...JOB_MIGRATIONS,
+  ...TOKEN_MIGRATIONS,
 ];
 
 /** Opens (creating if needed) the store at path and brings its schema up to date. `:memory:` works for tests. */

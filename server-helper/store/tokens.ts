@@ -7,8 +7,18 @@ import type { Db } from './db.js';
 export interface TokenInfo {
   name: string;
   role: Role;
+  /** The client id a client token is bound to (`clients pair`), or null. */
+  clientId: string | null;
   createdAt: number;
   lastUsedAt: number | null;
+}
+
+/** Who a valid token speaks for. */
+export interface Principal {
+  name: string;
+  role: Role;
+  /** Set for a token bound to one client: it may act only as that client. */
+  clientId?: string | null;
 }
 
 /** How long a verified token is trusted without a new lookup: the most a revocation by another process waits. */
@@ -28,19 +38,20 @@ export class TokenStore {
   private readonly touch;
   private readonly lastTouched = new Map<string, number>();
   /** Recently verified tokens, so a busy client costs one lookup per TTL rather than one per request. */
-  private readonly verified = new Map<string, { principal: { name: string; role: Role }; until: number }>();
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(private readonly db: Db) {
-    this.byHash = db.prepare<[string], { name: string; role: Role }>('SELECT name, role FROM tokens WHERE hash = ?');
+    this.byHash = db.prepare<[string], { name: string; role: Role; client_id: string | null }>('SELECT name, role, client_id FROM tokens WHERE hash = ?');
     this.touch = db.prepare<[number, string]>('UPDATE tokens SET last_used_at = ? WHERE hash = ?');
   }
 
-  /** Makes a new token; the returned string is the only time it exists in clear. */
-  create(name: string, role: Role): string {
+  /** Makes a new token (a client token may be bound to one client id); the returned string is the only time it exists in clear. */
+  create(name: string, role: Role, opts: { clientId?: string } = {}): string {
     if (!TOKEN_NAME.test(name)) throw new Error(`token name "${name}" must be 1-64 letters, digits, dot, dash, underscore or @`);
+    if (opts.clientId !== undefined && role !== 'client') throw new Error('only a client token is bound to a client id');
     const token = `fts_${randomBytes(32).toString('base64url')}`;
     try {
-      this.db.prepare('INSERT INTO tokens (name, hash, role, created_at) VALUES (?, ?, ?, ?)').run(name, hashToken(token), role, Date.now());
+      this.db.prepare('INSERT INTO tokens (name, hash, role, client_id, created_at) VALUES (?, ?, ?, ?, ?)').run(name, hashToken(token), role, opts.clientId ?? null, Date.now());
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error(`a token named "${name}" exists; revoke it first`);
       throw err;
@@ -51,9 +62,16 @@ export class TokenStore {
   /** Every token's name, role and use. */
   list(): TokenInfo[] {
     return this.db
-      .prepare<[], { name: string; role: Role; created_at: number; last_used_at: number | null }>('SELECT name, role, created_at, last_used_at FROM tokens ORDER BY name')
+      .prepare<[], { name: string; role: Role; client_id: string | null; created_at: number; last_used_at: number | null }>(
+        'SELECT name, role, client_id, created_at, last_used_at FROM tokens ORDER BY name',
+      )
       .all()
-      .map((r) => ({ name: r.name, role: r.role, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
+      .map((r) => ({ name: r.name, role: r.role, clientId: r.client_id, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
+  }
+
+  /** The names of the tokens bound to a client id. */
+  boundTo(clientId: string): string[] {
+    return this.db.prepare<[string], string>('SELECT name FROM tokens WHERE client_id = ? ORDER BY name').pluck().all(clientId);
   }
 
   /** Removes a token; false when there was none by that name. Another process's cache forgets it within VERIFY_TTL_MS. */
@@ -62,8 +80,8 @@ export class TokenStore {
     return this.db.prepare('DELETE FROM tokens WHERE name = ?').run(name).changes > 0;
   }
 
-  /** The token's name and role when it is valid, else null. Records use at most once a minute per token. */
-  verify(token: string): { name: string; role: Role } | null {
+  /** The token's name, role and bound client when it is valid, else null. Records use at most once a minute per token. */
+  verify(token: string): Principal | null {
     const now = Date.now();
     const hash = hashToken(token);
     const cached = this.verified.get(hash);
@@ -74,11 +92,12 @@ export class TokenStore {
       return null;
     }
     if (this.verified.size > 10_000) this.verified.clear();
-    this.verified.set(hash, { principal: { name: row.name, role: row.role }, until: now + VERIFY_TTL_MS });
+    const principal: Principal = { name: row.name, role: row.role, clientId: row.client_id };
+    this.verified.set(hash, { principal, until: now + VERIFY_TTL_MS });
     if (now - (this.lastTouched.get(hash) ?? 0) > 60_000) {
       this.lastTouched.set(hash, now);
       this.touch.run(now, hash);
     }
-    return row;
+    return principal;
   }
 }
