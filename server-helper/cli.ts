@@ -54,8 +54,11 @@ export function exitCodeFor(err: unknown): { code: number; message: string | nul
 /** Runs the CLI with argv and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
+    process.exitCode = undefined;
     await buildProgram().parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
+    // A command that reports a failure without throwing (samba check, config check) sets process.exitCode.
+    const set = Number(process.exitCode ?? 0);
+    return set === 0 ? EXIT.ok : set;
   } catch (err) {
     const { code, message } = exitCodeFor(err);
     if (message) process.stderr.write(`fts-helper: ${message}\n`);

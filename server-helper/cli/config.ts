@@ -1,23 +1,26 @@
 /** `fts-helper config check|seed` and `fts-helper tls`: validate a configuration, print the seed one, show the certificate. */
 import type { Command } from 'commander';
-import { backupGaps } from '../config/completeness.js';
 import { loadConfig } from '../config/load.js';
 import { serverPaths, seedConfigYaml } from '../config/seed.js';
-import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
+import { EXIT, printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
 
 /** Registers `config` and `tls`. */
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('check or print configuration');
   config
     .command('check <file>')
-    .description('validate a configuration file; errors name the key and its line; lists what is still incomplete')
-    .option('--json', 'print the effective configuration (with defaults) and what is incomplete as JSON')
-    .action((file: string, opts: { json?: boolean }) => {
+    .description('validate a configuration file and run what samba check and drives check run; problems name the key (exit 2); lists what is still incomplete')
+    .option('--json', 'print the effective configuration (with defaults) and the findings as JSON')
+    .action(async (file: string, opts: { json?: boolean }) => {
       const cfg = loadConfig(file);
-      const incomplete = backupGaps(cfg);
-      if (opts.json) return printJson({ config: cfg, incomplete });
-      process.stdout.write(`${file}: ok (${cfg.shares.length} shares, server ${cfg.server.name})\n`);
-      for (const i of incomplete) process.stdout.write(`incomplete: ${i.key}: ${i.message}\n`);
+      const { checkConfig } = await import('../config-check.js');
+      const findings = await checkConfig(cfg);
+      const errors = findings.filter((f) => f.level === 'error');
+      if (errors.length) process.exitCode = EXIT.usage;
+      if (opts.json) return printJson({ config: cfg, findings });
+      if (errors.length === 0) process.stdout.write(`${file}: ok (${cfg.shares.length} shares, server ${cfg.server.name})\n`);
+      else process.stdout.write(`${file}: ${errors.length} problem${errors.length === 1 ? '' : 's'}\n`);
+      for (const f of findings) process.stdout.write(`${f.level === 'error' ? 'problem' : f.level}: ${f.key}: ${f.message}\n`);
     });
   config
     .command('seed')
