@@ -14,6 +14,45 @@ const noExecWrapper = { group: ['**/lib/exec.js', '**/lib/exec'], message: 'only
 /** Builds a no-restricted-imports rule from paths and patterns. */
 const restrict = (paths, patterns) => ['error', { paths, patterns }];
 
+const noClient = { group: ['**/electron/**', '**/renderer/**'], message: 'the server does not import the client' };
+
+/** An import of any of these server-helper folders, from anywhere in the tree. */
+const folders = (...names) => names.map((n) => `**/${n}/**`);
+
+const ARROWS = 'the arrows point cli → api → jobs → lifecycle|samba|drives → runs → store|config → system → native';
+/** The rule the issue names: jobs/ and api/ (and cli/) are above every other layer. */
+const noUpward = { group: folders('api', 'jobs', 'cli'), message: `no lower layer imports jobs/, api/ or cli/; ${ARROWS}` };
+const noNative = {
+  group: folders('native'),
+  message: 'only lifecycle/graduation and system/ import server-helper/native (fts-native); go through them',
+};
+const noNativePackage = { name: 'fts-native', message: noNative.message };
+/** A ban on the layers a layer sits above (beyond jobs, api and cli). */
+const below = (layer, ...names) => ({ group: folders(...names), message: `${layer}/ may not import ${names.join('/, ')}/: ${ARROWS}` });
+
+/** The layer rules of server-helper, one block per layer (a later block wins for its files); each lists every ban. */
+function serverLayers() {
+  const base = [noElectron, ...noProcesses];
+  const block = (files, patterns, opts = {}) => ({
+    files: files.map((f) => `server-helper/${f}/**/*.{ts,mjs}`),
+    rules: { 'no-restricted-imports': restrict(opts.native === 'allowed' ? base : [...base, noNativePackage], [...patterns, ...(opts.native === 'allowed' ? [] : [noNative])]) },
+  });
+  return [
+    // cli/ and the daemon's wiring (daemon.ts, features.ts, tls.ts): may use every layer, but not spawn processes or reach native.
+    { files: ['server-helper/*.{ts,mjs}'], rules: { 'no-restricted-imports': restrict([...base, noNativePackage], [noExecWrapper, noClient, noNative]) } },
+    block(['cli'], [noExecWrapper, noClient]),
+    block(['api'], [noExecWrapper, noClient, { group: folders('cli'), message: `api/ does not import cli/; ${ARROWS}` }, below('api', 'system')]),
+    block(['jobs'], [noExecWrapper, noClient, { ...noUpward, group: folders('api', 'cli') }]),
+    block(['lifecycle', 'samba', 'drives'], [noExecWrapper, noClient, noUpward]),
+    block(['lifecycle/graduation'], [noExecWrapper, noClient, noUpward], { native: 'allowed' }),
+    block(['runs'], [noExecWrapper, noClient, noUpward, below('runs', 'lifecycle', 'samba', 'drives')]),
+    block(['store'], [noExecWrapper, noClient, noUpward, below('store', 'lifecycle', 'samba', 'drives', 'runs')]),
+    block(['config'], [noExecWrapper, noClient, noUpward, below('config', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'system')]),
+    block(['system'], [noClient, noUpward, below('system', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'config')], { native: 'allowed' }),
+    block(['native'], [noExecWrapper, noClient, noUpward, below('native', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'config', 'system')]),
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'release/**', 'dist/**', '.sandbox/**', 'renderer/dist/**', 'test-results/**', 'playwright-report/**'] },
   ...tseslint.configs.recommended,
@@ -38,15 +77,10 @@ export default tseslint.config(
       'no-restricted-imports': restrict([noElectron, ...noProcesses], [nodeBuiltins, { group: ['**/server-helper/**', '**/electron/core/**', '**/electron/platform/**', '**/electron/main/**'], message: 'the renderer talks to the app only through the preload bridge or the HTTP API' }]),
     },
   },
-  {
-    files: ['server-helper/**/*.ts'],
-    ignores: ['server-helper/system/**'],
-    rules: { 'no-restricted-imports': restrict([noElectron, ...noProcesses], [noExecWrapper, { group: ['**/electron/**', '**/renderer/**'], message: 'the server does not import the client' }]) },
-  },
-  {
-    files: ['server-helper/system/**/*.ts'],
-    rules: { 'no-restricted-imports': restrict([noElectron, ...noProcesses], [{ group: ['../api/*', '../jobs/*', '../lifecycle/*', '../samba/*', '../drives/*', '../store/*', '../cli/*', '**/electron/**'], message: 'system/ is the bottom layer: it imports no app folder' }]) },
-  },
+  // The server's layers, top to bottom: cli and the daemon's wiring (server-helper/*.ts) → api → jobs →
+  // lifecycle | samba | drives → runs → store | config → system → native. A layer imports only layers below it,
+  // and native (fts-native, C) only from lifecycle/graduation and system. `.mjs` files (worker and copy code) too.
+  ...serverLayers(),
   {
     files: ['electron/core/**/*.ts'],
     rules: { 'no-restricted-imports': restrict([noElectron, ...noProcesses], [noExecWrapper, { group: ['**/server-helper/**', '**/electron/main/**', '**/renderer/**'], message: 'the core is plain Node and imports neither the server nor the shell' }]) },

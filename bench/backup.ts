@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { EventBus } from '../server-helper/jobs/bus.js';
+import { EventBus } from '../server-helper/runs/bus.js';
 import { createJobService } from '../server-helper/jobs/service.js';
 import { openStore } from '../server-helper/store/index.js';
 import { backupInstall } from '../test/support/backup-env.js';

@@ -2,14 +2,25 @@
 import { z } from 'zod';
 import { Timestamp } from './common.js';
 
-/** What a job does. */
-export const JobKind = z.enum(['graduation', 'backup', 'check', 'prune', 'drive-check']);
+/** Work the config defines as jobs, each on its schedule or on demand (`POST /api/v1/jobs/{name}/run`). */
+export const ScheduledKind = z.enum(['graduation', 'backup', 'check', 'prune', 'drive-check']);
+export type ScheduledKind = z.infer<typeof ScheduledKind>;
+
+/**
+ * Work started on demand with parameters (the undo of a graduation run takes that run's id), recorded in the
+ * run history like a scheduled job's, under a job named after its kind. Restore, bring-back and rotation join here.
+ */
+export const ActionKind = z.enum(['graduation-undo']);
+export type ActionKind = z.infer<typeof ActionKind>;
+
+/** What a run does: a scheduled job's kind or an action's. */
+export const JobKind = z.enum([...ScheduledKind.options, ...ActionKind.options]);
 export type JobKind = z.infer<typeof JobKind>;
 
 /** A configured job with its schedule. */
 export const Job = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/),
-  kind: JobKind,
+  kind: ScheduledKind,
   schedule: z.string().nullable(),
   nextRun: Timestamp.nullable(),
   running: z.boolean(),
@@ -33,5 +44,9 @@ export const JobRun = z.strictObject({
   durationMs: z.number().nullable(),
   summary: z.record(z.string(), z.unknown()).nullable(),
   error: z.string().nullable(),
+  /** What the run was started with: an action's parameters (`{ runId }` for an undo) or a job's options (`{ dryRun }`); null for a task that takes none. */
+  params: z.record(z.string(), z.unknown()).nullable(),
+  /** The helper can undo this run now (its kind has an undo, it ended having changed something, and no undo took it back yet). */
+  undoable: z.boolean(),
 });
 export type JobRun = z.infer<typeof JobRun>;

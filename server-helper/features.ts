@@ -3,7 +3,6 @@
  * Each feature adds itself here, so `serve`, `status` and the tests start the same helper.
  */
 import type { AppContext } from './api/context.js';
-import { registerGraduationRoutes } from './api/graduation.js';
 import { registerJobRoutes } from './api/job-routes.js';
 import type { HelperConfig } from './config/schema.js';
 import type { StartOptions } from './daemon.js';
@@ -21,14 +20,14 @@ export function serverServices(config: HelperConfig, store: Store): Pick<AppCont
 /** The plugins and service wiring the daemon starts with. `schedule: false` leaves the scheduler off (tests that start runs by hand). */
 export function serverFeatures(config: HelperConfig, opts: { schedule?: boolean; jobPollMs?: number } = {}): Pick<StartOptions, 'plugins' | 'extend'> {
   return {
-    plugins: [sambaRoutes(), registerGraduationRoutes, registerJobRoutes],
+    plugins: [sambaRoutes(), registerJobRoutes],
     extend: (ctx) => {
       Object.assign(ctx, serverServices(config, ctx.store));
       // The scheduler runs only here, inside `fts-helper serve`; CLI commands run jobs without it.
       const jobs = createJobService({ config, store: ctx.store, bus: ctx.bus, log: ctx.log, schedule: opts.schedule ?? true, pollMs: opts.jobPollMs });
       ctx.jobs = {
-        start: (name, trigger) => {
-          const { runId } = jobs.runner.start(name, trigger);
+        start: (name, trigger, params) => {
+          const { runId } = jobs.runner.start(name, trigger, params);
           return ctx.store.runs.get(runId)!;
         },
         cancel: (runId) => jobs.runner.cancel(runId),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobScheduler } from '../server-helper/jobs/scheduler.js';
-import type { Task } from '../server-helper/jobs/task.js';
+import type { Task } from '../server-helper/runs/task.js';
 import { backupInstall, fillRandom, JobHarness } from './support/backup-env.js';
 
 let tmp: string;

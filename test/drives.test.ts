@@ -10,7 +10,7 @@ import { inspectDrive, inspectDrives } from '../server-helper/drives/inventory.j
 import { applyProvision, formatPlan, planProvision, ProvisionRefused } from '../server-helper/drives/plan.js';
 import { checkDrivesAndWarn } from '../server-helper/drives/warnings.js';
 import { driveCheckTask } from '../server-helper/drives/task.js';
-import { EventBus } from '../server-helper/jobs/bus.js';
+import { EventBus } from '../server-helper/runs/bus.js';
 import { openStore, type Store } from '../server-helper/store/index.js';
 import { requireBinaries, requireRoot } from './support/require.js';
 
@@ -130,11 +130,11 @@ describe('drive check', () => {
 
   it('runs as the drive-check task with a warning outcome', async () => {
     const logs: string[] = [];
-    const out = await driveCheckTask.run({ config, store, bus: bus(), log: undefined as never, runId: 1, job: 'drive-check', signal: new AbortController().signal, appendLog: (t) => logs.push(t) });
+    const out = await driveCheckTask.run({ config, store, bus: bus(), log: undefined as never, runId: 1, job: 'drive-check', params: null, signal: new AbortController().signal, appendLog: (t) => logs.push(t) });
     expect(out.status).toBe('warning');
     expect(out.summary).toMatchObject({ drives: 3, warnings: 2 });
     expect(logs.join('')).toMatch(/not mounted/);
-    expect(driveCheckTask.resources(config)).toEqual([]);
+    expect(driveCheckTask.resources(config, null)).toEqual([]);
   });
 });
 
@@ -207,6 +207,17 @@ describe('provisioning', () => {
     const st = run(['drives', '--json']);
     expect(st.status).toBe(0);
     expect(JSON.parse(st.stdout)).toMatchObject([{ role: 'space', mounted: false, warnings: [{ code: 'not-mounted' }] }]);
+    // The check is the drive-check job, run through the job runner: recorded in the history like a scheduled run.
+    const check = run(['drives', 'check', '--json']);
+    expect(check.status, check.stderr).toBe(0);
+    const checked = JSON.parse(check.stdout);
+    expect(checked).toMatchObject({ announced: [{ role: 'space', warning: { code: 'not-mounted' } }], current: 1 });
+    const history = openStore(join(dir, 'cli.db'));
+    try {
+      expect(history.runs.get(checked.runId)).toMatchObject({ job: 'drive-check', kind: 'drive-check', trigger: 'manual', status: 'warning' });
+    } finally {
+      history.close();
+    }
     const dev = loop(image('cli', 'keepme'));
     expect(run(['drives', 'apply', '--device', dev, '--role', 'space']).status).toBe(2);
     const r = run(['drives', 'apply', '--device', dev, '--role', 'space', '--yes', '--fstab', join(dir, 'fstab-cli')]);
@@ -215,5 +226,5 @@ describe('provisioning', () => {
     const plan = run(['drives', 'plan', '--device', dev, '--role', 'space']);
     expect(plan.status).toBe(0);
     expect(plan.stdout).toMatch(/mkfs\.ext4 -q -F -L space -U [0-9a-f-]{36} \/dev\/loop\d+/);
-  }, 180_000); // four CLI processes, each starting tsx
+  }, 180_000); // five CLI processes, each starting tsx
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FtsEvent } from '../contract/index.js';
 import { openStore } from '../server-helper/store/index.js';
-import { EventBus } from '../server-helper/jobs/bus.js';
+import { EventBus } from '../server-helper/runs/bus.js';
 import { startTestHelper, type TestHelper } from './support/helper.js';
 import { readSse, waitFor, type Frame } from './support/sse.js';
 

@@ -115,6 +115,10 @@ class FakeApp extends EventEmitter {
   quit(): void {
     recorded.quitCalls++;
   }
+  /** Ends the process at once, as Electron's does (the packaged-app test boots main.js with the fake in a child). */
+  exit(code = 0): never {
+    process.exit(code);
+  }
   getPath(): string {
     return '/tmp/fts-fake-electron';
   }

@@ -7,6 +7,7 @@ import Store from 'electron-store';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { IPC_CHANNELS } from '../../contract/ipc.js';
+import { keychainSmokeTest } from '../core/smoke-test.js';
 import type { CoreFacade } from './core-facade.js';
 import { createCoreForShell } from './core-binding.js';
 import { createIpcHandlers, dispatchIpc } from './ipc-handlers.js';
@@ -66,7 +67,19 @@ function openWindow(): void {
   void win.loadFile(join(rendererDir, 'tray.html'));
 }
 
+/** `--smoke-test`: everything is loaded by now; open the keychain, print `ok`, exit 0 (release CI runs it). */
+async function smokeTest(): Promise<void> {
+  try {
+    await keychainSmokeTest();
+    process.stdout.write('ok\n', () => app.exit(0));
+  } catch (err) {
+    process.stderr.write(`smoke test failed: ${err instanceof Error ? err.message : String(err)}\n`, () => app.exit(1));
+  }
+}
+
 async function main(): Promise<void> {
+  // Before the single-instance lock, so the check also runs beside an open tray app.
+  if (process.argv.includes('--smoke-test')) return smokeTest();
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return;

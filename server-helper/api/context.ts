@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { DriveStatus, Job, JobRun } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
-import type { EventBus } from '../jobs/bus.js';
+import type { EventBus } from '../runs/bus.js';
 import type { Store } from '../store/index.js';
 
 /** The services behind the API. Optional ones are filled in by the features that provide them. */
@@ -17,9 +17,9 @@ export interface AppContext {
   inspectDrives?: () => Promise<DriveStatus[]>;
   /** The configured jobs with their schedules and last runs. */
   listJobs?: () => Job[];
-  /** Starts and cancels job runs (the daemon's job runner). */
+  /** Starts and cancels job runs (the daemon's job runner): a configured job by name, or an action by kind with its parameters. */
   jobs?: {
-    start(name: string, trigger: JobRun['trigger']): JobRun;
+    start(name: string, trigger: JobRun['trigger'], params?: Record<string, unknown>): JobRun;
     cancel(runId: number): JobRun;
   };
   /** Called when the helper stops, before the store closes (stops schedules, cancels runs). */

@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { routes, type ApiError } from '../../contract/index.js';
 import { applySamba, realSambaSystem, SambaApplyError, type SambaSystem } from '../samba/apply.js';
 import { publishShareChange } from '../samba/events.js';
+import { sambaSessions } from '../samba/sessions.js';
 import { SambaValidationError } from '../samba/validate.js';
-import { readSmbStatus } from '../system/smbstatus.js';
 import type { AppContext } from './context.js';
 import { registerRoute } from './register.js';
 import type { RoutePlugin } from './server.js';
@@ -33,6 +33,6 @@ export function sambaRoutes(opts: { system?: SambaSystem } = {}): RoutePlugin {
         throw err;
       }
     });
-    registerRoute(app, routes.listSessions, () => readSmbStatus(ctx.config.samba.smbConf));
+    registerRoute(app, routes.listSessions, () => sambaSessions(ctx.config));
   };
 }

@@ -3,10 +3,9 @@ import type { Command } from 'commander';
 import type { DriveStatus } from '../../contract/index.js';
 import { inspectDrives } from '../drives/inventory.js';
 import { applyProvision, formatPlan, planProvision, ProvisionRefused } from '../drives/plan.js';
-import { checkDrivesAndWarn } from '../drives/warnings.js';
-import { EventBus } from '../jobs/bus.js';
-import { openStore } from '../store/index.js';
+import type { DriveCheckResult } from '../drives/warnings.js';
 import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
+import { failUnlessOk, runJobHere } from './jobs.js';
 
 const gib = (n: number | null) => (n === null ? '?' : `${(n / 1024 ** 3).toFixed(1)} GiB`);
 
@@ -43,19 +42,16 @@ export function registerDrives(program: Command): void {
       for (const d of list) process.stdout.write(formatDrive(d));
     });
 
-  withConfigOptions(drives.command('check').description('the scheduled drive check: publish drive.warning once per new condition'))
+  withConfigOptions(drives.command('check').description('the scheduled drive check, run now as the drive-check job: publish drive.warning once per new condition'))
     .option('--json', 'print JSON')
     .action(async (opts: ConfigOptions & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
-      const store = openStore(config.store.path);
-      try {
-        const r = await checkDrivesAndWarn({ config, store, bus: new EventBus(store.events) });
-        if (opts.json) return printJson({ announced: r.announced, current: r.current });
-        process.stdout.write(`${r.current} warning(s), ${r.announced.length} new\n`);
-        for (const a of r.announced) process.stdout.write(`  ${a.role}: ${a.warning.message}\n`);
-      } finally {
-        store.close();
-      }
+      const run = await runJobHere(config, 'drive-check', { quiet: true });
+      failUnlessOk(run);
+      const s = run.summary as { warnings: number; announced: DriveCheckResult['announced'] };
+      if (opts.json) return printJson({ runId: run.id, announced: s.announced, current: s.warnings });
+      process.stdout.write(`${s.warnings} warning(s), ${s.announced.length} new\n`);
+      for (const a of s.announced) process.stdout.write(`  ${a.role}: ${a.warning.message}\n`);
     });
 
   withConfigOptions(drives.command('plan').description('print the steps that would make DEVICE the disk of ROLE'))

@@ -1,14 +1,13 @@
-/** `fts-helper graduate [undo RUN_ID]`: move cold files from flux to space (or back), with progress and a JSON summary. */
+/**
+ * `fts-helper graduate [undo RUN_ID]`: move cold files from flux to space (or back), with progress and a JSON
+ * summary. Both run through the job runner in this process, as `jobs run` does: recorded, locked, cancelled by Ctrl-C.
+ */
 import type { Command } from 'commander';
-import { parseDuration, parseSize } from '../../contract/index.js';
-import type { HelperConfig } from '../config/schema.js';
-import { GraduationConfig } from '../config/schema.js';
-import { EventBus } from '../jobs/bus.js';
-import type { GraduationProgress, GraduationSummary } from '../lifecycle/graduation/graduate.js';
-import { RootsError } from '../lifecycle/graduation/graduate.js';
-import { publicSummary, runGraduation, runUndo } from '../lifecycle/graduation/service.js';
-import { openStore } from '../store/index.js';
-import { EXIT, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
+import { parseDuration, parseSize, type ActionKind, type FtsEvent } from '../../contract/index.js';
+import { GraduationConfig, HelperConfig } from '../config/schema.js';
+import type { GraduationSummary } from '../lifecycle/graduation/graduate.js';
+import { resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
+import { RunFailedError, runJobHere } from './jobs.js';
 
 interface GraduateFlags extends ConfigOptions {
   from?: string;
@@ -34,15 +33,17 @@ function human(bytes: number): string {
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
-/** A progress reporter: a redrawn line on a terminal, JSON lines with --json, nothing otherwise. */
-function progressReporter(json: boolean): { onProgress: (p: GraduationProgress) => void; end: () => void } {
+/** Draws the run's `graduation.progress` events: a redrawn line on a terminal, JSON lines with --json, nothing otherwise. */
+function progressReporter(json: boolean): { onEvent: (e: FtsEvent) => void; end: () => void } {
   const tty = process.stderr.isTTY;
   let drawn = false;
   return {
-    onProgress: (p) => {
-      if (json) process.stderr.write(`${JSON.stringify({ type: 'progress', ...p })}\n`);
+    onEvent: (e) => {
+      if (e.type !== 'graduation.progress') return;
+      const p = e.data;
+      if (json) process.stderr.write(`${JSON.stringify({ type: 'progress', scanned: p.scanned, moved: p.moved, bytesMoved: p.bytesMoved, currentPath: p.currentPath })}\n`);
       else if (tty) {
-        const line = `scanned ${p.scanned.toLocaleString()}  eligible ${p.eligible.toLocaleString()}  moved ${p.moved.toLocaleString()} (${human(p.bytesMoved)})  ${p.currentPath ?? ''}`;
+        const line = `scanned ${p.scanned.toLocaleString()}  moved ${p.moved.toLocaleString()} (${human(p.bytesMoved)})  ${p.currentPath ?? ''}`;
         process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 100) - 1)}`);
         drawn = true;
       }
@@ -53,9 +54,12 @@ function progressReporter(json: boolean): { onProgress: (p: GraduationProgress) 
   };
 }
 
-function printSummary(s: GraduationSummary, json: boolean): void {
+/** A run's summary as graduation stores it in the run history (publicSummary). */
+type StoredSummary = Pick<GraduationSummary, 'from' | 'to' | 'scanned' | 'eligible' | 'moved' | 'bytesMoved' | 'skipped' | 'failed' | 'durationMs' | 'dryRun' | 'recovered'>;
+
+function printSummary(s: StoredSummary, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(publicSummary(s))}\n`);
+    process.stdout.write(`${JSON.stringify(s)}\n`);
     return;
   }
   const verb = s.dryRun ? 'Would graduate' : 'Graduated';
@@ -69,37 +73,26 @@ function printSummary(s: GraduationSummary, json: boolean): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** Runs fn as a recorded run (job_runs row, events), prints its summary and returns the exit code. */
-async function recordedRun(storePath: string, job: string, json: boolean, fn: (w: { store: ReturnType<typeof openStore>; bus: EventBus; runId: number; job: string; signal: AbortSignal; onProgress: (p: GraduationProgress) => void }) => Promise<GraduationSummary>): Promise<number> {
-  const store = openStore(storePath);
-  const bus = new EventBus(store.events);
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const runId = store.runs.create(job, 'graduation', 'manual');
-  store.runs.start(runId);
+/** Runs graduation or its undo through the job runner in this process, prints its summary, and fails (exit 1) unless it succeeded. */
+async function runHere(config: HelperConfig, name: 'graduation' | ActionKind, params: Record<string, unknown>, json: boolean): Promise<void> {
   const progress = progressReporter(json);
+  let run;
   try {
-    const s = await fn({ store, bus, runId, job, signal: abort.signal, onProgress: progress.onProgress });
-    progress.end();
-    const failed = s.failed.length > 0;
-    store.runs.finish(runId, abort.signal.aborted ? 'cancelled' : failed ? 'failed' : 'succeeded', publicSummary(s), failed ? `${s.failed.length} file(s) failed; first: ${s.failed[0]!.path}: ${s.failed[0]!.error}` : null);
-    printSummary(s, json);
-    if (abort.signal.aborted) throw new Error(`run ${runId} was cancelled; what was moved stays moved, the rest is untouched`);
-    if (failed) throw new Error(`${s.failed.length} file(s) could not be moved (run ${runId}); they are still in ${s.from}`);
-    return EXIT.ok;
-  } catch (err) {
-    progress.end();
-    if (store.runs.get(runId)?.status === 'running') store.runs.finish(runId, 'failed', null, (err as Error).message);
-    if (err instanceof RootsError) throw new UsageError(err.message);
-    throw err;
+    run = await runJobHere(config, name, { params, onEvent: progress.onEvent });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    bus.close();
-    store.close();
+    progress.end();
   }
+  const s = run.summary as StoredSummary | null;
+  if (s) printSummary(s, json);
+  if (run.status === 'cancelled') throw new RunFailedError(`run ${run.id} was cancelled; what was moved stays moved, the rest is untouched`);
+  if (run.status === 'failed') {
+    throw new RunFailedError(s && s.failed.length > 0 ? `${s.failed.length} file(s) could not be moved (run ${run.id}); they are still in ${s.from}` : `run ${run.id} failed: ${run.error}`);
+  }
+}
+
+/** The config of a run on folders and a store without a config file: the defaults, with that store. */
+function adhocConfig(storePath: string): HelperConfig {
+  return HelperConfig.parse({ store: { path: storePath } });
 }
 
 function configFor(opts: ConfigOptions): HelperConfig {
@@ -131,10 +124,10 @@ export function registerGraduate(program: Command): void {
       if (margin === null) throw new UsageError(`--free-space-margin "${opts.freeSpaceMargin}": use bytes or a size such as 1G`);
       const exclude = opts.exclude ?? GraduationConfig.parse({}).exclude;
       const policy = { minAgeMs, exclude, include: [], freeSpaceMargin: margin };
-      await recordedRun(opts.store ?? DEFAULT_STORE, 'graduation', json, (w) => runGraduation(w, { adhoc: { from: opts.from!, to: opts.to!, policy }, dryRun: opts.dryRun }));
+      await runHere(adhocConfig(opts.store ?? DEFAULT_STORE), 'graduation', { dryRun: !!opts.dryRun, adhoc: { from: opts.from, to: opts.to, policy } }, json);
     } else {
       const config = configFor(opts);
-      await recordedRun(opts.store ?? config.store.path, 'graduation', json, (w) => runGraduation(w, { config, dryRun: opts.dryRun }));
+      await runHere(opts.store ? { ...config, store: { ...config.store, path: opts.store } } : config, 'graduation', { dryRun: !!opts.dryRun }, json);
     }
   });
 
@@ -146,9 +139,10 @@ export function registerGraduate(program: Command): void {
       const opts = self.optsWithGlobals<ConfigOptions & { store?: string; json?: boolean }>();
       const undoOf = Number(runIdText);
       if (!Number.isInteger(undoOf) || undoOf <= 0) throw new UsageError(`RUN_ID "${runIdText}" is not a run id (a positive integer)`);
-      const hasConfig = !!(opts.config || opts.sandbox) || !opts.store;
-      const config = hasConfig && !opts.store ? configFor(opts) : undefined;
-      const storePath = opts.store ?? config!.store.path;
-      await recordedRun(storePath, 'graduation-undo', !!opts.json, (w) => runUndo(w, undoOf, config));
+      // With only --store there is no config: the run's folders come from the journal and no drive is checked.
+      const adhoc = !!opts.store && !(opts.config || opts.sandbox);
+      const config = adhoc ? adhocConfig(opts.store!) : configFor(opts);
+      const withStore = opts.store ? { ...config, store: { ...config.store, path: opts.store } } : config;
+      await runHere(withStore, 'graduation-undo', { runId: undoOf, adhoc }, !!opts.json);
     });
 }

@@ -1,15 +1,17 @@
 /**
- * `fts-helper jobs list|run|cancel|history|log`. `jobs run` runs the job in this process (not through the
- * daemon): its history and events go to the shared store, so a running daemon shows them, and the resource
+ * `fts-helper jobs list|run|cancel|history|log`, and `runJobHere`, through which every command that runs
+ * work (jobs run, backup run|check, graduate, graduate undo) starts it. `jobs run` runs the job in this process
+ * (not through the daemon): its history and events go to the shared store, so a running daemon shows them, and the resource
  * locks in the store keep it from overlapping a run of the daemon. Ctrl-C cancels the run cleanly.
  */
 import type { Command } from 'commander';
 import pino from 'pino';
 import type { FtsEvent, JobRun } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
-import { EventBus } from '../jobs/bus.js';
+import { EventBus } from '../runs/bus.js';
 import { JobError, listJobs } from '../jobs/runner.js';
 import { createJobService } from '../jobs/service.js';
+import { RunRefused } from '../runs/task.js';
 import { openStore, type Store } from '../store/index.js';
 import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
 
@@ -50,35 +52,65 @@ function describeEvent(e: FtsEvent): string | null {
   }
 }
 
-/** Runs one job in this process and returns its recorded run; prints events to stderr unless quiet. Ctrl-C cancels. */
-export async function runJobHere(config: HelperConfig, name: string, opts: { quiet?: boolean } = {}): Promise<JobRun> {
+/** The run an event belongs to, if it names one. */
+const runIdOf = (e: FtsEvent): number | undefined => (e.data as { runId?: number }).runId;
+
+/** Maps a start the runner refused to the CLI's exit codes: bad input or an unknown name is 2, a busy target 1. */
+function refusal(err: unknown): never {
+  if (err instanceof JobError && err.code === 'unknown-job') throw new UsageError(err.message);
+  if (err instanceof RunRefused && err.code !== 'conflict') throw new UsageError(err.message);
+  throw err;
+}
+
+/** How `runJobHere` reports a run while it goes. */
+export interface RunHereOptions {
+  /** No event lines on stderr. */
+  quiet?: boolean;
+  /** An action's parameters, or a job's optional ones (a dry run). */
+  params?: Record<string, unknown>;
+  /** Gets every event of the run instead of the default lines on stderr. */
+  onEvent?: (e: FtsEvent) => void;
+}
+
+/**
+ * Runs a job or an action in this process through the job runner (history, events, locks as the daemon's
+ * runs) and returns its recorded run; prints the run's events to stderr unless quiet. Ctrl-C and SIGTERM cancel.
+ */
+export async function runJobHere(config: HelperConfig, name: string, opts: RunHereOptions = {}): Promise<JobRun> {
   return withStore(config, async (store) => {
     const bus = new EventBus(store.events);
     const log = pino({ name: 'fts-helper', level: 'warn' }, pino.destination(2));
     const jobs = createJobService({ config, store, bus, log, schedule: false });
-    const unsubscribe = opts.quiet
-      ? () => {}
-      : bus.subscribe((e) => {
-          const d = (e.data as { runId?: number }).runId;
-          const line = describeEvent(e);
-          if (line && d !== undefined) process.stderr.write(`${line}\n`);
-        });
-    let started;
-    try {
-      started = jobs.runner.start(name, 'manual');
-    } catch (err) {
-      if (err instanceof JobError && err.code === 'unknown-job') throw new UsageError(err.message);
-      throw err;
-    }
-    const onSigint = () => {
+    let runId: number | undefined;
+    const show =
+      opts.onEvent ??
+      ((e: FtsEvent) => {
+        const line = describeEvent(e);
+        if (line && !opts.quiet) process.stderr.write(`${line}\n`);
+      });
+    // The runner starts the task after start() returns, so runId is set before the run's first event.
+    const unsubscribe = bus.subscribe((e) => {
+      if (runId !== undefined && runIdOf(e) === runId) show(e);
+    });
+    const onSignal = () => {
+      if (runId === undefined) return;
       process.stderr.write('cancelling…\n');
-      jobs.runner.cancel(started.runId);
+      jobs.runner.cancel(runId);
     };
-    process.on('SIGINT', onSigint);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     try {
+      let started;
+      try {
+        started = jobs.runner.start(name, 'manual', opts.params);
+      } catch (err) {
+        return refusal(err);
+      }
+      runId = started.runId;
       return await started.done;
     } finally {
-      process.off('SIGINT', onSigint);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       unsubscribe();
       await jobs.close();
       bus.close();

@@ -7,10 +7,10 @@ import { addUser, changePassword, disableUser, ensureMembership, removeUser, Use
 import { listSambaUsers } from '../system/smbpasswd.js';
 import { SambaValidationError, validateSamba } from '../samba/validate.js';
 import { publishShareChange } from '../samba/events.js';
+import { sambaSessions } from '../samba/sessions.js';
 import type { SecretWriter } from '../system/keyvault.js';
-import { readSmbStatus } from '../system/smbstatus.js';
 import { openStore } from '../store/index.js';
-import { EventBus } from '../jobs/bus.js';
+import { EventBus } from '../runs/bus.js';
 import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
 
 /** Turns the Samba layer's refusals into exit 2 with the field named. */
@@ -156,7 +156,7 @@ export function registerSamba(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: ConfigOptions & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
-      const st = await readSmbStatus(config.samba.smbConf);
+      const st = await sambaSessions(config);
       if (opts.json) return printJson(st);
       if (st.sessions.length === 0) process.stdout.write('no sessions\n');
       for (const s of st.sessions) process.stdout.write(`${s.user.padEnd(16)} ${s.remoteMachine.padEnd(20)} ${s.dialect.padEnd(8)} ${s.shares.join(', ')}\n`);

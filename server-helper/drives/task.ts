@@ -1,5 +1,5 @@
 /** The `drive-check` job: runs checkDrivesAndWarn on the scheduler's clock (config `driveCheck.schedule`). */
-import type { Task } from '../jobs/task.js';
+import type { Task } from '../runs/task.js';
 import { checkDrivesAndWarn } from './warnings.js';
 
 /** The drive check as a job-system task; it locks nothing (it only reads). */
@@ -12,7 +12,8 @@ export const driveCheckTask: Task = {
     for (const w of warnings) ctx.appendLog(`${w}\n`);
     return {
       status: warnings.length ? 'warning' : 'succeeded',
-      summary: { drives: r.drives.length, warnings: warnings.length, announced: r.announced.length },
+      // `announced` lists the conditions new in this run (each published once as drive.warning); `warnings` counts all.
+      summary: { drives: r.drives.length, warnings: warnings.length, announced: r.announced },
       error: warnings[0] ?? null,
     };
   },

@@ -1,7 +1,7 @@
 /** The scheduled drive check: measure every drive and publish `drive.warning` once per new condition. */
 import type { DriveStatus, DriveWarning } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
-import type { EventBus } from '../jobs/bus.js';
+import type { EventBus } from '../runs/bus.js';
 import type { Store } from '../store/index.js';
 import { DriveConditionStore } from '../store/drive-conditions.js';
 import { inspectDrives, realDriveProbe, type DriveProbe } from './inventory.js';

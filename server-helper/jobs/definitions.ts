@@ -1,11 +1,11 @@
 /** The jobs the config defines: one per lifecycle kind, each with its cron schedule (null = only on demand). */
-import type { JobKind } from '../../contract/index.js';
+import type { ScheduledKind } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
 
 /** A configured job. */
 export interface JobDefinition {
   name: string;
-  kind: JobKind;
+  kind: ScheduledKind;
   schedule: string | null;
 }
 

@@ -1,6 +1,6 @@
 /** Tasks by kind: each feature registers the work it knows how to do (backup registers backup, check, prune). */
 import type { JobKind } from '../../contract/index.js';
-import type { Task } from './task.js';
+import type { Task } from '../runs/task.js';
 
 /** The tasks the job system can run, by kind. */
 export class TaskRegistry {

@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { FtsEvent, JobKind } from '../../contract/index.js';
 import { HelperConfig } from '../config/schema.js';
+import { backupTask } from '../lifecycle/backup/tasks.js';
 import { openStore, type Store } from '../store/index.js';
-import { EventBus } from './bus.js';
+import { EventBus } from '../runs/bus.js';
 import { TaskRegistry } from './registry.js';
 import { JobError, JobRunner, listJobs } from './runner.js';
 import { JobScheduler, ScheduleError } from './scheduler.js';
-import type { Task, TaskContext } from './task.js';
+import { RunRefused, type Task, type TaskContext } from '../runs/task.js';
 
 const log = pino({ level: 'silent' });
 
@@ -122,7 +124,7 @@ describe('JobRunner', () => {
     const id = store.runs.create('backup', 'backup', 'schedule', Date.now(), deadPid);
     store.runs.start(id);
     expect(store.jobLocks.tryAcquire(['space'], id, deadPid)).toEqual([]);
-    const runner = new JobRunner({ config, store, bus, log, registry: new TaskRegistry(), isAlive: (pid) => pid !== deadPid });
+    const runner = new JobRunner({ config, store, bus, log, registry: new TaskRegistry().register(backupTask), isAlive: (pid) => pid !== deadPid });
     expect(runner.activeLocal()).toEqual([]);
     expect(store.runs.get(id)).toMatchObject({ status: 'failed', error: expect.stringContaining('interrupted') });
     expect(store.jobLocks.list()).toEqual([]);
@@ -140,7 +142,8 @@ describe('JobRunner', () => {
   });
 
   it('records a task that throws as failed, with a failure event', async () => {
-    const boom: Task = { kind: 'backup', resources: () => [], run: async () => Promise.reject(new Error('disk on fire')) };
+    // The real backup task's failure event, around a run that throws.
+    const boom: Task = { ...backupTask, resources: () => [], run: async () => Promise.reject(new Error('disk on fire')) };
     const runner = new JobRunner({ config, store, bus, log, registry: new TaskRegistry().register(boom), pollMs: 10 });
     const r = await runner.start('backup', 'api').done;
     expect(r).toMatchObject({ status: 'failed', error: 'backup failed unexpectedly: disk on fire' });
@@ -151,6 +154,39 @@ describe('JobRunner', () => {
     const runner = new JobRunner({ config, store, bus, log, registry: new TaskRegistry() });
     expect(() => runner.start('nope', 'manual')).toThrow(JobError);
     expect(() => runner.start('graduation', 'manual')).toThrow(/no graduation task is registered/);
+  });
+
+  it('runs an action by its kind with parameters: checked, stored with the run, locking what they name', async () => {
+    const ran: unknown[] = [];
+    const action: Task<{ runId: number; path: string }> = {
+      kind: 'graduation-undo',
+      params: z.strictObject({ runId: z.number().int().positive(), path: z.string().default('/') }),
+      resources: (_c, p) => [`path:${p.path}`],
+      admit: (_ctx, p) => {
+        if (p.runId === 13) throw new RunRefused('not-found', 'no run 13');
+      },
+      run: async (ctx) => {
+        ran.push(ctx.params);
+        return { status: 'succeeded', summary: null, error: null, undoable: true };
+      },
+    };
+    const grad = gatedTask('graduation', ['path:/']);
+    const runner = new JobRunner({ config, store, bus, log, registry: new TaskRegistry().register(action as Task).register(grad.task), pollMs: 10 });
+    expect(() => runner.start('graduation-undo', 'api', { runId: 'x' })).toThrow(/^graduation-undo: runId: /);
+    expect(() => runner.start('graduation-undo', 'api', { runId: 13 })).toThrow(RunRefused);
+    expect(() => runner.start('graduation', 'api', { dryRun: true })).toThrow(/graduation takes no parameters/);
+    expect(store.runs.list()).toEqual([]);
+    // A graduation holds the path the action names: the action waits for it.
+    const g = runner.start('graduation', 'manual');
+    await grad.started;
+    const a = runner.start('graduation-undo', 'api', { runId: 12 });
+    await until(() => (store.runs.log(a.runId) ?? '').includes('waiting'));
+    expect(ran).toEqual([]);
+    grad.release();
+    await g.done;
+    expect(await a.done).toMatchObject({ job: 'graduation-undo', kind: 'graduation-undo', status: 'succeeded', params: { runId: 12, path: '/' }, undoable: true });
+    expect(ran).toEqual([{ runId: 12, path: '/' }]);
+    expect(store.runs.get(g.runId)).toMatchObject({ params: null, undoable: false });
   });
 
   it('lists jobs with schedules, next runs and last runs', async () => {

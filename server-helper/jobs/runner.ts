@@ -1,17 +1,17 @@
 /**
- * Runs jobs: one run row per start, resources locked for the run (shared with other processes through the
+ * Runs jobs and actions: one run row per start (an action's parameters stored with it), resources locked for the run (shared with other processes through the
  * store, so a CLI run and the daemon never overlap), the later run waiting its turn, cancellation through the
  * store (any process may ask; the owner stops its task), and history with status, summary and log tail.
  */
 import type { Logger } from 'pino';
-import type { Job, JobRun } from '../../contract/index.js';
+import { ActionKind, type Job, type JobKind, type JobRun } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
-import { processAlive } from '../store/job-locks.js';
+import { processAlive } from '../system/process.js';
 import type { Store } from '../store/index.js';
-import type { EventBus } from './bus.js';
+import type { EventBus } from '../runs/bus.js';
 import { jobsFromConfig, type JobDefinition } from './definitions.js';
 import type { TaskRegistry } from './registry.js';
-import type { Task, TaskContext, TaskOutcome } from './task.js';
+import { RunRefused, type Task, type TaskContext, type TaskOutcome } from '../runs/task.js';
 import { nextRunOf } from './schedule.js';
 
 /** A job that cannot be started (unknown name, no task for its kind): the caller's mistake, with what to do. */
@@ -80,12 +80,32 @@ export class JobRunner {
     return listJobs(this.opts.config, this.opts.store);
   }
 
-  private definition(name: string): { def: JobDefinition; task: Task } {
+  /**
+   * What a name starts: a configured job, or an action (its kind is its job name) whose task is registered.
+   * Throws JobError for an unknown name or a kind this build cannot run.
+   */
+  private resolve(name: string): { job: string; kind: JobKind; task: Task } {
     const def = this.definitions().find((d) => d.name === name);
-    if (!def) throw new JobError('unknown-job', `no job named "${name}"; jobs: ${this.definitions().map((d) => d.name).join(', ')}`);
-    const task = this.opts.registry.get(def.kind);
-    if (!task) throw new JobError('no-task', `job "${name}" (${def.kind}) cannot run in this build: no ${def.kind} task is registered`);
-    return { def, task };
+    const action = ActionKind.safeParse(name);
+    if (!def && !action.success) {
+      throw new JobError('unknown-job', `no job named "${name}"; jobs: ${this.definitions().map((d) => d.name).join(', ')}; actions: ${ActionKind.options.join(', ')}`);
+    }
+    const kind: JobKind = def ? def.kind : action.data!;
+    const task = this.opts.registry.get(kind);
+    if (!task) throw new JobError('no-task', `${def ? `job "${name}" (${kind})` : `the action ${kind}`} cannot run in this build: no ${kind} task is registered`);
+    return { job: name, kind, task };
+  }
+
+  /** Parses a run's parameters with its task's schema; throws RunRefused naming the first bad field. */
+  private parseParams(task: Task, job: string, params: unknown): unknown {
+    if (!task.params) {
+      if (params !== undefined && params !== null && Object.keys(params as object).length > 0) throw new RunRefused('bad-params', `${job} takes no parameters`);
+      return null;
+    }
+    const r = task.params.safeParse(params ?? {});
+    if (r.success) return r.data;
+    const issue = r.error.issues[0]!;
+    throw new RunRefused('bad-params', `${job}: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
   }
 
   /**
@@ -106,13 +126,22 @@ export class JobRunner {
     return n;
   }
 
-  /** Starts a job now (trigger `manual` from the CLI, `api`, or `schedule`); the run waits for its resources. */
-  start(name: string, trigger: JobRun['trigger']): StartedRun {
+  /**
+   * Starts a configured job (by name) or an action (by kind, with its parameters) now: trigger `manual` from the
+   * CLI, `api`, or `schedule`. The parameters are checked and the task may refuse (RunRefused) before anything is
+   * recorded; then the run is recorded as queued, waits for its resources, and its task starts after this returns
+   * (so a caller that subscribes to the bus with the run id misses none of its events).
+   */
+  start(name: string, trigger: JobRun['trigger'], params?: Record<string, unknown>): StartedRun {
     if (this.closed) throw new Error('the job runner is closed');
-    const { def, task } = this.definition(name);
-    const runId = this.opts.store.runs.create(def.name, def.kind, trigger);
+    const { job, kind, task } = this.resolve(name);
+    const parsed = this.parseParams(task, job, params);
+    task.admit?.({ config: this.opts.config, store: this.opts.store }, parsed);
+    const runId = this.opts.store.runs.create(job, kind, trigger, Date.now(), process.pid, parsed as Record<string, unknown> | null);
     const controller = new AbortController();
-    const done = this.execute(def, task, runId, controller).finally(() => this.local.delete(runId));
+    const done = Promise.resolve()
+      .then(() => this.execute({ job, kind, task, params: parsed }, runId, controller))
+      .finally(() => this.local.delete(runId));
     this.local.set(runId, { controller, done });
     return { runId, done };
   }
@@ -156,14 +185,24 @@ export class JobRunner {
       if (r.pid === process.pid && !this.local.has(r.id)) continue;
       const t = this.opts.registry.get(r.kind);
       if (!t) continue;
-      if (t.resources(this.opts.config).some((x) => resources.includes(x))) return true;
+      const theirs = this.resourcesOf(t, r.params);
+      if ((theirs.includes('*') && resources.length > 0) || theirs.some((x) => resources.includes(x))) return true;
     }
     return false;
   }
 
-  private async execute(def: JobDefinition, task: Task, runId: number, controller: AbortController): Promise<JobRun> {
+  /** The resources of another run from its stored parameters; a run recorded before parameters were stored gets its defaults. */
+  private resourcesOf(task: Task, stored: Record<string, unknown> | null): string[] {
+    const params = stored ?? (task.params ? task.params.safeParse({}).data : null);
+    // Parameters this build cannot read (another version's run): wait for the run rather than guess what it locks.
+    if (params === undefined) return ['*'];
+    return task.resources(this.opts.config, params);
+  }
+
+  private async execute(run: { job: string; kind: JobKind; task: Task; params: unknown }, runId: number, controller: AbortController): Promise<JobRun> {
     const { store, log } = this.opts;
-    const resources = task.resources(this.opts.config);
+    const { job, kind, task } = run;
+    const resources = task.resources(this.opts.config, run.params);
     const appendLog = (text: string) => store.runs.appendLog(runId, text);
     // Wait for the resources: older runs first, then whoever holds the lock.
     let announced = false;
@@ -179,7 +218,7 @@ export class JobRunner {
           const b = blockers[0]!;
           const holder = store.runs.get(b.runId);
           appendLog(`waiting: ${b.resource} is in use by run ${b.runId}${holder ? ` (${holder.job})` : ''}\n`);
-          log.info({ runId, job: def.name, resource: b.resource, heldBy: b.runId }, 'job waits for a resource');
+          log.info({ runId, job, resource: b.resource, heldBy: b.runId }, 'job waits for a resource');
           announced = true;
         }
       } else if (!announced) {
@@ -190,7 +229,7 @@ export class JobRunner {
     }
 
     store.runs.start(runId);
-    log.info({ runId, job: def.name, kind: def.kind }, 'job started');
+    log.info({ runId, job, kind }, 'job started');
     const cancelWatch = setInterval(() => {
       if (store.runs.cancelRequested(runId)) controller.abort();
     }, this.pollMs);
@@ -200,7 +239,8 @@ export class JobRunner {
       bus: this.opts.bus,
       log,
       runId,
-      job: def.name,
+      job,
+      params: run.params,
       signal: controller.signal,
       appendLog,
     };
@@ -208,26 +248,23 @@ export class JobRunner {
     try {
       outcome = await task.run(ctx);
     } catch (err) {
-      const reason = `${def.kind} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`;
-      log.error({ err, runId, job: def.name }, 'task threw');
-      this.publishFailure(def.kind, runId, def.name, reason, controller.signal.aborted);
+      const reason = `${kind} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`;
+      log.error({ err, runId, job }, 'task threw');
+      this.publishFailure(kind, runId, job, reason, controller.signal.aborted);
       outcome = { status: controller.signal.aborted ? 'cancelled' : 'failed', summary: null, error: reason };
     } finally {
       clearInterval(cancelWatch);
     }
-    store.runs.finish(runId, outcome.status, outcome.summary, outcome.error);
+    store.runs.finish(runId, outcome.status, outcome.summary, outcome.error, { undoable: outcome.undoable === true });
     store.jobLocks.release(runId);
-    log.info({ runId, job: def.name, status: outcome.status, error: outcome.error }, 'job ended');
+    log.info({ runId, job, status: outcome.status, error: outcome.error }, 'job ended');
     return store.runs.get(runId)!;
   }
 
-  /** Publishes the failure event of a kind, for runs whose task could not (crash, interrupted process). */
-  private publishFailure(kind: JobDefinition['kind'], runId: number, job: string, reason: string, cancelled: boolean): void {
+  /** Publishes the failure event of a kind through its task, for runs whose task could not (crash, interrupted process). */
+  private publishFailure(kind: JobKind, runId: number, job: string, reason: string, cancelled: boolean): void {
     try {
-      if (kind === 'graduation') this.opts.bus.publish('graduation.failed', { runId, job, reason });
-      else if (kind === 'backup' || kind === 'check' || kind === 'prune') {
-        this.opts.bus.publish('backup.failed', { runId, job, reason, operation: kind === 'backup' ? 'backup' : kind, cancelled });
-      }
+      this.opts.registry.get(kind)?.publishFailure?.(this.opts.bus, { runId, job }, reason, cancelled);
     } catch (err) {
       this.opts.log.error({ err }, 'could not publish a failure event');
     }

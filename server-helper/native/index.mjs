@@ -1,6 +1,9 @@
 // @ts-check
-// Loads the addon built from fts_native.c (node-gyp, at `npm install`). Plain JavaScript so worker threads
-// load it without a TypeScript loader. A missing build is an error that says how to make it.
+// Loads the addon built from fts_native.c and its parts (node-gyp, at `npm install`). Plain JavaScript so worker
+// threads load it without a TypeScript loader. A missing build is an error that says how to make it.
+//
+// Every call that takes a path takes it relative to a root's directory fd and resolves it beneath that fd:
+// no symlink followed anywhere on the way, no other mount entered (ELOOP, EXDEV otherwise). See index.d.mts.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -16,21 +19,45 @@ function load() {
 
 const addon = load();
 
-/** Numbers per entry of readDir: dev, ino, mode, nlink, uid, gid, size, blocks, atimeMs, mtimeMs, ctimeMs. */
+/** Numbers per entry of readDirAt and lstatAt: dev, ino, mode, nlink, uid, gid, size, blocks, atimeMs, mtimeMs, ctimeMs. */
 export const FIELDS = addon.FIELDS;
-/** One directory's entries (not `.` and `..`) and their lstat numbers; an entry it could not stat has mode 0 and the errno in its nlink field (ENOENT: gone since the read). */
-export const readDir = addon.readDir;
-/** Renames without ever replacing: throws EEXIST when `to` exists. */
-export const renameNoReplace = addon.renameNoReplace;
-/** The verified copy of one small file (see copy-core.mjs); a source not as expected throws code FTS_CHANGED. */
-export const copyFile = addon.copyFile;
-/** Copies every xattr from one open file to another, then the checked times of the first to the nanosecond (FTS_CHANGED when they moved). */
-export const copyXattrsAndTimes = addon.copyXattrsAndTimes;
-/** Copies many small files as one job off the main thread (see index.d.mts); resolves to each file's outcome. */
-export const copyBatch = addon.copyBatch;
-/** renameNoReplace for each from\0to pair (all `\0`-joined), off the main thread; resolves to each pair's errno (0 = named). */
-export const renameBatch = addon.renameBatch;
-/** Unlinks each path (`\0`-joined) whose size, mtimeMs, ino and ctimeMs (4 stamp numbers each; ctime NaN = unchecked) are unchanged, off the main thread; resolves to 0 removed or gone, -1 changed, else errno. */
-export const removeUnchanged = addon.removeUnchanged;
-/** Makes every write to the filesystem of an open fd durable (syncfs), off the main thread; `path` names it in errors. */
+/** One folder's entries beneath a root, and their lstat numbers. */
+export const readDirAt = addon.readDirAt;
+/** An entry's lstat numbers beneath a root, or null when it does not exist. */
+export const lstatAt = addon.lstatAt;
+/** open(2) beneath a root (O_NOFOLLOW always). */
+export const openAt = addon.openAt;
+/** A folder made or found beneath a root: { fd, created }. */
+export const mkdirAt = addon.mkdirAt;
+/** Removes a name beneath a root (only while it is inode `ino`, unless NaN): 1 removed, 0 not there, -1 its folder is not there. */
+export const unlinkAt = addon.unlinkAt;
+/** renameat2(RENAME_NOREPLACE) between two names beneath a root. */
+export const renameAt = addon.renameAt;
+/** A hard link between two names beneath a root. */
+export const linkAt = addon.linkAt;
+/** A symlink's target beneath a root. */
+export const readlinkAt = addon.readlinkAt;
+/** access(2) on a folder beneath a root. */
+export const accessAt = addon.accessAt;
+/** The verified copy of one small file between two roots. */
+export const copyFileAt = addon.copyFileAt;
+/** The copy of one symlink between two roots. */
+export const copySymlinkAt = addon.copySymlinkAt;
+/** Many small files' copies as one job off the main thread. */
+export const copyBatchAt = addon.copyBatchAt;
+/** Many renames without replacing, off the main thread. */
+export const renameBatchAt = addon.renameBatchAt;
+/** Many checked removals, off the main thread. */
+export const removeUnchangedAt = addon.removeUnchangedAt;
+/** syncfs(2) of an open fd's filesystem, off the main thread. */
 export const syncfs = addon.syncfs;
+/** The end of a large file's copy: xattrs fd to fd and the checked times to the nanosecond. */
+export const copyXattrsAndTimes = addon.copyXattrsAndTimes;
+/** Every xattr from one fd to another. */
+export const copyXattrsFd = addon.copyXattrsFd;
+/** An open file's xattrs as { name: Buffer }. */
+export const xattrsOfFd = addon.xattrsOfFd;
+/** Free bytes for an unprivileged user on an fd's filesystem. */
+export const freeBytes = addon.freeBytes;
+/** Whether paths are resolved by the kernel's openat2 (else by the checked per-component walk). */
+export const usesOpenat2 = addon.usesOpenat2;

@@ -1,5 +1,5 @@
 /** The `share.changed` event an apply publishes. */
-import type { EventBus } from '../jobs/bus.js';
+import type { EventBus } from '../runs/bus.js';
 import type { ApplyResult } from './apply.js';
 
 /** Publishes `share.changed` for an apply that wrote files. */

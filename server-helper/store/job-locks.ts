@@ -1,4 +1,5 @@
 /** Resource locks of the job system (table job_locks): shared by the daemon and CLI processes through the store. */
+import { processAlive } from '../system/process.js';
 import type { Db } from './db.js';
 
 /** Who holds a resource. */
@@ -7,17 +8,6 @@ export interface LockHolder {
   runId: number;
   pid: number;
   acquiredAt: number;
-}
-
-/** True when a process with this id exists (signal 0 checks without signalling). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Reads and writes the job_locks table. */

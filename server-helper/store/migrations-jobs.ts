@@ -23,4 +23,18 @@ export const JOB_MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    name: '011-run-params-undoable',
+    sql: `
+      -- What an action was started with (JSON, e.g. {"runId":12} for an undo), and whether the run can be undone now.
+      ALTER TABLE job_runs ADD COLUMN params TEXT;
+      ALTER TABLE job_runs ADD COLUMN undoable INTEGER NOT NULL DEFAULT 0;
+      -- Undo runs were graduation runs under the job name graduation-undo; they now have a kind of their own.
+      UPDATE job_runs SET kind = 'graduation-undo' WHERE job = 'graduation-undo';
+      -- The rule the dashboard applied before the helper said it: an ended graduation that moved something, not a dry run.
+      UPDATE job_runs SET undoable = 1
+        WHERE kind = 'graduation' AND status NOT IN ('queued', 'running') AND summary IS NOT NULL
+          AND COALESCE(json_extract(summary, '$.dryRun'), 0) = 0 AND COALESCE(json_extract(summary, '$.moved'), 0) > 0;
+    `,
+  },
 ];

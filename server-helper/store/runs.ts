@@ -15,6 +15,8 @@ interface Row {
   error: string | null;
   pid: number | null;
   cancel_requested: number;
+  params: string | null;
+  undoable: number;
 }
 
 /** A run that has not ended, with the process that owns it. */
@@ -25,12 +27,16 @@ export interface ActiveRun {
   status: 'queued' | 'running';
   pid: number | null;
   cancelRequested: boolean;
+  /** What the run was started with (see JobRun.params). */
+  params: Record<string, unknown> | null;
 }
 
 /** The most log a run keeps: its last 64 KiB. */
 export const RUN_LOG_LIMIT = 64 * 1024;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+const parseParams = (text: string | null) => (text ? (JSON.parse(text) as Record<string, unknown>) : null);
 
 /** Turns a stored row into the contract's JobRun. */
 export function rowToRun(r: Row): JobRun {
@@ -45,6 +51,8 @@ export function rowToRun(r: Row): JobRun {
     durationMs: r.started_at !== null && r.finished_at !== null ? r.finished_at - r.started_at : null,
     summary: r.summary ? (JSON.parse(r.summary) as Record<string, unknown>) : null,
     error: r.error,
+    params: parseParams(r.params),
+    undoable: r.undoable === 1,
   };
 }
 
@@ -52,12 +60,12 @@ export function rowToRun(r: Row): JobRun {
 export class RunStore {
   constructor(private readonly db: Db) {}
 
-  /** Records a new run as queued (owned by process `pid`, default this one) and returns its id. */
-  create(job: string, kind: JobKind, trigger: JobRun['trigger'], now = Date.now(), pid: number = process.pid): number {
+  /** Records a new run as queued (owned by process `pid`, default this one) with its parameters, and returns its id. */
+  create(job: string, kind: JobKind, trigger: JobRun['trigger'], now = Date.now(), pid: number = process.pid, params: Record<string, unknown> | null = null): number {
     return Number(
       this.db
-        .prepare('INSERT INTO job_runs (job, kind, status, trigger, queued_at, pid) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(job, kind, 'queued', trigger, now, pid).lastInsertRowid,
+        .prepare('INSERT INTO job_runs (job, kind, status, trigger, queued_at, pid, params) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(job, kind, 'queued', trigger, now, pid, params ? JSON.stringify(params) : null).lastInsertRowid,
     );
   }
 
@@ -73,9 +81,17 @@ export class RunStore {
 
   /** Runs that have not ended, oldest first, optionally of one job. */
   active(job?: string): ActiveRun[] {
-    const sql = `SELECT id, job, kind, status, pid, cancel_requested FROM job_runs WHERE status IN ('queued', 'running') ${job ? 'AND job = ?' : ''} ORDER BY id`;
-    const rows = (job ? this.db.prepare(sql).all(job) : this.db.prepare(sql).all()) as Pick<Row, 'id' | 'job' | 'kind' | 'status' | 'pid' | 'cancel_requested'>[];
-    return rows.map((r) => ({ id: r.id, job: r.job, kind: r.kind, status: r.status as ActiveRun['status'], pid: r.pid, cancelRequested: r.cancel_requested === 1 }));
+    const sql = `SELECT id, job, kind, status, pid, cancel_requested, params FROM job_runs WHERE status IN ('queued', 'running') ${job ? 'AND job = ?' : ''} ORDER BY id`;
+    const rows = (job ? this.db.prepare(sql).all(job) : this.db.prepare(sql).all()) as Pick<Row, 'id' | 'job' | 'kind' | 'status' | 'pid' | 'cancel_requested' | 'params'>[];
+    return rows.map((r) => ({
+      id: r.id,
+      job: r.job,
+      kind: r.kind,
+      status: r.status as ActiveRun['status'],
+      pid: r.pid,
+      cancelRequested: r.cancel_requested === 1,
+      params: parseParams(r.params),
+    }));
   }
 
   /** Marks a run as started. */
@@ -83,11 +99,18 @@ export class RunStore {
     this.db.prepare("UPDATE job_runs SET status = 'running', started_at = ? WHERE id = ?").run(now, id);
   }
 
-  /** Marks a run as ended with its outcome. */
-  finish(id: number, status: RunStatus, summary: Record<string, unknown> | null, error: string | null, now = Date.now()): void {
+  /** Marks a run as ended with its outcome; `undoable` when it changed something its kind's undo can take back. */
+  finish(id: number, status: RunStatus, summary: Record<string, unknown> | null, error: string | null, opts: { undoable?: boolean; now?: number } = {}): void {
+    const now = opts.now ?? Date.now();
+    const undoable = opts.undoable ?? false;
     this.db
-      .prepare('UPDATE job_runs SET status = ?, finished_at = ?, summary = ?, error = ?, started_at = COALESCE(started_at, ?) WHERE id = ?')
-      .run(status, now, summary ? JSON.stringify(summary) : null, error, now, id);
+      .prepare('UPDATE job_runs SET status = ?, finished_at = ?, summary = ?, error = ?, started_at = COALESCE(started_at, ?), undoable = ? WHERE id = ?')
+      .run(status, now, summary ? JSON.stringify(summary) : null, error, now, undoable ? 1 : 0, id);
+  }
+
+  /** Records that an undo took a run back: it cannot be undone again. */
+  markUndone(id: number): void {
+    this.db.prepare('UPDATE job_runs SET undoable = 0 WHERE id = ?').run(id);
   }
 
   /** Appends to a run's log, keeping only the last RUN_LOG_LIMIT characters. */

@@ -2,9 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migrate, openDb } from './db.js';
+import { migrate, MIGRATIONS, openDb } from './db.js';
+import { RunStore } from './runs.js';
 import { openStore } from './index.js';
-import { EventBus } from '../jobs/bus.js';
+import { EventBus } from '../runs/bus.js';
 
 describe('store', () => {
   it('migrations apply once, by name, and a reopen applies nothing', () => {
@@ -20,6 +21,28 @@ describe('store', () => {
     expect(names.at(-1)).toBe('900-extra');
     expect(migrate(again, [{ name: '900-extra', sql: 'CREATE TABLE extra (x)' }])).toEqual([]);
     again.close();
+  });
+
+  it('migration 011 gives old undo runs their kind and old graduation runs the undoable flag the dashboard used to derive', () => {
+    const db = openDb(':memory:', MIGRATIONS.filter((m) => m.name !== '011-run-params-undoable'));
+    const add = (job: string, status: string, summary: Record<string, unknown> | null) =>
+      db.prepare("INSERT INTO job_runs (job, kind, status, trigger, queued_at, summary) VALUES (?, 'graduation', ?, 'manual', 0, ?)").run(job, status, summary && JSON.stringify(summary));
+    add('graduation', 'succeeded', { moved: 2, dryRun: false });
+    add('graduation', 'succeeded', { moved: 2, dryRun: true });
+    add('graduation', 'succeeded', { moved: 0, dryRun: false });
+    add('graduation', 'failed', null);
+    add('graduation', 'cancelled', { moved: 1, dryRun: false });
+    add('graduation-undo', 'succeeded', { moved: 2, dryRun: false });
+    expect(migrate(db, MIGRATIONS)).toEqual(['011-run-params-undoable']);
+    const runs = new RunStore(db).list().reverse();
+    expect(runs.map((r) => [r.kind, r.undoable, r.params])).toEqual([
+      ['graduation', true, null],
+      ['graduation', false, null],
+      ['graduation', false, null],
+      ['graduation', false, null],
+      ['graduation', true, null],
+      ['graduation-undo', false, null],
+    ]);
   });
 
   it('a failing migration leaves no half-applied schema', () => {

@@ -1,5 +1,6 @@
 /** A cross-process lock file (O_EXCL) holding the owner's pid; a lock whose owner is gone is taken over. */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { processAlive } from './process.js';
 
 /** Another live process holds the lock. */
 export class LockBusyError extends Error {
@@ -9,15 +10,6 @@ export class LockBusyError extends Error {
     readonly pid: number,
   ) {
     super(`${path} is held by process ${pid}`);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -37,7 +29,7 @@ export function acquireLock(path: string): () => void {
       } catch {
         // Released between our open and read: try again.
       }
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new LockBusyError(path, pid);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw new LockBusyError(path, pid);
       if (pid === process.pid) throw new LockBusyError(path, pid);
       rmSync(path, { force: true }); // stale: its owner died
     }

@@ -8,16 +8,20 @@ import { CopyPool, type CopyJob, type CopyResult } from '../../server-helper/lif
 import { graduate } from '../../server-helper/lifecycle/graduation/graduate.js';
 import { Journal } from '../../server-helper/lifecycle/graduation/journal.js';
 import { openStore } from '../../server-helper/store/index.js';
+import { RootDir } from '../../server-helper/system/root-dir.js';
 import { assertExactlyOnce, fluxAndSpace, snapshot, tempDir, tempFiles } from './helpers.js';
 
 const DAY = 86400e3;
 const POLICY = { minAgeMs: DAY, exclude: [], include: [], freeSpaceMargin: 0 };
 const made: string[] = [];
+const roots: RootDir[] = [];
 afterAll(() => {
+  for (const r of roots) r.close();
   for (const d of made) rmSync(d, { recursive: true, force: true });
 });
 
-function sources(n: number): { dir: string; out: string; jobs: CopyJob[] } {
+/** n source files in a temp folder, and jobs copying each to out/ (paths relative to that folder, which is both roots). */
+function sources(n: number): { dir: string; out: string; jobs: CopyJob[]; root: RootDir; abs: (rel: string) => string } {
   const dir = tempDir('pool');
   made.push(dir);
   const out = join(dir, 'out');
@@ -28,15 +32,17 @@ function sources(n: number): { dir: string; out: string; jobs: CopyJob[] } {
     writeFileSync(src, `content of file ${i}\n`.repeat(i % 7));
     setAttributeSync(src, 'user.DosStream.AFP_AfpInfo:$DATA', Buffer.from(`info ${i}`));
     const st = lstatSync(src);
-    jobs.push({ i, src, tmp: join(out, `.fts-grad-test-${i}`), size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+    jobs.push({ i, src: `f${i}`, tmp: `out/.fts-grad-test-${i}`, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
   }
-  return { dir, out, jobs };
+  const root = new RootDir(dir);
+  roots.push(root);
+  return { dir, out, jobs, root, abs: (rel) => join(dir, rel) };
 }
 
 describe('copy pool', () => {
   it('copies every file once, with the hash of what was read, its inode, and its xattrs', async () => {
-    const { jobs } = sources(150);
-    const pool = new CopyPool(3);
+    const { jobs, root, abs } = sources(150);
+    const pool = new CopyPool(root, root, 3);
     const results: CopyResult[] = [];
     try {
       await pool.copyAll(jobs, (r) => results.push(r));
@@ -48,19 +54,20 @@ describe('copy pool', () => {
       const job = jobs[r.i]!;
       expect(r.outcome, job.src).toBe('copied');
       if (r.outcome !== 'copied') continue;
-      expect(r.hash).toBe(createHash('sha256').update(readFileSync(job.src)).digest('hex'));
-      expect(readFileSync(job.tmp)).toEqual(readFileSync(job.src));
-      expect(r.tmpIno).toBe(lstatSync(job.tmp).ino);
-      expect(getAttributeSync(job.tmp, 'user.DosStream.AFP_AfpInfo:$DATA')?.toString()).toBe(`info ${r.i}`);
+      const [src, tmp] = [abs(job.src), abs(job.tmp)];
+      expect(r.hash).toBe(createHash('sha256').update(readFileSync(src)).digest('hex'));
+      expect(readFileSync(tmp)).toEqual(readFileSync(src));
+      expect(r.tmpIno).toBe(lstatSync(tmp).ino);
+      expect(getAttributeSync(tmp, 'user.DosStream.AFP_AfpInfo:$DATA')?.toString()).toBe(`info ${r.i}`);
       // To the nanosecond.
-      expect(lstatSync(job.tmp, { bigint: true }).mtimeNs).toBe(lstatSync(job.src, { bigint: true }).mtimeNs);
+      expect(lstatSync(tmp, { bigint: true }).mtimeNs).toBe(lstatSync(src, { bigint: true }).mtimeNs);
     }
   });
 
   it('reports a source that changed since the scan as changed, and leaves no temp file', async () => {
-    const { jobs } = sources(3);
+    const { jobs, root, abs } = sources(3);
     jobs[1] = { ...jobs[1]!, mtimeMs: jobs[1]!.mtimeMs - 1000 };
-    const pool = new CopyPool(2);
+    const pool = new CopyPool(root, root, 2);
     const results: CopyResult[] = [];
     try {
       await pool.copyAll(jobs, (r) => results.push(r));
@@ -69,13 +76,13 @@ describe('copy pool', () => {
     }
     const changed = results.find((r) => r.i === 1)!;
     expect(changed.outcome).toBe('changed');
-    expect(existsSync(jobs[1]!.tmp)).toBe(false);
+    expect(existsSync(abs(jobs[1]!.tmp))).toBe(false);
     expect(results.filter((r) => r.outcome === 'copied')).toHaveLength(2);
   });
 
   it('stops between files once stopped, and starts afresh on the next call', async () => {
-    const { jobs } = sources(400);
-    const pool = new CopyPool(2);
+    const { jobs, root, abs } = sources(400);
+    const pool = new CopyPool(root, root, 2);
     const results: CopyResult[] = [];
     try {
       await pool.copyAll(jobs, (r) => {
@@ -84,7 +91,7 @@ describe('copy pool', () => {
       });
       const stopped = results.filter((r) => r.outcome === 'stopped');
       expect(stopped.length).toBeGreaterThan(0);
-      for (const r of stopped) expect(existsSync(jobs[r.i]!.tmp)).toBe(false);
+      for (const r of stopped) expect(existsSync(abs(jobs[r.i]!.tmp))).toBe(false);
       const again: CopyResult[] = [];
       await pool.copyAll(stopped.map((r) => jobs[r.i]!), (r) => again.push(r));
       expect(again.every((r) => r.outcome === 'copied')).toBe(true);

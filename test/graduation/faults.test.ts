@@ -7,7 +7,7 @@ import { appendFileSync, chmodSync, lstatSync, readdirSync, statfsSync, closeSyn
 import { join } from 'node:path';
 import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graduate } from '../../server-helper/lifecycle/graduation/graduate.js';
+import { graduate, openRoots } from '../../server-helper/lifecycle/graduation/graduate.js';
 import { Journal } from '../../server-helper/lifecycle/graduation/journal.js';
 import { recoverJournal } from '../../server-helper/lifecycle/graduation/recover.js';
 import { undoRun } from '../../server-helper/lifecycle/graduation/undo.js';
@@ -378,8 +378,9 @@ describe('disk full, a changing file, names already taken', () => {
     const store = openStore(db);
     try {
       const stats = { moved: 0, bytesMoved: 0, skipped: {}, failed: [], examples: [] };
-      const ctx = { journal: new Journal(store.db), runId: 1, srcRoot: flux, dstRoot: space, freeSpaceMargin: 0, openFiles: new Set<string>(), stats, knownDirs: new Set<string>(), seq: 0, inFlight: new Set(['x (graduated).txt']) };
-      await moveBatch(ctx, [{ kind: 'file', srcs: ['x (graduated).txt'], stat: st }]);
+      const roots = openRoots(flux, space);
+      const ctx = { journal: new Journal(store.db), runId: 1, srcRoot: flux, dstRoot: space, ...roots, freeSpaceMargin: 0, openFiles: new Set<string>(), stats, knownDirs: new Set<string>(), seq: 0, inFlight: new Set(['x (graduated).txt']) };
+      await moveBatch(ctx, [{ kind: 'file', srcs: ['x (graduated).txt'], stat: st }]).finally(() => (roots.src.close(), roots.dst.close()));
       expect(stats.failed).toEqual([]);
       // Copied under a name of its own, not dropped as a duplicate.
       expect(new Journal(store.db).ofRun(1).map((r) => r.state)).toEqual(['done']);
@@ -457,7 +458,9 @@ describe('a batch of many small files (through the copy pool)', () => {
 /** A mover context on one store, as graduate.ts builds it (no copy pool). */
 function moverContext(journal: Journal, flux: string, space: string, extra: Record<string, unknown> = {}) {
   const stats = { moved: 0, bytesMoved: 0, skipped: {} as Record<string, number>, failed: [] as { path: string; error: string }[], examples: [] as string[] };
-  return { journal, runId: 1, srcRoot: flux, dstRoot: space, freeSpaceMargin: 0, openFiles: new Set<string>(), stats, knownDirs: new Set<string>(), seq: 0, inFlight: new Set<string>(), ...extra };
+  // The roots stay open until the test file ends (a handful of fds).
+  const roots = openRoots(flux, space);
+  return { journal, runId: 1, srcRoot: flux, dstRoot: space, ...roots, freeSpaceMargin: 0, openFiles: new Set<string>(), stats, knownDirs: new Set<string>(), seq: 0, inFlight: new Set<string>(), ...extra };
 }
 
 describe('what a review found', () => {

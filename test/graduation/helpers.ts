@@ -4,7 +4,14 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readXattrs } from '../../server-helper/lifecycle/graduation/safe-move.js';
+import { getAttributeSync, listAttributesSync } from '@napi-rs/xattr';
+
+/** The xattrs of a path as name → base64 (the test's own view, by path, from outside the product). */
+export function readXattrs(path: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of listAttributesSync(path).sort()) out[name] = getAttributeSync(path, name)?.toString('base64') ?? '';
+  return out;
+}
 
 /** What must survive a move, per file. */
 export interface FileFacts {

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { FtsEvent, JobRun } from '../../contract/index.js';
 import { HelperConfig } from '../../server-helper/config/schema.js';
-import { EventBus } from '../../server-helper/jobs/bus.js';
+import { EventBus } from '../../server-helper/runs/bus.js';
 import { createJobService, defaultRegistry, type JobService } from '../../server-helper/jobs/service.js';
-import type { Task } from '../../server-helper/jobs/task.js';
+import type { Task } from '../../server-helper/runs/task.js';
 import { openStore, type Store } from '../../server-helper/store/index.js';
 
 /** Writes a 0600 secret file. */

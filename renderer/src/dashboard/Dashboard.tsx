@@ -11,8 +11,6 @@ import { formatAgo, formatBytes, formatDuration } from '../format.js';
 import { ApiCallError, HelperApi } from '../helper-api.js';
 
 const FEED_CAP = 300;
-/** The job name the helper gives a graduation undo's own run. */
-const UNDO_JOB = 'graduation-undo';
 const SECTIONS = [
   ['clients', 'Clients'],
   ['drives', 'Drives'],
@@ -43,8 +41,6 @@ function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => 
       </thead>
       <tbody>
         {runs.map((r) => {
-          // The helper undoes graduation runs that finished and moved something; an undo run cannot itself be undone.
-          const undoable = r.kind === 'graduation' && r.job !== UNDO_JOB && (r.status === 'succeeded' || r.status === 'warning') && r.summary?.dryRun !== true && r.summary?.moved !== 0;
           const moved = typeof r.summary?.moved === 'number' ? r.summary.moved : null;
           const bytes = typeof r.summary?.bytesMoved === 'number' ? r.summary.bytesMoved : null;
           return (
@@ -58,7 +54,8 @@ function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => 
               <td>{formatDuration(r.durationMs)}</td>
               <td className="small">{r.error ?? (moved !== null ? `${moved} files, ${formatBytes(bytes ?? 0)}` : '')}</td>
               <td>
-                {undoable &&
+                {/* The helper says which runs it can undo (JobRun.undoable); the dashboard does not decide. */}
+                {r.undoable &&
                   (confirming === r.id ? (
                     <span className="buttons">
                       <button type="button" className="btn btn-danger" onClick={() => (setConfirming(null), onUndo(r))}>

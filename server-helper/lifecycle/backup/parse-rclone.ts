@@ -1,4 +1,5 @@
 /** Pure parsers of rclone's JSON log (`--use-json-log`): transfer stats and errors. */
+import { parseJsonLine } from './json-lines.js';
 
 /** The stats rclone logs every `--stats` interval and at the end. */
 export interface RcloneStats {
@@ -20,13 +21,8 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
 
 /** Parses one stderr line of rclone with `--use-json-log`; null for anything else. */
 export function parseRcloneLine(line: string): RcloneLine | null {
-  if (!line.startsWith('{')) return null;
-  let j: Record<string, unknown>;
-  try {
-    j = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
+  const j = parseJsonLine(line);
+  if (!j) return null;
   if (j.stats && typeof j.stats === 'object') {
     const s = j.stats as Record<string, unknown>;
     return {

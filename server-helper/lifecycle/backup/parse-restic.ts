@@ -1,4 +1,5 @@
 /** Pure parsers of restic's output (0.14+): `backup --json` lines, snapshots, forget, check, and its error texts. */
+import { parseJsonLine } from './json-lines.js';
 
 /** A progress line of `restic backup --json`. */
 export interface ResticStatus {
@@ -40,13 +41,8 @@ const ERRNO: Record<number, string> = { 1: 'operation not permitted', 2: 'no suc
 
 /** Parses one stdout line of `restic backup --json`; null for anything else (verbose text, blank lines). */
 export function parseBackupLine(line: string): ResticBackupLine | null {
-  if (!line.startsWith('{')) return null;
-  let j: Record<string, unknown>;
-  try {
-    j = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
+  const j = parseJsonLine(line);
+  if (!j) return null;
   switch (j.message_type) {
     case 'status':
       return {

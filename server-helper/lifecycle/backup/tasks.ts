@@ -5,7 +5,7 @@
  */
 import { parseDuration, type BackupOperation } from '../../../contract/index.js';
 import type { HelperConfig } from '../../config/schema.js';
-import type { Task, TaskContext, TaskOutcome } from '../../jobs/task.js';
+import type { Task, TaskContext, TaskOutcome } from '../../runs/task.js';
 import { BackupError } from './errors.js';
 import { RcloneEngine } from './rclone-engine.js';
 import { ResticEngine } from './restic-engine.js';
@@ -68,11 +68,18 @@ async function operation(ctx: TaskContext, op: BackupOperation, body: () => Prom
   }
 }
 
+/** The failure event of a backup, check or prune its task could not publish itself (it threw, its process died). */
+const failureOf =
+  (op: BackupOperation): Task['publishFailure'] =>
+  (bus, ref, reason, cancelled) =>
+    bus.publish('backup.failed', { ...ref, reason, operation: op, cancelled });
+
 const logTo = (ctx: TaskContext) => (line: string) => ctx.appendLog(`${line}\n`);
 
 /** Backs up the source (space): restic backup (then retention unless a prune job has its own schedule), or rclone sync. */
 export const backupTask: Task = {
   kind: 'backup',
+  publishFailure: failureOf('backup'),
   resources: (config) => [config.backup?.source ?? 'space', REPOSITORY_RESOURCE],
   run: (ctx) =>
     operation(ctx, 'backup', async () => {
@@ -178,6 +185,7 @@ export function nextSubset(ctx: Pick<TaskContext, 'store' | 'job'>, total: numbe
 /** Checks the repository and reads the next data subset (restic), or compares by checksum (rclone). */
 export const checkTask: Task = {
   kind: 'check',
+  publishFailure: failureOf('check'),
   resources: (config) => (config.backup?.engine === 'rclone' ? [config.backup.source, REPOSITORY_RESOURCE] : [REPOSITORY_RESOURCE]),
   run: (ctx) =>
     operation(ctx, 'check', async () => {
@@ -209,6 +217,7 @@ export const checkTask: Task = {
 /** Applies retention (`forget --prune`) on its own schedule. */
 export const pruneTask: Task = {
   kind: 'prune',
+  publishFailure: failureOf('prune'),
   resources: () => [REPOSITORY_RESOURCE],
   run: (ctx) =>
     operation(ctx, 'prune', async () => {

@@ -5,7 +5,8 @@
  * Each call answers per file; the mover decides what an answer means, as it did for one file at a time.
  */
 import { getSystemErrorMap } from 'node:util';
-import { removeUnchanged, renameBatch } from '../../native/index.mjs';
+import { removeUnchangedAt, renameBatchAt } from '../../native/index.mjs';
+import type { RootDir } from '../../system/root-dir.js';
 
 /** Files per chunk: enough to make a thread-pool round trip worth it, few enough to spread over its threads. */
 const CHUNK = 512;
@@ -23,17 +24,18 @@ async function chunked(n: number, run: (start: number, end: number) => Promise<I
   return out;
 }
 
-/** renameat2(RENAME_NOREPLACE) from → to for each pair; resolves to each one's errno (0 = named). */
-export function renameAllNoReplace(from: readonly string[], to: readonly string[]): Promise<Int32Array> {
+/** renameat2(RENAME_NOREPLACE) from → to for each pair beneath root; resolves to each one's errno (0 = named; ELOOP/EXDEV: a folder on the way was swapped). */
+export function renameAllNoReplace(root: RootDir, from: readonly string[], to: readonly string[]): Promise<Int32Array> {
   return chunked(from.length, (start, end) => {
     const pairs: string[] = [];
     for (let i = start; i < end; i++) pairs.push(from[i]!, to[i]!);
-    return renameBatch(pairs.join('\0'));
+    return renameBatchAt(root.fd, pairs.join('\0'));
   });
 }
 
 /** What a source must still be for its removal. */
 export interface SourceStamp {
+  /** Relative to the root. */
   path: string;
   size: number;
   mtimeMs: number;
@@ -45,8 +47,8 @@ export interface SourceStamp {
 /** What removeAllUnchanged answers for a source that changed (it stays). */
 export const CHANGED = -1;
 
-/** Unlinks each source still as stamped; resolves to 0 (removed, or already gone), CHANGED, or the errno that stopped it. */
-export function removeAllUnchanged(sources: readonly SourceStamp[]): Promise<Int32Array> {
+/** Unlinks each source beneath root still as stamped; resolves to 0 (removed, or already gone), CHANGED, or the errno that stopped it. */
+export function removeAllUnchanged(root: RootDir, sources: readonly SourceStamp[]): Promise<Int32Array> {
   return chunked(sources.length, (start, end) => {
     const stamps = new Float64Array((end - start) * 4);
     const paths: string[] = [];
@@ -59,7 +61,7 @@ export function removeAllUnchanged(sources: readonly SourceStamp[]): Promise<Int
       stamps[o + 3] = s.ctimeMs ?? Number.NaN;
       paths.push(s.path);
     }
-    return removeUnchanged(paths.join('\0'), stamps);
+    return removeUnchangedAt(root.fd, paths.join('\0'), stamps);
   });
 }
 

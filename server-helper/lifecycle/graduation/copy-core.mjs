@@ -3,11 +3,12 @@
  * The copy at the heart of a safe move (safe-move.ts): open the source and a new temp file, check the source
  * is what the scan saw, copy while hashing what was read and reading back what was written, then give the
  * copy the source's owner, mode, xattrs and times. Small files take the same steps in C (fts-native's
- * copyFile here, copyBatch in copy-pool.ts). Plain JavaScript, type-checked through JSDoc.
+ * copyFileAt here, copyBatchAt in copy-pool.ts). Every path is relative to a root's fd and resolved beneath it
+ * (fts-native): nothing here follows a symlink or resolves a path from "/". Plain JavaScript, type-checked
+ * through JSDoc.
  */
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
-import { getAttributeSync, listAttributesSync, setAttributeSync } from '@napi-rs/xattr';
-import { copyFile, copyXattrsAndTimes } from '../../native/index.mjs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { copyFileAt, copyXattrsAndTimes, openAt, unlinkAt } from '../../native/index.mjs';
 
 /** The hash that proves a copy: sha256 is hardware-accelerated here and faster than md5 in Node. */
 export const HASH = 'sha256';
@@ -78,17 +79,6 @@ export function sharedBuffer() {
 }
 
 /**
- * Copies every extended attribute (user.DosStream.*, user.DOSATTRIB, ACLs as root) from one path to another.
- * @param {string} from @param {string} to
- */
-export function copyXattrs(from, to) {
-  for (const name of listAttributesSync(from)) {
-    const value = getAttributeSync(from, name);
-    if (value !== null) setAttributeSync(to, name, value);
-  }
-}
-
-/**
  * Writes buf[off..off+len) at pos, however many writes it takes.
  * @param {number} fd @param {Buffer} buf @param {number} off @param {number} len @param {number} pos
  */
@@ -140,36 +130,38 @@ export function writeVerified(fd, chunk, pos, sparse) {
   if (verifyBuffer.compare(chunk, 0, chunk.length, 0, chunk.length) !== 0) throw new Error(`the copy does not match the source at offset ${pos}`);
 }
 
-/** @typedef {{ fdIn: number, fdOut: number, before: import('node:fs').Stats, sparse: boolean }} OpenCopy An open source and its new temp file. */
+/** @typedef {{ fdIn: number, fdOut: number, tmpIno: number, before: import('node:fs').Stats, sparse: boolean }} OpenCopy An open source and its new temp file (its inode: only that is ever removed). */
 
 /**
- * Opens a source for reading, never following a symlink, and without touching its access time where allowed
- * (root or the owner): a source left in place (changed, failed) keeps the atime it had.
- * @param {string} src
+ * Opens a source for reading, never following a symlink on its way, and without touching its access time
+ * where allowed (root or the owner): a source left in place (changed, failed) keeps the atime it had.
+ * @param {number} rootFd @param {string} rel
  */
-function openSource(src) {
+function openSource(rootFd, rel) {
   try {
     // O_NONBLOCK: a fifo swapped in since the scan must not hang the open (openCopy refuses it).
-    return openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NOATIME | constants.O_NONBLOCK);
+    return openAt(rootFd, rel, constants.O_RDONLY | constants.O_NOATIME | constants.O_NONBLOCK, 0);
   } catch (err) {
     if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'EPERM') throw err;
-    return openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    return openAt(rootFd, rel, constants.O_RDONLY | constants.O_NONBLOCK, 0);
   }
 }
 
+/** @typedef {{ fd: number }} Root A root folder's fd (server-helper/system/root-dir.ts RootDir). */
+
 /**
- * Opens src (never following a symlink) and creates tmp exclusively; throws ChangedError when the source is
- * not what the scan saw. The caller closes both (closeCopy).
- * @param {string} src @param {string} tmp @param {Stamp} expected
+ * Opens src beneath its root and creates tmp exclusively beneath the destination root; throws ChangedError
+ * when the source is not what the scan saw. The caller closes both (closeCopy).
+ * @param {Root} srcRoot @param {string} src @param {Root} dstRoot @param {string} tmp @param {Stamp} expected
  * @returns {OpenCopy}
  */
-export function openCopy(src, tmp, expected) {
-  const fdIn = openSource(src);
+export function openCopy(srcRoot, src, dstRoot, tmp, expected) {
+  const fdIn = openSource(srcRoot.fd, src);
   try {
     const before = fstatSync(fdIn);
     if (!before.isFile() || !sameStamp(before, expected.size, expected.mtimeMs, expected.ino)) throw new ChangedError('changed since the scan');
-    const fdOut = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
-    return { fdIn, fdOut, before, sparse: before.blocks * 512 < before.size };
+    const fdOut = openAt(dstRoot.fd, tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+    return { fdIn, fdOut, tmpIno: fstatSync(fdOut).ino, before, sparse: before.blocks * 512 < before.size };
   } catch (err) {
     closeSync(fdIn);
     throw err;
@@ -198,10 +190,10 @@ export function finishCopy(src, tmp, c, pos) {
 }
 
 /**
- * Closes both files; on failure (ok false) also removes the temp file.
- * @param {OpenCopy} c @param {string} tmp @param {boolean} ok
+ * Closes both files; on failure (ok false) also removes the temp file (beneath the destination root).
+ * @param {OpenCopy} c @param {Root} dstRoot @param {string} tmp @param {boolean} ok
  */
-export function closeCopy(c, tmp, ok) {
+export function closeCopy(c, dstRoot, tmp, ok) {
   /** @type {unknown} */
   let closeError = null;
   try {
@@ -212,24 +204,18 @@ export function closeCopy(c, tmp, ok) {
     ok = false;
   }
   closeSync(c.fdIn);
-  if (!ok) {
-    try {
-      unlinkSync(tmp);
-    } catch (err) {
-      if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'ENOENT') throw err;
-    }
-  }
+  if (!ok) unlinkAt(dstRoot.fd, tmp, c.tmpIno);
   if (closeError) throw closeError;
 }
 
 /**
- * Copies a small file to tmp synchronously with every promise above (fts-native's copyFile: the same steps
+ * Copies a small file to tmp synchronously with every promise above (fts-native's copyFileAt: the same steps
  * as openCopy → writeVerified → finishCopy → closeCopy, in C, and times to the nanosecond). Returns the
  * sha256 of what was read, the temp file's inode, and the source's ctime when it was copied (a later change
  * of its metadata keeps it in place).
- * @param {string} src @param {string} tmp @param {Stamp} expected
+ * @param {Root} srcRoot @param {string} src @param {Root} dstRoot @param {string} tmp @param {Stamp} expected
  * @returns {{ hash: string, tmpIno: number, srcCtimeMs: number }}
  */
-export function copyFileSyncVerified(src, tmp, expected) {
-  return native(() => copyFile(src, tmp, expected.size, expected.mtimeMs, expected.ino, mayChown));
+export function copyFileSyncVerified(srcRoot, src, dstRoot, tmp, expected) {
+  return native(() => copyFileAt(srcRoot.fd, src, dstRoot.fd, tmp, expected.size, expected.mtimeMs, expected.ino, mayChown));
 }

@@ -6,10 +6,11 @@
  * journals them as before. (Worker threads did this before: each cost ~100 ms of CPU to start, more than
  * copying 5,000 files, and every job and result was cloned between threads.)
  */
-import { copyBatch, type CopyBatchResult } from '../../native/index.mjs';
+import { copyBatchAt, type CopyBatchResult } from '../../native/index.mjs';
+import type { RootDir } from '../../system/root-dir.js';
 import { mayChown } from './copy-core.mjs';
 
-/** One file to copy: the mover's index, its paths, and the stamp the scan saw. */
+/** One file to copy: the mover's index, its paths (relative to the pool's roots), and the stamp the scan saw. */
 export interface CopyJob {
   i: number;
   src: string;
@@ -22,7 +23,7 @@ export interface CopyJob {
 /** What became of one job. `stopped`: not tried (abort, or the destination filled up). */
 export type CopyResult =
   | { i: number; outcome: 'copied'; hash: string; tmpIno: number; srcCtimeMs: number }
-  | { i: number; outcome: 'changed' | 'failed'; message: string; code?: string }
+  | { i: number; outcome: 'changed' | 'failed'; message: string; code?: string; syscall?: string; path?: string }
   | { i: number; outcome: 'stopped' };
 
 /** A stream of copies (CopyPool.open). */
@@ -45,18 +46,22 @@ function resultsOf(jobs: readonly CopyJob[], r: CopyBatchResult): CopyResult[] {
     const outcome = OUTCOMES[r.outcomes[k]!]!;
     if (outcome === 'copied') return { i: job.i, outcome, hash: r.hashes.slice(64 * k, 64 * k + 64), tmpIno: r.numbers[2 * k]!, srcCtimeMs: r.numbers[2 * k + 1]! };
     if (outcome === 'stopped') return { i: job.i, outcome };
-    const err = r.errors[k]!;
-    return { i: job.i, outcome, message: err.message, code: err.code };
+    const err = r.errors[k]! as NodeJS.ErrnoException;
+    return { i: job.i, outcome, message: err.message, code: err.code, syscall: err.syscall, path: err.path };
   });
 }
 
-/** Copies for one run: at most `parallel` chunks at once on libuv's pool. */
+/** Copies for one run from one root to another: at most `parallel` chunks at once on libuv's pool. */
 export class CopyPool {
   private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
   private closed = false;
 
   /** `parallel`: chunks in flight at once (libuv runs four at a time by default; renames and syncs share them). */
-  constructor(private readonly parallel = 4) {}
+  constructor(
+    private readonly srcRoot: RootDir,
+    private readonly dstRoot: RootDir,
+    private readonly parallel = 4,
+  ) {}
 
   /** Stops the copies in flight between files (they report `stopped`). */
   stop(): void {
@@ -124,7 +129,7 @@ export class CopyPool {
           stamps[3 * k + 2] = job.ino;
         }
         running++;
-        copyBatch(pairs.join('\0'), stamps, mayChown, this.stopFlag).then(
+        copyBatchAt(this.srcRoot.fd, this.dstRoot.fd, pairs.join('\0'), stamps, mayChown, this.stopFlag).then(
           (r) => {
             running--;
             take(jobs, r);

@@ -3,12 +3,13 @@
  * batches. Memory stays bounded: the scan yields batches and only hard-linked files are remembered until
  * the end (their groups must be complete to move).
  */
-import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import type { Db } from '../../store/db.js';
+import { isFileMode, RootDir } from '../../system/root-dir.js';
 import { acquireMoverLock, Journal } from './journal.js';
 import { CopyPool } from './copy-pool.js';
 import { closeSyncs, finishBatch, openSyncs, prepareBatch, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
-import { excludeMatcher, isOldEnough, normalizeIncludes, type Policy } from './policy.js';
+import { isOldEnough, normalizeIncludes, type Policy } from './policy.js';
 import { recoverJournal } from './recover.js';
 import { walk } from './scan.js';
 import { walkParallel } from './scan-parallel.js';
@@ -110,6 +111,17 @@ export function checkRoots(srcRoot: string, dstRoot: string): { src: string; dst
   return { src, dst };
 }
 
+/** Opens both roots for a run (or an undo); closes the first when the second fails. */
+export function openRoots(src: string, dst: string): { src: RootDir; dst: RootDir } {
+  const s = new RootDir(src);
+  try {
+    return { src: s, dst: new RootDir(dst) };
+  } catch (err) {
+    s.close();
+    throw err;
+  }
+}
+
 /** The first batch's most items; each next one doubles, up to batchSize. */
 const FIRST_BATCH = 256;
 
@@ -136,6 +148,8 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
   const { src, dst } = checkRoots(opts.srcRoot, opts.dstRoot);
   const journal = new Journal(opts.db);
   const release = opts.dryRun ? () => {} : acquireMoverLock(opts.db, opts.runId);
+  // Both roots are opened once, here: from now on every path below them is resolved beneath these fds.
+  let roots: { src: RootDir; dst: RootDir } | undefined;
   let copier: CopyPool | undefined;
   let syncs: MoverContext['syncs'];
   /** The batch being finished while the next one is prepared. */
@@ -145,6 +159,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     const openFiles = opts.openFiles ? await opts.openFiles() : new Set<string>();
     let openFilesRead = Date.now();
     const stats: MoveStats = { moved: 0, bytesMoved: 0, skipped: {}, failed: [], examples: [] };
+    roots = openRoots(src, dst);
     if (!opts.dryRun) syncs = openSyncs(src, dst);
     const ctx: MoverContext = {
       syncs,
@@ -152,6 +167,8 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       runId: opts.runId,
       srcRoot: src,
       dstRoot: dst,
+      src: roots.src,
+      dst: roots.dst,
       freeSpaceMargin: opts.policy.freeSpaceMargin,
       openFiles,
       stats,
@@ -189,7 +206,6 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       progress();
     };
 
-    const excluded = excludeMatcher(opts.policy.exclude);
     const include = normalizeIncludes(opts.policy.include);
     const hardLinks = new Map<string, { stat: MoveItem['stat']; paths: string[] }>();
     let pending: MoveItem[] = [];
@@ -205,7 +221,7 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       limit = Math.min(batchSize, limit * 2);
       pendingBytes = 0;
       if (!opts.dryRun) {
-        ctx.copier ??= copier = new CopyPool();
+        ctx.copier ??= copier = new CopyPool(ctx.src, ctx.dst);
         // Two batches in flight: this one is planned and copied while the previous one is named, synced and
         // its sources removed (their rows and files are disjoint). Then the previous must be done before this
         // one finishes, so batches still finish in order.
@@ -226,10 +242,10 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       pendingBytes += item.stat.size;
       if (companion) {
         try {
-          const st = lstatSync(`${src}/${companion}`);
-          if (st.isFile() && st.nlink === 1) pending.push({ kind: 'file', srcs: [companion], stat: st, companionOf: index });
+          const st = ctx.src.lstat(companion);
+          if (st && isFileMode(st.mode) && st.nlink === 1) pending.push({ kind: 'file', srcs: [companion], stat: st, companionOf: index });
         } catch {
-          // The companion vanished; the file goes alone.
+          // The companion cannot be reached safely now; the file goes alone.
         }
       }
       return pending.length >= limit || pendingBytes >= BATCH_BYTES;
@@ -243,8 +259,8 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     };
     const batches =
       opts.scan === 'sync'
-        ? walk(src, { excluded, include, skip: countSkip })
-        : walkParallel(src, { exclude: opts.policy.exclude, include, skip: countSkip, minAgeMs: opts.policy.minAgeMs, now, onTooNew: tooNew });
+        ? walk(ctx.src, { exclude: opts.policy.exclude, include, skip: countSkip })
+        : walkParallel(ctx.src, { exclude: opts.policy.exclude, include, skip: countSkip, minAgeMs: opts.policy.minAgeMs, now, onTooNew: tooNew });
     for await (const batch of batches) {
       if (opts.signal?.aborted || ctx.destinationFull) break;
       for (const e of batch) {
@@ -303,6 +319,8 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     await finishing.catch(() => {});
     await copier?.close();
     closeSyncs(syncs);
+    roots?.src.close();
+    roots?.dst.close();
     release();
   }
 }

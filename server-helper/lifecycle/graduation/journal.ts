@@ -5,9 +5,13 @@
  * `dedup` → `duplicate` is the path of a file already archived with identical content.
  */
 import type { Db } from '../../store/db.js';
+import { processAlive } from '../../system/process.js';
 
-/** Where one move stands. */
-export type JournalState = 'copying' | 'copied' | 'linked' | 'done' | 'dedup' | 'duplicate' | 'rolled_back' | 'failed' | 'undone';
+/**
+ * Where one move stands. `stranded`: the move was given up, but its copy could not be removed because a folder
+ * on its way was swapped or moved away during the run; recovery finishes it like a `copied` row.
+ */
+export type JournalState = 'copying' | 'copied' | 'linked' | 'done' | 'dedup' | 'duplicate' | 'rolled_back' | 'failed' | 'undone' | 'stranded';
 
 /** One journal row. */
 export interface JournalEntry {
@@ -82,7 +86,7 @@ function fromRow(r: Row): JournalEntry {
 }
 
 /** The states a crash can leave a row in (recovery finishes or rolls them back). */
-const OPEN_STATES = "'copying', 'copied', 'linked', 'dedup'";
+const OPEN_STATES = "'copying', 'copied', 'linked', 'dedup', 'stranded'";
 
 /** Reads and writes graduation_journal. */
 export class Journal {
@@ -185,15 +189,6 @@ export class Journal {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Another graduation or undo is moving files now; two movers would recover each other's work. */
 export class BusyError extends Error {
   override readonly name = 'BusyError';
@@ -203,7 +198,7 @@ export class BusyError extends Error {
 export function acquireMoverLock(db: Db, runId: number): () => void {
   db.transaction(() => {
     const row = db.prepare<[], { pid: number; run_id: number }>('SELECT pid, run_id FROM graduation_lock WHERE id = 1').get();
-    if (row && row.pid !== process.pid && alive(row.pid)) {
+    if (row && row.pid !== process.pid && processAlive(row.pid)) {
       throw new BusyError(`another graduation (run ${row.run_id}, process ${row.pid}) is moving files; try again when it has finished`);
     }
     db.prepare('INSERT OR REPLACE INTO graduation_lock (id, pid, run_id, acquired_at) VALUES (1, ?, ?, ?)').run(process.pid, runId, Date.now());

@@ -4,14 +4,14 @@
  * is journaled before the next step starts, so recover.ts can finish or undo any step after a crash.
  * One syncfs per batch makes thousands of small files durable for the price of one fsync.
  */
-import { accessSync, constants as fsConstants, statfsSync, type Stats } from 'node:fs';
 import { constants } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
+import { isFileMode, isLinkMode, isUnsafePath, type EntryStat, type RootDir } from '../../system/root-dir.js';
 import { FilesystemSync, syncFilesystem } from '../../system/syncfs.js';
 import type { Journal, JournalState } from './journal.js';
 import { CHANGED, errnoError, removeAllUnchanged, renameAllNoReplace } from './batch-ops.js';
 import type { CopyJob, CopyPool } from './copy-pool.js';
-import { ChangedError, copyToTemp, ensureDirs, LARGE_FILE, type TempCopy, hashPath, nameNoReplace, lstatOrNull, readXattrs, sourceChanged, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
+import { ChangedError, copyToTemp, ensureDirs, hashAt, LARGE_FILE, nameNoReplace, sourceChanged, suffixedName, type TempCopy } from './safe-move.js';
 
 /** One thing to move: a file, a symlink, or a hard-link group (several names of one inode). */
 export interface MoveItem {
@@ -21,7 +21,7 @@ export interface MoveItem {
   /** Relative destination paths; the same as srcs unless given (undo moves back to the original names). */
   targets?: string[];
   /** lstat of srcs[0] when it was chosen. */
-  stat: Stats;
+  stat: EntryStat;
   /** Index of the item in the same batch this one travels with (a `._name` AppleDouble companion). */
   companionOf?: number;
   /** The journal row this move reverses (undo), marked `undone` when it is done. */
@@ -70,8 +70,12 @@ export function closeSyncs(syncs: MoverContext['syncs']): void {
 export interface MoverContext {
   journal: Journal;
   runId: number;
+  /** The roots' paths, for the journal, messages and Samba's open-file list; every file-system call goes through src and dst. */
   srcRoot: string;
   dstRoot: string;
+  /** The roots held open for the run: every path is resolved beneath them. */
+  src: RootDir;
+  dst: RootDir;
   freeSpaceMargin: number;
   /** Absolute paths Samba has open; they are skipped. */
   openFiles: ReadonlySet<string>;
@@ -132,12 +136,7 @@ function sourceRemovable(ctx: MoverContext, item: MoveItem, writable: Map<string
     const dir = dirOf(rel);
     let ok = writable.get(dir);
     if (ok === undefined) {
-      try {
-        accessSync(dir ? `${ctx.srcRoot}/${dir}` : ctx.srcRoot, fsConstants.W_OK);
-        ok = true;
-      } catch {
-        ok = false;
-      }
+      ok = ctx.src.writable(dir);
       writable.set(dir, ok);
     }
     if (!ok) return false;
@@ -150,19 +149,29 @@ export function skip(stats: MoveStats, reason: string, n = 1): void {
   stats.skipped[reason] = (stats.skipped[reason] ?? 0) + n;
 }
 
+/**
+ * Whether an error says a folder went away under the run: mkdir, rename, a temp file's create and a source's
+ * checked removal meet ENOENT only when a folder on their way was moved or removed (a user renaming it in Finder).
+ */
+function movedAway(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException | undefined;
+  return e?.code === 'ENOENT' && (e.syscall === 'mkdir' || e.syscall === 'rename' || e.syscall === 'unlink' || (e.syscall === 'open' && /(^|\/)\.fts-grad-/.test(e.path ?? '')));
+}
+
+/** What a failure says of a path that could not be resolved safely beneath its root. */
+export const UNSAFE_PATH = 'unsafe-path';
+
 function fail(ctx: MoverContext, rel: string, err: unknown): void {
   const e = err as NodeJS.ErrnoException;
   let message = e?.message ?? String(err);
   if (e?.code === 'ENOSPC') {
     ctx.destinationFull = true;
     message = `the destination ${ctx.dstRoot} is full (ENOSPC); the file stays in ${ctx.srcRoot}`;
+  } else if (isUnsafePath(err) || movedAway(err)) {
+    // A folder or file on the way was swapped for a symlink or a mount, or moved away, during the run: the file stays.
+    message = `${UNSAFE_PATH}: a folder on its way was replaced by a symlink or another mount, or moved away, during the run, so it was left where it is (${message})`;
   }
   ctx.stats.failed.push({ path: rel, error: message });
-}
-
-function freeBytes(path: string): number {
-  const s = statfsSync(path);
-  return s.bavail * s.bsize;
 }
 
 /**
@@ -176,17 +185,15 @@ function chooseTargets(ctx: MoverContext, item: MoveItem, missingDirs: Map<strin
   const dsts: string[] = [];
   for (const [i, rel] of wanted.entries()) {
     const unfinished = ctx.inFlight?.has(rel) ?? false;
-    const existing = dirMissing(ctx, dirOf(rel), missingDirs) ? null : lstatOrNull(`${ctx.dstRoot}/${rel}`);
+    const existing = dirMissing(ctx, dirOf(rel), missingDirs) ? null : ctx.dst.lstat(rel);
     if (!existing && !unfinished) {
       dsts.push(rel);
       continue;
     }
     // Identical content already archived: only for a single name of the same kind, finished.
     if (existing && !unfinished && wanted.length === 1 && i === 0 && existing.size === item.stat.size) {
-      const sameKind = item.kind === 'symlink' ? existing.isSymbolicLink() : existing.isFile();
-      const src = `${ctx.srcRoot}/${item.srcs[0]}`;
-      const dst = `${ctx.dstRoot}/${rel}`;
-      if (sameKind && hashPath(dst, item.kind) === hashPath(src, item.kind) && sameMetadata(item, existing, src, dst)) {
+      const sameKind = item.kind === 'symlink' ? isLinkMode(existing.mode) : isFileMode(existing.mode);
+      if (sameKind && hashAt(ctx.dst, rel, item.kind) === hashAt(ctx.src, item.srcs[0]!, item.kind) && sameMetadata(ctx, item, existing, rel)) {
         return { dsts: [rel], duplicate: true };
       }
     }
@@ -200,11 +207,11 @@ function chooseTargets(ctx: MoverContext, item: MoveItem, missingDirs: Map<strin
  * source's removal lossless. A Mac's resource fork or Finder info lives in `user.DosStream.*` xattrs, so the
  * same bytes with other xattrs are another file, kept under a suffixed name.
  */
-function sameMetadata(item: MoveItem, existing: Stats, src: string, dst: string): boolean {
+function sameMetadata(ctx: MoverContext, item: MoveItem, existing: EntryStat, dst: string): boolean {
   if (item.kind === 'symlink') return true;
   const s = item.stat;
   if (existing.mode !== s.mode || existing.uid !== s.uid || existing.gid !== s.gid) return false;
-  return isDeepStrictEqual(readXattrs(src), readXattrs(dst));
+  return isDeepStrictEqual(ctx.src.xattrs(item.srcs[0]!), ctx.dst.xattrs(dst));
 }
 
 /**
@@ -216,7 +223,7 @@ function companionTargets(ctx: MoverContext, item: MoveItem, file: Planned, miss
   const dir = dirOf(fileDst);
   const wanted = `${dir ? `${dir}/` : ''}._${fileDst.slice(dir ? dir.length + 1 : 0)}`;
   if (wanted === (item.targets ?? item.srcs)[0]) return chooseTargets(ctx, item, missingDirs);
-  const taken = ctx.inFlight?.has(wanted) || lstatOrNull(`${ctx.dstRoot}/${wanted}`) !== null;
+  const taken = ctx.inFlight?.has(wanted) || ctx.dst.lstat(wanted) !== null;
   return { dsts: [taken ? freeName(ctx, wanted, []) : wanted], duplicate: false };
 }
 
@@ -224,7 +231,7 @@ function dirMissing(ctx: MoverContext, dir: string, cache: Map<string, boolean>)
   if (dir === '') return false;
   let missing = cache.get(dir);
   if (missing === undefined) {
-    missing = lstatOrNull(`${ctx.dstRoot}/${dir}`) === null;
+    missing = ctx.dst.lstat(dir) === null;
     cache.set(dir, missing);
   }
   return missing;
@@ -233,8 +240,48 @@ function dirMissing(ctx: MoverContext, dir: string, cache: Map<string, boolean>)
 function freeName(ctx: MoverContext, rel: string, taken: readonly string[]): string {
   for (let n = 1; ; n++) {
     const candidate = suffixedName(rel, n);
-    if (!taken.includes(candidate) && !ctx.inFlight?.has(candidate) && !lstatOrNull(`${ctx.dstRoot}/${candidate}`)) return candidate;
+    if (!taken.includes(candidate) && !ctx.inFlight?.has(candidate) && !ctx.dst.lstat(candidate)) return candidate;
   }
+}
+
+/**
+ * Removes a destination name only while it is the copy this run made (its inode): a name someone else put
+ * there is never removed. Returns false when the name could not be reached (a folder on its way swapped for a
+ * symlink, or moved away): the copy may still be there.
+ */
+function removeOurs(ctx: MoverContext, rel: string, ino: number | null): boolean {
+  try {
+    return ctx.dst.unlinkIfIno(rel, ino) !== 'unreachable';
+  } catch (err) {
+    if (!isUnsafePath(err)) throw err;
+    return false;
+  }
+}
+
+/**
+ * Gives up a move: its copy goes (every name and the temp name, only while they are ours), and the row ends in
+ * `state`. When a name could not be reached, the row is `stranded` instead, so recovery removes the copy later
+ * rather than leave it forever.
+ */
+function discard(ctx: MoverContext, p: Planned, state: JournalState, error: string, names: readonly string[] = [...p.dsts, p.tmp]): void {
+  let reached = true;
+  for (const d of names) if (!removeOurs(ctx, d, p.tmpIno)) reached = false;
+  ctx.journal.set(p.id, reached ? state : 'stranded', { error });
+}
+
+/** Whether a source name is still there; one that cannot be resolved safely counts as not there (both sides are then kept). */
+function present(root: RootDir, rel: string): boolean {
+  try {
+    return root.lstat(rel) !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether an error says a source (or the folder holding it) was deleted or moved away since the scan. */
+function goneSinceScan(err: unknown, src: string): boolean {
+  const e = err as NodeJS.ErrnoException | undefined;
+  return e?.code === 'ENOENT' && e.syscall === 'open' && e.path !== undefined && (src === e.path || src.startsWith(`${e.path}/`));
 }
 
 /** Whether Samba has any of the item's source names open. */
@@ -244,7 +291,7 @@ function isOpen(ctx: MoverContext, item: MoveItem): boolean {
 
 /** Whether each source is still what was scanned (and, given its ctime at the copy, has no new metadata). */
 function sourcesUnchanged(ctx: MoverContext, item: MoveItem, ctimeMs: number | null = null): boolean {
-  return !item.srcs.some((rel) => sourceChanged(`${ctx.srcRoot}/${rel}`, item.stat.size, item.stat.mtimeMs, item.stat.ino, ctimeMs));
+  return !item.srcs.some((rel) => sourceChanged(ctx.src, rel, item.stat.size, item.stat.mtimeMs, item.stat.ino, ctimeMs));
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
@@ -298,7 +345,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
   const planned: Planned[] = [];
   const byIndex = new Map<number, Planned>();
   const dups: { item: MoveItem; id: number }[] = [];
-  let free = freeBytes(ctx.dstRoot);
+  let free = ctx.dst.freeBytes();
   const missingDirs = new Map<string, boolean>();
   const writableDirs = new Map<string, boolean>();
 
@@ -314,6 +361,10 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
     if (err instanceof ChangedError) {
       skip(stats, 'changed-during-copy');
       journal.set(p.id, 'rolled_back', { error: err.message });
+    } else if (goneSinceScan(err, p.item.srcs[0]!)) {
+      // Deleted, or moved away with its folder, since the scan: nothing to move.
+      skip(stats, 'vanished');
+      journal.set(p.id, 'rolled_back', { error: 'gone since the scan' });
     } else {
       fail(ctx, p.item.srcs[0]!, err);
       journal.set(p.id, 'failed', { error: (err as Error).message });
@@ -335,7 +386,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
     const p = pooled[r.i]!;
     if (r.outcome === 'copied') copiedOne(p, r);
     else if (r.outcome === 'stopped') notTried(p);
-    else notCopied(p, r.outcome === 'changed' ? new ChangedError(r.message) : Object.assign(new Error(r.message), { code: r.code }));
+    else notCopied(p, r.outcome === 'changed' ? new ChangedError(r.message) : Object.assign(new Error(r.message), { code: r.code, syscall: r.syscall, path: r.path }));
   });
   const onAbort = () => pool?.stop();
   ctx.signal?.addEventListener('abort', onAbort);
@@ -369,6 +420,15 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
           skip(stats, 'destination-full');
           continue;
         }
+        // The destination folders exist before the row is journaled: recovery can then take a missing folder
+        // as one moved away since (and wait), never as one the crash kept from being made.
+        try {
+          for (const d of dsts) ensureDirs(ctx.src, ctx.dst, dirOf(d), ctx.knownDirs);
+        } catch (err) {
+          if (goneSinceScan(err, item.srcs[0]!)) skip(stats, 'vanished');
+          else fail(ctx, item.srcs[0]!, err);
+          continue;
+        }
         free -= need;
         const tmp = `${dirOf(dsts[0]!) ? `${dirOf(dsts[0]!)}/` : ''}.fts-grad-${ctx.runId}-${++ctx.seq}`;
         const id = journal.begin({ runId: ctx.runId, kind: item.kind, srcRoot: ctx.srcRoot, dstRoot: ctx.dstRoot, srcs: item.srcs, dsts, tmp, size: item.stat.size, mtimeMs: item.stat.mtimeMs, srcIno: item.stat.ino, state: 'copying', undoOf: item.undoOf, keepSource: item.keepSource });
@@ -392,17 +452,11 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
         planned.push(p);
         step('journaled', p.id);
         for (const d of p.dsts) ctx.inFlight?.add(d);
-        try {
-          for (const d of p.dsts) ensureDirs(ctx.srcRoot, ctx.dstRoot, dirOf(d), ctx.knownDirs);
-        } catch (err) {
-          notCopied(p, err);
-          continue;
-        }
         if (!session || !isSmallFile(p.item)) {
           here.push(p);
           continue;
         }
-        jobs.push({ i: pooled.length, src: `${ctx.srcRoot}/${p.item.srcs[0]}`, tmp: `${ctx.dstRoot}/${p.tmp}`, size: p.item.stat.size, mtimeMs: p.item.stat.mtimeMs, ino: p.item.stat.ino });
+        jobs.push({ i: pooled.length, src: p.item.srcs[0]!, tmp: p.tmp, size: p.item.stat.size, mtimeMs: p.item.stat.mtimeMs, ino: p.item.stat.ino });
         pooled.push(p);
       }
       session?.add(jobs);
@@ -412,13 +466,13 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
 
     // Already archived with identical content: the source goes (unless it is to stay), nothing is copied.
     for (const { item, id } of dups) {
-      if (!sourcesUnchanged(ctx, item)) {
-        journal.set(id, 'rolled_back', { error: 'changed before removal' });
-        skip(stats, 'changed-during-copy');
-        continue;
-      }
       try {
-        if (!item.keepSource) for (const rel of item.srcs) unlinkQuiet(`${ctx.srcRoot}/${rel}`);
+        if (!sourcesUnchanged(ctx, item)) {
+          journal.set(id, 'rolled_back', { error: 'changed before removal' });
+          skip(stats, 'changed-during-copy');
+          continue;
+        }
+        if (!item.keepSource) for (const rel of item.srcs) ctx.src.unlink(rel);
       } catch (err) {
         // EPERM in a sticky folder, an immutable file: the archived copy stays, and so does this one.
         fail(ctx, item.srcs[0]!, err);
@@ -441,7 +495,7 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
         continue;
       }
       try {
-        copiedOne(p, await copyToTemp(`${ctx.srcRoot}/${p.item.srcs[0]}`, `${ctx.dstRoot}/${p.tmp}`, p.item.stat, p.item.kind));
+        copiedOne(p, await copyToTemp(ctx.src, p.item.srcs[0]!, ctx.dst, p.tmp, p.item.stat, p.item.kind));
       } catch (err) {
         notCopied(p, err);
       }
@@ -462,8 +516,8 @@ async function prepareInner(ctx: MoverContext, items: MoveItem[], margin: { reac
   // A `._name` companion travels only with its file: when the file was not copied, the companion's copy goes.
   for (const p of planned) {
     if (p.ok && p.item.companionOf !== undefined && !byIndex.get(p.item.companionOf)?.ok) {
-      unlinkQuiet(`${ctx.dstRoot}/${p.tmp}`);
-      notTried(p);
+      p.ok = false;
+      discard(ctx, p, 'rolled_back', 'its file was not copied', [p.tmp]);
     }
   }
   return { planned, copied: planned.filter((p) => p.ok) };
@@ -474,7 +528,7 @@ function nameOneByOne(ctx: MoverContext, p: Planned, step: (s: MoveStep, id: num
   for (let i = 0; i < p.dsts.length; i++) {
     for (;;) {
       try {
-        nameNoReplace(`${ctx.dstRoot}/${p.tmp}`, `${ctx.dstRoot}/${p.dsts[i]}`, i === p.dsts.length - 1);
+        nameNoReplace(ctx.dst, p.tmp, p.dsts[i]!, i === p.dsts.length - 1);
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -522,15 +576,13 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
   // names are given in one batch off this thread; a hard-link group, or a name found taken, one at a time here.
   const naming = (p: Planned, err: unknown) => {
     p.ok = false;
-    for (const d of p.dsts) unlinkIfOurs(`${ctx.dstRoot}/${d}`, p.tmpIno);
-    unlinkQuiet(`${ctx.dstRoot}/${p.tmp}`);
     fail(ctx, p.item.srcs[0]!, err);
-    journal.set(p.id, 'failed', { error: (err as Error).message });
+    discard(ctx, p, 'failed', (err as Error).message);
   };
   const single = copied.filter((p) => p.dsts.length === 1);
-  const from = single.map((p) => `${ctx.dstRoot}/${p.tmp}`);
-  const to = single.map((p) => `${ctx.dstRoot}/${p.dsts[0]}`);
-  const named = await renameAllNoReplace(from, to);
+  const from = single.map((p) => p.tmp);
+  const to = single.map((p) => p.dsts[0]!);
+  const named = await renameAllNoReplace(ctx.dst, from, to);
   const oneByOne: Planned[] = copied.filter((p) => p.dsts.length !== 1);
   for (const [k, p] of single.entries()) {
     const errno = named[k]!;
@@ -558,24 +610,21 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
   // sources are removed in one batch off this thread; a hard-link group's names here, all checked first.
   const removed: Planned[] = [];
   const changed = (p: Planned) => {
-    for (const d of p.dsts) unlinkIfOurs(`${ctx.dstRoot}/${d}`, p.tmpIno);
-    journal.set(p.id, 'rolled_back', { error: 'changed while it was copied' });
+    discard(ctx, p, 'rolled_back', 'changed while it was copied', p.dsts);
     skip(stats, 'changed-during-copy');
   };
   const notRemoved = (p: Planned, err: unknown) => {
     fail(ctx, p.item.srcs[0]!, err);
     // With every source name still there, the copy goes: the file stays in one place, and the next run does
     // not find it "already archived". A hard-link group that lost some names keeps both sides.
-    if (p.item.srcs.every((rel) => lstatOrNull(`${ctx.srcRoot}/${rel}`))) {
-      for (const d of p.dsts) unlinkIfOurs(`${ctx.dstRoot}/${d}`, p.tmpIno);
-      journal.set(p.id, 'rolled_back', { error: `the source could not be removed, so its copy was: ${(err as Error).message}` });
+    if (p.item.srcs.every((rel) => present(ctx.src, rel))) {
+      discard(ctx, p, 'rolled_back', `the source could not be removed, so its copy was: ${(err as Error).message}`, p.dsts);
     } else {
       journal.set(p.id, 'failed', { error: `copied, but the source could not be removed: ${(err as Error).message}` });
     }
   };
   const opened = (p: Planned) => {
-    for (const d of p.dsts) unlinkIfOurs(`${ctx.dstRoot}/${d}`, p.tmpIno);
-    journal.set(p.id, 'rolled_back', { error: 'opened by a client during its copy' });
+    discard(ctx, p, 'rolled_back', 'opened by a client during its copy', p.dsts);
     skip(stats, 'open');
   };
   await ctx.recheckOpenFiles?.();
@@ -585,8 +634,8 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
     else removable.push(p);
   }
   const batchable = removable.filter((p) => !p.item.keepSource && p.item.srcs.length === 1);
-  const sources = batchable.map((p) => ({ path: `${ctx.srcRoot}/${p.item.srcs[0]}`, size: p.item.stat.size, mtimeMs: p.item.stat.mtimeMs, ino: p.item.stat.ino, ctimeMs: p.srcCtimeMs }));
-  const outcomes = await removeAllUnchanged(sources);
+  const sources = batchable.map((p) => ({ path: p.item.srcs[0]!, size: p.item.stat.size, mtimeMs: p.item.stat.mtimeMs, ino: p.item.stat.ino, ctimeMs: p.srcCtimeMs }));
+  const outcomes = await removeAllUnchanged(ctx.src, sources);
   for (const [k, p] of batchable.entries()) {
     const outcome = outcomes[k]!;
     if (outcome === 0) {
@@ -602,12 +651,12 @@ async function finishInner(ctx: MoverContext, batch: PreparedBatch): Promise<voi
     }
     if (p.item.srcs.length === 1) continue;
     await breathe();
-    if (!sourcesUnchanged(ctx, p.item, p.srcCtimeMs)) {
-      changed(p);
-      continue;
-    }
     try {
-      for (const rel of p.item.srcs) unlinkQuiet(`${ctx.srcRoot}/${rel}`);
+      if (!sourcesUnchanged(ctx, p.item, p.srcCtimeMs)) {
+        changed(p);
+        continue;
+      }
+      for (const rel of p.item.srcs) ctx.src.unlink(rel);
       step('source-removed', p.id);
       removed.push(p);
     } catch (err) {

@@ -1,29 +1,47 @@
 /**
  * Crash recovery: every journal row a crash left between steps is finished or rolled back, and its temp
  * file removed. Before `linked` the source is intact, so the copy is undone; from `linked` on the copy is
- * durable under its final name, so the move is completed (unless the source changed meanwhile).
+ * durable under its final name, so the move is completed (unless the source changed meanwhile). Each root is
+ * opened once and every path of a row is resolved beneath it, as in a run: a folder a user swapped for a
+ * symlink since the crash fails that row's step (it is left for the next recovery), never reaches outside.
  */
 import { existsSync } from 'node:fs';
+import { isDirMode, isUnsafePath, RootDir } from '../../system/root-dir.js';
 import { syncFilesystem } from '../../system/syncfs.js';
 import type { Journal, JournalEntry } from './journal.js';
-import { lstatOrNull, nameNoReplace, sourceChanged, suffixedName, unlinkIfOurs, unlinkQuiet } from './safe-move.js';
+import { nameNoReplace, sourceChanged, suffixedName } from './safe-move.js';
 
 /** What recovery did, by outcome. */
 export interface RecoveryReport {
   rolledBack: number;
   completed: number;
-  /** Rows left alone because a root is not there (a disk not mounted). */
+  /** Rows left alone because a root is not there (a disk not mounted), or a path on the way is not safe now. */
   deferred: number;
 }
 
-function sourcesState(e: JournalEntry, checkCtime = true): 'unchanged' | 'changed' {
-  const ctime = checkCtime ? e.srcCtimeMs : null;
-  return e.srcs.some((rel) => sourceChanged(`${e.srcRoot}/${rel}`, e.size, e.mtimeMs, e.srcIno, ctime)) ? 'changed' : 'unchanged';
+/** A row that must wait for a later recovery: a folder on its way moved away while it was being finished. */
+class Deferred extends Error {}
+
+/** Throws Deferred when a removal could not reach its name (its folder moved away meanwhile). */
+function reached(outcome: 'removed' | 'absent' | 'unreachable'): void {
+  if (outcome === 'unreachable') throw new Deferred('a folder on the way is not there now');
 }
 
-function rollBack(journal: Journal, e: JournalEntry, why: string): void {
-  for (const d of e.dsts) unlinkIfOurs(`${e.dstRoot}/${d}`, e.tmpIno);
-  if (e.tmp) unlinkQuiet(`${e.dstRoot}/${e.tmp}`);
+/** One row's two roots, held open. */
+interface Roots {
+  src: RootDir;
+  dst: RootDir;
+}
+
+function sourcesState(e: JournalEntry, roots: Roots, checkCtime = true): 'unchanged' | 'changed' {
+  const ctime = checkCtime ? e.srcCtimeMs : null;
+  return e.srcs.some((rel) => sourceChanged(roots.src, rel, e.size, e.mtimeMs, e.srcIno, ctime)) ? 'changed' : 'unchanged';
+}
+
+function rollBack(journal: Journal, e: JournalEntry, roots: Roots, why: string): void {
+  for (const d of e.dsts) reached(roots.dst.unlinkIfIno(d, e.tmpIno));
+  // The temp name holds a partial copy of ours (its inode may not be journaled yet: `copying`), never anyone else's file.
+  if (e.tmp) reached(roots.dst.unlink(e.tmp));
   journal.set(e.id, 'rolled_back', { error: why });
 }
 
@@ -31,17 +49,20 @@ function rollBack(journal: Journal, e: JournalEntry, why: string): void {
  * Gives a verified copy whose source is gone every name it lacks (a taken name gets a suffix), so no temp
  * name is left. A copy not made by this row (another inode) is not touched.
  */
-function keepCopy(e: JournalEntry): void {
+function keepCopy(e: JournalEntry, roots: Roots): void {
   if (!e.tmp || e.tmpIno === null) return;
-  const tmp = `${e.dstRoot}/${e.tmp}`;
-  if (lstatOrNull(tmp)?.ino !== e.tmpIno) return;
-  const missing = e.dsts.filter((d) => lstatOrNull(`${e.dstRoot}/${d}`)?.ino !== e.tmpIno);
+  if (roots.dst.lstat(e.tmp)?.ino !== e.tmpIno) {
+    // Not there: named already, or its folder moved away since the check (then it waits).
+    if (!foldersThere(e, roots)) throw new Deferred('a folder on the way is not there now');
+    return;
+  }
+  const missing = e.dsts.filter((d) => roots.dst.lstat(d)?.ino !== e.tmpIno);
   // Every name there already: the temp name is one link too many.
-  if (missing.length === 0) unlinkQuiet(tmp);
+  if (missing.length === 0) reached(roots.dst.unlink(e.tmp));
   for (const [k, d] of missing.entries()) {
     for (let n = 0; ; n++) {
       try {
-        nameNoReplace(tmp, `${e.dstRoot}/${n === 0 ? d : suffixedName(d, n)}`, k === missing.length - 1);
+        nameNoReplace(roots.dst, e.tmp, n === 0 ? d : suffixedName(d, n), k === missing.length - 1);
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -50,56 +71,97 @@ function keepCopy(e: JournalEntry): void {
   }
 }
 
+const dirOf = (rel: string) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
+
+/**
+ * Whether every destination folder the row's names live in is there. The mover makes them before it journals a
+ * row, so a missing one was moved away since (a user renaming it, or a swap): its copy is out of reach, and
+ * deciding now would leave a temp file in the moved folder for good. Such a row waits for a later recovery.
+ * (A source folder moved away makes its file look gone, and the copy is then kept: a duplicate, never a loss.)
+ */
+function foldersThere(e: JournalEntry, roots: Roots): boolean {
+  const isDir = (dir: string) => {
+    if (dir === '') return true;
+    const st = roots.dst.lstat(dir);
+    return st !== null && isDirMode(st.mode);
+  };
+  return [...e.dsts, ...(e.tmp ? [e.tmp] : [])].every((rel) => isDir(dirOf(rel)));
+}
+
+/** Finishes or rolls back one row; false when it must wait (a folder on its way is not there now). */
+function recoverRow(journal: Journal, e: JournalEntry, roots: Roots, report: RecoveryReport): boolean {
+  if (!foldersThere(e, roots)) return false;
+  const present = (rel: string) => roots.src.lstat(rel) !== null;
+  // A stranded row gave up its move during the run; its copy is where a `copied` row's would be.
+  const copied = e.state === 'copied' || e.state === 'stranded';
+  if (copied && !e.srcs.every(present)) {
+    // Copied and verified, perhaps named, and a source is gone since (someone removed it, seeing the copy in
+    // space): the copy may be all there is, so it stays, under its names.
+    keepCopy(e, roots);
+    journal.set(e.id, 'failed', { error: 'interrupted while naming the copy, and the source is gone since; the copy is kept' });
+    report.rolledBack++;
+  } else if (e.state === 'copying' || copied) {
+    // The temp copy may be partial or not yet named; the source is intact: undo the copy.
+    rollBack(journal, e, roots, e.state === 'stranded' ? (e.error ?? 'given up during the run') : `interrupted while ${e.state === 'copying' ? 'copying' : 'naming the copy'}; rolled back`);
+    report.rolledBack++;
+  } else if (e.state === 'dedup') {
+    // A source meant to stay was never to be removed: the row is done as it stands.
+    const gone = e.keepSource || !e.srcs.some(present);
+    journal.set(e.id, gone ? 'duplicate' : 'rolled_back', gone ? {} : { error: 'interrupted; left in place' });
+    if (gone && e.undoOf !== null) journal.set(e.undoOf, 'undone');
+    if (gone) report.completed++;
+    else report.rolledBack++;
+  } else if (e.state === 'linked') {
+    if (e.tmp) roots.dst.unlinkIfIno(e.tmp, e.tmpIno);
+    const allNamed = e.dsts.every((d) => roots.dst.lstat(d)?.ino === e.tmpIno);
+    const anySourceGone = !e.srcs.every(present);
+    // A hard-link group cut off between its unlinks: each unlink moved the inode's ctime, so the names left
+    // are held to size, mtime and inode only.
+    if (sourcesState(e, roots, !anySourceGone) === 'changed' || !allNamed) {
+      if (anySourceGone) {
+        // Some names already left the source: keep both sides, lose nothing.
+        journal.set(e.id, 'failed', { error: 'interrupted, and the source changed meanwhile; both copies kept' });
+      } else {
+        rollBack(journal, e, roots, 'the source changed after it was copied; left in place');
+      }
+      report.rolledBack++;
+    } else {
+      if (!e.keepSource) for (const rel of e.srcs) reached(roots.src.unlinkIfIno(rel, e.srcIno));
+      journal.set(e.id, 'done');
+      if (e.undoOf !== null) journal.set(e.undoOf, 'undone');
+      report.completed++;
+    }
+  }
+  return true;
+}
+
 /** Finishes or rolls back every unfinished journal row; syncs what it touched. */
 export async function recoverJournal(journal: Journal): Promise<RecoveryReport> {
   const report: RecoveryReport = { rolledBack: 0, completed: 0, deferred: 0 };
-  const touched = new Set<string>();
-  for (const e of journal.unfinished()) {
-    if (!existsSync(e.srcRoot) || !existsSync(e.dstRoot)) {
-      report.deferred++;
-      continue;
-    }
-    touched.add(e.srcRoot).add(e.dstRoot);
-    if (e.state === 'copied' && e.srcs.some((rel) => !lstatOrNull(`${e.srcRoot}/${rel}`))) {
-      // Copied and verified, perhaps named, and a source is gone since (someone removed it, seeing the copy in
-      // space): the copy may be all there is, so it stays, under its names.
-      keepCopy(e);
-      journal.set(e.id, 'failed', { error: 'interrupted while naming the copy, and the source is gone since; the copy is kept' });
-      report.rolledBack++;
-    } else if (e.state === 'copying' || e.state === 'copied') {
-      // The temp copy may be partial or not yet named; the source is intact: undo the copy.
-      rollBack(journal, e, `interrupted while ${e.state === 'copying' ? 'copying' : 'naming the copy'}; rolled back`);
-      report.rolledBack++;
-    } else if (e.state === 'dedup') {
-      // A source meant to stay was never to be removed: the row is done as it stands.
-      const gone = e.keepSource || e.srcs.every((rel) => !lstatOrNull(`${e.srcRoot}/${rel}`));
-      journal.set(e.id, gone ? 'duplicate' : 'rolled_back', gone ? {} : { error: 'interrupted; left in place' });
-      if (gone && e.undoOf !== null) journal.set(e.undoOf, 'undone');
-      if (gone) report.completed++;
-      else report.rolledBack++;
-    } else if (e.state === 'linked') {
-      if (e.tmp) unlinkQuiet(`${e.dstRoot}/${e.tmp}`);
-      const allNamed = e.dsts.every((d) => lstatOrNull(`${e.dstRoot}/${d}`)?.ino === e.tmpIno);
-      const anySourceGone = e.srcs.some((rel) => !lstatOrNull(`${e.srcRoot}/${rel}`));
-      // A hard-link group cut off between its unlinks: each unlink moved the inode's ctime, so the names left
-      // are held to size, mtime and inode only.
-      if (sourcesState(e, !anySourceGone) === 'changed' || !allNamed) {
-        if (anySourceGone) {
-          // Some names already left the source: keep both sides, lose nothing.
-          journal.set(e.id, 'failed', { error: 'interrupted, and the source changed meanwhile; both copies kept' });
-        } else {
-          rollBack(journal, e, 'the source changed after it was copied; left in place');
-        }
-        report.rolledBack++;
-      } else {
-        if (!e.keepSource) for (const rel of e.srcs) unlinkQuiet(`${e.srcRoot}/${rel}`);
-        journal.set(e.id, 'done');
-        if (e.undoOf !== null) journal.set(e.undoOf, 'undone');
-        report.completed++;
+  const opened = new Map<string, RootDir>();
+  const rootAt = (path: string) => {
+    let r = opened.get(path);
+    if (!r) opened.set(path, (r = new RootDir(path)));
+    return r;
+  };
+  try {
+    for (const e of journal.unfinished()) {
+      if (!existsSync(e.srcRoot) || !existsSync(e.dstRoot)) {
+        report.deferred++;
+        continue;
+      }
+      try {
+        if (!recoverRow(journal, e, { src: rootAt(e.srcRoot), dst: rootAt(e.dstRoot) }, report)) report.deferred++;
+      } catch (err) {
+        // A folder on the row's way is a symlink or a mount now, or moved away: the row stays unfinished, for the next recovery.
+        if (!isUnsafePath(err) && !(err instanceof Deferred)) throw err;
+        report.deferred++;
       }
     }
+    for (const root of opened.keys()) await syncFilesystem(root);
+  } finally {
+    for (const r of opened.values()) r.close();
   }
-  for (const root of touched) await syncFilesystem(root);
   journal.closeFinishedRuns();
   return report;
 }

@@ -1,31 +1,16 @@
 /**
- * The primitives of a safe move: copy to a temp name with everything a Mac or Windows user stored
- * (bytes, mode, owner, times, xattrs), hashing what was read and what landed; a rename that never
- * replaces (link + unlink); and checks that a source has not changed before it is removed.
+ * The primitives of a safe move: copy to a temp name with everything a Mac or Windows user stored (bytes,
+ * mode, owner, times, xattrs), hashing what was read and what landed; a rename that never replaces; and checks
+ * that a source has not changed before it is removed. Every path is relative to a root held open for the run
+ * (RootDir) and resolved beneath it: no symlink is followed on the way and no other mount entered.
  */
 import { createHash } from 'node:crypto';
-import {
-  read as readCb,
-  closeSync,
-  constants,
-  fchmodSync,
-  lchownSync,
-  linkSync,
-  lstatSync,
-  lutimesSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  readlinkSync,
-  symlinkSync,
-  unlinkSync,
-  type Stats,
-} from 'node:fs';
-import { getAttributeSync, listAttributesSync } from '@napi-rs/xattr';
-import { renameNoReplace } from '../../native/index.mjs';
-import { CHUNK, ChangedError, closeCopy, copyFileSyncVerified, copyXattrs, finishCopy, HASH, mayChown, openCopy, sameStamp, sharedBuffer, writeVerified } from './copy-core.mjs';
+import { read as readCb, closeSync, constants, fchmodSync, fchownSync, fstatSync, readSync } from 'node:fs';
+import { copySymlinkAt, copyXattrsFd } from '../../native/index.mjs';
+import type { EntryStat, RootDir } from '../../system/root-dir.js';
+import { CHUNK, ChangedError, closeCopy, copyFileSyncVerified, finishCopy, HASH, mayChown, openCopy, sameStamp, sharedBuffer, writeVerified } from './copy-core.mjs';
 
-export { ChangedError, copyXattrs, HASH, sameStamp };
+export { ChangedError, HASH, sameStamp };
 
 /** What a finished temp copy is. */
 export interface TempCopy {
@@ -35,25 +20,13 @@ export interface TempCopy {
   srcCtimeMs: number;
 }
 
-/** lstat that answers null for a missing path. */
-export function lstatOrNull(path: string): Stats | null {
-  return lstatSync(path, { throwIfNoEntry: false }) ?? null;
-}
-
 /**
  * Whether a source is still there but no longer what was copied: its size, mtime or inode differ, or, when the
  * ctime at its copy is known, its ctime (a chmod or a new xattr). A source that is gone has not changed.
  */
-export function sourceChanged(path: string, size: number, mtimeMs: number, ino: number, ctimeMs: number | null): boolean {
-  const st = lstatOrNull(path);
+export function sourceChanged(root: RootDir, rel: string, size: number, mtimeMs: number, ino: number, ctimeMs: number | null): boolean {
+  const st = root.lstat(rel);
   return st !== null && (!sameStamp(st, size, mtimeMs, ino) || (ctimeMs !== null && st.ctimeMs !== ctimeMs));
-}
-
-/** The xattrs of a path as name → base64, for comparisons. */
-export function readXattrs(path: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of listAttributesSync(path).sort()) out[name] = getAttributeSync(path, name)?.toString('base64') ?? '';
-  return out;
 }
 
 /** Hashes what an open file holds from offset 0 (up to `size` bytes when known, saving the read that finds the end). */
@@ -69,10 +42,10 @@ function hashFd(fd: number, size = Infinity): string {
   return h.digest('hex');
 }
 
-/** Hashes a file's content (or a symlink's target). */
-export function hashPath(path: string, kind: 'file' | 'symlink'): string {
-  if (kind === 'symlink') return createHash(HASH).update(readlinkSync(path)).digest('hex');
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+/** Hashes a file's content (or a symlink's target) beneath a root. */
+export function hashAt(root: RootDir, rel: string, kind: 'file' | 'symlink'): string {
+  if (kind === 'symlink') return createHash(HASH).update(root.readlink(rel)).digest('hex');
+  const fd = root.open(rel, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     return hashFd(fd);
   } finally {
@@ -117,16 +90,16 @@ async function pipeline(fd: number, each: (chunk: Buffer, pos: number) => void):
 }
 
 /**
- * Copies src to tmp (created exclusively), preserving mode, owner (as root), xattrs and times; hashes the
- * bytes read while copying (sha256, kept in the journal) and reads every written chunk back to compare.
- * Throws ChangedError when the source's size, mtime or identity differs from `expected` before or after.
- * Does not fsync: the caller syncs a batch. Small files copy synchronously (copy-core.mjs; the copy pool
- * takes the same steps in C); large ones read ahead while the previous chunk is hashed and written.
+ * Copies src (beneath srcRoot) to tmp (created exclusively beneath dstRoot), preserving mode, owner (as root),
+ * xattrs and times; hashes the bytes read while copying (sha256, kept in the journal) and reads every written
+ * chunk back to compare. Throws ChangedError when the source's size, mtime or identity differs from `expected`
+ * before or after. Does not fsync: the caller syncs a batch. Small files and symlinks copy synchronously in
+ * fts-native; large files read ahead while the previous chunk is hashed and written.
  */
-export async function copyToTemp(src: string, tmp: string, expected: Stats, kind: 'file' | 'symlink'): Promise<TempCopy> {
-  if (kind === 'symlink') return copySymlink(src, tmp, expected);
-  if (expected.size < LARGE_FILE) return copyFileSyncVerified(src, tmp, expected);
-  const c = openCopy(src, tmp, expected);
+export async function copyToTemp(srcRoot: RootDir, src: string, dstRoot: RootDir, tmp: string, expected: EntryStat, kind: 'file' | 'symlink'): Promise<TempCopy> {
+  if (kind === 'symlink') return copySymlink(srcRoot, src, dstRoot, tmp, expected);
+  if (expected.size < LARGE_FILE) return copyFileSyncVerified(srcRoot, src, dstRoot, tmp, expected);
+  const c = openCopy(srcRoot, src, dstRoot, tmp, expected);
   let ok = false;
   try {
     const h = createHash(HASH);
@@ -138,22 +111,15 @@ export async function copyToTemp(src: string, tmp: string, expected: Stats, kind
     ok = true;
     return { hash: h.digest('hex'), tmpIno, srcCtimeMs: c.before.ctimeMs };
   } finally {
-    closeCopy(c, tmp, ok);
+    closeCopy(c, dstRoot, tmp, ok);
   }
 }
 
-function copySymlink(src: string, tmp: string, expected: Stats): TempCopy {
-  const target = readlinkSync(src);
-  const before = lstatSync(src);
-  if (!sameStamp(before, expected.size, expected.mtimeMs, expected.ino)) throw new ChangedError('changed since the scan');
-  symlinkSync(target, tmp);
+function copySymlink(srcRoot: RootDir, src: string, dstRoot: RootDir, tmp: string, expected: EntryStat): TempCopy {
   try {
-    if (mayChown) lchownSync(tmp, before.uid, before.gid);
-    lutimesSync(tmp, before.atimeMs / 1000, before.mtimeMs / 1000);
-    if (readlinkSync(tmp) !== target) throw new Error('the copied symlink does not match the source');
-    return { hash: createHash(HASH).update(target).digest('hex'), tmpIno: lstatSync(tmp).ino, srcCtimeMs: before.ctimeMs };
+    return copySymlinkAt(srcRoot.fd, src, dstRoot.fd, tmp, expected.size, expected.mtimeMs, expected.ino, mayChown);
   } catch (err) {
-    unlinkQuiet(tmp);
+    if ((err as NodeJS.ErrnoException).code === 'FTS_CHANGED') throw new ChangedError((err as Error).message);
     throw err;
   }
 }
@@ -162,57 +128,38 @@ function copySymlink(src: string, tmp: string, expected: Stats): TempCopy {
  * Gives tmp the name dst without ever replacing dst (EEXIST when dst exists). The last name takes tmp's
  * place (renameat2 RENAME_NOREPLACE, one call); an earlier name of a hard-link group is a new link to it.
  */
-export function nameNoReplace(tmp: string, dst: string, last: boolean): void {
-  if (last) renameNoReplace(tmp, dst);
-  else linkSync(tmp, dst);
-}
-
-/** Unlinks a path, ignoring one that is already gone. */
-export function unlinkQuiet(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}
-
-/** Unlinks path only when it is still the inode we made (so a file someone else put there is never removed). */
-export function unlinkIfOurs(path: string, ino: number | null): void {
-  if (ino === null) return;
-  const st = lstatOrNull(path);
-  if (st && st.ino === ino) unlinkQuiet(path);
+export function nameNoReplace(root: RootDir, tmp: string, dst: string, last: boolean): void {
+  if (last) root.rename(tmp, dst);
+  else root.link(tmp, dst);
 }
 
 /**
  * Creates the destination folders of relDir that are missing, each with the mode, owner and xattrs of the
- * source folder of the same name. `known` caches folders already seen.
+ * source folder of the same name. The source folder is opened first (a folder moved away or swapped since the
+ * scan fails this item before anything is made), and a folder found in the destination (made meanwhile, or by
+ * an earlier run) must be a real folder on the destination's filesystem: a symlink or another mount there fails
+ * this item (ELOOP, EXDEV) before anything is set on it. Owner, mode and xattrs are set fd to fd.
+ * `known` caches folders already seen.
  */
-export function ensureDirs(srcRoot: string, dstRoot: string, relDir: string, known: Set<string>): void {
+export function ensureDirs(srcRoot: RootDir, dstRoot: RootDir, relDir: string, known: Set<string>): void {
   if (relDir === '' || known.has(relDir)) return;
   const parent = relDir.includes('/') ? relDir.slice(0, relDir.lastIndexOf('/')) : '';
   ensureDirs(srcRoot, dstRoot, parent, known);
-  const dst = `${dstRoot}/${relDir}`;
-  const existing = lstatOrNull(dst);
-  if (existing) {
-    if (!existing.isDirectory()) throw Object.assign(new Error(`${relDir} exists in the destination and is not a folder`), { code: 'ENOTDIR' });
-  } else {
-    const src = `${srcRoot}/${relDir}`;
-    const st = lstatOrNull(src);
+  const srcFd = srcRoot.open(relDir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    const { fd, created } = dstRoot.mkdir(relDir);
     try {
-      mkdirSync(dst, { mode: 0o700 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    if (st?.isDirectory()) {
-      if (mayChown) lchownSync(dst, st.uid, st.gid);
-      const fd = openSync(dst, constants.O_RDONLY | constants.O_DIRECTORY);
-      try {
+      if (created) {
+        const st = fstatSync(srcFd);
+        if (mayChown) fchownSync(fd, st.uid, st.gid);
         fchmodSync(fd, st.mode & 0o7777);
-      } finally {
-        closeSync(fd);
+        copyXattrsFd(srcFd, fd);
       }
-      copyXattrs(src, dst);
+    } finally {
+      closeSync(fd);
     }
+  } finally {
+    closeSync(srcFd);
   }
   if (known.size > 10_000) known.clear();
   known.add(relDir);

@@ -1,11 +1,15 @@
 /** Types of scan-dir.mjs (plain JavaScript so worker threads load it without a TypeScript loader). */
 
-/** What the reader needs: the root, the exclude/include rules, and the age test (minAgeMs null: no test). */
+/** What the reader needs: the root's fd and device, the exclude/include rules, and the age test (minAgeMs null: no test). */
 export interface DirReaderConfig {
-  root: string;
-  exactExcludes: string[];
-  excludePatterns: string[];
-  include: string[];
+  /** The root folder's fd (RootDir.fd): every folder is opened beneath it. */
+  rootFd: number;
+  /** The root's st_dev: an entry on another device is a mount below the root, and is left out. */
+  rootDev: number;
+  /** Exclude globs, matched against each name. */
+  exclude: readonly string[];
+  /** Normalised include paths (empty: everything). */
+  include: readonly string[];
   now: number;
   minAgeMs: number | null;
 }
@@ -30,5 +34,5 @@ export interface DirReadResult {
   tooNew: number;
 }
 
-/** A reader of directories under config.root. */
+/** A reader of directories beneath config.rootFd. */
 export function createDirReader(config: DirReaderConfig): (relDirs: string[]) => DirReadResult;

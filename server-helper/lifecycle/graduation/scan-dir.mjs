@@ -1,18 +1,23 @@
-// Reads whole directories for scan-parallel.ts in its worker threads (scan-worker.mjs), each with one call
-// to the native readDir (getdents + fstatat on the directory's fd, as find does): Node's lstatSync costs
-// several times that per file. Plain JavaScript so a worker loads it without a TypeScript loader. The
-// exclude/include rules mirror policy.ts (kept tiny on purpose).
+// Reads whole directories for scan-parallel.ts in its worker threads (scan-worker.mjs) and for the synchronous
+// walk of scan.ts on the calling thread, each with one call to the native readDirAt (getdents + fstatat on the
+// directory's fd, as find does): Node's lstatSync costs several times that per file. Every folder is opened
+// beneath the root's fd (the worker gets its number: fds are the process's), following no symlink and entering
+// no other mount: a folder swapped for a symlink during the scan is not read, and a mount below the root is
+// left out. Plain JavaScript so a worker loads it without a TypeScript loader; the name and path rules come
+// from matchers.mjs, the same module policy.ts uses.
 //
 // Results travel compactly, because cloning one object per file cost more than the lstat calls: the stat
 // numbers go in a transferable Float64Array (STAT_FIELDS per file), and the names in one `\0`-joined string
 // (NUL cannot occur in a file name). Files younger than `minAgeMs` are only counted, not sent.
 import { constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { FIELDS, readDir as readDirStats } from '../../native/index.mjs';
+import { FIELDS, readDirAt } from '../../native/index.mjs';
+import { appleDoubleOf, excludeMatcher, isIncluded, isOldEnough, mayContainIncluded } from './matchers.mjs';
 
 const { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK } = constants;
-const { ENOENT } = osConstants.errno;
-/** Where mode, nlink and mtimeMs sit in a native entry (fts_native.c). */
+const { ENOENT, ELOOP, EXDEV } = osConstants.errno;
+/** Where dev, mode, nlink and mtimeMs sit in a native entry (fts_native.c). */
+const DEV = 0;
 const MODE = 2;
 const NLINK = 3;
 const MTIME = 9;
@@ -51,21 +56,18 @@ class Out {
   }
 }
 
-/** A reader of directories under config.root: (relDirs) → one compact result. */
-export function createDirReader({ root, exactExcludes, excludePatterns, include, now, minAgeMs }) {
-  const exact = new Set(exactExcludes);
-  const patterns = excludePatterns.map((p) => new RegExp(p, 's'));
-  const excluded = (name) => exact.has(name) || patterns.some((p) => p.test(name));
-  const isIncluded = (rel) => include.length === 0 || include.some((p) => rel === p || rel.startsWith(`${p}/`));
-  const mayContain = (rel) => include.length === 0 || include.some((p) => rel === p || rel.startsWith(`${p}/`) || p.startsWith(`${rel}/`));
+/** A reader of directories beneath config.rootFd: (relDirs) → one compact result. */
+export function createDirReader({ rootFd, rootDev, exclude, include, now, minAgeMs }) {
+  const excluded = excludeMatcher(exclude);
 
   function readDir(relDir, out) {
-    const absDir = relDir === '' ? root : `${root}/${relDir}`;
     let r;
     try {
-      r = readDirStats(absDir);
-    } catch {
-      out.skip('unreadable-dir');
+      r = readDirAt(rootFd, relDir);
+    } catch (err) {
+      // ELOOP: the folder was swapped for a symlink since its parent was read; EXDEV: a mount below the root.
+      const errno = -(err?.errno ?? 0);
+      out.skip(errno === ELOOP ? 'unsafe-path' : errno === EXDEV ? 'other-mount' : errno === ENOENT ? 'vanished' : 'unreadable-dir');
       return;
     }
     if (r.count === 0) return;
@@ -86,31 +88,35 @@ export function createDirReader({ root, exactExcludes, excludePatterns, include,
         continue;
       }
       const rel = prefix + name;
-      if (!mayContain(rel)) continue;
+      if (!mayContainIncluded(rel, include)) continue;
       const o = i * FIELDS;
       const type = nums[o + MODE] & S_IFMT;
       if (type === 0) {
-        // readDir puts the stat's errno in nlink: gone since the listing, or a folder we may list but not search.
+        // readDirAt puts the stat's errno in nlink: gone since the listing, or a folder we may list but not search.
         out.skip(nums[o + NLINK] === ENOENT ? 'vanished' : 'unreadable');
+        continue;
+      }
+      if (nums[o + DEV] !== rootDev) {
+        // A mount below the root (a user's FUSE mount in flux): never entered, nothing in it moves.
+        out.skip('other-mount');
         continue;
       }
       if (type === S_IFDIR) {
         out.dirs.push(rel);
         continue;
       }
-      if (!isIncluded(rel)) continue;
+      if (!isIncluded(rel, include)) continue;
       const isLink = type === S_IFLNK;
       if (type !== S_IFREG && !isLink) {
         out.skip('special-file');
         continue;
       }
       if (names && name.startsWith('._') && names.has(name.slice(2))) continue;
-      // The same test as policy.ts isOldEnough.
-      if (minAgeMs !== null && !(now - nums[o + MTIME] >= minAgeMs)) {
+      if (minAgeMs !== null && !isOldEnough(nums[o + MTIME], now, minAgeMs)) {
         out.tooNew++;
         continue;
       }
-      out.push(rel, nums, o, (isLink ? FLAG_SYMLINK : 0) | (names && names.has(`._${name}`) ? FLAG_COMPANION : 0));
+      out.push(rel, nums, o, (isLink ? FLAG_SYMLINK : 0) | (names && names.has(appleDoubleOf(name)) ? FLAG_COMPANION : 0));
     }
   }
 

@@ -6,32 +6,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { globToRegExp, normalizeIncludes } from './policy.js';
-import type { ScanEntry, SkipCounter } from './scan.js';
-import { createDirReader, FLAG_COMPANION, FLAG_SYMLINK, STAT_FIELDS, type DirReadResult } from './scan-dir.mjs';
+import type { EntryStat, RootDir } from '../../system/root-dir.js';
+import { normalizeIncludes } from './policy.js';
+import { entriesOf, type ScanEntry, type SkipCounter } from './scan.js';
+import { createDirReader, type DirReadResult } from './scan-dir.mjs';
 
 /** The stat fields a scan entry carries (what the mover needs). */
-export type ScanStat = Pick<ScanEntry['stat'], 'dev' | 'ino' | 'mode' | 'nlink' | 'uid' | 'gid' | 'size' | 'blocks' | 'atimeMs' | 'mtimeMs'>;
-
-/** Rebuilds the scan entries of one worker result. */
-function entriesOf(r: DirReadResult, out: ScanEntry[]): void {
-  if (r.count === 0) return;
-  const names = r.names.split('\0');
-  const n = r.nums;
-  for (let i = 0; i < r.count; i++) {
-    const o = i * STAT_FIELDS;
-    const rel = names[i]!;
-    const flags = n[o + 10]!;
-    const stat: ScanStat = { dev: n[o]!, ino: n[o + 1]!, mode: n[o + 2]!, nlink: n[o + 3]!, uid: n[o + 4]!, gid: n[o + 5]!, size: n[o + 6]!, blocks: n[o + 7]!, atimeMs: n[o + 8]!, mtimeMs: n[o + 9]! };
-    let companion: string | null = null;
-    if (flags & FLAG_COMPANION) {
-      const slash = rel.lastIndexOf('/');
-      companion = `${rel.slice(0, slash + 1)}._${rel.slice(slash + 1)}`;
-    }
-    // The mover reads only these fields of `stat`, never Stats' methods.
-    out.push({ rel, kind: flags & FLAG_SYMLINK ? 'symlink' : 'file', stat: stat as ScanEntry['stat'], companion });
-  }
-}
+export type ScanStat = Omit<EntryStat, 'ctimeMs'>;
 
 /** Consumer's wait on unread folders, in total, after which more workers start. */
 const GROW_AFTER_MS = 20;
@@ -51,15 +32,13 @@ export interface ParallelWalkOptions {
   onTooNew?: (n: number) => void;
 }
 
-/** Walks root with worker threads; yields batches of files and symlinks (symlinks never followed). */
-export async function* walkParallel(root: string, opts: ParallelWalkOptions): AsyncGenerator<ScanEntry[]> {
-  const exactExcludes = opts.exclude.filter((g) => !/[*?]/.test(g));
-  const excludePatterns = opts.exclude.filter((g) => /[*?]/.test(g)).map((g) => globToRegExp(g).source);
+/** Walks root (beneath its fd) with worker threads; yields batches of files and symlinks (symlinks never followed, other mounts never entered). */
+export async function* walkParallel(root: RootDir, opts: ParallelWalkOptions): AsyncGenerator<ScanEntry[]> {
   const include = normalizeIncludes(opts.include);
   // Up to at least four: on a cold cache the walk waits on the disk, and four reads in flight beat two even on two cores.
   const n = Math.max(1, opts.workers ?? Math.max(4, Math.min(8, availableParallelism())));
   const highWater = opts.highWater ?? 20_000;
-  const config = { root, exactExcludes, excludePatterns, include, now: opts.now ?? Date.now(), minAgeMs: opts.minAgeMs ?? null };
+  const config = { rootFd: root.fd, rootDev: root.dev, exclude: [...opts.exclude], include, now: opts.now ?? Date.now(), minAgeMs: opts.minAgeMs ?? null };
   const workers: Worker[] = [];
   const queue: string[] = [''];
   const idle: Worker[] = [];
@@ -87,7 +66,7 @@ export async function* walkParallel(root: string, opts: ParallelWalkOptions): As
     for (const d of r.dirs) queue.push(d);
     for (const [k, v] of Object.entries(r.skips)) opts.skip(k, v);
     if (r.tooNew > 0) opts.onTooNew?.(r.tooNew);
-    entriesOf(r, out);
+    entriesOf(r.names, r.nums, r.count, out);
   };
   const startWorker = () => {
     const w = new Worker(new URL('./scan-worker.mjs', import.meta.url), { execArgv: [], workerData: config });

@@ -1,17 +1,20 @@
 /**
- * The scan: a synchronous depth-first walk that yields small batches, so a million-file tree is never held
- * in memory and the caller can await between batches. Synchronous readdir/lstat is the fastest way Node
- * has to stat many small entries (a promise per file costs several times more).
+ * The scan on the calling thread: the same folder reader as the worker threads of scan-parallel.ts
+ * (scan-dir.mjs: one native readDirAt per folder, beneath the root's fd), walked depth-first and yielded in
+ * small batches, so a million-file tree is never held in memory and the caller can await between batches.
+ * For small trees and tests; graduation uses the parallel walk by default.
  */
-import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';
-import { appleDoubleOf, isIncluded, mayContainIncluded } from './policy.js';
+import type { RootDir } from '../../system/root-dir.js';
+import { normalizeIncludes } from './policy.js';
+import { createDirReader, FLAG_COMPANION, FLAG_SYMLINK, STAT_FIELDS } from './scan-dir.mjs';
+import type { ScanStat } from './scan-parallel.js';
 
 /** One file or symlink found by the scan. */
 export interface ScanEntry {
   /** Path relative to the scanned root, `/`-separated. */
   rel: string;
   kind: 'file' | 'symlink';
-  stat: Stats;
+  stat: ScanStat;
   /** The `._name` AppleDouble file beside it, when there is one (relative path). */
   companion: string | null;
 }
@@ -21,74 +24,43 @@ export type SkipCounter = (reason: string, n?: number) => void;
 
 /** Options of one walk. */
 export interface WalkOptions {
-  excluded: (name: string) => boolean;
+  /** Exclude globs, matched against each name. */
+  exclude: readonly string[];
   include: readonly string[];
   skip: SkipCounter;
-  /** Entries per yielded batch. */
-  batchSize?: number;
-  /** Called for a directory that cannot be read. */
-  onError?: (rel: string, err: NodeJS.ErrnoException) => void;
+  /** Folders read per yielded batch. */
+  foldersPerBatch?: number;
 }
 
-/** Walks root and yields batches of files and symlinks (never following a symlink). */
-export function* walk(root: string, opts: WalkOptions): Generator<ScanEntry[]> {
-  const batchSize = opts.batchSize ?? 512;
+/** Walks root and yields batches of files and symlinks (never following a symlink, never entering another mount). */
+export function* walk(root: RootDir, opts: WalkOptions): Generator<ScanEntry[]> {
+  const read = createDirReader({ rootFd: root.fd, rootDev: root.dev, exclude: opts.exclude, include: normalizeIncludes(opts.include), now: 0, minAgeMs: null });
   const stack: string[] = [''];
-  let batch: ScanEntry[] = [];
+  const per = opts.foldersPerBatch ?? 8;
   while (stack.length > 0) {
-    const relDir = stack.pop()!;
-    const absDir = relDir === '' ? root : `${root}/${relDir}`;
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(absDir, { withFileTypes: true });
-    } catch (err) {
-      opts.onError?.(relDir, err as NodeJS.ErrnoException);
-      opts.skip('unreadable-dir');
-      continue;
-    }
-    let names: Set<string> | null = null;
-    for (const d of entries) {
-      if (d.name.startsWith('._')) {
-        names = new Set(entries.map((e) => e.name));
-        break;
-      }
-    }
-    const prefix = relDir === '' ? '' : `${relDir}/`;
-    for (const d of entries) {
-      const name = d.name;
-      if (opts.excluded(name)) {
-        opts.skip('excluded');
-        continue;
-      }
-      const rel = prefix + name;
-      if (d.isDirectory()) {
-        if (mayContainIncluded(rel, opts.include)) stack.push(rel);
-        continue;
-      }
-      if (!isIncluded(rel, opts.include)) continue;
-      const isFile = d.isFile();
-      const isLink = d.isSymbolicLink();
-      if (!isFile && !isLink) {
-        // Sockets, fifos, devices; DT_UNKNOWN filesystems would need an lstat here, which ext4 never does.
-        opts.skip('special-file');
-        continue;
-      }
-      // `._name` travels with `name`; it is a candidate of its own only when `name` is absent.
-      if (names && name.startsWith('._') && names.has(name.slice(2))) continue;
-      let stat: Stats;
-      try {
-        stat = lstatSync(`${absDir}/${name}`);
-      } catch (err) {
-        opts.skip((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'vanished' : 'unreadable');
-        continue;
-      }
-      const companion = names && names.has(appleDoubleOf(name)) ? prefix + appleDoubleOf(name) : null;
-      batch.push({ rel, kind: isLink ? 'symlink' : 'file', stat, companion });
-      if (batch.length >= batchSize) {
-        yield batch;
-        batch = [];
-      }
-    }
+    const r = read(stack.splice(Math.max(0, stack.length - per)));
+    for (let i = r.dirs.length - 1; i >= 0; i--) stack.push(r.dirs[i]!);
+    for (const [k, v] of Object.entries(r.skips)) opts.skip(k, v);
+    const batch = entriesOf(r.names, r.nums, r.count);
+    if (batch.length > 0) yield batch;
   }
-  if (batch.length > 0) yield batch;
+}
+
+/** Rebuilds scan entries from a reader's compact result (names `\0`-joined, STAT_FIELDS numbers each). */
+export function entriesOf(names: string, n: Float64Array, count: number, out: ScanEntry[] = []): ScanEntry[] {
+  if (count === 0) return out;
+  const rels = names.split('\0');
+  for (let i = 0; i < count; i++) {
+    const o = i * STAT_FIELDS;
+    const rel = rels[i]!;
+    const flags = n[o + 10]!;
+    const stat: ScanStat = { dev: n[o]!, ino: n[o + 1]!, mode: n[o + 2]!, nlink: n[o + 3]!, uid: n[o + 4]!, gid: n[o + 5]!, size: n[o + 6]!, blocks: n[o + 7]!, atimeMs: n[o + 8]!, mtimeMs: n[o + 9]! };
+    let companion: string | null = null;
+    if (flags & FLAG_COMPANION) {
+      const slash = rel.lastIndexOf('/');
+      companion = `${rel.slice(0, slash + 1)}._${rel.slice(slash + 1)}`;
+    }
+    out.push({ rel, kind: flags & FLAG_SYMLINK ? 'symlink' : 'file', stat, companion });
+  }
+  return out;
 }

@@ -1,10 +1,10 @@
 /**
  * Graduation as the helper runs it: roots and policy from the config, the drive check, Samba's open files,
- * and the run's events (`graduation.started|progress|finished|failed`). The CLI and the job Task both call this.
+ * and the run's events (`graduation.started|progress|finished|failed`). Graduation's job tasks (task.ts) call this.
  */
 import { parseDuration, parseSize } from '../../../contract/index.js';
 import type { HelperConfig } from '../../config/schema.js';
-import type { EventBus } from '../../jobs/bus.js';
+import type { EventBus } from '../../runs/bus.js';
 import type { Store } from '../../store/index.js';
 import { openFiles as smbOpenFiles } from '../../system/smbstatus.js';
 import { preflightDrives } from '../preflight.js';
@@ -34,15 +34,12 @@ export interface RunWiring {
   runId: number;
   job: string;
   signal?: AbortSignal;
-  /** Called with every progress update (the CLI draws a bar from it). */
-  onProgress?: (p: GraduationProgress) => void;
 }
 
 /** Publishes progress events at most once a second. */
 function progressPublisher(w: RunWiring): (p: GraduationProgress) => void {
   let last = 0;
   return (p) => {
-    w.onProgress?.(p);
     const t = Date.now();
     if (t - last < 1000) return;
     last = t;
@@ -136,5 +133,5 @@ export async function runUndo(w: RunWiring, undoRunId: number, config?: HelperCo
 
 /** The summary as the CLI prints it and the run history stores it. */
 export function publicSummary(s: GraduationSummary): Record<string, unknown> {
-  return { runId: s.runId, scanned: s.scanned, eligible: s.eligible, moved: s.moved, bytesMoved: s.bytesMoved, skipped: s.skipped, failed: s.failed, durationMs: s.durationMs, dryRun: s.dryRun, recovered: s.recovered, examples: s.examples };
+  return { runId: s.runId, from: s.from, to: s.to, scanned: s.scanned, eligible: s.eligible, moved: s.moved, bytesMoved: s.bytesMoved, skipped: s.skipped, failed: s.failed, durationMs: s.durationMs, dryRun: s.dryRun, recovered: s.recovered, examples: s.examples };
 }

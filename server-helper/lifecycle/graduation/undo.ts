@@ -7,8 +7,8 @@ import { CopyPool } from './copy-pool.js';
 import { acquireMoverLock, Journal } from './journal.js';
 import { closeSyncs, moveBatch, openSyncs, skip, syncSources, type MoveItem, type MoveStats, type MoverContext } from './mover.js';
 import { recoverJournal } from './recover.js';
-import { lstatOrNull } from './safe-move.js';
-import { summaryOf, type GraduationProgress, type GraduationSummary } from './graduate.js';
+import { isFileMode, isLinkMode, isUnsafePath } from '../../system/root-dir.js';
+import { openRoots, summaryOf, type GraduationProgress, type GraduationSummary } from './graduate.js';
 
 /** Options of one undo. */
 export interface UndoOptions {
@@ -27,11 +27,21 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
   const started = Date.now();
   const journal = new Journal(opts.db);
   const release = acquireMoverLock(opts.db, opts.runId);
-  let copier: CopyPool | undefined;
   const contexts = new Map<string, MoverContext>();
   try {
     const recovered = await recoverJournal(journal);
     const stats: MoveStats = { moved: 0, bytesMoved: 0, skipped: {}, failed: [], examples: [] };
+    /** The mover's context for one pair of roots (space → flux), opened once: both roots held for the undo. */
+    const contextOf = (key: string, srcRoot: string, dstRoot: string): MoverContext => {
+      let ctx = contexts.get(key);
+      if (!ctx) {
+        const roots = openRoots(srcRoot, dstRoot);
+        // Small files are copied off this thread by the copy pool, as in a graduation.
+        ctx = { journal, runId: opts.runId, srcRoot, dstRoot, src: roots.src, dst: roots.dst, freeSpaceMargin: 0, openFiles: new Set(), stats, signal: opts.signal, knownDirs: new Set(), seq: 0, copier: new CopyPool(roots.src, roots.dst), syncs: openSyncs(srcRoot, dstRoot) };
+        contexts.set(key, ctx);
+      }
+      return ctx;
+    };
     let scanned = 0;
     let eligible = 0;
     let from = '';
@@ -47,28 +57,29 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
       const groups = new Map<string, MoveItem[]>();
       for (const r of rows) {
         scanned += r.srcs.length;
-        const st = lstatOrNull(`${r.dstRoot}/${r.dsts[0]}`);
-        if (!st || (r.kind === 'file' ? !st.isFile() : !st.isSymbolicLink())) {
+        const key = `${r.dstRoot}\0${r.srcRoot}`;
+        const ctx = contextOf(key, r.dstRoot, r.srcRoot);
+        let st;
+        try {
+          st = ctx.src.lstat(r.dsts[0]!);
+        } catch (err) {
+          if (!isUnsafePath(err)) throw err;
+          stats.failed.push({ path: r.dsts[0]!, error: `unsafe-path: a folder on its way is a symlink or another mount now, so it was left where it is (${(err as Error).message})` });
+          continue;
+        }
+        if (!st || (r.kind === 'file' ? !isFileMode(st.mode) : !isLinkMode(st.mode))) {
           skip(stats, 'no-longer-in-destination', r.srcs.length);
           continue;
         }
         eligible += r.srcs.length;
-        const key = `${r.dstRoot}\0${r.srcRoot}`;
         if (!groups.has(key)) groups.set(key, []);
         // A file graduation dropped because the archive already held it comes back as a copy; the archive's stays.
         groups.get(key)!.push({ kind: r.kind, srcs: r.dsts, targets: r.srcs, stat: st, undoOf: r.id, keepSource: r.state === 'duplicate' });
       }
       for (const [key, items] of groups) {
-        const [srcRoot, dstRoot] = key.split('\0') as [string, string];
-        from = srcRoot;
-        to = dstRoot;
-        let ctx = contexts.get(key);
-        if (!ctx) {
-          // Small files are copied off this thread by the copy pool, as in a graduation.
-          copier ??= new CopyPool();
-          ctx = { journal, runId: opts.runId, srcRoot, dstRoot, freeSpaceMargin: 0, openFiles: new Set(), stats, signal: opts.signal, knownDirs: new Set(), seq: 0, copier, syncs: openSyncs(srcRoot, dstRoot) };
-          contexts.set(key, ctx);
-        }
+        const ctx = contexts.get(key)!;
+        from = ctx.srcRoot;
+        to = ctx.dstRoot;
         await moveBatch(ctx, items);
         await syncSources(ctx);
         opts.onProgress?.({ scanned, eligible, moved: stats.moved, bytesMoved: stats.bytesMoved, currentPath: null });
@@ -76,8 +87,12 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
     }
     return summaryOf({ runId: opts.runId, scanned, eligible, stats, started, from, to, dryRun: false, recovered });
   } finally {
-    await copier?.close();
-    for (const ctx of contexts.values()) closeSyncs(ctx.syncs);
+    for (const ctx of contexts.values()) {
+      await ctx.copier?.close();
+      closeSyncs(ctx.syncs);
+      ctx.src.close();
+      ctx.dst.close();
+    }
     release();
   }
 }

@@ -1,10 +1,10 @@
-/** TLS for the API: configured files, or a self-signed certificate made once and pinned by clients. */
+/** The daemon's TLS: configured files, or a self-signed certificate made once and pinned by clients. The daemon owns it, so the API never runs openssl itself. */
 import { X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { HelperConfig } from '../config/schema.js';
-import { makeSelfSignedCertificate } from '../system/openssl.js';
-import type { TlsMaterial } from './server.js';
+import type { HelperConfig } from './config/schema.js';
+import { makeSelfSignedCertificate } from './system/openssl.js';
+import type { TlsMaterial } from './api/server.js';
 
 /** The certificate's SHA-256 fingerprint as clients pin it (`AB:CD:...`). */
 export function fingerprintOf(certPem: string): string {
