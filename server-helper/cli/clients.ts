@@ -33,7 +33,7 @@ export function registerClients(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (name: string, opts: ConfigOptions & { user?: string; json?: boolean }) => {
       const { config } = resolveConfig(opts);
-      const { ensureTls } = await import('../api/tls.js');
+      const { ensureTls } = await import('../tls.js');
       const vault = await requireVault(config);
       const fingerprint = (await ensureTls(config))?.fingerprint ?? null;
       const store = openStore(config.store.path);

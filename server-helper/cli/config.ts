@@ -38,7 +38,7 @@ export function registerConfig(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: ConfigOptions & { json?: boolean }) => {
       const { config: cfg } = resolveConfig(opts);
-      const { ensureTls } = await import('../api/tls.js');
+      const { ensureTls } = await import('../tls.js');
       const tls = await ensureTls(cfg);
       if (!tls) throw new UsageError('api.tls is off: set it to auto (or certificate files) so clients can reach the helper over the LAN');
       if (opts.json) return printJson({ fingerprint: tls.fingerprint, created: tls.created });
