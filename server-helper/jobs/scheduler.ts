@@ -16,6 +16,7 @@ const CONFIG_KEY: Record<string, string> = {
   check: 'backup.check.schedule',
   prune: 'backup.prune.schedule',
   'drive-check': 'driveCheck.schedule',
+  rotation: 'rotation.schedule',
 };
 
 /** Starts jobs when their schedules fire. */
