@@ -5,6 +5,8 @@ import { ClientRecord, ClientStateReport } from './client.js';
 import { SambaSessions, Share, ShareApplyResult } from './share.js';
 import { DriveStatus } from './drive.js';
 import { Job, JobRun } from './job.js';
+import { TimeMachineReport } from './timemachine.js';
+import { StorageHistory } from './storage.js';
 
 /** A JSON error body, the same for every 4xx and 5xx. */
 export const ApiError = z.strictObject({
@@ -97,6 +99,22 @@ export const routes = {
     role: 'admin',
     params: z.strictObject({ id: z.coerce.number().int().positive() }),
     response: JobRun,
+  }),
+  /** Each Mac backing up to the Time Machine share; `host` keeps the Macs whose name folds like it (a tray asks for its own). */
+  timeMachine: route({
+    method: 'GET',
+    path: '/api/v1/timemachine',
+    role: 'client',
+    query: z.strictObject({ host: z.string().min(1).max(255).optional() }),
+    response: TimeMachineReport,
+  }),
+  /** Each drive's usage over the last `days` days (default 90), with the trend read from it. */
+  storageHistory: route({
+    method: 'GET',
+    path: '/api/v1/storage/history',
+    role: 'client',
+    query: z.strictObject({ days: z.coerce.number().int().min(1).max(3660).default(90) }),
+    response: StorageHistory,
   }),
 } as const;
 

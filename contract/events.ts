@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ClientId, Timestamp } from './common.js';
 import { DriveWarning } from './drive.js';
 import { ShareRole } from './common.js';
+import { TimeMachineWarningCode } from './timemachine.js';
 
 const runRef = { runId: z.number().int().positive(), job: z.string() };
 
@@ -83,6 +84,23 @@ export const EventData = {
   'drive.warning': z.strictObject({ role: ShareRole, mountPoint: z.string(), warning: DriveWarning }),
   'share.changed': z.strictObject({ shares: z.array(z.string()), reason: z.string() }),
   'client.seen': z.strictObject({ clientId: ClientId, hostName: z.string(), wasOfflineMs: z.number().nullable() }),
+  /**
+   * A Mac's Time Machine backup needs attention (announced once per new condition; a condition that clears and
+   * comes back is announced again). The tray shows it on the Mac whose client id is in `clientIds`, or whose
+   * host name folds (timeMachineHostKey) to `hostKey` when it is not registered under a matching name.
+   */
+  'timemachine.warning': z.strictObject({
+    /** The Mac's computer name (the bundle's name). */
+    host: z.string(),
+    hostKey: z.string(),
+    clientIds: z.array(ClientId),
+    /** The bundle's path inside the time share. */
+    bundle: z.string(),
+    code: TimeMachineWarningCode,
+    message: z.string(),
+    lastBackup: Timestamp.nullable(),
+    usage: z.number().nullable(),
+  }),
 } as const;
 
 /** Every event type there is. */
@@ -109,6 +127,7 @@ export const FtsEvent = z.discriminatedUnion('type', [
   eventOf('drive.warning'),
   eventOf('share.changed'),
   eventOf('client.seen'),
+  eventOf('timemachine.warning'),
 ]);
 export type FtsEvent = z.infer<typeof FtsEvent>;
 
@@ -118,4 +137,4 @@ export type EventDataOf<T extends EventType> = z.input<(typeof EventData)[T]>;
 export type EventOf<T extends EventType> = Extract<FtsEvent, { type: T }>;
 
 /** Events a person is told about (notifications, activity feed headlines). */
-export const NOTABLE_EVENTS: readonly EventType[] = ['graduation.finished', 'graduation.failed', 'backup.finished', 'backup.failed', 'drive.warning'];
+export const NOTABLE_EVENTS: readonly EventType[] = ['graduation.finished', 'graduation.failed', 'backup.finished', 'backup.failed', 'drive.warning', 'timemachine.warning'];

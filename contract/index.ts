@@ -7,3 +7,5 @@ export * from './job.js';
 export * from './events.js';
 export * from './api.js';
 export * from './secrets.js';
+export * from './timemachine.js';
+export * from './storage.js';

@@ -14,6 +14,7 @@ import { registerJobs } from './cli/jobs.js';
 import { registerServe } from './cli/serve.js';
 import { registerStatus } from './cli/status.js';
 import { registerToken } from './cli/token.js';
+import { registerTimeMachine } from './cli/timemachine.js';
 import { VERSION } from './version.js';
 
 /** Builds the program with every command registered. */
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerGraduate(program);
   registerJobs(program);
   registerBackup(program);
+  registerTimeMachine(program);
   program.commands.forEach(function inherit(c: Command) {
     c.exitOverride();
     c.commands.forEach(inherit);

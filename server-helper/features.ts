@@ -11,6 +11,8 @@ import { createJobService } from './jobs/service.js';
 import type { Store } from './store/index.js';
 import { sambaRoutes } from './api/samba-routes.js';
 import { inspectDrives } from './drives/inventory.js';
+import { registerHealthRoutes } from './api/health-routes.js';
+import { sampleStorage } from './storage/sampler.js';
 
 /** Services that read the system or the store: drive inspection, the job list. */
 export function serverServices(config: HelperConfig, store: Store): Pick<AppContext, 'inspectDrives' | 'listJobs'> {
@@ -20,7 +22,7 @@ export function serverServices(config: HelperConfig, store: Store): Pick<AppCont
 /** The plugins and service wiring the daemon starts with. `schedule: false` leaves the scheduler off (tests that start runs by hand). */
 export function serverFeatures(config: HelperConfig, opts: { schedule?: boolean; jobPollMs?: number } = {}): Pick<StartOptions, 'plugins' | 'extend'> {
   return {
-    plugins: [sambaRoutes(), registerJobRoutes],
+    plugins: [sambaRoutes(), registerJobRoutes, registerHealthRoutes],
     extend: (ctx) => {
       Object.assign(ctx, serverServices(config, ctx.store));
       // The scheduler runs only here, inside `fts-helper serve`; CLI commands run jobs without it.
@@ -32,7 +34,22 @@ export function serverFeatures(config: HelperConfig, opts: { schedule?: boolean;
         },
         cancel: (runId) => jobs.runner.cancel(runId),
       };
-      ctx.onClose = [...(ctx.onClose ?? []), () => jobs.close()];
+      // Storage over time gets a sample after each graduation that moved something (this daemon's runs and, through
+      // the bus's polling of the store, a CLI's), besides the daily storage-sample job.
+      let sampling: Promise<unknown> = Promise.resolve();
+      const unsubscribe = ctx.bus.subscribe((e) => {
+        if (e.type !== 'graduation.finished' || e.data.moved === 0) return;
+        // One at a time, in order; close() waits for the last.
+        sampling = sampling.then(() => sampleStorage({ config, store: ctx.store }).catch((err: Error) => ctx.log.warn({ err }, 'storage sample after graduation failed')));
+      });
+      ctx.onClose = [
+        ...(ctx.onClose ?? []),
+        async () => {
+          unsubscribe();
+          await jobs.close();
+          await sampling;
+        },
+      ];
     },
   };
 }

@@ -41,6 +41,7 @@ describe('job API', () => {
       ['backup', 'backup', '0 4 * * *'],
       ['check', 'check', '0 5 * * 0'],
       ['drive-check', 'drive-check', '*/15 * * * *'],
+      ['storage-sample', 'storage-sample', '10 2 * * *'],
     ]);
     expect(jobs.body.every((j) => j.nextRun !== null && new Date(j.nextRun).getTime() > Date.now())).toBe(true);
     const status = await call<Status>('GET', '/api/v1/status', client);

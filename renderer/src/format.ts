@@ -66,13 +66,15 @@ export function describeEvent(e: FtsEvent): string {
       return `Shares changed (${e.data.shares.join(', ')}): ${e.data.reason}`;
     case 'client.seen':
       return `${e.data.hostName} connected${e.data.wasOfflineMs ? ` after ${formatDuration(e.data.wasOfflineMs)} offline` : ''}`;
+    case 'timemachine.warning':
+      return `Time Machine: ${e.data.message}`;
   }
 }
 
 /** How serious an event is, for the feed's marker. */
 export function eventSeverity(e: FtsEvent): 'ok' | 'info' | 'warning' | 'error' {
   if (e.type.endsWith('.failed')) return 'error';
-  if (e.type === 'drive.warning' || (e.type === 'backup.finished' && e.data.warning) || (e.type === 'graduation.finished' && e.data.failed > 0)) return 'warning';
+  if (e.type === 'drive.warning' || e.type === 'timemachine.warning' || (e.type === 'backup.finished' && e.data.warning) || (e.type === 'graduation.finished' && e.data.failed > 0)) return 'warning';
   if (e.type.endsWith('.finished') || e.type === 'backup.checked' || e.type === 'backup.pruned') return 'ok';
   return 'info';
 }

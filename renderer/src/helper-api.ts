@@ -5,6 +5,8 @@
 import { routes, Status, type RouteDef, type Status as StatusT } from '../../contract/api.js';
 import type { FtsEvent } from '../../contract/events.js';
 import { JobRun, type JobRun as JobRunT } from '../../contract/job.js';
+import { TimeMachineReport } from '../../contract/timemachine.js';
+import { StorageHistory } from '../../contract/storage.js';
 import { readEventStream } from '../../contract/sse.js';
 import { z } from 'zod';
 
@@ -75,6 +77,16 @@ export class HelperApi {
   async undoGraduation(id: number): Promise<UndoStarted> {
     const r = routes.undoGraduationRun;
     return r.response.parse(await this.call(r.method, routePath(r, { id })));
+  }
+
+  /** Each Mac backing up to the Time Machine share. */
+  async timeMachine(): Promise<TimeMachineReport> {
+    return TimeMachineReport.parse(await this.call('GET', routes.timeMachine.path));
+  }
+
+  /** Each drive's usage over the last `days` days, with the trend in words. */
+  async storageHistory(days = 90): Promise<StorageHistory> {
+    return StorageHistory.parse(await this.call('GET', `${routes.storageHistory.path}?days=${days}`));
   }
 
   /** Follows the event stream, reconnecting with Last-Event-ID; returns the stop function. */

@@ -4,6 +4,7 @@ import type { DriveStatus, Job, JobRun } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
 import type { EventBus } from '../runs/bus.js';
 import type { Store } from '../store/index.js';
+import type { TimeMachineProbe } from '../timemachine/inspect.js';
 
 /** The services behind the API. Optional ones are filled in by the features that provide them. */
 export interface AppContext {
@@ -24,6 +25,8 @@ export interface AppContext {
   };
   /** Called when the helper stops, before the store closes (stops schedules, cancels runs). */
   onClose?: (() => Promise<void>)[];
+  /** How the Time Machine report learns which files Samba has open (default: smbstatus with the config's smb.conf). */
+  timeMachineProbe?: TimeMachineProbe;
   /** Interval of SSE heartbeat comments (default 15 s). */
   sseHeartbeatMs?: number;
 }

@@ -160,6 +160,24 @@ export const BackupConfig = z.strictObject({
 });
 export type BackupConfig = z.infer<typeof BackupConfig>;
 
+/** Time Machine health: when a Mac's backup is stale or nearly full, and how often the helper looks. */
+export const TimeMachineConfig = z.strictObject({
+  /** No completed backup for this long is a warning (`timemachine.warning` with code stale). */
+  staleAfter: Duration.default('7d'),
+  /** A bundle over this share of the share's `timeMachine.maxSize` is a warning (nearly-full). */
+  nearlyFullAt: z.number().gt(0).max(1).default(0.9),
+  /** When the `timemachine-check` job reads the bundles and announces new warnings; null: only on demand. */
+  schedule: z.string().nullable().default('20 * * * *'),
+});
+
+/** Storage over time: when each drive's usage is sampled into the store, and how long samples are kept. */
+export const StorageHistoryConfig = z.strictObject({
+  /** The `storage-sample` job (a sample is also taken after each graduation); null: only on demand. */
+  schedule: z.string().nullable().default('10 2 * * *'),
+  /** Samples older than this are removed when a new one is stored. */
+  keep: Duration.default('730d'),
+});
+
 /** Scheduled rotation of every Samba user's password (Key Vault first, then Samba). */
 export const RotationConfig = z.strictObject({
   /** Off (null) by default: rotation needs Key Vault, where the clients read the new password. */
@@ -180,6 +198,8 @@ export const HelperConfig = z.strictObject({
   clients: z.strictObject({ offlineAfter: Duration.default('5m') }).prefault({}),
   drives: z.partialRecord(ShareRole, DriveConfig).default({}),
   driveCheck: z.strictObject({ schedule: z.string().nullable().default('*/15 * * * *') }).prefault({}),
+  timeMachine: TimeMachineConfig.prefault({}),
+  storageHistory: StorageHistoryConfig.prefault({}),
   shares: z.array(ShareConfig).default([]),
   samba: SambaConfig.prefault({}),
   keyVault: KeyVaultConfig.optional(),

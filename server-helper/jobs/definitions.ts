@@ -9,7 +9,11 @@ export interface JobDefinition {
   schedule: string | null;
 }
 
-/** The jobs of a config, in a stable order. Backup jobs exist only with a backup section; prune only with its own schedule; rotation only with Key Vault. */
+/**
+ * The jobs of a config, in a stable order. Backup jobs exist only with a backup section; prune only with its own
+ * schedule; storage sampling only with drives; the Time Machine check only with a Time Machine share; rotation
+ * only with Key Vault.
+ */
 export function jobsFromConfig(config: HelperConfig): JobDefinition[] {
   const jobs: JobDefinition[] = [{ name: 'graduation', kind: 'graduation', schedule: config.graduation.schedule }];
   if (config.backup) {
@@ -18,6 +22,8 @@ export function jobsFromConfig(config: HelperConfig): JobDefinition[] {
     if (config.backup.prune.schedule !== null && config.backup.engine === 'restic') jobs.push({ name: 'prune', kind: 'prune', schedule: config.backup.prune.schedule });
   }
   jobs.push({ name: 'drive-check', kind: 'drive-check', schedule: config.driveCheck.schedule });
+  if (Object.keys(config.drives).length > 0) jobs.push({ name: 'storage-sample', kind: 'storage-sample', schedule: config.storageHistory.schedule });
+  if (config.shares.some((s) => s.timeMachine !== false)) jobs.push({ name: 'timemachine-check', kind: 'timemachine-check', schedule: config.timeMachine.schedule });
   // Rotation writes the new passwords to Key Vault first, where the clients read them: only with a vault.
   if (config.keyVault) jobs.push({ name: 'rotation', kind: 'rotation', schedule: config.rotation.schedule });
   return jobs;

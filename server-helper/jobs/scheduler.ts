@@ -16,6 +16,8 @@ const CONFIG_KEY: Record<string, string> = {
   check: 'backup.check.schedule',
   prune: 'backup.prune.schedule',
   'drive-check': 'driveCheck.schedule',
+  'storage-sample': 'storageHistory.schedule',
+  'timemachine-check': 'timeMachine.schedule',
   rotation: 'rotation.schedule',
 };
 

@@ -1,6 +1,7 @@
 /**
  * The job system as one service: the registry of tasks by kind, the runner, and (in the daemon only) the
- * scheduler. Every task this build has is registered here: graduation and its undo, backup, check, prune, drive check, password rotation.
+ * scheduler. Every task this build has is registered here: graduation and its undo, backup, check, prune, drive check,
+ * storage sampling, Time Machine check, password rotation.
  */
 import type { Logger } from 'pino';
 import type { HelperConfig } from '../config/schema.js';
@@ -10,6 +11,8 @@ import { GRADUATION_TASKS } from '../lifecycle/graduation/task.js';
 import { driveCheckTask } from '../drives/task.js';
 import { rotationTask } from '../samba/rotation.js';
 import type { EventBus } from '../runs/bus.js';
+import { storageSampleTask } from '../storage/task.js';
+import { timeMachineCheckTask } from '../timemachine/task.js';
 import { TaskRegistry } from './registry.js';
 import { JobRunner } from './runner.js';
 import { JobScheduler } from './scheduler.js';
@@ -18,7 +21,7 @@ import type { Task } from '../runs/task.js';
 /** The registry with every task this build has; `extra` replaces tasks of the same kind (tests). */
 export function defaultRegistry(extra: readonly Task[] = []): TaskRegistry {
   const r = new TaskRegistry();
-  r.register(driveCheckTask).register(rotationTask);
+  r.register(driveCheckTask).register(storageSampleTask).register(timeMachineCheckTask).register(rotationTask);
   for (const t of [...GRADUATION_TASKS, ...BACKUP_TASKS]) r.register(t);
   for (const t of extra) r.register(t);
   return r;

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { DRIVE_MIGRATIONS } from './migrations-drives.js';
 import { GRADUATION_MIGRATIONS } from './migrations-graduation.js';
 import { JOB_MIGRATIONS } from './migrations-jobs.js';
+import { HEALTH_MIGRATIONS } from './migrations-health.js';
 import { TOKEN_MIGRATIONS } from './migrations-tokens.js';
 
 /** The better-sqlite3 handle type. */
@@ -63,6 +64,7 @@ export const MIGRATIONS: Migration[] = [
   ...DRIVE_MIGRATIONS,
   ...GRADUATION_MIGRATIONS,
   ...JOB_MIGRATIONS,
+  ...HEALTH_MIGRATIONS,
   ...TOKEN_MIGRATIONS,
 ];
 

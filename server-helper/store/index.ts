@@ -5,6 +5,7 @@ import { EventStore } from './events.js';
 import { TokenStore } from './tokens.js';
 import { RunStore } from './runs.js';
 import { JobLockStore, JobStateStore } from './job-locks.js';
+import { StorageSampleStore } from './storage-samples.js';
 
 /** All repositories over one database. */
 export interface Store {
@@ -15,6 +16,7 @@ export interface Store {
   runs: RunStore;
   jobLocks: JobLockStore;
   jobState: JobStateStore;
+  storageSamples: StorageSampleStore;
   close(): void;
 }
 
@@ -29,6 +31,7 @@ export function openStore(path: string, opts: { eventRetention?: number } = {}):
     runs: new RunStore(db),
     jobLocks: new JobLockStore(db),
     jobState: new JobStateStore(db),
+    storageSamples: new StorageSampleStore(db),
     close: () => db.close(),
   };
 }

@@ -17,6 +17,7 @@ const PACKAGE_OF: Record<string, string> = {
   '/usr/bin/rsync': 'rsync',
   '/usr/bin/setpriv': 'util-linux',
   '/usr/bin/smbstatus': 'samba',
+  '/usr/bin/python3': 'python3',
   '/usr/bin/xmllint': 'libxml2-utils',
   '/usr/share/avahi/avahi-service.dtd': 'avahi-daemon',
 };

@@ -7,6 +7,10 @@ import { ActivityFeed } from '../components/ActivityFeed.js';
 import { ClientsTable } from '../components/ClientsTable.js';
 import { DriveList } from '../components/DriveUsage.js';
 import { JobsList, type JobProgress } from '../components/JobsList.js';
+import { StorageChart } from '../components/StorageChart.js';
+import { TimeMachinePanel } from '../components/TimeMachinePanel.js';
+import type { TimeMachineReport } from '../../../contract/timemachine.js';
+import type { StorageHistory } from '../../../contract/storage.js';
 import { formatAgo, formatBytes, formatDuration } from '../format.js';
 import { ApiCallError, HelperApi } from '../helper-api.js';
 
@@ -16,6 +20,8 @@ const SECTIONS = [
   ['drives', 'Drives'],
   ['shares', 'Shares'],
   ['jobs', 'Jobs'],
+  ['storage', 'Storage over time'],
+  ['timemachine', 'Time Machine'],
   ['runs', 'History'],
   ['events', 'Activity'],
 ] as const;
@@ -83,6 +89,8 @@ function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => 
 export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () => void }) {
   const [status, setStatus] = useState<Status | null>(null);
   const [runs, setRuns] = useState<JobRun[]>([]);
+  const [timeMachine, setTimeMachine] = useState<TimeMachineReport | null>(null);
+  const [storage, setStorage] = useState<StorageHistory | null>(null);
   const [events, setEvents] = useState<FtsEvent[]>([]);
   const [progress, setProgress] = useState<Record<string, JobProgress | undefined>>({});
   const [pending, setPending] = useState<Set<string>>(new Set());
@@ -95,6 +103,8 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
       const [s, r] = await Promise.all([api.status(), api.runs(50)]);
       setStatus(s);
       setRuns(r);
+      // The panels below read disks and history; a failure there must not hide the summary.
+      void api.timeMachine().then(setTimeMachine, () => setTimeMachine(null));
     } catch (e) {
       if (e instanceof ApiCallError && e.status === 401) onSignOut();
       else setMessage({ kind: 'error', text: `Could not load the summary: ${e instanceof Error ? e.message : String(e)}` });
@@ -109,8 +119,14 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
     }, 250);
   }, [refresh]);
 
+  // The history changes daily and after graduations: read it at start and when a graduation or a sample ends.
+  const refreshStorage = useCallback(() => {
+    void api.storageHistory(90).then(setStorage, () => setStorage(null));
+  }, [api]);
+
   useEffect(() => {
     void refresh();
+    refreshStorage();
     const poll = window.setInterval(() => void refresh(), 15_000);
     const stop = api.follow(
       (e) => {
@@ -119,6 +135,7 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
         } else {
           setEvents((list) => (list.some((x) => x.id === e.id) ? list : [e, ...list].slice(0, FEED_CAP)));
         }
+        if (e.type === 'graduation.finished') refreshStorage();
         if (e.type.endsWith('.finished') || e.type.endsWith('.failed')) {
           const job = (e.data as { job?: string }).job;
           if (job) {
@@ -139,7 +156,7 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
       window.clearInterval(poll);
       if (refreshTimer.current !== null) window.clearTimeout(refreshTimer.current);
     };
-  }, [api, refresh, scheduleRefresh]);
+  }, [api, refresh, refreshStorage, scheduleRefresh]);
 
   const runNow = async (job: Job) => {
     setMessage(null);
@@ -243,6 +260,14 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
         <section id="jobs" aria-labelledby="jobs-h" className="card">
           <h2 id="jobs-h">Jobs</h2>
           <JobsList jobs={status.jobs} onRun={(j) => void runNow(j)} progress={progress} pending={pending} />
+        </section>
+        <section id="storage" aria-labelledby="storage-h" className="card wide">
+          <h2 id="storage-h">Storage over time</h2>
+          <StorageChart history={storage} />
+        </section>
+        <section id="timemachine" aria-labelledby="timemachine-h" className="card wide">
+          <h2 id="timemachine-h">Time Machine</h2>
+          <TimeMachinePanel report={timeMachine} />
         </section>
         <section id="runs" aria-labelledby="runs-h" className="card wide">
           <h2 id="runs-h">History</h2>
