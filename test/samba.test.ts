@@ -365,6 +365,15 @@ describe('users', () => {
     expect(kv.requests.filter((r) => r.method === 'PUT').every((r) => r.token === 'server-token')).toBe(true);
   });
 
+  it('with Key Vault, a name that cannot be a secret name is refused before anything is made', async () => {
+    const u = `ftst_${randomBytes(3).toString('hex')}`;
+    users.push(u);
+    const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url }));
+    const vault = keyVaultSecrets(config.keyVault!, { credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3600e3 }) }, ca: kv.cert.cert });
+    await expect(addUser(config, u, { password: 'never-1', vault })).rejects.toThrow(/lower-case letters, digits and dashes/);
+    expect(spawnSync('id', [u]).status).not.toBe(0);
+  });
+
   it('when Samba refuses the new password, the vault gets the old one back', async () => {
     const u = newUser();
     const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url }));

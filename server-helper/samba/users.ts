@@ -171,6 +171,8 @@ export async function addUser(config: HelperConfig, name: string, opts: { passwo
   const sys = opts.sys ?? realUserSystem;
   checkName(name);
   if (opts.password !== undefined) checkPassword(opts.password);
+  // Before anything is made: a name Key Vault cannot hold is refused now, not after the Unix user exists.
+  if (opts.vault) sambaSecretName(config, name);
   if (await sys.sambaUserExists(config.samba.smbConf, name)) throw new UserRequestError(`Samba user "${name}" exists; change its password with: fts-helper samba users passwd ${name}`);
   let createdUnixUser = false;
   if (!(await sys.unixUserExists(name))) {
