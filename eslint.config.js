@@ -10,6 +10,9 @@ const noProcesses = [
   { name: 'child_process', message: 'run OS commands through lib/exec.ts' },
 ];
 const noExecWrapper = { group: ['**/lib/exec.js', '**/lib/exec'], message: 'only server-helper/system and electron/platform spawn processes' };
+/** Patterns for electron/<name> folders, as reached from anywhere and from a sibling folder (`../core/x.js`). */
+const electronDirs = (...names) => names.flatMap((n) => [`**/electron/${n}/**`, `../${n}/**`, `../${n}/*`]);
+const noDevCode = { group: [...electronDirs('dev'), '**/test/**'], message: 'product code never imports the development doubles or tests' };
 
 /** Builds a no-restricted-imports rule from paths and patterns. */
 const restrict = (paths, patterns) => ['error', { paths, patterns }];
@@ -19,9 +22,11 @@ const noClient = { group: ['**/electron/**', '**/renderer/**'], message: 'the se
 /** An import of any of these server-helper folders, from anywhere in the tree. */
 const folders = (...names) => names.map((n) => `**/${n}/**`);
 
-const ARROWS = 'the arrows point cli → api → jobs → lifecycle|samba|drives → runs → store|config → system → native';
+const ARROWS = 'the arrows point cli → api → jobs | alerts → lifecycle|samba|drives → runs → store|config → system → native';
 /** The rule the issue names: jobs/ and api/ (and cli/) are above every other layer. */
 const noUpward = { group: folders('api', 'jobs', 'cli'), message: `no lower layer imports jobs/, api/ or cli/; ${ARROWS}` };
+/** Jobs publish events and alerts subscribe to the bus: a job that called a notifier could be held up by a channel that is down. */
+const noAlerts = { group: folders('alerts'), message: `jobs publish events to the bus and alerts subscribe to it: nothing below api/ imports alerts/; ${ARROWS}` };
 const noNative = {
   group: folders('native'),
   message: 'only lifecycle/graduation and system/ import server-helper/native (fts-native); go through them',
@@ -42,14 +47,16 @@ function serverLayers() {
     { files: ['server-helper/*.{ts,mjs}'], rules: { 'no-restricted-imports': restrict([...base, noNativePackage], [noExecWrapper, noClient, noNative]) } },
     block(['cli'], [noExecWrapper, noClient]),
     block(['api'], [noExecWrapper, noClient, { group: folders('cli'), message: `api/ does not import cli/; ${ARROWS}` }, below('api', 'system')]),
-    block(['jobs'], [noExecWrapper, noClient, { ...noUpward, group: folders('api', 'cli') }]),
-    block(['lifecycle', 'samba', 'drives'], [noExecWrapper, noClient, noUpward]),
-    block(['lifecycle/graduation'], [noExecWrapper, noClient, noUpward], { native: 'allowed' }),
-    block(['runs'], [noExecWrapper, noClient, noUpward, below('runs', 'lifecycle', 'samba', 'drives')]),
-    block(['store'], [noExecWrapper, noClient, noUpward, below('store', 'lifecycle', 'samba', 'drives', 'runs')]),
-    block(['config'], [noExecWrapper, noClient, noUpward, below('config', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'system')]),
-    block(['system'], [noClient, noUpward, below('system', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'config')], { native: 'allowed' }),
-    block(['native'], [noExecWrapper, noClient, noUpward, below('native', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'config', 'system')]),
+    block(['jobs'], [noExecWrapper, noClient, { ...noUpward, group: folders('api', 'cli') }, noAlerts]),
+    // alerts/ subscribes to the bus (runs/) beside jobs/, and sends through the network, never through a job.
+    block(['alerts'], [noExecWrapper, noClient, noUpward, below('alerts', 'lifecycle', 'samba', 'drives')]),
+    block(['lifecycle', 'samba', 'drives'], [noExecWrapper, noClient, noUpward, noAlerts]),
+    block(['lifecycle/graduation'], [noExecWrapper, noClient, noUpward, noAlerts], { native: 'allowed' }),
+    block(['runs'], [noExecWrapper, noClient, noUpward, noAlerts, below('runs', 'lifecycle', 'samba', 'drives')]),
+    block(['store'], [noExecWrapper, noClient, noUpward, noAlerts, below('store', 'lifecycle', 'samba', 'drives', 'runs')]),
+    block(['config'], [noExecWrapper, noClient, noUpward, noAlerts, below('config', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'system')]),
+    block(['system'], [noClient, noUpward, noAlerts, below('system', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'config')], { native: 'allowed' }),
+    block(['native'], [noExecWrapper, noClient, noUpward, noAlerts, below('native', 'lifecycle', 'samba', 'drives', 'runs', 'store', 'config', 'system')]),
   ];
 }
 
@@ -74,7 +81,7 @@ export default tseslint.config(
     ignores: ['renderer/vite.config.ts'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      'no-restricted-imports': restrict([noElectron, ...noProcesses], [nodeBuiltins, { group: ['**/server-helper/**', '**/electron/core/**', '**/electron/platform/**', '**/electron/main/**'], message: 'the renderer talks to the app only through the preload bridge or the HTTP API' }]),
+      'no-restricted-imports': restrict([noElectron, ...noProcesses], [nodeBuiltins, { group: ['**/server-helper/**', '**/electron/core/**', '**/electron/platform/**', '**/electron/app/**', '**/electron/dev/**', '**/electron/main/**'], message: 'the renderer talks to the app only through the preload bridge or the HTTP API' }]),
     },
   },
   // The server's layers, top to bottom: cli and the daemon's wiring (server-helper/*.ts) → api → jobs →
@@ -82,16 +89,27 @@ export default tseslint.config(
   // and native (fts-native, C) only from lifecycle/graduation and system. `.mjs` files (worker and copy code) too.
   ...serverLayers(),
   {
+    // The tray app's logic in plain Node: the core facade, tray state, menus, IPC handlers, settings, launch policy.
+    files: ['electron/app/**/*.ts'],
+    rules: { 'no-restricted-imports': restrict([noElectron, ...noProcesses], [noExecWrapper, noDevCode, { group: ['**/server-helper/**', ...electronDirs('main', 'preload'), '**/renderer/**'], message: 'the app layer is plain Node below the Electron shell' }]) },
+  },
+  {
     files: ['electron/core/**/*.ts'],
-    rules: { 'no-restricted-imports': restrict([noElectron, ...noProcesses], [noExecWrapper, { group: ['**/server-helper/**', '**/electron/main/**', '**/renderer/**'], message: 'the core is plain Node and imports neither the server nor the shell' }]) },
+    rules: { 'no-restricted-imports': restrict([noElectron, ...noProcesses], [noExecWrapper, noDevCode, { group: ['**/server-helper/**', ...electronDirs('main', 'preload', 'app'), '**/renderer/**'], message: 'the core is plain Node and imports neither the server, the app layer nor the shell' }]) },
   },
   {
     files: ['electron/platform/**/*.ts'],
-    rules: { 'no-restricted-imports': restrict([noElectron, ...noProcesses], [{ group: ['**/server-helper/**', '**/electron/main/**', '**/electron/core/**', '**/renderer/**'], message: 'platform is below the core' }]) },
+    rules: { 'no-restricted-imports': restrict([noElectron, ...noProcesses], [noDevCode, { group: ['**/server-helper/**', ...electronDirs('main', 'preload', 'app', 'core'), '**/renderer/**'], message: 'platform is below the core' }]) },
   },
   {
+    // Only what needs Electron: main.ts drives the app layer; the preload builds the bridge.
     files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'],
-    rules: { 'no-restricted-imports': restrict([...noProcesses], [noExecWrapper, { group: ['**/server-helper/**'], message: 'the shell does not import the server' }]) },
+    rules: { 'no-restricted-imports': restrict([...noProcesses], [noExecWrapper, noDevCode, { group: ['**/server-helper/**', ...electronDirs('platform')], message: 'the shell reaches the OS through the app layer and the core' }]) },
+  },
+  {
+    // Development doubles (the browser tray of `npm start`, the Playwright tray test): plain Node, never shipped.
+    files: ['electron/dev/**/*.ts'],
+    rules: { 'no-restricted-imports': restrict([noElectron, ...noProcesses], [noExecWrapper, { group: ['**/server-helper/**', ...electronDirs('main', 'preload'), '**/renderer/**'], message: 'the dev doubles run the app layer in plain Node' }]) },
   },
   {
     files: ['lib/**/*.ts'],

@@ -4,10 +4,12 @@
  */
 import autocannon from 'autocannon';
 import { Worker } from 'node:worker_threads';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parse, stringify } from 'yaml';
+import { ensureSandbox } from '../server-helper/sandbox.js';
 import { fmt, line, percentile, rssOf, startChild } from './_util.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, sse: { type: 'string', default: '1000,5000' } } });
@@ -36,6 +38,11 @@ async function bareFastify(): Promise<number> {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'fts-bench-api-'));
   const sb = join(dir, 'sb');
+  // The bench's receivers all use the admin token; the helper caps streams per token (8 by default).
+  const sandbox = ensureSandbox(sb);
+  const yaml = parse(readFileSync(sandbox.configPath, 'utf8')) as { api: Record<string, unknown> };
+  yaml.api.sseStreamsPerToken = Math.max(...sseCounts, 8);
+  writeFileSync(sandbox.configPath, stringify(yaml));
   const { child, match } = await startChild('node', [join(root, 'bin/fts-helper.mjs'), 'serve', '--sandbox', sb, '--listen', '127.0.0.1:0'], /"url":"(http:\/\/[^"]+)"/);
   const url = match[1]!;
   const token = readFileSync(join(sb, 'admin-token'), 'utf8').trim();

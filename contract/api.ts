@@ -5,6 +5,7 @@ import { ClientRecord, ClientStateReport } from './client.js';
 import { SambaSessions, Share, ShareApplyResult } from './share.js';
 import { DriveStatus } from './drive.js';
 import { Job, JobRun } from './job.js';
+import { AlertChannelStatus, AlertTestResult } from './alerts.js';
 import { TimeMachineReport } from './timemachine.js';
 import { StorageHistory } from './storage.js';
 
@@ -99,6 +100,16 @@ export const routes = {
     role: 'admin',
     params: z.strictObject({ id: z.coerce.number().int().positive() }),
     response: JobRun,
+  }),
+  /** The alert channels with what they send and their delivery record (no secret, no URL path). */
+  listAlertChannels: route({ method: 'GET', path: '/api/v1/alerts', role: 'admin', response: z.array(AlertChannelStatus) }),
+  /** Sends one test message to a channel now, once, from the helper; answers with what the channel did. */
+  testAlertChannel: route({
+    method: 'POST',
+    path: '/api/v1/alerts/:name/test',
+    role: 'admin',
+    params: z.strictObject({ name: z.string().max(32) }),
+    response: AlertTestResult,
   }),
   /** Each Mac backing up to the Time Machine share; `host` keeps the Macs whose name folds like it (a tray asks for its own). */
   timeMachine: route({

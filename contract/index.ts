@@ -7,5 +7,6 @@ export * from './job.js';
 export * from './events.js';
 export * from './api.js';
 export * from './secrets.js';
+export * from './alerts.js';
 export * from './timemachine.js';
 export * from './storage.js';

@@ -14,4 +14,5 @@ export const bridgeVerbs = {
   getSettings: 'fts:settings:get',
   setSettings: 'fts:settings:set',
   setStartAtLogin: 'fts:app:start-at-login',
+  pair: 'fts:app:pair',
 } as const satisfies Record<string, IpcChannel>;

@@ -10,6 +10,10 @@ import { MountErrorCode, MountState } from './client.js';
 import { Status } from './api.js';
 import { FtsEvent } from './events.js';
 import { bridgeVerbs } from './ipc-verbs.js';
+import { PairingInfo } from './secrets.js';
+
+/** A Windows drive letter for a share: D: to Z: (A: and B: are floppies by convention, C: the system). */
+export const DriveLetter = z.string().regex(/^[D-Z]:$/, 'a drive letter from D: to Z:, such as F:');
 
 /** One share as the tray shows it: the server's share plus this computer's mount state. */
 export const TrayShare = z.strictObject({
@@ -44,30 +48,58 @@ export const TrayState = z.strictObject({
   /** Recent events, newest first (the activity feed). */
   activity: z.array(FtsEvent).max(200),
   startAtLogin: z.boolean(),
+  /** True once a pairing string has been entered (until then the window asks for it and nothing else). */
+  paired: z.boolean(),
   /** True while a mount-all, unmount-all or sign-in is in flight. */
   busy: z.boolean(),
 });
 export type TrayState = z.infer<typeof TrayState>;
 
-/** Settings the window may read and change. Secret values are never part of this: only where they live. */
+/** How this computer mounts one share: its drive letter on Windows, and whether it mounts at login. */
+export const ShareSetting = z.strictObject({ name: ShareName, driveLetter: DriveLetter.nullable(), autoMount: z.boolean() });
+export type ShareSetting = z.infer<typeof ShareSetting>;
+
+/** The shares, each name once and each drive letter used by one share at most. */
+export const ShareSettings = z
+  .array(ShareSetting)
+  .max(64)
+  .superRefine((shares, ctx) => {
+    const names = new Set<string>();
+    const letters = new Map<string, string>();
+    shares.forEach((s, i) => {
+      if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `the share ${s.name} is listed twice` });
+      names.add(s.name);
+      if (!s.driveLetter) return;
+      const holder = letters.get(s.driveLetter);
+      if (holder) ctx.addIssue({ code: 'custom', path: [i, 'driveLetter'], message: `${s.driveLetter} is already the letter of ${holder}: give ${s.name} another one` });
+      else letters.set(s.driveLetter, s.name);
+    });
+  });
+
+/**
+ * The tray's settings. No secret is part of them: the pairing string names the vault, the Entra tenant and app and
+ * this client's id; every secret is read from Key Vault under the names contract/secrets.ts gives, into the keychain.
+ */
 export const SettingsView = z.strictObject({
+  /** What `fts-helper clients pair` printed, decoded; null until this computer is paired. */
+  pairing: PairingInfo.nullable(),
+  /** The helper's URL, learnt from Key Vault (`fts-helper-url`) at sign-in; shown, never typed. */
   helperUrl: z.url({ protocol: /^https?$/ }).nullable(),
-  /** SHA-256 fingerprint of the helper's certificate (pinned), `AA:BB:…`. */
-  helperFingerprint: z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/).nullable(),
-  shares: z.array(z.strictObject({ name: ShareName, driveLetter: z.string().regex(/^[A-Z]:$/).nullable(), autoMount: z.boolean() })).max(64),
-  keyVaultName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$/, 'a Key Vault name is 3-24 letters, digits and dashes'),
-  secretNames: z.strictObject({ sambaUser: z.string().min(1).max(127), sambaPassword: z.string().min(1).max(127), helperToken: z.string().min(1).max(127) }),
-  tenantId: z.guid().nullable(),
-  clientId: z.guid().nullable(),
+  shares: ShareSettings,
   startAtLogin: z.boolean(),
+  /** "Start at login" was offered once (after the first successful mount); it is not asked again. */
+  startAtLoginOffered: z.boolean(),
 });
 export type SettingsView = z.infer<typeof SettingsView>;
 
-/** A partial settings change; every field is checked as in SettingsView. */
-export const SettingsPatch = SettingsView.partial();
+/** What the window may change in the settings: drive letters and login mounts, and starting at login. */
+export const SettingsPatch = z.strictObject({ shares: ShareSettings.optional(), startAtLogin: z.boolean().optional() });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
-/** A notification the core asks the shell to show; `open` says what a click opens. */
+/** The pairing string as typed (`fts1:…`); the main process decodes and checks it (decodePairing). */
+export const PairRequest = z.strictObject({ pairing: z.string().min(1).max(4096) });
+
+/** A notification the core asks the shell to show; `open` says what a click shows: the window, or an item on a share (revealed in its folder, never opened). */
 export const CoreNotification = z.strictObject({
   id: z.string().min(1).max(128),
   kind: z.enum(['graduation', 'backup', 'drive', 'mount']),
@@ -99,6 +131,7 @@ export const ipcChannels = {
   'fts:settings:get': channel(none, SettingsView),
   'fts:settings:set': channel(SettingsPatch, SettingsView),
   'fts:app:start-at-login': channel(z.strictObject({ enabled: z.boolean() }), ok),
+  'fts:app:pair': channel(PairRequest, SettingsView),
 } as const;
 
 /** Every invoke channel's name. */

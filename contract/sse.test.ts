@@ -1,6 +1,6 @@
 /** The event-stream parser on frames split at awkward places, comments, CRLF and unknown events. */
 import { describe, expect, it } from 'vitest';
-import { eventFromFrame, readEventStream, SseParser } from './sse.js';
+import { eventFromFrame, parseReadyComment, readEventStream, readyComment, SseParser } from './sse.js';
 
 const ev = { id: 3, ts: '2026-11-25T10:00:00.000Z', type: 'share.changed', data: { shares: ['flux'], reason: 'applied' } };
 const frame = `id: 3\nevent: share.changed\ndata: ${JSON.stringify(ev)}\n\n`;
@@ -42,5 +42,16 @@ describe('SseParser', () => {
     expect(headers).toMatchObject({ authorization: 'Bearer t0k', 'last-event-id': '2' });
     expect(seen).toEqual([3]);
     expect(last).toBe(3);
+  });
+});
+
+describe('the ready comment', () => {
+  it('comes out in stream order when comments are asked for, and is invisible otherwise', () => {
+    const text = `retry: 2000\n\n${frame}${readyComment(3)}${frame.replace('id: 3', 'id: 4')}`;
+    const withComments = new SseParser({ comments: true }).push(text);
+    expect(withComments.map((f) => f.comment ?? f.id)).toEqual(['3', ' ready 3', '4']);
+    expect(parseReadyComment(withComments[1]!.comment!)).toBe(3);
+    expect(parseReadyComment(' heartbeat')).toBeNull();
+    expect(new SseParser().push(text).map((f) => f.id)).toEqual(['3', '4']);
   });
 });

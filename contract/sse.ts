@@ -9,6 +9,24 @@ export interface SseFrame {
   id: string | null;
   event: string | null;
   data: string;
+  /** Set instead of the rest for a comment, when the parser was asked for comments. */
+  comment?: string;
+}
+
+/**
+ * After the replay of what a client missed, the helper writes this comment with the id of the newest event it has
+ * (`: ready 1234`). A comment is invisible to every SSE reader that does not look for it; the tray reads it to tell
+ * replayed events from live ones (a first launch notifies nothing from before it started) and to see that the
+ * helper's newest id is older than its own (a reinstalled helper: resume from the start of its retention).
+ */
+export function readyComment(lastEventId: number): string {
+  return `: ready ${lastEventId}\n\n`;
+}
+
+/** The newest event id in a `ready` comment's text (`ready 1234`), or null for any other comment. */
+export function parseReadyComment(comment: string): number | null {
+  const m = /^ ?ready (\d{1,15})$/.exec(comment);
+  return m ? Number(m[1]) : null;
 }
 
 /** Feeds text chunks in, gets complete frames out; keeps a partial frame between chunks. */
@@ -16,6 +34,9 @@ export class SseParser {
   private buffer = '';
   /** A chunk's trailing CR waits for the next chunk: it may be the first half of a CRLF. */
   private pendingCr = false;
+
+  /** With `comments`, each comment comes out as a frame `{ comment }`, in stream order with the others. */
+  constructor(private readonly opts: { comments?: boolean } = {}) {}
 
   /** Adds a chunk and returns the frames it completed. Comments (`: heartbeat`) and `retry:` lines are dropped. */
   push(chunk: string): SseFrame[] {
@@ -32,6 +53,7 @@ export class SseParser {
       let event: string | null = null;
       const data: string[] = [];
       for (const line of block.split('\n')) {
+        if (line.startsWith(':') && this.opts.comments) frames.push({ id: null, event: null, data: '', comment: line.slice(1) });
         if (line === '' || line.startsWith(':')) continue;
         const colon = line.indexOf(':');
         const field = colon === -1 ? line : line.slice(0, colon);

@@ -20,15 +20,15 @@ export interface ExecOptions {
   /** Extra variables on top of the default environment. */
   extraEnv?: Record<string, string | undefined>;
   cwd?: string;
-  /** Strings to cut out of any error message, stdout or stderr that reaches an error. */
+  /** Strings to cut out of any error message, of stdout or stderr that reaches an error, and of every streamed line. */
   secrets?: readonly string[];
   /** Accept these exit codes as success (default [0]). */
   okExitCodes?: readonly number[];
   /** Signal used to stop the command on timeout or abort (default SIGTERM; restic wants SIGINT). */
   killSignal?: NodeJS.Signals;
-  /** Called with each stdout line while the command runs. */
+  /** Called with each stdout line while the command runs, secrets already redacted. */
   onStdoutLine?: (line: string) => void;
-  /** Called with each stderr line while the command runs. */
+  /** Called with each stderr line while the command runs, secrets already redacted. */
   onStderrLine?: (line: string) => void;
 }
 
@@ -100,8 +100,9 @@ export function spawnCommand(file: string, args: readonly string[], opts: ExecOp
     maxBuffer: 64 * 1024 * 1024,
     windowsHide: true,
   });
-  if (opts.onStdoutLine) lineReader(child.stdout, opts.onStdoutLine);
-  if (opts.onStderrLine) lineReader(child.stderr, opts.onStderrLine);
+  // Streamed lines reach run logs and events, so they are redacted like an ExecError's output.
+  if (opts.onStdoutLine) lineReader(child.stdout, opts.onStdoutLine, secrets);
+  if (opts.onStderrLine) lineReader(child.stderr, opts.onStderrLine, secrets);
   const result = child.then((r) => {
     const stdout = String(r.stdout ?? '');
     const stderr = String(r.stderr ?? '');
@@ -145,8 +146,10 @@ export function exec(file: string, args: readonly string[], opts: ExecOptions = 
   return spawnCommand(file, args, opts).result;
 }
 
-function lineReader(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+function lineReader(stream: NodeJS.ReadableStream | null, deliver: (line: string) => void, secrets: readonly string[]): void {
   if (!stream) return;
+  // Whole lines are redacted, so a secret split across two chunks of output is still found.
+  const onLine = secrets.length ? (line: string) => deliver(redact(line, secrets)) : deliver;
   let buf = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {

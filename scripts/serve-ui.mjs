@@ -47,13 +47,13 @@ export async function launchElectron(binary) {
 /**
  * Starts the headless core with the TEST MOUNTER (folders under mountRoot, no SMB) against a running helper, and
  * the HTTP bridge that serves the tray window. It is the real client core (ClientCoreFacade) with only the mounter
- * replaced: this sandbox cannot mount SMB on the client side, so a "mount" is a folder (electron/main/test-mounter-core.ts).
+ * replaced: this sandbox cannot mount SMB on the client side, so a "mount" is a folder (electron/dev/test-mounter-core.ts).
  * Returns `{ url, core, close }`.
  */
 export async function startTrayInBrowser({ helperUrl, token, mountRoot, clientId = 'browser-tray', port = 0, staticDir = RENDERER_DIR }) {
   const { tsImport } = await import('tsx/esm/api');
-  const { TestMounterCore } = await tsImport('../electron/main/test-mounter-core.ts', import.meta.url);
-  const { startWebBridge } = await tsImport('../electron/main/web-bridge.ts', import.meta.url);
+  const { TestMounterCore } = await tsImport('../electron/dev/test-mounter-core.ts', import.meta.url);
+  const { startWebBridge } = await tsImport('../electron/dev/web-bridge.ts', import.meta.url);
   mkdirSync(mountRoot, { recursive: true });
   const core = new TestMounterCore({ helperUrl, token, clientId, mountRoot });
   await core.start();

@@ -4,6 +4,7 @@ import { ZodError } from 'zod';
 import { ConfigError } from './config/load.js';
 import { StartError } from './start-error.js';
 import { EXIT, UsageError } from './cli/common.js';
+import { registerAlerts } from './cli/alerts.js';
 import { registerBackup } from './cli/backup.js';
 import { registerClients } from './cli/clients.js';
 import { registerConfig } from './cli/config.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerGraduate(program);
   registerJobs(program);
   registerBackup(program);
+  registerAlerts(program);
   registerTimeMachine(program);
   program.commands.forEach(function inherit(c: Command) {
     c.exitOverride();

@@ -11,6 +11,8 @@ import { createJobService } from './jobs/service.js';
 import type { Store } from './store/index.js';
 import { sambaRoutes } from './api/samba-routes.js';
 import { inspectDrives } from './drives/inventory.js';
+import { AlertService } from './alerts/service.js';
+import { registerAlertRoutes } from './api/alert-routes.js';
 import { registerHealthRoutes } from './api/health-routes.js';
 import { sampleStorage } from './storage/sampler.js';
 
@@ -22,7 +24,7 @@ export function serverServices(config: HelperConfig, store: Store): Pick<AppCont
 /** The plugins and service wiring the daemon starts with. `schedule: false` leaves the scheduler off (tests that start runs by hand). */
 export function serverFeatures(config: HelperConfig, opts: { schedule?: boolean; jobPollMs?: number } = {}): Pick<StartOptions, 'plugins' | 'extend'> {
   return {
-    plugins: [sambaRoutes(), registerJobRoutes, registerHealthRoutes],
+    plugins: [sambaRoutes(), registerJobRoutes, registerHealthRoutes, registerAlertRoutes],
     extend: (ctx) => {
       Object.assign(ctx, serverServices(config, ctx.store));
       // The scheduler runs only here, inside `fts-helper serve`; CLI commands run jobs without it.
@@ -42,12 +44,17 @@ export function serverFeatures(config: HelperConfig, opts: { schedule?: boolean;
         // One at a time, in order; close() waits for the last.
         sampling = sampling.then(() => sampleStorage({ config, store: ctx.store }).catch((err: Error) => ctx.log.warn({ err }, 'storage sample after graduation failed')));
       });
+      // Alerts subscribe to the bus like the SSE stream does; they close after the jobs, whose last events they may still send.
+      const alerts = config.alerts.channels.length > 0 ? new AlertService({ config, store: ctx.store, bus: ctx.bus, log: ctx.log.child({ component: 'alerts' }) }) : null;
+      alerts?.start();
+      if (alerts) ctx.alerts = alerts;
       ctx.onClose = [
         ...(ctx.onClose ?? []),
         async () => {
           unsubscribe();
           await jobs.close();
           await sampling;
+          await alerts?.close();
         },
       ];
     },

@@ -95,7 +95,7 @@ describe('auth', () => {
 
 describe('client state', () => {
   it('PUT stores the report and GET lists it as online', async () => {
-    const token = h.clientToken('count-zero');
+    const token = h.clientToken('count-zero', { clientId: 'count-zero' });
     const r = await h.request('/api/v1/clients/count-zero/state', { method: 'PUT', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify(report()) });
     expect(r.status).toBe(200);
     expect(await r.json()).toEqual({ ok: true, online: true });

@@ -124,5 +124,7 @@ describe('restic faults', () => {
     } finally {
       await h.close();
     }
-  });
+    // A helper started through tsx, a restic upload throttled to 512 KiB/s and two full runs: over a minute
+    // when the machine is busy.
+  }, 180_000);
 });

@@ -19,9 +19,9 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FtsEvent, JobRun } from '../contract/index.js';
-import { clientSecretNames, decodePairing, sambaPasswordSecret, SHARED_SECRETS } from '../contract/secrets.js';
+import { decodePairing, sambaPasswordSecret } from '../contract/secrets.js';
 import { ClientCore } from '../electron/core/client.js';
-import { parseClientConfig } from '../electron/core/config.js';
+import { pairingConfig, parseClientConfig } from '../electron/core/config.js';
 import { KEYCHAIN_KEYS, KeyVaultSecrets } from '../electron/core/credentials.js';
 import { NotificationModel, type Notification } from '../electron/core/notifications.js';
 import { LinuxMounter } from '../electron/platform/mounter-linux.js';
@@ -224,22 +224,16 @@ describe('a household in one test', () => {
     const mounts = await step('count-zero: the pairing string in, Mount all', async () => {
       session = await startDesktopSession({ gvfs: true, keyring: true });
       const info = decodePairing(pairing);
-      // What the tray reads from the vault after pairing: the helper's URL and this client's Samba user.
+      // The pairing string gives the vault, tenant, app and client id; everything else the tray reads from Key Vault
+      // under the contract's names (the helper's URL, pin and token, this client's Samba user and its password).
+      // Only the person's Entra sign-in is a stand-in: a fixed bearer token the local vault accepts.
       const token = { getToken: async () => ({ token: 'count-zero-user', expiresOnTimestamp: Date.now() + 3600e3 }) };
       const vault = new KeyVaultSecrets(info.vaultUrl!, token, { ca: kv!.cert.cert });
-      const names = clientSecretNames(info.clientId);
-      const sambaUser = await vault.getSecret(names.sambaUser);
       const config = parseClientConfig(
         JSON.stringify({
-          clientId: info.clientId,
+          ...pairingConfig(info),
           server: { host: '127.0.0.1', smbPort },
-          helper: { url: await vault.getSecret(SHARED_SECRETS.helperUrl), heartbeat: '5s' },
-          keyVault: {
-            name: info.vault,
-            url: info.vaultUrl,
-            secrets: { samba: { user: names.sambaUser, password: sambaPasswordSecret(sambaUser) }, helperToken: names.helperToken, helperFingerprint: names.helperFingerprint },
-          },
-          auth: { tenantId: info.tenant, clientId: info.appId },
+          helper: { heartbeat: '5s' },
           mount: { timeout: '60s', retries: 0 },
           keychain: { service: `fts-household-${tag}` },
         }),

@@ -46,6 +46,7 @@ describe('static checks', () => {
     };
     const UPWARD = /no lower layer imports jobs\/, api\/ or cli\//;
     const NATIVE = /only lifecycle\/graduation and system\/ import server-helper\/native/;
+    const ALERTS = /jobs publish events to the bus and alerts subscribe to it/;
     const cases: [file: string, from: string, rule: RegExp][] = [
       // No lower layer imports jobs or api.
       ['server-helper/lifecycle/graduation/x.ts', '../../jobs/runner.js', UPWARD],
@@ -67,6 +68,13 @@ describe('static checks', () => {
       ['server-helper/config/x.ts', '../store/index.js', /config\/ may not import .*store\//],
       ['server-helper/system/x.ts', '../runs/task.js', /system\/ may not import .*runs\//],
       ['server-helper/native/x.mjs', '../system/syncfs.js', /native\/ may not import .*system\//],
+      // Jobs never call a notifier: nothing below api/ imports alerts/, and alerts/ takes events from the bus, not from jobs.
+      ['server-helper/jobs/x.ts', '../alerts/service.js', ALERTS],
+      ['server-helper/lifecycle/backup/x.ts', '../../alerts/service.js', ALERTS],
+      ['server-helper/drives/x.ts', '../alerts/channels/index.js', ALERTS],
+      ['server-helper/runs/x.ts', '../alerts/service.js', ALERTS],
+      ['server-helper/alerts/x.ts', '../jobs/runner.js', UPWARD],
+      ['server-helper/alerts/x.ts', '../lifecycle/backup/tasks.js', /alerts\/ may not import lifecycle/],
       // The native addon only from lifecycle/graduation and system.
       ['server-helper/lifecycle/backup/x.ts', '../../native/index.mjs', NATIVE],
       ['server-helper/samba/x.ts', '../native/index.mjs', NATIVE],
@@ -87,6 +95,9 @@ describe('static checks', () => {
       ['server-helper/jobs/x.ts', '../lifecycle/graduation/task.js'],
       ['server-helper/api/x.ts', '../jobs/runner.js'],
       ['server-helper/cli/x.ts', '../system/keyvault.js'],
+      ['server-helper/alerts/x.ts', '../runs/bus.js'],
+      ['server-helper/alerts/x.ts', '../system/secrets.js'],
+      ['server-helper/api/x.ts', '../alerts/test-send.js'],
     ];
     for (const [file, from] of allowed) expect(await bans(file, from), `${file} importing ${from}`).toEqual([]);
   });

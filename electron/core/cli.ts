@@ -1,11 +1,15 @@
-/** `fts`: the client's command line (mount, unmount, status, login, logout, credentials, events). Exit 0 ok, 1 failed, 2 bad usage. */
+/** `fts`: the client's command line (pair, mount, unmount, status, login, logout, credentials, events). Exit 0 ok, 1 failed, 2 bad usage. */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { parseDocument } from 'yaml';
 import type { ClientShareState, FtsEvent } from '../../contract/index.js';
+import { clientSecretNames, decodePairing } from '../../contract/secrets.js';
 import { defaultConfigPath, openInBrowser } from '../platform/index.js';
-import { ClientConfigError, loadClientConfig, type ClientConfig } from './config.js';
+import { ClientConfigError, loadClientConfig, pairingConfig, parseClientConfig, type ClientConfig } from './config.js';
 import { ClientCore, CLIENT_VERSION, type ClientDeps } from './client.js';
 import { CredentialError } from './errors.js';
-import { request } from './http.js';
+import { HelperHttpError, request } from './http.js';
 import { NotificationModel } from './notifications.js';
 import { SseParser } from '../../contract/sse.js';
 
@@ -61,6 +65,7 @@ export function buildProgram(deps: CliDeps = {}): Command {
     const config = loadClientConfig(file, { allowMissing: g.config === undefined });
     const core = deps.makeCore ? deps.makeCore(config) : new ClientCore(config, deps.coreDeps);
     try {
+      await core.resolveServer();
       return await fn(core);
     } finally {
       await core.close();
@@ -75,6 +80,43 @@ export function buildProgram(deps: CliDeps = {}): Command {
       /* the tray app's link retries; a CLI run just moves on */
     }
   };
+
+  program
+    .command('pair')
+    .description('set this computer up from the pairing string `fts-helper clients pair NAME` printed (then run `fts login`)')
+    .argument('<pairing>', 'the whole fts1:… line')
+    .option('--json', 'print JSON')
+    .action(async (text: string, opts: { json?: boolean }, cmd: Command) => {
+      let info;
+      try {
+        info = decodePairing(text);
+      } catch (e) {
+        throw new UsageError(`pairing: ${(e as Error).message}`);
+      }
+      const file = cmd.optsWithGlobals<GlobalOpts>().config ?? defaultConfigPath();
+      let existing = '';
+      try {
+        existing = readFileSync(file, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code}`);
+      }
+      // The file keeps everything else it says (and its comments); only what pairing decides is set.
+      const doc = parseDocument(existing || '{}');
+      const paired = pairingConfig(info);
+      doc.set('clientId', paired.clientId);
+      doc.setIn(['keyVault', 'name'], paired.keyVault!.name);
+      if (paired.keyVault!.url) doc.setIn(['keyVault', 'url'], paired.keyVault!.url);
+      else doc.deleteIn(['keyVault', 'url']);
+      doc.setIn(['auth', 'tenantId'], paired.auth!.tenantId);
+      doc.setIn(['auth', 'clientId'], paired.auth!.clientId);
+      const updated = doc.toString();
+      parseClientConfig(updated, file);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, updated, { mode: 0o600 });
+      const names = clientSecretNames(info.clientId);
+      if (opts.json) return json({ config: file, clientId: info.clientId, vault: info.vault, secrets: names });
+      out(`paired as ${info.clientId} with Key Vault ${info.vault}; wrote ${file}\nnext: fts login (reads ${names.helperUrl}, ${names.helperFingerprint}, ${names.helperToken}, ${names.sambaUser})\n`);
+    });
 
   program
     .command('mount')
@@ -130,7 +172,7 @@ export function buildProgram(deps: CliDeps = {}): Command {
         } catch {
           signedIn = null;
         }
-        const status = { clientId: core.clientId, server: `${core.config.server.host}:${core.config.server.smbPort}`, helper: core.config.helper.url, signedIn, credentialCached, shares };
+        const status = { clientId: core.clientId, server: `${core.mounts.serverHost}:${core.config.server.smbPort}`, helper: await core.knownHelperUrl(), signedIn, credentialCached, shares };
         if (opts.json) return json(status);
         out(`client ${status.clientId} → ${status.server}\nsigned in: ${signedIn ?? 'no'}; Samba credential cached: ${credentialCached ? 'yes' : 'no'}\n${shareTable(shares)}\n`);
       });
@@ -144,11 +186,19 @@ export function buildProgram(deps: CliDeps = {}): Command {
       await withCore(cmd, async (core) => {
         const account = opts.deviceCode ? await core.msal.loginDeviceCode((m) => err(`${m}\n`)) : await core.msal.loginInteractive(openInBrowser);
         out(`signed in as ${account.username}\n`);
+        // Everything the pairing put in Key Vault, read once now so mounting works offline from the keychain.
         try {
           await core.credentials.refreshSmb();
           out('Samba credential cached in the keychain\n');
         } catch (e) {
           err(`warning: could not cache the Samba credential: ${(e as Error).message}\n`);
+        }
+        try {
+          const url = core.config.helper.url ?? (await core.credentials.refreshHelperUrl());
+          await core.credentials.refreshHelper();
+          out(`helper ${url}: token and certificate fingerprint cached in the keychain\n`);
+        } catch (e) {
+          err(`warning: could not cache the helper's URL, token and fingerprint: ${(e as Error).message}\n`);
         }
       });
     });
@@ -212,13 +262,15 @@ export function buildProgram(deps: CliDeps = {}): Command {
 
 /** Reads the replay part of the event stream, stopping once it goes quiet. */
 async function replayOnce(core: ClientCore, since: number, onEvent: (e: FtsEvent) => void): Promise<void> {
-  const ep = await core.endpoint();
   const ac = new AbortController();
-  const res = await request(ep, 'GET', '/api/v1/events', { headers: { accept: 'text/event-stream', 'last-event-id': String(since) }, signal: ac.signal, timeoutMs: 10_000 });
-  if (res.statusCode !== 200) {
-    res.resume();
-    throw new Error(`the helper answered ${res.statusCode} to the event stream`);
-  }
+  const res = await core.withHelper(async (ep) => {
+    const r = await request(ep, 'GET', '/api/v1/events', { headers: { accept: 'text/event-stream', 'last-event-id': String(since) }, signal: ac.signal, timeoutMs: 10_000 });
+    if (r.statusCode !== 200) {
+      r.resume();
+      throw new HelperHttpError(r.statusCode ?? 0, `the helper answered ${r.statusCode} to the event stream`);
+    }
+    return r;
+  });
   const parser = new SseParser();
   let quiet: NodeJS.Timeout = setTimeout(() => ac.abort(), 500);
   res.setEncoding('utf8');

@@ -1,11 +1,12 @@
 /** The client core wired together from its configuration: what the tray app and the `fts` CLI both use. */
 import { readFileSync } from 'node:fs';
 import type { ClientStateReport } from '../../contract/index.js';
+import { clientIdOfHost } from '../../contract/secrets.js';
 import { createKeychain, createMounter, hostInfo, type ClientOs, type CredentialStore, type Mounter } from '../platform/index.js';
-import { ms, vaultUrl, type ClientConfig } from './config.js';
+import { ms, smbHost, vaultUrl, type ClientConfig } from './config.js';
 import { Credentials, KeyVaultSecrets, type SecretSource } from './credentials.js';
 import { HelperLink, type HelperLinkOptions } from './helper-link.js';
-import type { HelperEndpoint } from './http.js';
+import { HelperHttpError, PinningError, type HelperEndpoint } from './http.js';
 import { MountManager, type MountManagerOptions } from './mount-all.js';
 import { MSAL_CACHE_KEY, MsalSession, MsalTokenCredential, type MsalOptions } from './msal.js';
 import { ChunkedSecret } from './chunked.js';
@@ -26,10 +27,12 @@ export interface ClientDeps {
   linkOptions?: Partial<HelperLinkOptions>;
 }
 
-/** Makes a client id from a host name (`Count-Zero.local` → `Count-Zero.local`, spaces → dashes). */
-export function clientIdFor(hostName: string): string {
-  const id = hostName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
-  return id || 'client';
+/** How long after a refetch of the helper's token and pin that failed to help another one is allowed. */
+const HELPER_REFETCH_PAUSE_MS = 10 * 60_000;
+
+/** True for the two answers that mean "this client's copy of the helper's token or pin is stale". */
+export function isStaleHelperCredential(err: unknown): boolean {
+  return (err instanceof HelperHttpError && err.status === 401) || (err instanceof PinningError && err.reason === 'mismatch');
 }
 
 /** One client: keychain, sign-in, credentials, mounts, and the link to the helper. */
@@ -41,6 +44,8 @@ export class ClientCore {
   readonly clientId: string;
   private msalSession: MsalSession | null = null;
   private linkInstance: HelperLink | null = null;
+  /** When the helper's token and pin were last re-read without a success since (null: none pending). */
+  private helperRefetchedAt: number | null = null;
 
   constructor(
     readonly config: ClientConfig,
@@ -48,18 +53,20 @@ export class ClientCore {
   ) {
     this.store = deps.store ?? createKeychain({ service: config.keychain.service, linuxStore: config.keychain.linuxStore });
     this.host = deps.host ?? hostInfo();
-    this.clientId = config.clientId ?? clientIdFor(this.host.hostName);
-    this.credentials = new Credentials(this.store, deps.vault ?? (async () => this.keyVault()), config.keyVault.secrets);
+    this.clientId = config.clientId ?? clientIdOfHost(this.host.hostName);
+    this.credentials = new Credentials(this.store, deps.vault ?? (async () => this.keyVault()), this.clientId);
     this.mounts = new MountManager({
       mounter: deps.mounter ?? createMounter(),
       credentials: this.credentials,
-      server: config.server,
+      server: { host: smbHost(config), smbPort: config.server.smbPort, workgroup: config.server.workgroup },
       shares: config.shares,
       timeoutMs: ms(config.mount.timeout),
       probeTimeoutMs: ms(config.mount.probeTimeout),
       retries: config.mount.retries,
       backoffMs: ms(config.mount.backoff),
       maxBackoffMs: ms(config.mount.maxBackoff),
+      healthIntervalMs: ms(config.mount.healthCheck),
+      degradedIntervalMs: ms(config.mount.recheck),
       onChange: () => this.linkInstance?.stateChanged(),
       ...deps.mountOptions,
     });
@@ -76,13 +83,54 @@ export class ClientCore {
     return new KeyVaultSecrets(vaultUrl(this.config), new MsalTokenCredential(this.msal), { ca });
   }
 
-  /** The helper's URL, token and pinned fingerprint (keychain, else Key Vault). */
+  /** The helper's URL, token and pinned fingerprint (configuration, else keychain, else Key Vault). */
   async endpoint(): Promise<HelperEndpoint> {
-    const url = this.config.helper.url;
+    const url = this.config.helper.url ?? (await this.credentials.helperUrl());
     const token = await this.credentials.helperToken();
     if (!url.startsWith('https:')) return { url, token };
     const fingerprint = this.config.helper.fingerprint ?? (await this.credentials.helperFingerprint());
     return { url, token, fingerprint };
+  }
+
+  /**
+   * Runs one exchange with the helper. When the helper answers 401, or its certificate no longer matches the pin
+   * (a rotated token, a reinstalled helper), the token and fingerprint are read from Key Vault again once and the
+   * exchange is retried once; only then is the error reported. After a refetch that did not help, the next one
+   * waits until an exchange succeeds or ten minutes pass, so a refusing helper cannot make every retry hit the vault.
+   */
+  async withHelper<T>(exchange: (ep: HelperEndpoint) => Promise<T>): Promise<T> {
+    try {
+      const result = await exchange(await this.endpoint());
+      this.helperRefetchedAt = null;
+      return result;
+    } catch (err) {
+      const paused = this.helperRefetchedAt !== null && Date.now() - this.helperRefetchedAt < HELPER_REFETCH_PAUSE_MS;
+      if (!isStaleHelperCredential(err) || paused) throw err;
+      this.helperRefetchedAt = Date.now();
+      try {
+        await this.credentials.refreshHelper();
+      } catch (vaultErr) {
+        throw new Error(`${(err as Error).message}; reading the helper's token and fingerprint from Key Vault again failed: ${(vaultErr as Error).message}`);
+      }
+      const result = await exchange(await this.endpoint());
+      this.helperRefetchedAt = null;
+      return result;
+    }
+  }
+
+  /**
+   * When the configuration names neither the SMB server nor the helper, the server is the host of the helper URL
+   * cached at sign-in (the pairing flow learns it from Key Vault). Reads the keychain only: mounting works offline.
+   */
+  async resolveServer(): Promise<void> {
+    if (this.config.server.host || this.config.helper.url) return;
+    const url = await this.credentials.cachedHelperUrl().catch(() => null);
+    if (url && URL.canParse(url)) this.mounts.setServerHost(new URL(url).hostname.replace(/^\[|\]$/g, ''));
+  }
+
+  /** The helper's URL as far as known without the network: configuration, else the keychain. */
+  async knownHelperUrl(): Promise<string | null> {
+    return this.config.helper.url ?? (await this.credentials.cachedHelperUrl().catch(() => null));
   }
 
   /** What this client reports to the helper now. */
@@ -93,7 +141,7 @@ export class ClientCore {
   /** The link to the helper (created on first use, not started). */
   link(extra: Partial<HelperLinkOptions> = {}): HelperLink {
     this.linkInstance ??= new HelperLink({
-      endpoint: () => this.endpoint(),
+      withEndpoint: (exchange) => this.withHelper(exchange),
       clientId: this.clientId,
       report: () => this.stateReport(),
       heartbeatMs: ms(this.config.helper.heartbeat),

@@ -2,14 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { ClientId, Duration, ShareName, parseDuration } from '../../contract/index.js';
-
-/** Where the Samba credential lives in Key Vault: one JSON secret `{username,password}`, or two secrets. */
-export const SambaSecretNames = z.union([
-  z.strictObject({ json: z.string().min(1) }),
-  z.strictObject({ user: z.string().min(1), password: z.string().min(1) }),
-]);
-export type SambaSecretNames = z.infer<typeof SambaSecretNames>;
+import { Duration, ShareName, parseDuration } from '../../contract/index.js';
+import { ClientSecretId, PairingInfo } from '../../contract/secrets.js';
 
 /** One share this client mounts. */
 export const ClientShareConfig = z.strictObject({
@@ -21,13 +15,14 @@ export const ClientShareConfig = z.strictObject({
 });
 export type ClientShareConfig = z.infer<typeof ClientShareConfig>;
 
-/** The whole client configuration. */
+/** The whole client configuration. Key Vault secret names are not configuration: contract/secrets.ts names them. */
 export const ClientConfig = z.strictObject({
-  /** The id this client registers under at the helper; defaults to the host name. */
-  clientId: ClientId.optional(),
+  /** The id this client registers under at the helper and that its secrets are named by; defaults from the host name. */
+  clientId: ClientSecretId.optional(),
   server: z
     .strictObject({
-      host: z.string().min(1).default('motoko'),
+      /** The SMB server; defaults to the helper URL's host (one server), else `motoko`. */
+      host: z.string().min(1).optional(),
       smbPort: z.number().int().min(1).max(65535).default(445),
       workgroup: z.string().default('WORKGROUP'),
     })
@@ -41,9 +36,9 @@ export const ClientConfig = z.strictObject({
     ]),
   helper: z
     .strictObject({
-      /** The helper's API, e.g. https://motoko:8642. */
-      url: z.string().url().default('https://motoko:8642'),
-      /** Pinned SHA-256 fingerprint (AB:CD:…); when absent it comes from Key Vault. */
+      /** The helper's API, e.g. https://motoko:8642; when absent it comes from Key Vault (fts-helper-url). */
+      url: z.string().url().optional(),
+      /** Pinned SHA-256 fingerprint (AB:CD:…); when absent it comes from Key Vault (fts-helper-fingerprint). */
       fingerprint: z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/i, 'a SHA-256 fingerprint AB:CD:… (32 bytes)').optional(),
       heartbeat: Duration.default('60s'),
       /** A broken event stream is only shown as disconnected after this long (a blip is not an alert). */
@@ -57,13 +52,6 @@ export const ClientConfig = z.strictObject({
       url: z.string().url().optional(),
       /** A PEM file of extra trusted CAs for the vault (a local test vault); never needed for Azure. */
       caFile: z.string().optional(),
-      secrets: z
-        .strictObject({
-          samba: SambaSecretNames.default({ user: 'smb-user', password: 'smb-password' }),
-          helperToken: z.string().default('fts-client-token'),
-          helperFingerprint: z.string().default('fts-helper-fingerprint'),
-        })
-        .prefault({}),
     })
     .prefault({}),
   auth: z
@@ -84,6 +72,10 @@ export const ClientConfig = z.strictObject({
       backoff: Duration.default('1s'),
       /** Longest wait between background retries while the server is unreachable. */
       maxBackoff: Duration.default('60s'),
+      /** How often the tray checks that mounted shares are still usable (a server that went away, a dead session). */
+      healthCheck: Duration.default('30s'),
+      /** How often while a share is down: about how long a share takes to come back after its server does. */
+      recheck: Duration.default('3s'),
     })
     .prefault({}),
   keychain: z
@@ -138,4 +130,16 @@ export function ms(duration: string): number {
 /** The Key Vault's URL. */
 export function vaultUrl(c: ClientConfig): string {
   return c.keyVault.url ?? `https://${c.keyVault.name}.vault.azure.net`;
+}
+
+/** The SMB server: the configured host, else the helper URL's host (the helper runs on the server), else motoko. */
+export function smbHost(c: Pick<ClientConfig, 'server' | 'helper'>): string {
+  if (c.server.host) return c.server.host;
+  if (c.helper.url) return new URL(c.helper.url).hostname.replace(/^\[|\]$/g, '');
+  return 'motoko';
+}
+
+/** The configuration a pairing string gives: the vault, the Entra tenant and app, and this client's id. */
+export function pairingConfig(p: PairingInfo): Pick<z.input<typeof ClientConfig>, 'clientId' | 'keyVault' | 'auth'> {
+  return { clientId: p.clientId, keyVault: { name: p.vault, ...(p.vaultUrl ? { url: p.vaultUrl } : {}) }, auth: { tenantId: p.tenant, clientId: p.appId } };
 }

@@ -3,13 +3,14 @@
  * A rejected Samba password is invalidated and fetched once more (rotation), never retried in a loop.
  */
 import type { SecretClient } from '@azure/keyvault-secrets';
+import { clientSecretNames, sambaPasswordSecret } from '../../contract/secrets.js';
 import type { CredentialStore, SmbCredential } from '../platform/index.js';
-import type { SambaSecretNames } from './config.js';
 import { CredentialError } from './errors.js';
+import { normaliseFingerprint } from './http.js';
 import type { AccessToken } from './msal.js';
 
-/** Keychain keys of the cached credentials. */
-export const KEYCHAIN_KEYS = { smb: 'smb-credential', helperToken: 'helper-token', helperFingerprint: 'helper-fingerprint' } as const;
+/** Keychain keys of the cached credentials (the Key Vault names are in contract/secrets.ts). */
+export const KEYCHAIN_KEYS = { smb: 'smb-credential', helperToken: 'helper-token', helperFingerprint: 'helper-fingerprint', helperUrl: 'helper-url' } as const;
 
 /** Anything that yields secrets by name (Key Vault, or a test double). */
 export interface SecretSource {
@@ -60,16 +61,21 @@ export class KeyVaultSecrets implements SecretSource {
   }
 }
 
-/** What the client knows about credentials: the keychain cache first, Key Vault behind it. */
+/** What the client knows about credentials: the keychain cache first, Key Vault behind it, under the contract's names. */
 export class Credentials {
   private refetching: Promise<SmbCredential> | null = null;
+  private refetchingHelper: Promise<{ token: string; fingerprint: string }> | null = null;
+  private readonly names: ReturnType<typeof clientSecretNames>;
 
   constructor(
     private readonly store: CredentialStore,
     /** Opens the vault only when it is needed, so offline use never signs in. */
     private readonly vault: () => Promise<SecretSource>,
-    private readonly names: { samba: SambaSecretNames; helperToken: string; helperFingerprint: string },
-  ) {}
+    /** This client's id: its token and Samba user are secrets named by it (contract/secrets.ts). */
+    clientId: string,
+  ) {
+    this.names = clientSecretNames(clientId);
+  }
 
   /** The Samba credential: cached, else from Key Vault (then cached). */
   async smb(): Promise<SmbCredential> {
@@ -96,33 +102,76 @@ export class Credentials {
 
   private async fetchSmb(): Promise<SmbCredential> {
     const vault = await this.vault();
-    const n = this.names.samba;
-    let cred: SmbCredential | null;
-    if ('json' in n) {
-      cred = parseSmbCredential(await vault.getSecret(n.json));
-      if (!cred) throw new CredentialError('malformed', `Key Vault secret "${n.json}" must be JSON {"username": "...", "password": "..."}`);
-    } else {
-      const [username, password] = await Promise.all([vault.getSecret(n.user), vault.getSecret(n.password)]);
-      cred = { username, password };
+    // This client's Samba user, then that user's password (rotation writes it under the user's name).
+    const username = (await vault.getSecret(this.names.sambaUser)).trim();
+    let passwordSecret: string;
+    try {
+      passwordSecret = sambaPasswordSecret(username);
+    } catch {
+      throw new CredentialError('malformed', `Key Vault secret "${this.names.sambaUser}" must hold a Samba user name (lower-case letters, digits and dashes)`);
     }
+    const cred = { username, password: await vault.getSecret(passwordSecret) };
     await this.store.set(KEYCHAIN_KEYS.smb, JSON.stringify(cred));
     return cred;
   }
 
-  /** The helper's API token (cached, else Key Vault). */
+  /** The helper's API token (cached, else Key Vault `fts-client-<id>-token`). */
   helperToken(): Promise<string> {
     return this.cachedSecret(KEYCHAIN_KEYS.helperToken, this.names.helperToken);
   }
 
-  /** The helper's certificate fingerprint to pin (cached, else Key Vault). */
+  /** The helper's certificate fingerprint to pin (cached, else Key Vault `fts-helper-fingerprint`). */
   helperFingerprint(): Promise<string> {
-    return this.cachedSecret(KEYCHAIN_KEYS.helperFingerprint, this.names.helperFingerprint);
+    return this.cachedSecret(KEYCHAIN_KEYS.helperFingerprint, this.names.helperFingerprint, (value) => {
+      const fp = normaliseFingerprint(value);
+      if (!/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(fp)) throw new CredentialError('malformed', `Key Vault secret "${this.names.helperFingerprint}" must hold a SHA-256 fingerprint`);
+      return fp;
+    });
   }
 
-  private async cachedSecret(key: string, name: string): Promise<string> {
+  /** The helper's URL if the keychain has it (no Key Vault: for working offline). */
+  cachedHelperUrl(): Promise<string | null> {
+    return this.store.get(KEYCHAIN_KEYS.helperUrl);
+  }
+
+  /** Reads the helper's URL from Key Vault again (sign-in: the helper may have moved). */
+  async refreshHelperUrl(): Promise<string> {
+    await this.store.delete(KEYCHAIN_KEYS.helperUrl);
+    return this.helperUrl();
+  }
+
+  /** The helper's API URL (cached, else Key Vault `fts-helper-url`). */
+  helperUrl(): Promise<string> {
+    return this.cachedSecret(KEYCHAIN_KEYS.helperUrl, this.names.helperUrl, (url) => {
+      if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new CredentialError('malformed', `Key Vault secret "${this.names.helperUrl}" must hold the helper's URL`);
+      return url;
+    });
+  }
+
+  /**
+   * Drops the cached helper token and fingerprint and reads both from Key Vault again (the helper answered 401, or
+   * its certificate no longer matches the pin: the token was rotated or the helper reinstalled). Concurrent callers
+   * share the one fetch.
+   */
+  refreshHelper(): Promise<{ token: string; fingerprint: string }> {
+    this.refetchingHelper ??= (async () => {
+      try {
+        await this.store.delete(KEYCHAIN_KEYS.helperToken);
+        await this.store.delete(KEYCHAIN_KEYS.helperFingerprint);
+        const [token, fingerprint] = await Promise.all([this.helperToken(), this.helperFingerprint()]);
+        return { token, fingerprint };
+      } finally {
+        this.refetchingHelper = null;
+      }
+    })();
+    return this.refetchingHelper;
+  }
+
+  /** The keychain's copy, else Key Vault's (checked by `check` before it is cached: a bad value is never kept). */
+  private async cachedSecret(key: string, name: string, check: (value: string) => string = (v) => v): Promise<string> {
     const cached = await this.store.get(key);
-    if (cached) return cached;
-    const value = (await (await this.vault()).getSecret(name)).trim();
+    if (cached) return check(cached);
+    const value = check((await (await this.vault()).getSecret(name)).trim());
     await this.store.set(key, value);
     return value;
   }

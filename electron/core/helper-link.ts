@@ -4,8 +4,8 @@
  * shows as `reconnecting`; only an outage longer than the grace period becomes `disconnected` (no alert for a blip).
  */
 import { FtsEvent, routes, type ClientStateReport } from '../../contract/index.js';
-import { request, requestJson, type HelperEndpoint } from './http.js';
-import { SseParser } from '../../contract/sse.js';
+import { HelperHttpError, request, requestJson, type HelperEndpoint } from './http.js';
+import { parseReadyComment, SseParser } from '../../contract/sse.js';
 
 /** How the link is doing, for the tray and `fts status`. */
 export type LinkState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
@@ -21,13 +21,21 @@ export interface LinkStatus {
 
 /** How to run the link. */
 export interface HelperLinkOptions {
-  /** Resolves the URL, token and pinned fingerprint (from config and keychain) when first needed. */
-  endpoint: () => Promise<HelperEndpoint>;
+  /**
+   * Runs one exchange with the helper's URL, token and pinned fingerprint (ClientCore.withHelper: it re-reads a
+   * stale token or pin from Key Vault once).
+   */
+  withEndpoint: <T>(exchange: (ep: HelperEndpoint) => Promise<T>) => Promise<T>;
   clientId: string;
   /** The state to report now. */
   report: () => ClientStateReport;
   onEvent?: (event: FtsEvent) => void;
   onStatus?: (status: LinkStatus) => void;
+  /**
+   * The replay of a (re)connection is over: `helperLastId` is the newest event the helper had, `resumedFrom` the id
+   * this connection resumed after. Events before this call on a connection were replayed; after it, live.
+   */
+  onReady?: (helperLastId: number, resumedFrom: number) => void;
   /** Resume after this event id (persisted by the caller). */
   lastEventId?: number;
   heartbeatMs?: number;
@@ -104,9 +112,8 @@ export class HelperLink {
       try {
         do {
           this.reportAgain = false;
-          const ep = await this.opts.endpoint();
           const path = routePath(routes.putClientState.path, { id: this.opts.clientId });
-          await requestJson(ep, routes.putClientState.method, path, this.opts.report(), 10_000);
+          await this.opts.withEndpoint((ep) => requestJson(ep, routes.putClientState.method, path, this.opts.report(), 10_000));
           this.status.lastReportAt = Date.now();
         } while (this.reportAgain && !this.stopped);
       } finally {
@@ -145,6 +152,12 @@ export class HelperLink {
     this.kick();
   }
 
+  /** Resumes the stream after `id` from now on, reconnecting at once (a reinstalled helper: 0, its retention's start). */
+  resumeFrom(id: number): void {
+    this.status.lastEventId = id;
+    this.kick();
+  }
+
   private dropped(error: string): void {
     if (this.status.state === 'connected' || this.status.state === 'connecting') this.setState('reconnecting', error);
     else this.status.lastError = error;
@@ -178,22 +191,32 @@ export class HelperLink {
         stale = setTimeout(() => ac.abort(), this.opts.staleMs ?? 45_000);
       };
       try {
-        const ep = await this.opts.endpoint();
+        const resumedFrom = this.status.lastEventId;
         const headers: Record<string, string> = { accept: 'text/event-stream' };
-        if (this.status.lastEventId > 0) headers['last-event-id'] = String(this.status.lastEventId);
+        if (resumedFrom > 0) headers['last-event-id'] = String(resumedFrom);
         armStale();
-        const res = await request(ep, 'GET', '/api/v1/events', { headers, signal: ac.signal });
-        if (res.statusCode !== 200) {
-          res.resume();
-          throw new Error(`the helper answered ${res.statusCode} to the event stream`);
-        }
+        const res = await this.opts.withEndpoint(async (ep) => {
+          const r = await request(ep, 'GET', '/api/v1/events', { headers, signal: ac.signal });
+          if (r.statusCode !== 200) {
+            r.resume();
+            throw new HelperHttpError(r.statusCode ?? 0, `the helper answered ${r.statusCode} to the event stream`);
+          }
+          return r;
+        });
         this.connected();
         backoff = min;
-        const parser = new SseParser();
+        const parser = new SseParser({ comments: true });
         res.setEncoding('utf8');
         for await (const chunk of res) {
           armStale();
-          for (const msg of parser.push(chunk as string)) this.handle(msg.data);
+          for (const msg of parser.push(chunk as string)) {
+            if (msg.comment === undefined) {
+              this.handle(msg.data);
+              continue;
+            }
+            const helperLastId = parseReadyComment(msg.comment);
+            if (helperLastId !== null) this.opts.onReady?.(helperLastId, resumedFrom);
+          }
         }
         throw new Error('the event stream ended');
       } catch (err) {
@@ -225,6 +248,7 @@ export class HelperLink {
     const r = FtsEvent.safeParse(parsed);
     // Unknown event types from a newer helper are skipped, not fatal.
     if (!r.success) return;
+    // The helper sends each id once per connection, in order; a repeat can only come from a replay overlap.
     if (r.data.id <= this.status.lastEventId) return;
     this.status.lastEventId = r.data.id;
     this.opts.onEvent?.(r.data);

@@ -7,9 +7,27 @@ import https from 'node:https';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 
-/** A fingerprint mismatch or an unpinned certificate. */
+/** A fingerprint mismatch, no pin for an https helper, or plain http to another machine. */
 export class PinningError extends Error {
   override readonly name = 'PinningError';
+  constructor(
+    message: string,
+    /** `mismatch`: the certificate is not the pinned one (the helper may have a new one: re-read the pin). */
+    readonly reason: 'mismatch' | 'missing' | 'insecure' = 'mismatch',
+  ) {
+    super(message);
+  }
+}
+
+/** An answer from the helper with an HTTP error status. */
+export class HelperHttpError extends Error {
+  override readonly name = 'HelperHttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Normalises `ab:cd…` / `ABCD…` to `AB:CD:…`. */
@@ -52,20 +70,27 @@ export interface HelperEndpoint {
 export function request(ep: HelperEndpoint, method: string, path: string, opts: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<http.IncomingMessage> {
   const u = new URL(path, ep.url);
   const isHttps = u.protocol === 'https:';
-  if (isHttps && !ep.fingerprint) return Promise.reject(new PinningError('no pinned fingerprint for the helper: set helper.fingerprint or store it in Key Vault'));
-  if (!isHttps && !/^(127\.|localhost$|\[::1\]$)/.test(u.hostname)) return Promise.reject(new PinningError('the helper must be reached over https unless it is on this machine'));
+  if (isHttps && !ep.fingerprint) return Promise.reject(new PinningError('no pinned fingerprint for the helper: set helper.fingerprint or store it in Key Vault', 'missing'));
+  if (!isHttps && !/^(127\.|localhost$|\[::1\]$)/.test(u.hostname)) return Promise.reject(new PinningError('the helper must be reached over https unless it is on this machine', 'insecure'));
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const headers: Record<string, string> = { authorization: `Bearer ${ep.token}`, accept: 'application/json', ...(opts.headers ?? {}) };
   if (body !== undefined) {
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(Buffer.byteLength(body));
   }
-  return new Promise((resolve, reject) => {
-    const req = (isHttps ? https : http).request(u, { method, headers, signal: opts.signal, ...(isHttps ? { agent: agentFor(ep.fingerprint!) } : {}) }, resolve);
-    if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer from the helper within ${opts.timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
+  const send = (retry: boolean): Promise<http.IncomingMessage> =>
+    new Promise((resolve, reject) => {
+      const req = (isHttps ? https : http).request(u, { method, headers, signal: opts.signal, ...(isHttps ? { agent: agentFor(ep.fingerprint!) } : {}) }, resolve);
+      if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer from the helper within ${opts.timeoutMs} ms`)));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive connection the helper closed meanwhile (it restarted): the request never reached it, so it
+        // is sent once more on a new connection (Node's documented pattern with request.reusedSocket).
+        if (retry && req.reusedSocket && err.code === 'ECONNRESET') resolve(send(false));
+        else reject(err);
+      });
+      req.end(body);
+    });
+  return send(true);
 }
 
 const agents = new Map<string, https.Agent>();
@@ -91,7 +116,7 @@ export async function requestJson<T>(ep: HelperEndpoint, method: string, path: s
   }
   if (status >= 400) {
     const msg = (parsed as { message?: string } | null)?.message ?? `HTTP ${status}`;
-    throw Object.assign(new Error(`the helper answered ${status}: ${msg}`), { status });
+    throw new HelperHttpError(status, `the helper answered ${status}: ${msg}`);
   }
   return parsed as T;
 }

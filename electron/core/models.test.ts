@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FtsEvent, type EventDataOf } from '../../contract/index.js';
-import { parseClientConfig } from './config.js';
+import { parseClientConfig, smbHost } from './config.js';
 import { formatBytes, NotificationModel } from './notifications.js';
 
 let nextId = 1;
@@ -43,7 +43,12 @@ describe('client config', () => {
     const c = parseClientConfig('{}');
     expect(c.shares.map((s) => [s.name, s.driveLetter])).toEqual([['flux', 'F:'], ['time', undefined], ['space', 'S:']]);
     expect(c.keyVault.name).toBe('kv-miket-ops');
-    expect(c.keyVault.secrets.samba).toEqual({ user: 'smb-user', password: 'smb-password' });
+    // Secret names are not configuration: contract/secrets.ts names them (one name per secret, everywhere).
+    expect(() => parseClientConfig('keyVault:\n  secrets:\n    helperToken: fts-helper-token\n')).toThrow(/keyVault|secrets|Unrecognized/);
+    expect(() => parseClientConfig('clientId: Count-Zero.local\n')).toThrow(/clientId/);
+    expect(smbHost(c)).toBe('motoko');
+    expect(smbHost(parseClientConfig('helper: { url: "https://nas.local:8642" }'))).toBe('nas.local');
+    expect(smbHost(parseClientConfig('server: { host: motoko2 }\nhelper: { url: "https://nas.local:8642" }'))).toBe('motoko2');
     expect(() => parseClientConfig('shares:\n  - name: "fl[ux"\n')).toThrow(/shares\.0\.name/);
     expect(() => parseClientConfig('server:\n  smbPort: 0\n')).toThrow(/server\.smbPort/);
     expect(() => parseClientConfig('bogus: 1\n')).toThrow(/bogus|Unrecognized/);

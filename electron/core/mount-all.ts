@@ -1,7 +1,9 @@
 /**
  * "Mount all": every wanted share in parallel, each with its own timeout, after a quick check that the
  * server answers. Idempotent (mounted shares are left alone), one credential refetch on rejection,
- * retries with backoff, and remounting on wake and network change.
+ * retries with backoff, and mounts that recover by themselves: a health pass (on a timer, on wake and on a
+ * network change) finds shares the OS dropped or still lists but cannot read, shows them as unreachable while the
+ * server is away, and repairs them (unmount + mount) once it answers again.
  */
 import type { ClientShareState, MountErrorCode } from '../../contract/index.js';
 import { MountError, type MountedShare, type Mounter, type MountTarget, type SmbCredential } from '../platform/index.js';
@@ -32,6 +34,12 @@ export interface MountManagerOptions {
   probe?: (host: string, port: number, timeoutMs: number) => Promise<boolean>;
   /** Called with all share states after every change. */
   onChange?: (states: ClientShareState[]) => void;
+  /** How often a health pass looks at the mounted shares (watch() starts it). */
+  healthIntervalMs?: number;
+  /** How often while a wanted share is down (a server that went away is seen back within about this long). */
+  degradedIntervalMs?: number;
+  /** How long a share's root may take to list before the share counts as not usable. */
+  usableTimeoutMs?: number;
 }
 
 const TRANSIENT: ReadonlySet<MountErrorCode> = new Set(['timeout', 'unknown']);
@@ -44,11 +52,26 @@ export class MountManager {
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelay: number;
   private disposed = false;
+  private healthTimer: NodeJS.Timeout | null = null;
+  private checking: Promise<ClientShareState[]> | null = null;
+  private watching = false;
+  private server: { host: string; smbPort: number; workgroup: string };
 
   constructor(private readonly opts: MountManagerOptions) {
+    this.server = { ...opts.server };
     for (const s of opts.shares) this.state.set(s.name, { share: s.name, state: 'unmounted', mountPoint: null, errorCode: null, errorMessage: null });
     this.wanted = new Set(opts.shares.filter((s) => s.mount).map((s) => s.name));
     this.retryDelay = opts.backoffMs ?? 1000;
+  }
+
+  /** The SMB server the shares are on (learnt from the helper's URL when the configuration does not name it). */
+  get serverHost(): string {
+    return this.server.host;
+  }
+
+  /** Points the shares at another server host (the helper's URL from the keychain); mounts are not touched. */
+  setServerHost(host: string): void {
+    this.server = { ...this.server, host };
   }
 
   /** Every configured share's state, in configuration order. */
@@ -58,7 +81,7 @@ export class MountManager {
 
   private target(name: string): MountTarget {
     const s = this.opts.shares.find((x) => x.name === name)!;
-    return { share: name, host: this.opts.server.host, port: this.opts.server.smbPort, workgroup: this.opts.server.workgroup, ...(s.driveLetter ? { driveLetter: s.driveLetter } : {}) };
+    return { share: name, host: this.server.host, port: this.server.smbPort, workgroup: this.server.workgroup, ...(s.driveLetter ? { driveLetter: s.driveLetter } : {}) };
   }
 
   private set(name: string, patch: Partial<ClientShareState>, emit = true): void {
@@ -101,14 +124,18 @@ export class MountManager {
       // A second click while mounting waits for the running pass, then mounts anything it did not cover.
       return this.inFlight.then(() => this.mountAll(names));
     }
-    this.inFlight = this.run(targets).finally(() => (this.inFlight = null));
+    this.inFlight = this.run(targets).finally(() => {
+      this.inFlight = null;
+      // A share that failed is looked at again sooner; one that came back, at the usual pace.
+      this.scheduleHealth();
+    });
     return this.inFlight;
   }
 
   private async run(targets: string[]): Promise<ClientShareState[]> {
     this.clearRetry();
     if (targets.length === 0) return this.states();
-    const { host, smbPort } = this.opts.server;
+    const { host, smbPort } = this.server;
     const probe = this.opts.probe ?? probeSmb;
     // The OS listing is local: it runs alongside the probe and the mounts instead of before them
     // (PowerShell alone takes a second to start). Every mounter accepts an already mounted share.
@@ -180,7 +207,7 @@ export class MountManager {
   }
 
   private matches(m: MountedShare, name: string): boolean {
-    return m.share.toLowerCase() === name.toLowerCase() && sameServer(m.host, this.opts.server.host);
+    return m.share.toLowerCase() === name.toLowerCase() && sameServer(m.host, this.server.host);
   }
 
   /** One share with retries for transient failures; resolves to the final error, or null when mounted. */
@@ -245,10 +272,80 @@ export class MountManager {
     return this.states();
   }
 
-  /** After sleep: the OS may have dropped the mounts; mount again what should be mounted. */
-  onResume(): Promise<ClientShareState[]> {
+  /** After sleep: the OS may have dropped the mounts or kept dead ones; repair and mount again what should be. */
+  async onResume(): Promise<ClientShareState[]> {
     this.retryDelay = this.opts.backoffMs ?? 1000;
+    await this.checkHealth();
     return this.mountAll();
+  }
+
+  /** Starts the health passes (the tray; the CLI mounts once and exits). */
+  watch(): void {
+    this.watching = true;
+    this.scheduleHealth();
+  }
+
+  private degraded(): boolean {
+    return [...this.wanted].some((n) => this.state.get(n)?.state === 'error');
+  }
+
+  private scheduleHealth(): void {
+    if (!this.watching || this.disposed) return;
+    if (this.healthTimer) clearTimeout(this.healthTimer);
+    const delay = this.degraded() ? (this.opts.degradedIntervalMs ?? 3000) : (this.opts.healthIntervalMs ?? 30_000);
+    this.healthTimer = setTimeout(() => {
+      this.healthTimer = null;
+      void this.checkHealth().catch(() => undefined);
+    }, delay);
+    this.healthTimer.unref();
+  }
+
+  /**
+   * One health pass over the wanted shares: listed and readable is mounted (also after an outage: gvfs and smbfs
+   * reconnect by themselves); listed but unreadable, or dropped by the OS, is repaired when the server answers
+   * (unmount + mount) and shown as server-unreachable while it does not. Concurrent calls share one pass.
+   */
+  checkHealth(): Promise<ClientShareState[]> {
+    this.checking ??= this.health().finally(() => {
+      this.checking = null;
+      // The next pass comes sooner while a share is down.
+      this.scheduleHealth();
+    });
+    return this.checking;
+  }
+
+  private async health(): Promise<ClientShareState[]> {
+    // A mount pass already looks at every share it touches.
+    if (this.inFlight) return this.states();
+    const listing = await this.opts.mounter.list({ timeoutMs: this.opts.timeoutMs ?? 30_000 }).catch(() => null);
+    if (!listing) return this.states();
+    const broken: string[] = [];
+    for (const name of this.wanted) {
+      const st = this.state.get(name)!;
+      const m = listing.find((x) => this.matches(x, name));
+      if (m) {
+        const usable = this.opts.mounter.usable ? await this.opts.mounter.usable(m, { timeoutMs: this.opts.usableTimeoutMs ?? 5000 }) : true;
+        if (usable) {
+          if (st.state !== 'mounted') this.set(name, { state: 'mounted', mountPoint: m.mountPoint, errorCode: null, errorMessage: null });
+          continue;
+        }
+        broken.push(name);
+      } else if (st.state === 'mounted' || (st.state === 'error' && (st.errorCode === 'server-unreachable' || st.errorCode === 'timeout'))) {
+        // Mounted before (or waiting for the server), and the OS no longer lists it.
+        broken.push(name);
+      }
+    }
+    if (broken.length === 0 || this.inFlight) return this.states();
+    const { host, smbPort } = this.server;
+    if (!(await (this.opts.probe ?? probeSmb)(host, smbPort, this.opts.probeTimeoutMs ?? 1000))) {
+      // The server is away: say so; the mount stays listed, and most clients reconnect by themselves once it is back.
+      for (const n of broken) this.set(n, { state: 'error', mountPoint: null, errorCode: 'server-unreachable', errorMessage: `${host} does not answer on port ${smbPort}; ${n} comes back by itself when it does` });
+      return this.states();
+    }
+    // The server answers but the share is dead (or gone): unmount what is left of it and mount it again.
+    await Promise.all(broken.map((n) => this.opts.mounter.unmount(this.target(n), { timeoutMs: this.opts.timeoutMs ?? 30_000 }).catch(() => undefined)));
+    for (const n of broken) this.set(n, { state: 'unmounted', mountPoint: null }, false);
+    return this.mountAll(broken);
   }
 
   /** A network came or went: same as resume. */
@@ -272,10 +369,12 @@ export class MountManager {
     this.retryTimer = null;
   }
 
-  /** Stops background retries. */
+  /** Stops background retries and health passes. */
   dispose(): void {
     this.disposed = true;
     this.clearRetry();
+    if (this.healthTimer) clearTimeout(this.healthTimer);
+    this.healthTimer = null;
   }
 }
 

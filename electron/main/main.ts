@@ -2,19 +2,21 @@
  * The Electron shell's entry: single-instance tray app with no Dock icon, one hardened window, notifications,
  * login item and power/network hooks. Everything with logic lives in plain modules beside this one.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, Notification, powerMonitor, session, shell, Tray, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, powerMonitor, session, shell, Tray, type MenuItemConstructorOptions } from 'electron';
 import Store from 'electron-store';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { IPC_CHANNELS } from '../../contract/ipc.js';
 import { keychainSmokeTest } from '../core/smoke-test.js';
-import type { CoreFacade } from './core-facade.js';
-import { createCoreForShell } from './core-binding.js';
-import { createIpcHandlers, dispatchIpc } from './ipc-handlers.js';
-import { buildMenuModel, runMenuAction, trayIconState, trayTooltip, type MenuEntry, type ShellActions } from './menu-model.js';
-import { wireNotifications } from './notifications.js';
-import { CONTENT_SECURITY_POLICY, hardenContents, isAutostart, loginItemSettings, secureWebPreferences } from './security.js';
-import { defaultSettings, readSettings, settingsJsonSchema } from './settings.js';
+import type { CoreFacade } from '../app/core-facade.js';
+import { createCoreForShell } from '../app/core-binding.js';
+import { createIpcHandlers, dispatchIpc } from '../app/ipc-handlers.js';
+import { launchPlan, loginItemSettings } from '../app/launch.js';
+import { buildMenuModel, runMenuAction, trayIconState, trayTooltip, type MenuEntry, type ShellActions } from '../app/menu-model.js';
+import { wireNotifications } from '../app/notifications.js';
+import { CONTENT_SECURITY_POLICY, hardenContents, secureWebPreferences } from '../app/security.js';
+import type { EventMemory } from '../app/event-gate.js';
+import { defaultSettings, readSettings, settingsJsonSchema } from '../app/settings.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Built layout: dist/electron/main.js, dist/electron/preload.cjs, dist/renderer/tray.html, build/icons/. */
@@ -97,14 +99,22 @@ async function main(): Promise<void> {
   // The window never needs camera, microphone, notifications from the page, etc.
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
 
-  const store = new Store<Record<string, unknown>>({ name: 'settings', schema: settingsJsonSchema as never, defaults: defaultSettings(process.platform) as never });
-  const settings = readSettings(store.store, process.platform);
-  const core = await createCoreForShell({ settings, saveSettings: (s) => store.set(s as never), userDataDir: app.getPath('userData') });
+  const platform = process.platform;
+  const store = new Store<Record<string, unknown>>({ name: 'settings', schema: settingsJsonSchema as never, defaults: defaultSettings(platform) as never });
+  // The last event id seen and the recent activity: each run notifies once, ever (electron/app/event-gate.ts).
+  const events = new Store<Record<string, unknown>>({ name: 'events' });
+  const settings = readSettings(store.store, platform);
+  const core = await createCoreForShell({
+    settings,
+    saveSettings: (s) => store.set(s as never),
+    eventMemory: { read: () => events.store, write: (m: EventMemory) => void (events.store = m as never) },
+    userDataDir: app.getPath('userData'),
+  });
 
   const setLoginItem = (enabled: boolean) => {
-    if (process.platform === 'win32' || process.platform === 'darwin') app.setLoginItemSettings(loginItemSettings(enabled, process.platform, process.execPath));
+    if (platform === 'win32' || platform === 'darwin') app.setLoginItemSettings(loginItemSettings(enabled, platform, process.execPath));
   };
-  // Windows starts at login by default: apply the stored choice on every launch so it survives reinstalls.
+  // The stored choice is applied on every launch, so it survives a reinstall.
   setLoginItem(settings.startAtLogin);
 
   const actions: ShellActions = {
@@ -137,19 +147,36 @@ async function main(): Promise<void> {
     isSupported: () => Notification.isSupported(),
     create: (opts) => new Notification(opts),
     openWindow,
-    openPath: actions.openPath,
+    revealPath: (p) => shell.showItemInFolder(p),
   });
 
-  powerMonitor.on('resume', () => core.onResume());
-  // Electron has no online/offline event in main: poll net.isOnline (cheap) and report changes.
-  let online = net.isOnline();
-  setInterval(() => {
-    const now = net.isOnline();
-    if (now !== online) core.onNetworkChange((online = now));
-  }, 5000).unref();
+  // After the first mount that worked, once: start at login (and so mount the login shares) from now on?
+  core.onStartAtLoginOffer(() => {
+    void dialog
+      .showMessageBox({
+        type: 'question',
+        buttons: ['Start at login', 'Not now'],
+        defaultId: 0,
+        cancelId: 1,
+        message: 'Start Flux Time Space when you log in?',
+        detail: 'It then mounts your shares at login. You can change this in the menu at any time.',
+      })
+      .then(async ({ response }) => {
+        const yes = response === 0;
+        await core.setStartAtLogin(yes);
+        setLoginItem(yes);
+      })
+      .catch(() => undefined);
+  });
 
-  if (isAutostart(process.argv)) void core.mountAll();
-  else openWindow();
+  // Network changes (interfaces and addresses) are watched by the core; the OS tells the shell about sleep.
+  powerMonitor.on('resume', () => core.onResume());
+
+  const plan = launchPlan({ platform, argv: process.argv, openedAtLogin: platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin, paired: core.getState().paired });
+  if (plan.mountLoginShares) void core.mountAtLogin();
+  if (plan.openWindow) openWindow();
+  // A menu-bar app on macOS: opening it again (Finder, Spotlight) brings the window.
+  if (platform === 'darwin') app.on('activate', () => openWindow());
 }
 
 void main();

@@ -25,6 +25,8 @@ export function messageFor(code: MountErrorCode, t: MountTarget, detail = ''): s
       return `${t.host} refused the user name or password for ${t.share}`;
     case 'share-missing':
       return `${t.host} has no share named ${t.share}`;
+    case 'drive-letter-taken':
+      return `the drive letter ${t.driveLetter ?? ''} for ${t.share} is in use`;
     case 'timeout':
       return `mounting ${t.share} did not finish in time`;
     default:

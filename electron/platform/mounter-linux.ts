@@ -2,7 +2,8 @@
 import { exec, ExecError } from '../../lib/exec.js';
 import { assertSingleLine, smbUrl, toMountError } from './mount-common.js';
 import { classifyGioError, gvfsMountPoint, parseGioMountList } from './parsers.js';
-import type { MountedShare, Mounter, MountOptions, MountTarget, SmbCredential } from './types.js';
+import { readableWithin, untilReadable } from './usable.js';
+import { MountError, type MountedShare, type Mounter, type MountOptions, type MountTarget, type SmbCredential } from './types.js';
 
 /** The gvfs mounter. */
 export class LinuxMounter implements Mounter {
@@ -19,7 +20,12 @@ export class LinuxMounter implements Mounter {
     } catch (err) {
       if (!(err instanceof ExecError && /already mounted/i.test(err.stderr))) throw toMountError(err, t, secrets, classifyGioError);
     }
-    return { mountPoint: gvfsMountPoint(this.runtimeDir, t.host, t.port, t.share) };
+    const mountPoint = gvfsMountPoint(this.runtimeDir, t.host, t.port, t.share);
+    // Mounted means a person can open it: gvfs's FUSE folder can lag behind `gio mount` (see untilReadable).
+    if (!(await untilReadable(mountPoint, Math.min(opts.timeoutMs ?? 30_000, 10_000)))) {
+      throw new MountError('unknown', `${t.share} was mounted, but its folder ${mountPoint} cannot be read`);
+    }
+    return { mountPoint };
   }
 
   async unmount(t: MountTarget, opts: MountOptions = {}): Promise<void> {
@@ -35,5 +41,10 @@ export class LinuxMounter implements Mounter {
   async list(opts: MountOptions = {}): Promise<MountedShare[]> {
     const r = await exec('gio', ['mount', '-l'], { timeoutMs: opts.timeoutMs ?? 15_000, signal: opts.signal });
     return parseGioMountList(r.stdout, this.runtimeDir);
+  }
+
+  /** A gvfs mount is usable when its FUSE folder lists (gvfs answers EIO while its server is away). */
+  async usable(m: MountedShare, opts: MountOptions = {}): Promise<boolean> {
+    return readableWithin(m.mountPoint, opts.timeoutMs ?? 5000);
   }
 }

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { appleScriptString, darwinMountScript, sameHost } from './mounter-darwin.js';
-import { psString, win32MountScript, win32UnmountScript } from './mounter-win32.js';
+import { sameHost } from './mounter-darwin.js';
 import { classifyGioError, classifyOsascriptError, classifyPowershellError, gvfsMountPoint, parseDarwinMount, parseGioMountList, parseSmbMappingJson } from './parsers.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/client/${name}`, import.meta.url), 'utf8');
@@ -50,22 +49,6 @@ describe('error classification', () => {
     expect(classifyPowershellError('New-SmbMapping : The user name or password is incorrect.')).toBe('credentials-rejected');
     expect(classifyPowershellError('New-SmbMapping : The network name cannot be found.')).toBe('share-missing');
     expect(classifyPowershellError('New-SmbMapping : The network path was not found.')).toBe('server-unreachable');
-  });
-});
-
-describe('scripts sent on stdin', () => {
-  const t = { share: 'flux', host: 'motoko', port: 445, workgroup: 'WORKGROUP', driveLetter: 'F:' };
-  it('quote AppleScript and PowerShell strings so a password cannot end the string', () => {
-    expect(appleScriptString('a"b\\c')).toBe('"a\\"b\\\\c"');
-    expect(psString("it's")).toBe("'it''s'");
-    const pw = `x" & do shell script "rm -rf ~" & "'; Remove-Item C:\\ -Recurse; '`;
-    expect(darwinMountScript(t, { username: 'ana', password: pw })).toContain(appleScriptString(pw));
-    const ps = win32MountScript(t, { username: 'ana', password: pw });
-    expect(ps).toContain(`-Password ${psString(pw)}`);
-    expect(ps).toContain("-LocalPath 'F:' -RemotePath '\\\\motoko\\flux'");
-    expect(ps).not.toContain('-TcpPort');
-    expect(win32MountScript({ ...t, port: 1445 }, { username: 'a', password: 'b' })).toContain('-TcpPort 1445');
-    expect(win32UnmountScript(t)).toContain("Remove-SmbMapping -LocalPath 'F:'");
   });
 });
 

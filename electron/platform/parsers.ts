@@ -31,7 +31,7 @@ export function parseSmbMappingJson(output: string): MountedShare[] {
   for (const r of rows as Array<Record<string, unknown>>) {
     const remote = typeof r.RemotePath === 'string' ? r.RemotePath : '';
     const local = typeof r.LocalPath === 'string' ? r.LocalPath : '';
-    // Status 0 / "OK" is a live mapping; Disconnected (2) or Unavailable (7) mappings are not mounted.
+    // Status 0 / "OK" is a live mapping; Disconnected (2), Unavailable (6) and the rest are not mounted.
     const ok = r.Status === undefined || r.Status === 0 || r.Status === 'OK';
     const m = /^\\\\([^\\]+)\\([^\\]+)\\?$/.exec(remote);
     if (!m || !ok) continue;

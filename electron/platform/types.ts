@@ -51,6 +51,8 @@ export interface Mounter {
   unmount(target: MountTarget, opts?: MountOptions): Promise<void>;
   /** The SMB shares the OS shows as mounted now. */
   list(opts?: MountOptions): Promise<MountedShare[]>;
+  /** Whether a listed share can be read now (a mount whose server went away is listed but not usable). */
+  usable?(share: MountedShare, opts?: MountOptions): Promise<boolean>;
 }
 
 /** The OS keychain: small secrets by key (macOS Keychain, Windows Credential Manager, Secret Service). */

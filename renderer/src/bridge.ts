@@ -16,7 +16,7 @@ export class BridgeError extends Error {
   override readonly name = 'BridgeError';
 }
 
-/** The HTTP bridge for browsers: the same verbs, served by electron/main/web-bridge.ts. */
+/** The HTTP bridge for browsers: the same verbs, served by electron/dev/web-bridge.ts. */
 export function createHttpBridge(base: string): FtsBridge {
   const invoke = async (channel: string, arg?: unknown) => {
     const res = await fetch(new URL(`/ipc/${channel}`, base), {

@@ -5,6 +5,7 @@
 import { routes, Status, type RouteDef, type Status as StatusT } from '../../contract/api.js';
 import type { FtsEvent } from '../../contract/events.js';
 import { JobRun, type JobRun as JobRunT } from '../../contract/job.js';
+import { AlertChannelStatus, AlertTestResult } from '../../contract/alerts.js';
 import { TimeMachineReport } from '../../contract/timemachine.js';
 import { StorageHistory } from '../../contract/storage.js';
 import { readEventStream } from '../../contract/sse.js';
@@ -51,6 +52,16 @@ export class HelperApi {
     const json = (await res.json().catch(() => null)) as { message?: string } | null;
     if (!res.ok) throw new ApiCallError(res.status, json?.message ?? `HTTP ${res.status}`);
     return json;
+  }
+
+  /** The alert channels with their delivery records (admin). */
+  async alertChannels(): Promise<AlertChannelStatus[]> {
+    return z.array(AlertChannelStatus).parse(await this.call('GET', routes.listAlertChannels.path));
+  }
+
+  /** Sends a test message to one alert channel now (admin). */
+  async testAlertChannel(name: string): Promise<AlertTestResult> {
+    return AlertTestResult.parse(await this.call(routes.testAlertChannel.method, routePath(routes.testAlertChannel, { name })));
   }
 
   /** The server summary (shares, drives, jobs, clients). */

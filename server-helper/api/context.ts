@@ -1,6 +1,6 @@
 /** What the API's routes need, gathered in one object so tests can build a server around a temp store. */
 import type { Logger } from 'pino';
-import type { DriveStatus, Job, JobRun } from '../../contract/index.js';
+import type { AlertChannelStatus, AlertTestResult, DriveStatus, Job, JobRun } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
 import type { EventBus } from '../runs/bus.js';
 import type { Store } from '../store/index.js';
@@ -22,6 +22,11 @@ export interface AppContext {
   jobs?: {
     start(name: string, trigger: JobRun['trigger'], params?: Record<string, unknown>): JobRun;
     cancel(runId: number): JobRun;
+  };
+  /** The alert channels (the daemon's alert service): their records, and a test message to one. */
+  alerts?: {
+    statuses(): AlertChannelStatus[];
+    test(name: string): Promise<AlertTestResult>;
   };
   /** Called when the helper stops, before the store closes (stops schedules, cancels runs). */
   onClose?: (() => Promise<void>)[];

@@ -2,12 +2,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiError, Role } from '../../contract/index.js';
 import { parseDuration } from '../../contract/index.js';
+import type { Principal } from '../store/tokens.js';
 import type { AppContext } from './context.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The authenticated token's name and role. */
-    principal?: { name: string; role: Role };
+    /** Who the authenticated token speaks for: name, role and (client tokens) the bound client id. */
+    principal?: Principal;
   }
   interface FastifyContextConfig {
     /** Who may call the route; absent means no token needed (only /healthz and static files). */

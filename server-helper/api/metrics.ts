@@ -1,6 +1,6 @@
 /** `GET /metrics`: Prometheus text, computed from the store at scrape time (prom-client). */
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { parseDuration } from '../../contract/index.js';
 import type { AppContext } from './context.js';
 import type { SseHub } from './sse.js';
@@ -53,6 +53,26 @@ export function createMetrics(ctx: AppContext, hub: SseHub): Registry {
     registers: [registry],
     collect() {
       this.set(hub.size);
+    },
+  });
+  new Gauge({
+    name: 'fts_sse_streams',
+    help: 'Open event streams by state: replaying what the client missed, of which waiting for a slow reader, or live',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      this.set({ state: 'replaying' }, hub.replaying);
+      this.set({ state: 'waiting' }, hub.waiting);
+      this.set({ state: 'live' }, hub.size - hub.replaying);
+    },
+  });
+  new Counter({
+    name: 'fts_sse_dropped_total',
+    help: 'Event streams dropped because their reader did not read',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(hub.dropped);
     },
   });
   new Gauge({

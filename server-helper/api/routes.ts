@@ -2,6 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { parseDuration, routes } from '../../contract/index.js';
 import { buildStatus, sharesOf } from '../status.js';
+import { ClientLimitError } from '../store/clients.js';
+import type { Principal } from '../store/tokens.js';
 import type { AppContext } from './context.js';
 import { registerRoute } from './register.js';
 
@@ -15,9 +17,18 @@ export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext): void 
   registerRoute(app, routes.listJobs, () => (ctx.listJobs ? ctx.listJobs() : []));
   registerRoute(app, routes.listRuns, ({ query }) => ctx.store.runs.list({ job: query.job, limit: query.limit }));
 
-  registerRoute(app, routes.putClientState, async ({ params, body }) => {
+  registerRoute(app, routes.putClientState, async ({ params, body, raw }) => {
+    const refused = refuseClientReport(raw.principal, params.id);
+    if (refused) throw httpError(403, refused);
     const now = Date.now();
-    const { previousLastSeen, stored } = ctx.store.clients.recordBatched(params.id, body, now);
+    let recorded;
+    try {
+      recorded = ctx.store.clients.recordBatched(params.id, body, now, ctx.config.clients.maxRecords);
+    } catch (err) {
+      if (err instanceof ClientLimitError) throw httpError(409, err.message);
+      throw err;
+    }
+    const { previousLastSeen, stored } = recorded;
     await stored;
     const away = previousLastSeen === null ? null : now - previousLastSeen;
     // A client that is new, or was shown offline, is announced once when it comes back.
@@ -26,4 +37,19 @@ export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext): void 
     }
     return { ok: true as const, online: true };
   });
+}
+
+/** Why this token may not report state for client `id`, or null: admin tokens report for anyone, a client token for its own id. */
+export function refuseClientReport(principal: Principal | undefined, id: string): string | null {
+  if (!principal) return 'a token is required';
+  if (principal.role === 'admin') return null;
+  if (principal.clientId === null) {
+    return `the token "${principal.name}" is not bound to a client, so it cannot report state: make one with fts-helper token create NAME --role client --client ID`;
+  }
+  if (principal.clientId !== id) return `the token "${principal.name}" belongs to client "${principal.clientId}" and cannot report for "${id}"`;
+  return null;
+}
+
+function httpError(status: number, message: string): Error {
+  return Object.assign(new Error(message), { statusCode: status });
 }

@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AppContext } from './context.js';
 import { registerDashboard } from './dashboard.js';
 import { installGuards } from './guard.js';
+import { installSecurityHeaders } from './headers.js';
 import { createMetrics, registerMetrics } from './metrics.js';
 import { registerCoreRoutes } from './routes.js';
 import { registerSse, SseHub } from './sse.js';
@@ -39,10 +40,11 @@ export async function buildServer(ctx: AppContext, opts: { tls?: TlsMaterial; pl
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installErrorHandler(app);
+  installSecurityHeaders(app);
   installGuards(app, ctx);
 
   const hub = new SseHub(ctx);
-  app.addHook('onClose', async () => hub.close());
+  app.addHook('onClose', async () => hub.shutdown());
 
   app.get('/healthz', async () => ({ ok: true, name: ctx.config.server.name, version: ctx.version }));
   registerCoreRoutes(app, ctx);

@@ -1,6 +1,16 @@
-/** `GET /api/v1/events`: Server-Sent Events with replay from `Last-Event-ID` and heartbeat comments. */
+/**
+ * `GET /api/v1/events`: Server-Sent Events with replay from `Last-Event-ID` and heartbeat comments.
+ *
+ * One client must not be able to starve the others or the helper's memory: a token holds at most
+ * `api.sseStreamsPerToken` streams (more get 429); replay reaches back no further than the retention window and
+ * is written only as fast as the reader takes it (it waits for `drain`, and a reader that takes nothing for
+ * `api.sseStallTimeout` is dropped); a live stream whose reader leaves `api.sseMaxBufferedBytes` unread is dropped.
+ * A dropped client reconnects with its last id and loses nothing the store still holds.
+ */
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { FtsEvent } from '../../contract/index.js';
+import { parseDuration, parseSize, type ApiError, type FtsEvent } from '../../contract/index.js';
+import { readyComment } from '../../contract/sse.js';
 import type { AppContext } from './context.js';
 
 /** Formats one event as an SSE frame. */
@@ -15,56 +25,235 @@ export function resumeId(header: string | string[] | undefined, since: unknown):
   return n;
 }
 
-/** Keeps the set of open streams and writes each event once, serialised once, to all of them. */
+/** How much one stream may hold of the helper. */
+export interface SseLimits {
+  /** Open streams per token; one more is refused with 429. */
+  streamsPerToken: number;
+  /** Bytes a live stream may leave unread before it is dropped. */
+  maxBufferedBytes: number;
+  /** How long a replay waits for its reader to take anything before the stream is dropped. */
+  stallTimeoutMs: number;
+  /** The most events a replay sends: the store's retention window. */
+  replayWindow: number;
+}
+
+/** The limits the config sets. */
+export function sseLimitsOf(ctx: AppContext): SseLimits {
+  return {
+    streamsPerToken: ctx.config.api.sseStreamsPerToken,
+    maxBufferedBytes: parseSize(ctx.config.api.sseMaxBufferedBytes)!,
+    stallTimeoutMs: parseDuration(ctx.config.api.sseStallTimeout)!,
+    replayWindow: ctx.config.store.eventRetention,
+  };
+}
+
+/** Events per replay step; small, so a replay holds little beyond the socket's own buffer. */
+const REPLAY_BATCH = 100;
+
+/**
+ * Recent frames by event id, shared by every replay: when many clients replay the same events (a reconnect storm
+ * after a restart), each frame is read from the store and serialised once, not once per client. Bounded in bytes;
+ * the oldest entries go first.
+ */
+export class FrameCache {
+  private readonly frames = new Map<number, string>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes = 16 * 2 ** 20) {}
+
+  /** The frame of event id, if cached. */
+  get(id: number): string | undefined {
+    return this.frames.get(id);
+  }
+
+  /** Keeps an event's frame, evicting the oldest entries beyond the byte limit. */
+  put(id: number, frame: string): void {
+    if (this.frames.has(id)) return;
+    this.frames.set(id, frame);
+    this.bytes += frame.length;
+    for (const [old, f] of this.frames) {
+      if (this.bytes <= this.maxBytes) break;
+      this.frames.delete(old);
+      this.bytes -= f.length;
+    }
+  }
+}
+
+/** Keeps the open streams and writes each live event once, serialised once, to all that have caught up. */
 export class SseHub {
-  private readonly streams = new Set<NodeJS.WritableStream & { writableLength: number; destroy(): void }>();
+  /** Streams that have caught up and receive live events. */
+  private readonly live = new Set<Socket>();
+  private readonly openPerToken = new Map<string, number>();
   private readonly unsubscribe: () => void;
   private readonly heartbeat: NodeJS.Timeout;
+  private replayingCount = 0;
+  private waitingCount = 0;
   /** How long the last event took to hand to every stream, in ms (the helper's share of fan-out latency). */
   lastBroadcastMs = 0;
+  /** Streams dropped because their reader did not read. */
+  dropped = 0;
+  /** Frames of recent events, for replays. */
+  readonly frames = new FrameCache();
 
-  constructor(ctx: AppContext) {
+  constructor(
+    ctx: AppContext,
+    readonly limits: SseLimits = sseLimitsOf(ctx),
+  ) {
     this.unsubscribe = ctx.bus.subscribe((e) => {
       const t0 = performance.now();
-      this.broadcast(sseFrame(e));
+      const frame = sseFrame(e);
+      this.frames.put(e.id, frame);
+      this.broadcast(frame);
       this.lastBroadcastMs = performance.now() - t0;
     });
     this.heartbeat = setInterval(() => this.broadcast(': heartbeat\n\n'), ctx.sseHeartbeatMs ?? 15_000);
     this.heartbeat.unref();
   }
 
-  /** Open streams now. */
+  /** Open streams now, replaying or live. */
   get size(): number {
-    return this.streams.size;
+    let n = 0;
+    for (const v of this.openPerToken.values()) n += v;
+    return n;
   }
 
-  add(stream: NodeJS.WritableStream & { writableLength: number; destroy(): void }): void {
-    this.streams.add(stream);
+  /** Streams still replaying what their client missed. */
+  get replaying(): number {
+    return this.replayingCount;
   }
 
-  remove(stream: NodeJS.WritableStream & { writableLength: number; destroy(): void }): void {
-    this.streams.delete(stream);
+  /** Replaying streams waiting for their reader to take what was sent. */
+  get waiting(): number {
+    return this.waitingCount;
+  }
+
+  /** Counts a new stream for a token; false when the token already holds its limit. */
+  open(token: string): boolean {
+    const n = this.openPerToken.get(token) ?? 0;
+    if (n >= this.limits.streamsPerToken) return false;
+    this.openPerToken.set(token, n + 1);
+    return true;
+  }
+
+  /** Forgets a stream that closed. */
+  close(token: string, stream: Socket): void {
+    this.live.delete(stream);
+    const n = (this.openPerToken.get(token) ?? 1) - 1;
+    if (n > 0) this.openPerToken.set(token, n);
+    else this.openPerToken.delete(token);
+  }
+
+  /** Adds a stream that has caught up to the live set. */
+  join(stream: Socket): void {
+    if (!stream.destroyed) this.live.add(stream);
+  }
+
+  /** Marks the start and end of a replay, and its waits for a slow reader (for metrics and tests). */
+  track(what: 'replaying' | 'waiting', delta: 1 | -1): void {
+    if (what === 'replaying') this.replayingCount += delta;
+    else this.waitingCount += delta;
+  }
+
+  /** Drops a stream whose reader does not read. */
+  drop(stream: Socket): void {
+    this.live.delete(stream);
+    this.dropped++;
+    stream.destroy();
   }
 
   private broadcast(text: string): void {
     // Encode once: thousands of sockets share one buffer instead of each re-encoding the string.
     const frame = Buffer.from(text, 'utf8');
-    for (const s of this.streams) {
-      // A client that stopped reading (8 MiB queued) is dropped; it reconnects and replays from its last id.
-      if (s.writableLength > 8 * 1024 * 1024) {
-        this.streams.delete(s);
-        s.destroy();
+    for (const s of this.live) {
+      if (s.writableLength > this.limits.maxBufferedBytes) {
+        this.drop(s);
         continue;
       }
       s.write(frame);
     }
   }
 
-  close(): void {
+  /** Ends every stream and stops listening. */
+  shutdown(): void {
     this.unsubscribe();
     clearInterval(this.heartbeat);
-    for (const s of this.streams) s.end();
-    this.streams.clear();
+    for (const s of this.live) s.end();
+    this.live.clear();
+  }
+}
+
+/** Resolves true when the socket drained, false when it closed or its reader took nothing for timeoutMs. */
+function drained(socket: Socket, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.off('drain', onDrain);
+      socket.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.on('drain', onDrain);
+    socket.on('close', onClose);
+  });
+}
+
+/**
+ * Sends what the client missed, from `from` but no further back than the replay window, as fast as the reader
+ * takes it; then joins the live stream in the same turn of the event loop as the last check, so no event falls
+ * between replay and live.
+ */
+export async function replayThenJoin(socket: Socket, from: number, ctx: AppContext, hub: SseHub): Promise<void> {
+  hub.track('replaying', 1);
+  try {
+    // Deliver anything stored but not yet pushed, so `upTo` is current; live streams get it, this one replays it.
+    ctx.bus.deliverPending();
+    let cursor = Math.max(from, ctx.bus.lastDeliveredId() - hub.limits.replayWindow);
+    // The replay ends with `: ready <newest id>` in the same tick as the join, so a client tells replayed events
+    // from live ones, and sees a helper whose newest id is older than its cursor (a reinstalled helper).
+    const goLive = (upTo: number) => {
+      socket.write(readyComment(upTo));
+      return hub.join(socket);
+    };
+    for (;;) {
+      if (socket.destroyed) return;
+      ctx.bus.deliverPending();
+      const upTo = ctx.bus.lastDeliveredId();
+      if (cursor >= upTo) return goLive(upTo);
+      // One write per step: a replay of thousands of events is then a few hundred system calls, not thousands.
+      let text = '';
+      let n = 0;
+      for (let f = hub.frames.get(cursor + 1); f !== undefined && n < REPLAY_BATCH && cursor < upTo; f = hub.frames.get(cursor + 1)) {
+        text += f;
+        cursor++;
+        n++;
+      }
+      if (n === 0) {
+        const batch = ctx.store.events.since(cursor, REPLAY_BATCH);
+        // Nothing stored after the cursor: what was missed has been trimmed away; go live.
+        if (batch.length === 0) return goLive(upTo);
+        for (const e of batch) {
+          if (e.id > upTo) break;
+          const frame = sseFrame(e);
+          hub.frames.put(e.id, frame);
+          text += frame;
+          cursor = e.id;
+        }
+      }
+      const room = socket.write(text);
+      if (!room) {
+        hub.track('waiting', 1);
+        const ok = await drained(socket, hub.limits.stallTimeoutMs);
+        hub.track('waiting', -1);
+        if (!ok) {
+          if (!socket.destroyed) hub.drop(socket);
+          return;
+        }
+      }
+    }
+  } finally {
+    hub.track('replaying', -1);
   }
 }
 
@@ -72,34 +261,36 @@ export class SseHub {
 export function registerSse(app: FastifyInstance, ctx: AppContext, hub: SseHub): void {
   app.get('/api/v1/events', { config: { role: 'client' } }, (req, reply) => {
     const from = resumeId(req.headers['last-event-id'], (req.query as Record<string, unknown>).since);
+    const token = req.principal!.name;
+    if (!hub.open(token)) {
+      const body: ApiError = {
+        error: 'too-many-requests',
+        message: `the token "${token}" already holds ${hub.limits.streamsPerToken} event streams (api.sseStreamsPerToken): close one first`,
+      };
+      return reply.code(429).send(body);
+    }
     reply.hijack();
     // The stream is written to the socket itself: with thousands of clients, http's per-write chunk framing
     // costs more than the events. The body then ends when the connection closes, which SSE expects.
     const res = req.raw.socket;
+    let closed = false;
+    const done = () => {
+      if (closed) return;
+      closed = true;
+      hub.close(token, res);
+    };
+    res.on('close', done);
+    res.on('error', done);
     res.setNoDelay(true);
     res.setTimeout(0);
     res.write(
       'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-store\r\n' +
-        'connection: close\r\nx-accel-buffering: no\r\n\r\n',
+        'x-content-type-options: nosniff\r\nconnection: close\r\nx-accel-buffering: no\r\n\r\n',
     );
     res.write('retry: 2000\n\n');
-    // Deliver anything stored but not yet pushed, then replay what this client missed and join the live stream
-    // in the same tick, so no event falls between replay and subscription.
-    ctx.bus.deliverPending();
-    let cursor = from;
-    const upTo = ctx.bus.lastDeliveredId();
-    while (cursor < upTo) {
-      const batch = ctx.store.events.since(cursor, 1000);
-      if (batch.length === 0) break;
-      for (const e of batch) {
-        if (e.id > upTo) break;
-        res.write(sseFrame(e));
-        cursor = e.id;
-      }
-    }
-    hub.add(res);
-    const done = () => hub.remove(res);
-    res.on('close', done);
-    res.on('error', done);
+    void replayThenJoin(res, from, ctx, hub).catch((err: unknown) => {
+      req.log.error({ err }, 'event replay failed');
+      res.destroy();
+    });
   });
 }

@@ -4,10 +4,11 @@
  */
 import type { Command } from 'commander';
 import { isAbsolute, resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { resticEngineFor } from '../lifecycle/backup/tasks.js';
 import { backupConfigOf, displayRepository } from '../lifecycle/backup/target.js';
 import { BackupError } from '../lifecycle/backup/errors.js';
+import { liveFolders, refuseRestoreTarget } from '../lifecycle/backup/restore-target.js';
 import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
 import { failUnlessOk, formatRun, runJobHere } from './jobs.js';
 import type { HelperConfig } from '../config/schema.js';
@@ -16,6 +17,14 @@ async function engineFor(config: HelperConfig) {
   const b = backupConfigOf(config);
   if (b.engine !== 'restic') throw new UsageError(`this command needs backup.engine restic (it is ${b.engine})`);
   return resticEngineFor(config, { log: (l) => process.stderr.write(`${l}\n`) });
+}
+
+function realpathOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /** Registers `backup`. */
@@ -70,13 +79,18 @@ export function registerBackup(program: Command): void {
   withConfigOptions(backup.command('restore').description('restore a file or folder from a snapshot into a folder (the full path is recreated under it)'))
     .requiredOption('--snapshot <id>', 'snapshot id (see backup snapshots) or "latest"')
     .option('--path <path>', 'absolute path as backed up, e.g. /space/photos/2019 (default: everything)')
-    .requiredOption('--to <dir>', 'folder to restore into')
+    .requiredOption('--to <dir>', 'folder to restore into (not /, a live folder or a folder above one, unless --in-place)')
+    .option('--in-place', 'allow --to / or a live folder: restored files replace the live ones where they were backed up from')
     .option('--json', 'print JSON')
-    .action(async (opts: ConfigOptions & { snapshot: string; path?: string; to: string; json?: boolean }) => {
+    .action(async (opts: ConfigOptions & { snapshot: string; path?: string; to: string; inPlace?: boolean; json?: boolean }) => {
       if (!/^([0-9a-f]{8,64}|latest)$/.test(opts.snapshot)) throw new UsageError(`--snapshot must be a snapshot id (hex) or "latest", got "${opts.snapshot}"`);
       if (opts.path !== undefined && !isAbsolute(opts.path)) throw new UsageError(`--path must be absolute (as backed up), got "${opts.path}"`);
       const { config } = resolveConfig(opts);
       const to = resolve(opts.to);
+      if (!opts.inPlace) {
+        const why = refuseRestoreTarget(to, liveFolders(config), realpathOrNull);
+        if (why) throw new UsageError(why);
+      }
       mkdirSync(to, { recursive: true });
       await (await engineFor(config)).restore(opts.snapshot, opts.path ?? null, to);
       const where = opts.path ? `${to}${opts.path}` : to;

@@ -1,6 +1,7 @@
 /** The helper's configuration: one zod schema gives validation, defaults and the TypeScript type. */
 import { z } from 'zod';
 import { Duration, ShareName, ShareRole, Size } from '../../contract/index.js';
+import { AlertsConfig, keyVaultRefs } from './alerts-schema.js';
 
 const AbsolutePath = z.string().refine((p) => p.startsWith('/') && !p.includes('\0'), { message: 'must be an absolute path' });
 
@@ -19,6 +20,12 @@ export const ApiConfig = z.strictObject({
   dashboardDir: AbsolutePath.optional(),
   /** The URL clients use to reach the API (pairing writes it to Key Vault); default `https://SERVER:PORT` (http without TLS). */
   publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Event streams (`GET /api/v1/events`): how many one token may hold open (more get 429). */
+  sseStreamsPerToken: z.number().int().min(1).max(100_000).default(8),
+  /** A stream whose reader leaves this many bytes unread is dropped (it reconnects and resumes from its last id). */
+  sseMaxBufferedBytes: Size.default('1M'),
+  /** A stream whose reader takes nothing of a replay for this long is dropped. */
+  sseStallTimeout: Duration.default('1m'),
 });
 
 /** One role's disk: the filesystem it must be, and where it is mounted. */
@@ -80,11 +87,26 @@ export const SambaConfig = z.strictObject({
 /** The Samba section after defaults. */
 export type SambaConfig = z.infer<typeof SambaConfig>;
 
-/** Where the clients' credentials live in Azure Key Vault. */
+const VaultName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{2,23}$/, 'a Key Vault name: 3-24 letters, digits and dashes');
+
+/**
+ * Where secrets live in Azure Key Vault: the client vault (`name`), which every paired client may read (the
+ * Samba credential, the helper's URL, fingerprint and client tokens), and the server vault (`server`) for the
+ * helper's own secrets (restic password, B2 keys), which no client identity can read. docs/keyvault-roles.md
+ * says which identity gets which role on which vault.
+ */
 export const KeyVaultConfig = z.strictObject({
-  name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{2,23}$/, 'a Key Vault name: 3-24 letters, digits and dashes'),
+  name: VaultName,
   /** Override of https://NAME.vault.azure.net (tests point it at a local vault). */
   url: z.string().url().optional(),
+  /** The server-only vault for backup secrets; the helper reads it with the same credential. */
+  server: z
+    .strictObject({
+      name: VaultName,
+      /** Override of https://NAME.vault.azure.net. */
+      url: z.string().url().optional(),
+    })
+    .optional(),
   tenantId: z.string().optional(),
   /** The helper's own app registration (a confidential client: clientSecretFile or certificateFile). */
   clientId: z.string().optional(),
@@ -129,7 +151,7 @@ export const BackupConfig = z.strictObject({
   repository: z.string().min(1),
   /** The share role whose disk is backed up. */
   source: ShareRole.default('space'),
-  /** Where the repository password and the B2 key come from: 0600 files named below, or Azure Key Vault (`keyVault`). */
+  /** Where the repository password and the B2 key come from: 0600 files named below, or Azure Key Vault (`keyVault.server`). */
   secretsFrom: z.enum(['files', 'keyvault']).default('files'),
   passwordFile: AbsolutePath.optional(),
   /** S3/B2 key id and application key, each in a 0600 file (or from Key Vault). */
@@ -195,7 +217,13 @@ export const HelperConfig = z.strictObject({
       eventRetention: z.number().int().min(100).default(10_000),
     })
     .prefault({}),
-  clients: z.strictObject({ offlineAfter: Duration.default('5m') }).prefault({}),
+  clients: z
+    .strictObject({
+      offlineAfter: Duration.default('5m'),
+      /** How many client records the helper keeps; a report from one more new client is refused (409). */
+      maxRecords: z.number().int().min(1).max(100_000).default(256),
+    })
+    .prefault({}),
   drives: z.partialRecord(ShareRole, DriveConfig).default({}),
   driveCheck: z.strictObject({ schedule: z.string().nullable().default('*/15 * * * *') }).prefault({}),
   timeMachine: TimeMachineConfig.prefault({}),
@@ -206,6 +234,12 @@ export const HelperConfig = z.strictObject({
   graduation: GraduationConfig.prefault({}),
   backup: BackupConfig.optional(),
   rotation: RotationConfig.prefault({}),
+  alerts: AlertsConfig.prefault({}),
+}).superRefine((c, ctx) => {
+  // A Key Vault secret needs the vault: name the field rather than fail at the first alert.
+  if (!c.keyVault) {
+    for (const path of keyVaultRefs(c.alerts)) ctx.addIssue({ code: 'custom', path: ['alerts', ...path], message: 'a Key Vault secret needs a keyVault section in the config' });
+  }
 });
 /** The configuration after defaults are applied. */
 export type HelperConfig = z.infer<typeof HelperConfig>;

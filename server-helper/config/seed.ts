@@ -78,7 +78,8 @@ export function seedConfigYaml(p: SeedPaths, opts: SeedOptions = {}): string {
       { name: 'space', role: 'space', path: p.space, comment: 'Cold archive', driveLetter: 'S:' },
     ],
     samba,
-    keyVault: { name: 'kv-miket-ops' },
+    // Clients read kv-miket-ops; the restic password and B2 key live in a vault only the helper reads.
+    keyVault: { name: 'kv-miket-ops', server: { name: 'kv-miket-ops-server' } },
     graduation: { from: 'flux', to: 'space', minAge: '30d', schedule: '0 3 * * *' },
   };
   if (p.backupRepository) {

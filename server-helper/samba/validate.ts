@@ -6,6 +6,7 @@
 import { posix } from 'node:path';
 import { parseSize } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
+import { canonicalParameter, resolveParameter } from './synonyms.js';
 
 /** One refused value: the config field and what is wrong with it. */
 export interface SambaIssue {
@@ -33,55 +34,50 @@ const NAME_FORBIDDEN = /[[\];#%/\\\u0000-\u001f\u007f]/;
 const RESERVED_NAMES = new Set(['global', 'homes', 'printers', 'ipc$', 'print$']);
 const PARAM_NAME = /^[A-Za-z0-9][A-Za-z0-9 _:.-]{0,79}$/;
 
-/** Samba compares parameter names ignoring case and spaces; compare the same way (underscores too, to be strict). */
-export function canonicalParameter(name: string): string {
-  return name.toLowerCase().replace(/[\s_]+/g, '');
-}
-
-/** Parameters the helper sets itself from other config fields (named here so the message says which). */
-const MANAGED: Record<string, string> = {
+/** Parameters the helper sets itself from other config fields (named here so the message says which), by Samba's name. */
+export const MANAGED_PARAMETERS: Readonly<Record<string, string>> = {
   path: 'path',
-  vfsobjects: 'always catia fruit streams_xattr',
-  vfsobject: 'always catia fruit streams_xattr',
-  validusers: 'validUsers',
-  readonly: 'readOnly',
-  writeable: 'readOnly',
-  writable: 'readOnly',
-  writeok: 'readOnly',
+  'vfs objects': 'always catia fruit streams_xattr',
+  'valid users': 'validUsers',
+  'read only': 'readOnly',
   comment: 'comment',
-  'fruit:timemachine': 'timeMachine',
-  'fruit:timemachinemaxsize': 'timeMachine.maxSize',
-  guestok: 'always no',
-  public: 'always no',
-  forcegroup: 'samba.group',
-  createmask: 'samba.group: 0660, or 0600 on Time Machine',
-  createmode: 'samba.group: 0660, or 0600 on Time Machine',
-  forcecreatemode: 'samba.group',
-  directorymask: 'samba.group: 2770, or 0700 on Time Machine',
-  directorymode: 'samba.group: 2770, or 0700 on Time Machine',
-  forcedirectorymode: 'samba.group',
+  'fruit:time machine': 'timeMachine',
+  'fruit:time machine max size': 'timeMachine.maxSize',
+  'guest ok': 'always no',
+  'force group': 'samba.group',
+  'create mask': 'samba.group: 0660, or 0600 on Time Machine',
+  'force create mode': 'samba.group',
+  'directory mask': 'samba.group: 2770, or 0700 on Time Machine',
+  'force directory mode': 'samba.group',
 };
+const MANAGED_BY_KEY = new Map(Object.entries(MANAGED_PARAMETERS).map(([name, field]) => [canonicalParameter(name), field]));
 
-/** Parameters refused outright: they run programs, read other files, escape the share or open it to guests. */
-const DENIED = new Set(
-  [
-    'include', 'config file', 'copy', 'root preexec', 'root preexec close', 'root postexec', 'preexec', 'exec', 'preexec close',
-    'postexec', 'wide links', 'allow insecure wide links', 'guest only', 'only guest', 'guest account', 'map to guest', 'admin users',
-    'magic script', 'magic output', 'msdfs proxy', 'msdfs root', 'usershare path', 'usershare allow guests', 'dfree command',
-    'get quota command', 'set quota command', 'username map', 'username map script', 'write list', 'force user', 'force group',
-    'hosts equiv', 'use client driver', 'printable', 'print ok', 'printing', 'acl allow execute always', 'dont descend',
-    'vfs objects', 'smb encrypt',
-  ].map(canonicalParameter),
-);
+/**
+ * Parameters refused outright: they run programs, read other files, escape the share or open it to guests.
+ * Samba's own names (a test holds each to `testparm --show-all-parameters`); their synonyms are refused through
+ * resolveParameter, as smbd would read them.
+ */
+export const DENIED_PARAMETERS: readonly string[] = [
+  'include', 'config file', 'copy', 'root preexec', 'root preexec close', 'root postexec', 'preexec', 'preexec close',
+  'postexec', 'wide links', 'allow insecure wide links', 'guest only', 'guest account', 'map to guest', 'admin users',
+  'magic script', 'magic output', 'msdfs proxy', 'msdfs root', 'usershare path', 'usershare allow guests', 'dfree command',
+  'get quota command', 'set quota command', 'username map', 'username map script', 'write list', 'force user', 'force group',
+  'use client driver', 'printable', 'printing', 'acl allow execute always', 'dont descend', 'server smb encrypt',
+];
+const DENIED = new Set(DENIED_PARAMETERS.map(canonicalParameter));
 // Any parameter whose name says it runs something is refused too (print command, add user script, ...).
 const DENIED_PATTERN = /command|script|exec|program/;
 
-/** Why a share parameter is refused, or null when it may be written. */
+/** Why a share parameter is refused, or null when it may be written. Names are judged by the parameter smbd reads. */
 export function refuseParameter(name: string, value: string | number | boolean): string | null {
   if (!PARAM_NAME.test(name)) return 'a parameter name is letters, digits, space, _ : . - (at most 80)';
-  const key = canonicalParameter(name);
-  if (key in MANAGED) return `set by fts-helper (${MANAGED[key]}); remove it from parameters`;
-  if (DENIED.has(key) || DENIED_PATTERN.test(key)) return `"${name}" is not allowed in a managed share (it runs programs, reads other files, escapes the share or admits guests)`;
+  const { key, synonym } = resolveParameter(name);
+  const as = synonym ? ` ("${name}" is Samba's ${synonym.inverse ? 'inverted ' : ''}synonym of "${synonym.of}")` : '';
+  const managed = MANAGED_BY_KEY.get(key);
+  if (managed !== undefined) return `set by fts-helper (${managed}); remove it from parameters${as}`;
+  if (DENIED.has(key) || DENIED_PATTERN.test(key) || DENIED_PATTERN.test(canonicalParameter(name))) {
+    return `"${name}" is not allowed in a managed share (it runs programs, reads other files, escapes the share or admits guests)${as}`;
+  }
   const text = String(value);
   if (CONTROL.test(text)) return 'a value cannot contain a line break or control character';
   if (/\\\s*$/.test(text)) return 'a value cannot end with a backslash (smb.conf would join the next line)';

@@ -13,6 +13,17 @@ interface Row {
   last_seen: number;
 }
 
+/** A report from a new client when the registry is full; the message names the limit and the fix. */
+export class ClientLimitError extends Error {
+  override readonly name = 'ClientLimitError';
+  constructor(
+    readonly clientId: string,
+    readonly max: number,
+  ) {
+    super(`the helper keeps at most ${max} client records and has ${max}, so client "${clientId}" was not recorded: raise clients.maxRecords in the config`);
+  }
+}
+
 /** What recording a report learned: whether the client is new or came back after being offline. */
 export interface RecordOutcome {
   previousLastSeen: number | null;
@@ -28,6 +39,9 @@ interface Pending {
 export class ClientStore {
   private readonly lastSeenStmt;
   private readonly upsertStmt;
+  private readonly countStmt;
+  /** New clients whose first report waits in the pending batch: they count against the limit already. */
+  private readonly pendingNew = new Set<string>();
   /** Last-seen times this process knows, so a report needs no read before its write. */
   private readonly lastSeenCache = new Map<string, number>();
   private pending: Pending[] = [];
@@ -35,6 +49,7 @@ export class ClientStore {
 
   constructor(private readonly db: Db) {
     this.lastSeenStmt = db.prepare<[string], number>('SELECT last_seen FROM clients WHERE id = ?').pluck();
+    this.countStmt = db.prepare<[], number>('SELECT COUNT(*) FROM clients').pluck();
     this.upsertStmt = db.prepare(
       `INSERT INTO clients (id, host_name, os, os_version, app_version, shares, first_seen, last_seen)
        VALUES (@id, @hostName, @os, @osVersion, @appVersion, @shares, @now, @now)
@@ -43,19 +58,21 @@ export class ClientStore {
     );
   }
 
-  /** Stores a client's report now and says when it was seen before. */
-  record(id: string, report: ClientStateReport, now = Date.now()): RecordOutcome {
-    const previousLastSeen = this.previousLastSeen(id, now);
+  /** Stores a client's report now and says when it was seen before. Throws ClientLimitError for one client too many. */
+  record(id: string, report: ClientStateReport, now = Date.now(), maxRecords = Infinity): RecordOutcome {
+    const previousLastSeen = this.admit(id, now, maxRecords);
     this.upsertStmt.run(this.params(id, report, now));
     return { previousLastSeen };
   }
 
   /**
    * Stores a report with group commit: every report that arrives in the same turn of the event loop is
-   * written in one transaction, and each promise resolves once its row is committed.
+   * written in one transaction, and each promise resolves once its row is committed. Throws ClientLimitError
+   * (and stores nothing) when the client is new and maxRecords clients are known.
    */
-  recordBatched(id: string, report: ClientStateReport, now = Date.now()): { previousLastSeen: number | null; stored: Promise<void> } {
-    const previousLastSeen = this.previousLastSeen(id, now);
+  recordBatched(id: string, report: ClientStateReport, now = Date.now(), maxRecords = Infinity): { previousLastSeen: number | null; stored: Promise<void> } {
+    const previousLastSeen = this.admit(id, now, maxRecords);
+    if (previousLastSeen === null) this.pendingNew.add(id);
     const stored = new Promise<void>((resolve, reject) => this.pending.push({ params: this.params(id, report, now), resolve, reject }));
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -67,6 +84,7 @@ export class ClientStore {
   private flush(): void {
     const batch = this.pending;
     this.pending = [];
+    this.pendingNew.clear();
     this.flushScheduled = false;
     try {
       this.db.transaction(() => {
@@ -80,9 +98,14 @@ export class ClientStore {
     }
   }
 
-  private previousLastSeen(id: string, now: number): number | null {
+  /** When the client was seen before (null: new), after checking that a new one fits under the limit. */
+  private admit(id: string, now: number, maxRecords: number): number | null {
     const cached = this.lastSeenCache.get(id);
     const previous = cached ?? (this.lastSeenStmt.get(id) as number | undefined) ?? null;
+    // Counted only for a client not seen before, so the reports of known clients cost no extra query.
+    if (previous === null && !this.pendingNew.has(id) && this.countStmt.get()! + this.pendingNew.size >= maxRecords) {
+      throw new ClientLimitError(id, maxRecords);
+    }
     if (this.lastSeenCache.size > 100_000) this.lastSeenCache.clear();
     this.lastSeenCache.set(id, now);
     return previous;

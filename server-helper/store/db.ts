@@ -2,11 +2,12 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { CLIENT_MIGRATIONS } from './migrations-clients.js';
 import { DRIVE_MIGRATIONS } from './migrations-drives.js';
 import { GRADUATION_MIGRATIONS } from './migrations-graduation.js';
 import { JOB_MIGRATIONS } from './migrations-jobs.js';
+import { ALERT_MIGRATIONS } from './migrations-alerts.js';
 import { HEALTH_MIGRATIONS } from './migrations-health.js';
-import { TOKEN_MIGRATIONS } from './migrations-tokens.js';
 
 /** The better-sqlite3 handle type. */
 export type Db = Database.Database;
@@ -64,8 +65,9 @@ export const MIGRATIONS: Migration[] = [
   ...DRIVE_MIGRATIONS,
   ...GRADUATION_MIGRATIONS,
   ...JOB_MIGRATIONS,
+  ...ALERT_MIGRATIONS,
   ...HEALTH_MIGRATIONS,
-  ...TOKEN_MIGRATIONS,
+  ...CLIENT_MIGRATIONS,
 ];
 
 /** Opens (creating if needed) the store at path and brings its schema up to date. `:memory:` works for tests. */

@@ -1,24 +1,28 @@
 /** API tokens: made once, shown once, stored only as a SHA-256 hash. */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Role } from '../../contract/index.js';
+import { ClientSecretId, type Role } from '../../contract/index.js';
 import type { Db } from './db.js';
+
+/** Who a valid token speaks for: its name, role, and for a client token the one client id it may report for. */
+export interface Principal {
+  name: string;
+  role: Role;
+  /** A client token's client (null: an admin token, or a client token that may read but report for no client). */
+  clientId: string | null;
+}
 
 /** A token as listed: never the token itself. */
 export interface TokenInfo {
   name: string;
   role: Role;
-  /** The client id a client token is bound to (`clients pair`), or null. */
   clientId: string | null;
   createdAt: number;
   lastUsedAt: number | null;
 }
 
-/** Who a valid token speaks for. */
-export interface Principal {
-  name: string;
-  role: Role;
-  /** Set for a token bound to one client: it may act only as that client. */
-  clientId?: string | null;
+/** A token that cannot be made as asked (bad name, bad client id, a name taken); the message names the fix. */
+export class TokenError extends Error {
+  override readonly name = 'TokenError';
 }
 
 /** How long a verified token is trusted without a new lookup: the most a revocation by another process waits. */
@@ -45,15 +49,24 @@ export class TokenStore {
     this.touch = db.prepare<[number, string]>('UPDATE tokens SET last_used_at = ? WHERE hash = ?');
   }
 
-  /** Makes a new token (a client token may be bound to one client id); the returned string is the only time it exists in clear. */
+  /**
+   * Makes a new token; the returned string is the only time it exists in clear. A client token made with a
+   * client id may report state for that client only; without one it may read but report for no client.
+   */
   create(name: string, role: Role, opts: { clientId?: string } = {}): string {
-    if (!TOKEN_NAME.test(name)) throw new Error(`token name "${name}" must be 1-64 letters, digits, dot, dash, underscore or @`);
-    if (opts.clientId !== undefined && role !== 'client') throw new Error('only a client token is bound to a client id');
+    if (!TOKEN_NAME.test(name)) throw new TokenError(`token name "${name}" must be 1-64 letters, digits, dot, dash, underscore or @`);
+    let clientId: string | null = null;
+    if (opts.clientId !== undefined) {
+      if (role !== 'client') throw new TokenError('only a client token is bound to a client id (admin tokens may act for every client)');
+      const parsed = ClientSecretId.safeParse(opts.clientId);
+      if (!parsed.success) throw new TokenError(`client id "${opts.clientId}": ${parsed.error.issues[0]!.message}`);
+      clientId = parsed.data;
+    }
     const token = `fts_${randomBytes(32).toString('base64url')}`;
     try {
-      this.db.prepare('INSERT INTO tokens (name, hash, role, client_id, created_at) VALUES (?, ?, ?, ?, ?)').run(name, hashToken(token), role, opts.clientId ?? null, Date.now());
+      this.db.prepare('INSERT INTO tokens (name, hash, role, client_id, created_at) VALUES (?, ?, ?, ?, ?)').run(name, hashToken(token), role, clientId, Date.now());
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error(`a token named "${name}" exists; revoke it first`);
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new TokenError(`a token named "${name}" exists; revoke it first`);
       throw err;
     }
     return token;
@@ -69,7 +82,7 @@ export class TokenStore {
       .map((r) => ({ name: r.name, role: r.role, clientId: r.client_id, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
   }
 
-  /** The names of the tokens bound to a client id. */
+  /** The names of the tokens bound to a client id (`clients pair` replaces and `unpair` revokes them). */
   boundTo(clientId: string): string[] {
     return this.db.prepare<[string], string>('SELECT name FROM tokens WHERE client_id = ? ORDER BY name').pluck().all(clientId);
   }
@@ -80,7 +93,7 @@ export class TokenStore {
     return this.db.prepare('DELETE FROM tokens WHERE name = ?').run(name).changes > 0;
   }
 
-  /** The token's name, role and bound client when it is valid, else null. Records use at most once a minute per token. */
+  /** Who the token speaks for when it is valid, else null. Records use at most once a minute per token. */
   verify(token: string): Principal | null {
     const now = Date.now();
     const hash = hashToken(token);

@@ -2,6 +2,7 @@
  * restic, run as an argv array: the repository, its password and the S3/B2 keys reach restic only through its
  * environment (or a password file), never argv, so `ps` and /proc/PID/cmdline show nothing secret.
  */
+import { readFileSync } from 'node:fs';
 import { spawnCommand, type ExecResult } from '../../lib/exec.js';
 
 /** Where a repository is and how to open it. */
@@ -53,9 +54,18 @@ export function resticEnv(t: ResticTarget): Record<string, string> {
   return env;
 }
 
-/** Secrets of a target, for redaction of anything restic prints. */
+/** Secrets of a target, for redaction of anything restic prints: the password (from its file too) and the B2 key. */
 export function resticSecrets(t: ResticTarget): string[] {
-  return [t.password, t.applicationKey].filter((s): s is string => !!s);
+  return [t.password, t.passwordFile ? passwordInFile(t.passwordFile) : undefined, t.applicationKey].filter((s): s is string => !!s);
+}
+
+/** The password restic reads from its file (the whole file, trimmed, as restic does); undefined when unreadable (restic then fails). */
+function passwordInFile(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Runs `restic [global flags] ARGS` against a target; throws ExecError on failure. restic stops on SIGINT (it removes its lock). */

@@ -39,11 +39,13 @@ export function entryStatOf(n: ArrayLike<number>, o = 0): EntryStat {
 
 /**
  * Whether an error means a path could not be resolved safely beneath its root: a folder or file on the way was a
- * symlink (ELOOP), or lay on another mount (EXDEV) — what a user swapping entries during a run causes.
+ * symlink (ELOOP), lay on another mount (EXDEV), or was not a folder when it was opened as one (ENOTDIR: a
+ * symlink or a file swapped in, perhaps swapped back before it could be told which) — what a user swapping
+ * entries during a run causes.
  */
 export function isUnsafePath(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ELOOP' || code === 'EXDEV';
+  return code === 'ELOOP' || code === 'EXDEV' || code === 'ENOTDIR';
 }
 
 /** What a removal found: done, nothing (or another file) there, or no way to the name now (its folder is gone). */

@@ -71,3 +71,44 @@ export async function testparm(file: string, opts: { timeoutMs?: number } = {}):
     throw err;
   }
 }
+
+/** One smb.conf parameter as `testparm --show-all-parameters` lists it. */
+export interface SambaParameter {
+  name: string;
+  /** `local`: a share parameter (also allowed in [global]); `global`: only in [global]. */
+  scope: 'local' | 'global';
+  /** The parameter this name is a synonym of (smbd stores both in one place), or null. */
+  synonymOf: string | null;
+  /** A synonym whose boolean is the inverse of its parameter's (`writeable` = not `read only`). */
+  inverse: boolean;
+}
+
+const PARAM_LINE = /^([^=]+)=([A-Z_]+)\b(.*)$/;
+const SYNONYM_OF = /\((inverse )?synonym of ([^)]+)\)\s*$/;
+
+/** Parses `testparm --show-all-parameters` (pure): every parameter name Samba knows, synonyms with what they stand for. */
+export function parseTestparmParameters(stdout: string): SambaParameter[] {
+  const byName = new Map<string, SambaParameter>();
+  let scope: 'local' | 'global' = 'local';
+  for (const raw of stdout.split('\n')) {
+    const line = raw.trim();
+    if (line === '[local]' || line === '[global]') {
+      scope = line === '[local]' ? 'local' : 'global';
+      continue;
+    }
+    const m = PARAM_LINE.exec(line);
+    if (!m) continue;
+    const name = m[1]!.trim().toLowerCase();
+    // testparm repeats a few parameters after the [global] list; the first listing holds their scope.
+    if (byName.has(name)) continue;
+    const syn = SYNONYM_OF.exec(m[3]!);
+    byName.set(name, { name, scope, synonymOf: syn ? syn[2]!.trim().toLowerCase() : null, inverse: !!syn?.[1] });
+  }
+  return [...byName.values()];
+}
+
+/** Runs `testparm --show-all-parameters`: the parameters the installed Samba knows. */
+export async function sambaParameters(opts: { timeoutMs?: number } = {}): Promise<SambaParameter[]> {
+  const r = await exec('testparm', ['--show-all-parameters'], { timeoutMs: opts.timeoutMs ?? 30_000 });
+  return parseTestparmParameters(r.stdout);
+}

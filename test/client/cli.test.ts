@@ -77,7 +77,7 @@ afterAll(async () => {
 
 describe('fts', { timeout: 240_000 }, () => {
   it('has help everywhere and exits 2 on bad usage', async () => {
-    const helps = [['--help'], ['credentials', 'clear', '--help']];
+    const helps = [['--help'], ['credentials', 'clear', '--help'], ['pair', '--help']];
     const usage = [['unmount'], ['mount', 'nosuch'], ['--config', '/nonexistent/client.yaml', 'status']];
     const results = await Promise.all([...helps, ...usage].map((a) => fts(...a)));
     helps.forEach((a, i) => {
@@ -88,9 +88,38 @@ describe('fts', { timeout: 240_000 }, () => {
     expect(results.at(-1)!.err).toContain('/nonexistent/client.yaml');
   });
 
+  it('pair writes the pairing into the config file (keeping the rest); a bad string is exit 2 and changes nothing', async () => {
+    const { encodePairing } = await import('../../contract/secrets.js');
+    const { readFileSync } = await import('node:fs');
+    const file = join(mkdtempSync(join(tmpdir(), 'fts-cli-pair-')), 'client.yaml');
+    writeFileSync(file, '# my shares\nshares:\n  - { name: flux, driveLetter: "G:" }\n');
+    const run = (...args: string[]) =>
+      new Promise<{ code: number; out: string; err: string }>((resolve) => {
+        const p = spawn(process.execPath, [bin, '--config', file, ...args], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+        p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+      });
+    const bad = await run('pair', 'https://motoko:8642');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('pairing: a pairing string starts with "fts1:"');
+    expect(readFileSync(file, 'utf8')).toBe('# my shares\nshares:\n  - { name: flux, driveLetter: "G:" }\n');
+    const pairing = encodePairing({ vault: 'kv-miket-ops', tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47', appId: 'b1e5b1a0-0000-4000-8000-000000000001', clientId: 'count-zero' });
+    const ok = await run('pair', pairing, '--json');
+    expect(ok.code, ok.err).toBe(0);
+    expect(JSON.parse(ok.out)).toMatchObject({ clientId: 'count-zero', vault: 'kv-miket-ops', secrets: { helperToken: 'fts-client-count-zero-token', sambaUser: 'fts-client-count-zero-smb-user', helperUrl: 'fts-helper-url' } });
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('# my shares');
+    expect(text).toContain('driveLetter: "G:"');
+    expect(text).toMatch(/clientId: count-zero/);
+    expect(text).toMatch(/tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47/);
+  });
+
   it('mounts every share from the keychain with Key Vault unreachable, reports status, unmounts', async () => {
     await keychain.set(KEYCHAIN_KEYS.smb, JSON.stringify({ username: 'ftscli', password: PASSWORD }));
-    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero', 'client'));
+    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero', 'client', { clientId: 'count-zero' }));
     const m = await fts('mount', '--all', '--json');
     expect(m.code, m.err).toBe(0);
     const states = JSON.parse(m.out) as { share: string; state: string; mountPoint: string }[];
@@ -112,7 +141,7 @@ describe('fts', { timeout: 240_000 }, () => {
   });
 
   it('prints the helper’s events', async () => {
-    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero-events', 'client'));
+    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero-events', 'client', { clientId: 'count-zero' }));
     helper.ctx.bus.publish('graduation.started', { runId: 9, job: 'graduation', from: 'flux', to: 'space', dryRun: false });
     helper.ctx.bus.publish('graduation.finished', { runId: 9, job: 'graduation', scanned: 3, eligible: 2, moved: 2, bytesMoved: 2048, skipped: {}, failed: 0, examples: [], from: 'flux', to: 'space', durationMs: 3 });
     const r = await fts('events');
@@ -123,7 +152,7 @@ describe('fts', { timeout: 240_000 }, () => {
   });
 
   it('events --follow prints new events as they happen and stops cleanly on Ctrl-C', async () => {
-    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero-follow', 'client'));
+    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero-follow', 'client', { clientId: 'count-zero' }));
     const p = spawn(process.execPath, [bin, '--config', configFile, 'events', '--follow', '--since', String(helper.ctx.bus.lastDeliveredId())], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));

@@ -14,10 +14,10 @@ import { CoreNotification, TrayState, type SettingsView } from '../../contract/i
 import { KEYCHAIN_KEYS } from '../../electron/core/credentials.js';
 import { requestJson } from '../../electron/core/http.js';
 import { ClientCore } from '../../electron/core/client.js';
-import { parseClientConfig } from '../../electron/core/config.js';
-import { ClientCoreFacade, clientConfigFromSettings, msalAccount, type AccountSource } from '../../electron/main/client-core-facade.js';
-import { defaultSettings } from '../../electron/main/settings.js';
-import { TestMounterCore } from '../../electron/main/test-mounter-core.js';
+import { parseClientConfig, smbHost } from '../../electron/core/config.js';
+import { ClientCoreFacade, clientConfigFromSettings, msalAccount, type AccountSource } from '../../electron/app/client-core-facade.js';
+import { defaultSettings } from '../../electron/app/settings.js';
+import { TestMounterCore } from '../../electron/dev/test-mounter-core.js';
 import { MemoryCredentialStore, MountError, type Mounter } from '../../electron/platform/index.js';
 import { startHelper, type RunningHelper } from '../../server-helper/daemon.js';
 import { ensureSandbox } from '../../server-helper/sandbox.js';
@@ -63,14 +63,15 @@ function account(): AccountSource & { signedOut: number } {
 
 async function facade(opts: { refuse?: string[]; id: string; settings?: Partial<SettingsView>; saved?: SettingsView[] }) {
   const store = new MemoryCredentialStore();
-  await store.set(KEYCHAIN_KEYS.helperToken, token);
+  // Each client has its own token, bound to its id, as pairing makes them.
+  await store.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create(`facade-${opts.id}`, 'client', { clientId: opts.id }));
   await store.set(KEYCHAIN_KEYS.smb, JSON.stringify({ username: 'ana', password: 'pw' }));
   const mounter = fakeMounter(opts.refuse);
   const acc = account();
   const f = new ClientCoreFacade({
-    settings: { ...defaultSettings('linux'), helperUrl: helper.url, ...opts.settings },
+    settings: { ...defaultSettings('linux'), pairing: pairingFor(opts.id), helperUrl: helper.url, ...opts.settings },
     saveSettings: (s) => opts.saved?.push(s),
-    baseConfig: { clientId: opts.id, server: { smbPort: 1445 } },
+    baseConfig: { server: { smbPort: 1445 } },
     deps: { store, mounter, mountOptions: { probe: async () => true, autoRetry: false, retries: 0 }, linkOptions: { minBackoffMs: 50 }, host: { hostName: opts.id, os: 'linux', osVersion: '6' } },
     account: () => acc,
     statusDebounceMs: 20,
@@ -78,6 +79,11 @@ async function facade(opts: { refuse?: string[]; id: string; settings?: Partial<
   facades.push(f);
   await f.start();
   return { f, mounter, acc, store };
+}
+
+/** What `fts-helper clients pair ID` prints, decoded. */
+function pairingFor(clientId: string) {
+  return { vault: 'kv-miket-ops', tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47', appId: 'b1e5b1a0-0000-4000-8000-000000000001', clientId };
 }
 
 function graduationRun(runId: number, moved: number): void {
@@ -153,7 +159,7 @@ describe('ClientCoreFacade (real core, fake mounter, real helper)', () => {
       ['graduation#71', 'graduation', 'Graduated 1,234 files (5.6 GB) from Flux to Space'],
       ['graduation#72', 'graduation', 'Graduated 5 files (5.6 GB) from Flux to Space'],
     ]);
-    expect(notes[0]!.open).toEqual({ kind: 'share', share: 'space', subPath: 'projects/2025' });
+    expect(notes[0]!.open).toEqual({ kind: 'share', share: 'space', subPath: 'projects/2025/a.mov' });
     const s = TrayState.parse(f.getState());
     // Progress ticks are not in the feed; started and finished are, newest first, each once.
     const feed = s.activity.filter((e) => e.type.startsWith('graduation')).map((e) => e.type);
@@ -172,6 +178,45 @@ describe('ClientCoreFacade (real core, fake mounter, real helper)', () => {
     expect(f.getState().account.signedIn).toBe(true);
   });
 
+  it('a login start mounts only the shares whose autoMount is on; Mount all mounts all', async () => {
+    const { f, mounter } = await facade({ id: 'facade-login', settings: { shares: [
+      { name: 'flux', driveLetter: null, autoMount: true },
+      { name: 'time', driveLetter: null, autoMount: false },
+      { name: 'space', driveLetter: null, autoMount: true },
+    ] } });
+    await f.mountAtLogin();
+    expect(f.getState().shares.map((x) => [x.name, x.state])).toEqual([
+      ['flux', 'mounted'],
+      ['time', 'unmounted'],
+      ['space', 'mounted'],
+    ]);
+    expect(mounter.calls.filter((c) => c.startsWith('mount '))).toEqual(['mount flux 127.0.0.1:1445', 'mount space 127.0.0.1:1445']);
+    await f.mountAll();
+    expect(f.getState().shares.every((x) => x.state === 'mounted')).toBe(true);
+  });
+
+  it('"Start at login" is offered once, after the first mount that worked, and never when it is on', async () => {
+    const saved: SettingsView[] = [];
+    const { f } = await facade({ id: 'facade-offer', refuse: ['flux', 'time', 'space'], saved });
+    let offers = 0;
+    f.onStartAtLoginOffer(() => offers++);
+    await f.mountAll();
+    // Nothing mounted: not yet.
+    expect(offers).toBe(0);
+    const ok = await facade({ id: 'facade-offer-2', saved });
+    ok.f.onStartAtLoginOffer(() => offers++);
+    await ok.f.mountAll();
+    expect(offers).toBe(1);
+    expect(saved.at(-1)).toMatchObject({ startAtLogin: false, startAtLoginOffered: true });
+    await ok.f.unmountAll();
+    await ok.f.mountAll();
+    expect(offers).toBe(1);
+    const on = await facade({ id: 'facade-offer-3', settings: { startAtLogin: true } });
+    on.f.onStartAtLoginOffer(() => offers++);
+    await on.f.mountAll();
+    expect(offers).toBe(1);
+  });
+
   it('a settings change is saved and rebuilds the core with the new shares', async () => {
     const saved: SettingsView[] = [];
     const { f } = await facade({ id: 'facade-d', saved });
@@ -185,7 +230,12 @@ describe('ClientCoreFacade (real core, fake mounter, real helper)', () => {
     const core = f.client;
     await f.updateSettings({ startAtLogin: false });
     expect(f.client).toBe(core);
-    await expect(f.updateSettings({ keyVaultName: 'x' })).rejects.toThrow(/Key Vault/);
+    // Letters are validated and unique; a refused change changes nothing.
+    const savedBefore = saved.length;
+    await expect(f.updateSettings({ shares: [{ name: 'flux', driveLetter: 'F:', autoMount: true }, { name: 'space', driveLetter: 'F:', autoMount: true }] })).rejects.toThrow(/F: is already the letter of flux/);
+    await expect(f.updateSettings({ shares: [{ name: 'flux', driveLetter: 'C:', autoMount: true }] })).rejects.toThrow(/D: to Z:/);
+    expect(f.getSettings().shares).toEqual([{ name: 'flux', driveLetter: 'F:', autoMount: true }]);
+    expect(saved).toHaveLength(savedBefore);
   });
 });
 
@@ -193,31 +243,32 @@ describe('clientConfigFromSettings', () => {
   it('maps every setting onto the core configuration', () => {
     const c = clientConfigFromSettings({
       ...defaultSettings('win32'),
+      pairing: { vault: 'kv-test-1', tenant: '11111111-2222-3333-4444-555555555555', appId: '66666666-7777-8888-9999-000000000000', clientId: 'count-zero' },
       helperUrl: 'https://motoko.local:8642',
-      helperFingerprint: 'AB:'.repeat(31) + 'AB',
-      keyVaultName: 'kv-test-1',
-      secretNames: { sambaUser: 'u', sambaPassword: 'p', helperToken: 't' },
-      tenantId: '11111111-2222-3333-4444-555555555555',
-      clientId: '66666666-7777-8888-9999-000000000000',
     });
-    expect(c.server.host).toBe('motoko.local');
-    expect(c.helper).toMatchObject({ url: 'https://motoko.local:8642', fingerprint: 'AB:'.repeat(31) + 'AB' });
+    expect(smbHost(c)).toBe('motoko.local');
+    expect(c.clientId).toBe('count-zero');
+    expect(c.helper.url).toBe('https://motoko.local:8642');
+    // The pin is not a setting: it comes from Key Vault into the keychain (and is re-read when it stops matching).
+    expect(c.helper.fingerprint).toBeUndefined();
     expect(c.shares).toEqual([
       { name: 'flux', driveLetter: 'F:', mount: true },
       { name: 'time', mount: false },
       { name: 'space', driveLetter: 'S:', mount: true },
     ]);
-    expect(c.keyVault).toMatchObject({ name: 'kv-test-1', secrets: { samba: { user: 'u', password: 'p' }, helperToken: 't' } });
+    expect(c.keyVault).toEqual({ name: 'kv-test-1' });
     expect(c.auth).toMatchObject({ tenantId: '11111111-2222-3333-4444-555555555555', clientId: '66666666-7777-8888-9999-000000000000' });
-    // No helper URL yet: the core's defaults stand.
-    expect(clientConfigFromSettings(defaultSettings('linux')).helper.url).toBe('https://motoko:8642');
+    // Not paired, no helper URL yet: the seed's server name stands and the URL comes from Key Vault later.
+    const unpaired = clientConfigFromSettings(defaultSettings('linux'));
+    expect(unpaired.helper.url).toBeUndefined();
+    expect(smbHost(unpaired)).toBe('motoko');
   });
 });
 
 describe('TestMounterCore (the same facade with the folder mounter)', () => {
   it('mounts are folders with a marker, and a new core finds them mounted', async () => {
     const root = mkdtempSync(join(tmpdir(), 'fts-folder-mounts-'));
-    const opts = { helperUrl: helper.url, token, clientId: 'folder-a', hostName: 'folder-a', mountRoot: root, failShares: ['time'] };
+    const opts = { helperUrl: helper.url, token: helper.store.tokens.create('folder-a', 'client', { clientId: 'folder-a' }), clientId: 'folder-a', hostName: 'folder-a', mountRoot: root, failShares: ['time'] };
     const a = new TestMounterCore(opts);
     facades.push(a);
     await a.start();
@@ -239,8 +290,9 @@ describe('TestMounterCore (the same facade with the folder mounter)', () => {
 
 describe('createCoreForShell', () => {
   it('binds the shell to the real core: ClientCoreFacade from the settings, signed out with nothing cached', async () => {
-    const { createCoreForShell } = await import('../../electron/main/core-binding.js');
-    const core = await createCoreForShell({ settings: { ...defaultSettings('linux'), helperUrl: helper.url, shares: [] }, saveSettings: () => undefined, userDataDir: tmpdir() });
+    const { createCoreForShell } = await import('../../electron/app/core-binding.js');
+    const { memoryEventStore } = await import('../../electron/app/event-gate.js');
+    const core = await createCoreForShell({ settings: { ...defaultSettings('linux'), helperUrl: helper.url, shares: [] }, saveSettings: () => undefined, eventMemory: memoryEventStore(), userDataDir: tmpdir() });
     expect(core).toBeInstanceOf(ClientCoreFacade);
     facades.push(core as ClientCoreFacade);
     const s = TrayState.parse(core.getState());

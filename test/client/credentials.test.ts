@@ -11,6 +11,7 @@ import type { INetworkModule, NetworkRequestOptions } from '@azure/msal-node';
 import { ChunkedSecret, CHUNK_CHARS } from '../../electron/core/chunked.js';
 import { ClientCore } from '../../electron/core/client.js';
 import { parseClientConfig } from '../../electron/core/config.js';
+import { clientSecretNames } from '../../contract/secrets.js';
 import { Credentials, KEYCHAIN_KEYS, KeyVaultSecrets } from '../../electron/core/credentials.js';
 import { CredentialError } from '../../electron/core/errors.js';
 import { MSAL_CACHE_KEY, MsalSession, MsalTokenCredential } from '../../electron/core/msal.js';
@@ -133,15 +134,22 @@ describe('MSAL sign-in with the cache in the keychain', () => {
 
   it('the MSAL token opens Key Vault (real SDK); secrets are cached in the keychain; logout removes everything', async () => {
     kv.acceptTokens([entra.accessToken]);
-    kv.set('smb-user', 'ana');
-    kv.set('smb-password', 'pw-from-vault');
-    kv.set('fts-client-token', 'helper-token-1');
-    kv.set('fts-helper-fingerprint', 'AB:'.repeat(31) + 'AB');
-    const config = parseClientConfig(JSON.stringify({ keyVault: { url: kv.url }, auth: { tenantId: TENANT, clientId: CLIENT }, keychain: { service } }));
+    // The one set of names (contract/secrets.ts): what `fts-helper clients pair count-zero` writes.
+    const names = clientSecretNames('count-zero', 'ana');
+    kv.set(names.sambaUser, 'ana');
+    kv.set(names.sambaPassword!, 'pw-from-vault');
+    kv.set(names.helperToken, 'helper-token-1');
+    kv.set(names.helperFingerprint, 'ab:'.repeat(31) + 'ab');
+    kv.set(names.helperUrl, 'https://motoko:8642');
+    const config = parseClientConfig(JSON.stringify({ clientId: 'count-zero', keyVault: { url: kv.url }, auth: { tenantId: TENANT, clientId: CLIENT }, keychain: { service } }));
     const core: ClientCore = new ClientCore(config, { msal: { networkClient: entra, authorityMetadata, cloudDiscoveryMetadata }, vault: async (): Promise<KeyVaultSecrets> => new KeyVaultSecrets(kv.url, new MsalTokenCredential(core.msal), { ca: kv.cert.cert }) });
     expect(await core.credentials.smb()).toEqual({ username: 'ana', password: 'pw-from-vault' });
     expect(await core.credentials.helperToken()).toBe('helper-token-1');
     expect(await core.credentials.helperFingerprint()).toBe('AB:'.repeat(31) + 'AB');
+    expect(await core.credentials.helperUrl()).toBe('https://motoko:8642');
+    expect(kv.requests.filter((r) => r.method === 'GET').map((r) => r.path.replace(/\/+$/, ''))).toEqual(
+      expect.arrayContaining(['/secrets/fts-client-count-zero-smb-user', '/secrets/fts-smb-ana-password', '/secrets/fts-client-count-zero-token', '/secrets/fts-helper-fingerprint', '/secrets/fts-helper-url']),
+    );
     expect(kv.requests.filter((r) => r.token).every((r) => r.token === entra.accessToken)).toBe(true);
     expect(JSON.parse((await store.get(KEYCHAIN_KEYS.smb))!)).toEqual({ username: 'ana', password: 'pw-from-vault' });
 
@@ -157,21 +165,25 @@ describe('MSAL sign-in with the cache in the keychain', () => {
     kv.setDown(false);
 
     const removed = await core.logout();
-    expect(removed).toEqual(expect.arrayContaining([KEYCHAIN_KEYS.helperToken, KEYCHAIN_KEYS.helperFingerprint, MSAL_CACHE_KEY]));
+    expect(removed).toEqual(expect.arrayContaining([KEYCHAIN_KEYS.helperToken, KEYCHAIN_KEYS.helperFingerprint, KEYCHAIN_KEYS.helperUrl, MSAL_CACHE_KEY]));
     expect(itemsInKeychain()).toEqual([]);
     await expect(msalFor(store).tokenSilent()).rejects.toMatchObject({ code: 'login-required' });
   });
 
-  it('one JSON secret works as well as two; a malformed one is reported, not used', async () => {
-    const s2 = new OsKeychain({ service: `${service}-json` });
-    kv.set('smb-credential', JSON.stringify({ username: 'bo', password: 'pw-json' }));
+  it('the Samba user names the password secret; a user that cannot name a secret is reported, not used', async () => {
+    const s2 = new OsKeychain({ service: `${service}-names` });
+    const names = clientSecretNames('bo-laptop', 'bo');
+    kv.set(names.sambaUser, 'bo');
+    kv.set(names.sambaPassword!, 'pw-bo');
     const token = { getToken: async () => ({ token: entra.accessToken, expiresOnTimestamp: Date.now() + 3600e3 }) };
-    const creds = new Credentials(s2, async () => new KeyVaultSecrets(kv.url, token, { ca: kv.cert.cert }), { samba: { json: 'smb-credential' }, helperToken: 't', helperFingerprint: 'f' });
-    expect(await creds.smb()).toEqual({ username: 'bo', password: 'pw-json' });
-    kv.set('smb-credential', 'not json pw-secret');
+    const creds = new Credentials(s2, async () => new KeyVaultSecrets(kv.url, token, { ca: kv.cert.cert }), 'bo-laptop');
+    expect(await creds.smb()).toEqual({ username: 'bo', password: 'pw-bo' });
+    kv.set(names.sambaUser, 'Bo Smith pw-secret');
     const err = (await creds.refreshSmb().catch((e: unknown) => e)) as CredentialError;
     expect(err.code).toBe('malformed');
-    expect(err.message).not.toContain('pw-secret');
+    expect(err.message).toContain(names.sambaUser);
+    kv.set(names.helperFingerprint, 'not a fingerprint');
+    await expect(creds.helperFingerprint()).rejects.toMatchObject({ code: 'malformed' });
     await creds.clear();
   });
 });

@@ -50,7 +50,7 @@ function graduationRun(runId: number, moved: number): void {
 beforeAll(async () => {
   const sb = ensureSandbox(mkdtempSync(join(tmpdir(), 'fts-e2e-')));
   helper = await startHelper({ config: sb.config, listen: '127.0.0.1:0', log: silent, sseHeartbeatMs: 500 });
-  token = helper.store.tokens.create('count-zero', 'client');
+  token = helper.store.tokens.create('count-zero', 'client', { clientId: 'count-zero' });
 });
 
 afterAll(async () => {
@@ -119,7 +119,7 @@ describe('client ↔ real fts-helper', () => {
     const sb = ensureSandbox(mkdtempSync(join(tmpdir(), 'fts-e2e-outage-')));
     let h = await startHelper({ config: sb.config, listen: '127.0.0.1:0', log: silent });
     const port = new URL(h.url).port;
-    const tok = h.store.tokens.create('outage', 'client');
+    const tok = h.store.tokens.create('outage', 'client', { clientId: 'outage' });
     const store = new MemoryCredentialStore();
     await store.set(KEYCHAIN_KEYS.helperToken, tok);
     const config = parseClientConfig(JSON.stringify({ clientId: 'outage', helper: { url: h.url, disconnectGrace: '300ms' } }));

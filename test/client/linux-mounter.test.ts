@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientSecretNames, sambaPasswordSecret } from '../../contract/secrets.js';
 import { ClientCore } from '../../electron/core/client.js';
 import { KEYCHAIN_KEYS } from '../../electron/core/credentials.js';
 import { LinuxMounter } from '../../electron/platform/mounter-linux.js';
@@ -17,6 +18,8 @@ import { startSmbd, type TestSmbd } from '../support/smbd.js';
 import { CountingMounter, shareDirs, testConfig, vaultFor } from './support.js';
 
 const USER = 'ftsclient';
+/** The one name of that user's password in Key Vault (contract/secrets.ts). */
+const PASSWORD_SECRET = sambaPasswordSecret(USER);
 let session: DesktopSession;
 let smbd: TestSmbd;
 let kv: TestKeyVault;
@@ -33,7 +36,7 @@ function makeCore(extraShares: { name: string }[] = []) {
 }
 
 // Authenticated reads only: the SDK's first request of each client is the unauthenticated challenge.
-const secretReads = () => kv.requests.filter((r) => r.method === 'GET' && r.token && r.path.startsWith('/secrets/smb-password')).length;
+const secretReads = () => kv.requests.filter((r) => r.method === 'GET' && r.token && r.path.startsWith(`/secrets/${PASSWORD_SECRET}`)).length;
 
 beforeAll(async () => {
   session = await startDesktopSession({ gvfs: true });
@@ -42,8 +45,8 @@ beforeAll(async () => {
   smbd = await startSmbd({ shares: shareDirs(root, ['flux', 'time', 'space']) });
   smbd.addUser(USER, 'pw-one-1');
   kv = await startKeyVault();
-  kv.set('smb-user', USER);
-  kv.set('smb-password', 'pw-one-1');
+  kv.set(clientSecretNames('count-zero').sambaUser, USER);
+  kv.set(PASSWORD_SECRET, 'pw-one-1');
   config = testConfig(smbd.port);
 });
 
@@ -102,7 +105,7 @@ describe('gvfs mounter against real smbd', { timeout: 240_000 }, () => {
 
   it('after rotation: the first mount is refused, the password is fetched again and the retry succeeds', async () => {
     smbd.addUser(USER, 'pw-two-2');
-    kv.set('smb-password', 'pw-two-2');
+    kv.set(PASSWORD_SECRET, 'pw-two-2');
     const { core, mounter } = makeCore();
     const reads = secretReads();
     const states = await core.mounts.mountAll(['flux']);
@@ -115,7 +118,7 @@ describe('gvfs mounter against real smbd', { timeout: 240_000 }, () => {
 
   it('a password the server refuses even after a refetch is credentials-rejected, and never shown', async () => {
     const wrong = 'Wr0ng-Secret-zz9';
-    kv.set('smb-password', wrong);
+    kv.set(PASSWORD_SECRET, wrong);
     const { core, mounter } = makeCore();
     await core.store.set(KEYCHAIN_KEYS.smb, JSON.stringify({ username: USER, password: wrong }));
     const reads = secretReads();
@@ -127,7 +130,7 @@ describe('gvfs mounter against real smbd', { timeout: 240_000 }, () => {
     expect(secretReads()).toBe(reads + 1);
     expect(mounter.calls).toHaveLength(1);
     expect(JSON.stringify(states)).not.toContain(wrong);
-    kv.set('smb-password', 'pw-two-2');
+    kv.set(PASSWORD_SECRET, 'pw-two-2');
     await core.credentials.clear();
   });
 

@@ -1,11 +1,14 @@
 /** Shared set-up for the client tests: a config for a loopback smbd, a real Key Vault client, a counting mounter. */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { md4 } from 'hash-wasm';
 import { parseClientConfig, type ClientConfig } from '../../electron/core/config.js';
 import { KeyVaultSecrets } from '../../electron/core/credentials.js';
 import type { Mounter, MountOptions, MountTarget, SmbCredential } from '../../electron/platform/index.js';
 import type { TestKeyVault } from '../support/keyvault.js';
+import type { TestSmbd } from '../support/smbd.js';
 
 /** A client config pointing at the test smbd and vault; a fresh keychain service per call. */
 export function testConfig(port: number, extra: Record<string, unknown> = {}): ClientConfig {
@@ -66,5 +69,24 @@ export class CountingMounter implements Mounter {
   }
   list(o?: MountOptions) {
     return this.inner.list(o);
+  }
+}
+
+/**
+ * Sets a Samba user's password to any string, a newline included (smbpasswd -s reads lines): the NT hash
+ * (MD4 of the UTF-16LE password) is imported from a 0600 smbpasswd-format file, so it is never in argv.
+ */
+export async function setAnySmbPassword(smbd: TestSmbd, user: string, password: string): Promise<void> {
+  smbd.addUser(user, `placeholder-${randomBytes(6).toString('hex')}`);
+  const ntHash = (await md4(new Uint8Array(Buffer.from(password, 'utf16le')))).toUpperCase();
+  const uid = execFileSync('id', ['-u', user]).toString().trim();
+  const lastChange = Math.floor(Date.now() / 1000).toString(16).toUpperCase();
+  const file = join(smbd.dir, `import-${randomBytes(4).toString('hex')}.smbpasswd`);
+  // [UX]: a normal user whose password does not expire; LCT: changed now (0 would mean "must change").
+  writeFileSync(file, `${user}:${uid}:${'X'.repeat(32)}:${ntHash}:[UX         ]:LCT-${lastChange}:\n`, { mode: 0o600 });
+  try {
+    execFileSync('pdbedit', ['-s', smbd.conf, '-i', `smbpasswd:${file}`], { stdio: 'ignore' });
+  } finally {
+    rmSync(file, { force: true });
   }
 }

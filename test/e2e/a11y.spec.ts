@@ -27,7 +27,13 @@ test('tray window (with settings open) has no serious accessibility violations',
   await page.goto(`${e2e.bridgeUrl}/tray.html`);
   await expect(page.getByRole('heading', { name: 'My shares' })).toBeVisible();
   await page.getByText('Settings', { exact: true }).click();
-  await expect(page.getByLabel('Key Vault')).toBeVisible();
+  await expect(page.getByLabel('Mount flux at login')).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+});
+
+test('the first-run window has no serious accessibility violations', async ({ page }) => {
+  await page.goto(`${e2e.firstRunUrl}/tray.html`);
+  await expect(page.getByLabel('Pairing string')).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
 });
 

@@ -13,6 +13,10 @@ export const e2e = {
   get bridgeUrl() {
     return need('FTS_E2E_BRIDGE_URL');
   },
+  /** A tray that is not paired yet (its window is the first run). */
+  get firstRunUrl() {
+    return need('FTS_E2E_FIRST_RUN_URL');
+  },
   get adminToken() {
     return need('FTS_E2E_ADMIN_TOKEN');
   },
@@ -22,6 +26,10 @@ export const e2e = {
   /** The helper's sandbox folder (flux/, time/, space/ inside). */
   get sandboxDir() {
     return need('FTS_E2E_SANDBOX');
+  },
+  /** The webhook receiver the helper's `ops` alert channel posts to; GET /received lists what it got. */
+  get alertsReceiverUrl() {
+    return need('FTS_E2E_ALERTS_RECEIVER');
   },
   /** The dashboard with the token handed over in the fragment. */
   get dashboard() {

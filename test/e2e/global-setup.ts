@@ -28,9 +28,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   });
   process.env.FTS_E2E_HELPER_URL = ready.helperUrl;
   process.env.FTS_E2E_BRIDGE_URL = ready.bridgeUrl;
+  process.env.FTS_E2E_FIRST_RUN_URL = ready.firstRunUrl;
   process.env.FTS_E2E_ADMIN_TOKEN = ready.adminToken;
   process.env.FTS_E2E_MOUNT_ROOT = ready.mountRoot;
   process.env.FTS_E2E_SANDBOX = ready.sandboxDir;
+  process.env.FTS_E2E_ALERTS_RECEIVER = ready.alertsReceiverUrl;
   return async () => {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');

@@ -1,8 +1,8 @@
 /**
  * The dashboard's "Storage over time" chart (uPlot) and Time Machine panel against the real helper: the test puts
  * 90 days of samples into the helper's store and builds two Macs' bundles in the sandbox's time folder (plists by
- * python3's plistlib), then checks what the page draws and says, and saves the screenshots the README shows
- * (docs/screenshots/).
+ * python3's plistlib), then checks what the page draws and says, and saves screenshots: into test-results/, or,
+ * with FTS_SCREENSHOTS=docs, into docs/screenshots/ where the README shows them (`npm run screenshots`).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,8 @@ import { e2e } from './env.js';
 
 const DAY = 86_400_000;
 const GB = 1e9;
-const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+/** The README's screenshots are refreshed on purpose, not by every test run (a clean tree stays clean). */
+const SHOTS = process.env.FTS_SCREENSHOTS === 'docs' ? join(import.meta.dirname, '..', '..', 'docs', 'screenshots') : join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 
 /**
  * A household's 90 days, one sample a day: flux (1 TB) fills during the month and drops when files graduate to

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { JobRun } from '../../contract/job.js';
+import { encodePairing } from '../../contract/secrets.js';
 import { formatBytes } from '../../renderer/src/format.js';
 import { e2e } from './env.js';
 
@@ -76,4 +77,22 @@ test('a graduation on the server reaches the tray window: activity feed and last
   );
   await expect(page.getByText(`Last graduation: ${summary.moved} files, ${formatBytes(summary.bytesMoved)}`)).toBeVisible();
   await page.screenshot({ path: 'test-results/screenshots/tray-after-graduation.png', fullPage: true });
+});
+
+test('the first run asks for the pairing string and nothing else; a bad one is refused, a good one pairs', async ({ page }) => {
+  await page.goto(`${e2e.firstRunUrl}/tray.html`);
+  await expect(page.getByLabel('Pairing string')).toBeVisible();
+  // One field, one button: no vault, tenant, app id or URL to type.
+  await expect(page.locator('input, select, textarea')).toHaveCount(1);
+  await expect(page.getByRole('button')).toHaveCount(1);
+  await page.screenshot({ path: 'test-results/screenshots/tray-first-run.png', fullPage: true });
+  await page.getByLabel('Pairing string').fill('https://motoko:8642');
+  await page.getByRole('button', { name: 'Pair' }).click();
+  await expect(page.getByRole('alert')).toContainText('pairing: a pairing string starts with "fts1:"');
+  const pairing = encodePairing({ vault: 'kv-miket-ops', tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47', appId: 'b1e5b1a0-0000-4000-8000-000000000001', clientId: 'new-laptop' });
+  await page.getByLabel('Pairing string').fill(pairing);
+  await page.getByRole('button', { name: 'Pair' }).click();
+  await expect(page.getByRole('heading', { name: 'My shares' })).toBeVisible();
+  await page.getByText('Settings', { exact: true }).click();
+  await expect(page.getByText('Paired as new-laptop with Key Vault kv-miket-ops')).toBeVisible();
 });

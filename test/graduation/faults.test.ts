@@ -11,7 +11,7 @@ import { graduate, openRoots } from '../../server-helper/lifecycle/graduation/gr
 import { Journal } from '../../server-helper/lifecycle/graduation/journal.js';
 import { recoverJournal } from '../../server-helper/lifecycle/graduation/recover.js';
 import { undoRun } from '../../server-helper/lifecycle/graduation/undo.js';
-import { finishBatch, moveBatch, prepareBatch, type MoveStep } from '../../server-helper/lifecycle/graduation/mover.js';
+import { finishBatch, moveBatch, newMoverContext, prepareBatch, type MoverContext, type MoveSettings, type MoveStep } from '../../server-helper/lifecycle/graduation/mover.js';
 import type { Policy } from '../../server-helper/lifecycle/graduation/policy.js';
 import { openStore } from '../../server-helper/store/index.js';
 import { assertExactlyOnce, fluxAndSpace, loopExt4, snapshot, tempFiles } from './helpers.js';
@@ -377,15 +377,14 @@ describe('disk full, a changing file, names already taken', () => {
     const st = lstatSync(join(flux, 'x (graduated).txt'));
     const store = openStore(db);
     try {
-      const stats = { moved: 0, bytesMoved: 0, skipped: {}, failed: [], examples: [] };
       const roots = openRoots(flux, space);
-      const ctx = { journal: new Journal(store.db), runId: 1, srcRoot: flux, dstRoot: space, ...roots, freeSpaceMargin: 0, openFiles: new Set<string>(), stats, knownDirs: new Set<string>(), seq: 0, inFlight: new Set(['x (graduated).txt']) };
+      const ctx = newMoverContext({ journal: new Journal(store.db), runId: 1, srcRoot: flux, dstRoot: space, ...roots, freeSpaceMargin: 0 }, { inFlight: new Set(['x (graduated).txt']) });
       await moveBatch(ctx, [{ kind: 'file', srcs: ['x (graduated).txt'], stat: st }]).finally(() => (roots.src.close(), roots.dst.close()));
-      expect(stats.failed).toEqual([]);
+      expect(ctx.run.stats.failed).toEqual([]);
       // Copied under a name of its own, not dropped as a duplicate.
       expect(new Journal(store.db).ofRun(1).map((r) => r.state)).toEqual(['done']);
       expect(readdirSync(space).sort()).toEqual(['x (graduated) (graduated).txt', 'x (graduated).txt']);
-      expect(ctx.inFlight).toEqual(new Set(['x (graduated).txt']));
+      expect(ctx.run.inFlight).toEqual(new Set(['x (graduated).txt']));
     } finally {
       store.close();
     }
@@ -456,11 +455,10 @@ describe('a batch of many small files (through the copy pool)', () => {
 });
 
 /** A mover context on one store, as graduate.ts builds it (no copy pool). */
-function moverContext(journal: Journal, flux: string, space: string, extra: Record<string, unknown> = {}) {
-  const stats = { moved: 0, bytesMoved: 0, skipped: {} as Record<string, number>, failed: [] as { path: string; error: string }[], examples: [] as string[] };
+function moverContext(journal: Journal, flux: string, space: string, extra: { syncs?: MoveSettings['syncs']; onStep?: (s: MoveStep, id: number) => void } = {}): MoverContext {
   // The roots stay open until the test file ends (a handful of fds).
   const roots = openRoots(flux, space);
-  return { journal, runId: 1, srcRoot: flux, dstRoot: space, ...roots, freeSpaceMargin: 0, openFiles: new Set<string>(), stats, knownDirs: new Set<string>(), seq: 0, inFlight: new Set<string>(), ...extra };
+  return newMoverContext({ journal, runId: 1, srcRoot: flux, dstRoot: space, ...roots, freeSpaceMargin: 0, syncs: extra.syncs }, { hooks: { onStep: extra.onStep } });
 }
 
 describe('what a review found', () => {
@@ -550,13 +548,13 @@ describe('what a review found', () => {
     try {
       const journal = new Journal(store.db);
       const failing = { sync: async () => Promise.reject(Object.assign(new Error('EIO: syncfs'), { code: 'EIO' })) };
-      const ctx = moverContext(journal, flux, space, { syncs: { src: { sync: async () => {}, close() {} }, dst: { ...failing, close() {} } } });
+      const ctx = moverContext(journal, flux, space, { syncs: { src: { sync: async () => {}, close() {} }, dst: { ...failing, close() {} } } as unknown as MoveSettings['syncs'] });
       const item = (rel: string) => ({ kind: 'file' as const, srcs: [rel], stat: lstatSync(join(flux, rel)) });
       // As graduate.ts pipelines: batch 1 finishes (and fails) while batch 2 is planned.
-      const finishing = finishBatch(ctx as never, await prepareBatch(ctx as never, [item('a.txt')]));
+      const finishing = finishBatch(ctx, await prepareBatch(ctx, [item('a.txt')]));
       finishing.catch(() => {});
       await new Promise((r) => setTimeout(r, 20));
-      await prepareBatch(ctx as never, [item('a (graduated).txt')]);
+      await prepareBatch(ctx, [item('a (graduated).txt')]);
       await expect(finishing).rejects.toThrow(/EIO/);
       await recoverJournal(journal);
       expect(assertExactlyOnce(before, snapshot(flux), snapshot(space, { ignore: (r) => r === 'a.txt' }))).toEqual([]);
@@ -576,7 +574,7 @@ describe('what a review found', () => {
         if (s === at) throw new Error(`crash at ${at}`);
       };
       const ctx = moverContext(journal, flux, space, { onStep: crash });
-      await expect(moveBatch(ctx as never, [{ kind: 'file', srcs: ['only.txt'], stat: lstatSync(join(flux, 'only.txt')) }])).rejects.toThrow(/crash/);
+      await expect(moveBatch(ctx, [{ kind: 'file', srcs: ['only.txt'], stat: lstatSync(join(flux, 'only.txt')) }])).rejects.toThrow(/crash/);
       expect(journal.unfinished().map((e) => e.state)).toEqual(['copied']);
       rmSync(join(flux, 'only.txt'));
       await recoverJournal(journal);
@@ -601,7 +599,7 @@ describe('what a review found', () => {
         if (s === 'linked') throw new Error('crash before the unlinks');
       };
       const ctx = moverContext(journal, flux, space, { onStep: crash });
-      await expect(moveBatch(ctx as never, [{ kind: 'file', srcs: ['one.txt', 'two.txt', 'three.txt'], stat: lstatSync(join(flux, 'one.txt')) }])).rejects.toThrow(/crash/);
+      await expect(moveBatch(ctx, [{ kind: 'file', srcs: ['one.txt', 'two.txt', 'three.txt'], stat: lstatSync(join(flux, 'one.txt')) }])).rejects.toThrow(/crash/);
       rmSync(join(flux, 'one.txt')); // the first unlink of the group, then the crash
       await new Promise((r) => setTimeout(r, 20));
       expect((await recoverJournal(journal)).completed).toBe(1);

@@ -24,7 +24,10 @@ const SCENARIO_TIMEOUT = 300_000;
 const policy: Policy = { minAgeMs: DAY, exclude: ['.fts-*'], include: [], freeSpaceMargin: 0 };
 const oldTime = (Date.now() - 40 * DAY) / 1000;
 const made: string[] = [];
+/** Swaps per attacked run, printed at the end (the README quotes them). */
+const swapCounts: number[] = [];
 afterAll(() => {
+  if (swapCounts.length) console.log(`attacker swaps per run: min ${Math.min(...swapCounts)}, median ${[...swapCounts].sort((a, b) => a - b)[swapCounts.length >> 1]}, max ${Math.max(...swapCounts)} (${swapCounts.length} runs)`);
   for (const d of made) rmSync(d, { recursive: true, force: true });
 });
 
@@ -113,9 +116,21 @@ interface Swap {
   target: string;
 }
 
+/** The attacker, compiled once for this file (swapper.c: one renameat2 RENAME_EXCHANGE per swap). */
+let swapperBinary: string | null = null;
+function swapper(): string {
+  if (swapperBinary) return swapperBinary;
+  const dir = tempDir('swapper');
+  made.push(dir);
+  const out = join(dir, 'swapper');
+  const cc = spawnSync('cc', ['-O2', '-Wall', '-o', out, join(import.meta.dirname, 'swapper.c')], { encoding: 'utf8' });
+  expect(cc.status, `cc could not build the attacker (apt-get install -y build-essential): ${cc.stderr}`).toBe(0);
+  return (swapperBinary = out);
+}
+
 /** Starts the attacker process; resolves once it swaps. */
 async function attack(swaps: Swap[]): Promise<{ stop: () => Promise<number>; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'swapper.mjs'), JSON.stringify(swaps)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(swapper(), swaps.flatMap((s) => [s.path, s.stash, s.target]), { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const ready = new Promise<void>((resolve, reject) => {
@@ -131,12 +146,12 @@ async function attack(swaps: Swap[]): Promise<{ stop: () => Promise<number>; chi
   return {
     child,
     stop: async () => {
-      child.stdin!.end('stop\n');
+      child.kill('SIGTERM');
       await closed;
       expect(child.exitCode, 'the swapper put every entry back').toBe(0);
-      const report = JSON.parse(lines[lines.length - 1]!) as { swaps: number; errors: string[] };
-      if (report.swaps <= 1000) console.error('the swapper stopped early:', report.errors);
-      return report.swaps;
+      const { swaps } = JSON.parse(lines[lines.length - 1]!) as { swaps: number };
+      swapCounts.push(swaps);
+      return swaps;
     },
   };
 }
@@ -159,6 +174,17 @@ function check(l: Layout, before: Map<string, FileFacts>, outsideBefore: Record<
   problems.push(...once.filter((p) => !p.includes('archived.txt') && (strict || !p.includes('is in both flux and space'))));
   if (strict) problems.push(...tempFiles(l.space).map((t) => `temp file left: ${t}`), ...tempFiles(l.flux).map((t) => `temp file left: ${t}`));
   return problems;
+}
+
+/** The journal rows of the files a problem names, for the failure's message. */
+function journalOf(l: Layout, problems: string[]): unknown[] {
+  const store = openStore(l.db);
+  try {
+    const rows = store.db.prepare('SELECT id, run_id, srcs, dsts, tmp, state, error FROM graduation_journal').all() as { srcs: string }[];
+    return rows.filter((r) => problems.some((p) => JSON.parse(r.srcs).some((s: string) => p.includes(`"${s}"`))));
+  } finally {
+    store.close();
+  }
 }
 
 /** Space's own archived file is not a flux file: the invariant is about flux's. */
@@ -199,7 +225,7 @@ describe('graduation as root against a racing symlink swapper', { timeout: SCENA
         const before = fluxOnly(l);
         const outsideBefore = facts(l.outside);
         const { summary, swaps } = await graduateUnderAttack(l, swapsOf(l), 1);
-        expect(swaps, 'the attacker swapped thousands of times').toBeGreaterThan(500);
+        expect(swaps, 'the attacker swapped thousands of times').toBeGreaterThan(1000);
         expect(check(l, before, outsideBefore, false), `round ${round}`).toEqual([]);
         // A swap met during the run is named as such; nothing else fails.
         expect(unsafeOnly(summary), `round ${round}`).toEqual([]);
@@ -241,7 +267,7 @@ describe('undo and recovery as root against a racing symlink swapper', { timeout
         try {
           undo = await undoRun({ db: store.db, undoRunId: 1, runId: 2, batchSize: 64 });
         } finally {
-          expect(await attacker.stop()).toBeGreaterThan(500);
+          expect(await attacker.stop()).toBeGreaterThan(1000);
         }
         expect(check(l, before, outsideBefore, false), `round ${round}`).toEqual([]);
         expect(unsafeOnly(undo)).toEqual([]);
@@ -268,10 +294,12 @@ describe('undo and recovery as root against a racing symlink swapper', { timeout
         expect(new Journal(crashed.db).unfinished().length).toBeGreaterThan(0);
         crashed.close();
         const { summary, swaps } = await graduateUnderAttack(l, bothSides(l), 2);
-        expect(swaps).toBeGreaterThan(500);
+        expect(swaps).toBeGreaterThan(1000);
         const { rolledBack, completed, deferred } = summary.recovered;
         expect(rolledBack + completed + deferred).toBeGreaterThan(0);
-        expect(check(l, before, outsideBefore, false), `round ${round}`).toEqual([]);
+        const problems = check(l, before, outsideBefore, false);
+        if (problems.length) console.error(JSON.stringify(journalOf(l, problems), null, 1));
+        expect(problems, `round ${round}`).toEqual([]);
         expect(unsafeOnly(summary)).toEqual([]);
         // Without the attacker, the next run finishes what recovery had to defer, and graduates the rest.
         const store = openStore(l.db);

@@ -12,8 +12,8 @@ import { ensureSandbox } from '../../server-helper/sandbox.js';
 export interface TestHelper extends RunningHelper {
   dir: string;
   adminToken: string;
-  /** Makes a client-role token. */
-  clientToken(name?: string): string;
+  /** Makes a client-role token, bound to a client id when one is given. */
+  clientToken(name?: string, opts?: { clientId?: string }): string;
   /** fetch against the helper with the admin token unless headers say otherwise. */
   request(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
   stop(): Promise<void>;
@@ -32,7 +32,7 @@ export async function startTestHelper(opts: { tweak?: (c: HelperConfig) => void;
     ...helper,
     dir,
     adminToken,
-    clientToken: (name) => helper.store.tokens.create(name ?? `client-${++n}`, 'client'),
+    clientToken: (name, o) => helper.store.tokens.create(name ?? `client-${++n}`, 'client', o),
     request: (path, init = {}) => {
       const headers = new Headers(init.headers);
       const token = init.token === undefined ? adminToken : init.token;

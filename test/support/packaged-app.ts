@@ -19,7 +19,7 @@ import { build } from 'esbuild';
 /** The repository's root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The fake `electron` module the packaged main bundle gets instead of Electron's. */
-export const FAKE_ELECTRON = join(ROOT, 'electron', 'main', 'fake-electron.ts');
+export const FAKE_ELECTRON = join(ROOT, 'test', 'client', 'doubles', 'fake-electron.ts');
 
 function run(cmd: string, args: string[], what: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
   const r = spawnSync(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

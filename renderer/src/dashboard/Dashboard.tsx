@@ -4,6 +4,7 @@ import type { Status } from '../../../contract/api.js';
 import type { FtsEvent } from '../../../contract/events.js';
 import type { Job, JobRun } from '../../../contract/job.js';
 import { ActivityFeed } from '../components/ActivityFeed.js';
+import { AlertsPanel } from '../components/AlertsPanel.js';
 import { ClientsTable } from '../components/ClientsTable.js';
 import { DriveList } from '../components/DriveUsage.js';
 import { JobsList, type JobProgress } from '../components/JobsList.js';
@@ -24,6 +25,7 @@ const SECTIONS = [
   ['timemachine', 'Time Machine'],
   ['runs', 'History'],
   ['events', 'Activity'],
+  ['alerts', 'Alerts'],
 ] as const;
 
 function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => void }) {
@@ -276,6 +278,10 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
         <section id="events" aria-labelledby="events-h" className="card wide">
           <h2 id="events-h">Activity</h2>
           <ActivityFeed events={feed} limit={100} />
+        </section>
+        <section id="alerts" aria-labelledby="alerts-h" className="card wide">
+          <h2 id="alerts-h">Alerts</h2>
+          <AlertsPanel api={api} />
         </section>
       </main>
     </div>

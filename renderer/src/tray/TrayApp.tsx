@@ -51,25 +51,74 @@ function ShareRow({ share, act, bridge }: { share: TrayShare; act: (f: () => Pro
   );
 }
 
-function SettingsPanel({ bridge }: { bridge: FtsBridge }) {
+/** The pairing string form: the one thing a new computer asks for (what `fts-helper clients pair` printed). */
+function PairingForm({ bridge, onPaired, submitLabel }: { bridge: FtsBridge; onPaired?: () => void; submitLabel: string }) {
+  const [message, setMessage] = useState<string | null>(null);
+  const [working, setWorking] = useState(false);
+  const submit = async (form: HTMLFormElement) => {
+    const pairing = String(new FormData(form).get('pairing') ?? '').trim();
+    setWorking(true);
+    setMessage(null);
+    try {
+      await bridge.pair({ pairing });
+      onPaired?.();
+      // Pairing names the vault; signing in reads the helper and the Samba credential from it.
+      await bridge.signIn();
+    } catch (e) {
+      setMessage(e instanceof Error ? e.message : String(e));
+    } finally {
+      setWorking(false);
+    }
+  };
+  return (
+    <form
+      className="settings pairing"
+      onSubmit={(ev) => {
+        ev.preventDefault();
+        void submit(ev.currentTarget);
+      }}
+    >
+      <label>
+        Pairing string
+        <input name="pairing" required autoComplete="off" spellCheck={false} placeholder="fts1:…" aria-describedby="pairing-help" />
+      </label>
+      <p id="pairing-help" className="small muted">
+        The line <code>fts-helper clients pair</code> printed on the server for this computer.
+      </p>
+      <button type="submit" className="btn" disabled={working}>
+        {submitLabel}
+      </button>
+      {message && (
+        <p role="alert" className="error-text small">
+          {message}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** Drive letters D: to Z: (A:-C: are the system's). */
+const LETTERS = Array.from({ length: 23 }, (_, i) => `${String.fromCharCode(68 + i)}:`);
+
+function SettingsPanel({ bridge, state }: { bridge: FtsBridge; state: TrayState }) {
   const [settings, setSettings] = useState<SettingsView | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [repair, setRepair] = useState(false);
   useEffect(() => {
     bridge.getSettings().then(setSettings, () => setMessage('Settings could not be read.'));
-  }, [bridge]);
+  }, [bridge, state.paired]);
   if (!settings) return <p className="muted">{message ?? 'Loading settings…'}</p>;
+  // Drive letters are a Windows matter; the shares' letters show when any is set (the defaults set them on Windows).
+  const letters = settings.shares.some((s) => s.driveLetter !== null);
   const save = async (form: HTMLFormElement) => {
     const f = new FormData(form);
-    const text = (k: string) => {
-      const v = String(f.get(k) ?? '').trim();
-      return v === '' ? null : v;
-    };
     try {
       const after = await bridge.setSettings({
-        helperUrl: text('helperUrl'),
-        keyVaultName: text('keyVaultName') ?? settings.keyVaultName,
-        tenantId: text('tenantId'),
-        clientId: text('clientId'),
+        shares: settings.shares.map((s) => ({
+          name: s.name,
+          driveLetter: letters ? (String(f.get(`letter-${s.name}`) ?? '') || null) : s.driveLetter,
+          autoMount: f.get(`auto-${s.name}`) === 'on',
+        })),
         startAtLogin: f.get('startAtLogin') === 'on',
       });
       setSettings(after);
@@ -79,41 +128,81 @@ function SettingsPanel({ bridge }: { bridge: FtsBridge }) {
     }
   };
   return (
-    <form
-      className="settings"
-      onSubmit={(ev) => {
-        ev.preventDefault();
-        void save(ev.currentTarget);
-      }}
-    >
-      <label>
-        Helper URL
-        <input name="helperUrl" type="url" defaultValue={settings.helperUrl ?? ''} placeholder="https://motoko:8642" />
-      </label>
-      <label>
-        Key Vault
-        <input name="keyVaultName" defaultValue={settings.keyVaultName} />
-      </label>
-      <label>
-        Tenant id
-        <input name="tenantId" defaultValue={settings.tenantId ?? ''} />
-      </label>
-      <label>
-        Client id
-        <input name="clientId" defaultValue={settings.clientId ?? ''} />
-      </label>
-      <label className="checkbox">
-        <input name="startAtLogin" type="checkbox" defaultChecked={settings.startAtLogin} /> Start at login
-      </label>
-      <button type="submit" className="btn">
-        Save settings
-      </button>
-      {message && (
-        <p role="status" className="small">
-          {message}
+    <>
+      <form
+        className="settings"
+        onSubmit={(ev) => {
+          ev.preventDefault();
+          void save(ev.currentTarget);
+        }}
+      >
+        <fieldset>
+          <legend>Shares</legend>
+          {settings.shares.map((s) => (
+            <div key={s.name} className="share-setting" data-share-setting={s.name}>
+              <span className="share-name">{s.name}</span>
+              {letters && (
+                <label className="inline">
+                  Drive letter for {s.name}
+                  <select name={`letter-${s.name}`} defaultValue={s.driveLetter ?? ''}>
+                    <option value="">none</option>
+                    {LETTERS.map((l) => (
+                      <option key={l} value={l}>
+                        {l}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              )}
+              <label className="checkbox">
+                <input name={`auto-${s.name}`} type="checkbox" defaultChecked={s.autoMount} /> Mount {s.name} at login
+              </label>
+            </div>
+          ))}
+        </fieldset>
+        <label className="checkbox">
+          <input name="startAtLogin" type="checkbox" defaultChecked={settings.startAtLogin} /> Start at login
+        </label>
+        <button type="submit" className="btn">
+          Save settings
+        </button>
+        {message && (
+          <p role="status" className="small">
+            {message}
+          </p>
+        )}
+      </form>
+      <div className="settings">
+        <p className="small">
+          {settings.pairing ? (
+            <>
+              Paired as <strong>{settings.pairing.clientId}</strong> with Key Vault <strong>{settings.pairing.vault}</strong>
+              {settings.helperUrl ? <> · helper {settings.helperUrl}</> : null}
+            </>
+          ) : (
+            'Not paired.'
+          )}
         </p>
-      )}
-    </form>
+        {repair ? (
+          <PairingForm bridge={bridge} submitLabel="Pair again" onPaired={() => setRepair(false)} />
+        ) : (
+          <button type="button" className="btn btn-secondary" onClick={() => setRepair(true)}>
+            Pair with another server…
+          </button>
+        )}
+      </div>
+    </>
+  );
+}
+
+/** The first-run window: it asks for the pairing string and nothing else. */
+function FirstRun({ bridge }: { bridge: FtsBridge }) {
+  return (
+    <main className="tray first-run">
+      <h1>Flux Time Space</h1>
+      <p>Paste the pairing string for this computer.</p>
+      <PairingForm bridge={bridge} submitLabel="Pair" />
+    </main>
   );
 }
 
@@ -133,6 +222,7 @@ export function TrayApp({ bridge }: { bridge: FtsBridge }) {
       </main>
     );
   }
+  if (!state.paired) return <FirstRun bridge={bridge} />;
   const status = state.server.status;
   const online = status?.clients.filter((c) => c.online) ?? [];
   const allMounted = state.shares.length > 0 && state.shares.every((s) => s.state === 'mounted');
@@ -216,7 +306,7 @@ export function TrayApp({ bridge }: { bridge: FtsBridge }) {
         </section>
         <details className="card">
           <summary>Settings</summary>
-          <SettingsPanel bridge={bridge} />
+          <SettingsPanel bridge={bridge} state={state} />
         </details>
       </main>
     </div>

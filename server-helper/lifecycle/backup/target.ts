@@ -3,6 +3,8 @@ import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { HelperConfig } from '../../config/schema.js';
 import type { BackupConfig } from '../../config/schema.js';
+import type { TokenCredential } from '@azure/core-auth';
+import type { KeyVaultSettings } from '../../system/keyvault.js';
 import { FileSecretSource, SecretError, type SecretSource } from '../../system/secrets.js';
 import type { ResticTarget } from '../../system/restic.js';
 import type { RcloneTarget } from '../../system/rclone.js';
@@ -20,14 +22,40 @@ export function displayRepository(repository: string): string {
   return repository.replace(/(\/\/)[^/@]*@/, '$1').replace(/\?.*$/, '');
 }
 
-/** The secret source the config names: 0600 files, or Key Vault (its Azure libraries load only when used). */
-export async function secretSourceFor(config: HelperConfig): Promise<SecretSource> {
+/** Test hooks for the Key Vault client: a credential and a private CA (there is no Entra ID or Azure here). */
+export interface KeyVaultClientOptions {
+  credential?: TokenCredential;
+  caCertFile?: string;
+}
+
+/**
+ * The settings to read the backup's secrets with: the server vault (`keyVault.server`), which no client can read,
+ * with the helper's credential and secret names. Refused when there is none, so the restic password and B2 key
+ * are never read from the vault every client may read; to keep them there behind per-secret roles, name the same
+ * vault as `keyVault.server` explicitly.
+ */
+export function serverVaultSettings(config: HelperConfig): KeyVaultSettings {
+  const kv = config.keyVault;
+  if (!kv) throw new BackupError('secrets', 'backup.secretsFrom is keyvault but there is no keyVault section in the config');
+  if (!kv.server) {
+    throw new BackupError(
+      'secrets',
+      'backup.secretsFrom is keyvault but keyVault.server is not set: put the restic password and B2 key in a vault no client can read and name it in keyVault.server.name (see docs/keyvault-roles.md)',
+    );
+  }
+  const { server, ...rest } = kv;
+  // The client vault's URL override must not carry over: the server vault has its own (or none).
+  return { ...rest, name: server.name, url: server.url };
+}
+
+/** The secret source the config names: 0600 files, or the server's Key Vault (its Azure libraries load only when used). */
+export async function secretSourceFor(config: HelperConfig, kvOptions: KeyVaultClientOptions = {}): Promise<SecretSource> {
   const b = backupConfigOf(config);
   if (b.secretsFrom === 'keyvault') {
-    if (!config.keyVault) throw new BackupError('secrets', 'backup.secretsFrom is keyvault but there is no keyVault section in the config');
+    const settings = serverVaultSettings(config);
     const { KeyVaultSecretSource } = await import('../../system/keyvault.js');
     try {
-      return new KeyVaultSecretSource(config.keyVault);
+      return new KeyVaultSecretSource(settings, kvOptions);
     } catch (err) {
       if (err instanceof SecretError) throw new BackupError('secrets', err.message);
       throw err;

@@ -8,7 +8,8 @@ import type { Db } from '../../store/db.js';
 import { isFileMode, RootDir } from '../../system/root-dir.js';
 import { acquireMoverLock, Journal } from './journal.js';
 import { CopyPool } from './copy-pool.js';
-import { closeSyncs, finishBatch, openSyncs, prepareBatch, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
+import { Batcher } from './batcher.js';
+import { closeSyncs, newMoverContext, openSyncs, skip, syncSources, type MoveItem, type MoverContext, type MoveSettings, type MoveStats, type MoveStep } from './mover.js';
 import { isOldEnough, normalizeIncludes, type Policy } from './policy.js';
 import { recoverJournal } from './recover.js';
 import { walk } from './scan.js';
@@ -122,205 +123,174 @@ export function openRoots(src: string, dst: string): { src: RootDir; dst: RootDi
   }
 }
 
-/** The first batch's most items; each next one doubles, up to batchSize. */
-const FIRST_BATCH = 256;
+/** The roots, handles and copy pool of one run, held until it ends. */
+interface RunHandles {
+  roots: { src: RootDir; dst: RootDir };
+  syncs: MoveSettings['syncs'];
+  copier: CopyPool | undefined;
+}
 
-/** A batch ends at this many bytes or items: each batch costs one syncfs of the destination. */
-const BATCH_BYTES = 1024 * 1024 * 1024;
+/** Opens both roots (from now on every path below them is resolved beneath these fds), and, unless a dry run, the sync handles and the copy pool. */
+function openHandles(src: string, dst: string, dryRun: boolean): RunHandles {
+  const roots = openRoots(src, dst);
+  if (dryRun) return { roots, syncs: undefined, copier: undefined };
+  try {
+    return { roots, syncs: openSyncs(src, dst), copier: new CopyPool(roots.src, roots.dst) };
+  } catch (err) {
+    roots.src.close();
+    roots.dst.close();
+    throw err;
+  }
+}
+
+async function closeHandles(h: RunHandles | undefined): Promise<void> {
+  await h?.copier?.close();
+  closeSyncs(h?.syncs);
+  h?.roots.src.close();
+  h?.roots.dst.close();
+}
 
 /**
- * Cuts about `size` items off the end of a batch when it is at least twice that, and returns them as a batch of
- * their own. The cut never falls between a file and its `._name` companion (they travel together), and the
- * tail's companion indexes are made relative to it.
+ * Keeps the list of files Samba has open fresh for the step that removes sources: a client may open a file
+ * after the first look, and removing it then would send its writes to a deleted inode. So a batch about to
+ * remove sources looks again when the list is older than maxAgeMs.
  */
-export function splitTail(items: MoveItem[], size: number): MoveItem[] {
-  if (items.length < 2 * size) return [];
-  let at = items.length - size;
-  while (at < items.length && items[at]!.companionOf !== undefined) at++;
-  const tail = items.splice(at);
-  return tail.map((item) => (item.companionOf === undefined ? item : { ...item, companionOf: item.companionOf - at }));
+function recheckOpenFiles(ctx: MoverContext, read: () => Promise<ReadonlySet<string>>, maxAgeMs: number): void {
+  let readAt = Date.now();
+  ctx.run.recheckOpenFiles = async () => {
+    if (Date.now() - readAt < maxAgeMs) return;
+    ctx.run.openFiles = await read();
+    readAt = Date.now();
+  };
+}
+
+/** Counts of one run, and its progress reports (at most one per interval). */
+class RunProgress {
+  scanned = 0;
+  eligible = 0;
+  current: string | null = null;
+  private last = 0;
+
+  constructor(
+    private readonly stats: MoveStats,
+    private readonly onProgress: GraduateOptions['onProgress'],
+    private readonly intervalMs: number,
+  ) {}
+
+  /** Reports now when the interval has passed (or `force`). */
+  report(force = false): void {
+    const t = Date.now();
+    if (!this.onProgress || (!force && t - this.last < this.intervalMs)) return;
+    this.last = t;
+    this.onProgress({ scanned: this.scanned, eligible: this.eligible, moved: this.stats.moved, bytesMoved: this.stats.bytesMoved, currentPath: this.current });
+  }
 }
 
 /** Runs graduation once; never throws for one file's problem (those are in `failed`). */
 export async function graduate(opts: GraduateOptions): Promise<GraduationSummary> {
   const started = Date.now();
-  const now = opts.now ?? started;
   const { src, dst } = checkRoots(opts.srcRoot, opts.dstRoot);
   const journal = new Journal(opts.db);
   const release = opts.dryRun ? () => {} : acquireMoverLock(opts.db, opts.runId);
-  // Both roots are opened once, here: from now on every path below them is resolved beneath these fds.
-  let roots: { src: RootDir; dst: RootDir } | undefined;
-  let copier: CopyPool | undefined;
-  let syncs: MoverContext['syncs'];
-  /** The batch being finished while the next one is prepared. */
-  let finishing: Promise<void> = Promise.resolve();
+  let handles: RunHandles | undefined;
+  let batcher: Batcher | undefined;
   try {
     const recovered = opts.dryRun ? { rolledBack: 0, completed: 0, deferred: 0 } : await recoverJournal(journal);
     const openFiles = opts.openFiles ? await opts.openFiles() : new Set<string>();
-    let openFilesRead = Date.now();
-    const stats: MoveStats = { moved: 0, bytesMoved: 0, skipped: {}, failed: [], examples: [] };
-    roots = openRoots(src, dst);
-    if (!opts.dryRun) syncs = openSyncs(src, dst);
-    const ctx: MoverContext = {
-      syncs,
-      journal,
-      runId: opts.runId,
-      srcRoot: src,
-      dstRoot: dst,
-      src: roots.src,
-      dst: roots.dst,
-      freeSpaceMargin: opts.policy.freeSpaceMargin,
-      openFiles,
-      stats,
-      signal: opts.signal,
-      onStep: opts.onStep,
-      knownDirs: new Set(),
-      inFlight: new Set(),
-      poolMinFiles: opts.poolMinFiles,
-      seq: 0,
+    handles = openHandles(src, dst, !!opts.dryRun);
+    const { roots, syncs, copier } = handles;
+    const settings = { journal, runId: opts.runId, srcRoot: src, dstRoot: dst, src: roots.src, dst: roots.dst, freeSpaceMargin: opts.policy.freeSpaceMargin, signal: opts.signal, syncs, copier, poolMinFiles: opts.poolMinFiles };
+    const ctx = newMoverContext(settings, { openFiles, awaitingRecovery: journal.waitingSources(src), hooks: { onStep: opts.onStep } });
+    if (opts.openFiles && !opts.dryRun) recheckOpenFiles(ctx, opts.openFiles, opts.openFilesMaxAgeMs ?? 2000);
+    const progress = new RunProgress(ctx.run.stats, opts.onProgress, opts.progressIntervalMs ?? 250);
+    ctx.hooks.onFile = (rel) => {
+      progress.current = rel;
+      progress.report();
     };
-    const readOpenFiles = opts.openFiles;
-    if (readOpenFiles && !opts.dryRun) {
-      // A client may open a file after the first look: removing it then would send its writes to a deleted
-      // inode. So a batch about to remove sources looks again when the list is older than this.
-      const maxAge = opts.openFilesMaxAgeMs ?? 2000;
-      ctx.recheckOpenFiles = async () => {
-        if (Date.now() - openFilesRead < maxAge) return;
-        ctx.openFiles = await readOpenFiles();
-        openFilesRead = Date.now();
-      };
-    }
-    let scanned = 0;
-    let eligible = 0;
-    let current: string | null = null;
-    let lastProgress = 0;
-    const interval = opts.progressIntervalMs ?? 250;
-    const progress = (force = false) => {
-      const t = Date.now();
-      if (!opts.onProgress || (!force && t - lastProgress < interval)) return;
-      lastProgress = t;
-      opts.onProgress({ scanned, eligible, moved: stats.moved, bytesMoved: stats.bytesMoved, currentPath: current });
-    };
-    ctx.onFile = (rel) => {
-      current = rel;
-      progress();
-    };
-
-    const include = normalizeIncludes(opts.policy.include);
-    const hardLinks = new Map<string, { stat: MoveItem['stat']; paths: string[] }>();
-    let pending: MoveItem[] = [];
-    let pendingBytes = 0;
-    const batchSize = opts.batchSize ?? 10_000;
-    // The first batches are small so copying starts early (the next batch is copied while one finishes, and
-    // nothing overlaps the first copy); then they double up to batchSize (each batch costs one syncfs).
-    let limit = Math.min(batchSize, FIRST_BATCH);
-    const flush = async () => {
-      if (pending.length === 0) return;
-      const batch = pending;
-      pending = [];
-      limit = Math.min(batchSize, limit * 2);
-      pendingBytes = 0;
-      if (!opts.dryRun) {
-        ctx.copier ??= copier = new CopyPool(ctx.src, ctx.dst);
-        // Two batches in flight: this one is planned and copied while the previous one is named, synced and
-        // its sources removed (their rows and files are disjoint). Then the previous must be done before this
-        // one finishes, so batches still finish in order.
-        const prepared = await prepareBatch(ctx, batch);
-        await finishing;
-        finishing = finishBatch(ctx, prepared);
-        // Rejections are taken where finishing is awaited (next batch, or the end of the run).
-        finishing.catch(() => {});
-      }
-      progress();
-    };
-    /** Queues an item (and its `._name` companion) for the next batch; true when the batch is full. Not async: it runs per file. */
-    const add = (item: MoveItem, companion: string | null): boolean => {
-      eligible += item.srcs.length + (companion ? 1 : 0);
-      if (opts.dryRun) return false;
-      const index = pending.length;
-      pending.push(item);
-      pendingBytes += item.stat.size;
-      if (companion) {
-        try {
-          const st = ctx.src.lstat(companion);
-          if (st && isFileMode(st.mode) && st.nlink === 1) pending.push({ kind: 'file', srcs: [companion], stat: st, companionOf: index });
-        } catch {
-          // The companion cannot be reached safely now; the file goes alone.
-        }
-      }
-      return pending.length >= limit || pendingBytes >= BATCH_BYTES;
-    };
-
-    const countSkip = (reason: string, n?: number) => skip(stats, reason, n);
-    // The parallel walk applies the age test in its workers and only counts the files it keeps back.
-    const tooNew = (n: number) => {
-      scanned += n;
-      skip(stats, 'too-new', n);
-    };
-    const batches =
-      opts.scan === 'sync'
-        ? walk(ctx.src, { exclude: opts.policy.exclude, include, skip: countSkip })
-        : walkParallel(ctx.src, { exclude: opts.policy.exclude, include, skip: countSkip, minAgeMs: opts.policy.minAgeMs, now, onTooNew: tooNew });
-    for await (const batch of batches) {
-      if (opts.signal?.aborted || ctx.destinationFull) break;
-      for (const e of batch) {
-        scanned++;
-        if (!isOldEnough(e.stat.mtimeMs, now, opts.policy.minAgeMs)) {
-          skip(stats, 'too-new');
-          continue;
-        }
-        if (e.kind === 'file' && e.stat.nlink > 1) {
-          const key = `${e.stat.dev}:${e.stat.ino}`;
-          const g = hardLinks.get(key);
-          if (g) g.paths.push(e.rel);
-          else hardLinks.set(key, { stat: e.stat, paths: [e.rel] });
-          continue;
-        }
-        if (add({ kind: e.kind, srcs: [e.rel], stat: e.stat }, e.companion)) await flush();
-      }
-      progress();
-      // Let timers, the abort signal and the API breathe between scan batches.
-      await new Promise<void>((r) => setImmediate(r));
-    }
-    // Hard-linked files graduate together, or not at all when a name lies outside what was scanned.
-    for (const { stat, paths } of hardLinks.values()) {
-      if (opts.signal?.aborted || ctx.destinationFull) break;
-      if (paths.length !== stat.nlink) {
-        skip(stats, 'hardlink-outside', paths.length);
-        continue;
-      }
-      if (add({ kind: 'file', srcs: paths, stat }, null)) await flush();
-    }
-    hardLinks.clear();
-    if (!opts.signal?.aborted) {
-      // The last batch's naming, sync and removals overlap nothing: it goes as a large batch and a small one
-      // (FIRST_BATCH), so the large one finishes while the small one copies.
-      const tail = splitTail(pending, FIRST_BATCH);
-      await flush();
-      pending = tail;
-      await flush();
-    }
-    await finishing;
+    batcher = new Batcher(opts.dryRun ? null : ctx, opts.batchSize ?? 10_000, () => progress.report());
+    await scanAndQueue(ctx, opts, batcher, progress);
+    if (!opts.signal?.aborted) await batcher.flushLast();
+    await batcher.done();
     await syncSources(ctx);
-    if (ctx.destinationFull && !stats.failed.some((f) => f.error.includes('ENOSPC'))) {
+    const { stats } = ctx.run;
+    if (ctx.run.destinationFull && !stats.failed.some((f) => f.error.includes('ENOSPC'))) {
       stats.failed.push({ path: dst, error: `${dst} has less free space than the margin (${opts.policy.freeSpaceMargin} bytes); the remaining files stay in ${src}` });
     }
-    current = null;
-    progress(true);
-    return summaryOf({ runId: opts.runId, scanned, eligible, stats, started, from: src, to: dst, dryRun: !!opts.dryRun, recovered });
+    progress.current = null;
+    progress.report(true);
+    return summaryOf({ runId: opts.runId, scanned: progress.scanned, eligible: progress.eligible, stats, started, from: src, to: dst, dryRun: !!opts.dryRun, recovered });
   } catch (err) {
     // A run that stops on an error (a failed sync) may leave a batch copied but not finished: roll back or
     // complete it now, as the next run would, rather than leave full temp copies until then.
-    await finishing.catch(() => {});
+    await batcher?.done().catch(() => {});
     if (!opts.dryRun) await recoverJournal(journal).catch(() => {});
     throw err;
   } finally {
     // Never leave a batch finishing behind the mover lock (its error, if any, was already taken).
-    await finishing.catch(() => {});
-    await copier?.close();
-    closeSyncs(syncs);
-    roots?.src.close();
-    roots?.dst.close();
+    await batcher?.done().catch(() => {});
+    await closeHandles(handles);
     release();
+  }
+}
+
+/**
+ * Streams the scan through the policy into batches: files old enough are queued with their `._name`
+ * companion; hard-linked files wait until the scan ends, then graduate together, or not at all when a name
+ * lies outside what was scanned.
+ */
+async function scanAndQueue(ctx: MoverContext, opts: GraduateOptions, batcher: Batcher, progress: RunProgress): Promise<void> {
+  const { stats } = ctx.run;
+  const { src } = ctx.settings;
+  const now = opts.now ?? Date.now();
+  const stop = () => !!opts.signal?.aborted || ctx.run.destinationFull;
+  const queue = async (item: MoveItem, companion: string | null) => {
+    progress.eligible += item.srcs.length + (companion ? 1 : 0);
+    if (batcher.add(item, companion ? companionItem(src, companion) : null)) await batcher.flush();
+  };
+  const hardLinks = new Map<string, { stat: MoveItem['stat']; paths: string[] }>();
+  for await (const batch of scanOf(ctx, opts, now, progress)) {
+    if (stop()) break;
+    for (const e of batch) {
+      progress.scanned++;
+      if (!isOldEnough(e.stat.mtimeMs, now, opts.policy.minAgeMs)) skip(stats, 'too-new');
+      else if (e.kind === 'file' && e.stat.nlink > 1) {
+        const g = hardLinks.get(`${e.stat.dev}:${e.stat.ino}`);
+        if (g) g.paths.push(e.rel);
+        else hardLinks.set(`${e.stat.dev}:${e.stat.ino}`, { stat: e.stat, paths: [e.rel] });
+      } else await queue({ kind: e.kind, srcs: [e.rel], stat: e.stat }, e.companion);
+    }
+    progress.report();
+    // Let timers, the abort signal and the API breathe between scan batches.
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  for (const { stat, paths } of hardLinks.values()) {
+    if (stop()) break;
+    if (paths.length !== stat.nlink) skip(stats, 'hardlink-outside', paths.length);
+    else await queue({ kind: 'file', srcs: paths, stat }, null);
+  }
+}
+
+/** The scan of the source root: the parallel walk (the age test in its workers) or the walk on this thread. */
+function scanOf(ctx: MoverContext, opts: GraduateOptions, now: number, progress: RunProgress) {
+  const { stats } = ctx.run;
+  const include = normalizeIncludes(opts.policy.include);
+  const countSkip = (reason: string, n?: number) => skip(stats, reason, n);
+  if (opts.scan === 'sync') return walk(ctx.settings.src, { exclude: opts.policy.exclude, include, skip: countSkip });
+  // The parallel walk applies the age test in its workers and only counts the files it keeps back.
+  const onTooNew = (n: number) => {
+    progress.scanned += n;
+    skip(stats, 'too-new', n);
+  };
+  return walkParallel(ctx.settings.src, { exclude: opts.policy.exclude, include, skip: countSkip, minAgeMs: opts.policy.minAgeMs, now, onTooNew });
+}
+
+/** A `._name` companion as an item of its own, when it is a plain file with one name (else the file goes alone). */
+function companionItem(src: RootDir, companion: string): MoveItem | null {
+  try {
+    const st = src.lstat(companion);
+    return st && isFileMode(st.mode) && st.nlink === 1 ? { kind: 'file', srcs: [companion], stat: st } : null;
+  } catch {
+    // It cannot be reached safely now; the file goes alone.
+    return null;
   }
 }

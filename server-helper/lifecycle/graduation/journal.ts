@@ -168,6 +168,18 @@ export class Journal {
       .map(fromRow);
   }
 
+  /**
+   * The source names of the rows recovery left unfinished (deferred: a folder on their way was moved away), as
+   * paths relative to srcRoot. A run leaves these files alone until their rows are finished: moving one now
+   * would meet its earlier copy later, and keep both.
+   */
+  waitingSources(srcRoot: string): Set<string> {
+    const rows = this.db
+      .prepare<[string], { srcs: string }>(`SELECT srcs FROM graduation_journal WHERE run_id IN (SELECT run_id FROM graduation_open_runs) AND state IN (${OPEN_STATES}) AND src_root = ?`)
+      .all(srcRoot);
+    return new Set(rows.flatMap((r) => JSON.parse(r.srcs) as string[]));
+  }
+
   /** Unmarks the open runs with no unfinished row left (after a run, and after recovery). */
   closeFinishedRuns(): void {
     this.db

@@ -5,7 +5,7 @@
 import type { Db } from '../../store/db.js';
 import { CopyPool } from './copy-pool.js';
 import { acquireMoverLock, Journal } from './journal.js';
-import { closeSyncs, moveBatch, openSyncs, skip, syncSources, type MoveItem, type MoveStats, type MoverContext } from './mover.js';
+import { closeSyncs, moveBatch, newMoverContext, openSyncs, skip, syncSources, type MoveItem, type MoveStats, type MoverContext } from './mover.js';
 import { recoverJournal } from './recover.js';
 import { isFileMode, isLinkMode, isUnsafePath } from '../../system/root-dir.js';
 import { openRoots, summaryOf, type GraduationProgress, type GraduationSummary } from './graduate.js';
@@ -37,7 +37,7 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
       if (!ctx) {
         const roots = openRoots(srcRoot, dstRoot);
         // Small files are copied off this thread by the copy pool, as in a graduation.
-        ctx = { journal, runId: opts.runId, srcRoot, dstRoot, src: roots.src, dst: roots.dst, freeSpaceMargin: 0, openFiles: new Set(), stats, signal: opts.signal, knownDirs: new Set(), seq: 0, copier: new CopyPool(roots.src, roots.dst), syncs: openSyncs(srcRoot, dstRoot) };
+        ctx = newMoverContext({ journal, runId: opts.runId, srcRoot, dstRoot, src: roots.src, dst: roots.dst, freeSpaceMargin: 0, signal: opts.signal, copier: new CopyPool(roots.src, roots.dst), syncs: openSyncs(srcRoot, dstRoot) }, { stats, awaitingRecovery: journal.waitingSources(srcRoot) });
         contexts.set(key, ctx);
       }
       return ctx;
@@ -61,7 +61,7 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
         const ctx = contextOf(key, r.dstRoot, r.srcRoot);
         let st;
         try {
-          st = ctx.src.lstat(r.dsts[0]!);
+          st = ctx.settings.src.lstat(r.dsts[0]!);
         } catch (err) {
           if (!isUnsafePath(err)) throw err;
           stats.failed.push({ path: r.dsts[0]!, error: `unsafe-path: a folder on its way is a symlink or another mount now, so it was left where it is (${(err as Error).message})` });
@@ -78,8 +78,8 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
       }
       for (const [key, items] of groups) {
         const ctx = contexts.get(key)!;
-        from = ctx.srcRoot;
-        to = ctx.dstRoot;
+        from = ctx.settings.srcRoot;
+        to = ctx.settings.dstRoot;
         await moveBatch(ctx, items);
         await syncSources(ctx);
         opts.onProgress?.({ scanned, eligible, moved: stats.moved, bytesMoved: stats.bytesMoved, currentPath: null });
@@ -88,10 +88,11 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
     return summaryOf({ runId: opts.runId, scanned, eligible, stats, started, from, to, dryRun: false, recovered });
   } finally {
     for (const ctx of contexts.values()) {
-      await ctx.copier?.close();
-      closeSyncs(ctx.syncs);
-      ctx.src.close();
-      ctx.dst.close();
+      const { copier, syncs, src, dst } = ctx.settings;
+      await copier?.close();
+      closeSyncs(syncs);
+      src.close();
+      dst.close();
     }
     release();
   }

@@ -1,0 +1,10 @@
+/** Client-facing tables: a client token's binding to the one client id it may report for. */
+import type { Migration } from './db.js';
+
+/** Migrations of client tokens (the bound client id; null for admin tokens and read-only client tokens). */
+export const CLIENT_MIGRATIONS: Migration[] = [
+  {
+    name: '020-token-client-id',
+    sql: `ALTER TABLE tokens ADD COLUMN client_id TEXT;`,
+  },
+];
