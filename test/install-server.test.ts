@@ -70,7 +70,7 @@ describe('install-server.sh', () => {
     expect(lstatSync(join(root, 'var/lib/fts/tls/helper.key')).mode & 0o077).toBe(0);
     // The repository password exists, readable by root only.
     expect(lstatSync(join(root, 'etc/fts/restic-password')).mode & 0o777).toBe(0o600);
-    expect(readFileSync(join(root, 'etc/fts/restic-password'), 'utf8').length).toBeGreaterThanOrEqual(40);
+    expect(readFileSync(join(root, 'etc/fts/restic-password'), 'utf8')).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('config check reports the backup incomplete until the bucket and keys are set', () => {

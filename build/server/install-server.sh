@@ -117,7 +117,7 @@ place "root:$SVC_USER" 750 "$ROOT/etc/fts"
 
 # 4. The repository password: made once, readable by root only. Without it the backup cannot be restored.
 if [ ! -e "$ROOT/etc/fts/restic-password" ]; then
-  (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n=+/' > "$ROOT/etc/fts/restic-password")
+  (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$ROOT/etc/fts/restic-password")
   say "made the backup repository password /etc/fts/restic-password: keep a copy somewhere safe"
 fi
 

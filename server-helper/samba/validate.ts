@@ -61,7 +61,7 @@ export const DENIED_PARAMETERS: readonly string[] = [
   'include', 'config file', 'copy', 'root preexec', 'root preexec close', 'root postexec', 'preexec', 'preexec close',
   'postexec', 'wide links', 'allow insecure wide links', 'guest only', 'guest account', 'map to guest', 'admin users',
   'magic script', 'magic output', 'msdfs proxy', 'msdfs root', 'usershare path', 'usershare allow guests', 'dfree command',
-  'get quota command', 'set quota command', 'username map', 'username map script', 'write list', 'force user', 'force group',
+  'get quota command', 'set quota command', 'username map', 'username map script', 'write list', 'force user',
   'use client driver', 'printable', 'printing', 'acl allow execute always', 'dont descend', 'server smb encrypt',
 ];
 const DENIED = new Set(DENIED_PARAMETERS.map(canonicalParameter));
