@@ -46,6 +46,9 @@ describe('the dashboard at /', () => {
     const res = await h.request('/', { token: null });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('<title>FTS dashboard</title>');
+    // The built files do not swallow the API's unknown paths: without a token they are still 401, not a static 404.
+    expect((await h.request('/api/v1/no-such-route', { token: null })).status).toBe(401);
+    expect((await h.request('/no-such-page.html', { token: null })).status).toBe(404);
   });
 
   it("with no api.dashboardDir, the package's own build is served, or the page names the build command — never a 404", async () => {

@@ -48,7 +48,9 @@ export async function registerDashboard(app: FastifyInstance, ctx: AppContext): 
   const dir = dashboardDirOf(ctx.config);
   if (isDashboardBuilt(dir)) {
     const { default: fastifyStatic } = await import('@fastify/static');
-    await app.register(fastifyStatic, { root: dir, prefix: '/', index: 'index.html' });
+    // A route per built file, not a wildcard: an unknown /api/ path stays unmatched, so the guard asks for a token
+    // (401) instead of the static handler answering 404 without one.
+    await app.register(fastifyStatic, { root: dir, prefix: '/', index: 'index.html', wildcard: false });
     return;
   }
   const page = notBuiltPage(dir, ctx.config.api.dashboardDir !== undefined);
