@@ -8,6 +8,7 @@ import { Job, JobRun } from './job.js';
 import { AlertChannelStatus, AlertTestResult } from './alerts.js';
 import { TimeMachineReport } from './timemachine.js';
 import { StorageHistory } from './storage.js';
+import { ActionStarted, BringBackRequest, BrowseQuery, RestoreRequest, SearchQuery, SearchReport, SnapshotId, SnapshotInfo, SnapshotListing } from './restore.js';
 
 /** A JSON error body, the same for every 4xx and 5xx. */
 export const ApiError = z.strictObject({
@@ -127,6 +128,23 @@ export const routes = {
     query: z.strictObject({ days: z.coerce.number().int().min(1).max(3660).default(90) }),
     response: StorageHistory,
   }),
+  /** The backup repository's snapshots, newest first (restic only). */
+  listSnapshots: route({ method: 'GET', path: '/api/v1/snapshots', role: 'admin', response: z.array(SnapshotInfo) }),
+  /** One page of a folder's direct entries in a snapshot; restic's listing is read as a stream and never held whole. */
+  browseSnapshot: route({
+    method: 'GET',
+    path: '/api/v1/snapshots/:id/ls',
+    role: 'admin',
+    params: z.strictObject({ id: SnapshotId }),
+    query: BrowseQuery,
+    response: SnapshotListing,
+  }),
+  /** Restores a file or folder of a snapshot into flux under `Restored YYYY-MM-DD/`, never over a live file; a `restore` run. */
+  startRestore: route({ method: 'POST', path: '/api/v1/restore', role: 'admin', body: RestoreRequest, response: ActionStarted }),
+  /** Moves a file or folder from space back to flux with graduation's safety; a `bring-back` run. */
+  bringBack: route({ method: 'POST', path: '/api/v1/bring-back', role: 'admin', body: BringBackRequest, response: ActionStarted }),
+  /** "Where is my file?": a name (part of it, any case) in flux, space, the graduation journal and the newest snapshot. */
+  search: route({ method: 'GET', path: '/api/v1/search', role: 'admin', query: SearchQuery, response: SearchReport }),
 } as const;
 
 /** The route map's type, for typed clients. */

@@ -81,6 +81,56 @@ export const EventData = {
     subset: z.string().nullable(),
     durationMs: z.number().nonnegative(),
   }),
+  /** A restore from a snapshot into flux started: what, and how much (restic's listing of it). */
+  'restore.started': z.strictObject({
+    ...runRef,
+    snapshot: z.string(),
+    path: z.string(),
+    totalFiles: z.number().int().nonnegative(),
+    totalBytes: z.number().nonnegative(),
+  }),
+  'restore.progress': z.strictObject({
+    ...runRef,
+    filesDone: z.number().int().nonnegative(),
+    totalFiles: z.number().int().nonnegative(),
+    bytesDone: z.number().nonnegative(),
+    totalBytes: z.number().nonnegative(),
+  }),
+  /** The restored file or folder is in flux at `restoredTo` (relative to flux); `renamed` when the first name was taken. */
+  'restore.finished': z.strictObject({
+    ...runRef,
+    snapshot: z.string(),
+    path: z.string(),
+    restoredTo: z.string(),
+    files: z.number().int().nonnegative(),
+    bytes: z.number().nonnegative(),
+    renamed: z.boolean(),
+    durationMs: z.number().nonnegative(),
+  }),
+  'restore.failed': z.strictObject({ ...runRef, reason: z.string(), cancelled: z.boolean().default(false) }),
+  /** A file or folder is being brought back from space to flux. */
+  'bringback.started': z.strictObject({ ...runRef, path: z.string(), from: z.string(), to: z.string() }),
+  'bringback.progress': z.strictObject({
+    ...runRef,
+    moved: z.number().int().nonnegative(),
+    bytesMoved: z.number().nonnegative(),
+    currentPath: z.string().nullable(),
+  }),
+  /** `renamed` counts files kept under a suffixed name because flux held another file of that name; `examples` are where some landed. */
+  'bringback.finished': z.strictObject({
+    ...runRef,
+    path: z.string(),
+    from: z.string(),
+    to: z.string(),
+    moved: z.number().int().nonnegative(),
+    bytesMoved: z.number().nonnegative(),
+    renamed: z.number().int().nonnegative(),
+    skipped: z.record(z.string(), z.number().int().nonnegative()),
+    failed: z.number().int().nonnegative(),
+    examples: z.array(z.string()).max(10),
+    durationMs: z.number().nonnegative(),
+  }),
+  'bringback.failed': z.strictObject({ ...runRef, reason: z.string(), cancelled: z.boolean().default(false) }),
   'drive.warning': z.strictObject({ role: ShareRole, mountPoint: z.string(), warning: DriveWarning }),
   'share.changed': z.strictObject({ shares: z.array(z.string()), reason: z.string() }),
   'client.seen': z.strictObject({ clientId: ClientId, hostName: z.string(), wasOfflineMs: z.number().nullable() }),
@@ -124,6 +174,14 @@ export const FtsEvent = z.discriminatedUnion('type', [
   eventOf('backup.failed'),
   eventOf('backup.pruned'),
   eventOf('backup.checked'),
+  eventOf('restore.started'),
+  eventOf('restore.progress'),
+  eventOf('restore.finished'),
+  eventOf('restore.failed'),
+  eventOf('bringback.started'),
+  eventOf('bringback.progress'),
+  eventOf('bringback.finished'),
+  eventOf('bringback.failed'),
   eventOf('drive.warning'),
   eventOf('share.changed'),
   eventOf('client.seen'),
@@ -137,4 +195,15 @@ export type EventDataOf<T extends EventType> = z.input<(typeof EventData)[T]>;
 export type EventOf<T extends EventType> = Extract<FtsEvent, { type: T }>;
 
 /** Events a person is told about (notifications, activity feed headlines). */
-export const NOTABLE_EVENTS: readonly EventType[] = ['graduation.finished', 'graduation.failed', 'backup.finished', 'backup.failed', 'drive.warning', 'timemachine.warning'];
+export const NOTABLE_EVENTS: readonly EventType[] = [
+  'graduation.finished',
+  'graduation.failed',
+  'backup.finished',
+  'backup.failed',
+  'restore.finished',
+  'restore.failed',
+  'bringback.finished',
+  'bringback.failed',
+  'drive.warning',
+  'timemachine.warning',
+];

@@ -10,3 +10,4 @@ export * from './secrets.js';
 export * from './alerts.js';
 export * from './timemachine.js';
 export * from './storage.js';
+export * from './restore.js';

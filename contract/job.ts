@@ -7,10 +7,11 @@ export const ScheduledKind = z.enum(['graduation', 'backup', 'check', 'prune', '
 export type ScheduledKind = z.infer<typeof ScheduledKind>;
 
 /**
- * Work started on demand with parameters (the undo of a graduation run takes that run's id), recorded in the
- * run history like a scheduled job's, under a job named after its kind. Restore, bring-back and rotation join here.
+ * Work started on demand with parameters (the undo of a graduation run takes that run's id; a restore a snapshot
+ * and a path; a bring-back a path in space), recorded in the run history like a scheduled job's, under a job named
+ * after its kind.
  */
-export const ActionKind = z.enum(['graduation-undo']);
+export const ActionKind = z.enum(['graduation-undo', 'restore', 'bring-back']);
 export type ActionKind = z.infer<typeof ActionKind>;
 
 /** What a run does: a scheduled job's kind or an action's. */

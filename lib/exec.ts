@@ -3,7 +3,7 @@
  * cancellation, input on stdin, and typed errors whose messages never carry a secret.
  * Only server-helper/system and electron/platform import this file.
  */
-import { execa, type ResultPromise } from 'execa';
+import { execa, type Options, type ResultPromise } from 'execa';
 
 /** How a command failed. */
 export type ExecFailure = 'not-found' | 'timeout' | 'aborted' | 'exit' | 'signal' | 'spawn';
@@ -30,6 +30,16 @@ export interface ExecOptions {
   onStdoutLine?: (line: string) => void;
   /** Called with each stderr line while the command runs, secrets already redacted. */
   onStderrLine?: (line: string) => void;
+  /**
+   * false: stdout is only streamed to onStdoutLine, never kept (the result's stdout is ''), so a command that
+   * prints a whole tree (restic ls) costs no memory and meets no output limit. Default true.
+   */
+  bufferStdout?: boolean;
+  /**
+   * Open file descriptors the child gets as its fds 3, 4, …: a folder held open here, named to the child as
+   * /proc/self/fd/3, is the folder itself however its path changes meanwhile.
+   */
+  passFds?: readonly number[];
 }
 
 /** What a finished command produced. */
@@ -85,12 +95,15 @@ export function spawnCommand(file: string, args: readonly string[], opts: ExecOp
   const started = Date.now();
   const secrets = opts.secrets ?? [];
   const env = { ...(opts.env ?? baseEnv()), ...(opts.extraEnv ?? {}) };
+  const stdin = opts.input === undefined ? 'ignore' : 'pipe';
   const child = execa(file, [...args], {
     env,
     extendEnv: false,
     cwd: opts.cwd,
     input: opts.input,
-    stdin: opts.input === undefined ? 'ignore' : 'pipe',
+    // execa's types list fds 3-9 only; the kernel takes any open descriptor.
+    ...(opts.passFds?.length ? { stdio: [stdin, 'pipe', 'pipe', ...opts.passFds] as unknown as Options['stdio'] } : { stdin }),
+    buffer: { stdout: opts.bufferStdout ?? true, stderr: true },
     timeout: opts.timeoutMs ?? 60_000,
     cancelSignal: opts.signal,
     killSignal: opts.killSignal ?? 'SIGTERM',
@@ -104,7 +117,7 @@ export function spawnCommand(file: string, args: readonly string[], opts: ExecOp
   if (opts.onStdoutLine) lineReader(child.stdout, opts.onStdoutLine, secrets);
   if (opts.onStderrLine) lineReader(child.stderr, opts.onStderrLine, secrets);
   const result = child.then((r) => {
-    const stdout = String(r.stdout ?? '');
+    const stdout = opts.bufferStdout === false ? '' : String(r.stdout ?? '');
     const stderr = String(r.stderr ?? '');
     const durationMs = Date.now() - started;
     const ok = opts.okExitCodes ?? [0];

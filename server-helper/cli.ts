@@ -16,6 +16,7 @@ import { registerServe } from './cli/serve.js';
 import { registerStatus } from './cli/status.js';
 import { registerToken } from './cli/token.js';
 import { registerTimeMachine } from './cli/timemachine.js';
+import { registerRestore } from './cli/restore.js';
 import { VERSION } from './version.js';
 
 /** Builds the program with every command registered. */
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerBackup(program);
   registerAlerts(program);
   registerTimeMachine(program);
+  registerRestore(program);
   program.commands.forEach(function inherit(c: Command) {
     c.exitOverride();
     c.commands.forEach(inherit);

@@ -14,6 +14,7 @@ import { inspectDrives } from './drives/inventory.js';
 import { AlertService } from './alerts/service.js';
 import { registerAlertRoutes } from './api/alert-routes.js';
 import { registerHealthRoutes } from './api/health-routes.js';
+import { registerRestoreRoutes } from './api/restore-routes.js';
 import { sampleStorage } from './storage/sampler.js';
 
 /** Services that read the system or the store: drive inspection, the job list. */
@@ -24,7 +25,7 @@ export function serverServices(config: HelperConfig, store: Store): Pick<AppCont
 /** The plugins and service wiring the daemon starts with. `schedule: false` leaves the scheduler off (tests that start runs by hand). */
 export function serverFeatures(config: HelperConfig, opts: { schedule?: boolean; jobPollMs?: number } = {}): Pick<StartOptions, 'plugins' | 'extend'> {
   return {
-    plugins: [sambaRoutes(), registerJobRoutes, registerHealthRoutes, registerAlertRoutes],
+    plugins: [sambaRoutes(), registerJobRoutes, registerHealthRoutes, registerAlertRoutes, registerRestoreRoutes],
     extend: (ctx) => {
       Object.assign(ctx, serverServices(config, ctx.store));
       // The scheduler runs only here, inside `fts-helper serve`; CLI commands run jobs without it.

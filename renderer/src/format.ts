@@ -37,6 +37,14 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
+/** "1 file", "3 files". */
+export function files(n: number): string {
+  return `${n} ${n === 1 ? 'file' : 'files'}`;
+}
+
+/** The last part of a path (a snapshot path is absolute and long; its name says what it is). */
+const lastPart = (path: string) => path.slice(path.lastIndexOf('/') + 1) || path;
+
 /** The one-line headline of an event for the activity feed. */
 export function describeEvent(e: FtsEvent): string {
   switch (e.type) {
@@ -60,6 +68,22 @@ export function describeEvent(e: FtsEvent): string {
       return `Backup retention: ${e.data.snapshotsRemoved} snapshots removed, ${e.data.snapshotsKept} kept`;
     case 'backup.checked':
       return `Backup check passed${e.data.subset ? ` (data subset ${e.data.subset})` : ''}`;
+    case 'restore.started':
+      return `Restore started: “${lastPart(e.data.path)}” from snapshot ${e.data.snapshot} (${files(e.data.totalFiles)}, ${formatBytes(e.data.totalBytes)})`;
+    case 'restore.progress':
+      return `Restore: ${e.data.filesDone} of ${files(e.data.totalFiles)} (${formatBytes(e.data.bytesDone)})`;
+    case 'restore.finished':
+      return `Restored “${lastPart(e.data.path)}” from snapshot ${e.data.snapshot} to flux: ${e.data.restoredTo}${e.data.renamed ? ' (its first name was taken)' : ''}`;
+    case 'restore.failed':
+      return `Restore ${e.data.cancelled ? 'cancelled' : 'failed'}: ${e.data.reason}`;
+    case 'bringback.started':
+      return `Bring back started: ${e.data.path} from ${e.data.from} to ${e.data.to}`;
+    case 'bringback.progress':
+      return `Bring back: ${files(e.data.moved)} (${formatBytes(e.data.bytesMoved)})`;
+    case 'bringback.finished':
+      return `Brought back ${e.data.path} to ${e.data.to}: ${files(e.data.moved)}, ${formatBytes(e.data.bytesMoved)}${e.data.renamed ? `, ${e.data.renamed} kept under a suffixed name` : ''}${e.data.failed ? `, ${e.data.failed} failed` : ''}`;
+    case 'bringback.failed':
+      return `Bring back ${e.data.cancelled ? 'cancelled' : 'failed'}: ${e.data.reason}`;
     case 'drive.warning':
       return `Drive ${e.data.role}: ${e.data.warning.message}`;
     case 'share.changed':
@@ -74,7 +98,7 @@ export function describeEvent(e: FtsEvent): string {
 /** How serious an event is, for the feed's marker. */
 export function eventSeverity(e: FtsEvent): 'ok' | 'info' | 'warning' | 'error' {
   if (e.type.endsWith('.failed')) return 'error';
-  if (e.type === 'drive.warning' || e.type === 'timemachine.warning' || (e.type === 'backup.finished' && e.data.warning) || (e.type === 'graduation.finished' && e.data.failed > 0)) return 'warning';
+  if (e.type === 'drive.warning' || e.type === 'timemachine.warning' || (e.type === 'backup.finished' && e.data.warning) || (e.type === 'graduation.finished' && e.data.failed > 0) || (e.type === 'bringback.finished' && e.data.failed > 0)) return 'warning';
   if (e.type.endsWith('.finished') || e.type === 'backup.checked' || e.type === 'backup.pruned') return 'ok';
   return 'info';
 }

@@ -8,6 +8,7 @@ import { JobRun, type JobRun as JobRunT } from '../../contract/job.js';
 import { AlertChannelStatus, AlertTestResult } from '../../contract/alerts.js';
 import { TimeMachineReport } from '../../contract/timemachine.js';
 import { StorageHistory } from '../../contract/storage.js';
+import { ActionStarted, SearchReport, SnapshotInfo, SnapshotListing } from '../../contract/restore.js';
 import { readEventStream } from '../../contract/sse.js';
 import { z } from 'zod';
 
@@ -98,6 +99,32 @@ export class HelperApi {
   /** Each drive's usage over the last `days` days, with the trend in words. */
   async storageHistory(days = 90): Promise<StorageHistory> {
     return StorageHistory.parse(await this.call('GET', `${routes.storageHistory.path}?days=${days}`));
+  }
+
+  /** The backup repository's snapshots, newest first. */
+  async snapshots(): Promise<SnapshotInfo[]> {
+    return z.array(SnapshotInfo).parse(await this.call('GET', routes.listSnapshots.path));
+  }
+
+  /** One page of a folder's entries in a snapshot (the first folder it holds when `path` is left out). */
+  async browse(snapshot: string, path: string | null, offset = 0, limit = 200): Promise<SnapshotListing> {
+    const q = new URLSearchParams({ offset: String(offset), limit: String(limit), ...(path ? { path } : {}) });
+    return SnapshotListing.parse(await this.call('GET', `${routePath(routes.browseSnapshot, { id: snapshot })}?${q}`));
+  }
+
+  /** Restores a file or folder of a snapshot into flux (a `restore` run; watch its events). */
+  async restore(snapshot: string, path: string): Promise<ActionStarted> {
+    return ActionStarted.parse(await this.call('POST', routes.startRestore.path, { snapshot, path }));
+  }
+
+  /** Brings a file or folder back from space to flux (a `bring-back` run; watch its events). */
+  async bringBack(path: string): Promise<ActionStarted> {
+    return ActionStarted.parse(await this.call('POST', routes.bringBack.path, { path }));
+  }
+
+  /** "Where is my file?": part of a name in flux, space, the graduation journal and the newest snapshot. */
+  async search(q: string, limit = 50): Promise<SearchReport> {
+    return SearchReport.parse(await this.call('GET', `${routes.search.path}?${new URLSearchParams({ q, limit: String(limit) })}`));
   }
 
   /** Follows the event stream, reconnecting with Last-Event-ID; returns the stop function. */

@@ -8,6 +8,7 @@ import { GRADUATION_MIGRATIONS } from './migrations-graduation.js';
 import { JOB_MIGRATIONS } from './migrations-jobs.js';
 import { ALERT_MIGRATIONS } from './migrations-alerts.js';
 import { HEALTH_MIGRATIONS } from './migrations-health.js';
+import { RESTORE_MIGRATIONS } from './migrations-restore.js';
 
 /** The better-sqlite3 handle type. */
 export type Db = Database.Database;
@@ -68,6 +69,7 @@ export const MIGRATIONS: Migration[] = [
   ...ALERT_MIGRATIONS,
   ...HEALTH_MIGRATIONS,
   ...CLIENT_MIGRATIONS,
+  ...RESTORE_MIGRATIONS,
 ];
 
 /** Opens (creating if needed) the store at path and brings its schema up to date. `:memory:` works for tests. */

@@ -6,6 +6,7 @@ import { TokenStore } from './tokens.js';
 import { RunStore } from './runs.js';
 import { JobLockStore, JobStateStore } from './job-locks.js';
 import { StorageSampleStore } from './storage-samples.js';
+import { FluxHoldStore } from './flux-holds.js';
 
 /** All repositories over one database. */
 export interface Store {
@@ -17,6 +18,7 @@ export interface Store {
   jobLocks: JobLockStore;
   jobState: JobStateStore;
   storageSamples: StorageSampleStore;
+  fluxHolds: FluxHoldStore;
   close(): void;
 }
 
@@ -32,6 +34,7 @@ export function openStore(path: string, opts: { eventRetention?: number } = {}):
     jobLocks: new JobLockStore(db),
     jobState: new JobStateStore(db),
     storageSamples: new StorageSampleStore(db),
+    fluxHolds: new FluxHoldStore(db),
     close: () => db.close(),
   };
 }

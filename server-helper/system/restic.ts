@@ -32,6 +32,10 @@ export interface ResticRunOptions {
   okExitCodes?: readonly number[];
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
+  /** Stream stdout to onStdoutLine only, keeping none of it (`ls` of a whole tree). */
+  streamStdout?: boolean;
+  /** Open fds restic gets as 3, 4, … (a restore target held open: `--target /proc/self/fd/3`). */
+  passFds?: readonly number[];
 }
 
 /** The global flags restic needs for a target: trust for a private CA and path-style bucket lookup for S3. */
@@ -79,6 +83,8 @@ export function runRestic(t: ResticTarget, args: readonly string[], opts: Restic
     killSignal: 'SIGINT',
     onStdoutLine: opts.onStdoutLine,
     onStderrLine: opts.onStderrLine,
+    bufferStdout: !opts.streamStdout,
+    passFds: opts.passFds,
   });
   return { pid: child.pid, result };
 }

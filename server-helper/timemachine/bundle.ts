@@ -4,6 +4,7 @@
  */
 import { parse, parseBinary, type PlistValue } from 'plist';
 import type { TimeMachineBundleKind, TimeMachineVerification } from '../../contract/index.js';
+import { checkBinaryPlist } from './bplist-guard.js';
 
 /** Files the helper reads inside a bundle. */
 export const MACHINE_ID_PLIST = 'com.apple.TimeMachine.MachineID.plist';
@@ -14,10 +15,14 @@ export class PlistError extends Error {
   override readonly name = 'PlistError';
 }
 
-/** Parses a property list in either encoding: binary ones start with `bplist`, the rest are read as XML. */
+/**
+ * Parses a property list in either encoding: binary ones start with `bplist`, the rest are read as XML. A binary
+ * one is first checked to expand to a bounded tree (bplist-guard.ts): anyone on the time share can write one.
+ */
 export function parsePlist(data: Uint8Array): PlistValue {
   const head = Buffer.from(data.subarray(0, 6)).toString('latin1');
   try {
+    if (head === 'bplist') checkBinaryPlist(data);
     return head === 'bplist' ? parseBinary(data) : parse(Buffer.from(data).toString('utf8'));
   } catch (err) {
     throw new PlistError(`not a property list (${head === 'bplist' ? 'binary' : 'XML'}): ${(err as Error).message}`);

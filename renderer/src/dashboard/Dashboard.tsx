@@ -1,4 +1,4 @@
-/** The helper's dashboard: clients, drives, shares, jobs with history and Run now, graduation undo, events. */
+/** The helper's dashboard: clients, drives, shares, jobs with history and Run now, graduation undo, restore, "Where is my file?", events. */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Status } from '../../../contract/api.js';
 import type { FtsEvent } from '../../../contract/events.js';
@@ -10,9 +10,12 @@ import { DriveList } from '../components/DriveUsage.js';
 import { JobsList, type JobProgress } from '../components/JobsList.js';
 import { StorageChart } from '../components/StorageChart.js';
 import { TimeMachinePanel } from '../components/TimeMachinePanel.js';
+import { isActionEvent, type ActionEvent } from '../components/ActionStatus.js';
+import { RestorePanel } from '../components/RestorePanel.js';
+import { WhereIsPanel } from '../components/WhereIsPanel.js';
 import type { TimeMachineReport } from '../../../contract/timemachine.js';
 import type { StorageHistory } from '../../../contract/storage.js';
-import { formatAgo, formatBytes, formatDuration } from '../format.js';
+import { files, formatAgo, formatBytes, formatDuration } from '../format.js';
 import { ApiCallError, HelperApi } from '../helper-api.js';
 
 const FEED_CAP = 300;
@@ -23,6 +26,8 @@ const SECTIONS = [
   ['jobs', 'Jobs'],
   ['storage', 'Storage over time'],
   ['timemachine', 'Time Machine'],
+  ['find', 'Where is my file?'],
+  ['restore', 'Restore'],
   ['runs', 'History'],
   ['events', 'Activity'],
   ['alerts', 'Alerts'],
@@ -51,6 +56,7 @@ function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => 
         {runs.map((r) => {
           const moved = typeof r.summary?.moved === 'number' ? r.summary.moved : null;
           const bytes = typeof r.summary?.bytesMoved === 'number' ? r.summary.bytesMoved : null;
+          const restoredTo = typeof r.summary?.restoredTo === 'string' ? r.summary.restoredTo : null;
           return (
             <tr key={r.id} data-run={r.id}>
               <th scope="row">#{r.id}</th>
@@ -60,7 +66,7 @@ function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => 
               </td>
               <td>{formatAgo(r.startedAt)}</td>
               <td>{formatDuration(r.durationMs)}</td>
-              <td className="small">{r.error ?? (moved !== null ? `${moved} files, ${formatBytes(bytes ?? 0)}` : '')}</td>
+              <td className="small">{r.error ?? (restoredTo !== null ? `to flux: ${restoredTo}` : moved !== null ? `${files(moved)}, ${formatBytes(bytes ?? 0)}` : '')}</td>
               <td>
                 {/* The helper says which runs it can undo (JobRun.undoable); the dashboard does not decide. */}
                 {r.undoable &&
@@ -95,6 +101,8 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
   const [storage, setStorage] = useState<StorageHistory | null>(null);
   const [events, setEvents] = useState<FtsEvent[]>([]);
   const [progress, setProgress] = useState<Record<string, JobProgress | undefined>>({});
+  /** The latest event of each restore and bring-back run, by run id: the panels that started them show it. */
+  const [actionEvents, setActionEvents] = useState<Record<number, ActionEvent | undefined>>({});
   const [pending, setPending] = useState<Set<string>>(new Set());
   const [live, setLive] = useState(false);
   const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
@@ -132,9 +140,10 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
     const poll = window.setInterval(() => void refresh(), 15_000);
     const stop = api.follow(
       (e) => {
+        if (isActionEvent(e)) setActionEvents((m) => ({ ...m, [e.data.runId]: e }));
         if (e.type === 'graduation.progress' || e.type === 'backup.progress') {
           setProgress((p) => ({ ...p, [e.data.job]: e }));
-        } else {
+        } else if (e.type !== 'restore.progress' && e.type !== 'bringback.progress') {
           setEvents((list) => (list.some((x) => x.id === e.id) ? list : [e, ...list].slice(0, FEED_CAP)));
         }
         if (e.type === 'graduation.finished') refreshStorage();
@@ -270,6 +279,14 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
         <section id="timemachine" aria-labelledby="timemachine-h" className="card wide">
           <h2 id="timemachine-h">Time Machine</h2>
           <TimeMachinePanel report={timeMachine} />
+        </section>
+        <section id="find" aria-labelledby="find-h" className="card wide">
+          <h2 id="find-h">Where is my file?</h2>
+          <WhereIsPanel api={api} runEvents={actionEvents} />
+        </section>
+        <section id="restore" aria-labelledby="restore-h" className="card wide">
+          <h2 id="restore-h">Restore from the backup</h2>
+          <RestorePanel api={api} runEvents={actionEvents} />
         </section>
         <section id="runs" aria-labelledby="runs-h" className="card wide">
           <h2 id="runs-h">History</h2>

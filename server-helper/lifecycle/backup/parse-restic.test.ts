@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyResticError, parseBackupLine, parseCheck, parseForget, parseSnapshots } from './parse-restic.js';
+import { classifyResticError, escapeResticPattern, parentOf, parseBackupLine, parseCheck, parseForget, parseLsLine, parseSnapshots } from './parse-restic.js';
 
 const fx = (name: string) => readFileSync(join(__dirname, '../../../test/fixtures/restic', name), 'utf8');
 
@@ -85,5 +85,43 @@ describe('classifyResticError', () => {
     const f = classifyResticError('/space/x does not exist, skipping\nFatal: all target directories/files do not exist\n', repo);
     expect(f.kind).toBe('unknown');
     expect(f.reason).toBe('restic failed: /space/x does not exist, skipping');
+  });
+});
+
+describe('parseLsLine', () => {
+  it('reads the snapshot line and the nodes of restic ls --json (0.14), names with glob characters and backslashes as they are', () => {
+    const lines = fx('ls-folder.jsonl').trim().split('\n').map(parseLsLine);
+    expect(lines[0]).toEqual({
+      type: 'snapshot',
+      snapshot: { id: 'f161f3c3a5e076bb517df10ae817347ea41f0007f58d5c6248a0c3dcabedf520', shortId: 'f161f3c3', time: '2026-12-04T19:23:04.320Z', paths: ['/tmp/rx/space'] },
+    });
+    const nodes = lines.slice(1).map((l) => (l?.type === 'node' ? l.node : null));
+    // The folder itself comes first, then its direct entries by name.
+    expect(nodes.map((n) => n?.path)).toEqual(['/tmp/rx/space', '/tmp/rx/space/Projects', '/tmp/rx/space/We[ir]d *?', '/tmp/rx/space/Wei', '/tmp/rx/space/Wex', '/tmp/rx/space/back\\slash', '/tmp/rx/space/other']);
+    expect(nodes[1]).toEqual({ name: 'Projects', path: '/tmp/rx/space/Projects', kind: 'folder', size: null, mtime: '2026-12-04T19:19:57.929Z' });
+  });
+
+  it('reads files with their size and symlinks from a recursive listing', () => {
+    const nodes = fx('ls-recursive.jsonl').trim().split('\n').map(parseLsLine).flatMap((l) => (l?.type === 'node' ? [l.node] : []));
+    expect(nodes.find((n) => n.name === 'a.txt')).toMatchObject({ kind: 'file', size: 3, path: '/tmp/rx/space/Projects/x/a.txt' });
+    expect(nodes.find((n) => n.name === 'link')).toMatchObject({ kind: 'symlink', size: null });
+  });
+
+  it('ignores text, blank and cut-off lines', () => {
+    expect(parseLsLine('')).toBeNull();
+    expect(parseLsLine('Ignoring "deadbeef": no matching ID found')).toBeNull();
+    expect(parseLsLine('{"name":"a","type":"file","path":"/a","si')).toBeNull();
+  });
+});
+
+describe('snapshot paths', () => {
+  it('finds the parent folder of an absolute path', () => {
+    expect(parentOf('/space/a/b')).toBe('/space/a');
+    expect(parentOf('/space')).toBe('/');
+  });
+
+  it('escapes glob characters so restic matches the literal name', () => {
+    expect(escapeResticPattern('/space/We[ir]d *?/back\\slash')).toBe('/space/We\\[ir]d \\*\\?/back\\\\slash');
+    expect(escapeResticPattern('/space/plain name')).toBe('/space/plain name');
   });
 });

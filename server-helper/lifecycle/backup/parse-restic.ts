@@ -202,3 +202,70 @@ export function classifyResticError(stderr: string, repository: string): ResticF
     .find((l) => l !== '');
   return { kind: 'unknown', reason: first ? `restic failed: ${first.replace(/^Fatal:\s*/, '')}` : 'restic failed without a message' };
 }
+
+/** One node of `restic ls --json`: a file, folder, symlink or other entry, with its absolute path as backed up. */
+export interface ResticNode {
+  name: string;
+  path: string;
+  kind: 'file' | 'folder' | 'symlink' | 'other';
+  /** Bytes of a file; null for anything else. */
+  size: number | null;
+  mtime: string | null;
+}
+
+/** The snapshot line that opens `restic ls --json`. */
+export interface ResticLsSnapshot {
+  id: string;
+  shortId: string;
+  time: string;
+  paths: string[];
+}
+
+/** One parsed line of `restic ls --json`. */
+export type ResticLsLine = { type: 'snapshot'; snapshot: ResticLsSnapshot } | { type: 'node'; node: ResticNode };
+
+const KIND: Record<string, ResticNode['kind']> = { file: 'file', dir: 'folder', symlink: 'symlink' };
+
+/** An RFC 3339 time restic prints (nanoseconds) as an ISO timestamp to the millisecond; null when it is not one. */
+function isoTime(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
+/** Parses one line of `restic ls --json` (0.14: a snapshot object, then one node object per line); null for anything else. */
+export function parseLsLine(line: string): ResticLsLine | null {
+  const j = parseJsonLine(line);
+  if (!j) return null;
+  // restic 0.14 marks each line with struct_type; older versions leave it out, and only snapshots carry a tree.
+  const structType = typeof j.struct_type === 'string' ? j.struct_type : typeof j.tree === 'string' ? 'snapshot' : 'node';
+  if (structType === 'snapshot') {
+    if (typeof j.id !== 'string') return null;
+    return {
+      type: 'snapshot',
+      snapshot: {
+        id: j.id,
+        shortId: typeof j.short_id === 'string' ? j.short_id : j.id.slice(0, 8),
+        time: isoTime(j.time) ?? new Date(0).toISOString(),
+        paths: Array.isArray(j.paths) ? j.paths.map(String) : [],
+      },
+    };
+  }
+  if (structType !== 'node' || typeof j.path !== 'string' || typeof j.name !== 'string') return null;
+  const kind = KIND[String(j.type)] ?? 'other';
+  return { type: 'node', node: { name: j.name, path: j.path, kind, size: kind === 'file' ? num(j.size) : null, mtime: isoTime(j.mtime) } };
+}
+
+/** The folder holding an absolute snapshot path (`/` for a top-level entry). */
+export function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/**
+ * Escapes a literal path for restic's `--include`/`--exclude`, which take patterns: `*`, `?`, `[` and `\` in a
+ * file name would otherwise match other names (`Photos [2019]` would match `Photos 2`).
+ */
+export function escapeResticPattern(path: string): string {
+  return path.replace(/[\\*?[]/g, (c) => `\\${c}`);
+}

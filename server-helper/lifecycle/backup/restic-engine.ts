@@ -8,12 +8,16 @@ import { runRestic, type ResticTarget } from '../../system/restic.js';
 import { BackupError } from './errors.js';
 import {
   classifyResticError,
+  escapeResticPattern,
   parseBackupLine,
+  parseLsLine,
   parseCheck,
   parseForget,
   parseSnapshots,
   type CheckResult,
   type ForgetResult,
+  type ResticLsSnapshot,
+  type ResticNode,
   type ResticStatus,
   type ResticSummary,
   type Snapshot,
@@ -79,18 +83,23 @@ export class ResticEngine {
   }
 
   /** Runs one restic command; maps failures to BackupError (cancel → kind `cancelled`). */
-  private async run(args: string[], extra: { okExitCodes?: number[]; onStdoutLine?: (l: string) => void; onStderrLine?: (l: string) => void } = {}): Promise<ExecResult> {
+  private async run(
+    args: string[],
+    extra: { okExitCodes?: number[]; onStdoutLine?: (l: string) => void; onStderrLine?: (l: string) => void; signal?: AbortSignal; streamStdout?: boolean; passFds?: number[] } = {},
+  ): Promise<ExecResult> {
     if (this.opts.signal?.aborted) throw new BackupError('cancelled', 'cancelled');
     try {
       return await runRestic(this.target, args, {
-        signal: this.opts.signal,
+        signal: extra.signal ?? this.opts.signal,
         okExitCodes: extra.okExitCodes,
         onStdoutLine: extra.onStdoutLine,
         onStderrLine: extra.onStderrLine ?? ((l) => this.log(`restic: ${l}`)),
+        streamStdout: extra.streamStdout,
+        passFds: extra.passFds,
       }).result;
     } catch (err) {
       if (err instanceof ExecError) {
-        if (err.failure === 'aborted' || this.opts.signal?.aborted) throw new BackupError('cancelled', 'cancelled');
+        if (err.failure === 'aborted' || this.opts.signal?.aborted || extra.signal?.aborted) throw new BackupError('cancelled', 'cancelled');
         if (err.failure === 'not-found') throw new BackupError('unknown', 'restic is not installed: apt-get install restic');
         if (err.failure === 'timeout') throw new BackupError('unknown', `restic ${args[0]} did not finish in time`);
         const f = classifyResticError(`${err.stderr}\n${err.stdout}`, displayRepository(this.target.repository));
@@ -219,5 +228,50 @@ export class ResticEngine {
   async restore(snapshotId: string, path: string | null, targetDir: string): Promise<void> {
     const args = ['restore', snapshotId, '--target', targetDir, ...(path ? ['--include', path] : [])];
     await this.withLockRetry(() => this.run(args));
+  }
+
+  /** `latest` means the newest snapshot of this server (its host name), as backups record them. */
+  private snapshotArgs(snapshotId: string): string[] {
+    return snapshotId === 'latest' ? ['--host', this.opts.host, 'latest'] : [snapshotId];
+  }
+
+  /**
+   * Streams `restic ls --json` of a snapshot to onNode, one node at a time, keeping none of the listing: a folder's
+   * direct entries (and the folder itself), with `recursive` everything beneath the path, without a path the whole
+   * snapshot. onNode returning false stops restic there. Returns the snapshot listed, or null when there is no such
+   * snapshot (restic then lists nothing and exits 0). Reads without taking the repository's lock: a listing
+   * changes nothing, and browsing should not write lock files to B2 page after page.
+   */
+  async ls(snapshotId: string, path: string | null, opts: { recursive?: boolean; onNode: (n: ResticNode) => boolean | void }): Promise<ResticLsSnapshot | null> {
+    const args = ['ls', '--json', '--no-lock', ...(opts.recursive ? ['--recursive'] : []), ...this.snapshotArgs(snapshotId), ...(path ? [path] : [])];
+    const stop = new AbortController();
+    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, stop.signal]) : stop.signal;
+    let snapshot: ResticLsSnapshot | null = null;
+    try {
+      await this.run(args, {
+        signal,
+        streamStdout: true,
+        onStdoutLine: (line) => {
+          if (stop.signal.aborted) return;
+          const parsed = parseLsLine(line);
+          if (parsed?.type === 'snapshot') snapshot ??= parsed.snapshot;
+          else if (parsed?.type === 'node' && opts.onNode(parsed.node) === false) stop.abort();
+        },
+      });
+    } catch (err) {
+      // Stopped on purpose once the caller had enough; a cancel of the run itself still throws.
+      if (!(stop.signal.aborted && !this.opts.signal?.aborted && err instanceof BackupError && err.kind === 'cancelled')) throw err;
+    }
+    return snapshot;
+  }
+
+  /**
+   * Restores `path` (absolute, as backed up) of a snapshot into the folder open as `targetFd`: restic gets it as its
+   * fd 3 and writes beneath `/proc/self/fd/3`, which is that folder wherever it is renamed to meanwhile, and
+   * recreates the full path under it. `--verify` reads every restored file back against the repository.
+   */
+  async restoreToFd(snapshotId: string, path: string, targetFd: number): Promise<void> {
+    const args = ['restore', ...this.snapshotArgs(snapshotId), '--target', '/proc/self/fd/3', '--include', escapeResticPattern(path), '--verify'];
+    await this.withLockRetry(() => this.run(args, { passFds: [targetFd] }));
   }
 }

@@ -86,6 +86,11 @@ export interface GraduateOptions {
   /** Fewest small files in a batch for the copy pool to be used (mover.ts POOL_MIN_FILES by default). */
   poolMinFiles?: number;
   now?: number;
+  /**
+   * Files (paths relative to the source) to leave where they are this run: restored or brought back to flux lately,
+   * they keep their old mtimes and would otherwise go straight back. Counted as skipped `kept-in-flux`.
+   */
+  held?: (rel: string) => boolean;
 }
 
 /** Bad roots (missing, the same, one inside the other): nothing runs. */
@@ -253,6 +258,7 @@ async function scanAndQueue(ctx: MoverContext, opts: GraduateOptions, batcher: B
     for (const e of batch) {
       progress.scanned++;
       if (!isOldEnough(e.stat.mtimeMs, now, opts.policy.minAgeMs)) skip(stats, 'too-new');
+      else if (opts.held?.(e.rel)) skip(stats, 'kept-in-flux');
       else if (e.kind === 'file' && e.stat.nlink > 1) {
         const g = hardLinks.get(`${e.stat.dev}:${e.stat.ino}`);
         if (g) g.paths.push(e.rel);

@@ -6,6 +6,7 @@ import { parseDuration, parseSize } from '../../../contract/index.js';
 import type { HelperConfig } from '../../config/schema.js';
 import type { EventBus } from '../../runs/bus.js';
 import type { Store } from '../../store/index.js';
+import { isHeld } from '../../store/flux-holds.js';
 import { openFiles as smbOpenFiles } from '../../system/smbstatus.js';
 import { preflightDrives } from '../preflight.js';
 import { graduate, type GraduationProgress, type GraduationSummary } from './graduate.js';
@@ -93,6 +94,8 @@ export async function runGraduation(
     smbConf = spec.smbConf;
   }
   const sides: Sides = 'config' in spec ? { from: spec.config.graduation.from, to: spec.config.graduation.to } : { from: srcRoot, to: dstRoot };
+  // What was restored or brought back to flux lately stays there (held paths are relative to the configured flux).
+  const held = 'config' in spec ? w.store.fluxHolds.active(Date.now()) : new Set<string>();
   w.bus.publish('graduation.started', { runId: w.runId, job: w.job, ...sides, dryRun: !!spec.dryRun });
   try {
     if ('config' in spec) await preflightDrives(spec.config, [spec.config.graduation.from, spec.config.graduation.to], w.signal);
@@ -106,6 +109,7 @@ export async function runGraduation(
       signal: w.signal,
       openFiles: () => smbOpenFiles(smbConf, w.signal),
       onProgress: progressPublisher(w),
+      held: held.size > 0 ? (rel) => isHeld(held, rel) : undefined,
     });
     publishFinished(w, summary, sides);
     return summary;

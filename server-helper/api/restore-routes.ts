@@ -1,0 +1,105 @@
+/**
+ * Restore and "bring back": `GET /api/v1/snapshots`, `GET /api/v1/snapshots/:id/ls`, `POST /api/v1/restore`,
+ * `POST /api/v1/bring-back` and `GET /api/v1/search`, all admin only. Restore and bring-back start runs through the
+ * job runner (locks, cancel, history, events); browsing and searching only read.
+ */
+import { realpathSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { routes, type ActionKind, type JobRun } from '../../contract/index.js';
+import { BackupError } from '../lifecycle/backup/errors.js';
+import { resticEngineFor } from '../lifecycle/backup/tasks.js';
+import { rootOf } from '../lifecycle/graduation/service.js';
+import { browseSnapshot, listSnapshots } from '../lifecycle/restore/browse.js';
+import { RestoreError } from '../lifecycle/restore/errors.js';
+import { whereIs } from '../lifecycle/restore/search.js';
+import type { AppContext } from './context.js';
+import { mapJobError } from './job-routes.js';
+import { registerRoute } from './register.js';
+
+function httpError(status: number, message: string): Error {
+  return Object.assign(new Error(message), { statusCode: status });
+}
+
+/** A repository that cannot be read now (restic failed: unreachable, wrong password) is 409 with restic's reason; a bad snapshot or path 404 or 400. */
+function mapRestoreError(err: unknown): never {
+  if (err instanceof RestoreError) throw httpError(err.kind === 'not-found' ? 404 : err.kind === 'not-configured' ? 409 : 400, err.message);
+  if (err instanceof BackupError) throw httpError(409, err.message);
+  throw err;
+}
+
+/** The restic engine of the config, or a 409 saying why there is none. */
+async function engineOf(ctx: AppContext) {
+  const b = ctx.config.backup;
+  if (!b) throw httpError(409, 'backup is not configured: add a backup section (restic) to browse and restore snapshots');
+  if (b.engine !== 'restic') throw httpError(409, `snapshots are restic's; backup.engine is ${b.engine}`);
+  return resticEngineFor(ctx.config, { log: (line) => ctx.log.debug({ line }, 'restic') });
+}
+
+/** Starts an action and answers with its run (202). */
+function startAction(ctx: AppContext, kind: ActionKind, params: Record<string, unknown>): { runId: number; status: 'queued' | 'running' } {
+  if (!ctx.jobs) throw httpError(409, 'the job system is not running in this helper');
+  let run: JobRun;
+  try {
+    run = ctx.jobs.start(kind, 'api', params);
+  } catch (err) {
+    return mapJobError(err);
+  }
+  return { runId: run.id, status: run.status === 'running' ? 'running' : 'queued' };
+}
+
+/** Registers the restore, bring-back and search routes. */
+export function registerRestoreRoutes(app: FastifyInstance, ctx: AppContext): void {
+  registerRoute(app, routes.listSnapshots, async () => {
+    try {
+      return await listSnapshots(await engineOf(ctx));
+    } catch (err) {
+      return mapRestoreError(err);
+    }
+  });
+
+  registerRoute(app, routes.browseSnapshot, async ({ params, query }) => {
+    try {
+      return await browseSnapshot(await engineOf(ctx), { snapshot: params.id, path: query.path, offset: query.offset, limit: query.limit, host: ctx.config.server.name });
+    } catch (err) {
+      return mapRestoreError(err);
+    }
+  });
+
+  registerRoute(app, routes.startRestore, ({ body, reply }) => {
+    const started = startAction(ctx, 'restore', body);
+    reply.code(202);
+    return started;
+  });
+
+  registerRoute(app, routes.bringBack, ({ body, reply }) => {
+    const started = startAction(ctx, 'bring-back', body);
+    reply.code(202);
+    return started;
+  });
+
+  registerRoute(app, routes.search, async ({ query }) => {
+    const { config } = ctx;
+    const shareOf = (role: string) => config.shares.find((s) => s.role === role)?.name ?? role;
+    let fluxRoot: string;
+    let spaceRoot: string;
+    try {
+      // The journal records the roots' real paths.
+      fluxRoot = realpathSync(rootOf(config, config.graduation.from));
+      spaceRoot = realpathSync(rootOf(config, config.graduation.to));
+    } catch (err) {
+      throw httpError(409, `flux or space cannot be read: ${(err as Error).message}`);
+    }
+    const b = config.backup;
+    return whereIs({
+      db: ctx.store.db,
+      fluxRoot,
+      spaceRoot,
+      fluxName: shareOf(config.graduation.from),
+      spaceName: shareOf(config.graduation.to),
+      exclude: config.graduation.exclude,
+      q: query.q,
+      limit: query.limit,
+      snapshots: !b ? { unavailable: 'backup is not configured' } : b.engine !== 'restic' ? { unavailable: `backup.engine is ${b.engine}: no snapshots to search` } : () => engineOf(ctx),
+    });
+  });
+}

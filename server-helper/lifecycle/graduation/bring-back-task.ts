@@ -1,0 +1,100 @@
+/**
+ * Bring-back as a job-system action (kind `bring-back`, parameters `{ path }` in space): it locks both sides like a
+ * graduation, checks the drives, publishes `bringback.started|progress|finished|failed`, and holds what came back in
+ * flux for graduation.minAge, so the next graduation does not take it straight back.
+ */
+import { BringBackRequest, parseDuration, parseSize } from '../../../contract/index.js';
+import type { HelperConfig } from '../../config/schema.js';
+import { openFiles as smbOpenFiles } from '../../system/smbstatus.js';
+import { isUnsafePath, RootDir } from '../../system/root-dir.js';
+import { RunRefused, type Task, type TaskOutcome } from '../../runs/task.js';
+import { preflightDrives } from '../preflight.js';
+import { bringBack, BringBackError } from './bring-back.js';
+import { rootOf } from './service.js';
+
+/** The roles a bring-back locks: flux and space, as a graduation (no graduation, undo or backup overlaps it). */
+const sidesOf = (config: HelperConfig) => [config.graduation.from, config.graduation.to];
+
+/** Refuses a path space does not hold (404), before a run is recorded. */
+function admitBringBack(config: HelperConfig, path: string): void {
+  let root: RootDir;
+  try {
+    root = new RootDir(rootOf(config, config.graduation.to));
+  } catch (err) {
+    throw new RunRefused('conflict', `space cannot be read: ${(err as Error).message}`);
+  }
+  try {
+    if (!root.lstat(path)) throw new RunRefused('not-found', `space has no ${path}`);
+  } catch (err) {
+    if (isUnsafePath(err)) throw new RunRefused('bad-params', `path: ${path} cannot be reached in space without following a symlink or entering another mount`);
+    throw err;
+  } finally {
+    root.close();
+  }
+}
+
+/** kind 'bring-back': moves one file or a folder's files from space back to flux. */
+export const bringBackTask: Task<BringBackRequest> = {
+  kind: 'bring-back',
+  params: BringBackRequest,
+  resources: (config) => sidesOf(config),
+  admit: ({ config }, { path }) => admitBringBack(config, path),
+  async run(ctx): Promise<TaskOutcome> {
+    const { config, params } = ctx;
+    const ref = { runId: ctx.runId, job: ctx.job };
+    const sides = { from: config.graduation.to, to: config.graduation.from };
+    ctx.bus.publish('bringback.started', { ...ref, path: params.path, ...sides });
+    let last = 0;
+    try {
+      await preflightDrives(config, [config.graduation.from, config.graduation.to], ctx.signal);
+      const s = await bringBack({
+        db: ctx.store.db,
+        runId: ctx.runId,
+        spaceRoot: rootOf(config, config.graduation.to),
+        fluxRoot: rootOf(config, config.graduation.from),
+        path: params.path,
+        freeSpaceMargin: parseSize(config.graduation.freeSpaceMargin)!,
+        openFiles: () => smbOpenFiles(config.samba.smbConf, ctx.signal),
+        signal: ctx.signal,
+        onProgress: (p) => {
+          if (Date.now() - last < 1000) return;
+          last = Date.now();
+          ctx.bus.publish('bringback.progress', { ...ref, moved: p.moved, bytesMoved: p.bytesMoved, currentPath: p.currentPath });
+        },
+      });
+      if (s.placedAt && s.moved > 0) {
+        // Back in flux with its old mtime: graduation leaves it there for one graduation.minAge.
+        ctx.store.fluxHolds.hold([s.placedAt], Date.now() + parseDuration(config.graduation.minAge)!, ctx.runId, 'bring-back');
+        ctx.appendLog(`${s.placedAt} stays in flux for ${config.graduation.minAge} (graduation.minAge)\n`);
+      }
+      ctx.appendLog(`brought back ${s.moved} file(s) (${s.bytesMoved} bytes) of ${params.path}; ${s.renamedCount} under a suffixed name; failed ${s.failed.length}\n`);
+      for (const r of s.renamed) ctx.appendLog(`kept beside the file flux holds: ${r.from} → ${r.to}\n`);
+      for (const f of s.failed.slice(0, 50)) ctx.appendLog(`failed: ${f.path}: ${f.error}\n`);
+      ctx.bus.publish('bringback.finished', {
+        ...ref,
+        ...sides,
+        path: params.path,
+        moved: s.moved,
+        bytesMoved: s.bytesMoved,
+        renamed: s.renamedCount,
+        skipped: s.skipped,
+        failed: s.failed.length,
+        examples: s.examples.slice(0, 10),
+        durationMs: s.durationMs,
+      });
+      const first = s.failed[0];
+      return {
+        status: ctx.signal.aborted ? 'cancelled' : first ? 'failed' : 'succeeded',
+        summary: { path: s.path, placedAt: s.placedAt, moved: s.moved, bytesMoved: s.bytesMoved, renamed: s.renamed, renamedCount: s.renamedCount, skipped: s.skipped, failed: s.failed, recovered: s.recovered, durationMs: s.durationMs },
+        error: first ? `${s.failed.length} file(s) could not be brought back; first: ${first.path}: ${first.error}` : null,
+      };
+    } catch (err) {
+      const cancelled = ctx.signal.aborted;
+      const reason = err instanceof BringBackError ? err.message : `bring-back ${cancelled ? 'cancelled' : 'failed'}: ${(err as Error).message}`;
+      ctx.appendLog(`${reason}\n`);
+      ctx.bus.publish('bringback.failed', { ...ref, reason, cancelled });
+      return { status: cancelled ? 'cancelled' : 'failed', summary: null, error: reason };
+    }
+  },
+  publishFailure: (bus, ref, reason, cancelled) => bus.publish('bringback.failed', { ...ref, reason, cancelled }),
+};
