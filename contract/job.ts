@@ -1,9 +1,9 @@
-/** Jobs (graduation, backup, check, prune, drive check) and their runs. */
+/** Jobs (graduation, backup, check, prune, drive check, password rotation) and their runs. */
 import { z } from 'zod';
 import { Timestamp } from './common.js';
 
 /** Work the config defines as jobs, each on its schedule or on demand (`POST /api/v1/jobs/{name}/run`). */
-export const ScheduledKind = z.enum(['graduation', 'backup', 'check', 'prune', 'drive-check', 'timemachine-check', 'storage-sample']);
+export const ScheduledKind = z.enum(['graduation', 'backup', 'check', 'prune', 'drive-check', 'timemachine-check', 'storage-sample', 'rotation']);
 export type ScheduledKind = z.infer<typeof ScheduledKind>;
 
 /**

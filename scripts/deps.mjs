@@ -27,6 +27,9 @@ export const DEBIAN_PACKAGES = {
   e2fsprogs: '/usr/sbin/mkfs.ext4',
   attr: '/usr/bin/getfattr',
   rsync: '/usr/bin/rsync',
+  // The avahi service file's DTD, and xmllint to check rendered files against it.
+  'avahi-daemon': '/usr/share/avahi/avahi-service.dtd',
+  'libxml2-utils': '/usr/bin/xmllint',
   openssl: '/usr/bin/openssl',
   'util-linux': '/usr/bin/findmnt',
   procps: '/usr/bin/pkill',

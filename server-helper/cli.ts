@@ -6,6 +6,7 @@ import { StartError } from './start-error.js';
 import { EXIT, UsageError } from './cli/common.js';
 import { registerAlerts } from './cli/alerts.js';
 import { registerBackup } from './cli/backup.js';
+import { registerClients } from './cli/clients.js';
 import { registerConfig } from './cli/config.js';
 import { registerDrives } from './cli/drives.js';
 import { registerSamba } from './cli/samba.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerToken(program);
   registerConfig(program);
   registerSamba(program);
+  registerClients(program);
   registerDrives(program);
   registerGraduate(program);
   registerJobs(program);
@@ -58,8 +60,11 @@ export function exitCodeFor(err: unknown): { code: number; message: string | nul
 /** Runs the CLI with argv and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
+    process.exitCode = undefined;
     await buildProgram().parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
+    // A command that reports a failure without throwing (samba check, config check) sets process.exitCode.
+    const set = Number(process.exitCode ?? 0);
+    return set === 0 ? EXIT.ok : set;
   } catch (err) {
     const { code, message } = exitCodeFor(err);
     if (message) process.stderr.write(`fts-helper: ${message}\n`);

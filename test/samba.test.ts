@@ -14,6 +14,9 @@ import { addUser, changePassword, disableUser, realUserSystem, removeUser, type 
 import { SambaValidationError } from '../server-helper/samba/validate.js';
 import { keyVaultSecrets } from '../server-helper/system/keyvault.js';
 import { readSmbStatus } from '../server-helper/system/smbstatus.js';
+import { parseTestparmDump } from '../server-helper/system/testparm.js';
+import { AVAHI_SERVICE_DTD } from '../server-helper/system/xmllint.js';
+import { renderAvahiService } from '../server-helper/samba/bonjour.js';
 import { startHelper, type RunningHelper } from '../server-helper/daemon.js';
 import { sambaRoutes } from '../server-helper/api/samba-routes.js';
 import { startKeyVault, type TestKeyVault } from './support/keyvault.js';
@@ -38,14 +41,14 @@ function configFor(extra: (c: Record<string, unknown>) => void = () => {}): Help
       { name: 'time', role: 'time', path: join(root, 'time'), comment: 'Time Machine', timeMachine: { maxSize: '2T' } },
       { name: 'space', role: 'space', path: join(root, 'space'), comment: 'Cold archive' },
     ],
-    samba: { smbConf: smbd.conf, includeFile: smbd.includeFile, roots: [join(root, 'flux'), join(root, 'time'), join(root, 'space')] },
+    samba: { smbConf: smbd.conf, includeFile: smbd.includeFile, roots: [join(root, 'flux'), join(root, 'time'), join(root, 'space')], group: null },
   };
   extra(doc);
   return HelperConfig.parse(doc);
 }
 
 /** The real system, counting writes, with optional faults. */
-function spySystem(faults: Partial<Pick<SambaSystem, 'reload' | 'ping' | 'writeFile' | 'vfsModules'>> = {}): SambaSystem & { writes: string[] } {
+function spySystem(faults: Partial<Pick<SambaSystem, 'reload' | 'ping' | 'writeFile' | 'vfsModules' | 'checkAvahi'>> = {}): SambaSystem & { writes: string[] } {
   const real = realSambaSystem();
   const writes: string[] = [];
   return {
@@ -102,9 +105,11 @@ describe('samba apply against real smbd', () => {
       configFor(),
       configFor((d) => ((d.shares as Record<string, unknown>[])[2]!.readOnly = true)),
       configFor((d) => ((d.shares as Record<string, unknown>[])[1]!.timeMachine = {})),
-      configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.parameters = { 'create mask': '0664', 'hide dot files': true, 'fruit:encoding': 'native' })),
+      configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.parameters = { 'delete readonly': true, 'hide dot files': true, 'fruit:encoding': 'native' })),
       configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.validUsers = ['alice', 'bob'])),
       configFor((d) => ((d.samba as Record<string, unknown>).fruitModel = 'RackMac')),
+      configFor((d) => ((d.samba as Record<string, unknown>).group = 'fts-users')),
+      configFor((d) => ((d.shares as Record<string, unknown>[])[1]!.timeMachine = { perUser: false })),
     ];
     for (const c of variants) {
       const sys = realSambaSystem();
@@ -248,6 +253,70 @@ describe('samba apply against real smbd', () => {
   });
 });
 
+describe('Bonjour: the avahi service file goes the same way as smb.conf', () => {
+  const withAvahi = (file: string, extra: (d: Record<string, unknown>) => void = () => {}) =>
+    configFor((d) => {
+      Object.assign(d.samba as Record<string, unknown>, { avahiServiceFile: file });
+      extra(d);
+    });
+  const servicesDir = () => {
+    const dir = mkdtempSync(join(root, 'avahi-services-'));
+    return join(dir, 'fts-helper.service');
+  };
+
+  it('apply writes it with the SMB port smbd listens on, turns off Samba\'s own registration, and a second apply writes nothing', async () => {
+    const file = servicesDir();
+    const config = withAvahi(file);
+    const r = await applySamba(config, spySystem());
+    expect(r.written).toContain(file);
+    const xml = readFileSync(file, 'utf8');
+    expect(xml).toBe(renderAvahiService(config, smbd.port));
+    expect(xml).toContain(`<port>${smbd.port}</port>`);
+    expect(xml).toContain('<txt-record>dk0=adVN=time,adVF=0x82</txt-record>');
+    expect(spawnSync('xmllint', ['--noout', '--nonet', '--nowarning', '--dtdvalid', AVAHI_SERVICE_DTD, file]).status).toBe(0);
+    const live = parseTestparmDump(spawnSync('testparm', ['-s', smbd.conf], { encoding: 'utf8' }).stdout);
+    expect(live.get('global')?.get('multicast dns register')).toBe('No');
+    const again = spySystem();
+    expect(await applySamba(config, again)).toMatchObject({ changed: false, written: [] });
+    expect(again.writes).toEqual([]);
+    // A new Time Machine share reaches the file on the next apply (Samba's registration would wait for a restart).
+    const more = withAvahi(file, (d) => (d.shares as Record<string, unknown>[])[2]!.timeMachine = {});
+    await applySamba(more, spySystem());
+    expect(readFileSync(file, 'utf8')).toContain('<txt-record>dk1=adVN=space,adVF=0x82</txt-record>');
+  });
+
+  it('a failing reload restores the avahi file byte-identical, with the Samba files', async () => {
+    const file = servicesDir();
+    writeFileSync(file, '<!-- the previous file -->\n');
+    const before = readFileSync(file);
+    const sys = spySystem({ reload: async () => Promise.reject(new Error('injected: smbcontrol failed')) });
+    const config = withAvahi(file, (d) => ((d.shares as Record<string, unknown>[])[0]!.comment = `bonjour ${Date.now()}`));
+    await expect(applySamba(config, sys)).rejects.toMatchObject({ stage: 'reload', rolledBack: true });
+    expect(sys.writes).toContain(file);
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('a file the DTD refuses is refused at check and nothing is written', async () => {
+    const file = servicesDir();
+    const sys = spySystem({ checkAvahi: async () => ({ ok: false, problems: ['line 3: element service-group: validity error'], skipped: null }) });
+    const includeBefore = readFileSync(smbd.includeFile);
+    const config = withAvahi(file, (d) => ((d.shares as Record<string, unknown>[])[0]!.comment = `refused ${Date.now()}`));
+    const err = await applySamba(config, sys).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'SambaApplyError', stage: 'check', rolledBack: false });
+    expect((err as Error).message).toContain(`${file}: line 3: element service-group: validity error`);
+    expect(() => readFileSync(file)).toThrow(/ENOENT/);
+    expect(readFileSync(smbd.includeFile).equals(includeBefore)).toBe(true);
+  });
+
+  it('without avahi installed (no services folder) the shares are applied and the admin is told', async () => {
+    const file = join(root, 'no-avahi-here', 'services', 'fts-helper.service');
+    const r = await applySamba(withAvahi(file, (d) => ((d.shares as Record<string, unknown>[])[0]!.comment = `no avahi ${Date.now()}`)), spySystem());
+    expect(r.changed).toBe(true);
+    expect(r.written).not.toContain(file);
+    expect(r.warnings.join('\n')).toMatch(/Macs will not find the shares or Time Machine over Bonjour: apt-get install avahi-daemon/);
+  });
+});
+
 describe('users', () => {
   beforeAll(async () => {
     await applySamba(configFor(), realSambaSystem());
@@ -268,12 +337,12 @@ describe('users', () => {
 
   it('passwd rotates through Key Vault first: old refused, new accepted, the vault holds the new one', async () => {
     const u = newUser();
-    const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url, secrets: { sambaPassword: 'smb-password-{user}' } }));
+    const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url }));
     const cred = { getToken: async () => ({ token: 'server-token', expiresOnTimestamp: Date.now() + 3600e3 }) };
     const vault = keyVaultSecrets(config.keyVault!, { credential: cred, ca: kv.cert.cert });
     const added = await addUser(config, u, { vault });
-    expect(added.storedIn).toBe(`smb-password-${u}`);
-    const first = kv.get(`smb-password-${u}`)!;
+    expect(added.storedIn).toBe(`fts-smb-${u}-password`);
+    const first = kv.get(`fts-smb-${u}-password`)!;
     expect(first).toBe(added.generated);
     expect(smbd.smbclient('flux', u, first, 'ls').code).toBe(0);
 
@@ -282,12 +351,12 @@ describe('users', () => {
     const sys: UserSystem = {
       ...realUserSystem,
       setSambaPassword: async (conf, name, pw, opts) => {
-        vaultAtChange = kv.get(`smb-password-${u}`);
+        vaultAtChange = kv.get(`fts-smb-${u}-password`);
         return realUserSystem.setSambaPassword(conf, name, pw, opts);
       },
     };
     const rotated = await changePassword(config, u, { vault, sys });
-    const second = kv.get(`smb-password-${u}`)!;
+    const second = kv.get(`fts-smb-${u}-password`)!;
     expect(second).not.toBe(first);
     expect(vaultAtChange).toBe(second);
     expect(rotated.generated).toBe(second);
@@ -296,14 +365,23 @@ describe('users', () => {
     expect(kv.requests.filter((r) => r.method === 'PUT').every((r) => r.token === 'server-token')).toBe(true);
   });
 
+  it('with Key Vault, a name that cannot be a secret name is refused before anything is made', async () => {
+    const u = `ftst_${randomBytes(3).toString('hex')}`;
+    users.push(u);
+    const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url }));
+    const vault = keyVaultSecrets(config.keyVault!, { credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3600e3 }) }, ca: kv.cert.cert });
+    await expect(addUser(config, u, { password: 'never-1', vault })).rejects.toThrow(/lower-case letters, digits and dashes/);
+    expect(spawnSync('id', [u]).status).not.toBe(0);
+  });
+
   it('when Samba refuses the new password, the vault gets the old one back', async () => {
     const u = newUser();
-    const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url, secrets: { sambaPassword: 'pw-{user}' } }));
+    const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url }));
     const vault = keyVaultSecrets(config.keyVault!, { credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3600e3 }) }, ca: kv.cert.cert });
     await addUser(config, u, { password: 'keep-me-1', vault });
     const sys: UserSystem = { ...realUserSystem, setSambaPassword: async () => Promise.reject(new Error('injected: smbpasswd failed')) };
     await expect(changePassword(config, u, { password: 'never-set-2', vault, sys })).rejects.toThrow(/injected/);
-    expect(kv.get(`pw-${u}`)).toBe('keep-me-1');
+    expect(kv.get(`fts-smb-${u}-password`)).toBe('keep-me-1');
     expect(smbd.smbclient('flux', u, 'keep-me-1', 'ls').code).toBe(0);
   });
 
@@ -323,7 +401,7 @@ describe('users', () => {
     const cfgFile = join(root, 'helper.yaml');
     const { stringify } = await import('yaml');
     const c = configFor();
-    writeFileSync(cfgFile, stringify({ store: c.store, shares: c.shares.map((s) => ({ name: s.name, path: s.path })), samba: { smbConf: c.samba.smbConf, includeFile: c.samba.includeFile, roots: c.samba.roots } }));
+    writeFileSync(cfgFile, stringify({ store: c.store, shares: c.shares.map((s) => ({ name: s.name, path: s.path })), samba: { smbConf: c.samba.smbConf, includeFile: c.samba.includeFile, roots: c.samba.roots, group: null } }));
     const run = (args: string[], input?: string) =>
       new Promise<{ code: number; out: string; err: string }>((resolve) => {
         const p = spawn(process.execPath, ['bin/fts-helper.mjs', ...args, '--config', cfgFile], { stdio: ['pipe', 'pipe', 'pipe'] });

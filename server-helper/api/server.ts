@@ -1,7 +1,7 @@
 /** Builds the helper's HTTP server: guards, contract routes, events, metrics and the dashboard. */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { existsSync } from 'node:fs';
 import type { AppContext } from './context.js';
+import { registerDashboard } from './dashboard.js';
 import { installGuards } from './guard.js';
 import { installSecurityHeaders } from './headers.js';
 import { createMetrics, registerMetrics } from './metrics.js';
@@ -52,10 +52,6 @@ export async function buildServer(ctx: AppContext, opts: { tls?: TlsMaterial; pl
   registerMetrics(app, createMetrics(ctx, hub));
   for (const plugin of opts.plugins ?? []) plugin(app, ctx);
 
-  const dir = ctx.config.api.dashboardDir;
-  if (dir && existsSync(dir)) {
-    const { default: fastifyStatic } = await import('@fastify/static');
-    await app.register(fastifyStatic, { root: dir, prefix: '/', index: 'index.html' });
-  }
+  await registerDashboard(app, ctx);
   return { app, hub };
 }

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { HelperConfig } from '../config/schema.js';
 import { applySamba, checkCandidate, planSamba, realSambaSystem, SambaApplyError } from '../samba/apply.js';
 import { renderInclude } from '../samba/render.js';
-import { addUser, changePassword, disableUser, removeUser, UserRequestError, type PasswordOutcome } from '../samba/users.js';
+import { addUser, changePassword, disableUser, ensureMembership, removeUser, UserRequestError, type PasswordOutcome } from '../samba/users.js';
+import { listSambaUsers } from '../system/smbpasswd.js';
 import { SambaValidationError, validateSamba } from '../samba/validate.js';
 import { publishShareChange } from '../samba/events.js';
 import { sambaSessions } from '../samba/sessions.js';
@@ -43,6 +44,8 @@ export async function vaultFor(config: HelperConfig): Promise<SecretWriter | nul
 
 function reportPassword(o: PasswordOutcome, verb: string): void {
   if (o.createdUnixUser) process.stderr.write(`created Unix user ${o.user} (no home, no login shell)\n`);
+  if (o.addedToGroup) process.stderr.write(`added ${o.user} to the household group ${o.addedToGroup}\n`);
+  for (const f of o.createdFolders) process.stderr.write(`made ${f} (${o.user}'s own Time Machine folder, 0700)\n`);
   if (o.storedIn) process.stderr.write(`${verb} Samba user ${o.user}; the password is in Key Vault secret "${o.storedIn}"\n`);
   else process.stderr.write(`${verb} Samba user ${o.user}\n`);
   // A generated password is shown only when nothing else keeps it.
@@ -88,6 +91,17 @@ export function registerSamba(program: Command): void {
             store.close();
           }
         }
+        // Accounts made before the household group or per-user Time Machine existed get them now.
+        if (!opts.dryRun) {
+          for (const user of await listSambaUsers(config.samba.smbConf)) {
+            const m = await ensureMembership(config, user).catch((err: Error) => {
+              process.stderr.write(`warning: ${user}: ${err.message}\n`);
+              return null;
+            });
+            if (m?.addedToGroup) process.stderr.write(`added ${user} to the household group ${m.addedToGroup}\n`);
+            for (const f of m?.createdFolders ?? []) process.stderr.write(`made ${f} (${user}'s own Time Machine folder, 0700)\n`);
+          }
+        }
         if (opts.json) return printJson(r);
         for (const w of r.warnings) process.stderr.write(`testparm: ${w}\n`);
         if (!r.changed) return void process.stdout.write('Samba configuration is up to date; nothing written\n');
@@ -111,7 +125,7 @@ export function registerSamba(program: Command): void {
       const password = opts.passwordStdin ? await readStdinLine() : undefined;
       const vault = await vaultFor(config);
       const o = await asUsage(() => addUser(config, name, { password, vault }));
-      if (opts.json) return printJson({ user: o.user, createdUnixUser: o.createdUnixUser, storedIn: o.storedIn, ...(o.generated && !o.storedIn ? { password: o.generated } : {}) });
+      if (opts.json) return printJson({ user: o.user, createdUnixUser: o.createdUnixUser, addedToGroup: o.addedToGroup, createdFolders: o.createdFolders, storedIn: o.storedIn, ...(o.generated && !o.storedIn ? { password: o.generated } : {}) });
       reportPassword(o, 'added');
     });
   withConfigOptions(users.command('passwd <name>').description('rotate the password: Key Vault first (when configured), then Samba'))

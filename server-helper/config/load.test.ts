@@ -21,10 +21,14 @@ describe('config', () => {
       ['time', '/time'],
       ['space', '/space'],
     ]);
-    expect(c.shares[1]!.timeMachine).toEqual({ maxSize: '2T' });
+    expect(c.shares[1]!.timeMachine).toEqual({ maxSize: '2T', perUser: true });
     expect(c.keyVault?.name).toBe('kv-miket-ops');
     expect(c.graduation.minAge).toBe('30d');
-    expect(c.api.listen).toBe('127.0.0.1:8642');
+    // The LAN with TLS, so clients can reach it; the household's group; Bonjour through avahi; backup waiting for its bucket.
+    expect(c.api).toMatchObject({ listen: '0.0.0.0:8642', tls: 'auto' });
+    expect(c.samba).toMatchObject({ group: 'fts-users', avahiServiceFile: '/etc/avahi/services/fts-helper.service' });
+    expect(c.backup?.repository).toContain('YOUR-BUCKET');
+    expect(c.rotation.schedule).toBeNull();
   });
 
   it('an unknown key is named with its line', () => {

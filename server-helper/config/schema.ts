@@ -16,8 +16,10 @@ export const ApiConfig = z.strictObject({
   allowedHosts: z.array(z.string()).default([]),
   /** Delay before answering an unauthenticated request, to slow token guessing. */
   authFailureDelay: Duration.default('250ms'),
-  /** Directory of the built dashboard; the helper serves it at `/` when it exists. */
+  /** Directory of the built dashboard; default: the package's own `dist/renderer`. */
   dashboardDir: AbsolutePath.optional(),
+  /** The URL clients use to reach the API (pairing writes it to Key Vault); default `https://SERVER:PORT` (http without TLS). */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Event streams (`GET /api/v1/events`): how many one token may hold open (more get 429). */
   sseStreamsPerToken: z.number().int().min(1).max(100_000).default(8),
   /** A stream whose reader leaves this many bytes unread is dropped (it reconnects and resumes from its last id). */
@@ -47,7 +49,16 @@ export const ShareConfig = z.strictObject({
   comment: z.string().max(256).optional(),
   validUsers: z.array(z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a Unix user name')).default([]),
   readOnly: z.boolean().default(false),
-  timeMachine: z.union([z.literal(false), z.strictObject({ maxSize: Size.optional() })]).default(false),
+  timeMachine: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        maxSize: Size.optional(),
+        /** Each Samba user gets a folder of its own (`path/USER`, mode 0700), so one Mac's backups cannot touch another's. */
+        perUser: z.boolean().default(true),
+      }),
+    ])
+    .default(false),
   driveLetter: z.string().regex(/^[A-Z]:$/, 'a drive letter such as F:').optional(),
   /** Extra smb.conf parameters, checked against a deny-list before anything is written. */
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
@@ -60,7 +71,18 @@ export const SambaConfig = z.strictObject({
   includeFile: AbsolutePath.default('/etc/samba/fts-shares.conf'),
   /** Folders every share path must be inside. */
   roots: z.array(AbsolutePath).default(['/flux', '/time', '/space']),
+  /** The model Macs show for the server (vfs_fruit's AAPL reply and Bonjour's `_device-info._tcp`). */
   fruitModel: z.string().default('MacSamba'),
+  /**
+   * The Unix group of every household member: shares admit `@group` and force it on new files, which are
+   * group-writable; `samba users add` puts each user in it. null: no shared group (shares admit any Samba user).
+   */
+  group: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a Unix group name').nullable().default('fts-users'),
+  /**
+   * The avahi service file that advertises the shares and Time Machine over Bonjour (the seed sets
+   * /etc/avahi/services/fts-helper.service); null: none, and Samba's own registration stays as Samba sets it.
+   */
+  avahiServiceFile: AbsolutePath.nullable().default(null),
 });
 /** The Samba section after defaults. */
 export type SambaConfig = z.infer<typeof SambaConfig>;
@@ -86,14 +108,17 @@ export const KeyVaultConfig = z.strictObject({
     })
     .optional(),
   tenantId: z.string().optional(),
+  /** The helper's own app registration (a confidential client: clientSecretFile or certificateFile). */
   clientId: z.string().optional(),
+  /** The app Macs and PCs sign in with (a public client; `clients pair` prints it); default: clientId. */
+  clientAppId: z.string().optional(),
+  /** Entra ID's host: another cloud's (https://login.microsoftonline.us) or a private endpoint. */
+  authorityHost: z.url({ protocol: /^https$/ }).default('https://login.microsoftonline.com'),
   /** The server's own credential: a client secret or certificate in a 0600 file. */
   clientSecretFile: AbsolutePath.optional(),
   certificateFile: AbsolutePath.optional(),
   secrets: z
     .strictObject({
-      /** The Samba password clients read; `{user}` in the name is replaced by the Samba user (one secret per user). */
-      sambaPassword: z.string().default('smb-password'),
       resticPassword: z.string().default('restic-password'),
       b2KeyId: z.string().default('b2-key-id'),
       b2ApplicationKey: z.string().default('b2-application-key'),
@@ -175,6 +200,12 @@ export const StorageHistoryConfig = z.strictObject({
   keep: Duration.default('730d'),
 });
 
+/** Scheduled rotation of every Samba user's password (Key Vault first, then Samba). */
+export const RotationConfig = z.strictObject({
+  /** Off (null) by default: rotation needs Key Vault, where the clients read the new password. */
+  schedule: z.string().nullable().default(null),
+});
+
 /** The whole configuration file. */
 export const HelperConfig = z.strictObject({
   server: z.strictObject({ name: z.string().min(1).default('motoko') }).prefault({}),
@@ -202,6 +233,7 @@ export const HelperConfig = z.strictObject({
   keyVault: KeyVaultConfig.optional(),
   graduation: GraduationConfig.prefault({}),
   backup: BackupConfig.optional(),
+  rotation: RotationConfig.prefault({}),
   alerts: AlertsConfig.prefault({}),
 }).superRefine((c, ctx) => {
   // A Key Vault secret needs the vault: name the field rather than fail at the first alert.

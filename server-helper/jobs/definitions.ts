@@ -11,7 +11,8 @@ export interface JobDefinition {
 
 /**
  * The jobs of a config, in a stable order. Backup jobs exist only with a backup section; prune only with its own
- * schedule; storage sampling only with drives; the Time Machine check only with a Time Machine share.
+ * schedule; storage sampling only with drives; the Time Machine check only with a Time Machine share; rotation
+ * only with Key Vault.
  */
 export function jobsFromConfig(config: HelperConfig): JobDefinition[] {
   const jobs: JobDefinition[] = [{ name: 'graduation', kind: 'graduation', schedule: config.graduation.schedule }];
@@ -23,5 +24,7 @@ export function jobsFromConfig(config: HelperConfig): JobDefinition[] {
   jobs.push({ name: 'drive-check', kind: 'drive-check', schedule: config.driveCheck.schedule });
   if (Object.keys(config.drives).length > 0) jobs.push({ name: 'storage-sample', kind: 'storage-sample', schedule: config.storageHistory.schedule });
   if (config.shares.some((s) => s.timeMachine !== false)) jobs.push({ name: 'timemachine-check', kind: 'timemachine-check', schedule: config.timeMachine.schedule });
+  // Rotation writes the new passwords to Key Vault first, where the clients read them: only with a vault.
+  if (config.keyVault) jobs.push({ name: 'rotation', kind: 'rotation', schedule: config.rotation.schedule });
   return jobs;
 }

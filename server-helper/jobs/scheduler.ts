@@ -18,6 +18,7 @@ const CONFIG_KEY: Record<string, string> = {
   'drive-check': 'driveCheck.schedule',
   'storage-sample': 'storageHistory.schedule',
   'timemachine-check': 'timeMachine.schedule',
+  rotation: 'rotation.schedule',
 };
 
 /** Starts jobs when their schedules fire. */

@@ -1,7 +1,7 @@
 /**
  * The job system as one service: the registry of tasks by kind, the runner, and (in the daemon only) the
  * scheduler. Every task this build has is registered here: graduation and its undo, backup, check, prune, drive check,
- * storage sampling, Time Machine check, restore and bring-back.
+ * storage sampling, Time Machine check, restore and bring-back, password rotation.
  */
 import type { Logger } from 'pino';
 import type { HelperConfig } from '../config/schema.js';
@@ -11,6 +11,7 @@ import { GRADUATION_TASKS } from '../lifecycle/graduation/task.js';
 import { bringBackTask } from '../lifecycle/graduation/bring-back-task.js';
 import { restoreTask } from '../lifecycle/restore/task.js';
 import { driveCheckTask } from '../drives/task.js';
+import { rotationTask } from '../samba/rotation.js';
 import type { EventBus } from '../runs/bus.js';
 import { storageSampleTask } from '../storage/task.js';
 import { timeMachineCheckTask } from '../timemachine/task.js';
@@ -22,7 +23,7 @@ import type { Task } from '../runs/task.js';
 /** The registry with every task this build has; `extra` replaces tasks of the same kind (tests). */
 export function defaultRegistry(extra: readonly Task[] = []): TaskRegistry {
   const r = new TaskRegistry();
-  r.register(driveCheckTask).register(storageSampleTask).register(timeMachineCheckTask);
+  r.register(driveCheckTask).register(storageSampleTask).register(timeMachineCheckTask).register(rotationTask);
   for (const t of [...GRADUATION_TASKS, ...BACKUP_TASKS, bringBackTask as Task, restoreTask as Task]) r.register(t);
   for (const t of extra) r.register(t);
   return r;

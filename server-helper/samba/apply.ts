@@ -1,19 +1,21 @@
 /**
- * `samba apply`: validate → render → check the candidate with testparm → show the diff → write atomically →
- * `smbcontrol smbd reload-config` → verify → on any failure restore the previous files byte-identical.
- * Every OS effect goes through SambaSystem, so tests can inject a failure at any step.
+ * `samba apply`: validate → render → check the candidates (testparm; the avahi file against avahi's DTD) → show
+ * the diff → write atomically → `smbcontrol smbd reload-config` → verify → on any failure restore the previous
+ * files byte-identical. Every OS effect goes through SambaSystem, so tests can inject a failure at any step.
  */
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { HelperConfig } from '../config/schema.js';
 import { readFileOrNull, removeFileDurably, writeFileAtomic } from '../system/atomic-file.js';
 import { acquireLock, LockBusyError } from '../system/lockfile.js';
 import { pingSmbd, reloadSmbd } from '../system/smbcontrol.js';
 import { availableVfsModules, missingVfsModules } from '../system/smbd-build.js';
 import { parseTestparmDump, testparm, type TestparmResult } from '../system/testparm.js';
+import { AVAHI_SERVICE_DTD, validateAgainstDtd, type DtdCheck } from '../system/xmllint.js';
+import { renderAvahiService, smbPortOf } from './bonjour.js';
 import { lineDiff } from './diff.js';
-import { changedShares, renderInclude, withInclude } from './render.js';
+import { changedShares, renderedSharePath, renderInclude, withInclude } from './render.js';
 import { validateSamba, type Realpath } from './validate.js';
 
 /** The OS effects of an apply (the real one, or a test's with faults injected). */
@@ -33,6 +35,8 @@ export interface SambaSystem {
   lock(path: string): () => void;
   /** The VFS module names smbd can load. */
   vfsModules(): Promise<Set<string>>;
+  /** Checks an avahi service file against avahi's DTD. */
+  checkAvahi(file: string): Promise<DtdCheck>;
 }
 
 /** The real system: files on disk, testparm, smbcontrol. */
@@ -57,6 +61,7 @@ export function realSambaSystem(): SambaSystem {
     },
     lock: acquireLock,
     vfsModules: availableVfsModules,
+    checkAvahi: (file) => validateAgainstDtd(file, AVAHI_SERVICE_DTD),
   };
 }
 
@@ -66,9 +71,13 @@ export interface SambaPlan {
   smbConf: string;
   include: { before: Buffer | null; after: string };
   conf: { before: Buffer | null; after: string };
+  /** The avahi service file (Bonjour), when the config names one and its folder exists. */
+  avahi: { file: string; before: Buffer | null; after: string } | null;
   /** Shares added, removed or changed. */
   shares: string[];
   diff: string;
+  /** Things the admin should know that do not stop the apply (no avahi installed). */
+  notes: string[];
 }
 
 /** What an apply did. */
@@ -105,14 +114,25 @@ export function planSamba(config: HelperConfig, sys: SambaSystem): SambaPlan {
   if (confBefore === null) throw new SambaApplyError('check', `${smbConf} does not exist: install Samba first (apt-get install samba)`, false);
   const includeAfter = renderInclude(config);
   const confAfter = withInclude(confBefore.toString('utf8'), includeFile);
-  const diff = lineDiff(smbConf, confBefore.toString('utf8'), confAfter) + lineDiff(includeFile, includeBefore?.toString('utf8') ?? null, includeAfter);
+  let diff = lineDiff(smbConf, confBefore.toString('utf8'), confAfter) + lineDiff(includeFile, includeBefore?.toString('utf8') ?? null, includeAfter);
+  const notes: string[] = [];
+  let avahi: SambaPlan['avahi'] = null;
+  const avahiFile = config.samba.avahiServiceFile;
+  if (avahiFile && sys.realpath(dirname(avahiFile)) === null) {
+    notes.push(`${dirname(avahiFile)} does not exist, so Macs will not find the shares or Time Machine over Bonjour: apt-get install avahi-daemon, then apply again`);
+  } else if (avahiFile) {
+    avahi = { file: avahiFile, before: sys.readFile(avahiFile), after: renderAvahiService(config, smbPortOf(confAfter)) };
+    diff += lineDiff(avahiFile, avahi.before?.toString('utf8') ?? null, avahi.after);
+  }
   return {
     includeFile,
     smbConf,
     include: { before: includeBefore, after: includeAfter },
     conf: { before: confBefore, after: confAfter },
+    avahi,
     shares: changedShares(includeBefore?.toString('utf8') ?? '', includeAfter),
     diff,
+    notes,
   };
 }
 
@@ -130,9 +150,17 @@ export async function checkCandidate(plan: SambaPlan, sys: SambaSystem): Promise
     sys.writeFile(include, Buffer.from(plan.include.after));
     sys.writeFile(conf, Buffer.from(withInclude(plan.conf.after, include, [plan.includeFile])));
     result = await sys.testparm(conf);
+    if (plan.avahi) {
+      const avahi = join(scratch.dir, 'fts-helper.service');
+      sys.writeFile(avahi, Buffer.from(plan.avahi.after));
+      const dtd = await sys.checkAvahi(avahi);
+      if (dtd.skipped) result = { ...result, warnings: [...result.warnings, `the avahi service file was not checked: ${dtd.skipped}`] };
+      if (!dtd.ok) result = { ...result, ok: false, problems: [...result.problems, ...dtd.problems.map((p) => `${plan.avahi!.file}: ${p}`)] };
+    }
   } finally {
     scratch.remove();
   }
+  result = { ...result, warnings: [...result.warnings, ...plan.notes] };
   if (!result.ok) return result;
   const missing = missingVfsModules(parseTestparmDump(result.dump), await sys.vfsModules());
   if (missing.length === 0) return result;
@@ -165,7 +193,8 @@ async function applyLocked(config: HelperConfig, sys: SambaSystem, opts: { dryRu
   const plan = planSamba(config, sys);
   const includeSame = same(plan.include.before, plan.include.after);
   const confSame = same(plan.conf.before, plan.conf.after);
-  if (includeSame && confSame) return { changed: false, dryRun: !!opts.dryRun, written: [], shares: [], diff: '', warnings: [] };
+  const avahiSame = !plan.avahi || same(plan.avahi.before, plan.avahi.after);
+  if (includeSame && confSame && avahiSame) return { changed: false, dryRun: !!opts.dryRun, written: [], shares: [], diff: '', warnings: plan.notes };
   const check = await checkCandidate(plan, sys);
   if (!check.ok) throw new SambaApplyError('check', `the rendered configuration was refused: ${check.problems.join('; ')}`, false, check.problems);
   if (opts.dryRun) return { changed: true, dryRun: true, written: [], shares: plan.shares, diff: plan.diff, warnings: check.warnings };
@@ -175,7 +204,9 @@ async function applyLocked(config: HelperConfig, sys: SambaSystem, opts: { dryRu
     const reason = cause instanceof Error ? cause.message : String(cause);
     try {
       // Restore in reverse order; a file that did not exist before is removed.
-      for (const [path, before] of [[plan.smbConf, plan.conf.before], [plan.includeFile, plan.include.before]] as const) {
+      const files: [string, Buffer | null][] = [[plan.smbConf, plan.conf.before], [plan.includeFile, plan.include.before]];
+      if (plan.avahi) files.unshift([plan.avahi.file, plan.avahi.before]);
+      for (const [path, before] of files) {
         if (!written.includes(path)) continue;
         if (before === null) sys.removeFile(path);
         else sys.writeFile(path, before);
@@ -202,6 +233,11 @@ async function applyLocked(config: HelperConfig, sys: SambaSystem, opts: { dryRu
       sys.writeFile(plan.smbConf, Buffer.from(plan.conf.after));
       written.push(plan.smbConf);
     }
+    // Last: avahi-daemon reloads it the moment it changes; a failure from here on restores it with the others.
+    if (plan.avahi && !avahiSame) {
+      sys.writeFile(plan.avahi.file, Buffer.from(plan.avahi.after));
+      written.push(plan.avahi.file);
+    }
   } catch (err) {
     return rollback('write', err);
   }
@@ -227,6 +263,7 @@ async function verifyLive(config: HelperConfig, sys: SambaSystem): Promise<void>
   for (const s of config.shares) {
     const sec = sections.get(s.name);
     if (!sec) throw new Error(`share [${s.name}] is missing from the live configuration`);
-    if (sec.get('path') !== s.path) throw new Error(`share [${s.name}] has path ${sec.get('path') ?? '(none)'} instead of ${s.path}`);
+    const path = renderedSharePath(s);
+    if (sec.get('path') !== path) throw new Error(`share [${s.name}] has path ${sec.get('path') ?? '(none)'} instead of ${path}`);
   }
 }

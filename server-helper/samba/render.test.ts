@@ -27,11 +27,27 @@ describe('render', () => {
     const c = seedConfig();
     c.shares[0]!.validUsers = ['alice', 'bob'];
     c.shares[2]!.readOnly = true;
-    c.shares[2]!.parameters = { 'hide dot files': 'yes', 'create mask': '0664' };
+    c.shares[2]!.parameters = { 'hide dot files': 'yes', 'delete readonly': 'yes' };
     const s = shareSections(renderInclude(c));
     expect(s.get('flux')).toMatch(/valid users = alice bob/);
     expect(s.get('space')).toMatch(/read only = yes/);
-    expect(s.get('space')!.indexOf('create mask')).toBeLessThan(s.get('space')!.indexOf('hide dot files'));
+    expect(s.get('space')!.indexOf('delete readonly')).toBeLessThan(s.get('space')!.indexOf('hide dot files'));
+  });
+
+  it('household access: the group admitted and forced, group-writable masks; Time Machine per user and private', () => {
+    const s = shareSections(renderInclude(seedConfig()));
+    for (const share of ['flux', 'space']) {
+      expect(s.get(share)).toContain('valid users = @fts-users\n   force group = fts-users\n   create mask = 0660\n   force create mode = 0660\n   directory mask = 2770\n   force directory mode = 2770');
+    }
+    expect(s.get('time')).toMatch(/path = \/time\/%u$/m);
+    expect(s.get('time')).toContain('valid users = @fts-users\n   create mask = 0600\n   directory mask = 0700');
+    expect(s.get('time')).not.toContain('force group');
+    const c = seedConfig();
+    c.samba.group = null;
+    c.shares[1]!.timeMachine = { perUser: false };
+    const plain = shareSections(renderInclude(c));
+    expect(plain.get('flux')).not.toMatch(/valid users|force group|mask/);
+    expect(plain.get('time')).toMatch(/path = \/time$/m);
   });
 
   it('formats sizes in the largest exact binary unit', () => {

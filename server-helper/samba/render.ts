@@ -3,7 +3,7 @@
  * (exactly once, as the section's last parameter). Pure: text in, text out.
  */
 import { parseSize } from '../../contract/index.js';
-import type { HelperConfig, ShareConfig } from '../config/schema.js';
+import type { HelperConfig, SambaConfig, ShareConfig } from '../config/schema.js';
 
 /** First line of the managed file, so a person who opens it knows not to edit it. */
 export const MANAGED_HEADER = '# Managed by fts-helper: do not edit. `fts-helper samba apply` rewrites this file from the helper config.';
@@ -44,15 +44,55 @@ export function renderGlobal(config: HelperConfig): string[] {
     param('usershare allow guests', false),
     '   # Extended attributes carry the macOS metadata streams.',
     param('ea support', true),
+    ...(config.samba.avahiServiceFile
+      ? [
+          '   # Bonjour comes from the avahi service file fts-helper writes (kept current on every apply); Samba would',
+          '   # register once at start, under its NetBIOS name, without the device model.',
+          param('multicast dns register', false),
+        ]
+      : []),
   ];
 }
 
+/** Samba's variable for the connected user's Unix name (after authentication, so `ALICE` lands in `alice`). */
+export const USER_VARIABLE = '%u';
+
+/** The path smbd serves for a share: a per-user Time Machine share serves `path/%u`. */
+export function renderedSharePath(share: ShareConfig): string {
+  return share.timeMachine !== false && share.timeMachine.perUser ? `${share.path.replace(/\/+$/, '')}/${USER_VARIABLE}` : share.path;
+}
+
+/**
+ * Who may connect and what new files look like. Shared folders: the household's group, forced on every new file
+ * and folder, and modes that keep them group-writable (Samba ANDs the mode it derives from DOS attributes,
+ * 0666 or 0777, with the mask, then ORs the force mode), so what one member writes, every other member reads
+ * and edits. Time Machine: a backup is its owner's alone (0600/0700).
+ */
+export function renderAccess(share: ShareConfig, samba: Pick<SambaConfig, 'group'>): string[] {
+  const lines: string[] = [];
+  const users = share.validUsers.length ? share.validUsers : samba.group ? [`@${samba.group}`] : [];
+  if (users.length) lines.push(param('valid users', users.join(' ')));
+  if (share.timeMachine !== false) {
+    lines.push(param('create mask', '0600'), param('directory mask', '0700'));
+    return lines;
+  }
+  if (!samba.group) return lines;
+  lines.push(
+    param('force group', samba.group),
+    param('create mask', '0660'),
+    param('force create mode', '0660'),
+    param('directory mask', '2770'),
+    param('force directory mode', '2770'),
+  );
+  return lines;
+}
+
 /** One share's section. */
-export function renderShare(share: ShareConfig): string[] {
+export function renderShare(share: ShareConfig, samba: Pick<SambaConfig, 'group'> = { group: null }): string[] {
   const lines = [`[${share.name}]`];
   if (share.comment) lines.push(param('comment', share.comment));
-  lines.push(param('path', share.path), param('browseable', true), param('read only', share.readOnly), param('guest ok', false));
-  if (share.validUsers.length) lines.push(param('valid users', share.validUsers.join(' ')));
+  lines.push(param('path', renderedSharePath(share)), param('browseable', true), param('read only', share.readOnly), param('guest ok', false));
+  lines.push(...renderAccess(share, samba));
   lines.push(param('vfs objects', MAC_VFS_OBJECTS));
   if (share.timeMachine !== false) {
     lines.push('   # Time Machine: advertised over SMB, with the flags it needs set explicitly (vfs_fruit(8)).');
@@ -72,7 +112,7 @@ export function renderInclude(config: HelperConfig): string {
     '# smb.conf includes it as the last line of [global]: the settings before the first share are global.',
     ...renderGlobal(config),
   ];
-  for (const s of config.shares) out.push('', ...renderShare(s));
+  for (const s of config.shares) out.push('', ...renderShare(s, config.samba));
   return `${out.join('\n')}\n`;
 }
 

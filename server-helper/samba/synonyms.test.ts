@@ -46,8 +46,9 @@ describe('the deny-list judges the parameter smbd reads', () => {
 
   const cases = guarded.flatMap((param) => synonymsOf(param).map((alias) => [alias, param] as const));
   it('covers the synonyms that exist', () => {
-    // directory, group, exec, only guest, print ok, public, writeable/writable/write ok, smb encrypt, vfs object
-    expect(cases.map(([alias]) => alias).sort()).toEqual(['directory', 'exec', 'group', 'only guest', 'print ok', 'public', 'smb encrypt', 'vfs object', 'writable', 'write ok', 'writeable']);
+    // directory, group, exec, only guest, print ok, public, writeable/writable/write ok, smb encrypt, vfs object,
+    // and the household's masks: create mode, directory mode
+    expect(cases.map(([alias]) => alias).sort()).toEqual(['create mode', 'directory', 'directory mode', 'exec', 'group', 'only guest', 'print ok', 'public', 'smb encrypt', 'vfs object', 'writable', 'write ok', 'writeable']);
   });
 
   it.each(cases)('refuses %j, a synonym of %j, however it is written', (alias, param) => {
@@ -59,7 +60,7 @@ describe('the deny-list judges the parameter smbd reads', () => {
   });
 
   it('allows the synonyms of parameters it does not guard', () => {
-    expect(refuseParameter('create mode', '0664')).toBeNull();
+    expect(refuseParameter('deny hosts', '10.0.0.1')).toBeNull();
     expect(refuseParameter('browsable', 'no')).toBeNull();
     expect(refuseParameter('allow hosts', '192.168.1.0/24')).toBeNull();
   });

@@ -97,6 +97,9 @@ describe('parameters', () => {
     ['bad\nname', 'x'],
     ['create mask', '0644\n[evil]'],
     ['create mask', '0644 \\'],
+    ['create mask', '0644'],
+    ['force directory mode', '0777'],
+    ['Force Group', 'root'],
   ])('refuses %j = %j', (name, value) => {
     const c = seedConfig();
     c.shares[1]!.parameters = { [name]: value };
@@ -105,7 +108,7 @@ describe('parameters', () => {
     expect(issues[0]!.field).toBe(`shares[1].parameters["${name}"]`);
   });
   it('allows ordinary share parameters', () => {
-    for (const [k, v] of [['create mask', '0664'], ['hide dot files', true], ['hosts allow', '192.168.1.0/24'], ['fruit:encoding', 'native']] as const) {
+    for (const [k, v] of [['oplocks', 'no'], ['hide dot files', true], ['hosts allow', '192.168.1.0/24'], ['fruit:encoding', 'native']] as const) {
       expect(refuseParameter(k, v)).toBeNull();
     }
   });

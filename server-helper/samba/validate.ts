@@ -44,6 +44,11 @@ export const MANAGED_PARAMETERS: Readonly<Record<string, string>> = {
   'fruit:time machine': 'timeMachine',
   'fruit:time machine max size': 'timeMachine.maxSize',
   'guest ok': 'always no',
+  'force group': 'samba.group',
+  'create mask': 'samba.group: 0660, or 0600 on Time Machine',
+  'force create mode': 'samba.group',
+  'directory mask': 'samba.group: 2770, or 0700 on Time Machine',
+  'force directory mode': 'samba.group',
 };
 const MANAGED_BY_KEY = new Map(Object.entries(MANAGED_PARAMETERS).map(([name, field]) => [canonicalParameter(name), field]));
 
@@ -56,7 +61,7 @@ export const DENIED_PARAMETERS: readonly string[] = [
   'include', 'config file', 'copy', 'root preexec', 'root preexec close', 'root postexec', 'preexec', 'preexec close',
   'postexec', 'wide links', 'allow insecure wide links', 'guest only', 'guest account', 'map to guest', 'admin users',
   'magic script', 'magic output', 'msdfs proxy', 'msdfs root', 'usershare path', 'usershare allow guests', 'dfree command',
-  'get quota command', 'set quota command', 'username map', 'username map script', 'write list', 'force user', 'force group',
+  'get quota command', 'set quota command', 'username map', 'username map script', 'write list', 'force user',
   'use client driver', 'printable', 'printing', 'acl allow execute always', 'dont descend', 'server smb encrypt',
 ];
 const DENIED = new Set(DENIED_PARAMETERS.map(canonicalParameter));

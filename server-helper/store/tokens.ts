@@ -82,6 +82,11 @@ export class TokenStore {
       .map((r) => ({ name: r.name, role: r.role, clientId: r.client_id, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
   }
 
+  /** The names of the tokens bound to a client id (`clients pair` replaces and `unpair` revokes them). */
+  boundTo(clientId: string): string[] {
+    return this.db.prepare<[string], string>('SELECT name FROM tokens WHERE client_id = ? ORDER BY name').pluck().all(clientId);
+  }
+
   /** Removes a token; false when there was none by that name. Another process's cache forgets it within VERIFY_TTL_MS. */
   revoke(name: string): boolean {
     for (const [hash, v] of this.verified) if (v.principal.name === name) this.verified.delete(hash);

@@ -71,7 +71,7 @@ function settings(): KeyVaultSettings {
     tenantId: TENANT,
     clientId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
     clientSecretFile: secretFile,
-    secrets: { sambaPassword: 'smb-password', resticPassword: 'restic-password', b2KeyId: 'b2-key-id', b2ApplicationKey: 'b2-application-key' },
+    secrets: { resticPassword: 'restic-password', b2KeyId: 'b2-key-id', b2ApplicationKey: 'b2-application-key' },
   };
 }
 

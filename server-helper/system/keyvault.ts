@@ -18,6 +18,8 @@ export interface KeyVaultSettings {
   clientId?: string;
   clientSecretFile?: string;
   certificateFile?: string;
+  /** Entra ID's host (default https://login.microsoftonline.com). */
+  authorityHost?: string;
   /** Secret names by role (`resticPassword`: `restic-password`, …). */
   secrets?: Record<string, string>;
 }
@@ -30,8 +32,10 @@ export interface SecretSource {
 
 /** Reads and writes secrets by name. */
 export interface SecretWriter extends SecretSource {
-  /** Stores a new version; clients reading the secret see it from now on. */
+  /** Stores a new version; clients reading the secret see it from now on. A deleted (recoverable) secret is recovered first. */
   setSecret(name: string, value: string): Promise<void>;
+  /** Deletes a secret (and purges it where the vault allows); false when there was none. */
+  deleteSecret(name: string): Promise<boolean>;
 }
 
 /** Key Vault is configured but cannot be used (missing credential, loose file mode). */
@@ -51,6 +55,9 @@ export function vaultUrl(kv: KeyVaultSettings): string {
   return kv.url ?? `https://${kv.name}.vault.azure.net`;
 }
 
+/** Entra ID's host in Azure's public cloud. */
+const PUBLIC_CLOUD = 'https://login.microsoftonline.com';
+
 /** Lets a test answer MSAL's requests in-process (Entra ID cannot be reached here). */
 export interface MsalTestHooks {
   networkClient?: INetworkModule;
@@ -62,7 +69,8 @@ export interface MsalTestHooks {
 export function msalCredential(kv: KeyVaultSettings, msal: MsalTestHooks = {}): TokenCredential {
   if (!kv.tenantId || !kv.clientId) throw new KeyVaultSettingsError('keyVault.tenantId and keyVault.clientId are needed to use Key Vault from the server');
   let auth: ConstructorParameters<typeof ConfidentialClientApplication>[0]['auth'];
-  const authority = `https://login.microsoftonline.com/${kv.tenantId}`;
+  const host = (kv.authorityHost ?? PUBLIC_CLOUD).replace(/\/+$/, '');
+  const authority = `${host}/${kv.tenantId}`;
   if (kv.clientSecretFile) {
     auth = { clientId: kv.clientId, authority, clientSecret: readPrivateFile(kv.clientSecretFile, 'keyVault.clientSecretFile').trim() };
   } else if (kv.certificateFile) {
@@ -80,6 +88,9 @@ export function msalCredential(kv: KeyVaultSettings, msal: MsalTestHooks = {}): 
   } else {
     throw new KeyVaultSettingsError('keyVault.clientSecretFile or keyVault.certificateFile is needed to use Key Vault from the server');
   }
+  // Another host is named as known, so MSAL reads its OpenID configuration from it rather than asking the
+  // public cloud's instance discovery about it.
+  if (host !== PUBLIC_CLOUD) auth = { ...auth, knownAuthorities: [new URL(host).host] };
   const app = new ConfidentialClientApplication({
     auth: { ...auth, ...(msal.authorityMetadata ? { authorityMetadata: msal.authorityMetadata } : {}), ...(msal.cloudDiscoveryMetadata ? { cloudDiscoveryMetadata: msal.cloudDiscoveryMetadata } : {}) },
     ...(msal.networkClient ? { system: { networkClient: msal.networkClient } } : {}),
@@ -116,7 +127,26 @@ export function keyVaultSecrets(kv: KeyVaultSettings, opts: { credential?: Token
       }
     },
     async setSecret(name, value) {
-      await client.setSecret(name, value);
+      try {
+        await client.setSecret(name, value);
+      } catch (err) {
+        // Soft delete keeps a deleted name taken until it is recovered or purged (an unpaired client paired again).
+        if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+        await (await client.beginRecoverDeletedSecret(name)).pollUntilDone();
+        await client.setSecret(name, value);
+      }
+    },
+    async deleteSecret(name) {
+      try {
+        await (await client.beginDeleteSecret(name)).pollUntilDone();
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return false;
+        throw err;
+      }
+      // Purging needs the purge permission and is refused with purge protection: then the name stays
+      // recoverable, and setSecret recovers it when it is used again.
+      await client.purgeDeletedSecret(name).catch(() => undefined);
+      return true;
     },
   };
 }

@@ -8,6 +8,8 @@ import { parseSmartctlJson } from './smartctl.js';
 import { parseSmbStatusJson, realOpenPaths } from './smbstatus.js';
 import { parseTestparmDump, parseTestparmStderr } from './testparm.js';
 import { missingVfsModules, parseSmbdBuild } from './smbd-build.js';
+import { parsePdbeditList } from './smbpasswd.js';
+import { parseGroupList } from './unix-users.js';
 
 const fx = (p: string) => readFileSync(new URL(`../../test/fixtures/${p}`, import.meta.url), 'utf8');
 
@@ -34,6 +36,13 @@ describe('drive parsers', () => {
 });
 
 describe('samba parsers', () => {
+  it('pdbedit -L: the account names', () => {
+    expect(parsePdbeditList(fx('samba/pdbedit-list.txt'))).toEqual(['daemon', 'bin']);
+    expect(parsePdbeditList('')).toEqual([]);
+  });
+  it('id -nG: the group names', () => {
+    expect(parseGroupList('alice fts-users audio\n')).toEqual(['alice', 'fts-users', 'audio']);
+  });
   it('smbstatus --json with a session, a tree connect and an open file', () => {
     const st = parseSmbStatusJson(fx('samba/smbstatus-open-file.json'));
     expect(st.sessions).toEqual([

@@ -31,3 +31,18 @@ export async function sambaUserExists(smbConf: string, user: string): Promise<bo
     throw err;
   }
 }
+
+/** The Samba accounts (`pdbedit -L`), by name. */
+export async function listSambaUsers(smbConf: string): Promise<string[]> {
+  const r = await exec('pdbedit', ['-s', smbConf, '-L'], { timeoutMs: 30_000 });
+  return parsePdbeditList(r.stdout);
+}
+
+/** Parses `pdbedit -L` output: one `name:uid:full name` line per account. */
+export function parsePdbeditList(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^[^:\s]+:\d+:/.test(l))
+    .map((l) => l.slice(0, l.indexOf(':')));
+}

@@ -18,6 +18,8 @@ const PACKAGE_OF: Record<string, string> = {
   '/usr/bin/setpriv': 'util-linux',
   '/usr/bin/smbstatus': 'samba',
   '/usr/bin/python3': 'python3',
+  '/usr/bin/xmllint': 'libxml2-utils',
+  '/usr/share/avahi/avahi-service.dtd': 'avahi-daemon',
 };
 
 /** Throws a clear error naming the Debian package when any of the files is missing. */

@@ -40,7 +40,8 @@ export function ensureUnixUser(name: string): void {
   execFileSync('useradd', ['-M', '-s', '/usr/sbin/nologin', name], { stdio: 'ignore' });
 }
 
-function globalSection(dir: string, port: number, includeFile: string): string {
+/** A private [global] for smbd on loopback with every state folder under dir; `includeFile` adds its include line. */
+export function privateGlobal(dir: string, port: number, includeFile?: string): string {
   return `[global]
    server role = standalone server
    smb ports = ${port}
@@ -57,23 +58,38 @@ function globalSection(dir: string, port: number, includeFile: string): string {
    log file = ${dir}/log.%m
    map to guest = never
    restrict anonymous = 2
-   include = ${includeFile}
-`;
+${includeFile ? `   include = ${includeFile}\n` : ''}`;
 }
 
-/** Starts smbd with the given shares (written into the main config) on a free port. */
-export async function startSmbd(opts: { shares?: TestShare[] } = {}): Promise<TestSmbd> {
+/** Makes the state folders privateGlobal names under dir (dir itself must be reachable: 0755). */
+export function makePrivateDirs(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const d of ['lock', 'state', 'cache', 'pid', 'private', 'ncalrpc']) mkdirSync(join(dir, d), { recursive: true });
+}
+
+/**
+ * Starts smbd with the given shares (written into the main config) on a free port; or, with `existing`, on a
+ * configuration already written (privateGlobal's [global], e.g. by an install under test) without touching it.
+ */
+export async function startSmbd(opts: { shares?: TestShare[]; existing?: { conf: string; dir: string; port: number; includeFile: string } } = {}): Promise<TestSmbd> {
   requireRoot('smbd on loopback');
   requireBinaries('/usr/sbin/smbd', '/usr/bin/smbclient', '/usr/bin/smbpasswd');
-  const dir = mkdtempSync(join(tmpdir(), 'fts-smbd-'));
-  chmodSync(dir, 0o755);
-  for (const d of ['lock', 'state', 'cache', 'pid', 'private', 'ncalrpc']) mkdirSync(join(dir, d));
-  const port = await freePort();
-  const conf = join(dir, 'smb.conf');
-  const includeFile = join(dir, 'fts-shares.conf');
-  writeFileSync(includeFile, '');
-  const shares = (opts.shares ?? []).map((s) => `\n[${s.name}]\n   path = ${s.path}\n   read only = no\n   guest ok = no\n${s.extra ?? ''}`).join('');
-  writeFileSync(conf, globalSection(dir, port, includeFile) + shares);
+  let dir: string;
+  let port: number;
+  let conf: string;
+  let includeFile: string;
+  if (opts.existing) {
+    ({ dir, port, conf, includeFile } = opts.existing);
+  } else {
+    dir = mkdtempSync(join(tmpdir(), 'fts-smbd-'));
+    makePrivateDirs(dir);
+    port = await freePort();
+    conf = join(dir, 'smb.conf');
+    includeFile = join(dir, 'fts-shares.conf');
+    writeFileSync(includeFile, '');
+    const shares = (opts.shares ?? []).map((s) => `\n[${s.name}]\n   path = ${s.path}\n   read only = no\n   guest ok = no\n${s.extra ?? ''}`).join('');
+    writeFileSync(conf, privateGlobal(dir, port, includeFile) + shares);
+  }
   let proc: ChildProcess | null = null;
 
   const launch = async () => {

@@ -1,0 +1,62 @@
+/**
+ * `config check`: everything `samba check` and `drives check` look at, plus what the seed leaves to fill in,
+ * as findings that name the config key. Errors (exit 2) are what those commands would refuse; warnings and
+ * incomplete sections are reported and do not fail the check.
+ */
+import type { HelperConfig } from './config/schema.js';
+import { backupGaps } from './config/completeness.js';
+import { inspectDrives, realDriveProbe, type DriveProbe } from './drives/inventory.js';
+import { checkCandidate, planSamba, realSambaSystem, SambaApplyError, type SambaSystem } from './samba/apply.js';
+import { sambaIssues } from './samba/validate.js';
+
+/** One thing the check found, named by its config key. */
+export interface ConfigFinding {
+  level: 'error' | 'warning' | 'incomplete';
+  key: string;
+  message: string;
+}
+
+/** The key a testparm or VFS-module problem belongs to: the share it names (`[flux] ...`), else samba. */
+function keyOfSambaProblem(config: HelperConfig, problem: string): string {
+  const share = /\[([^\]]+)\]|service (\S+?)\./.exec(problem);
+  const name = share?.[1] ?? share?.[2];
+  const i = name === undefined ? -1 : config.shares.findIndex((s) => s.name === name);
+  return i >= 0 ? `shares[${i}]` : 'samba';
+}
+
+/** The Samba findings: the validation `samba apply` does, then testparm, VFS modules and avahi's DTD on the rendering. */
+export async function sambaFindings(config: HelperConfig, sys: SambaSystem = realSambaSystem()): Promise<ConfigFinding[]> {
+  const issues = sambaIssues(config, sys.realpath);
+  if (issues.length) return issues.map((i) => ({ level: 'error', key: i.field, message: i.message }));
+  try {
+    const result = await checkCandidate(planSamba(config, sys), sys);
+    return [
+      ...result.problems.map((p): ConfigFinding => ({ level: 'error', key: keyOfSambaProblem(config, p), message: p })),
+      ...result.warnings.map((w): ConfigFinding => ({ level: 'warning', key: 'samba', message: w })),
+    ];
+  } catch (err) {
+    if (err instanceof SambaApplyError) return [{ level: 'error', key: 'samba.smbConf', message: err.message }];
+    const e = err as { failure?: string; message: string };
+    if (e.failure === 'not-found') return [{ level: 'error', key: 'samba', message: `${e.message} (apt-get install samba)` }];
+    throw err;
+  }
+}
+
+/** The drive findings `drives check` reports: a disk not mounted or not the configured one is an error; usage and SMART are warnings. */
+export async function driveFindings(config: HelperConfig, probe: DriveProbe = realDriveProbe): Promise<ConfigFinding[]> {
+  const out: ConfigFinding[] = [];
+  for (const d of await inspectDrives(config, probe)) {
+    for (const w of d.warnings) {
+      if (w.code === 'not-mounted') out.push({ level: 'error', key: `drives.${d.role}.mountPoint`, message: `${w.message}; mount it (or fts-helper drives apply), or set drives.${d.role}.requireMount: false for a plain folder` });
+      else if (w.code === 'wrong-filesystem') out.push({ level: 'error', key: `drives.${d.role}`, message: w.message });
+      else out.push({ level: 'warning', key: `drives.${d.role}`, message: w.message });
+    }
+  }
+  return out;
+}
+
+/** Every finding for a parsed configuration. */
+export async function checkConfig(config: HelperConfig, deps: { samba?: SambaSystem; drives?: DriveProbe } = {}): Promise<ConfigFinding[]> {
+  const [samba, drives] = await Promise.all([sambaFindings(config, deps.samba), driveFindings(config, deps.drives)]);
+  return [...samba, ...drives, ...backupGaps(config).map((g): ConfigFinding => ({ level: 'incomplete', ...g }))];
+}
