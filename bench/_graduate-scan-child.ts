@@ -12,7 +12,16 @@ const t0 = performance.now();
 let count = 0;
 let bytes = 0;
 const batches =
-  mode === 'sync' ? walk(root, { exclude: [], include: [], skip: () => {} }) : walkParallel(root, { exclude: [], include: [], skip: () => {}, minAgeMs, now, workers: mode.startsWith('parallel') && mode.length > 8 ? Number(mode.slice(8)) : undefined });
+  mode === 'sync'
+    ? walk(root, { exclude: [], include: [], skip: () => {} })
+    : walkParallel(root, {
+        exclude: [],
+        include: [],
+        skip: () => {},
+        minAgeMs,
+        now,
+        workers: mode.startsWith('parallel') && mode.length > 8 ? Number(mode.slice(8)) : undefined,
+      });
 for await (const batch of batches) {
   for (const e of batch) {
     if (e.kind === 'file' && isOldEnough(e.stat.mtimeMs, now, minAgeMs)) {

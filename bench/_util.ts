@@ -22,7 +22,12 @@ export function percentile(values: number[], p: number): number {
 }
 
 /** Starts a child and resolves when a stdout line matches; returns the child and the match. */
-export function startChild(cmd: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+export function startChild(
+  cmd: string,
+  args: string[],
+  ready: RegExp,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let buf = '';
@@ -40,7 +45,8 @@ export function startChild(cmd: string, args: string[], ready: RegExp, env: Node
 }
 
 /** Formats a number with thousands separators. */
-export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** Prints a result line in a fixed shape that the README quotes. */
 export function line(label: string, value: string, goal?: string): void {

@@ -49,7 +49,14 @@ async function run(withAlerts: boolean): Promise<{ progress: number; alertable: 
         ? [
             { name: 'phone', type: 'ntfy', url: `${down}/topic` },
             { name: 'hook', type: 'webhook', url: `${down}/hook` },
-            { name: 'mail', type: 'email', host: '127.0.0.1', port: Number(new URL(down).port), from: 'fts@example.com', to: ['ops@example.com'] },
+            {
+              name: 'mail',
+              type: 'email',
+              host: '127.0.0.1',
+              port: Number(new URL(down).port),
+              from: 'fts@example.com',
+              to: ['ops@example.com'],
+            },
             { name: 'hc', type: 'deadman', url: `${down}/ping` },
           ]
         : [],
@@ -57,11 +64,32 @@ async function run(withAlerts: boolean): Promise<{ progress: number; alertable: 
   });
   const service = withAlerts ? new AlertService({ config, store, bus, log: pino({ level: 'silent' }) }) : null;
   service?.start();
-  const progress = timePublishes(bus, N, (i) => () =>
-    bus.publish('backup.progress', { runId: 1, job: 'backup', percentDone: i / N, filesDone: i, totalFiles: N, bytesDone: i, totalBytes: N }),
+  const progress = timePublishes(
+    bus,
+    N,
+    (i) => () =>
+      bus.publish('backup.progress', {
+        runId: 1,
+        job: 'backup',
+        percentDone: i / N,
+        filesDone: i,
+        totalFiles: N,
+        bytesDone: i,
+        totalBytes: N,
+      }),
   );
   // Distinct jobs, so coalescing holds none back and every failure is queued for three channels (and the dead-man ping).
-  const alertable = timePublishes(bus, N / 10, (i) => () => bus.publish('backup.failed', { runId: i + 2, job: `backup-${i}`, reason: 'B2 answered 503', operation: 'backup' }));
+  const alertable = timePublishes(
+    bus,
+    N / 10,
+    (i) => () =>
+      bus.publish('backup.failed', {
+        runId: i + 2,
+        job: `backup-${i}`,
+        reason: 'B2 answered 503',
+        operation: 'backup',
+      }),
+  );
   // The decisions run after the publishes, off the publisher's call, in one batch: time it per event.
   const t = process.hrtime.bigint();
   await new Promise((r) => setImmediate(r));
@@ -82,4 +110,6 @@ console.log(`bus.publish, µs per event (${N} progress events, ${N / 10} failure
 console.log(`                        without alerts   with alerts`);
 console.log(`progress (filtered out)        ${f(without.progress)}       ${f(withAlerts.progress)}`);
 console.log(`backup.failed (queued ×4)      ${f(without.alertable)}       ${f(withAlerts.alertable)}`);
-console.log(`then, off the publisher's call: the decisions and outbox rows of those failures, ${f(withAlerts.decided).trim()} µs per event (one batch)`);
+console.log(
+  `then, off the publisher's call: the decisions and outbox rows of those failures, ${f(withAlerts.decided).trim()} µs per event (one batch)`,
+);

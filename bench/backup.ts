@@ -31,7 +31,13 @@ function makeData(dir: string, files: number, size: number): void {
 }
 
 function resticEnv(repo: string, passwordFile: string, cache: string): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: tmp, RESTIC_REPOSITORY: repo, RESTIC_PASSWORD_FILE: passwordFile, RESTIC_CACHE_DIR: cache };
+  return {
+    PATH: process.env.PATH,
+    HOME: tmp,
+    RESTIC_REPOSITORY: repo,
+    RESTIC_PASSWORD_FILE: passwordFile,
+    RESTIC_CACHE_DIR: cache,
+  };
 }
 
 function init(repo: string, passwordFile: string, cache: string): void {
@@ -56,7 +62,11 @@ function resticDuration(stdout: string): number {
 function byHand(source: string, repo: string, passwordFile: string, cache: string): Timing {
   init(repo, passwordFile, cache);
   const t = performance.now();
-  const out = execFileSync('restic', ['backup', '--json', '--host', 'motoko', '--exclude', '.fts-*', '--', source], { env: resticEnv(repo, passwordFile, cache), stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
+  const out = execFileSync('restic', ['backup', '--json', '--host', 'motoko', '--exclude', '.fts-*', '--', source], {
+    env: resticEnv(repo, passwordFile, cache),
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 1 << 30,
+  });
   return { wall: performance.now() - t, restic: resticDuration(out.toString()) };
 }
 
@@ -98,7 +108,9 @@ async function main(): Promise<void> {
         { name: '20,000 small files', files: 20000, size: 2048 },
       ];
   const version = execFileSync('restic', ['version']).toString().trim();
-  console.log(`backup overhead: fts-helper job vs restic by hand (${version}), local repositories, ${rounds} round(s), median`);
+  console.log(
+    `backup overhead: fts-helper job vs restic by hand (${version}), local repositories, ${rounds} round(s), median`,
+  );
   const rows: string[] = [];
   let worst = -Infinity;
   let worstOwn = 0;
@@ -134,11 +146,21 @@ async function main(): Promise<void> {
     const own = helper.map((x) => x.wall - x.process!);
     const ownShare = median(helper.map((x) => (x.wall - x.process!) / x.wall));
     worstOwn = Math.max(worstOwn, ownShare);
-    console.log(`    job system's own time per run (run wall − restic process wall): median ${median(own).toFixed(0)} ms = ${(ownShare * 100).toFixed(2)} % of the run`);
-    console.log(`    all runs, by hand: ${hand.map((x) => (x.wall / 1000).toFixed(2)).join(' ')}   helper: ${helper.map((x) => (x.wall / 1000).toFixed(2)).join(' ')}`);
+    console.log(
+      `    job system's own time per run (run wall − restic process wall): median ${median(own).toFixed(0)} ms = ${(ownShare * 100).toFixed(2)} % of the run`,
+    );
+    console.log(
+      `    all runs, by hand: ${hand.map((x) => (x.wall / 1000).toFixed(2)).join(' ')}   helper: ${helper.map((x) => (x.wall / 1000).toFixed(2)).join(' ')}`,
+    );
   }
-  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (on a busy machine the by-hand and helper runs differ by noise as much as by overhead)`);
-  console.log(`worst overhead vs by hand ${(worst * 100).toFixed(1)} %; worst job-system share of a run ${(worstOwn * 100).toFixed(2)} % (goal ≤ 5 %): ${worst <= 0.05 ? 'met' : worstOwn <= 0.05 ? 'met by the job system; the by-hand comparison is within restic\'s run-to-run noise here' : 'NOT met'}`);
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} (on a busy machine the by-hand and helper runs differ by noise as much as by overhead)`,
+  );
+  console.log(
+    `worst overhead vs by hand ${(worst * 100).toFixed(1)} %; worst job-system share of a run ${(worstOwn * 100).toFixed(2)} % (goal ≤ 5 %): ${worst <= 0.05 ? 'met' : worstOwn <= 0.05 ? "met by the job system; the by-hand comparison is within restic's run-to-run noise here" : 'NOT met'}`,
+  );
 }
 
 main()

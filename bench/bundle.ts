@@ -27,7 +27,11 @@ const trayJs = tray.filter((f) => f.endsWith('.js'));
 const trayCss = tray.filter((f) => f.endsWith('.css'));
 const js = weigh(trayJs.map((f) => join(renderer, f)));
 const css = weigh(trayCss.map((f) => join(renderer, f)));
-const dashboard = weigh(pageAssets(renderer, 'index.html').filter((f) => f.endsWith('.js')).map((f) => join(renderer, f)));
+const dashboard = weigh(
+  pageAssets(renderer, 'index.html')
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => join(renderer, f)),
+);
 const main = weigh([join(ROOT, 'dist', 'electron', 'main.js')]);
 
 console.log(`tray window: ${trayJs.join(', ')} | ${trayCss.join(', ')}`);

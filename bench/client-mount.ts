@@ -39,7 +39,15 @@ const cred = { username: 'ftsbench', password: 'bench-pw' };
 const server = { host: '127.0.0.1', smbPort: smbd.port, workgroup: 'WORKGROUP' };
 const linux = new LinuxMounter(session.runtimeDir);
 const manager = (mounter: Mounter, srv = server, probe?: () => Promise<boolean>) =>
-  new MountManager({ mounter, credentials: { smb: async () => cred, refreshSmb: async () => cred }, server: srv, shares: names.map((name) => ({ name, mount: true })), autoRetry: false, retries: 0, ...(probe ? { probe } : {}) });
+  new MountManager({
+    mounter,
+    credentials: { smb: async () => cred, refreshSmb: async () => cred },
+    server: srv,
+    shares: names.map((name) => ({ name, mount: true })),
+    autoRetry: false,
+    retries: 0,
+    ...(probe ? { probe } : {}),
+  });
 
 try {
   const parallel: number[] = [];
@@ -47,30 +55,44 @@ try {
   for (let i = 0; i < ROUNDS; i++) {
     const m = manager(linux);
     parallel.push(await time(() => m.mountAll()));
-    if (!m.states().every((s) => s.state === 'mounted')) throw new Error(`mountAll failed: ${JSON.stringify(m.states())}`);
+    if (!m.states().every((s) => s.state === 'mounted'))
+      throw new Error(`mountAll failed: ${JSON.stringify(m.states())}`);
     await m.unmount();
     sequential.push(
       await time(async () => {
         for (const share of names) {
-          const r = spawnSync('gio', ['mount', `smb://127.0.0.1:${smbd.port}/${share}`], { input: `ftsbench\nWORKGROUP\nbench-pw\n`, env: process.env });
+          const r = spawnSync('gio', ['mount', `smb://127.0.0.1:${smbd.port}/${share}`], {
+            input: `ftsbench\nWORKGROUP\nbench-pw\n`,
+            env: process.env,
+          });
           if (r.status !== 0) throw new Error(`gio mount ${share} failed`);
         }
-        for (const share of names) await untilReadable(gvfsMountPoint(session.runtimeDir, '127.0.0.1', smbd.port, share), 10_000);
+        for (const share of names)
+          await untilReadable(gvfsMountPoint(session.runtimeDir, '127.0.0.1', smbd.port, share), 10_000);
       }),
     );
-    for (const share of names) spawnSync('gio', ['mount', '-u', `smb://127.0.0.1:${smbd.port}/${share}`], { env: process.env });
+    for (const share of names)
+      spawnSync('gio', ['mount', '-u', `smb://127.0.0.1:${smbd.port}/${share}`], { env: process.env });
   }
   const p = median(parallel);
   const s = median(sequential);
-  console.log(`real gvfs, 3 shares, median of ${ROUNDS}: mountAll ${p.toFixed(0)} ms | gio mount one by one ${s.toFixed(0)} ms | ratio ${(s / p).toFixed(2)}x`);
+  console.log(
+    `real gvfs, 3 shares, median of ${ROUNDS}: mountAll ${p.toFixed(0)} ms | gio mount one by one ${s.toFixed(0)} ms | ratio ${(s / p).toFixed(2)}x`,
+  );
 
   // The server is down (smbd stopped): how fast does the person learn it?
   await smbd.stop();
   const ours = await time(() => manager(linux).mountAll());
   const bare = await time(async () => {
-    spawnSync('gio', ['mount', `smb://127.0.0.1:${smbd.port}/flux`], { input: 'a\nWORKGROUP\nb\n', env: process.env, timeout: 30_000 });
+    spawnSync('gio', ['mount', `smb://127.0.0.1:${smbd.port}/flux`], {
+      input: 'a\nWORKGROUP\nb\n',
+      env: process.env,
+      timeout: 30_000,
+    });
   });
-  console.log(`smbd stopped: server-unreachable for 3 shares in ${ours.toFixed(0)} ms | one bare gio mount fails in ${bare.toFixed(0)} ms | ratio ${(bare / ours).toFixed(1)}x`);
+  console.log(
+    `smbd stopped: server-unreachable for 3 shares in ${ours.toFixed(0)} ms | one bare gio mount fails in ${bare.toFixed(0)} ms | ratio ${(bare / ours).toFixed(1)}x`,
+  );
   // A port that accepts connections but never speaks SMB (a captive network): the probe still says no, in ~1 s.
   const { createServer } = await import('node:net');
   const mute = createServer(() => undefined);
@@ -78,17 +100,26 @@ try {
   const mutePort = (mute.address() as { port: number }).port;
   const muteTime = await time(() => manager(linux, { ...server, smbPort: mutePort }).mountAll());
   mute.close();
-  console.log(`port that accepts but never answers: server-unreachable in ${muteTime.toFixed(0)} ms (probe timeout 1 s)`);
+  console.log(
+    `port that accepts but never answers: server-unreachable in ${muteTime.toFixed(0)} ms (probe timeout 1 s)`,
+  );
   const closed = await time(() => probeSmb('127.0.0.1', smbd.port, 1000));
   console.log(`closed port (smbd stopped): probe answers in ${closed.toFixed(1)} ms`);
 
   // The concurrency alone: three 300 ms mounts.
-  const slow: Mounter = { os: 'linux', mount: async () => (await new Promise((r) => setTimeout(r, 300)), { mountPoint: '/x' }), unmount: async () => undefined, list: async () => [] };
+  const slow: Mounter = {
+    os: 'linux',
+    mount: async () => (await new Promise((r) => setTimeout(r, 300)), { mountPoint: '/x' }),
+    unmount: async () => undefined,
+    list: async () => [],
+  };
   const par = await time(() => manager(slow, server, async () => true).mountAll());
   const seq = await time(async () => {
     for (let i = 0; i < 3; i++) await slow.mount({ share: 'x', host: 'h', port: 445, workgroup: 'W' }, cred);
   });
-  console.log(`3 × 300 ms mounter: mountAll ${par.toFixed(0)} ms | sequential ${seq.toFixed(0)} ms | ratio ${(seq / par).toFixed(2)}x`);
+  console.log(
+    `3 × 300 ms mounter: mountAll ${par.toFixed(0)} ms | sequential ${seq.toFixed(0)} ms | ratio ${(seq / par).toFixed(2)}x`,
+  );
 } finally {
   await smbd.stop();
   await session.stop();

@@ -40,17 +40,31 @@ async function notifyLatency(): Promise<void> {
   // storage samples) does not share the tray's event loop.
   const sb = join(mkdtempSync(join(tmpdir(), 'fts-bench-notify-')), 'sb');
   const sandbox = ensureSandbox(sb);
-  const { child, match } = await startChild(process.execPath, [join(root, 'bin/fts-helper.mjs'), 'serve', '--sandbox', sb, '--listen', '127.0.0.1:0'], /"url":"(http:\/\/[^"]+)"/);
+  const { child, match } = await startChild(
+    process.execPath,
+    [join(root, 'bin/fts-helper.mjs'), 'serve', '--sandbox', sb, '--listen', '127.0.0.1:0'],
+    /"url":"(http:\/\/[^"]+)"/,
+  );
   const url = match[1]!;
   // The admin token may report for any client; the bench's tray uses it instead of pairing.
   const token = readFileSync(sandbox.adminTokenFile, 'utf8').trim();
   const store = new MemoryCredentialStore();
   await store.set(KEYCHAIN_KEYS.helperToken, token);
-  const noMounts: Mounter = { os: 'linux', mount: async (t) => ({ mountPoint: `/mnt/${t.share}` }), unmount: async () => undefined, list: async () => [] };
+  const noMounts: Mounter = {
+    os: 'linux',
+    mount: async (t) => ({ mountPoint: `/mnt/${t.share}` }),
+    unmount: async () => undefined,
+    list: async () => [],
+  };
   const tray = new ClientCoreFacade({
     settings: { ...defaultSettings('darwin'), pairing, helperUrl: url },
     eventMemory: memoryEventStore(),
-    deps: { store, mounter: noMounts, mountOptions: { probe: async () => true, autoRetry: false }, host: { hostName: 'count-zero', os: 'darwin', osVersion: 'bench' } },
+    deps: {
+      store,
+      mounter: noMounts,
+      mountOptions: { probe: async () => true, autoRetry: false },
+      host: { hostName: 'count-zero', os: 'darwin', osVersion: 'bench' },
+    },
     account: () => ({ current: async () => 'bench', signIn: async () => 'bench', signOut: async () => undefined }),
   });
   // Wall-clock milliseconds with sub-millisecond resolution; the helper stamps each event with Date.now() (ms).
@@ -78,7 +92,11 @@ async function notifyLatency(): Promise<void> {
       writeFileSync(file, Buffer.alloc(4096, i % 256));
       const old = (Date.now() - minAge - 86_400_000) / 1000;
       utimesSync(file, old, old);
-      const res = await fetch(`${url}/api/v1/jobs/graduation/run`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+      const res = await fetch(`${url}/api/v1/jobs/graduation/run`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       const run = (await res.json()) as { id: number };
       if (!res.ok) throw new Error(`starting a graduation: HTTP ${res.status}`);
       latencies.push(
@@ -104,13 +122,19 @@ async function trayMountAll(mounter: Mounter, smbPort: number): Promise<{ ms: nu
   const tray = new ClientCoreFacade({
     settings: { ...defaultSettings('linux'), pairing },
     baseConfig: { server: { host: '127.0.0.1', smbPort }, helper: { url: 'http://127.0.0.1:9' } },
-    deps: { store, mounter, mountOptions: { autoRetry: false }, host: { hostName: 'count-zero', os: 'linux', osVersion: 'bench' } },
+    deps: {
+      store,
+      mounter,
+      mountOptions: { autoRetry: false },
+      host: { hostName: 'count-zero', os: 'linux', osVersion: 'bench' },
+    },
     account: () => ({ current: async () => 'bench', signIn: async () => 'bench', signOut: async () => undefined }),
   });
   const t = performance.now();
   await tray.mountAll();
   const ms = performance.now() - t;
-  if (!tray.getState().shares.every((s) => s.state === 'mounted')) throw new Error(`Mount all failed: ${JSON.stringify(tray.getState().shares)}`);
+  if (!tray.getState().shares.every((s) => s.state === 'mounted'))
+    throw new Error(`Mount all failed: ${JSON.stringify(tray.getState().shares)}`);
   return { ms, tray };
 }
 
@@ -153,7 +177,16 @@ async function mountAndRecovery(): Promise<void> {
     const bounds: number[] = [];
     for (let i = 0; i < 3; i++) {
       const cred = { username: 'ftsbench', password: 'bench-pw' };
-      const m = new MountManager({ mounter, credentials: { smb: async () => cred, refreshSmb: async () => cred }, server: { host: '127.0.0.1', smbPort: smbd.port, workgroup: 'WORKGROUP' }, shares: [{ name: 'flux', mount: true }], autoRetry: false, retries: 0, healthIntervalMs: 30_000, degradedIntervalMs: 3000 });
+      const m = new MountManager({
+        mounter,
+        credentials: { smb: async () => cred, refreshSmb: async () => cred },
+        server: { host: '127.0.0.1', smbPort: smbd.port, workgroup: 'WORKGROUP' },
+        shares: [{ name: 'flux', mount: true }],
+        autoRetry: false,
+        retries: 0,
+        healthIntervalMs: 30_000,
+        degradedIntervalMs: 3000,
+      });
       await m.mountAll();
       m.watch();
       await smbd.stop();
@@ -167,7 +200,11 @@ async function mountAndRecovery(): Promise<void> {
       m.dispose();
       await m.unmount();
     }
-    line('smbd back → share readable again by itself (median of 3)', `${fmt(median(bounds))} ms`, '≤ recheck 3 s + one check');
+    line(
+      'smbd back → share readable again by itself (median of 3)',
+      `${fmt(median(bounds))} ms`,
+      '≤ recheck 3 s + one check',
+    );
   } finally {
     await smbd.stop();
     await session.stop();

@@ -78,8 +78,19 @@ function makeTree(root: string, n: number, size: number | ((i: number) => number
   }
 }
 
-function scanChild(dir: string, minAgeMs: number, mode: 'sync' | 'parallel' = 'sync'): { count: number; bytes: number; ms: number; maxRssMb: number } {
-  const out = sh(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '_graduate-scan-child.ts'), dir, String(minAgeMs), mode]);
+function scanChild(
+  dir: string,
+  minAgeMs: number,
+  mode: 'sync' | 'parallel' = 'sync',
+): { count: number; bytes: number; ms: number; maxRssMb: number } {
+  const out = sh(process.execPath, [
+    '--import',
+    'tsx',
+    join(import.meta.dirname, '_graduate-scan-child.ts'),
+    dir,
+    String(minAgeMs),
+    mode,
+  ]);
   return JSON.parse(out);
 }
 
@@ -106,7 +117,9 @@ const report = (line: string) => {
 
 const src = loop('flux', 6, 1_200_000);
 const dst = loop('space', 6, 1_200_000);
-console.log(`bench graduate: loop ext4 images in ${base}; scan ${FILES} files, move ${SMALL} × 4 KiB and ${LARGE} × 50 MiB`);
+console.log(
+  `bench graduate: loop ext4 images in ${base}; scan ${FILES} files, move ${SMALL} × 4 KiB and ${LARGE} × 50 MiB`,
+);
 
 // --- scan ---
 if (FILES > 0) {
@@ -118,7 +131,9 @@ if (FILES > 0) {
   const f = findScan(tree, minutes);
   const o = scanChild(tree, minAgeMs);
   const p = scanChild(tree, minAgeMs, 'parallel');
-  for (const x of [o, p]) if (f.count !== x.count || f.bytes !== x.bytes) throw new Error(`scan disagrees with find: ${JSON.stringify({ f, x })}`);
+  for (const x of [o, p])
+    if (f.count !== x.count || f.bytes !== x.bytes)
+      throw new Error(`scan disagrees with find: ${JSON.stringify({ f, x })}`);
   const warmFind = runs(() => findScan(tree, minutes), 3);
   const warmOurs = runs(() => scanChild(tree, minAgeMs), 3);
   const warmPar = runs(() => scanChild(tree, minAgeMs, 'parallel'), 3);
@@ -126,13 +141,28 @@ if (FILES > 0) {
     dropCaches();
     return fn().ms;
   };
-  const coldFind = Math.min(cold(() => findScan(tree, minutes)), cold(() => findScan(tree, minutes)));
-  const coldOurs = Math.min(cold(() => scanChild(tree, minAgeMs)), cold(() => scanChild(tree, minAgeMs)));
-  const coldPar = Math.min(cold(() => scanChild(tree, minAgeMs, 'parallel')), cold(() => scanChild(tree, minAgeMs, 'parallel')));
+  const coldFind = Math.min(
+    cold(() => findScan(tree, minutes)),
+    cold(() => findScan(tree, minutes)),
+  );
+  const coldOurs = Math.min(
+    cold(() => scanChild(tree, minAgeMs)),
+    cold(() => scanChild(tree, minAgeMs)),
+  );
+  const coldPar = Math.min(
+    cold(() => scanChild(tree, minAgeMs, 'parallel')),
+    cold(() => scanChild(tree, minAgeMs, 'parallel')),
+  );
   // The worker walk is what graduation runs; the synchronous walk (`scan: 'sync'`) is shown beside it.
-  report(`scan ${FILES} files (${o.count} eligible, ${o.bytes} bytes; same as find), warm: worker walk ${fmt(warmPar)} vs find ${fmt(warmFind)} → ratio ${(warmPar / warmFind).toFixed(2)} (goal ≤ 1.0); sync walk ${fmt(warmOurs)} → ${(warmOurs / warmFind).toFixed(2)}`);
-  report(`scan cold cache: worker walk ${fmt(coldPar)} vs find ${fmt(coldFind)} → ratio ${(coldPar / coldFind).toFixed(2)} (goal ≤ 0.7); sync walk ${fmt(coldOurs)} → ${(coldOurs / coldFind).toFixed(2)}`);
-  report(`scan peak RSS for ${FILES} files (whole node process): worker walk ${p.maxRssMb.toFixed(0)} MB, sync walk ${o.maxRssMb.toFixed(0)} MB`);
+  report(
+    `scan ${FILES} files (${o.count} eligible, ${o.bytes} bytes; same as find), warm: worker walk ${fmt(warmPar)} vs find ${fmt(warmFind)} → ratio ${(warmPar / warmFind).toFixed(2)} (goal ≤ 1.0); sync walk ${fmt(warmOurs)} → ${(warmOurs / warmFind).toFixed(2)}`,
+  );
+  report(
+    `scan cold cache: worker walk ${fmt(coldPar)} vs find ${fmt(coldFind)} → ratio ${(coldPar / coldFind).toFixed(2)} (goal ≤ 0.7); sync walk ${fmt(coldOurs)} → ${(coldOurs / coldFind).toFixed(2)}`,
+  );
+  report(
+    `scan peak RSS for ${FILES} files (whole node process): worker walk ${p.maxRssMb.toFixed(0)} MB, sync walk ${o.maxRssMb.toFixed(0)} MB`,
+  );
   rmSync(tree, { recursive: true, force: true });
 }
 
@@ -141,7 +171,13 @@ async function oursMove(from: string, to: string): Promise<number> {
   const store = openStore(join(base, `bench-${Math.random().toString(36).slice(2)}.db`));
   try {
     const t = performance.now();
-    const s = await graduate({ db: store.db, runId: 1, srcRoot: from, dstRoot: to, policy: { minAgeMs: DAY, exclude: [], include: [], freeSpaceMargin: 0 } });
+    const s = await graduate({
+      db: store.db,
+      runId: 1,
+      srcRoot: from,
+      dstRoot: to,
+      policy: { minAgeMs: DAY, exclude: [], include: [], freeSpaceMargin: 0 },
+    });
     execFileSync('sync');
     const ms = performance.now() - t;
     if (s.failed.length) throw new Error(`graduate failed: ${JSON.stringify(s.failed.slice(0, 3))}`);
@@ -192,8 +228,14 @@ function moveCase(label: string, n: number, size: number): Promise<void> {
       if (readdirSync(oursDst).length === 0) throw new Error('nothing moved');
       rmSync(oursDst, { recursive: true, force: true });
     }
-    const [rsync, rclone, ours] = [rsyncRuns, rcloneRuns, oursRuns].map((r) => Math.min(...r)) as [number, number, number];
-    report(`move ${n} × ${size >= 1 << 20 ? `${size >> 20} MiB` : `${size >> 10} KiB`}: ours ${fmt(ours)} vs rsync ${fmt(rsync)} → ratio ${(ours / rsync).toFixed(2)} (goal ≤ 1.0); vs rclone ${fmt(rclone)} → ratio ${(ours / rclone).toFixed(2)}`);
+    const [rsync, rclone, ours] = [rsyncRuns, rcloneRuns, oursRuns].map((r) => Math.min(...r)) as [
+      number,
+      number,
+      number,
+    ];
+    report(
+      `move ${n} × ${size >= 1 << 20 ? `${size >> 20} MiB` : `${size >> 10} KiB`}: ours ${fmt(ours)} vs rsync ${fmt(rsync)} → ratio ${(ours / rsync).toFixed(2)} (goal ≤ 1.0); vs rclone ${fmt(rclone)} → ratio ${(ours / rclone).toFixed(2)}`,
+    );
     const all = (runs: number[]) => runs.map((ms) => (ms / 1000).toFixed(2)).join(', ');
     console.log(`  (every round, s: ours ${all(oursRuns)}; rsync ${all(rsyncRuns)}; rclone ${all(rcloneRuns)})`);
     if (size >= 1 << 20) {
@@ -209,7 +251,8 @@ function moveCase(label: string, n: number, size: number): Promise<void> {
       walk(srcDir, '');
       const ddOnce = () =>
         timed(() => {
-          for (const [i, rel] of files.entries()) sh('dd', [`if=${join(srcDir, rel)}`, `of=${join(ddDst, String(i))}`, 'bs=4M', 'conv=fsync', 'status=none']);
+          for (const [i, rel] of files.entries())
+            sh('dd', [`if=${join(srcDir, rel)}`, `of=${join(ddDst, String(i))}`, 'bs=4M', 'conv=fsync', 'status=none']);
         });
       const ddRuns: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
@@ -220,9 +263,12 @@ function moveCase(label: string, n: number, size: number): Promise<void> {
       const dd = Math.min(...ddRuns);
       const bytes = n * size;
       const mbps = (ms: number) => bytes / 1e6 / (ms / 1000);
-      report(`large-file throughput: ours ${mbps(ours).toFixed(0)} MB/s (verified, durable) vs dd bs=4M conv=fsync ${mbps(dd).toFixed(0)} MB/s → ${((100 * dd) / ours).toFixed(0)} % (goal ≥ 80 %)`);
+      report(
+        `large-file throughput: ours ${mbps(ours).toFixed(0)} MB/s (verified, durable) vs dd bs=4M conv=fsync ${mbps(dd).toFixed(0)} MB/s → ${((100 * dd) / ours).toFixed(0)} % (goal ≥ 80 %)`,
+      );
     }
-    for (const d of readdirSync(dst)) if (d.startsWith(`${label}-`)) rmSync(join(dst, d), { recursive: true, force: true });
+    for (const d of readdirSync(dst))
+      if (d.startsWith(`${label}-`)) rmSync(join(dst, d), { recursive: true, force: true });
     rmSync(srcDir, { recursive: true, force: true });
   })();
 }
@@ -235,6 +281,10 @@ if (RSS_FILES > 0) {
   makeTree(tree, RSS_FILES, 0, true);
   const o = scanChild(tree, 30 * DAY);
   const p = scanChild(tree, 30 * DAY, 'parallel');
-  report(`scan of ${RSS_FILES} files: peak RSS ${p.maxRssMb.toFixed(0)} MB worker walk, ${o.maxRssMb.toFixed(0)} MB sync walk (goal ≤ 200 MB); ${fmt(p.ms)} / ${fmt(o.ms)}`);
+  report(
+    `scan of ${RSS_FILES} files: peak RSS ${p.maxRssMb.toFixed(0)} MB worker walk, ${o.maxRssMb.toFixed(0)} MB sync walk (goal ≤ 200 MB); ${fmt(p.ms)} / ${fmt(o.ms)}`,
+  );
 }
-console.log(`\nsummary (load average at the end: ${(await import('node:os')).loadavg()[0]!.toFixed(1)}):\n${results.map((r) => `  ${r}`).join('\n')}`);
+console.log(
+  `\nsummary (load average at the end: ${(await import('node:os')).loadavg()[0]!.toFixed(1)}):\n${results.map((r) => `  ${r}`).join('\n')}`,
+);

@@ -27,7 +27,11 @@ const config = (comment: string) =>
       { name: 'time', path: join(root, 'time'), timeMachine: { maxSize: '2T' } },
       { name: 'space', path: join(root, 'space') },
     ],
-    samba: { smbConf: smbd.conf, includeFile: smbd.includeFile, roots: [join(root, 'flux'), join(root, 'time'), join(root, 'space')] },
+    samba: {
+      smbConf: smbd.conf,
+      includeFile: smbd.includeFile,
+      roots: [join(root, 'flux'), join(root, 'time'), join(root, 'space')],
+    },
   });
 
 try {
@@ -53,7 +57,9 @@ try {
   console.log(`samba apply (changed):   median ${m.changed.toFixed(0)} ms over ${N}`);
   console.log(`samba apply (no change): median ${m.noop.toFixed(1)} ms over ${N}`);
   console.log(`by hand (write + testparm + reload): median ${m.manual.toFixed(0)} ms over ${N}`);
-  console.log(`ratio apply/by hand: ${(m.changed / m.manual).toFixed(2)}x (apply also checks a candidate copy first, verifies, and can roll back)`);
+  console.log(
+    `ratio apply/by hand: ${(m.changed / m.manual).toFixed(2)}x (apply also checks a candidate copy first, verifies, and can roll back)`,
+  );
 } finally {
   await smbd.stop();
   rmSync(root, { recursive: true, force: true });

@@ -60,14 +60,29 @@ mkdirSync(join(src, 'small'), { recursive: true });
 
 const smbd = await startSmbd();
 const base = (path: string): ShareConfig => HelperConfig.parse({ shares: [{ name: 'x', path }] }).shares[0]!;
-const config = HelperConfig.parse({ store: { path: join(root, 'helper.db') }, samba: { smbConf: smbd.conf, includeFile: smbd.includeFile, roots: [root], group } });
+const config = HelperConfig.parse({
+  store: { path: join(root, 'helper.db') },
+  samba: { smbConf: smbd.conf, includeFile: smbd.includeFile, roots: [root], group },
+});
 const rendered = (path: string) => renderShare(base(path), config.samba).slice(1);
 const VARIANTS: Variant[] = [
   // Samba's defaults: no VFS modules (the global line names fruit for every share, so it is emptied here).
-  { name: 'Samba defaults', share: 'plain', lines: (p) => [`   path = ${p}`, '   read only = no', `   valid users = @${group}`, '   vfs objects ='] },
+  {
+    name: 'Samba defaults',
+    share: 'plain',
+    lines: (p) => [`   path = ${p}`, '   read only = no', `   valid users = @${group}`, '   vfs objects ='],
+  },
   { name: 'rendered (fts-helper)', share: 'flux', lines: rendered },
-  { name: 'rendered + vfs_io_uring', share: 'uring', lines: (p) => [...rendered(p), `   vfs objects = ${MAC_VFS_OBJECTS} io_uring`] },
-  { name: 'rendered + aio off (aio read/write size = 0)', share: 'noaio', lines: (p) => [...rendered(p), '   aio read size = 0', '   aio write size = 0'] },
+  {
+    name: 'rendered + vfs_io_uring',
+    share: 'uring',
+    lines: (p) => [...rendered(p), `   vfs objects = ${MAC_VFS_OBJECTS} io_uring`],
+  },
+  {
+    name: 'rendered + aio off (aio read/write size = 0)',
+    share: 'noaio',
+    lines: (p) => [...rendered(p), '   aio read size = 0', '   aio write size = 0'],
+  },
   { name: 'rendered + use sendfile', share: 'sendfile', lines: (p) => [...rendered(p), '   use sendfile = yes'] },
 ];
 
@@ -86,11 +101,32 @@ const auth = join(root, 'auth');
 writeFileSync(auth, `username = ${user}\npassword = ${password}\ndomain = WORKGROUP\n`, { mode: 0o600 });
 const smb = (share: string, command: string) => {
   // Output of smbclient is parsed only for errors: the put/get lines are not needed.
-  const out = sh('smbclient', [`//127.0.0.1/${share}`, '-p', String(smbd.port), '-A', auth, '-s', smbd.conf, '-c', command]);
+  const out = sh('smbclient', [
+    `//127.0.0.1/${share}`,
+    '-p',
+    String(smbd.port),
+    '-A',
+    auth,
+    '-s',
+    smbd.conf,
+    '-c',
+    command,
+  ]);
   if (/NT_STATUS_/.test(out)) throw new Error(`smbclient ${share}: ${command}: ${out}`);
 };
 const smbTarRead = (share: string, dir: string) => {
-  const out = sh('smbclient', [`//127.0.0.1/${share}`, '-p', String(smbd.port), '-A', auth, '-s', smbd.conf, '-Tc', '/dev/null', dir]);
+  const out = sh('smbclient', [
+    `//127.0.0.1/${share}`,
+    '-p',
+    String(smbd.port),
+    '-A',
+    auth,
+    '-s',
+    smbd.conf,
+    '-Tc',
+    '/dev/null',
+    dir,
+  ]);
   if (/NT_STATUS_/.test(out)) throw new Error(`smbclient -Tc ${share}: ${out}`);
 };
 
@@ -109,7 +145,9 @@ const best = (xs: Result[]): Result => ({
 
 function local(dir: string): Result {
   mkdirSync(dir);
-  const bigWrite = time(() => sh('dd', [`if=${join(src, 'big.bin')}`, `of=${join(dir, 'big.bin')}`, 'bs=4M', 'conv=fsync', 'status=none']));
+  const bigWrite = time(() =>
+    sh('dd', [`if=${join(src, 'big.bin')}`, `of=${join(dir, 'big.bin')}`, 'bs=4M', 'conv=fsync', 'status=none']),
+  );
   dropCaches();
   const bigRead = time(() => sh('dd', [`if=${join(dir, 'big.bin')}`, 'of=/dev/null', 'bs=4M', 'status=none']));
   const smallWrite = time(() => {
@@ -158,8 +196,16 @@ try {
   const testparm = spawnSync('testparm', ['-s', smbd.conf], { encoding: 'utf8' });
   if (/Unknown parameter|Error/i.test(testparm.stderr)) throw new Error(`testparm: ${testparm.stderr}`);
 
-  console.log(`bench smb: ${fmt(SIZE / 1024 ** 2)} MiB in one file, ${fmt(FILES)} × 16 KiB files; ${ROUNDS} round(s), best of each; ${root} (${sh('df', ['--output=source,fstype', root]).split('\n')[1]})`);
-  execFileSync('dd', ['if=/dev/urandom', `of=${join(src, 'big.bin')}`, `bs=${1024 * 1024}`, `count=${Math.ceil(SIZE / 1024 ** 2)}`, 'status=none']);
+  console.log(
+    `bench smb: ${fmt(SIZE / 1024 ** 2)} MiB in one file, ${fmt(FILES)} × 16 KiB files; ${ROUNDS} round(s), best of each; ${root} (${sh('df', ['--output=source,fstype', root]).split('\n')[1]})`,
+  );
+  execFileSync('dd', [
+    'if=/dev/urandom',
+    `of=${join(src, 'big.bin')}`,
+    `bs=${1024 * 1024}`,
+    `count=${Math.ceil(SIZE / 1024 ** 2)}`,
+    'status=none',
+  ]);
   const chunk = randomBytes(SMALL);
   for (let i = 0; i < FILES; i++) {
     const d = join(src, 'small', `d${i % 100}`);
@@ -186,13 +232,19 @@ try {
   const L = best(results.get('local disk')!);
   const D = best(results.get('Samba defaults')!);
   console.log('');
-  console.log(`${'MiB/s'.padEnd(46)} ${'big write'.padStart(10)} ${'big read'.padStart(10)} ${'16K write'.padStart(10)} ${'16K read'.padStart(10)}`);
+  console.log(
+    `${'MiB/s'.padEnd(46)} ${'big write'.padStart(10)} ${'big read'.padStart(10)} ${'16K write'.padStart(10)} ${'16K read'.padStart(10)}`,
+  );
   for (const [name, rs] of results) {
     const b = best(rs);
-    console.log(`${name.padEnd(46)} ${fmt(mbps(SIZE, b.bigWrite), 1).padStart(10)} ${fmt(mbps(SIZE, b.bigRead), 1).padStart(10)} ${fmt(mbps(bytesSmall, b.smallWrite), 1).padStart(10)} ${fmt(mbps(bytesSmall, b.smallRead), 1).padStart(10)}`);
+    console.log(
+      `${name.padEnd(46)} ${fmt(mbps(SIZE, b.bigWrite), 1).padStart(10)} ${fmt(mbps(SIZE, b.bigRead), 1).padStart(10)} ${fmt(mbps(bytesSmall, b.smallWrite), 1).padStart(10)} ${fmt(mbps(bytesSmall, b.smallRead), 1).padStart(10)}`,
+    );
   }
   console.log('');
-  console.log(`${'ratio to the local disk (to Samba defaults)'.padEnd(46)} ${'big write'.padStart(14)} ${'big read'.padStart(14)} ${'16K write'.padStart(14)} ${'16K read'.padStart(14)}`);
+  console.log(
+    `${'ratio to the local disk (to Samba defaults)'.padEnd(46)} ${'big write'.padStart(14)} ${'big read'.padStart(14)} ${'16K write'.padStart(14)} ${'16K read'.padStart(14)}`,
+  );
   const ratio = (a: number, b: number) => `${fmt(b / a, 2)}`;
   for (const [name, rs] of results) {
     if (name === 'local disk') continue;

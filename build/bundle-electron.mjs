@@ -13,16 +13,30 @@ const out = join(root, 'dist', 'electron');
 
 /** Bundles main and preload; returns the output folder. */
 export async function bundleElectron() {
-  const common = { bundle: true, platform: 'node', target: 'node22', external: ['electron', '@napi-rs/keyring'], logLevel: 'warning', legalComments: 'none' };
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    external: ['electron', '@napi-rs/keyring'],
+    logLevel: 'warning',
+    legalComments: 'none',
+  };
   await build({
     ...common,
     entryPoints: [join(root, 'electron/main/main.ts')],
     outfile: join(out, 'main.js'),
     format: 'esm',
     // Bundled CommonJS dependencies (conf, ajv) call require(): give the ESM bundle one.
-    banner: { js: "import { createRequire as __ftsCreateRequire } from 'node:module'; const require = __ftsCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __ftsCreateRequire } from 'node:module'; const require = __ftsCreateRequire(import.meta.url);",
+    },
   });
-  await build({ ...common, entryPoints: [join(root, 'electron/preload/preload.ts')], outfile: join(out, 'preload.cjs'), format: 'cjs' });
+  await build({
+    ...common,
+    entryPoints: [join(root, 'electron/preload/preload.ts')],
+    outfile: join(out, 'preload.cjs'),
+    format: 'cjs',
+  });
   return out;
 }
 

@@ -22,8 +22,12 @@ export function keyringBinarySpec(keyringPackageJson, target) {
   const name = `@napi-rs/keyring-${target}`;
   const version = keyringPackageJson.optionalDependencies?.[name];
   if (!version) {
-    const known = Object.keys(keyringPackageJson.optionalDependencies ?? {}).map((n) => n.replace('@napi-rs/keyring-', ''));
-    return { error: `unknown keyring binary "${target}"; @napi-rs/keyring ${keyringPackageJson.version} has: ${known.join(', ')}` };
+    const known = Object.keys(keyringPackageJson.optionalDependencies ?? {}).map((n) =>
+      n.replace('@napi-rs/keyring-', ''),
+    );
+    return {
+      error: `unknown keyring binary "${target}"; @napi-rs/keyring ${keyringPackageJson.version} has: ${known.join(', ')}`,
+    };
   }
   return { name, version, binary: `keyring.${target}.node` };
 }
@@ -46,9 +50,14 @@ export async function ensureKeyringBinaries(targets, nodeModules = join(root, 'n
     try {
       // npm.cmd needs a shell on Windows: the one argument is the package spec checked above, and the tarball
       // lands in the working folder, so no path goes through the shell.
-      const r = spawnSync('npm', ['pack', `${spec.name}@${spec.version}`], { cwd: tmp, encoding: 'utf8', shell: process.platform === 'win32' });
+      const r = spawnSync('npm', ['pack', `${spec.name}@${spec.version}`], {
+        cwd: tmp,
+        encoding: 'utf8',
+        shell: process.platform === 'win32',
+      });
       const tarballs = readdirSync(tmp).filter((f) => f.endsWith('.tgz'));
-      if (r.status !== 0 || tarballs.length !== 1) throw new Error(`npm pack ${spec.name}@${spec.version} failed: ${r.stderr.trim()}`);
+      if (r.status !== 0 || tarballs.length !== 1)
+        throw new Error(`npm pack ${spec.name}@${spec.version} failed: ${r.stderr.trim()}`);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
       await extract({ file: join(tmp, tarballs[0]), cwd: dir, strip: 1 });
@@ -64,7 +73,8 @@ export async function ensureKeyringBinaries(targets, nodeModules = join(root, 'n
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const targets = process.argv.slice(2);
   if (targets.length === 0 || targets.includes('--help')) {
-    const usage = 'usage: node build/keyring-binaries.mjs TARGET...   e.g. darwin-x64 darwin-arm64, win32-x64-msvc win32-arm64-msvc';
+    const usage =
+      'usage: node build/keyring-binaries.mjs TARGET...   e.g. darwin-x64 darwin-arm64, win32-x64-msvc win32-arm64-msvc';
     if (targets.length === 0) console.error(usage);
     else console.log(usage);
     process.exit(targets.length === 0 ? 2 : 0);

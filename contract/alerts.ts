@@ -60,7 +60,9 @@ export const AlertMessage = z.strictObject({
   /** What repeats are counted by: the event type and its subject (`backup.failed:backup`, `drive.warning:space:usage-high`). */
   kind: z.string(),
   /** The event that caused it; null for a test message. */
-  event: z.strictObject({ id: z.number().int().positive(), ts: Timestamp, type: z.string(), data: z.unknown() }).nullable(),
+  event: z
+    .strictObject({ id: z.number().int().positive(), ts: Timestamp, type: z.string(), data: z.unknown() })
+    .nullable(),
   /** Alerts of the same kind held back since the last one this channel sent (at most one per kind per repeat window). */
   heldBack: z.number().int().nonnegative(),
   test: z.boolean(),

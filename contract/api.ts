@@ -8,7 +8,17 @@ import { Job, JobRun } from './job.js';
 import { AlertChannelStatus, AlertTestResult } from './alerts.js';
 import { TimeMachineReport } from './timemachine.js';
 import { StorageHistory } from './storage.js';
-import { ActionStarted, BringBackRequest, BrowseQuery, RestoreRequest, SearchQuery, SearchReport, SnapshotId, SnapshotInfo, SnapshotListing } from './restore.js';
+import {
+  ActionStarted,
+  BringBackRequest,
+  BrowseQuery,
+  RestoreRequest,
+  SearchQuery,
+  SearchReport,
+  SnapshotId,
+  SnapshotInfo,
+  SnapshotListing,
+} from './restore.js';
 
 /** A JSON error body, the same for every 4xx and 5xx. */
 export const ApiError = z.strictObject({
@@ -24,7 +34,12 @@ export type Role = 'client' | 'admin';
 /** Server summary: what the tray's server card and the dashboard show. */
 export const Status = z.strictObject({
   /** `startedAt`/`uptimeMs` are null when the summary is read from the store by the CLI, not from the daemon. */
-  server: z.strictObject({ name: z.string(), version: z.string(), startedAt: z.string().nullable(), uptimeMs: z.number().nullable() }),
+  server: z.strictObject({
+    name: z.string(),
+    version: z.string(),
+    startedAt: z.string().nullable(),
+    uptimeMs: z.number().nullable(),
+  }),
   shares: z.array(Share),
   drives: z.array(DriveStatus),
   jobs: z.array(Job),
@@ -75,7 +90,10 @@ export const routes = {
     method: 'GET',
     path: '/api/v1/runs',
     role: 'client',
-    query: z.strictObject({ job: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }),
+    query: z.strictObject({
+      job: z.string().max(64).optional(),
+      limit: z.coerce.number().int().min(1).max(500).optional(),
+    }),
     response: z.array(JobRun),
   }),
   /** Moves the files a graduation run moved back to flux; the undo runs as its own run (watch its events). */
@@ -103,7 +121,12 @@ export const routes = {
     response: JobRun,
   }),
   /** The alert channels with what they send and their delivery record (no secret, no URL path). */
-  listAlertChannels: route({ method: 'GET', path: '/api/v1/alerts', role: 'admin', response: z.array(AlertChannelStatus) }),
+  listAlertChannels: route({
+    method: 'GET',
+    path: '/api/v1/alerts',
+    role: 'admin',
+    response: z.array(AlertChannelStatus),
+  }),
   /** Sends one test message to a channel now, once, from the helper; answers with what the channel did. */
   testAlertChannel: route({
     method: 'POST',
@@ -140,9 +163,21 @@ export const routes = {
     response: SnapshotListing,
   }),
   /** Restores a file or folder of a snapshot into flux under `Restored YYYY-MM-DD/`, never over a live file; a `restore` run. */
-  startRestore: route({ method: 'POST', path: '/api/v1/restore', role: 'admin', body: RestoreRequest, response: ActionStarted }),
+  startRestore: route({
+    method: 'POST',
+    path: '/api/v1/restore',
+    role: 'admin',
+    body: RestoreRequest,
+    response: ActionStarted,
+  }),
   /** Moves a file or folder from space back to flux with graduation's safety; a `bring-back` run. */
-  bringBack: route({ method: 'POST', path: '/api/v1/bring-back', role: 'admin', body: BringBackRequest, response: ActionStarted }),
+  bringBack: route({
+    method: 'POST',
+    path: '/api/v1/bring-back',
+    role: 'admin',
+    body: BringBackRequest,
+    response: ActionStarted,
+  }),
   /** "Where is my file?": a name (part of it, any case) in flux, space, the graduation journal and the newest snapshot. */
   search: route({ method: 'GET', path: '/api/v1/search', role: 'admin', query: SearchQuery, response: SearchReport }),
 } as const;

@@ -7,7 +7,14 @@ export const MountState = z.enum(['mounted', 'unmounted', 'mounting', 'error']);
 export type MountState = z.infer<typeof MountState>;
 
 /** Why a mount failed, in words a UI can show. */
-export const MountErrorCode = z.enum(['server-unreachable', 'credentials-rejected', 'share-missing', 'drive-letter-taken', 'timeout', 'unknown']);
+export const MountErrorCode = z.enum([
+  'server-unreachable',
+  'credentials-rejected',
+  'share-missing',
+  'drive-letter-taken',
+  'timeout',
+  'unknown',
+]);
 export type MountErrorCode = z.infer<typeof MountErrorCode>;
 
 /** One share as a client sees it. */

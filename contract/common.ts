@@ -38,9 +38,9 @@ export function parseDuration(text: string): number | null {
 }
 
 /** A duration written for people (`30d`), checked and kept as text. */
-export const Duration = z
-  .string()
-  .refine((s) => parseDuration(s) !== null, { message: 'a duration is a number and a unit: 250ms, 90s, 5m, 12h, 30d, 1w' });
+export const Duration = z.string().refine((s) => parseDuration(s) !== null, {
+  message: 'a duration is a number and a unit: 250ms, 90s, 5m, 12h, 30d, 1w',
+});
 
 /** Parses sizes like `2T`, `500G`, `1.5GiB`, `4096` into bytes; null when malformed. */
 export function parseSize(text: string | number): number | null {

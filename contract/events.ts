@@ -66,7 +66,12 @@ export const EventData = {
     /** Snapshots removed by retention after the backup; null when retention did not run. */
     snapshotsRemoved: z.number().int().nonnegative().nullable().default(null),
   }),
-  'backup.failed': z.strictObject({ ...runRef, reason: z.string(), operation: BackupOperation.default('backup'), cancelled: z.boolean().default(false) }),
+  'backup.failed': z.strictObject({
+    ...runRef,
+    reason: z.string(),
+    operation: BackupOperation.default('backup'),
+    cancelled: z.boolean().default(false),
+  }),
   /** Retention ran on its own (the prune job). */
   'backup.pruned': z.strictObject({
     ...runRef,
@@ -159,7 +164,12 @@ export type EventType = keyof typeof EventData;
 export const EVENT_TYPES = Object.keys(EventData) as EventType[];
 
 function eventOf<T extends EventType>(type: T) {
-  return z.strictObject({ id: z.number().int().positive(), ts: Timestamp, type: z.literal(type), data: EventData[type] });
+  return z.strictObject({
+    id: z.number().int().positive(),
+    ts: Timestamp,
+    type: z.literal(type),
+    data: EventData[type],
+  });
 }
 
 /** One event as stored and streamed. */

@@ -19,7 +19,10 @@ export const DriveLetter = z.string().regex(/^[D-Z]:$/, 'a drive letter from D: 
 export const TrayShare = z.strictObject({
   name: ShareName,
   role: ShareRole.optional(),
-  driveLetter: z.string().regex(/^[A-Z]:$/).optional(),
+  driveLetter: z
+    .string()
+    .regex(/^[A-Z]:$/)
+    .optional(),
   state: MountState,
   mountPoint: z.string().nullable(),
   errorCode: MountErrorCode.nullable(),
@@ -28,9 +31,19 @@ export const TrayShare = z.strictObject({
 export type TrayShare = z.infer<typeof TrayShare>;
 
 /** The last graduation as the tray's menu and window name it. */
-export const LastGraduation = z.strictObject({ at: Timestamp, moved: z.number().int().nonnegative(), bytesMoved: z.number().nonnegative(), to: z.string() });
+export const LastGraduation = z.strictObject({
+  at: Timestamp,
+  moved: z.number().int().nonnegative(),
+  bytesMoved: z.number().nonnegative(),
+  to: z.string(),
+});
 /** The last backup as the tray's menu and window name it. */
-export const LastBackup = z.strictObject({ at: Timestamp, ok: z.boolean(), snapshotId: z.string().nullable(), message: z.string().nullable() });
+export const LastBackup = z.strictObject({
+  at: Timestamp,
+  ok: z.boolean(),
+  snapshotId: z.string().nullable(),
+  message: z.string().nullable(),
+});
 
 /** Everything the tray icon, its menu and the tray window draw, in one snapshot. */
 export const TrayState = z.strictObject({
@@ -56,7 +69,11 @@ export const TrayState = z.strictObject({
 export type TrayState = z.infer<typeof TrayState>;
 
 /** How this computer mounts one share: its drive letter on Windows, and whether it mounts at login. */
-export const ShareSetting = z.strictObject({ name: ShareName, driveLetter: DriveLetter.nullable(), autoMount: z.boolean() });
+export const ShareSetting = z.strictObject({
+  name: ShareName,
+  driveLetter: DriveLetter.nullable(),
+  autoMount: z.boolean(),
+});
 export type ShareSetting = z.infer<typeof ShareSetting>;
 
 /** The shares, each name once and each drive letter used by one share at most. */
@@ -67,11 +84,17 @@ export const ShareSettings = z
     const names = new Set<string>();
     const letters = new Map<string, string>();
     shares.forEach((s, i) => {
-      if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `the share ${s.name} is listed twice` });
+      if (names.has(s.name))
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `the share ${s.name} is listed twice` });
       names.add(s.name);
       if (!s.driveLetter) return;
       const holder = letters.get(s.driveLetter);
-      if (holder) ctx.addIssue({ code: 'custom', path: [i, 'driveLetter'], message: `${s.driveLetter} is already the letter of ${holder}: give ${s.name} another one` });
+      if (holder)
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'driveLetter'],
+          message: `${s.driveLetter} is already the letter of ${holder}: give ${s.name} another one`,
+        });
       else letters.set(s.driveLetter, s.name);
     });
   });
@@ -106,7 +129,10 @@ export const CoreNotification = z.strictObject({
   title: z.string().max(256),
   body: z.string().max(1024),
   severity: z.enum(['info', 'warning', 'error']),
-  open: z.union([z.strictObject({ kind: z.literal('window') }), z.strictObject({ kind: z.literal('share'), share: ShareName, subPath: z.string().max(1024).optional() })]),
+  open: z.union([
+    z.strictObject({ kind: z.literal('window') }),
+    z.strictObject({ kind: z.literal('share'), share: ShareName, subPath: z.string().max(1024).optional() }),
+  ]),
 });
 export type CoreNotification = z.infer<typeof CoreNotification>;
 
@@ -152,7 +178,8 @@ export { bridgeVerbs };
 /** A bridge verb's name. */
 export type BridgeVerb = keyof typeof bridgeVerbs;
 
-type VerbFn<C extends IpcChannel> = IpcRequest<C> extends undefined ? () => Promise<IpcResponse<C>> : (arg: IpcRequest<C>) => Promise<IpcResponse<C>>;
+type VerbFn<C extends IpcChannel> =
+  IpcRequest<C> extends undefined ? () => Promise<IpcResponse<C>> : (arg: IpcRequest<C>) => Promise<IpcResponse<C>>;
 
 /** What the renderer sees as `window.fts`: typed verbs and one subscription, never ipcRenderer itself. */
 export type FtsBridge = { [V in BridgeVerb]: VerbFn<(typeof bridgeVerbs)[V]> } & {

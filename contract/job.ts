@@ -3,7 +3,16 @@ import { z } from 'zod';
 import { Timestamp } from './common.js';
 
 /** Work the config defines as jobs, each on its schedule or on demand (`POST /api/v1/jobs/{name}/run`). */
-export const ScheduledKind = z.enum(['graduation', 'backup', 'check', 'prune', 'drive-check', 'timemachine-check', 'storage-sample', 'rotation']);
+export const ScheduledKind = z.enum([
+  'graduation',
+  'backup',
+  'check',
+  'prune',
+  'drive-check',
+  'timemachine-check',
+  'storage-sample',
+  'rotation',
+]);
 export type ScheduledKind = z.infer<typeof ScheduledKind>;
 
 /**

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { Timestamp } from './common.js';
 
 /** A restic snapshot id (8 to 64 hex digits: the short id or the full one), or `latest` (the newest of this server). */
-export const SnapshotId = z.string().regex(/^([0-9a-f]{8,64}|latest)$/, 'a snapshot id is 8-64 hex digits (see GET /api/v1/snapshots) or "latest"');
+export const SnapshotId = z
+  .string()
+  .regex(/^([0-9a-f]{8,64}|latest)$/, 'a snapshot id is 8-64 hex digits (see GET /api/v1/snapshots) or "latest"');
 export type SnapshotId = z.infer<typeof SnapshotId>;
 
 const hasControl = (s: string) => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
@@ -17,10 +19,20 @@ export const SnapshotPath = z
   .string()
   .min(1)
   .max(4096)
-  .refine((p) => p.startsWith('/'), { message: 'a snapshot path is absolute, as it was backed up (e.g. /space/Projects)' })
-  .refine((p) => p === '/' || p.slice(1).split('/').every((part) => part !== '' && part !== '.' && part !== '..'), {
-    message: 'a snapshot path has no empty, "." or ".." part and does not end in /',
+  .refine((p) => p.startsWith('/'), {
+    message: 'a snapshot path is absolute, as it was backed up (e.g. /space/Projects)',
   })
+  .refine(
+    (p) =>
+      p === '/' ||
+      p
+        .slice(1)
+        .split('/')
+        .every((part) => part !== '' && part !== '.' && part !== '..'),
+    {
+      message: 'a snapshot path has no empty, "." or ".." part and does not end in /',
+    },
+  )
   .refine((p) => !hasControl(p), { message: 'a snapshot path cannot contain control characters' });
 
 /**
@@ -31,8 +43,12 @@ export const SharePath = z
   .string()
   .min(1, 'a path inside the share cannot be empty')
   .max(4096)
-  .refine((p) => !p.startsWith('/'), { message: 'a path inside the share is relative to it (Projects/x), not absolute' })
-  .refine((p) => p.split('/').every((part) => part !== '' && part !== '.' && part !== '..'), { message: 'a path inside the share has no empty, "." or ".." part' })
+  .refine((p) => !p.startsWith('/'), {
+    message: 'a path inside the share is relative to it (Projects/x), not absolute',
+  })
+  .refine((p) => p.split('/').every((part) => part !== '' && part !== '.' && part !== '..'), {
+    message: 'a path inside the share has no empty, "." or ".." part',
+  })
   .refine((p) => !hasControl(p), { message: 'a path inside the share cannot contain control characters' });
 
 /** One snapshot of the backup repository. */
@@ -91,7 +107,10 @@ export const BringBackRequest = z.strictObject({ path: SharePath });
 export type BringBackRequest = z.infer<typeof BringBackRequest>;
 
 /** A run started by a restore or bring-back request (watch its events, or GET /api/v1/runs). */
-export const ActionStarted = z.strictObject({ runId: z.number().int().positive(), status: z.enum(['queued', 'running']) });
+export const ActionStarted = z.strictObject({
+  runId: z.number().int().positive(),
+  status: z.enum(['queued', 'running']),
+});
 export type ActionStarted = z.infer<typeof ActionStarted>;
 
 /** Where a search found a name. */

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { clientIdOfHost, clientSecretNames, decodePairing, encodePairing, isSecretName, sambaPasswordSecret } from './secrets.js';
+import {
+  clientIdOfHost,
+  clientSecretNames,
+  decodePairing,
+  encodePairing,
+  isSecretName,
+  sambaPasswordSecret,
+} from './secrets.js';
 
 describe('secret names and pairing strings', () => {
   it('turns host names into client ids that make valid secret names', () => {
@@ -23,7 +30,12 @@ describe('secret names and pairing strings', () => {
   });
 
   it('round-trips a pairing string and says what is wrong with a bad one', () => {
-    const p = { vault: 'kv-miket-ops', tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47', appId: 'b1e5b1a0-0000-4000-8000-000000000001', clientId: 'count-zero' };
+    const p = {
+      vault: 'kv-miket-ops',
+      tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+      appId: 'b1e5b1a0-0000-4000-8000-000000000001',
+      clientId: 'count-zero',
+    };
     const s = encodePairing(p);
     expect(s).toMatch(/^fts1:[A-Za-z0-9_-]+$/);
     expect(decodePairing(`  ${s}\n`)).toEqual(p);

@@ -18,11 +18,19 @@ const SECRET_NAME = /^[0-9A-Za-z-]{1,127}$/;
 /** A client id as it appears in secret names: lower-case letters, digits and dashes, 1-63 (a host name). */
 export const ClientSecretId = z
   .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'a client id is 1-63 lower-case letters, digits and dashes (a host name), not starting or ending with a dash');
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+    'a client id is 1-63 lower-case letters, digits and dashes (a host name), not starting or ending with a dash',
+  );
 export type ClientSecretId = z.infer<typeof ClientSecretId>;
 
 /** A Samba user name as it appears in secret names. */
-export const SambaSecretUser = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, 'a Samba user in a secret name is 1-32 lower-case letters, digits and dashes');
+export const SambaSecretUser = z
+  .string()
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/,
+    'a Samba user in a secret name is 1-32 lower-case letters, digits and dashes',
+  );
 
 /** Turns a host name ("Alice's MacBook.local") into the client id its secrets use ("alice-s-macbook"). */
 export function clientIdOfHost(host: string): string {
@@ -65,7 +73,9 @@ export function isSecretName(name: string): boolean {
  * tenant and app (for MSAL sign-in) and the client id. As one string: `fts1:` + base64url(JSON).
  */
 export const PairingInfo = z.strictObject({
-  vault: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$/, 'a Key Vault name is 3-24 letters, digits and dashes'),
+  vault: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$/, 'a Key Vault name is 3-24 letters, digits and dashes'),
   /** Override of https://VAULT.vault.azure.net (a local test vault); absent for Azure. */
   vaultUrl: z.url({ protocol: /^https$/ }).optional(),
   tenant: z.string().min(1).max(64),
@@ -79,13 +89,20 @@ const PAIRING_PREFIX = 'fts1:';
 /** Encodes pairing info as the one string a person pastes. */
 export function encodePairing(info: PairingInfo): string {
   const json = JSON.stringify(PairingInfo.parse(info));
-  return PAIRING_PREFIX + btoa(String.fromCharCode(...new TextEncoder().encode(json))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return (
+    PAIRING_PREFIX +
+    btoa(String.fromCharCode(...new TextEncoder().encode(json)))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '')
+  );
 }
 
 /** Decodes a pairing string; throws an Error that says what is wrong with it. */
 export function decodePairing(text: string): PairingInfo {
   const t = text.trim();
-  if (!t.startsWith(PAIRING_PREFIX)) throw new Error('a pairing string starts with "fts1:" (copy the whole line `fts-helper clients pair` printed)');
+  if (!t.startsWith(PAIRING_PREFIX))
+    throw new Error('a pairing string starts with "fts1:" (copy the whole line `fts-helper clients pair` printed)');
   let json: unknown;
   try {
     const b64 = t.slice(PAIRING_PREFIX.length).replace(/-/g, '+').replace(/_/g, '/');
@@ -95,6 +112,9 @@ export function decodePairing(text: string): PairingInfo {
     throw new Error('the pairing string is damaged (copy the whole line again)');
   }
   const r = PairingInfo.safeParse(json);
-  if (!r.success) throw new Error(`the pairing string is not valid: ${r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`);
+  if (!r.success)
+    throw new Error(
+      `the pairing string is not valid: ${r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`,
+    );
   return r.data;
 }

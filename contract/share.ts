@@ -9,7 +9,10 @@ export const Share = z.strictObject({
   path: z.string(),
   timeMachine: z.boolean(),
   /** Drive letter Windows clients map it to, e.g. `F:`. */
-  driveLetter: z.string().regex(/^[A-Z]:$/).optional(),
+  driveLetter: z
+    .string()
+    .regex(/^[A-Z]:$/)
+    .optional(),
   readOnly: z.boolean(),
 });
 export type Share = z.infer<typeof Share>;

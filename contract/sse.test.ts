@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { eventFromFrame, parseReadyComment, readEventStream, readyComment, SseParser } from './sse.js';
 
-const ev = { id: 3, ts: '2026-11-25T10:00:00.000Z', type: 'share.changed', data: { shares: ['flux'], reason: 'applied' } };
+const ev = {
+  id: 3,
+  ts: '2026-11-25T10:00:00.000Z',
+  type: 'share.changed',
+  data: { shares: ['flux'], reason: 'applied' },
+};
 const frame = `id: 3\nevent: share.changed\ndata: ${JSON.stringify(ev)}\n\n`;
 
 describe('SseParser', () => {
@@ -17,7 +22,8 @@ describe('SseParser', () => {
   });
   it('parses a stream fed one character at a time, a CRLF split between chunks included (from the core parser)', () => {
     const p = new SseParser();
-    const text = 'retry: 2000\n\n: heartbeat\n\nid: 5\nevent: share.changed\ndata: {"a":\ndata: 1}\n\nid: 6\r\ndata: x\r\ndata: y\r\n\r\n';
+    const text =
+      'retry: 2000\n\n: heartbeat\n\nid: 5\nevent: share.changed\ndata: {"a":\ndata: 1}\n\nid: 6\r\ndata: x\r\ndata: y\r\n\r\n';
     const out = [];
     for (const ch of text) out.push(...p.push(ch));
     expect(out).toEqual([
@@ -38,7 +44,11 @@ describe('SseParser', () => {
       return new Response(frame);
     }) as unknown as typeof fetch;
     const seen: number[] = [];
-    const last = await readEventStream(fakeFetch, 'http://h/api/v1/events', { token: 't0k', lastEventId: 2, onEvent: (e) => seen.push(e.id) });
+    const last = await readEventStream(fakeFetch, 'http://h/api/v1/events', {
+      token: 't0k',
+      lastEventId: 2,
+      onEvent: (e) => seen.push(e.id),
+    });
     expect(headers).toMatchObject({ authorization: 'Bearer t0k', 'last-event-id': '2' });
     expect(seen).toEqual([3]);
     expect(last).toBe(3);

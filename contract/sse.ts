@@ -53,7 +53,8 @@ export class SseParser {
       let event: string | null = null;
       const data: string[] = [];
       for (const line of block.split('\n')) {
-        if (line.startsWith(':') && this.opts.comments) frames.push({ id: null, event: null, data: '', comment: line.slice(1) });
+        if (line.startsWith(':') && this.opts.comments)
+          frames.push({ id: null, event: null, data: '', comment: line.slice(1) });
         if (line === '' || line.startsWith(':')) continue;
         const colon = line.indexOf(':');
         const field = colon === -1 ? line : line.slice(0, colon);

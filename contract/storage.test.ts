@@ -7,7 +7,14 @@ const START = Date.parse('2025-01-01T02:10:00Z');
 const GB = 1e9;
 
 /** Daily samples of one role: used grows by perDay, available shrinks by the same. */
-function daily(role: StorageSample['role'], days: number, used0: number, perDay: number, available0: number, noise: (i: number) => number = () => 0): StorageSample[] {
+function daily(
+  role: StorageSample['role'],
+  days: number,
+  used0: number,
+  perDay: number,
+  available0: number,
+  noise: (i: number) => number = () => 0,
+): StorageSample[] {
   return Array.from({ length: days }, (_, i) => ({
     role,
     at: new Date(START + i * DAY).toISOString(),
@@ -46,13 +53,25 @@ describe('projectStorage', () => {
     expect(projectStorage('flux', daily('flux', 20, 100 * GB, -GB, 50 * GB)).summary).toBe('flux shrinks ~7 GB/week');
     const full = daily('time', 10, 10 * GB, GB, 9 * GB);
     expect(projectStorage('time', full).summary).toBe('time grows ~7 GB/week and is full now');
-    expect(projectStorage('flux', daily('flux', 2, 10 * GB, GB, 50 * GB)).summary).toBe('flux: not enough history for a trend yet');
-    expect(projectStorage('flux', [])).toEqual({ role: 'flux', bytesPerWeek: null, fullAt: null, summary: 'flux: no measurements yet' });
+    expect(projectStorage('flux', daily('flux', 2, 10 * GB, GB, 50 * GB)).summary).toBe(
+      'flux: not enough history for a trend yet',
+    );
+    expect(projectStorage('flux', [])).toEqual({
+      role: 'flux',
+      bytesPerWeek: null,
+      fullAt: null,
+      summary: 'flux: no measurements yet',
+    });
   });
 
   it('joins the drives into one paragraph', () => {
-    const samples = [...daily('flux', 30, 500 * GB, (4 * GB) / 7, 300 * GB), ...daily('space', 30, 500 * GB, 0, 300 * GB)];
-    expect(describeStorage([projectStorage('flux', samples), projectStorage('space', samples)])).toMatch(/^flux grows ~4 GB\/week and is full in ~\d+ months at this rate; space is steady\.$/);
+    const samples = [
+      ...daily('flux', 30, 500 * GB, (4 * GB) / 7, 300 * GB),
+      ...daily('space', 30, 500 * GB, 0, 300 * GB),
+    ];
+    expect(describeStorage([projectStorage('flux', samples), projectStorage('space', samples)])).toMatch(
+      /^flux grows ~4 GB\/week and is full in ~\d+ months at this rate; space is steady\.$/,
+    );
     expect(describeStorage([])).toBe('No drive is measured yet.');
   });
 

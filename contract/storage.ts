@@ -72,7 +72,9 @@ export function humanHorizon(ms: number): string {
  * The least-squares slope of used bytes over time (bytes per ms) for one drive's samples, with the span they
  * cover; null with fewer than two samples or a span under MIN_TREND_SPAN_MS.
  */
-export function usageSlope(samples: readonly Pick<StorageSample, 'at' | 'usedBytes'>[]): { perMs: number; spanMs: number } | null {
+export function usageSlope(
+  samples: readonly Pick<StorageSample, 'at' | 'usedBytes'>[],
+): { perMs: number; spanMs: number } | null {
   if (samples.length < 2) return null;
   const xs = samples.map((s) => Date.parse(s.at));
   const spanMs = Math.max(...xs) - Math.min(...xs);
@@ -97,14 +99,19 @@ export function usageSlope(samples: readonly Pick<StorageSample, 'at' | 'usedByt
  * starts at the newest sample, not at the clock, so fixed samples give fixed words.
  */
 export function projectStorage(role: StorageSample['role'], samplesIn: readonly StorageSample[]): StorageTrend {
-  const samples = samplesIn.filter((s) => s.role === role).slice().sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const samples = samplesIn
+    .filter((s) => s.role === role)
+    .slice()
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   if (samples.length === 0) return { role, bytesPerWeek: null, fullAt: null, summary: `${role}: no measurements yet` };
   const slope = usageSlope(samples);
   if (!slope) return { role, bytesPerWeek: null, fullAt: null, summary: `${role}: not enough history for a trend yet` };
   const perWeek = slope.perMs * WEEK;
   const last = samples[samples.length - 1]!;
-  if (Math.abs(perWeek) < STEADY_BYTES_PER_WEEK) return { role, bytesPerWeek: perWeek, fullAt: null, summary: `${role} is steady` };
-  if (perWeek < 0) return { role, bytesPerWeek: perWeek, fullAt: null, summary: `${role} shrinks ~${humanBytes(-perWeek)}/week` };
+  if (Math.abs(perWeek) < STEADY_BYTES_PER_WEEK)
+    return { role, bytesPerWeek: perWeek, fullAt: null, summary: `${role} is steady` };
+  if (perWeek < 0)
+    return { role, bytesPerWeek: perWeek, fullAt: null, summary: `${role} shrinks ~${humanBytes(-perWeek)}/week` };
   const msToFull = last.availableBytes / slope.perMs;
   const fullAt = new Date(Date.parse(last.at) + msToFull).toISOString();
   const when = last.availableBytes === 0 ? 'is full now' : `is full in ${humanHorizon(msToFull)} at this rate`;

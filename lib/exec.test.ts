@@ -25,7 +25,9 @@ describe('spawnCommand', () => {
     expect(bytes).toBe(104_857_600);
     expect(streamed.stdout).toBe('');
     // The same command with the default (buffered) output exceeds the wrapper's output cap.
-    await expect(spawnCommand('sh', ['-c', script], { timeoutMs: 120_000, onStdoutLine: () => {} }).result).rejects.toThrow();
+    await expect(
+      spawnCommand('sh', ['-c', script], { timeoutMs: 120_000, onStdoutLine: () => {} }).result,
+    ).rejects.toThrow();
   });
 
   it('passes an open folder as the child’s fd 3: /proc/self/fd/3 is that folder even after it was renamed', async () => {

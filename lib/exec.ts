@@ -78,7 +78,20 @@ export function redact(text: string, secrets: readonly string[] = []): string {
 /** The environment a child gets unless told otherwise: enough to run, nothing secret. */
 export function baseEnv(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const k of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'XDG_RUNTIME_DIR', 'DBUS_SESSION_BUS_ADDRESS', 'USER', 'SystemRoot', 'ComSpec', 'PATHEXT', 'WINDIR']) {
+  for (const k of [
+    'PATH',
+    'HOME',
+    'LANG',
+    'LC_ALL',
+    'TMPDIR',
+    'XDG_RUNTIME_DIR',
+    'DBUS_SESSION_BUS_ADDRESS',
+    'USER',
+    'SystemRoot',
+    'ComSpec',
+    'PATHEXT',
+    'WINDIR',
+  ]) {
     const v = process.env[k];
     if (v !== undefined) env[k] = v;
   }
@@ -86,12 +99,20 @@ export function baseEnv(): Record<string, string> {
 }
 
 function firstLine(text: string): string {
-  const line = text.trim().split('\n').find((l) => l.trim() !== '') ?? '';
+  const line =
+    text
+      .trim()
+      .split('\n')
+      .find((l) => l.trim() !== '') ?? '';
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
 /** Starts a command and returns the running child (for callers that must signal it), resolving to its result. */
-export function spawnCommand(file: string, args: readonly string[], opts: ExecOptions = {}): { child: ResultPromise; result: Promise<ExecResult> } {
+export function spawnCommand(
+  file: string,
+  args: readonly string[],
+  opts: ExecOptions = {},
+): { child: ResultPromise; result: Promise<ExecResult> } {
   const started = Date.now();
   const secrets = opts.secrets ?? [];
   const env = { ...(opts.env ?? baseEnv()), ...(opts.extraEnv ?? {}) };
@@ -102,7 +123,9 @@ export function spawnCommand(file: string, args: readonly string[], opts: ExecOp
     cwd: opts.cwd,
     input: opts.input,
     // execa's types list fds 3-9 only; the kernel takes any open descriptor.
-    ...(opts.passFds?.length ? { stdio: [stdin, 'pipe', 'pipe', ...opts.passFds] as unknown as Options['stdio'] } : { stdin }),
+    ...(opts.passFds?.length
+      ? { stdio: [stdin, 'pipe', 'pipe', ...opts.passFds] as unknown as Options['stdio'] }
+      : { stdin }),
     buffer: { stdout: opts.bufferStdout ?? true, stderr: true },
     timeout: opts.timeoutMs ?? 60_000,
     cancelSignal: opts.signal,
@@ -149,7 +172,15 @@ export function spawnCommand(file: string, args: readonly string[], opts: ExecOp
       const why = firstLine(safeErr) || firstLine(safeOut);
       message = `${file} exited with ${r.exitCode}${why ? `: ${why}` : ''}`;
     }
-    throw new ExecError(failure, file, args.map((a) => redact(a, secrets)), r.exitCode ?? null, safeOut, safeErr, redact(message, secrets));
+    throw new ExecError(
+      failure,
+      file,
+      args.map((a) => redact(a, secrets)),
+      r.exitCode ?? null,
+      safeOut,
+      safeErr,
+      redact(message, secrets),
+    );
   });
   return { child, result };
 }
@@ -159,7 +190,11 @@ export function exec(file: string, args: readonly string[], opts: ExecOptions = 
   return spawnCommand(file, args, opts).result;
 }
 
-function lineReader(stream: NodeJS.ReadableStream | null, deliver: (line: string) => void, secrets: readonly string[]): void {
+function lineReader(
+  stream: NodeJS.ReadableStream | null,
+  deliver: (line: string) => void,
+  secrets: readonly string[],
+): void {
   if (!stream) return;
   // Whole lines are redacted, so a secret split across two chunks of output is still found.
   const onLine = secrets.length ? (line: string) => deliver(redact(line, secrets)) : deliver;

@@ -6,7 +6,9 @@ import { ensureNpm, root } from './deps.mjs';
 
 ensureNpm();
 const [name, ...rest] = process.argv.slice(2);
-const available = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts') && !f.startsWith('_')).map((f) => f.slice(0, -3));
+const available = readdirSync(join(root, 'bench'))
+  .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
+  .map((f) => f.slice(0, -3));
 if (!name || !available.includes(name)) {
   console.error(`usage: npm run bench -- <${available.join('|')}> [options]`);
   process.exit(name ? 2 : 0);

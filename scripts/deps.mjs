@@ -66,7 +66,9 @@ export function ensureDebian() {
   const isDebian = existsSync('/etc/debian_version');
   const isRoot = process.getuid?.() === 0;
   if (!isDebian || !isRoot) {
-    console.error(`[deps] missing system packages: ${missing.join(' ')}\n[deps] install them with: sudo apt-get install -y ${missing.join(' ')}`);
+    console.error(
+      `[deps] missing system packages: ${missing.join(' ')}\n[deps] install them with: sudo apt-get install -y ${missing.join(' ')}`,
+    );
     return;
   }
   console.error(`[deps] installing Debian packages: ${missing.join(' ')}`);

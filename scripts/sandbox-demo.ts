@@ -78,7 +78,11 @@ async function main(): Promise<void> {
   let trayUrl: string | null = null;
   let closeTray: (() => Promise<void>) | null = null;
   if (!electron.ok) {
-    const tray = await startTrayInBrowser({ helperUrl: helper.url, token, mountRoot: join(sandbox.dir, 'client-mounts') });
+    const tray = await startTrayInBrowser({
+      helperUrl: helper.url,
+      token,
+      mountRoot: join(sandbox.dir, 'client-mounts'),
+    });
     trayUrl = tray.url;
     closeTray = tray.close;
   }

@@ -30,10 +30,16 @@ export function electronStatus(env = process.env, platform = process.platform) {
   try {
     binary = createRequire(import.meta.url)('electron');
   } catch {
-    return { ok: false, reason: "Electron's binary is not installed (it downloads from GitHub at install time, which this machine cannot reach)" };
+    return {
+      ok: false,
+      reason:
+        "Electron's binary is not installed (it downloads from GitHub at install time, which this machine cannot reach)",
+    };
   }
-  if (typeof binary !== 'string' || !existsSync(binary)) return { ok: false, reason: `Electron's binary is missing at ${binary}` };
-  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return { ok: false, reason: 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)' };
+  if (typeof binary !== 'string' || !existsSync(binary))
+    return { ok: false, reason: `Electron's binary is missing at ${binary}` };
+  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY)
+    return { ok: false, reason: 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)' };
   return { ok: true, binary };
 }
 
@@ -50,7 +56,14 @@ export async function launchElectron(binary) {
  * replaced: this sandbox cannot mount SMB on the client side, so a "mount" is a folder (electron/dev/test-mounter-core.ts).
  * Returns `{ url, core, close }`.
  */
-export async function startTrayInBrowser({ helperUrl, token, mountRoot, clientId = 'browser-tray', port = 0, staticDir = RENDERER_DIR }) {
+export async function startTrayInBrowser({
+  helperUrl,
+  token,
+  mountRoot,
+  clientId = 'browser-tray',
+  port = 0,
+  staticDir = RENDERER_DIR,
+}) {
   const { tsImport } = await import('tsx/esm/api');
   const { TestMounterCore } = await tsImport('../electron/dev/test-mounter-core.ts', import.meta.url);
   const { startWebBridge } = await tsImport('../electron/dev/web-bridge.ts', import.meta.url);
@@ -82,7 +95,10 @@ async function main() {
   const { ensureSandbox } = await tsImport('../server-helper/sandbox.ts', import.meta.url);
   const { startHelper } = await tsImport('../server-helper/daemon.ts', import.meta.url);
   const sandbox = ensureSandbox(sandboxDir);
-  const helper = await startHelper({ config: { ...sandbox.config, api: { ...sandbox.config.api, dashboardDir: dir } }, listen: '127.0.0.1:0' });
+  const helper = await startHelper({
+    config: { ...sandbox.config, api: { ...sandbox.config.api, dashboardDir: dir } },
+    listen: '127.0.0.1:0',
+  });
   const token = readFileSync(sandbox.adminTokenFile, 'utf8').trim();
   const electron = electronStatus();
   let tray = null;

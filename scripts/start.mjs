@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { ensureNpm, root } from './deps.mjs';
 
 ensureNpm();
-const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'scripts', 'sandbox-demo.ts')], { stdio: 'inherit', cwd: root });
+const child = spawn(
+  process.execPath,
+  [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'scripts', 'sandbox-demo.ts')],
+  { stdio: 'inherit', cwd: root },
+);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code) => process.exit(code ?? 1));

@@ -22,7 +22,12 @@ rmSync(e2eReport, { force: true });
 
 const quote = (a) => `'${a.replace(/'/g, `'\\''`)}'`;
 const commands = [];
-if (runVitest) commands.push(['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`, ...args].map(quote).join(' '));
+if (runVitest)
+  commands.push(
+    ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`, ...args]
+      .map(quote)
+      .join(' '),
+  );
 if (runE2e) commands.push(['npx', 'playwright', 'test'].map(quote).join(' '));
 // Both runners run even when the first fails; the exit status is the worst of them.
 const body = commands.map((c) => `${c} || rc=1`).join('; ');
@@ -31,7 +36,11 @@ const xdg = mkdtempSync(join(tmpdir(), 'fts-test-xdg-'));
 const inner = `rc=0; echo -n test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; ${body}; exit $rc`;
 const haveDbus = existsSync('/usr/bin/dbus-run-session');
 const r = haveDbus
-  ? spawnSync('dbus-run-session', ['--', 'bash', '-c', inner], { cwd: root, stdio: 'inherit', env: { ...process.env, XDG_DATA_HOME: xdg } })
+  ? spawnSync('dbus-run-session', ['--', 'bash', '-c', inner], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, XDG_DATA_HOME: xdg },
+    })
   : spawnSync('bash', ['-c', `rc=0; ${body}; exit $rc`], { cwd: root, stdio: 'inherit' });
 rmSync(xdg, { recursive: true, force: true });
 
@@ -42,7 +51,9 @@ if (runVitest) {
     const j = JSON.parse(readFileSync(vitestReport, 'utf8'));
     passed += j.numPassedTests ?? 0;
     // A file that fails to load has no failed assertion but must still count as a failure.
-    const brokenFiles = (j.testResults ?? []).filter((t) => t.status === 'failed' && !(t.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+    const brokenFiles = (j.testResults ?? []).filter(
+      (t) => t.status === 'failed' && !(t.assertionResults ?? []).some((a) => a.status === 'failed'),
+    ).length;
     failed += (j.numFailedTests ?? 0) + brokenFiles;
   } else failed += 1;
 }

@@ -49,10 +49,12 @@ export function buildProgram(): Command {
 /** Maps an error to a message and exit code; unexpected errors are failures (1), bad input is 2. */
 export function exitCodeFor(err: unknown): { code: number; message: string | null } {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return { code: EXIT.ok, message: null };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+      return { code: EXIT.ok, message: null };
     return { code: EXIT.usage, message: null };
   }
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof ZodError) return { code: EXIT.usage, message: (err as Error).message };
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof ZodError)
+    return { code: EXIT.usage, message: (err as Error).message };
   if (err instanceof StartError) return { code: EXIT.failed, message: err.message };
   return { code: EXIT.failed, message: err instanceof Error ? err.message : String(err) };
 }

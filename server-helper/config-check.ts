@@ -25,7 +25,10 @@ function keyOfSambaProblem(config: HelperConfig, problem: string): string {
 }
 
 /** The Samba findings: the validation `samba apply` does, then testparm, VFS modules and avahi's DTD on the rendering. */
-export async function sambaFindings(config: HelperConfig, sys: SambaSystem = realSambaSystem()): Promise<ConfigFinding[]> {
+export async function sambaFindings(
+  config: HelperConfig,
+  sys: SambaSystem = realSambaSystem(),
+): Promise<ConfigFinding[]> {
   const issues = sambaIssues(config, sys.realpath);
   if (issues.length) return issues.map((i) => ({ level: 'error', key: i.field, message: i.message }));
   try {
@@ -37,17 +40,26 @@ export async function sambaFindings(config: HelperConfig, sys: SambaSystem = rea
   } catch (err) {
     if (err instanceof SambaApplyError) return [{ level: 'error', key: 'samba.smbConf', message: err.message }];
     const e = err as { failure?: string; message: string };
-    if (e.failure === 'not-found') return [{ level: 'error', key: 'samba', message: `${e.message} (apt-get install samba)` }];
+    if (e.failure === 'not-found')
+      return [{ level: 'error', key: 'samba', message: `${e.message} (apt-get install samba)` }];
     throw err;
   }
 }
 
 /** The drive findings `drives check` reports: a disk not mounted or not the configured one is an error; usage and SMART are warnings. */
-export async function driveFindings(config: HelperConfig, probe: DriveProbe = realDriveProbe): Promise<ConfigFinding[]> {
+export async function driveFindings(
+  config: HelperConfig,
+  probe: DriveProbe = realDriveProbe,
+): Promise<ConfigFinding[]> {
   const out: ConfigFinding[] = [];
   for (const d of await inspectDrives(config, probe)) {
     for (const w of d.warnings) {
-      if (w.code === 'not-mounted') out.push({ level: 'error', key: `drives.${d.role}.mountPoint`, message: `${w.message}; mount it (or fts-helper drives apply), or set drives.${d.role}.requireMount: false for a plain folder` });
+      if (w.code === 'not-mounted')
+        out.push({
+          level: 'error',
+          key: `drives.${d.role}.mountPoint`,
+          message: `${w.message}; mount it (or fts-helper drives apply), or set drives.${d.role}.requireMount: false for a plain folder`,
+        });
       else if (w.code === 'wrong-filesystem') out.push({ level: 'error', key: `drives.${d.role}`, message: w.message });
       else out.push({ level: 'warning', key: `drives.${d.role}`, message: w.message });
     }
@@ -56,7 +68,10 @@ export async function driveFindings(config: HelperConfig, probe: DriveProbe = re
 }
 
 /** Every finding for a parsed configuration. */
-export async function checkConfig(config: HelperConfig, deps: { samba?: SambaSystem; drives?: DriveProbe } = {}): Promise<ConfigFinding[]> {
+export async function checkConfig(
+  config: HelperConfig,
+  deps: { samba?: SambaSystem; drives?: DriveProbe } = {},
+): Promise<ConfigFinding[]> {
   const [samba, drives] = await Promise.all([sambaFindings(config, deps.samba), driveFindings(config, deps.drives)]);
   return [...samba, ...drives, ...backupGaps(config).map((g): ConfigFinding => ({ level: 'incomplete', ...g }))];
 }

@@ -52,16 +52,27 @@ export function splitListen(listen: string): { host: string; port: number } {
 export async function startHelper(opts: StartOptions): Promise<RunningHelper> {
   const config = opts.config;
   const { host, port } = splitListen(opts.listen ?? config.api.listen);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartError(`listen port must be 0-65535, got "${opts.listen ?? config.api.listen}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new StartError(`listen port must be 0-65535, got "${opts.listen ?? config.api.listen}"`);
   const tls = await ensureTls(config);
   if (!tls && !isLoopbackHost(host) && !(opts.insecureLan || config.api.insecureLan)) {
-    throw new StartError(`refusing to listen on ${host} without TLS: set api.tls to auto (or certificate files), or pass --insecure-lan`);
+    throw new StartError(
+      `refusing to listen on ${host} without TLS: set api.tls to auto (or certificate files), or pass --insecure-lan`,
+    );
   }
   const log = opts.log ?? pino({ name: 'fts-helper' });
   const store = openStore(config.store.path, { eventRetention: config.store.eventRetention });
   const bus = new EventBus(store.events);
   bus.watch();
-  const ctx: AppContext = { config, store, bus, log, version: VERSION, startedAt: Date.now(), sseHeartbeatMs: opts.sseHeartbeatMs };
+  const ctx: AppContext = {
+    config,
+    store,
+    bus,
+    log,
+    version: VERSION,
+    startedAt: Date.now(),
+    sseHeartbeatMs: opts.sseHeartbeatMs,
+  };
   try {
     await opts.extend?.(ctx);
     const { app } = await buildServer(ctx, { ...(tls ? { tls } : {}), plugins: opts.plugins });

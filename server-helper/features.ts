@@ -23,13 +23,23 @@ export function serverServices(config: HelperConfig, store: Store): Pick<AppCont
 }
 
 /** The plugins and service wiring the daemon starts with. `schedule: false` leaves the scheduler off (tests that start runs by hand). */
-export function serverFeatures(config: HelperConfig, opts: { schedule?: boolean; jobPollMs?: number } = {}): Pick<StartOptions, 'plugins' | 'extend'> {
+export function serverFeatures(
+  config: HelperConfig,
+  opts: { schedule?: boolean; jobPollMs?: number } = {},
+): Pick<StartOptions, 'plugins' | 'extend'> {
   return {
     plugins: [sambaRoutes(), registerJobRoutes, registerHealthRoutes, registerAlertRoutes, registerRestoreRoutes],
     extend: (ctx) => {
       Object.assign(ctx, serverServices(config, ctx.store));
       // The scheduler runs only here, inside `fts-helper serve`; CLI commands run jobs without it.
-      const jobs = createJobService({ config, store: ctx.store, bus: ctx.bus, log: ctx.log, schedule: opts.schedule ?? true, pollMs: opts.jobPollMs });
+      const jobs = createJobService({
+        config,
+        store: ctx.store,
+        bus: ctx.bus,
+        log: ctx.log,
+        schedule: opts.schedule ?? true,
+        pollMs: opts.jobPollMs,
+      });
       ctx.jobs = {
         start: (name, trigger, params) => {
           const { runId } = jobs.runner.start(name, trigger, params);
@@ -43,10 +53,17 @@ export function serverFeatures(config: HelperConfig, opts: { schedule?: boolean;
       const unsubscribe = ctx.bus.subscribe((e) => {
         if (e.type !== 'graduation.finished' || e.data.moved === 0) return;
         // One at a time, in order; close() waits for the last.
-        sampling = sampling.then(() => sampleStorage({ config, store: ctx.store }).catch((err: Error) => ctx.log.warn({ err }, 'storage sample after graduation failed')));
+        sampling = sampling.then(() =>
+          sampleStorage({ config, store: ctx.store }).catch((err: Error) =>
+            ctx.log.warn({ err }, 'storage sample after graduation failed'),
+          ),
+        );
       });
       // Alerts subscribe to the bus like the SSE stream does; they close after the jobs, whose last events they may still send.
-      const alerts = config.alerts.channels.length > 0 ? new AlertService({ config, store: ctx.store, bus: ctx.bus, log: ctx.log.child({ component: 'alerts' }) }) : null;
+      const alerts =
+        config.alerts.channels.length > 0
+          ? new AlertService({ config, store: ctx.store, bus: ctx.bus, log: ctx.log.child({ component: 'alerts' }) })
+          : null;
       alerts?.start();
       if (alerts) ctx.alerts = alerts;
       ctx.onClose = [

@@ -24,7 +24,8 @@ export function ensureSandbox(dirArg: string): Sandbox {
   const adminTokenFile = join(dir, 'admin-token');
   const created = !existsSync(configPath);
   if (created) {
-    for (const d of ['flux', 'time', 'space', 'samba', 'secrets']) mkdirSync(join(dir, d), { recursive: true, mode: d === 'secrets' ? 0o700 : 0o755 });
+    for (const d of ['flux', 'time', 'space', 'samba', 'secrets'])
+      mkdirSync(join(dir, d), { recursive: true, mode: d === 'secrets' ? 0o700 : 0o755 });
     const passwordFile = join(dir, 'secrets', 'restic-password');
     writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
     writeFileSync(join(dir, 'samba', 'smb.conf'), '[global]\n   workgroup = WORKGROUP\n');

@@ -16,7 +16,9 @@ export function sharesOf(config: HelperConfig): Share[] {
 }
 
 /** Gathers shares, drives, jobs and clients into one summary. */
-export async function buildStatus(ctx: Pick<AppContext, 'config' | 'store' | 'version' | 'inspectDrives' | 'listJobs'> & { startedAt: number | null }): Promise<Status> {
+export async function buildStatus(
+  ctx: Pick<AppContext, 'config' | 'store' | 'version' | 'inspectDrives' | 'listJobs'> & { startedAt: number | null },
+): Promise<Status> {
   const now = Date.now();
   return {
     server: {

@@ -12,7 +12,9 @@ export function fingerprintOf(certPem: string): string {
 }
 
 /** Loads or creates the TLS material the config asks for; null when TLS is off. */
-export async function ensureTls(config: HelperConfig): Promise<(TlsMaterial & { fingerprint: string; created: boolean }) | null> {
+export async function ensureTls(
+  config: HelperConfig,
+): Promise<(TlsMaterial & { fingerprint: string; created: boolean }) | null> {
   const tls = config.api.tls;
   if (tls === 'off') return null;
   let certFile: string;
@@ -25,7 +27,13 @@ export async function ensureTls(config: HelperConfig): Promise<(TlsMaterial & { 
     if (!existsSync(certFile) || !existsSync(keyFile)) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const name = config.server.name;
-      await makeSelfSignedCertificate({ certFile, keyFile, commonName: name, dnsNames: [name, `${name}.local`, 'localhost', ...config.api.allowedHosts], ips: ['127.0.0.1', '::1'] });
+      await makeSelfSignedCertificate({
+        certFile,
+        keyFile,
+        commonName: name,
+        dnsNames: [name, `${name}.local`, 'localhost', ...config.api.allowedHosts],
+        ips: ['127.0.0.1', '::1'],
+      });
       chmodSync(keyFile, 0o600);
       created = true;
     }

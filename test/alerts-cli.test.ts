@@ -10,7 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { AlertChannelStatus, AlertMessage } from '../contract/index.js';
 import { freePort } from './support/ports.js';
-import { startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpReceiver } from './support/alert-receivers.js';
+import {
+  startHttpReceiver,
+  startSmtpReceiver,
+  type HttpReceiver,
+  type SmtpReceiver,
+} from './support/alert-receivers.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'fts-helper.mjs');
 const BEARER = 'cli-bearer-7a6b5c4d3e2f';
@@ -37,7 +42,15 @@ let configFile: string;
 /** Writes a config file with these alert channels; secrets go to 0600 files. */
 function writeConfig(name: string, channels: unknown[], extra: Record<string, unknown> = {}): string {
   const f = join(dir, name);
-  writeFileSync(f, stringify({ server: { name: 'motoko' }, store: { path: join(dir, 'helper.db') }, ...extra, alerts: { timeout: '5s', channels } }));
+  writeFileSync(
+    f,
+    stringify({
+      server: { name: 'motoko' },
+      store: { path: join(dir, 'helper.db') },
+      ...extra,
+      alerts: { timeout: '5s', channels },
+    }),
+  );
   return f;
 }
 
@@ -49,11 +62,32 @@ function secret(name: string, value: string): string {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fts-alerts-cli-'));
-  [ntfy, hook, hc, mail] = await Promise.all([startHttpReceiver(), startHttpReceiver(), startHttpReceiver(), startSmtpReceiver({ user: 'fts', password: SMTP_PASSWORD })]);
+  [ntfy, hook, hc, mail] = await Promise.all([
+    startHttpReceiver(),
+    startHttpReceiver(),
+    startHttpReceiver(),
+    startSmtpReceiver({ user: 'fts', password: SMTP_PASSWORD }),
+  ]);
   configFile = writeConfig('helper.yaml', [
     { name: 'phone', type: 'ntfy', url: `${ntfy.url}/${TOPIC}` },
-    { name: 'hook', type: 'webhook', url: `${hook.url}/fts`, bearer: { file: secret('bearer', BEARER) }, events: ['backup.failed', 'drive.warning'] },
-    { name: 'mail', type: 'email', host: '127.0.0.1', port: mail.port, caCert: mail.cert.certFile, user: 'fts', password: { file: secret('smtp', SMTP_PASSWORD) }, from: 'fts@motoko.example', to: ['ops@example.com'] },
+    {
+      name: 'hook',
+      type: 'webhook',
+      url: `${hook.url}/fts`,
+      bearer: { file: secret('bearer', BEARER) },
+      events: ['backup.failed', 'drive.warning'],
+    },
+    {
+      name: 'mail',
+      type: 'email',
+      host: '127.0.0.1',
+      port: mail.port,
+      caCert: mail.cert.certFile,
+      user: 'fts',
+      password: { file: secret('smtp', SMTP_PASSWORD) },
+      from: 'fts@motoko.example',
+      to: ['ops@example.com'],
+    },
     { name: 'hc', type: 'deadman', url: `${hc.url}/ping/abc` },
   ]);
 });
@@ -69,10 +103,19 @@ describe('fts-helper alerts', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const results = JSON.parse(r.out) as { channel: string; ok: boolean; target: string }[];
-    expect(results.map((x) => [x.channel, x.ok])).toEqual([['phone', true], ['hook', true], ['mail', true], ['hc', true]]);
+    expect(results.map((x) => [x.channel, x.ok])).toEqual([
+      ['phone', true],
+      ['hook', true],
+      ['mail', true],
+      ['hc', true],
+    ]);
     expect(ntfy.requests).toHaveLength(1);
     expect(ntfy.requests[0]!.headers.title).toBe('Test alert from motoko');
-    expect(AlertMessage.parse(JSON.parse(hook.requests[0]!.body))).toMatchObject({ test: true, event: null, channel: 'hook' });
+    expect(AlertMessage.parse(JSON.parse(hook.requests[0]!.body))).toMatchObject({
+      test: true,
+      event: null,
+      channel: 'hook',
+    });
     expect(hook.requests[0]!.headers.authorization).toBe(`Bearer ${BEARER}`);
     expect(mail.mails).toHaveLength(1);
     expect(mail.mails[0]).toMatchObject({ subject: '[motoko] Test alert from motoko', secure: true, user: 'fts' });
@@ -114,16 +157,33 @@ describe('fts-helper alerts', () => {
     rejecting.answer((req) => ({ status: 401, body: `token ${req.headers.authorization} not valid for ${req.path}` }));
     try {
       const f = writeConfig('down.yaml', [
-        { name: 'gone', type: 'webhook', url: `http://127.0.0.1:${closed}/x`, bearer: { file: secret('bearer2', BEARER) } },
+        {
+          name: 'gone',
+          type: 'webhook',
+          url: `http://127.0.0.1:${closed}/x`,
+          bearer: { file: secret('bearer2', BEARER) },
+        },
         { name: 'refused', type: 'ntfy', url: `${rejecting.url}/${TOPIC}`, token: { file: secret('tok', BEARER) } },
-        { name: 'mail', type: 'email', host: '127.0.0.1', port: mail.port, caCert: mail.cert.certFile, user: 'fts', password: { file: secret('wrong', 'not-the-password-xyz') }, from: 'fts@motoko.example', to: ['ops@example.com'] },
+        {
+          name: 'mail',
+          type: 'email',
+          host: '127.0.0.1',
+          port: mail.port,
+          caCert: mail.cert.certFile,
+          user: 'fts',
+          password: { file: secret('wrong', 'not-the-password-xyz') },
+          from: 'fts@motoko.example',
+          to: ['ops@example.com'],
+        },
       ]);
       const r = await run(['alerts', 'test', '--config', f, '--json']);
       expect(r.code).toBe(1);
       const results = JSON.parse(r.out) as { channel: string; ok: boolean; error: string }[];
       expect(results.map((x) => x.ok)).toEqual([false, false, false]);
       expect(results[0]!.error).toBe(`could not reach http://127.0.0.1:${closed}: ECONNREFUSED`);
-      expect(results[1]!.error).toBe(`${rejecting.url} answered HTTP 401 Unauthorized: token Bearer [redacted] not valid for /[redacted]`);
+      expect(results[1]!.error).toBe(
+        `${rejecting.url} answered HTTP 401 Unauthorized: token Bearer [redacted] not valid for /[redacted]`,
+      );
       expect(results[2]!.error).toMatch(/^smtp:\/\/127\.0\.0\.1:\d+: Invalid login/);
       expect(r.err).toBe('fts-helper: the test message did not reach gone, refused, mail\n');
       for (const s of [...SECRETS, 'not-the-password-xyz']) expect(r.out + r.err).not.toContain(s);
@@ -139,7 +199,9 @@ describe('fts-helper alerts', () => {
     ]);
     const r = await run(['config', 'check', f]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/line \d+: alerts\.channels\.0\.events\.1: unknown event type "backup\.exploded"; event types: graduation\.started, /);
+    expect(r.err).toMatch(
+      /line \d+: alerts\.channels\.0\.events\.1: unknown event type "backup\.exploded"; event types: graduation\.started, /,
+    );
     expect(r.err).toMatch(/line \d+: alerts\.channels\.1\.url: /);
     // Checks across channels run once each channel is valid on its own.
     const g = writeConfig('bad2.yaml', [
@@ -149,9 +211,13 @@ describe('fts-helper alerts', () => {
     const r2 = await run(['config', 'check', g]);
     expect(r2.code).toBe(2);
     expect(r2.err).toContain('alerts.channels.1.name: two channels are named "hook"');
-    const h = writeConfig('bad3.yaml', [{ name: 'kv', type: 'webhook', url: 'http://127.0.0.1:1/y', bearer: { keyVault: 'alerts-bearer' } }]);
+    const h = writeConfig('bad3.yaml', [
+      { name: 'kv', type: 'webhook', url: 'http://127.0.0.1:1/y', bearer: { keyVault: 'alerts-bearer' } },
+    ]);
     const r3 = await run(['config', 'check', h]);
     expect(r3.code).toBe(2);
-    expect(r3.err).toContain('alerts.channels.0.bearer.keyVault: a Key Vault secret needs a keyVault section in the config');
+    expect(r3.err).toContain(
+      'alerts.channels.0.bearer.keyVault: a Key Vault secret needs a keyVault section in the config',
+    );
   });
 });

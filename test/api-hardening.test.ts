@@ -32,14 +32,24 @@ const report = (hostName = 'count-zero') => ({
 });
 
 const putState = (id: string, token: string | null, hostName = id) =>
-  h.request(`/api/v1/clients/${id}/state`, { method: 'PUT', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify(report(hostName)) });
+  h.request(`/api/v1/clients/${id}/state`, {
+    method: 'PUT',
+    token,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(report(hostName)),
+  });
 
 describe('dashboard response headers', () => {
   it('the dashboard page, API answers and refusals carry CSP with frame-ancestors, X-Frame-Options, nosniff and no-referrer', async () => {
     const page = await h.request('/', { token: null });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>FTS</title>');
-    for (const r of [page, await h.request('/api/v1/status'), await h.request('/api/v1/status', { token: null }), await h.request('/no-such-file.js', { token: null })]) {
+    for (const r of [
+      page,
+      await h.request('/api/v1/status'),
+      await h.request('/api/v1/status', { token: null }),
+      await h.request('/no-such-file.js', { token: null }),
+    ]) {
       const csp = r.headers.get('content-security-policy') ?? '';
       expect(csp, r.url).toContain("frame-ancestors 'none'");
       expect(csp).toContain("default-src 'none'");
@@ -57,8 +67,13 @@ describe('client tokens are bound to one client id', () => {
     expect((await putState('wintermute', token)).status).toBe(200);
     const r = await putState('neuromancer', token);
     expect(r.status).toBe(403);
-    expect(await r.json()).toEqual({ error: 'forbidden', message: 'the token "wintermute-token" belongs to client "wintermute" and cannot report for "neuromancer"' });
-    const ids = ClientRecord.array().parse(await (await h.request('/api/v1/clients')).json()).map((c) => c.id);
+    expect(await r.json()).toEqual({
+      error: 'forbidden',
+      message: 'the token "wintermute-token" belongs to client "wintermute" and cannot report for "neuromancer"',
+    });
+    const ids = ClientRecord.array()
+      .parse(await (await h.request('/api/v1/clients')).json())
+      .map((c) => c.id);
     expect(ids).toContain('wintermute');
     expect(ids).not.toContain('neuromancer');
     // Reading stays open to it.
@@ -79,8 +94,12 @@ describe('client tokens are bound to one client id', () => {
   });
 
   it('a client id must be a valid one, and only client tokens take one', () => {
-    expect(() => h.store.tokens.create('bad-id', 'client', { clientId: 'Count Zero' })).toThrow(/client id "Count Zero": a client id is 1-63 lower-case letters/);
-    expect(() => h.store.tokens.create('admin-2', 'admin', { clientId: 'count-zero' })).toThrow(/only a client token is bound/);
+    expect(() => h.store.tokens.create('bad-id', 'client', { clientId: 'Count Zero' })).toThrow(
+      /client id "Count Zero": a client id is 1-63 lower-case letters/,
+    );
+    expect(() => h.store.tokens.create('admin-2', 'admin', { clientId: 'count-zero' })).toThrow(
+      /only a client token is bound/,
+    );
     expect(h.store.tokens.list().map((t) => t.name)).not.toContain('bad-id');
   });
 });
@@ -100,7 +119,11 @@ describe('fts-helper token create --client', () => {
       expect(made.code, made.err).toBe(0);
       expect(made.out.trim()).toMatch(/^fts_/);
       expect(made.err).toContain('(client count-zero)');
-      const list = JSON.parse(run('token', 'list', '--json', '--sandbox', sb).out) as { name: string; role: string; clientId: string | null }[];
+      const list = JSON.parse(run('token', 'list', '--json', '--sandbox', sb).out) as {
+        name: string;
+        role: string;
+        clientId: string | null;
+      }[];
       expect(list.map((t) => [t.name, t.role, t.clientId])).toEqual([
         ['admin', 'admin', null],
         ['count-zero', 'client', 'count-zero'],
@@ -123,20 +146,32 @@ describe('the client registry is capped', () => {
     const small = await startTestHelper({ tweak: (c) => void (c.clients.maxRecords = 3) });
     try {
       const put = (id: string) =>
-        small.request(`/api/v1/clients/${id}/state`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report(id)) });
+        small.request(`/api/v1/clients/${id}/state`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(report(id)),
+        });
       // Three new clients at once (one group commit): the cap counts reports not yet written too.
       expect((await Promise.all(['a1', 'a2', 'a3'].map(put))).map((r) => r.status)).toEqual([200, 200, 200]);
       const r = await put('a4');
       expect(r.status).toBe(409);
       expect(await r.json()).toEqual({
         error: 'conflict',
-        message: 'the helper keeps at most 3 client records and has 3, so client "a4" was not recorded: raise clients.maxRecords in the config',
+        message:
+          'the helper keeps at most 3 client records and has 3, so client "a4" was not recorded: raise clients.maxRecords in the config',
       });
       expect((await Promise.all(['a4', 'a5', 'a6'].map(put))).map((r) => r.status)).toEqual([409, 409, 409]);
       expect((await put('a2')).status).toBe(200);
-      const ids = ClientRecord.array().parse(await (await small.request('/api/v1/clients')).json()).map((c) => c.id);
+      const ids = ClientRecord.array()
+        .parse(await (await small.request('/api/v1/clients')).json())
+        .map((c) => c.id);
       expect(ids.sort()).toEqual(['a1', 'a2', 'a3']);
-      expect(small.store.events.latest(100, 'client.seen').map((e) => (e.data as { clientId: string }).clientId).sort()).toEqual(['a1', 'a2', 'a3']);
+      expect(
+        small.store.events
+          .latest(100, 'client.seen')
+          .map((e) => (e.data as { clientId: string }).clientId)
+          .sort(),
+      ).toEqual(['a1', 'a2', 'a3']);
     } finally {
       await small.stop();
     }
@@ -146,7 +181,11 @@ describe('the client registry is capped', () => {
     const small = await startTestHelper({ tweak: (c) => void (c.clients.maxRecords = 2) });
     try {
       const put = (id: string) =>
-        small.request(`/api/v1/clients/${id}/state`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report(id)) });
+        small.request(`/api/v1/clients/${id}/state`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(report(id)),
+        });
       const statuses = (await Promise.all(['b1', 'b2', 'b3', 'b4', 'b5'].map(put))).map((r) => r.status);
       expect(statuses.filter((s) => s === 200)).toHaveLength(2);
       expect(statuses.filter((s) => s === 409)).toHaveLength(3);

@@ -67,7 +67,11 @@ describe('auth', () => {
       ['GET', '/metrics'],
       ['GET', '/api/v1/no-such-route'],
     ] as const) {
-      const r = await h.request(path, { method, token: null, ...(method === 'PUT' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}) });
+      const r = await h.request(path, {
+        method,
+        token: null,
+        ...(method === 'PUT' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}),
+      });
       expect(r.status, `${method} ${path}`).toBe(401);
     }
   });
@@ -82,7 +86,10 @@ describe('auth', () => {
   it('a foreign Host is refused with 403 (DNS rebinding)', async () => {
     const r = await raw('/api/v1/status', { host: 'evil.example:8642', authorization: `Bearer ${h.adminToken}` });
     expect(r.status).toBe(403);
-    const ok = await raw('/api/v1/status', { host: `motoko:${new URL(h.url).port}`, authorization: `Bearer ${h.adminToken}` });
+    const ok = await raw('/api/v1/status', {
+      host: `motoko:${new URL(h.url).port}`,
+      authorization: `Bearer ${h.adminToken}`,
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -96,12 +103,22 @@ describe('auth', () => {
 describe('client state', () => {
   it('PUT stores the report and GET lists it as online', async () => {
     const token = h.clientToken('count-zero', { clientId: 'count-zero' });
-    const r = await h.request('/api/v1/clients/count-zero/state', { method: 'PUT', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify(report()) });
+    const r = await h.request('/api/v1/clients/count-zero/state', {
+      method: 'PUT',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(report()),
+    });
     expect(r.status).toBe(200);
     expect(await r.json()).toEqual({ ok: true, online: true });
     const list = ClientRecord.array().parse(await (await h.request('/api/v1/clients', { token })).json());
     const c = list.find((x) => x.id === 'count-zero');
-    expect(c).toMatchObject({ hostName: 'count-zero', os: 'darwin', online: true, shares: [{ share: 'flux', state: 'mounted' }] });
+    expect(c).toMatchObject({
+      hostName: 'count-zero',
+      os: 'darwin',
+      online: true,
+      shares: [{ share: 'flux', state: 'mounted' }],
+    });
   });
 
   it('a client that was offline fires client.seen when it comes back, not on every report', async () => {
@@ -109,13 +126,22 @@ describe('client state', () => {
     const quick = await startTestHelper({ tweak: (c) => void (c.clients.offlineAfter = '300ms') });
     try {
       const put = () =>
-        quick.request('/api/v1/clients/wintermute/state', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report({ hostName: 'wintermute', os: 'win32' })) });
-      const seen = () => quick.store.events.latest(100, 'client.seen').filter((e) => e.type === 'client.seen' && e.data.clientId === 'wintermute');
+        quick.request('/api/v1/clients/wintermute/state', {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(report({ hostName: 'wintermute', os: 'win32' })),
+        });
+      const seen = () =>
+        quick.store.events
+          .latest(100, 'client.seen')
+          .filter((e) => e.type === 'client.seen' && e.data.clientId === 'wintermute');
       await put();
       await put();
       expect(seen()).toHaveLength(1);
       await new Promise((r) => setTimeout(r, 400));
-      const offline = ClientRecord.array().parse(await (await quick.request('/api/v1/clients')).json()).find((c) => c.id === 'wintermute');
+      const offline = ClientRecord.array()
+        .parse(await (await quick.request('/api/v1/clients')).json())
+        .find((c) => c.id === 'wintermute');
       expect(offline?.online).toBe(false);
       await put();
       const events = seen();
@@ -146,7 +172,9 @@ describe('bad input', () => {
   });
 
   it('a bad value is 400 naming the nested field', async () => {
-    const r = await put(JSON.stringify(report({ shares: [{ share: 'flux', state: 'sideways', mountPoint: null, errorCode: null }] })));
+    const r = await put(
+      JSON.stringify(report({ shares: [{ share: 'flux', state: 'sideways', mountPoint: null, errorCode: null }] })),
+    );
     expect(r.status).toBe(400);
     expect(await r.json()).toMatchObject({ field: 'shares.0.state' });
   });

@@ -18,7 +18,9 @@ let serverVault: TestKeyVault;
 let dir: string;
 
 // Entra ID cannot be reached here; the MSAL credential path is tested in server-keyvault.test.ts.
-const credential: TokenCredential = { getToken: async () => ({ token: 'helper-access-token', expiresOnTimestamp: Date.now() + 3600_000 }) };
+const credential: TokenCredential = {
+  getToken: async () => ({ token: 'helper-access-token', expiresOnTimestamp: Date.now() + 3600_000 }),
+};
 
 beforeAll(async () => {
   clientVault = await startKeyVault();
@@ -60,16 +62,29 @@ describe('Key Vault scope of the backup secrets', () => {
     const source = await secretSourceFor(c, { credential, caCertFile: serverVault.cert.certFile });
     expect(source.description).toBe('Key Vault kv-miket-ops-server');
     const target = await resticTargetFor(c, source);
-    expect(target).toMatchObject({ password: 'server-only-restic-pw', keyId: 'K004server', applicationKey: 'server-only-b2-key' });
-    expect(serverVault.requests.filter((r) => r.method === 'GET' && r.token).map((r) => r.path.split('/')[2]).sort()).toEqual(['b2-application-key', 'b2-key-id', 'restic-password']);
+    expect(target).toMatchObject({
+      password: 'server-only-restic-pw',
+      keyId: 'K004server',
+      applicationKey: 'server-only-b2-key',
+    });
+    expect(
+      serverVault.requests
+        .filter((r) => r.method === 'GET' && r.token)
+        .map((r) => r.path.split('/')[2])
+        .sort(),
+    ).toEqual(['b2-application-key', 'b2-key-id', 'restic-password']);
     expect(clientVault.requests).toEqual([]);
   });
 
   it('without keyVault.server, refuses to read backup secrets from Key Vault, saying what to set', async () => {
-    const err = await secretSourceFor(config(false), { credential, caCertFile: clientVault.cert.certFile }).catch((e: unknown) => e);
+    const err = await secretSourceFor(config(false), { credential, caCertFile: clientVault.cert.certFile }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(BackupError);
     expect((err as BackupError).kind).toBe('secrets');
-    expect((err as Error).message).toMatch(/keyVault\.server is not set: put the restic password and B2 key in a vault no client can read/);
+    expect((err as Error).message).toMatch(
+      /keyVault\.server is not set: put the restic password and B2 key in a vault no client can read/,
+    );
     expect(clientVault.requests).toEqual([]);
   });
 

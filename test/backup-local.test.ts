@@ -19,13 +19,20 @@ describe('check and schedules (local repository)', () => {
   it('check reports a corrupted pack as a failed run with the damage named', async () => {
     const root = join(tmp, 'corrupt');
     mkdirSync(root, { recursive: true });
-    const { config, space } = backupInstall(root, { repository: join(root, 'repo'), initIfMissing: true, check: { readDataSubsets: 1 } });
+    const { config, space } = backupInstall(root, {
+      repository: join(root, 'repo'),
+      initIfMissing: true,
+      check: { readDataSubsets: 1 },
+    });
     fillRandom(space, 3, 200_000);
     const h = new JobHarness(config);
     try {
       expect((await h.run('backup')).status).toBe('succeeded');
       expect((await h.run('check')).status).toBe('succeeded');
-      const packs = execFileSync('find', [join(root, 'repo', 'data'), '-type', 'f', '-size', '+100k']).toString().trim().split('\n');
+      const packs = execFileSync('find', [join(root, 'repo', 'data'), '-type', 'f', '-size', '+100k'])
+        .toString()
+        .trim()
+        .split('\n');
       const pack = packs[0]!;
       chmodSync(pack, 0o644);
       const buf = readFileSync(pack);
@@ -34,17 +41,23 @@ describe('check and schedules (local repository)', () => {
       const r = await h.run('check');
       expect(r.status).toBe('failed');
       expect(r.error).toMatch(/^the repository check found damage: Pack ID does not match/);
-      expect(h.eventsOf(r.id).at(-1)).toMatchObject({ type: 'backup.failed', data: { operation: 'check', reason: r.error } });
+      expect(h.eventsOf(r.id).at(-1)).toMatchObject({
+        type: 'backup.failed',
+        data: { operation: 'check', reason: r.error },
+      });
     } finally {
       await h.close();
     }
   });
 
-
   it('rotates the data subset a check reads', async () => {
     const root = join(tmp, 'rotate');
     mkdirSync(root, { recursive: true });
-    const { config, space } = backupInstall(root, { repository: join(root, 'repo'), initIfMissing: true, check: { readDataSubsets: 2 } });
+    const { config, space } = backupInstall(root, {
+      repository: join(root, 'repo'),
+      initIfMissing: true,
+      check: { readDataSubsets: 2 },
+    });
     fillRandom(space, 2, 1000);
     const h = new JobHarness(config);
     try {
@@ -56,7 +69,6 @@ describe('check and schedules (local repository)', () => {
       await h.close();
     }
   });
-
 
   it('a scheduled backup due while graduation writes into space waits, then runs', async () => {
     const root = join(tmp, 'sched');
@@ -81,25 +93,29 @@ describe('check and schedules (local repository)', () => {
     const scheduler = new JobScheduler(h.jobs.runner, h.store, pino({ level: 'silent' }), () => true);
     try {
       const g = h.jobs.runner.start('graduation', 'schedule');
-      for (let i = 0; i < 100 && h.store.runs.get(g.runId)!.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && h.store.runs.get(g.runId)!.status !== 'running'; i++)
+        await new Promise((r) => setTimeout(r, 20));
       const b = scheduler.fire('backup')!;
-      for (let i = 0; i < 100 && !(h.store.runs.log(b) ?? '').includes('waiting'); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && !(h.store.runs.log(b) ?? '').includes('waiting'); i++)
+        await new Promise((r) => setTimeout(r, 20));
       expect(h.store.runs.get(b)!.status).toBe('queued');
       expect(h.store.runs.log(b)).toContain(`space is in use by run ${g.runId} (graduation)`);
       expect(h.eventsOf(b)).toEqual([]);
       finishGraduation();
       await g.done;
-      for (let i = 0; i < 600 && ['queued', 'running'].includes(h.store.runs.get(b)!.status); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 600 && ['queued', 'running'].includes(h.store.runs.get(b)!.status); i++)
+        await new Promise((r) => setTimeout(r, 50));
       const run = h.store.runs.get(b)!;
       expect(run).toMatchObject({ status: 'succeeded', trigger: 'schedule' });
-      expect(new Date(run.startedAt!).getTime()).toBeGreaterThanOrEqual(new Date(h.store.runs.get(g.runId)!.finishedAt!).getTime());
+      expect(new Date(run.startedAt!).getTime()).toBeGreaterThanOrEqual(
+        new Date(h.store.runs.get(g.runId)!.finishedAt!).getTime(),
+      );
       expect(run.summary).toMatchObject({ filesNew: 3 });
     } finally {
       scheduler.stop();
       await h.close();
     }
   });
-
 
   it('a file restic cannot read makes the run a warning that names it (restic exit 3), and the snapshot is kept', async () => {
     // restic runs as an unprivileged user here (through a PATH wrapper), so a 000 file is really unreadable to it.
@@ -113,7 +129,11 @@ describe('check and schedules (local repository)', () => {
     const wrapDir = join(root, 'bin');
     mkdirSync(wrapDir);
     const real = execFileSync('sh', ['-c', 'command -v restic']).toString().trim();
-    writeFileSync(join(wrapDir, 'restic'), `#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups ${real} "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      join(wrapDir, 'restic'),
+      `#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
     for (const d of [root, join(root, 'cache')]) mkdirSync(d, { recursive: true });
     execFileSync('chown', ['-R', '65534:65534', join(root, 'cache'), config.backup!.passwordFile!]);
     execFileSync('chmod', ['-R', 'a+rX', space]);

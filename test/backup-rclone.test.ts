@@ -1,5 +1,14 @@
 /** The rclone engine with real rclone against s3rver over TLS: sync, replaced and deleted files kept, check, secrets out of argv. */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +38,11 @@ afterAll(async () => {
 
 describe('backup with rclone', () => {
   it('syncs space with --checksum, keeps replaced and deleted files in the backup dir, and checks the copy', async () => {
-    const { config, space, secrets } = backupInstall(tmp, { engine: 'rclone', repository: s3.repository('mirror'), caCert: s3.certFile });
+    const { config, space, secrets } = backupInstall(tmp, {
+      engine: 'rclone',
+      repository: s3.repository('mirror'),
+      caCert: s3.certFile,
+    });
     const files = fillRandom(space, 5, 20_000);
     writeFileSync(join(space, '.fts-half-graduated'), 'partial');
     const h = new JobHarness(config);
@@ -39,8 +52,12 @@ describe('backup with rclone', () => {
       const ev = h.eventsOf(first.id);
       expect(ev[0]).toMatchObject({ type: 'backup.started', data: { engine: 'rclone', operation: 'backup' } });
       expect(ev.some((e) => e.type === 'backup.progress')).toBe(true);
-      expect(ev.at(-1)).toMatchObject({ type: 'backup.finished', data: { snapshotId: null, filesNew: 5, dataAdded: 100_000 } });
-      for (const f of files) expect(readFileSync(objectFile(`mirror/current/${f}`))).toEqual(readFileSync(join(space, f)));
+      expect(ev.at(-1)).toMatchObject({
+        type: 'backup.finished',
+        data: { snapshotId: null, filesNew: 5, dataAdded: 100_000 },
+      });
+      for (const f of files)
+        expect(readFileSync(objectFile(`mirror/current/${f}`))).toEqual(readFileSync(join(space, f)));
       expect(existsSync(objectFile('mirror/current/.fts-half-graduated'))).toBe(false);
 
       const old = readFileSync(join(space, files[0]!));
@@ -61,7 +78,9 @@ describe('backup with rclone', () => {
       unlinkSync(objectFile(`mirror/current/${files[2]}`));
       const bad = await h.run('check');
       expect(bad.status).toBe('failed');
-      expect(bad.error).toMatch(/^the repository check found damage: 1 difference\(s\) between the source and the copy/);
+      expect(bad.error).toMatch(
+        /^the repository check found damage: 1 difference\(s\) between the source and the copy/,
+      );
 
       const spied = calls();
       expect(spied.length).toBeGreaterThanOrEqual(4);
@@ -71,7 +90,12 @@ describe('backup with rclone', () => {
         expect(c.env.AWS_CA_BUNDLE).toBeUndefined();
         expect(c.env.RCLONE_CONFIG_FTS_SECRET_ACCESS_KEY).toBe(secrets.applicationKey);
       }
-      const logs = JSON.stringify(h.events) + h.store.runs.list().map((r) => h.store.runs.log(r.id)).join('');
+      const logs =
+        JSON.stringify(h.events) +
+        h.store.runs
+          .list()
+          .map((r) => h.store.runs.log(r.id))
+          .join('');
       expect(logs).not.toContain(secrets.applicationKey);
     } finally {
       await h.close();
@@ -81,13 +105,19 @@ describe('backup with rclone', () => {
   it('reports a rejected key in one line', async () => {
     const root = join(tmp, 'badkey');
     mkdirSync(root);
-    const { config, space } = backupInstall(root, { engine: 'rclone', repository: s3.repository('mirror2'), caCert: s3.certFile }, { keyId: 'WRONGKEYID' });
+    const { config, space } = backupInstall(
+      root,
+      { engine: 'rclone', repository: s3.repository('mirror2'), caCert: s3.certFile },
+      { keyId: 'WRONGKEYID' },
+    );
     fillRandom(space, 1, 100);
     const h = new JobHarness(config);
     try {
       const r = await h.run('backup');
       expect(r.status).toBe('failed');
-      expect(r.error).toBe('B2 rejected the application key: check the key id and application key (files or Key Vault)');
+      expect(r.error).toBe(
+        'B2 rejected the application key: check the key id and application key (files or Key Vault)',
+      );
     } finally {
       await h.close();
     }

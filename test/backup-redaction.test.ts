@@ -89,7 +89,10 @@ describe('secrets in streamed engine output', () => {
 
   it('rclone: the B2 key is redacted in the run log and in events', async () => {
     fakeOnPath('rclone', FAKE_RCLONE);
-    const { config, secrets } = backupInstall(join(tmp, 'rclone'), { engine: 'rclone', repository: 's3:https://127.0.0.1:9/bucket/mirror' });
+    const { config, secrets } = backupInstall(join(tmp, 'rclone'), {
+      engine: 'rclone',
+      repository: 's3:https://127.0.0.1:9/bucket/mirror',
+    });
     const h = new JobHarness(config);
     try {
       const run = await h.run('backup');

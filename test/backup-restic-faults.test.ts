@@ -37,16 +37,31 @@ afterAll(async () => {
 
 describe('restic faults', () => {
   it('waits for a lock a live restic holds, never removes it, and reports it when it stays', async () => {
-    const { config, space, secrets } = install('locked', { initIfMissing: true, lockRetry: { attempts: 2, delay: '200ms' } });
+    const { config, space, secrets } = install('locked', {
+      initIfMissing: true,
+      lockRetry: { attempts: 2, delay: '200ms' },
+    });
     fillRandom(space, 2, 5_000);
     const h = new JobHarness(config);
     try {
       expect((await h.run('backup')).status).toBe('succeeded');
       // A live restic (a backup reading stdin that has not ended) holds a lock; check needs an exclusive one.
-      const holder = spawn('/usr/bin/restic', ['--cacert', s3.certFile, '-o', 's3.bucket-lookup=path', 'backup', '--stdin', '--stdin-filename', 'held.txt'], {
-        env: { PATH: savedPath, HOME: tmp, RESTIC_REPOSITORY: s3.repository('locked'), RESTIC_PASSWORD: secrets.password, RESTIC_CACHE_DIR: join(tmp, 'holder-cache'), AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'x' },
-        stdio: ['pipe', 'ignore', 'pipe'],
-      });
+      const holder = spawn(
+        '/usr/bin/restic',
+        ['--cacert', s3.certFile, '-o', 's3.bucket-lookup=path', 'backup', '--stdin', '--stdin-filename', 'held.txt'],
+        {
+          env: {
+            PATH: savedPath,
+            HOME: tmp,
+            RESTIC_REPOSITORY: s3.repository('locked'),
+            RESTIC_PASSWORD: secrets.password,
+            RESTIC_CACHE_DIR: join(tmp, 'holder-cache'),
+            AWS_ACCESS_KEY_ID: 'S3RVER',
+            AWS_SECRET_ACCESS_KEY: 'x',
+          },
+          stdio: ['pipe', 'ignore', 'pipe'],
+        },
+      );
       let locks: string[] = [];
       for (let i = 0; i < 200 && locks.length === 0; i++) {
         await new Promise((r) => setTimeout(r, 50));
@@ -69,7 +84,6 @@ describe('restic faults', () => {
     }
   });
 
-
   it('cancel stops restic with SIGINT: the run is cancelled and restic removed its lock', async () => {
     const { config, space } = install('cancel', { initIfMissing: true, limitUpload: 512 });
     fillRandom(space, 4, 1_000_000);
@@ -77,12 +91,16 @@ describe('restic faults', () => {
     try {
       const { runId, done } = h.jobs.runner.start('backup', 'manual');
       // Wait for restic's first progress line: the backup is under way and holds its lock.
-      for (let i = 0; i < 300 && !h.eventsOf(runId).some((e) => e.type === 'backup.progress'); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 300 && !h.eventsOf(runId).some((e) => e.type === 'backup.progress'); i++)
+        await new Promise((r) => setTimeout(r, 50));
       expect(h.eventsOf(runId).some((e) => e.type === 'backup.progress')).toBe(true);
       h.jobs.runner.cancel(runId);
       const r = await done;
       expect(r.status).toBe('cancelled');
-      expect(h.eventsOf(runId).at(-1)).toMatchObject({ type: 'backup.failed', data: { cancelled: true, reason: 'backup cancelled' } });
+      expect(h.eventsOf(runId).at(-1)).toMatchObject({
+        type: 'backup.failed',
+        data: { cancelled: true, reason: 'backup cancelled' },
+      });
       expect(s3Locks(s3.dataDir, s3.bucket, 'cancel')).toEqual([]);
       expect(h.store.jobLocks.list()).toEqual([]);
     } finally {
@@ -90,22 +108,26 @@ describe('restic faults', () => {
     }
   });
 
-
   it('after the helper is killed with -9 mid-backup, the next run succeeds and restic check passes', async () => {
     const slow = install('killed', { initIfMissing: true, limitUpload: 512 });
     fillRandom(slow.space, 4, 1_000_000);
     const cfgFile = join(tmp, 'killed', 'helper.yaml');
     const { stringify } = await import('yaml');
     writeFileSync(cfgFile, stringify(slow.config));
-    const helper = spawn(process.execPath, [join(ROOT, 'bin', 'fts-helper.mjs'), 'backup', 'run', '--config', cfgFile], {
-      env: { ...process.env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
-    });
+    const helper = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'fts-helper.mjs'), 'backup', 'run', '--config', cfgFile],
+      {
+        env: { ...process.env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+      },
+    );
     let err = '';
     helper.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     // Wait until restic has started uploading (its progress shows in the helper's output).
-    for (let i = 0; i < 400 && !/\d+%\s+\d+/.test(err.replace(/^0%.*$/m, '')); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 400 && !/\d+%\s+\d+/.test(err.replace(/^0%.*$/m, '')); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(err).toMatch(/backup of .* started/);
     // The whole group: the helper and the restic it started die at once, as in a power cut of the process tree.
     process.kill(-helper.pid!, 'SIGKILL');

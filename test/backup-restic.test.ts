@@ -48,7 +48,10 @@ describe('backup with restic to an S3 repository over TLS', () => {
       const first = await h.run('backup');
       expect(first.status, first.error ?? '').toBe('succeeded');
       const ev = h.eventsOf(first.id);
-      expect(ev[0]).toMatchObject({ type: 'backup.started', data: { engine: 'restic', operation: 'backup', repository: s3.repository('roundtrip') } });
+      expect(ev[0]).toMatchObject({
+        type: 'backup.started',
+        data: { engine: 'restic', operation: 'backup', repository: s3.repository('roundtrip') },
+      });
       expect(ev.some((e) => e.type === 'backup.progress')).toBe(true);
       const fin = ev.find((e) => e.type === 'backup.finished')!;
       expect(fin.data).toMatchObject({ filesNew: 12, filesChanged: 0, warning: null, snapshotsRemoved: 0 });
@@ -70,11 +73,16 @@ describe('backup with restic to an S3 repository over TLS', () => {
       expect(readdirSync(join(to, space)).length).toBe(1);
       const all = join(tmp, 'restored-all');
       await engine.restore(snapshotId, null, all);
-      for (const rel of [...files].sort(() => Math.random() - 0.5).slice(0, 5)) expect(sha256(join(all, space, rel))).toBe(sha256(join(space, rel)));
+      for (const rel of [...files].sort(() => Math.random() - 0.5).slice(0, 5))
+        expect(sha256(join(all, space, rel))).toBe(sha256(join(space, rel)));
       expect(existsSync(join(all, space, 'd0', '.fts-graduating.tmp'))).toBe(false);
 
       const second = await h.run('backup');
-      const fin2 = h.eventsOf(second.id).find((e) => e.type === 'backup.finished')!.data as { filesNew: number; filesChanged: number; dataAdded: number };
+      const fin2 = h.eventsOf(second.id).find((e) => e.type === 'backup.finished')!.data as {
+        filesNew: number;
+        filesChanged: number;
+        dataAdded: number;
+      };
       expect(fin2.filesNew).toBe(0);
       expect(fin2.filesChanged).toBe(0);
       // Only a new tree and the snapshot's metadata: far less than one file of the data.
@@ -91,9 +99,16 @@ describe('backup with restic to an S3 repository over TLS', () => {
         expect(c.env.RESTIC_PASSWORD_FILE).toBe(config.backup!.passwordFile);
         expect(c.env.AWS_SECRET_ACCESS_KEY).toBe(secrets.applicationKey);
         expect(c.env.FTS_TEST_INHERITED_SECRET).toBeUndefined();
-        expect(Object.keys(c.env).every((k) => /^(PATH|HOME|LANG|LC_ALL|TMPDIR|USER|XDG_RUNTIME_DIR|DBUS_SESSION_BUS_ADDRESS|RESTIC_\w+|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|PWD|SHLVL|_)$/.test(k))).toBe(true);
+        expect(
+          Object.keys(c.env).every((k) =>
+            /^(PATH|HOME|LANG|LC_ALL|TMPDIR|USER|XDG_RUNTIME_DIR|DBUS_SESSION_BUS_ADDRESS|RESTIC_\w+|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|PWD|SHLVL|_)$/.test(
+              k,
+            ),
+          ),
+        ).toBe(true);
       }
-      const everything = JSON.stringify(h.events) + (h.store.runs.log(first.id) ?? '') + (h.store.runs.log(second.id) ?? '');
+      const everything =
+        JSON.stringify(h.events) + (h.store.runs.log(first.id) ?? '') + (h.store.runs.log(second.id) ?? '');
       expect(everything).not.toContain(secrets.password);
       expect(everything).not.toContain(secrets.applicationKey);
     } finally {
@@ -101,9 +116,12 @@ describe('backup with restic to an S3 repository over TLS', () => {
     }
   });
 
-
   it('retention (the prune job) removes the snapshots it should and keeps the newest', async () => {
-    const { config, space, secrets } = install('retention', { initIfMissing: true, prune: { schedule: '0 6 * * *' }, retention: { daily: 1, weekly: 0, monthly: 0 } });
+    const { config, space, secrets } = install('retention', {
+      initIfMissing: true,
+      prune: { schedule: '0 6 * * *' },
+      retention: { daily: 1, weekly: 0, monthly: 0 },
+    });
     fillRandom(space, 3, 10_000);
     const h = new JobHarness(config);
     try {
@@ -118,15 +136,19 @@ describe('backup with restic to an S3 repository over TLS', () => {
       }
       const prune = await h.run('prune');
       expect(prune.status, prune.error ?? '').toBe('succeeded');
-      expect(h.eventsOf(prune.id).at(-1)).toMatchObject({ type: 'backup.pruned', data: { snapshotsKept: 1, snapshotsRemoved: 2 } });
-      const left = JSON.parse(resticHand(s3.repository('retention'), secrets, ['snapshots', '--json'], { cacert: s3.certFile }).out) as { short_id: string }[];
+      expect(h.eventsOf(prune.id).at(-1)).toMatchObject({
+        type: 'backup.pruned',
+        data: { snapshotsKept: 1, snapshotsRemoved: 2 },
+      });
+      const left = JSON.parse(
+        resticHand(s3.repository('retention'), secrets, ['snapshots', '--json'], { cacert: s3.certFile }).out,
+      ) as { short_id: string }[];
       expect(left.map((s) => s.short_id)).toEqual([ids[2]]);
       expect(resticHand(s3.repository('retention'), secrets, ['check'], { cacert: s3.certFile }).code).toBe(0);
     } finally {
       await h.close();
     }
   });
-
 
   it('fails clearly and harmlessly: wrong password, unreachable endpoint, missing bucket, rejected key, no repository, space not mounted', async () => {
     const good = install('failures', { initIfMissing: true });
@@ -136,18 +158,50 @@ describe('backup with restic to an S3 repository over TLS', () => {
     await h0.close();
 
     const variants: [string, (c: HelperConfig) => void, RegExp][] = [
-      ['wrong password', (c) => writeFileSync(c.backup!.passwordFile!, 'not-the-password', { mode: 0o600 }), /^the repository password is wrong/],
-      ['unreachable', (c) => (c.backup!.repository = 's3:https://127.0.0.1:1/fts/failures'), /^the backup endpoint is unreachable/],
-      ['missing bucket', (c) => (c.backup!.repository = `s3:https://127.0.0.1:${s3.port}/no-such-bucket/failures`), /^the bucket of .* does not exist/],
-      ['rejected key', (c) => writeFileSync(c.backup!.keyIdFile!, 'WRONGKEYID', { mode: 0o600 }), /^B2 rejected the application key/],
-      ['no repository', (c) => ((c.backup!.repository = s3.repository('never-made')), (c.backup!.initIfMissing = false)), /^there is no restic repository at .*fts-helper backup init/],
-      ['not mounted', (c) => (c.drives.space = { mountPoint: join(tmp, 'failures', 'gone'), requireMount: true, fsType: 'ext4' }), /^space is not mounted/],
-      ['secret file open to others', (c) => chmodSync(c.backup!.passwordFile!, 0o644), /readable by others .*chmod 600/],
+      [
+        'wrong password',
+        (c) => writeFileSync(c.backup!.passwordFile!, 'not-the-password', { mode: 0o600 }),
+        /^the repository password is wrong/,
+      ],
+      [
+        'unreachable',
+        (c) => (c.backup!.repository = 's3:https://127.0.0.1:1/fts/failures'),
+        /^the backup endpoint is unreachable/,
+      ],
+      [
+        'missing bucket',
+        (c) => (c.backup!.repository = `s3:https://127.0.0.1:${s3.port}/no-such-bucket/failures`),
+        /^the bucket of .* does not exist/,
+      ],
+      [
+        'rejected key',
+        (c) => writeFileSync(c.backup!.keyIdFile!, 'WRONGKEYID', { mode: 0o600 }),
+        /^B2 rejected the application key/,
+      ],
+      [
+        'no repository',
+        (c) => ((c.backup!.repository = s3.repository('never-made')), (c.backup!.initIfMissing = false)),
+        /^there is no restic repository at .*fts-helper backup init/,
+      ],
+      [
+        'not mounted',
+        (c) => (c.drives.space = { mountPoint: join(tmp, 'failures', 'gone'), requireMount: true, fsType: 'ext4' }),
+        /^space is not mounted/,
+      ],
+      [
+        'secret file open to others',
+        (c) => chmodSync(c.backup!.passwordFile!, 0o644),
+        /readable by others .*chmod 600/,
+      ],
     ];
     for (const [label, mutate, reason] of variants) {
       const root = join(tmp, `failures-${label.replace(/ /g, '-')}`);
       mkdirSync(root, { recursive: true });
-      const v = backupInstall(root, { repository: s3.repository('failures'), caCert: s3.certFile, initIfMissing: true }, good.secrets);
+      const v = backupInstall(
+        root,
+        { repository: s3.repository('failures'), caCert: s3.certFile, initIfMissing: true },
+        good.secrets,
+      );
       fillRandom(v.space, 2, 5_000);
       mutate(v.config);
       const h = new JobHarness(v.config);
@@ -170,7 +224,10 @@ describe('backup with restic to an S3 repository over TLS', () => {
     expect(existsSync(join(s3.dataDir, s3.bucket, 'never-made'))).toBe(false);
     const hand = resticHand(s3.repository('failures'), good.secrets, ['check'], { cacert: s3.certFile });
     expect(hand.code, hand.out).toBe(0);
-    expect(JSON.parse(resticHand(s3.repository('failures'), good.secrets, ['snapshots', '--json'], { cacert: s3.certFile }).out)).toHaveLength(1);
+    expect(
+      JSON.parse(
+        resticHand(s3.repository('failures'), good.secrets, ['snapshots', '--json'], { cacert: s3.certFile }).out,
+      ),
+    ).toHaveLength(1);
   });
-
 });

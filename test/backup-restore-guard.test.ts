@@ -16,8 +16,12 @@ let sb: string;
 const cli = async (...args: string[]) => {
   let out = '';
   let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+  const o = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+  const e = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
   try {
     const code = await main([...args, '--sandbox', sb]);
     return { code, out, err };
@@ -46,7 +50,16 @@ describe('backup restore --to', () => {
     symlinkSync('/', join(dir, 'link-to-root'));
     symlinkSync(join(sb, 'space'), join(dir, 'link-to-space'));
 
-    for (const to of ['/', join(sb, 'space'), join(sb, 'flux'), sb, dir, join(dir, 'link-to-root'), join(dir, 'link-to-space'), join(dir, 'link-to-root', dir.slice(1), 'sb')]) {
+    for (const to of [
+      '/',
+      join(sb, 'space'),
+      join(sb, 'flux'),
+      sb,
+      dir,
+      join(dir, 'link-to-root'),
+      join(dir, 'link-to-space'),
+      join(dir, 'link-to-root', dir.slice(1), 'sb'),
+    ]) {
       const r = await cli('backup', 'restore', '--snapshot', snapshot, '--path', note, '--to', to);
       expect(r.code, `--to ${to}: ${r.err}`).toBe(2);
       expect(r.err).toMatch(/--to .* (would restore over the live files|is the live folder|is above the live folder)/);

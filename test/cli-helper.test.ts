@@ -94,7 +94,9 @@ describe('fts-helper CLI', () => {
     run(['status', '--sandbox', sb]);
     const cfg = join(sb, 'helper.yaml');
     writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('tls: "off"', 'tls: auto').replace('tls: off', 'tls: auto'));
-    const child = spawn('node', [BIN, 'serve', '--sandbox', sb, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('node', [BIN, 'serve', '--sandbox', sb, '--listen', '127.0.0.1:0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const line = await new Promise<{ url: string; fingerprint: string }>((resolve, reject) => {
         let buf = '';
@@ -110,7 +112,9 @@ describe('fts-helper CLI', () => {
       // A client that pins the fingerprint: trust exactly this certificate.
       const { request } = await import('node:https');
       const status = await new Promise<number>((resolve, reject) => {
-        const req = request(`${line.url}/healthz`, { ca: cert, checkServerIdentity: () => undefined }, (res) => resolve(res.statusCode ?? 0));
+        const req = request(`${line.url}/healthz`, { ca: cert, checkServerIdentity: () => undefined }, (res) =>
+          resolve(res.statusCode ?? 0),
+        );
         req.on('error', reject);
         req.end();
       });

@@ -18,7 +18,8 @@ const sandbox = ensureSandbox(join(dir, 'sb'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The sandbox's config with a change, written to a file of its own. */
-function variant(name: string, change: (doc: Record<string, any>) => void): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function variant(name: string, change: (doc: Record<string, any>) => void): string {
   const doc = parse(readFileSync(sandbox.configPath, 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   change(doc);
   const file = join(dir, `${name}.yaml`);
@@ -27,7 +28,10 @@ function variant(name: string, change: (doc: Record<string, any>) => void): stri
 }
 
 const check = (file: string, json = false) => {
-  const r = spawnSync('node', [BIN, 'config', 'check', file, ...(json ? ['--json'] : [])], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('node', [BIN, 'config', 'check', file, ...(json ? ['--json'] : [])], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
@@ -58,13 +62,22 @@ describe('config check', { timeout: 120_000 }, () => {
     const file = variant('unmounted', (d) => Object.assign(d.drives.space, { requireMount: true, label: 'space' }));
     const r = check(file);
     expect(r.code).toBe(2);
-    expect(r.out).toContain(`problem: drives.space.mountPoint: ${join(sandbox.dir, 'space')} is not mounted (expected label space)`);
+    expect(r.out).toContain(
+      `problem: drives.space.mountPoint: ${join(sandbox.dir, 'space')} is not mounted (expected label space)`,
+    );
     const j = JSON.parse(check(file, true).out) as { findings: { level: string; key: string }[] };
     expect(j.findings).toContainEqual(expect.objectContaining({ level: 'error', key: 'drives.space.mountPoint' }));
   });
 
   it('an incomplete backup is listed but does not fail the check', () => {
-    const r = check(variant('incomplete', (d) => Object.assign(d.backup, { repository: 's3:https://s3.us-west-004.backblazeb2.com/YOUR-BUCKET/fts', keyIdFile: join(dir, 'nope-key-id') })));
+    const r = check(
+      variant('incomplete', (d) =>
+        Object.assign(d.backup, {
+          repository: 's3:https://s3.us-west-004.backblazeb2.com/YOUR-BUCKET/fts',
+          keyIdFile: join(dir, 'nope-key-id'),
+        }),
+      ),
+    );
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('incomplete: backup.repository: replace YOUR-BUCKET with your B2 bucket');
     expect(r.out).toContain(`incomplete: backup.keyIdFile: ${join(dir, 'nope-key-id')} does not exist yet`);

@@ -6,7 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_BUILD_COMMAND, isDashboardBuilt, notBuiltPage, PACKAGE_DASHBOARD_DIR, PACKAGE_ROOT } from '../server-helper/api/dashboard.js';
+import {
+  DASHBOARD_BUILD_COMMAND,
+  isDashboardBuilt,
+  notBuiltPage,
+  PACKAGE_DASHBOARD_DIR,
+  PACKAGE_ROOT,
+} from '../server-helper/api/dashboard.js';
 import { startTestHelper, type TestHelper } from './support/helper.js';
 
 const dirs: string[] = [];
@@ -60,7 +66,9 @@ describe('the dashboard at /', () => {
       expect(res.status).toBe(503);
       expect(body).toContain(DASHBOARD_BUILD_COMMAND);
     }
-    expect(notBuiltPage(PACKAGE_DASHBOARD_DIR, false)).toContain(`Build it in <code>${PACKAGE_ROOT}</code> with:</p><pre>npm run build:dashboard</pre>`);
+    expect(notBuiltPage(PACKAGE_DASHBOARD_DIR, false)).toContain(
+      `Build it in <code>${PACKAGE_ROOT}</code> with:</p><pre>npm run build:dashboard</pre>`,
+    );
     expect(notBuiltPage('/x/<script>', true)).toContain('/x/&lt;script&gt;');
   });
 });

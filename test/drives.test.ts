@@ -68,7 +68,15 @@ describe('inventory', () => {
     const list = await inspectDrives(config);
     for (const d of list) DriveStatus.parse(d); // the contract's strict shape
     const [flux, time, space] = list;
-    expect(flux).toMatchObject({ role: 'flux', mounted: true, expectedFilesystem: true, fsType: 'ext4', label: 'flux', health: 'unknown', warnings: [] });
+    expect(flux).toMatchObject({
+      role: 'flux',
+      mounted: true,
+      expectedFilesystem: true,
+      fsType: 'ext4',
+      label: 'flux',
+      health: 'unknown',
+      warnings: [],
+    });
     expect(flux!.device).toMatch(/^\/dev\/loop\d+$/);
     expect(flux!.uuid).toMatch(/^[0-9a-f-]{36}$/);
     expect(flux!.sizeBytes).toBeGreaterThan(50e6);
@@ -82,7 +90,12 @@ describe('inventory', () => {
   });
 
   it('a UUID mismatch is the wrong filesystem too; a sandbox folder is enough when requireMount is false', async () => {
-    const d = await inspectDrive('flux', { mountPoint: join(dir, 'mnt/flux'), uuid: '00000000-0000-0000-0000-000000000000', fsType: 'ext4', requireMount: true });
+    const d = await inspectDrive('flux', {
+      mountPoint: join(dir, 'mnt/flux'),
+      uuid: '00000000-0000-0000-0000-000000000000',
+      fsType: 'ext4',
+      requireMount: true,
+    });
     expect(d.warnings.map((w) => w.code)).toEqual(['wrong-filesystem']);
     const sb = await inspectDrive('space', { mountPoint: join(dir, 'mnt/space'), fsType: 'ext4', requireMount: false });
     expect(sb).toMatchObject({ mounted: true, expectedFilesystem: true, warnings: [] });
@@ -96,17 +109,29 @@ describe('drive check', () => {
   const fill = (ratio: number) => {
     const mp = join(dir, 'mnt/flux');
     rmSync(join(mp, 'fill'), { force: true });
-    const df = execFileSync('df', ['-B1', '--output=used,avail', mp], { encoding: 'utf8' }).split('\n')[1]!.trim().split(/\s+/).map(Number);
+    const df = execFileSync('df', ['-B1', '--output=used,avail', mp], { encoding: 'utf8' })
+      .split('\n')[1]!
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     const [used, avail] = df as [number, number];
     const target = Math.ceil(ratio * (used + avail)) - used + 1024 * 1024;
     execFileSync('fallocate', ['-l', String(target), join(mp, 'fill')]);
   };
   const bus = () => new EventBus(store.events);
-  const warningsPublished = () => store.events.since(0, 1000).filter((e) => e.type === 'drive.warning').map((e) => e.data as { role: string; warning: { code: string } }).map((d) => `${d.role}:${d.warning.code}`);
+  const warningsPublished = () =>
+    store.events
+      .since(0, 1000)
+      .filter((e) => e.type === 'drive.warning')
+      .map((e) => e.data as { role: string; warning: { code: string } })
+      .map((d) => `${d.role}:${d.warning.code}`);
 
   it('publishes drive.warning once per new condition, and again when a cleared one comes back', async () => {
     const first = await checkDrivesAndWarn({ config, store, bus: bus() });
-    expect(first.announced.map((a) => `${a.role}:${a.warning.code}`)).toEqual(['time:wrong-filesystem', 'space:not-mounted']);
+    expect(first.announced.map((a) => `${a.role}:${a.warning.code}`)).toEqual([
+      'time:wrong-filesystem',
+      'space:not-mounted',
+    ]);
     const second = await checkDrivesAndWarn({ config, store, bus: bus() });
     expect(second.announced).toEqual([]);
     expect(second.current).toBe(2);
@@ -123,14 +148,32 @@ describe('drive check', () => {
     rmSync(join(dir, 'mnt/flux/fill'));
     expect((await checkDrivesAndWarn({ config, store, bus: bus() })).announced).toEqual([]);
     fill(0.87);
-    expect((await checkDrivesAndWarn({ config, store, bus: bus() })).announced.map((a) => a.warning.code)).toEqual(['usage-high']);
+    expect((await checkDrivesAndWarn({ config, store, bus: bus() })).announced.map((a) => a.warning.code)).toEqual([
+      'usage-high',
+    ]);
     rmSync(join(dir, 'mnt/flux/fill'));
-    expect(warningsPublished()).toEqual(['time:wrong-filesystem', 'space:not-mounted', 'flux:usage-high', 'flux:usage-critical', 'flux:usage-high']);
+    expect(warningsPublished()).toEqual([
+      'time:wrong-filesystem',
+      'space:not-mounted',
+      'flux:usage-high',
+      'flux:usage-critical',
+      'flux:usage-high',
+    ]);
   });
 
   it('runs as the drive-check task with a warning outcome', async () => {
     const logs: string[] = [];
-    const out = await driveCheckTask.run({ config, store, bus: bus(), log: undefined as never, runId: 1, job: 'drive-check', params: null, signal: new AbortController().signal, appendLog: (t) => logs.push(t) });
+    const out = await driveCheckTask.run({
+      config,
+      store,
+      bus: bus(),
+      log: undefined as never,
+      runId: 1,
+      job: 'drive-check',
+      params: null,
+      signal: new AbortController().signal,
+      appendLog: (t) => logs.push(t),
+    });
     expect(out.status).toBe('warning');
     expect(out.summary).toMatchObject({ drives: 3, warnings: 2 });
     expect(logs.join('')).toMatch(/not mounted/);
@@ -140,7 +183,10 @@ describe('drive check', () => {
 
 describe('provisioning', () => {
   it('plan prints mkfs.ext4 with the label, the mount point and an fstab line by UUID with nofail', () => {
-    const p = planProvision(config, 'space', '/dev/sdz', { fstab: '/etc/fstab', uuid: '12345678-1234-1234-1234-123456789abc' });
+    const p = planProvision(config, 'space', '/dev/sdz', {
+      fstab: '/etc/fstab',
+      uuid: '12345678-1234-1234-1234-123456789abc',
+    });
     expect(formatPlan(p)).toBe(
       [
         `Provision /dev/sdz as space (${dir}/mnt/space):`,
@@ -166,15 +212,23 @@ describe('provisioning', () => {
     const fstab = join(dir, 'fstab');
     writeFileSync(fstab, '# test fstab\n');
     const plan = planProvision(config, 'space', dev, { fstab });
-    await expect(applyProvision(plan)).rejects.toThrow(new RegExp(`holds an ext4 filesystem labelled precious \\(UUID ${uuid}\\); to erase it, pass --wipe`));
-    await expect(applyProvision(plan, { wipe: '11111111-2222-3333-4444-555555555555' })).rejects.toThrow(/does not name/);
+    await expect(applyProvision(plan)).rejects.toThrow(
+      new RegExp(`holds an ext4 filesystem labelled precious \\(UUID ${uuid}\\); to erase it, pass --wipe`),
+    );
+    await expect(applyProvision(plan, { wipe: '11111111-2222-3333-4444-555555555555' })).rejects.toThrow(
+      /does not name/,
+    );
     // Nothing changed: same filesystem, same fstab.
-    expect(execFileSync('blkid', ['-p', '-s', 'LABEL', '-o', 'value', dev], { encoding: 'utf8' }).trim()).toBe('precious');
+    expect(execFileSync('blkid', ['-p', '-s', 'LABEL', '-o', 'value', dev], { encoding: 'utf8' }).trim()).toBe(
+      'precious',
+    );
     expect(readFileSync(fstab, 'utf8')).toBe('# test fstab\n');
 
     const fluxDev = execFileSync('findmnt', ['-n', '-o', 'SOURCE', join(dir, 'mnt/flux')], { encoding: 'utf8' }).trim();
     const fluxUuid = execFileSync('blkid', ['-p', '-s', 'UUID', '-o', 'value', fluxDev], { encoding: 'utf8' }).trim();
-    await expect(applyProvision(planProvision(config, 'space', fluxDev, { fstab }), { wipe: fluxUuid })).rejects.toThrow(/is mounted at/);
+    await expect(
+      applyProvision(planProvision(config, 'space', fluxDev, { fstab }), { wipe: fluxUuid }),
+    ).rejects.toThrow(/is mounted at/);
 
     // With its UUID named exactly, the device is formatted, entered in fstab and mounted.
     await applyProvision(plan, { wipe: uuid });
@@ -187,7 +241,10 @@ describe('provisioning', () => {
   it('apply on a blank device needs no --wipe, refuses a stray --wipe and a conflicting fstab line', async () => {
     const dev = loop(image('blank', null));
     const fstab = join(dir, 'fstab-blank');
-    const other = HelperConfig.parse({ ...config, drives: { flux: { mountPoint: join(dir, 'mnt/new'), label: 'newdisk' } } });
+    const other = HelperConfig.parse({
+      ...config,
+      drives: { flux: { mountPoint: join(dir, 'mnt/new'), label: 'newdisk' } },
+    });
     const plan = planProvision(other, 'flux', dev, { fstab });
     await expect(applyProvision(plan, { wipe: 'anything' })).rejects.toThrow(/holds no filesystem/);
     writeFileSync(fstab, `UUID=abc ${join(dir, 'mnt/new')} ext4 defaults 0 2\n`);
@@ -202,11 +259,20 @@ describe('provisioning', () => {
 
   it('the CLI: drives --json, and apply without --yes or on a device with data exits 2', () => {
     const cfg = join(dir, 'helper.yaml');
-    writeFileSync(cfg, JSON.stringify({ store: { path: join(dir, 'cli.db') }, drives: { space: { mountPoint: join(dir, 'mnt/cli'), label: 'space' } } }));
-    const run = (args: string[]) => spawnSync(process.execPath, ['bin/fts-helper.mjs', ...args, '--config', cfg], { encoding: 'utf8' });
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        store: { path: join(dir, 'cli.db') },
+        drives: { space: { mountPoint: join(dir, 'mnt/cli'), label: 'space' } },
+      }),
+    );
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['bin/fts-helper.mjs', ...args, '--config', cfg], { encoding: 'utf8' });
     const st = run(['drives', '--json']);
     expect(st.status).toBe(0);
-    expect(JSON.parse(st.stdout)).toMatchObject([{ role: 'space', mounted: false, warnings: [{ code: 'not-mounted' }] }]);
+    expect(JSON.parse(st.stdout)).toMatchObject([
+      { role: 'space', mounted: false, warnings: [{ code: 'not-mounted' }] },
+    ]);
     // The check is the drive-check job, run through the job runner: recorded in the history like a scheduled run.
     const check = run(['drives', 'check', '--json']);
     expect(check.status, check.stderr).toBe(0);
@@ -214,7 +280,12 @@ describe('provisioning', () => {
     expect(checked).toMatchObject({ announced: [{ role: 'space', warning: { code: 'not-mounted' } }], current: 1 });
     const history = openStore(join(dir, 'cli.db'));
     try {
-      expect(history.runs.get(checked.runId)).toMatchObject({ job: 'drive-check', kind: 'drive-check', trigger: 'manual', status: 'warning' });
+      expect(history.runs.get(checked.runId)).toMatchObject({
+        job: 'drive-check',
+        kind: 'drive-check',
+        trigger: 'manual',
+        status: 'warning',
+      });
     } finally {
       history.close();
     }

@@ -19,21 +19,32 @@ const validReport = {
 /** Bodies: arbitrary JSON, the valid report with one field replaced by anything, or raw bytes. */
 const body = fc.oneof(
   fc.json(),
-  fc.record({ key: fc.constantFrom(...Object.keys(validReport), 'shares.0', 'extra'), value: fc.jsonValue() }).map(({ key, value }) => {
-    const copy = structuredClone(validReport) as Record<string, unknown>;
-    if (key === 'shares.0') (copy.shares as unknown[])[0] = value;
-    else copy[key] = value;
-    return JSON.stringify(copy);
-  }),
+  fc
+    .record({ key: fc.constantFrom(...Object.keys(validReport), 'shares.0', 'extra'), value: fc.jsonValue() })
+    .map(({ key, value }) => {
+      const copy = structuredClone(validReport) as Record<string, unknown>;
+      if (key === 'shares.0') (copy.shares as unknown[])[0] = value;
+      else copy[key] = value;
+      return JSON.stringify(copy);
+    }),
   fc.string({ unit: 'binary', maxLength: 300 }),
 );
 
-const segment = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 20 }), fc.constantFrom('..', '.', '%00', '%2F', 'state', 'clients', 'api', 'v1', ''));
+const segment = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  fc.constantFrom('..', '.', '%00', '%2F', 'state', 'clients', 'api', 'v1', ''),
+);
 const path = fc.oneof(
   fc.array(segment, { maxLength: 6 }).map((s) => `/api/v1/${s.map(encodeURIComponent).join('/')}`),
   segment.map((id) => `/api/v1/clients/${encodeURIComponent(id)}/state`),
   fc.webPath(),
-  fc.constantFrom('/api/v1/runs?limit=-1', '/api/v1/runs?limit=abc&job=', '/api/v1/events?since=abc', '/metrics?x=%ZZ', '/api/v1/status?%'),
+  fc.constantFrom(
+    '/api/v1/runs?limit=-1',
+    '/api/v1/runs?limit=abc&job=',
+    '/api/v1/events?since=abc',
+    '/metrics?x=%ZZ',
+    '/api/v1/status?%',
+  ),
 );
 
 it('1,000 fuzzed requests: never a 5xx, always a JSON error body on 4xx', async () => {

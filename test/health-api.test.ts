@@ -14,9 +14,17 @@ const DAY = 86_400_000;
 let h: TestHelper;
 
 async function runJob(name: string): Promise<JobRun> {
-  const started = (await (await h.request(`/api/v1/jobs/${name}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as JobRun;
+  const started = (await (
+    await h.request(`/api/v1/jobs/${name}/run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    })
+  ).json()) as JobRun;
   for (let i = 0; i < 600; i++) {
-    const run = ((await (await h.request(`/api/v1/runs?job=${name}`)).json()) as JobRun[]).find((r) => r.id === started.id);
+    const run = ((await (await h.request(`/api/v1/runs?job=${name}`)).json()) as JobRun[]).find(
+      (r) => r.id === started.id,
+    );
     if (run && run.status !== 'queued' && run.status !== 'running') return run;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -26,8 +34,20 @@ async function runJob(name: string): Promise<JobRun> {
 beforeAll(async () => {
   h = await startTestHelper({ start: {} });
   const timeRoot = h.ctx.config.shares.find((s) => s.role === 'time')!.path;
-  buildBundle(timeRoot, { name: 'count-zero', format: 'binary', completions: [new Date(Date.now() - 2 * 3600_000)], verificationState: 1, bands: [{ name: '0', bytes: 4096, mtime: new Date(Date.now() - 2 * 3600_000) }] });
-  buildBundle(timeRoot, { owner: 'bob', name: 'wintermute', kind: 'sparsebundle', completions: [new Date(Date.now() - 10 * DAY)], bands: [] });
+  buildBundle(timeRoot, {
+    name: 'count-zero',
+    format: 'binary',
+    completions: [new Date(Date.now() - 2 * 3600_000)],
+    verificationState: 1,
+    bands: [{ name: '0', bytes: 4096, mtime: new Date(Date.now() - 2 * 3600_000) }],
+  });
+  buildBundle(timeRoot, {
+    owner: 'bob',
+    name: 'wintermute',
+    kind: 'sparsebundle',
+    completions: [new Date(Date.now() - 10 * DAY)],
+    bands: [],
+  });
   h.store.clients.record('count-zero', { hostName: 'count-zero.local', os: 'darwin', appVersion: '1.0.0', shares: [] });
 });
 afterAll(async () => h?.stop());
@@ -45,13 +65,18 @@ describe('GET /api/v1/timemachine', () => {
     expect(report.macs[1]!.maxSizeBytes).toBe(2 * 1024 ** 4);
   });
 
-  it("gives a tray its own Mac by host name, and refuses a request without a token", async () => {
-    const mine = TimeMachineReport.parse(await (await h.request('/api/v1/timemachine?host=Count-Zero.local', { token: h.clientToken() })).json());
+  it('gives a tray its own Mac by host name, and refuses a request without a token', async () => {
+    const mine = TimeMachineReport.parse(
+      await (await h.request('/api/v1/timemachine?host=Count-Zero.local', { token: h.clientToken() })).json(),
+    );
     expect(mine.macs.map((m) => m.name)).toEqual(['count-zero']);
     const none = TimeMachineReport.parse(await (await h.request('/api/v1/timemachine?host=neuromancer')).json());
     expect(none.macs).toEqual([]);
     expect((await h.request('/api/v1/timemachine', { token: null })).status).toBe(401);
-    expect(await (await h.request('/api/v1/timemachine?colour=red')).json()).toMatchObject({ error: 'bad-request', field: 'colour' });
+    expect(await (await h.request('/api/v1/timemachine?colour=red')).json()).toMatchObject({
+      error: 'bad-request',
+      field: 'colour',
+    });
   });
 
   it('the timemachine-check job announces the stale Mac once', async () => {
@@ -59,7 +84,9 @@ describe('GET /api/v1/timemachine', () => {
     expect(first).toMatchObject({ status: 'warning', summary: { macs: 2, warnings: 1, announced: 1 } });
     expect((await runJob('timemachine-check')).summary).toMatchObject({ announced: 0 });
     const warnings = h.store.events.since(0).filter((e) => e.type === 'timemachine.warning');
-    expect(warnings.map((e) => e.data)).toEqual([expect.objectContaining({ host: 'wintermute', bundle: 'bob/wintermute.sparsebundle', code: 'stale' })]);
+    expect(warnings.map((e) => e.data)).toEqual([
+      expect.objectContaining({ host: 'wintermute', bundle: 'bob/wintermute.sparsebundle', code: 'stale' }),
+    ]);
   });
 });
 
@@ -76,25 +103,52 @@ describe('storage over time', () => {
     utimesSync(join(flux, 'old-report.pdf'), 1e9, 1e9);
     expect(await runJob('graduation')).toMatchObject({ status: 'succeeded', summary: { moved: 1 } });
     // The sample follows graduation.finished on the bus; wait for it (the store is the witness, not the clock).
-    for (let i = 0; i < 200 && h.store.storageSamples.since(0).length < 6; i++) await new Promise((r) => setTimeout(r, 25));
-    expect(h.store.storageSamples.since(0).map((s) => s.role).sort()).toEqual(['flux', 'flux', 'space', 'space', 'time', 'time']);
+    for (let i = 0; i < 200 && h.store.storageSamples.since(0).length < 6; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(
+      h.store.storageSamples
+        .since(0)
+        .map((s) => s.role)
+        .sort(),
+    ).toEqual(['flux', 'flux', 'space', 'space', 'time', 'time']);
   });
 
   it('answers the last N days with each drive’s trend in words', async () => {
     const step = 100e6;
     // 40 days before the real samples of the test above, on a line that ends at the newest real one: 100 MB a day.
-    const real = h.store.storageSamples.since(0).filter((s) => s.role === 'space').at(-1)!;
+    const real = h.store.storageSamples
+      .since(0)
+      .filter((s) => s.role === 'space')
+      .at(-1)!;
     const t0 = Date.parse(real.at);
     for (let d = 40; d >= 1; d--) {
-      h.store.storageSamples.add([{ role: 'space', usedBytes: real.usedBytes - d * step, availableBytes: real.availableBytes + d * step, sizeBytes: real.sizeBytes }], t0 - d * DAY, 730 * DAY);
+      h.store.storageSamples.add(
+        [
+          {
+            role: 'space',
+            usedBytes: real.usedBytes - d * step,
+            availableBytes: real.availableBytes + d * step,
+            sizeBytes: real.sizeBytes,
+          },
+        ],
+        t0 - d * DAY,
+        730 * DAY,
+      );
     }
-    const all = StorageHistory.parse(await (await h.request('/api/v1/storage/history?days=90', { token: h.clientToken() })).json());
+    const all = StorageHistory.parse(
+      await (await h.request('/api/v1/storage/history?days=90', { token: h.clientToken() })).json(),
+    );
     const space = all.trends.find((t) => t.role === 'space')!;
-    expect(space.summary).toMatch(/^space grows ~700 MB\/week and is full in ~\d+ (days|weeks|months|years) at this rate$/);
+    expect(space.summary).toMatch(
+      /^space grows ~700 MB\/week and is full in ~\d+ (days|weeks|months|years) at this rate$/,
+    );
     expect(all.summary).toContain(space.summary);
     const week = StorageHistory.parse(await (await h.request('/api/v1/storage/history?days=7')).json());
     expect(week.samples.every((s) => Date.parse(s.at) >= t0 - 7 * DAY - 1000)).toBe(true);
     expect(week.samples.length).toBeLessThan(all.samples.length);
-    expect(await (await h.request('/api/v1/storage/history?days=0')).json()).toMatchObject({ error: 'bad-request', field: 'days' });
+    expect(await (await h.request('/api/v1/storage/history?days=0')).json()).toMatchObject({
+      error: 'bad-request',
+      field: 'days',
+    });
   });
 });

@@ -34,7 +34,8 @@ const mode = (p: string) => (lstatSync(p).mode & 0o7777).toString(8);
 /** Runs smbclient commands on a share as a user; throws with smbclient's output when it fails. */
 function smb(share: string, user: string, command: string): string {
   const r = smbd.smbclient(share, user, PW[user]!, command);
-  if (r.code !== 0 || /NT_STATUS_/.test(r.out)) throw new Error(`smbclient //${share} as ${user}: ${command}\n${r.out}`);
+  if (r.code !== 0 || /NT_STATUS_/.test(r.out))
+    throw new Error(`smbclient //${share} as ${user}: ${command}\n${r.out}`);
   return r.out;
 }
 
@@ -46,7 +47,11 @@ beforeAll(async () => {
   local = mkdtempSync(join(tmpdir(), 'fts-household-local-'));
   spawnSync('groupadd', ['--system', group]);
   // The folders as install-server.sh makes them.
-  for (const [d, m] of [['flux', 0o2770], ['space', 0o2770], ['time', 0o2750]] as const) {
+  for (const [d, m] of [
+    ['flux', 0o2770],
+    ['space', 0o2770],
+    ['time', 0o2750],
+  ] as const) {
     mkdirSync(join(root, d));
     chownSync(join(root, d), 0, gid());
     chmodSync(join(root, d), m);
@@ -59,7 +64,12 @@ beforeAll(async () => {
       { name: 'time', role: 'time', path: join(root, 'time'), timeMachine: { maxSize: '1T' } },
       { name: 'space', role: 'space', path: join(root, 'space') },
     ],
-    samba: { smbConf: smbd.conf, includeFile: smbd.includeFile, roots: ['flux', 'time', 'space'].map((d) => join(root, d)), group },
+    samba: {
+      smbConf: smbd.conf,
+      includeFile: smbd.includeFile,
+      roots: ['flux', 'time', 'space'].map((d) => join(root, d)),
+      group,
+    },
   });
   for (const u of [alice, bob]) await addUser(config, u, { password: PW[u], vault: null });
   // An account the household group does not hold (made by hand, not by `samba users add`).
@@ -79,7 +89,11 @@ describe('household shares over real smbd', { timeout: 120_000 }, () => {
     for (const u of [alice, bob]) {
       expect(spawnSync('id', ['-nG', u], { encoding: 'utf8' }).stdout.split(/\s+/)).toContain(group);
       const tm = join(root, 'time', u);
-      expect({ mode: mode(tm), uid: lstatSync(tm).uid, gid: lstatSync(tm).gid }).toEqual({ mode: '700', uid: uid(u), gid: gid() });
+      expect({ mode: mode(tm), uid: lstatSync(tm).uid, gid: lstatSync(tm).gid }).toEqual({
+        mode: '700',
+        uid: uid(u),
+        gid: gid(),
+      });
     }
   });
 
@@ -87,7 +101,11 @@ describe('household shares over real smbd', { timeout: 120_000 }, () => {
     writeFileSync(join(local, 'a1.txt'), 'draft by alice\n');
     smb('flux', alice, `put ${join(local, 'a1.txt')} plan.txt`);
     const onDisk = join(root, 'flux', 'plan.txt');
-    expect({ mode: mode(onDisk), uid: lstatSync(onDisk).uid, gid: lstatSync(onDisk).gid }).toEqual({ mode: '660', uid: uid(alice), gid: gid() });
+    expect({ mode: mode(onDisk), uid: lstatSync(onDisk).uid, gid: lstatSync(onDisk).gid }).toEqual({
+      mode: '660',
+      uid: uid(alice),
+      gid: gid(),
+    });
 
     smb('flux', bob, `get plan.txt ${join(local, 'b-read.txt')}`);
     expect(readFileSync(join(local, 'b-read.txt'), 'utf8')).toBe('draft by alice\n');
@@ -125,7 +143,9 @@ describe('household shares over real smbd', { timeout: 120_000 }, () => {
     smb('time', alice, `mkdir alice-mac.sparsebundle; put ${join(local, 'band')} alice-mac.sparsebundle\\band0`);
     writeFileSync(join(local, 'band'), 'bob backup band');
     smb('time', bob, `mkdir bob-mac.sparsebundle; put ${join(local, 'band')} bob-mac.sparsebundle\\band0`);
-    expect(readFileSync(join(root, 'time', alice, 'alice-mac.sparsebundle', 'band0'), 'utf8')).toBe('alice backup band');
+    expect(readFileSync(join(root, 'time', alice, 'alice-mac.sparsebundle', 'band0'), 'utf8')).toBe(
+      'alice backup band',
+    );
     expect(mode(join(root, 'time', alice, 'alice-mac.sparsebundle', 'band0'))).toBe('600');
 
     const aliceSees = smb('time', alice, 'ls');
@@ -133,7 +153,12 @@ describe('household shares over real smbd', { timeout: 120_000 }, () => {
     expect(aliceSees).not.toContain('bob-mac.sparsebundle');
     expect(aliceSees).not.toContain(bob);
     // Climbing out of the share root is refused by smbd.
-    const climb = smbd.smbclient('time', alice, PW[alice]!, `get ..\\${bob}\\bob-mac.sparsebundle\\band0 ${join(local, 'stolen')}`);
+    const climb = smbd.smbclient(
+      'time',
+      alice,
+      PW[alice]!,
+      `get ..\\${bob}\\bob-mac.sparsebundle\\band0 ${join(local, 'stolen')}`,
+    );
     expect(climb.out).toMatch(/NT_STATUS_/);
     expect(() => readFileSync(join(local, 'stolen'))).toThrow();
   });

@@ -7,7 +7,16 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,7 +33,22 @@ afterAll(() => {
 });
 
 function install(target = root, extra: string[] = [], env: NodeJS.ProcessEnv = process.env): string {
-  return execFileSync('sh', [script, '--root', target, '--no-start', '--skip-app', '--share-group', group, '--listen', '127.0.0.1:18642', ...extra], { encoding: 'utf8', env });
+  return execFileSync(
+    'sh',
+    [
+      script,
+      '--root',
+      target,
+      '--no-start',
+      '--skip-app',
+      '--share-group',
+      group,
+      '--listen',
+      '127.0.0.1:18642',
+      ...extra,
+    ],
+    { encoding: 'utf8', env },
+  );
 }
 
 /** Every path under dir with its type, mode, owner, size, mtime and content hash: what a rerun must leave alone. */
@@ -33,7 +57,9 @@ function snapshot(dir: string): string[] {
   const walk = (p: string) => {
     const st = lstatSync(p);
     const hash = st.isFile() ? createHash('sha256').update(readFileSync(p)).digest('hex').slice(0, 16) : '';
-    out.push(`${p.slice(dir.length) || '/'} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.size} ${st.mtimeMs} ${hash}`);
+    out.push(
+      `${p.slice(dir.length) || '/'} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.size} ${st.mtimeMs} ${hash}`,
+    );
     if (st.isDirectory()) for (const e of readdirSync(p).sort()) walk(join(p, e));
   };
   walk(dir);
@@ -51,16 +77,30 @@ describe('install-server.sh', () => {
     expect(firstOutput).toContain('wrote the seed configuration to /etc/fts/helper.yaml');
     expect(firstOutput).toContain(`created group ${group}`);
     const gid = gidOf(group);
-    const modes = Object.fromEntries(['flux', 'space', 'time'].map((d) => {
-      const st = lstatSync(join(root, d));
-      return [d, { mode: (st.mode & 0o7777).toString(8), uid: st.uid, gid: st.gid }];
-    }));
-    expect(modes).toEqual({ flux: { mode: '2770', uid: 0, gid }, space: { mode: '2770', uid: 0, gid }, time: { mode: '2750', uid: 0, gid } });
+    const modes = Object.fromEntries(
+      ['flux', 'space', 'time'].map((d) => {
+        const st = lstatSync(join(root, d));
+        return [d, { mode: (st.mode & 0o7777).toString(8), uid: st.uid, gid: st.gid }];
+      }),
+    );
+    expect(modes).toEqual({
+      flux: { mode: '2770', uid: 0, gid },
+      space: { mode: '2770', uid: 0, gid },
+      time: { mode: '2750', uid: 0, gid },
+    });
 
     const cfg = loadConfig(join(root, 'etc/fts/helper.yaml'));
-    expect(cfg.shares.map((s) => [s.name, s.path])).toEqual([['flux', join(root, 'flux')], ['time', join(root, 'time')], ['space', join(root, 'space')]]);
+    expect(cfg.shares.map((s) => [s.name, s.path])).toEqual([
+      ['flux', join(root, 'flux')],
+      ['time', join(root, 'time')],
+      ['space', join(root, 'space')],
+    ]);
     expect(cfg.shares[1]!.timeMachine).toEqual({ maxSize: '2T', perUser: true });
-    expect(cfg.samba).toMatchObject({ group, smbConf: join(root, 'etc/samba/smb.conf'), avahiServiceFile: join(root, 'etc/avahi/services/fts-helper.service') });
+    expect(cfg.samba).toMatchObject({
+      group,
+      smbConf: join(root, 'etc/samba/smb.conf'),
+      avahiServiceFile: join(root, 'etc/avahi/services/fts-helper.service'),
+    });
     expect(cfg.api).toMatchObject({ listen: '127.0.0.1:18642', tls: 'auto' });
     expect(cfg.store.path).toBe(join(root, 'var/lib/fts/helper.db'));
     expect(cfg.rotation.schedule).toBeNull();
@@ -75,11 +115,14 @@ describe('install-server.sh', () => {
 
   it('config check reports the backup incomplete until the bucket and keys are set', () => {
     const file = join(root, 'etc/fts/helper.yaml');
-    const check = () => spawnSync('node', [join(repo, 'bin/fts-helper.mjs'), 'config', 'check', file], { encoding: 'utf8' });
+    const check = () =>
+      spawnSync('node', [join(repo, 'bin/fts-helper.mjs'), 'config', 'check', file], { encoding: 'utf8' });
     const before = check();
     // Not a set-up server: no disk is mounted at the folders, and that is a problem check names (exit 2).
     expect(before.status).toBe(2);
-    expect(before.stdout).toContain(`problem: drives.flux.mountPoint: ${join(root, 'flux')} is not mounted (expected label flux)`);
+    expect(before.stdout).toContain(
+      `problem: drives.flux.mountPoint: ${join(root, 'flux')} is not mounted (expected label flux)`,
+    );
     expect(before.stdout).toContain('incomplete: backup.repository: replace YOUR-BUCKET with your B2 bucket');
     expect(before.stdout).toMatch(/incomplete: backup\.keyIdFile: .*b2-key-id does not exist yet/);
     expect(before.stdout).toMatch(/incomplete: backup\.applicationKeyFile: .*b2-application-key does not exist yet/);
@@ -87,9 +130,12 @@ describe('install-server.sh', () => {
 
     const copy = join(root, 'complete.yaml');
     writeFileSync(copy, readFileSync(file, 'utf8').replace('YOUR-BUCKET', 'miket-backup'));
-    for (const f of ['b2-key-id', 'b2-application-key']) writeFileSync(join(root, 'etc/fts', f), 'k\n', { mode: 0o600 });
+    for (const f of ['b2-key-id', 'b2-application-key'])
+      writeFileSync(join(root, 'etc/fts', f), 'k\n', { mode: 0o600 });
     try {
-      const after = spawnSync('node', [join(repo, 'bin/fts-helper.mjs'), 'config', 'check', copy], { encoding: 'utf8' });
+      const after = spawnSync('node', [join(repo, 'bin/fts-helper.mjs'), 'config', 'check', copy], {
+        encoding: 'utf8',
+      });
       expect(after.stdout).not.toContain('incomplete');
     } finally {
       for (const f of ['b2-key-id', 'b2-application-key']) rmSync(join(root, 'etc/fts', f));
@@ -100,7 +146,17 @@ describe('install-server.sh', () => {
   it('the unit is hardened and valid', () => {
     const unit = readFileSync(join(root, 'etc/systemd/system/fts-helper.service'), 'utf8');
     expect(unit).not.toMatch(/@[A-Z_]+@/);
-    for (const line of ['ProtectSystem=strict', 'ReadWritePaths=/flux /time /space /var/lib/fts /etc/samba', 'ReadWritePaths=-/etc/avahi/services', 'NoNewPrivileges=yes', 'User=root', 'Group=fts', 'CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_SYS_RAWIO', 'ProtectHome=yes', 'PrivateTmp=yes']) {
+    for (const line of [
+      'ProtectSystem=strict',
+      'ReadWritePaths=/flux /time /space /var/lib/fts /etc/samba',
+      'ReadWritePaths=-/etc/avahi/services',
+      'NoNewPrivileges=yes',
+      'User=root',
+      'Group=fts',
+      'CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_SYS_RAWIO',
+      'ProtectHome=yes',
+      'PrivateTmp=yes',
+    ]) {
       expect(unit).toContain(line);
     }
     expect(unit).toContain('ExecStart=/usr/bin/node /opt/fts/bin/fts-helper.mjs serve --config /etc/fts/helper.yaml');
@@ -109,7 +165,10 @@ describe('install-server.sh', () => {
     writeFileSync(local, unit.replace('/opt/fts/bin/fts-helper.mjs', join(repo, 'bin/fts-helper.mjs')));
     let analyze: string;
     try {
-      analyze = execFileSync('systemd-analyze', ['verify', local], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      analyze = execFileSync('systemd-analyze', ['verify', local], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (err) {
       const e = err as { code?: string; stderr?: string };
       if (e.code === 'ENOENT') throw new Error('systemd-analyze is missing: apt-get install systemd');
@@ -145,14 +204,20 @@ describe('install-server.sh', () => {
     // Stand-ins: dpkg-query says samba and avahi-daemon are missing; apt-get records that it was called.
     const bin = mkdtempSync(join(tmpdir(), 'fts-install-bin-'));
     const calls = join(bin, 'apt-calls');
-    writeFileSync(join(bin, 'dpkg-query'), `#!/bin/sh\ncase "$3" in samba|avahi-daemon) exit 1 ;; esac\nprintf 'install ok installed'\n`, { mode: 0o755 });
+    writeFileSync(
+      join(bin, 'dpkg-query'),
+      `#!/bin/sh\ncase "$3" in samba|avahi-daemon) exit 1 ;; esac\nprintf 'install ok installed'\n`,
+      { mode: 0o755 },
+    );
     writeFileSync(join(bin, 'apt-get'), `#!/bin/sh\necho "$@" >> ${calls}\n`, { mode: 0o755 });
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
     try {
       const scratch = join(bin, 'root');
       mkdirSync(scratch);
       const out = install(scratch, ['--no-packages'], env);
-      expect(out).toContain('warning: missing Debian packages: samba avahi-daemon (install them with: apt-get install -y samba avahi-daemon)');
+      expect(out).toContain(
+        'warning: missing Debian packages: samba avahi-daemon (install them with: apt-get install -y samba avahi-daemon)',
+      );
       expect(() => readFileSync(calls)).toThrow();
     } finally {
       rmSync(bin, { recursive: true, force: true });
@@ -160,8 +225,14 @@ describe('install-server.sh', () => {
   });
 
   it('refuses a bad user or group name, and a relative --root', () => {
-    expect(() => execFileSync('sh', [script, '--root', root, '--user', 'x;rm'], { stdio: 'pipe' })).toThrow(/must be a Unix user name/);
-    expect(() => execFileSync('sh', [script, '--root', root, '--share-group', 'a b'], { stdio: 'pipe' })).toThrow(/must be a Unix group name/);
-    expect(() => execFileSync('sh', [script, '--root', 'rel'], { stdio: 'pipe' })).toThrow(/--root must be an absolute path/);
+    expect(() => execFileSync('sh', [script, '--root', root, '--user', 'x;rm'], { stdio: 'pipe' })).toThrow(
+      /must be a Unix user name/,
+    );
+    expect(() => execFileSync('sh', [script, '--root', root, '--share-group', 'a b'], { stdio: 'pipe' })).toThrow(
+      /must be a Unix group name/,
+    );
+    expect(() => execFileSync('sh', [script, '--root', 'rel'], { stdio: 'pipe' })).toThrow(
+      /--root must be an absolute path/,
+    );
   });
 });

@@ -23,7 +23,12 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'fts-jobs-api-'));
   const { config, space } = backupInstall(tmp, { repository: join(tmp, 'repo'), initIfMissing: true });
   fillRandom(space, 3, 2000);
-  helper = await startHelper({ config, listen: '127.0.0.1:0', log: pino({ level: 'silent' }), ...serverFeatures(config, { schedule: true, jobPollMs: 50 }) });
+  helper = await startHelper({
+    config,
+    listen: '127.0.0.1:0',
+    log: pino({ level: 'silent' }),
+    ...serverFeatures(config, { schedule: true, jobPollMs: 50 }),
+  });
   admin = helper.store.tokens.create('admin-test', 'admin');
   client = helper.store.tokens.create('client-test', 'client');
 });
@@ -61,11 +66,17 @@ describe('job API', () => {
     }
     expect(run).toMatchObject({ status: 'succeeded', summary: { filesNew: 3 } });
     expect(run!.durationMs).toBeGreaterThan(0);
-    const types = helper.store.events.since(0).filter((e) => (e.data as { runId?: number }).runId === started.body.id).map((e) => e.type);
+    const types = helper.store.events
+      .since(0)
+      .filter((e) => (e.data as { runId?: number }).runId === started.body.id)
+      .map((e) => e.type);
     expect(types[0]).toBe('backup.started');
     expect(types.at(-1)).toBe('backup.finished');
     const jobs = await call<Job[]>('GET', '/api/v1/jobs');
-    expect(jobs.body.find((j) => j.name === 'backup')).toMatchObject({ running: false, lastRun: { id: started.body.id, status: 'succeeded' } });
+    expect(jobs.body.find((j) => j.name === 'backup')).toMatchObject({
+      running: false,
+      lastRun: { id: started.body.id, status: 'succeeded' },
+    });
     // Cancelling a run that has ended changes nothing.
     const cancel = await call<JobRun>('POST', `/api/v1/runs/${started.body.id}/cancel`);
     expect(cancel).toMatchObject({ status: 200, body: { status: 'succeeded' } });
@@ -74,6 +85,9 @@ describe('job API', () => {
   it('answers 404 for unknown jobs and runs; every configured job has a task in this build', async () => {
     expect(await call('POST', '/api/v1/jobs/nope/run')).toMatchObject({ status: 404, body: { error: 'not-found' } });
     expect(await call('POST', '/api/v1/runs/99999/cancel')).toMatchObject({ status: 404 });
-    expect(await call('POST', '/api/v1/jobs/graduation/run')).toMatchObject({ status: 202, body: { job: 'graduation', kind: 'graduation' } });
+    expect(await call('POST', '/api/v1/jobs/graduation/run')).toMatchObject({
+      status: 202,
+      body: { job: 'graduation', kind: 'graduation' },
+    });
   });
 });

@@ -12,8 +12,12 @@ let dir: string;
 const cli = async (...args: string[]) => {
   let out = '';
   let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+  const o = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+  const e = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
   try {
     const code = await main([...args, '--sandbox', join(dir, 'sb')]);
     return { code, out, err };
@@ -39,18 +43,33 @@ describe('fts-helper jobs and backup', () => {
     expect(r).toMatchObject({ job: 'backup', status: 'succeeded', trigger: 'manual', summary: { filesNew: 1 } });
 
     const jobs = JSON.parse((await cli('jobs', 'list', '--json')).out) as Job[];
-    expect(jobs.find((j) => j.name === 'backup')).toMatchObject({ lastRun: { id: r.id, status: 'succeeded' }, running: false });
+    expect(jobs.find((j) => j.name === 'backup')).toMatchObject({
+      lastRun: { id: r.id, status: 'succeeded' },
+      running: false,
+    });
     const history = await cli('jobs', 'history', 'backup');
     expect(history.out).toMatch(new RegExp(`^#${r.id} backup +succeeded manual`, 'm'));
 
     const snaps = JSON.parse((await cli('backup', 'snapshots', '--json')).out) as { shortId: string }[];
     expect(snaps.map((s) => s.shortId)).toEqual([r.summary!.snapshotId]);
     const to = join(dir, 'restored');
-    const restore = await cli('backup', 'restore', '--snapshot', String(r.summary!.snapshotId), '--path', join(dir, 'sb', 'space', 'note.txt'), '--to', to);
+    const restore = await cli(
+      'backup',
+      'restore',
+      '--snapshot',
+      String(r.summary!.snapshotId),
+      '--path',
+      join(dir, 'sb', 'space', 'note.txt'),
+      '--to',
+      to,
+    );
     expect(restore.code, restore.err).toBe(0);
     expect(readFileSync(join(to, dir, 'sb', 'space', 'note.txt'), 'utf8')).toBe('keep me');
 
-    expect(await cli('jobs', 'run', 'nope')).toMatchObject({ code: 2, err: expect.stringContaining('no job named "nope"') });
+    expect(await cli('jobs', 'run', 'nope')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('no job named "nope"'),
+    });
     expect((await cli('backup', 'restore', '--snapshot', 'x;rm', '--to', to)).code).toBe(2);
     // Graduation is a job like the others: it runs (nothing in this flux is old enough to move).
     const grad = await cli('jobs', 'run', 'graduation', '--json');

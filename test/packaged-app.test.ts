@@ -17,7 +17,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMOKE_TEST_ITEM } from '../electron/core/smoke-test.js';
 import { startDesktopSession, type DesktopSession } from './support/desktop-session.js';
 import { pageAssets } from './support/page-assets.js';
-import { buildBundles, extractApp, loadedOutside, packageLinuxDir, prepareStandIn, ROOT, runInPackage, standInElectronDist, type StandIn } from './support/packaged-app.js';
+import {
+  buildBundles,
+  extractApp,
+  loadedOutside,
+  packageLinuxDir,
+  prepareStandIn,
+  ROOT,
+  runInPackage,
+  standInElectronDist,
+  type StandIn,
+} from './support/packaged-app.js';
 import { requireBinaries } from './support/require.js';
 
 /** The keychain binding's binary package for this machine (what `npm ci` installs here). */
@@ -31,11 +41,13 @@ let appDir: string;
 let standIn: StandIn;
 let entries: string[];
 
-const secretTool = (args: string[], input?: string) => spawnSync('secret-tool', args, { input, encoding: 'utf8', env: process.env });
+const secretTool = (args: string[], input?: string) =>
+  spawnSync('secret-tool', args, { input, encoding: 'utf8', env: process.env });
 
 beforeAll(async () => {
   requireBinaries('/usr/bin/gnome-keyring-daemon');
-  if (!existsSync('/usr/bin/secret-tool')) throw new Error('missing /usr/bin/secret-tool: install with `apt-get install -y libsecret-tools`');
+  if (!existsSync('/usr/bin/secret-tool'))
+    throw new Error('missing /usr/bin/secret-tool: install with `apt-get install -y libsecret-tools`');
   // Outside the repository, so no parent folder's node_modules can stand in for what the package lacks.
   work = mkdtempSync(join(tmpdir(), 'fts-packaged-'));
   expect(relative(ROOT, work).startsWith('..')).toBe(true);
@@ -55,7 +67,9 @@ afterAll(async () => {
 
 describe('the packaged app (electron-builder --linux dir, stand-in Electron)', () => {
   it('ships @napi-rs/keyring and its binary package, and no other module', () => {
-    const packages = new Set(entries.map((e) => /^\/node_modules\/(@[^/]+\/[^/]+|[^@/][^/]*)(\/|$)/.exec(e)?.[1]).filter(Boolean));
+    const packages = new Set(
+      entries.map((e) => /^\/node_modules\/(@[^/]+\/[^/]+|[^@/][^/]*)(\/|$)/.exec(e)?.[1]).filter(Boolean),
+    );
     expect([...packages].sort()).toEqual(['@napi-rs/keyring', KEYRING_BINARY_PACKAGE].sort());
   });
 
@@ -63,15 +77,21 @@ describe('the packaged app (electron-builder --linux dir, stand-in Electron)', (
     const binaries = entries.filter((e) => e.endsWith('.node'));
     expect(binaries).toEqual([`/node_modules/${KEYRING_BINARY_PACKAGE}/keyring.linux-${process.arch}-gnu.node`]);
     for (const b of binaries) {
-      expect(statFile(asarPath, b.slice(1)), `${b} is marked unpacked in the archive`).toMatchObject({ unpacked: true });
+      expect(statFile(asarPath, b.slice(1)), `${b} is marked unpacked in the archive`).toMatchObject({
+        unpacked: true,
+      });
       expect(existsSync(join(`${asarPath}.unpacked`, b)), `${b} is in app.asar.unpacked`).toBe(true);
     }
   });
 
   it('holds nothing of the server: no server code, modules, dashboard or server metadata', () => {
-    expect(entries.filter((e) => /server-helper|better-sqlite3|fts-native|fastify|pino|croner|\/bin\//.test(e))).toEqual([]);
+    expect(
+      entries.filter((e) => /server-helper|better-sqlite3|fts-native|fastify|pino|croner|\/bin\//.test(e)),
+    ).toEqual([]);
     // The dashboard is the helper's page; the tray window is the app's only page.
-    expect(entries.filter((e) => e.startsWith('/dist/renderer/') && e.endsWith('.html'))).toEqual(['/dist/renderer/tray.html']);
+    expect(entries.filter((e) => e.startsWith('/dist/renderer/') && e.endsWith('.html'))).toEqual([
+      '/dist/renderer/tray.html',
+    ]);
     expect(entries.filter((e) => /dashboard/.test(e))).toEqual([]);
     const pkg = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(pkg).toMatchObject({ main: 'dist/electron/main.js', type: 'module' });
@@ -122,7 +142,9 @@ describe('the packaged app (electron-builder --linux dir, stand-in Electron)', (
     const service = 'fts-packaged-test';
     const user = `probe-${randomBytes(4).toString('hex')}`;
     const first = randomBytes(16).toString('hex');
-    const written = runInPackage(standIn, appDir, standIn.keyringProbe, [appDir, 'write', service, user], { input: first });
+    const written = runInPackage(standIn, appDir, standIn.keyringProbe, [appDir, 'write', service, user], {
+      input: first,
+    });
     expect(written.stderr).toBe('');
     expect(written.status).toBe(0);
     expect(loadedOutside(written, appDir, standIn)).toEqual([]);
@@ -130,18 +152,29 @@ describe('the packaged app (electron-builder --linux dir, stand-in Electron)', (
     expect(secretTool(['lookup', 'service', service, 'username', user]).stdout).toBe(first);
     // …and the packaged module reads (then deletes) what gnome-keyring's client wrote.
     const second = randomBytes(16).toString('hex');
-    expect(secretTool(['store', '--label', 'fts packaged test', 'service', service, 'username', user], second).status).toBe(0);
+    expect(
+      secretTool(['store', '--label', 'fts packaged test', 'service', service, 'username', user], second).status,
+    ).toBe(0);
     const taken = runInPackage(standIn, appDir, standIn.keyringProbe, [appDir, 'take', service, user]);
-    expect({ status: taken.status, stdout: taken.stdout, stderr: taken.stderr }).toEqual({ status: 0, stdout: second, stderr: '' });
+    expect({ status: taken.status, stdout: taken.stdout, stderr: taken.stderr }).toEqual({
+      status: 0,
+      stdout: second,
+      stderr: '',
+    });
     expect(secretTool(['lookup', 'service', service, 'username', user]).status).not.toBe(0);
   });
 });
 
 describe('the deb package', () => {
-  const depends = (parse(readFileSync(join(ROOT, 'build', 'electron-builder.yml'), 'utf8')) as { deb: { depends: string[] } }).deb.depends;
+  const depends = (
+    parse(readFileSync(join(ROOT, 'build', 'electron-builder.yml'), 'utf8')) as { deb: { depends: string[] } }
+  ).deb.depends;
   const owner = (file: string) => {
     const r = spawnSync('dpkg', ['-S', file], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`no Debian package owns ${file}: install with \`apt-get install -y libglib2.0-bin gvfs-backends gvfs-fuse\``);
+    if (r.status !== 0)
+      throw new Error(
+        `no Debian package owns ${file}: install with \`apt-get install -y libglib2.0-bin gvfs-backends gvfs-fuse\``,
+      );
     return r.stdout.split(':')[0]!.trim();
   };
 

@@ -35,7 +35,9 @@ let cfgFile: string;
 /** The CLI as a person runs it (a child process; never blocks this process, which serves the vault). */
 function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(repo, 'bin/fts-helper.mjs'), ...args, '--config', cfgFile], { env: { ...process.env, NODE_EXTRA_CA_CERTS: kv.cert.certFile } });
+    const p = spawn(process.execPath, [join(repo, 'bin/fts-helper.mjs'), ...args, '--config', cfgFile], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: kv.cert.certFile },
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -59,7 +61,12 @@ const puts = () => kv.requests.filter((r) => r.method === 'PUT' || r.method === 
 
 beforeAll(async () => {
   kv = await startKeyVault();
-  entra = await startEntra({ cert: kv.cert, tenantId: kv.tenantId, clientId: 'helper-app', clientSecret: 'helper-secret' });
+  entra = await startEntra({
+    cert: kv.cert,
+    tenantId: kv.tenantId,
+    clientId: 'helper-app',
+    clientSecret: 'helper-secret',
+  });
   smbd = await startSmbd();
   smbd.addUser(user, 'pw-1');
   dir = mkdtempSync(join(tmpdir(), 'fts-pairing-'));
@@ -71,7 +78,15 @@ beforeAll(async () => {
       api: { listen: '127.0.0.1:18643', tls: 'auto' },
       store: { path: join(dir, 'helper.db') },
       samba: { smbConf: smbd.conf, includeFile: smbd.includeFile, group: null },
-      keyVault: { name: 'kv-test', url: kv.url, tenantId: kv.tenantId, clientId: 'helper-app', clientAppId: 'tray-app', clientSecretFile: join(dir, 'kv-secret'), authorityHost: entra.url },
+      keyVault: {
+        name: 'kv-test',
+        url: kv.url,
+        tenantId: kv.tenantId,
+        clientId: 'helper-app',
+        clientAppId: 'tray-app',
+        clientSecretFile: join(dir, 'kv-secret'),
+        authorityHost: entra.url,
+      },
     }),
   );
 }, 60_000);
@@ -91,7 +106,13 @@ describe('clients pair / unpair', { timeout: 120_000 }, () => {
     const r = await cli(['clients', 'pair', 'count-zero', '--user', user]);
     expect(r.code, r.err).toBe(0);
     const pairing = /^\s*(fts1:\S+)$/m.exec(r.out)![1]!;
-    expect(decodePairing(pairing)).toEqual({ vault: 'kv-test', vaultUrl: kv.url, tenant: kv.tenantId, appId: 'tray-app', clientId: 'count-zero' });
+    expect(decodePairing(pairing)).toEqual({
+      vault: 'kv-test',
+      vaultUrl: kv.url,
+      tenant: kv.tenantId,
+      appId: 'tray-app',
+      clientId: 'count-zero',
+    });
     expect(r.out).toContain(`tenant ${kv.tenantId}, app tray-app`);
 
     const cert = readFileSync(join(dir, 'tls', 'helper.crt'), 'utf8');
@@ -108,12 +129,20 @@ describe('clients pair / unpair', { timeout: 120_000 }, () => {
 
     const store = openStore(join(dir, 'helper.db'));
     try {
-      expect(store.tokens.verify(firstToken)).toEqual({ name: 'client-count-zero', role: 'client', clientId: 'count-zero' });
+      expect(store.tokens.verify(firstToken)).toEqual({
+        name: 'client-count-zero',
+        role: 'client',
+        clientId: 'count-zero',
+      });
     } finally {
       store.close();
     }
     // The token opens the helper's API (over TLS, trusting the certificate whose fingerprint the client pins).
-    const helper = await startHelper({ config: loadConfig(cfgFile), listen: '127.0.0.1:0', log: pino({ level: 'silent' }) });
+    const helper = await startHelper({
+      config: loadConfig(cfgFile),
+      listen: '127.0.0.1:0',
+      log: pino({ level: 'silent' }),
+    });
     try {
       expect(await httpsStatus(`${helper.url}/api/v1/status`, firstToken, cert)).toBe(200);
       expect(await httpsStatus(`${helper.url}/api/v1/status`, 'fts_not-a-token', cert)).toBe(401);
@@ -125,7 +154,13 @@ describe('clients pair / unpair', { timeout: 120_000 }, () => {
   it('pairing again replaces the token (the old one stops working) and --json says so', async () => {
     const r = await cli(['clients', 'pair', 'count-zero', '--user', user, '--json']);
     expect(r.code, r.err).toBe(0);
-    const j = JSON.parse(r.out) as { token: string; replaced: string[]; secrets: string[]; clientId: string; pairing: string };
+    const j = JSON.parse(r.out) as {
+      token: string;
+      replaced: string[];
+      secrets: string[];
+      clientId: string;
+      pairing: string;
+    };
     expect(j).toMatchObject({ clientId: 'count-zero', token: 'client-count-zero-2', replaced: ['client-count-zero'] });
     expect(j.secrets).toEqual([names.helperUrl, names.helperFingerprint, names.helperToken, names.sambaUser]);
     const store = openStore(join(dir, 'helper.db'));
@@ -148,11 +183,13 @@ describe('clients pair / unpair', { timeout: 120_000 }, () => {
     expect(puts()).toBe(before);
   });
 
-  it('unpair revokes the token and deletes the client\'s secrets; the shared ones stay; a second unpair is refused', async () => {
+  it("unpair revokes the token and deletes the client's secrets; the shared ones stay; a second unpair is refused", async () => {
     const token = kv.get(names.helperToken)!;
     const r = await cli(['clients', 'unpair', 'count-zero']);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain('unpaired count-zero: revoked client-count-zero-2; deleted fts-client-count-zero-token, fts-client-count-zero-smb-user');
+    expect(r.out).toContain(
+      'unpaired count-zero: revoked client-count-zero-2; deleted fts-client-count-zero-token, fts-client-count-zero-smb-user',
+    );
     expect(kv.get(names.helperToken)).toBeUndefined();
     expect(kv.get(names.sambaUser)).toBeUndefined();
     expect(kv.get(names.helperUrl)).toBe('https://motoko:18643');
@@ -170,13 +207,15 @@ describe('clients pair / unpair', { timeout: 120_000 }, () => {
     expect(kv.get(names.sambaUser)).toBe(user);
   });
 
-  it('a config without the helper\'s vault credential is refused, naming the keys', async () => {
+  it("a config without the helper's vault credential is refused, naming the keys", async () => {
     const saved = readFileSync(cfgFile, 'utf8');
     try {
       writeFileSync(cfgFile, saved.replace(/ {2}clientSecretFile: .*\n/, ''));
       const r = await cli(['clients', 'pair', 'neuromancer']);
       expect(r.code).toBe(2);
-      expect(r.err).toContain('keyVault.tenantId, keyVault.clientId and keyVault.clientSecretFile (or certificateFile) are needed');
+      expect(r.err).toContain(
+        'keyVault.tenantId, keyVault.clientId and keyVault.clientSecretFile (or certificateFile) are needed',
+      );
     } finally {
       writeFileSync(cfgFile, saved);
     }
@@ -184,16 +223,32 @@ describe('clients pair / unpair', { timeout: 120_000 }, () => {
 
   it('a vault that fails half-way: the earlier secrets get their old values back and the new token is revoked', async () => {
     const config = loadConfig(cfgFile);
-    const real = keyVaultSecrets(config.keyVault!, { credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3600e3 }) }, ca: kv.cert.cert });
+    const real = keyVaultSecrets(config.keyVault!, {
+      credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3600e3 }) },
+      ca: kv.cert.cert,
+    });
     const before = { url: kv.get(names.helperUrl), token: kv.get(names.helperToken), user: kv.get(names.sambaUser) };
     let sets = 0;
-    const failing: SecretWriter = { ...real, setSecret: async (n, v) => (++sets === 3 ? Promise.reject(new Error('injected: vault unavailable')) : real.setSecret(n, v)) };
+    const failing: SecretWriter = {
+      ...real,
+      setSecret: async (n, v) =>
+        ++sets === 3 ? Promise.reject(new Error('injected: vault unavailable')) : real.setSecret(n, v),
+    };
     const store = openStore(join(dir, 'helper.db'));
     try {
       const tokensBefore = store.tokens.list().map((t) => t.name);
       const changed = { ...config, api: { ...config.api, publicUrl: 'https://motoko.example:8642' } };
-      await expect(pairClient(changed, 'count-zero', { sambaUser: user }, { tokens: store.tokens, vault: failing, fingerprint: 'AB:CD', sambaUserExists: async () => true })).rejects.toThrow(/injected/);
-      expect({ url: kv.get(names.helperUrl), token: kv.get(names.helperToken), user: kv.get(names.sambaUser) }).toEqual(before);
+      await expect(
+        pairClient(
+          changed,
+          'count-zero',
+          { sambaUser: user },
+          { tokens: store.tokens, vault: failing, fingerprint: 'AB:CD', sambaUserExists: async () => true },
+        ),
+      ).rejects.toThrow(/injected/);
+      expect({ url: kv.get(names.helperUrl), token: kv.get(names.helperToken), user: kv.get(names.sambaUser) }).toEqual(
+        before,
+      );
       expect(store.tokens.list().map((t) => t.name)).toEqual(tokensBefore);
       expect(store.tokens.verify(before.token!)).toMatchObject({ clientId: 'count-zero' });
     } finally {

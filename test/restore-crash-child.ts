@@ -5,5 +5,12 @@ import { restoreIntoFlux } from '../server-helper/lifecycle/restore/restore.js';
 
 const [configJson, fluxRoot, snapshot, path] = process.argv.slice(2) as [string, string, string, string];
 const config = HelperConfig.parse(JSON.parse(configJson));
-await restoreIntoFlux({ engine: await resticEngineFor(config), fluxRoot, snapshot, path, runId: 77, runActive: () => false });
+await restoreIntoFlux({
+  engine: await resticEngineFor(config),
+  fluxRoot,
+  snapshot,
+  path,
+  runId: 77,
+  runActive: () => false,
+});
 process.stdout.write('finished without being killed\n');

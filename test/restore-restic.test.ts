@@ -4,7 +4,20 @@
  * times, xattrs), never over a live file, literal names with glob characters, cancel, and a helper killed mid-restore.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setAttributeSync } from '@napi-rs/xattr';
@@ -30,7 +43,11 @@ function fillSpace(): void {
   mkdirSync(join(alpha, 'sub'), { recursive: true });
   mkdirSync(join(space, 'Projects', 'Beta'));
   writeFileSync(join(alpha, 'report.pdf'), randomBytes(200_000));
-  setAttributeSync(join(alpha, 'report.pdf'), 'user.DosStream.AFP_AfpInfo:$DATA', Buffer.from('finder info of the report'));
+  setAttributeSync(
+    join(alpha, 'report.pdf'),
+    'user.DosStream.AFP_AfpInfo:$DATA',
+    Buffer.from('finder info of the report'),
+  );
   setAttributeSync(join(alpha, 'report.pdf'), 'user.DOSATTRIB', Buffer.from([0, 0, 4, 0, 4, 0, 0, 0, 0x20]));
   chmodSync(join(alpha, 'report.pdf'), 0o640);
   chownSync(join(alpha, 'report.pdf'), 1234, 1234);
@@ -51,7 +68,8 @@ function fillSpace(): void {
   for (let i = 0; i < 3000; i++) writeFileSync(join(big, `f${String(i).padStart(4, '0')}`), String(i));
   writeFileSync(join(big, 'inner', 'deep.txt'), 'deep');
   // Old, as archived files are: what is restored must still stay in flux (the graduation below).
-  for (const f of ['Projects/Alpha/report.pdf', 'Projects/Alpha/sub/notes.txt', 'Projects/Beta/x.txt']) utimesSync(join(space, f), OLD, OLD + 0.123456789);
+  for (const f of ['Projects/Alpha/report.pdf', 'Projects/Alpha/sub/notes.txt', 'Projects/Beta/x.txt'])
+    utimesSync(join(space, f), OLD, OLD + 0.123456789);
   lchownSync(join(alpha, 'to-beta'), 1234, 1234);
 }
 
@@ -82,10 +100,18 @@ describe('snapshots and browsing', () => {
     const root = await h.call('GET', `/api/v1/snapshots/${snap.shortId}/ls`);
     expect(root.status).toBe(200);
     expect((root.json as SnapshotListing).path).toBe(space);
-    expect((root.json as SnapshotListing).entries.map((e) => e.name)).toEqual(['Big', 'Photos 2', 'Photos [2019]', 'Projects']);
+    expect((root.json as SnapshotListing).entries.map((e) => e.name)).toEqual([
+      'Big',
+      'Photos 2',
+      'Photos [2019]',
+      'Projects',
+    ]);
 
     const page = async (offset: number, limit: number) => {
-      const r = await h.call('GET', `/api/v1/snapshots/${snap.id}/ls?path=${encodeURIComponent(join(space, 'Big'))}&offset=${offset}&limit=${limit}`);
+      const r = await h.call(
+        'GET',
+        `/api/v1/snapshots/${snap.id}/ls?path=${encodeURIComponent(join(space, 'Big'))}&offset=${offset}&limit=${limit}`,
+      );
       expect(r.status, JSON.stringify(r.json)).toBe(200);
       return r.json as SnapshotListing;
     };
@@ -107,15 +133,25 @@ describe('snapshots and browsing', () => {
 
   it('answers 404 for an unknown snapshot or path, 400 for a file or a bad path, 403 for a client token', async () => {
     expect((await h.call('GET', `/api/v1/snapshots/deadbeef/ls`)).status).toBe(404);
-    expect((await h.call('GET', `/api/v1/snapshots/${snap.shortId}/ls?path=${encodeURIComponent(`${space}/Nope`)}`)).status).toBe(404);
-    const file = await h.call('GET', `/api/v1/snapshots/${snap.shortId}/ls?path=${encodeURIComponent(`${space}/Projects/Beta/x.txt`)}`);
+    expect(
+      (await h.call('GET', `/api/v1/snapshots/${snap.shortId}/ls?path=${encodeURIComponent(`${space}/Nope`)}`)).status,
+    ).toBe(404);
+    const file = await h.call(
+      'GET',
+      `/api/v1/snapshots/${snap.shortId}/ls?path=${encodeURIComponent(`${space}/Projects/Beta/x.txt`)}`,
+    );
     expect(file.status).toBe(400);
     expect(file.json).toMatchObject({ message: expect.stringContaining('not a folder') });
-    const bad = await h.call('GET', `/api/v1/snapshots/${snap.shortId}/ls?path=${encodeURIComponent(`${space}/../etc`)}`);
+    const bad = await h.call(
+      'GET',
+      `/api/v1/snapshots/${snap.shortId}/ls?path=${encodeURIComponent(`${space}/../etc`)}`,
+    );
     expect(bad).toMatchObject({ status: 400, json: { field: 'path' } });
     expect((await h.call('GET', `/api/v1/snapshots/NOT-HEX/ls`)).status).toBe(400);
     expect((await h.call('GET', '/api/v1/snapshots', undefined, h.client)).status).toBe(403);
-    expect((await h.call('POST', '/api/v1/restore', { snapshot: snap.shortId, path: `${space}/Projects` }, h.client)).status).toBe(403);
+    expect(
+      (await h.call('POST', '/api/v1/restore', { snapshot: snap.shortId, path: `${space}/Projects` }, h.client)).status,
+    ).toBe(403);
   });
 });
 
@@ -124,7 +160,13 @@ describe('restore into flux', () => {
     const r = await h.call('POST', '/api/v1/restore', { snapshot: snap.shortId, path: `${space}/Projects/Alpha` });
     expect(r.status, JSON.stringify(r.json)).toBe(202);
     const run = await h.ended((r.json as { runId: number }).runId);
-    expect(run, run.error ?? '').toMatchObject({ job: 'restore', kind: 'restore', status: 'succeeded', trigger: 'api', params: { snapshot: snap.shortId, path: `${space}/Projects/Alpha` } });
+    expect(run, run.error ?? '').toMatchObject({
+      job: 'restore',
+      kind: 'restore',
+      status: 'succeeded',
+      trigger: 'api',
+      params: { snapshot: snap.shortId, path: `${space}/Projects/Alpha` },
+    });
     day = restoredFolderName(new Date(run.startedAt!));
     expect(run.summary).toMatchObject({ restoredTo: `${day}/Projects/Alpha`, renamed: false, files: 2 });
     const restored = join(flux, day, 'Projects', 'Alpha');
@@ -133,20 +175,32 @@ describe('restore into flux', () => {
     expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
     for (const [rel, w] of want) {
       const g = got.get(rel)!;
-      expect({ rel, hash: g.hash, mode: g.mode, xattrs: g.xattrs }).toEqual({ rel, hash: w.hash, mode: w.mode, xattrs: w.xattrs });
+      expect({ rel, hash: g.hash, mode: g.mode, xattrs: g.xattrs }).toEqual({
+        rel,
+        hash: w.hash,
+        mode: w.mode,
+        xattrs: w.xattrs,
+      });
       if (w.kind === 'file') expect(g.mtimeNs).toBe(w.mtimeNs);
     }
     expect(lstatSync(join(restored, 'report.pdf'))).toMatchObject({ uid: 1234, gid: 1234 });
     expect(lstatSync(join(restored, 'to-beta'))).toMatchObject({ uid: 1234 });
     // The folder on the way has the snapshot's owner and mode; the day's folder flux's own.
-    expect(lstatSync(join(flux, day, 'Projects'))).toMatchObject({ uid: 1234, gid: 1234, mode: lstatSync(join(space, 'Projects')).mode });
+    expect(lstatSync(join(flux, day, 'Projects'))).toMatchObject({
+      uid: 1234,
+      gid: 1234,
+      mode: lstatSync(join(space, 'Projects')).mode,
+    });
     expect(lstatSync(join(flux, day)).mode).toBe(lstatSync(flux).mode);
     expect(temps()).toEqual([]);
     const types = h.eventsOf(run.id).map((e) => e.type);
     expect(types[0]).toBe('restore.started');
     expect(types).toContain('restore.progress');
     expect(types.at(-1)).toBe('restore.finished');
-    expect(h.eventsOf(run.id).find((e) => e.type === 'restore.started')!.data).toMatchObject({ totalFiles: 2, totalBytes: 200_005 });
+    expect(h.eventsOf(run.id).find((e) => e.type === 'restore.started')!.data).toMatchObject({
+      totalFiles: 2,
+      totalBytes: 200_005,
+    });
   });
 
   it('never writes over a live file: a second restore of the same folder lands beside it, suffixed', async () => {
@@ -156,7 +210,9 @@ describe('restore into flux', () => {
     expect(run.status, run.error ?? '').toBe('succeeded');
     expect(run.summary).toMatchObject({ restoredTo: `${day}/Projects/Alpha (restored)`, renamed: true });
     expect(readFileSync(live, 'utf8')).toBe('edited since the restore');
-    expect(readFileSync(join(flux, day, 'Projects', 'Alpha (restored)', 'report.pdf'))).toEqual(readFileSync(join(space, 'Projects', 'Alpha', 'report.pdf')));
+    expect(readFileSync(join(flux, day, 'Projects', 'Alpha (restored)', 'report.pdf'))).toEqual(
+      readFileSync(join(space, 'Projects', 'Alpha', 'report.pdf')),
+    );
   });
 
   it('restores a name with glob characters literally, and a single file', async () => {
@@ -168,7 +224,10 @@ describe('restore into flux', () => {
     expect(file.summary).toMatchObject({ restoredTo: `${day}/Projects/Beta/x.txt` });
     expect(readFileSync(join(flux, day, 'Projects', 'Beta', 'x.txt'), 'utf8')).toBe('beta');
     const missing = await h.run('restore', { snapshot: snap.shortId, path: `${space}/Projects/Gamma` });
-    expect(missing).toMatchObject({ status: 'failed', error: `snapshot ${snap.shortId} has no ${space}/Projects/Gamma` });
+    expect(missing).toMatchObject({
+      status: 'failed',
+      error: `snapshot ${snap.shortId} has no ${space}/Projects/Gamma`,
+    });
     const outside = await h.run('restore', { snapshot: snap.shortId, path: '/' });
     expect(outside.status).toBe('failed');
     expect(outside.error).toContain('is not inside a folder snapshot');
@@ -209,7 +268,10 @@ describe('restore faults', () => {
     const { marker, stop } = slowRestic(join(base, 'slow-cancel'));
     try {
       const before = readdirSync(join(flux, day, 'Projects'));
-      const started = h.ctx.jobs!.start('restore', 'api', { snapshot: snap.shortId, path: `${space}/Projects/Alpha/sub` });
+      const started = h.ctx.jobs!.start('restore', 'api', {
+        snapshot: snap.shortId,
+        path: `${space}/Projects/Alpha/sub`,
+      });
       await waitFor(marker);
       expect(temps()).toEqual([`.fts-restore-${started.id}`]);
       h.ctx.jobs!.cancel(started.id);
@@ -227,12 +289,24 @@ describe('restore faults', () => {
 
   it('kill -9 of the helper mid-restore: its temp folder is all that is left, and the next restore removes it (never a user’s folder of that name)', async () => {
     const { marker, stop } = slowRestic(join(base, 'slow-kill'));
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'restore-crash-child.ts'), JSON.stringify(h.config), flux, snap.id, `${space}/Projects/Beta`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: process.env,
-      // Its own process group: the kill takes the slow restic with it.
-      detached: true,
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'restore-crash-child.ts'),
+        JSON.stringify(h.config),
+        flux,
+        snap.id,
+        `${space}/Projects/Beta`,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: process.env,
+        // Its own process group: the kill takes the slow restic with it.
+        detached: true,
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
@@ -245,7 +319,9 @@ describe('restore faults', () => {
       process.env.PATH = ORIGINAL_PATH;
     }
     expect(temps()).toEqual(['.fts-restore-77']);
-    expect(readFileSync(join(flux, '.fts-restore-77', space.slice(1), 'Projects', 'Beta', 'x.txt'), 'utf8')).toBe('beta');
+    expect(readFileSync(join(flux, '.fts-restore-77', space.slice(1), 'Projects', 'Beta', 'x.txt'), 'utf8')).toBe(
+      'beta',
+    );
     // A folder of that name a user made (not the helper's 0700 one) is never removed.
     mkdirSync(join(flux, '.fts-restore-78'), { mode: 0o755 });
     chmodSync(join(flux, '.fts-restore-78'), 0o755);

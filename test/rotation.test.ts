@@ -33,7 +33,9 @@ let cfgFile: string;
 
 function cli(args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(repo, 'bin/fts-helper.mjs'), ...args, '--config', cfgFile], { env: { ...process.env, NODE_EXTRA_CA_CERTS: kv.cert.certFile } });
+    const p = spawn(process.execPath, [join(repo, 'bin/fts-helper.mjs'), ...args, '--config', cfgFile], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: kv.cert.certFile },
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -47,7 +49,12 @@ const works = (user: string, pw: string) => smbd.smbclient('flux', user, pw, 'ls
 
 beforeAll(async () => {
   kv = await startKeyVault();
-  entra = await startEntra({ cert: kv.cert, tenantId: kv.tenantId, clientId: 'helper-app', clientSecret: 'helper-secret' });
+  entra = await startEntra({
+    cert: kv.cert,
+    tenantId: kv.tenantId,
+    clientId: 'helper-app',
+    clientSecret: 'helper-secret',
+  });
   dir = mkdtempSync(join(tmpdir(), 'fts-rotation-'));
   mkdirSync(join(dir, 'flux'), { mode: 0o777 });
   spawnSync('chmod', ['755', dir]);
@@ -59,10 +66,20 @@ beforeAll(async () => {
     stringify({
       store: { path: join(dir, 'helper.db') },
       samba: { smbConf: smbd.conf, includeFile: smbd.includeFile, group: null },
-      keyVault: { name: 'kv-test', url: kv.url, tenantId: kv.tenantId, clientId: 'helper-app', clientSecretFile: join(dir, 'kv-secret'), authorityHost: entra.url },
+      keyVault: {
+        name: 'kv-test',
+        url: kv.url,
+        tenantId: kv.tenantId,
+        clientId: 'helper-app',
+        clientSecretFile: join(dir, 'kv-secret'),
+        authorityHost: entra.url,
+      },
     }),
   );
-  for (const [u, pw] of [[alice, 'alice-first-1'], [bob, 'bob-first-1']] as const) {
+  for (const [u, pw] of [
+    [alice, 'alice-first-1'],
+    [bob, 'bob-first-1'],
+  ] as const) {
     const r = await cli(['samba', 'users', 'add', u, '--password-stdin'], `${pw}\n`);
     if (r.code !== 0) throw new Error(`users add ${u}: ${r.err}`);
   }
@@ -79,7 +96,11 @@ afterAll(async () => {
 describe('the rotation job', { timeout: 180_000 }, () => {
   it('is off by default and exists only with Key Vault', () => {
     const config = loadConfig(cfgFile);
-    expect(jobsFromConfig(config).find((j) => j.name === 'rotation')).toEqual({ name: 'rotation', kind: 'rotation', schedule: null });
+    expect(jobsFromConfig(config).find((j) => j.name === 'rotation')).toEqual({
+      name: 'rotation',
+      kind: 'rotation',
+      schedule: null,
+    });
     expect(jobsFromConfig({ ...config, keyVault: undefined }).find((j) => j.name === 'rotation')).toBeUndefined();
   });
 
@@ -90,7 +111,10 @@ describe('the rotation job', { timeout: 180_000 }, () => {
     const run = JSON.parse(r.out) as { id: number; status: string; summary: { rotated: string[] } };
     expect(run.status).toBe('succeeded');
     expect(run.summary.rotated).toEqual(expect.arrayContaining([alice, bob]));
-    for (const [u, old] of [[alice, 'alice-first-1'], [bob, 'bob-first-1']] as const) {
+    for (const [u, old] of [
+      [alice, 'alice-first-1'],
+      [bob, 'bob-first-1'],
+    ] as const) {
       const fresh = kv.get(sambaPasswordSecret(u))!;
       expect(fresh).not.toBe(old);
       expect(fresh.length).toBeGreaterThanOrEqual(32);
@@ -102,12 +126,17 @@ describe('the rotation job', { timeout: 180_000 }, () => {
     expect(log.out).toContain(`rotated ${alice}: Key Vault secret ${sambaPasswordSecret(alice)}, then Samba`);
     for (const u of [alice, bob]) expect(log.out).not.toContain(kv.get(sambaPasswordSecret(u))!);
     const history = await cli(['jobs', 'history', 'rotation', '--json']);
-    expect(JSON.parse(history.out)).toMatchObject([{ id: run.id, job: 'rotation', kind: 'rotation', status: 'succeeded', trigger: 'manual' }]);
+    expect(JSON.parse(history.out)).toMatchObject([
+      { id: run.id, job: 'rotation', kind: 'rotation', status: 'succeeded', trigger: 'manual' },
+    ]);
   });
 
-  it('when Samba refuses one user\'s new password, the vault keeps the old one for that user and the others rotate', async () => {
+  it("when Samba refuses one user's new password, the vault keeps the old one for that user and the others rotate", async () => {
     const config = loadConfig(cfgFile);
-    const vault = keyVaultSecrets(config.keyVault!, { credential: { getToken: async () => ({ token: 'in-process', expiresOnTimestamp: Date.now() + 3600e3 }) }, ca: kv.cert.cert });
+    const vault = keyVaultSecrets(config.keyVault!, {
+      credential: { getToken: async () => ({ token: 'in-process', expiresOnTimestamp: Date.now() + 3600e3 }) },
+      ca: kv.cert.cert,
+    });
     const bobBefore = kv.get(sambaPasswordSecret(bob))!;
     const aliceBefore = kv.get(sambaPasswordSecret(alice))!;
     let vaultHeldNewWhenSambaAsked = false;
@@ -129,9 +158,17 @@ describe('the rotation job', { timeout: 180_000 }, () => {
     expect(works(alice, kv.get(sambaPasswordSecret(alice))!)).toBe(true);
   });
 
-  it('without the helper\'s vault credential the job fails and says what is missing', async () => {
+  it("without the helper's vault credential the job fails and says what is missing", async () => {
     const config = loadConfig(cfgFile);
-    const out = await rotationTask.run({ config: { ...config, keyVault: { ...config.keyVault!, clientSecretFile: undefined } }, params: null, appendLog: () => {}, signal: new AbortController().signal } as never);
-    expect(out).toMatchObject({ status: 'failed', error: expect.stringContaining('rotation needs Key Vault with the helper\'s credential') });
+    const out = await rotationTask.run({
+      config: { ...config, keyVault: { ...config.keyVault!, clientSecretFile: undefined } },
+      params: null,
+      appendLog: () => {},
+      signal: new AbortController().signal,
+    } as never);
+    expect(out).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining("rotation needs Key Vault with the helper's credential"),
+    });
   });
 });

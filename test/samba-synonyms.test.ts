@@ -21,7 +21,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('Samba synonyms, as the installed testparm sees them', () => {
   it('the installed Samba has exactly the synonyms of the table', async () => {
     const installed = (await sambaParameters()).filter((p) => p.synonymOf);
-    expect(Object.fromEntries(installed.map((p) => [p.name, p.inverse ? { of: p.synonymOf, inverse: true } : { of: p.synonymOf }]))).toEqual(SAMBA_SYNONYMS);
+    expect(
+      Object.fromEntries(
+        installed.map((p) => [p.name, p.inverse ? { of: p.synonymOf, inverse: true } : { of: p.synonymOf }]),
+      ),
+    ).toEqual(SAMBA_SYNONYMS);
   });
 
   // Each guarded synonym with a value, and the parameter and value smbd makes of it.
@@ -39,7 +43,10 @@ describe('Samba synonyms, as the installed testparm sees them', () => {
     ['vfs object', 'fruit', 'vfs objects', 'fruit'],
   ])('smbd reads %j = %j as %j = %j, and the deny-list refuses it', async (alias, value, param, expected) => {
     const file = join(dir, `${alias.replace(/ /g, '-')}.conf`);
-    writeFileSync(file, `[global]\n   workgroup = WORKGROUP\n[t]\n${alias === 'directory' ? '' : '   path = /tmp\n'}   ${alias} = ${value}\n`);
+    writeFileSync(
+      file,
+      `[global]\n   workgroup = WORKGROUP\n[t]\n${alias === 'directory' ? '' : '   path = /tmp\n'}   ${alias} = ${value}\n`,
+    );
     const r = await testparm(file);
     const share = parseTestparmDump(r.dump).get('t');
     expect(share?.get(param)?.toLowerCase(), r.dump).toBe(expected);

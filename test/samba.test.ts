@@ -9,8 +9,22 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperConfig } from '../server-helper/config/schema.js';
-import { applySamba, checkCandidate, planSamba, realSambaSystem, SambaApplyError, type SambaSystem } from '../server-helper/samba/apply.js';
-import { addUser, changePassword, disableUser, realUserSystem, removeUser, type UserSystem } from '../server-helper/samba/users.js';
+import {
+  applySamba,
+  checkCandidate,
+  planSamba,
+  realSambaSystem,
+  SambaApplyError,
+  type SambaSystem,
+} from '../server-helper/samba/apply.js';
+import {
+  addUser,
+  changePassword,
+  disableUser,
+  realUserSystem,
+  removeUser,
+  type UserSystem,
+} from '../server-helper/samba/users.js';
 import { SambaValidationError } from '../server-helper/samba/validate.js';
 import { keyVaultSecrets } from '../server-helper/system/keyvault.js';
 import { readSmbStatus } from '../server-helper/system/smbstatus.js';
@@ -41,14 +55,21 @@ function configFor(extra: (c: Record<string, unknown>) => void = () => {}): Help
       { name: 'time', role: 'time', path: join(root, 'time'), comment: 'Time Machine', timeMachine: { maxSize: '2T' } },
       { name: 'space', role: 'space', path: join(root, 'space'), comment: 'Cold archive' },
     ],
-    samba: { smbConf: smbd.conf, includeFile: smbd.includeFile, roots: [join(root, 'flux'), join(root, 'time'), join(root, 'space')], group: null },
+    samba: {
+      smbConf: smbd.conf,
+      includeFile: smbd.includeFile,
+      roots: [join(root, 'flux'), join(root, 'time'), join(root, 'space')],
+      group: null,
+    },
   };
   extra(doc);
   return HelperConfig.parse(doc);
 }
 
 /** The real system, counting writes, with optional faults. */
-function spySystem(faults: Partial<Pick<SambaSystem, 'reload' | 'ping' | 'writeFile' | 'vfsModules' | 'checkAvahi'>> = {}): SambaSystem & { writes: string[] } {
+function spySystem(
+  faults: Partial<Pick<SambaSystem, 'reload' | 'ping' | 'writeFile' | 'vfsModules' | 'checkAvahi'>> = {},
+): SambaSystem & { writes: string[] } {
   const real = realSambaSystem();
   const writes: string[] = [];
   return {
@@ -105,7 +126,14 @@ describe('samba apply against real smbd', () => {
       configFor(),
       configFor((d) => ((d.shares as Record<string, unknown>[])[2]!.readOnly = true)),
       configFor((d) => ((d.shares as Record<string, unknown>[])[1]!.timeMachine = {})),
-      configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.parameters = { 'delete readonly': true, 'hide dot files': true, 'fruit:encoding': 'native' })),
+      configFor(
+        (d) =>
+          ((d.shares as Record<string, unknown>[])[0]!.parameters = {
+            'delete readonly': true,
+            'hide dot files': true,
+            'fruit:encoding': 'native',
+          }),
+      ),
       configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.validUsers = ['alice', 'bob'])),
       configFor((d) => ((d.samba as Record<string, unknown>).fruitModel = 'RackMac')),
       configFor((d) => ((d.samba as Record<string, unknown>).group = 'fts-users')),
@@ -123,23 +151,33 @@ describe('samba apply against real smbd', () => {
     const dir = mkdtempSync(join(root, 'debian-'));
     const conf = join(dir, 'smb.conf');
     writeFileSync(conf, readFileSync(new URL('./fixtures/samba/debian-12-smb.conf', import.meta.url)));
-    const c = configFor((d) => Object.assign(d.samba as Record<string, unknown>, { smbConf: conf, includeFile: join(dir, 'fts-shares.conf') }));
+    const c = configFor((d) =>
+      Object.assign(d.samba as Record<string, unknown>, { smbConf: conf, includeFile: join(dir, 'fts-shares.conf') }),
+    );
     const sys = realSambaSystem();
     const plan = planSamba(c, sys);
     const check = await checkCandidate(plan, sys);
     expect(check).toMatchObject({ ok: true, problems: [], warnings: [] });
     // Only one line of smb.conf changes: the include, right after [global]'s last parameter.
     const added = plan.diff.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++'));
-    expect(added.filter((l) => !l.startsWith('+#') && !l.startsWith('+ ') && l !== '+' && !l.startsWith('+['))).toEqual([]);
+    expect(added.filter((l) => !l.startsWith('+#') && !l.startsWith('+ ') && l !== '+' && !l.startsWith('+['))).toEqual(
+      [],
+    );
     const confDiff = plan.diff.slice(0, plan.diff.indexOf(`--- /dev/null`));
-    expect(confDiff.split('\n').filter((l) => /^[+-][^+-]/.test(l))).toEqual([`+   include = ${join(dir, 'fts-shares.conf')}`]);
+    expect(confDiff.split('\n').filter((l) => /^[+-][^+-]/.test(l))).toEqual([
+      `+   include = ${join(dir, 'fts-shares.conf')}`,
+    ]);
   });
 
   it('check fails on a parameter testparm does not know', async () => {
     const c = configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.parameters = { 'bogus thing': 'yes' }));
     const sys = spySystem();
     const before = readFileSync(smbd.includeFile);
-    await expect(applySamba(c, sys)).rejects.toMatchObject({ name: 'SambaApplyError', stage: 'check', rolledBack: false });
+    await expect(applySamba(c, sys)).rejects.toMatchObject({
+      name: 'SambaApplyError',
+      stage: 'check',
+      rolledBack: false,
+    });
     expect(readFileSync(smbd.includeFile).equals(before)).toBe(true);
     expect(sys.writes.filter((w) => w === smbd.includeFile || w === smbd.conf)).toEqual([]);
   });
@@ -153,7 +191,9 @@ describe('samba apply against real smbd', () => {
   it('a VFS module smbd cannot load is refused at check, with the package to install, and nothing is written', async () => {
     const c = configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.comment = 'no fruit here'));
     const real = realSambaSystem();
-    const sys = spySystem({ vfsModules: async () => new Set([...(await real.vfsModules())].filter((m) => m !== 'fruit')) });
+    const sys = spySystem({
+      vfsModules: async () => new Set([...(await real.vfsModules())].filter((m) => m !== 'fruit')),
+    });
     const before = readFileSync(smbd.includeFile);
     const err = await applySamba(c, sys).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'SambaApplyError', stage: 'check', rolledBack: false });
@@ -170,7 +210,9 @@ describe('samba apply against real smbd', () => {
     await applySamba(configFor(), realSambaSystem());
     // Make smb.conf need a change too (include moved out of place), so both files are written and restored.
     const conf = readFileSync(smbd.conf, 'utf8');
-    const moved = conf.replace(`   include = ${smbd.includeFile}\n`, '').replace('[global]\n', `[global]\n   include = ${smbd.includeFile}\n`);
+    const moved = conf
+      .replace(`   include = ${smbd.includeFile}\n`, '')
+      .replace('[global]\n', `[global]\n   include = ${smbd.includeFile}\n`);
     writeFileSync(smbd.conf, moved);
     const confBefore = readFileSync(smbd.conf);
     const includeBefore = readFileSync(smbd.includeFile);
@@ -191,7 +233,9 @@ describe('samba apply against real smbd', () => {
     const include = join(dir, 'fts-shares.conf');
     writeFileSync(conf, readFileSync(smbd.conf, 'utf8').replace(`   include = ${smbd.includeFile}\n`, ''));
     const before = readFileSync(conf);
-    const c = configFor((d) => Object.assign(d.samba as Record<string, unknown>, { smbConf: conf, includeFile: include }));
+    const c = configFor((d) =>
+      Object.assign(d.samba as Record<string, unknown>, { smbConf: conf, includeFile: include }),
+    );
     const sys = spySystem({ reload: async () => Promise.reject(new Error('injected: smbd refused')) });
     await expect(applySamba(c, sys)).rejects.toMatchObject({ stage: 'reload', rolledBack: true });
     expect(sys.writes).toEqual(expect.arrayContaining([include, conf]));
@@ -206,8 +250,20 @@ describe('samba apply against real smbd', () => {
     const confBefore = readFileSync(smbd.conf);
     const includeBefore = readFileSync(smbd.includeFile);
     const real = realSambaSystem();
-    const sys = spySystem({ writeFile: (p, d) => (p === smbd.conf ? (() => { throw new Error('injected: disk full'); })() : real.writeFile(p, d)) });
-    await expect(applySamba(configFor((d) => ((d.shares as Record<string, unknown>[])[2]!.comment = 'x')), sys)).rejects.toMatchObject({ stage: 'write', rolledBack: true });
+    const sys = spySystem({
+      writeFile: (p, d) =>
+        p === smbd.conf
+          ? (() => {
+              throw new Error('injected: disk full');
+            })()
+          : real.writeFile(p, d),
+    });
+    await expect(
+      applySamba(
+        configFor((d) => ((d.shares as Record<string, unknown>[])[2]!.comment = 'x')),
+        sys,
+      ),
+    ).rejects.toMatchObject({ stage: 'write', rolledBack: true });
     expect(readFileSync(smbd.conf).equals(confBefore)).toBe(true);
     expect(readFileSync(smbd.includeFile).equals(includeBefore)).toBe(true);
     writeFileSync(smbd.conf, conf);
@@ -219,13 +275,18 @@ describe('samba apply against real smbd', () => {
     try {
       writeFileSync(lock, `${holder.pid}\n`);
       const c = configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.comment = 'locked out'));
-      await expect(applySamba(c, spySystem())).rejects.toThrow(new RegExp(`another Samba apply is running \\(process ${holder.pid}\\)`));
+      await expect(applySamba(c, spySystem())).rejects.toThrow(
+        new RegExp(`another Samba apply is running \\(process ${holder.pid}\\)`),
+      );
       expect(readFileSync(smbd.includeFile, 'utf8')).not.toMatch(/locked out/);
     } finally {
       holder.kill();
     }
     writeFileSync(lock, '999999999\n');
-    const r = await applySamba(configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.comment = 'stale lock')), realSambaSystem());
+    const r = await applySamba(
+      configFor((d) => ((d.shares as Record<string, unknown>[])[0]!.comment = 'stale lock')),
+      realSambaSystem(),
+    );
     expect(r.changed).toBe(true);
     expect(() => readFileSync(lock)).toThrow(/ENOENT/);
   });
@@ -234,8 +295,16 @@ describe('samba apply against real smbd', () => {
     ['name', (c: HelperConfig) => (c.shares[0]!.name = 'evil]\n[root'), 'shares[0].name'],
     ['path', (c: HelperConfig) => (c.shares[1]!.path = '/etc'), 'shares[1].path'],
     ['symlink path', (c: HelperConfig) => (c.shares[1]!.path = join(root, 'time', 'escape', 'sub')), 'shares[1].path'],
-    ['parameter', (c: HelperConfig) => (c.shares[2]!.parameters = { 'root preexec': '/bin/sh' }), 'shares[2].parameters["root preexec"]'],
-    ['guest', (c: HelperConfig) => (c.shares[2]!.parameters = { 'guest ok': 'yes' }), 'shares[2].parameters["guest ok"]'],
+    [
+      'parameter',
+      (c: HelperConfig) => (c.shares[2]!.parameters = { 'root preexec': '/bin/sh' }),
+      'shares[2].parameters["root preexec"]',
+    ],
+    [
+      'guest',
+      (c: HelperConfig) => (c.shares[2]!.parameters = { 'guest ok': 'yes' }),
+      'shares[2].parameters["guest ok"]',
+    ],
   ])('hostile %s is refused with the field named and nothing written', async (_what, mutate, field) => {
     const { symlinkSync, existsSync } = await import('node:fs');
     if (!existsSync(join(root, 'time', 'escape'))) symlinkSync('/etc', join(root, 'time', 'escape'));
@@ -264,7 +333,7 @@ describe('Bonjour: the avahi service file goes the same way as smb.conf', () => 
     return join(dir, 'fts-helper.service');
   };
 
-  it('apply writes it with the SMB port smbd listens on, turns off Samba\'s own registration, and a second apply writes nothing', async () => {
+  it("apply writes it with the SMB port smbd listens on, turns off Samba's own registration, and a second apply writes nothing", async () => {
     const file = servicesDir();
     const config = withAvahi(file);
     const r = await applySamba(config, spySystem());
@@ -273,14 +342,16 @@ describe('Bonjour: the avahi service file goes the same way as smb.conf', () => 
     expect(xml).toBe(renderAvahiService(config, smbd.port));
     expect(xml).toContain(`<port>${smbd.port}</port>`);
     expect(xml).toContain('<txt-record>dk0=adVN=time,adVF=0x82</txt-record>');
-    expect(spawnSync('xmllint', ['--noout', '--nonet', '--nowarning', '--dtdvalid', AVAHI_SERVICE_DTD, file]).status).toBe(0);
+    expect(
+      spawnSync('xmllint', ['--noout', '--nonet', '--nowarning', '--dtdvalid', AVAHI_SERVICE_DTD, file]).status,
+    ).toBe(0);
     const live = parseTestparmDump(spawnSync('testparm', ['-s', smbd.conf], { encoding: 'utf8' }).stdout);
     expect(live.get('global')?.get('multicast dns register')).toBe('No');
     const again = spySystem();
     expect(await applySamba(config, again)).toMatchObject({ changed: false, written: [] });
     expect(again.writes).toEqual([]);
     // A new Time Machine share reaches the file on the next apply (Samba's registration would wait for a restart).
-    const more = withAvahi(file, (d) => (d.shares as Record<string, unknown>[])[2]!.timeMachine = {});
+    const more = withAvahi(file, (d) => ((d.shares as Record<string, unknown>[])[2]!.timeMachine = {}));
     await applySamba(more, spySystem());
     expect(readFileSync(file, 'utf8')).toContain('<txt-record>dk1=adVN=space,adVF=0x82</txt-record>');
   });
@@ -290,7 +361,10 @@ describe('Bonjour: the avahi service file goes the same way as smb.conf', () => 
     writeFileSync(file, '<!-- the previous file -->\n');
     const before = readFileSync(file);
     const sys = spySystem({ reload: async () => Promise.reject(new Error('injected: smbcontrol failed')) });
-    const config = withAvahi(file, (d) => ((d.shares as Record<string, unknown>[])[0]!.comment = `bonjour ${Date.now()}`));
+    const config = withAvahi(
+      file,
+      (d) => ((d.shares as Record<string, unknown>[])[0]!.comment = `bonjour ${Date.now()}`),
+    );
     await expect(applySamba(config, sys)).rejects.toMatchObject({ stage: 'reload', rolledBack: true });
     expect(sys.writes).toContain(file);
     expect(readFileSync(file).equals(before)).toBe(true);
@@ -298,9 +372,18 @@ describe('Bonjour: the avahi service file goes the same way as smb.conf', () => 
 
   it('a file the DTD refuses is refused at check and nothing is written', async () => {
     const file = servicesDir();
-    const sys = spySystem({ checkAvahi: async () => ({ ok: false, problems: ['line 3: element service-group: validity error'], skipped: null }) });
+    const sys = spySystem({
+      checkAvahi: async () => ({
+        ok: false,
+        problems: ['line 3: element service-group: validity error'],
+        skipped: null,
+      }),
+    });
     const includeBefore = readFileSync(smbd.includeFile);
-    const config = withAvahi(file, (d) => ((d.shares as Record<string, unknown>[])[0]!.comment = `refused ${Date.now()}`));
+    const config = withAvahi(
+      file,
+      (d) => ((d.shares as Record<string, unknown>[])[0]!.comment = `refused ${Date.now()}`),
+    );
     const err = await applySamba(config, sys).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'SambaApplyError', stage: 'check', rolledBack: false });
     expect((err as Error).message).toContain(`${file}: line 3: element service-group: validity error`);
@@ -310,10 +393,15 @@ describe('Bonjour: the avahi service file goes the same way as smb.conf', () => 
 
   it('without avahi installed (no services folder) the shares are applied and the admin is told', async () => {
     const file = join(root, 'no-avahi-here', 'services', 'fts-helper.service');
-    const r = await applySamba(withAvahi(file, (d) => ((d.shares as Record<string, unknown>[])[0]!.comment = `no avahi ${Date.now()}`)), spySystem());
+    const r = await applySamba(
+      withAvahi(file, (d) => ((d.shares as Record<string, unknown>[])[0]!.comment = `no avahi ${Date.now()}`)),
+      spySystem(),
+    );
     expect(r.changed).toBe(true);
     expect(r.written).not.toContain(file);
-    expect(r.warnings.join('\n')).toMatch(/Macs will not find the shares or Time Machine over Bonjour: apt-get install avahi-daemon/);
+    expect(r.warnings.join('\n')).toMatch(
+      /Macs will not find the shares or Time Machine over Bonjour: apt-get install avahi-daemon/,
+    );
   });
 });
 
@@ -369,17 +457,28 @@ describe('users', () => {
     const u = `ftst_${randomBytes(3).toString('hex')}`;
     users.push(u);
     const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url }));
-    const vault = keyVaultSecrets(config.keyVault!, { credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3600e3 }) }, ca: kv.cert.cert });
-    await expect(addUser(config, u, { password: 'never-1', vault })).rejects.toThrow(/lower-case letters, digits and dashes/);
+    const vault = keyVaultSecrets(config.keyVault!, {
+      credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3600e3 }) },
+      ca: kv.cert.cert,
+    });
+    await expect(addUser(config, u, { password: 'never-1', vault })).rejects.toThrow(
+      /lower-case letters, digits and dashes/,
+    );
     expect(spawnSync('id', [u]).status).not.toBe(0);
   });
 
   it('when Samba refuses the new password, the vault gets the old one back', async () => {
     const u = newUser();
     const config = configFor((d) => (d.keyVault = { name: 'kv-test', url: kv.url }));
-    const vault = keyVaultSecrets(config.keyVault!, { credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3600e3 }) }, ca: kv.cert.cert });
+    const vault = keyVaultSecrets(config.keyVault!, {
+      credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3600e3 }) },
+      ca: kv.cert.cert,
+    });
     await addUser(config, u, { password: 'keep-me-1', vault });
-    const sys: UserSystem = { ...realUserSystem, setSambaPassword: async () => Promise.reject(new Error('injected: smbpasswd failed')) };
+    const sys: UserSystem = {
+      ...realUserSystem,
+      setSambaPassword: async () => Promise.reject(new Error('injected: smbpasswd failed')),
+    };
     await expect(changePassword(config, u, { password: 'never-set-2', vault, sys })).rejects.toThrow(/injected/);
     expect(kv.get(`fts-smb-${u}-password`)).toBe('keep-me-1');
     expect(smbd.smbclient('flux', u, 'keep-me-1', 'ls').code).toBe(0);
@@ -401,10 +500,19 @@ describe('users', () => {
     const cfgFile = join(root, 'helper.yaml');
     const { stringify } = await import('yaml');
     const c = configFor();
-    writeFileSync(cfgFile, stringify({ store: c.store, shares: c.shares.map((s) => ({ name: s.name, path: s.path })), samba: { smbConf: c.samba.smbConf, includeFile: c.samba.includeFile, roots: c.samba.roots, group: null } }));
+    writeFileSync(
+      cfgFile,
+      stringify({
+        store: c.store,
+        shares: c.shares.map((s) => ({ name: s.name, path: s.path })),
+        samba: { smbConf: c.samba.smbConf, includeFile: c.samba.includeFile, roots: c.samba.roots, group: null },
+      }),
+    );
     const run = (args: string[], input?: string) =>
       new Promise<{ code: number; out: string; err: string }>((resolve) => {
-        const p = spawn(process.execPath, ['bin/fts-helper.mjs', ...args, '--config', cfgFile], { stdio: ['pipe', 'pipe', 'pipe'] });
+        const p = spawn(process.execPath, ['bin/fts-helper.mjs', ...args, '--config', cfgFile], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
         let out = '';
         let err = '';
         p.stdout.on('data', (d: Buffer) => (out += d));
@@ -430,7 +538,14 @@ describe('users', () => {
     expect(dry.code).toBe(0);
     // A path outside the roots: exit 2, the field named, nothing written.
     const includeBefore = readFileSync(smbd.includeFile);
-    writeFileSync(cfgFile, stringify({ store: c.store, shares: [{ name: 'flux', path: '/etc' }], samba: { smbConf: c.samba.smbConf, includeFile: c.samba.includeFile, roots: c.samba.roots } }));
+    writeFileSync(
+      cfgFile,
+      stringify({
+        store: c.store,
+        shares: [{ name: 'flux', path: '/etc' }],
+        samba: { smbConf: c.samba.smbConf, includeFile: c.samba.includeFile, roots: c.samba.roots },
+      }),
+    );
     const bad2 = await run(['samba', 'apply']);
     expect(bad2.code).toBe(2);
     expect(bad2.err).toMatch(/shares\[0\]\.path: must be inside one of samba\.roots/);
@@ -443,7 +558,9 @@ describe('users', () => {
     writeFileSync(join(root, 'flux', 'held.txt'), 'x');
     const auth = join(root, `auth-${u}`);
     writeFileSync(auth, `username = ${u}\npassword = open-files-5\n`, { mode: 0o600 });
-    const client = spawn('smbclient', ['//127.0.0.1/flux', '-p', String(smbd.port), '-A', auth, '-s', smbd.conf], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const client = spawn('smbclient', ['//127.0.0.1/flux', '-p', String(smbd.port), '-A', auth, '-s', smbd.conf], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     try {
       client.stdin.write('open held.txt\n');
       let st = await readSmbStatus(smbd.conf);
@@ -471,7 +588,11 @@ describe('API', () => {
     const admin = helper.store.tokens.create('admin-test', 'admin');
     const client = helper.store.tokens.create('client-test', 'client');
     const post = (token: string, body: unknown) =>
-      fetch(`${helper.url}/api/v1/shares/apply`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${helper.url}/api/v1/shares/apply`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await post(client, {})).status).toBe(403);
     const dry = await post(admin, { dryRun: true });
     expect(dry.status).toBe(200);

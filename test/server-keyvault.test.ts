@@ -22,15 +22,39 @@ class FakeEntra implements INetworkModule {
   async sendGetRequestAsync<T>(url: string): Promise<{ headers: Record<string, string>; body: T; status: number }> {
     throw new Error(`unexpected GET ${url}`);
   }
-  async sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<{ headers: Record<string, string>; body: T; status: number }> {
+  async sendPostRequestAsync<T>(
+    url: string,
+    options?: NetworkRequestOptions,
+  ): Promise<{ headers: Record<string, string>; body: T; status: number }> {
     const form = new URLSearchParams(options?.body ?? '');
     this.forms.push(form);
-    if (!new URL(url).pathname.endsWith('/token') || form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== CLIENT) {
+    if (
+      !new URL(url).pathname.endsWith('/token') ||
+      form.get('grant_type') !== 'client_credentials' ||
+      form.get('client_id') !== CLIENT
+    ) {
       return { status: 400, headers: {}, body: { error: 'invalid_request' } as T };
     }
-    const ok = form.get('client_secret') === 'the-server-secret' || (form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' && !!form.get('client_assertion'));
-    if (!ok) return { status: 401, headers: {}, body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' } as T };
-    return { status: 200, headers: {}, body: { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: `server-at-${this.forms.length}` } as T };
+    const ok =
+      form.get('client_secret') === 'the-server-secret' ||
+      (form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' &&
+        !!form.get('client_assertion'));
+    if (!ok)
+      return {
+        status: 401,
+        headers: {},
+        body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' } as T,
+      };
+    return {
+      status: 200,
+      headers: {},
+      body: {
+        token_type: 'Bearer',
+        expires_in: 3600,
+        ext_expires_in: 3600,
+        access_token: `server-at-${this.forms.length}`,
+      } as T,
+    };
   }
 }
 
@@ -50,7 +74,10 @@ it('writes and reads a secret with a client secret from a 0600 file', async () =
   writeFileSync(secretFile, 'the-server-secret\n', { mode: 0o600 });
   const settings = { name: 'kv-test', url: kv.url, tenantId: TENANT, clientId: CLIENT, clientSecretFile: secretFile };
   const entra = new FakeEntra();
-  const vault = keyVaultSecrets(settings, { credential: msalCredential(settings, { networkClient: entra, authorityMetadata, cloudDiscoveryMetadata }), ca: kv.cert.cert });
+  const vault = keyVaultSecrets(settings, {
+    credential: msalCredential(settings, { networkClient: entra, authorityMetadata, cloudDiscoveryMetadata }),
+    ca: kv.cert.cert,
+  });
   await vault.setSecret('smb-password', 'rotated-1');
   expect(kv.get('smb-password')).toBe('rotated-1');
   expect(await vault.getSecret('smb-password')).toBe('rotated-1');
@@ -61,11 +88,34 @@ it('writes and reads a secret with a client secret from a 0600 file', async () =
 
 it('uses a certificate (signed client assertion) from a 0600 PEM file', async () => {
   const pem = join(dir, 'server.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=fts-helper'], { stdio: 'ignore' });
-  writeFileSync(pem, readFileSync(join(dir, 'k.pem'), 'utf8') + readFileSync(join(dir, 'c.pem'), 'utf8'), { mode: 0o600 });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'k.pem'),
+      '-out',
+      join(dir, 'c.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=fts-helper',
+    ],
+    { stdio: 'ignore' },
+  );
+  writeFileSync(pem, readFileSync(join(dir, 'k.pem'), 'utf8') + readFileSync(join(dir, 'c.pem'), 'utf8'), {
+    mode: 0o600,
+  });
   const settings = { name: 'kv-test', url: kv.url, tenantId: TENANT, clientId: CLIENT, certificateFile: pem };
   const entra = new FakeEntra();
-  const vault = keyVaultSecrets(settings, { credential: msalCredential(settings, { networkClient: entra, authorityMetadata, cloudDiscoveryMetadata }), ca: kv.cert.cert });
+  const vault = keyVaultSecrets(settings, {
+    credential: msalCredential(settings, { networkClient: entra, authorityMetadata, cloudDiscoveryMetadata }),
+    ca: kv.cert.cert,
+  });
   await vault.setSecret('smb-password', 'rotated-2');
   expect(kv.get('smb-password')).toBe('rotated-2');
   expect(entra.forms.at(-1)!.get('client_assertion')!.split('.')).toHaveLength(3);
@@ -75,7 +125,11 @@ it('refuses a credential file others can read, and a config without a credential
   const loose = join(dir, 'loose-secret');
   writeFileSync(loose, 'x');
   chmodSync(loose, 0o644);
-  expect(() => msalCredential({ name: 'kv', tenantId: TENANT, clientId: CLIENT, clientSecretFile: loose })).toThrow(/chmod 600/);
-  expect(() => msalCredential({ name: 'kv', tenantId: TENANT, clientId: CLIENT })).toThrow(/clientSecretFile or keyVault.certificateFile/);
+  expect(() => msalCredential({ name: 'kv', tenantId: TENANT, clientId: CLIENT, clientSecretFile: loose })).toThrow(
+    /chmod 600/,
+  );
+  expect(() => msalCredential({ name: 'kv', tenantId: TENANT, clientId: CLIENT })).toThrow(
+    /clientSecretFile or keyVault.certificateFile/,
+  );
   expect(() => msalCredential({ name: 'kv' })).toThrow(/tenantId and keyVault.clientId/);
 });

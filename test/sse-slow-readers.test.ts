@@ -37,7 +37,9 @@ function peakRss(pid: number): number {
 
 /** One metric's value from the helper's /metrics (0 when absent). */
 async function metric(name: string, at = { url: '', token: '' }): Promise<number> {
-  const text = await (await fetch(`${at.url || url}/metrics`, { headers: { authorization: `Bearer ${at.token || adminToken}` } })).text();
+  const text = await (
+    await fetch(`${at.url || url}/metrics`, { headers: { authorization: `Bearer ${at.token || adminToken}` } })
+  ).text();
   const m = new RegExp(`^${name.replace(/[{}"=]/g, (c) => `\\${c}`)} (\\d+(?:\\.\\d+)?)$`, 'm').exec(text);
   return m ? Number(m[1]) : 0;
 }
@@ -67,7 +69,14 @@ beforeAll(async () => {
     // kernel's socket buffers take (tcp_wmem's 4 MB at most), so the rest waits in the helper or is not read yet.
     store.db.transaction(() => {
       for (let i = 1; i <= STORED; i++) {
-        store.events.append('graduation.progress', { runId: 1, job: 'graduation', scanned: i, moved: i, bytesMoved: i * 4096, currentPath: `/flux/projects/${'deep/'.repeat(120)}file-${i}.mov` });
+        store.events.append('graduation.progress', {
+          runId: 1,
+          job: 'graduation',
+          scanned: i,
+          moved: i,
+          bytesMoved: i * 4096,
+          currentPath: `/flux/projects/${'deep/'.repeat(120)}file-${i}.mov`,
+        });
       }
     })();
     // Streams are capped per token (8 by default): the silent readers use 25 tokens, the live client its own.
@@ -76,7 +85,9 @@ beforeAll(async () => {
   } finally {
     store.close();
   }
-  child = spawn('node', [BIN, 'serve', '--sandbox', join(dir, 'sb'), '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  child = spawn('node', [BIN, 'serve', '--sandbox', join(dir, 'sb'), '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -102,35 +113,54 @@ describe('event streams whose readers do not read', () => {
       // Never read: the helper's frames pile up in the kernel's buffers, then wherever the helper keeps them.
       s.pause();
       s.on('error', () => undefined);
-      s.write(`GET /api/v1/events HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${readerTokens[Math.floor(i / 8)]}\r\nlast-event-id: 0\r\naccept: text/event-stream\r\n\r\n`);
+      s.write(
+        `GET /api/v1/events HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${readerTokens[Math.floor(i / 8)]}\r\nlast-event-id: 0\r\naccept: text/event-stream\r\n\r\n`,
+      );
       silent.push(s);
     }
     const deadline = Date.now() + 120_000;
     while ((await metric('fts_sse_connections')) < SILENT_STREAMS) {
-      if (Date.now() > deadline) throw new Error(`timed out: ${SILENT_STREAMS} streams open (${await metric('fts_sse_connections')})`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out: ${SILENT_STREAMS} streams open (${await metric('fts_sse_connections')})`);
       await new Promise((r) => setTimeout(r, 100));
     }
 
     // Another client, reading, joins live and gets an event published now.
     const frames: Frame[] = [];
     const ac = new AbortController();
-    const res = await readSse(`${url}/api/v1/events?since=${await metric('fts_event_last_id')}`, { headers: { authorization: `Bearer ${liveToken}` }, signal: ac.signal }, (f) => frames.push(f));
+    const res = await readSse(
+      `${url}/api/v1/events?since=${await metric('fts_event_last_id')}`,
+      { headers: { authorization: `Bearer ${liveToken}` }, signal: ac.signal },
+      (f) => frames.push(f),
+    );
     try {
       expect(res.status).toBe(200);
       publishElsewhere('first live event');
-      await waitFor(() => frames.some((f) => f.data.includes('first live event')), 60_000, 'the live client gets the first event');
+      await waitFor(
+        () => frames.some((f) => f.data.includes('first live event')),
+        60_000,
+        'the live client gets the first event',
+      );
       expect(peakRss(child.pid!), 'peak RSS after the replays started').toBeLessThan(RSS_LIMIT);
 
       // Every replay still under way ends up waiting for its reader, holding no more than its socket's buffer.
       const settledBy = Date.now() + 120_000;
       for (;;) {
-        const [replaying, waiting] = [await metric('fts_sse_streams{state="replaying"}'), await metric('fts_sse_streams{state="waiting"}')];
+        const [replaying, waiting] = [
+          await metric('fts_sse_streams{state="replaying"}'),
+          await metric('fts_sse_streams{state="waiting"}'),
+        ];
         if (replaying === waiting) break;
-        if (Date.now() > settledBy) throw new Error(`timed out: replays waiting for their readers (${waiting} of ${replaying})`);
+        if (Date.now() > settledBy)
+          throw new Error(`timed out: replays waiting for their readers (${waiting} of ${replaying})`);
         await new Promise((r) => setTimeout(r, 100));
       }
       publishElsewhere('second live event');
-      await waitFor(() => frames.some((f) => f.data.includes('second live event')), 60_000, 'the live client gets the second event');
+      await waitFor(
+        () => frames.some((f) => f.data.includes('second live event')),
+        60_000,
+        'the live client gets the second event',
+      );
       expect(frames.map((f) => f.event)).toEqual(['share.changed', 'share.changed']);
       expect(peakRss(child.pid!), 'peak RSS with every replay waiting').toBeLessThan(RSS_LIMIT);
     } finally {
@@ -142,7 +172,10 @@ describe('event streams whose readers do not read', () => {
     const token = readerTokens[0]!; // holds 8 silent streams already
     const r = await fetch(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } });
     expect(r.status).toBe(429);
-    expect(await r.json()).toEqual({ error: 'too-many-requests', message: 'the token "silent-0" already holds 8 event streams (api.sseStreamsPerToken): close one first' });
+    expect(await r.json()).toEqual({
+      error: 'too-many-requests',
+      message: 'the token "silent-0" already holds 8 event streams (api.sseStreamsPerToken): close one first',
+    });
     const before = await metric('fts_sse_connections');
     silent[0]!.destroy();
     const deadline = Date.now() + 30_000;
@@ -151,7 +184,10 @@ describe('event streams whose readers do not read', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     const ac = new AbortController();
-    const again = await fetch(`${url}/api/v1/events?since=999999999`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal });
+    const again = await fetch(`${url}/api/v1/events?since=999999999`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: ac.signal,
+    });
     expect(again.status).toBe(200);
     ac.abort();
   });
@@ -175,13 +211,22 @@ describe('a reader that stops reading is dropped, and may come back', () => {
     const socket = connect({ host: u.hostname, port: Number(u.port) });
     socket.pause();
     socket.on('error', () => undefined);
-    socket.write(`GET /api/v1/events HTTP/1.1\r\nhost: ${u.host}\r\nauthorization: Bearer ${h.adminToken}\r\nlast-event-id: ${from}\r\n\r\n`);
+    socket.write(
+      `GET /api/v1/events HTTP/1.1\r\nhost: ${u.host}\r\nauthorization: Bearer ${h.adminToken}\r\nlast-event-id: ${from}\r\n\r\n`,
+    );
     return { socket, closed: new Promise((r) => socket.on('close', () => r())) };
   }
 
   const m = (name: string) => metric(name, { url: h.url, token: h.adminToken });
   const bigEvent = (i: number) =>
-    h.ctx.bus.publish('graduation.progress', { runId: 2, job: 'graduation', scanned: i, moved: i, bytesMoved: i, currentPath: `/flux/${'x'.repeat(1000)}-${i}` });
+    h.ctx.bus.publish('graduation.progress', {
+      runId: 2,
+      job: 'graduation',
+      scanned: i,
+      moved: i,
+      bytesMoved: i,
+      currentPath: `/flux/${'x'.repeat(1000)}-${i}`,
+    });
 
   it('live: once it leaves more than api.sseMaxBufferedBytes unread, the helper drops it', async () => {
     const { socket, closed } = silentStream(h.ctx.bus.lastDeliveredId());
@@ -218,7 +263,11 @@ describe('a reader that stops reading is dropped, and may come back', () => {
     const frames: Frame[] = [];
     const ac = new AbortController();
     const last = h.ctx.bus.lastDeliveredId();
-    await readSse(`${h.url}/api/v1/events`, { headers: { authorization: `Bearer ${h.adminToken}`, 'last-event-id': String(last - 3) }, signal: ac.signal }, (f) => frames.push(f));
+    await readSse(
+      `${h.url}/api/v1/events`,
+      { headers: { authorization: `Bearer ${h.adminToken}`, 'last-event-id': String(last - 3) }, signal: ac.signal },
+      (f) => frames.push(f),
+    );
     await waitFor(() => frames.length >= 3, 10_000, 'the last three events');
     expect(frames.map((f) => f.id)).toEqual([last - 2, last - 1, last]);
     ac.abort();

@@ -12,7 +12,14 @@ beforeAll(async () => {
 afterAll(() => h?.stop());
 
 const publishGraduation = (runId: number, n: number) =>
-  h.ctx.bus.publish('graduation.progress', { runId, job: 'graduation', scanned: n, moved: n, bytesMoved: n * 10, currentPath: `file-${n}` });
+  h.ctx.bus.publish('graduation.progress', {
+    runId,
+    job: 'graduation',
+    scanned: n,
+    moved: n,
+    bytesMoved: n * 10,
+    currentPath: `file-${n}`,
+  });
 
 function follow(lastId: number | null) {
   const frames: Frame[] = [];
@@ -20,7 +27,12 @@ function follow(lastId: number | null) {
   const ac = new AbortController();
   const headers: Record<string, string> = { authorization: `Bearer ${h.adminToken}` };
   if (lastId !== null) headers['last-event-id'] = String(lastId);
-  const res = readSse(`${h.url}/api/v1/events`, { headers, signal: ac.signal }, (f) => frames.push(f), (c) => comments.push(c));
+  const res = readSse(
+    `${h.url}/api/v1/events`,
+    { headers, signal: ac.signal },
+    (f) => frames.push(f),
+    (c) => comments.push(c),
+  );
   return { frames, comments, res, stop: () => ac.abort() };
 }
 
@@ -51,7 +63,13 @@ describe('event stream', () => {
     for (let i = 4; i <= 6; i++) publishGraduation(2, i);
     const other = openStore(h.ctx.config.store.path);
     const otherBus = new EventBus(other.events);
-    otherBus.publish('backup.failed', { runId: 9, job: 'backup', reason: 'B2 rejected the application key', operation: 'backup', cancelled: false });
+    otherBus.publish('backup.failed', {
+      runId: 9,
+      job: 'backup',
+      reason: 'B2 rejected the application key',
+      operation: 'backup',
+      cancelled: false,
+    });
     other.close();
     publishGraduation(2, 7);
     const b = follow(last);
@@ -59,7 +77,14 @@ describe('event stream', () => {
     publishGraduation(2, 8);
     await waitFor(() => b.frames.length >= 6, 5000, 'replay and live');
     const got = b.frames.map((f) => FtsEvent.parse(JSON.parse(f.data)));
-    expect(got.map((e) => (e.type === 'graduation.progress' ? e.data.scanned : e.type))).toEqual([4, 5, 6, 'backup.failed', 7, 8]);
+    expect(got.map((e) => (e.type === 'graduation.progress' ? e.data.scanned : e.type))).toEqual([
+      4,
+      5,
+      6,
+      'backup.failed',
+      7,
+      8,
+    ]);
     expect(got[0]!.id).toBe(last + 1);
     b.stop();
   });
@@ -69,7 +94,12 @@ describe('event stream', () => {
     const frames: Frame[] = [];
     const comments: string[] = [];
     const ac = new AbortController();
-    await readSse(`${h.url}/api/v1/events?since=${first.id}`, { headers: { authorization: `Bearer ${h.adminToken}` }, signal: ac.signal }, (f) => frames.push(f), (c) => comments.push(c));
+    await readSse(
+      `${h.url}/api/v1/events?since=${first.id}`,
+      { headers: { authorization: `Bearer ${h.adminToken}` }, signal: ac.signal },
+      (f) => frames.push(f),
+      (c) => comments.push(c),
+    );
     await waitFor(() => comments.includes('heartbeat'), 3000, 'a heartbeat comment');
     expect(frames[0]!.id).toBe(first.id + 1);
     ac.abort();

@@ -7,7 +7,11 @@ const root = join(import.meta.dirname, '..');
 
 describe('static checks', () => {
   it('tsc typechecks the whole tree (contract, helper, electron shell, renderer, tests)', () => {
-    const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+    const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   }, 180_000); // tsc needs ~18 s of CPU; on the shared 2-core machine under load it took 75 s: bound as spawnSync is
@@ -15,9 +19,21 @@ describe('static checks', () => {
   it('eslint passes on the whole tree', async () => {
     const eslint = new ESLint({ cwd: root });
     const results = await eslint.lintFiles(['.']);
-    const errors = results.flatMap((r) => r.messages.filter((m) => m.severity === 2).map((m) => `${r.filePath}:${m.line} ${m.ruleId} ${m.message}`));
+    const errors = results.flatMap((r) =>
+      r.messages.filter((m) => m.severity === 2).map((m) => `${r.filePath}:${m.line} ${m.ruleId} ${m.message}`),
+    );
     expect(errors).toEqual([]);
   });
+
+  it('prettier: every source file is formatted (120 columns; npm run format fixes it)', () => {
+    const r = spawnSync('npx', ['prettier', '--check', '--log-level', 'warn', '.'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.stdout + r.stderr, 'run npm run format').toBe('');
+    expect(r.status).toBe(0);
+  }, 120_000);
 
   it('the layering rules catch a violation in each layer', async () => {
     const eslint = new ESLint({ cwd: root });
@@ -31,9 +47,14 @@ describe('static checks', () => {
     ];
     for (const [file, code] of cases) {
       const [res] = await eslint.lintText(code, { filePath: join(root, file) });
-      expect(res!.messages.map((m) => m.ruleId), file).toContain('no-restricted-imports');
+      expect(
+        res!.messages.map((m) => m.ruleId),
+        file,
+      ).toContain('no-restricted-imports');
     }
-    const [ok] = await eslint.lintText("import { exec } from '../../lib/exec.js';\nexport const x = exec;\n", { filePath: join(root, 'server-helper/system/x.ts') });
+    const [ok] = await eslint.lintText("import { exec } from '../../lib/exec.js';\nexport const x = exec;\n", {
+      filePath: join(root, 'server-helper/system/x.ts'),
+    });
     expect(ok!.messages).toEqual([]);
   });
 
@@ -41,7 +62,9 @@ describe('static checks', () => {
     const eslint = new ESLint({ cwd: root });
     /** The messages of the import bans for one import written in a file of the tree. */
     const bans = async (file: string, from: string) => {
-      const [res] = await eslint.lintText(`import * as m from '${from}';\nexport const x = m;\n`, { filePath: join(root, file) });
+      const [res] = await eslint.lintText(`import * as m from '${from}';\nexport const x = m;\n`, {
+        filePath: join(root, file),
+      });
       return res!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
     };
     const UPWARD = /no lower layer imports jobs\/, api\/ or cli\//;
@@ -85,7 +108,10 @@ describe('static checks', () => {
     ];
     for (const [file, from, rule] of cases) {
       const messages = await bans(file, from);
-      expect(messages.some((m) => rule.test(m)), `${file} importing ${from}: ${JSON.stringify(messages)}`).toBe(true);
+      expect(
+        messages.some((m) => rule.test(m)),
+        `${file} importing ${from}: ${JSON.stringify(messages)}`,
+      ).toBe(true);
     }
     const allowed: [string, string][] = [
       ['server-helper/lifecycle/graduation/x.mjs', '../../native/index.mjs'],

@@ -7,7 +7,10 @@ it('real SecretClient reads and writes the local vault', async () => {
   kv = await startKeyVault();
   kv.set('smb-password', 'first');
   const cred = { getToken: async () => ({ token: 'tok', expiresOnTimestamp: Date.now() + 3600e3 }) };
-  const client = new SecretClient(kv.url, cred, { disableChallengeResourceVerification: true, tlsOptions: { ca: kv.cert.cert } } as never);
+  const client = new SecretClient(kv.url, cred, {
+    disableChallengeResourceVerification: true,
+    tlsOptions: { ca: kv.cert.cert },
+  } as never);
   expect((await client.getSecret('smb-password')).value).toBe('first');
   await client.setSecret('smb-password', 'second');
   expect(kv.get('smb-password')).toBe('second');
@@ -16,7 +19,10 @@ it('real SecretClient reads and writes the local vault', async () => {
 
 it('soft delete as Azure does it: delete, a PUT to the deleted name is 409, recover or purge frees it', async () => {
   const cred = { getToken: async () => ({ token: 'tok', expiresOnTimestamp: Date.now() + 3600e3 }) };
-  const client = new SecretClient(kv.url, cred, { disableChallengeResourceVerification: true, tlsOptions: { ca: kv.cert.cert } } as never);
+  const client = new SecretClient(kv.url, cred, {
+    disableChallengeResourceVerification: true,
+    tlsOptions: { ca: kv.cert.cert },
+  } as never);
   kv.set('to-delete', 'v1');
   await (await client.beginDeleteSecret('to-delete')).pollUntilDone();
   expect(kv.get('to-delete')).toBeUndefined();

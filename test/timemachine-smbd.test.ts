@@ -27,7 +27,12 @@ function chownTree(path: string, uid: number, gid: number): void {
 let lastClient: { output: () => string } | null = null;
 
 /** An smbclient session that stays connected, reading commands from its stdin. */
-function interactiveClient(): { child: ChildProcessWithoutNullStreams; output: () => string; send(cmd: string): void; quit(): Promise<void> } {
+function interactiveClient(): {
+  child: ChildProcessWithoutNullStreams;
+  output: () => string;
+  send(cmd: string): void;
+  quit(): Promise<void>;
+} {
   const auth = join(smbd.dir, 'tm-auth');
   writeFileSync(auth, `username = ${USER}\npassword = ${PASSWORD}\ndomain = WORKGROUP\n`, { mode: 0o600 });
   const child = spawn('smbclient', ['//127.0.0.1/time', '-p', String(smbd.port), '-A', auth, '-s', smbd.conf]);
@@ -55,7 +60,9 @@ async function waitForOpen(want: boolean): Promise<void> {
     if (s.openFiles.some((f) => f.path.includes('count-zero.sparsebundle/bands/')) === want) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`smbstatus never showed the band ${want ? "open" : "closed"}: ${JSON.stringify(await readSmbStatus(smbd.conf))} ${lastClient?.output() ?? ""}`);
+  throw new Error(
+    `smbstatus never showed the band ${want ? 'open' : 'closed'}: ${JSON.stringify(await readSmbStatus(smbd.conf))} ${lastClient?.output() ?? ''}`,
+  );
 }
 
 beforeAll(async () => {
@@ -68,7 +75,12 @@ beforeAll(async () => {
   smbd.addUser(USER, PASSWORD);
   smbd.reload();
   // alice's own folder in a per-user Time Machine share, as the Mac left it: a bundle, no history file.
-  buildBundle(timeRoot, { owner: 'alice', name: 'count-zero', kind: 'sparsebundle', bands: [{ name: '0', bytes: 8192, mtime: new Date(Date.now() - 86_400_000) }] });
+  buildBundle(timeRoot, {
+    owner: 'alice',
+    name: 'count-zero',
+    kind: 'sparsebundle',
+    bands: [{ name: '0', bytes: 8192, mtime: new Date(Date.now() - 86_400_000) }],
+  });
   // The folder is alice's (the Samba user's), as smbd would have created it for her.
   const id = (flag: string) => Number(execFileSync('id', [flag, USER], { encoding: 'utf8' }).trim());
   chownTree(join(timeRoot, 'alice'), id('-u'), id('-g'));

@@ -40,7 +40,10 @@ export interface AccountSource {
  * pairing put in Key Vault is read into the keychain (Samba credential, helper URL, token and fingerprint), so the
  * next mount works offline.
  */
-export function msalAccount(core: ClientCore, openBrowser: (url: string) => Promise<void> = openInBrowser): AccountSource {
+export function msalAccount(
+  core: ClientCore,
+  openBrowser: (url: string) => Promise<void> = openInBrowser,
+): AccountSource {
   return {
     current: async () => (await core.msal.account().catch(() => null))?.username ?? null,
     signIn: async () => {
@@ -70,7 +73,11 @@ export function clientConfigFromSettings(s: SettingsView, base: ClientConfigInpu
     ...(paired.clientId ? { clientId: paired.clientId } : {}),
     keyVault: { ...base.keyVault, ...paired.keyVault },
     auth: { ...base.auth, ...paired.auth },
-    shares: s.shares.map((x) => ({ name: x.name, ...(x.driveLetter ? { driveLetter: x.driveLetter } : {}), mount: x.autoMount })),
+    shares: s.shares.map((x) => ({
+      name: x.name,
+      ...(x.driveLetter ? { driveLetter: x.driveLetter } : {}),
+      mount: x.autoMount,
+    })),
     helper: { ...base.helper, ...(s.helperUrl ? { url: s.helperUrl } : {}) },
   });
 }
@@ -169,7 +176,10 @@ export class ClientCoreFacade implements CoreFacade {
     await this.core.mounts.refresh().catch(() => undefined);
     if (this.opts.watch) {
       this.core.mounts.watch();
-      this.network ??= new NetworkWatch({ onChange: (online) => this.onNetworkChange(online), onWake: () => this.onResume() });
+      this.network ??= new NetworkWatch({
+        onChange: (online) => this.onNetworkChange(online),
+        onWake: () => this.onResume(),
+      });
       this.network.start();
     }
     await this.refreshStatus();
@@ -186,7 +196,9 @@ export class ClientCoreFacade implements CoreFacade {
 
   private async refreshStatus(): Promise<void> {
     try {
-      this.status = Status.parse(await this.core.withHelper((ep) => requestJson(ep, routes.status.method, routes.status.path)));
+      this.status = Status.parse(
+        await this.core.withHelper((ep) => requestJson(ep, routes.status.method, routes.status.path)),
+      );
       this.statusOk = true;
     } catch {
       this.statusOk = false;
@@ -233,7 +245,15 @@ export class ClientCoreFacade implements CoreFacade {
       // The role labels the row; it comes from the helper's share list in the status (absent until first fetched).
       const role = this.status?.shares.find((x) => x.name === s.share)?.role;
       const driveLetter = config.shares.find((c) => c.name === s.share)?.driveLetter;
-      return { name: s.share, ...(role ? { role } : {}), ...(driveLetter ? { driveLetter } : {}), state: s.state, mountPoint: s.mountPoint, errorCode: s.errorCode, errorMessage: s.errorMessage ?? null };
+      return {
+        name: s.share,
+        ...(role ? { role } : {}),
+        ...(driveLetter ? { driveLetter } : {}),
+        state: s.state,
+        mountPoint: s.mountPoint,
+        errorCode: s.errorCode,
+        errorMessage: s.errorMessage ?? null,
+      };
     });
     return {
       account: { signedIn: this.user !== null, user: this.user },
@@ -397,7 +417,10 @@ export class ClientCoreFacade implements CoreFacade {
     const wasPaired = this.settings.pairing !== null;
     this.settings = next;
     this.opts.saveSettings?.(next);
-    if (JSON.stringify(clientConfigFromSettings(next, this.opts.baseConfig)) !== before || wasPaired !== (next.pairing !== null)) {
+    if (
+      JSON.stringify(clientConfigFromSettings(next, this.opts.baseConfig)) !== before ||
+      wasPaired !== (next.pairing !== null)
+    ) {
       await this.core.close();
       this.link = 'idle';
       this.core = this.build();

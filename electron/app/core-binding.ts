@@ -9,9 +9,19 @@ import type { CoreFacade } from './core-facade.js';
 import type { EventMemoryStore } from './event-gate.js';
 
 /** Creates and starts the core the Electron shell drives; a helper that cannot be reached yet is not an error. */
-export async function createCoreForShell(opts: { settings: SettingsView; saveSettings(s: SettingsView): void; eventMemory: EventMemoryStore; userDataDir: string }): Promise<CoreFacade> {
+export async function createCoreForShell(opts: {
+  settings: SettingsView;
+  saveSettings(s: SettingsView): void;
+  eventMemory: EventMemoryStore;
+  userDataDir: string;
+}): Promise<CoreFacade> {
   // No mounting here: the shell decides from its launch plan (main.ts), so one launch is one mount pass.
-  const core = new ClientCoreFacade({ settings: opts.settings, saveSettings: opts.saveSettings, eventMemory: opts.eventMemory, watch: true });
+  const core = new ClientCoreFacade({
+    settings: opts.settings,
+    saveSettings: opts.saveSettings,
+    eventMemory: opts.eventMemory,
+    watch: true,
+  });
   // Offline or signed out at start: the tray shows it; the link keeps retrying and "Sign in…" is offered.
   await core.start().catch(() => undefined);
   return core;

@@ -47,8 +47,12 @@ export class EventGate {
     const raw = store.read();
     const stored = EventMemory.safeParse(raw);
     // An activity list this version cannot read (a newer event type) must not cost the cursor.
-    const cursor = stored.success ? stored.data.lastEventId : EventMemory.pick({ lastEventId: true }).safeParse(raw).data?.lastEventId;
-    this.memory = stored.success ? stored.data : { lastEventId: cursor ?? 0, activity: [], lastGraduation: null, lastBackup: null };
+    const cursor = stored.success
+      ? stored.data.lastEventId
+      : EventMemory.pick({ lastEventId: true }).safeParse(raw).data?.lastEventId;
+    this.memory = stored.success
+      ? stored.data
+      : { lastEventId: cursor ?? 0, activity: [], lastGraduation: null, lastBackup: null };
     this.floor = cursor ?? null;
   }
 
@@ -86,7 +90,12 @@ export class EventGate {
 
   /** Keeps the tray's recent activity with the cursor (written with the next flush). */
   remember(events: Pick<EventMemory, 'activity' | 'lastGraduation' | 'lastBackup'>): void {
-    this.memory = { ...this.memory, activity: events.activity.slice(0, 200), lastGraduation: events.lastGraduation, lastBackup: events.lastBackup };
+    this.memory = {
+      ...this.memory,
+      activity: events.activity.slice(0, 200),
+      lastGraduation: events.lastGraduation,
+      lastBackup: events.lastBackup,
+    };
     this.schedule();
   }
 

@@ -25,15 +25,24 @@ export function toCoreNotification(n: Notification, e: FtsEvent): CoreNotificati
     const example = e.data.examples[0]?.replace(/^\/+/, '');
     open = { kind: 'share', share: e.data.to, ...(example && example.length <= 1024 ? { subPath: example } : {}) };
   }
-  return { id: n.key.slice(0, 128), kind, severity: n.level, title: n.title.slice(0, 256), body: n.body.slice(0, 1024), open };
+  return {
+    id: n.key.slice(0, 128),
+    kind,
+    severity: n.level,
+    title: n.title.slice(0, 256),
+    body: n.body.slice(0, 1024),
+    open,
+  };
 }
 
 /** Folds one event into the tray state: activity feed (newest first, capped), last graduation, last backup. */
 export function applyEvent(state: TrayState, e: FtsEvent, cap = 100): TrayState {
   const next: TrayState = { ...state };
   if (isActivity(e) && !state.activity.some((a) => a.id === e.id)) next.activity = [e, ...state.activity].slice(0, cap);
-  if (e.type === 'graduation.finished') next.lastGraduation = { at: e.ts, moved: e.data.moved, bytesMoved: e.data.bytesMoved, to: e.data.to };
-  if (e.type === 'backup.finished') next.lastBackup = { at: e.ts, ok: true, snapshotId: e.data.snapshotId, message: e.data.warning };
+  if (e.type === 'graduation.finished')
+    next.lastGraduation = { at: e.ts, moved: e.data.moved, bytesMoved: e.data.bytesMoved, to: e.data.to };
+  if (e.type === 'backup.finished')
+    next.lastBackup = { at: e.ts, ok: true, snapshotId: e.data.snapshotId, message: e.data.warning };
   if (e.type === 'backup.failed') next.lastBackup = { at: e.ts, ok: false, snapshotId: null, message: e.data.reason };
   return next;
 }

@@ -31,7 +31,8 @@ const OK = { ok: true as const };
 /** The handlers behind every channel, already typed by the contract. */
 export function createIpcHandlers(core: CoreFacade, shell: IpcShell): Handlers {
   const known = (share: string) => {
-    if (!core.getState().shares.some((s) => s.name === share)) throw new IpcRejected('not-found', `no share named "${share}"`);
+    if (!core.getState().shares.some((s) => s.name === share))
+      throw new IpcRejected('not-found', `no share named "${share}"`);
   };
   return {
     'fts:state:get': async () => core.getState(),
@@ -117,7 +118,8 @@ export async function dispatchIpc(
   raw: unknown,
   trusted: { fileRoot?: string; origin?: string },
 ): Promise<unknown> {
-  if (!isTrustedSenderUrl(event.senderFrame?.url, trusted)) throw new IpcRejected('forbidden-sender', `IPC from an unknown sender refused (${channel})`);
+  if (!isTrustedSenderUrl(event.senderFrame?.url, trusted))
+    throw new IpcRejected('forbidden-sender', `IPC from an unknown sender refused (${channel})`);
   if (!Object.hasOwn(ipcChannels, channel)) throw new IpcRejected('unknown-channel', `unknown channel "${channel}"`);
   const c = channel as IpcChannel;
   const arg = validateRequest(c, raw);

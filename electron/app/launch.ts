@@ -28,7 +28,12 @@ export interface LaunchPlan {
 }
 
 /** Decides a launch from the OS, the arguments, what the OS says about a login start, and whether the app is paired. */
-export function launchPlan(input: { platform: string; argv: readonly string[]; openedAtLogin: boolean; paired: boolean }): LaunchPlan {
+export function launchPlan(input: {
+  platform: string;
+  argv: readonly string[];
+  openedAtLogin: boolean;
+  paired: boolean;
+}): LaunchPlan {
   // Not paired: the window asks for the pairing string; there is nothing to mount yet.
   if (!input.paired) return { mountLoginShares: false, openWindow: true };
   if (input.platform === 'darwin') return { mountLoginShares: true, openWindow: false };
@@ -38,5 +43,7 @@ export function launchPlan(input: { platform: string; argv: readonly string[]; o
 
 /** Login-item settings for app.setLoginItemSettings: Windows passes --autostart; macOS registers the app itself. */
 export function loginItemSettings(enabled: boolean, platform: string, exePath: string) {
-  return platform === 'win32' ? { openAtLogin: enabled, path: exePath, args: [AUTOSTART_ARG] } : { openAtLogin: enabled };
+  return platform === 'win32'
+    ? { openAtLogin: enabled, path: exePath, args: [AUTOSTART_ARG] }
+    : { openAtLogin: enabled };
 }

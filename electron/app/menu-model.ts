@@ -21,7 +21,14 @@ export type MenuAction =
 /** One entry of the tray menu. */
 export type MenuEntry =
   | { type: 'separator' }
-  | { type: 'normal' | 'checkbox'; id: string; label: string; enabled: boolean; checked?: boolean; action: MenuAction | null };
+  | {
+      type: 'normal' | 'checkbox';
+      id: string;
+      label: string;
+      enabled: boolean;
+      checked?: boolean;
+      action: MenuAction | null;
+    };
 
 /** The tray icon's look: one image per state (template images on macOS). */
 export type TrayIconState = 'idle' | 'busy' | 'mounted' | 'partial' | 'error' | 'signed-out';
@@ -43,7 +50,12 @@ export function trayTooltip(state: TrayState): string {
   return `Flux Time Space — ${server} — ${mounted}/${state.shares.length} mounted`;
 }
 
-const STATE_WORDS: Record<TrayShare['state'], string> = { mounted: 'mounted', unmounted: 'not mounted', mounting: 'mounting…', error: 'error' };
+const STATE_WORDS: Record<TrayShare['state'], string> = {
+  mounted: 'mounted',
+  unmounted: 'not mounted',
+  mounting: 'mounting…',
+  error: 'error',
+};
 
 function shareLabel(s: TrayShare): string {
   const letter = s.driveLetter ? ` (${s.driveLetter})` : '';
@@ -75,22 +87,44 @@ export function buildMenuModel(state: TrayState, now = Date.now()): MenuEntry[] 
   const anyMounted = state.shares.some((s) => s.state === 'mounted');
   const allMounted = state.shares.length > 0 && state.shares.every((s) => s.state === 'mounted');
   const entries: MenuEntry[] = [
-    { type: 'normal', id: 'mount-all', label: 'Mount all', enabled: !state.busy && !allMounted && state.shares.length > 0, action: { kind: 'mount-all' } },
-    { type: 'normal', id: 'unmount-all', label: 'Unmount all', enabled: !state.busy && anyMounted, action: { kind: 'unmount-all' } },
+    {
+      type: 'normal',
+      id: 'mount-all',
+      label: 'Mount all',
+      enabled: !state.busy && !allMounted && state.shares.length > 0,
+      action: { kind: 'mount-all' },
+    },
+    {
+      type: 'normal',
+      id: 'unmount-all',
+      label: 'Unmount all',
+      enabled: !state.busy && anyMounted,
+      action: { kind: 'unmount-all' },
+    },
     { type: 'separator' },
   ];
   for (const s of state.shares) {
     // A mounted share opens in Finder/Explorer; an unmounted one mounts on click (then the user can open it).
-    const action: MenuAction = s.state === 'mounted' ? { kind: 'open-share', share: s.name } : { kind: 'mount-share', share: s.name };
-    entries.push({ type: 'normal', id: `share:${s.name}`, label: shareLabel(s), enabled: s.state !== 'mounting', action });
+    const action: MenuAction =
+      s.state === 'mounted' ? { kind: 'open-share', share: s.name } : { kind: 'mount-share', share: s.name };
+    entries.push({
+      type: 'normal',
+      id: `share:${s.name}`,
+      label: shareLabel(s),
+      enabled: s.state !== 'mounting',
+      action,
+    });
   }
-  if (state.shares.length === 0) entries.push({ type: 'normal', id: 'no-shares', label: 'No shares yet', enabled: false, action: null });
+  if (state.shares.length === 0)
+    entries.push({ type: 'normal', id: 'no-shares', label: 'No shares yet', enabled: false, action: null });
   entries.push({ type: 'separator' });
   const g = state.lastGraduation;
   entries.push({
     type: 'normal',
     id: 'last-graduation',
-    label: g ? `Last graduation: ${g.moved} files, ${formatBytes(g.bytesMoved)} to ${g.to}, ${ago(g.at, now)}` : 'Last graduation: none yet',
+    label: g
+      ? `Last graduation: ${g.moved} files, ${formatBytes(g.bytesMoved)} to ${g.to}, ${ago(g.at, now)}`
+      : 'Last graduation: none yet',
     enabled: false,
     action: null,
   });
@@ -103,10 +137,22 @@ export function buildMenuModel(state: TrayState, now = Date.now()): MenuEntry[] 
     action: null,
   });
   entries.push({ type: 'separator' });
-  entries.push({ type: 'normal', id: 'open-window', label: 'Open Flux Time Space…', enabled: true, action: { kind: 'open-window' } });
+  entries.push({
+    type: 'normal',
+    id: 'open-window',
+    label: 'Open Flux Time Space…',
+    enabled: true,
+    action: { kind: 'open-window' },
+  });
   entries.push(
     state.account.signedIn
-      ? { type: 'normal', id: 'sign-out', label: `Sign out${state.account.user ? ` (${state.account.user})` : ''}`, enabled: !state.busy, action: { kind: 'sign-out' } }
+      ? {
+          type: 'normal',
+          id: 'sign-out',
+          label: `Sign out${state.account.user ? ` (${state.account.user})` : ''}`,
+          enabled: !state.busy,
+          action: { kind: 'sign-out' },
+        }
       : { type: 'normal', id: 'sign-in', label: 'Sign in…', enabled: !state.busy, action: { kind: 'sign-in' } },
   );
   entries.push({

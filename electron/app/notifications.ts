@@ -22,7 +22,12 @@ export interface NotificationLike {
 
 /** Maps a core notification to the OS notification's options. */
 export function notificationOptions(n: CoreNotification): NotificationOptions {
-  return { title: n.title, body: n.body, silent: n.severity === 'info', urgency: n.severity === 'error' ? 'critical' : 'normal' };
+  return {
+    title: n.title,
+    body: n.body,
+    silent: n.severity === 'info',
+    urgency: n.severity === 'error' ? 'critical' : 'normal',
+  };
 }
 
 /** Joins a share's mount point and a path inside it, refusing paths that climb out of the share. */

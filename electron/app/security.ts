@@ -33,7 +33,10 @@ export function secureWebPreferences(preloadPath: string) {
 
 /** The slice of WebContents the hardening uses. */
 export interface HardenableContents {
-  on(event: 'will-navigate' | 'will-redirect', listener: (event: { preventDefault(): void }, url: string) => void): unknown;
+  on(
+    event: 'will-navigate' | 'will-redirect',
+    listener: (event: { preventDefault(): void }, url: string) => void,
+  ): unknown;
   on(event: 'will-attach-webview', listener: (event: { preventDefault(): void }) => void): unknown;
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
 }
@@ -48,4 +51,3 @@ export function hardenContents(contents: HardenableContents, openExternal: (url:
     return { action: 'deny' };
   });
 }
-

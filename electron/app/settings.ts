@@ -48,7 +48,11 @@ export const settingsJsonSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['name', 'driveLetter', 'autoMount'],
-      properties: { name: { type: 'string', minLength: 1, maxLength: 80 }, driveLetter: nullableString({ pattern: '^[D-Z]:$' }), autoMount: { type: 'boolean' } },
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 80 },
+        driveLetter: nullableString({ pattern: '^[D-Z]:$' }),
+        autoMount: { type: 'boolean' },
+      },
     },
   },
   startAtLogin: { type: 'boolean' },
@@ -61,10 +65,16 @@ export const settingsJsonSchema = {
  */
 export function readSettings(raw: Record<string, unknown>, platform: SettingsPlatform): SettingsView {
   const defaults = defaultSettings(platform);
-  const known = Object.fromEntries(Object.keys(defaults).filter((k) => k in raw).map((k) => [k, raw[k]]));
+  const known = Object.fromEntries(
+    Object.keys(defaults)
+      .filter((k) => k in raw)
+      .map((k) => [k, raw[k]]),
+  );
   const parsed = SettingsView.safeParse({ ...defaults, ...known });
   if (parsed.success) return parsed.data;
   // One bad field does not cost the others (a hand-edited letter must not unpair the computer).
-  const kept = Object.fromEntries(Object.entries(known).filter(([k, v]) => SettingsView.shape[k as keyof SettingsView].safeParse(v).success));
+  const kept = Object.fromEntries(
+    Object.entries(known).filter(([k, v]) => SettingsView.shape[k as keyof SettingsView].safeParse(v).success),
+  );
   return SettingsView.safeParse({ ...defaults, ...kept }).data ?? defaults;
 }

@@ -32,7 +32,9 @@ describe('isTrustedSenderUrl', () => {
 
 describe('validateRequest', () => {
   it('names the field and the rule', () => {
-    expect(() => validateRequest('fts:share:mount', { share: 'a;b' })).toThrow(/fts:share:mount: share: a share name cannot contain/);
+    expect(() => validateRequest('fts:share:mount', { share: 'a;b' })).toThrow(
+      /fts:share:mount: share: a share name cannot contain/,
+    );
     expect(() => validateRequest('fts:settings:set', { tenantId: 'nope' })).toThrow(/tenantId/);
     expect(validateRequest('fts:settings:set', { startAtLogin: true })).toEqual({ startAtLogin: true });
   });
@@ -55,7 +57,20 @@ const finished: FtsEvent = {
   id: 7,
   ts,
   type: 'graduation.finished',
-  data: { runId: 1, job: 'graduation', scanned: 10, eligible: 3, moved: 3, bytesMoved: 3 * 1024 ** 2, skipped: {}, failed: 0, examples: ['projects/2025/a.pdf'], from: 'flux', to: 'space', durationMs: 5 },
+  data: {
+    runId: 1,
+    job: 'graduation',
+    scanned: 10,
+    eligible: 3,
+    moved: 3,
+    bytesMoved: 3 * 1024 ** 2,
+    skipped: {},
+    failed: 0,
+    examples: ['projects/2025/a.pdf'],
+    from: 'flux',
+    to: 'space',
+    durationMs: 5,
+  },
 };
 
 describe('event model', () => {
@@ -77,10 +92,24 @@ describe('event model', () => {
   });
   it('nothing moved, nothing to tell; progress is never a notification', () => {
     expect(note({ ...finished, data: { ...finished.data, moved: 0 } } as FtsEvent)).toBeNull();
-    expect(note({ id: 8, ts, type: 'graduation.progress', data: { runId: 1, job: 'g', scanned: 1, moved: 0, bytesMoved: 0, currentPath: null } })).toBeNull();
+    expect(
+      note({
+        id: 8,
+        ts,
+        type: 'graduation.progress',
+        data: { runId: 1, job: 'g', scanned: 1, moved: 0, bytesMoved: 0, currentPath: null },
+      }),
+    ).toBeNull();
   });
   it('a failed backup is an error notification that opens the window', () => {
-    expect(note({ id: 9, ts, type: 'backup.failed', data: { runId: 2, job: 'backup', reason: 'repository locked', operation: 'backup', cancelled: false } })).toMatchObject({
+    expect(
+      note({
+        id: 9,
+        ts,
+        type: 'backup.failed',
+        data: { runId: 2, job: 'backup', reason: 'repository locked', operation: 'backup', cancelled: false },
+      }),
+    ).toMatchObject({
       kind: 'backup',
       severity: 'error',
       title: 'Backup to the backup repository failed: repository locked',
@@ -91,7 +120,12 @@ describe('event model', () => {
     let s = sampleState();
     s = applyEvent(s, finished);
     s = applyEvent(s, finished);
-    s = applyEvent(s, { id: 8, ts, type: 'graduation.progress', data: { runId: 1, job: 'g', scanned: 1, moved: 0, bytesMoved: 0, currentPath: null } });
+    s = applyEvent(s, {
+      id: 8,
+      ts,
+      type: 'graduation.progress',
+      data: { runId: 1, job: 'g', scanned: 1, moved: 0, bytesMoved: 0, currentPath: null },
+    });
     expect(s.activity.map((e) => e.id)).toEqual([7]);
     expect(s.lastGraduation).toEqual({ at: ts, moved: 3, bytesMoved: 3 * 1024 ** 2, to: 'space' });
     expect(TrayState.safeParse(s).success).toBe(true);
@@ -108,11 +142,19 @@ describe('tray icon and menu', () => {
     expect(trayIconState({ ...s, shares: s.shares.map((x) => ({ ...x, state: 'unmounted' as const })) })).toBe('idle');
   });
   it('before pairing, the menu only leads to the window that asks for the pairing string', () => {
-    expect(buildMenuModel(sampleState({ paired: false })).map((e) => (e.type === 'separator' ? '--' : e.label))).toEqual(['Pair this computer…', '--', 'Quit Flux Time Space']);
+    expect(
+      buildMenuModel(sampleState({ paired: false })).map((e) => (e.type === 'separator' ? '--' : e.label)),
+    ).toEqual(['Pair this computer…', '--', 'Quit Flux Time Space']);
   });
   it('names the last graduation and backup', () => {
     const now = Date.parse(ts) + 3 * 3600e3;
-    const items = buildMenuModel(sampleState({ lastGraduation: { at: ts, moved: 3, bytesMoved: 3 * 1024 ** 2, to: 'space' }, lastBackup: { at: ts, ok: false, snapshotId: null, message: 'x' } }), now);
+    const items = buildMenuModel(
+      sampleState({
+        lastGraduation: { at: ts, moved: 3, bytesMoved: 3 * 1024 ** 2, to: 'space' },
+        lastBackup: { at: ts, ok: false, snapshotId: null, message: 'x' },
+      }),
+      now,
+    );
     const label = (id: string) => items.find((i) => i.type !== 'separator' && i.id === id);
     expect(label('last-graduation')).toMatchObject({ label: 'Last graduation: 3 files, 3.0 MiB to space, 3 h ago' });
     expect(label('last-backup')).toMatchObject({ label: 'Last backup: FAILED, 3 h ago' });
@@ -136,21 +178,45 @@ describe('settings and login items', () => {
   it('keeps what it can of a stored file: old fields dropped, a bad field alone falls back', () => {
     const pairing = { vault: 'kv-miket-ops', tenant: 't', appId: 'a', clientId: 'count-zero' };
     // An older version's settings (secret names, a pinned fingerprint) still carry the shares and the URL.
-    const old = { helperUrl: 'https://motoko:8642', keyVaultName: 'kv-x', secretNames: { helperToken: 'fts-helper-token' }, shares: [{ name: 'flux', driveLetter: 'G:', autoMount: true }] };
-    expect(readSettings(old, 'win32')).toMatchObject({ helperUrl: 'https://motoko:8642', shares: [{ name: 'flux', driveLetter: 'G:', autoMount: true }] });
-    expect(readSettings({ pairing, shares: [{ name: 'flux', driveLetter: 'A:', autoMount: true }] }, 'win32')).toMatchObject({ pairing, shares: defaultSettings('win32').shares });
+    const old = {
+      helperUrl: 'https://motoko:8642',
+      keyVaultName: 'kv-x',
+      secretNames: { helperToken: 'fts-helper-token' },
+      shares: [{ name: 'flux', driveLetter: 'G:', autoMount: true }],
+    };
+    expect(readSettings(old, 'win32')).toMatchObject({
+      helperUrl: 'https://motoko:8642',
+      shares: [{ name: 'flux', driveLetter: 'G:', autoMount: true }],
+    });
+    expect(
+      readSettings({ pairing, shares: [{ name: 'flux', driveLetter: 'A:', autoMount: true }] }, 'win32'),
+    ).toMatchObject({ pairing, shares: defaultSettings('win32').shares });
     expect(readSettings({ keyVaultName: '!!' }, 'darwin')).toEqual(defaultSettings('darwin'));
   });
   it('drive letters are D: to Z:, one share each', () => {
     const s = defaultSettings('win32');
-    expect(SettingsView.safeParse({ ...s, shares: [{ name: 'flux', driveLetter: 'S:', autoMount: true }, { name: 'space', driveLetter: 'S:', autoMount: true }] }).error?.issues[0]).toMatchObject({
+    expect(
+      SettingsView.safeParse({
+        ...s,
+        shares: [
+          { name: 'flux', driveLetter: 'S:', autoMount: true },
+          { name: 'space', driveLetter: 'S:', autoMount: true },
+        ],
+      }).error?.issues[0],
+    ).toMatchObject({
       path: ['shares', 1, 'driveLetter'],
       message: 'S: is already the letter of flux: give space another one',
     });
-    expect(SettingsView.safeParse({ ...s, shares: [{ name: 'flux', driveLetter: 'c:', autoMount: true }] }).success).toBe(false);
+    expect(
+      SettingsView.safeParse({ ...s, shares: [{ name: 'flux', driveLetter: 'c:', autoMount: true }] }).success,
+    ).toBe(false);
   });
   it('Windows login item launches with --autostart; macOS registers the app itself', () => {
-    expect(loginItemSettings(true, 'win32', 'C:\\fts.exe')).toEqual({ openAtLogin: true, path: 'C:\\fts.exe', args: ['--autostart'] });
+    expect(loginItemSettings(true, 'win32', 'C:\\fts.exe')).toEqual({
+      openAtLogin: true,
+      path: 'C:\\fts.exe',
+      args: ['--autostart'],
+    });
     expect(loginItemSettings(true, 'darwin', '/Applications/Flux Time Space.app')).toEqual({ openAtLogin: true });
     expect(isAutostart(['fts.exe', '--autostart'])).toBe(true);
     expect(isAutostart(['fts.exe'])).toBe(false);

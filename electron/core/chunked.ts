@@ -55,7 +55,8 @@ export class ChunkedSecret {
     const gen = randomBytes(4).toString('hex');
     const b64 = Buffer.from(value, 'utf8').toString('base64');
     const chunks = Math.max(1, Math.ceil(b64.length / CHUNK_CHARS));
-    for (let i = 0; i < chunks; i++) await this.store.set(this.chunkKey(gen, i), b64.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS));
+    for (let i = 0; i < chunks; i++)
+      await this.store.set(this.chunkKey(gen, i), b64.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS));
     await this.store.set(this.key, JSON.stringify({ gen, chunks } satisfies Manifest));
     if (old) await this.dropGeneration(old);
     return chunks;

@@ -41,7 +41,12 @@ interface GlobalOpts {
 function shareTable(states: ClientShareState[]): string {
   return states
     .map((s) => {
-      const where = s.state === 'mounted' ? (s.mountPoint ?? '') : s.state === 'error' ? `${s.errorCode}: ${s.errorMessage ?? ''}` : '';
+      const where =
+        s.state === 'mounted'
+          ? (s.mountPoint ?? '')
+          : s.state === 'error'
+            ? `${s.errorCode}: ${s.errorMessage ?? ''}`
+            : '';
       return `${s.share.padEnd(12)} ${s.state.padEnd(10)} ${where}`.trimEnd();
     })
     .join('\n');
@@ -83,7 +88,9 @@ export function buildProgram(deps: CliDeps = {}): Command {
 
   program
     .command('pair')
-    .description('set this computer up from the pairing string `fts-helper clients pair NAME` printed (then run `fts login`)')
+    .description(
+      'set this computer up from the pairing string `fts-helper clients pair NAME` printed (then run `fts login`)',
+    )
     .argument('<pairing>', 'the whole fts1:… line')
     .option('--json', 'print JSON')
     .action(async (text: string, opts: { json?: boolean }, cmd: Command) => {
@@ -98,7 +105,8 @@ export function buildProgram(deps: CliDeps = {}): Command {
       try {
         existing = readFileSync(file, 'utf8');
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code}`);
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw new UsageError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code}`);
       }
       // The file keeps everything else it says (and its comments); only what pairing decides is set.
       const doc = parseDocument(existing || '{}');
@@ -115,7 +123,9 @@ export function buildProgram(deps: CliDeps = {}): Command {
       writeFileSync(file, updated, { mode: 0o600 });
       const names = clientSecretNames(info.clientId);
       if (opts.json) return json({ config: file, clientId: info.clientId, vault: info.vault, secrets: names });
-      out(`paired as ${info.clientId} with Key Vault ${info.vault}; wrote ${file}\nnext: fts login (reads ${names.helperUrl}, ${names.helperFingerprint}, ${names.helperToken}, ${names.sambaUser})\n`);
+      out(
+        `paired as ${info.clientId} with Key Vault ${info.vault}; wrote ${file}\nnext: fts login (reads ${names.helperUrl}, ${names.helperFingerprint}, ${names.helperToken}, ${names.sambaUser})\n`,
+      );
     });
 
   program
@@ -127,7 +137,11 @@ export function buildProgram(deps: CliDeps = {}): Command {
     .action(async (shares: string[], opts: { all?: boolean; json?: boolean }, cmd: Command) => {
       if (opts.all && shares.length) throw new UsageError('give share names or --all, not both');
       await withCore(cmd, async (core) => {
-        for (const s of shares) if (!core.config.shares.some((c) => c.name === s)) throw new UsageError(`"${s}" is not a configured share (configured: ${core.config.shares.map((c) => c.name).join(', ')})`);
+        for (const s of shares)
+          if (!core.config.shares.some((c) => c.name === s))
+            throw new UsageError(
+              `"${s}" is not a configured share (configured: ${core.config.shares.map((c) => c.name).join(', ')})`,
+            );
         const states = await core.mounts.mountAll(shares.length ? shares : undefined);
         await report(core);
         const asked = shares.length ? shares : core.config.shares.filter((s) => s.mount).map((s) => s.name);
@@ -148,7 +162,8 @@ export function buildProgram(deps: CliDeps = {}): Command {
       if (!opts.all && shares.length === 0) throw new UsageError('name the shares to unmount, or --all');
       if (opts.all && shares.length) throw new UsageError('give share names or --all, not both');
       await withCore(cmd, async (core) => {
-        for (const s of shares) if (!core.config.shares.some((c) => c.name === s)) throw new UsageError(`"${s}" is not a configured share`);
+        for (const s of shares)
+          if (!core.config.shares.some((c) => c.name === s)) throw new UsageError(`"${s}" is not a configured share`);
         const states = await core.mounts.unmount(shares.length ? shares : undefined);
         await report(core);
         const result = states.filter((s) => !shares.length || shares.includes(s.share));
@@ -172,9 +187,18 @@ export function buildProgram(deps: CliDeps = {}): Command {
         } catch {
           signedIn = null;
         }
-        const status = { clientId: core.clientId, server: `${core.mounts.serverHost}:${core.config.server.smbPort}`, helper: await core.knownHelperUrl(), signedIn, credentialCached, shares };
+        const status = {
+          clientId: core.clientId,
+          server: `${core.mounts.serverHost}:${core.config.server.smbPort}`,
+          helper: await core.knownHelperUrl(),
+          signedIn,
+          credentialCached,
+          shares,
+        };
         if (opts.json) return json(status);
-        out(`client ${status.clientId} → ${status.server}\nsigned in: ${signedIn ?? 'no'}; Samba credential cached: ${credentialCached ? 'yes' : 'no'}\n${shareTable(shares)}\n`);
+        out(
+          `client ${status.clientId} → ${status.server}\nsigned in: ${signedIn ?? 'no'}; Samba credential cached: ${credentialCached ? 'yes' : 'no'}\n${shareTable(shares)}\n`,
+        );
       });
     });
 
@@ -184,7 +208,9 @@ export function buildProgram(deps: CliDeps = {}): Command {
     .option('--device-code', 'sign in on another device with a code (no browser here)')
     .action(async (opts: { deviceCode?: boolean }, cmd: Command) => {
       await withCore(cmd, async (core) => {
-        const account = opts.deviceCode ? await core.msal.loginDeviceCode((m) => err(`${m}\n`)) : await core.msal.loginInteractive(openInBrowser);
+        const account = opts.deviceCode
+          ? await core.msal.loginDeviceCode((m) => err(`${m}\n`))
+          : await core.msal.loginInteractive(openInBrowser);
         out(`signed in as ${account.username}\n`);
         // Everything the pairing put in Key Vault, read once now so mounting works offline from the keychain.
         try {
@@ -240,7 +266,11 @@ export function buildProgram(deps: CliDeps = {}): Command {
           out(`${String(e.id).padStart(6)} ${e.ts} ${e.type}${n ? `  ${n.title}` : ''}\n`);
         };
         if (opts.follow) {
-          const link = core.link({ lastEventId: Number(opts.since), onEvent: print, onStatus: (s) => s.state === 'disconnected' && err(`disconnected: ${s.lastError ?? ''}; retrying\n`) });
+          const link = core.link({
+            lastEventId: Number(opts.since),
+            onEvent: print,
+            onStatus: (s) => s.state === 'disconnected' && err(`disconnected: ${s.lastError ?? ''}; retrying\n`),
+          });
           link.start();
           await new Promise<void>((resolve) => {
             process.once('SIGINT', resolve);
@@ -264,7 +294,11 @@ export function buildProgram(deps: CliDeps = {}): Command {
 async function replayOnce(core: ClientCore, since: number, onEvent: (e: FtsEvent) => void): Promise<void> {
   const ac = new AbortController();
   const res = await core.withHelper(async (ep) => {
-    const r = await request(ep, 'GET', '/api/v1/events', { headers: { accept: 'text/event-stream', 'last-event-id': String(since) }, signal: ac.signal, timeoutMs: 10_000 });
+    const r = await request(ep, 'GET', '/api/v1/events', {
+      headers: { accept: 'text/event-stream', 'last-event-id': String(since) },
+      signal: ac.signal,
+      timeoutMs: 10_000,
+    });
     if (r.statusCode !== 200) {
       r.resume();
       throw new HelperHttpError(r.statusCode ?? 0, `the helper answered ${r.statusCode} to the event stream`);
@@ -296,7 +330,8 @@ async function replayOnce(core: ClientCore, since: number, onEvent: (e: FtsEvent
 /** Maps an error to a message and exit code. */
 export function exitCodeFor(e: unknown): { code: number; message: string | null } {
   if (e instanceof CommanderError) {
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return { code: EXIT.ok, message: null };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+      return { code: EXIT.ok, message: null };
     return { code: EXIT.usage, message: null };
   }
   if (e instanceof UsageError || e instanceof ClientConfigError) return { code: EXIT.usage, message: e.message };

@@ -2,7 +2,14 @@
 import { readFileSync } from 'node:fs';
 import type { ClientStateReport } from '../../contract/index.js';
 import { clientIdOfHost } from '../../contract/secrets.js';
-import { createKeychain, createMounter, hostInfo, type ClientOs, type CredentialStore, type Mounter } from '../platform/index.js';
+import {
+  createKeychain,
+  createMounter,
+  hostInfo,
+  type ClientOs,
+  type CredentialStore,
+  type Mounter,
+} from '../platform/index.js';
 import { ms, smbHost, vaultUrl, type ClientConfig } from './config.js';
 import { Credentials, KeyVaultSecrets, type SecretSource } from './credentials.js';
 import { HelperLink, type HelperLinkOptions } from './helper-link.js';
@@ -32,7 +39,9 @@ const HELPER_REFETCH_PAUSE_MS = 10 * 60_000;
 
 /** True for the two answers that mean "this client's copy of the helper's token or pin is stale". */
 export function isStaleHelperCredential(err: unknown): boolean {
-  return (err instanceof HelperHttpError && err.status === 401) || (err instanceof PinningError && err.reason === 'mismatch');
+  return (
+    (err instanceof HelperHttpError && err.status === 401) || (err instanceof PinningError && err.reason === 'mismatch')
+  );
 }
 
 /** One client: keychain, sign-in, credentials, mounts, and the link to the helper. */
@@ -51,7 +60,8 @@ export class ClientCore {
     readonly config: ClientConfig,
     private readonly deps: ClientDeps = {},
   ) {
-    this.store = deps.store ?? createKeychain({ service: config.keychain.service, linuxStore: config.keychain.linuxStore });
+    this.store =
+      deps.store ?? createKeychain({ service: config.keychain.service, linuxStore: config.keychain.linuxStore });
     this.host = deps.host ?? hostInfo();
     this.clientId = config.clientId ?? clientIdOfHost(this.host.hostName);
     this.credentials = new Credentials(this.store, deps.vault ?? (async () => this.keyVault()), this.clientId);
@@ -110,7 +120,9 @@ export class ClientCore {
       try {
         await this.credentials.refreshHelper();
       } catch (vaultErr) {
-        throw new Error(`${(err as Error).message}; reading the helper's token and fingerprint from Key Vault again failed: ${(vaultErr as Error).message}`);
+        throw new Error(
+          `${(err as Error).message}; reading the helper's token and fingerprint from Key Vault again failed: ${(vaultErr as Error).message}`,
+        );
       }
       const result = await exchange(await this.endpoint());
       this.helperRefetchedAt = null;
@@ -135,7 +147,13 @@ export class ClientCore {
 
   /** What this client reports to the helper now. */
   stateReport(): ClientStateReport {
-    return { hostName: this.host.hostName, os: this.host.os, osVersion: this.host.osVersion.slice(0, 128), appVersion: CLIENT_VERSION, shares: this.mounts.states() };
+    return {
+      hostName: this.host.hostName,
+      os: this.host.os,
+      osVersion: this.host.osVersion.slice(0, 128),
+      appVersion: CLIENT_VERSION,
+      shares: this.mounts.states(),
+    };
   }
 
   /** The link to the helper (created on first use, not started). */

@@ -9,7 +9,10 @@ import { ClientSecretId, PairingInfo } from '../../contract/secrets.js';
 export const ClientShareConfig = z.strictObject({
   name: ShareName,
   /** Windows drive letter (F: flux, S: space by default); other systems ignore it. */
-  driveLetter: z.string().regex(/^[A-Z]:$/, 'a drive letter such as F:').optional(),
+  driveLetter: z
+    .string()
+    .regex(/^[A-Z]:$/, 'a drive letter such as F:')
+    .optional(),
   /** Whether "mount all" mounts it. */
   mount: z.boolean().default(true),
 });
@@ -27,19 +30,20 @@ export const ClientConfig = z.strictObject({
       workgroup: z.string().default('WORKGROUP'),
     })
     .prefault({}),
-  shares: z
-    .array(ClientShareConfig)
-    .default([
-      { name: 'flux', driveLetter: 'F:', mount: true },
-      { name: 'time', mount: true },
-      { name: 'space', driveLetter: 'S:', mount: true },
-    ]),
+  shares: z.array(ClientShareConfig).default([
+    { name: 'flux', driveLetter: 'F:', mount: true },
+    { name: 'time', mount: true },
+    { name: 'space', driveLetter: 'S:', mount: true },
+  ]),
   helper: z
     .strictObject({
       /** The helper's API, e.g. https://motoko:8642; when absent it comes from Key Vault (fts-helper-url). */
       url: z.string().url().optional(),
       /** Pinned SHA-256 fingerprint (AB:CD:…); when absent it comes from Key Vault (fts-helper-fingerprint). */
-      fingerprint: z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/i, 'a SHA-256 fingerprint AB:CD:… (32 bytes)').optional(),
+      fingerprint: z
+        .string()
+        .regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/i, 'a SHA-256 fingerprint AB:CD:… (32 bytes)')
+        .optional(),
       heartbeat: Duration.default('60s'),
       /** A broken event stream is only shown as disconnected after this long (a blip is not an alert). */
       disconnectGrace: Duration.default('30s'),
@@ -47,7 +51,10 @@ export const ClientConfig = z.strictObject({
     .prefault({}),
   keyVault: z
     .strictObject({
-      name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{2,23}$/, 'a Key Vault name: 3-24 letters, digits and dashes').default('kv-miket-ops'),
+      name: z
+        .string()
+        .regex(/^[a-zA-Z][a-zA-Z0-9-]{2,23}$/, 'a Key Vault name: 3-24 letters, digits and dashes')
+        .default('kv-miket-ops'),
       /** Override of https://NAME.vault.azure.net (tests point it at a local vault). */
       url: z.string().url().optional(),
       /** A PEM file of extra trusted CAs for the vault (a local test vault); never needed for Azure. */
@@ -117,7 +124,9 @@ export function loadClientConfig(file: string, opts: { allowMissing?: boolean } 
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && opts.allowMissing) return parseClientConfig('{}', file);
-    throw new ClientConfigError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ClientConfigError(
+      `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   return parseClientConfig(text, file);
 }
@@ -141,5 +150,9 @@ export function smbHost(c: Pick<ClientConfig, 'server' | 'helper'>): string {
 
 /** The configuration a pairing string gives: the vault, the Entra tenant and app, and this client's id. */
 export function pairingConfig(p: PairingInfo): Pick<z.input<typeof ClientConfig>, 'clientId' | 'keyVault' | 'auth'> {
-  return { clientId: p.clientId, keyVault: { name: p.vault, ...(p.vaultUrl ? { url: p.vaultUrl } : {}) }, auth: { tenantId: p.tenant, clientId: p.appId } };
+  return {
+    clientId: p.clientId,
+    keyVault: { name: p.vault, ...(p.vaultUrl ? { url: p.vaultUrl } : {}) },
+    auth: { tenantId: p.tenant, clientId: p.appId },
+  };
 }

@@ -10,7 +10,12 @@ import { normaliseFingerprint } from './http.js';
 import type { AccessToken } from './msal.js';
 
 /** Keychain keys of the cached credentials (the Key Vault names are in contract/secrets.ts). */
-export const KEYCHAIN_KEYS = { smb: 'smb-credential', helperToken: 'helper-token', helperFingerprint: 'helper-fingerprint', helperUrl: 'helper-url' } as const;
+export const KEYCHAIN_KEYS = {
+  smb: 'smb-credential',
+  helperToken: 'helper-token',
+  helperFingerprint: 'helper-fingerprint',
+  helperUrl: 'helper-url',
+} as const;
 
 /** Anything that yields secrets by name (Key Vault, or a test double). */
 export interface SecretSource {
@@ -41,22 +46,34 @@ export class KeyVaultSecrets implements SecretSource {
       retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 500 },
       ...(opts.ca ? { tlsOptions: { ca: opts.ca }, disableChallengeResourceVerification: true } : {}),
     };
-    return new SecretClient(url, credential as ConstructorParameters<typeof SecretClient>[1], options as ConstructorParameters<typeof SecretClient>[2]);
+    return new SecretClient(
+      url,
+      credential as ConstructorParameters<typeof SecretClient>[1],
+      options as ConstructorParameters<typeof SecretClient>[2],
+    );
   }
 
   async getSecret(name: string): Promise<string> {
     try {
       this.client ??= this.open();
       const s = await (await this.client).getSecret(name);
-      if (typeof s.value !== 'string') throw new CredentialError('secret-missing', `Key Vault secret "${name}" has no value`);
+      if (typeof s.value !== 'string')
+        throw new CredentialError('secret-missing', `Key Vault secret "${name}" has no value`);
       return s.value;
     } catch (err) {
       if (err instanceof CredentialError) throw err;
       const e = err as { statusCode?: number; code?: string; message?: string };
       if (e.statusCode === 404) throw new CredentialError('secret-missing', `Key Vault has no secret "${name}"`);
-      if (e.statusCode === 401 || e.statusCode === 403) throw new CredentialError('login-required', `Key Vault refused access to "${name}" (${e.statusCode}): sign in again with \`fts login\``);
+      if (e.statusCode === 401 || e.statusCode === 403)
+        throw new CredentialError(
+          'login-required',
+          `Key Vault refused access to "${name}" (${e.statusCode}): sign in again with \`fts login\``,
+        );
       // The SDK's message can quote the request; only the code and status are kept.
-      throw new CredentialError('vault-unreachable', `Key Vault is unreachable (${e.code ?? e.statusCode ?? 'network error'})`);
+      throw new CredentialError(
+        'vault-unreachable',
+        `Key Vault is unreachable (${e.code ?? e.statusCode ?? 'network error'})`,
+      );
     }
   }
 }
@@ -108,7 +125,10 @@ export class Credentials {
     try {
       passwordSecret = sambaPasswordSecret(username);
     } catch {
-      throw new CredentialError('malformed', `Key Vault secret "${this.names.sambaUser}" must hold a Samba user name (lower-case letters, digits and dashes)`);
+      throw new CredentialError(
+        'malformed',
+        `Key Vault secret "${this.names.sambaUser}" must hold a Samba user name (lower-case letters, digits and dashes)`,
+      );
     }
     const cred = { username, password: await vault.getSecret(passwordSecret) };
     await this.store.set(KEYCHAIN_KEYS.smb, JSON.stringify(cred));
@@ -124,7 +144,11 @@ export class Credentials {
   helperFingerprint(): Promise<string> {
     return this.cachedSecret(KEYCHAIN_KEYS.helperFingerprint, this.names.helperFingerprint, (value) => {
       const fp = normaliseFingerprint(value);
-      if (!/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(fp)) throw new CredentialError('malformed', `Key Vault secret "${this.names.helperFingerprint}" must hold a SHA-256 fingerprint`);
+      if (!/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(fp))
+        throw new CredentialError(
+          'malformed',
+          `Key Vault secret "${this.names.helperFingerprint}" must hold a SHA-256 fingerprint`,
+        );
       return fp;
     });
   }
@@ -143,7 +167,8 @@ export class Credentials {
   /** The helper's API URL (cached, else Key Vault `fts-helper-url`). */
   helperUrl(): Promise<string> {
     return this.cachedSecret(KEYCHAIN_KEYS.helperUrl, this.names.helperUrl, (url) => {
-      if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new CredentialError('malformed', `Key Vault secret "${this.names.helperUrl}" must hold the helper's URL`);
+      if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url))
+        throw new CredentialError('malformed', `Key Vault secret "${this.names.helperUrl}" must hold the helper's URL`);
       return url;
     });
   }

@@ -1,7 +1,8 @@
 /** Errors of the client core that a UI or the CLI turns into a message. */
 
 /** Why a credential could not be had. */
-export type CredentialErrorCode = 'login-required' | 'auth-unreachable' | 'vault-unreachable' | 'secret-missing' | 'malformed';
+export type CredentialErrorCode =
+  'login-required' | 'auth-unreachable' | 'vault-unreachable' | 'secret-missing' | 'malformed';
 
 /** A credential problem; the message never carries the secret. */
 export class CredentialError extends Error {

@@ -66,7 +66,13 @@ export class HelperLink {
   private kicked = false;
 
   constructor(private readonly opts: HelperLinkOptions) {
-    this.status = { state: 'idle', since: Date.now(), lastEventId: opts.lastEventId ?? 0, lastError: null, lastReportAt: null };
+    this.status = {
+      state: 'idle',
+      since: Date.now(),
+      lastEventId: opts.lastEventId ?? 0,
+      lastError: null,
+      lastReportAt: null,
+    };
   }
 
   /** The current status. */
@@ -76,7 +82,12 @@ export class HelperLink {
 
   private setState(state: LinkState, lastError: string | null = this.status.lastError): void {
     if (state === this.status.state && lastError === this.status.lastError) return;
-    this.status = { ...this.status, state, since: state === this.status.state ? this.status.since : Date.now(), lastError };
+    this.status = {
+      ...this.status,
+      state,
+      since: state === this.status.state ? this.status.since : Date.now(),
+      lastError,
+    };
     this.opts.onStatus?.(this.current);
   }
 
@@ -113,7 +124,9 @@ export class HelperLink {
         do {
           this.reportAgain = false;
           const path = routePath(routes.putClientState.path, { id: this.opts.clientId });
-          await this.opts.withEndpoint((ep) => requestJson(ep, routes.putClientState.method, path, this.opts.report(), 10_000));
+          await this.opts.withEndpoint((ep) =>
+            requestJson(ep, routes.putClientState.method, path, this.opts.report(), 10_000),
+          );
           this.status.lastReportAt = Date.now();
         } while (this.reportAgain && !this.stopped);
       } finally {

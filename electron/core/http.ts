@@ -45,7 +45,9 @@ export function pinnedAgent(fingerprint: string): https.Agent {
     socket.once('secureConnect', () => {
       const got = socket.getPeerCertificate()?.fingerprint256 ?? '';
       if (normaliseFingerprint(got) !== want) {
-        const err = new PinningError(`the helper's certificate (${got || 'none'}) is not the pinned one (${want}); refusing to send the token`);
+        const err = new PinningError(
+          `the helper's certificate (${got || 'none'}) is not the pinned one (${want}); refusing to send the token`,
+        );
         socket.destroy(err);
         callback?.(err, socket);
         return;
@@ -67,21 +69,46 @@ export interface HelperEndpoint {
 }
 
 /** Sends one request; returns the response stream (the caller reads or streams it). */
-export function request(ep: HelperEndpoint, method: string, path: string, opts: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<http.IncomingMessage> {
+export function request(
+  ep: HelperEndpoint,
+  method: string,
+  path: string,
+  opts: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<http.IncomingMessage> {
   const u = new URL(path, ep.url);
   const isHttps = u.protocol === 'https:';
-  if (isHttps && !ep.fingerprint) return Promise.reject(new PinningError('no pinned fingerprint for the helper: set helper.fingerprint or store it in Key Vault', 'missing'));
-  if (!isHttps && !/^(127\.|localhost$|\[::1\]$)/.test(u.hostname)) return Promise.reject(new PinningError('the helper must be reached over https unless it is on this machine', 'insecure'));
+  if (isHttps && !ep.fingerprint)
+    return Promise.reject(
+      new PinningError(
+        'no pinned fingerprint for the helper: set helper.fingerprint or store it in Key Vault',
+        'missing',
+      ),
+    );
+  if (!isHttps && !/^(127\.|localhost$|\[::1\]$)/.test(u.hostname))
+    return Promise.reject(
+      new PinningError('the helper must be reached over https unless it is on this machine', 'insecure'),
+    );
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-  const headers: Record<string, string> = { authorization: `Bearer ${ep.token}`, accept: 'application/json', ...(opts.headers ?? {}) };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${ep.token}`,
+    accept: 'application/json',
+    ...(opts.headers ?? {}),
+  };
   if (body !== undefined) {
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(Buffer.byteLength(body));
   }
   const send = (retry: boolean): Promise<http.IncomingMessage> =>
     new Promise((resolve, reject) => {
-      const req = (isHttps ? https : http).request(u, { method, headers, signal: opts.signal, ...(isHttps ? { agent: agentFor(ep.fingerprint!) } : {}) }, resolve);
-      if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer from the helper within ${opts.timeoutMs} ms`)));
+      const req = (isHttps ? https : http).request(
+        u,
+        { method, headers, signal: opts.signal, ...(isHttps ? { agent: agentFor(ep.fingerprint!) } : {}) },
+        resolve,
+      );
+      if (opts.timeoutMs)
+        req.setTimeout(opts.timeoutMs, () =>
+          req.destroy(new Error(`no answer from the helper within ${opts.timeoutMs} ms`)),
+        );
       req.on('error', (err: NodeJS.ErrnoException) => {
         // A kept-alive connection the helper closed meanwhile (it restarted): the request never reached it, so it
         // is sent once more on a new connection (Node's documented pattern with request.reusedSocket).
@@ -102,7 +129,13 @@ function agentFor(fp: string): https.Agent {
 }
 
 /** Sends a JSON request and parses the JSON answer; throws with the helper's message on 4xx/5xx. */
-export async function requestJson<T>(ep: HelperEndpoint, method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<T> {
+export async function requestJson<T>(
+  ep: HelperEndpoint,
+  method: string,
+  path: string,
+  body?: unknown,
+  timeoutMs = 10_000,
+): Promise<T> {
   const res = await request(ep, method, path, { body, timeoutMs });
   let text = '';
   res.setEncoding('utf8');

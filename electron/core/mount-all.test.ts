@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MountError, type MountedShare, type Mounter, type MountOptions, type MountTarget, type SmbCredential } from '../platform/index.js';
+import {
+  MountError,
+  type MountedShare,
+  type Mounter,
+  type MountOptions,
+  type MountTarget,
+  type SmbCredential,
+} from '../platform/index.js';
 import { MountManager, type MountManagerOptions } from './mount-all.js';
 
 /** A mounter whose every mount takes `delayMs`; `behave` decides each outcome. */
@@ -95,7 +102,9 @@ describe('mountAll', () => {
   });
 
   it('a rejected password is refetched once for all shares, and each retried once', async () => {
-    const mounter = new SlowMounter(20, (t, c) => (c.password === 'pw-1' ? new MountError('credentials-rejected', 'refused') : null));
+    const mounter = new SlowMounter(20, (t, c) =>
+      c.password === 'pw-1' ? new MountError('credentials-rejected', 'refused') : null,
+    );
     const { m, fetches } = make(mounter);
     const states = await m.mountAll();
     expect(states.every((s) => s.state === 'mounted')).toBe(true);
@@ -106,7 +115,12 @@ describe('mountAll', () => {
   it('a share that times out is reported as timeout, the others mount', async () => {
     const mounter = new SlowMounter(20);
     const slow = new SlowMounter(5000);
-    const mixed: Mounter = { os: 'linux', mount: (t, c, o) => (t.share === 'time' ? slow.mount(t, c, o) : mounter.mount(t, c, o)), unmount: async () => undefined, list: async () => [] };
+    const mixed: Mounter = {
+      os: 'linux',
+      mount: (t, c, o) => (t.share === 'time' ? slow.mount(t, c, o) : mounter.mount(t, c, o)),
+      unmount: async () => undefined,
+      list: async () => [],
+    };
     const { m } = make(mixed, { timeoutMs: 100 });
     const states = await m.mountAll();
     expect(states.map((s) => [s.share, s.state, s.errorCode])).toEqual([
@@ -117,7 +131,13 @@ describe('mountAll', () => {
   });
 
   it('transient failures are retried with backoff; permanent ones are not', async () => {
-    const mounter = new SlowMounter(1, (t, _c, attempt) => (t.share === 'flux' && attempt < 3 ? new MountError('unknown', 'glitch') : t.share === 'space' ? new MountError('share-missing', 'no') : null));
+    const mounter = new SlowMounter(1, (t, _c, attempt) =>
+      t.share === 'flux' && attempt < 3
+        ? new MountError('unknown', 'glitch')
+        : t.share === 'space'
+          ? new MountError('share-missing', 'no')
+          : null,
+    );
     const { m } = make(mounter, { retries: 2 });
     const states = await m.mountAll();
     expect(states.map((s) => s.state)).toEqual(['mounted', 'mounted', 'error']);

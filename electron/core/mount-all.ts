@@ -6,7 +6,13 @@
  * server is away, and repairs them (unmount + mount) once it answers again.
  */
 import type { ClientShareState, MountErrorCode } from '../../contract/index.js';
-import { MountError, type MountedShare, type Mounter, type MountTarget, type SmbCredential } from '../platform/index.js';
+import {
+  MountError,
+  type MountedShare,
+  type Mounter,
+  type MountTarget,
+  type SmbCredential,
+} from '../platform/index.js';
 import type { ClientShareConfig } from './config.js';
 import { CredentialError } from './errors.js';
 import { probeSmb } from './probe.js';
@@ -59,7 +65,14 @@ export class MountManager {
 
   constructor(private readonly opts: MountManagerOptions) {
     this.server = { ...opts.server };
-    for (const s of opts.shares) this.state.set(s.name, { share: s.name, state: 'unmounted', mountPoint: null, errorCode: null, errorMessage: null });
+    for (const s of opts.shares)
+      this.state.set(s.name, {
+        share: s.name,
+        state: 'unmounted',
+        mountPoint: null,
+        errorCode: null,
+        errorMessage: null,
+      });
     this.wanted = new Set(opts.shares.filter((s) => s.mount).map((s) => s.name));
     this.retryDelay = opts.backoffMs ?? 1000;
   }
@@ -81,7 +94,13 @@ export class MountManager {
 
   private target(name: string): MountTarget {
     const s = this.opts.shares.find((x) => x.name === name)!;
-    return { share: name, host: this.server.host, port: this.server.smbPort, workgroup: this.server.workgroup, ...(s.driveLetter ? { driveLetter: s.driveLetter } : {}) };
+    return {
+      share: name,
+      host: this.server.host,
+      port: this.server.smbPort,
+      workgroup: this.server.workgroup,
+      ...(s.driveLetter ? { driveLetter: s.driveLetter } : {}),
+    };
   }
 
   private set(name: string, patch: Partial<ClientShareState>, emit = true): void {
@@ -94,7 +113,10 @@ export class MountManager {
   /** Throws a usage-style error for names that are not configured. */
   private check(names: string[]): void {
     const unknown = names.filter((n) => !this.state.has(n));
-    if (unknown.length) throw new Error(`not a configured share: ${unknown.join(', ')} (configured: ${[...this.state.keys()].join(', ')})`);
+    if (unknown.length)
+      throw new Error(
+        `not a configured share: ${unknown.join(', ')} (configured: ${[...this.state.keys()].join(', ')})`,
+      );
   }
 
   /** Reads what the OS has mounted now and updates the states (errors of unmounted shares are kept). */
@@ -143,7 +165,17 @@ export class MountManager {
     if (!(await probe(host, smbPort, this.opts.probeTimeoutMs ?? 1000))) {
       // Shares that are still mounted stay as they are; the others are reported at once, not after a hang.
       for (const n of targets) {
-        if (this.state.get(n)?.state !== 'mounted') this.set(n, { state: 'error', mountPoint: null, errorCode: 'server-unreachable', errorMessage: `${host} does not answer on port ${smbPort}` }, false);
+        if (this.state.get(n)?.state !== 'mounted')
+          this.set(
+            n,
+            {
+              state: 'error',
+              mountPoint: null,
+              errorCode: 'server-unreachable',
+              errorMessage: `${host} does not answer on port ${smbPort}`,
+            },
+            false,
+          );
       }
       this.opts.onChange?.(this.states());
       this.scheduleRetry();
@@ -181,7 +213,14 @@ export class MountManager {
       try {
         fresh = await this.opts.credentials.refreshSmb();
       } catch (err) {
-        for (const n of rejected) this.fail(n, new MountError('credentials-rejected', `the server refused the password and a new one could not be fetched: ${(err as Error).message}`));
+        for (const n of rejected)
+          this.fail(
+            n,
+            new MountError(
+              'credentials-rejected',
+              `the server refused the password and a new one could not be fetched: ${(err as Error).message}`,
+            ),
+          );
       }
       if (fresh && fresh.username === cred.username && fresh.password === cred.password) {
         for (const n of rejected) this.fail(n, first[targets.indexOf(n)]!);
@@ -197,11 +236,17 @@ export class MountManager {
       for (const [name, st] of this.state) {
         if (targets.includes(name)) continue;
         const m = list.find((x) => this.matches(x, name));
-        if (m && st.state !== 'mounted') this.set(name, { state: 'mounted', mountPoint: m.mountPoint, errorCode: null, errorMessage: null });
+        if (m && st.state !== 'mounted')
+          this.set(name, { state: 'mounted', mountPoint: m.mountPoint, errorCode: null, errorMessage: null });
         else if (!m && st.state === 'mounted') this.set(name, { state: 'unmounted', mountPoint: null });
       }
     }
-    if (this.states().some((st) => this.wanted.has(st.share) && (st.errorCode === 'server-unreachable' || st.errorCode === 'timeout'))) this.scheduleRetry();
+    if (
+      this.states().some(
+        (st) => this.wanted.has(st.share) && (st.errorCode === 'server-unreachable' || st.errorCode === 'timeout'),
+      )
+    )
+      this.scheduleRetry();
     else this.retryDelay = this.opts.backoffMs ?? 1000;
     return this.states();
   }
@@ -233,11 +278,17 @@ export class MountManager {
           reject(new MountError('timeout', `mounting ${name} did not finish within ${Math.round(timeoutMs / 1000)} s`));
         }, timeoutMs);
       });
-      const { mountPoint } = await Promise.race([this.opts.mounter.mount(this.target(name), cred, { timeoutMs, signal: ac.signal }), deadline]);
+      const { mountPoint } = await Promise.race([
+        this.opts.mounter.mount(this.target(name), cred, { timeoutMs, signal: ac.signal }),
+        deadline,
+      ]);
       this.set(name, { state: 'mounted', mountPoint, errorCode: null, errorMessage: null });
       return null;
     } catch (err) {
-      const e = err instanceof MountError ? err : new MountError('unknown', scrub((err as Error)?.message ?? String(err), cred.password));
+      const e =
+        err instanceof MountError
+          ? err
+          : new MountError('unknown', scrub((err as Error)?.message ?? String(err), cred.password));
       return new MountError(e.code, scrub(e.message, cred.password), scrub(e.detail, cred.password));
     } finally {
       clearTimeout(timer);
@@ -245,7 +296,12 @@ export class MountManager {
   }
 
   private fail(name: string, err: MountError): void {
-    this.set(name, { state: 'error', mountPoint: null, errorCode: err.code, errorMessage: (err.detail && err.code === 'unknown' ? `${err.message}` : err.message).slice(0, 2048) });
+    this.set(name, {
+      state: 'error',
+      mountPoint: null,
+      errorCode: err.code,
+      errorMessage: (err.detail && err.code === 'unknown' ? `${err.message}` : err.message).slice(0, 2048),
+    });
   }
 
   /** Unmounts the given shares (default: all mounted) and stops wanting them. */
@@ -324,13 +380,19 @@ export class MountManager {
       const st = this.state.get(name)!;
       const m = listing.find((x) => this.matches(x, name));
       if (m) {
-        const usable = this.opts.mounter.usable ? await this.opts.mounter.usable(m, { timeoutMs: this.opts.usableTimeoutMs ?? 5000 }) : true;
+        const usable = this.opts.mounter.usable
+          ? await this.opts.mounter.usable(m, { timeoutMs: this.opts.usableTimeoutMs ?? 5000 })
+          : true;
         if (usable) {
-          if (st.state !== 'mounted') this.set(name, { state: 'mounted', mountPoint: m.mountPoint, errorCode: null, errorMessage: null });
+          if (st.state !== 'mounted')
+            this.set(name, { state: 'mounted', mountPoint: m.mountPoint, errorCode: null, errorMessage: null });
           continue;
         }
         broken.push(name);
-      } else if (st.state === 'mounted' || (st.state === 'error' && (st.errorCode === 'server-unreachable' || st.errorCode === 'timeout'))) {
+      } else if (
+        st.state === 'mounted' ||
+        (st.state === 'error' && (st.errorCode === 'server-unreachable' || st.errorCode === 'timeout'))
+      ) {
         // Mounted before (or waiting for the server), and the OS no longer lists it.
         broken.push(name);
       }
@@ -339,11 +401,21 @@ export class MountManager {
     const { host, smbPort } = this.server;
     if (!(await (this.opts.probe ?? probeSmb)(host, smbPort, this.opts.probeTimeoutMs ?? 1000))) {
       // The server is away: say so; the mount stays listed, and most clients reconnect by themselves once it is back.
-      for (const n of broken) this.set(n, { state: 'error', mountPoint: null, errorCode: 'server-unreachable', errorMessage: `${host} does not answer on port ${smbPort}; ${n} comes back by itself when it does` });
+      for (const n of broken)
+        this.set(n, {
+          state: 'error',
+          mountPoint: null,
+          errorCode: 'server-unreachable',
+          errorMessage: `${host} does not answer on port ${smbPort}; ${n} comes back by itself when it does`,
+        });
       return this.states();
     }
     // The server answers but the share is dead (or gone): unmount what is left of it and mount it again.
-    await Promise.all(broken.map((n) => this.opts.mounter.unmount(this.target(n), { timeoutMs: this.opts.timeoutMs ?? 30_000 }).catch(() => undefined)));
+    await Promise.all(
+      broken.map((n) =>
+        this.opts.mounter.unmount(this.target(n), { timeoutMs: this.opts.timeoutMs ?? 30_000 }).catch(() => undefined),
+      ),
+    );
     for (const n of broken) this.set(n, { state: 'unmounted', mountPoint: null }, false);
     return this.mountAll(broken);
   }
@@ -379,7 +451,11 @@ export class MountManager {
 }
 
 function sameServer(seen: string, configured: string): boolean {
-  const strip = (h: string) => h.toLowerCase().replace(/\._smb\._tcp\.local$/, '').replace(/\.local$/, '');
+  const strip = (h: string) =>
+    h
+      .toLowerCase()
+      .replace(/\._smb\._tcp\.local$/, '')
+      .replace(/\.local$/, '');
   return strip(seen) === strip(configured);
 }
 
@@ -388,6 +464,7 @@ function scrub(text: string, secret: string): string {
 }
 
 function credentialFailure(err: unknown): MountError {
-  if (err instanceof CredentialError) return new MountError('credentials-rejected', `no Samba credential: ${err.message}`);
+  if (err instanceof CredentialError)
+    return new MountError('credentials-rejected', `no Samba credential: ${err.message}`);
   return new MountError('unknown', `reading the credential failed: ${(err as Error)?.message ?? String(err)}`);
 }

@@ -2,7 +2,15 @@
  * Sign-in with Microsoft Entra ID (MSAL node): the system browser with a loopback redirect and PKCE,
  * device code as the fallback. The token cache lives in the OS keychain, split into chunks.
  */
-import type { PublicClientApplication, AccountInfo, AuthenticationResult, Configuration, ICachePlugin, INetworkModule, TokenCacheContext } from '@azure/msal-node';
+import type {
+  PublicClientApplication,
+  AccountInfo,
+  AuthenticationResult,
+  Configuration,
+  ICachePlugin,
+  INetworkModule,
+  TokenCacheContext,
+} from '@azure/msal-node';
 import type { CredentialStore } from '../platform/index.js';
 import { ChunkedSecret } from './chunked.js';
 import { CredentialError } from './errors.js';
@@ -85,14 +93,17 @@ export class MsalSession {
       return await (await this.app()).acquireTokenSilent({ account, scopes });
     } catch (err) {
       const name = (err as Error).name;
-      if (name === 'InteractionRequiredAuthError') throw new CredentialError('login-required', 'the sign-in has expired: run `fts login`');
+      if (name === 'InteractionRequiredAuthError')
+        throw new CredentialError('login-required', 'the sign-in has expired: run `fts login`');
       throw new CredentialError('auth-unreachable', `cannot reach the sign-in service: ${(err as Error).message}`);
     }
   }
 
   /** Signs in through the system browser (loopback redirect with PKCE, done by MSAL). */
   async loginInteractive(openBrowser: (url: string) => Promise<void>): Promise<AccountInfo> {
-    const r = await (await this.app()).acquireTokenInteractive({
+    const r = await (
+      await this.app()
+    ).acquireTokenInteractive({
       scopes: this.opts.scopes,
       openBrowser,
       successTemplate: '<h1>Signed in to Flux Time Space</h1><p>You can close this window.</p>',
@@ -104,7 +115,9 @@ export class MsalSession {
 
   /** Signs in with a device code; `onMessage` shows the code and URL to the person. */
   async loginDeviceCode(onMessage: (message: string) => void): Promise<AccountInfo> {
-    const r = await (await this.app()).acquireTokenByDeviceCode({ scopes: this.opts.scopes, deviceCodeCallback: (resp) => onMessage(resp.message) });
+    const r = await (
+      await this.app()
+    ).acquireTokenByDeviceCode({ scopes: this.opts.scopes, deviceCodeCallback: (resp) => onMessage(resp.message) });
     if (!r?.account) throw new CredentialError('login-required', 'the sign-in returned no account');
     return r.account;
   }

@@ -3,8 +3,23 @@ import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { NetworkWatch, networkSignature } from './network-watch.js';
 
-const v4 = (address: string, internal = false): NetworkInterfaceInfo => ({ address, netmask: '255.255.255.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal, cidr: `${address}/24` });
-const v6 = (address: string): NetworkInterfaceInfo => ({ address, netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '00:00:00:00:00:00', internal: false, cidr: `${address}/64`, scopeid: 0 });
+const v4 = (address: string, internal = false): NetworkInterfaceInfo => ({
+  address,
+  netmask: '255.255.255.0',
+  family: 'IPv4',
+  mac: '00:00:00:00:00:00',
+  internal,
+  cidr: `${address}/24`,
+});
+const v6 = (address: string): NetworkInterfaceInfo => ({
+  address,
+  netmask: 'ffff:ffff:ffff:ffff::',
+  family: 'IPv6',
+  mac: '00:00:00:00:00:00',
+  internal: false,
+  cidr: `${address}/64`,
+  scopeid: 0,
+});
 
 describe('NetworkWatch', () => {
   it('ignores loopback and link-local; sees an address change on the same interface', () => {
@@ -17,7 +32,13 @@ describe('NetworkWatch', () => {
     let now = 1_000_000;
     const changes: boolean[] = [];
     const wakes: number[] = [];
-    const w = new NetworkWatch({ onChange: (online) => changes.push(online), onWake: (ms) => wakes.push(ms), interfaces: () => ifaces, now: () => now, intervalMs: 5000 });
+    const w = new NetworkWatch({
+      onChange: (online) => changes.push(online),
+      onWake: (ms) => wakes.push(ms),
+      interfaces: () => ifaces,
+      now: () => now,
+      intervalMs: 5000,
+    });
     const tick = (ms = 5000) => {
       now += ms;
       w.check();

@@ -83,7 +83,13 @@ export class NotificationModel {
         };
       }
       case 'graduation.failed':
-        return { key: `${e.data.job}#${e.data.runId}`, title: `Graduation failed: ${e.data.reason}`, body: '', level: 'error', eventId: e.id };
+        return {
+          key: `${e.data.job}#${e.data.runId}`,
+          title: `Graduation failed: ${e.data.reason}`,
+          body: '',
+          level: 'error',
+          eventId: e.id,
+        };
       case 'backup.finished': {
         const d = e.data;
         const key = `${d.job}#${d.runId}`;
@@ -104,7 +110,13 @@ export class NotificationModel {
         return { key, title: `Backup to ${where} failed: ${e.data.reason}`, body: '', level: 'error', eventId: e.id };
       }
       case 'drive.warning':
-        return { key: `drive:${e.data.role}:${e.data.warning.code}`, title: `The ${e.data.role} drive needs attention`, body: e.data.warning.message, level: 'warning', eventId: e.id };
+        return {
+          key: `drive:${e.data.role}:${e.data.warning.code}`,
+          title: `The ${e.data.role} drive needs attention`,
+          body: e.data.warning.message,
+          level: 'warning',
+          eventId: e.id,
+        };
       default:
         return null;
     }

@@ -25,7 +25,9 @@ describe('SMB probe', () => {
     const http = await listen((s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
     expect(await probeSmb('127.0.0.1', http, 1000)).toBe(false);
     await new Promise<void>((r) => server!.close(() => r()));
-    const smb = await listen((s, d) => s.write(Buffer.concat([d.subarray(0, 4), Buffer.from('\xfeSMB', 'latin1'), Buffer.alloc(60)])));
+    const smb = await listen((s, d) =>
+      s.write(Buffer.concat([d.subarray(0, 4), Buffer.from('\xfeSMB', 'latin1'), Buffer.alloc(60)])),
+    );
     expect(await probeSmb('127.0.0.1', smb, 1000)).toBe(true);
     server!.close();
     server = null;

@@ -14,7 +14,9 @@ describe('keychainSmokeTest', () => {
     const store = new MemoryCredentialStore();
     // A store that keeps an older value: a fixed probe would pass here, a fresh random one does not.
     store.set = async (key) => void store.items.set(key, 'fts-smoke-stale');
-    await expect(keychainSmokeTest(store)).rejects.toThrow('the keychain returned another value for the item just written');
+    await expect(keychainSmokeTest(store)).rejects.toThrow(
+      'the keychain returned another value for the item just written',
+    );
     expect(store.items.has(SMOKE_TEST_ITEM)).toBe(false);
   });
 

@@ -22,9 +22,11 @@ export async function keychainSmokeTest(store: CredentialStore = appKeychain()):
   await store.set(SMOKE_TEST_ITEM, probe);
   try {
     const back = await store.get(SMOKE_TEST_ITEM);
-    if (back !== probe) throw new Error(`the keychain returned ${back === null ? 'nothing' : 'another value'} for the item just written`);
+    if (back !== probe)
+      throw new Error(`the keychain returned ${back === null ? 'nothing' : 'another value'} for the item just written`);
   } finally {
     await store.delete(SMOKE_TEST_ITEM);
   }
-  if ((await store.get(SMOKE_TEST_ITEM)) !== null) throw new Error('the keychain still holds the item after deleting it');
+  if ((await store.get(SMOKE_TEST_ITEM)) !== null)
+    throw new Error('the keychain still holds the item after deleting it');
 }

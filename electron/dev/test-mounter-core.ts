@@ -9,7 +9,13 @@ import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { KEYCHAIN_KEYS } from '../core/credentials.js';
-import { MemoryCredentialStore, MountError, type MountedShare, type Mounter, type MountTarget } from '../platform/index.js';
+import {
+  MemoryCredentialStore,
+  MountError,
+  type MountedShare,
+  type Mounter,
+  type MountTarget,
+} from '../platform/index.js';
 import type { AccountSource } from '../app/client-core-facade.js';
 import { ClientCoreFacade } from '../app/client-core-facade.js';
 import { defaultSettings } from '../app/settings.js';
@@ -27,7 +33,8 @@ export class FolderMounter implements Mounter {
 
   /** "Mounts" a share: creates its folder and marker; returns the folder. */
   async mount(target: MountTarget): Promise<{ mountPoint: string }> {
-    if (this.failShares.has(target.share)) throw new MountError('share-missing', `test mounter: share "${target.share}" refused`);
+    if (this.failShares.has(target.share))
+      throw new MountError('share-missing', `test mounter: share "${target.share}" refused`);
     const dir = join(this.root, target.share);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, MARKER), `test mount of //${target.host}/${target.share}\n`);
@@ -44,7 +51,8 @@ export class FolderMounter implements Mounter {
     const names = await readdir(this.root).catch(() => [] as string[]);
     const out: MountedShare[] = [];
     for (const share of names) {
-      if (await stat(join(this.root, share, MARKER)).catch(() => null)) out.push({ share, host: this.host, mountPoint: join(this.root, share) });
+      if (await stat(join(this.root, share, MARKER)).catch(() => null))
+        out.push({ share, host: this.host, mountPoint: join(this.root, share) });
     }
     return out;
   }
@@ -86,12 +94,20 @@ export class TestMounterCore extends ClientCoreFacade {
     mounter.host = new URL(opts.helperUrl).hostname;
     // Paired with a sandbox "vault" (there is no Key Vault here): the keychain below is seeded instead.
     const pairing = { vault: 'kv-sandbox', tenant: 'sandbox', appId: 'sandbox', clientId: opts.clientId };
-    const settings = { ...defaultSettings('linux'), pairing: opts.paired === false ? null : pairing, helperUrl: opts.helperUrl, startAtLogin: false };
+    const settings = {
+      ...defaultSettings('linux'),
+      pairing: opts.paired === false ? null : pairing,
+      helperUrl: opts.helperUrl,
+      startAtLogin: false,
+    };
     // Every share mounts with "Mount all" (the Playwright test expects three); nothing mounts on its own.
     settings.shares = settings.shares.map((s) => ({ ...s, autoMount: true }));
     super({
       settings,
-      baseConfig: { helper: { heartbeat: '60s', disconnectGrace: '30s', url: opts.helperUrl }, ...(opts.paired === false ? { clientId: opts.clientId } : {}) },
+      baseConfig: {
+        helper: { heartbeat: '60s', disconnectGrace: '30s', url: opts.helperUrl },
+        ...(opts.paired === false ? { clientId: opts.clientId } : {}),
+      },
       deps: {
         store,
         mounter,

@@ -18,21 +18,31 @@ beforeAll(async () => {
 afterAll(() => bridge.close());
 
 /** A raw request, so tests can set Host and paths fetch() would normalise. */
-function raw(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function raw(
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   const u = new URL(bridge.url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
-    });
+    const req = request(
+      { host: u.hostname, port: u.port, path, method: opts.method ?? 'GET', headers: opts.headers },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
 }
 
 const call = (channel: string, arg: unknown, origin = bridge.url) =>
-  raw(`/ipc/${channel}`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ arg }) });
+  raw(`/ipc/${channel}`, {
+    method: 'POST',
+    headers: { origin, 'content-type': 'application/json' },
+    body: JSON.stringify({ arg }),
+  });
 
 describe('web bridge', () => {
   it('runs a valid call and returns the contract response', async () => {
@@ -48,8 +58,13 @@ describe('web bridge', () => {
     expect((await call('fts:share:mount', { share: '../x' })).status).toBe(400);
     expect((await call('fts:shares:mount-all', undefined, 'http://attacker.example')).status).toBe(403);
     expect((await call('fts:nope', undefined)).status).toBe(404);
-    expect((await raw('/ipc/fts:state:get', { method: 'POST', headers: { host: 'attacker.example', origin: bridge.url } })).status).toBe(403);
-    expect((await raw('/ipc/fts:state:get', { method: 'POST', body: 'not json', headers: { origin: bridge.url } })).status).toBe(400);
+    expect(
+      (await raw('/ipc/fts:state:get', { method: 'POST', headers: { host: 'attacker.example', origin: bridge.url } }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await raw('/ipc/fts:state:get', { method: 'POST', body: 'not json', headers: { origin: bridge.url } })).status,
+    ).toBe(400);
     expect(core.calls).toEqual([]);
   });
 

@@ -29,7 +29,12 @@ export interface WebBridge {
   close(): Promise<void>;
 }
 
-const STATUS: Record<IpcRejected['code'], number> = { 'invalid-input': 400, 'forbidden-sender': 403, 'unknown-channel': 404, 'not-found': 404 };
+const STATUS: Record<IpcRejected['code'], number> = {
+  'invalid-input': 400,
+  'forbidden-sender': 403,
+  'unknown-channel': 404,
+  'not-found': 404,
+};
 
 async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
   let size = 0;
@@ -48,7 +53,13 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** Starts the bridge on 127.0.0.1 (port 0 picks a free one), serving `staticDir` (the built renderer). */
-export async function startWebBridge(opts: { core: CoreFacade; staticDir: string; port?: number; shell?: IpcShell; defaultPage?: string }): Promise<WebBridge> {
+export async function startWebBridge(opts: {
+  core: CoreFacade;
+  staticDir: string;
+  port?: number;
+  shell?: IpcShell;
+  defaultPage?: string;
+}): Promise<WebBridge> {
   const shell: IpcShell = opts.shell ?? { openPath: async () => undefined, setLoginItem: () => undefined };
   const handlers = createIpcHandlers(opts.core, shell);
   let origin = '';
@@ -62,7 +73,8 @@ export async function startWebBridge(opts: { core: CoreFacade; staticDir: string
     void (async () => {
       const url = new URL(req.url ?? '/', origin);
       // DNS rebinding and cross-site requests: only our own loopback origin may talk to the bridge.
-      if (req.headers.host !== new URL(origin).host) return send(res, 403, { error: 'forbidden', message: 'this Host is not allowed' });
+      if (req.headers.host !== new URL(origin).host)
+        return send(res, 403, { error: 'forbidden', message: 'this Host is not allowed' });
       if (url.pathname.startsWith('/ipc/')) {
         if (url.pathname === '/ipc/events' && req.method === 'GET') {
           res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
@@ -91,13 +103,19 @@ export async function startWebBridge(opts: { core: CoreFacade; staticDir: string
           return send(res, 500, { error: 'failed', message: err instanceof Error ? err.message : String(err) });
         }
       }
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'method-not-allowed', message: 'use GET' });
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return send(res, 405, { error: 'method-not-allowed', message: 'use GET' });
       const rel = url.pathname === '/' ? (opts.defaultPage ?? 'tray.html') : decodeURIComponent(url.pathname.slice(1));
       const file = normalize(join(opts.staticDir, rel));
-      if (!file.startsWith(normalize(opts.staticDir) + sep)) return send(res, 404, { error: 'not-found', message: 'no such file' });
+      if (!file.startsWith(normalize(opts.staticDir) + sep))
+        return send(res, 404, { error: 'not-found', message: 'no such file' });
       try {
         const data = await readFile(file);
-        res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-security-policy': CONTENT_SECURITY_POLICY, 'x-content-type-options': 'nosniff' });
+        res.writeHead(200, {
+          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'content-security-policy': CONTENT_SECURITY_POLICY,
+          'x-content-type-options': 'nosniff',
+        });
         res.end(data);
       } catch {
         send(res, 404, { error: 'not-found', message: 'no such file' });

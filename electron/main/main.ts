@@ -2,7 +2,20 @@
  * The Electron shell's entry: single-instance tray app with no Dock icon, one hardened window, notifications,
  * login item and power/network hooks. Everything with logic lives in plain modules beside this one.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, powerMonitor, session, shell, Tray, type MenuItemConstructorOptions } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  nativeImage,
+  Notification,
+  powerMonitor,
+  session,
+  shell,
+  Tray,
+  type MenuItemConstructorOptions,
+} from 'electron';
 import Store from 'electron-store';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -12,7 +25,14 @@ import type { CoreFacade } from '../app/core-facade.js';
 import { createCoreForShell } from '../app/core-binding.js';
 import { createIpcHandlers, dispatchIpc } from '../app/ipc-handlers.js';
 import { launchPlan, loginItemSettings } from '../app/launch.js';
-import { buildMenuModel, runMenuAction, trayIconState, trayTooltip, type MenuEntry, type ShellActions } from '../app/menu-model.js';
+import {
+  buildMenuModel,
+  runMenuAction,
+  trayIconState,
+  trayTooltip,
+  type MenuEntry,
+  type ShellActions,
+} from '../app/menu-model.js';
 import { wireNotifications } from '../app/notifications.js';
 import { CONTENT_SECURITY_POLICY, hardenContents, secureWebPreferences } from '../app/security.js';
 import type { EventMemory } from '../app/event-gate.js';
@@ -100,7 +120,11 @@ async function main(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
 
   const platform = process.platform;
-  const store = new Store<Record<string, unknown>>({ name: 'settings', schema: settingsJsonSchema as never, defaults: defaultSettings(platform) as never });
+  const store = new Store<Record<string, unknown>>({
+    name: 'settings',
+    schema: settingsJsonSchema as never,
+    defaults: defaultSettings(platform) as never,
+  });
   // The last event id seen and the recent activity: each run notifies once, ever (electron/app/event-gate.ts).
   const events = new Store<Record<string, unknown>>({ name: 'events' });
   const settings = readSettings(store.store, platform);
@@ -112,7 +136,8 @@ async function main(): Promise<void> {
   });
 
   const setLoginItem = (enabled: boolean) => {
-    if (platform === 'win32' || platform === 'darwin') app.setLoginItemSettings(loginItemSettings(enabled, platform, process.execPath));
+    if (platform === 'win32' || platform === 'darwin')
+      app.setLoginItemSettings(loginItemSettings(enabled, platform, process.execPath));
   };
   // The stored choice is applied on every launch, so it survives a reinstall.
   setLoginItem(settings.startAtLogin);
@@ -125,11 +150,16 @@ async function main(): Promise<void> {
     },
     setLoginItem,
     quit: () => app.quit(),
-    reportError: (action, err) => dialog.showErrorBox('Flux Time Space', `${action.kind} failed: ${err instanceof Error ? err.message : String(err)}`),
+    reportError: (action, err) =>
+      dialog.showErrorBox(
+        'Flux Time Space',
+        `${action.kind} failed: ${err instanceof Error ? err.message : String(err)}`,
+      ),
   };
 
   const handlers = createIpcHandlers(core, actions);
-  for (const channel of IPC_CHANNELS) ipcMain.handle(channel, (event, raw) => dispatchIpc(handlers, channel, event, raw, trusted));
+  for (const channel of IPC_CHANNELS)
+    ipcMain.handle(channel, (event, raw) => dispatchIpc(handlers, channel, event, raw, trusted));
 
   tray = new Tray(iconFor(trayIconState(core.getState())));
   tray.on('click', () => tray?.popUpContextMenu());
@@ -172,7 +202,12 @@ async function main(): Promise<void> {
   // Network changes (interfaces and addresses) are watched by the core; the OS tells the shell about sleep.
   powerMonitor.on('resume', () => core.onResume());
 
-  const plan = launchPlan({ platform, argv: process.argv, openedAtLogin: platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin, paired: core.getState().paired });
+  const plan = launchPlan({
+    platform,
+    argv: process.argv,
+    openedAtLogin: platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin,
+    paired: core.getState().paired,
+  });
   if (plan.mountLoginShares) void core.mountAtLogin();
   if (plan.openWindow) openWindow();
   // A menu-bar app on macOS: opening it again (Finder, Spotlight) brings the window.

@@ -37,7 +37,8 @@ export function createKeychain(opts: KeychainOptions): CredentialStore {
 export function defaultConfigPath(): string {
   const os = currentOs();
   if (os === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Flux Time Space', 'client.yaml');
-  if (os === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Flux Time Space', 'client.yaml');
+  if (os === 'win32')
+    return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Flux Time Space', 'client.yaml');
   return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'fts', 'client.yaml');
 }
 

@@ -30,7 +30,8 @@ export class OsKeychain implements CredentialStore {
   }
 
   async set(key: string, value: string): Promise<void> {
-    if (Buffer.byteLength(value, 'utf8') > KEYCHAIN_ITEM_LIMIT) throw new Error(`keychain item "${key}" is larger than ${KEYCHAIN_ITEM_LIMIT} bytes; split it`);
+    if (Buffer.byteLength(value, 'utf8') > KEYCHAIN_ITEM_LIMIT)
+      throw new Error(`keychain item "${key}" is larger than ${KEYCHAIN_ITEM_LIMIT} bytes; split it`);
     await this.entry(key).setPassword(value);
   }
 

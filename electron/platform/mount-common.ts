@@ -4,10 +4,16 @@ import type { MountErrorCode } from '../../contract/index.js';
 import { MountError, type MountTarget } from './types.js';
 
 /** Maps a failed command to a MountError; `classify` reads the OS-specific text. */
-export function toMountError(err: unknown, target: MountTarget, secrets: string[], classify: (stdout: string, stderr: string) => MountErrorCode): MountError {
+export function toMountError(
+  err: unknown,
+  target: MountTarget,
+  secrets: string[],
+  classify: (stdout: string, stderr: string) => MountErrorCode,
+): MountError {
   if (err instanceof MountError) return err;
   if (err instanceof ExecError) {
-    if (err.failure === 'timeout' || err.failure === 'aborted') return new MountError('timeout', `mounting ${target.share} did not finish in time`, redact(err.stderr, secrets));
+    if (err.failure === 'timeout' || err.failure === 'aborted')
+      return new MountError('timeout', `mounting ${target.share} did not finish in time`, redact(err.stderr, secrets));
     if (err.failure === 'not-found') return new MountError('unknown', err.message);
     const code = classify(err.stdout, err.stderr);
     const detail = redact(err.stderr.trim(), secrets).slice(0, 2000);
@@ -42,5 +48,6 @@ export function smbUrl(t: MountTarget): string {
 
 /** Refuses a credential that would break a line-based stdin protocol. */
 export function assertSingleLine(value: string, what: string): void {
-  if (/[\r\n\0]/.test(value)) throw new MountError('credentials-rejected', `the ${what} contains a line break, which SMB clients cannot take`);
+  if (/[\r\n\0]/.test(value))
+    throw new MountError('credentials-rejected', `the ${what} contains a line break, which SMB clients cannot take`);
 }

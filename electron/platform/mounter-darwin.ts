@@ -43,11 +43,18 @@ export class DarwinMounter implements Mounter {
   async mount(t: MountTarget, cred: SmbCredential, opts: MountOptions = {}): Promise<{ mountPoint: string }> {
     const secrets = [cred.password];
     try {
-      const r = await exec('osascript', darwinMountArgs(), { input: darwinMountInput(t, cred), secrets, timeoutMs: opts.timeoutMs ?? 30_000, signal: opts.signal });
+      const r = await exec('osascript', darwinMountArgs(), {
+        input: darwinMountInput(t, cred),
+        secrets,
+        timeoutMs: opts.timeoutMs ?? 30_000,
+        signal: opts.signal,
+      });
       const path = r.stdout.trim().replace(/\/+$/, '');
       if (path.startsWith('/')) return { mountPoint: path };
       // A volume that prints as something other than a POSIX path: the OS's own listing says where it is.
-      const listed = (await this.list(opts).catch(() => [])).find((m) => m.share.toLowerCase() === t.share.toLowerCase() && sameHost(m.host, t.host));
+      const listed = (await this.list(opts).catch(() => [])).find(
+        (m) => m.share.toLowerCase() === t.share.toLowerCase() && sameHost(m.host, t.host),
+      );
       return { mountPoint: listed?.mountPoint ?? `/Volumes/${t.share}` };
     } catch (err) {
       throw toMountError(err, t, secrets, (_o, e) => classifyOsascriptError(e));
@@ -77,7 +84,10 @@ export class DarwinMounter implements Mounter {
 
 /** macOS writes Bonjour names (`motoko._smb._tcp.local`) for a host configured as `motoko`. */
 export function sameHost(seen: string, configured: string): boolean {
-  const a = seen.toLowerCase().replace(/\._smb\._tcp\.local$/, '').replace(/\.local$/, '');
+  const a = seen
+    .toLowerCase()
+    .replace(/\._smb\._tcp\.local$/, '')
+    .replace(/\.local$/, '');
   const b = configured.toLowerCase().replace(/\.local$/, '');
   return a === b;
 }

@@ -3,7 +3,14 @@ import { exec, ExecError } from '../../lib/exec.js';
 import { assertSingleLine, smbUrl, toMountError } from './mount-common.js';
 import { classifyGioError, gvfsMountPoint, parseGioMountList } from './parsers.js';
 import { readableWithin, untilReadable } from './usable.js';
-import { MountError, type MountedShare, type Mounter, type MountOptions, type MountTarget, type SmbCredential } from './types.js';
+import {
+  MountError,
+  type MountedShare,
+  type Mounter,
+  type MountOptions,
+  type MountTarget,
+  type SmbCredential,
+} from './types.js';
 
 /** The gvfs mounter. */
 export class LinuxMounter implements Mounter {
@@ -16,9 +23,15 @@ export class LinuxMounter implements Mounter {
     const secrets = [cred.password];
     try {
       // gio asks for user, domain and password in that order when the server wants them.
-      await exec('gio', ['mount', smbUrl(t)], { input: `${cred.username}\n${t.workgroup}\n${cred.password}\n`, secrets, timeoutMs: opts.timeoutMs ?? 30_000, signal: opts.signal });
+      await exec('gio', ['mount', smbUrl(t)], {
+        input: `${cred.username}\n${t.workgroup}\n${cred.password}\n`,
+        secrets,
+        timeoutMs: opts.timeoutMs ?? 30_000,
+        signal: opts.signal,
+      });
     } catch (err) {
-      if (!(err instanceof ExecError && /already mounted/i.test(err.stderr))) throw toMountError(err, t, secrets, classifyGioError);
+      if (!(err instanceof ExecError && /already mounted/i.test(err.stderr)))
+        throw toMountError(err, t, secrets, classifyGioError);
     }
     const mountPoint = gvfsMountPoint(this.runtimeDir, t.host, t.port, t.share);
     // Mounted means a person can open it: gvfs's FUSE folder can lag behind `gio mount` (see untilReadable).

@@ -8,7 +8,14 @@ import { exec, ExecError } from '../../lib/exec.js';
 import { toMountError } from './mount-common.js';
 import { classifyPowershellError, parseSmbMappingJson } from './parsers.js';
 import { readableWithin } from './usable.js';
-import { MountError, type MountedShare, type Mounter, type MountOptions, type MountTarget, type SmbCredential } from './types.js';
+import {
+  MountError,
+  type MountedShare,
+  type Mounter,
+  type MountOptions,
+  type MountTarget,
+  type SmbCredential,
+} from './types.js';
 
 /** powershell.exe's options before the script: no profile, no prompts, the script given as UTF-16LE base64. */
 const PS_OPTIONS = ['-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand'];
@@ -25,7 +32,14 @@ const PRELUDE = [
 ];
 
 function script(name: string, body: string[]): string {
-  return [`# fts-${name}: every value comes from stdin; none is part of this text.`, ...PRELUDE, 'try {', ...body.map((l) => `  ${l}`), '} catch { [Console]::Error.WriteLine($_.Exception.Message); exit 1 }', ''].join('\n');
+  return [
+    `# fts-${name}: every value comes from stdin; none is part of this text.`,
+    ...PRELUDE,
+    'try {',
+    ...body.map((l) => `  ${l}`),
+    '} catch { [Console]::Error.WriteLine($_.Exception.Message); exit 1 }',
+    '',
+  ].join('\n');
 }
 
 /**
@@ -74,7 +88,9 @@ export const WIN32_UNMOUNT_SCRIPT = script('unmount', [
 ]);
 
 /** Lists the mappings as JSON (it takes no request). */
-export const WIN32_LIST_SCRIPT = script('list', ['Get-SmbMapping | Select-Object LocalPath,RemotePath,Status | ConvertTo-Json']);
+export const WIN32_LIST_SCRIPT = script('list', [
+  'Get-SmbMapping | Select-Object LocalPath,RemotePath,Status | ConvertTo-Json',
+]);
 
 /** The values one script run gets on stdin. */
 export interface Win32Request {
@@ -99,7 +115,13 @@ export function uncPath(t: MountTarget): string {
 }
 
 function requestFor(t: MountTarget, cred?: SmbCredential): Win32Request {
-  return { server: t.host, share: t.share, port: t.port, letter: t.driveLetter ?? null, ...(cred ? { user: cred.username, password: cred.password } : {}) };
+  return {
+    server: t.host,
+    share: t.share,
+    port: t.port,
+    letter: t.driveLetter ?? null,
+    ...(cred ? { user: cred.username, password: cred.password } : {}),
+  };
 }
 
 /** The script's own `fts-error CODE: message` line, when it wrote one. */
@@ -116,21 +138,33 @@ export class Win32Mounter implements Mounter {
     const secrets = [cred.password];
     const call = powershellCall(WIN32_MOUNT_SCRIPT, requestFor(t, cred));
     try {
-      const r = await exec('powershell', call.args, { input: call.input, secrets, timeoutMs: opts.timeoutMs ?? 30_000, signal: opts.signal });
+      const r = await exec('powershell', call.args, {
+        input: call.input,
+        secrets,
+        timeoutMs: opts.timeoutMs ?? 30_000,
+        signal: opts.signal,
+      });
       return { mountPoint: r.stdout.trim() || t.driveLetter || uncPath(t) };
     } catch (err) {
       const own = err instanceof ExecError ? scriptFailure(err.stderr) : null;
-      if (own?.code === 'drive-letter-taken') throw new MountError('drive-letter-taken', `${own.message}: choose another letter for ${t.share} in Settings`);
+      if (own?.code === 'drive-letter-taken')
+        throw new MountError('drive-letter-taken', `${own.message}: choose another letter for ${t.share} in Settings`);
       throw toMountError(err, t, secrets, (_o, e) => classifyPowershellError(e));
     }
   }
 
   async unmount(t: MountTarget, opts: MountOptions = {}): Promise<void> {
-    const mounted = (await this.list(opts)).some((m) => m.share.toLowerCase() === t.share.toLowerCase() && m.host.toLowerCase() === t.host.toLowerCase());
+    const mounted = (await this.list(opts)).some(
+      (m) => m.share.toLowerCase() === t.share.toLowerCase() && m.host.toLowerCase() === t.host.toLowerCase(),
+    );
     if (!mounted) return;
     const call = powershellCall(WIN32_UNMOUNT_SCRIPT, requestFor(t));
     try {
-      await exec('powershell', call.args, { input: call.input, timeoutMs: opts.timeoutMs ?? 30_000, signal: opts.signal });
+      await exec('powershell', call.args, {
+        input: call.input,
+        timeoutMs: opts.timeoutMs ?? 30_000,
+        signal: opts.signal,
+      });
     } catch (err) {
       throw toMountError(err, t, [], (_o, e) => classifyPowershellError(e));
     }
@@ -138,7 +172,11 @@ export class Win32Mounter implements Mounter {
 
   async list(opts: MountOptions = {}): Promise<MountedShare[]> {
     const call = powershellCall(WIN32_LIST_SCRIPT, null);
-    const r = await exec('powershell', call.args, { input: call.input, timeoutMs: opts.timeoutMs ?? 15_000, signal: opts.signal });
+    const r = await exec('powershell', call.args, {
+      input: call.input,
+      timeoutMs: opts.timeoutMs ?? 15_000,
+      signal: opts.signal,
+    });
     return parseSmbMappingJson(r.stdout);
   }
 

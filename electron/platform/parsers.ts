@@ -59,20 +59,23 @@ export function gvfsMountPoint(runtimeDir: string, host: string, port: number, s
   return `${runtimeDir}/gvfs/smb-share:${portPart}server=${host},share=${share.toLowerCase()}`;
 }
 
-const UNREACHABLE = /connection refused|connection abort|connection reset|no route to host|host is down|network is unreachable|name or service not known|could not be found|network path was not found|server may not exist|timed? ?out|error -6602|error -5016/i;
+const UNREACHABLE =
+  /connection refused|connection abort|connection reset|no route to host|host is down|network is unreachable|name or service not known|could not be found|network path was not found|server may not exist|timed? ?out|error -6602|error -5016/i;
 
 /** Linux `gio mount` failure → code. gio prompts again on a wrong password, then gives up at end of input. */
 export function classifyGioError(stdout: string, stderr: string): MountErrorCode {
   const prompts = (stdout.match(/Authentication Required/g) ?? []).length;
   if (prompts >= 2 || /permission denied|logon failure|access denied/i.test(stderr)) return 'credentials-rejected';
-  if (/no such file or directory|bad network name|not found/i.test(stderr) && !/could not be found/i.test(stderr)) return 'share-missing';
+  if (/no such file or directory|bad network name|not found/i.test(stderr) && !/could not be found/i.test(stderr))
+    return 'share-missing';
   if (UNREACHABLE.test(stderr)) return 'server-unreachable';
   return 'unknown';
 }
 
 /** macOS `osascript` (mount volume) failure → code, from the AppleScript error text and number. */
 export function classifyOsascriptError(stderr: string): MountErrorCode {
-  if (/\(-5000\)|\(-5045\)|user name or password|authentication|not correct/i.test(stderr)) return 'credentials-rejected';
+  if (/\(-5000\)|\(-5045\)|user name or password|authentication|not correct/i.test(stderr))
+    return 'credentials-rejected';
   if (/\(-43\)|\(-5014\)|share.*(doesn’t|does not) exist|not found/i.test(stderr)) return 'share-missing';
   if (/\(-6602\)|\(-5016\)|\(-36\)/.test(stderr) || UNREACHABLE.test(stderr)) return 'server-unreachable';
   return 'unknown';
@@ -80,8 +83,10 @@ export function classifyOsascriptError(stderr: string): MountErrorCode {
 
 /** Windows `New-SmbMapping` failure → code, from the message or Win32 error number. */
 export function classifyPowershellError(stderr: string): MountErrorCode {
-  if (/user name or password is incorrect|logon failure|\b1326\b|\b86\b.*password|access is denied/i.test(stderr)) return 'credentials-rejected';
+  if (/user name or password is incorrect|logon failure|\b1326\b|\b86\b.*password|access is denied/i.test(stderr))
+    return 'credentials-rejected';
   if (/network name cannot be found|\b67\b/i.test(stderr)) return 'share-missing';
-  if (/network path was not found|\b53\b|semaphore timeout|\b121\b|\b1231\b/i.test(stderr) || UNREACHABLE.test(stderr)) return 'server-unreachable';
+  if (/network path was not found|\b53\b|semaphore timeout|\b121\b|\b1231\b/i.test(stderr) || UNREACHABLE.test(stderr))
+    return 'server-unreachable';
   return 'unknown';
 }

@@ -10,7 +10,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DARWIN_MOUNT_PROGRAM, darwinMountArgs, darwinMountInput } from './mounter-darwin.js';
-import { powershellCall, scriptFailure, WIN32_LIST_SCRIPT, WIN32_MOUNT_SCRIPT, WIN32_UNMOUNT_SCRIPT } from './mounter-win32.js';
+import {
+  powershellCall,
+  scriptFailure,
+  WIN32_LIST_SCRIPT,
+  WIN32_MOUNT_SCRIPT,
+  WIN32_UNMOUNT_SCRIPT,
+} from './mounter-win32.js';
 import type { MountTarget } from './types.js';
 
 /** Every quote kind PowerShell or AppleScript knows, subexpressions, backticks, newlines and non-ASCII. */
@@ -32,7 +38,14 @@ export const HOSTILE = [
 const target: MountTarget = { share: 'flux', host: 'motoko', port: 445, workgroup: 'WORKGROUP', driveLetter: 'F:' };
 
 describe('Windows: the PowerShell scripts never contain a value', () => {
-  const base = powershellCall(WIN32_MOUNT_SCRIPT, { server: 'motoko', share: 'flux', port: 445, letter: 'F:', user: 'ana', password: 'pw' });
+  const base = powershellCall(WIN32_MOUNT_SCRIPT, {
+    server: 'motoko',
+    share: 'flux',
+    port: 445,
+    letter: 'F:',
+    user: 'ana',
+    password: 'pw',
+  });
 
   it.each(HOSTILE)('argv is byte-identical with %j as password, user, share or server', (v) => {
     for (const request of [
@@ -65,7 +78,10 @@ describe('Windows: the PowerShell scripts never contain a value', () => {
   });
 
   it("reads the script's own error line", () => {
-    expect(scriptFailure('WARNING: x\nfts-error drive-letter-taken: S: is in use by a local disk (Data)\n')).toEqual({ code: 'drive-letter-taken', message: 'S: is in use by a local disk (Data)' });
+    expect(scriptFailure('WARNING: x\nfts-error drive-letter-taken: S: is in use by a local disk (Data)\n')).toEqual({
+      code: 'drive-letter-taken',
+      message: 'S: is in use by a local disk (Data)',
+    });
     expect(scriptFailure('New-SmbMapping : The network path was not found.')).toBeNull();
   });
 });
@@ -73,28 +89,36 @@ describe('Windows: the PowerShell scripts never contain a value', () => {
 describe('macOS: the osascript program never contains a value', () => {
   const base = darwinMountArgs();
 
-  it.each(HOSTILE)('argv is byte-identical with %j as password, user or share; the value arrives as JSON on stdin', (v) => {
-    for (const [t, cred] of [
-      [target, { username: 'ana', password: v }],
-      [target, { username: v, password: 'pw' }],
-      [{ ...target, share: v }, { username: 'ana', password: 'pw' }],
-    ] as const) {
-      expect(darwinMountArgs()).toEqual(base);
-      const input = darwinMountInput(t, cred);
-      const decoded = JSON.parse(input) as { url: string; user: string; password: string };
-      expect(decoded.user).toBe(cred.username);
-      expect(decoded.password).toBe(cred.password);
-      expect(decodeURIComponent(new URL(decoded.url).pathname.slice(1))).toBe(t.share);
-    }
-    expect(base.join('\u0000')).not.toContain(v);
-  });
+  it.each(HOSTILE)(
+    'argv is byte-identical with %j as password, user or share; the value arrives as JSON on stdin',
+    (v) => {
+      for (const [t, cred] of [
+        [target, { username: 'ana', password: v }],
+        [target, { username: v, password: 'pw' }],
+        [
+          { ...target, share: v },
+          { username: 'ana', password: 'pw' },
+        ],
+      ] as const) {
+        expect(darwinMountArgs()).toEqual(base);
+        const input = darwinMountInput(t, cred);
+        const decoded = JSON.parse(input) as { url: string; user: string; password: string };
+        expect(decoded.user).toBe(cred.username);
+        expect(decoded.password).toBe(cred.password);
+        expect(decodeURIComponent(new URL(decoded.url).pathname.slice(1))).toBe(t.share);
+      }
+      expect(base.join('\u0000')).not.toContain(v);
+    },
+  );
 
   it('the program is JXA that reads stdin and passes the values only as strings to mount volume', () => {
     expect(base.slice(0, 2)).toEqual(['-l', 'JavaScript']);
     const program = DARWIN_MOUNT_PROGRAM.join('\n');
     expect(program).toContain('fileHandleWithStandardInput.readDataToEndOfFile');
     expect(program).toContain('JSON.parse(');
-    expect(program).toContain('app.mountVolume(String(request.url), { asUserName: String(request.user), withPassword: String(request.password) })');
+    expect(program).toContain(
+      'app.mountVolume(String(request.url), { asUserName: String(request.user), withPassword: String(request.password) })',
+    );
     expect(program).not.toMatch(/\beval\b|Function\(|doShellScript|do shell script|run script/);
   });
 });

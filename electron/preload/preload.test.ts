@@ -3,7 +3,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { bridgeVerbs } from '../../contract/ipc-verbs.js';
 import { IPC_CHANNELS } from '../../contract/ipc.js';
 
-const exposed = vi.hoisted(() => ({ key: '', api: null as Record<string, unknown> | null, invoked: [] as unknown[][], listeners: new Map<string, unknown>() }));
+const exposed = vi.hoisted(() => ({
+  key: '',
+  api: null as Record<string, unknown> | null,
+  invoked: [] as unknown[][],
+  listeners: new Map<string, unknown>(),
+}));
 vi.mock('electron', () => ({
   contextBridge: {
     exposeInMainWorld: (key: string, api: Record<string, unknown>) => {
@@ -25,7 +30,8 @@ describe('preload', () => {
     const api = exposed.api!;
     expect(Object.isFrozen(api)).toBe(true);
     expect(Object.keys(api).sort()).toEqual([...Object.keys(bridgeVerbs), 'kind', 'onStateChange'].sort());
-    for (const forbidden of ['invoke', 'send', 'on', 'ipcRenderer', 'sendSync']) expect(api).not.toHaveProperty(forbidden);
+    for (const forbidden of ['invoke', 'send', 'on', 'ipcRenderer', 'sendSync'])
+      expect(api).not.toHaveProperty(forbidden);
     // Every channel in the contract is reachable through exactly one verb.
     expect(new Set(Object.values(bridgeVerbs))).toEqual(new Set(IPC_CHANNELS));
   });

@@ -8,8 +8,13 @@ import { bridgeVerbs } from '../../contract/ipc-verbs.js';
 import type { FtsBridge, TrayState } from '../../contract/ipc.js';
 
 /** Builds the bridge object from the verb map and an invoke function (exported for the tests). */
-export function buildBridge(invoke: (channel: string, arg?: unknown) => Promise<unknown>, subscribe: (listener: (state: TrayState) => void) => () => void): FtsBridge {
-  const verbs = Object.fromEntries(Object.entries(bridgeVerbs).map(([verb, channel]) => [verb, (arg?: unknown) => invoke(channel, arg)]));
+export function buildBridge(
+  invoke: (channel: string, arg?: unknown) => Promise<unknown>,
+  subscribe: (listener: (state: TrayState) => void) => () => void,
+): FtsBridge {
+  const verbs = Object.fromEntries(
+    Object.entries(bridgeVerbs).map(([verb, channel]) => [verb, (arg?: unknown) => invoke(channel, arg)]),
+  );
   return Object.freeze({ ...verbs, onStateChange: subscribe, kind: 'electron' as const }) as unknown as FtsBridge;
 }
 

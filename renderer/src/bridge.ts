@@ -28,7 +28,9 @@ export function createHttpBridge(base: string): FtsBridge {
     if (!res.ok) throw new BridgeError(body.message ?? `HTTP ${res.status}`);
     return body.result;
   };
-  const verbs = Object.fromEntries(Object.entries(bridgeVerbs).map(([verb, channel]) => [verb, (arg?: unknown) => invoke(channel, arg)]));
+  const verbs = Object.fromEntries(
+    Object.entries(bridgeVerbs).map(([verb, channel]) => [verb, (arg?: unknown) => invoke(channel, arg)]),
+  );
   const onStateChange = (listener: (s: TrayState) => void) => {
     const abort = new AbortController();
     void (async () => {

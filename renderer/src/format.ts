@@ -23,7 +23,14 @@ export function formatAgo(iso: string | null | undefined, now = Date.now()): str
   if (!iso) return 'never';
   const diff = Math.round((now - Date.parse(iso)) / 1000);
   const s = Math.abs(diff);
-  const text = s < 90 ? null : s < 5400 ? `${Math.round(s / 60)} min` : s < 129600 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} d`;
+  const text =
+    s < 90
+      ? null
+      : s < 5400
+        ? `${Math.round(s / 60)} min`
+        : s < 129600
+          ? `${Math.round(s / 3600)} h`
+          : `${Math.round(s / 86400)} d`;
   if (!text) return diff >= 0 ? 'just now' : 'in a moment';
   return diff >= 0 ? `${text} ago` : `in ${text}`;
 }
@@ -98,7 +105,14 @@ export function describeEvent(e: FtsEvent): string {
 /** How serious an event is, for the feed's marker. */
 export function eventSeverity(e: FtsEvent): 'ok' | 'info' | 'warning' | 'error' {
   if (e.type.endsWith('.failed')) return 'error';
-  if (e.type === 'drive.warning' || e.type === 'timemachine.warning' || (e.type === 'backup.finished' && e.data.warning) || (e.type === 'graduation.finished' && e.data.failed > 0) || (e.type === 'bringback.finished' && e.data.failed > 0)) return 'warning';
+  if (
+    e.type === 'drive.warning' ||
+    e.type === 'timemachine.warning' ||
+    (e.type === 'backup.finished' && e.data.warning) ||
+    (e.type === 'graduation.finished' && e.data.failed > 0) ||
+    (e.type === 'bringback.finished' && e.data.failed > 0)
+  )
+    return 'warning';
   if (e.type.endsWith('.finished') || e.type === 'backup.checked' || e.type === 'backup.pruned') return 'ok';
   return 'info';
 }

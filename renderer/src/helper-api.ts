@@ -46,7 +46,10 @@ export class HelperApi {
     const res = await fetch(new URL(path, this.base), {
       method,
       // The helper speaks JSON only (any other content type is 415), so a POST without a body sends `{}` as JSON.
-      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined || method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body !== undefined || method === 'POST' ? { 'content-type': 'application/json' } : {}),
+      },
       body: body === undefined ? (method === 'POST' ? '{}' : undefined) : JSON.stringify(body),
       cache: 'no-store',
     });
@@ -62,7 +65,9 @@ export class HelperApi {
 
   /** Sends a test message to one alert channel now (admin). */
   async testAlertChannel(name: string): Promise<AlertTestResult> {
-    return AlertTestResult.parse(await this.call(routes.testAlertChannel.method, routePath(routes.testAlertChannel, { name })));
+    return AlertTestResult.parse(
+      await this.call(routes.testAlertChannel.method, routePath(routes.testAlertChannel, { name })),
+    );
   }
 
   /** The server summary (shares, drives, jobs, clients). */
@@ -124,7 +129,9 @@ export class HelperApi {
 
   /** "Where is my file?": part of a name in flux, space, the graduation journal and the newest snapshot. */
   async search(q: string, limit = 50): Promise<SearchReport> {
-    return SearchReport.parse(await this.call('GET', `${routes.search.path}?${new URLSearchParams({ q, limit: String(limit) })}`));
+    return SearchReport.parse(
+      await this.call('GET', `${routes.search.path}?${new URLSearchParams({ q, limit: String(limit) })}`),
+    );
   }
 
   /** Follows the event stream, reconnecting with Last-Event-ID; returns the stop function. */

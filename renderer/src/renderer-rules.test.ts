@@ -9,7 +9,11 @@ const here = import.meta.dirname;
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory() ? sources(join(dir, d.name)) : /\.(ts|tsx)$/.test(d.name) && !d.name.endsWith('.test.ts') ? [join(dir, d.name)] : [],
+    d.isDirectory()
+      ? sources(join(dir, d.name))
+      : /\.(ts|tsx)$/.test(d.name) && !d.name.endsWith('.test.ts')
+        ? [join(dir, d.name)]
+        : [],
   );
 }
 
@@ -17,14 +21,22 @@ function sources(dir: string): string[] {
 describe('renderer imports', () => {
   const files = sources(here);
   it('finds the renderer sources', () => expect(files.length).toBeGreaterThan(8));
-  it.each(files.map((f) => [relative(here, f), f]))('%s imports only contract/, react, zod, uplot and its own files', (_name, file) => {
-    const specs = [...readFileSync(file, 'utf8').matchAll(/^\s*import\s[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
-    for (const s of specs) {
-      const ok = s.startsWith('./') || /^\.\.\/(\.\.\/)*(contract\/|[a-z-]+\.js$|components\/|styles\.css$|format\.js$|bridge\.js$|helper-api\.js$)/.test(s) || /^(react|react-dom\/client|zod|uplot|uplot\/dist\/uPlot\.min\.css)$/.test(s);
-      expect(ok, `${file} imports ${s}`).toBe(true);
-      expect(s).not.toMatch(/^node:|^electron|server-helper|electron\//);
-    }
-  });
+  it.each(files.map((f) => [relative(here, f), f]))(
+    '%s imports only contract/, react, zod, uplot and its own files',
+    (_name, file) => {
+      const specs = [...readFileSync(file, 'utf8').matchAll(/^\s*import\s[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+      for (const s of specs) {
+        const ok =
+          s.startsWith('./') ||
+          /^\.\.\/(\.\.\/)*(contract\/|[a-z-]+\.js$|components\/|styles\.css$|format\.js$|bridge\.js$|helper-api\.js$)/.test(
+            s,
+          ) ||
+          /^(react|react-dom\/client|zod|uplot|uplot\/dist\/uPlot\.min\.css)$/.test(s);
+        expect(ok, `${file} imports ${s}`).toBe(true);
+        expect(s).not.toMatch(/^node:|^electron|server-helper|electron\//);
+      }
+    },
+  );
 });
 
 describe('format', () => {
@@ -49,7 +61,12 @@ describe('format', () => {
     expect(driveUsage({ usedBytes: 0, availableBytes: 0 })).toBe(0);
   });
   it('headlines and severities', () => {
-    const e: FtsEvent = { id: 1, ts: '2026-11-25T12:00:00.000Z', type: 'backup.failed', data: { runId: 1, job: 'backup', reason: 'no network', operation: 'backup', cancelled: false } };
+    const e: FtsEvent = {
+      id: 1,
+      ts: '2026-11-25T12:00:00.000Z',
+      type: 'backup.failed',
+      data: { runId: 1, job: 'backup', reason: 'no network', operation: 'backup', cancelled: false },
+    };
     expect(describeEvent(e)).toBe('Backup failed: no network');
     expect(eventSeverity(e)).toBe('error');
   });

@@ -15,9 +15,12 @@ import { AlertSecrets, redact } from './secrets.js';
 import { backoffDelay } from './service.js';
 
 const ts = '2025-12-02T03:00:00.000Z';
-const ev = (type: string, data: Record<string, unknown>, id = 1): FtsEvent => ({ id, ts, type, data }) as unknown as FtsEvent;
-const failed = (runId: number, extra: Record<string, unknown> = {}) => ev('backup.failed', { runId, job: 'backup', reason: 'locked', operation: 'backup', cancelled: false, ...extra });
-const driveWarning = (code: string) => ev('drive.warning', { role: 'space', mountPoint: '/space', warning: { code, message: `space: ${code}` } });
+const ev = (type: string, data: Record<string, unknown>, id = 1): FtsEvent =>
+  ({ id, ts, type, data }) as unknown as FtsEvent;
+const failed = (runId: number, extra: Record<string, unknown> = {}) =>
+  ev('backup.failed', { runId, job: 'backup', reason: 'locked', operation: 'backup', cancelled: false, ...extra });
+const driveWarning = (code: string) =>
+  ev('drive.warning', { role: 'space', mountPoint: '/space', warning: { code, message: `space: ${code}` } });
 
 describe('levels', () => {
   it('follow the data where it matters, and the name for event types without a rule', () => {
@@ -49,11 +52,25 @@ describe('describeEvent', () => {
       runKey: 'backup-offsite#42',
     });
     expect(describeEvent(failed(1, { operation: 'check' }), 'motoko').title).toBe('Backup check failed on motoko');
-    expect(describeEvent(driveWarning('usage-high'), 'motoko')).toMatchObject({ kind: 'drive.warning:space:usage-high', runKey: null, title: 'The space drive on motoko needs attention', body: 'space: usage-high (/space)' });
+    expect(describeEvent(driveWarning('usage-high'), 'motoko')).toMatchObject({
+      kind: 'drive.warning:space:usage-high',
+      runKey: null,
+      title: 'The space drive on motoko needs attention',
+      body: 'space: usage-high (/space)',
+    });
   });
 
   it('words an event type it has no text for from its data, with a kind from its subject fields', () => {
-    const d = describeEvent(ev('restore.stale', { machine: 'count-zero', bundle: 'count-zero.sparsebundle', lastBackup: '2025-11-20T10:00:00Z', days: 12, nested: { x: 1 } }), 'motoko');
+    const d = describeEvent(
+      ev('restore.stale', {
+        machine: 'count-zero',
+        bundle: 'count-zero.sparsebundle',
+        lastBackup: '2025-11-20T10:00:00Z',
+        days: 12,
+        nested: { x: 1 },
+      }),
+      'motoko',
+    );
     expect(d).toEqual({
       level: 'warning',
       title: 'Restore stale on motoko',
@@ -93,7 +110,12 @@ describe('coalesce', () => {
     const store = openStore(':memory:');
     try {
       const alerts = new AlertStore(store.db);
-      const hook = AlertChannel.parse({ name: 'hook', type: 'webhook', url: 'https://example.com/h', repeatWindow: '1h' });
+      const hook = AlertChannel.parse({
+        name: 'hook',
+        type: 'webhook',
+        url: 'https://example.com/h',
+        repeatWindow: '1h',
+      });
       const dm = AlertChannel.parse({ name: 'dm', type: 'deadman', url: 'https://example.com/p' });
       const at = (min: number) => Date.parse(ts) + min * 60_000;
       const c = (runId: number) => describeEvent(failed(runId), 'motoko');
@@ -115,7 +137,9 @@ describe('coalesce', () => {
 describe('backoff', () => {
   it('doubles from the initial delay up to the maximum', () => {
     const p = { initialDelayMs: 30_000, maxDelayMs: 600_000, giveUpAfterMs: 86_400_000 };
-    expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(p, n))).toEqual([30_000, 60_000, 120_000, 240_000, 480_000, 600_000, 600_000]);
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(p, n))).toEqual([
+      30_000, 60_000, 120_000, 240_000, 480_000, 600_000, 600_000,
+    ]);
   });
 });
 
@@ -124,9 +148,11 @@ describe('redact', () => {
     const secret = 'p@ss w/rd+1';
     const text = `a ${secret} b ${encodeURIComponent(secret)} c ${Buffer.from(secret).toString('base64')}`;
     expect(redact(text, [secret])).toBe('a [redacted] b [redacted] c [redacted]');
-    expect(redact('POST /ping/abc-123-def?rid=xyz99 failed at https://hc.example/ping/abc-123-def', ['https://hc.example/ping/abc-123-def?rid=xyz99'])).toBe(
-      'POST /[redacted]?[redacted] failed at https://hc.example/[redacted]',
-    );
+    expect(
+      redact('POST /ping/abc-123-def?rid=xyz99 failed at https://hc.example/ping/abc-123-def', [
+        'https://hc.example/ping/abc-123-def?rid=xyz99',
+      ]),
+    ).toBe('POST /[redacted]?[redacted] failed at https://hc.example/[redacted]');
     expect(redact('nothing to hide', ['ab'])).toBe('nothing to hide');
   });
 });
@@ -136,7 +162,9 @@ describe('ntfy headers', () => {
     expect(headerText('Backup failed on motoko')).toBe('Backup failed on motoko');
     const encoded = headerText('Graduation on motoko: 2 files → space\nagain');
     expect(encoded).toMatch(/^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=$/);
-    expect(Buffer.from(encoded.slice(10, -2), 'base64').toString('utf8')).toBe('Graduation on motoko: 2 files → space again');
+    expect(Buffer.from(encoded.slice(10, -2), 'base64').toString('utf8')).toBe(
+      'Graduation on motoko: 2 files → space again',
+    );
   });
 });
 
@@ -145,14 +173,29 @@ describe('the alerts config', () => {
     const ok = AlertsConfig.parse({ channels: [{ name: 'phone', type: 'ntfy', url: 'https://ntfy.sh/t' }] });
     expect(ok.channels[0]).toMatchObject({ minLevel: 'warning', repeatWindow: '1h' });
     expect(ok.retry).toEqual({ initialDelay: '30s', maxDelay: '30m', giveUpAfter: '24h' });
-    const issues = (input: unknown) => AlertsConfig.safeParse(input).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
-    expect(issues({ channels: [{ name: 'Phone!', type: 'ntfy', url: 'https://ntfy.sh/t' }] })[0]).toMatch(/^channels\.0\.name: a channel name/);
-    expect(issues({ channels: [{ name: 'm', type: 'email', host: 'mail', from: 'a@b.c', to: ['not-an-address'] }] })).toEqual(['channels.0.to.0: an e-mail address']);
-    expect(issues({ channels: [{ name: 'm', type: 'email', host: 'mail', from: 'a@b.c', to: ['ops@example.com'], user: 'fts' }] })).toEqual([
-      'channels.0.password: a user needs a password (a file or a Key Vault secret)',
-    ]);
-    expect(issues({ channels: [{ name: 'm', type: 'email', host: 'mail', from: 'a@b.c', to: ['ops@example.com'], tls: 'none' }] })[0]).toMatch(/^channels\.0\.tls: /);
-    expect(issues({ channels: [{ name: 'h', type: 'webhook', url: 'https://x.example/h', bearer: { file: 'relative/path' } }] })[0]).toMatch(/^channels\.0\.bearer/);
+    const issues = (input: unknown) =>
+      AlertsConfig.safeParse(input).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+    expect(issues({ channels: [{ name: 'Phone!', type: 'ntfy', url: 'https://ntfy.sh/t' }] })[0]).toMatch(
+      /^channels\.0\.name: a channel name/,
+    );
+    expect(
+      issues({ channels: [{ name: 'm', type: 'email', host: 'mail', from: 'a@b.c', to: ['not-an-address'] }] }),
+    ).toEqual(['channels.0.to.0: an e-mail address']);
+    expect(
+      issues({
+        channels: [{ name: 'm', type: 'email', host: 'mail', from: 'a@b.c', to: ['ops@example.com'], user: 'fts' }],
+      }),
+    ).toEqual(['channels.0.password: a user needs a password (a file or a Key Vault secret)']);
+    expect(
+      issues({
+        channels: [{ name: 'm', type: 'email', host: 'mail', from: 'a@b.c', to: ['ops@example.com'], tls: 'none' }],
+      })[0],
+    ).toMatch(/^channels\.0\.tls: /);
+    expect(
+      issues({
+        channels: [{ name: 'h', type: 'webhook', url: 'https://x.example/h', bearer: { file: 'relative/path' } }],
+      })[0],
+    ).toMatch(/^channels\.0\.bearer/);
   });
 });
 
@@ -164,7 +207,9 @@ describe('alert secrets', () => {
     chmodSync(loose, 0o644);
     const secrets = new AlertSecrets(HelperConfig.parse({ keyVault: { name: 'kv-miket-ops' } }));
     const err = await secrets.read({ file: loose }, 'alerts channel hook: bearer').catch((e: Error) => e);
-    expect((err as Error).message).toBe(`alerts channel hook: bearer: the secret file ${loose} is readable by others (mode 644): run chmod 600 ${loose}`);
+    expect((err as Error).message).toBe(
+      `alerts channel hook: bearer: the secret file ${loose} is readable by others (mode 644): run chmod 600 ${loose}`,
+    );
     chmodSync(loose, 0o600);
     expect(await secrets.read({ file: loose }, 'x')).toBe('the-secret-value');
     // Key Vault from the server needs its own credential: the message says which keys are missing.

@@ -64,13 +64,20 @@ export function describeEvent(e: FtsEvent, server: string): AlertContent {
       const failed = d.failed > 0 ? `; ${count(d.failed, 'file')} could not be moved` : '';
       return {
         ...base,
-        title: d.failed > 0 ? `Graduation on ${server}: ${count(d.failed, 'file')} could not be moved` : `Graduation on ${server} finished`,
+        title:
+          d.failed > 0
+            ? `Graduation on ${server}: ${count(d.failed, 'file')} could not be moved`
+            : `Graduation on ${server} finished`,
         body: `${count(d.moved, 'file')} (${formatBinaryBytes(d.bytesMoved)}) moved from ${d.from} to ${d.to}${failed}.${runLine}`,
       };
     }
     case 'backup.failed': {
       const what = OPERATION_NAME[e.data.operation];
-      return { ...base, title: `${what} ${e.data.cancelled ? 'cancelled' : 'failed'} on ${server}`, body: `${e.data.reason}${runLine}` };
+      return {
+        ...base,
+        title: `${what} ${e.data.cancelled ? 'cancelled' : 'failed'} on ${server}`,
+        body: `${e.data.reason}${runLine}`,
+      };
     }
     case 'backup.finished': {
       const d = e.data;
@@ -97,7 +104,11 @@ export function describeEvent(e: FtsEvent, server: string): AlertContent {
         body: `${e.data.message} (${e.data.bundle} in the time share)`,
       };
     default:
-      return { ...base, title: `${humanType(e.type)} on ${server}`, body: `${dataLines(e.data, run ? ['job', 'runId'] : [])}${runLine}`.trim() };
+      return {
+        ...base,
+        title: `${humanType(e.type)} on ${server}`,
+        body: `${dataLines(e.data, run ? ['job', 'runId'] : [])}${runLine}`.trim(),
+      };
   }
 }
 
@@ -119,7 +130,14 @@ export function testMessage(channel: string, server: string, now = new Date()): 
 }
 
 /** The message a channel gets for an event, after coalescing decided to send it. */
-export function eventMessage(e: FtsEvent, content: AlertContent, channel: string, server: string, heldBack: number, now = new Date()): AlertMessage {
+export function eventMessage(
+  e: FtsEvent,
+  content: AlertContent,
+  channel: string,
+  server: string,
+  heldBack: number,
+  now = new Date(),
+): AlertMessage {
   return {
     source: 'fts-helper',
     server,

@@ -10,7 +10,9 @@ import type { AlertContent } from './describe.js';
 /** Whether a channel takes this event at all: its event list and minimum level; a dead-man channel takes backup results. */
 export function channelWants(channel: AlertChannel, e: FtsEvent, level: AlertLevel): boolean {
   if (channel.type === 'deadman') {
-    const result = e.type === 'backup.finished' || (e.type === 'backup.failed' && e.data.operation === 'backup' && !e.data.cancelled);
+    const result =
+      e.type === 'backup.finished' ||
+      (e.type === 'backup.failed' && e.data.operation === 'backup' && !e.data.cancelled);
     return result && (!channel.jobs || channel.jobs.includes(e.data.job));
   }
   if (channel.events && !channel.events.includes(e.type)) return false;
@@ -25,7 +27,8 @@ export type Decision = { send: true; heldBack: number } | { send: false; reason:
  * catch-up after a restart counts windows as the events happened). Call inside the store's transaction.
  */
 export function coalesce(store: AlertStore, channel: AlertChannel, content: AlertContent, at: number): Decision {
-  if (content.runKey && !store.claimRun(channel.name, content.runKey, at)) return { send: false, reason: 'run-already-told' };
+  if (content.runKey && !store.claimRun(channel.name, content.runKey, at))
+    return { send: false, reason: 'run-already-told' };
   // A dead-man ping is not a repeat: each successful backup must reach it.
   if (channel.type === 'deadman') return { send: true, heldBack: 0 };
   const last = store.lastOfKind(channel.name, content.kind);

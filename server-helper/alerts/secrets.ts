@@ -42,7 +42,9 @@ export class AlertSecrets {
       value = await this.vault.getSecret(ref.keyVault);
     } catch (err) {
       const e = err as { statusCode?: number; code?: string };
-      throw new SecretError(`${field}: could not read secret "${ref.keyVault}" from Key Vault ${kv.name} (${e.statusCode ? `HTTP ${e.statusCode}` : (e.code ?? 'unknown error')})`);
+      throw new SecretError(
+        `${field}: could not read secret "${ref.keyVault}" from Key Vault ${kv.name} (${e.statusCode ? `HTTP ${e.statusCode}` : (e.code ?? 'unknown error')})`,
+      );
     }
     if (!value) throw new SecretError(`${field}: Key Vault ${kv.name} has no secret "${ref.keyVault}"`);
     return value;

@@ -7,7 +7,14 @@
  * the cursor, so nothing is told twice and nothing that happened while the helper was down is lost.
  */
 import type { Logger } from 'pino';
-import { AlertMessage, eventLevel, parseDuration, type AlertChannelStatus, type AlertTestResult, type FtsEvent } from '../../contract/index.js';
+import {
+  AlertMessage,
+  eventLevel,
+  parseDuration,
+  type AlertChannelStatus,
+  type AlertTestResult,
+  type FtsEvent,
+} from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
 import type { EventBus } from '../runs/bus.js';
 import { AlertStore } from '../store/alerts.js';
@@ -45,7 +52,11 @@ export interface AlertServiceOptions {
 
 /** The builds of every configured channel's sender. */
 export function sendersFor(config: HelperConfig, opts: { vault?: VaultReader } = {}): AlertSender[] {
-  const deps = { secrets: new AlertSecrets(config, opts.vault), timeoutMs: parseDuration(config.alerts.timeout)!, version: VERSION };
+  const deps = {
+    secrets: new AlertSecrets(config, opts.vault),
+    timeoutMs: parseDuration(config.alerts.timeout)!,
+    version: VERSION,
+  };
   return config.alerts.channels.map((c) => senderFor(c, deps));
 }
 
@@ -119,7 +130,14 @@ class ChannelWorker {
     this.drained = this.drain()
       .catch((err: unknown) => {
         // The store failed under it (a full disk): look again later rather than never.
-        this.log.error({ channel: this.name, error: err instanceof Error ? err.message : String(err), retryInMs: this.retry.initialDelayMs }, 'alert worker failed; it looks again later');
+        this.log.error(
+          {
+            channel: this.name,
+            error: err instanceof Error ? err.message : String(err),
+            retryInMs: this.retry.initialDelayMs,
+          },
+          'alert worker failed; it looks again later',
+        );
         if (this.closed) return;
         this.timer = setTimeout(() => this.kick(), this.retry.initialDelayMs);
         this.timer.unref();
@@ -158,7 +176,10 @@ class ChannelWorker {
       try {
         await this.sender.send(message, controller.signal);
         this.alerts.delivered(row.id, this.name);
-        this.log.info({ channel: this.name, kind: message.kind, eventId: message.event?.id ?? null, attempts: row.attempts + 1 }, 'alert sent');
+        this.log.info(
+          { channel: this.name, kind: message.kind, eventId: message.event?.id ?? null, attempts: row.attempts + 1 },
+          'alert sent',
+        );
       } catch (err) {
         // Stopping: the message stays in the outbox as it was, for the next start.
         if (this.closed) return;
@@ -167,10 +188,23 @@ class ChannelWorker {
         const delay = backoffDelay(this.retry, attempts);
         if (Date.now() + delay - row.createdAt > this.retry.giveUpAfterMs) {
           this.alerts.giveUp(row.id, this.name, error);
-          this.log.error({ channel: this.name, kind: message.kind, eventId: message.event?.id ?? null, attempts, error }, 'alert given up: the channel failed for too long');
+          this.log.error(
+            { channel: this.name, kind: message.kind, eventId: message.event?.id ?? null, attempts, error },
+            'alert given up: the channel failed for too long',
+          );
         } else {
           this.alerts.retryLater(row.id, this.name, attempts, Date.now() + delay, error);
-          this.log.warn({ channel: this.name, target: this.sender.target(), kind: message.kind, attempt: attempts, retryInMs: delay, error }, 'alert not delivered; will retry');
+          this.log.warn(
+            {
+              channel: this.name,
+              target: this.sender.target(),
+              kind: message.kind,
+              attempt: attempts,
+              retryInMs: delay,
+              error,
+            },
+            'alert not delivered; will retry',
+          );
         }
       } finally {
         this.inFlight = null;
@@ -208,7 +242,11 @@ export class AlertService {
     this.senders = sendersFor(opts.config, { vault: opts.vault });
     this.server = opts.config.server.name;
     const r = opts.config.alerts.retry;
-    const retry = { initialDelayMs: parseDuration(r.initialDelay)!, maxDelayMs: parseDuration(r.maxDelay)!, giveUpAfterMs: parseDuration(r.giveUpAfter)! };
+    const retry = {
+      initialDelayMs: parseDuration(r.initialDelay)!,
+      maxDelayMs: parseDuration(r.maxDelay)!,
+      giveUpAfterMs: parseDuration(r.giveUpAfter)!,
+    };
     // An event older than a message would be kept trying is not worth telling after a restart either.
     this.maxAgeMs = retry.giveUpAfterMs;
     for (const s of this.senders) this.workers.set(s.channel.name, new ChannelWorker(s, this.alerts, retry, opts.log));
@@ -229,9 +267,16 @@ export class AlertService {
     } else {
       this.cursor = this.taken = saved;
       const oldest = Date.now() - this.maxAgeMs;
-      for (let batch = this.opts.store.events.since(this.taken, 1000); batch.length > 0; batch = this.opts.store.events.since(this.taken, 1000)) {
+      for (
+        let batch = this.opts.store.events.since(this.taken, 1000);
+        batch.length > 0;
+        batch = this.opts.store.events.since(this.taken, 1000)
+      ) {
         this.taken = batch.at(-1)!.id;
-        this.process(batch.filter((e) => Date.parse(e.ts) >= oldest), this.taken);
+        this.process(
+          batch.filter((e) => Date.parse(e.ts) >= oldest),
+          this.taken,
+        );
       }
     }
     this.unsubscribe = this.opts.bus.subscribe((e) => this.take(e));
@@ -274,7 +319,10 @@ export class AlertService {
       this.process(batch, this.taken);
     } catch (err) {
       // Nothing of the batch was recorded (one transaction); the next start reads these events again.
-      this.opts.log.error({ events: batch.map((e) => e.id), error: err instanceof Error ? err.message : String(err) }, 'alerts could not record a decision');
+      this.opts.log.error(
+        { events: batch.map((e) => e.id), error: err instanceof Error ? err.message : String(err) },
+        'alerts could not record a decision',
+      );
     }
   }
 
@@ -294,10 +342,16 @@ export class AlertService {
         for (const s of wanting) {
           const d = coalesce(this.alerts, s.channel, content, at);
           if (!d.send) {
-            this.opts.log.info({ channel: s.channel.name, kind: content.kind, eventId: e.id, reason: d.reason }, 'alert held back');
+            this.opts.log.info(
+              { channel: s.channel.name, kind: content.kind, eventId: e.id, reason: d.reason },
+              'alert held back',
+            );
             continue;
           }
-          this.alerts.enqueue(s.channel.name, JSON.stringify(eventMessage(e, content, s.channel.name, this.server, d.heldBack)));
+          this.alerts.enqueue(
+            s.channel.name,
+            JSON.stringify(eventMessage(e, content, s.channel.name, this.server, d.heldBack)),
+          );
           queued.add(s.channel.name);
         }
       }
@@ -320,7 +374,10 @@ export class AlertService {
       if (this.cursor < this.taken) this.alerts.setCursor(this.taken);
     } catch (err) {
       // The store may already be closed by a caller that stops in another order; the next start reads these events again.
-      this.opts.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'alerts could not record their last events before stopping');
+      this.opts.log.warn(
+        { error: err instanceof Error ? err.message : String(err) },
+        'alerts could not record their last events before stopping',
+      );
     }
     await Promise.all([...this.workers.values()].map((w) => w.close()));
   }

@@ -10,10 +10,18 @@ export class UnknownChannelError extends Error {
 }
 
 /** Sends a test message to the named channel, or to every channel; results in the channels' order. */
-export async function sendTestMessages(senders: readonly AlertSender[], server: string, name?: string): Promise<AlertTestResult[]> {
+export async function sendTestMessages(
+  senders: readonly AlertSender[],
+  server: string,
+  name?: string,
+): Promise<AlertTestResult[]> {
   const chosen = name === undefined ? senders : senders.filter((s) => s.channel.name === name);
   if (chosen.length === 0) {
-    throw new UnknownChannelError(senders.length === 0 ? 'no alert channels are configured: add alerts.channels to the configuration' : `no alert channel named "${name}"; channels: ${senders.map((s) => s.channel.name).join(', ')}`);
+    throw new UnknownChannelError(
+      senders.length === 0
+        ? 'no alert channels are configured: add alerts.channels to the configuration'
+        : `no alert channel named "${name}"; channels: ${senders.map((s) => s.channel.name).join(', ')}`,
+    );
   }
   return Promise.all(
     chosen.map(async (s): Promise<AlertTestResult> => {
@@ -23,7 +31,10 @@ export async function sendTestMessages(senders: readonly AlertSender[], server: 
         return { ...base, ok: true, error: null };
       } catch (err) {
         // Our errors carry no secret; anything else is named only by its type.
-        const error = err instanceof DeliveryError || err instanceof SecretError ? err.message : `unexpected ${err instanceof Error ? err.name : 'error'}`;
+        const error =
+          err instanceof DeliveryError || err instanceof SecretError
+            ? err.message
+            : `unexpected ${err instanceof Error ? err.name : 'error'}`;
         return { ...base, ok: false, error };
       }
     }),

@@ -10,7 +10,8 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void
   registerRoute(app, routes.listAlertChannels, () => ctx.alerts?.statuses() ?? []);
   registerRoute(app, routes.testAlertChannel, async ({ params }) => {
     try {
-      if (!ctx.alerts) throw new UnknownChannelError('no alert channels are configured: add alerts.channels to the configuration');
+      if (!ctx.alerts)
+        throw new UnknownChannelError('no alert channels are configured: add alerts.channels to the configuration');
       return await ctx.alerts.test(params.name);
     } catch (err) {
       if (err instanceof UnknownChannelError) throw Object.assign(new Error(err.message), { statusCode: 404 });

@@ -27,7 +27,8 @@ export function isDashboardBuilt(dir: string): boolean {
   return existsSync(`${dir}/index.html`);
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** The page served at `/` when the dashboard is not built (no script, no style: the CSP stays strict). */
 export function notBuiltPage(dir: string, configured: boolean): string {
@@ -55,7 +56,8 @@ export async function registerDashboard(app: FastifyInstance, ctx: AppContext): 
   }
   const page = notBuiltPage(dir, ctx.config.api.dashboardDir !== undefined);
   ctx.log.warn({ dashboardDir: dir }, `the dashboard is not built (no ${dir}/index.html): ${DASHBOARD_BUILD_COMMAND}`);
-  const handler = async (_req: unknown, reply: FastifyReply) => reply.code(503).type('text/html; charset=utf-8').send(page);
+  const handler = async (_req: unknown, reply: FastifyReply) =>
+    reply.code(503).type('text/html; charset=utf-8').send(page);
   app.get('/', handler);
   app.get('/index.html', handler);
 }

@@ -26,7 +26,14 @@ export function parseHostHeader(value: string): { host: string; port: string | n
 /** The host names this helper answers to: loopback names, its own name, the listen address, the configured extras. */
 export function allowedHostNames(ctx: Pick<AppContext, 'config'>): Set<string> {
   const listenHost = parseHostHeader(ctx.config.api.listen)?.host;
-  const names = ['localhost', '127.0.0.1', '::1', ctx.config.server.name, `${ctx.config.server.name}.local`, ...ctx.config.api.allowedHosts];
+  const names = [
+    'localhost',
+    '127.0.0.1',
+    '::1',
+    ctx.config.server.name,
+    `${ctx.config.server.name}.local`,
+    ...ctx.config.api.allowedHosts,
+  ];
   if (listenHost && listenHost !== '0.0.0.0' && listenHost !== '::') names.push(listenHost);
   return new Set(names.map((n) => n.toLowerCase()));
 }
@@ -64,7 +71,13 @@ export function installGuards(app: FastifyInstance, ctx: AppContext): void {
     if (!principal) {
       // Slow every failure down, so guessing tokens over the network is pointless.
       await new Promise((r) => setTimeout(r, failureDelay));
-      return deny(reply, 401, token ? 'the token is not valid (revoked or mistyped)' : 'a Bearer token is required: fts-helper token create NAME');
+      return deny(
+        reply,
+        401,
+        token
+          ? 'the token is not valid (revoked or mistyped)'
+          : 'a Bearer token is required: fts-helper token create NAME',
+      );
     }
     if (role === 'admin' && principal.role !== 'admin') return deny(reply, 403, 'this needs an admin token');
     req.principal = principal;

@@ -21,7 +21,8 @@ function jobsOf(ctx: AppContext): NonNullable<AppContext['jobs']> {
 /** The one mapping of a refused start or cancel to its HTTP status. */
 export function mapJobError(err: unknown): never {
   if (err instanceof JobError) throw httpError(err.code === 'no-task' ? 409 : 404, err.message);
-  if (err instanceof RunRefused) throw httpError(err.code === 'not-found' ? 404 : err.code === 'conflict' ? 409 : 400, err.message);
+  if (err instanceof RunRefused)
+    throw httpError(err.code === 'not-found' ? 404 : err.code === 'conflict' ? 409 : 400, err.message);
   throw err;
 }
 

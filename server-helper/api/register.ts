@@ -15,7 +15,11 @@ export interface TypedRequest<R extends RouteDef> {
 }
 
 /** Registers one contract route with its handler; the handler's result must match the route's response type. */
-export function registerRoute<R extends RouteDef>(app: FastifyInstance, def: R, handler: (req: TypedRequest<R>) => Promise<z.infer<R['response']>> | z.infer<R['response']>): void {
+export function registerRoute<R extends RouteDef>(
+  app: FastifyInstance,
+  def: R,
+  handler: (req: TypedRequest<R>) => Promise<z.infer<R['response']>> | z.infer<R['response']>,
+): void {
   app.route({
     method: def.method,
     url: def.path,
@@ -26,6 +30,12 @@ export function registerRoute<R extends RouteDef>(app: FastifyInstance, def: R, 
       ...(def.body ? { body: def.body } : {}),
     },
     handler: async (req, reply) =>
-      handler({ params: req.params as Infer<R['params']>, query: req.query as Infer<R['query']>, body: req.body as Infer<R['body']>, raw: req, reply }),
+      handler({
+        params: req.params as Infer<R['params']>,
+        query: req.query as Infer<R['query']>,
+        body: req.body as Infer<R['body']>,
+        raw: req,
+        reply,
+      }),
   });
 }

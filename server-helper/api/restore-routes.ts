@@ -22,7 +22,8 @@ function httpError(status: number, message: string): Error {
 
 /** A repository that cannot be read now (restic failed: unreachable, wrong password) is 409 with restic's reason; a bad snapshot or path 404 or 400. */
 function mapRestoreError(err: unknown): never {
-  if (err instanceof RestoreError) throw httpError(err.kind === 'not-found' ? 404 : err.kind === 'not-configured' ? 409 : 400, err.message);
+  if (err instanceof RestoreError)
+    throw httpError(err.kind === 'not-found' ? 404 : err.kind === 'not-configured' ? 409 : 400, err.message);
   if (err instanceof BackupError) throw httpError(409, err.message);
   throw err;
 }
@@ -30,13 +31,18 @@ function mapRestoreError(err: unknown): never {
 /** The restic engine of the config, or a 409 saying why there is none. */
 async function engineOf(ctx: AppContext) {
   const b = ctx.config.backup;
-  if (!b) throw httpError(409, 'backup is not configured: add a backup section (restic) to browse and restore snapshots');
+  if (!b)
+    throw httpError(409, 'backup is not configured: add a backup section (restic) to browse and restore snapshots');
   if (b.engine !== 'restic') throw httpError(409, `snapshots are restic's; backup.engine is ${b.engine}`);
   return resticEngineFor(ctx.config, { log: (line) => ctx.log.debug({ line }, 'restic') });
 }
 
 /** Starts an action and answers with its run (202). */
-function startAction(ctx: AppContext, kind: ActionKind, params: Record<string, unknown>): { runId: number; status: 'queued' | 'running' } {
+function startAction(
+  ctx: AppContext,
+  kind: ActionKind,
+  params: Record<string, unknown>,
+): { runId: number; status: 'queued' | 'running' } {
   if (!ctx.jobs) throw httpError(409, 'the job system is not running in this helper');
   let run: JobRun;
   try {
@@ -59,7 +65,13 @@ export function registerRestoreRoutes(app: FastifyInstance, ctx: AppContext): vo
 
   registerRoute(app, routes.browseSnapshot, async ({ params, query }) => {
     try {
-      return await browseSnapshot(await engineOf(ctx), { snapshot: params.id, path: query.path, offset: query.offset, limit: query.limit, host: ctx.config.server.name });
+      return await browseSnapshot(await engineOf(ctx), {
+        snapshot: params.id,
+        path: query.path,
+        offset: query.offset,
+        limit: query.limit,
+        host: ctx.config.server.name,
+      });
     } catch (err) {
       return mapRestoreError(err);
     }
@@ -99,7 +111,11 @@ export function registerRestoreRoutes(app: FastifyInstance, ctx: AppContext): vo
       exclude: config.graduation.exclude,
       q: query.q,
       limit: query.limit,
-      snapshots: !b ? { unavailable: 'backup is not configured' } : b.engine !== 'restic' ? { unavailable: `backup.engine is ${b.engine}: no snapshots to search` } : () => engineOf(ctx),
+      snapshots: !b
+        ? { unavailable: 'backup is not configured' }
+        : b.engine !== 'restic'
+          ? { unavailable: `backup.engine is ${b.engine}: no snapshots to search` }
+          : () => engineOf(ctx),
     });
   });
 }

@@ -46,7 +46,8 @@ export function refuseClientReport(principal: Principal | undefined, id: string)
   if (principal.clientId === null) {
     return `the token "${principal.name}" is not bound to a client, so it cannot report state: make one with fts-helper token create NAME --role client --client ID`;
   }
-  if (principal.clientId !== id) return `the token "${principal.name}" belongs to client "${principal.clientId}" and cannot report for "${id}"`;
+  if (principal.clientId !== id)
+    return `the token "${principal.name}" belongs to client "${principal.clientId}" and cannot report for "${id}"`;
   return null;
 }
 

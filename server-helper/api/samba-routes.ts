@@ -15,7 +15,9 @@ export function sambaRoutes(opts: { system?: SambaSystem } = {}): RoutePlugin {
     // One apply at a time: two overlapping applies could each restore the other's files.
     let running: Promise<unknown> = Promise.resolve();
     registerRoute(app, routes.applyShares, async ({ body, reply }) => {
-      const turn = running.then(() => applySamba(ctx.config, opts.system ?? realSambaSystem(), { dryRun: body.dryRun }));
+      const turn = running.then(() =>
+        applySamba(ctx.config, opts.system ?? realSambaSystem(), { dryRun: body.dryRun }),
+      );
       running = turn.catch(() => undefined);
       try {
         const r = await turn;
@@ -23,7 +25,11 @@ export function sambaRoutes(opts: { system?: SambaSystem } = {}): RoutePlugin {
         return r;
       } catch (err) {
         if (err instanceof SambaValidationError) {
-          const e: ApiError = { error: 'bad-request', message: `invalid Samba configuration: ${err.message}`, field: err.field };
+          const e: ApiError = {
+            error: 'bad-request',
+            message: `invalid Samba configuration: ${err.message}`,
+            field: err.field,
+          };
           return reply.code(400).send(e) as never;
         }
         if (err instanceof SambaApplyError) {

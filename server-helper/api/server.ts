@@ -22,7 +22,10 @@ export interface TlsMaterial {
 export type RoutePlugin = (app: FastifyInstance, ctx: AppContext) => void;
 
 /** Creates the server (not yet listening). */
-export async function buildServer(ctx: AppContext, opts: { tls?: TlsMaterial; plugins?: RoutePlugin[] } = {}): Promise<{ app: FastifyInstance; hub: SseHub }> {
+export async function buildServer(
+  ctx: AppContext,
+  opts: { tls?: TlsMaterial; plugins?: RoutePlugin[] } = {},
+): Promise<{ app: FastifyInstance; hub: SseHub }> {
   const app = Fastify({
     // fastify's own info lines ("Server listening at") would repeat what `serve` prints once; errors still log.
     loggerInstance: ctx.log.child({}, { level: ctx.log.level === 'silent' ? 'silent' : 'warn' }),

@@ -224,7 +224,11 @@ export async function replayThenJoin(socket: Socket, from: number, ctx: AppConte
       // One write per step: a replay of thousands of events is then a few hundred system calls, not thousands.
       let text = '';
       let n = 0;
-      for (let f = hub.frames.get(cursor + 1); f !== undefined && n < REPLAY_BATCH && cursor < upTo; f = hub.frames.get(cursor + 1)) {
+      for (
+        let f = hub.frames.get(cursor + 1);
+        f !== undefined && n < REPLAY_BATCH && cursor < upTo;
+        f = hub.frames.get(cursor + 1)
+      ) {
         text += f;
         cursor++;
         n++;

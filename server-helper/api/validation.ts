@@ -63,8 +63,16 @@ export function installErrorHandler(app: FastifyInstance): void {
 
 function errorName(status: number): string {
   return (
-    { 400: 'bad-request', 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 405: 'method-not-allowed', 409: 'conflict', 413: 'payload-too-large', 415: 'unsupported-media-type', 429: 'too-many-requests' }[
-      status
-    ] ?? 'client-error'
+    {
+      400: 'bad-request',
+      401: 'unauthorized',
+      403: 'forbidden',
+      404: 'not-found',
+      405: 'method-not-allowed',
+      409: 'conflict',
+      413: 'payload-too-large',
+      415: 'unsupported-media-type',
+      429: 'too-many-requests',
+    }[status] ?? 'client-error'
   );
 }

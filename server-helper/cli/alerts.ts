@@ -18,15 +18,22 @@ export class AlertTestFailedError extends Error {
 function formatStatus(s: AlertChannelStatus): string {
   const what = s.events ? s.events.join(', ') : `every event at ${s.minLevel} or above`;
   const last = s.lastSentAt ? `last alert sent ${s.lastSentAt}` : 'no alert sent yet';
-  const failing = s.lastError && (!s.lastSentAt || (s.lastFailureAt ?? '') > s.lastSentAt) ? `\n    last error ${s.lastFailureAt}: ${s.lastError}` : '';
+  const failing =
+    s.lastError && (!s.lastSentAt || (s.lastFailureAt ?? '') > s.lastSentAt)
+      ? `\n    last error ${s.lastFailureAt}: ${s.lastError}`
+      : '';
   return `${s.name.padEnd(12)} ${s.type.padEnd(8)} ${s.target}\n    ${what}; repeats at most every ${s.repeatWindow}\n    ${last}, ${s.sent} sent, ${s.pending} waiting, ${s.givenUp} given up${failing}\n`;
 }
 
 /** Registers `alerts`. */
 export function registerAlerts(program: Command): void {
-  const alerts = program.command('alerts').description('alert channels (ntfy, webhook, e-mail, dead-man ping): list them, send a test');
+  const alerts = program
+    .command('alerts')
+    .description('alert channels (ntfy, webhook, e-mail, dead-man ping): list them, send a test');
 
-  withConfigOptions(alerts.command('list').description('list the configured channels with what they send and their delivery record'))
+  withConfigOptions(
+    alerts.command('list').description('list the configured channels with what they send and their delivery record'),
+  )
     .option('--json', 'print JSON')
     .action((opts: ConfigOptions & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
@@ -42,7 +49,12 @@ export function registerAlerts(program: Command): void {
       for (const s of list) process.stdout.write(formatStatus(s));
     });
 
-  withConfigOptions(alerts.command('test').argument('[channel]', 'only this channel (default: every channel)').description('send a test message to the channels now, once, and report what each answered'))
+  withConfigOptions(
+    alerts
+      .command('test')
+      .argument('[channel]', 'only this channel (default: every channel)')
+      .description('send a test message to the channels now, once, and report what each answered'),
+  )
     .option('--json', 'print JSON')
     .action(async (name: string | undefined, opts: ConfigOptions & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
@@ -54,8 +66,11 @@ export function registerAlerts(program: Command): void {
         throw err;
       }
       if (opts.json) printJson(results);
-      else for (const r of results) process.stdout.write(`${r.channel} (${r.type} ${r.target}): ${r.ok ? 'sent' : `FAILED: ${r.error}`}\n`);
+      else
+        for (const r of results)
+          process.stdout.write(`${r.channel} (${r.type} ${r.target}): ${r.ok ? 'sent' : `FAILED: ${r.error}`}\n`);
       const failed = results.filter((r) => !r.ok);
-      if (failed.length > 0) throw new AlertTestFailedError(`the test message did not reach ${failed.map((r) => r.channel).join(', ')}`);
+      if (failed.length > 0)
+        throw new AlertTestFailedError(`the test message did not reach ${failed.map((r) => r.channel).join(', ')}`);
     });
 }

@@ -76,25 +76,41 @@ export function registerBackup(program: Command): void {
       for (const s of snaps) process.stdout.write(`${s.shortId}  ${s.time}  ${s.hostname}  ${s.paths.join(' ')}\n`);
     });
 
-  withConfigOptions(backup.command('restore').description('restore a file or folder from a snapshot into a folder (the full path is recreated under it)'))
+  withConfigOptions(
+    backup
+      .command('restore')
+      .description('restore a file or folder from a snapshot into a folder (the full path is recreated under it)'),
+  )
     .requiredOption('--snapshot <id>', 'snapshot id (see backup snapshots) or "latest"')
     .option('--path <path>', 'absolute path as backed up, e.g. /space/photos/2019 (default: everything)')
-    .requiredOption('--to <dir>', 'folder to restore into (not /, a live folder or a folder above one, unless --in-place)')
-    .option('--in-place', 'allow --to / or a live folder: restored files replace the live ones where they were backed up from')
+    .requiredOption(
+      '--to <dir>',
+      'folder to restore into (not /, a live folder or a folder above one, unless --in-place)',
+    )
+    .option(
+      '--in-place',
+      'allow --to / or a live folder: restored files replace the live ones where they were backed up from',
+    )
     .option('--json', 'print JSON')
-    .action(async (opts: ConfigOptions & { snapshot: string; path?: string; to: string; inPlace?: boolean; json?: boolean }) => {
-      if (!/^([0-9a-f]{8,64}|latest)$/.test(opts.snapshot)) throw new UsageError(`--snapshot must be a snapshot id (hex) or "latest", got "${opts.snapshot}"`);
-      if (opts.path !== undefined && !isAbsolute(opts.path)) throw new UsageError(`--path must be absolute (as backed up), got "${opts.path}"`);
-      const { config } = resolveConfig(opts);
-      const to = resolve(opts.to);
-      if (!opts.inPlace) {
-        const why = refuseRestoreTarget(to, liveFolders(config), realpathOrNull);
-        if (why) throw new UsageError(why);
-      }
-      mkdirSync(to, { recursive: true });
-      await (await engineFor(config)).restore(opts.snapshot, opts.path ?? null, to);
-      const where = opts.path ? `${to}${opts.path}` : to;
-      if (opts.json) printJson({ snapshot: opts.snapshot, path: opts.path ?? null, to, restoredAt: where });
-      else process.stdout.write(`restored to ${where}\n`);
-    });
+    .action(
+      async (
+        opts: ConfigOptions & { snapshot: string; path?: string; to: string; inPlace?: boolean; json?: boolean },
+      ) => {
+        if (!/^([0-9a-f]{8,64}|latest)$/.test(opts.snapshot))
+          throw new UsageError(`--snapshot must be a snapshot id (hex) or "latest", got "${opts.snapshot}"`);
+        if (opts.path !== undefined && !isAbsolute(opts.path))
+          throw new UsageError(`--path must be absolute (as backed up), got "${opts.path}"`);
+        const { config } = resolveConfig(opts);
+        const to = resolve(opts.to);
+        if (!opts.inPlace) {
+          const why = refuseRestoreTarget(to, liveFolders(config), realpathOrNull);
+          if (why) throw new UsageError(why);
+        }
+        mkdirSync(to, { recursive: true });
+        await (await engineFor(config)).restore(opts.snapshot, opts.path ?? null, to);
+        const where = opts.path ? `${to}${opts.path}` : to;
+        if (opts.json) printJson({ snapshot: opts.snapshot, path: opts.path ?? null, to, restoredAt: where });
+        else process.stdout.write(`restored to ${where}\n`);
+      },
+    );
 }

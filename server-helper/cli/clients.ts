@@ -10,8 +10,12 @@ import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOpt
 /** The vault the helper writes clients' secrets to; refuses (exit 2) a config without a credential, naming the key. */
 export async function requireVault(config: HelperConfig): Promise<SecretWriter> {
   const { canWriteSecrets, keyVaultSecrets } = await import('../system/keyvault.js');
-  if (!config.keyVault) throw new UsageError('keyVault: not configured (name, tenantId, clientId and clientSecretFile or certificateFile)');
-  if (!canWriteSecrets(config.keyVault)) throw new UsageError('keyVault.tenantId, keyVault.clientId and keyVault.clientSecretFile (or certificateFile) are needed to write to Key Vault');
+  if (!config.keyVault)
+    throw new UsageError('keyVault: not configured (name, tenantId, clientId and clientSecretFile or certificateFile)');
+  if (!canWriteSecrets(config.keyVault))
+    throw new UsageError(
+      'keyVault.tenantId, keyVault.clientId and keyVault.clientSecretFile (or certificateFile) are needed to write to Key Vault',
+    );
   return keyVaultSecrets(config.keyVault);
 }
 
@@ -28,7 +32,13 @@ async function asUsage<T>(fn: () => Promise<T>): Promise<T> {
 export function registerClients(program: Command): void {
   const clients = program.command('clients').description('pair and unpair the Macs and PCs that use the shares');
 
-  withConfigOptions(clients.command('pair <name>').description('make a token bound to the client, write its settings to Key Vault, print the pairing string to paste on it'))
+  withConfigOptions(
+    clients
+      .command('pair <name>')
+      .description(
+        'make a token bound to the client, write its settings to Key Vault, print the pairing string to paste on it',
+      ),
+  )
     .option('--user <sambaUser>', 'the Samba user the client mounts the shares as')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: ConfigOptions & { user?: string; json?: boolean }) => {
@@ -38,20 +48,49 @@ export function registerClients(program: Command): void {
       const fingerprint = (await ensureTls(config))?.fingerprint ?? null;
       const store = openStore(config.store.path);
       try {
-        const o = await asUsage(() => pairClient(config, name, { sambaUser: opts.user }, { tokens: store.tokens, vault, fingerprint, sambaUserExists: (u) => sambaUserExists(config.samba.smbConf, u) }));
-        if (opts.json) return printJson({ ...o.info, token: o.tokenName, sambaUser: o.sambaUser, secrets: o.secrets, replaced: o.replaced, pairing: o.pairing, notes: o.notes });
+        const o = await asUsage(() =>
+          pairClient(
+            config,
+            name,
+            { sambaUser: opts.user },
+            {
+              tokens: store.tokens,
+              vault,
+              fingerprint,
+              sambaUserExists: (u) => sambaUserExists(config.samba.smbConf, u),
+            },
+          ),
+        );
+        if (opts.json)
+          return printJson({
+            ...o.info,
+            token: o.tokenName,
+            sambaUser: o.sambaUser,
+            secrets: o.secrets,
+            replaced: o.replaced,
+            pairing: o.pairing,
+            notes: o.notes,
+          });
         const out = process.stdout;
-        out.write(`paired ${o.clientId}: token "${o.tokenName}"${o.sambaUser ? `, Samba user ${o.sambaUser}` : ''}${o.replaced.length ? ` (replaces ${o.replaced.join(', ')})` : ''}\n`);
+        out.write(
+          `paired ${o.clientId}: token "${o.tokenName}"${o.sambaUser ? `, Samba user ${o.sambaUser}` : ''}${o.replaced.length ? ` (replaces ${o.replaced.join(', ')})` : ''}\n`,
+        );
         out.write(`Key Vault ${o.info.vault}: ${o.secrets.join(', ')}\n\n`);
-        out.write(`On ${o.clientId}, paste this into Flux Time Space (first start, or Settings → Pair):\n\n  ${o.pairing}\n\n`);
-        out.write(`(it holds vault ${o.info.vault}, tenant ${o.info.tenant}, app ${o.info.appId}${o.info.vaultUrl ? `, vault URL ${o.info.vaultUrl}` : ''} and client ${o.clientId})\n`);
+        out.write(
+          `On ${o.clientId}, paste this into Flux Time Space (first start, or Settings → Pair):\n\n  ${o.pairing}\n\n`,
+        );
+        out.write(
+          `(it holds vault ${o.info.vault}, tenant ${o.info.tenant}, app ${o.info.appId}${o.info.vaultUrl ? `, vault URL ${o.info.vaultUrl}` : ''} and client ${o.clientId})\n`,
+        );
         for (const n of o.notes) process.stderr.write(`note: ${n}\n`);
       } finally {
         store.close();
       }
     });
 
-  withConfigOptions(clients.command('unpair <name>').description("revoke the client's token and delete its secrets from Key Vault"))
+  withConfigOptions(
+    clients.command('unpair <name>').description("revoke the client's token and delete its secrets from Key Vault"),
+  )
     .option('--json', 'print JSON')
     .action(async (name: string, opts: ConfigOptions & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
@@ -60,7 +99,9 @@ export function registerClients(program: Command): void {
       try {
         const o = await asUsage(() => unpairClient(name, { tokens: store.tokens, vault }));
         if (opts.json) return printJson(o);
-        process.stdout.write(`unpaired ${o.clientId}: revoked ${o.revoked.join(', ') || 'no token'}; deleted ${o.deleted.join(', ') || 'no secret'}\n`);
+        process.stdout.write(
+          `unpaired ${o.clientId}: revoked ${o.revoked.join(', ') || 'no token'}; deleted ${o.deleted.join(', ') || 'no secret'}\n`,
+        );
       } finally {
         store.close();
       }

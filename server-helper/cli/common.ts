@@ -24,7 +24,9 @@ export const DEFAULT_CONFIG = '/etc/fts/helper.yaml';
 /** Adds `--config FILE` and `--sandbox DIR` to a command. */
 export function withConfigOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--config <file>', 'configuration file').default(undefined, DEFAULT_CONFIG).conflicts('sandbox'))
+    .addOption(
+      new Option('--config <file>', 'configuration file').default(undefined, DEFAULT_CONFIG).conflicts('sandbox'),
+    )
     .addOption(new Option('--sandbox <dir>', 'use (and create on first use) the embedded sandbox in DIR'));
 }
 

@@ -9,7 +9,9 @@ export function registerConfig(program: Command): void {
   const config = program.command('config').description('check or print configuration');
   config
     .command('check <file>')
-    .description('validate a configuration file and run what samba check and drives check run; problems name the key (exit 2); lists what is still incomplete')
+    .description(
+      'validate a configuration file and run what samba check and drives check run; problems name the key (exit 2); lists what is still incomplete',
+    )
     .option('--json', 'print the effective configuration (with defaults) and the findings as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
       const cfg = loadConfig(file);
@@ -18,9 +20,11 @@ export function registerConfig(program: Command): void {
       const errors = findings.filter((f) => f.level === 'error');
       if (errors.length) process.exitCode = EXIT.usage;
       if (opts.json) return printJson({ config: cfg, findings });
-      if (errors.length === 0) process.stdout.write(`${file}: ok (${cfg.shares.length} shares, server ${cfg.server.name})\n`);
+      if (errors.length === 0)
+        process.stdout.write(`${file}: ok (${cfg.shares.length} shares, server ${cfg.server.name})\n`);
       else process.stdout.write(`${file}: ${errors.length} problem${errors.length === 1 ? '' : 's'}\n`);
-      for (const f of findings) process.stdout.write(`${f.level === 'error' ? 'problem' : f.level}: ${f.key}: ${f.message}\n`);
+      for (const f of findings)
+        process.stdout.write(`${f.level === 'error' ? 'problem' : f.level}: ${f.key}: ${f.message}\n`);
     });
   config
     .command('seed')
@@ -30,17 +34,33 @@ export function registerConfig(program: Command): void {
     .option('--share-group <name>', "the household's Unix group (default fts-users)")
     .option('--dashboard-dir <dir>', 'the built dashboard')
     .action((opts: { root?: string; listen?: string; shareGroup?: string; dashboardDir?: string }) => {
-      if (opts.root !== undefined && !opts.root.startsWith('/')) throw new UsageError('--root must be an absolute path');
-      process.stdout.write(seedConfigYaml(serverPaths(opts.root ?? ''), { listen: opts.listen, shareGroup: opts.shareGroup, dashboardDir: opts.dashboardDir }));
+      if (opts.root !== undefined && !opts.root.startsWith('/'))
+        throw new UsageError('--root must be an absolute path');
+      process.stdout.write(
+        seedConfigYaml(serverPaths(opts.root ?? ''), {
+          listen: opts.listen,
+          shareGroup: opts.shareGroup,
+          dashboardDir: opts.dashboardDir,
+        }),
+      );
     });
 
-  withConfigOptions(program.command('tls').description("the API's certificate: makes it when api.tls is auto and none exists yet, prints its SHA-256 fingerprint"))
+  withConfigOptions(
+    program
+      .command('tls')
+      .description(
+        "the API's certificate: makes it when api.tls is auto and none exists yet, prints its SHA-256 fingerprint",
+      ),
+  )
     .option('--json', 'print JSON')
     .action(async (opts: ConfigOptions & { json?: boolean }) => {
       const { config: cfg } = resolveConfig(opts);
       const { ensureTls } = await import('../tls.js');
       const tls = await ensureTls(cfg);
-      if (!tls) throw new UsageError('api.tls is off: set it to auto (or certificate files) so clients can reach the helper over the LAN');
+      if (!tls)
+        throw new UsageError(
+          'api.tls is off: set it to auto (or certificate files) so clients can reach the helper over the LAN',
+        );
       if (opts.json) return printJson({ fingerprint: tls.fingerprint, created: tls.created });
       process.stdout.write(`${tls.fingerprint}\n`);
     });

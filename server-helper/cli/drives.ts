@@ -13,8 +13,14 @@ const gib = (n: number | null) => (n === null ? '?' : `${(n / 1024 ** 3).toFixed
 export function formatDrive(d: DriveStatus): string {
   const state = !d.mounted ? 'NOT MOUNTED' : d.expectedFilesystem ? 'mounted' : 'WRONG FILESYSTEM';
   const fs = [d.device, d.fsType, d.label && `label=${d.label}`, d.uuid && `uuid=${d.uuid}`].filter(Boolean).join(' ');
-  const use = d.sizeBytes !== null ? `${gib(d.usedBytes)} used, ${gib(d.availableBytes)} free of ${gib(d.sizeBytes)}; inodes ${d.inodesUsed ?? '?'}/${d.inodesTotal ?? '?'}` : '';
-  const lines = [`${d.role.padEnd(6)} ${d.mountPoint}  ${state}  ${fs}`, `       ${use}${use ? '; ' : ''}SMART ${d.health}${d.healthReason ? ` (${d.healthReason})` : ''}`];
+  const use =
+    d.sizeBytes !== null
+      ? `${gib(d.usedBytes)} used, ${gib(d.availableBytes)} free of ${gib(d.sizeBytes)}; inodes ${d.inodesUsed ?? '?'}/${d.inodesTotal ?? '?'}`
+      : '';
+  const lines = [
+    `${d.role.padEnd(6)} ${d.mountPoint}  ${state}  ${fs}`,
+    `       ${use}${use ? '; ' : ''}SMART ${d.health}${d.healthReason ? ` (${d.healthReason})` : ''}`,
+  ];
   for (const w of d.warnings) lines.push(`       ⚠ ${w.message}`);
   return `${lines.join('\n')}\n`;
 }
@@ -30,9 +36,15 @@ const refusedAsUsage = async <T>(fn: () => Promise<T> | T): Promise<T> => {
 
 /** Registers `drives` and its subcommands. */
 export function registerDrives(program: Command): void {
-  const drives = program.command('drives').description('the disks behind the shares: state, usage, health, provisioning');
+  const drives = program
+    .command('drives')
+    .description('the disks behind the shares: state, usage, health, provisioning');
 
-  withConfigOptions(drives.command('status', { isDefault: true }).description('each role: mounted, right filesystem, usage, SMART health, warnings'))
+  withConfigOptions(
+    drives
+      .command('status', { isDefault: true })
+      .description('each role: mounted, right filesystem, usage, SMART health, warnings'),
+  )
     .option('--json', 'print JSON (DriveStatus[])')
     .action(async (opts: ConfigOptions & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
@@ -42,7 +54,13 @@ export function registerDrives(program: Command): void {
       for (const d of list) process.stdout.write(formatDrive(d));
     });
 
-  withConfigOptions(drives.command('check').description('the scheduled drive check, run now as the drive-check job: publish drive.warning once per new condition'))
+  withConfigOptions(
+    drives
+      .command('check')
+      .description(
+        'the scheduled drive check, run now as the drive-check job: publish drive.warning once per new condition',
+      ),
+  )
     .option('--json', 'print JSON')
     .action(async (opts: ConfigOptions & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
@@ -66,18 +84,29 @@ export function registerDrives(program: Command): void {
       process.stdout.write(formatPlan(plan));
     });
 
-  withConfigOptions(drives.command('apply').description('carry out the plan (formats DEVICE); refuses a mounted device or one with data unless --wipe names it'))
+  withConfigOptions(
+    drives
+      .command('apply')
+      .description(
+        'carry out the plan (formats DEVICE); refuses a mounted device or one with data unless --wipe names it',
+      ),
+  )
     .requiredOption('--device <dev>', 'the block device, e.g. /dev/sdb')
     .requiredOption('--role <role>', 'flux, time or space')
     .option('--fstab <file>', 'the fstab to add the mount to', '/etc/fstab')
     .option('--wipe <serialOrUuid>', "erase the device's current filesystem: its UUID or the disk's serial, exactly")
     .option('--yes', 'really do it')
-    .action(async (opts: ConfigOptions & { device: string; role: string; fstab: string; wipe?: string; yes?: boolean }) => {
-      const { config } = resolveConfig(opts);
-      const plan = await refusedAsUsage(() => planProvision(config, opts.role, opts.device, { fstab: opts.fstab }));
-      if (!opts.yes) throw new UsageError(`this formats ${opts.device}; review \`fts-helper drives plan\` and add --yes`);
-      process.stdout.write(formatPlan(plan));
-      await refusedAsUsage(() => applyProvision(plan, { wipe: opts.wipe }));
-      process.stdout.write(`${plan.device} is now ${plan.role}: ${plan.label} ${plan.uuid} mounted at ${plan.mountPoint}\n`);
-    });
+    .action(
+      async (opts: ConfigOptions & { device: string; role: string; fstab: string; wipe?: string; yes?: boolean }) => {
+        const { config } = resolveConfig(opts);
+        const plan = await refusedAsUsage(() => planProvision(config, opts.role, opts.device, { fstab: opts.fstab }));
+        if (!opts.yes)
+          throw new UsageError(`this formats ${opts.device}; review \`fts-helper drives plan\` and add --yes`);
+        process.stdout.write(formatPlan(plan));
+        await refusedAsUsage(() => applyProvision(plan, { wipe: opts.wipe }));
+        process.stdout.write(
+          `${plan.device} is now ${plan.role}: ${plan.label} ${plan.uuid} mounted at ${plan.mountPoint}\n`,
+        );
+      },
+    );
 }

@@ -41,7 +41,10 @@ function progressReporter(json: boolean): { onEvent: (e: FtsEvent) => void; end:
     onEvent: (e) => {
       if (e.type !== 'graduation.progress') return;
       const p = e.data;
-      if (json) process.stderr.write(`${JSON.stringify({ type: 'progress', scanned: p.scanned, moved: p.moved, bytesMoved: p.bytesMoved, currentPath: p.currentPath })}\n`);
+      if (json)
+        process.stderr.write(
+          `${JSON.stringify({ type: 'progress', scanned: p.scanned, moved: p.moved, bytesMoved: p.bytesMoved, currentPath: p.currentPath })}\n`,
+        );
       else if (tty) {
         const line = `scanned ${p.scanned.toLocaleString()}  moved ${p.moved.toLocaleString()} (${human(p.bytesMoved)})  ${p.currentPath ?? ''}`;
         process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 100) - 1)}`);
@@ -55,7 +58,20 @@ function progressReporter(json: boolean): { onEvent: (e: FtsEvent) => void; end:
 }
 
 /** A run's summary as graduation stores it in the run history (publicSummary). */
-type StoredSummary = Pick<GraduationSummary, 'from' | 'to' | 'scanned' | 'eligible' | 'moved' | 'bytesMoved' | 'skipped' | 'failed' | 'durationMs' | 'dryRun' | 'recovered'>;
+type StoredSummary = Pick<
+  GraduationSummary,
+  | 'from'
+  | 'to'
+  | 'scanned'
+  | 'eligible'
+  | 'moved'
+  | 'bytesMoved'
+  | 'skipped'
+  | 'failed'
+  | 'durationMs'
+  | 'dryRun'
+  | 'recovered'
+>;
 
 function printSummary(s: StoredSummary, json: boolean): void {
   if (json) {
@@ -64,17 +80,27 @@ function printSummary(s: StoredSummary, json: boolean): void {
   }
   const verb = s.dryRun ? 'Would graduate' : 'Graduated';
   const count = s.dryRun ? s.eligible : s.moved;
-  const lines = [`${verb} ${count.toLocaleString()} file(s)${s.dryRun ? '' : ` (${human(s.bytesMoved)})`} from ${s.from} to ${s.to}; scanned ${s.scanned.toLocaleString()} in ${(s.durationMs / 1000).toFixed(1)} s`];
+  const lines = [
+    `${verb} ${count.toLocaleString()} file(s)${s.dryRun ? '' : ` (${human(s.bytesMoved)})`} from ${s.from} to ${s.to}; scanned ${s.scanned.toLocaleString()} in ${(s.durationMs / 1000).toFixed(1)} s`,
+  ];
   const skipped = Object.entries(s.skipped);
   if (skipped.length) lines.push(`skipped: ${skipped.map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  if (s.recovered.rolledBack || s.recovered.completed) lines.push(`recovered from an interrupted run: ${s.recovered.completed} completed, ${s.recovered.rolledBack} rolled back`);
+  if (s.recovered.rolledBack || s.recovered.completed)
+    lines.push(
+      `recovered from an interrupted run: ${s.recovered.completed} completed, ${s.recovered.rolledBack} rolled back`,
+    );
   for (const f of s.failed.slice(0, 20)) lines.push(`FAILED ${f.path}: ${f.error}`);
   if (s.failed.length > 20) lines.push(`…and ${s.failed.length - 20} more failures`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 /** Runs graduation or its undo through the job runner in this process, prints its summary, and fails (exit 1) unless it succeeded. */
-async function runHere(config: HelperConfig, name: 'graduation' | ActionKind, params: Record<string, unknown>, json: boolean): Promise<void> {
+async function runHere(
+  config: HelperConfig,
+  name: 'graduation' | ActionKind,
+  params: Record<string, unknown>,
+  json: boolean,
+): Promise<void> {
   const progress = progressReporter(json);
   let run;
   try {
@@ -84,9 +110,14 @@ async function runHere(config: HelperConfig, name: 'graduation' | ActionKind, pa
   }
   const s = run.summary as StoredSummary | null;
   if (s) printSummary(s, json);
-  if (run.status === 'cancelled') throw new RunFailedError(`run ${run.id} was cancelled; what was moved stays moved, the rest is untouched`);
+  if (run.status === 'cancelled')
+    throw new RunFailedError(`run ${run.id} was cancelled; what was moved stays moved, the rest is untouched`);
   if (run.status === 'failed') {
-    throw new RunFailedError(s && s.failed.length > 0 ? `${s.failed.length} file(s) could not be moved (run ${run.id}); they are still in ${s.from}` : `run ${run.id} failed: ${run.error}`);
+    throw new RunFailedError(
+      s && s.failed.length > 0
+        ? `${s.failed.length} file(s) could not be moved (run ${run.id}); they are still in ${s.from}`
+        : `run ${run.id} failed: ${run.error}`,
+    );
   }
 }
 
@@ -104,7 +135,9 @@ export function registerGraduate(program: Command): void {
   const cmd = withConfigOptions(
     program
       .command('graduate')
-      .description('move files unchanged for --min-age from flux to space (the configured policy, or --from/--to ad hoc)')
+      .description(
+        'move files unchanged for --min-age from flux to space (the configured policy, or --from/--to ad hoc)',
+      )
       .option('--from <dir>', 'ad hoc: the folder files leave (no config file needed)')
       .option('--to <dir>', 'ad hoc: the folder they go to')
       .option('--min-age <duration>', 'ad hoc: minimum age by mtime, e.g. 30d, 12h', '30d')
@@ -117,28 +150,44 @@ export function registerGraduate(program: Command): void {
     const json = !!opts.json;
     if (opts.from || opts.to) {
       if (!opts.from || !opts.to) throw new UsageError('ad hoc graduation needs both --from DIR and --to DIR');
-      if (opts.config || opts.sandbox) throw new UsageError('--from/--to run without a config; drop --config/--sandbox');
+      if (opts.config || opts.sandbox)
+        throw new UsageError('--from/--to run without a config; drop --config/--sandbox');
       const minAgeMs = parseDuration(opts.minAge ?? '30d');
-      if (minAgeMs === null) throw new UsageError(`--min-age "${opts.minAge}": use a number and a unit, e.g. 30d, 12h, 90s`);
+      if (minAgeMs === null)
+        throw new UsageError(`--min-age "${opts.minAge}": use a number and a unit, e.g. 30d, 12h, 90s`);
       const margin = parseSize(opts.freeSpaceMargin ?? '1G');
-      if (margin === null) throw new UsageError(`--free-space-margin "${opts.freeSpaceMargin}": use bytes or a size such as 1G`);
+      if (margin === null)
+        throw new UsageError(`--free-space-margin "${opts.freeSpaceMargin}": use bytes or a size such as 1G`);
       const exclude = opts.exclude ?? GraduationConfig.parse({}).exclude;
       const policy = { minAgeMs, exclude, include: [], freeSpaceMargin: margin };
-      await runHere(adhocConfig(opts.store ?? DEFAULT_STORE), 'graduation', { dryRun: !!opts.dryRun, adhoc: { from: opts.from, to: opts.to, policy } }, json);
+      await runHere(
+        adhocConfig(opts.store ?? DEFAULT_STORE),
+        'graduation',
+        { dryRun: !!opts.dryRun, adhoc: { from: opts.from, to: opts.to, policy } },
+        json,
+      );
     } else {
       const config = configFor(opts);
-      await runHere(opts.store ? { ...config, store: { ...config.store, path: opts.store } } : config, 'graduation', { dryRun: !!opts.dryRun }, json);
+      await runHere(
+        opts.store ? { ...config, store: { ...config.store, path: opts.store } } : config,
+        'graduation',
+        { dryRun: !!opts.dryRun },
+        json,
+      );
     }
   });
 
-  withConfigOptions(cmd.command('undo <runId>').description('move the files a graduation run moved back to where they were'))
+  withConfigOptions(
+    cmd.command('undo <runId>').description('move the files a graduation run moved back to where they were'),
+  )
     .option('--store <file>', `the SQLite store holding the journal (default: the config's, else ${DEFAULT_STORE})`)
     .option('--json', 'summary as JSON on stdout, progress as JSON lines on stderr')
     .action(async (runIdText: string, _opts: unknown, self: Command) => {
       // `graduate` declares the same options; whichever side commander gave them to, read them all.
       const opts = self.optsWithGlobals<ConfigOptions & { store?: string; json?: boolean }>();
       const undoOf = Number(runIdText);
-      if (!Number.isInteger(undoOf) || undoOf <= 0) throw new UsageError(`RUN_ID "${runIdText}" is not a run id (a positive integer)`);
+      if (!Number.isInteger(undoOf) || undoOf <= 0)
+        throw new UsageError(`RUN_ID "${runIdText}" is not a run id (a positive integer)`);
       // With only --store there is no config: the run's folders come from the journal and no drive is checked.
       const adhoc = !!opts.store && !(opts.config || opts.sandbox);
       const config = adhoc ? adhocConfig(opts.store!) : configFor(opts);

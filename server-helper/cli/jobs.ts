@@ -125,7 +125,8 @@ export class RunFailedError extends Error {
 
 /** Throws RunFailedError unless the run succeeded or warned (exit 0). */
 export function failUnlessOk(r: JobRun): void {
-  if (r.status !== 'succeeded' && r.status !== 'warning') throw new RunFailedError(`run ${r.id} of ${r.job} ${r.status}${r.error ? `: ${r.error}` : ''}`);
+  if (r.status !== 'succeeded' && r.status !== 'warning')
+    throw new RunFailedError(`run ${r.id} of ${r.job} ${r.status}${r.error ? `: ${r.error}` : ''}`);
 }
 
 /** Registers `jobs`. */
@@ -139,11 +140,18 @@ export function registerJobs(program: Command): void {
       const list = await withStore(config, (store) => listJobs(config, store));
       if (opts.json) return printJson(list);
       for (const j of list) {
-        process.stdout.write(`${j.name.padEnd(12)} ${(j.schedule ?? 'manual').padEnd(14)} next ${j.nextRun ?? '-'}  ${j.running ? 'RUNNING' : `last ${j.lastRun ? `${j.lastRun.status} ${j.lastRun.finishedAt ?? ''}` : '-'}`}\n`);
+        process.stdout.write(
+          `${j.name.padEnd(12)} ${(j.schedule ?? 'manual').padEnd(14)} next ${j.nextRun ?? '-'}  ${j.running ? 'RUNNING' : `last ${j.lastRun ? `${j.lastRun.status} ${j.lastRun.finishedAt ?? ''}` : '-'}`}\n`,
+        );
       }
     });
 
-  withConfigOptions(jobs.command('run').argument('<name>', 'job name (see jobs list)').description('run a job now, in this process; waits for resources another run holds'))
+  withConfigOptions(
+    jobs
+      .command('run')
+      .argument('<name>', 'job name (see jobs list)')
+      .description('run a job now, in this process; waits for resources another run holds'),
+  )
     .option('--json', 'print the finished run as JSON')
     .action(async (name: string, opts: ConfigOptions & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
@@ -153,12 +161,18 @@ export function registerJobs(program: Command): void {
       failUnlessOk(run);
     });
 
-  withConfigOptions(jobs.command('cancel').argument('<run-id>', 'run id (see jobs history)').description('cancel a queued or running run (in this or the daemon process)'))
+  withConfigOptions(
+    jobs
+      .command('cancel')
+      .argument('<run-id>', 'run id (see jobs history)')
+      .description('cancel a queued or running run (in this or the daemon process)'),
+  )
     .option('--json', 'print the run as JSON')
     .option('--no-wait', 'return without waiting for the run to end')
     .action(async (id: string, opts: ConfigOptions & { json?: boolean; wait: boolean }) => {
       const runId = Number(id);
-      if (!Number.isInteger(runId) || runId <= 0) throw new UsageError(`run id must be a positive integer, got "${id}"`);
+      if (!Number.isInteger(runId) || runId <= 0)
+        throw new UsageError(`run id must be a positive integer, got "${id}"`);
       const { config } = resolveConfig(opts);
       const run = await withStore(config, async (store) => {
         const bus = new EventBus(store.events);
@@ -182,7 +196,8 @@ export function registerJobs(program: Command): void {
       });
       if (opts.json) printJson(run);
       else process.stdout.write(`${formatRun(run)}\n`);
-      if (opts.wait && (run.status === 'queued' || run.status === 'running')) throw new RunFailedError(`run ${runId} did not stop within 30 s`);
+      if (opts.wait && (run.status === 'queued' || run.status === 'running'))
+        throw new RunFailedError(`run ${runId} did not stop within 30 s`);
     });
 
   withConfigOptions(jobs.command('history').argument('[name]', 'only this job').description('past runs, newest first'))
@@ -198,7 +213,9 @@ export function registerJobs(program: Command): void {
       for (const r of runs) process.stdout.write(`${formatRun(r)}\n`);
     });
 
-  withConfigOptions(jobs.command('log').argument('<run-id>', 'run id').description("print a run's log (its last 64 KiB)")).action(async (id: string, opts: ConfigOptions) => {
+  withConfigOptions(
+    jobs.command('log').argument('<run-id>', 'run id').description("print a run's log (its last 64 KiB)"),
+  ).action(async (id: string, opts: ConfigOptions) => {
     const { config } = resolveConfig(opts);
     const log = await withStore(config, (store) => store.runs.log(Number(id)));
     if (log === null) throw new UsageError(`no run with id ${id}`);

@@ -33,18 +33,27 @@ function describe(e: FtsEvent): string | null {
 /** Registers `restore`, `bring-back` and `where-is`. */
 export function registerRestore(program: Command): void {
   withConfigOptions(
-    program.command('restore').description('restore a file or folder from a snapshot into flux, under "Restored YYYY-MM-DD/" (never over a live file), as a restore run'),
+    program
+      .command('restore')
+      .description(
+        'restore a file or folder from a snapshot into flux, under "Restored YYYY-MM-DD/" (never over a live file), as a restore run',
+      ),
   )
     .requiredOption('--snapshot <id>', 'snapshot id (see backup snapshots) or "latest"')
     .requiredOption('--path <path>', 'absolute path as backed up, e.g. /space/Projects/2019')
     .option('--json', 'print the finished run as JSON')
     .action(async (opts: ConfigOptions & { snapshot: string; path: string; json?: boolean }) => {
       const { config } = resolveConfig(opts);
-      const run = await runJobHere(config, 'restore', { quiet: opts.json, params: { snapshot: opts.snapshot, path: opts.path }, onEvent: opts.json ? () => {} : print });
+      const run = await runJobHere(config, 'restore', {
+        quiet: opts.json,
+        params: { snapshot: opts.snapshot, path: opts.path },
+        onEvent: opts.json ? () => {} : print,
+      });
       if (opts.json) printJson(run);
       else {
         process.stdout.write(`${formatRun(run)}\n`);
-        if (typeof run.summary?.restoredTo === 'string') process.stdout.write(`restored to ${run.summary.restoredTo} in flux\n`);
+        if (typeof run.summary?.restoredTo === 'string')
+          process.stdout.write(`restored to ${run.summary.restoredTo} in flux\n`);
       }
       failUnlessOk(run);
     });
@@ -53,12 +62,18 @@ export function registerRestore(program: Command): void {
     program
       .command('bring-back')
       .argument('<path>', 'file or folder in space, relative to it (e.g. Projects/2019/report.pdf)')
-      .description('move a file or folder from space back to flux, safely (a name flux holds keeps its file; the other comes back suffixed)'),
+      .description(
+        'move a file or folder from space back to flux, safely (a name flux holds keeps its file; the other comes back suffixed)',
+      ),
   )
     .option('--json', 'print the finished run as JSON')
     .action(async (path: string, opts: ConfigOptions & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
-      const run = await runJobHere(config, 'bring-back', { quiet: opts.json, params: { path }, onEvent: opts.json ? () => {} : print });
+      const run = await runJobHere(config, 'bring-back', {
+        quiet: opts.json,
+        params: { path },
+        onEvent: opts.json ? () => {} : print,
+      });
       if (opts.json) printJson(run);
       else {
         process.stdout.write(`${formatRun(run)}\n`);
@@ -67,12 +82,20 @@ export function registerRestore(program: Command): void {
       failUnlessOk(run);
     });
 
-  withConfigOptions(program.command('where-is').argument('<name>', 'part of a file or folder name (any case)').description('find a file in flux, space, the graduation journal and the newest snapshot'))
+  withConfigOptions(
+    program
+      .command('where-is')
+      .argument('<name>', 'part of a file or folder name (any case)')
+      .description('find a file in flux, space, the graduation journal and the newest snapshot'),
+  )
     .option('--limit <n>', 'most results from each place', '50')
     .option('--json', 'print JSON (the shape of GET /api/v1/search)')
     .action(async (name: string, opts: ConfigOptions & { limit: string; json?: boolean }) => {
       const q = SearchQuery.safeParse({ q: name, limit: opts.limit });
-      if (!q.success) throw new UsageError(`${q.error.issues[0]!.path.join('.') === 'q' ? 'name' : '--limit'}: ${q.error.issues[0]!.message}`);
+      if (!q.success)
+        throw new UsageError(
+          `${q.error.issues[0]!.path.join('.') === 'q' ? 'name' : '--limit'}: ${q.error.issues[0]!.message}`,
+        );
       const { config } = resolveConfig(opts);
       const store = openStore(config.store.path, { eventRetention: config.store.eventRetention });
       try {
@@ -87,11 +110,16 @@ export function registerRestore(program: Command): void {
           exclude: config.graduation.exclude,
           q: q.data.q,
           limit: q.data.limit,
-          snapshots: !b ? { unavailable: 'backup is not configured' } : b.engine !== 'restic' ? { unavailable: `backup.engine is ${b.engine}` } : () => resticEngineFor(config),
+          snapshots: !b
+            ? { unavailable: 'backup is not configured' }
+            : b.engine !== 'restic'
+              ? { unavailable: `backup.engine is ${b.engine}` }
+              : () => resticEngineFor(config),
         });
         if (opts.json) return printJson(report);
         if (report.results.length === 0) process.stdout.write('(nothing found)\n');
-        for (const r of report.results) process.stdout.write(`${r.kind === 'folder' ? 'folder' : 'file  '}  ${r.where}\n`);
+        for (const r of report.results)
+          process.stdout.write(`${r.kind === 'folder' ? 'folder' : 'file  '}  ${r.where}\n`);
         for (const s of report.sources) {
           if (s.error) process.stderr.write(`${s.source}: ${s.error}\n`);
           else if (s.truncated) process.stderr.write(`${s.source}: more than shown; narrow the search\n`);

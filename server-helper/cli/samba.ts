@@ -3,7 +3,15 @@ import type { Command } from 'commander';
 import type { HelperConfig } from '../config/schema.js';
 import { applySamba, checkCandidate, planSamba, realSambaSystem, SambaApplyError } from '../samba/apply.js';
 import { renderInclude } from '../samba/render.js';
-import { addUser, changePassword, disableUser, ensureMembership, removeUser, UserRequestError, type PasswordOutcome } from '../samba/users.js';
+import {
+  addUser,
+  changePassword,
+  disableUser,
+  ensureMembership,
+  removeUser,
+  UserRequestError,
+  type PasswordOutcome,
+} from '../samba/users.js';
 import { listSambaUsers } from '../system/smbpasswd.js';
 import { SambaValidationError, validateSamba } from '../samba/validate.js';
 import { publishShareChange } from '../samba/events.js';
@@ -28,7 +36,9 @@ async function asUsage<T>(fn: () => Promise<T> | T): Promise<T> {
 async function readStdinLine(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** The vault the server writes passwords to, or null when the config gives it no credential. */
@@ -36,7 +46,10 @@ export async function vaultFor(config: HelperConfig): Promise<SecretWriter | nul
   // Loaded on demand: the Azure SDK and MSAL take a while to import, and most commands never need them.
   const { canWriteSecrets, keyVaultSecrets } = await import('../system/keyvault.js');
   if (!canWriteSecrets(config.keyVault)) {
-    if (config.keyVault) process.stderr.write('note: keyVault has no tenantId/clientId/credential file, so the password is not stored in Key Vault\n');
+    if (config.keyVault)
+      process.stderr.write(
+        'note: keyVault has no tenantId/clientId/credential file, so the password is not stored in Key Vault\n',
+      );
     return null;
   }
   return keyVaultSecrets(config.keyVault);
@@ -46,7 +59,8 @@ function reportPassword(o: PasswordOutcome, verb: string): void {
   if (o.createdUnixUser) process.stderr.write(`created Unix user ${o.user} (no home, no login shell)\n`);
   if (o.addedToGroup) process.stderr.write(`added ${o.user} to the household group ${o.addedToGroup}\n`);
   for (const f of o.createdFolders) process.stderr.write(`made ${f} (${o.user}'s own Time Machine folder, 0700)\n`);
-  if (o.storedIn) process.stderr.write(`${verb} Samba user ${o.user}; the password is in Key Vault secret "${o.storedIn}"\n`);
+  if (o.storedIn)
+    process.stderr.write(`${verb} Samba user ${o.user}; the password is in Key Vault secret "${o.storedIn}"\n`);
   else process.stderr.write(`${verb} Samba user ${o.user}\n`);
   // A generated password is shown only when nothing else keeps it.
   if (o.generated && !o.storedIn) process.stdout.write(`${o.generated}\n`);
@@ -56,27 +70,49 @@ function reportPassword(o: PasswordOutcome, verb: string): void {
 export function registerSamba(program: Command): void {
   const samba = program.command('samba').description('the managed Samba shares, users and sessions');
 
-  withConfigOptions(samba.command('render').description('print the managed include file rendered from the config')).action(async (opts: ConfigOptions) => {
+  withConfigOptions(
+    samba.command('render').description('print the managed include file rendered from the config'),
+  ).action(async (opts: ConfigOptions) => {
     const { config } = resolveConfig(opts);
     await asUsage(() => validateSamba(config, realSambaSystem().realpath));
     process.stdout.write(renderInclude(config));
   });
 
-  withConfigOptions(samba.command('check').description('render, run testparm -s on the result (unknown parameters fail too) and check smbd has the VFS modules it names'))
+  withConfigOptions(
+    samba
+      .command('check')
+      .description(
+        'render, run testparm -s on the result (unknown parameters fail too) and check smbd has the VFS modules it names',
+      ),
+  )
     .option('--json', 'print JSON')
     .action(async (opts: ConfigOptions & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
       const sys = realSambaSystem();
       const result = await asUsage(async () => checkCandidate(planSamba(config, sys), sys));
-      if (opts.json) printJson({ ok: result.ok, problems: result.problems, unknownParameters: result.unknownParameters, warnings: result.warnings });
+      if (opts.json)
+        printJson({
+          ok: result.ok,
+          problems: result.problems,
+          unknownParameters: result.unknownParameters,
+          warnings: result.warnings,
+        });
       else {
-        process.stdout.write(result.ok ? 'testparm accepts the rendered configuration and smbd has its VFS modules\n' : `refused:\n${result.problems.map((p) => `  ${p}\n`).join('')}`);
+        process.stdout.write(
+          result.ok
+            ? 'testparm accepts the rendered configuration and smbd has its VFS modules\n'
+            : `refused:\n${result.problems.map((p) => `  ${p}\n`).join('')}`,
+        );
         for (const w of result.warnings) process.stderr.write(`testparm: ${w}\n`);
       }
       if (!result.ok) process.exitCode = 1;
     });
 
-  withConfigOptions(samba.command('apply').description('write the include file and smb.conf include line, reload smbd, verify; roll back on failure'))
+  withConfigOptions(
+    samba
+      .command('apply')
+      .description('write the include file and smb.conf include line, reload smbd, verify; roll back on failure'),
+  )
     .option('--dry-run', 'show the diff and check it, write nothing')
     .option('--json', 'print JSON')
     .action(async (opts: ConfigOptions & { dryRun?: boolean; json?: boolean }) => {
@@ -99,25 +135,41 @@ export function registerSamba(program: Command): void {
               return null;
             });
             if (m?.addedToGroup) process.stderr.write(`added ${user} to the household group ${m.addedToGroup}\n`);
-            for (const f of m?.createdFolders ?? []) process.stderr.write(`made ${f} (${user}'s own Time Machine folder, 0700)\n`);
+            for (const f of m?.createdFolders ?? [])
+              process.stderr.write(`made ${f} (${user}'s own Time Machine folder, 0700)\n`);
           }
         }
         if (opts.json) return printJson(r);
         for (const w of r.warnings) process.stderr.write(`testparm: ${w}\n`);
         if (!r.changed) return void process.stdout.write('Samba configuration is up to date; nothing written\n');
         process.stdout.write(r.diff);
-        process.stdout.write(r.dryRun ? 'dry run: testparm accepts it; nothing written\n' : `applied and reloaded: ${r.written.join(', ')}\n`);
+        process.stdout.write(
+          r.dryRun
+            ? 'dry run: testparm accepts it; nothing written\n'
+            : `applied and reloaded: ${r.written.join(', ')}\n`,
+        );
       } catch (err) {
         if (err instanceof SambaApplyError) {
           process.exitCode = 1;
-          if (opts.json) return printJson({ error: 'apply-failed', stage: err.stage, rolledBack: err.rolledBack, message: err.message, problems: err.problems });
+          if (opts.json)
+            return printJson({
+              error: 'apply-failed',
+              stage: err.stage,
+              rolledBack: err.rolledBack,
+              message: err.message,
+              problems: err.problems,
+            });
         }
         throw err;
       }
     });
 
-  const users = samba.command('users').description('Samba users: add, passwd, disable, remove (passwords on stdin or generated)');
-  withConfigOptions(users.command('add <name>').description('create the Unix user if missing (no login shell) and the Samba account'))
+  const users = samba
+    .command('users')
+    .description('Samba users: add, passwd, disable, remove (passwords on stdin or generated)');
+  withConfigOptions(
+    users.command('add <name>').description('create the Unix user if missing (no login shell) and the Samba account'),
+  )
     .option('--password-stdin', 'read the password from stdin (else one is generated)')
     .option('--json', 'print JSON (the generated password is included only when nothing else stores it)')
     .action(async (name: string, opts: ConfigOptions & { passwordStdin?: boolean; json?: boolean }) => {
@@ -125,10 +177,20 @@ export function registerSamba(program: Command): void {
       const password = opts.passwordStdin ? await readStdinLine() : undefined;
       const vault = await vaultFor(config);
       const o = await asUsage(() => addUser(config, name, { password, vault }));
-      if (opts.json) return printJson({ user: o.user, createdUnixUser: o.createdUnixUser, addedToGroup: o.addedToGroup, createdFolders: o.createdFolders, storedIn: o.storedIn, ...(o.generated && !o.storedIn ? { password: o.generated } : {}) });
+      if (opts.json)
+        return printJson({
+          user: o.user,
+          createdUnixUser: o.createdUnixUser,
+          addedToGroup: o.addedToGroup,
+          createdFolders: o.createdFolders,
+          storedIn: o.storedIn,
+          ...(o.generated && !o.storedIn ? { password: o.generated } : {}),
+        });
       reportPassword(o, 'added');
     });
-  withConfigOptions(users.command('passwd <name>').description('rotate the password: Key Vault first (when configured), then Samba'))
+  withConfigOptions(
+    users.command('passwd <name>').description('rotate the password: Key Vault first (when configured), then Samba'),
+  )
     .option('--password-stdin', 'read the new password from stdin (else one is generated)')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: ConfigOptions & { passwordStdin?: boolean; json?: boolean }) => {
@@ -136,14 +198,21 @@ export function registerSamba(program: Command): void {
       const password = opts.passwordStdin ? await readStdinLine() : undefined;
       const vault = await vaultFor(config);
       const o = await asUsage(() => changePassword(config, name, { password, vault }));
-      if (opts.json) return printJson({ user: o.user, storedIn: o.storedIn, ...(o.generated && !o.storedIn ? { password: o.generated } : {}) });
+      if (opts.json)
+        return printJson({
+          user: o.user,
+          storedIn: o.storedIn,
+          ...(o.generated && !o.storedIn ? { password: o.generated } : {}),
+        });
       reportPassword(o, 'changed the password of');
     });
-  withConfigOptions(users.command('disable <name>').description('keep the account but refuse its logins')).action(async (name: string, opts: ConfigOptions) => {
-    const { config } = resolveConfig(opts);
-    await asUsage(() => disableUser(config, name));
-    process.stdout.write(`disabled Samba user ${name}\n`);
-  });
+  withConfigOptions(users.command('disable <name>').description('keep the account but refuse its logins')).action(
+    async (name: string, opts: ConfigOptions) => {
+      const { config } = resolveConfig(opts);
+      await asUsage(() => disableUser(config, name));
+      process.stdout.write(`disabled Samba user ${name}\n`);
+    },
+  );
   withConfigOptions(users.command('remove <name>').description('delete the Samba account'))
     .option('--unix-user', 'delete the Unix user too (its files stay)')
     .action(async (name: string, opts: ConfigOptions & { unixUser?: boolean }) => {
@@ -159,8 +228,12 @@ export function registerSamba(program: Command): void {
       const st = await sambaSessions(config);
       if (opts.json) return printJson(st);
       if (st.sessions.length === 0) process.stdout.write('no sessions\n');
-      for (const s of st.sessions) process.stdout.write(`${s.user.padEnd(16)} ${s.remoteMachine.padEnd(20)} ${s.dialect.padEnd(8)} ${s.shares.join(', ')}\n`);
+      for (const s of st.sessions)
+        process.stdout.write(
+          `${s.user.padEnd(16)} ${s.remoteMachine.padEnd(20)} ${s.dialect.padEnd(8)} ${s.shares.join(', ')}\n`,
+        );
       if (st.openFiles.length) process.stdout.write('\nOpen files:\n');
-      for (const f of st.openFiles) process.stdout.write(`  ${f.path}${f.share ? `  (${f.share})` : ''}  ${f.access}\n`);
+      for (const f of st.openFiles)
+        process.stdout.write(`  ${f.path}${f.share ? `  (${f.share})` : ''}  ${f.access}\n`);
     });
 }

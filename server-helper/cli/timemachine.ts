@@ -12,14 +12,23 @@ import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOpt
 const ago = (iso: string | null, now: number): string => {
   if (!iso) return 'never';
   const h = (now - Date.parse(iso)) / 3600_000;
-  return h < 1 ? `${Math.max(0, Math.round(h * 60))} min ago` : h < 48 ? `${Math.round(h)} h ago` : `${Math.round(h / 24)} d ago`;
+  return h < 1
+    ? `${Math.max(0, Math.round(h * 60))} min ago`
+    : h < 48
+      ? `${Math.round(h)} h ago`
+      : `${Math.round(h / 24)} d ago`;
 };
 
 /** One Mac as terminal lines. */
 export function formatMac(m: TimeMachineMac, now = Date.now()): string {
   const size = `${formatBinaryBytes(m.sizeBytes)}${m.maxSizeBytes ? ` of ${formatBinaryBytes(m.maxSizeBytes)} (${Math.round((m.usage ?? 0) * 100)} %)` : ''}`;
-  const last = m.running ? 'backing up now' : `last backup ${ago(m.lastBackup, now)}${m.lastBackupSource === 'last-write' ? ' (from the last write)' : ''}`;
-  const lines = [`${m.name.padEnd(24)} ${last}; ${size}; verification ${m.verification}`, `${''.padEnd(24)} ${m.path}${m.clientIds.length ? `  clients: ${m.clientIds.join(', ')}` : ''}`];
+  const last = m.running
+    ? 'backing up now'
+    : `last backup ${ago(m.lastBackup, now)}${m.lastBackupSource === 'last-write' ? ' (from the last write)' : ''}`;
+  const lines = [
+    `${m.name.padEnd(24)} ${last}; ${size}; verification ${m.verification}`,
+    `${''.padEnd(24)} ${m.path}${m.clientIds.length ? `  clients: ${m.clientIds.join(', ')}` : ''}`,
+  ];
   for (const w of m.warnings) lines.push(`${''.padEnd(24)} ⚠ ${w.message}`);
   return `${lines.join('\n')}\n`;
 }
@@ -28,24 +37,34 @@ export function formatMac(m: TimeMachineMac, now = Date.now()): string {
 export function registerTimeMachine(program: Command): void {
   const tm = program.command('timemachine').description('Time Machine health: each Mac backing up to the time share');
 
-  withConfigOptions(tm.command('status', { isDefault: true }).description('each Mac: bundle, size against the maximum, last backup, running now, verification, warnings'))
+  withConfigOptions(
+    tm
+      .command('status', { isDefault: true })
+      .description('each Mac: bundle, size against the maximum, last backup, running now, verification, warnings'),
+  )
     .option('--json', 'print JSON (TimeMachineReport)')
     .action(async (opts: ConfigOptions & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
       const store = openStore(config.store.path);
       try {
-        const report = await inspectTimeMachine(config, { clients: store.clients.list(parseDuration(config.clients.offlineAfter)!) });
+        const report = await inspectTimeMachine(config, {
+          clients: store.clients.list(parseDuration(config.clients.offlineAfter)!),
+        });
         if (opts.json) return printJson(report);
-        if (!report.share) return void process.stdout.write('no Time Machine share configured (a share with timeMachine set)\n');
+        if (!report.share)
+          return void process.stdout.write('no Time Machine share configured (a share with timeMachine set)\n');
         if (report.macs.length === 0) process.stdout.write(`no Mac has backed up to ${report.share} yet\n`);
         for (const m of report.macs) process.stdout.write(formatMac(m));
-        if (!report.openFilesKnown) process.stdout.write('(smbstatus did not answer: whether a backup runs now is unknown)\n');
+        if (!report.openFilesKnown)
+          process.stdout.write('(smbstatus did not answer: whether a backup runs now is unknown)\n');
       } finally {
         store.close();
       }
     });
 
-  withConfigOptions(tm.command('check').description('the scheduled check: publish timemachine.warning once per new condition'))
+  withConfigOptions(
+    tm.command('check').description('the scheduled check: publish timemachine.warning once per new condition'),
+  )
     .option('--json', 'print JSON')
     .action(async (opts: ConfigOptions & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
@@ -60,13 +79,20 @@ export function registerTimeMachine(program: Command): void {
       }
     });
 
-  const storage = program.command('storage').description('storage over time: each drive sampled daily and after each graduation');
-  withConfigOptions(storage.command('history', { isDefault: true }).description('the samples of the last days and the trend of each drive'))
+  const storage = program
+    .command('storage')
+    .description('storage over time: each drive sampled daily and after each graduation');
+  withConfigOptions(
+    storage
+      .command('history', { isDefault: true })
+      .description('the samples of the last days and the trend of each drive'),
+  )
     .option('--days <n>', 'how many days back', '90')
     .option('--json', 'print JSON (StorageHistory)')
     .action((opts: ConfigOptions & { days: string; json?: boolean }) => {
       const days = Number(opts.days);
-      if (!Number.isInteger(days) || days < 1 || days > 3660) throw new UsageError(`--days: a whole number of days from 1 to 3660, got "${opts.days}"`);
+      if (!Number.isInteger(days) || days < 1 || days > 3660)
+        throw new UsageError(`--days: a whole number of days from 1 to 3660, got "${opts.days}"`);
       const { config } = resolveConfig(opts);
       const store = openStore(config.store.path);
       try {
@@ -85,7 +111,10 @@ export function registerTimeMachine(program: Command): void {
       try {
         const samples = await sampleStorage({ config, store });
         if (opts.json) return printJson(samples);
-        for (const s of samples) process.stdout.write(`${s.role.padEnd(6)} ${formatBinaryBytes(s.usedBytes)} used of ${formatBinaryBytes(s.sizeBytes)}\n`);
+        for (const s of samples)
+          process.stdout.write(
+            `${s.role.padEnd(6)} ${formatBinaryBytes(s.usedBytes)} used of ${formatBinaryBytes(s.sizeBytes)}\n`,
+          );
         if (samples.length === 0) process.stdout.write('no drive is mounted and measurable\n');
       } finally {
         store.close();

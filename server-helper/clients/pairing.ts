@@ -63,7 +63,10 @@ export function clientIdOf(name: string): string {
 /** The vault, tenant and app a client signs in with, from the config; refuses what is missing. */
 export function pairingInfo(config: HelperConfig, clientId: string): PairingInfo {
   const kv = config.keyVault;
-  if (!kv) throw new PairingRequestError('keyVault: not configured; pairing writes the client\'s secrets there (keyVault.name, tenantId, clientId, clientSecretFile)');
+  if (!kv)
+    throw new PairingRequestError(
+      "keyVault: not configured; pairing writes the client's secrets there (keyVault.name, tenantId, clientId, clientSecretFile)",
+    );
   if (!kv.tenantId) throw new PairingRequestError('keyVault.tenantId: not set; clients sign in to this Entra tenant');
   const appId = kv.clientAppId ?? kv.clientId;
   if (!appId) throw new PairingRequestError('keyVault.clientAppId: not set; the app Macs and PCs sign in with');
@@ -78,13 +81,24 @@ function freeTokenName(tokens: PairingDeps['tokens'], clientId: string): string 
 }
 
 /** Pairs a client (see the file comment). Throws PairingRequestError on bad input, before anything changes. */
-export async function pairClient(config: HelperConfig, name: string, opts: { sambaUser?: string }, deps: PairingDeps): Promise<PairingOutcome> {
+export async function pairClient(
+  config: HelperConfig,
+  name: string,
+  opts: { sambaUser?: string },
+  deps: PairingDeps,
+): Promise<PairingOutcome> {
   const clientId = clientIdOf(name);
   const info = pairingInfo(config, clientId);
   const sambaUser = opts.sambaUser ?? null;
   if (sambaUser !== null) {
-    if (!SambaSecretUser.safeParse(sambaUser).success) throw new PairingRequestError(`--user "${sambaUser}": a Samba user here is 1-32 lower-case letters, digits and dashes`);
-    if (!(await deps.sambaUserExists(sambaUser))) throw new PairingRequestError(`--user "${sambaUser}": no such Samba user; add it with: fts-helper samba users add ${sambaUser}`);
+    if (!SambaSecretUser.safeParse(sambaUser).success)
+      throw new PairingRequestError(
+        `--user "${sambaUser}": a Samba user here is 1-32 lower-case letters, digits and dashes`,
+      );
+    if (!(await deps.sambaUserExists(sambaUser)))
+      throw new PairingRequestError(
+        `--user "${sambaUser}": no such Samba user; add it with: fts-helper samba users add ${sambaUser}`,
+      );
   }
   const names = clientSecretNames(clientId);
   const tokenName = freeTokenName(deps.tokens, clientId);
@@ -104,7 +118,9 @@ export async function pairClient(config: HelperConfig, name: string, opts: { sam
   } catch (err) {
     // Put back what was there, newest first; the new token never worked anywhere.
     for (const [secret, before] of [...previous].reverse()) {
-      await (before === null ? deps.vault.deleteSecret(secret) : deps.vault.setSecret(secret, before)).catch(() => undefined);
+      await (before === null ? deps.vault.deleteSecret(secret) : deps.vault.setSecret(secret, before)).catch(
+        () => undefined,
+      );
     }
     deps.tokens.revoke(tokenName);
     throw err;
@@ -112,12 +128,25 @@ export async function pairClient(config: HelperConfig, name: string, opts: { sam
   for (const old of replaced) deps.tokens.revoke(old);
 
   const notes: string[] = [];
-  if (!deps.fingerprint) notes.push('api.tls is off: the client cannot pin a certificate; set api.tls to auto and pair again');
-  if (sambaUser === null) notes.push(`no Samba user: the client cannot mount shares until you pair again with --user NAME`);
+  if (!deps.fingerprint)
+    notes.push('api.tls is off: the client cannot pin a certificate; set api.tls to auto and pair again');
+  if (sambaUser === null)
+    notes.push(`no Samba user: the client cannot mount shares until you pair again with --user NAME`);
   else if ((await deps.vault.getSecret(sambaPasswordSecret(sambaUser))) === null) {
-    notes.push(`Key Vault has no password for ${sambaUser} yet (${sambaPasswordSecret(sambaUser)}): fts-helper samba users passwd ${sambaUser} puts one there`);
+    notes.push(
+      `Key Vault has no password for ${sambaUser} yet (${sambaPasswordSecret(sambaUser)}): fts-helper samba users passwd ${sambaUser} puts one there`,
+    );
   }
-  return { clientId, tokenName, sambaUser, secrets: values.map(([s]) => s), replaced, info, pairing: encodePairing(info), notes };
+  return {
+    clientId,
+    tokenName,
+    sambaUser,
+    secrets: values.map(([s]) => s),
+    replaced,
+    info,
+    pairing: encodePairing(info),
+    notes,
+  };
 }
 
 /** What an unpairing did. */
@@ -134,7 +163,9 @@ export async function unpairClient(name: string, deps: Pick<PairingDeps, 'tokens
   for (const t of revoked) deps.tokens.revoke(t);
   const names = clientSecretNames(clientId);
   const deleted: string[] = [];
-  for (const secret of [names.helperToken, names.sambaUser]) if (await deps.vault.deleteSecret(secret)) deleted.push(secret);
-  if (revoked.length === 0 && deleted.length === 0) throw new PairingRequestError(`client "${name}" is not paired (no token bound to it, no secrets in Key Vault)`);
+  for (const secret of [names.helperToken, names.sambaUser])
+    if (await deps.vault.deleteSecret(secret)) deleted.push(secret);
+  if (revoked.length === 0 && deleted.length === 0)
+    throw new PairingRequestError(`client "${name}" is not paired (no token bound to it, no secrets in Key Vault)`);
   return { clientId, revoked, deleted };
 }

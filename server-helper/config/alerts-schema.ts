@@ -2,12 +2,16 @@
 import { z } from 'zod';
 import { AlertLevel, Duration, EVENT_TYPES, type EventType } from '../../contract/index.js';
 
-const AbsolutePath = z.string().refine((p) => p.startsWith('/') && !p.includes('\0'), { message: 'must be an absolute path' });
+const AbsolutePath = z
+  .string()
+  .refine((p) => p.startsWith('/') && !p.includes('\0'), { message: 'must be an absolute path' });
 
 /** A secret's source: a 0600 file, or a secret of the config's Key Vault by name. */
 export const SecretRef = z.union([
   z.strictObject({ file: AbsolutePath }),
-  z.strictObject({ keyVault: z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'a Key Vault secret name: letters, digits and dashes') }),
+  z.strictObject({
+    keyVault: z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'a Key Vault secret name: letters, digits and dashes'),
+  }),
 ]);
 export type SecretRef = z.infer<typeof SecretRef>;
 
@@ -91,15 +95,25 @@ export const AlertsConfig = z
     timeout: Duration.default('15s'),
     /** A channel that is down is tried again after initialDelay, doubling up to maxDelay, until giveUpAfter. */
     retry: z
-      .strictObject({ initialDelay: Duration.default('30s'), maxDelay: Duration.default('30m'), giveUpAfter: Duration.default('24h') })
+      .strictObject({
+        initialDelay: Duration.default('30s'),
+        maxDelay: Duration.default('30m'),
+        giveUpAfter: Duration.default('24h'),
+      })
       .prefault({}),
   })
   .superRefine((a, ctx) => {
     const seen = new Set<string>();
     a.channels.forEach((c, i) => {
-      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['channels', i, 'name'], message: `two channels are named "${c.name}"` });
+      if (seen.has(c.name))
+        ctx.addIssue({ code: 'custom', path: ['channels', i, 'name'], message: `two channels are named "${c.name}"` });
       seen.add(c.name);
-      if (c.type === 'email' && c.user && !c.password) ctx.addIssue({ code: 'custom', path: ['channels', i, 'password'], message: 'a user needs a password (a file or a Key Vault secret)' });
+      if (c.type === 'email' && c.user && !c.password)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['channels', i, 'password'],
+          message: 'a user needs a password (a file or a Key Vault secret)',
+        });
     });
   });
 export type AlertsConfig = z.infer<typeof AlertsConfig>;

@@ -32,7 +32,8 @@ export function backupGaps(config: HelperConfig): Incomplete[] {
   const b = config.backup;
   if (!b) return [];
   const gaps: Incomplete[] = [];
-  if (b.repository.includes(BUCKET_PLACEHOLDER)) gaps.push({ key: 'backup.repository', message: `replace ${BUCKET_PLACEHOLDER} with your B2 bucket` });
+  if (b.repository.includes(BUCKET_PLACEHOLDER))
+    gaps.push({ key: 'backup.repository', message: `replace ${BUCKET_PLACEHOLDER} with your B2 bucket` });
   if (b.secretsFrom === 'files') {
     const s3 = /^s3:/.test(b.repository);
     const files: [string, string | undefined, boolean][] = [

@@ -48,10 +48,12 @@ describe('config', () => {
   it('a bad duration and a relative path are both reported', () => {
     const yaml = 'graduation:\n  minAge: soon\nstore:\n  path: relative/db\n';
     const ps = problems(yaml);
-    expect(ps.map((p) => [p.key, p.line])).toEqual([
-      ['store.path', 4],
-      ['graduation.minAge', 2],
-    ].sort((a, b) => (a[0]! < b[0]! ? 1 : -1)));
+    expect(ps.map((p) => [p.key, p.line])).toEqual(
+      [
+        ['store.path', 4],
+        ['graduation.minAge', 2],
+      ].sort((a, b) => (a[0]! < b[0]! ? 1 : -1)),
+    );
   });
 
   it('YAML syntax errors and duplicate keys carry a line', () => {

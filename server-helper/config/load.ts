@@ -19,7 +19,9 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly problems: ConfigProblem[],
   ) {
-    super(`${file}: ${problems.map((p) => `${p.line !== null ? `line ${p.line}: ` : ''}${p.key || '(top level)'}: ${p.message}`).join('; ')}`);
+    super(
+      `${file}: ${problems.map((p) => `${p.line !== null ? `line ${p.line}: ` : ''}${p.key || '(top level)'}: ${p.message}`).join('; ')}`,
+    );
   }
 }
 
@@ -41,7 +43,8 @@ export function problemsFrom(issues: z.core.$ZodIssue[], doc: Document, lines: L
       for (const k of issue.keys) {
         const full = [...path, k];
         // The key's own node: find the pair inside the parent map.
-        const parent = doc.getIn(path, true) as { items?: { key: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
+        const parent = doc.getIn(path, true) as
+          { items?: { key: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
         const pair = parent?.items?.find((it) => it.key?.value === k);
         const line = pair?.key?.range ? lines.linePos(pair.key.range[0]).line : lineOf(doc, lines, path);
         out.push({ key: full.join('.'), line, message: `unknown key "${k}"` });
@@ -76,7 +79,13 @@ export function loadConfig(file: string): HelperConfig {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, [{ key: '', line: null, message: code === 'ENOENT' ? 'file not found (pass --config FILE or --sandbox DIR)' : `cannot read: ${code}` }]);
+    throw new ConfigError(file, [
+      {
+        key: '',
+        line: null,
+        message: code === 'ENOENT' ? 'file not found (pass --config FILE or --sandbox DIR)' : `cannot read: ${code}`,
+      },
+    ]);
   }
   return parseConfig(text, file);
 }

@@ -3,11 +3,16 @@ import { z } from 'zod';
 import { Duration, ShareName, ShareRole, Size } from '../../contract/index.js';
 import { AlertsConfig, keyVaultRefs } from './alerts-schema.js';
 
-const AbsolutePath = z.string().refine((p) => p.startsWith('/') && !p.includes('\0'), { message: 'must be an absolute path' });
+const AbsolutePath = z
+  .string()
+  .refine((p) => p.startsWith('/') && !p.includes('\0'), { message: 'must be an absolute path' });
 
 /** Where the API listens and how it protects itself. */
 export const ApiConfig = z.strictObject({
-  listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:8642').default('127.0.0.1:8642'),
+  listen: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:8642')
+    .default('127.0.0.1:8642'),
   /** `auto`: a self-signed certificate made on first start; `off`: plain HTTP; or files. */
   tls: z.union([z.enum(['auto', 'off']), z.strictObject({ cert: AbsolutePath, key: AbsolutePath })]).default('off'),
   /** Listening on a non-loopback address without TLS needs this (or `--insecure-lan`). */
@@ -59,7 +64,10 @@ export const ShareConfig = z.strictObject({
       }),
     ])
     .default(false),
-  driveLetter: z.string().regex(/^[A-Z]:$/, 'a drive letter such as F:').optional(),
+  driveLetter: z
+    .string()
+    .regex(/^[A-Z]:$/, 'a drive letter such as F:')
+    .optional(),
   /** Extra smb.conf parameters, checked against a deny-list before anything is written. */
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
@@ -77,7 +85,11 @@ export const SambaConfig = z.strictObject({
    * The Unix group of every household member: shares admit `@group` and force it on new files, which are
    * group-writable; `samba users add` puts each user in it. null: no shared group (shares admit any Samba user).
    */
-  group: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a Unix group name').nullable().default('fts-users'),
+  group: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a Unix group name')
+    .nullable()
+    .default('fts-users'),
   /**
    * The avahi service file that advertises the shares and Time Machine over Bonjour (the seed sets
    * /etc/avahi/services/fts-helper.service); null: none, and Samba's own registration stays as Samba sets it.
@@ -135,7 +147,19 @@ export const GraduationConfig = z.strictObject({
   minAge: Duration.default('30d'),
   exclude: z
     .array(z.string())
-    .default(['.DS_Store', 'Thumbs.db', '~$*', '*.tmp', '.Trash*', '.fts-*', '*.sparsebundle', '*.backupbundle', '.TemporaryItems', '.Spotlight-V100', '.fseventsd']),
+    .default([
+      '.DS_Store',
+      'Thumbs.db',
+      '~$*',
+      '*.tmp',
+      '.Trash*',
+      '.fts-*',
+      '*.sparsebundle',
+      '*.backupbundle',
+      '.TemporaryItems',
+      '.Spotlight-V100',
+      '.fseventsd',
+    ]),
   include: z.array(z.string()).default([]),
   freeSpaceMargin: Size.default('1G'),
   schedule: z.string().nullable().default('0 3 * * *'),
@@ -167,18 +191,30 @@ export const BackupConfig = z.strictObject({
   /** Extra exclude patterns; graduation's temp files (`.fts-*`) are always excluded. */
   exclude: z.array(z.string()).default([]),
   /** When another restic holds the repository's lock: how often to try again within one run, and how long to wait between tries. */
-  lockRetry: z.strictObject({ attempts: z.number().int().min(1).max(100).default(3), delay: Duration.default('1m') }).prefault({}),
+  lockRetry: z
+    .strictObject({ attempts: z.number().int().min(1).max(100).default(3), delay: Duration.default('1m') })
+    .prefault({}),
   retention: z
-    .strictObject({ daily: z.number().int().min(0).default(7), weekly: z.number().int().min(0).default(4), monthly: z.number().int().min(0).default(12) })
+    .strictObject({
+      daily: z.number().int().min(0).default(7),
+      weekly: z.number().int().min(0).default(4),
+      monthly: z.number().int().min(0).default(12),
+    })
     .prefault({}),
   schedule: z.string().nullable().default('0 4 * * *'),
   /** With a schedule, retention runs as its own `prune` job; with null, it runs after every backup. */
   prune: z.strictObject({ schedule: z.string().nullable().default(null) }).prefault({}),
   check: z
-    .strictObject({ schedule: z.string().nullable().default('0 5 * * 0'), readDataSubsets: z.number().int().min(1).max(1000).default(12) })
+    .strictObject({
+      schedule: z.string().nullable().default('0 5 * * 0'),
+      readDataSubsets: z.number().int().min(1).max(1000).default(12),
+    })
     .prefault({}),
   /** rclone only: deleted or replaced files are moved under this folder of the destination, one subfolder per run. */
-  rcloneBackupDir: z.string().regex(/^[A-Za-z0-9._-]+$/).default('deleted'),
+  rcloneBackupDir: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .default('deleted'),
 });
 export type BackupConfig = z.infer<typeof BackupConfig>;
 
@@ -207,39 +243,46 @@ export const RotationConfig = z.strictObject({
 });
 
 /** The whole configuration file. */
-export const HelperConfig = z.strictObject({
-  server: z.strictObject({ name: z.string().min(1).default('motoko') }).prefault({}),
-  api: ApiConfig.prefault({}),
-  store: z
-    .strictObject({
-      path: AbsolutePath.default('/var/lib/fts/helper.db'),
-      /** How many events are kept for replay and history. */
-      eventRetention: z.number().int().min(100).default(10_000),
-    })
-    .prefault({}),
-  clients: z
-    .strictObject({
-      offlineAfter: Duration.default('5m'),
-      /** How many client records the helper keeps; a report from one more new client is refused (409). */
-      maxRecords: z.number().int().min(1).max(100_000).default(256),
-    })
-    .prefault({}),
-  drives: z.partialRecord(ShareRole, DriveConfig).default({}),
-  driveCheck: z.strictObject({ schedule: z.string().nullable().default('*/15 * * * *') }).prefault({}),
-  timeMachine: TimeMachineConfig.prefault({}),
-  storageHistory: StorageHistoryConfig.prefault({}),
-  shares: z.array(ShareConfig).default([]),
-  samba: SambaConfig.prefault({}),
-  keyVault: KeyVaultConfig.optional(),
-  graduation: GraduationConfig.prefault({}),
-  backup: BackupConfig.optional(),
-  rotation: RotationConfig.prefault({}),
-  alerts: AlertsConfig.prefault({}),
-}).superRefine((c, ctx) => {
-  // A Key Vault secret needs the vault: name the field rather than fail at the first alert.
-  if (!c.keyVault) {
-    for (const path of keyVaultRefs(c.alerts)) ctx.addIssue({ code: 'custom', path: ['alerts', ...path], message: 'a Key Vault secret needs a keyVault section in the config' });
-  }
-});
+export const HelperConfig = z
+  .strictObject({
+    server: z.strictObject({ name: z.string().min(1).default('motoko') }).prefault({}),
+    api: ApiConfig.prefault({}),
+    store: z
+      .strictObject({
+        path: AbsolutePath.default('/var/lib/fts/helper.db'),
+        /** How many events are kept for replay and history. */
+        eventRetention: z.number().int().min(100).default(10_000),
+      })
+      .prefault({}),
+    clients: z
+      .strictObject({
+        offlineAfter: Duration.default('5m'),
+        /** How many client records the helper keeps; a report from one more new client is refused (409). */
+        maxRecords: z.number().int().min(1).max(100_000).default(256),
+      })
+      .prefault({}),
+    drives: z.partialRecord(ShareRole, DriveConfig).default({}),
+    driveCheck: z.strictObject({ schedule: z.string().nullable().default('*/15 * * * *') }).prefault({}),
+    timeMachine: TimeMachineConfig.prefault({}),
+    storageHistory: StorageHistoryConfig.prefault({}),
+    shares: z.array(ShareConfig).default([]),
+    samba: SambaConfig.prefault({}),
+    keyVault: KeyVaultConfig.optional(),
+    graduation: GraduationConfig.prefault({}),
+    backup: BackupConfig.optional(),
+    rotation: RotationConfig.prefault({}),
+    alerts: AlertsConfig.prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    // A Key Vault secret needs the vault: name the field rather than fail at the first alert.
+    if (!c.keyVault) {
+      for (const path of keyVaultRefs(c.alerts))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alerts', ...path],
+          message: 'a Key Vault secret needs a keyVault section in the config',
+        });
+    }
+  });
 /** The configuration after defaults are applied. */
 export type HelperConfig = z.infer<typeof HelperConfig>;

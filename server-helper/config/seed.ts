@@ -62,7 +62,11 @@ export function seedConfigYaml(p: SeedPaths, opts: SeedOptions = {}): string {
     : // The LAN, so Macs and PCs reach the helper; with a self-signed certificate whose fingerprint clients pin.
       { listen: opts.listen ?? '0.0.0.0:8642', tls: 'auto' };
   if (opts.dashboardDir) api.dashboardDir = opts.dashboardDir;
-  const samba: Record<string, unknown> = { smbConf: p.smbConf, includeFile: p.includeFile, roots: [p.flux, p.time, p.space] };
+  const samba: Record<string, unknown> = {
+    smbConf: p.smbConf,
+    includeFile: p.includeFile,
+    roots: [p.flux, p.time, p.space],
+  };
   // The sandbox has no Unix group and no avahi; a server has both.
   samba.group = p.sandbox ? null : (opts.shareGroup ?? 'fts-users');
   if (p.avahiServiceFile) samba.avahiServiceFile = p.avahiServiceFile;
@@ -74,7 +78,13 @@ export function seedConfigYaml(p: SeedPaths, opts: SeedOptions = {}): string {
     drives: { flux: drive('flux', p.flux), time: drive('time', p.time), space: drive('space', p.space) },
     shares: [
       { name: 'flux', role: 'flux', path: p.flux, comment: 'Hot working files', driveLetter: 'F:' },
-      { name: 'time', role: 'time', path: p.time, comment: 'Time Machine', timeMachine: { maxSize: '2T', perUser: true } },
+      {
+        name: 'time',
+        role: 'time',
+        path: p.time,
+        comment: 'Time Machine',
+        timeMachine: { maxSize: '2T', perUser: true },
+      },
       { name: 'space', role: 'space', path: p.space, comment: 'Cold archive', driveLetter: 'S:' },
     ],
     samba,
@@ -83,7 +93,13 @@ export function seedConfigYaml(p: SeedPaths, opts: SeedOptions = {}): string {
     graduation: { from: 'flux', to: 'space', minAge: '30d', schedule: '0 3 * * *' },
   };
   if (p.backupRepository) {
-    doc.backup = { engine: 'restic', repository: p.backupRepository, passwordFile: p.backupPasswordFile, schedule: '0 4 * * *', ...(p.sandbox ? { initIfMissing: true } : {}) };
+    doc.backup = {
+      engine: 'restic',
+      repository: p.backupRepository,
+      passwordFile: p.backupPasswordFile,
+      schedule: '0 4 * * *',
+      ...(p.sandbox ? { initIfMissing: true } : {}),
+    };
   } else if (!p.sandbox && p.secretsDir) {
     // Backblaze B2 through its S3 endpoint; `config check` reports the section incomplete until the bucket and keys are set.
     doc.backup = {

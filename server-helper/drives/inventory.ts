@@ -47,24 +47,45 @@ export function driveWarnings(d: Omit<DriveStatus, 'warnings'>, cfg: DriveConfig
   const w: DriveWarning[] = [];
   const expected = [cfg.uuid && `UUID ${cfg.uuid}`, cfg.label && `label ${cfg.label}`].filter(Boolean).join(', ');
   if (!d.mounted) {
-    w.push({ code: 'not-mounted', message: cfg.requireMount ? `${d.mountPoint} is not mounted${expected ? ` (expected ${expected})` : ''}` : `${d.mountPoint} does not exist` });
+    w.push({
+      code: 'not-mounted',
+      message: cfg.requireMount
+        ? `${d.mountPoint} is not mounted${expected ? ` (expected ${expected})` : ''}`
+        : `${d.mountPoint} does not exist`,
+    });
     return w;
   }
   if (!d.expectedFilesystem) {
-    w.push({ code: 'wrong-filesystem', message: `${d.mountPoint} holds ${d.fsType ?? '?'} ${d.uuid ? `UUID ${d.uuid}` : ''}${d.label ? ` label ${d.label}` : ''} from ${d.device ?? '?'}, expected ${cfg.fsType}${expected ? ` ${expected}` : ''}`.replace(/\s+/g, ' ') });
+    w.push({
+      code: 'wrong-filesystem',
+      message:
+        `${d.mountPoint} holds ${d.fsType ?? '?'} ${d.uuid ? `UUID ${d.uuid}` : ''}${d.label ? ` label ${d.label}` : ''} from ${d.device ?? '?'}, expected ${cfg.fsType}${expected ? ` ${expected}` : ''}`.replace(
+          /\s+/g,
+          ' ',
+        ),
+    });
   }
   const use = usageRatio(d.usedBytes, d.availableBytes);
-  if (use !== null && use >= USAGE_CRITICAL) w.push({ code: 'usage-critical', message: `${d.mountPoint} is ${pct(use)} full (≥ ${pct(USAGE_CRITICAL)})` });
-  else if (use !== null && use >= USAGE_HIGH) w.push({ code: 'usage-high', message: `${d.mountPoint} is ${pct(use)} full (≥ ${pct(USAGE_HIGH)})` });
+  if (use !== null && use >= USAGE_CRITICAL)
+    w.push({ code: 'usage-critical', message: `${d.mountPoint} is ${pct(use)} full (≥ ${pct(USAGE_CRITICAL)})` });
+  else if (use !== null && use >= USAGE_HIGH)
+    w.push({ code: 'usage-high', message: `${d.mountPoint} is ${pct(use)} full (≥ ${pct(USAGE_HIGH)})` });
   if (d.inodesTotal && d.inodesUsed !== null && d.inodesUsed / d.inodesTotal >= USAGE_HIGH) {
     w.push({ code: 'inodes-high', message: `${d.mountPoint} uses ${pct(d.inodesUsed / d.inodesTotal)} of its inodes` });
   }
-  if (d.health === 'failed') w.push({ code: 'smart-failed', message: `${d.device ?? d.mountPoint}: ${d.healthReason ?? 'SMART health failed'}; replace the disk` });
+  if (d.health === 'failed')
+    w.push({
+      code: 'smart-failed',
+      message: `${d.device ?? d.mountPoint}: ${d.healthReason ?? 'SMART health failed'}; replace the disk`,
+    });
   return w;
 }
 
 /** Whether a mounted filesystem is the one the config names (pure). */
-export function isExpectedFilesystem(m: { fsType: string | null; uuid: string | null; label: string | null }, cfg: DriveConfig): boolean {
+export function isExpectedFilesystem(
+  m: { fsType: string | null; uuid: string | null; label: string | null },
+  cfg: DriveConfig,
+): boolean {
   if (cfg.fsType && m.fsType !== cfg.fsType) return false;
   if (cfg.uuid && m.uuid?.toLowerCase() !== cfg.uuid.toLowerCase()) return false;
   if (cfg.label && m.label !== cfg.label) return false;
@@ -72,7 +93,11 @@ export function isExpectedFilesystem(m: { fsType: string | null; uuid: string | 
 }
 
 /** Measures one role's drive now. */
-export async function inspectDrive(role: DriveStatus['role'], cfg: DriveConfig, probe: DriveProbe = realDriveProbe): Promise<DriveStatus> {
+export async function inspectDrive(
+  role: DriveStatus['role'],
+  cfg: DriveConfig,
+  probe: DriveProbe = realDriveProbe,
+): Promise<DriveStatus> {
   const base = {
     role,
     mountPoint: cfg.mountPoint,
@@ -97,7 +122,16 @@ export async function inspectDrive(role: DriveStatus['role'], cfg: DriveConfig, 
     base.healthReason = 'a folder, not a disk of its own (requireMount: false)';
     if (base.mounted) {
       const u = await probe.fsUsage(cfg.mountPoint);
-      if (u) Object.assign(base, { device: u.source, fsType: u.fsType, sizeBytes: u.sizeBytes, usedBytes: u.usedBytes, availableBytes: u.availableBytes, inodesTotal: u.inodesTotal, inodesUsed: u.inodesUsed });
+      if (u)
+        Object.assign(base, {
+          device: u.source,
+          fsType: u.fsType,
+          sizeBytes: u.sizeBytes,
+          usedBytes: u.usedBytes,
+          availableBytes: u.availableBytes,
+          inodesTotal: u.inodesTotal,
+          inodesUsed: u.inodesUsed,
+        });
     }
     return { ...base, warnings: driveWarnings(base, cfg) };
   }
@@ -119,7 +153,14 @@ export async function inspectDrive(role: DriveStatus['role'], cfg: DriveConfig, 
   }
   base.expectedFilesystem = isExpectedFilesystem(base, cfg);
   const u = await probe.fsUsage(cfg.mountPoint);
-  if (u) Object.assign(base, { sizeBytes: u.sizeBytes, usedBytes: u.usedBytes, availableBytes: u.availableBytes, inodesTotal: u.inodesTotal, inodesUsed: u.inodesUsed });
+  if (u)
+    Object.assign(base, {
+      sizeBytes: u.sizeBytes,
+      usedBytes: u.usedBytes,
+      availableBytes: u.availableBytes,
+      inodesTotal: u.inodesTotal,
+      inodesUsed: u.inodesUsed,
+    });
   if (m.source.startsWith('/dev/')) {
     const h = await probe.smartHealth(m.source);
     base.health = h.health;

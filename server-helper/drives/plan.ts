@@ -39,19 +39,31 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The drive config of a role, or a refusal naming the fix. */
 export function driveOf(config: HelperConfig, role: string): DriveConfig {
   const cfg = (config.drives as Record<string, DriveConfig | undefined>)[role];
-  if (!cfg) throw new ProvisionRefused(`role "${role}" has no drives.${role} section in the config (roles: ${Object.keys(config.drives).join(', ') || 'none'})`);
+  if (!cfg)
+    throw new ProvisionRefused(
+      `role "${role}" has no drives.${role} section in the config (roles: ${Object.keys(config.drives).join(', ') || 'none'})`,
+    );
   return cfg;
 }
 
 /** The plan (pure): the role's label (or the role name) and UUID (configured, else the one given or a new one). */
-export function planProvision(config: HelperConfig, role: string, device: string, opts: { fstab?: string; uuid?: string } = {}): ProvisionPlan {
+export function planProvision(
+  config: HelperConfig,
+  role: string,
+  device: string,
+  opts: { fstab?: string; uuid?: string } = {},
+): ProvisionPlan {
   const cfg = driveOf(config, role);
-  if (!cfg.requireMount) throw new ProvisionRefused(`drives.${role}.requireMount is false (a sandbox folder); nothing to provision`);
-  if (cfg.fsType !== 'ext4') throw new ProvisionRefused(`drives.${role}.fsType is ${cfg.fsType}; fts-helper provisions ext4 only`);
-  if (!/^\/dev\/[A-Za-z0-9/_.:-]+$/.test(device) || device.includes('..')) throw new ProvisionRefused(`--device "${device}": give a block device such as /dev/sdb`);
+  if (!cfg.requireMount)
+    throw new ProvisionRefused(`drives.${role}.requireMount is false (a sandbox folder); nothing to provision`);
+  if (cfg.fsType !== 'ext4')
+    throw new ProvisionRefused(`drives.${role}.fsType is ${cfg.fsType}; fts-helper provisions ext4 only`);
+  if (!/^\/dev\/[A-Za-z0-9/_.:-]+$/.test(device) || device.includes('..'))
+    throw new ProvisionRefused(`--device "${device}": give a block device such as /dev/sdb`);
   const label = cfg.label ?? role;
   // ext4 labels hold at most 16 bytes.
-  if (Buffer.byteLength(label) > 16 || /[\s\u0000-\u001f]/.test(label)) throw new ProvisionRefused(`drives.${role}.label "${label}": at most 16 bytes, no spaces`);
+  if (Buffer.byteLength(label) > 16 || /[\s\u0000-\u001f]/.test(label))
+    throw new ProvisionRefused(`drives.${role}.label "${label}": at most 16 bytes, no spaces`);
   const uuid = (cfg.uuid ?? opts.uuid ?? randomUUID()).toLowerCase();
   if (!UUID.test(uuid)) throw new ProvisionRefused(`drives.${role}.uuid "${uuid}" is not a UUID`);
   const fstab = opts.fstab ?? '/etc/fstab';
@@ -65,10 +77,16 @@ export function planProvision(config: HelperConfig, role: string, device: string
     fstab,
     fstabLine,
     steps: [
-      { description: `make an ext4 filesystem labelled ${label} with UUID ${uuid} on ${device}`, command: ['mkfs.ext4', '-q', '-F', '-L', label, '-U', uuid, device] },
+      {
+        description: `make an ext4 filesystem labelled ${label} with UUID ${uuid} on ${device}`,
+        command: ['mkfs.ext4', '-q', '-F', '-L', label, '-U', uuid, device],
+      },
       { description: `create the mount point ${cfg.mountPoint}`, command: ['mkdir', '-p', cfg.mountPoint] },
       { description: `add to ${fstab} (nofail: the server still boots without the disk)`, command: null },
-      { description: `mount ${cfg.mountPoint}`, command: ['mount', ...(fstab === '/etc/fstab' ? [] : ['-T', fstab]), cfg.mountPoint] },
+      {
+        description: `mount ${cfg.mountPoint}`,
+        command: ['mount', ...(fstab === '/etc/fstab' ? [] : ['-T', fstab]), cfg.mountPoint],
+      },
     ],
   };
 }
@@ -115,7 +133,9 @@ export function fstabWith(text: string, p: ProvisionPlan): string {
   const same = entries.find((l) => l.trim().split(/\s+/)[1] === p.mountPoint);
   if (same) {
     if (same.trim().split(/\s+/).join(' ') === p.fstabLine) return text;
-    throw new ProvisionRefused(`${p.fstab} already mounts something at ${p.mountPoint}: "${same.trim()}"; remove that line first`);
+    throw new ProvisionRefused(
+      `${p.fstab} already mounts something at ${p.mountPoint}: "${same.trim()}"; remove that line first`,
+    );
   }
   return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${p.fstabLine}\n`;
 }
@@ -125,14 +145,27 @@ export async function applyProvision(p: ProvisionPlan, opts: { wipe?: string; sy
   const sys = opts.sys ?? realDiskSystem;
   if (!sys.isBlockDevice(p.device)) throw new ProvisionRefused(`${p.device} is not a block device`);
   const mounts = await sys.mountsOf(p.device);
-  if (mounts.length) throw new ProvisionRefused(`${p.device} is mounted at ${mounts.join(', ')}; unmount it first (fts-helper never formats a mounted device)`);
+  if (mounts.length)
+    throw new ProvisionRefused(
+      `${p.device} is mounted at ${mounts.join(', ')}; unmount it first (fts-helper never formats a mounted device)`,
+    );
   const found = await sys.probe(p.device);
   if (found) {
-    const what = found.TYPE ? `${/^[aeiou]/i.test(found.TYPE) ? 'an' : 'a'} ${found.TYPE} filesystem${found.LABEL ? ` labelled ${found.LABEL}` : ''}${found.UUID ? ` (UUID ${found.UUID})` : ''}` : found.PTTYPE ? `a ${found.PTTYPE} partition table${found.PTUUID ? ` (PTUUID ${found.PTUUID})` : ''}` : 'data blkid recognises';
+    const what = found.TYPE
+      ? `${/^[aeiou]/i.test(found.TYPE) ? 'an' : 'a'} ${found.TYPE} filesystem${found.LABEL ? ` labelled ${found.LABEL}` : ''}${found.UUID ? ` (UUID ${found.UUID})` : ''}`
+      : found.PTTYPE
+        ? `a ${found.PTTYPE} partition table${found.PTUUID ? ` (PTUUID ${found.PTUUID})` : ''}`
+        : 'data blkid recognises';
     const serial = await sys.serial(p.device).catch(() => null);
     const names = [found.UUID, found.PTUUID, serial].filter((x): x is string => !!x);
-    if (!opts.wipe) throw new ProvisionRefused(`${p.device} holds ${what}; to erase it, pass --wipe with its ${names.length ? `UUID or serial (${names.join(' or ')})` : 'serial'}`);
-    if (!names.includes(opts.wipe)) throw new ProvisionRefused(`--wipe ${opts.wipe} does not name ${p.device} (it holds ${what}${names.length ? `; its ids: ${names.join(', ')}` : ''}); nothing was changed`);
+    if (!opts.wipe)
+      throw new ProvisionRefused(
+        `${p.device} holds ${what}; to erase it, pass --wipe with its ${names.length ? `UUID or serial (${names.join(' or ')})` : 'serial'}`,
+      );
+    if (!names.includes(opts.wipe))
+      throw new ProvisionRefused(
+        `--wipe ${opts.wipe} does not name ${p.device} (it holds ${what}${names.length ? `; its ids: ${names.join(', ')}` : ''}); nothing was changed`,
+      );
   } else if (opts.wipe) {
     throw new ProvisionRefused(`--wipe ${opts.wipe}: ${p.device} holds no filesystem to wipe; run without --wipe`);
   }

@@ -16,7 +16,12 @@ export interface DriveCheckResult {
 }
 
 /** Measures the drives, announces new conditions with `drive.warning`, and forgets the ones that cleared (so a recurrence is announced again). */
-export async function checkDrivesAndWarn(ctx: { config: HelperConfig; store: Store; bus: Pick<EventBus, 'publish'>; probe?: DriveProbe }): Promise<DriveCheckResult> {
+export async function checkDrivesAndWarn(ctx: {
+  config: HelperConfig;
+  store: Store;
+  bus: Pick<EventBus, 'publish'>;
+  probe?: DriveProbe;
+}): Promise<DriveCheckResult> {
   const drives = await inspectDrives(ctx.config, ctx.probe ?? realDriveProbe);
   const current = drives.flatMap((d) => d.warnings.map((w) => ({ role: d.role, code: w.code, message: w.message })));
   const added = new DriveConditionStore(ctx.store.db).replace(current);

@@ -19,11 +19,14 @@ export function jobsFromConfig(config: HelperConfig): JobDefinition[] {
   if (config.backup) {
     jobs.push({ name: 'backup', kind: 'backup', schedule: config.backup.schedule });
     jobs.push({ name: 'check', kind: 'check', schedule: config.backup.check.schedule });
-    if (config.backup.prune.schedule !== null && config.backup.engine === 'restic') jobs.push({ name: 'prune', kind: 'prune', schedule: config.backup.prune.schedule });
+    if (config.backup.prune.schedule !== null && config.backup.engine === 'restic')
+      jobs.push({ name: 'prune', kind: 'prune', schedule: config.backup.prune.schedule });
   }
   jobs.push({ name: 'drive-check', kind: 'drive-check', schedule: config.driveCheck.schedule });
-  if (Object.keys(config.drives).length > 0) jobs.push({ name: 'storage-sample', kind: 'storage-sample', schedule: config.storageHistory.schedule });
-  if (config.shares.some((s) => s.timeMachine !== false)) jobs.push({ name: 'timemachine-check', kind: 'timemachine-check', schedule: config.timeMachine.schedule });
+  if (Object.keys(config.drives).length > 0)
+    jobs.push({ name: 'storage-sample', kind: 'storage-sample', schedule: config.storageHistory.schedule });
+  if (config.shares.some((s) => s.timeMachine !== false))
+    jobs.push({ name: 'timemachine-check', kind: 'timemachine-check', schedule: config.timeMachine.schedule });
   // Rotation writes the new passwords to Key Vault first, where the clients read them: only with a vault.
   if (config.keyVault) jobs.push({ name: 'rotation', kind: 'rotation', schedule: config.rotation.schedule });
   return jobs;

@@ -93,7 +93,14 @@ describe('JobRunner', () => {
   it('cancels a running run through its signal and a queued one before it starts', async () => {
     const grad = gatedTask('graduation', ['space']);
     const backup = gatedTask('backup', ['space']);
-    const runner = new JobRunner({ config, store, bus, log, registry: new TaskRegistry().register(grad.task).register(backup.task), pollMs: 10 });
+    const runner = new JobRunner({
+      config,
+      store,
+      bus,
+      log,
+      registry: new TaskRegistry().register(grad.task).register(backup.task),
+      pollMs: 10,
+    });
     const g = runner.start('graduation', 'manual');
     await grad.started;
     const b = runner.start('backup', 'manual');
@@ -107,7 +114,14 @@ describe('JobRunner', () => {
 
   it('takes a cancel request from another process through the store', async () => {
     const backup = gatedTask('backup', ['space']);
-    const runner = new JobRunner({ config, store, bus, log, registry: new TaskRegistry().register(backup.task), pollMs: 10 });
+    const runner = new JobRunner({
+      config,
+      store,
+      bus,
+      log,
+      registry: new TaskRegistry().register(backup.task),
+      pollMs: 10,
+    });
     const b = runner.start('backup', 'manual');
     await backup.started;
     const other = openStore(config.store.path);
@@ -124,11 +138,21 @@ describe('JobRunner', () => {
     const id = store.runs.create('backup', 'backup', 'schedule', Date.now(), deadPid);
     store.runs.start(id);
     expect(store.jobLocks.tryAcquire(['space'], id, deadPid)).toEqual([]);
-    const runner = new JobRunner({ config, store, bus, log, registry: new TaskRegistry().register(backupTask), isAlive: (pid) => pid !== deadPid });
+    const runner = new JobRunner({
+      config,
+      store,
+      bus,
+      log,
+      registry: new TaskRegistry().register(backupTask),
+      isAlive: (pid) => pid !== deadPid,
+    });
     expect(runner.activeLocal()).toEqual([]);
     expect(store.runs.get(id)).toMatchObject({ status: 'failed', error: expect.stringContaining('interrupted') });
     expect(store.jobLocks.list()).toEqual([]);
-    expect(seen.find((e) => e.type === 'backup.failed')?.data).toMatchObject({ runId: id, reason: expect.stringContaining(`PID ${deadPid}`) });
+    expect(seen.find((e) => e.type === 'backup.failed')?.data).toMatchObject({
+      runId: id,
+      reason: expect.stringContaining(`PID ${deadPid}`),
+    });
   });
 
   it('does not take a lock a live process holds', () => {
@@ -136,18 +160,27 @@ describe('JobRunner', () => {
     const other = store.runs.create('graduation', 'graduation', 'manual', Date.now(), livePid);
     expect(store.jobLocks.tryAcquire(['space'], other, livePid)).toEqual([]);
     const mine = store.runs.create('backup', 'backup', 'manual');
-    expect(store.jobLocks.tryAcquire(['space', 'backup-repository'], mine)).toMatchObject([{ resource: 'space', runId: other }]);
+    expect(store.jobLocks.tryAcquire(['space', 'backup-repository'], mine)).toMatchObject([
+      { resource: 'space', runId: other },
+    ]);
     // All or nothing: the free resource was not taken either.
     expect(store.jobLocks.holder('backup-repository')).toBeNull();
   });
 
   it('records a task that throws as failed, with a failure event', async () => {
     // The real backup task's failure event, around a run that throws.
-    const boom: Task = { ...backupTask, resources: () => [], run: async () => Promise.reject(new Error('disk on fire')) };
+    const boom: Task = {
+      ...backupTask,
+      resources: () => [],
+      run: async () => Promise.reject(new Error('disk on fire')),
+    };
     const runner = new JobRunner({ config, store, bus, log, registry: new TaskRegistry().register(boom), pollMs: 10 });
     const r = await runner.start('backup', 'api').done;
     expect(r).toMatchObject({ status: 'failed', error: 'backup failed unexpectedly: disk on fire' });
-    expect(seen.at(-1)).toMatchObject({ type: 'backup.failed', data: { runId: r.id, reason: 'backup failed unexpectedly: disk on fire' } });
+    expect(seen.at(-1)).toMatchObject({
+      type: 'backup.failed',
+      data: { runId: r.id, reason: 'backup failed unexpectedly: disk on fire' },
+    });
   });
 
   it('refuses unknown jobs and jobs without a task', () => {
@@ -171,7 +204,14 @@ describe('JobRunner', () => {
       },
     };
     const grad = gatedTask('graduation', ['path:/']);
-    const runner = new JobRunner({ config, store, bus, log, registry: new TaskRegistry().register(action as Task).register(grad.task), pollMs: 10 });
+    const runner = new JobRunner({
+      config,
+      store,
+      bus,
+      log,
+      registry: new TaskRegistry().register(action as Task).register(grad.task),
+      pollMs: 10,
+    });
     expect(() => runner.start('graduation-undo', 'api', { runId: 'x' })).toThrow(/^graduation-undo: runId: /);
     expect(() => runner.start('graduation-undo', 'api', { runId: 13 })).toThrow(RunRefused);
     expect(() => runner.start('graduation', 'api', { dryRun: true })).toThrow(/graduation takes no parameters/);
@@ -184,26 +224,44 @@ describe('JobRunner', () => {
     expect(ran).toEqual([]);
     grad.release();
     await g.done;
-    expect(await a.done).toMatchObject({ job: 'graduation-undo', kind: 'graduation-undo', status: 'succeeded', params: { runId: 12, path: '/' }, undoable: true });
+    expect(await a.done).toMatchObject({
+      job: 'graduation-undo',
+      kind: 'graduation-undo',
+      status: 'succeeded',
+      params: { runId: 12, path: '/' },
+      undoable: true,
+    });
     expect(ran).toEqual([{ runId: 12, path: '/' }]);
     expect(store.runs.get(g.runId)).toMatchObject({ params: null, undoable: false });
   });
 
   it('lists jobs with schedules, next runs and last runs', async () => {
-    const ok: Task = { kind: 'backup', resources: () => [], run: async () => ({ status: 'warning', summary: null, error: '1 file unreadable' }) };
+    const ok: Task = {
+      kind: 'backup',
+      resources: () => [],
+      run: async () => ({ status: 'warning', summary: null, error: '1 file unreadable' }),
+    };
     const runner = new JobRunner({ config, store, bus, log, registry: new TaskRegistry().register(ok), pollMs: 10 });
     await runner.start('backup', 'manual').done;
     const jobs = listJobs(config, store);
     expect(jobs.map((j) => j.name)).toEqual(['graduation', 'backup', 'check', 'drive-check']);
     const b = jobs.find((j) => j.name === 'backup')!;
-    expect(b).toMatchObject({ kind: 'backup', schedule: '0 4 * * *', running: false, lastRun: { status: 'warning', error: '1 file unreadable' } });
+    expect(b).toMatchObject({
+      kind: 'backup',
+      schedule: '0 4 * * *',
+      running: false,
+      lastRun: { status: 'warning', error: '1 file unreadable' },
+    });
     expect(new Date(b.nextRun!).getUTCHours() === 4 || new Date(b.nextRun!).getHours() === 4).toBe(true);
   });
 });
 
 describe('JobScheduler', () => {
   it('names the config key of a bad cron pattern', () => {
-    const bad = HelperConfig.parse({ store: { path: join(dir, 'helper.db') }, backup: { repository: '/r', check: { schedule: '61 * * * *' } } });
+    const bad = HelperConfig.parse({
+      store: { path: join(dir, 'helper.db') },
+      backup: { repository: '/r', check: { schedule: '61 * * * *' } },
+    });
     const runner = new JobRunner({ config: bad, store, bus, log, registry: new TaskRegistry() });
     const s = new JobScheduler(runner, store, log, () => true);
     expect(() => s.start()).toThrow(ScheduleError);
@@ -212,7 +270,14 @@ describe('JobScheduler', () => {
 
   it('does not start a job twice while a run of it is queued or running', async () => {
     const backup = gatedTask('backup', ['space']);
-    const runner = new JobRunner({ config, store, bus, log, registry: new TaskRegistry().register(backup.task), pollMs: 10 });
+    const runner = new JobRunner({
+      config,
+      store,
+      bus,
+      log,
+      registry: new TaskRegistry().register(backup.task),
+      pollMs: 10,
+    });
     const s = new JobScheduler(runner, store, log, () => true);
     s.start();
     try {

@@ -88,24 +88,37 @@ export class JobRunner {
     const def = this.definitions().find((d) => d.name === name);
     const action = ActionKind.safeParse(name);
     if (!def && !action.success) {
-      throw new JobError('unknown-job', `no job named "${name}"; jobs: ${this.definitions().map((d) => d.name).join(', ')}; actions: ${ActionKind.options.join(', ')}`);
+      throw new JobError(
+        'unknown-job',
+        `no job named "${name}"; jobs: ${this.definitions()
+          .map((d) => d.name)
+          .join(', ')}; actions: ${ActionKind.options.join(', ')}`,
+      );
     }
     const kind: JobKind = def ? def.kind : action.data!;
     const task = this.opts.registry.get(kind);
-    if (!task) throw new JobError('no-task', `${def ? `job "${name}" (${kind})` : `the action ${kind}`} cannot run in this build: no ${kind} task is registered`);
+    if (!task)
+      throw new JobError(
+        'no-task',
+        `${def ? `job "${name}" (${kind})` : `the action ${kind}`} cannot run in this build: no ${kind} task is registered`,
+      );
     return { job: name, kind, task };
   }
 
   /** Parses a run's parameters with its task's schema; throws RunRefused naming the first bad field. */
   private parseParams(task: Task, job: string, params: unknown): unknown {
     if (!task.params) {
-      if (params !== undefined && params !== null && Object.keys(params as object).length > 0) throw new RunRefused('bad-params', `${job} takes no parameters`);
+      if (params !== undefined && params !== null && Object.keys(params as object).length > 0)
+        throw new RunRefused('bad-params', `${job} takes no parameters`);
       return null;
     }
     const r = task.params.safeParse(params ?? {});
     if (r.success) return r.data;
     const issue = r.error.issues[0]!;
-    throw new RunRefused('bad-params', `${job}: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
+    throw new RunRefused(
+      'bad-params',
+      `${job}: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`,
+    );
   }
 
   /**
@@ -137,7 +150,14 @@ export class JobRunner {
     const { job, kind, task } = this.resolve(name);
     const parsed = this.parseParams(task, job, params);
     task.admit?.({ config: this.opts.config, store: this.opts.store }, parsed);
-    const runId = this.opts.store.runs.create(job, kind, trigger, Date.now(), process.pid, parsed as Record<string, unknown> | null);
+    const runId = this.opts.store.runs.create(
+      job,
+      kind,
+      trigger,
+      Date.now(),
+      process.pid,
+      parsed as Record<string, unknown> | null,
+    );
     const controller = new AbortController();
     const done = Promise.resolve()
       .then(() => this.execute({ job, kind, task, params: parsed }, runId, controller))
@@ -199,7 +219,11 @@ export class JobRunner {
     return task.resources(this.opts.config, params);
   }
 
-  private async execute(run: { job: string; kind: JobKind; task: Task; params: unknown }, runId: number, controller: AbortController): Promise<JobRun> {
+  private async execute(
+    run: { job: string; kind: JobKind; task: Task; params: unknown },
+    runId: number,
+    controller: AbortController,
+  ): Promise<JobRun> {
     const { store, log } = this.opts;
     const { job, kind, task } = run;
     const resources = task.resources(this.opts.config, run.params);

@@ -38,16 +38,21 @@ export class JobScheduler {
     const defs = this.runner.definitions().filter((d) => d.schedule !== null);
     for (const d of defs) {
       const problem = cronProblem(d.schedule!);
-      if (problem) throw new ScheduleError(`${CONFIG_KEY[d.name] ?? d.name}: "${d.schedule}" is not a cron schedule (${problem})`);
+      if (problem)
+        throw new ScheduleError(`${CONFIG_KEY[d.name] ?? d.name}: "${d.schedule}" is not a cron schedule (${problem})`);
     }
     for (const d of defs) {
       if (!this.canRun(d.name)) {
         this.log.warn({ job: d.name }, `job ${d.name} has a schedule but no task in this build; not scheduled`);
         continue;
       }
-      const cron = new Cron(d.schedule!, { protect: true, catch: (err) => this.log.error({ err, job: d.name }, 'scheduled start failed') }, () => {
-        this.fire(d.name);
-      });
+      const cron = new Cron(
+        d.schedule!,
+        { protect: true, catch: (err) => this.log.error({ err, job: d.name }, 'scheduled start failed') },
+        () => {
+          this.fire(d.name);
+        },
+      );
       this.crons.set(d.name, cron);
     }
   }

@@ -48,7 +48,14 @@ export function createJobService(opts: {
   pollMs?: number;
 }): JobService {
   const registry = opts.registry ?? defaultRegistry();
-  const runner = new JobRunner({ config: opts.config, store: opts.store, bus: opts.bus, log: opts.log, registry, pollMs: opts.pollMs });
+  const runner = new JobRunner({
+    config: opts.config,
+    store: opts.store,
+    bus: opts.bus,
+    log: opts.log,
+    registry,
+    pollMs: opts.pollMs,
+  });
   let scheduler: JobScheduler | null = null;
   if (opts.schedule) {
     scheduler = new JobScheduler(runner, opts.store, opts.log, (name) => {

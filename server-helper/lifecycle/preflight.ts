@@ -23,16 +23,25 @@ export function checkDrive(role: string, drive: DriveConfig, mount: MountInfo | 
   if (!isDirectory) throw new PreflightError(role, `${role}: ${drive.mountPoint} does not exist or is not a directory`);
   if (!drive.requireMount) return;
   if (!mount || mount.target !== drive.mountPoint) {
-    throw new PreflightError(role, `${role}: no disk is mounted at ${drive.mountPoint}${mount ? ` (it is part of ${mount.target})` : ''}; mount it before graduating`);
+    throw new PreflightError(
+      role,
+      `${role}: no disk is mounted at ${drive.mountPoint}${mount ? ` (it is part of ${mount.target})` : ''}; mount it before graduating`,
+    );
   }
   if (drive.fsType && mount.fsType !== drive.fsType) {
     throw new PreflightError(role, `${role}: ${drive.mountPoint} is ${mount.fsType}, the config says ${drive.fsType}`);
   }
   if (drive.uuid && mount.uuid?.toLowerCase() !== drive.uuid.toLowerCase()) {
-    throw new PreflightError(role, `${role}: ${drive.mountPoint} holds filesystem UUID ${mount.uuid ?? '(none)'}, the config says ${drive.uuid}`);
+    throw new PreflightError(
+      role,
+      `${role}: ${drive.mountPoint} holds filesystem UUID ${mount.uuid ?? '(none)'}, the config says ${drive.uuid}`,
+    );
   }
   if (drive.label && mount.label !== drive.label) {
-    throw new PreflightError(role, `${role}: ${drive.mountPoint} holds filesystem label ${mount.label ?? '(none)'}, the config says ${drive.label}`);
+    throw new PreflightError(
+      role,
+      `${role}: ${drive.mountPoint} holds filesystem label ${mount.label ?? '(none)'}, the config says ${drive.label}`,
+    );
   }
 }
 
@@ -45,10 +54,15 @@ function isDir(path: string): boolean {
 }
 
 /** Checks the drives of the given roles (`drives.<role>` in the config); throws PreflightError on the first problem. */
-export async function preflightDrives(config: HelperConfig, roles: readonly string[], signal?: AbortSignal): Promise<void> {
+export async function preflightDrives(
+  config: HelperConfig,
+  roles: readonly string[],
+  signal?: AbortSignal,
+): Promise<void> {
   for (const role of roles) {
     const drive = config.drives[role as keyof HelperConfig['drives']];
-    if (!drive) throw new PreflightError(role, `${role}: no drives.${role} in the config, so its disk cannot be checked`);
+    if (!drive)
+      throw new PreflightError(role, `${role}: no drives.${role} in the config, so its disk cannot be checked`);
     const dir = isDir(drive.mountPoint);
     const mount = dir && drive.requireMount ? await mountOf(drive.mountPoint, signal) : null;
     checkDrive(role, drive, mount, dir);

@@ -20,7 +20,13 @@ export declare function unlinkAt(rootFd: number, rel: string, ino: number): 1 | 
  * when `to` exists, ESTALE when `to`'s folder is not inode toDirIno (NaN: not checked) — the folder the caller
  * made or checked, not one a user put in its place since.
  */
-export declare function renameAt(fromRootFd: number, from: string, toRootFd: number, to: string, toDirIno: number): void;
+export declare function renameAt(
+  fromRootFd: number,
+  from: string,
+  toRootFd: number,
+  to: string,
+  toDirIno: number,
+): void;
 /** link(2) from → to (a symlink is linked itself, never its target), `to`'s folder checked as renameAt does. */
 export declare function linkAt(fromRootFd: number, from: string, toRootFd: number, to: string, toDirIno: number): void;
 /** Removes an empty folder. */
@@ -35,15 +41,41 @@ export declare function accessAt(rootFd: number, relDir: string, mode: number): 
  * and nanosecond times. Throws code FTS_CHANGED when the source is not what the scan saw, or changed (size,
  * mtime, ino, ctime) during the copy; on any failure the temp file is removed.
  */
-export declare function copyFileAt(srcRootFd: number, src: string, dstRootFd: number, tmp: string, size: number, mtimeMs: number, ino: number, chown: boolean): { hash: string; tmpIno: number; srcCtimeMs: number };
+export declare function copyFileAt(
+  srcRootFd: number,
+  src: string,
+  dstRootFd: number,
+  tmp: string,
+  size: number,
+  mtimeMs: number,
+  ino: number,
+  chown: boolean,
+): { hash: string; tmpIno: number; srcCtimeMs: number };
 /** Copies a symlink (its target, owner when chown, times to the nanosecond) to a new tmp; the hash is the sha256 of its target. FTS_CHANGED when it is not what the scan saw. */
-export declare function copySymlinkAt(srcRootFd: number, src: string, dstRootFd: number, tmp: string, size: number, mtimeMs: number, ino: number, chown: boolean): { hash: string; tmpIno: number; srcCtimeMs: number };
+export declare function copySymlinkAt(
+  srcRootFd: number,
+  src: string,
+  dstRootFd: number,
+  tmp: string,
+  size: number,
+  mtimeMs: number,
+  ino: number,
+  chown: boolean,
+): { hash: string; tmpIno: number; srcCtimeMs: number };
 /**
  * Copies every xattr of fromFd to toFd, then fromFd's times to the nanosecond. The times given are the ones the
  * caller checked: a source whose mtime or ctime differs now throws code FTS_CHANGED; an atime moved since (a
  * read without O_NOATIME) is replaced by the one given. The names are for error messages.
  */
-export declare function copyXattrsAndTimes(fromFd: number, toFd: number, fromName: string, toName: string, atimeMs: number, mtimeMs: number, ctimeMs: number): void;
+export declare function copyXattrsAndTimes(
+  fromFd: number,
+  toFd: number,
+  fromName: string,
+  toName: string,
+  atimeMs: number,
+  mtimeMs: number,
+  ctimeMs: number,
+): void;
 /** Copies every xattr of fromFd to toFd. */
 export declare function copyXattrsFd(fromFd: number, toFd: number): void;
 /** The xattrs of an open file, by name. */
@@ -64,7 +96,12 @@ export declare function syncfs(fd: number, path: string): Promise<void>;
  * Resolves to each pair's errno: 0 when it was named, EEXIST when the name was taken, ELOOP when a folder on the
  * way is a symlink, ESTALE when the destination folder is not the one checked, and so on.
  */
-export declare function renameBatchAt(fromRootFd: number, toRootFd: number, pairs: string, toDirInos: Float64Array): Promise<Int32Array>;
+export declare function renameBatchAt(
+  fromRootFd: number,
+  toRootFd: number,
+  pairs: string,
+  toDirInos: Float64Array,
+): Promise<Int32Array>;
 /**
  * For each path (`\0`-joined) beneath rootFd, on libuv's thread pool: lstat, and unlink it when its size,
  * mtimeMs, ino and ctimeMs are still the stamp's (4 numbers per path in `stamps`; a NaN ctime is not checked).
@@ -85,4 +122,11 @@ export interface CopyBatchResult {
  * size, mtimeMs, ino per file). A non-zero stop[0] stops it between files (the rest answer stopped); a copy that
  * meets ENOSPC sets it.
  */
-export declare function copyBatchAt(srcRootFd: number, dstRootFd: number, pairs: string, stamps: Float64Array, chown: boolean, stop: Int32Array): Promise<CopyBatchResult>;
+export declare function copyBatchAt(
+  srcRootFd: number,
+  dstRootFd: number,
+  pairs: string,
+  stamps: Float64Array,
+  chown: boolean,
+  stop: Int32Array,
+): Promise<CopyBatchResult>;

@@ -13,7 +13,9 @@ function load() {
     return require('./build/Release/fts_native.node');
   } catch (err) {
     const why = /** @type {Error} */ (err).message;
-    throw new Error(`fts-native is not built (${why}); build it with: npm rebuild fts-native (needs python3, make and a C compiler: apt-get install -y build-essential python3)`);
+    throw new Error(
+      `fts-native is not built (${why}); build it with: npm rebuild fts-native (needs python3, make and a C compiler: apt-get install -y build-essential python3)`,
+    );
   }
 }
 

@@ -5,14 +5,52 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { probe } from '../../test/support/beneath-probe.mjs';
-import { copyBatchAt, copyFileAt, copyXattrsAndTimes, FIELDS, freeBytes, linkAt, lstatAt, mkdirAt, readDirAt, removeUnchangedAt, renameAt, renameBatchAt, syncfs, unlinkAt, usesOpenat2, xattrsOfFd } from './index.mjs';
+import {
+  copyBatchAt,
+  copyFileAt,
+  copyXattrsAndTimes,
+  FIELDS,
+  freeBytes,
+  linkAt,
+  lstatAt,
+  mkdirAt,
+  readDirAt,
+  removeUnchangedAt,
+  renameAt,
+  renameBatchAt,
+  syncfs,
+  unlinkAt,
+  usesOpenat2,
+  xattrsOfFd,
+} from './index.mjs';
 
 let dir: string;
 /** The temp folder opened as a root: every call takes paths relative to it. */
@@ -51,13 +89,27 @@ describe('readDirAt', () => {
     got.names.split('\0').forEach((name, i) => {
       const st = lstatSync(join(dir, name));
       const n = Array.from(got.nums.subarray(i * FIELDS, (i + 1) * FIELDS));
-      expect(n, name).toEqual([st.dev, st.ino, st.mode, st.nlink, st.uid, st.gid, st.size, st.blocks, st.atimeMs, st.mtimeMs, st.ctimeMs]);
+      expect(n, name).toEqual([
+        st.dev,
+        st.ino,
+        st.mode,
+        st.nlink,
+        st.uid,
+        st.gid,
+        st.size,
+        st.blocks,
+        st.atimeMs,
+        st.mtimeMs,
+        st.ctimeMs,
+      ]);
     });
   });
 
   it('gives an empty folder as no entries, and throws like Node for a missing or non-folder path', () => {
     expect(readDirAt(root, '')).toMatchObject({ names: '', count: 0 });
-    expect(() => readDirAt(root, 'missing')).toThrow(expect.objectContaining({ code: 'ENOENT', errno: -2, syscall: 'scandir', path: 'missing' }));
+    expect(() => readDirAt(root, 'missing')).toThrow(
+      expect.objectContaining({ code: 'ENOENT', errno: -2, syscall: 'scandir', path: 'missing' }),
+    );
     writeFileSync(join(dir, 'file'), '');
     expect(() => readDirAt(root, 'file')).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
     expect(() => readDirAt(root, 'a\0x')).toThrow(/NUL/);
@@ -87,7 +139,9 @@ describe('renameAt', () => {
     expect(existsSync(a)).toBe(false);
     expect(readFileSync(b, 'utf8')).toBe('A');
     writeFileSync(a, 'new');
-    expect(() => renameAt(root, 'a', root, 'b', Number.NaN)).toThrow(expect.objectContaining({ code: 'EEXIST', syscall: 'rename', path: 'a', dest: 'b' }));
+    expect(() => renameAt(root, 'a', root, 'b', Number.NaN)).toThrow(
+      expect.objectContaining({ code: 'EEXIST', syscall: 'rename', path: 'a', dest: 'b' }),
+    );
     expect(readFileSync(a, 'utf8')).toBe('new');
     expect(readFileSync(b, 'utf8')).toBe('A');
   });
@@ -169,22 +223,34 @@ describe('copyFileAt', () => {
     writeFileSync(src, 'abc');
     const [size, mtimeMs, ino] = stamp(src);
     appendFileSync(src, 'more');
-    expect(() => copyFileAt(root, 'src', root, '.tmp', size, mtimeMs, ino, false)).toThrow(expect.objectContaining({ code: 'FTS_CHANGED', message: 'changed since the scan' }));
+    expect(() => copyFileAt(root, 'src', root, '.tmp', size, mtimeMs, ino, false)).toThrow(
+      expect.objectContaining({ code: 'FTS_CHANGED', message: 'changed since the scan' }),
+    );
     expect(existsSync(tmp)).toBe(false);
     symlinkSync(src, join(dir, 'link'));
-    expect(() => copyFileAt(root, 'link', root, '.tmp', ...stamp(join(dir, 'link')), false)).toThrow(expect.objectContaining({ code: 'ELOOP', path: 'link' }));
+    expect(() => copyFileAt(root, 'link', root, '.tmp', ...stamp(join(dir, 'link')), false)).toThrow(
+      expect.objectContaining({ code: 'ELOOP', path: 'link' }),
+    );
     writeFileSync(tmp, 'someone else');
-    expect(() => copyFileAt(root, 'src', root, '.tmp', ...stamp(src), false)).toThrow(expect.objectContaining({ code: 'EEXIST', path: '.tmp' }));
+    expect(() => copyFileAt(root, 'src', root, '.tmp', ...stamp(src), false)).toThrow(
+      expect.objectContaining({ code: 'EEXIST', path: '.tmp' }),
+    );
     expect(readFileSync(tmp, 'utf8')).toBe('someone else');
-    expect(() => copyFileAt(root, 'missing', root, '.t2', 1, 1, 1, false)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => copyFileAt(root, 'missing', root, '.t2', 1, 1, 1, false)).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    );
     // A fifo swapped in for a file neither hangs the open nor gets copied.
     execFileSync('mkfifo', [join(dir, 'fifo')]);
-    expect(() => copyFileAt(root, 'fifo', root, '.t3', ...stamp(join(dir, 'fifo')), false)).toThrow(expect.objectContaining({ code: 'FTS_CHANGED' }));
+    expect(() => copyFileAt(root, 'fifo', root, '.t3', ...stamp(join(dir, 'fifo')), false)).toThrow(
+      expect.objectContaining({ code: 'FTS_CHANGED' }),
+    );
     expect(existsSync(join(dir, '.t3'))).toBe(false);
   });
 
   it('takes only numbers and strings', () => {
-    expect(() => (copyFileAt as (...a: unknown[]) => unknown)(root, 'a', root, 'b', '1', 1, 1, false)).toThrow(TypeError);
+    expect(() => (copyFileAt as (...a: unknown[]) => unknown)(root, 'a', root, 'b', '1', 1, 1, false)).toThrow(
+      TypeError,
+    );
     expect(() => (copyFileAt as (...a: unknown[]) => unknown)('3', 'a', root, 'b', 1, 1, 1, false)).toThrow(TypeError);
   });
 });
@@ -210,12 +276,16 @@ describe('copyXattrsAndTimes', () => {
       expect(getAttributeSync(dst, 'user.DosStream.AFP_Resource:$DATA')?.toString()).toBe('resource fork');
       // A source changed since its times were checked gets no times.
       appendFileSync(src, 'more');
-      expect(() => copyXattrsAndTimes(from, to, src, dst, seen.atimeMs, seen.mtimeMs, seen.ctimeMs)).toThrow(expect.objectContaining({ code: 'FTS_CHANGED' }));
+      expect(() => copyXattrsAndTimes(from, to, src, dst, seen.atimeMs, seen.mtimeMs, seen.ctimeMs)).toThrow(
+        expect.objectContaining({ code: 'FTS_CHANGED' }),
+      );
     } finally {
       closeSync(from);
       closeSync(to);
     }
-    expect(() => copyXattrsAndTimes(9999, 9998, src, dst, 0, 0, 0)).toThrow(expect.objectContaining({ code: 'EBADF', path: src }));
+    expect(() => copyXattrsAndTimes(9999, 9998, src, dst, 0, 0, 0)).toThrow(
+      expect.objectContaining({ code: 'EBADF', path: src }),
+    );
   });
 });
 
@@ -272,7 +342,12 @@ describe('renameBatchAt and removeUnchangedAt', () => {
     mkdirSync(join(dir, 'sub'));
     writeFileSync(join(dir, 'c'), 'c');
     const wrongIno = lstatSync(join(dir, 'sub')).ino + 1;
-    const r = await renameBatchAt(root, root, ['a', 'a2', 'b', 'taken', 'missing', 'm2', 'c', 'sub/c'].join('\0'), new Float64Array([Number.NaN, Number.NaN, Number.NaN, wrongIno]));
+    const r = await renameBatchAt(
+      root,
+      root,
+      ['a', 'a2', 'b', 'taken', 'missing', 'm2', 'c', 'sub/c'].join('\0'),
+      new Float64Array([Number.NaN, Number.NaN, Number.NaN, wrongIno]),
+    );
     expect([...r]).toEqual([0, osErrno.EEXIST, osErrno.ENOENT, osErrno.ESTALE]);
     expect(readFileSync(join(dir, 'a2'), 'utf8')).toBe('a');
     expect(readFileSync(join(dir, 'taken'), 'utf8')).toBe('taken');
@@ -293,7 +368,11 @@ describe('renameBatchAt and removeUnchangedAt', () => {
     execFileSync('chmod', ['0600', join(dir, 'chmodded')]);
     execFileSync('chmod', ['0600', join(dir, 'unchecked')]);
     rmSync(join(dir, 'gone'));
-    const r = await removeUnchangedAt(root, [...names, 'moved-away/file'].join('\0'), new Float64Array([...stamps, 1, 1, 1, Number.NaN]));
+    const r = await removeUnchangedAt(
+      root,
+      [...names, 'moved-away/file'].join('\0'),
+      new Float64Array([...stamps, 1, 1, 1, Number.NaN]),
+    );
     expect([...r]).toEqual([0, -1, -1, 0, 0, osErrno.EISDIR, osErrno.ENOENT]);
     expect(names.filter((n) => existsSync(join(dir, n)))).toEqual(['appended', 'chmodded', 'folder']);
     expect(() => removeUnchangedAt(root, names.join('\0'), new Float64Array(3))).toThrow(TypeError);
@@ -325,11 +404,23 @@ describe('mkdirAt, unlinkAt, lstatAt, xattrsOfFd, freeBytes', () => {
     expect(unlinkAt(root, 'no/such/folder', Number.NaN)).toBe(-1);
   });
 
-  it('gives lstat numbers equal to Node\'s, null for what is not there, and an open file\'s xattrs', () => {
+  it("gives lstat numbers equal to Node's, null for what is not there, and an open file's xattrs", () => {
     writeFileSync(join(dir, 'f'), 'x');
     setAttributeSync(join(dir, 'f'), 'user.DosStream.AFP_AfpInfo:$DATA', Buffer.from('info'));
     const st = lstatSync(join(dir, 'f'));
-    expect(Array.from(lstatAt(root, 'f')!)).toEqual([st.dev, st.ino, st.mode, st.nlink, st.uid, st.gid, st.size, st.blocks, st.atimeMs, st.mtimeMs, st.ctimeMs]);
+    expect(Array.from(lstatAt(root, 'f')!)).toEqual([
+      st.dev,
+      st.ino,
+      st.mode,
+      st.nlink,
+      st.uid,
+      st.gid,
+      st.size,
+      st.blocks,
+      st.atimeMs,
+      st.mtimeMs,
+      st.ctimeMs,
+    ]);
     expect(lstatAt(root, 'missing')).toBeNull();
     expect(lstatAt(root, 'missing/deeper')).toBeNull();
     const fd = openSync(join(dir, 'f'), 'r');
@@ -385,8 +476,8 @@ describe('nothing resolves through a symlink or into another mount, with openat2
     'copyFileAt file → via/tmp': 'ELOOP',
     'copySymlinkAt via/inner-link → l': 'ELOOP',
     'copyBatchAt [via/secret, file → via/t]': ['ELOOP', 'ELOOP'],
-    'renameBatchAt': [osErrno.ELOOP, osErrno.ELOOP],
-    'removeUnchangedAt': [osErrno.ELOOP],
+    renameBatchAt: [osErrno.ELOOP, osErrno.ELOOP],
+    removeUnchangedAt: [osErrno.ELOOP],
     'lstatAt "../outside/secret"': 'EINVAL',
     'lstatAt "sub/../../outside/secret"': 'EINVAL',
     'lstatAt "./file"': 'EINVAL',
@@ -400,9 +491,13 @@ describe('nothing resolves through a symlink or into another mount, with openat2
   };
 
   /** The outside folder, as it must stay. */
-  const outsideFacts = (outside: string) => readdirSync(outside, { recursive: true }).map(String).sort().map((n) => `${n}:${lstatSync(join(outside, n)).ctimeMs}`);
+  const outsideFacts = (outside: string) =>
+    readdirSync(outside, { recursive: true })
+      .map(String)
+      .sort()
+      .map((n) => `${n}:${lstatSync(join(outside, n)).ctimeMs}`);
 
-  it('with the kernel\'s openat2 (Linux 5.6 and later)', async () => {
+  it("with the kernel's openat2 (Linux 5.6 and later)", async () => {
     const { rootDir, outside, unmount } = layout();
     try {
       const before = outsideFacts(outside);
@@ -421,7 +516,11 @@ describe('nothing resolves through a symlink or into another mount, with openat2
     const { rootDir, outside, unmount } = layout();
     try {
       const before = outsideFacts(outside);
-      const r = spawnSync(process.execPath, [join(import.meta.dirname, '../../test/support/beneath-probe.mjs'), rootDir, 'mnt'], { encoding: 'utf8', env: { ...process.env, FTS_NATIVE_NO_OPENAT2: '1' } });
+      const r = spawnSync(
+        process.execPath,
+        [join(import.meta.dirname, '../../test/support/beneath-probe.mjs'), rootDir, 'mnt'],
+        { encoding: 'utf8', env: { ...process.env, FTS_NATIVE_NO_OPENAT2: '1' } },
+      );
       expect(r.status, r.stderr).toBe(0);
       const got = JSON.parse(r.stdout) as Record<string, unknown>;
       expect(got.openat2).toBe(false);

@@ -111,17 +111,26 @@ export function planSamba(config: HelperConfig, sys: SambaSystem): SambaPlan {
   const { smbConf, includeFile } = config.samba;
   const includeBefore = sys.readFile(includeFile);
   const confBefore = sys.readFile(smbConf);
-  if (confBefore === null) throw new SambaApplyError('check', `${smbConf} does not exist: install Samba first (apt-get install samba)`, false);
+  if (confBefore === null)
+    throw new SambaApplyError('check', `${smbConf} does not exist: install Samba first (apt-get install samba)`, false);
   const includeAfter = renderInclude(config);
   const confAfter = withInclude(confBefore.toString('utf8'), includeFile);
-  let diff = lineDiff(smbConf, confBefore.toString('utf8'), confAfter) + lineDiff(includeFile, includeBefore?.toString('utf8') ?? null, includeAfter);
+  let diff =
+    lineDiff(smbConf, confBefore.toString('utf8'), confAfter) +
+    lineDiff(includeFile, includeBefore?.toString('utf8') ?? null, includeAfter);
   const notes: string[] = [];
   let avahi: SambaPlan['avahi'] = null;
   const avahiFile = config.samba.avahiServiceFile;
   if (avahiFile && sys.realpath(dirname(avahiFile)) === null) {
-    notes.push(`${dirname(avahiFile)} does not exist, so Macs will not find the shares or Time Machine over Bonjour: apt-get install avahi-daemon, then apply again`);
+    notes.push(
+      `${dirname(avahiFile)} does not exist, so Macs will not find the shares or Time Machine over Bonjour: apt-get install avahi-daemon, then apply again`,
+    );
   } else if (avahiFile) {
-    avahi = { file: avahiFile, before: sys.readFile(avahiFile), after: renderAvahiService(config, smbPortOf(confAfter)) };
+    avahi = {
+      file: avahiFile,
+      before: sys.readFile(avahiFile),
+      after: renderAvahiService(config, smbPortOf(confAfter)),
+    };
     diff += lineDiff(avahiFile, avahi.before?.toString('utf8') ?? null, avahi.after);
   }
   return {
@@ -154,8 +163,17 @@ export async function checkCandidate(plan: SambaPlan, sys: SambaSystem): Promise
       const avahi = join(scratch.dir, 'fts-helper.service');
       sys.writeFile(avahi, Buffer.from(plan.avahi.after));
       const dtd = await sys.checkAvahi(avahi);
-      if (dtd.skipped) result = { ...result, warnings: [...result.warnings, `the avahi service file was not checked: ${dtd.skipped}`] };
-      if (!dtd.ok) result = { ...result, ok: false, problems: [...result.problems, ...dtd.problems.map((p) => `${plan.avahi!.file}: ${p}`)] };
+      if (dtd.skipped)
+        result = {
+          ...result,
+          warnings: [...result.warnings, `the avahi service file was not checked: ${dtd.skipped}`],
+        };
+      if (!dtd.ok)
+        result = {
+          ...result,
+          ok: false,
+          problems: [...result.problems, ...dtd.problems.map((p) => `${plan.avahi!.file}: ${p}`)],
+        };
     }
   } finally {
     scratch.remove();
@@ -165,7 +183,8 @@ export async function checkCandidate(plan: SambaPlan, sys: SambaSystem): Promise
   const missing = missingVfsModules(parseTestparmDump(result.dump), await sys.vfsModules());
   if (missing.length === 0) return result;
   const problems = missing.map(
-    ({ module, share }) => `[${share}] uses the VFS module "${module}", which this Samba cannot load (on Debian and Ubuntu: apt-get install samba-vfs-modules)`,
+    ({ module, share }) =>
+      `[${share}] uses the VFS module "${module}", which this Samba cannot load (on Debian and Ubuntu: apt-get install samba-vfs-modules)`,
   );
   return { ...result, ok: false, problems };
 }
@@ -173,13 +192,22 @@ export async function checkCandidate(plan: SambaPlan, sys: SambaSystem): Promise
 const same = (a: Buffer | null, b: string) => a !== null && a.equals(Buffer.from(b));
 
 /** Applies the config to Samba; see the file comment. Throws SambaValidationError or SambaApplyError. */
-export async function applySamba(config: HelperConfig, sys: SambaSystem, opts: { dryRun?: boolean } = {}): Promise<ApplyResult> {
+export async function applySamba(
+  config: HelperConfig,
+  sys: SambaSystem,
+  opts: { dryRun?: boolean } = {},
+): Promise<ApplyResult> {
   validateSamba(config, sys.realpath); // before the lock: bad input touches nothing, not even a lock file
   let release: () => void;
   try {
     release = sys.lock(`${config.samba.includeFile}.lock`);
   } catch (err) {
-    if (err instanceof LockBusyError) throw new SambaApplyError('check', `another Samba apply is running (process ${err.pid}); try again when it ends`, false);
+    if (err instanceof LockBusyError)
+      throw new SambaApplyError(
+        'check',
+        `another Samba apply is running (process ${err.pid}); try again when it ends`,
+        false,
+      );
     throw err;
   }
   try {
@@ -194,17 +222,28 @@ async function applyLocked(config: HelperConfig, sys: SambaSystem, opts: { dryRu
   const includeSame = same(plan.include.before, plan.include.after);
   const confSame = same(plan.conf.before, plan.conf.after);
   const avahiSame = !plan.avahi || same(plan.avahi.before, plan.avahi.after);
-  if (includeSame && confSame && avahiSame) return { changed: false, dryRun: !!opts.dryRun, written: [], shares: [], diff: '', warnings: plan.notes };
+  if (includeSame && confSame && avahiSame)
+    return { changed: false, dryRun: !!opts.dryRun, written: [], shares: [], diff: '', warnings: plan.notes };
   const check = await checkCandidate(plan, sys);
-  if (!check.ok) throw new SambaApplyError('check', `the rendered configuration was refused: ${check.problems.join('; ')}`, false, check.problems);
-  if (opts.dryRun) return { changed: true, dryRun: true, written: [], shares: plan.shares, diff: plan.diff, warnings: check.warnings };
+  if (!check.ok)
+    throw new SambaApplyError(
+      'check',
+      `the rendered configuration was refused: ${check.problems.join('; ')}`,
+      false,
+      check.problems,
+    );
+  if (opts.dryRun)
+    return { changed: true, dryRun: true, written: [], shares: plan.shares, diff: plan.diff, warnings: check.warnings };
 
   const written: string[] = [];
   const rollback = async (stage: SambaApplyError['stage'], cause: unknown): Promise<never> => {
     const reason = cause instanceof Error ? cause.message : String(cause);
     try {
       // Restore in reverse order; a file that did not exist before is removed.
-      const files: [string, Buffer | null][] = [[plan.smbConf, plan.conf.before], [plan.includeFile, plan.include.before]];
+      const files: [string, Buffer | null][] = [
+        [plan.smbConf, plan.conf.before],
+        [plan.includeFile, plan.include.before],
+      ];
       if (plan.avahi) files.unshift([plan.avahi.file, plan.avahi.before]);
       for (const [path, before] of files) {
         if (!written.includes(path)) continue;
@@ -212,7 +251,11 @@ async function applyLocked(config: HelperConfig, sys: SambaSystem, opts: { dryRu
         else sys.writeFile(path, before);
       }
     } catch (restoreErr) {
-      throw new SambaApplyError(stage, `${stage} failed (${reason}) and restoring the previous files failed too: ${(restoreErr as Error).message}`, false);
+      throw new SambaApplyError(
+        stage,
+        `${stage} failed (${reason}) and restoring the previous files failed too: ${(restoreErr as Error).message}`,
+        false,
+      );
     }
     try {
       if (stage !== 'write' || written.length) await sys.reload(plan.smbConf);
@@ -264,6 +307,7 @@ async function verifyLive(config: HelperConfig, sys: SambaSystem): Promise<void>
     const sec = sections.get(s.name);
     if (!sec) throw new Error(`share [${s.name}] is missing from the live configuration`);
     const path = renderedSharePath(s);
-    if (sec.get('path') !== path) throw new Error(`share [${s.name}] has path ${sec.get('path') ?? '(none)'} instead of ${path}`);
+    if (sec.get('path') !== path)
+      throw new Error(`share [${s.name}] has path ${sec.get('path') ?? '(none)'} instead of ${path}`);
   }
 }

@@ -11,7 +11,10 @@ const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/samb
 
 /** xmllint and avahi's DTD are needed: say how to get them rather than skip. */
 function requireXmllint(): void {
-  for (const [file, pkg] of [['/usr/bin/xmllint', 'libxml2-utils'], [AVAHI_SERVICE_DTD, 'avahi-daemon']] as const) {
+  for (const [file, pkg] of [
+    ['/usr/bin/xmllint', 'libxml2-utils'],
+    [AVAHI_SERVICE_DTD, 'avahi-daemon'],
+  ] as const) {
     try {
       readFileSync(file);
     } catch {
@@ -50,7 +53,9 @@ describe('avahi service file', () => {
 
   it('a file that breaks the DTD is refused with its lines named', async () => {
     requireXmllint();
-    const r = await dtdCheck('<?xml version="1.0"?>\n<!DOCTYPE service-group SYSTEM "avahi-service.dtd">\n<service-group>\n<service><type>_smb._tcp</type></service>\n</service-group>\n');
+    const r = await dtdCheck(
+      '<?xml version="1.0"?>\n<!DOCTYPE service-group SYSTEM "avahi-service.dtd">\n<service-group>\n<service><type>_smb._tcp</type></service>\n</service-group>\n',
+    );
     expect(r.ok).toBe(false);
     expect(r.problems[0]).toMatch(/^line 3: element service-group: validity error/);
     expect(parseXmllintErrors(fixture('xmllint-invalid-stderr.txt'))).toEqual([

@@ -9,11 +9,15 @@
 import type { HelperConfig } from '../config/schema.js';
 
 /** First line of the managed file's comment. */
-export const AVAHI_HEADER = 'Managed by fts-helper: do not edit. `fts-helper samba apply` rewrites this file from the helper config.';
+export const AVAHI_HEADER =
+  'Managed by fts-helper: do not edit. `fts-helper samba apply` rewrites this file from the helper config.';
 
 /** Escapes text for XML character data and attribute values. */
 export function xmlEscape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 }
 
 /** The first port of `smb ports` in smb.conf's [global] (where clients connect), else 445. */

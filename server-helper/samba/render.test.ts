@@ -37,7 +37,9 @@ describe('render', () => {
   it('household access: the group admitted and forced, group-writable masks; Time Machine per user and private', () => {
     const s = shareSections(renderInclude(seedConfig()));
     for (const share of ['flux', 'space']) {
-      expect(s.get(share)).toContain('valid users = @fts-users\n   force group = fts-users\n   create mask = 0660\n   force create mode = 0660\n   directory mask = 2770\n   force directory mode = 2770');
+      expect(s.get(share)).toContain(
+        'valid users = @fts-users\n   force group = fts-users\n   create mask = 0660\n   force create mode = 0660\n   directory mask = 2770\n   force directory mode = 2770',
+      );
     }
     expect(s.get('time')).toMatch(/path = \/time\/%u$/m);
     expect(s.get('time')).toContain('valid users = @fts-users\n   create mask = 0600\n   directory mask = 0700');
@@ -60,9 +62,12 @@ describe('render', () => {
 describe('withInclude', () => {
   const inc = '/etc/samba/fts-shares.conf';
   it('adds the include as the last parameter of [global] and leaves every other line alone', () => {
-    const conf = '# Debian\n[global]\n   workgroup = WORKGROUP\n   map to guest = bad user\n\n#==== Shares ====\n[homes]\n   browseable = no\n';
+    const conf =
+      '# Debian\n[global]\n   workgroup = WORKGROUP\n   map to guest = bad user\n\n#==== Shares ====\n[homes]\n   browseable = no\n';
     const out = withInclude(conf, inc);
-    expect(out).toBe('# Debian\n[global]\n   workgroup = WORKGROUP\n   map to guest = bad user\n   include = /etc/samba/fts-shares.conf\n\n#==== Shares ====\n[homes]\n   browseable = no\n');
+    expect(out).toBe(
+      '# Debian\n[global]\n   workgroup = WORKGROUP\n   map to guest = bad user\n   include = /etc/samba/fts-shares.conf\n\n#==== Shares ====\n[homes]\n   browseable = no\n',
+    );
     expect(withInclude(out, inc)).toBe(out);
   });
   it('keeps exactly one include, moving a misplaced or duplicated one', () => {
@@ -76,7 +81,9 @@ describe('withInclude', () => {
     expect(withInclude('', inc)).toBe(`[global]\n   include = ${inc}\n\n`);
   });
   it('steps past a continued line', () => {
-    expect(withInclude('[global]\n   a = 1 \\\n     2\n', inc)).toBe(`[global]\n   a = 1 \\\n     2\n   include = ${inc}\n`);
+    expect(withInclude('[global]\n   a = 1 \\\n     2\n', inc)).toBe(
+      `[global]\n   a = 1 \\\n     2\n   include = ${inc}\n`,
+    );
   });
 });
 

@@ -6,7 +6,8 @@ import { parseSize } from '../../contract/index.js';
 import type { HelperConfig, SambaConfig, ShareConfig } from '../config/schema.js';
 
 /** First line of the managed file, so a person who opens it knows not to edit it. */
-export const MANAGED_HEADER = '# Managed by fts-helper: do not edit. `fts-helper samba apply` rewrites this file from the helper config.';
+export const MANAGED_HEADER =
+  '# Managed by fts-helper: do not edit. `fts-helper samba apply` rewrites this file from the helper config.';
 
 /** The VFS stack every share gets: a Mac's first share decides whether Apple's SMB2 extensions are on for the session. */
 export const MAC_VFS_OBJECTS = 'catia fruit streams_xattr';
@@ -21,7 +22,8 @@ export function formatSambaSize(bytes: number): string {
   return String(bytes);
 }
 
-const param = (name: string, value: string | number | boolean) => `   ${name} = ${typeof value === 'boolean' ? (value ? 'yes' : 'no') : value}`;
+const param = (name: string, value: string | number | boolean) =>
+  `   ${name} = ${typeof value === 'boolean' ? (value ? 'yes' : 'no') : value}`;
 
 /** The [global] settings macOS clients need and a careful admin sets. */
 export function renderGlobal(config: HelperConfig): string[] {
@@ -59,7 +61,9 @@ export const USER_VARIABLE = '%u';
 
 /** The path smbd serves for a share: a per-user Time Machine share serves `path/%u`. */
 export function renderedSharePath(share: ShareConfig): string {
-  return share.timeMachine !== false && share.timeMachine.perUser ? `${share.path.replace(/\/+$/, '')}/${USER_VARIABLE}` : share.path;
+  return share.timeMachine !== false && share.timeMachine.perUser
+    ? `${share.path.replace(/\/+$/, '')}/${USER_VARIABLE}`
+    : share.path;
 }
 
 /**
@@ -91,14 +95,25 @@ export function renderAccess(share: ShareConfig, samba: Pick<SambaConfig, 'group
 export function renderShare(share: ShareConfig, samba: Pick<SambaConfig, 'group'> = { group: null }): string[] {
   const lines = [`[${share.name}]`];
   if (share.comment) lines.push(param('comment', share.comment));
-  lines.push(param('path', renderedSharePath(share)), param('browseable', true), param('read only', share.readOnly), param('guest ok', false));
+  lines.push(
+    param('path', renderedSharePath(share)),
+    param('browseable', true),
+    param('read only', share.readOnly),
+    param('guest ok', false),
+  );
   lines.push(...renderAccess(share, samba));
   lines.push(param('vfs objects', MAC_VFS_OBJECTS));
   if (share.timeMachine !== false) {
     lines.push('   # Time Machine: advertised over SMB, with the flags it needs set explicitly (vfs_fruit(8)).');
     lines.push(param('fruit:time machine', true));
-    if (share.timeMachine.maxSize !== undefined) lines.push(param('fruit:time machine max size', formatSambaSize(parseSize(share.timeMachine.maxSize)!)));
-    lines.push(param('durable handles', true), param('kernel oplocks', false), param('kernel share modes', false), param('posix locking', false));
+    if (share.timeMachine.maxSize !== undefined)
+      lines.push(param('fruit:time machine max size', formatSambaSize(parseSize(share.timeMachine.maxSize)!)));
+    lines.push(
+      param('durable handles', true),
+      param('kernel oplocks', false),
+      param('kernel share modes', false),
+      param('posix locking', false),
+    );
   }
   const extra = Object.entries(share.parameters).sort(([a], [b]) => a.localeCompare(b));
   for (const [k, v] of extra) lines.push(param(k, v));
@@ -135,7 +150,8 @@ export function withInclude(smbConf: string, includeFile: string, drop: readonly
   });
   const includeLine = `   include = ${includeFile}`;
   const start = kept.findIndex((l) => SECTION.exec(l)?.[1]?.trim().toLowerCase() === 'global');
-  if (start < 0) return [`[global]`, includeLine, '', ...kept].join('\n') + (kept.length === 0 || trailingNewline ? '\n' : '');
+  if (start < 0)
+    return [`[global]`, includeLine, '', ...kept].join('\n') + (kept.length === 0 || trailingNewline ? '\n' : '');
   let end = kept.findIndex((l, i) => i > start && SECTION.test(l));
   if (end < 0) end = kept.length;
   let at = start + 1;

@@ -22,7 +22,13 @@ export interface RotationResult {
 /** Rotates each account in turn; one user's failure does not stop the others. */
 export async function rotatePasswords(
   config: HelperConfig,
-  deps: { vault: SecretWriter; users?: () => Promise<string[]>; sys?: UserSystem; signal?: AbortSignal; log?: (line: string) => void },
+  deps: {
+    vault: SecretWriter;
+    users?: () => Promise<string[]>;
+    sys?: UserSystem;
+    signal?: AbortSignal;
+    log?: (line: string) => void;
+  },
 ): Promise<RotationResult> {
   const users = await (deps.users ?? (() => listSambaUsers(config.samba.smbConf)))();
   const result: RotationResult = { rotated: [], failed: [], skipped: [] };
@@ -30,7 +36,9 @@ export async function rotatePasswords(
     if (deps.signal?.aborted) break;
     if (!SambaSecretUser.safeParse(user).success) {
       result.skipped.push(user);
-      deps.log?.(`skipped ${user}: its name cannot be a Key Vault secret name (lower-case letters, digits and dashes)\n`);
+      deps.log?.(
+        `skipped ${user}: its name cannot be a Key Vault secret name (lower-case letters, digits and dashes)\n`,
+      );
       continue;
     }
     try {
@@ -50,7 +58,10 @@ export async function rotatePasswords(
 async function rotationVault(config: HelperConfig): Promise<{ vault: SecretWriter } | { reason: string }> {
   const { canWriteSecrets, keyVaultSecrets } = await import('../system/keyvault.js');
   if (!canWriteSecrets(config.keyVault)) {
-    return { reason: 'rotation needs Key Vault with the helper\'s credential (keyVault.tenantId, keyVault.clientId, keyVault.clientSecretFile or certificateFile): clients read the new passwords there' };
+    return {
+      reason:
+        "rotation needs Key Vault with the helper's credential (keyVault.tenantId, keyVault.clientId, keyVault.clientSecretFile or certificateFile): clients read the new passwords there",
+    };
   }
   return { vault: keyVaultSecrets(config.keyVault) };
 }
@@ -67,6 +78,10 @@ export const rotationTask: Task = {
     if (ctx.signal.aborted) return { status: 'cancelled', summary, error: null };
     if (r.failed.length === 0) return { status: 'succeeded', summary, error: null };
     const first = `${r.failed[0]!.user}: ${r.failed[0]!.reason}`;
-    return { status: r.rotated.length ? 'warning' : 'failed', summary, error: `${r.failed.length} of ${r.failed.length + r.rotated.length} passwords not rotated (${first})` };
+    return {
+      status: r.rotated.length ? 'warning' : 'failed',
+      summary,
+      error: `${r.failed.length} of ${r.failed.length + r.rotated.length} passwords not rotated (${first})`,
+    };
   },
 };

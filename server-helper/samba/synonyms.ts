@@ -63,7 +63,9 @@ export function canonicalParameter(name: string): string {
   return name.toLowerCase().replace(/[\s_]+/g, '');
 }
 
-const BY_KEY = new Map(Object.entries(SAMBA_SYNONYMS).map(([alias, s]) => [canonicalParameter(alias), { alias, ...s }]));
+const BY_KEY = new Map(
+  Object.entries(SAMBA_SYNONYMS).map(([alias, s]) => [canonicalParameter(alias), { alias, ...s }]),
+);
 
 /** The parameter a name stands for in smbd (its canonical key), and the synonym when the name is one. */
 export function resolveParameter(name: string): { key: string; synonym: (SambaSynonym & { alias: string }) | null } {

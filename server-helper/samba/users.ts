@@ -54,7 +54,8 @@ async function ensureOwnFolder(path: string, user: string, group: string | null)
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   const st = lstatSync(path);
-  if (!st.isDirectory()) throw new Error(`${path} exists and is not a folder (a symlink or a file): move it away, then add the user again`);
+  if (!st.isDirectory())
+    throw new Error(`${path} exists and is not a folder (a symlink or a file): move it away, then add the user again`);
   if (st.uid !== uid || st.gid !== gid) chownSync(path, uid, gid);
   if ((st.mode & 0o7777) !== 0o700) chmodSync(path, 0o700);
   return created;
@@ -81,7 +82,9 @@ export const realUserSystem: UserSystem = {
 export function sambaSecretName(config: HelperConfig, user: string): string | null {
   if (!config.keyVault) return null;
   if (!SambaSecretUser.safeParse(user).success) {
-    throw new UserRequestError(`user name "${user}": with Key Vault, a Samba user is 1-32 lower-case letters, digits and dashes (its password is the secret fts-smb-NAME-password)`);
+    throw new UserRequestError(
+      `user name "${user}": with Key Vault, a Samba user is 1-32 lower-case letters, digits and dashes (its password is the secret fts-smb-NAME-password)`,
+    );
   }
   return sambaPasswordSecret(user);
 }
@@ -122,7 +125,11 @@ export function timeMachineFolders(config: HelperConfig, user: string): string[]
  * Puts a user where the shares expect them: in the household group (made when missing) and with a 0700 folder
  * of their own in each per-user Time Machine share. Idempotent; says what it changed.
  */
-export async function ensureMembership(config: HelperConfig, user: string, sys: UserSystem = realUserSystem): Promise<{ addedToGroup: string | null; createdFolders: string[] }> {
+export async function ensureMembership(
+  config: HelperConfig,
+  user: string,
+  sys: UserSystem = realUserSystem,
+): Promise<{ addedToGroup: string | null; createdFolders: string[] }> {
   checkName(user);
   const group = config.samba.group;
   let addedToGroup: string | null = null;
@@ -134,12 +141,16 @@ export async function ensureMembership(config: HelperConfig, user: string, sys: 
     }
   }
   const createdFolders: string[] = [];
-  for (const folder of timeMachineFolders(config, user)) if (await sys.ensureOwnFolder(folder, user, group)) createdFolders.push(folder);
+  for (const folder of timeMachineFolders(config, user))
+    if (await sys.ensureOwnFolder(folder, user, group)) createdFolders.push(folder);
   return { addedToGroup, createdFolders };
 }
 
 function checkName(name: string): void {
-  if (!USER_NAME.test(name)) throw new UserRequestError(`user name "${name}": use a Unix user name (a-z, 0-9, _ and -, at most 32, starting with a letter or _)`);
+  if (!USER_NAME.test(name))
+    throw new UserRequestError(
+      `user name "${name}": use a Unix user name (a-z, 0-9, _ and -, at most 32, starting with a letter or _)`,
+    );
   if (name === 'root') throw new UserRequestError('user name "root": a Samba account for root is refused');
 }
 
@@ -150,7 +161,14 @@ function checkPassword(pw: string): void {
 }
 
 /** Stores the password in the vault first, then in Samba; if Samba refuses, the vault gets its previous value back. */
-async function setEverywhere(config: HelperConfig, sys: UserSystem, vault: SecretWriter | null, name: string, password: string, add: boolean): Promise<string | null> {
+async function setEverywhere(
+  config: HelperConfig,
+  sys: UserSystem,
+  vault: SecretWriter | null,
+  name: string,
+  password: string,
+  add: boolean,
+): Promise<string | null> {
   const secret = vault ? sambaSecretName(config, name) : null;
   let previous: string | null = null;
   if (vault && secret) {
@@ -167,13 +185,20 @@ async function setEverywhere(config: HelperConfig, sys: UserSystem, vault: Secre
 }
 
 /** `users add`: creates the Unix user when missing and the Samba account. */
-export async function addUser(config: HelperConfig, name: string, opts: { password?: string; vault: SecretWriter | null; sys?: UserSystem }): Promise<PasswordOutcome> {
+export async function addUser(
+  config: HelperConfig,
+  name: string,
+  opts: { password?: string; vault: SecretWriter | null; sys?: UserSystem },
+): Promise<PasswordOutcome> {
   const sys = opts.sys ?? realUserSystem;
   checkName(name);
   if (opts.password !== undefined) checkPassword(opts.password);
   // Before anything is made: a name Key Vault cannot hold is refused now, not after the Unix user exists.
   if (opts.vault) sambaSecretName(config, name);
-  if (await sys.sambaUserExists(config.samba.smbConf, name)) throw new UserRequestError(`Samba user "${name}" exists; change its password with: fts-helper samba users passwd ${name}`);
+  if (await sys.sambaUserExists(config.samba.smbConf, name))
+    throw new UserRequestError(
+      `Samba user "${name}" exists; change its password with: fts-helper samba users passwd ${name}`,
+    );
   let createdUnixUser = false;
   if (!(await sys.unixUserExists(name))) {
     await sys.createUnixUser(name);
@@ -182,18 +207,36 @@ export async function addUser(config: HelperConfig, name: string, opts: { passwo
   const membership = await ensureMembership(config, name, sys);
   const password = opts.password ?? generatePassword();
   const storedIn = await setEverywhere(config, sys, opts.vault, name, password, true);
-  return { user: name, generated: opts.password === undefined ? password : null, storedIn, createdUnixUser, ...membership };
+  return {
+    user: name,
+    generated: opts.password === undefined ? password : null,
+    storedIn,
+    createdUnixUser,
+    ...membership,
+  };
 }
 
 /** `users passwd`: rotates an existing user's password (vault first, then Samba). */
-export async function changePassword(config: HelperConfig, name: string, opts: { password?: string; vault: SecretWriter | null; sys?: UserSystem }): Promise<PasswordOutcome> {
+export async function changePassword(
+  config: HelperConfig,
+  name: string,
+  opts: { password?: string; vault: SecretWriter | null; sys?: UserSystem },
+): Promise<PasswordOutcome> {
   const sys = opts.sys ?? realUserSystem;
   checkName(name);
   if (opts.password !== undefined) checkPassword(opts.password);
-  if (!(await sys.sambaUserExists(config.samba.smbConf, name))) throw new UserRequestError(`no Samba user "${name}"; add it with: fts-helper samba users add ${name}`);
+  if (!(await sys.sambaUserExists(config.samba.smbConf, name)))
+    throw new UserRequestError(`no Samba user "${name}"; add it with: fts-helper samba users add ${name}`);
   const password = opts.password ?? generatePassword();
   const storedIn = await setEverywhere(config, sys, opts.vault, name, password, false);
-  return { user: name, generated: opts.password === undefined ? password : null, storedIn, createdUnixUser: false, addedToGroup: null, createdFolders: [] };
+  return {
+    user: name,
+    generated: opts.password === undefined ? password : null,
+    storedIn,
+    createdUnixUser: false,
+    addedToGroup: null,
+    createdFolders: [],
+  };
 }
 
 /** `users disable`: the account stays but cannot log in (`users passwd` does not re-enable it; `smbpasswd -e` does). */
@@ -204,12 +247,17 @@ export async function disableUser(config: HelperConfig, name: string, sys: UserS
 }
 
 /** `users remove`: deletes the Samba account and takes the user out of the household group (its files and Time Machine folder stay), and the Unix user too when asked. */
-export async function removeUser(config: HelperConfig, name: string, opts: { unixUser?: boolean; sys?: UserSystem } = {}): Promise<void> {
+export async function removeUser(
+  config: HelperConfig,
+  name: string,
+  opts: { unixUser?: boolean; sys?: UserSystem } = {},
+): Promise<void> {
   const sys = opts.sys ?? realUserSystem;
   checkName(name);
   if (!(await sys.sambaUserExists(config.samba.smbConf, name))) throw new UserRequestError(`no Samba user "${name}"`);
   await sys.deleteSambaUser(config.samba.smbConf, name);
   const group = config.samba.group;
-  if (group && (await sys.unixUserExists(name)) && (await sys.groupsOf(name)).includes(group)) await sys.removeFromGroup(name, group);
+  if (group && (await sys.unixUserExists(name)) && (await sys.groupsOf(name)).includes(group))
+    await sys.removeFromGroup(name, group);
   if (opts.unixUser && (await sys.unixUserExists(name))) await sys.deleteUnixUser(name);
 }

@@ -3,7 +3,14 @@ import { seedConfig } from '../config/seed.js';
 import { sambaIssues, refuseParameter, type Realpath } from './validate.js';
 
 // /flux/evil is a symlink to /etc; everything else resolves to itself.
-const realpath: Realpath = (p) => (p === '/flux/evil' ? '/etc' : p.startsWith('/flux/evil/') ? `/etc/${p.slice('/flux/evil/'.length)}` : ['/', '/flux', '/time', '/space', '/flux/ok'].includes(p) ? p : null);
+const realpath: Realpath = (p) =>
+  p === '/flux/evil'
+    ? '/etc'
+    : p.startsWith('/flux/evil/')
+      ? `/etc/${p.slice('/flux/evil/'.length)}`
+      : ['/', '/flux', '/time', '/space', '/flux/ok'].includes(p)
+        ? p
+        : null;
 
 describe('share names', () => {
   it.each([
@@ -34,7 +41,9 @@ describe('share names', () => {
   it('refuses duplicate names, case-insensitively', () => {
     const c = seedConfig();
     c.shares[2]!.name = 'FLUX';
-    expect(sambaIssues(c, realpath)).toEqual([{ field: 'shares[2].name', message: expect.stringMatching(/duplicates shares\[0\]/) }]);
+    expect(sambaIssues(c, realpath)).toEqual([
+      { field: 'shares[2].name', message: expect.stringMatching(/duplicates shares\[0\]/) },
+    ]);
   });
   it('accepts the seed', () => {
     expect(sambaIssues(seedConfig(), realpath)).toEqual([]);
@@ -108,7 +117,12 @@ describe('parameters', () => {
     expect(issues[0]!.field).toBe(`shares[1].parameters["${name}"]`);
   });
   it('allows ordinary share parameters', () => {
-    for (const [k, v] of [['oplocks', 'no'], ['hide dot files', true], ['hosts allow', '192.168.1.0/24'], ['fruit:encoding', 'native']] as const) {
+    for (const [k, v] of [
+      ['oplocks', 'no'],
+      ['hide dot files', true],
+      ['hosts allow', '192.168.1.0/24'],
+      ['fruit:encoding', 'native'],
+    ] as const) {
       expect(refuseParameter(k, v)).toBeNull();
     }
   });
@@ -121,6 +135,11 @@ describe('other fields', () => {
     c.shares[0]!.validUsers = ['Root Admin'];
     c.samba.fruitModel = 'Mac\nSamba';
     c.shares[1]!.readOnly = true;
-    expect(sambaIssues(c, realpath).map((i) => i.field)).toEqual(['samba.fruitModel', 'shares[0].comment', 'shares[0].validUsers[0]', 'shares[1].readOnly']);
+    expect(sambaIssues(c, realpath).map((i) => i.field)).toEqual([
+      'samba.fruitModel',
+      'shares[0].comment',
+      'shares[0].validUsers[0]',
+      'shares[1].readOnly',
+    ]);
   });
 });

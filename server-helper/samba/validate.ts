@@ -50,7 +50,9 @@ export const MANAGED_PARAMETERS: Readonly<Record<string, string>> = {
   'directory mask': 'samba.group: 2770, or 0700 on Time Machine',
   'force directory mode': 'samba.group',
 };
-const MANAGED_BY_KEY = new Map(Object.entries(MANAGED_PARAMETERS).map(([name, field]) => [canonicalParameter(name), field]));
+const MANAGED_BY_KEY = new Map(
+  Object.entries(MANAGED_PARAMETERS).map(([name, field]) => [canonicalParameter(name), field]),
+);
 
 /**
  * Parameters refused outright: they run programs, read other files, escape the share or open it to guests.
@@ -58,11 +60,40 @@ const MANAGED_BY_KEY = new Map(Object.entries(MANAGED_PARAMETERS).map(([name, fi
  * resolveParameter, as smbd would read them.
  */
 export const DENIED_PARAMETERS: readonly string[] = [
-  'include', 'config file', 'copy', 'root preexec', 'root preexec close', 'root postexec', 'preexec', 'preexec close',
-  'postexec', 'wide links', 'allow insecure wide links', 'guest only', 'guest account', 'map to guest', 'admin users',
-  'magic script', 'magic output', 'msdfs proxy', 'msdfs root', 'usershare path', 'usershare allow guests', 'dfree command',
-  'get quota command', 'set quota command', 'username map', 'username map script', 'write list', 'force user',
-  'use client driver', 'printable', 'printing', 'acl allow execute always', 'dont descend', 'server smb encrypt',
+  'include',
+  'config file',
+  'copy',
+  'root preexec',
+  'root preexec close',
+  'root postexec',
+  'preexec',
+  'preexec close',
+  'postexec',
+  'wide links',
+  'allow insecure wide links',
+  'guest only',
+  'guest account',
+  'map to guest',
+  'admin users',
+  'magic script',
+  'magic output',
+  'msdfs proxy',
+  'msdfs root',
+  'usershare path',
+  'usershare allow guests',
+  'dfree command',
+  'get quota command',
+  'set quota command',
+  'username map',
+  'username map script',
+  'write list',
+  'force user',
+  'use client driver',
+  'printable',
+  'printing',
+  'acl allow execute always',
+  'dont descend',
+  'server smb encrypt',
 ];
 const DENIED = new Set(DENIED_PARAMETERS.map(canonicalParameter));
 // Any parameter whose name says it runs something is refused too (print command, add user script, ...).
@@ -89,7 +120,8 @@ export function refuseParameter(name: string, value: string | number | boolean):
 export function refuseShareName(name: string): string | null {
   if (name.length === 0) return 'a share name cannot be empty';
   if (name.length > 80) return 'a share name has at most 80 characters';
-  if (NAME_FORBIDDEN.test(name)) return 'a share name cannot contain [ ] ; # % / \\, a line break or a control character';
+  if (NAME_FORBIDDEN.test(name))
+    return 'a share name cannot contain [ ] ; # % / \\, a line break or a control character';
   if (name.trim() !== name) return 'a share name cannot start or end with a space';
   if (RESERVED_NAMES.has(name.toLowerCase())) return 'global, homes, printers, ipc$ and print$ are reserved by Samba';
   return null;
@@ -123,7 +155,8 @@ export function refuseSharePath(path: string, roots: readonly string[], realpath
   if (!root) return `must be inside one of samba.roots (${roots.join(', ') || 'none configured'})`;
   const realRoot = resolveExisting(root, realpath);
   const realPath = resolveExisting(path, realpath);
-  if (realRoot === null || realPath === null || !inside(realPath, realRoot)) return `resolves through a symlink to ${realPath ?? '?'}, outside ${root}`;
+  if (realRoot === null || realPath === null || !inside(realPath, realRoot))
+    return `resolves through a symlink to ${realPath ?? '?'}, outside ${root}`;
   return null;
 }
 
@@ -133,9 +166,25 @@ export function sambaIssues(config: HelperConfig, realpath: Realpath): SambaIssu
   const add = (field: string, message: string | null) => {
     if (message) issues.push({ field, message });
   };
-  config.samba.roots.forEach((r, i) => add(`samba.roots[${i}]`, r.startsWith('/') && !CONTROL.test(r) && !r.includes('%') ? null : 'must be an absolute path without control characters or %'));
-  add('samba.fruitModel', /^[A-Za-z0-9,]{1,64}$/.test(config.samba.fruitModel) ? null : 'a model name such as MacSamba, RackMac or TimeCapsule8,119');
-  for (const f of ['smbConf', 'includeFile'] as const) add(`samba.${f}`, CONTROL.test(config.samba[f]) || config.samba[f].includes('%') ? 'cannot contain control characters or %' : null);
+  config.samba.roots.forEach((r, i) =>
+    add(
+      `samba.roots[${i}]`,
+      r.startsWith('/') && !CONTROL.test(r) && !r.includes('%')
+        ? null
+        : 'must be an absolute path without control characters or %',
+    ),
+  );
+  add(
+    'samba.fruitModel',
+    /^[A-Za-z0-9,]{1,64}$/.test(config.samba.fruitModel)
+      ? null
+      : 'a model name such as MacSamba, RackMac or TimeCapsule8,119',
+  );
+  for (const f of ['smbConf', 'includeFile'] as const)
+    add(
+      `samba.${f}`,
+      CONTROL.test(config.samba[f]) || config.samba[f].includes('%') ? 'cannot contain control characters or %' : null,
+    );
   if (config.samba.smbConf === config.samba.includeFile) add('samba.includeFile', 'must differ from samba.smbConf');
   const seen = new Map<string, number>();
   config.shares.forEach((s, i) => {
@@ -145,11 +194,20 @@ export function sambaIssues(config: HelperConfig, realpath: Realpath): SambaIssu
     if (prev !== undefined) add(`${at}.name`, `duplicates shares[${prev}].name (share names are case-insensitive)`);
     seen.set(s.name.toLowerCase(), i);
     add(`${at}.path`, refuseSharePath(s.path, config.samba.roots, realpath));
-    if (s.comment !== undefined) add(`${at}.comment`, CONTROL.test(s.comment) || /\\\s*$/.test(s.comment) ? 'cannot contain control characters or end with a backslash' : null);
-    s.validUsers.forEach((u, j) => add(`${at}.validUsers[${j}]`, /^[a-z_][a-z0-9_-]{0,31}$/.test(u) ? null : 'a Unix user name'));
+    if (s.comment !== undefined)
+      add(
+        `${at}.comment`,
+        CONTROL.test(s.comment) || /\\\s*$/.test(s.comment)
+          ? 'cannot contain control characters or end with a backslash'
+          : null,
+      );
+    s.validUsers.forEach((u, j) =>
+      add(`${at}.validUsers[${j}]`, /^[a-z_][a-z0-9_-]{0,31}$/.test(u) ? null : 'a Unix user name'),
+    );
     if (s.timeMachine !== false) {
       if (s.readOnly) add(`${at}.readOnly`, 'a Time Machine share cannot be read-only');
-      if (s.timeMachine.maxSize !== undefined && !parseSize(s.timeMachine.maxSize)) add(`${at}.timeMachine.maxSize`, 'a size greater than zero such as 2T or 500G');
+      if (s.timeMachine.maxSize !== undefined && !parseSize(s.timeMachine.maxSize))
+        add(`${at}.timeMachine.maxSize`, 'a size greater than zero such as 2T or 500G');
     }
     for (const [k, v] of Object.entries(s.parameters)) {
       add(`${at}.parameters["${k}"]`, refuseParameter(k, v));

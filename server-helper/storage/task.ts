@@ -8,7 +8,8 @@ export const storageSampleTask: Task = {
   resources: () => [],
   async run(ctx) {
     const samples = await sampleStorage(ctx);
-    for (const s of samples) ctx.appendLog(`${s.role}: ${s.usedBytes} of ${s.sizeBytes} bytes used, ${s.availableBytes} available\n`);
+    for (const s of samples)
+      ctx.appendLog(`${s.role}: ${s.usedBytes} of ${s.sizeBytes} bytes used, ${s.availableBytes} available\n`);
     const missing = Object.keys(ctx.config.drives).filter((r) => !samples.some((s) => s.role === r));
     return {
       status: missing.length ? 'warning' : 'succeeded',

@@ -32,9 +32,13 @@ export class AlertStore {
 
   constructor(private readonly db: Db) {
     this.stmt = {
-      setCursor: db.prepare('INSERT INTO alert_cursor (id, event_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET event_id = excluded.event_id'),
+      setCursor: db.prepare(
+        'INSERT INTO alert_cursor (id, event_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET event_id = excluded.event_id',
+      ),
       claimRun: db.prepare('INSERT OR IGNORE INTO alert_runs (channel, run_key, at) VALUES (?, ?, ?)'),
-      lastOfKind: db.prepare<[string, string], { lastAt: number; held: number }>('SELECT last_at AS lastAt, held FROM alert_repeats WHERE channel = ? AND kind = ?'),
+      lastOfKind: db.prepare<[string, string], { lastAt: number; held: number }>(
+        'SELECT last_at AS lastAt, held FROM alert_repeats WHERE channel = ? AND kind = ?',
+      ),
       markKindSent: db.prepare(
         'INSERT INTO alert_repeats (channel, kind, last_at, held) VALUES (?, ?, ?, 0) ON CONFLICT (channel, kind) DO UPDATE SET last_at = excluded.last_at, held = 0',
       ),
@@ -53,7 +57,9 @@ export class AlertStore {
 
   /** The id of the last event looked at, or null before the first start. */
   cursor(): number | null {
-    return (this.db.prepare('SELECT event_id FROM alert_cursor WHERE id = 1').pluck().get() as number | undefined) ?? null;
+    return (
+      (this.db.prepare('SELECT event_id FROM alert_cursor WHERE id = 1').pluck().get() as number | undefined) ?? null
+    );
   }
 
   /** Records the last event looked at. */
@@ -101,14 +107,18 @@ export class AlertStore {
     this.transaction(() => {
       this.db.prepare('DELETE FROM alert_outbox WHERE id = ?').run(id);
       this.touch(channel);
-      this.db.prepare('UPDATE alert_channels SET sent = sent + 1, last_sent_at = ? WHERE channel = ?').run(now, channel);
+      this.db
+        .prepare('UPDATE alert_channels SET sent = sent + 1, last_sent_at = ? WHERE channel = ?')
+        .run(now, channel);
     });
   }
 
   /** A delivery failed: try again at nextAt. `error` must already be free of secrets. */
   retryLater(id: number, channel: string, attempts: number, nextAt: number, error: string, now = Date.now()): void {
     this.transaction(() => {
-      this.db.prepare('UPDATE alert_outbox SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?').run(attempts, nextAt, error, id);
+      this.db
+        .prepare('UPDATE alert_outbox SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?')
+        .run(attempts, nextAt, error, id);
       this.failure(channel, error, now);
     });
   }
@@ -126,13 +136,17 @@ export class AlertStore {
   dropChannelsExcept(channels: readonly string[]): number {
     const rows = this.db.prepare('SELECT DISTINCT channel FROM alert_outbox').pluck().all() as string[];
     let n = 0;
-    for (const c of rows) if (!channels.includes(c)) n += this.db.prepare('DELETE FROM alert_outbox WHERE channel = ?').run(c).changes;
+    for (const c of rows)
+      if (!channels.includes(c)) n += this.db.prepare('DELETE FROM alert_outbox WHERE channel = ?').run(c).changes;
     return n;
   }
 
   /** What a channel has done so far. */
   record(channel: string): ChannelRecord {
-    const pending = this.db.prepare('SELECT COUNT(*) FROM alert_outbox WHERE channel = ?').pluck().get(channel) as number;
+    const pending = this.db
+      .prepare('SELECT COUNT(*) FROM alert_outbox WHERE channel = ?')
+      .pluck()
+      .get(channel) as number;
     const row = this.db
       .prepare<[string], Omit<ChannelRecord, 'pending'>>(
         'SELECT sent, given_up AS givenUp, last_sent_at AS lastSentAt, last_failure_at AS lastFailureAt, last_error AS lastError FROM alert_channels WHERE channel = ?',
@@ -147,6 +161,8 @@ export class AlertStore {
 
   private failure(channel: string, error: string, now: number): void {
     this.touch(channel);
-    this.db.prepare('UPDATE alert_channels SET last_failure_at = ?, last_error = ? WHERE channel = ?').run(now, error, channel);
+    this.db
+      .prepare('UPDATE alert_channels SET last_failure_at = ?, last_error = ? WHERE channel = ?')
+      .run(now, error, channel);
   }
 }

@@ -20,7 +20,9 @@ export class ClientLimitError extends Error {
     readonly clientId: string,
     readonly max: number,
   ) {
-    super(`the helper keeps at most ${max} client records and has ${max}, so client "${clientId}" was not recorded: raise clients.maxRecords in the config`);
+    super(
+      `the helper keeps at most ${max} client records and has ${max}, so client "${clientId}" was not recorded: raise clients.maxRecords in the config`,
+    );
   }
 }
 
@@ -70,10 +72,17 @@ export class ClientStore {
    * written in one transaction, and each promise resolves once its row is committed. Throws ClientLimitError
    * (and stores nothing) when the client is new and maxRecords clients are known.
    */
-  recordBatched(id: string, report: ClientStateReport, now = Date.now(), maxRecords = Infinity): { previousLastSeen: number | null; stored: Promise<void> } {
+  recordBatched(
+    id: string,
+    report: ClientStateReport,
+    now = Date.now(),
+    maxRecords = Infinity,
+  ): { previousLastSeen: number | null; stored: Promise<void> } {
     const previousLastSeen = this.admit(id, now, maxRecords);
     if (previousLastSeen === null) this.pendingNew.add(id);
-    const stored = new Promise<void>((resolve, reject) => this.pending.push({ params: this.params(id, report, now), resolve, reject }));
+    const stored = new Promise<void>((resolve, reject) =>
+      this.pending.push({ params: this.params(id, report, now), resolve, reject }),
+    );
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -144,7 +153,9 @@ export class ClientStore {
   /** How many clients are online and offline now. */
   counts(offlineAfterMs: number, now = Date.now()): { online: number; offline: number } {
     const row = this.db
-      .prepare<[number], { online: number; total: number }>('SELECT COUNT(*) AS total, COALESCE(SUM(last_seen >= ?), 0) AS online FROM clients')
+      .prepare<[number], { online: number; total: number }>(
+        'SELECT COUNT(*) AS total, COALESCE(SUM(last_seen >= ?), 0) AS online FROM clients',
+      )
       .get(now - offlineAfterMs)!;
     return { online: row.online, offline: row.total - row.online };
   }

@@ -15,7 +15,9 @@ export class DriveConditionStore {
 
   /** Every current condition. */
   list(): DriveCondition[] {
-    return this.db.prepare<[], DriveCondition>('SELECT role, code, message, since FROM drive_conditions ORDER BY role, code').all();
+    return this.db
+      .prepare<[], DriveCondition>('SELECT role, code, message, since FROM drive_conditions ORDER BY role, code')
+      .all();
   }
 
   /** Replaces the set of current conditions; returns those that are new. Atomic, so two checks cannot both announce one. */
@@ -24,14 +26,17 @@ export class DriveConditionStore {
       .transaction(() => {
         const before = new Set(this.list().map((c) => `${c.role}\0${c.code}`));
         const keep = new Set(current.map((c) => `${c.role}\0${c.code}`));
-        for (const k of before) if (!keep.has(k)) {
-          const [role, code] = k.split('\0');
-          this.db.prepare('DELETE FROM drive_conditions WHERE role = ? AND code = ?').run(role, code);
-        }
+        for (const k of before)
+          if (!keep.has(k)) {
+            const [role, code] = k.split('\0');
+            this.db.prepare('DELETE FROM drive_conditions WHERE role = ? AND code = ?').run(role, code);
+          }
         const added: DriveCondition[] = [];
         for (const c of current) {
           if (before.has(`${c.role}\0${c.code}`)) continue;
-          this.db.prepare('INSERT INTO drive_conditions (role, code, message, since) VALUES (?, ?, ?, ?)').run(c.role, c.code, c.message, now);
+          this.db
+            .prepare('INSERT INTO drive_conditions (role, code, message, since) VALUES (?, ?, ?, ?)')
+            .run(c.role, c.code, c.message, now);
           added.push({ ...c, since: now });
         }
         return added;

@@ -26,7 +26,9 @@ export class EventStore {
     private readonly retention: number,
   ) {
     this.insertStmt = db.prepare<[number, string, string]>('INSERT INTO events (ts, type, data) VALUES (?, ?, ?)');
-    this.sinceStmt = db.prepare<[number, number], Row>('SELECT id, ts, type, data FROM events WHERE id > ? ORDER BY id LIMIT ?');
+    this.sinceStmt = db.prepare<[number, number], Row>(
+      'SELECT id, ts, type, data FROM events WHERE id > ? ORDER BY id LIMIT ?',
+    );
     this.trimStmt = db.prepare<[number]>('DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?');
   }
 
@@ -45,7 +47,11 @@ export class EventStore {
   /** The newest events, newest first. */
   latest(limit: number, type?: EventType): FtsEvent[] {
     const rows = type
-      ? this.db.prepare<[string, number], Row>('SELECT id, ts, type, data FROM events WHERE type = ? ORDER BY id DESC LIMIT ?').all(type, limit)
+      ? this.db
+          .prepare<[string, number], Row>(
+            'SELECT id, ts, type, data FROM events WHERE type = ? ORDER BY id DESC LIMIT ?',
+          )
+          .all(type, limit)
       : this.db.prepare<[number], Row>('SELECT id, ts, type, data FROM events ORDER BY id DESC LIMIT ?').all(limit);
     return rows.map(rowToEvent);
   }
@@ -58,7 +64,10 @@ export class EventStore {
   /** How many events are stored, per type. */
   countByType(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const r of this.db.prepare<[], { type: string; n: number }>('SELECT type, COUNT(*) AS n FROM events GROUP BY type').all()) out[r.type] = r.n;
+    for (const r of this.db
+      .prepare<[], { type: string; n: number }>('SELECT type, COUNT(*) AS n FROM events GROUP BY type')
+      .all())
+      out[r.type] = r.n;
     return out;
   }
 }

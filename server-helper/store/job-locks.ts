@@ -35,7 +35,9 @@ export class JobLockStore {
           blockers.push(h);
         }
         if (blockers.length > 0) return blockers;
-        const put = this.db.prepare('INSERT OR REPLACE INTO job_locks (resource, run_id, pid, acquired_at) VALUES (?, ?, ?, ?)');
+        const put = this.db.prepare(
+          'INSERT OR REPLACE INTO job_locks (resource, run_id, pid, acquired_at) VALUES (?, ?, ?, ?)',
+        );
         for (const r of resources) put.run(r, runId, pid, now);
         return [];
       })
@@ -50,7 +52,9 @@ export class JobLockStore {
   /** The holder of one resource, if any. */
   holder(resource: string): LockHolder | null {
     const r = this.db
-      .prepare<[string], { resource: string; run_id: number; pid: number; acquired_at: number }>('SELECT * FROM job_locks WHERE resource = ?')
+      .prepare<[string], { resource: string; run_id: number; pid: number; acquired_at: number }>(
+        'SELECT * FROM job_locks WHERE resource = ?',
+      )
       .get(resource);
     return r ? { resource: r.resource, runId: r.run_id, pid: r.pid, acquiredAt: r.acquired_at } : null;
   }
@@ -58,7 +62,9 @@ export class JobLockStore {
   /** Every held lock. */
   list(): LockHolder[] {
     return this.db
-      .prepare<[], { resource: string; run_id: number; pid: number; acquired_at: number }>('SELECT * FROM job_locks ORDER BY resource')
+      .prepare<[], { resource: string; run_id: number; pid: number; acquired_at: number }>(
+        'SELECT * FROM job_locks ORDER BY resource',
+      )
       .all()
       .map((r) => ({ resource: r.resource, runId: r.run_id, pid: r.pid, acquiredAt: r.acquired_at }));
   }
@@ -70,11 +76,17 @@ export class JobStateStore {
 
   /** The value stored under key, or null. */
   get(key: string): string | null {
-    return (this.db.prepare('SELECT value FROM job_state WHERE key = ?').pluck().get(key) as string | undefined) ?? null;
+    return (
+      (this.db.prepare('SELECT value FROM job_state WHERE key = ?').pluck().get(key) as string | undefined) ?? null
+    );
   }
 
   /** Stores a value under key. */
   set(key: string, value: string): void {
-    this.db.prepare('INSERT INTO job_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.db
+      .prepare(
+        'INSERT INTO job_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value);
   }
 }

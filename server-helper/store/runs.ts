@@ -61,28 +61,47 @@ export class RunStore {
   constructor(private readonly db: Db) {}
 
   /** Records a new run as queued (owned by process `pid`, default this one) with its parameters, and returns its id. */
-  create(job: string, kind: JobKind, trigger: JobRun['trigger'], now = Date.now(), pid: number = process.pid, params: Record<string, unknown> | null = null): number {
+  create(
+    job: string,
+    kind: JobKind,
+    trigger: JobRun['trigger'],
+    now = Date.now(),
+    pid: number = process.pid,
+    params: Record<string, unknown> | null = null,
+  ): number {
     return Number(
       this.db
-        .prepare('INSERT INTO job_runs (job, kind, status, trigger, queued_at, pid, params) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO job_runs (job, kind, status, trigger, queued_at, pid, params) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(job, kind, 'queued', trigger, now, pid, params ? JSON.stringify(params) : null).lastInsertRowid,
     );
   }
 
   /** Asks the process that owns a queued or running run to stop it; false when the run has already ended. */
   requestCancel(id: number): boolean {
-    return this.db.prepare("UPDATE job_runs SET cancel_requested = 1 WHERE id = ? AND status IN ('queued', 'running')").run(id).changes > 0;
+    return (
+      this.db
+        .prepare("UPDATE job_runs SET cancel_requested = 1 WHERE id = ? AND status IN ('queued', 'running')")
+        .run(id).changes > 0
+    );
   }
 
   /** Whether someone asked to cancel this run. */
   cancelRequested(id: number): boolean {
-    return (this.db.prepare('SELECT cancel_requested FROM job_runs WHERE id = ?').pluck().get(id) as number | undefined) === 1;
+    return (
+      (this.db.prepare('SELECT cancel_requested FROM job_runs WHERE id = ?').pluck().get(id) as number | undefined) ===
+      1
+    );
   }
 
   /** Runs that have not ended, oldest first, optionally of one job. */
   active(job?: string): ActiveRun[] {
     const sql = `SELECT id, job, kind, status, pid, cancel_requested, params FROM job_runs WHERE status IN ('queued', 'running') ${job ? 'AND job = ?' : ''} ORDER BY id`;
-    const rows = (job ? this.db.prepare(sql).all(job) : this.db.prepare(sql).all()) as Pick<Row, 'id' | 'job' | 'kind' | 'status' | 'pid' | 'cancel_requested' | 'params'>[];
+    const rows = (job ? this.db.prepare(sql).all(job) : this.db.prepare(sql).all()) as Pick<
+      Row,
+      'id' | 'job' | 'kind' | 'status' | 'pid' | 'cancel_requested' | 'params'
+    >[];
     return rows.map((r) => ({
       id: r.id,
       job: r.job,
@@ -100,11 +119,19 @@ export class RunStore {
   }
 
   /** Marks a run as ended with its outcome; `undoable` when it changed something its kind's undo can take back. */
-  finish(id: number, status: RunStatus, summary: Record<string, unknown> | null, error: string | null, opts: { undoable?: boolean; now?: number } = {}): void {
+  finish(
+    id: number,
+    status: RunStatus,
+    summary: Record<string, unknown> | null,
+    error: string | null,
+    opts: { undoable?: boolean; now?: number } = {},
+  ): void {
     const now = opts.now ?? Date.now();
     const undoable = opts.undoable ?? false;
     this.db
-      .prepare('UPDATE job_runs SET status = ?, finished_at = ?, summary = ?, error = ?, started_at = COALESCE(started_at, ?), undoable = ? WHERE id = ?')
+      .prepare(
+        'UPDATE job_runs SET status = ?, finished_at = ?, summary = ?, error = ?, started_at = COALESCE(started_at, ?), undoable = ? WHERE id = ?',
+      )
       .run(status, now, summary ? JSON.stringify(summary) : null, error, now, undoable ? 1 : 0, id);
   }
 
@@ -133,7 +160,9 @@ export class RunStore {
   list(opts: { job?: string; limit?: number } = {}): JobRun[] {
     const limit = opts.limit ?? 50;
     const rows = opts.job
-      ? this.db.prepare<[string, number], Row>('SELECT * FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT ?').all(opts.job, limit)
+      ? this.db
+          .prepare<[string, number], Row>('SELECT * FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT ?')
+          .all(opts.job, limit)
       : this.db.prepare<[number], Row>('SELECT * FROM job_runs ORDER BY id DESC LIMIT ?').all(limit);
     return rows.map(rowToRun);
   }

@@ -18,7 +18,9 @@ export class StorageSampleStore {
   add(samples: readonly Omit<StorageSample, 'at'>[], at: number, keepMs: number): void {
     this.db
       .transaction(() => {
-        const put = this.db.prepare('INSERT OR REPLACE INTO storage_samples (role, at, used_bytes, available_bytes, size_bytes) VALUES (?, ?, ?, ?, ?)');
+        const put = this.db.prepare(
+          'INSERT OR REPLACE INTO storage_samples (role, at, used_bytes, available_bytes, size_bytes) VALUES (?, ?, ?, ?, ?)',
+        );
         for (const s of samples) put.run(s.role, at, s.usedBytes, s.availableBytes, s.sizeBytes);
         this.db.prepare('DELETE FROM storage_samples WHERE at < ?').run(at - keepMs);
       })
@@ -28,8 +30,16 @@ export class StorageSampleStore {
   /** The samples taken at or after `since` (ms), oldest first. */
   since(since: number): StorageSample[] {
     return this.db
-      .prepare<[number], Row>('SELECT role, at, used_bytes, available_bytes, size_bytes FROM storage_samples WHERE at >= ? ORDER BY at, role')
+      .prepare<[number], Row>(
+        'SELECT role, at, used_bytes, available_bytes, size_bytes FROM storage_samples WHERE at >= ? ORDER BY at, role',
+      )
       .all(since)
-      .map((r) => ({ role: r.role, at: new Date(r.at).toISOString(), usedBytes: r.used_bytes, availableBytes: r.available_bytes, sizeBytes: r.size_bytes }));
+      .map((r) => ({
+        role: r.role,
+        at: new Date(r.at).toISOString(),
+        usedBytes: r.used_bytes,
+        availableBytes: r.available_bytes,
+        sizeBytes: r.size_bytes,
+      }));
   }
 }

@@ -24,9 +24,16 @@ describe('store', () => {
   });
 
   it('migration 011 gives old undo runs their kind and old graduation runs the undoable flag the dashboard used to derive', () => {
-    const db = openDb(':memory:', MIGRATIONS.filter((m) => m.name !== '011-run-params-undoable'));
+    const db = openDb(
+      ':memory:',
+      MIGRATIONS.filter((m) => m.name !== '011-run-params-undoable'),
+    );
     const add = (job: string, status: string, summary: Record<string, unknown> | null) =>
-      db.prepare("INSERT INTO job_runs (job, kind, status, trigger, queued_at, summary) VALUES (?, 'graduation', ?, 'manual', 0, ?)").run(job, status, summary && JSON.stringify(summary));
+      db
+        .prepare(
+          "INSERT INTO job_runs (job, kind, status, trigger, queued_at, summary) VALUES (?, 'graduation', ?, 'manual', 0, ?)",
+        )
+        .run(job, status, summary && JSON.stringify(summary));
     add('graduation', 'succeeded', { moved: 2, dryRun: false });
     add('graduation', 'succeeded', { moved: 2, dryRun: true });
     add('graduation', 'succeeded', { moved: 0, dryRun: false });
@@ -68,7 +75,9 @@ describe('store', () => {
   it('the bus refuses an event whose data breaks the contract, and stores nothing', () => {
     const store = openStore(':memory:');
     const bus = new EventBus(store.events);
-    expect(() => bus.publish('backup.failed', { runId: 0, job: 'backup', reason: 'x', operation: 'backup', cancelled: false })).toThrow();
+    expect(() =>
+      bus.publish('backup.failed', { runId: 0, job: 'backup', reason: 'x', operation: 'backup', cancelled: false }),
+    ).toThrow();
     expect(store.events.lastId()).toBe(0);
   });
 

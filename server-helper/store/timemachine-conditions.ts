@@ -15,7 +15,11 @@ export class TimeMachineConditionStore {
 
   /** Every current condition. */
   list(): TimeMachineCondition[] {
-    return this.db.prepare<[], TimeMachineCondition>('SELECT bundle, code, message, since FROM timemachine_conditions ORDER BY bundle, code').all();
+    return this.db
+      .prepare<[], TimeMachineCondition>(
+        'SELECT bundle, code, message, since FROM timemachine_conditions ORDER BY bundle, code',
+      )
+      .all();
   }
 
   /**
@@ -30,7 +34,9 @@ export class TimeMachineConditionStore {
         const keep = new Set(current.map(key));
         const remove = this.db.prepare('DELETE FROM timemachine_conditions WHERE bundle = ? AND code = ?');
         for (const [k, c] of before) if (!keep.has(k)) remove.run(c.bundle, c.code);
-        const insert = this.db.prepare('INSERT INTO timemachine_conditions (bundle, code, message, since) VALUES (?, ?, ?, ?)');
+        const insert = this.db.prepare(
+          'INSERT INTO timemachine_conditions (bundle, code, message, since) VALUES (?, ?, ?, ?)',
+        );
         const added: TimeMachineCondition[] = [];
         for (const c of current) {
           if (before.has(key(c))) continue;

@@ -45,7 +45,9 @@ export class TokenStore {
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(private readonly db: Db) {
-    this.byHash = db.prepare<[string], { name: string; role: Role; client_id: string | null }>('SELECT name, role, client_id FROM tokens WHERE hash = ?');
+    this.byHash = db.prepare<[string], { name: string; role: Role; client_id: string | null }>(
+      'SELECT name, role, client_id FROM tokens WHERE hash = ?',
+    );
     this.touch = db.prepare<[number, string]>('UPDATE tokens SET last_used_at = ? WHERE hash = ?');
   }
 
@@ -54,19 +56,24 @@ export class TokenStore {
    * client id may report state for that client only; without one it may read but report for no client.
    */
   create(name: string, role: Role, opts: { clientId?: string } = {}): string {
-    if (!TOKEN_NAME.test(name)) throw new TokenError(`token name "${name}" must be 1-64 letters, digits, dot, dash, underscore or @`);
+    if (!TOKEN_NAME.test(name))
+      throw new TokenError(`token name "${name}" must be 1-64 letters, digits, dot, dash, underscore or @`);
     let clientId: string | null = null;
     if (opts.clientId !== undefined) {
-      if (role !== 'client') throw new TokenError('only a client token is bound to a client id (admin tokens may act for every client)');
+      if (role !== 'client')
+        throw new TokenError('only a client token is bound to a client id (admin tokens may act for every client)');
       const parsed = ClientSecretId.safeParse(opts.clientId);
       if (!parsed.success) throw new TokenError(`client id "${opts.clientId}": ${parsed.error.issues[0]!.message}`);
       clientId = parsed.data;
     }
     const token = `fts_${randomBytes(32).toString('base64url')}`;
     try {
-      this.db.prepare('INSERT INTO tokens (name, hash, role, client_id, created_at) VALUES (?, ?, ?, ?, ?)').run(name, hashToken(token), role, clientId, Date.now());
+      this.db
+        .prepare('INSERT INTO tokens (name, hash, role, client_id, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(name, hashToken(token), role, clientId, Date.now());
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new TokenError(`a token named "${name}" exists; revoke it first`);
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+        throw new TokenError(`a token named "${name}" exists; revoke it first`);
       throw err;
     }
     return token;
@@ -75,16 +82,26 @@ export class TokenStore {
   /** Every token's name, role and use. */
   list(): TokenInfo[] {
     return this.db
-      .prepare<[], { name: string; role: Role; client_id: string | null; created_at: number; last_used_at: number | null }>(
-        'SELECT name, role, client_id, created_at, last_used_at FROM tokens ORDER BY name',
-      )
+      .prepare<
+        [],
+        { name: string; role: Role; client_id: string | null; created_at: number; last_used_at: number | null }
+      >('SELECT name, role, client_id, created_at, last_used_at FROM tokens ORDER BY name')
       .all()
-      .map((r) => ({ name: r.name, role: r.role, clientId: r.client_id, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
+      .map((r) => ({
+        name: r.name,
+        role: r.role,
+        clientId: r.client_id,
+        createdAt: r.created_at,
+        lastUsedAt: r.last_used_at,
+      }));
   }
 
   /** The names of the tokens bound to a client id (`clients pair` replaces and `unpair` revokes them). */
   boundTo(clientId: string): string[] {
-    return this.db.prepare<[string], string>('SELECT name FROM tokens WHERE client_id = ? ORDER BY name').pluck().all(clientId);
+    return this.db
+      .prepare<[string], string>('SELECT name FROM tokens WHERE client_id = ? ORDER BY name')
+      .pluck()
+      .all(clientId);
   }
 
   /** Removes a token; false when there was none by that name. Another process's cache forgets it within VERIFY_TTL_MS. */

@@ -17,7 +17,10 @@ const num = (v: string | undefined) => (v === undefined || v === '-' ? null : Nu
 
 /** Parses `df -B1 --output=source,fstype,size,used,avail,itotal,iused,target` (pure; first data row). */
 export function parseDf(text: string): FsUsage | null {
-  const row = text.split('\n').slice(1).find((l) => l.trim() !== '');
+  const row = text
+    .split('\n')
+    .slice(1)
+    .find((l) => l.trim() !== '');
   if (!row) return null;
   const f = row.trim().split(/\s+/);
   if (f.length < 8) return null;
@@ -36,6 +39,8 @@ export function parseDf(text: string): FsUsage | null {
 
 /** Usage of the filesystem that holds path. */
 export async function fsUsage(path: string): Promise<FsUsage | null> {
-  const r = await exec('df', ['-B1', '--output=source,fstype,size,used,avail,itotal,iused,target', '--', path], { timeoutMs: 15_000 });
+  const r = await exec('df', ['-B1', '--output=source,fstype,size,used,avail,itotal,iused,target', '--', path], {
+    timeoutMs: 15_000,
+  });
   return parseDf(r.stdout);
 }

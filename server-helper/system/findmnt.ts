@@ -20,7 +20,14 @@ export function parseFindmntJson(text: string): MountInfo[] {
   const walk = (list: unknown) => {
     if (!Array.isArray(list)) return;
     for (const raw of list as Record<string, unknown>[]) {
-      out.push({ source: s(raw.source) ?? '', target: s(raw.target) ?? '', fsType: s(raw.fstype) ?? '', uuid: s(raw.uuid), label: s(raw.label), options: s(raw.options) ?? '' });
+      out.push({
+        source: s(raw.source) ?? '',
+        target: s(raw.target) ?? '',
+        fsType: s(raw.fstype) ?? '',
+        uuid: s(raw.uuid),
+        label: s(raw.label),
+        options: s(raw.options) ?? '',
+      });
       walk(raw.children);
     }
   };

@@ -18,26 +18,68 @@ const TOKEN = 'vault-token-from-msal';
 let dir: string;
 let server: Server;
 let url: string;
-const secrets: Record<string, string> = { 'restic-password': 'kv-restic-pw-9f8e', 'b2-key-id': 'K004abc', 'b2-application-key': 'kv-app-key-77aa' };
+const secrets: Record<string, string> = {
+  'restic-password': 'kv-restic-pw-9f8e',
+  'b2-key-id': 'K004abc',
+  'b2-application-key': 'kv-app-key-77aa',
+};
 const tokenRequests: string[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fts-kv-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) {
-      res.writeHead(401, { 'WWW-Authenticate': `Bearer authorization="https://login.microsoftonline.com/${TENANT}", resource="https://vault.azure.net"` });
-      return res.end();
-    }
-    const m = /^\/secrets\/([^/?]+)\/?\?api(-|%2D)version=/i.exec(req.url ?? '');
-    const name = m?.[1];
-    if (!name || !(name in secrets)) {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ error: { code: 'SecretNotFound', message: `A secret with (name/id) ${name} was not found in this key vault.` } }));
-    }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ value: secrets[name], id: `${url}/secrets/${name}/0123456789abcdef`, attributes: { enabled: true } }));
-  });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  server = createServer(
+    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+    (req, res) => {
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+        res.writeHead(401, {
+          'WWW-Authenticate': `Bearer authorization="https://login.microsoftonline.com/${TENANT}", resource="https://vault.azure.net"`,
+        });
+        return res.end();
+      }
+      const m = /^\/secrets\/([^/?]+)\/?\?api(-|%2D)version=/i.exec(req.url ?? '');
+      const name = m?.[1];
+      if (!name || !(name in secrets)) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        return res.end(
+          JSON.stringify({
+            error: {
+              code: 'SecretNotFound',
+              message: `A secret with (name/id) ${name} was not found in this key vault.`,
+            },
+          }),
+        );
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          value: secrets[name],
+          id: `${url}/secrets/${name}/0123456789abcdef`,
+          attributes: { enabled: true },
+        }),
+      );
+    },
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -51,14 +93,25 @@ const networkClient = {
   async sendGetRequestAsync<T>(): Promise<{ headers: Record<string, string>; body: T; status: number }> {
     throw new Error('no GET expected: metadata is given');
   },
-  async sendPostRequestAsync<T>(u: string, options?: { body?: string }): Promise<{ headers: Record<string, string>; body: T; status: number }> {
+  async sendPostRequestAsync<T>(
+    u: string,
+    options?: { body?: string },
+  ): Promise<{ headers: Record<string, string>; body: T; status: number }> {
     tokenRequests.push(u);
     const form = new URLSearchParams(options?.body ?? '');
     if (form.get('client_secret') !== 'helper-client-secret') {
-      return { headers: {}, status: 401, body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' } as T };
+      return {
+        headers: {},
+        status: 401,
+        body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' } as T,
+      };
     }
     expect(form.get('scope')).toContain('https://vault.azure.net/.default');
-    return { headers: {}, status: 200, body: { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: TOKEN } as T };
+    return {
+      headers: {},
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: TOKEN } as T,
+    };
   },
 };
 
@@ -86,7 +139,7 @@ describe('KeyVaultSecretSource', () => {
     expect(await source.read('resticPassword')).toBe('kv-restic-pw-9f8e');
     expect(await source.read('b2KeyId')).toBe('K004abc');
     expect(await source.read('b2ApplicationKey')).toBe('kv-app-key-77aa');
-    expect(tokenRequests.at(-1)!.split("?")[0]).toBe(`https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`);
+    expect(tokenRequests.at(-1)!.split('?')[0]).toBe(`https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`);
     expect((source as SecretSource).fileOf).toBeUndefined();
   });
 
@@ -102,13 +155,19 @@ describe('KeyVaultSecretSource', () => {
     const source = new KeyVaultSecretSource(s, { credential: credential(s), caCertFile: join(dir, 'cert.pem') });
     const err = await source.read('resticPassword').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SecretError);
-    expect(String((err as Error).message)).toMatch(/could not read secret "restic-password" from Key Vault kv-miket-ops/);
+    expect(String((err as Error).message)).toMatch(
+      /could not read secret "restic-password" from Key Vault kv-miket-ops/,
+    );
     expect(String((err as Error).message)).not.toContain('wrong-client-secret');
   });
 
   it('needs tenant, client id and a credential file', () => {
-    expect(() => msalCredential({ ...settings(), tenantId: undefined })).toThrow(/keyVault.tenantId and keyVault.clientId/);
-    expect(() => msalCredential({ ...settings(), clientSecretFile: undefined })).toThrow(/clientSecretFile or keyVault.certificateFile/);
+    expect(() => msalCredential({ ...settings(), tenantId: undefined })).toThrow(
+      /keyVault.tenantId and keyVault.clientId/,
+    );
+    expect(() => msalCredential({ ...settings(), clientSecretFile: undefined })).toThrow(
+      /clientSecretFile or keyVault.certificateFile/,
+    );
   });
 });
 
@@ -123,6 +182,8 @@ describe('FileSecretSource', () => {
     writeFileSync(join(dir, 'open'), 'x', { mode: 0o644 });
     const open = new FileSecretSource({ resticPassword: join(dir, 'open') });
     await expect(open.read('resticPassword')).rejects.toThrow(/readable by others \(mode 644\): run chmod 600/);
-    await expect(new FileSecretSource({ resticPassword: join(dir, 'missing') }).read('resticPassword')).rejects.toThrow(/does not exist/);
+    await expect(new FileSecretSource({ resticPassword: join(dir, 'missing') }).read('resticPassword')).rejects.toThrow(
+      /does not exist/,
+    );
   });
 });

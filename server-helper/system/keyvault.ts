@@ -46,7 +46,8 @@ export class KeyVaultSettingsError extends Error {
 /** Reads a secret file, refusing one that group or others may read. */
 export function readPrivateFile(path: string, field: string): string {
   const st = statSync(path);
-  if ((st.mode & 0o077) !== 0) throw new KeyVaultSettingsError(`${field}: ${path} must be readable only by its owner (chmod 600 ${path})`);
+  if ((st.mode & 0o077) !== 0)
+    throw new KeyVaultSettingsError(`${field}: ${path} must be readable only by its owner (chmod 600 ${path})`);
   return readFileSync(path, 'utf8');
 }
 
@@ -67,39 +68,62 @@ export interface MsalTestHooks {
 
 /** A TokenCredential over MSAL's client-credentials flow (client secret or certificate from a 0600 file). */
 export function msalCredential(kv: KeyVaultSettings, msal: MsalTestHooks = {}): TokenCredential {
-  if (!kv.tenantId || !kv.clientId) throw new KeyVaultSettingsError('keyVault.tenantId and keyVault.clientId are needed to use Key Vault from the server');
+  if (!kv.tenantId || !kv.clientId)
+    throw new KeyVaultSettingsError(
+      'keyVault.tenantId and keyVault.clientId are needed to use Key Vault from the server',
+    );
   let auth: ConstructorParameters<typeof ConfidentialClientApplication>[0]['auth'];
   const host = (kv.authorityHost ?? PUBLIC_CLOUD).replace(/\/+$/, '');
   const authority = `${host}/${kv.tenantId}`;
   if (kv.clientSecretFile) {
-    auth = { clientId: kv.clientId, authority, clientSecret: readPrivateFile(kv.clientSecretFile, 'keyVault.clientSecretFile').trim() };
+    auth = {
+      clientId: kv.clientId,
+      authority,
+      clientSecret: readPrivateFile(kv.clientSecretFile, 'keyVault.clientSecretFile').trim(),
+    };
   } else if (kv.certificateFile) {
     // One PEM file with the private key and the certificate (as `az ad sp create-for-rbac --create-cert` writes it).
     const pem = readPrivateFile(kv.certificateFile, 'keyVault.certificateFile');
     const key = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(pem)?.[0];
     const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
-    if (!key || !certPem) throw new KeyVaultSettingsError(`keyVault.certificateFile: ${kv.certificateFile} must hold a PEM private key and certificate`);
+    if (!key || !certPem)
+      throw new KeyVaultSettingsError(
+        `keyVault.certificateFile: ${kv.certificateFile} must hold a PEM private key and certificate`,
+      );
     const der = new X509Certificate(certPem).raw;
     auth = {
       clientId: kv.clientId,
       authority,
-      clientCertificate: { thumbprintSha256: createHash('sha256').update(der).digest('hex'), privateKey: key, x5c: certPem },
+      clientCertificate: {
+        thumbprintSha256: createHash('sha256').update(der).digest('hex'),
+        privateKey: key,
+        x5c: certPem,
+      },
     };
   } else {
-    throw new KeyVaultSettingsError('keyVault.clientSecretFile or keyVault.certificateFile is needed to use Key Vault from the server');
+    throw new KeyVaultSettingsError(
+      'keyVault.clientSecretFile or keyVault.certificateFile is needed to use Key Vault from the server',
+    );
   }
   // Another host is named as known, so MSAL reads its OpenID configuration from it rather than asking the
   // public cloud's instance discovery about it.
   if (host !== PUBLIC_CLOUD) auth = { ...auth, knownAuthorities: [new URL(host).host] };
   const app = new ConfidentialClientApplication({
-    auth: { ...auth, ...(msal.authorityMetadata ? { authorityMetadata: msal.authorityMetadata } : {}), ...(msal.cloudDiscoveryMetadata ? { cloudDiscoveryMetadata: msal.cloudDiscoveryMetadata } : {}) },
+    auth: {
+      ...auth,
+      ...(msal.authorityMetadata ? { authorityMetadata: msal.authorityMetadata } : {}),
+      ...(msal.cloudDiscoveryMetadata ? { cloudDiscoveryMetadata: msal.cloudDiscoveryMetadata } : {}),
+    },
     ...(msal.networkClient ? { system: { networkClient: msal.networkClient } } : {}),
   });
   return {
     async getToken(scopes: string | string[]): Promise<AccessToken | null> {
       const r = await app.acquireTokenByClientCredential({ scopes: Array.isArray(scopes) ? scopes : [scopes] });
       if (!r) return null;
-      return { token: r.accessToken, expiresOnTimestamp: r.expiresOn ? r.expiresOn.getTime() : Date.now() + 5 * 60_000 };
+      return {
+        token: r.accessToken,
+        expiresOnTimestamp: r.expiresOn ? r.expiresOn.getTime() : Date.now() + 5 * 60_000,
+      };
     },
   };
 }
@@ -110,7 +134,10 @@ export function canWriteSecrets(kv: KeyVaultSettings | undefined): kv is KeyVaul
 }
 
 /** A Key Vault client over @azure/keyvault-secrets. `ca` trusts a private CA (tests' local vault). */
-export function keyVaultSecrets(kv: KeyVaultSettings, opts: { credential?: TokenCredential; ca?: string } = {}): SecretWriter {
+export function keyVaultSecrets(
+  kv: KeyVaultSettings,
+  opts: { credential?: TokenCredential; ca?: string } = {},
+): SecretWriter {
   const credential = opts.credential ?? msalCredential(kv);
   const client = new SecretClient(vaultUrl(kv), credential, {
     // A vault URL override (a private endpoint, or the tests' vault) does not end in vault.azure.net.
@@ -162,7 +189,10 @@ export class KeyVaultSecretSource implements BackupSecretSource {
     opts: { credential?: TokenCredential; caCertFile?: string } = {},
   ) {
     this.description = `Key Vault ${settings.name}`;
-    this.vault = keyVaultSecrets(settings, { credential: opts.credential, ...(opts.caCertFile ? { ca: readFileSync(opts.caCertFile, 'utf8') } : {}) });
+    this.vault = keyVaultSecrets(settings, {
+      credential: opts.credential,
+      ...(opts.caCertFile ? { ca: readFileSync(opts.caCertFile, 'utf8') } : {}),
+    });
   }
 
   /** Reads one secret; null when the vault has no secret of that name. */
@@ -177,9 +207,13 @@ export class KeyVaultSecretSource implements BackupSecretSource {
     } catch (err) {
       const e = err as { statusCode?: number; code?: string; message?: string };
       if (e.statusCode === 401 || e.statusCode === 403) {
-        throw new SecretError(`${this.description} refused to give secret "${secretName}" (HTTP ${e.statusCode}): check the helper's access policy or role`);
+        throw new SecretError(
+          `${this.description} refused to give secret "${secretName}" (HTTP ${e.statusCode}): check the helper's access policy or role`,
+        );
       }
-      throw new SecretError(`could not read secret "${secretName}" from ${this.description}: ${e.code ?? e.message ?? 'unknown error'}`);
+      throw new SecretError(
+        `could not read secret "${secretName}" from ${this.description}: ${e.code ?? e.message ?? 'unknown error'}`,
+      );
     }
   }
 }

@@ -29,7 +29,8 @@ export function acquireLock(path: string): () => void {
       } catch {
         // Released between our open and read: try again.
       }
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw new LockBusyError(path, pid);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))
+        throw new LockBusyError(path, pid);
       if (pid === process.pid) throw new LockBusyError(path, pid);
       rmSync(path, { force: true }); // stale: its owner died
     }

@@ -4,12 +4,20 @@ import { parseBlkidExport } from './blkid.js';
 import { parseFindmntJson as parseFindmnt } from './findmnt.js';
 import { parseOpenFiles } from './smbstatus.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/graduation/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../test/fixtures/graduation/${name}`, import.meta.url), 'utf8');
 
 describe('findmnt, blkid and smbstatus parsers', () => {
   it('reads a loop-mounted ext4 with its uuid and label', () => {
     expect(parseFindmnt(fixture('findmnt-loop.json'))).toEqual([
-      { target: '/tmp/xt/m', source: '/dev/loop0', fsType: 'ext4', uuid: '9c1dd865-de1d-4b40-aad3-3062a82606a0', label: 't', options: '' },
+      {
+        target: '/tmp/xt/m',
+        source: '/dev/loop0',
+        fsType: 'ext4',
+        uuid: '9c1dd865-de1d-4b40-aad3-3062a82606a0',
+        label: 't',
+        options: '',
+      },
     ]);
   });
 
@@ -25,7 +33,11 @@ describe('findmnt, blkid and smbstatus parsers', () => {
   });
 
   it('reads blkid -o export', () => {
-    expect(parseBlkidExport(fixture('blkid-export.txt'))).toMatchObject({ UUID: '9c1dd865-de1d-4b40-aad3-3062a82606a0', LABEL: 't', TYPE: 'ext4' });
+    expect(parseBlkidExport(fixture('blkid-export.txt'))).toMatchObject({
+      UUID: '9c1dd865-de1d-4b40-aad3-3062a82606a0',
+      LABEL: 't',
+      TYPE: 'ext4',
+    });
   });
 
   it('reads open files from smbstatus --json, and none when Samba has no locking database yet', () => {

@@ -56,8 +56,16 @@ export interface RcloneRunOptions {
 }
 
 /** Runs `rclone ARGS` with JSON logs; throws ExecError on failure. */
-export function runRclone(t: RcloneTarget, args: readonly string[], opts: RcloneRunOptions = {}): { pid: number | undefined; result: Promise<ExecResult> } {
-  const global = ['--use-json-log', ...(t.caCert ? ['--ca-cert', t.caCert] : []), ...(t.limitUpload ? ['--bwlimit', `${t.limitUpload}k`] : [])];
+export function runRclone(
+  t: RcloneTarget,
+  args: readonly string[],
+  opts: RcloneRunOptions = {},
+): { pid: number | undefined; result: Promise<ExecResult> } {
+  const global = [
+    '--use-json-log',
+    ...(t.caCert ? ['--ca-cert', t.caCert] : []),
+    ...(t.limitUpload ? ['--bwlimit', `${t.limitUpload}k`] : []),
+  ];
   if (parseS3Repository(t.repository)) global.push('--config', '/dev/null');
   const { child, result } = spawnCommand(t.binary ?? 'rclone', [...args, ...global], {
     // AWS_CA_BUNDLE is not passed on (the minimal environment drops it): with it rclone ignores --ca-cert.

@@ -60,7 +60,9 @@ export function resticEnv(t: ResticTarget): Record<string, string> {
 
 /** Secrets of a target, for redaction of anything restic prints: the password (from its file too) and the B2 key. */
 export function resticSecrets(t: ResticTarget): string[] {
-  return [t.password, t.passwordFile ? passwordInFile(t.passwordFile) : undefined, t.applicationKey].filter((s): s is string => !!s);
+  return [t.password, t.passwordFile ? passwordInFile(t.passwordFile) : undefined, t.applicationKey].filter(
+    (s): s is string => !!s,
+  );
 }
 
 /** The password restic reads from its file (the whole file, trimmed, as restic does); undefined when unreadable (restic then fails). */
@@ -73,7 +75,11 @@ function passwordInFile(file: string): string | undefined {
 }
 
 /** Runs `restic [global flags] ARGS` against a target; throws ExecError on failure. restic stops on SIGINT (it removes its lock). */
-export function runRestic(t: ResticTarget, args: readonly string[], opts: ResticRunOptions = {}): { pid: number | undefined; result: Promise<ExecResult> } {
+export function runRestic(
+  t: ResticTarget,
+  args: readonly string[],
+  opts: ResticRunOptions = {},
+): { pid: number | undefined; result: Promise<ExecResult> } {
   const { child, result } = spawnCommand(t.binary ?? 'restic', [...resticGlobalArgs(t), ...args], {
     extraEnv: resticEnv(t),
     secrets: resticSecrets(t),

@@ -5,7 +5,19 @@
  * to /etc at any moment; through a RootDir such a path fails (ELOOP, EXDEV) instead of reaching /etc.
  */
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
-import { accessAt, freeBytes, linkAt, lstatAt, mkdirAt, openAt, readlinkAt, renameAt, rmdirAt, unlinkAt, xattrsOfFd } from '../native/index.mjs';
+import {
+  accessAt,
+  freeBytes,
+  linkAt,
+  lstatAt,
+  mkdirAt,
+  openAt,
+  readlinkAt,
+  renameAt,
+  rmdirAt,
+  unlinkAt,
+  xattrsOfFd,
+} from '../native/index.mjs';
 
 /** The lstat numbers of an entry beneath a root (a subset of Node's Stats, without its methods). */
 export interface EntryStat {
@@ -34,7 +46,19 @@ export const isLinkMode = (mode: number): boolean => (mode & S_IFMT) === S_IFLNK
 
 /** The entry stat of fts-native's FIELDS numbers at offset o. */
 export function entryStatOf(n: ArrayLike<number>, o = 0): EntryStat {
-  return { dev: n[o]!, ino: n[o + 1]!, mode: n[o + 2]!, nlink: n[o + 3]!, uid: n[o + 4]!, gid: n[o + 5]!, size: n[o + 6]!, blocks: n[o + 7]!, atimeMs: n[o + 8]!, mtimeMs: n[o + 9]!, ctimeMs: n[o + 10]! };
+  return {
+    dev: n[o]!,
+    ino: n[o + 1]!,
+    mode: n[o + 2]!,
+    nlink: n[o + 3]!,
+    uid: n[o + 4]!,
+    gid: n[o + 5]!,
+    size: n[o + 6]!,
+    blocks: n[o + 7]!,
+    atimeMs: n[o + 8]!,
+    mtimeMs: n[o + 9]!,
+    ctimeMs: n[o + 10]!,
+  };
 }
 
 /**

@@ -28,7 +28,9 @@ export function checkSecretFile(path: string): void {
   }
   if (!st.isFile()) throw new SecretError(`the secret file ${path} is not a regular file`);
   if ((st.mode & 0o077) !== 0) {
-    throw new SecretError(`the secret file ${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}): run chmod 600 ${path}`);
+    throw new SecretError(
+      `the secret file ${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}): run chmod 600 ${path}`,
+    );
   }
 }
 

@@ -18,17 +18,24 @@ export function parseSmartctlJson(text: string): SmartHealth {
   const passed = doc.smart_status?.passed;
   if (passed === true) return { health: 'passed', reason: null };
   if (passed === false) return { health: 'failed', reason: 'SMART overall-health self-assessment failed' };
-  const msg = doc.smartctl?.messages?.map((m) => m.string).filter(Boolean).join('; ');
+  const msg = doc.smartctl?.messages
+    ?.map((m) => m.string)
+    .filter(Boolean)
+    .join('; ');
   return { health: 'unknown', reason: msg || 'smartctl reported no health status' };
 }
 
 /** Reads a device's SMART health; never throws for an unreadable disk. */
 export async function smartHealth(device: string): Promise<SmartHealth> {
   try {
-    const r = await exec('smartctl', ['-j', '-H', '--', device], { timeoutMs: 30_000, okExitCodes: Array.from({ length: 256 }, (_, i) => i) });
+    const r = await exec('smartctl', ['-j', '-H', '--', device], {
+      timeoutMs: 30_000,
+      okExitCodes: Array.from({ length: 256 }, (_, i) => i),
+    });
     return parseSmartctlJson(r.stdout);
   } catch (err) {
-    if (err instanceof ExecError && err.failure === 'not-found') return { health: 'unknown', reason: 'smartctl is not installed (apt-get install smartmontools)' };
+    if (err instanceof ExecError && err.failure === 'not-found')
+      return { health: 'unknown', reason: 'smartctl is not installed (apt-get install smartmontools)' };
     if (err instanceof ExecError) return { health: 'unknown', reason: err.message };
     throw err;
   }

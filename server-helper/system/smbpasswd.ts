@@ -2,7 +2,12 @@
 import { exec, ExecError } from '../../lib/exec.js';
 
 /** Sets a Samba user's password, adding the account when `add` is true (`smbpasswd -c CONF -s [-a] NAME`). */
-export async function setSambaPassword(smbConf: string, user: string, password: string, opts: { add: boolean }): Promise<void> {
+export async function setSambaPassword(
+  smbConf: string,
+  user: string,
+  password: string,
+  opts: { add: boolean },
+): Promise<void> {
   if (/[\r\n]/.test(password)) throw new Error('a password cannot contain a line break');
   await exec('smbpasswd', ['-c', smbConf, '-s', ...(opts.add ? ['-a'] : []), '--', user], {
     input: `${password}\n${password}\n`,

@@ -66,7 +66,11 @@ export function parseSmbStatusJson(text: string): SmbStatus {
     const pids = new Set(opens.map((o) => str(obj(o.server_id).pid)));
     const tcon = tcons.find((t) => pids.has(str(obj(t.server_id).pid)));
     return {
-      path: !str(f.filename) ? key : str(f.filename).startsWith('/') ? str(f.filename) : join(sharePath, str(f.filename)),
+      path: !str(f.filename)
+        ? key
+        : str(f.filename).startsWith('/')
+          ? str(f.filename)
+          : join(sharePath, str(f.filename)),
       sharePath,
       share: tcon ? str(tcon.service) : null,
       users: [...new Set(opens.map((o) => Number(o.uid)).filter((n) => Number.isFinite(n)))],
@@ -92,7 +96,10 @@ export function parseOpenFiles(text: string): Set<string> {
  * The open files' absolute paths with each share's path resolved by `realpath` (pure given it): a share
  * configured through a symlink names its files by the link, and graduation compares against real paths.
  */
-export function realOpenPaths(files: readonly Pick<SmbOpenFile, 'path' | 'sharePath'>[], realpath: (dir: string) => string): Set<string> {
+export function realOpenPaths(
+  files: readonly Pick<SmbOpenFile, 'path' | 'sharePath'>[],
+  realpath: (dir: string) => string,
+): Set<string> {
   const real = new Map<string, string>();
   const resolve = (dir: string) => {
     let r = real.get(dir);
@@ -102,7 +109,13 @@ export function realOpenPaths(files: readonly Pick<SmbOpenFile, 'path' | 'shareP
     }
     return r;
   };
-  return new Set(files.map((f) => (f.sharePath && f.path.startsWith(`${f.sharePath}/`) ? resolve(f.sharePath) + f.path.slice(f.sharePath.length) : f.path)));
+  return new Set(
+    files.map((f) =>
+      f.sharePath && f.path.startsWith(`${f.sharePath}/`)
+        ? resolve(f.sharePath) + f.path.slice(f.sharePath.length)
+        : f.path,
+    ),
+  );
 }
 
 /** The absolute (real) paths Samba has open now: graduation skips them. */

@@ -17,10 +17,21 @@ export interface TestparmResult {
 const UNKNOWN = /Unknown parameter encountered: "([^"]*)"/;
 const PROBLEM = /error|warning|unknown parameter|invalid|not boolean|badly formed|can't find|cannot|failed|refus/i;
 // Notes testparm prints on every run that are not problems with the file.
-const BENIGN = [/^Load smb config files from/, /^Loaded services file OK/, /^Weak crypto is allowed/, /^Server role:/, /^\s*$/, /^Ignoring unknown parameter/];
+const BENIGN = [
+  /^Load smb config files from/,
+  /^Loaded services file OK/,
+  /^Weak crypto is allowed/,
+  /^Server role:/,
+  /^\s*$/,
+  /^Ignoring unknown parameter/,
+];
 
 /** Reads testparm's stderr (pure): unknown parameters and problem lines. */
-export function parseTestparmStderr(stderr: string): { unknownParameters: string[]; problems: string[]; warnings: string[] } {
+export function parseTestparmStderr(stderr: string): {
+  unknownParameters: string[];
+  problems: string[];
+  warnings: string[];
+} {
   const unknownParameters: string[] = [];
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -66,7 +77,13 @@ export async function testparm(file: string, opts: { timeoutMs?: number } = {}):
   } catch (err) {
     if (err instanceof ExecError && err.failure === 'exit') {
       const { unknownParameters, problems, warnings } = parseTestparmStderr(err.stderr);
-      return { ok: false, unknownParameters, problems: problems.length ? problems : [err.message], warnings, dump: err.stdout };
+      return {
+        ok: false,
+        unknownParameters,
+        problems: problems.length ? problems : [err.message],
+        warnings,
+        dump: err.stdout,
+      };
     }
     throw err;
   }

@@ -62,7 +62,10 @@ export async function removeUserFromGroup(user: string, group: string): Promise<
 
 /** A user's uid and primary gid (`id -u`, `id -g`). */
 export async function unixIds(user: string): Promise<{ uid: number; gid: number }> {
-  const [u, g] = await Promise.all([exec('id', ['-u', '--', user], { timeoutMs: 10_000 }), exec('id', ['-g', '--', user], { timeoutMs: 10_000 })]);
+  const [u, g] = await Promise.all([
+    exec('id', ['-u', '--', user], { timeoutMs: 10_000 }),
+    exec('id', ['-g', '--', user], { timeoutMs: 10_000 }),
+  ]);
   return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
 }
 

@@ -11,5 +11,8 @@ export function viteEntry(root: string): string | null {
 
 /** Runs `vite build --config renderer/vite.config.ts` in root (about a second or two). */
 export async function buildDashboard(root: string, entry: string): Promise<void> {
-  await exec(process.execPath, [entry, 'build', '--config', 'renderer/vite.config.ts'], { cwd: root, timeoutMs: 300_000 });
+  await exec(process.execPath, [entry, 'build', '--config', 'renderer/vite.config.ts'], {
+    cwd: root,
+    timeoutMs: 300_000,
+  });
 }

@@ -25,12 +25,14 @@ export function parseXmllintErrors(stderr: string): string[] {
 /** Validates file against dtd; skipped (not failed) when xmllint or the DTD is missing. */
 export async function validateAgainstDtd(file: string, dtd: string, xmllint = '/usr/bin/xmllint'): Promise<DtdCheck> {
   if (!existsSync(dtd)) return { ok: true, problems: [], skipped: `${dtd} is missing (apt-get install avahi-daemon)` };
-  if (!existsSync(xmllint)) return { ok: true, problems: [], skipped: `xmllint is missing (apt-get install libxml2-utils)` };
+  if (!existsSync(xmllint))
+    return { ok: true, problems: [], skipped: `xmllint is missing (apt-get install libxml2-utils)` };
   try {
     await exec(xmllint, ['--noout', '--nonet', '--nowarning', '--dtdvalid', dtd, file], { timeoutMs: 30_000 });
     return { ok: true, problems: [], skipped: null };
   } catch (err) {
-    if (err instanceof ExecError && err.failure === 'exit') return { ok: false, problems: parseXmllintErrors(err.stderr), skipped: null };
+    if (err instanceof ExecError && err.failure === 'exit')
+      return { ok: false, problems: parseXmllintErrors(err.stderr), skipped: null };
     throw err;
   }
 }

@@ -6,7 +6,8 @@ import { checkBinaryPlist, PlistShapeError } from './bplist-guard.js';
 /** A binary plist of `depth` arrays, each referring `fan` times to the next: tiny on disk, fan^depth values expanded. */
 function referenceBomb(depth: number, fan = 2, cycle = false): Buffer {
   const objs: Buffer[] = [];
-  for (let i = 0; i < depth; i++) objs.push(Buffer.from([0xa0 | fan, ...Array<number>(fan).fill(cycle && i === depth - 1 ? 0 : i + 1)]));
+  for (let i = 0; i < depth; i++)
+    objs.push(Buffer.from([0xa0 | fan, ...Array<number>(fan).fill(cycle && i === depth - 1 ? 0 : i + 1)]));
   objs.push(Buffer.from([0x10, 0x00]));
   const head = Buffer.from('bplist00');
   const offsets: number[] = [];
@@ -28,14 +29,21 @@ function referenceBomb(depth: number, fan = 2, cycle = false): Buffer {
 
 /** A binary plist as macOS writes it, from python3's plistlib. */
 function macPlist(value: string): Buffer {
-  return execFileSync('python3', ['-c', `import plistlib, sys, datetime; sys.stdout.buffer.write(plistlib.dumps(${value}, fmt=plistlib.FMT_BINARY))`]);
+  return execFileSync('python3', [
+    '-c',
+    `import plistlib, sys, datetime; sys.stdout.buffer.write(plistlib.dumps(${value}, fmt=plistlib.FMT_BINARY))`,
+  ]);
 }
 
 describe('binary plist guard', () => {
   it('passes what macOS writes, shared references included', () => {
-    const snapshots = '{"Snapshots": [{"com.apple.backupd.SnapshotCompletionDate": datetime.datetime(2026, 11, 3), "com.apple.backupd.SnapshotName": "x"}] * 500}';
+    const snapshots =
+      '{"Snapshots": [{"com.apple.backupd.SnapshotCompletionDate": datetime.datetime(2026, 11, 3), "com.apple.backupd.SnapshotName": "x"}] * 500}';
     expect(() => checkBinaryPlist(macPlist(snapshots))).not.toThrow();
-    expect(parsePlist(macPlist('{"VerificationState": 1, "com.apple.backupd.HostUUID": "abc"}'))).toEqual({ VerificationState: 1, 'com.apple.backupd.HostUUID': 'abc' });
+    expect(parsePlist(macPlist('{"VerificationState": 1, "com.apple.backupd.HostUUID": "abc"}'))).toEqual({
+      VerificationState: 1,
+      'com.apple.backupd.HostUUID': 'abc',
+    });
   });
 
   it('refuses a 224-byte reference bomb at once, before the parser would expand it to 2^40 values', () => {

@@ -64,7 +64,8 @@ export function checkBinaryPlist(data: Uint8Array, bounds: PlistBounds = TIME_MA
   const count = uint(data, t + 8, 8);
   const top = uint(data, t + 16, 8);
   const tableAt = uint(data, t + 24, 8);
-  if (![1, 2, 4, 8].includes(offsetSize) || ![1, 2, 4, 8].includes(refSize)) throw new PlistShapeError('bad integer sizes in the trailer');
+  if (![1, 2, 4, 8].includes(offsetSize) || ![1, 2, 4, 8].includes(refSize))
+    throw new PlistShapeError('bad integer sizes in the trailer');
   if (count === 0 || top >= count || tableAt + count * offsetSize > t) throw new PlistShapeError('a malformed trailer');
   const offsetOf = (i: number) => uint(data, tableAt + i * offsetSize, offsetSize);
   /** Expanded size per object: 0 not yet known, -1 on the current path (a cycle if met again). */
@@ -91,6 +92,7 @@ export function checkBinaryPlist(data: Uint8Array, bounds: PlistBounds = TIME_MA
       size[frame.obj] = frame.total;
       if (stack.length > 0) stack[stack.length - 1]!.total += frame.total;
     }
-    if (stack.length > 0 && stack[stack.length - 1]!.total > bounds.maxNodes) throw new PlistShapeError(`expands to more than ${bounds.maxNodes} values`);
+    if (stack.length > 0 && stack[stack.length - 1]!.total > bounds.maxNodes)
+      throw new PlistShapeError(`expands to more than ${bounds.maxNodes} values`);
   }
 }

@@ -30,7 +30,8 @@ export function parsePlist(data: Uint8Array): PlistValue {
 }
 
 type Dict = Record<string, PlistValue>;
-const isDict = (v: PlistValue | undefined): v is Dict => !!v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array);
+const isDict = (v: PlistValue | undefined): v is Dict =>
+  !!v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array);
 const str = (v: PlistValue | undefined): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 const date = (v: PlistValue | undefined): Date | null => (v instanceof Date && !Number.isNaN(v.getTime()) ? v : null);
 

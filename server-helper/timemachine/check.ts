@@ -20,10 +20,18 @@ export interface TimeMachineCheckResult {
  * cleared, so a Mac that goes stale again after a good backup is announced again; a warning that persists is
  * not repeated at every check.
  */
-export async function checkTimeMachineAndWarn(ctx: { config: HelperConfig; store: Store; bus: Pick<EventBus, 'publish'>; probe?: TimeMachineProbe; now?: number }): Promise<TimeMachineCheckResult> {
+export async function checkTimeMachineAndWarn(ctx: {
+  config: HelperConfig;
+  store: Store;
+  bus: Pick<EventBus, 'publish'>;
+  probe?: TimeMachineProbe;
+  now?: number;
+}): Promise<TimeMachineCheckResult> {
   const clients = ctx.store.clients.list(parseDuration(ctx.config.clients.offlineAfter)!);
   const report = await inspectTimeMachine(ctx.config, { clients, probe: ctx.probe, now: ctx.now });
-  const current = report.macs.flatMap((m) => m.warnings.map((w) => ({ bundle: m.path, code: w.code, message: w.message })));
+  const current = report.macs.flatMap((m) =>
+    m.warnings.map((w) => ({ bundle: m.path, code: w.code, message: w.message })),
+  );
   const added = new TimeMachineConditionStore(ctx.store.db).replace(current, ctx.now);
   for (const a of added) {
     const mac = report.macs.find((m) => m.path === a.bundle)!;
@@ -38,5 +46,9 @@ export async function checkTimeMachineAndWarn(ctx: { config: HelperConfig; store
       usage: mac.usage,
     });
   }
-  return { report, announced: added.map((a) => ({ bundle: a.bundle, code: a.code, message: a.message })), current: current.length };
+  return {
+    report,
+    announced: added.map((a) => ({ bundle: a.bundle, code: a.code, message: a.message })),
+    current: current.length,
+  };
 }

@@ -5,7 +5,14 @@
  */
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDuration, parseSize, timeMachineHostKey, type ClientRecord, type TimeMachineMac, type TimeMachineReport } from '../../contract/index.js';
+import {
+  parseDuration,
+  parseSize,
+  timeMachineHostKey,
+  type ClientRecord,
+  type TimeMachineMac,
+  type TimeMachineReport,
+} from '../../contract/index.js';
 import type { HelperConfig, ShareConfig } from '../config/schema.js';
 import { RootDir } from '../system/root-dir.js';
 import { openFiles } from '../system/smbstatus.js';
@@ -42,7 +49,9 @@ export function timeMachineRoot(sharePath: string): string {
 
 /** The clients whose host name (or id) folds to the Mac's host key. */
 export function matchingClients(hostKey: string, clients: readonly Pick<ClientRecord, 'id' | 'hostName'>[]): string[] {
-  return clients.filter((c) => timeMachineHostKey(c.hostName) === hostKey || timeMachineHostKey(c.id) === hostKey).map((c) => c.id);
+  return clients
+    .filter((c) => timeMachineHostKey(c.hostName) === hostKey || timeMachineHostKey(c.id) === hostKey)
+    .map((c) => c.id);
 }
 
 function realOrSelf(path: string): string {
@@ -59,9 +68,17 @@ export async function inspectTimeMachine(
   opts: { clients: readonly Pick<ClientRecord, 'id' | 'hostName'>[]; now?: number; probe?: TimeMachineProbe },
 ): Promise<TimeMachineReport> {
   const now = opts.now ?? Date.now();
-  const rules = { staleAfterMs: parseDuration(config.timeMachine.staleAfter)!, nearlyFullAt: config.timeMachine.nearlyFullAt };
+  const rules = {
+    staleAfterMs: parseDuration(config.timeMachine.staleAfter)!,
+    nearlyFullAt: config.timeMachine.nearlyFullAt,
+  };
   const share = timeMachineShare(config);
-  const base = { share: share?.name ?? null, staleAfterDays: rules.staleAfterMs / 86_400_000, nearlyFullAt: rules.nearlyFullAt, checkedAt: new Date(now).toISOString() };
+  const base = {
+    share: share?.name ?? null,
+    staleAfterDays: rules.staleAfterMs / 86_400_000,
+    nearlyFullAt: rules.nearlyFullAt,
+    checkedAt: new Date(now).toISOString(),
+  };
   if (!share || share.timeMachine === false) return { ...base, openFilesKnown: false, macs: [] };
   const root = timeMachineRoot(share.path);
   // The share's folder is opened once; every bundle below it is read beneath that fd.
@@ -72,7 +89,10 @@ export async function inspectTimeMachine(
     return { ...base, openFilesKnown: false, macs: [] };
   }
   try {
-    return await inspectIn(dir, root, { ...share, timeMachine: share.timeMachine }, base, rules, now, { ...opts, config });
+    return await inspectIn(dir, root, { ...share, timeMachine: share.timeMachine }, base, rules, now, {
+      ...opts,
+      config,
+    });
   } finally {
     dir.close();
   }

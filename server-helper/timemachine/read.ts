@@ -7,7 +7,15 @@
 import { constants, readSync, closeSync, fstatSync } from 'node:fs';
 import { FIELDS, readDirAt } from '../native/index.mjs';
 import { isDirMode, type RootDir } from '../system/root-dir.js';
-import { bundleNameOf, lastCompletion, MACHINE_ID_PLIST, parsePlist, readMachineId, SNAPSHOT_HISTORY_PLIST, type MachineId } from './bundle.js';
+import {
+  bundleNameOf,
+  lastCompletion,
+  MACHINE_ID_PLIST,
+  parsePlist,
+  readMachineId,
+  SNAPSHOT_HISTORY_PLIST,
+  type MachineId,
+} from './bundle.js';
 
 const MAX_PLIST_BYTES = 8 * 1024 * 1024;
 /** Deepest folder inside a bundle that is counted (bands/ and mapped/ are one level down). */
@@ -149,7 +157,10 @@ function measure(root: RootDir, dir: string): { allocatedBytes: number; lastWrit
 /** Reads one bundle's plists, newest band and size (bundleDir relative to the share's root). Problems with one file are listed, not thrown. */
 export function readBundleFacts(root: RootDir, bundleDir: string): BundleFacts {
   const problems: string[] = [];
-  const plistAt = <T>(file: string, read: (doc: ReturnType<typeof parsePlist>) => T): { value: T | null; present: boolean } => {
+  const plistAt = <T>(
+    file: string,
+    read: (doc: ReturnType<typeof parsePlist>) => T,
+  ): { value: T | null; present: boolean } => {
     try {
       const data = readSmallFile(root, `${bundleDir}/${file}`);
       if (!data) return { value: null, present: false };

@@ -13,7 +13,12 @@ export const timeMachineCheckTask: Task = {
     for (const a of r.announced) ctx.appendLog(`announced: ${a.bundle}: ${a.code}\n`);
     return {
       status: warnings.length ? 'warning' : 'succeeded',
-      summary: { macs: r.report.macs.length, warnings: warnings.length, announced: r.announced.length, running: r.report.macs.filter((m) => m.running).length },
+      summary: {
+        macs: r.report.macs.length,
+        warnings: warnings.length,
+        announced: r.announced.length,
+        running: r.report.macs.filter((m) => m.running).length,
+      },
       error: warnings[0] ?? null,
     };
   },

@@ -28,7 +28,10 @@ let keychain: OsKeychain;
 
 function fts(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, '--config', configFile, ...args], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [bin, '--config', configFile, ...args], {
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -95,7 +98,10 @@ describe('fts', { timeout: 240_000 }, () => {
     writeFileSync(file, '# my shares\nshares:\n  - { name: flux, driveLetter: "G:" }\n');
     const run = (...args: string[]) =>
       new Promise<{ code: number; out: string; err: string }>((resolve) => {
-        const p = spawn(process.execPath, [bin, '--config', file, ...args], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const p = spawn(process.execPath, [bin, '--config', file, ...args], {
+          env: process.env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let out = '';
         let err = '';
         p.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -106,10 +112,23 @@ describe('fts', { timeout: 240_000 }, () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('pairing: a pairing string starts with "fts1:"');
     expect(readFileSync(file, 'utf8')).toBe('# my shares\nshares:\n  - { name: flux, driveLetter: "G:" }\n');
-    const pairing = encodePairing({ vault: 'kv-miket-ops', tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47', appId: 'b1e5b1a0-0000-4000-8000-000000000001', clientId: 'count-zero' });
+    const pairing = encodePairing({
+      vault: 'kv-miket-ops',
+      tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+      appId: 'b1e5b1a0-0000-4000-8000-000000000001',
+      clientId: 'count-zero',
+    });
     const ok = await run('pair', pairing, '--json');
     expect(ok.code, ok.err).toBe(0);
-    expect(JSON.parse(ok.out)).toMatchObject({ clientId: 'count-zero', vault: 'kv-miket-ops', secrets: { helperToken: 'fts-client-count-zero-token', sambaUser: 'fts-client-count-zero-smb-user', helperUrl: 'fts-helper-url' } });
+    expect(JSON.parse(ok.out)).toMatchObject({
+      clientId: 'count-zero',
+      vault: 'kv-miket-ops',
+      secrets: {
+        helperToken: 'fts-client-count-zero-token',
+        sambaUser: 'fts-client-count-zero-smb-user',
+        helperUrl: 'fts-helper-url',
+      },
+    });
     const text = readFileSync(file, 'utf8');
     expect(text).toContain('# my shares');
     expect(text).toContain('driveLetter: "G:"');
@@ -119,7 +138,10 @@ describe('fts', { timeout: 240_000 }, () => {
 
   it('mounts every share from the keychain with Key Vault unreachable, reports status, unmounts', async () => {
     await keychain.set(KEYCHAIN_KEYS.smb, JSON.stringify({ username: 'ftscli', password: PASSWORD }));
-    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero', 'client', { clientId: 'count-zero' }));
+    await keychain.set(
+      KEYCHAIN_KEYS.helperToken,
+      helper.store.tokens.create('count-zero', 'client', { clientId: 'count-zero' }),
+    );
     const m = await fts('mount', '--all', '--json');
     expect(m.code, m.err).toBe(0);
     const states = JSON.parse(m.out) as { share: string; state: string; mountPoint: string }[];
@@ -141,19 +163,53 @@ describe('fts', { timeout: 240_000 }, () => {
   });
 
   it('prints the helper’s events', async () => {
-    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero-events', 'client', { clientId: 'count-zero' }));
-    helper.ctx.bus.publish('graduation.started', { runId: 9, job: 'graduation', from: 'flux', to: 'space', dryRun: false });
-    helper.ctx.bus.publish('graduation.finished', { runId: 9, job: 'graduation', scanned: 3, eligible: 2, moved: 2, bytesMoved: 2048, skipped: {}, failed: 0, examples: [], from: 'flux', to: 'space', durationMs: 3 });
+    await keychain.set(
+      KEYCHAIN_KEYS.helperToken,
+      helper.store.tokens.create('count-zero-events', 'client', { clientId: 'count-zero' }),
+    );
+    helper.ctx.bus.publish('graduation.started', {
+      runId: 9,
+      job: 'graduation',
+      from: 'flux',
+      to: 'space',
+      dryRun: false,
+    });
+    helper.ctx.bus.publish('graduation.finished', {
+      runId: 9,
+      job: 'graduation',
+      scanned: 3,
+      eligible: 2,
+      moved: 2,
+      bytesMoved: 2048,
+      skipped: {},
+      failed: 0,
+      examples: [],
+      from: 'flux',
+      to: 'space',
+      durationMs: 3,
+    });
     const r = await fts('events');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/graduation\.finished\s+Graduated 2 files \(2 KB\) from Flux to Space/);
     const j = await fts('events', '--json', '--since', '0');
-    expect(j.out.trim().split('\n').map((l) => JSON.parse(l).type)).toEqual(expect.arrayContaining(['graduation.started', 'graduation.finished']));
+    expect(
+      j.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).type),
+    ).toEqual(expect.arrayContaining(['graduation.started', 'graduation.finished']));
   });
 
   it('events --follow prints new events as they happen and stops cleanly on Ctrl-C', async () => {
-    await keychain.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create('count-zero-follow', 'client', { clientId: 'count-zero' }));
-    const p = spawn(process.execPath, [bin, '--config', configFile, 'events', '--follow', '--since', String(helper.ctx.bus.lastDeliveredId())], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    await keychain.set(
+      KEYCHAIN_KEYS.helperToken,
+      helper.store.tokens.create('count-zero-follow', 'client', { clientId: 'count-zero' }),
+    );
+    const p = spawn(
+      process.execPath,
+      [bin, '--config', configFile, 'events', '--follow', '--since', String(helper.ctx.bus.lastDeliveredId())],
+      { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number | null>((r) => p.on('close', (code) => r(code)));

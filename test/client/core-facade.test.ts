@@ -15,7 +15,12 @@ import { KEYCHAIN_KEYS } from '../../electron/core/credentials.js';
 import { requestJson } from '../../electron/core/http.js';
 import { ClientCore } from '../../electron/core/client.js';
 import { parseClientConfig, smbHost } from '../../electron/core/config.js';
-import { ClientCoreFacade, clientConfigFromSettings, msalAccount, type AccountSource } from '../../electron/app/client-core-facade.js';
+import {
+  ClientCoreFacade,
+  clientConfigFromSettings,
+  msalAccount,
+  type AccountSource,
+} from '../../electron/app/client-core-facade.js';
 import { defaultSettings } from '../../electron/app/settings.js';
 import { TestMounterCore } from '../../electron/dev/test-mounter-core.js';
 import { MemoryCredentialStore, MountError, type Mounter } from '../../electron/platform/index.js';
@@ -61,10 +66,18 @@ function account(): AccountSource & { signedOut: number } {
   return a;
 }
 
-async function facade(opts: { refuse?: string[]; id: string; settings?: Partial<SettingsView>; saved?: SettingsView[] }) {
+async function facade(opts: {
+  refuse?: string[];
+  id: string;
+  settings?: Partial<SettingsView>;
+  saved?: SettingsView[];
+}) {
   const store = new MemoryCredentialStore();
   // Each client has its own token, bound to its id, as pairing makes them.
-  await store.set(KEYCHAIN_KEYS.helperToken, helper.store.tokens.create(`facade-${opts.id}`, 'client', { clientId: opts.id }));
+  await store.set(
+    KEYCHAIN_KEYS.helperToken,
+    helper.store.tokens.create(`facade-${opts.id}`, 'client', { clientId: opts.id }),
+  );
   await store.set(KEYCHAIN_KEYS.smb, JSON.stringify({ username: 'ana', password: 'pw' }));
   const mounter = fakeMounter(opts.refuse);
   const acc = account();
@@ -72,7 +85,13 @@ async function facade(opts: { refuse?: string[]; id: string; settings?: Partial<
     settings: { ...defaultSettings('linux'), pairing: pairingFor(opts.id), helperUrl: helper.url, ...opts.settings },
     saveSettings: (s) => opts.saved?.push(s),
     baseConfig: { server: { smbPort: 1445 } },
-    deps: { store, mounter, mountOptions: { probe: async () => true, autoRetry: false, retries: 0 }, linkOptions: { minBackoffMs: 50 }, host: { hostName: opts.id, os: 'linux', osVersion: '6' } },
+    deps: {
+      store,
+      mounter,
+      mountOptions: { probe: async () => true, autoRetry: false, retries: 0 },
+      linkOptions: { minBackoffMs: 50 },
+      host: { hostName: opts.id, os: 'linux', osVersion: '6' },
+    },
     account: () => acc,
     statusDebounceMs: 20,
   });
@@ -83,19 +102,49 @@ async function facade(opts: { refuse?: string[]; id: string; settings?: Partial<
 
 /** What `fts-helper clients pair ID` prints, decoded. */
 function pairingFor(clientId: string) {
-  return { vault: 'kv-miket-ops', tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47', appId: 'b1e5b1a0-0000-4000-8000-000000000001', clientId };
+  return {
+    vault: 'kv-miket-ops',
+    tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+    appId: 'b1e5b1a0-0000-4000-8000-000000000001',
+    clientId,
+  };
 }
 
 function graduationRun(runId: number, moved: number): void {
   const bus = helper.ctx.bus;
   bus.publish('graduation.started', { runId, job: 'graduation', from: 'flux', to: 'space', dryRun: false });
-  bus.publish('graduation.progress', { runId, job: 'graduation', scanned: 100, moved: 10, bytesMoved: 1e6, currentPath: '/flux/f1' });
-  bus.publish('graduation.finished', { runId, job: 'graduation', scanned: 300, eligible: moved, moved, bytesMoved: 5.6e9, skipped: {}, failed: 0, examples: ['projects/2025/a.mov'], from: 'flux', to: 'space', durationMs: 1200 });
+  bus.publish('graduation.progress', {
+    runId,
+    job: 'graduation',
+    scanned: 100,
+    moved: 10,
+    bytesMoved: 1e6,
+    currentPath: '/flux/f1',
+  });
+  bus.publish('graduation.finished', {
+    runId,
+    job: 'graduation',
+    scanned: 300,
+    eligible: moved,
+    moved,
+    bytesMoved: 5.6e9,
+    skipped: {},
+    failed: 0,
+    examples: ['projects/2025/a.mov'],
+    from: 'flux',
+    to: 'space',
+    durationMs: 1200,
+  });
 }
 
 beforeAll(async () => {
   const sb = ensureSandbox(mkdtempSync(join(tmpdir(), 'fts-facade-')));
-  helper = await startHelper({ config: sb.config, listen: '127.0.0.1:0', log: pino({ level: 'silent' }), sseHeartbeatMs: 500 });
+  helper = await startHelper({
+    config: sb.config,
+    listen: '127.0.0.1:0',
+    log: pino({ level: 'silent' }),
+    sseHeartbeatMs: 500,
+  });
   token = helper.store.tokens.create('facade', 'client');
 });
 
@@ -133,7 +182,14 @@ describe('ClientCoreFacade (real core, fake mounter, real helper)', () => {
     expect(s.busy).toBe(false);
     // The server card lists this client with what it mounted (reported before the status was re-read).
     await expect
-      .poll(() => f.getState().server.status?.clients.find((c) => c.id === 'facade-a')?.shares.map((x) => x.state), { timeout: 10_000 })
+      .poll(
+        () =>
+          f
+            .getState()
+            .server.status?.clients.find((c) => c.id === 'facade-a')
+            ?.shares.map((x) => x.state),
+        { timeout: 10_000 },
+      )
       .toEqual(['mounted', 'error', 'mounted']);
 
     expect(await f.openShare('space')).toBe('/mnt/fts/space');
@@ -141,7 +197,11 @@ describe('ClientCoreFacade (real core, fake mounter, real helper)', () => {
     await f.unmount('space');
     expect(await f.openShare('space')).toBeNull();
     const clients = () => requestJson<ClientRecord[]>({ url: helper.url, token }, 'GET', '/api/v1/clients');
-    await expect.poll(async () => (await clients()).find((c) => c.id === 'facade-a')?.shares.map((x) => x.state), { timeout: 10_000 }).toEqual(['mounted', 'error', 'unmounted']);
+    await expect
+      .poll(async () => (await clients()).find((c) => c.id === 'facade-a')?.shares.map((x) => x.state), {
+        timeout: 10_000,
+      })
+      .toEqual(['mounted', 'error', 'unmounted']);
   });
 
   it('one notification per run from the core model, with the graduated folder to open; feed and last graduation fill in', async () => {
@@ -150,7 +210,9 @@ describe('ClientCoreFacade (real core, fake mounter, real helper)', () => {
     const notes: CoreNotification[] = [];
     f.onNotification((n) => notes.push(CoreNotification.parse(n)));
     graduationRun(71, 1234);
-    await expect.poll(() => f.getState().lastGraduation, { timeout: 10_000 }).toMatchObject({ moved: 1234, to: 'space' });
+    await expect
+      .poll(() => f.getState().lastGraduation, { timeout: 10_000 })
+      .toMatchObject({ moved: 1234, to: 'space' });
     // A dropped stream replays from Last-Event-ID: the run is not announced twice.
     helper.app.server.closeAllConnections();
     graduationRun(72, 5);
@@ -179,18 +241,26 @@ describe('ClientCoreFacade (real core, fake mounter, real helper)', () => {
   });
 
   it('a login start mounts only the shares whose autoMount is on; Mount all mounts all', async () => {
-    const { f, mounter } = await facade({ id: 'facade-login', settings: { shares: [
-      { name: 'flux', driveLetter: null, autoMount: true },
-      { name: 'time', driveLetter: null, autoMount: false },
-      { name: 'space', driveLetter: null, autoMount: true },
-    ] } });
+    const { f, mounter } = await facade({
+      id: 'facade-login',
+      settings: {
+        shares: [
+          { name: 'flux', driveLetter: null, autoMount: true },
+          { name: 'time', driveLetter: null, autoMount: false },
+          { name: 'space', driveLetter: null, autoMount: true },
+        ],
+      },
+    });
     await f.mountAtLogin();
     expect(f.getState().shares.map((x) => [x.name, x.state])).toEqual([
       ['flux', 'mounted'],
       ['time', 'unmounted'],
       ['space', 'mounted'],
     ]);
-    expect(mounter.calls.filter((c) => c.startsWith('mount '))).toEqual(['mount flux 127.0.0.1:1445', 'mount space 127.0.0.1:1445']);
+    expect(mounter.calls.filter((c) => c.startsWith('mount '))).toEqual([
+      'mount flux 127.0.0.1:1445',
+      'mount space 127.0.0.1:1445',
+    ]);
     await f.mountAll();
     expect(f.getState().shares.every((x) => x.state === 'mounted')).toBe(true);
   });
@@ -232,8 +302,17 @@ describe('ClientCoreFacade (real core, fake mounter, real helper)', () => {
     expect(f.client).toBe(core);
     // Letters are validated and unique; a refused change changes nothing.
     const savedBefore = saved.length;
-    await expect(f.updateSettings({ shares: [{ name: 'flux', driveLetter: 'F:', autoMount: true }, { name: 'space', driveLetter: 'F:', autoMount: true }] })).rejects.toThrow(/F: is already the letter of flux/);
-    await expect(f.updateSettings({ shares: [{ name: 'flux', driveLetter: 'C:', autoMount: true }] })).rejects.toThrow(/D: to Z:/);
+    await expect(
+      f.updateSettings({
+        shares: [
+          { name: 'flux', driveLetter: 'F:', autoMount: true },
+          { name: 'space', driveLetter: 'F:', autoMount: true },
+        ],
+      }),
+    ).rejects.toThrow(/F: is already the letter of flux/);
+    await expect(f.updateSettings({ shares: [{ name: 'flux', driveLetter: 'C:', autoMount: true }] })).rejects.toThrow(
+      /D: to Z:/,
+    );
     expect(f.getSettings().shares).toEqual([{ name: 'flux', driveLetter: 'F:', autoMount: true }]);
     expect(saved).toHaveLength(savedBefore);
   });
@@ -243,7 +322,12 @@ describe('clientConfigFromSettings', () => {
   it('maps every setting onto the core configuration', () => {
     const c = clientConfigFromSettings({
       ...defaultSettings('win32'),
-      pairing: { vault: 'kv-test-1', tenant: '11111111-2222-3333-4444-555555555555', appId: '66666666-7777-8888-9999-000000000000', clientId: 'count-zero' },
+      pairing: {
+        vault: 'kv-test-1',
+        tenant: '11111111-2222-3333-4444-555555555555',
+        appId: '66666666-7777-8888-9999-000000000000',
+        clientId: 'count-zero',
+      },
       helperUrl: 'https://motoko.local:8642',
     });
     expect(smbHost(c)).toBe('motoko.local');
@@ -257,7 +341,10 @@ describe('clientConfigFromSettings', () => {
       { name: 'space', driveLetter: 'S:', mount: true },
     ]);
     expect(c.keyVault).toEqual({ name: 'kv-test-1' });
-    expect(c.auth).toMatchObject({ tenantId: '11111111-2222-3333-4444-555555555555', clientId: '66666666-7777-8888-9999-000000000000' });
+    expect(c.auth).toMatchObject({
+      tenantId: '11111111-2222-3333-4444-555555555555',
+      clientId: '66666666-7777-8888-9999-000000000000',
+    });
     // Not paired, no helper URL yet: the seed's server name stands and the URL comes from Key Vault later.
     const unpaired = clientConfigFromSettings(defaultSettings('linux'));
     expect(unpaired.helper.url).toBeUndefined();
@@ -268,7 +355,14 @@ describe('clientConfigFromSettings', () => {
 describe('TestMounterCore (the same facade with the folder mounter)', () => {
   it('mounts are folders with a marker, and a new core finds them mounted', async () => {
     const root = mkdtempSync(join(tmpdir(), 'fts-folder-mounts-'));
-    const opts = { helperUrl: helper.url, token: helper.store.tokens.create('folder-a', 'client', { clientId: 'folder-a' }), clientId: 'folder-a', hostName: 'folder-a', mountRoot: root, failShares: ['time'] };
+    const opts = {
+      helperUrl: helper.url,
+      token: helper.store.tokens.create('folder-a', 'client', { clientId: 'folder-a' }),
+      clientId: 'folder-a',
+      hostName: 'folder-a',
+      mountRoot: root,
+      failShares: ['time'],
+    };
     const a = new TestMounterCore(opts);
     facades.push(a);
     await a.start();
@@ -282,7 +376,12 @@ describe('TestMounterCore (the same facade with the folder mounter)', () => {
     const b = new TestMounterCore(opts);
     facades.push(b);
     await b.start();
-    expect(b.getState().shares.filter((x) => x.state === 'mounted').map((x) => x.name)).toEqual(['flux', 'space']);
+    expect(
+      b
+        .getState()
+        .shares.filter((x) => x.state === 'mounted')
+        .map((x) => x.name),
+    ).toEqual(['flux', 'space']);
     await b.unmountAll();
     expect(existsSync(join(root, 'flux'))).toBe(false);
   });
@@ -292,7 +391,12 @@ describe('createCoreForShell', () => {
   it('binds the shell to the real core: ClientCoreFacade from the settings, signed out with nothing cached', async () => {
     const { createCoreForShell } = await import('../../electron/app/core-binding.js');
     const { memoryEventStore } = await import('../../electron/app/event-gate.js');
-    const core = await createCoreForShell({ settings: { ...defaultSettings('linux'), helperUrl: helper.url, shares: [] }, saveSettings: () => undefined, eventMemory: memoryEventStore(), userDataDir: tmpdir() });
+    const core = await createCoreForShell({
+      settings: { ...defaultSettings('linux'), helperUrl: helper.url, shares: [] },
+      saveSettings: () => undefined,
+      eventMemory: memoryEventStore(),
+      userDataDir: tmpdir(),
+    });
     expect(core).toBeInstanceOf(ClientCoreFacade);
     facades.push(core as ClientCoreFacade);
     const s = TrayState.parse(core.getState());

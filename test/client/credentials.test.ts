@@ -36,13 +36,28 @@ class FakeEntra implements INetworkModule {
     throw new Error(`unexpected GET ${url}`);
   }
 
-  async sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<{ headers: Record<string, string>; body: T; status: number }> {
+  async sendPostRequestAsync<T>(
+    url: string,
+    options?: NetworkRequestOptions,
+  ): Promise<{ headers: Record<string, string>; body: T; status: number }> {
     this.calls.push(`POST ${url}`);
     if (this.offline) throw new Error('network is down');
     const form = new URLSearchParams(options?.body ?? '');
     const path = new URL(url).pathname;
     if (path.endsWith('/devicecode')) {
-      return { status: 200, headers: {}, body: { device_code: 'dc-1', user_code: 'ABCD-EFGH', verification_uri: 'https://microsoft.com/devicelogin', expires_in: 900, interval: 1, message: 'To sign in, use a web browser to open https://microsoft.com/devicelogin and enter the code ABCD-EFGH.' } as T };
+      return {
+        status: 200,
+        headers: {},
+        body: {
+          device_code: 'dc-1',
+          user_code: 'ABCD-EFGH',
+          verification_uri: 'https://microsoft.com/devicelogin',
+          expires_in: 900,
+          interval: 1,
+          message:
+            'To sign in, use a web browser to open https://microsoft.com/devicelogin and enter the code ABCD-EFGH.',
+        } as T,
+      };
     }
     if (path.endsWith('/token')) {
       const now = Math.floor(Date.now() / 1000);
@@ -74,7 +89,17 @@ const service = `fts-cred-${randomBytes(4).toString('hex')}`;
 let store: OsKeychain;
 const entra = new FakeEntra();
 
-const msalFor = (s: OsKeychain) => new MsalSession({ tenantId: TENANT, clientId: CLIENT, authorityHost: LOGIN_HOST, scopes: ['https://vault.azure.net/.default'], store: s, networkClient: entra, authorityMetadata, cloudDiscoveryMetadata });
+const msalFor = (s: OsKeychain) =>
+  new MsalSession({
+    tenantId: TENANT,
+    clientId: CLIENT,
+    authorityHost: LOGIN_HOST,
+    scopes: ['https://vault.azure.net/.default'],
+    store: s,
+    networkClient: entra,
+    authorityMetadata,
+    cloudDiscoveryMetadata,
+  });
 const itemsInKeychain = () => findCredentials(service).map((c) => c.account);
 
 beforeAll(async () => {
@@ -141,14 +166,31 @@ describe('MSAL sign-in with the cache in the keychain', () => {
     kv.set(names.helperToken, 'helper-token-1');
     kv.set(names.helperFingerprint, 'ab:'.repeat(31) + 'ab');
     kv.set(names.helperUrl, 'https://motoko:8642');
-    const config = parseClientConfig(JSON.stringify({ clientId: 'count-zero', keyVault: { url: kv.url }, auth: { tenantId: TENANT, clientId: CLIENT }, keychain: { service } }));
-    const core: ClientCore = new ClientCore(config, { msal: { networkClient: entra, authorityMetadata, cloudDiscoveryMetadata }, vault: async (): Promise<KeyVaultSecrets> => new KeyVaultSecrets(kv.url, new MsalTokenCredential(core.msal), { ca: kv.cert.cert }) });
+    const config = parseClientConfig(
+      JSON.stringify({
+        clientId: 'count-zero',
+        keyVault: { url: kv.url },
+        auth: { tenantId: TENANT, clientId: CLIENT },
+        keychain: { service },
+      }),
+    );
+    const core: ClientCore = new ClientCore(config, {
+      msal: { networkClient: entra, authorityMetadata, cloudDiscoveryMetadata },
+      vault: async (): Promise<KeyVaultSecrets> =>
+        new KeyVaultSecrets(kv.url, new MsalTokenCredential(core.msal), { ca: kv.cert.cert }),
+    });
     expect(await core.credentials.smb()).toEqual({ username: 'ana', password: 'pw-from-vault' });
     expect(await core.credentials.helperToken()).toBe('helper-token-1');
     expect(await core.credentials.helperFingerprint()).toBe('AB:'.repeat(31) + 'AB');
     expect(await core.credentials.helperUrl()).toBe('https://motoko:8642');
     expect(kv.requests.filter((r) => r.method === 'GET').map((r) => r.path.replace(/\/+$/, ''))).toEqual(
-      expect.arrayContaining(['/secrets/fts-client-count-zero-smb-user', '/secrets/fts-smb-ana-password', '/secrets/fts-client-count-zero-token', '/secrets/fts-helper-fingerprint', '/secrets/fts-helper-url']),
+      expect.arrayContaining([
+        '/secrets/fts-client-count-zero-smb-user',
+        '/secrets/fts-smb-ana-password',
+        '/secrets/fts-client-count-zero-token',
+        '/secrets/fts-helper-fingerprint',
+        '/secrets/fts-helper-url',
+      ]),
     );
     expect(kv.requests.filter((r) => r.token).every((r) => r.token === entra.accessToken)).toBe(true);
     expect(JSON.parse((await store.get(KEYCHAIN_KEYS.smb))!)).toEqual({ username: 'ana', password: 'pw-from-vault' });
@@ -165,7 +207,14 @@ describe('MSAL sign-in with the cache in the keychain', () => {
     kv.setDown(false);
 
     const removed = await core.logout();
-    expect(removed).toEqual(expect.arrayContaining([KEYCHAIN_KEYS.helperToken, KEYCHAIN_KEYS.helperFingerprint, KEYCHAIN_KEYS.helperUrl, MSAL_CACHE_KEY]));
+    expect(removed).toEqual(
+      expect.arrayContaining([
+        KEYCHAIN_KEYS.helperToken,
+        KEYCHAIN_KEYS.helperFingerprint,
+        KEYCHAIN_KEYS.helperUrl,
+        MSAL_CACHE_KEY,
+      ]),
+    );
     expect(itemsInKeychain()).toEqual([]);
     await expect(msalFor(store).tokenSilent()).rejects.toMatchObject({ code: 'login-required' });
   });
@@ -176,7 +225,11 @@ describe('MSAL sign-in with the cache in the keychain', () => {
     kv.set(names.sambaUser, 'bo');
     kv.set(names.sambaPassword!, 'pw-bo');
     const token = { getToken: async () => ({ token: entra.accessToken, expiresOnTimestamp: Date.now() + 3600e3 }) };
-    const creds = new Credentials(s2, async () => new KeyVaultSecrets(kv.url, token, { ca: kv.cert.cert }), 'bo-laptop');
+    const creds = new Credentials(
+      s2,
+      async () => new KeyVaultSecrets(kv.url, token, { ca: kv.cert.cert }),
+      'bo-laptop',
+    );
     expect(await creds.smb()).toEqual({ username: 'bo', password: 'pw-bo' });
     kv.set(names.sambaUser, 'Bo Smith pw-secret');
     const err = (await creds.refreshSmb().catch((e: unknown) => e)) as CredentialError;

@@ -43,8 +43,29 @@ function memoryMounter(): Mounter {
 function graduationRun(runId: number, moved: number): void {
   const bus = helper.ctx.bus;
   bus.publish('graduation.started', { runId, job: 'graduation', from: 'flux', to: 'space', dryRun: false });
-  for (let i = 1; i <= 3; i++) bus.publish('graduation.progress', { runId, job: 'graduation', scanned: i * 100, moved: i * 10, bytesMoved: i * 1e6, currentPath: `/flux/f${i}` });
-  bus.publish('graduation.finished', { runId, job: 'graduation', scanned: 300, eligible: moved, moved, bytesMoved: 5.6e9, skipped: {}, failed: 0, examples: ['a.mov'], from: 'flux', to: 'space', durationMs: 1200 });
+  for (let i = 1; i <= 3; i++)
+    bus.publish('graduation.progress', {
+      runId,
+      job: 'graduation',
+      scanned: i * 100,
+      moved: i * 10,
+      bytesMoved: i * 1e6,
+      currentPath: `/flux/f${i}`,
+    });
+  bus.publish('graduation.finished', {
+    runId,
+    job: 'graduation',
+    scanned: 300,
+    eligible: moved,
+    moved,
+    bytesMoved: 5.6e9,
+    skipped: {},
+    failed: 0,
+    examples: ['a.mov'],
+    from: 'flux',
+    to: 'space',
+    durationMs: 1200,
+  });
 }
 
 beforeAll(async () => {
@@ -64,8 +85,19 @@ describe('client ↔ real fts-helper', () => {
     const store = new MemoryCredentialStore();
     await store.set(KEYCHAIN_KEYS.helperToken, token);
     await store.set(KEYCHAIN_KEYS.smb, JSON.stringify({ username: 'ana', password: 'pw' }));
-    const config = parseClientConfig(JSON.stringify({ clientId: 'count-zero', helper: { url: helper.url, heartbeat: '1s', disconnectGrace: '30s' }, server: { host: '127.0.0.1' } }));
-    core = new ClientCore(config, { store, mounter: memoryMounter(), mountOptions: { probe: async () => true, autoRetry: false }, host: { hostName: 'count-zero', os: 'darwin', osVersion: '25.1' } });
+    const config = parseClientConfig(
+      JSON.stringify({
+        clientId: 'count-zero',
+        helper: { url: helper.url, heartbeat: '1s', disconnectGrace: '30s' },
+        server: { host: '127.0.0.1' },
+      }),
+    );
+    core = new ClientCore(config, {
+      store,
+      mounter: memoryMounter(),
+      mountOptions: { probe: async () => true, autoRetry: false },
+      host: { hostName: 'count-zero', os: 'darwin', osVersion: '25.1' },
+    });
 
     const notes = new NotificationModel();
     const shown: Notification[] = [];
@@ -85,10 +117,18 @@ describe('client ↔ real fts-helper', () => {
 
     const ep = { url: helper.url, token };
     const clients = () => requestJson<ClientRecord[]>(ep, 'GET', '/api/v1/clients');
-    await expect.poll(async () => (await clients()).find((c) => c.id === 'count-zero')?.shares.map((s) => s.state), { timeout: 10_000 }).toEqual(['unmounted', 'unmounted', 'unmounted']);
+    await expect
+      .poll(async () => (await clients()).find((c) => c.id === 'count-zero')?.shares.map((s) => s.state), {
+        timeout: 10_000,
+      })
+      .toEqual(['unmounted', 'unmounted', 'unmounted']);
     await core.mounts.mountAll();
     // The change is reported on its own, without waiting for the heartbeat.
-    await expect.poll(async () => (await clients()).find((c) => c.id === 'count-zero')?.shares.map((s) => s.state), { timeout: 10_000 }).toEqual(['mounted', 'mounted', 'mounted']);
+    await expect
+      .poll(async () => (await clients()).find((c) => c.id === 'count-zero')?.shares.map((s) => s.state), {
+        timeout: 10_000,
+      })
+      .toEqual(['mounted', 'mounted', 'mounted']);
     const rec = (await clients()).find((c) => c.id === 'count-zero')!;
     expect(rec).toMatchObject({ hostName: 'count-zero', os: 'darwin', online: true });
 
@@ -122,8 +162,14 @@ describe('client ↔ real fts-helper', () => {
     const tok = h.store.tokens.create('outage', 'client', { clientId: 'outage' });
     const store = new MemoryCredentialStore();
     await store.set(KEYCHAIN_KEYS.helperToken, tok);
-    const config = parseClientConfig(JSON.stringify({ clientId: 'outage', helper: { url: h.url, disconnectGrace: '300ms' } }));
-    const c = new ClientCore(config, { store, mounter: memoryMounter(), host: { hostName: 'outage', os: 'linux', osVersion: '6' } });
+    const config = parseClientConfig(
+      JSON.stringify({ clientId: 'outage', helper: { url: h.url, disconnectGrace: '300ms' } }),
+    );
+    const c = new ClientCore(config, {
+      store,
+      mounter: memoryMounter(),
+      host: { hostName: 'outage', os: 'linux', osVersion: '6' },
+    });
     const states: LinkState[] = [];
     const link = c.link({ minBackoffMs: 50, maxBackoffMs: 200, onStatus: (st) => states.push(st.state) });
     try {
@@ -142,7 +188,11 @@ describe('client ↔ real fts-helper', () => {
 
   it('over HTTPS the token goes only to the pinned certificate', async () => {
     const sb = ensureSandbox(mkdtempSync(join(tmpdir(), 'fts-e2e-tls-')));
-    tlsHelper = await startHelper({ config: { ...sb.config, api: { ...sb.config.api, tls: 'auto' } }, listen: '127.0.0.1:0', log: silent });
+    tlsHelper = await startHelper({
+      config: { ...sb.config, api: { ...sb.config.api, tls: 'auto' } },
+      listen: '127.0.0.1:0',
+      log: silent,
+    });
     const tlsToken = tlsHelper.store.tokens.create('pin-test', 'client');
     const wrong = 'AA:'.repeat(31) + 'AA';
     const err = await requestJson(
@@ -153,8 +203,14 @@ describe('client ↔ real fts-helper', () => {
     expect(err).toBeInstanceOf(PinningError);
     // The token was never presented: the helper has no record of its use.
     expect(tlsHelper.store.tokens.list().find((t) => t.name === 'pin-test')?.lastUsedAt).toBeNull();
-    await expect(requestJson({ url: tlsHelper.url, token: tlsToken }, 'GET', '/api/v1/status')).rejects.toThrow(/no pinned fingerprint/);
-    const status = await requestJson<{ server: { name: string } }>({ url: tlsHelper.url, token: tlsToken, fingerprint: tlsHelper.fingerprint! }, 'GET', '/api/v1/status');
+    await expect(requestJson({ url: tlsHelper.url, token: tlsToken }, 'GET', '/api/v1/status')).rejects.toThrow(
+      /no pinned fingerprint/,
+    );
+    const status = await requestJson<{ server: { name: string } }>(
+      { url: tlsHelper.url, token: tlsToken, fingerprint: tlsHelper.fingerprint! },
+      'GET',
+      '/api/v1/status',
+    );
     expect(status.server.name).toBe('motoko');
   });
 });

@@ -30,25 +30,48 @@ let helper: RunningHelper;
 let port: string;
 const cores: ClientCore[] = [];
 
-const memoryMounter: Mounter = { os: 'linux', mount: async (t) => ({ mountPoint: `/mnt/${t.share}` }), unmount: async () => undefined, list: async () => [] };
+const memoryMounter: Mounter = {
+  os: 'linux',
+  mount: async (t) => ({ mountPoint: `/mnt/${t.share}` }),
+  unmount: async () => undefined,
+  list: async () => [],
+};
 
 /** A client whose keychain holds what it cached earlier (possibly stale), with Key Vault behind it. */
-async function client(cached: { token?: string; fingerprint?: string }): Promise<{ core: ClientCore; store: MemoryCredentialStore }> {
+async function client(cached: {
+  token?: string;
+  fingerprint?: string;
+}): Promise<{ core: ClientCore; store: MemoryCredentialStore }> {
   const store = new MemoryCredentialStore();
   if (cached.token) await store.set(KEYCHAIN_KEYS.helperToken, cached.token);
   if (cached.fingerprint) await store.set(KEYCHAIN_KEYS.helperFingerprint, cached.fingerprint);
-  const config = parseClientConfig(JSON.stringify({ clientId: 'count-zero', helper: { url: helper.url }, keyVault: { url: kv.url } }));
-  const core = new ClientCore(config, { store, vault: vaultFor(kv), mounter: memoryMounter, linkOptions: { minBackoffMs: 50, maxBackoffMs: 200 }, host: { hostName: 'count-zero', os: 'darwin', osVersion: '25' } });
+  const config = parseClientConfig(
+    JSON.stringify({ clientId: 'count-zero', helper: { url: helper.url }, keyVault: { url: kv.url } }),
+  );
+  const core = new ClientCore(config, {
+    store,
+    vault: vaultFor(kv),
+    mounter: memoryMounter,
+    linkOptions: { minBackoffMs: 50, maxBackoffMs: 200 },
+    host: { hostName: 'count-zero', os: 'darwin', osVersion: '25' },
+  });
   cores.push(core);
   return { core, store };
 }
 
 // Authenticated reads only: the SDK's first request to a vault is the unauthenticated challenge.
-const vaultReads = (name: string) => kv.requests.filter((r) => r.token && r.method === 'GET' && r.path.replace(/\/+$/, '') === `/secrets/${name}`).length;
-const status = (core: ClientCore) => core.withHelper((ep) => requestJson<{ server: { name: string } }>(ep, routes.status.method, routes.status.path));
+const vaultReads = (name: string) =>
+  kv.requests.filter((r) => r.token && r.method === 'GET' && r.path.replace(/\/+$/, '') === `/secrets/${name}`).length;
+const status = (core: ClientCore) =>
+  core.withHelper((ep) => requestJson<{ server: { name: string } }>(ep, routes.status.method, routes.status.path));
 
 async function startTlsHelper(listen = '127.0.0.1:0'): Promise<RunningHelper> {
-  return startHelper({ config: { ...sb.config, api: { ...sb.config.api, tls: 'auto' } }, listen, log: silent, sseHeartbeatMs: 500 });
+  return startHelper({
+    config: { ...sb.config, api: { ...sb.config.api, tls: 'auto' } },
+    listen,
+    log: silent,
+    sseHeartbeatMs: 500,
+  });
 }
 
 beforeAll(async () => {

@@ -29,14 +29,17 @@ const cores: ClientCore[] = [];
 
 function makeCore(extraShares: { name: string }[] = []) {
   const mounter = new CountingMounter(new LinuxMounter(session.runtimeDir));
-  const cfg = extraShares.length ? { ...config, shares: [...config.shares, ...extraShares.map((s) => ({ ...s, mount: false }))] } : config;
+  const cfg = extraShares.length
+    ? { ...config, shares: [...config.shares, ...extraShares.map((s) => ({ ...s, mount: false }))] }
+    : config;
   const core = new ClientCore(cfg, { vault: vaultFor(kv), mounter, mountOptions: { autoRetry: false } });
   cores.push(core);
   return { core, mounter };
 }
 
 // Authenticated reads only: the SDK's first request of each client is the unauthenticated challenge.
-const secretReads = () => kv.requests.filter((r) => r.method === 'GET' && r.token && r.path.startsWith(`/secrets/${PASSWORD_SECRET}`)).length;
+const secretReads = () =>
+  kv.requests.filter((r) => r.method === 'GET' && r.token && r.path.startsWith(`/secrets/${PASSWORD_SECRET}`)).length;
 
 beforeAll(async () => {
   session = await startDesktopSession({ gvfs: true });
@@ -64,7 +67,10 @@ describe('gvfs mounter against real smbd', { timeout: 240_000 }, () => {
   it('mounts all three shares from Key Vault, caches the credential, writes and reads a file, unmounts', async () => {
     const { core, mounter } = makeCore();
     const states = await core.mounts.mountAll();
-    expect(states.map((s) => [s.share, s.state, s.errorCode]), JSON.stringify(states)).toEqual([
+    expect(
+      states.map((s) => [s.share, s.state, s.errorCode]),
+      JSON.stringify(states),
+    ).toEqual([
       ['flux', 'mounted', null],
       ['time', 'mounted', null],
       ['space', 'mounted', null],

@@ -41,7 +41,12 @@ function fileStore(file: string): EventMemoryStore & { writes: number } {
 }
 
 function memoryMounter(): Mounter {
-  return { os: 'linux', mount: async (t) => ({ mountPoint: `/mnt/${t.share}` }), unmount: async () => undefined, list: async () => [] };
+  return {
+    os: 'linux',
+    mount: async (t) => ({ mountPoint: `/mnt/${t.share}` }),
+    unmount: async () => undefined,
+    list: async () => [],
+  };
 }
 
 /** Publishes one finished run of each kind the tray notifies about (what 50 runs of history leave in the store). */
@@ -49,11 +54,46 @@ function pastRun(h: RunningHelper, runId: number): void {
   const bus = h.ctx.bus;
   if (runId % 2) {
     bus.publish('graduation.started', { runId, job: 'graduation', from: 'flux', to: 'space', dryRun: false });
-    bus.publish('graduation.progress', { runId, job: 'graduation', scanned: 10, moved: 1, bytesMoved: 100, currentPath: 'a' });
-    bus.publish('graduation.finished', { runId, job: 'graduation', scanned: 10, eligible: 2, moved: 2, bytesMoved: 2e6, skipped: {}, failed: 0, examples: ['old/a.pdf'], from: 'flux', to: 'space', durationMs: 10 });
+    bus.publish('graduation.progress', {
+      runId,
+      job: 'graduation',
+      scanned: 10,
+      moved: 1,
+      bytesMoved: 100,
+      currentPath: 'a',
+    });
+    bus.publish('graduation.finished', {
+      runId,
+      job: 'graduation',
+      scanned: 10,
+      eligible: 2,
+      moved: 2,
+      bytesMoved: 2e6,
+      skipped: {},
+      failed: 0,
+      examples: ['old/a.pdf'],
+      from: 'flux',
+      to: 'space',
+      durationMs: 10,
+    });
   } else {
-    bus.publish('backup.started', { runId, job: 'backup', engine: 'restic', repository: 's3:https://s3.us-west-000.backblazeb2.com/fts', operation: 'backup' });
-    bus.publish('backup.finished', { runId, job: 'backup', snapshotId: `snap${runId}`, filesNew: 1, filesChanged: 0, dataAdded: 1000, durationMs: 10, warning: null });
+    bus.publish('backup.started', {
+      runId,
+      job: 'backup',
+      engine: 'restic',
+      repository: 's3:https://s3.us-west-000.backblazeb2.com/fts',
+      operation: 'backup',
+    });
+    bus.publish('backup.finished', {
+      runId,
+      job: 'backup',
+      snapshotId: `snap${runId}`,
+      filesNew: 1,
+      filesChanged: 0,
+      dataAdded: 1000,
+      durationMs: 10,
+      warning: null,
+    });
   }
 }
 
@@ -68,7 +108,13 @@ function oldFluxFile(sb: Sandbox, name: string): void {
 
 async function startSandboxHelper(dir: string, listen = '127.0.0.1:0'): Promise<{ h: RunningHelper; sb: Sandbox }> {
   const sb = ensureSandbox(dir);
-  const h = await startHelper({ config: sb.config, listen, log: silent, sseHeartbeatMs: 500, ...serverFeatures(sb.config, { schedule: false }) });
+  const h = await startHelper({
+    config: sb.config,
+    listen,
+    log: silent,
+    sseHeartbeatMs: 500,
+    ...serverFeatures(sb.config, { schedule: false }),
+  });
   helpers.push(h);
   return { h, sb };
 }
@@ -79,9 +125,19 @@ async function launch(h: RunningHelper, token: string, memory: EventMemoryStore)
   await store.set(KEYCHAIN_KEYS.helperToken, token);
   const notes: CoreNotification[] = [];
   const f = new ClientCoreFacade({
-    settings: { ...defaultSettings('darwin'), pairing: { vault: 'kv-miket-ops', tenant: 't', appId: 'a', clientId: 'count-zero' }, helperUrl: h.url },
+    settings: {
+      ...defaultSettings('darwin'),
+      pairing: { vault: 'kv-miket-ops', tenant: 't', appId: 'a', clientId: 'count-zero' },
+      helperUrl: h.url,
+    },
     eventMemory: memory,
-    deps: { store, mounter: memoryMounter(), mountOptions: { probe: async () => true, autoRetry: false }, linkOptions: { minBackoffMs: 50, maxBackoffMs: 200 }, host: { hostName: 'count-zero', os: 'darwin', osVersion: '25' } },
+    deps: {
+      store,
+      mounter: memoryMounter(),
+      mountOptions: { probe: async () => true, autoRetry: false },
+      linkOptions: { minBackoffMs: 50, maxBackoffMs: 200 },
+      host: { hostName: 'count-zero', os: 'darwin', osVersion: '25' },
+    },
     account: () => ({ current: async () => 'ana', signIn: async () => 'ana', signOut: async () => undefined }),
     statusDebounceMs: 20,
   });
@@ -120,7 +176,9 @@ describe('each run notifies once, ever (real helper with 50 finished runs)', { t
   it('first launch: the 50 old runs are in the activity list, and nothing is notified', async () => {
     const { f, notes } = await launch(h, token, memory);
     await replayed(f, h);
-    const finished = f.getState().activity.filter((e) => e.type === 'graduation.finished' || e.type === 'backup.finished');
+    const finished = f
+      .getState()
+      .activity.filter((e) => e.type === 'graduation.finished' || e.type === 'backup.finished');
     expect(finished.length).toBeGreaterThanOrEqual(40);
     expect(f.getState().lastGraduation).toMatchObject({ moved: 2, to: 'space' });
     expect(notes).toEqual([]);
@@ -133,10 +191,16 @@ describe('each run notifies once, ever (real helper with 50 finished runs)', { t
     oldFluxFile(sb, 'report.pdf');
     const run = h.ctx.jobs!.start('graduation', 'manual');
     await expect.poll(() => notes.length, { timeout: 60_000 }).toBe(1);
-    expect(notes[0]).toMatchObject({ id: `graduation#${run.id}`, kind: 'graduation', title: 'Graduated 1 file (4.1 KB) from Flux to Space' });
+    expect(notes[0]).toMatchObject({
+      id: `graduation#${run.id}`,
+      kind: 'graduation',
+      title: 'Graduated 1 file (4.1 KB) from Flux to Space',
+    });
     expect(h.store.runs.get(run.id)?.status).toBe('succeeded');
     // The cursor was on disk before the notification was shown.
-    expect((JSON.parse(readFileSync(eventsFile, 'utf8')) as EventMemory).lastEventId).toBeGreaterThanOrEqual(h.store.events.latest(1)[0]!.id - 1);
+    expect((JSON.parse(readFileSync(eventsFile, 'utf8')) as EventMemory).lastEventId).toBeGreaterThanOrEqual(
+      h.store.events.latest(1)[0]!.id - 1,
+    );
     await f.close();
   });
 
@@ -151,12 +215,39 @@ describe('each run notifies once, ever (real helper with 50 finished runs)', { t
   it('the stream dropped during a run (sleep) and resumed: that run notifies once', async () => {
     const { f, notes } = await launch(h, token, memory);
     await replayed(f, h);
-    h.ctx.bus.publish('backup.started', { runId: 20_001, job: 'backup', engine: 'restic', repository: 's3:https://s3.us-west-000.backblazeb2.com/fts', operation: 'backup' });
-    await expect.poll(() => f.getState().activity.some((e) => e.type === 'backup.started' && e.data.runId === 20_001), { timeout: 15_000 }).toBe(true);
+    h.ctx.bus.publish('backup.started', {
+      runId: 20_001,
+      job: 'backup',
+      engine: 'restic',
+      repository: 's3:https://s3.us-west-000.backblazeb2.com/fts',
+      operation: 'backup',
+    });
+    await expect
+      .poll(() => f.getState().activity.some((e) => e.type === 'backup.started' && e.data.runId === 20_001), {
+        timeout: 15_000,
+      })
+      .toBe(true);
     // The machine sleeps: the helper drops the stream; the run finishes while the client is away.
     h.app.server.closeAllConnections();
-    h.ctx.bus.publish('backup.progress', { runId: 20_001, job: 'backup', percentDone: 0.5, filesDone: 1, totalFiles: 2, bytesDone: 1, totalBytes: 2 });
-    h.ctx.bus.publish('backup.finished', { runId: 20_001, job: 'backup', snapshotId: 'abc', filesNew: 2, filesChanged: 0, dataAdded: 2048, durationMs: 10, warning: null });
+    h.ctx.bus.publish('backup.progress', {
+      runId: 20_001,
+      job: 'backup',
+      percentDone: 0.5,
+      filesDone: 1,
+      totalFiles: 2,
+      bytesDone: 1,
+      totalBytes: 2,
+    });
+    h.ctx.bus.publish('backup.finished', {
+      runId: 20_001,
+      job: 'backup',
+      snapshotId: 'abc',
+      filesNew: 2,
+      filesChanged: 0,
+      dataAdded: 2048,
+      durationMs: 10,
+      warning: null,
+    });
     f.onResume();
     await expect.poll(() => notes.map((n) => n.id), { timeout: 15_000 }).toEqual(['backup#20001']);
     expect(notes[0]!.title).toBe('Backup to B2 finished');
@@ -179,13 +270,19 @@ describe('each run notifies once, ever (real helper with 50 finished runs)', { t
     const { f, notes } = await launch(fresh.h, freshToken, memory);
     await replayed(f, fresh.h);
     // The new helper's history, from the start of its retention: the first of its old runs is listed.
-    await expect.poll(() => f.getState().activity.some((e) => e.type === 'graduation.finished' && e.data.runId === 1), { timeout: 15_000 }).toBe(true);
+    await expect
+      .poll(() => f.getState().activity.some((e) => e.type === 'graduation.finished' && e.data.runId === 1), {
+        timeout: 15_000,
+      })
+      .toBe(true);
     expect(f.getState().activity.every((e) => e.id <= fresh.h.ctx.bus.lastDeliveredId())).toBe(true);
     expect(notes).toEqual([]);
     pastRun(fresh.h, 7);
     await expect.poll(() => notes.map((n) => n.id), { timeout: 15_000 }).toEqual(['graduation#7']);
     await f.close();
     // And the cursor now follows the new helper's ids.
-    expect((JSON.parse(readFileSync(eventsFile, 'utf8')) as EventMemory).lastEventId).toBe(fresh.h.ctx.bus.lastDeliveredId());
+    expect((JSON.parse(readFileSync(eventsFile, 'utf8')) as EventMemory).lastEventId).toBe(
+      fresh.h.ctx.bus.lastDeliveredId(),
+    );
   });
 });

@@ -23,12 +23,21 @@ import { vaultFor } from './support.js';
 let kv: TestKeyVault;
 let helper: RunningHelper;
 let facade: ClientCoreFacade | null = null;
-const memoryMounter: Mounter = { os: 'linux', mount: async (t) => ({ mountPoint: `/mnt/${t.share}` }), unmount: async () => undefined, list: async () => [] };
+const memoryMounter: Mounter = {
+  os: 'linux',
+  mount: async (t) => ({ mountPoint: `/mnt/${t.share}` }),
+  unmount: async () => undefined,
+  list: async () => [],
+};
 
 beforeAll(async () => {
   kv = await startKeyVault();
   const sb = ensureSandbox(mkdtempSync(join(tmpdir(), 'fts-pairing-')));
-  helper = await startHelper({ config: { ...sb.config, api: { ...sb.config.api, tls: 'auto' } }, listen: '127.0.0.1:0', log: pino({ level: 'silent' }) });
+  helper = await startHelper({
+    config: { ...sb.config, api: { ...sb.config.api, tls: 'auto' } },
+    listen: '127.0.0.1:0',
+    log: pino({ level: 'silent' }),
+  });
   // What pairing writes (issue 16's `clients pair`), under the one set of names.
   const names = clientSecretNames('count-zero', 'ana');
   kv.set(names.helperUrl, helper.url);
@@ -51,9 +60,20 @@ describe('first run: the pairing string, then sign-in', { timeout: 60_000 }, () 
     facade = new ClientCoreFacade({
       settings: defaultSettings('darwin'),
       saveSettings: (s) => saved.push(s),
-      deps: { store, vault: vaultFor(kv), mounter: memoryMounter, mountOptions: { probe: async () => true, autoRetry: false }, linkOptions: { minBackoffMs: 50 }, host: { hostName: 'Count-Zero.local', os: 'darwin', osVersion: '25' } },
+      deps: {
+        store,
+        vault: vaultFor(kv),
+        mounter: memoryMounter,
+        mountOptions: { probe: async () => true, autoRetry: false },
+        linkOptions: { minBackoffMs: 50 },
+        host: { hostName: 'Count-Zero.local', os: 'darwin', osVersion: '25' },
+      },
       // Entra ID cannot run here; the sign-in is the same Key Vault reads msalAccount does after MSAL.
-      account: (core) => ({ current: async () => null, signIn: async () => (await readPairedSecrets(core), 'ana@example.org'), signOut: async () => undefined }),
+      account: (core) => ({
+        current: async () => null,
+        signIn: async () => (await readPairedSecrets(core), 'ana@example.org'),
+        signOut: async () => undefined,
+      }),
       statusDebounceMs: 20,
     });
     await facade.start();
@@ -61,7 +81,13 @@ describe('first run: the pairing string, then sign-in', { timeout: 60_000 }, () 
 
     // The window sends exactly the string; main decodes it.
     const handlers = createIpcHandlers(facade, { openPath: async () => undefined, setLoginItem: () => undefined });
-    const pairing = encodePairing({ vault: 'kv-miket-ops', vaultUrl: kv.url, tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47', appId: 'b1e5b1a0-0000-4000-8000-000000000001', clientId: 'count-zero' });
+    const pairing = encodePairing({
+      vault: 'kv-miket-ops',
+      vaultUrl: kv.url,
+      tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+      appId: 'b1e5b1a0-0000-4000-8000-000000000001',
+      clientId: 'count-zero',
+    });
     const after = await handlers['fts:app:pair']({ pairing });
     expect(after.pairing).toEqual(decodePairing(pairing));
     expect(facade.getState().paired).toBe(true);
@@ -72,7 +98,15 @@ describe('first run: the pairing string, then sign-in', { timeout: 60_000 }, () 
     expect(await store.get(KEYCHAIN_KEYS.helperFingerprint)).toBe(helper.fingerprint);
     expect(JSON.parse((await store.get(KEYCHAIN_KEYS.smb))!)).toEqual({ username: 'ana', password: 'pw-from-vault' });
     const read = kv.requests.filter((r) => r.token && r.method === 'GET').map((r) => r.path.replace(/\/+$/, ''));
-    expect(new Set(read)).toEqual(new Set(['/secrets/fts-client-count-zero-smb-user', '/secrets/fts-smb-ana-password', '/secrets/fts-helper-url', '/secrets/fts-client-count-zero-token', '/secrets/fts-helper-fingerprint']));
+    expect(new Set(read)).toEqual(
+      new Set([
+        '/secrets/fts-client-count-zero-smb-user',
+        '/secrets/fts-smb-ana-password',
+        '/secrets/fts-helper-url',
+        '/secrets/fts-client-count-zero-token',
+        '/secrets/fts-helper-fingerprint',
+      ]),
+    );
     // Paired and signed in: the server card fills in over TLS with the pinned certificate, and the SMB server is
     // the helper's host.
     await expect.poll(() => facade!.getState().server.reachable, { timeout: 15_000 }).toBe(true);

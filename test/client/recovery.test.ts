@@ -54,7 +54,10 @@ class WatchedMounter implements Mounter {
 function manager(mounter: Mounter, shares = ['flux']) {
   const m = new MountManager({
     mounter,
-    credentials: { smb: async () => ({ username: USER, password: PASSWORD }), refreshSmb: async () => ({ username: USER, password: PASSWORD }) },
+    credentials: {
+      smb: async () => ({ username: USER, password: PASSWORD }),
+      refreshSmb: async () => ({ username: USER, password: PASSWORD }),
+    },
     server: { host: '127.0.0.1', smbPort: smbd.port, workgroup: 'WORKGROUP' },
     shares: shares.map((name) => ({ name, mount: true })),
     autoRetry: false,
@@ -75,7 +78,12 @@ function ownSmbBackends(): number[] {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('gvfsd-smb')) continue;
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`DBUS_SESSION_BUS_ADDRESS=${session.busAddress}`)) pids.push(Number(entry));
+      if (
+        readFileSync(`/proc/${entry}/environ`, 'utf8')
+          .split('\0')
+          .includes(`DBUS_SESSION_BUS_ADDRESS=${session.busAddress}`)
+      )
+        pids.push(Number(entry));
     } catch {
       /* gone meanwhile */
     }
@@ -124,7 +132,9 @@ describe('mounts that recover by themselves (gvfs, real smbd)', { timeout: 180_0
     await expect.poll(() => m.states()[0]!.state, { timeout: 60_000, interval: 50 }).toBe('mounted');
     const recoveredMs = performance.now() - back;
     expect(await readFile(join(m.states()[0]!.mountPoint!, 'note.txt'), 'utf8')).toBe('still here');
-    console.log(`recovery: share mounted and readable ${Math.round(recoveredMs)} ms after smbd answered again (recheck every 3 s)`);
+    console.log(
+      `recovery: share mounted and readable ${Math.round(recoveredMs)} ms after smbd answered again (recheck every 3 s)`,
+    );
   });
 
   it('the OS drops a mount (its gvfs backend died): the next pass mounts it again', async () => {
@@ -139,7 +149,9 @@ describe('mounts that recover by themselves (gvfs, real smbd)', { timeout: 180_0
     await m.checkHealth();
     expect(mounter.calls).toContain('mount space');
     await expect.poll(() => m.states()[0]!.state, { timeout: 60_000 }).toBe('mounted');
-    await expect.poll(() => readFile(join(m.states()[0]!.mountPoint!, 'note.txt'), 'utf8').catch(() => null), { timeout: 30_000 }).toBe('archived');
+    await expect
+      .poll(() => readFile(join(m.states()[0]!.mountPoint!, 'note.txt'), 'utf8').catch(() => null), { timeout: 30_000 })
+      .toBe('archived');
   });
 
   it('listed but dead while the server answers: repaired by unmount and mount', async () => {
@@ -151,7 +163,9 @@ describe('mounts that recover by themselves (gvfs, real smbd)', { timeout: 180_0
     await m.checkHealth();
     expect(mounter.calls).toEqual(['unmount flux', 'mount flux']);
     expect(m.states()[0]).toMatchObject({ state: 'mounted' });
-    await expect.poll(() => readFile(join(m.states()[0]!.mountPoint!, 'note.txt'), 'utf8').catch(() => null), { timeout: 30_000 }).toBe('still here');
+    await expect
+      .poll(() => readFile(join(m.states()[0]!.mountPoint!, 'note.txt'), 'utf8').catch(() => null), { timeout: 30_000 })
+      .toBe('still here');
     // smbd saw a new session for it (the old one was dropped with the unmount).
     expect(execFileSync('smbstatus', ['-s', smbd.conf, '-b'], { encoding: 'utf8' })).toContain(USER);
   });

@@ -25,7 +25,10 @@ const argv = process.argv;
 const realPlatform = process.platform;
 
 /** Starts main.ts on the fake electron module, as if on `platform` (Electron reads process.platform). */
-async function boot(extraArgs: string[] = [], opts: { platform?: NodeJS.Platform; paired?: boolean; openedAtLogin?: boolean } = {}) {
+async function boot(
+  extraArgs: string[] = [],
+  opts: { platform?: NodeJS.Platform; paired?: boolean; openedAtLogin?: boolean } = {},
+) {
   vi.resetModules();
   const { FakeCore } = await import('./doubles/fake-core.js');
   holder.core = new FakeCore();
@@ -124,7 +127,11 @@ describe('tray menu', () => {
 
   it('rebuilds the menu and icon on a state change, and pushes the state to the window', () => {
     const before = fe.recorded.trays[0]!.menus.length;
-    core.push({ ...core.state, account: { signedIn: false, user: null }, shares: core.state.shares.map((s) => ({ ...s, state: 'mounted' as const, mountPoint: `/Volumes/${s.name}` })) });
+    core.push({
+      ...core.state,
+      account: { signedIn: false, user: null },
+      shares: core.state.shares.map((s) => ({ ...s, state: 'mounted' as const, mountPoint: `/Volumes/${s.name}` })),
+    });
     expect(fe.recorded.trays[0]!.menus.length).toBe(before + 1);
     expect(lastMenu(fe).item('sign-in').label).toBe('Sign in…');
     expect(lastMenu(fe).item('mount-all').enabled).toBe(false);
@@ -154,8 +161,20 @@ describe('notifications', () => {
   beforeAll(async () => ({ fe, core } = await boot()));
 
   it('a core notification becomes an OS notification; clicking it reveals the graduated file in its folder', async () => {
-    core.push({ ...core.state, shares: core.state.shares.map((s) => (s.name === 'space' ? { ...s, state: 'mounted' as const, mountPoint: '/Volumes/space' } : s)) });
-    core.notify({ id: 'e1', kind: 'graduation', severity: 'info', title: '9 files graduated to space', body: '9 MiB', open: { kind: 'share', share: 'space', subPath: 'projects/2025/a.pdf' } });
+    core.push({
+      ...core.state,
+      shares: core.state.shares.map((s) =>
+        s.name === 'space' ? { ...s, state: 'mounted' as const, mountPoint: '/Volumes/space' } : s,
+      ),
+    });
+    core.notify({
+      id: 'e1',
+      kind: 'graduation',
+      severity: 'info',
+      title: '9 files graduated to space',
+      body: '9 MiB',
+      open: { kind: 'share', share: 'space', subPath: 'projects/2025/a.pdf' },
+    });
     expect(fe.recorded.notifications).toHaveLength(1);
     const n = fe.recorded.notifications[0]!;
     expect(n.shown).toBe(true);
@@ -174,7 +193,20 @@ describe('notifications', () => {
       id: 901,
       ts: new Date().toISOString(),
       type: 'graduation.finished' as const,
-      data: { runId: 901, job: 'graduation', scanned: 3, eligible: 3, moved: 3, bytesMoved: 3000, skipped: {}, failed: 0, examples: ['Evil.app/PkgInfo', 'Evil.app/Contents/MacOS/Evil'], from: 'flux', to: 'space', durationMs: 5 },
+      data: {
+        runId: 901,
+        job: 'graduation',
+        scanned: 3,
+        eligible: 3,
+        moved: 3,
+        bytesMoved: 3000,
+        skipped: {},
+        failed: 0,
+        examples: ['Evil.app/PkgInfo', 'Evil.app/Contents/MacOS/Evil'],
+        from: 'flux',
+        to: 'space',
+        durationMs: 5,
+      },
     };
     const raised = new NotificationModel().ingest(e)!;
     core.notify(toCoreNotification(raised, e)!);
@@ -187,7 +219,14 @@ describe('notifications', () => {
   });
 
   it('clicking a notification about an unmounted share opens the window instead', async () => {
-    core.notify({ id: 'e2', kind: 'graduation', severity: 'info', title: 'x', body: 'y', open: { kind: 'share', share: 'time' } });
+    core.notify({
+      id: 'e2',
+      kind: 'graduation',
+      severity: 'info',
+      title: 'x',
+      body: 'y',
+      open: { kind: 'share', share: 'time' },
+    });
     const w = fe.recorded.windows[0]!;
     w.shown = false;
     const opened = fe.recorded.openedPaths.length;
@@ -216,7 +255,9 @@ describe('IPC', () => {
 
   it('runs a valid request from the app window', async () => {
     core.calls = [];
-    await expect(fe.recorded.ipcHandlers.get('fts:share:mount')!(fromWindow, { share: 'space' })).resolves.toEqual({ ok: true });
+    await expect(fe.recorded.ipcHandlers.get('fts:share:mount')!(fromWindow, { share: 'space' })).resolves.toEqual({
+      ok: true,
+    });
     expect(core.calls).toEqual(['mount:space']);
     const state = await fe.recorded.ipcHandlers.get('fts:state:get')!(fromWindow, undefined);
     expect((state as { shares: unknown[] }).shares).toHaveLength(3);
@@ -228,8 +269,21 @@ describe('IPC', () => {
     ['fts:share:mount', 'flux', /argument/],
     ['fts:app:start-at-login', { enabled: 'yes' }, /enabled/],
     ['fts:settings:set', { helperUrl: 'https://evil.example' }, /Unrecognized key|helperUrl/],
-    ['fts:settings:set', { shares: [{ name: 'flux', driveLetter: 'F:', autoMount: true }, { name: 'space', driveLetter: 'F:', autoMount: true }] }, /shares\.1\.driveLetter: F: is already the letter of flux/],
-    ['fts:settings:set', { shares: [{ name: 'flux', driveLetter: 'A:', autoMount: true }] }, /shares\.0\.driveLetter: a drive letter from D: to Z:/],
+    [
+      'fts:settings:set',
+      {
+        shares: [
+          { name: 'flux', driveLetter: 'F:', autoMount: true },
+          { name: 'space', driveLetter: 'F:', autoMount: true },
+        ],
+      },
+      /shares\.1\.driveLetter: F: is already the letter of flux/,
+    ],
+    [
+      'fts:settings:set',
+      { shares: [{ name: 'flux', driveLetter: 'A:', autoMount: true }] },
+      /shares\.0\.driveLetter: a drive letter from D: to Z:/,
+    ],
   ])('rejects invalid input on %s: %j', async (channel, arg, message) => {
     core.calls = [];
     await expect(fe.recorded.ipcHandlers.get(channel)!(fromWindow, arg)).rejects.toThrow(message);
@@ -242,27 +296,44 @@ describe('IPC', () => {
     ['a frame-less sender', { senderFrame: null }],
   ])('rejects %s', async (_what, event) => {
     core.calls = [];
-    await expect(fe.recorded.ipcHandlers.get('fts:shares:mount-all')!(event, undefined)).rejects.toThrow(/unknown sender/);
+    await expect(fe.recorded.ipcHandlers.get('fts:shares:mount-all')!(event, undefined)).rejects.toThrow(
+      /unknown sender/,
+    );
     expect(core.calls).toEqual([]);
   });
 
   it('pairing takes exactly the pairing string: decoded in main, a bad one refused naming what is wrong', async () => {
     const { encodePairing } = await import('../../contract/secrets.js');
-    const good = encodePairing({ vault: 'kv-miket-ops', tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47', appId: 'b1e5b1a0-0000-4000-8000-000000000001', clientId: 'count-zero' });
+    const good = encodePairing({
+      vault: 'kv-miket-ops',
+      tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+      appId: 'b1e5b1a0-0000-4000-8000-000000000001',
+      clientId: 'count-zero',
+    });
     core.calls = [];
-    const after = (await fe.recorded.ipcHandlers.get('fts:app:pair')!(fromWindow, { pairing: `  ${good}\n` })) as { pairing: { clientId: string } };
+    const after = (await fe.recorded.ipcHandlers.get('fts:app:pair')!(fromWindow, { pairing: `  ${good}\n` })) as {
+      pairing: { clientId: string };
+    };
     expect(after.pairing.clientId).toBe('count-zero');
     expect(core.calls).toEqual(['pair:count-zero']);
     core.calls = [];
-    await expect(fe.recorded.ipcHandlers.get('fts:app:pair')!(fromWindow, { pairing: 'https://motoko:8642' })).rejects.toThrow(/pairing: a pairing string starts with "fts1:"/);
-    await expect(fe.recorded.ipcHandlers.get('fts:app:pair')!(fromWindow, { pairing: 'fts1:%%%' })).rejects.toThrow(/pairing: the pairing string is damaged/);
+    await expect(
+      fe.recorded.ipcHandlers.get('fts:app:pair')!(fromWindow, { pairing: 'https://motoko:8642' }),
+    ).rejects.toThrow(/pairing: a pairing string starts with "fts1:"/);
+    await expect(fe.recorded.ipcHandlers.get('fts:app:pair')!(fromWindow, { pairing: 'fts1:%%%' })).rejects.toThrow(
+      /pairing: the pairing string is damaged/,
+    );
     // Nothing else can be sent with it (no vault, tenant or URL fields of its own).
-    await expect(fe.recorded.ipcHandlers.get('fts:app:pair')!(fromWindow, { pairing: good, helperUrl: 'https://evil.example' })).rejects.toThrow(/invalid-input|Unrecognized key/i);
+    await expect(
+      fe.recorded.ipcHandlers.get('fts:app:pair')!(fromWindow, { pairing: good, helperUrl: 'https://evil.example' }),
+    ).rejects.toThrow(/invalid-input|Unrecognized key/i);
     expect(core.calls).toEqual([]);
   });
 
   it('rejects a share the core does not know', async () => {
-    await expect(fe.recorded.ipcHandlers.get('fts:share:open')!(fromWindow, { share: 'nope' })).rejects.toThrow(/no share named "nope"/);
+    await expect(fe.recorded.ipcHandlers.get('fts:share:open')!(fromWindow, { share: 'nope' })).rejects.toThrow(
+      /no share named "nope"/,
+    );
   });
 });
 
@@ -272,7 +343,13 @@ describe('window hardening', () => {
 
   it('isolates and sandboxes the renderer, with a preload and no Node', () => {
     const prefs = fe.recorded.windows[0]!.options.webPreferences!;
-    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+    });
     expect(String(prefs.preload)).toMatch(/preload\.cjs$/);
   });
 
@@ -355,7 +432,9 @@ describe('"Start at login" is offered after the first mount that worked', () => 
     core.calls = [];
     core.offerStartAtLogin();
     await vi.waitFor(() => expect(core.calls).toEqual([`setStartAtLogin:${answer === 0}`]));
-    expect(fe.recorded.messageBoxes).toEqual([{ message: 'Start Flux Time Space when you log in?', buttons: ['Start at login', 'Not now'] }]);
+    expect(fe.recorded.messageBoxes).toEqual([
+      { message: 'Start Flux Time Space when you log in?', buttons: ['Start at login', 'Not now'] },
+    ]);
     await vi.waitFor(() => expect(fe.recorded.loginItemSettings).toEqual([expect.objectContaining(item)]));
   });
 });

@@ -16,11 +16,7 @@ export function testConfig(port: number, extra: Record<string, unknown> = {}): C
     JSON.stringify({
       clientId: 'count-zero',
       server: { host: '127.0.0.1', smbPort: port },
-      shares: [
-        { name: 'flux', driveLetter: 'F:' },
-        { name: 'time' },
-        { name: 'space', driveLetter: 'S:' },
-      ],
+      shares: [{ name: 'flux', driveLetter: 'F:' }, { name: 'time' }, { name: 'space', driveLetter: 'S:' }],
       // Generous: a loaded 2-core CI machine can take many seconds per gvfs mount.
       mount: { timeout: '60s', retries: 0, backoff: '200ms' },
       keychain: { service: `fts-test-${randomBytes(4).toString('hex')}` },
@@ -80,7 +76,9 @@ export async function setAnySmbPassword(smbd: TestSmbd, user: string, password: 
   smbd.addUser(user, `placeholder-${randomBytes(6).toString('hex')}`);
   const ntHash = (await md4(new Uint8Array(Buffer.from(password, 'utf16le')))).toUpperCase();
   const uid = execFileSync('id', ['-u', user]).toString().trim();
-  const lastChange = Math.floor(Date.now() / 1000).toString(16).toUpperCase();
+  const lastChange = Math.floor(Date.now() / 1000)
+    .toString(16)
+    .toUpperCase();
   const file = join(smbd.dir, `import-${randomBytes(4).toString('hex')}.smbpasswd`);
   // [UX]: a normal user whose password does not expire; LCT: changed now (0 would mean "must change").
   writeFileSync(file, `${user}:${uid}:${'X'.repeat(32)}:${ntHash}:[UX         ]:LCT-${lastChange}:\n`, { mode: 0o600 });

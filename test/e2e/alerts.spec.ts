@@ -18,7 +18,10 @@ test('the Alerts panel lists the channel and sends a test alert to it', async ({
   await expect(channel).toContainText('every event at warning or above; a repeat at most every 1h');
 
   // Other tests' runs may send real alerts to the same receiver meanwhile: count the test messages only.
-  const tests = async () => ((await (await request.get(`${e2e.alertsReceiverUrl}/received`)).json()) as unknown[]).map((m) => AlertMessage.parse(m)).filter((m) => m.test);
+  const tests = async () =>
+    ((await (await request.get(`${e2e.alertsReceiverUrl}/received`)).json()) as unknown[])
+      .map((m) => AlertMessage.parse(m))
+      .filter((m) => m.test);
   const before = (await tests()).length;
   await channel.getByRole('button', { name: 'Send a test alert to ops' }).click();
   await expect(panel.getByRole('status')).toHaveText('Test alert sent to ops.');
@@ -26,9 +29,18 @@ test('the Alerts panel lists the channel and sends a test alert to it', async ({
   expect(after).toHaveLength(before + 1);
   expect(after.at(-1)).toMatchObject({ channel: 'ops', test: true, event: null, title: `Test alert from motoko` });
   // The API lists the same channel, without the URL's path.
-  const list = AlertChannelStatus.array().parse(await (await request.get(`${e2e.helperUrl}/api/v1/alerts`, { headers: { authorization: `Bearer ${e2e.adminToken}` } })).json());
+  const list = AlertChannelStatus.array().parse(
+    await (
+      await request.get(`${e2e.helperUrl}/api/v1/alerts`, { headers: { authorization: `Bearer ${e2e.adminToken}` } })
+    ).json(),
+  );
   expect(list.map((c) => [c.name, c.type, c.target])).toEqual([['ops', 'webhook', e2e.alertsReceiverUrl]]);
 
-  const results = await new AxeBuilder({ page }).include('#alerts').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+  const results = await new AxeBuilder({ page })
+    .include('#alerts')
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
+    .analyze();
+  expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual(
+    [],
+  );
 });

@@ -53,7 +53,11 @@ test('the dashboard lists the three shares and the drives', async ({ page, reque
   }
   // The meter shows the share df and the helper's warnings count (used of used + available).
   const status = Status.parse(await (await request.get(`${e2e.helperUrl}/api/v1/status`, { headers: auth() })).json());
-  expect(status.drives.map((d) => [d.role, d.mounted])).toEqual([['flux', true], ['time', true], ['space', true]]);
+  expect(status.drives.map((d) => [d.role, d.mounted])).toEqual([
+    ['flux', true],
+    ['time', true],
+    ['space', true],
+  ]);
   for (const d of status.drives) {
     const value = Number(await drives.getByRole('meter', { name: `${d.role} drive usage` }).getAttribute('value'));
     expect(value).toBeCloseTo(d.usedBytes! / (d.usedBytes! + d.availableBytes!), 2);
@@ -77,7 +81,9 @@ test('a wrong token gets the sign-in form with the reason', async ({ page }) => 
 test.describe.serial('graduation from the dashboard', () => {
   let runId = 0;
 
-  test('Run now runs the real graduation: old files move to space, the feed shows started and finished', async ({ page }) => {
+  test('Run now runs the real graduation: old files move to space, the feed shows started and finished', async ({
+    page,
+  }) => {
     for (const rel of oldFiles) expect(existsSync(inFlux(rel)), `${rel} is seeded in flux`).toBe(true);
     await page.goto(e2e.dashboard);
     const job = page.locator('[data-job="graduation"]');
@@ -92,9 +98,13 @@ test.describe.serial('graduation from the dashboard', () => {
 
     const feed = page.locator('#events');
     // Events name the shares, not their folders.
-    await expect(feed.locator('[data-event-type="graduation.started"]')).toContainText('Graduation started: flux → space');
+    await expect(feed.locator('[data-event-type="graduation.started"]')).toContainText(
+      'Graduation started: flux → space',
+    );
     const finished = feed.locator('[data-event-type="graduation.finished"]').first();
-    await expect(finished).toContainText(`Graduation finished: ${oldFiles.length} files, ${(oldBytes / 1024 / 1024).toFixed(1)} MiB to space`);
+    await expect(finished).toContainText(
+      `Graduation finished: ${oldFiles.length} files, ${(oldBytes / 1024 / 1024).toFixed(1)} MiB to space`,
+    );
     await expect(job.getByRole('progressbar')).toHaveCount(0);
     await expect(job).toContainText('Last: succeeded');
     await expect(job.getByRole('button', { name: 'Run graduation now' })).toBeEnabled();
@@ -106,15 +116,20 @@ test.describe.serial('graduation from the dashboard', () => {
     // The engine reported its progress on the way (the dashboard draws it while the run lasts; on three small
     // files that is too short to assert on screen, so the test reads the run's events from the stream instead).
     const events = await eventsOfRun(runId);
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['graduation.started', 'graduation.progress', 'graduation.finished']));
-    expect(events.findIndex((e) => e.type === 'graduation.progress')).toBeGreaterThan(events.findIndex((e) => e.type === 'graduation.started'));
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['graduation.started', 'graduation.progress', 'graduation.finished']),
+    );
+    expect(events.findIndex((e) => e.type === 'graduation.progress')).toBeGreaterThan(
+      events.findIndex((e) => e.type === 'graduation.started'),
+    );
 
     // The files really moved: the old ones are in space with their content, the fresh one stayed in flux.
     for (const [rel, size] of Object.entries(OLD_FLUX_FILES)) {
       expect(existsSync(inFlux(rel)), `${rel} left flux`).toBe(false);
       expect(statSync(inSpace(rel)).size, `${rel} is in space`).toBe(size);
     }
-    for (const rel of Object.keys(NEW_FLUX_FILES)) expect(existsSync(inFlux(rel)), `${rel} is too new and stays`).toBe(true);
+    for (const rel of Object.keys(NEW_FLUX_FILES))
+      expect(existsSync(inFlux(rel)), `${rel} is too new and stays`).toBe(true);
   });
 
   test('Undo asks for confirmation, then the real undo moves the files back to flux', async ({ page, request }) => {
@@ -123,12 +138,17 @@ test.describe.serial('graduation from the dashboard', () => {
     const row = page.locator(`#runs [data-run="${runId}"]`);
     await row.getByRole('button', { name: `Undo graduation run ${runId}` }).click();
     // Nothing is sent before the confirmation: no undo run exists and the files are still in space.
-    const undoRuns = async () => (await (await request.get(`${e2e.helperUrl}/api/v1/runs?job=graduation-undo`, { headers: auth() })).json()) as JobRun[];
+    const undoRuns = async () =>
+      (await (
+        await request.get(`${e2e.helperUrl}/api/v1/runs?job=graduation-undo`, { headers: auth() })
+      ).json()) as JobRun[];
     expect(await undoRuns()).toEqual([]);
     for (const rel of oldFiles) expect(existsSync(inSpace(rel))).toBe(true);
 
     await row.getByRole('button', { name: `Confirm undo #${runId}` }).click();
-    const started = page.getByRole('status').filter({ hasText: new RegExp(`^Undo of graduation run #${runId} started as run #\\d+\\.$`) });
+    const started = page
+      .getByRole('status')
+      .filter({ hasText: new RegExp(`^Undo of graduation run #${runId} started as run #\\d+\\.$`) });
     await expect(started).toBeVisible();
     const undoId = Number(/as run #(\d+)/.exec((await started.textContent()) ?? '')![1]);
 
@@ -138,7 +158,11 @@ test.describe.serial('graduation from the dashboard', () => {
     await expect(undoRow).toContainText(`${oldFiles.length} files`);
     // An undo run is not itself undoable.
     await expect(undoRow.getByRole('button', { name: /^Undo/ })).toHaveCount(0);
-    await expect(page.locator('#events [data-event-type="graduation.started"]').filter({ hasText: 'Graduation started: space → flux' })).toBeVisible();
+    await expect(
+      page
+        .locator('#events [data-event-type="graduation.started"]')
+        .filter({ hasText: 'Graduation started: space → flux' }),
+    ).toBeVisible();
     expect((await undoRuns()).map((r) => [r.id, r.status])).toEqual([[undoId, 'succeeded']]);
 
     for (const [rel, size] of Object.entries(OLD_FLUX_FILES)) {

@@ -1,7 +1,8 @@
 /** The e2e servers' addresses, set by global-setup.ts. */
 function need(name: string): string {
   const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run the e2e tests with npx playwright test (global-setup starts the servers)`);
+  if (!v)
+    throw new Error(`${name} is not set: run the e2e tests with npx playwright test (global-setup starts the servers)`);
   return v;
 }
 

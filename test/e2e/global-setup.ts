@@ -12,7 +12,8 @@ const root = join(import.meta.dirname, '..', '..');
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const chromium = process.env.FTS_CHROMIUM ?? '/usr/bin/chromium';
-  if (!existsSync(chromium)) throw new Error(`Chromium is missing at ${chromium}: apt-get install chromium (never npx playwright install)`);
+  if (!existsSync(chromium))
+    throw new Error(`Chromium is missing at ${chromium}: apt-get install chromium (never npx playwright install)`);
   const rendererDir = join(root, 'dist', 'renderer');
   await build({ configFile: join(root, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/e2e/support/servers.ts'), rendererDir], {

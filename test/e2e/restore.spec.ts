@@ -15,7 +15,10 @@ import type { SnapshotInfo } from '../../contract/restore.js';
 import { e2e } from './env.js';
 
 /** The README's screenshots are refreshed on purpose, not by every test run (a clean tree stays clean). */
-const SHOTS = process.env.FTS_SCREENSHOTS === 'docs' ? join(import.meta.dirname, '..', '..', 'docs', 'screenshots') : join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+const SHOTS =
+  process.env.FTS_SCREENSHOTS === 'docs'
+    ? join(import.meta.dirname, '..', '..', 'docs', 'screenshots')
+    : join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const auth = () => ({ authorization: `Bearer ${e2e.adminToken}` });
 const space = () => join(e2e.sandboxDir, 'space');
 const flux = () => join(e2e.sandboxDir, 'flux');
@@ -32,9 +35,16 @@ const ARCHIVE: Record<string, Buffer> = {
 
 /** Runs a job through the API and waits for it to end. */
 async function runJob(request: APIRequestContext, name: string): Promise<JobRun> {
-  const started = (await (await request.post(`${e2e.helperUrl}/api/v1/jobs/${name}/run`, { headers: { ...auth(), 'content-type': 'application/json' }, data: {} })).json()) as JobRun;
+  const started = (await (
+    await request.post(`${e2e.helperUrl}/api/v1/jobs/${name}/run`, {
+      headers: { ...auth(), 'content-type': 'application/json' },
+      data: {},
+    })
+  ).json()) as JobRun;
   for (let i = 0; i < 1200; i++) {
-    const runs = (await (await request.get(`${e2e.helperUrl}/api/v1/runs?job=${name}&limit=5`, { headers: auth() })).json()) as JobRun[];
+    const runs = (await (
+      await request.get(`${e2e.helperUrl}/api/v1/runs?job=${name}&limit=5`, { headers: auth() })
+    ).json()) as JobRun[];
     const run = runs.find((r) => r.id === started.id);
     if (run && run.status !== 'queued' && run.status !== 'running') return run;
     await new Promise((r) => setTimeout(r, 100));
@@ -43,8 +53,13 @@ async function runJob(request: APIRequestContext, name: string): Promise<JobRun>
 }
 
 async function seriousViolations(page: Page, selector: string) {
-  const results = await new AxeBuilder({ page }).include(selector).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const results = await new AxeBuilder({ page })
+    .include(selector)
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
+    .analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 let snapshot: SnapshotInfo;
@@ -56,7 +71,9 @@ test.beforeAll(async ({ request }) => {
   }
   const backup = await runJob(request, 'backup');
   expect(backup.status, backup.error ?? '').toBe('succeeded');
-  const list = (await (await request.get(`${e2e.helperUrl}/api/v1/snapshots`, { headers: auth() })).json()) as SnapshotInfo[];
+  const list = (await (
+    await request.get(`${e2e.helperUrl}/api/v1/snapshots`, { headers: auth() })
+  ).json()) as SnapshotInfo[];
   snapshot = list[0]!;
   expect(snapshot.id.startsWith(String(backup.summary!.snapshotId))).toBe(true);
   mkdirSync(SHOTS, { recursive: true });
@@ -89,13 +106,20 @@ test('Restore: pick a snapshot, open a folder, restore it; the files are in flux
   expect(restoredTo).toMatch(/^Restored \d{4}-\d{2}-\d{2}\/Family archive\/2019$/);
   // Every file of the folder, and nothing else, byte-identical.
   const want = Object.keys(ARCHIVE).filter((rel) => rel.startsWith('Family archive/2019/'));
-  for (const rel of want) expect(sha(join(flux(), restoredTo, rel.slice('Family archive/2019/'.length))), rel).toBe(sha(join(space(), rel)));
-  expect(readdirSync(join(flux(), restoredTo)).sort()).toEqual(['Holiday in Lisbon.jpg', 'Recipes', 'Tax return 2019.pdf']);
+  for (const rel of want)
+    expect(sha(join(flux(), restoredTo, rel.slice('Family archive/2019/'.length))), rel).toBe(sha(join(space(), rel)));
+  expect(readdirSync(join(flux(), restoredTo)).sort()).toEqual([
+    'Holiday in Lisbon.jpg',
+    'Recipes',
+    'Tax return 2019.pdf',
+  ]);
   expect(readdirSync(flux()).filter((n) => n.startsWith('.fts-restore-'))).toEqual([]);
   await panel.screenshot({ path: join(SHOTS, 'dashboard-restore-done.png') });
 });
 
-test('Where is my file?: a letter found by part of its name, in space and in the backup, brought back to flux', async ({ page }) => {
+test('Where is my file?: a letter found by part of its name, in space and in the backup, brought back to flux', async ({
+  page,
+}) => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto(e2e.dashboard);
   const panel = page.locator('#find');

@@ -15,7 +15,10 @@ import { e2e } from './env.js';
 const DAY = 86_400_000;
 const GB = 1e9;
 /** The README's screenshots are refreshed on purpose, not by every test run (a clean tree stays clean). */
-const SHOTS = process.env.FTS_SCREENSHOTS === 'docs' ? join(import.meta.dirname, '..', '..', 'docs', 'screenshots') : join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+const SHOTS =
+  process.env.FTS_SCREENSHOTS === 'docs'
+    ? join(import.meta.dirname, '..', '..', 'docs', 'screenshots')
+    : join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 
 /**
  * A household's 90 days, one sample a day: flux (1 TB) fills during the month and drops when files graduate to
@@ -93,7 +96,8 @@ test('the storage chart draws 90 days of flux, time and space and says what it s
   const canvas = chart.locator('canvas');
   await expect(canvas).toHaveCount(1);
   expect((await canvas.boundingBox())!.width).toBeGreaterThan(600);
-  for (const role of ['flux (931 GiB)', 'time (3.6 TiB)', 'space (7.3 TiB)']) await expect(chart.locator('.u-legend')).toContainText(role);
+  for (const role of ['flux (931 GiB)', 'time (3.6 TiB)', 'space (7.3 TiB)'])
+    await expect(chart.locator('.u-legend')).toContainText(role);
   // The canvas is not blank: some pixels carry the series' colours.
   const coloured = await canvas.evaluate((c: HTMLCanvasElement) => {
     const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
@@ -104,12 +108,17 @@ test('the storage chart draws 90 days of flux, time and space and says what it s
   expect(coloured).toBeGreaterThan(500);
   // The words are the pure projection's, over the same samples.
   const samples = household(Date.now());
-  for (const role of ['flux', 'time', 'space'] as const) await expect(section.locator('figcaption')).toContainText(projectStorage(role, samples).summary);
-  await expect(section.locator('figcaption')).toContainText(/space grows ~\d+ GB\/week and is full in ~\d+ (months|years) at this rate/);
+  for (const role of ['flux', 'time', 'space'] as const)
+    await expect(section.locator('figcaption')).toContainText(projectStorage(role, samples).summary);
+  await expect(section.locator('figcaption')).toContainText(
+    /space grows ~\d+ GB\/week and is full in ~\d+ (months|years) at this rate/,
+  );
   await section.screenshot({ path: join(SHOTS, 'dashboard-storage.png') });
 });
 
-test('the Time Machine panel shows each Mac, its last backup, size against the maximum, and its warnings', async ({ page }) => {
+test('the Time Machine panel shows each Mac, its last backup, size against the maximum, and its warnings', async ({
+  page,
+}) => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto(e2e.dashboard);
   const panel = page.locator('#timemachine');

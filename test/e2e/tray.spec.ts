@@ -14,7 +14,8 @@ test('Mount all mounts every share, the dashboard sees it, Unmount all reverts',
   await page.goto(`${e2e.bridgeUrl}/tray.html`);
   const shares = page.locator('ul.shares > li');
   await expect(shares).toHaveCount(3);
-  for (const name of ['flux', 'time', 'space']) await expect(page.locator(`[data-share="${name}"]`)).toHaveAttribute('data-state', 'unmounted');
+  for (const name of ['flux', 'time', 'space'])
+    await expect(page.locator(`[data-share="${name}"]`)).toHaveAttribute('data-state', 'unmounted');
   await expect(page.getByRole('button', { name: 'Unmount all', exact: true })).toBeDisabled();
   await page.screenshot({ path: 'test-results/screenshots/tray-unmounted.png', fullPage: true });
 
@@ -26,7 +27,8 @@ test('Mount all mounts every share, the dashboard sees it, Unmount all reverts',
     await expect(row.getByRole('button', { name: `Open ${name}` })).toBeVisible();
   }
   // The test mounter's mounts are real folders.
-  for (const name of ['flux', 'time', 'space']) expect(existsSync(join(e2e.mountRoot, name, '.fts-test-mount'))).toBe(true);
+  for (const name of ['flux', 'time', 'space'])
+    expect(existsSync(join(e2e.mountRoot, name, '.fts-test-mount'))).toBe(true);
   await expect(page.getByRole('button', { name: 'Mount all', exact: true })).toBeDisabled();
   await expect(page.locator('#server-h')).toBeVisible();
   await expect(page.getByText(/connected: .*count-zero/)).toBeVisible();
@@ -44,20 +46,33 @@ test('Mount all mounts every share, the dashboard sees it, Unmount all reverts',
   await expect(page.locator('[data-share="space"]')).toHaveAttribute('data-state', 'unmounted');
   expect(existsSync(join(e2e.mountRoot, 'space'))).toBe(false);
   await page.getByRole('button', { name: 'Unmount all', exact: true }).click();
-  for (const name of ['flux', 'time']) await expect(page.locator(`[data-share="${name}"]`)).toHaveAttribute('data-state', 'unmounted');
+  for (const name of ['flux', 'time'])
+    await expect(page.locator(`[data-share="${name}"]`)).toHaveAttribute('data-state', 'unmounted');
 });
 
 test('the bridge refuses invalid input and foreign senders', async ({ request }) => {
-  const bad = await request.post(`${e2e.bridgeUrl}/ipc/fts:share:mount`, { data: { arg: { share: 'x]y' } }, headers: { origin: e2e.bridgeUrl } });
+  const bad = await request.post(`${e2e.bridgeUrl}/ipc/fts:share:mount`, {
+    data: { arg: { share: 'x]y' } },
+    headers: { origin: e2e.bridgeUrl },
+  });
   expect(bad.status()).toBe(400);
   expect((await bad.json()).message).toContain('share');
-  const foreign = await request.post(`${e2e.bridgeUrl}/ipc/fts:shares:mount-all`, { data: {}, headers: { origin: 'http://evil.example' } });
+  const foreign = await request.post(`${e2e.bridgeUrl}/ipc/fts:shares:mount-all`, {
+    data: {},
+    headers: { origin: 'http://evil.example' },
+  });
   expect(foreign.status()).toBe(403);
-  const unknown = await request.post(`${e2e.bridgeUrl}/ipc/fts:shell:exec`, { data: {}, headers: { origin: e2e.bridgeUrl } });
+  const unknown = await request.post(`${e2e.bridgeUrl}/ipc/fts:shell:exec`, {
+    data: {},
+    headers: { origin: e2e.bridgeUrl },
+  });
   expect(unknown.status()).toBe(404);
 });
 
-test('a graduation on the server reaches the tray window: activity feed and last graduation', async ({ page, request }) => {
+test('a graduation on the server reaches the tray window: activity feed and last graduation', async ({
+  page,
+  request,
+}) => {
   const auth = { authorization: `Bearer ${e2e.adminToken}` };
   await page.goto(`${e2e.bridgeUrl}/tray.html`);
   await expect(page.getByRole('heading', { name: 'Activity' })).toBeVisible();
@@ -69,17 +84,28 @@ test('a graduation on the server reaches the tray window: activity feed and last
   const feed = page.locator('ol.feed');
   await expect(feed.locator('[data-event-type="graduation.started"]').first()).toBeVisible();
   // What the tray shows must be what the helper recorded for this run (earlier tests decide how many files are left).
-  const runOf = async () => JobRun.parse(await (await request.get(`${e2e.helperUrl}/api/v1/runs?job=graduation&limit=5`, { headers: auth })).json().then((rs: unknown[]) => rs.find((r) => (r as JobRun).id === run.id)));
+  const runOf = async () =>
+    JobRun.parse(
+      await (
+        await request.get(`${e2e.helperUrl}/api/v1/runs?job=graduation&limit=5`, { headers: auth })
+      )
+        .json()
+        .then((rs: unknown[]) => rs.find((r) => (r as JobRun).id === run.id)),
+    );
   await expect.poll(async () => (await runOf()).status).toBe('succeeded');
   const summary = (await runOf()).summary as { moved: number; bytesMoved: number };
   await expect(feed.locator('[data-event-type="graduation.finished"]').first()).toContainText(
     `Graduation finished: ${summary.moved} files, ${formatBytes(summary.bytesMoved)} to space`,
   );
-  await expect(page.getByText(`Last graduation: ${summary.moved} files, ${formatBytes(summary.bytesMoved)}`)).toBeVisible();
+  await expect(
+    page.getByText(`Last graduation: ${summary.moved} files, ${formatBytes(summary.bytesMoved)}`),
+  ).toBeVisible();
   await page.screenshot({ path: 'test-results/screenshots/tray-after-graduation.png', fullPage: true });
 });
 
-test('the first run asks for the pairing string and nothing else; a bad one is refused, a good one pairs', async ({ page }) => {
+test('the first run asks for the pairing string and nothing else; a bad one is refused, a good one pairs', async ({
+  page,
+}) => {
   await page.goto(`${e2e.firstRunUrl}/tray.html`);
   await expect(page.getByLabel('Pairing string')).toBeVisible();
   // One field, one button: no vault, tenant, app id or URL to type.
@@ -89,7 +115,12 @@ test('the first run asks for the pairing string and nothing else; a bad one is r
   await page.getByLabel('Pairing string').fill('https://motoko:8642');
   await page.getByRole('button', { name: 'Pair' }).click();
   await expect(page.getByRole('alert')).toContainText('pairing: a pairing string starts with "fts1:"');
-  const pairing = encodePairing({ vault: 'kv-miket-ops', tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47', appId: 'b1e5b1a0-0000-4000-8000-000000000001', clientId: 'new-laptop' });
+  const pairing = encodePairing({
+    vault: 'kv-miket-ops',
+    tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+    appId: 'b1e5b1a0-0000-4000-8000-000000000001',
+    clientId: 'new-laptop',
+  });
   await page.getByLabel('Pairing string').fill(pairing);
   await page.getByRole('button', { name: 'Pair' }).click();
   await expect(page.getByRole('heading', { name: 'My shares' })).toBeVisible();

@@ -74,7 +74,14 @@ describe('graduation undo through the job runner', () => {
     const bus = new EventBus(store.events);
     const admin = store.tokens.create('admin', 'admin');
     const client = store.tokens.create('laptop', 'client');
-    const ctx: AppContext = { config, store, bus, log: pino({ level: 'silent' }), version: 'test', startedAt: Date.now() };
+    const ctx: AppContext = {
+      config,
+      store,
+      bus,
+      log: pino({ level: 'silent' }),
+      version: 'test',
+      startedAt: Date.now(),
+    };
     const features = serverFeatures(config, { schedule: false, jobPollMs: 20 });
     await features.extend?.(ctx);
     const { app } = await buildServer(ctx, { plugins: features.plugins });
@@ -86,7 +93,11 @@ describe('graduation undo through the job runner', () => {
       expect(dry).toMatchObject({ status: 'succeeded', undoable: false, summary: { dryRun: true } });
 
       const call = (token: string, id: number | string) =>
-        app.inject({ method: 'POST', url: `/api/v1/graduation/runs/${id}/undo`, headers: { authorization: `Bearer ${token}`, host: '127.0.0.1:8642' } });
+        app.inject({
+          method: 'POST',
+          url: `/api/v1/graduation/runs/${id}/undo`,
+          headers: { authorization: `Bearer ${token}`, host: '127.0.0.1:8642' },
+        });
       expect((await call(client, grad.id)).statusCode).toBe(403);
       expect((await call(admin, 999)).statusCode).toBe(404);
       expect((await call(admin, 'x')).statusCode).toBe(400);
@@ -99,7 +110,15 @@ describe('graduation undo through the job runner', () => {
       const body = r.json() as { runId: number; undoOf: number };
       expect(body.undoOf).toBe(grad.id);
       const undo = await ended(store, body.runId);
-      expect(undo).toMatchObject({ job: 'graduation-undo', kind: 'graduation-undo', trigger: 'api', status: 'succeeded', params: { runId: grad.id }, undoable: false, summary: { moved: 1 } });
+      expect(undo).toMatchObject({
+        job: 'graduation-undo',
+        kind: 'graduation-undo',
+        trigger: 'api',
+        status: 'succeeded',
+        params: { runId: grad.id },
+        undoable: false,
+        summary: { moved: 1 },
+      });
       expect(readFileSync(join(flux, 'old.txt'), 'utf8')).toBe('old.txt');
       expect(existsSync(join(space, 'old.txt'))).toBe(false);
       // The run is undone: the API says so on the run, and refuses a second undo.
@@ -118,7 +137,12 @@ describe('graduation undo through the job runner', () => {
 
   it('holds the graduation roles: a second undo of the run is refused, a graduation waits until the undo ends', async () => {
     const { config, flux, space } = install('locks', ['a.txt', 'b.txt']);
-    const helper = await startHelper({ config, listen: '127.0.0.1:0', log: pino({ level: 'silent' }), ...serverFeatures(config, { schedule: false, jobPollMs: 20 }) });
+    const helper = await startHelper({
+      config,
+      listen: '127.0.0.1:0',
+      log: pino({ level: 'silent' }),
+      ...serverFeatures(config, { schedule: false, jobPollMs: 20 }),
+    });
     try {
       const { store, ctx } = helper;
       const jobs = ctx.jobs!;
@@ -128,26 +152,34 @@ describe('graduation undo through the job runner', () => {
       // Another process holds space: the undo waits in the queue, and a second undo of the same run is refused.
       expect(store.jobLocks.tryAcquire(['space'], 424242, process.ppid)).toEqual([]);
       const admin = store.tokens.create('admin', 'admin');
-      const post = (path: string) => fetch(`${helper.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+      const post = (path: string) =>
+        fetch(`${helper.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
       const first = (await (await post(`/api/v1/graduation/runs/${grad.id}/undo`)).json()) as { runId: number };
-      for (let i = 0; i < 400 && !(store.runs.log(first.runId) ?? '').includes('waiting'); i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 400 && !(store.runs.log(first.runId) ?? '').includes('waiting'); i++)
+        await new Promise((r) => setTimeout(r, 10));
       expect(store.runs.get(first.runId)!.status).toBe('queued');
       const second = await post(`/api/v1/graduation/runs/${grad.id}/undo`);
       expect(second.status).toBe(409);
-      expect(((await second.json()) as { message: string }).message).toBe(`run ${grad.id} is already being undone by run ${first.runId}`);
+      expect(((await second.json()) as { message: string }).message).toBe(
+        `run ${grad.id} is already being undone by run ${first.runId}`,
+      );
       store.jobLocks.release(424242);
 
       // While the undo runs, a graduation is queued behind it, and the same refusal holds.
       let waiting: JobRun | undefined;
       let refused: unknown;
-      onStarted(ctx.bus, () => first.runId, () => {
-        waiting = jobs.start('graduation', 'api');
-        try {
-          jobs.start('graduation-undo', 'api', { runId: grad.id });
-        } catch (err) {
-          refused = err;
-        }
-      });
+      onStarted(
+        ctx.bus,
+        () => first.runId,
+        () => {
+          waiting = jobs.start('graduation', 'api');
+          try {
+            jobs.start('graduation-undo', 'api', { runId: grad.id });
+          } catch (err) {
+            refused = err;
+          }
+        },
+      );
       const undo = await ended(store, first.runId);
       expect(undo).toMatchObject({ status: 'succeeded', summary: { moved: 2 } });
       expect(waiting?.status).toBe('queued');
@@ -166,15 +198,24 @@ describe('graduation undo through the job runner', () => {
 
   it('cancel stops a running undo: the files stay in space, the run is cancelled and stays undoable', async () => {
     const { config, flux, space } = install('cancel', ['c.txt']);
-    const helper = await startHelper({ config, listen: '127.0.0.1:0', log: pino({ level: 'silent' }), ...serverFeatures(config, { schedule: false, jobPollMs: 20 }) });
+    const helper = await startHelper({
+      config,
+      listen: '127.0.0.1:0',
+      log: pino({ level: 'silent' }),
+      ...serverFeatures(config, { schedule: false, jobPollMs: 20 }),
+    });
     try {
       const { store, ctx } = helper;
       const grad = await ended(store, ctx.jobs!.start('graduation', 'api').id);
       const undoRun: { id?: number } = {};
       let whenCancelled: JobRun | undefined;
-      onStarted(ctx.bus, () => undoRun.id, () => {
-        whenCancelled = ctx.jobs!.cancel(undoRun.id!);
-      });
+      onStarted(
+        ctx.bus,
+        () => undoRun.id,
+        () => {
+          whenCancelled = ctx.jobs!.cancel(undoRun.id!);
+        },
+      );
       undoRun.id = ctx.jobs!.start('graduation-undo', 'api', { runId: grad.id }).id;
       const undo = await ended(store, undoRun.id);
       expect(whenCancelled?.status).toBe('running');
@@ -190,14 +231,23 @@ describe('graduation undo through the job runner', () => {
 
   it('the daemon waits for a running undo when it stops', async () => {
     const { config, space } = install('shutdown', ['d.txt']);
-    const helper = await startHelper({ config, listen: '127.0.0.1:0', log: pino({ level: 'silent' }), ...serverFeatures(config, { schedule: false, jobPollMs: 20 }) });
+    const helper = await startHelper({
+      config,
+      listen: '127.0.0.1:0',
+      log: pino({ level: 'silent' }),
+      ...serverFeatures(config, { schedule: false, jobPollMs: 20 }),
+    });
     const { store, ctx } = helper;
     const grad = await ended(store, ctx.jobs!.start('graduation', 'api').id);
     const undoRun: { id?: number } = {};
     let closing: Promise<void> | undefined;
-    onStarted(ctx.bus, () => undoRun.id, () => {
-      closing = helper.close();
-    });
+    onStarted(
+      ctx.bus,
+      () => undoRun.id,
+      () => {
+        closing = helper.close();
+      },
+    );
     const undoId = (undoRun.id = ctx.jobs!.start('graduation-undo', 'api', { runId: grad.id }).id);
     for (let i = 0; i < 400 && !closing; i++) await new Promise((r) => setTimeout(r, 10));
     await closing;
@@ -241,7 +291,13 @@ describe('graduation task for the job system', () => {
       expect(events[0]!.type).toBe('graduation.started');
       expect(events.at(-1)!.type).toBe('graduation.finished');
       expect(events.every((e) => 'runId' in e.data && e.data.runId === runId)).toBe(true);
-      expect(events.at(-1)!.data).toMatchObject({ runId, job: 'graduation', moved: 1, bytesMoved: 8, examples: ['cold.txt'] });
+      expect(events.at(-1)!.data).toMatchObject({
+        runId,
+        job: 'graduation',
+        moved: 1,
+        bytesMoved: 8,
+        examples: ['cold.txt'],
+      });
       expect(logs.join('')).toMatch(/moved 1/);
     } finally {
       bus.close();

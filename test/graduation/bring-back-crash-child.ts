@@ -3,7 +3,14 @@ import { bringBack } from '../../server-helper/lifecycle/graduation/bring-back.j
 import type { MoveStep } from '../../server-helper/lifecycle/graduation/mover.js';
 import { openStore } from '../../server-helper/store/index.js';
 
-const [flux, space, dbPath, path, step, nth] = process.argv.slice(2) as [string, string, string, string, MoveStep, string];
+const [flux, space, dbPath, path, step, nth] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  MoveStep,
+  string,
+];
 const store = openStore(dbPath);
 let seen = 0;
 await bringBack({

@@ -5,7 +5,20 @@
  * an AppleDouble pair; kill -9 at every journal step, then recovery loses nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, linkSync, lstatSync, lutimesSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setAttributeSync } from '@napi-rs/xattr';
@@ -71,7 +84,9 @@ describe('where is my file, and bring it back', () => {
           size: 100_000,
           action: 'bring-back',
           graduated: expect.objectContaining({ runId: grad.id, from: file, to: file }),
-          where: expect.stringMatching(/^in space: Projects\/Alpha\/Budget-2019-final\.xlsx, graduated on \d{1,2} \w{3} \d{4} from flux\/Projects\/Alpha\/Budget-2019-final\.xlsx$/),
+          where: expect.stringMatching(
+            /^in space: Projects\/Alpha\/Budget-2019-final\.xlsx, graduated on \d{1,2} \w{3} \d{4} from flux\/Projects\/Alpha\/Budget-2019-final\.xlsx$/,
+          ),
         }),
       ]);
       expect(found.sources.map((s) => s.source)).toEqual(['flux', 'space', 'journal', 'snapshot']);
@@ -79,7 +94,14 @@ describe('where is my file, and bring it back', () => {
       const r = await h.call('POST', '/api/v1/bring-back', { path: file });
       expect(r.status, JSON.stringify(r.json)).toBe(202);
       const run = await h.ended((r.json as { runId: number }).runId);
-      expect(run, run.error ?? '').toMatchObject({ job: 'bring-back', kind: 'bring-back', status: 'succeeded', params: { path: file }, undoable: false, summary: { placedAt: file, moved: 2, renamedCount: 0 } });
+      expect(run, run.error ?? '').toMatchObject({
+        job: 'bring-back',
+        kind: 'bring-back',
+        status: 'succeeded',
+        params: { path: file },
+        undoable: false,
+        summary: { placedAt: file, moved: 2, renamedCount: 0 },
+      });
       const now = snapshot(flux);
       for (const rel of [file, 'Projects/Alpha/._Budget-2019-final.xlsx']) {
         expect(now.get(rel)).toEqual(before.get(rel));
@@ -89,13 +111,18 @@ describe('where is my file, and bring it back', () => {
       expect(existsSync(join(space, 'Projects/Alpha/readme.txt'))).toBe(true);
       const types = h.eventsOf(run.id).map((e) => e.type);
       expect(types[0]).toBe('bringback.started');
-      expect(h.eventsOf(run.id).at(-1)).toMatchObject({ type: 'bringback.finished', data: { path: file, from: 'space', to: 'flux', moved: 2, renamed: 0, failed: 0 } });
+      expect(h.eventsOf(run.id).at(-1)).toMatchObject({
+        type: 'bringback.finished',
+        data: { path: file, from: 'space', to: 'flux', moved: 2, renamed: 0, failed: 0 },
+      });
       // The graduation's row of the file says it was taken back.
       const rows = new Journal(h.store.db).ofRun(grad.id);
       expect(rows.find((x) => x.srcs[0] === file)!.state).toBe('undone');
 
       const again = await search(h, 'BUDGET-2019');
-      expect(again.results.filter((x) => x.source !== 'snapshot').map((x) => [x.source, x.path, x.action])).toEqual([['flux', file, null]]);
+      expect(again.results.filter((x) => x.source !== 'snapshot').map((x) => [x.source, x.path, x.action])).toEqual([
+        ['flux', file, null],
+      ]);
 
       // Its mtime is old, but the next graduation leaves it in flux; an undo of the first graduation brings back only readme.
       const grad2 = await h.run('graduation');
@@ -121,7 +148,12 @@ describe('where is my file, and bring it back', () => {
       macFile(join(flux, 'Docs/same.txt'), 'same bytes');
       const run = await h.run('bring-back', { path: 'Docs' });
       expect(run.status, run.error ?? '').toBe('succeeded');
-      expect(run.summary).toMatchObject({ placedAt: 'Docs', moved: 2, renamedCount: 1, renamed: [{ from: 'Docs/plan.txt', to: 'Docs/plan (graduated).txt' }] });
+      expect(run.summary).toMatchObject({
+        placedAt: 'Docs',
+        moved: 2,
+        renamedCount: 1,
+        renamed: [{ from: 'Docs/plan.txt', to: 'Docs/plan (graduated).txt' }],
+      });
       expect(readFileSync(join(flux, 'Docs/plan.txt'), 'utf8')).toBe('plan v2, written since');
       expect(readFileSync(join(flux, 'Docs/plan (graduated).txt'), 'utf8')).toBe('plan v1');
       expect(readFileSync(join(flux, 'Docs/same.txt'), 'utf8')).toBe('same bytes');
@@ -182,10 +214,19 @@ describe('bring back a folder, and kill -9 during it', () => {
     try {
       spaceTree(space);
       const before = snapshot(space, { ignore: (r) => r === 'stays.txt' });
-      const s = await bringBack({ db: store.db, runId: 1, spaceRoot: space, fluxRoot: flux, path: 'Folder', freeSpaceMargin: 0 });
+      const s = await bringBack({
+        db: store.db,
+        runId: 1,
+        spaceRoot: space,
+        fluxRoot: flux,
+        path: 'Folder',
+        freeSpaceMargin: 0,
+      });
       expect(s.failed).toEqual([]);
       expect(s.moved).toBe(before.size);
-      expect(assertExactlyOnce(before, snapshot(flux), snapshot(space, { ignore: (r) => r === 'stays.txt' }))).toEqual([]);
+      expect(assertExactlyOnce(before, snapshot(flux), snapshot(space, { ignore: (r) => r === 'stays.txt' }))).toEqual(
+        [],
+      );
       expect([...snapshot(flux).keys()].sort()).toEqual([...before.keys()].sort());
       expect(existsSync(join(space, 'stays.txt'))).toBe(true);
     } finally {
@@ -202,16 +243,43 @@ describe('bring back a folder, and kill -9 during it', () => {
         try {
           spaceTree(space);
           const before = snapshot(space, { ignore: (r) => r === 'stays.txt' });
-          const child = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bring-back-crash-child.ts'), flux, space, db, 'Folder', step, String(nth)], { encoding: 'utf8' });
+          const child = spawnSync(
+            process.execPath,
+            [
+              '--import',
+              'tsx',
+              join(import.meta.dirname, 'bring-back-crash-child.ts'),
+              flux,
+              space,
+              db,
+              'Folder',
+              step,
+              String(nth),
+            ],
+            { encoding: 'utf8' },
+          );
           expect(child.signal, child.stderr).toBe('SIGKILL');
           // Right after the crash nothing is lost (a file may be in both places for a moment, never in neither).
-          const mid = assertExactlyOnce(before, snapshot(flux, { ignore: (r) => r.split('/').pop()!.startsWith('.fts-grad-') }), snapshot(space, { ignore: (r) => r === 'stays.txt' }));
+          const mid = assertExactlyOnce(
+            before,
+            snapshot(flux, { ignore: (r) => r.split('/').pop()!.startsWith('.fts-grad-') }),
+            snapshot(space, { ignore: (r) => r === 'stays.txt' }),
+          );
           expect(mid.filter((p) => p.includes('lost'))).toEqual([]);
           const store = openStore(db);
           try {
-            const s = await bringBack({ db: store.db, runId: 3, spaceRoot: space, fluxRoot: flux, path: 'Folder', freeSpaceMargin: 0 });
+            const s = await bringBack({
+              db: store.db,
+              runId: 3,
+              spaceRoot: space,
+              fluxRoot: flux,
+              path: 'Folder',
+              freeSpaceMargin: 0,
+            });
             expect(s.failed).toEqual([]);
-            expect(assertExactlyOnce(before, snapshot(flux), snapshot(space, { ignore: (r) => r === 'stays.txt' }))).toEqual([]);
+            expect(
+              assertExactlyOnce(before, snapshot(flux), snapshot(space, { ignore: (r) => r === 'stays.txt' })),
+            ).toEqual([]);
             expect([...snapshot(flux).keys()].sort()).toEqual([...before.keys()].sort());
             expect(tempFiles(flux)).toEqual([]);
             expect(new Journal(store.db).unfinished()).toEqual([]);

@@ -21,7 +21,13 @@ afterAll(() => {
 });
 
 /** n source files in a temp folder, and jobs copying each to out/ (paths relative to that folder, which is both roots). */
-function sources(n: number): { dir: string; out: string; jobs: CopyJob[]; root: RootDir; abs: (rel: string) => string } {
+function sources(n: number): {
+  dir: string;
+  out: string;
+  jobs: CopyJob[];
+  root: RootDir;
+  abs: (rel: string) => string;
+} {
   const dir = tempDir('pool');
   made.push(dir);
   const out = join(dir, 'out');
@@ -93,7 +99,10 @@ describe('copy pool', () => {
       expect(stopped.length).toBeGreaterThan(0);
       for (const r of stopped) expect(existsSync(abs(jobs[r.i]!.tmp))).toBe(false);
       const again: CopyResult[] = [];
-      await pool.copyAll(stopped.map((r) => jobs[r.i]!), (r) => again.push(r));
+      await pool.copyAll(
+        stopped.map((r) => jobs[r.i]!),
+        (r) => again.push(r),
+      );
       expect(again.every((r) => r.outcome === 'copied')).toBe(true);
     } finally {
       await pool.close();

@@ -3,7 +3,25 @@
  * during its copy, and names already taken in the destination.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, lstatSync, readdirSync, statfsSync, closeSync, linkSync, lutimesSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync, existsSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  lstatSync,
+  readdirSync,
+  statfsSync,
+  closeSync,
+  linkSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+  existsSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +30,14 @@ import { closeMoverContext, openMoverContext } from '../../server-helper/lifecyc
 import { Journal } from '../../server-helper/lifecycle/graduation/journal.js';
 import { recoverJournal } from '../../server-helper/lifecycle/graduation/recover.js';
 import { undoRun } from '../../server-helper/lifecycle/graduation/undo.js';
-import { finishBatch, moveBatch, prepareBatch, type MoverContext, type MoveSettings, type MoveStep } from '../../server-helper/lifecycle/graduation/mover.js';
+import {
+  finishBatch,
+  moveBatch,
+  prepareBatch,
+  type MoverContext,
+  type MoveSettings,
+  type MoveStep,
+} from '../../server-helper/lifecycle/graduation/mover.js';
 import type { Policy } from '../../server-helper/lifecycle/graduation/policy.js';
 import { openStore } from '../../server-helper/store/index.js';
 import { assertExactlyOnce, fluxAndSpace, loopExt4, snapshot, tempFiles } from './helpers.js';
@@ -61,10 +86,18 @@ describe('kill -9 at each journal step, then a normal run', () => {
         const { flux, space, db } = setup(`crash-${step}`);
         tree(flux);
         const before = snapshot(flux);
-        const child = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'crash-child.ts'), flux, space, db, step, String(nth)], { encoding: 'utf8' });
+        const child = spawnSync(
+          process.execPath,
+          ['--import', 'tsx', join(import.meta.dirname, 'crash-child.ts'), flux, space, db, step, String(nth)],
+          { encoding: 'utf8' },
+        );
         expect(child.signal, child.stderr).toBe('SIGKILL');
         // Right after the crash, nothing is lost (a file may briefly be in both places, never in neither).
-        const mid = assertExactlyOnce(before, snapshot(flux), snapshot(space, { ignore: (r) => r.split('/').pop()!.startsWith('.fts-grad-') }));
+        const mid = assertExactlyOnce(
+          before,
+          snapshot(flux),
+          snapshot(space, { ignore: (r) => r.split('/').pop()!.startsWith('.fts-grad-') }),
+        );
         expect(mid.filter((p) => p.includes('lost'))).toEqual([]);
 
         const store = openStore(db);
@@ -192,7 +225,13 @@ describe('disk full, a changing file, names already taken', () => {
     try {
       // A margin that leaves room for two 4 MiB files (and their inodes), not three.
       const st = statfsSync(space);
-      const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy: { ...policy, freeSpaceMargin: st.bavail * st.bsize - (10 << 20) } });
+      const s = await graduate({
+        db: store.db,
+        runId: 1,
+        srcRoot: flux,
+        dstRoot: space,
+        policy: { ...policy, freeSpaceMargin: st.bavail * st.bsize - (10 << 20) },
+      });
       expect(s.moved).toBe(2);
       expect(s.skipped['destination-full']).toBe(2);
       expect(s.failed).toHaveLength(1);
@@ -212,7 +251,13 @@ describe('disk full, a changing file, names already taken', () => {
     old(join(flux, 'x.bin'));
     const store = openStore(db);
     try {
-      const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy: { ...policy, freeSpaceMargin: 2 ** 40 } });
+      const s = await graduate({
+        db: store.db,
+        runId: 1,
+        srcRoot: flux,
+        dstRoot: space,
+        policy: { ...policy, freeSpaceMargin: 2 ** 40 },
+      });
       expect(s.moved).toBe(0);
       expect(s.skipped['destination-full']).toBe(1);
       expect(s.failed[0]!.error).toMatch(/less free space than the margin/);
@@ -237,7 +282,8 @@ describe('disk full, a changing file, names already taken', () => {
         dstRoot: space,
         policy,
         onStep: (step, id) => {
-          if (step === 'temp-written' && new Journal(store.db).get(id)!.srcs[0] === 'growing.log') appendFileSync(join(flux, 'growing.log'), 'line 2\n');
+          if (step === 'temp-written' && new Journal(store.db).get(id)!.srcs[0] === 'growing.log')
+            appendFileSync(join(flux, 'growing.log'), 'line 2\n');
         },
       });
       expect(s.skipped['changed-during-copy']).toBe(1);
@@ -267,12 +313,22 @@ describe('disk full, a changing file, names already taken', () => {
         onStep: (step, id) => {
           if (step !== 'copied') return;
           const src = new Journal(store.db).get(id)!.srcs[0]!;
-          if (src === 'tagged.pdf') setAttributeSync(join(flux, src), 'user.DosStream.com.apple.metadata:_kMDItemUserTags:$DATA', Buffer.from('Red'));
+          if (src === 'tagged.pdf')
+            setAttributeSync(
+              join(flux, src),
+              'user.DosStream.com.apple.metadata:_kMDItemUserTags:$DATA',
+              Buffer.from('Red'),
+            );
           if (src === 'chmodded.sh') chmodSync(join(flux, src), 0o755);
         },
       });
       expect(s.skipped['changed-during-copy']).toBe(2);
-      expect(getAttributeSync(join(flux, 'tagged.pdf'), 'user.DosStream.com.apple.metadata:_kMDItemUserTags:$DATA')?.toString()).toBe('Red');
+      expect(
+        getAttributeSync(
+          join(flux, 'tagged.pdf'),
+          'user.DosStream.com.apple.metadata:_kMDItemUserTags:$DATA',
+        )?.toString(),
+      ).toBe('Red');
       expect(lstatSync(join(flux, 'chmodded.sh')).mode & 0o777).toBe(0o755);
       expect(readdirSync(space)).toEqual(['steady.txt']);
       expect(tempFiles(space)).toEqual([]);
@@ -297,7 +353,8 @@ describe('disk full, a changing file, names already taken', () => {
     writeFileSync(join(space, 'Photos', '2019', 'taken.jpg'), 'theirs');
     mkdirSync(join(flux, 'New'));
     writeFileSync(join(flux, 'New', 'fresh.txt'), 'fresh');
-    for (const f of ['same.txt', 'report.pdf', 'Photos/2019/same.jpg', 'Photos/2019/taken.jpg', 'New/fresh.txt']) old(join(flux, f));
+    for (const f of ['same.txt', 'report.pdf', 'Photos/2019/same.jpg', 'Photos/2019/taken.jpg', 'New/fresh.txt'])
+      old(join(flux, f));
     const store = openStore(db);
     try {
       const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy });
@@ -309,7 +366,11 @@ describe('disk full, a changing file, names already taken', () => {
       expect(readFileSync(join(space, 'report (graduated).pdf'), 'utf8')).toBe('an earlier conflict');
       expect(readFileSync(join(space, 'report (graduated 2).pdf'), 'utf8')).toBe('new version');
       expect(existsSync(join(flux, 'Photos', '2019', 'same.jpg'))).toBe(false);
-      expect(readdirSync(join(space, 'Photos', '2019')).sort()).toEqual(['same.jpg', 'taken (graduated).jpg', 'taken.jpg']);
+      expect(readdirSync(join(space, 'Photos', '2019')).sort()).toEqual([
+        'same.jpg',
+        'taken (graduated).jpg',
+        'taken.jpg',
+      ]);
       expect(readFileSync(join(space, 'Photos', '2019', 'taken (graduated).jpg'), 'utf8')).toBe('mine');
       expect(readFileSync(join(space, 'New', 'fresh.txt'), 'utf8')).toBe('fresh');
       expect(s.moved).toBe(5);
@@ -328,7 +389,11 @@ describe('disk full, a changing file, names already taken', () => {
     for (const f of ['same.txt', 'moved.txt']) utimesSync(join(flux, f), t, t);
     // As an earlier graduation would have left it: the same bytes and times. The copy back takes the
     // archive's metadata (the flux file's own was not kept when it was dropped as a duplicate).
-    utimesSync(join(space, 'same.txt'), lstatSync(join(flux, 'same.txt')).atime, lstatSync(join(flux, 'same.txt')).mtime);
+    utimesSync(
+      join(space, 'same.txt'),
+      lstatSync(join(flux, 'same.txt')).atime,
+      lstatSync(join(flux, 'same.txt')).mtime,
+    );
     const before = snapshot(flux);
     const store = openStore(db);
     try {
@@ -350,7 +415,7 @@ describe('disk full, a changing file, names already taken', () => {
     }
   });
 
-  it('recovery completes an interrupted copy-back without removing the archive\'s own file', async () => {
+  it("recovery completes an interrupted copy-back without removing the archive's own file", async () => {
     const { flux, space, db } = setup('recover-keep');
     writeFileSync(join(space, 'kept.txt'), 'kept');
     linkSync(join(space, 'kept.txt'), join(flux, 'kept.txt'));
@@ -359,7 +424,20 @@ describe('disk full, a changing file, names already taken', () => {
     try {
       const journal = new Journal(store.db);
       // As a crash would leave it: named in flux and synced (linked), the archive's file not to be touched.
-      const id = journal.begin({ runId: 2, kind: 'file', srcRoot: space, dstRoot: flux, srcs: ['kept.txt'], dsts: ['kept.txt'], tmp: '.fts-grad-2-1', size: st.size, mtimeMs: st.mtimeMs, srcIno: st.ino, state: 'copying', keepSource: true });
+      const id = journal.begin({
+        runId: 2,
+        kind: 'file',
+        srcRoot: space,
+        dstRoot: flux,
+        srcs: ['kept.txt'],
+        dsts: ['kept.txt'],
+        tmp: '.fts-grad-2-1',
+        size: st.size,
+        mtimeMs: st.mtimeMs,
+        srcIno: st.ino,
+        state: 'copying',
+        keepSource: true,
+      });
       journal.set(id, 'linked', { tmpIno: st.ino, hash: 'x' });
       expect(await recoverJournal(journal)).toMatchObject({ completed: 1, rolledBack: 0 });
       expect(journal.get(id)?.state).toBe('done');
@@ -378,8 +456,17 @@ describe('disk full, a changing file, names already taken', () => {
     const st = lstatSync(join(flux, 'x (graduated).txt'));
     const store = openStore(db);
     try {
-      const ctx = openMoverContext({ journal: new Journal(store.db), runId: 1, srcRoot: flux, dstRoot: space, freeSpaceMargin: 0, run: { inFlight: new Set(['x (graduated).txt']) } });
-      await moveBatch(ctx, [{ kind: 'file', srcs: ['x (graduated).txt'], stat: st }]).finally(() => closeMoverContext(ctx));
+      const ctx = openMoverContext({
+        journal: new Journal(store.db),
+        runId: 1,
+        srcRoot: flux,
+        dstRoot: space,
+        freeSpaceMargin: 0,
+        run: { inFlight: new Set(['x (graduated).txt']) },
+      });
+      await moveBatch(ctx, [{ kind: 'file', srcs: ['x (graduated).txt'], stat: st }]).finally(() =>
+        closeMoverContext(ctx),
+      );
       expect(ctx.run.stats.failed).toEqual([]);
       // Copied under a name of its own, not dropped as a duplicate.
       expect(new Journal(store.db).ofRun(1).map((r) => r.state)).toEqual(['done']);
@@ -398,7 +485,14 @@ describe('disk full, a changing file, names already taken', () => {
     old(join(flux, 'closed.docx'));
     const store = openStore(db);
     try {
-      const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy, openFiles: async () => new Set([join(flux, 'open.docx')]) });
+      const s = await graduate({
+        db: store.db,
+        runId: 1,
+        srcRoot: flux,
+        dstRoot: space,
+        policy,
+        openFiles: async () => new Set([join(flux, 'open.docx')]),
+      });
       expect(s.skipped.open).toBe(1);
       expect(existsSync(join(flux, 'open.docx'))).toBe(true);
       expect(existsSync(join(space, 'closed.docx'))).toBe(true);
@@ -409,7 +503,7 @@ describe('disk full, a changing file, names already taken', () => {
 });
 
 describe('a file opened during the run', () => {
-  it('keeps its place: the open files are read again before its batch\'s sources go, and its copy is removed', async () => {
+  it("keeps its place: the open files are read again before its batch's sources go, and its copy is removed", async () => {
     const { flux, space, db } = setup('opened-later');
     for (const f of ['opened.docx', 'idle.docx']) {
       writeFileSync(join(flux, f), f);
@@ -419,7 +513,15 @@ describe('a file opened during the run', () => {
     const openFiles = async () => (++reads === 1 ? new Set<string>() : new Set([join(flux, 'opened.docx')]));
     const store = openStore(db);
     try {
-      const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy, openFiles, openFilesMaxAgeMs: 0 });
+      const s = await graduate({
+        db: store.db,
+        runId: 1,
+        srcRoot: flux,
+        dstRoot: space,
+        policy,
+        openFiles,
+        openFilesMaxAgeMs: 0,
+      });
       expect(reads).toBeGreaterThanOrEqual(2);
       expect(s.failed).toEqual([]);
       expect(s.skipped.open).toBe(1);
@@ -455,9 +557,21 @@ describe('a batch of many small files (through the copy pool)', () => {
 });
 
 /** A mover context on one store, as graduate.ts builds it (no copy pool). */
-function moverContext(journal: Journal, flux: string, space: string, extra: { syncs?: MoveSettings['syncs']; onStep?: (s: MoveStep, id: number) => void } = {}): MoverContext {
+function moverContext(
+  journal: Journal,
+  flux: string,
+  space: string,
+  extra: { syncs?: MoveSettings['syncs']; onStep?: (s: MoveStep, id: number) => void } = {},
+): MoverContext {
   // Left open until the test file ends (a handful of fds); the staging folder stays, since tests read space.
-  const ctx = openMoverContext({ journal, runId: 1, srcRoot: flux, dstRoot: space, freeSpaceMargin: 0, hooks: { onStep: extra.onStep } });
+  const ctx = openMoverContext({
+    journal,
+    runId: 1,
+    srcRoot: flux,
+    dstRoot: space,
+    freeSpaceMargin: 0,
+    hooks: { onStep: extra.onStep },
+  });
   if (extra.syncs) ctx.settings.syncs = extra.syncs;
   return ctx;
 }
@@ -481,8 +595,18 @@ describe('what a review found', () => {
       const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy });
       expect(s.failed).toEqual([]);
       expect(readdirSync(flux)).toEqual([]);
-      expect(readdirSync(space).sort()).toEqual(['fork (graduated).txt', 'fork.txt', 'mode (graduated).txt', 'mode.txt', 'owner (graduated).txt', 'owner.txt', 'same.txt']);
-      expect(getAttributeSync(join(space, 'fork (graduated).txt'), 'user.DosStream.AFP_Resource:$DATA')?.toString()).toBe('resource fork');
+      expect(readdirSync(space).sort()).toEqual([
+        'fork (graduated).txt',
+        'fork.txt',
+        'mode (graduated).txt',
+        'mode.txt',
+        'owner (graduated).txt',
+        'owner.txt',
+        'same.txt',
+      ]);
+      expect(
+        getAttributeSync(join(space, 'fork (graduated).txt'), 'user.DosStream.AFP_Resource:$DATA')?.toString(),
+      ).toBe('resource fork');
       expect(lstatSync(join(space, 'mode (graduated).txt')).mode & 0o777).toBe(0o600);
       expect(lstatSync(join(space, 'owner (graduated).txt')).uid).toBe(1234);
     } finally {
@@ -490,19 +614,23 @@ describe('what a review found', () => {
     }
   });
 
-  it('a `._name` companion follows its file to a suffixed name, never onto the other file\'s', async () => {
+  it("a `._name` companion follows its file to a suffixed name, never onto the other file's", async () => {
     const { flux, space, db } = setup('companion-suffix');
     writeFileSync(join(space, 'report.pages'), 'archived version');
     writeFileSync(join(flux, 'report.pages'), 'new version');
-    writeFileSync(join(flux, '._report.pages'), 'new version\'s AppleDouble');
+    writeFileSync(join(flux, '._report.pages'), "new version's AppleDouble");
     for (const f of readdirSync(flux)) old(join(flux, f));
     const store = openStore(db);
     try {
       const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy });
       expect(s.failed).toEqual([]);
       expect(readdirSync(flux)).toEqual([]);
-      expect(readdirSync(space).sort()).toEqual(['._report (graduated).pages', 'report (graduated).pages', 'report.pages']);
-      expect(readFileSync(join(space, '._report (graduated).pages'), 'utf8')).toBe('new version\'s AppleDouble');
+      expect(readdirSync(space).sort()).toEqual([
+        '._report (graduated).pages',
+        'report (graduated).pages',
+        'report.pages',
+      ]);
+      expect(readFileSync(join(space, '._report (graduated).pages'), 'utf8')).toBe("new version's AppleDouble");
     } finally {
       store.close();
     }
@@ -517,7 +645,9 @@ describe('what a review found', () => {
     writeFileSync(join(space, 'locked-dup.txt'), 'dup');
     for (const f of readdirSync(flux)) old(join(flux, f));
     const lock = (flag: string) => {
-      const r = spawnSync('chattr', [flag, join(flux, 'locked.txt'), join(flux, 'locked-dup.txt')], { encoding: 'utf8' });
+      const r = spawnSync('chattr', [flag, join(flux, 'locked.txt'), join(flux, 'locked-dup.txt')], {
+        encoding: 'utf8',
+      });
       expect(r.status, `chattr ${flag} (e2fsprogs, on ext4): ${r.stderr}`).toBe(0);
     };
     lock('+i');
@@ -549,7 +679,12 @@ describe('what a review found', () => {
     try {
       const journal = new Journal(store.db);
       const failing = { sync: async () => Promise.reject(Object.assign(new Error('EIO: syncfs'), { code: 'EIO' })) };
-      const ctx = moverContext(journal, flux, space, { syncs: { src: { sync: async () => {}, close() {} }, dst: { ...failing, close() {} } } as unknown as MoveSettings['syncs'] });
+      const ctx = moverContext(journal, flux, space, {
+        syncs: {
+          src: { sync: async () => {}, close() {} },
+          dst: { ...failing, close() {} },
+        } as unknown as MoveSettings['syncs'],
+      });
       const item = (rel: string) => ({ kind: 'file' as const, srcs: [rel], stat: lstatSync(join(flux, rel)) });
       // As graduate.ts pipelines: batch 1 finishes (and fails) while batch 2 is planned.
       const finishing = finishBatch(ctx, await prepareBatch(ctx, [item('a.txt')]));
@@ -565,29 +700,34 @@ describe('what a review found', () => {
     }
   });
 
-  it.each(['copied', 'linked-name'] as const)('recovery keeps a copy whose source is gone since a crash at %s, under its own name (the user saw it in space and removed the original)', async (at) => {
-    const { flux, space, db } = setup(`copied-gone-${at}`);
-    writeFileSync(join(flux, 'only.txt'), 'precious');
-    const store = openStore(db);
-    try {
-      const journal = new Journal(store.db);
-      const crash = (s: MoveStep) => {
-        if (s === at) throw new Error(`crash at ${at}`);
-      };
-      const ctx = moverContext(journal, flux, space, { onStep: crash });
-      await expect(moveBatch(ctx, [{ kind: 'file', srcs: ['only.txt'], stat: lstatSync(join(flux, 'only.txt')) }])).rejects.toThrow(/crash/);
-      expect(journal.unfinished().map((e) => e.state)).toEqual(['copied']);
-      rmSync(join(flux, 'only.txt'));
-      await recoverJournal(journal);
-      expect(readdirSync(space)).toEqual(['only.txt']);
-      expect(readFileSync(join(space, 'only.txt'), 'utf8')).toBe('precious');
-      expect(journal.ofRun(1).map((e) => e.state)).toEqual(['failed']);
-    } finally {
-      store.close();
-    }
-  });
+  it.each(['copied', 'linked-name'] as const)(
+    'recovery keeps a copy whose source is gone since a crash at %s, under its own name (the user saw it in space and removed the original)',
+    async (at) => {
+      const { flux, space, db } = setup(`copied-gone-${at}`);
+      writeFileSync(join(flux, 'only.txt'), 'precious');
+      const store = openStore(db);
+      try {
+        const journal = new Journal(store.db);
+        const crash = (s: MoveStep) => {
+          if (s === at) throw new Error(`crash at ${at}`);
+        };
+        const ctx = moverContext(journal, flux, space, { onStep: crash });
+        await expect(
+          moveBatch(ctx, [{ kind: 'file', srcs: ['only.txt'], stat: lstatSync(join(flux, 'only.txt')) }]),
+        ).rejects.toThrow(/crash/);
+        expect(journal.unfinished().map((e) => e.state)).toEqual(['copied']);
+        rmSync(join(flux, 'only.txt'));
+        await recoverJournal(journal);
+        expect(readdirSync(space)).toEqual(['only.txt']);
+        expect(readFileSync(join(space, 'only.txt'), 'utf8')).toBe('precious');
+        expect(journal.ofRun(1).map((e) => e.state)).toEqual(['failed']);
+      } finally {
+        store.close();
+      }
+    },
+  );
 
-  it('recovery completes a hard-link group cut off between its unlinks (each unlink moved the inode\'s ctime)', async () => {
+  it("recovery completes a hard-link group cut off between its unlinks (each unlink moved the inode's ctime)", async () => {
     const { flux, space, db } = setup('group-cut');
     writeFileSync(join(flux, 'one.txt'), 'linked');
     linkSync(join(flux, 'one.txt'), join(flux, 'two.txt'));
@@ -600,7 +740,11 @@ describe('what a review found', () => {
         if (s === 'linked') throw new Error('crash before the unlinks');
       };
       const ctx = moverContext(journal, flux, space, { onStep: crash });
-      await expect(moveBatch(ctx, [{ kind: 'file', srcs: ['one.txt', 'two.txt', 'three.txt'], stat: lstatSync(join(flux, 'one.txt')) }])).rejects.toThrow(/crash/);
+      await expect(
+        moveBatch(ctx, [
+          { kind: 'file', srcs: ['one.txt', 'two.txt', 'three.txt'], stat: lstatSync(join(flux, 'one.txt')) },
+        ]),
+      ).rejects.toThrow(/crash/);
       rmSync(join(flux, 'one.txt')); // the first unlink of the group, then the crash
       await new Promise((r) => setTimeout(r, 20));
       expect((await recoverJournal(journal)).completed).toBe(1);

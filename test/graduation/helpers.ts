@@ -9,7 +9,8 @@ import { getAttributeSync, listAttributesSync } from '@napi-rs/xattr';
 /** The xattrs of a path as name → base64 (the test's own view, by path, from outside the product). */
 export function readXattrs(path: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of listAttributesSync(path).sort()) out[name] = getAttributeSync(path, name)?.toString('base64') ?? '';
+  for (const name of listAttributesSync(path).sort())
+    out[name] = getAttributeSync(path, name)?.toString('base64') ?? '';
   return out;
 }
 
@@ -47,7 +48,17 @@ export function snapshot(root: string, opts: { ignore?: (rel: string) => boolean
       const hash = createHash('sha256')
         .update(kind === 'symlink' ? readlinkSync(abs) : readFileSync(abs))
         .digest('hex');
-      out.set(r, { kind, hash, mode: st.mode, mtimeUs: Math.floor(st.mtimeMs * 1000), mtimeNs: lstatSync(abs, { bigint: true }).mtimeNs, xattrs: kind === 'file' ? readXattrs(abs) : {}, size: st.size, blocks: st.blocks, links: [] });
+      out.set(r, {
+        kind,
+        hash,
+        mode: st.mode,
+        mtimeUs: Math.floor(st.mtimeMs * 1000),
+        mtimeNs: lstatSync(abs, { bigint: true }).mtimeNs,
+        xattrs: kind === 'file' ? readXattrs(abs) : {},
+        size: st.size,
+        blocks: st.blocks,
+        links: [],
+      });
       if (kind === 'file' && st.nlink > 1) byIno.set(st.ino, [...(byIno.get(st.ino) ?? []), r]);
     }
   };
@@ -57,7 +68,11 @@ export function snapshot(root: string, opts: { ignore?: (rel: string) => boolean
 }
 
 /** Checks that each file of `before` exists exactly once, in flux or in space, with its bytes, mode, mtime, xattrs and links. */
-export function assertExactlyOnce(before: Map<string, FileFacts>, flux: Map<string, FileFacts>, space: Map<string, FileFacts>): string[] {
+export function assertExactlyOnce(
+  before: Map<string, FileFacts>,
+  flux: Map<string, FileFacts>,
+  space: Map<string, FileFacts>,
+): string[] {
   const problems: string[] = [];
   for (const [rel, want] of before) {
     const inFlux = flux.get(rel);
@@ -69,20 +84,26 @@ export function assertExactlyOnce(before: Map<string, FileFacts>, flux: Map<stri
       continue;
     }
     for (const k of ['kind', 'hash', 'size', 'xattrs', 'links'] as const) {
-      if (JSON.stringify(got[k]) !== JSON.stringify(want[k])) problems.push(`${JSON.stringify(rel)}: ${k} ${JSON.stringify(got[k])} != ${JSON.stringify(want[k])}`);
+      if (JSON.stringify(got[k]) !== JSON.stringify(want[k]))
+        problems.push(`${JSON.stringify(rel)}: ${k} ${JSON.stringify(got[k])} != ${JSON.stringify(want[k])}`);
     }
-    if (want.kind === 'file' && got.mode !== want.mode) problems.push(`${JSON.stringify(rel)}: mode ${got.mode.toString(8)} != ${want.mode.toString(8)}`);
+    if (want.kind === 'file' && got.mode !== want.mode)
+      problems.push(`${JSON.stringify(rel)}: mode ${got.mode.toString(8)} != ${want.mode.toString(8)}`);
     // A file's times are set to the nanosecond (fts-native); a symlink's through Node's lutimes, which takes
     // seconds as a double and keeps them to within a microsecond.
-    if (want.kind === 'file' ? got.mtimeNs !== want.mtimeNs : Math.abs(got.mtimeUs - want.mtimeUs) > 1) problems.push(`${JSON.stringify(rel)}: mtime ${got.mtimeNs} != ${want.mtimeNs}`);
+    if (want.kind === 'file' ? got.mtimeNs !== want.mtimeNs : Math.abs(got.mtimeUs - want.mtimeUs) > 1)
+      problems.push(`${JSON.stringify(rel)}: mtime ${got.mtimeNs} != ${want.mtimeNs}`);
     // A hard-link group is never split: all its names are on one side.
     if (want.links.length > 1) {
       const side = inFlux ? flux : space;
-      for (const l of want.links) if (!side.has(l)) problems.push(`${JSON.stringify(rel)}: hard link ${JSON.stringify(l)} is not beside it`);
+      for (const l of want.links)
+        if (!side.has(l)) problems.push(`${JSON.stringify(rel)}: hard link ${JSON.stringify(l)} is not beside it`);
     }
   }
-  for (const rel of space.keys()) if (!before.has(rel)) problems.push(`${JSON.stringify(rel)} appeared in space from nowhere`);
-  for (const rel of flux.keys()) if (!before.has(rel)) problems.push(`${JSON.stringify(rel)} appeared in flux from nowhere`);
+  for (const rel of space.keys())
+    if (!before.has(rel)) problems.push(`${JSON.stringify(rel)} appeared in space from nowhere`);
+  for (const rel of flux.keys())
+    if (!before.has(rel)) problems.push(`${JSON.stringify(rel)} appeared in flux from nowhere`);
   return problems;
 }
 

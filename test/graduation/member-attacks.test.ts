@@ -5,7 +5,18 @@
  * victim's files belong to another; root graduates. Each test fails on the code before the fix.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,7 +41,9 @@ afterAll(() => {
 
 /** Runs a command as the attacker (its own uid and group, in the household group too). */
 function asAttacker(cmd: string[]): string {
-  return execFileSync('setpriv', [`--reuid=${ATTACKER}`, `--regid=${ATTACKER}`, `--groups=${HOUSEHOLD}`, ...cmd], { encoding: 'utf8' });
+  return execFileSync('setpriv', [`--reuid=${ATTACKER}`, `--regid=${ATTACKER}`, `--groups=${HOUSEHOLD}`, ...cmd], {
+    encoding: 'utf8',
+  });
 }
 
 /** flux and space as a household share: group-writable roots without the sticky bit, as the worst case. */
@@ -61,7 +74,7 @@ function victimFiles(dir: string, names: string[], mode = 0o755, gid = VICTIM): 
 }
 
 describe('a member cannot turn graduation against another member', () => {
-  it('a destination folder another member made (their own, 0777) does not receive the victim\'s files: they stay in flux', async () => {
+  it("a destination folder another member made (their own, 0777) does not receive the victim's files: they stay in flux", async () => {
     const r = roots('premade');
     victimFiles(join(r.flux, 'Private'), ['diary.txt'], 0o700);
     asAttacker(['mkdir', '-m', '0777', join(r.space, 'Private')]);
@@ -69,7 +82,9 @@ describe('a member cannot turn graduation against another member', () => {
     try {
       const s = await graduate({ db: store.db, runId: 1, srcRoot: r.flux, dstRoot: r.space, policy });
       expect(s.moved).toBe(0);
-      expect(s.failed.map((f) => f.error)).toEqual([expect.stringMatching(/^unsafe-path: .*belongs to another user or is more open/)]);
+      expect(s.failed.map((f) => f.error)).toEqual([
+        expect.stringMatching(/^unsafe-path: .*belongs to another user or is more open/),
+      ]);
       expect(readdirSync(join(r.space, 'Private'))).toEqual([]);
       expect(readFileSync(join(r.flux, 'Private', 'diary.txt'), 'utf8')).toBe("victim's diary.txt\n");
     } finally {
@@ -89,7 +104,11 @@ describe('a member cannot turn graduation against another member', () => {
     const bin = join(r.base, 'swap-temps');
     const cc = spawnSync('cc', ['-O2', '-o', bin, join(import.meta.dirname, 'swap-temps.c')], { encoding: 'utf8' });
     expect(cc.status, `cc could not build the attacker (apt-get install -y build-essential): ${cc.stderr}`).toBe(0);
-    const child = spawn('setpriv', [`--reuid=${ATTACKER}`, `--regid=${ATTACKER}`, `--groups=${HOUSEHOLD}`, bin, r.space, join(r.space, 'Thesis')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      'setpriv',
+      [`--reuid=${ATTACKER}`, `--regid=${ATTACKER}`, `--groups=${HOUSEHOLD}`, bin, r.space, join(r.space, 'Thesis')],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const lines = createInterface({ input: child.stdout! });
     await new Promise<void>((resolve) => lines.on('line', (l) => l === 'ready' && resolve()));
     const store = openStore(r.db);
@@ -132,7 +151,7 @@ describe('a member cannot turn graduation against another member', () => {
     }
   });
 
-  it('an archived duplicate\'s source is removed only while it is the file that was compared (its inode)', async () => {
+  it("an archived duplicate's source is removed only while it is the file that was compared (its inode)", async () => {
     const r = roots('dedup');
     writeFileSync(join(r.flux, 'same.txt'), 'same');
     const compared = lstatSync(join(r.flux, 'same.txt'));
@@ -145,7 +164,19 @@ describe('a member cannot turn graduation against another member', () => {
     const ctx = openMoverContext({ journal, runId: 1, srcRoot: r.flux, dstRoot: r.space, freeSpaceMargin: 0 });
     try {
       const item = { kind: 'file' as const, srcs: ['same.txt'], stat: { ...compared, ino: compared.ino } };
-      const id = journal.begin({ runId: 1, kind: 'file', srcRoot: r.flux, dstRoot: r.space, srcs: ['same.txt'], dsts: ['same.txt'], tmp: null, size: 4, mtimeMs: compared.mtimeMs, srcIno: compared.ino, state: 'dedup' });
+      const id = journal.begin({
+        runId: 1,
+        kind: 'file',
+        srcRoot: r.flux,
+        dstRoot: r.space,
+        srcs: ['same.txt'],
+        dsts: ['same.txt'],
+        tmp: null,
+        size: 4,
+        mtimeMs: compared.mtimeMs,
+        srcIno: compared.ino,
+        state: 'dedup',
+      });
       dropDuplicates(ctx, [{ item, id, ino: 1 }]);
       expect(existsSync(join(r.flux, 'same.txt'))).toBe(true);
       expect(journal.get(id)?.state).toBe('rolled_back');

@@ -48,20 +48,41 @@ function configFile(base: string, flux: string, spaceDir: string, drive: Record<
 
 describe('drive check', () => {
   it('accepts the loop-mounted ext4 labelled space, refuses a wrong label, type or uuid', async () => {
-    const cfg = (drive: Record<string, unknown>) => HelperConfig.parse({ drives: { space: { mountPoint: space.dir, ...drive } } });
+    const cfg = (drive: Record<string, unknown>) =>
+      HelperConfig.parse({ drives: { space: { mountPoint: space.dir, ...drive } } });
     await preflightDrives(cfg({ label: 'space', fsType: 'ext4' }), ['space']);
-    await expect(preflightDrives(cfg({ label: 'other' }), ['space'])).rejects.toThrow(/label space, the config says other/);
+    await expect(preflightDrives(cfg({ label: 'other' }), ['space'])).rejects.toThrow(
+      /label space, the config says other/,
+    );
     await expect(preflightDrives(cfg({ fsType: 'xfs' }), ['space'])).rejects.toThrow(/is ext4, the config says xfs/);
-    await expect(preflightDrives(cfg({ uuid: '00000000-0000-0000-0000-000000000000' }), ['space'])).rejects.toThrow(/UUID/);
+    await expect(preflightDrives(cfg({ uuid: '00000000-0000-0000-0000-000000000000' }), ['space'])).rejects.toThrow(
+      /UUID/,
+    );
   });
 
   it('refuses a folder that is not a mount point, and a missing one', async () => {
     const base = tempDir('pf');
     made.push(base);
-    await expect(preflightDrives(HelperConfig.parse({ drives: { space: { mountPoint: base } } }), ['space'])).rejects.toThrow(/no disk is mounted at/);
-    await expect(preflightDrives(HelperConfig.parse({ drives: { space: { mountPoint: join(base, 'nope'), requireMount: false } } }), ['space'])).rejects.toThrow(PreflightError);
-    await preflightDrives(HelperConfig.parse({ drives: { space: { mountPoint: base, requireMount: false } } }), ['space']);
-    expect(() => checkDrive('space', HelperConfig.parse({ drives: { space: { mountPoint: '/space' } } }).drives.space!, null, true)).toThrow(/no disk is mounted at \/space/);
+    await expect(
+      preflightDrives(HelperConfig.parse({ drives: { space: { mountPoint: base } } }), ['space']),
+    ).rejects.toThrow(/no disk is mounted at/);
+    await expect(
+      preflightDrives(
+        HelperConfig.parse({ drives: { space: { mountPoint: join(base, 'nope'), requireMount: false } } }),
+        ['space'],
+      ),
+    ).rejects.toThrow(PreflightError);
+    await preflightDrives(HelperConfig.parse({ drives: { space: { mountPoint: base, requireMount: false } } }), [
+      'space',
+    ]);
+    expect(() =>
+      checkDrive(
+        'space',
+        HelperConfig.parse({ drives: { space: { mountPoint: '/space' } } }).drives.space!,
+        null,
+        true,
+      ),
+    ).toThrow(/no disk is mounted at \/space/);
   });
 });
 
@@ -115,17 +136,38 @@ describe('fts-helper graduate', () => {
     const r = cli(['graduate', '--config', file, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
-    expect(summary).toMatchObject({ scanned: 2, eligible: 1, moved: 1, bytesMoved: 4, skipped: { excluded: 1, 'too-new': 1 }, failed: [] });
+    expect(summary).toMatchObject({
+      scanned: 2,
+      eligible: 1,
+      moved: 1,
+      bytesMoved: 4,
+      skipped: { excluded: 1, 'too-new': 1 },
+      failed: [],
+    });
     expect(readFileSync(join(dst, 'Photos', 'a.jpg'), 'utf8')).toBe('jpeg');
     expect(existsSync(join(flux, 'Photos', 'a.jpg'))).toBe(false);
-    expect(r.stderr.trim().split('\n').map((l) => JSON.parse(l).type)).toContain('progress');
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).type),
+    ).toContain('progress');
     const store = openStore(join(base, 'helper.db'));
     try {
       const run = store.runs.get(summary.runId)!;
       expect(run).toMatchObject({ kind: 'graduation', status: 'succeeded' });
-      const finished = store.events.since(0, 100).find((e) => e.type === 'graduation.finished' && e.data.runId === summary.runId);
+      const finished = store.events
+        .since(0, 100)
+        .find((e) => e.type === 'graduation.finished' && e.data.runId === summary.runId);
       // Share names, not folders: a client says "Graduated 1 file (4 B) from Flux to Space".
-      expect(finished?.data).toMatchObject({ runId: summary.runId, moved: 1, bytesMoved: 4, examples: ['Photos/a.jpg'], from: 'flux', to: 'space' });
+      expect(finished?.data).toMatchObject({
+        runId: summary.runId,
+        moved: 1,
+        bytesMoved: 4,
+        examples: ['Photos/a.jpg'],
+        from: 'flux',
+        to: 'space',
+      });
     } finally {
       store.close();
     }
@@ -150,13 +192,38 @@ describe('fts-helper graduate', () => {
     expect(cli(['graduate', '--from', a, '--min-age', '30d', '--store', store]).code).toBe(2);
     expect(cli(['graduate', '--from', a, '--to', b, '--min-age', 'soon', '--store', store]).code).toBe(2);
     expect(cli(['graduate', '--from', a, '--to', join(a, 'inside'), '--store', store]).code).toBe(2);
-    const r = cli(['graduate', '--from', a, '--to', b, '--min-age', '30d', '--free-space-margin', '0', '--store', store]);
+    const r = cli([
+      'graduate',
+      '--from',
+      a,
+      '--to',
+      b,
+      '--min-age',
+      '30d',
+      '--free-space-margin',
+      '0',
+      '--store',
+      store,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Graduated 1 file/);
     expect(readFileSync(join(b, 'f.txt'), 'utf8')).toBe('f');
     writeFileSync(join(a, 'g.txt'), 'g');
     old(join(a, 'g.txt'));
-    const full = cli(['graduate', '--from', a, '--to', b, '--min-age', '30d', '--free-space-margin', '1P', '--store', store, '--json']);
+    const full = cli([
+      'graduate',
+      '--from',
+      a,
+      '--to',
+      b,
+      '--min-age',
+      '30d',
+      '--free-space-margin',
+      '1P',
+      '--store',
+      store,
+      '--json',
+    ]);
     expect(full.code).toBe(1);
     expect(JSON.parse(full.stdout).failed[0].error).toMatch(/margin/);
   });

@@ -4,7 +4,21 @@
  * graduation run every file's bytes, mode, mtime and xattrs exist exactly once, in flux or in space.
  */
 import fc from 'fast-check';
-import { chmodSync, closeSync, ftruncateSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  ftruncateSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,7 +33,14 @@ const NOW = Date.now();
 const excludes = GraduationConfig.parse({}).exclude;
 const isExcluded = excludeMatcher(excludes);
 
-const okName = (s: string) => s !== '.' && s !== '..' && !s.includes('/') && !s.includes('\0') && Buffer.byteLength(s) <= 255 && !s.startsWith('.fts-') && !s.startsWith('._');
+const okName = (s: string) =>
+  s !== '.' &&
+  s !== '..' &&
+  !s.includes('/') &&
+  !s.includes('\0') &&
+  Buffer.byteLength(s) <= 255 &&
+  !s.startsWith('.fts-') &&
+  !s.startsWith('._');
 const specialNames = [
   'café'.normalize('NFC'),
   'café'.normalize('NFD'),
@@ -36,14 +57,36 @@ const specialNames = [
   '.Trashes',
   'Thumbs.db',
 ];
-const nameArb = fc.oneof(fc.constantFrom(...specialNames), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }).filter(okName));
-const dirArb = fc.oneof(fc.constantFrom('Photos', 'café'.normalize('NFD'), 'a b', '-x', '.Trashes'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }).filter(okName));
-const XATTRS = ['user.DosStream.AFP_AfpInfo:$DATA', 'user.DOSATTRIB', 'user.DosStream.AFP_Resource:$DATA', 'user.DosStream.Zone.Identifier:$DATA'];
+const nameArb = fc.oneof(
+  fc.constantFrom(...specialNames),
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }).filter(okName),
+);
+const dirArb = fc.oneof(
+  fc.constantFrom('Photos', 'café'.normalize('NFD'), 'a b', '-x', '.Trashes'),
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }).filter(okName),
+);
+const XATTRS = [
+  'user.DosStream.AFP_AfpInfo:$DATA',
+  'user.DOSATTRIB',
+  'user.DosStream.AFP_Resource:$DATA',
+  'user.DosStream.Zone.Identifier:$DATA',
+];
 
 const entryArb = fc.record({
   dirs: fc.array(dirArb, { maxLength: 4 }),
   name: nameArb,
-  kind: fc.constantFrom('file', 'file', 'file', 'empty', 'sparse', 'symlink-in', 'symlink-out', 'hardlink', 'hardlink-outside', 'appledouble'),
+  kind: fc.constantFrom(
+    'file',
+    'file',
+    'file',
+    'empty',
+    'sparse',
+    'symlink-in',
+    'symlink-out',
+    'hardlink',
+    'hardlink-outside',
+    'appledouble',
+  ),
   content: fc.uint8Array({ maxLength: 3000 }),
   old: fc.boolean(),
   xattrs: fc.subarray(XATTRS),
@@ -98,7 +141,8 @@ function build(root: string, entries: Entry[]): void {
       const code = (err as NodeJS.ErrnoException).code;
       // A name that collides with a folder (or a 255-byte name plus `.hl`), or a folder whose name an earlier
       // dangling symlink took (mkdir through it is ENOENT), is just not made.
-      if (code !== 'EEXIST' && code !== 'ENOTDIR' && code !== 'EISDIR' && code !== 'ENAMETOOLONG' && code !== 'ENOENT') throw err;
+      if (code !== 'EEXIST' && code !== 'ENOTDIR' && code !== 'EISDIR' && code !== 'ENAMETOOLONG' && code !== 'ENOENT')
+        throw err;
     }
   }
 }
@@ -114,37 +158,71 @@ describe('graduation keeps every byte exactly once (property)', () => {
     await fc.assert(
       // Both walks (worker threads, the default; and the synchronous one) must see the same trees the same way;
       // with the worker walk, every copy also goes through the copy pool, with the other, through this thread.
-      fc.asyncProperty(fc.array(entryArb, { minLength: 1, maxLength: 20 }), fc.constantFrom<'parallel' | 'sync'>('parallel', 'sync'), async (entries, scan) => {
-        const { base, flux, space } = fluxAndSpace('prop');
-        made.push(base);
-        build(flux, [...entries, { dirs: deep, name: 'deep.txt', kind: 'file', content: new Uint8Array([1]), old: true, xattrs: [XATTRS[0]!], mode: 0o640 }]);
-        const before = snapshot(flux);
-        const store = openStore(':memory:');
-        try {
-          const s = await graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy: { minAgeMs: 30 * DAY, exclude: excludes, include: [], freeSpaceMargin: 0 }, batchSize: 7, scan, poolMinFiles: scan === 'parallel' ? 1 : undefined });
-          expect(s.failed).toEqual([]);
-          const fluxAfter = snapshot(flux);
-          const spaceAfter = snapshot(space);
-          expect(assertExactlyOnce(before, fluxAfter, spaceAfter)).toEqual([]);
-          expect(tempFiles(space)).toEqual([]);
-          // Old files outside excluded names are in space, unless another name of the same inode is excluded
-          // (a hard-link group moves whole or not at all); young ones stayed.
-          for (const [rel, f] of before) {
-            const young = f.mtimeUs > (NOW - DAY) * 1000;
-            const excluded = rel.split('/').some((n) => isExcluded(n));
-            const companionOfOld = rel.split('/').pop()!.startsWith('._') && (before.get(rel.replace(/\/?\._([^/]*)$/, (m, n: string) => `${m.startsWith('/') ? '/' : ''}${n}`))?.mtimeUs ?? Infinity) < (NOW - DAY) * 1000;
-            if (young && !companionOfOld) expect(fluxAfter.has(rel), `${JSON.stringify(rel)} is young and stays`).toBe(true);
-            if (!young && !excluded && !(f.links.length > 1 && f.links.some((l) => l.split('/').some((n) => isExcluded(n))))) expect(spaceAfter.has(rel), `${JSON.stringify(rel)} is old and graduates`).toBe(true);
+      fc.asyncProperty(
+        fc.array(entryArb, { minLength: 1, maxLength: 20 }),
+        fc.constantFrom<'parallel' | 'sync'>('parallel', 'sync'),
+        async (entries, scan) => {
+          const { base, flux, space } = fluxAndSpace('prop');
+          made.push(base);
+          build(flux, [
+            ...entries,
+            {
+              dirs: deep,
+              name: 'deep.txt',
+              kind: 'file',
+              content: new Uint8Array([1]),
+              old: true,
+              xattrs: [XATTRS[0]!],
+              mode: 0o640,
+            },
+          ]);
+          const before = snapshot(flux);
+          const store = openStore(':memory:');
+          try {
+            const s = await graduate({
+              db: store.db,
+              runId: 1,
+              srcRoot: flux,
+              dstRoot: space,
+              policy: { minAgeMs: 30 * DAY, exclude: excludes, include: [], freeSpaceMargin: 0 },
+              batchSize: 7,
+              scan,
+              poolMinFiles: scan === 'parallel' ? 1 : undefined,
+            });
+            expect(s.failed).toEqual([]);
+            const fluxAfter = snapshot(flux);
+            const spaceAfter = snapshot(space);
+            expect(assertExactlyOnce(before, fluxAfter, spaceAfter)).toEqual([]);
+            expect(tempFiles(space)).toEqual([]);
+            // Old files outside excluded names are in space, unless another name of the same inode is excluded
+            // (a hard-link group moves whole or not at all); young ones stayed.
+            for (const [rel, f] of before) {
+              const young = f.mtimeUs > (NOW - DAY) * 1000;
+              const excluded = rel.split('/').some((n) => isExcluded(n));
+              const companionOfOld =
+                rel.split('/').pop()!.startsWith('._') &&
+                (before.get(rel.replace(/\/?\._([^/]*)$/, (m, n: string) => `${m.startsWith('/') ? '/' : ''}${n}`))
+                  ?.mtimeUs ?? Infinity) <
+                  (NOW - DAY) * 1000;
+              if (young && !companionOfOld)
+                expect(fluxAfter.has(rel), `${JSON.stringify(rel)} is young and stays`).toBe(true);
+              if (
+                !young &&
+                !excluded &&
+                !(f.links.length > 1 && f.links.some((l) => l.split('/').some((n) => isExcluded(n))))
+              )
+                expect(spaceAfter.has(rel), `${JSON.stringify(rel)} is old and graduates`).toBe(true);
+            }
+            // Sparse files stay sparse.
+            for (const [rel, f] of spaceAfter) if (f.size === 3 << 20) expect(f.blocks * 512, rel).toBeLessThan(f.size);
+            // Unreadable (mode 000) and setuid modes came along.
+            expect((spaceAfter.get(deep.join('/') + '/deep.txt')?.mode ?? 0) & 0o7777).toBe(0o640);
+          } finally {
+            store.close();
+            rmSync(base, { recursive: true, force: true });
           }
-          // Sparse files stay sparse.
-          for (const [rel, f] of spaceAfter) if (f.size === 3 << 20) expect(f.blocks * 512, rel).toBeLessThan(f.size);
-          // Unreadable (mode 000) and setuid modes came along.
-          expect((spaceAfter.get(deep.join('/') + '/deep.txt')?.mode ?? 0) & 0o7777).toBe(0o640);
-        } finally {
-          store.close();
-          rmSync(base, { recursive: true, force: true });
-        }
-      }),
+        },
+      ),
       { numRuns: 20 },
     );
   });
@@ -158,9 +236,22 @@ describe('graduation keeps every byte exactly once (property)', () => {
         const store = openStore(':memory:');
         try {
           const run = (scan: 'parallel' | 'sync') =>
-            graduate({ db: store.db, runId: 1, srcRoot: flux, dstRoot: space, policy: { minAgeMs: 30 * DAY, exclude: excludes, include: [], freeSpaceMargin: 0 }, dryRun: true, scan, now: NOW });
+            graduate({
+              db: store.db,
+              runId: 1,
+              srcRoot: flux,
+              dstRoot: space,
+              policy: { minAgeMs: 30 * DAY, exclude: excludes, include: [], freeSpaceMargin: 0 },
+              dryRun: true,
+              scan,
+              now: NOW,
+            });
           const [p, q] = [await run('parallel'), await run('sync')];
-          expect({ scanned: p.scanned, eligible: p.eligible, skipped: p.skipped }).toEqual({ scanned: q.scanned, eligible: q.eligible, skipped: q.skipped });
+          expect({ scanned: p.scanned, eligible: p.eligible, skipped: p.skipped }).toEqual({
+            scanned: q.scanned,
+            eligible: q.eligible,
+            skipped: q.skipped,
+          });
         } finally {
           store.close();
           rmSync(base, { recursive: true, force: true });

@@ -5,7 +5,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chownSync, chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,7 +33,9 @@ afterAll(() => {
 describe('capabilities', () => {
   it('reads CAP_CHOWN from CapEff in /proc/PID/status', () => {
     // Captured: the unit's set (chown, dac_override, dac_read_search, fowner), a plain user, and root.
-    expect(grantsChown('Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t000000000000000f\nCapBnd:\t000000000000000f\n')).toBe(true);
+    expect(
+      grantsChown('Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t000000000000000f\nCapBnd:\t000000000000000f\n'),
+    ).toBe(true);
     expect(grantsChown('Name:\tnode\nCapEff:\t0000000000000000\n')).toBe(false);
     expect(grantsChown('Name:\tnode\nCapEff:\t000001ffffffffff\n')).toBe(true);
     expect(grantsChown('Name:\tnode\nCapEff:\t000001fffffffffe\n')).toBe(false);
@@ -39,12 +51,13 @@ const roots = (prefix: string) => {
 };
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 /** Each file's sha256 by its path relative to the root, in the given folders. */
-const hashes = (root: string, dirs: string[]) => new Map(dirs.flatMap((d) => readdirSync(join(root, d)).map((f) => [`${d}/${f}`, sha(join(root, d, f))] as const)));
+const hashes = (root: string, dirs: string[]) =>
+  new Map(dirs.flatMap((d) => readdirSync(join(root, d)).map((f) => [`${d}/${f}`, sha(join(root, d, f))] as const)));
 
 const CAPS = ['chown', 'fowner', 'dac_override', 'dac_read_search', 'sys_rawio'];
 
 describe('graduation as the service runs it', () => {
-  it('keeps owner, mode and xattrs as root fenced to the unit\'s capabilities', () => {
+  it("keeps owner, mode and xattrs as root fenced to the unit's capabilities", () => {
     requireRoot('running a child as another user');
     requireBinaries('/usr/bin/setpriv');
     const { flux, space } = roots('svc-user');
@@ -58,27 +71,47 @@ describe('graduation as the service runs it', () => {
     utimesSync(file, (Date.now() - 40 * 86400e3) / 1000, (Date.now() - 40 * 86400e3) / 1000);
     const r = spawnSync(
       'setpriv',
-      [`--bounding-set=-all,${CAPS.map((c) => `+${c}`).join(',')}`, '--no-new-privs', process.execPath, BIN, 'graduate', '--from', flux, '--to', space, '--min-age', '1d', '--json'],
+      [
+        `--bounding-set=-all,${CAPS.map((c) => `+${c}`).join(',')}`,
+        '--no-new-privs',
+        process.execPath,
+        BIN,
+        'graduate',
+        '--from',
+        flux,
+        '--to',
+        space,
+        '--min-age',
+        '1d',
+        '--json',
+      ],
       { encoding: 'utf8' },
     );
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ moved: 1, failed: [] });
     const moved = lstatSync(join(space, 'Alice', 'plan.txt'));
-    expect({ uid: moved.uid, gid: moved.gid, mode: moved.mode & 0o7777 }).toEqual({ uid: 1234, gid: 1234, mode: 0o640 });
+    expect({ uid: moved.uid, gid: moved.gid, mode: moved.mode & 0o7777 }).toEqual({
+      uid: 1234,
+      gid: 1234,
+      mode: 0o640,
+    });
     const folder = lstatSync(join(space, 'Alice'));
     expect({ uid: folder.uid, gid: folder.gid }).toEqual({ uid: 1234, gid: 1234 });
     expect(getAttributeSync(join(space, 'Alice', 'plan.txt'), 'user.DOSATTRIB')?.toString()).toBe('0x20');
   });
 
-  it('without DAC overrides (an ad hoc run on your own files): read-only files keep mode and xattrs; a read-only folder\'s files stay, skipped; an unsearchable folder\'s file counts as unreadable', () => {
-    requireRoot('dropping root\'s capabilities in a child');
+  it("without DAC overrides (an ad hoc run on your own files): read-only files keep mode and xattrs; a read-only folder's files stay, skipped; an unsearchable folder's file counts as unreadable", () => {
+    requireRoot("dropping root's capabilities in a child");
     requireBinaries('/usr/bin/setpriv');
     const { flux, space } = roots('no-caps');
     const old = (Date.now() - 40 * 86400e3) / 1000;
     for (const d of ['rw', 'ro']) {
       mkdirSync(join(flux, d));
       // One small file (fts-native's copy) and one over LARGE_FILE (the chunked copy), both read-only.
-      for (const [name, bytes] of [['small.txt', randomBytes(100)], ['big.bin', randomBytes(LARGE_FILE + 4096)]] as const) {
+      for (const [name, bytes] of [
+        ['small.txt', randomBytes(100)],
+        ['big.bin', randomBytes(LARGE_FILE + 4096)],
+      ] as const) {
         const f = join(flux, d, name);
         writeFileSync(f, bytes);
         setAttributeSync(f, 'user.DOSATTRIB', Buffer.from('0x21'));
@@ -94,9 +127,31 @@ describe('graduation as the service runs it', () => {
     chmodSync(join(flux, 'nox'), 0o644);
     const before = hashes(flux, ['rw', 'ro']);
     // Still uid 0, so the checkout stays readable, but no capability: as an ordinary owner of these files.
-    const r = spawnSync('setpriv', ['--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', process.execPath, BIN, 'graduate', '--from', flux, '--to', space, '--min-age', '1d', '--json'], { encoding: 'utf8' });
+    const r = spawnSync(
+      'setpriv',
+      [
+        '--bounding-set=-all',
+        '--inh-caps=-all',
+        '--no-new-privs',
+        process.execPath,
+        BIN,
+        'graduate',
+        '--from',
+        flux,
+        '--to',
+        space,
+        '--min-age',
+        '1d',
+        '--json',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ moved: 2, failed: [], skipped: { 'read-only-folder': 2, unreadable: 1 } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      moved: 2,
+      failed: [],
+      skipped: { 'read-only-folder': 2, unreadable: 1 },
+    });
     expect(JSON.parse(r.stdout).skipped.vanished).toBeUndefined();
     for (const name of ['small.txt', 'big.bin']) {
       const moved = join(space, 'rw', name);
@@ -115,7 +170,19 @@ describe('graduation as the service runs it', () => {
     // smbstatus itself, as graduation runs it before moving anything (the helper's own code is not run as
     // nobody: a checkout in a 0700 temp folder, as a clean clone often is, would not be readable to it).
     const caps = CAPS.map((c) => `+${c}`).join(',');
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`, 'smbstatus', '--json'], { encoding: 'utf8' });
+    const r = spawnSync(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        `--inh-caps=${caps}`,
+        `--ambient-caps=${caps}`,
+        'smbstatus',
+        '--json',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.status).not.toBe(0);
     expect(`${r.stdout}${r.stderr}`).toContain('smbstatus only works as root');
   });

@@ -6,7 +6,16 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,7 +36,10 @@ const made: string[] = [];
 /** Swaps per attacked run, printed at the end (the README quotes them). */
 const swapCounts: number[] = [];
 afterAll(() => {
-  if (swapCounts.length) console.log(`attacker swaps per run: min ${Math.min(...swapCounts)}, median ${[...swapCounts].sort((a, b) => a - b)[swapCounts.length >> 1]}, max ${Math.max(...swapCounts)} (${swapCounts.length} runs)`);
+  if (swapCounts.length)
+    console.log(
+      `attacker swaps per run: min ${Math.min(...swapCounts)}, median ${[...swapCounts].sort((a, b) => a - b)[swapCounts.length >> 1]}, max ${Math.max(...swapCounts)} (${swapCounts.length} runs)`,
+    );
   for (const d of made) rmSync(d, { recursive: true, force: true });
 });
 
@@ -48,8 +60,17 @@ interface Layout {
 function layout(name: string): Layout {
   const base = tempDir(`race-${name}`);
   made.push(base);
-  const l = { base, flux: join(base, 'flux'), space: join(base, 'space'), outside: join(base, 'outside'), db: join(base, 'helper.db') };
-  for (const [tree, dirs, files] of [[['u', 'd'], 40, 30], [['v', 'w', 'x'], 10, 20]] as const) {
+  const l = {
+    base,
+    flux: join(base, 'flux'),
+    space: join(base, 'space'),
+    outside: join(base, 'outside'),
+    db: join(base, 'helper.db'),
+  };
+  for (const [tree, dirs, files] of [
+    [['u', 'd'], 40, 30],
+    [['v', 'w', 'x'], 10, 20],
+  ] as const) {
     for (let e = 0; e < dirs; e++) {
       const dir = join(l.flux, ...tree, `e${e}`);
       mkdirSync(dir, { recursive: true });
@@ -63,7 +84,8 @@ function layout(name: string): Layout {
   // The outside folder has names the roots also have, so a path that follows a symlink finds something.
   mkdirSync(join(l.outside, 'e0'), { recursive: true });
   mkdirSync(join(l.outside, 'e1'));
-  for (const rel of ['smb.conf', 'f0.txt', 'f1.txt', 'e0/f0.txt', 'e1/f2.txt']) writeFileSync(join(l.outside, rel), `outside secret ${rel}\n`, { mode: 0o600 });
+  for (const rel of ['smb.conf', 'f0.txt', 'f1.txt', 'e0/f0.txt', 'e1/f2.txt'])
+    writeFileSync(join(l.outside, rel), `outside secret ${rel}\n`, { mode: 0o600 });
   for (const dir of [l.flux, l.outside]) ageTree(dir);
   return l;
 }
@@ -84,8 +106,22 @@ function facts(dir: string): Record<string, string> {
     const abs = rel ? join(dir, rel) : dir;
     const st = lstatSync(abs, { bigint: true });
     const kind = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : 'file';
-    const content = kind === 'file' ? createHash('sha256').update(readFileSync(abs)).digest('hex') : kind === 'link' ? readlinkSync(abs) : '';
-    out[rel || '.'] = JSON.stringify({ kind, mode: Number(st.mode), uid: Number(st.uid), gid: Number(st.gid), mtime: String(st.mtimeNs), ctime: String(st.ctimeNs), content, xattrs: kind === 'link' ? {} : readXattrs(abs) });
+    const content =
+      kind === 'file'
+        ? createHash('sha256').update(readFileSync(abs)).digest('hex')
+        : kind === 'link'
+          ? readlinkSync(abs)
+          : '';
+    out[rel || '.'] = JSON.stringify({
+      kind,
+      mode: Number(st.mode),
+      uid: Number(st.uid),
+      gid: Number(st.gid),
+      mtime: String(st.mtimeNs),
+      ctime: String(st.ctimeNs),
+      content,
+      xattrs: kind === 'link' ? {} : readXattrs(abs),
+    });
     if (kind === 'dir') for (const name of readdirSync(abs).sort()) walk(rel ? `${rel}/${name}` : name);
   };
   walk('');
@@ -106,7 +142,9 @@ function rootFacts(root: string, outside: string): Map<string, FileFacts> {
 function leaked(l: Layout): string[] {
   const hashes = new Map([...snapshot(l.outside)].map(([rel, f]) => [f.hash, rel]));
   const out: string[] = [];
-  for (const root of [l.flux, l.space]) for (const [rel, f] of snapshot(root)) if (f.kind === 'file' && hashes.has(f.hash)) out.push(`${root}/${rel} holds outside/${hashes.get(f.hash)}`);
+  for (const root of [l.flux, l.space])
+    for (const [rel, f] of snapshot(root))
+      if (f.kind === 'file' && hashes.has(f.hash)) out.push(`${root}/${rel} holds outside/${hashes.get(f.hash)}`);
   return out;
 }
 
@@ -130,7 +168,11 @@ function swapper(): string {
 
 /** Starts the attacker process; resolves once it swaps. */
 async function attack(swaps: Swap[]): Promise<{ stop: () => Promise<number>; child: ChildProcess }> {
-  const child = spawn(swapper(), swaps.flatMap((s) => [s.path, s.stash, s.target]), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    swapper(),
+    swaps.flatMap((s) => [s.path, s.stash, s.target]),
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const lines: string[] = [];
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const ready = new Promise<void>((resolve, reject) => {
@@ -161,18 +203,31 @@ async function attack(swaps: Swap[]): Promise<{ stop: () => Promise<number>; chi
  * both places (a swap kept its source from being removed) and a deferred journal row may hold a temp copy, but
  * nothing is ever lost; after a clean run everything is exactly once and no temp file is left (`strict`).
  */
-function check(l: Layout, before: Map<string, FileFacts>, outsideBefore: Record<string, string>, strict = true): string[] {
+function check(
+  l: Layout,
+  before: Map<string, FileFacts>,
+  outsideBefore: Record<string, string>,
+  strict = true,
+): string[] {
   const problems: string[] = [];
   const outsideAfter = facts(l.outside);
   for (const k of new Set([...Object.keys(outsideBefore), ...Object.keys(outsideAfter)])) {
-    if (outsideBefore[k] !== outsideAfter[k]) problems.push(`outside/${k} changed: ${outsideBefore[k] ?? '(absent)'} → ${outsideAfter[k] ?? '(absent)'}`);
+    if (outsideBefore[k] !== outsideAfter[k])
+      problems.push(`outside/${k} changed: ${outsideBefore[k] ?? '(absent)'} → ${outsideAfter[k] ?? '(absent)'}`);
   }
   problems.push(...leaked(l));
   const isTemp = (r: string) => r.split('/').pop()!.startsWith('.fts-grad-');
-  const side = (root: string) => (strict ? rootFacts(root, l.outside) : new Map([...rootFacts(root, l.outside)].filter(([r]) => !isTemp(r))));
+  const side = (root: string) =>
+    strict ? rootFacts(root, l.outside) : new Map([...rootFacts(root, l.outside)].filter(([r]) => !isTemp(r)));
   const once = assertExactlyOnce(before, side(l.flux), side(l.space));
-  problems.push(...once.filter((p) => !p.includes('archived.txt') && (strict || !p.includes('is in both flux and space'))));
-  if (strict) problems.push(...tempFiles(l.space).map((t) => `temp file left: ${t}`), ...tempFiles(l.flux).map((t) => `temp file left: ${t}`));
+  problems.push(
+    ...once.filter((p) => !p.includes('archived.txt') && (strict || !p.includes('is in both flux and space'))),
+  );
+  if (strict)
+    problems.push(
+      ...tempFiles(l.space).map((t) => `temp file left: ${t}`),
+      ...tempFiles(l.flux).map((t) => `temp file left: ${t}`),
+    );
   return problems;
 }
 
@@ -180,7 +235,9 @@ function check(l: Layout, before: Map<string, FileFacts>, outsideBefore: Record<
 function journalOf(l: Layout, problems: string[]): unknown[] {
   const store = openStore(l.db);
   try {
-    const rows = store.db.prepare('SELECT id, run_id, srcs, dsts, tmp, state, error FROM graduation_journal').all() as { srcs: string }[];
+    const rows = store.db.prepare('SELECT id, run_id, srcs, dsts, tmp, state, error FROM graduation_journal').all() as {
+      srcs: string;
+    }[];
     return rows.filter((r) => problems.some((p) => JSON.parse(r.srcs).some((s: string) => p.includes(`"${s}"`))));
   } finally {
     store.close();
@@ -194,7 +251,11 @@ function fluxOnly(l: Layout): Map<string, FileFacts> {
 
 const unsafeOnly = (s: GraduationSummary) => s.failed.filter((f) => !/unsafe-path/.test(f.error));
 
-async function graduateUnderAttack(l: Layout, swaps: Swap[], runId: number): Promise<{ summary: GraduationSummary; swaps: number }> {
+async function graduateUnderAttack(
+  l: Layout,
+  swaps: Swap[],
+  runId: number,
+): Promise<{ summary: GraduationSummary; swaps: number }> {
   const store = openStore(l.db);
   const attacker = await attack(swaps);
   try {
@@ -208,15 +269,33 @@ async function graduateUnderAttack(l: Layout, swaps: Swap[], runId: number): Pro
 
 describe('graduation as root against a racing symlink swapper', { timeout: SCENARIO_TIMEOUT }, () => {
   const scenarios: [string, (l: Layout) => Swap[]][] = [
-    ['source folders swapped for symlinks to folders outside', (l) => [
-      { path: join(l.flux, 'u', 'd'), stash: join(l.flux, 'u', '.fts-stash-d'), target: l.outside },
-      { path: join(l.flux, 'v', 'w', 'x'), stash: join(l.flux, 'v', 'w', '.fts-stash-x'), target: join(l.outside, 'e0') },
-    ]],
-    ['destination parents swapped for symlinks to folders outside', (l) => [
-      { path: join(l.space, 'u', 'd'), stash: join(l.space, 'u', '.fts-stash-d'), target: l.outside },
-      { path: join(l.space, 'v', 'w'), stash: join(l.space, 'v', '.fts-stash-w'), target: join(l.outside, 'e1') },
-    ]],
-    ['files swapped for symlinks to root\'s files', (l) => Array.from({ length: 10 }, (_, i) => ({ path: join(l.flux, 'u', 'd', `f${i}.txt`), stash: join(l.flux, 'u', 'd', `.fts-stash-f${i}`), target: join(l.outside, i % 2 ? 'smb.conf' : 'e0/f0.txt') }))],
+    [
+      'source folders swapped for symlinks to folders outside',
+      (l) => [
+        { path: join(l.flux, 'u', 'd'), stash: join(l.flux, 'u', '.fts-stash-d'), target: l.outside },
+        {
+          path: join(l.flux, 'v', 'w', 'x'),
+          stash: join(l.flux, 'v', 'w', '.fts-stash-x'),
+          target: join(l.outside, 'e0'),
+        },
+      ],
+    ],
+    [
+      'destination parents swapped for symlinks to folders outside',
+      (l) => [
+        { path: join(l.space, 'u', 'd'), stash: join(l.space, 'u', '.fts-stash-d'), target: l.outside },
+        { path: join(l.space, 'v', 'w'), stash: join(l.space, 'v', '.fts-stash-w'), target: join(l.outside, 'e1') },
+      ],
+    ],
+    [
+      "files swapped for symlinks to root's files",
+      (l) =>
+        Array.from({ length: 10 }, (_, i) => ({
+          path: join(l.flux, 'u', 'd', `f${i}.txt`),
+          stash: join(l.flux, 'u', 'd', `.fts-stash-f${i}`),
+          target: join(l.outside, i % 2 ? 'smb.conf' : 'e0/f0.txt'),
+        })),
+    ],
   ];
   for (const [name, swapsOf] of scenarios) {
     it(`${name}: nothing outside the roots is touched, every flux file exists once (${ROUNDS} rounds)`, async () => {
@@ -233,9 +312,29 @@ describe('graduation as root against a racing symlink swapper', { timeout: SCENA
         if (process.env.RACE_DEBUG) console.error('DBDUMP', l.db);
         const store = openStore(l.db);
         try {
-          if (process.env.RACE_DEBUG) console.error('BEFORE', JSON.stringify(new Journal(store.db).unfinished().slice(0, 3).map((e) => [e.state, e.tmp, e.dsts, e.error])));
+          if (process.env.RACE_DEBUG)
+            console.error(
+              'BEFORE',
+              JSON.stringify(
+                new Journal(store.db)
+                  .unfinished()
+                  .slice(0, 3)
+                  .map((e) => [e.state, e.tmp, e.dsts, e.error]),
+              ),
+            );
           const again = await graduate({ db: store.db, runId: 2, srcRoot: l.flux, dstRoot: l.space, policy });
-          if (process.env.RACE_DEBUG) console.error('AFTER', JSON.stringify(again.recovered), JSON.stringify(new Journal(store.db).unfinished().slice(0, 3).map((e) => [e.state, e.tmp, e.dsts, e.error])), JSON.stringify(readdirSync(l.space)));
+          if (process.env.RACE_DEBUG)
+            console.error(
+              'AFTER',
+              JSON.stringify(again.recovered),
+              JSON.stringify(
+                new Journal(store.db)
+                  .unfinished()
+                  .slice(0, 3)
+                  .map((e) => [e.state, e.tmp, e.dsts, e.error]),
+              ),
+              JSON.stringify(readdirSync(l.space)),
+            );
           expect(again.failed).toEqual([]);
           expect(check(l, before, outsideBefore)).toEqual([]);
           expect([...snapshot(l.flux).keys()], JSON.stringify(again.skipped)).toEqual([]);
@@ -285,13 +384,21 @@ describe('undo and recovery as root against a racing symlink swapper', { timeout
     }
   });
 
-  for (const [step, nth] of [['linked', 2], ['copied', 3], ['source-removed', 40]] as const) {
+  for (const [step, nth] of [
+    ['linked', 2],
+    ['copied', 3],
+    ['source-removed', 40],
+  ] as const) {
     it(`recovery after kill -9 at ${step} #${nth} while both roots' folders are swapped (${ROUNDS} rounds)`, async () => {
       for (let round = 1; round <= ROUNDS; round++) {
         const l = layout(`recover-${step}-${round}`);
         const before = fluxOnly(l);
         const outsideBefore = facts(l.outside);
-        const child = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'crash-child.ts'), l.flux, l.space, l.db, step, String(nth)], { encoding: 'utf8' });
+        const child = spawnSync(
+          process.execPath,
+          ['--import', 'tsx', join(import.meta.dirname, 'crash-child.ts'), l.flux, l.space, l.db, step, String(nth)],
+          { encoding: 'utf8' },
+        );
         expect(child.signal, child.stderr).toBe('SIGKILL');
         const crashed = openStore(l.db);
         expect(new Journal(crashed.db).unfinished().length).toBeGreaterThan(0);

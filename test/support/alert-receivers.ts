@@ -42,7 +42,12 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const r: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const r: ReceivedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(r);
       const a = decide(r, requests.length);
       if (a === 'hang') {
@@ -97,7 +102,11 @@ export interface SmtpReceiver {
 }
 
 /** Starts an SMTP server on a free loopback port with STARTTLS (unless `noStartTls`) and a login `user`/`password`. */
-export async function startSmtpReceiver(opts: { user: string; password: string; noStartTls?: boolean }): Promise<SmtpReceiver> {
+export async function startSmtpReceiver(opts: {
+  user: string;
+  password: string;
+  noStartTls?: boolean;
+}): Promise<SmtpReceiver> {
   const cert = makeTestCert();
   const mails: ReceivedMail[] = [];
   const logins: SmtpReceiver['logins'] = [];

@@ -42,7 +42,11 @@ export interface TestSecrets {
 }
 
 /** Makes a space folder, secret files and a config whose backup section is `backup` on top of the secrets. */
-export function backupInstall(root: string, backup: Record<string, unknown>, secrets: Partial<TestSecrets> = {}): { config: HelperConfig; space: string; secrets: TestSecrets } {
+export function backupInstall(
+  root: string,
+  backup: Record<string, unknown>,
+  secrets: Partial<TestSecrets> = {},
+): { config: HelperConfig; space: string; secrets: TestSecrets } {
   const space = join(root, 'space');
   mkdirSync(space, { recursive: true });
   mkdirSync(join(root, 'secrets'), { recursive: true, mode: 0o700 });
@@ -78,7 +82,15 @@ export class JobHarness {
     this.store = openStore(config.store.path);
     this.bus = new EventBus(this.store.events);
     this.bus.subscribe((e) => this.events.push(e));
-    this.jobs = createJobService({ config, store: this.store, bus: this.bus, log: pino({ level: 'silent' }), schedule: false, registry: defaultRegistry(extraTasks), pollMs: 50 });
+    this.jobs = createJobService({
+      config,
+      store: this.store,
+      bus: this.bus,
+      log: pino({ level: 'silent' }),
+      schedule: false,
+      registry: defaultRegistry(extraTasks),
+      pollMs: 50,
+    });
   }
 
   /** Runs a job to its end. */

@@ -15,7 +15,12 @@ export async function probe(root, mountDir) {
       const r = await fn();
       if (r && typeof r === 'object' && 'fd' in r) closeSync(r.fd);
       else if (typeof r === 'number' && name.startsWith('openAt')) closeSync(r);
-      out[name] = r instanceof Int32Array ? [...r] : r && typeof r === 'object' && 'outcomes' in r ? [...r.outcomes].map((o, i) => (o === 0 ? 'ok' : r.errors[i]?.code ?? String(o))) : 'ok';
+      out[name] =
+        r instanceof Int32Array
+          ? [...r]
+          : r && typeof r === 'object' && 'outcomes' in r
+            ? [...r.outcomes].map((o, i) => (o === 0 ? 'ok' : (r.errors[i]?.code ?? String(o))))
+            : 'ok';
     } catch (err) {
       out[name] = err.code ?? String(err);
     }
@@ -38,22 +43,47 @@ export async function probe(root, mountDir) {
   await attempt('linkAt via/secret → hard', () => native.linkAt(fd, 'via/secret', fd, 'hard', Number.NaN));
   await attempt('readlinkAt link-to-secret', () => native.readlinkAt(fd, 'link-to-secret'));
   await attempt('readlinkAt via/inner-link', () => native.readlinkAt(fd, 'via/inner-link'));
-  await attempt('accessAt via', () => (native.accessAt(fd, 'via', constants.W_OK) ? 'ok' : Promise.reject(Object.assign(new Error('no'), { code: 'false' }))));
-  await attempt('copyFileAt via/secret → stolen', () => native.copyFileAt(fd, 'via/secret', fd, 'stolen', 6, 0, 0, false));
+  await attempt('accessAt via', () =>
+    native.accessAt(fd, 'via', constants.W_OK)
+      ? 'ok'
+      : Promise.reject(Object.assign(new Error('no'), { code: 'false' })),
+  );
+  await attempt('copyFileAt via/secret → stolen', () =>
+    native.copyFileAt(fd, 'via/secret', fd, 'stolen', 6, 0, 0, false),
+  );
   await attempt('copyFileAt file → via/tmp', () => {
     const st = native.lstatAt(fd, 'file');
     return native.copyFileAt(fd, 'file', fd, 'via/tmp', st[6], st[9], st[1], false);
   });
-  await attempt('copySymlinkAt via/inner-link → l', () => native.copySymlinkAt(fd, 'via/inner-link', fd, 'l', 1, 0, 0, false));
+  await attempt('copySymlinkAt via/inner-link → l', () =>
+    native.copySymlinkAt(fd, 'via/inner-link', fd, 'l', 1, 0, 0, false),
+  );
   const stop = new Int32Array(new SharedArrayBuffer(4));
   await attempt('copyBatchAt [via/secret, file → via/t]', () => {
     const st = native.lstatAt(fd, 'file');
-    return native.copyBatchAt(fd, fd, ['via/secret', 'stolen2', 'file', 'via/t'].join('\0'), new Float64Array([6, 0, 0, st[6], st[9], st[1]]), false, stop);
+    return native.copyBatchAt(
+      fd,
+      fd,
+      ['via/secret', 'stolen2', 'file', 'via/t'].join('\0'),
+      new Float64Array([6, 0, 0, st[6], st[9], st[1]]),
+      false,
+      stop,
+    );
   });
-  await attempt('renameBatchAt', () => native.renameBatchAt(fd, fd, ['via/secret', 'x', 'file', 'via/file'].join('\0'), new Float64Array([Number.NaN, Number.NaN])));
-  await attempt('removeUnchangedAt', () => native.removeUnchangedAt(fd, 'via/secret', new Float64Array([6, 0, 0, Number.NaN])));
+  await attempt('renameBatchAt', () =>
+    native.renameBatchAt(
+      fd,
+      fd,
+      ['via/secret', 'x', 'file', 'via/file'].join('\0'),
+      new Float64Array([Number.NaN, Number.NaN]),
+    ),
+  );
+  await attempt('removeUnchangedAt', () =>
+    native.removeUnchangedAt(fd, 'via/secret', new Float64Array([6, 0, 0, Number.NaN])),
+  );
   // Malformed relative paths.
-  for (const bad of ['../outside/secret', 'sub/../../outside/secret', './file', '/etc/passwd', 'sub//file', '']) await attempt(`lstatAt ${JSON.stringify(bad)}`, () => native.lstatAt(fd, bad));
+  for (const bad of ['../outside/secret', 'sub/../../outside/secret', './file', '/etc/passwd', 'sub//file', ''])
+    await attempt(`lstatAt ${JSON.stringify(bad)}`, () => native.lstatAt(fd, bad));
   // A mount below the root.
   if (mountDir) {
     await attempt('readDirAt mount', () => native.readDirAt(fd, mountDir));

@@ -36,17 +36,22 @@ function killGroup(p: ChildProcess | null): void {
 /** Starts the session; `gvfs` adds gvfsd (for gio mount), `keyring` adds gnome-keyring's Secret Service. */
 export async function startDesktopSession(opts: { gvfs?: boolean; keyring?: boolean } = {}): Promise<DesktopSession> {
   requireBinaries('/usr/bin/gio', '/usr/bin/gnome-keyring-daemon');
-  if (!existsSync('/usr/bin/dbus-daemon')) throw new Error('missing /usr/bin/dbus-daemon: install with `apt-get install -y dbus`');
+  if (!existsSync('/usr/bin/dbus-daemon'))
+    throw new Error('missing /usr/bin/dbus-daemon: install with `apt-get install -y dbus`');
   const dir = mkdtempSync(join(tmpdir(), 'fts-session-'));
   const runtimeDir = join(dir, 'run');
   spawnSync('mkdir', ['-m', '700', runtimeDir]);
   chmodSync(runtimeDir, 0o700);
   const dataHome = join(dir, 'data');
-  const bus = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', '--print-address=1', `--address=unix:path=${join(dir, 'bus')}`], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-    detached: true,
-    env: { ...process.env, XDG_RUNTIME_DIR: runtimeDir, XDG_DATA_HOME: dataHome },
-  });
+  const bus = spawn(
+    'dbus-daemon',
+    ['--session', '--nofork', '--nopidfile', '--print-address=1', `--address=unix:path=${join(dir, 'bus')}`],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      detached: true,
+      env: { ...process.env, XDG_RUNTIME_DIR: runtimeDir, XDG_DATA_HOME: dataHome },
+    },
+  );
   const busAddress = await new Promise<string>((resolve, reject) => {
     let buf = '';
     bus.stdout!.on('data', (c: Buffer) => {
@@ -62,10 +67,30 @@ export async function startDesktopSession(opts: { gvfs?: boolean; keyring?: bool
   let keyring: ChildProcess | null = null;
   let gvfsd: ChildProcess | null = null;
   if (opts.keyring !== false) {
-    keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env });
+    keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+      env,
+    });
     // The unlock password only protects this throw-away keyring.
     keyring.stdin!.end('test-keyring');
-    await waitFor(() => spawnSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'], { env, encoding: 'utf8' }).stdout.includes('true'), 10_000, 'gnome-keyring');
+    await waitFor(
+      () =>
+        spawnSync(
+          'dbus-send',
+          [
+            '--session',
+            '--print-reply',
+            '--dest=org.freedesktop.DBus',
+            '/org/freedesktop/DBus',
+            'org.freedesktop.DBus.NameHasOwner',
+            'string:org.freedesktop.secrets',
+          ],
+          { env, encoding: 'utf8' },
+        ).stdout.includes('true'),
+      10_000,
+      'gnome-keyring',
+    );
   }
   if (opts.gvfs) {
     gvfsd = spawn('/usr/libexec/gvfsd', [], { stdio: 'ignore', detached: true, env });

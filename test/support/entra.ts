@@ -18,7 +18,12 @@ export interface TestEntra {
 }
 
 /** Starts the token service for one tenant and one confidential client (its id and secret). */
-export async function startEntra(opts: { cert: TestCert; tenantId: string; clientId: string; clientSecret: string }): Promise<TestEntra> {
+export async function startEntra(opts: {
+  cert: TestCert;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}): Promise<TestEntra> {
   const issued: string[] = [];
   let base = '';
   const server: Server = createServer({ cert: opts.cert.cert, key: opts.cert.key }, (req, res) => {
@@ -43,8 +48,13 @@ export async function startEntra(opts: { cert: TestCert; tenantId: string; clien
       }
       if (req.method === 'POST' && url.pathname === `/${opts.tenantId}/oauth2/v2.0/token`) {
         const form = new URLSearchParams(body);
-        if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== opts.clientId) return send(400, { error: 'invalid_request' });
-        if (form.get('client_secret') !== opts.clientSecret) return send(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+        if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== opts.clientId)
+          return send(400, { error: 'invalid_request' });
+        if (form.get('client_secret') !== opts.clientSecret)
+          return send(401, {
+            error: 'invalid_client',
+            error_description: 'AADSTS7000215: Invalid client secret provided.',
+          });
         const token = `entra-at-${randomBytes(8).toString('hex')}`;
         issued.push(token);
         return send(200, { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: token });

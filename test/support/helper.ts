@@ -20,13 +20,21 @@ export interface TestHelper extends RunningHelper {
 }
 
 /** Starts the helper; `tweak` may change the sandbox config before start. */
-export async function startTestHelper(opts: { tweak?: (c: HelperConfig) => void; start?: Partial<StartOptions> } = {}): Promise<TestHelper> {
+export async function startTestHelper(
+  opts: { tweak?: (c: HelperConfig) => void; start?: Partial<StartOptions> } = {},
+): Promise<TestHelper> {
   const dir = mkdtempSync(join(tmpdir(), 'fts-helper-'));
   const sb = ensureSandbox(join(dir, 'sandbox'));
   const config = structuredClone(sb.config);
   opts.tweak?.(config);
   const adminToken = readFileSync(sb.adminTokenFile, 'utf8').trim();
-  const helper = await startHelper({ config, listen: '127.0.0.1:0', log: pino({ level: 'silent' }), ...serverFeatures(config), ...opts.start });
+  const helper = await startHelper({
+    config,
+    listen: '127.0.0.1:0',
+    log: pino({ level: 'silent' }),
+    ...serverFeatures(config),
+    ...opts.start,
+  });
   let n = 0;
   return {
     ...helper,

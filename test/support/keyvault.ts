@@ -55,7 +55,12 @@ export async function startKeyVault(opts: { tenantId?: string } = {}): Promise<T
   const bundle = (name: string, v: Version) => ({
     value: v.value,
     id: `${base}/secrets/${name}/${v.id}`,
-    attributes: { enabled: true, created: Math.floor(v.created / 1000), updated: Math.floor(v.created / 1000), recoveryLevel: 'Recoverable+Purgeable' },
+    attributes: {
+      enabled: true,
+      created: Math.floor(v.created / 1000),
+      updated: Math.floor(v.created / 1000),
+      recoveryLevel: 'Recoverable+Purgeable',
+    },
   });
   const deletedBundle = (name: string, v: Version, at: number) => ({
     ...bundle(name, v),
@@ -87,15 +92,20 @@ export async function startKeyVault(opts: { tenantId?: string } = {}): Promise<T
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
       if (!token || (accepted && !accepted.has(token))) {
-        return send(401, { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } }, {
-          'www-authenticate': `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="https://vault.azure.net"`,
-        });
+        return send(
+          401,
+          { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } },
+          {
+            'www-authenticate': `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="https://vault.azure.net"`,
+          },
+        );
       }
       const d = /^\/deletedsecrets\/([0-9a-zA-Z-]+)(\/recover)?\/?$/.exec(url.pathname);
       if (d) {
         const name = d[1]!;
         const gone = deleted.get(name);
-        if (!gone) return send(404, { error: { code: 'SecretNotFound', message: `Deleted Secret not found: ${name}` } });
+        if (!gone)
+          return send(404, { error: { code: 'SecretNotFound', message: `Deleted Secret not found: ${name}` } });
         if (d[2] && req.method === 'POST') {
           deleted.delete(name);
           secrets.set(name, gone.versions);
@@ -114,7 +124,13 @@ export async function startKeyVault(opts: { tenantId?: string } = {}): Promise<T
       const name = m[1]!;
       if (req.method === 'DELETE') {
         const list = secrets.get(name);
-        if (!list) return send(404, { error: { code: 'SecretNotFound', message: `A secret with (name/id) ${name} was not found in this key vault.` } });
+        if (!list)
+          return send(404, {
+            error: {
+              code: 'SecretNotFound',
+              message: `A secret with (name/id) ${name} was not found in this key vault.`,
+            },
+          });
         secrets.delete(name);
         const at = Date.now();
         deleted.set(name, { versions: list, at });
@@ -136,13 +152,20 @@ export async function startKeyVault(opts: { tenantId?: string } = {}): Promise<T
         } catch {
           value = undefined;
         }
-        if (typeof value !== 'string') return send(400, { error: { code: 'BadParameter', message: 'value is required' } });
+        if (typeof value !== 'string')
+          return send(400, { error: { code: 'BadParameter', message: 'value is required' } });
         return send(200, bundle(name, put(name, value)));
       }
       if (req.method === 'GET') {
         const list = secrets.get(name);
         const v = m[2] ? list?.find((x) => x.id === m[2]) : list?.[list.length - 1];
-        if (!v) return send(404, { error: { code: 'SecretNotFound', message: `A secret with (name/id) ${name} was not found in this key vault.` } });
+        if (!v)
+          return send(404, {
+            error: {
+              code: 'SecretNotFound',
+              message: `A secret with (name/id) ${name} was not found in this key vault.`,
+            },
+          });
         return send(200, bundle(name, v));
       }
       return send(405, { error: { code: 'MethodNotAllowed', message: req.method } });

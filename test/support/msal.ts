@@ -18,7 +18,13 @@ export function msalMetadata(tenant: string): { authorityMetadata: string; cloud
     cloudDiscoveryMetadata: JSON.stringify({
       tenant_discovery_endpoint: `${authority}/v2.0/.well-known/openid-configuration`,
       'api-version': '1.1',
-      metadata: [{ preferred_network: 'login.microsoftonline.com', preferred_cache: 'login.windows.net', aliases: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'] }],
+      metadata: [
+        {
+          preferred_network: 'login.microsoftonline.com',
+          preferred_cache: 'login.windows.net',
+          aliases: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'],
+        },
+      ],
     }),
   };
 }

@@ -21,8 +21,18 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 /** The fake `electron` module the packaged main bundle gets instead of Electron's. */
 export const FAKE_ELECTRON = join(ROOT, 'test', 'client', 'doubles', 'fake-electron.ts');
 
-function run(cmd: string, args: string[], what: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+function run(
+  cmd: string,
+  args: string[],
+  what: string,
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): SpawnSyncReturns<string> {
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd ?? ROOT,
+    env: opts.env ?? process.env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
   return r;
 }
@@ -33,18 +43,33 @@ export function buildBundles(): void {
   const env = { ...process.env };
   delete env.NODE_ENV;
   run(process.execPath, [join(ROOT, 'build', 'bundle-electron.mjs')], 'bundling the Electron shell', { env });
-  run(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(ROOT, 'renderer', 'vite.config.ts')], 'building the renderer', { env });
+  run(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      join(ROOT, 'renderer', 'vite.config.ts'),
+    ],
+    'building the renderer',
+    { env },
+  );
 }
 
 /** The Electron version the app is built for (the installed `electron` package's). */
 export function electronVersion(): string {
-  return (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }
+  ).version;
 }
 
 /** A stand-in for Electron's unpacked distribution: what electron-builder copies, with no binary inside. */
 export function standInElectronDist(dir: string): string {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'electron'), '#!/bin/sh\necho "stand-in for Electron: the real binary cannot be downloaded here" >&2\nexit 1\n');
+  writeFileSync(
+    join(dir, 'electron'),
+    '#!/bin/sh\necho "stand-in for Electron: the real binary cannot be downloaded here" >&2\nexit 1\n',
+  );
   chmodSync(join(dir, 'electron'), 0o755);
   writeFileSync(join(dir, 'LICENSE'), '');
   writeFileSync(join(dir, 'version'), '');
@@ -52,7 +77,10 @@ export function standInElectronDist(dir: string): string {
 }
 
 /** Runs electron-builder for the Linux `dir` target with build/electron-builder.yml; returns linux-unpacked's paths. */
-export function packageLinuxDir(outDir: string, electronDist: string): { unpackedDir: string; asarPath: string; log: string } {
+export function packageLinuxDir(
+  outDir: string,
+  electronDist: string,
+): { unpackedDir: string; asarPath: string; log: string } {
   const r = run(
     process.execPath,
     [
@@ -67,7 +95,14 @@ export function packageLinuxDir(outDir: string, electronDist: string): { unpacke
     ],
     'electron-builder --linux dir',
     // No signing or publishing settings from the caller's environment.
-    { env: { ...process.env, CSC_IDENTITY_AUTO_DISCOVERY: 'false', GH_TOKEN: '', ELECTRON_BUILDER_CACHE: join(outDir, '.cache') } },
+    {
+      env: {
+        ...process.env,
+        CSC_IDENTITY_AUTO_DISCOVERY: 'false',
+        GH_TOKEN: '',
+        ELECTRON_BUILDER_CACHE: join(outDir, '.cache'),
+      },
+    },
   );
   const unpackedDir = join(outDir, process.arch === 'x64' ? 'linux-unpacked' : `linux-${process.arch}-unpacked`);
   return { unpackedDir, asarPath: join(unpackedDir, 'resources', 'app.asar'), log: r.stdout + r.stderr };
@@ -96,7 +131,11 @@ export async function prepareStandIn(dir: string): Promise<StandIn> {
   mkdirSync(dir, { recursive: true });
   const fakeUrl = pathToFileURL(FAKE_ELECTRON).href;
   await build({
-    stdin: { contents: `import * as electron from ${JSON.stringify(fakeUrl.slice('file://'.length))};\nexport * from ${JSON.stringify(fakeUrl.slice('file://'.length))};\nexport default electron;\n`, resolveDir: ROOT, loader: 'ts' },
+    stdin: {
+      contents: `import * as electron from ${JSON.stringify(fakeUrl.slice('file://'.length))};\nexport * from ${JSON.stringify(fakeUrl.slice('file://'.length))};\nexport default electron;\n`,
+      resolveDir: ROOT,
+      loader: 'ts',
+    },
     bundle: true,
     format: 'esm',
     platform: 'node',
@@ -155,14 +194,27 @@ export interface PackagedRun {
 }
 
 /** Runs `node --import register SCRIPT ARGS` with the app's root as working folder and no inherited module paths. */
-export function runInPackage(standIn: StandIn, appDir: string, script: string, args: string[], opts: { input?: string } = {}): PackagedRun {
+export function runInPackage(
+  standIn: StandIn,
+  appDir: string,
+  script: string,
+  args: string[],
+  opts: { input?: string } = {},
+): PackagedRun {
   const report = join(standIn.dir, `load-report-${process.pid}-${Date.now()}.txt`);
   writeFileSync(report, '');
   const env: NodeJS.ProcessEnv = { ...process.env, FTS_LOAD_REPORT: report };
   // Nothing may steer resolution or the native binding's location from outside the package.
   for (const k of ['NODE_OPTIONS', 'NODE_PATH', 'NAPI_RS_NATIVE_LIBRARY_PATH', 'ELECTRON_RUN_AS_NODE']) delete env[k];
   // The bound only keeps a run that never exits (an app without --smoke-test starts its tray) from blocking the suite.
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(standIn.register).href, script, ...args], { cwd: appDir, env, input: opts.input ?? '', encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(standIn.register).href, script, ...args], {
+    cwd: appDir,
+    env,
+    input: opts.input ?? '',
+    encoding: 'utf8',
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
+  });
   const loaded = readFileSync(report, 'utf8')
     .split('\n')
     .filter((l) => l.startsWith('esm file:') || l.startsWith('cjs /'))

@@ -28,7 +28,13 @@ export function pageAssets(dir: string, page: string): string[] {
     if (seen.has(clean)) return;
     seen.add(clean);
     const text = readFileSync(join(dir, clean), 'utf8');
-    const kind = clean.endsWith('.html') ? 'html' : clean.endsWith('.js') || clean.endsWith('.mjs') ? 'js' : clean.endsWith('.css') ? 'css' : null;
+    const kind = clean.endsWith('.html')
+      ? 'html'
+      : clean.endsWith('.js') || clean.endsWith('.mjs')
+        ? 'js'
+        : clean.endsWith('.css')
+          ? 'css'
+          : null;
     if (!kind) return;
     for (const ref of referencesIn(kind, text)) visit(relative(dir, join(dir, dirname(clean), ref)));
   };

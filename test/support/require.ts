@@ -27,10 +27,13 @@ export function requireBinaries(...files: string[]): void {
   const missing = files.filter((f) => !existsSync(f));
   if (missing.length === 0) return;
   const pkgs = [...new Set(missing.map((f) => PACKAGE_OF[f] ?? '(unknown package)'))].join(' ');
-  throw new Error(`missing ${missing.join(', ')}: install with \`apt-get install -y ${pkgs}\` (npm test does this when run as root on Debian)`);
+  throw new Error(
+    `missing ${missing.join(', ')}: install with \`apt-get install -y ${pkgs}\` (npm test does this when run as root on Debian)`,
+  );
 }
 
 /** Throws unless running as root (loop mounts, Unix users, chown). */
 export function requireRoot(what: string): void {
-  if (process.getuid?.() !== 0) throw new Error(`${what} needs root (loop devices, useradd); run the tests as root as CI does`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`${what} needs root (loop devices, useradd); run the tests as root as CI does`);
 }

@@ -8,18 +8,28 @@ import type { TestSecrets } from './backup-env.js';
 export const ORIGINAL_PATH = process.env.PATH ?? '/usr/bin:/bin';
 
 /** Puts a wrapper of `program` (restic) first on PATH that records argv and environment, then execs the real one. Returns the calls reader. */
-export function installResticSpy(dir: string, program = 'restic'): () => { argv: string[]; env: Record<string, string> }[] {
+export function installResticSpy(
+  dir: string,
+  program = 'restic',
+): () => { argv: string[]; env: Record<string, string> }[] {
   mkdirSync(join(dir, 'bin'), { recursive: true });
   mkdirSync(join(dir, 'calls'), { recursive: true });
-  const real = execFileSync('sh', ['-c', `command -v ${program}`], { env: { PATH: ORIGINAL_PATH } }).toString().trim();
-  writeFileSync(join(dir, 'bin', program), `#!/bin/sh\nn=$$\nprintf '%s\\0' "$@" > ${dir}/calls/$n.argv\nenv -0 > ${dir}/calls/$n.env\nexec ${real} "$@"\n`);
+  const real = execFileSync('sh', ['-c', `command -v ${program}`], { env: { PATH: ORIGINAL_PATH } })
+    .toString()
+    .trim();
+  writeFileSync(
+    join(dir, 'bin', program),
+    `#!/bin/sh\nn=$$\nprintf '%s\\0' "$@" > ${dir}/calls/$n.argv\nenv -0 > ${dir}/calls/$n.env\nexec ${real} "$@"\n`,
+  );
   chmodSync(join(dir, 'bin', program), 0o755);
   process.env.PATH = `${dir}/bin:${ORIGINAL_PATH}`;
   return () =>
     readdirSync(join(dir, 'calls'))
       .filter((f) => f.endsWith('.argv'))
       .map((f) => {
-        const argv = readFileSync(join(dir, 'calls', f), 'utf8').split('\0').slice(0, -1);
+        const argv = readFileSync(join(dir, 'calls', f), 'utf8')
+          .split('\0')
+          .slice(0, -1);
         const envFile = join(dir, 'calls', f.replace(/argv$/, 'env'));
         const env = Object.fromEntries(
           (existsSync(envFile) ? readFileSync(envFile, 'utf8') : '')
@@ -32,20 +42,29 @@ export function installResticSpy(dir: string, program = 'restic'): () => { argv:
 }
 
 /** Runs the real restic by hand against a repository (for assertions, not through the helper). */
-export function resticHand(repo: string, secrets: TestSecrets, args: string[], opts: { cacert?: string; home: string }): { code: number; out: string } {
+export function resticHand(
+  repo: string,
+  secrets: TestSecrets,
+  args: string[],
+  opts: { cacert?: string; home: string },
+): { code: number; out: string } {
   try {
-    const out = execFileSync('restic', [...(opts.cacert ? ['--cacert', opts.cacert, '-o', 's3.bucket-lookup=path'] : []), ...args], {
-      env: {
-        PATH: ORIGINAL_PATH,
-        HOME: opts.home,
-        RESTIC_REPOSITORY: repo,
-        RESTIC_PASSWORD: secrets.password,
-        RESTIC_CACHE_DIR: join(opts.home, 'hand-cache'),
-        AWS_ACCESS_KEY_ID: secrets.keyId,
-        AWS_SECRET_ACCESS_KEY: secrets.applicationKey,
+    const out = execFileSync(
+      'restic',
+      [...(opts.cacert ? ['--cacert', opts.cacert, '-o', 's3.bucket-lookup=path'] : []), ...args],
+      {
+        env: {
+          PATH: ORIGINAL_PATH,
+          HOME: opts.home,
+          RESTIC_REPOSITORY: repo,
+          RESTIC_PASSWORD: secrets.password,
+          RESTIC_CACHE_DIR: join(opts.home, 'hand-cache'),
+          AWS_ACCESS_KEY_ID: secrets.keyId,
+          AWS_SECRET_ACCESS_KEY: secrets.applicationKey,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }).toString();
+    ).toString();
     return { code: 0, out };
   } catch (err) {
     const e = err as { status: number; stdout: Buffer; stderr: Buffer };

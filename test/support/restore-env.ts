@@ -25,7 +25,10 @@ export function requireRestic(): void {
 }
 
 /** flux, space, a restic repository and a config in `dir` (folders 0755, nothing mounted required). */
-export function restoreInstall(dir: string, extra: Record<string, unknown> = {}): { config: HelperConfig; flux: string; space: string; repo: string } {
+export function restoreInstall(
+  dir: string,
+  extra: Record<string, unknown> = {},
+): { config: HelperConfig; flux: string; space: string; repo: string } {
   const flux = join(dir, 'flux');
   const space = join(dir, 'space');
   const repo = join(dir, 'repo');
@@ -65,7 +68,14 @@ export class ApiHarness {
     this.bus.subscribe((e) => this.events.push(e));
     this.admin = this.store.tokens.create('admin', 'admin');
     this.client = this.store.tokens.create('laptop', 'client');
-    this.ctx = { config, store: this.store, bus: this.bus, log: pino({ level: 'silent' }), version: 'test', startedAt: Date.now() };
+    this.ctx = {
+      config,
+      store: this.store,
+      bus: this.bus,
+      log: pino({ level: 'silent' }),
+      version: 'test',
+      startedAt: Date.now(),
+    };
   }
 
   /** Builds the server. */
@@ -78,8 +88,22 @@ export class ApiHarness {
   }
 
   /** One request with a token (admin by default). */
-  async call(method: 'GET' | 'POST', url: string, body?: unknown, token = this.admin): Promise<{ status: number; json: unknown }> {
-    const r = await this.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, host: '127.0.0.1:8642', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, payload: body === undefined ? undefined : JSON.stringify(body) });
+  async call(
+    method: 'GET' | 'POST',
+    url: string,
+    body?: unknown,
+    token = this.admin,
+  ): Promise<{ status: number; json: unknown }> {
+    const r = await this.app.inject({
+      method,
+      url,
+      headers: {
+        authorization: `Bearer ${token}`,
+        host: '127.0.0.1:8642',
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      payload: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: r.statusCode, json: r.body ? (JSON.parse(r.body) as unknown) : null };
   }
 

@@ -71,7 +71,9 @@ export function makePrivateDirs(dir: string): void {
  * Starts smbd with the given shares (written into the main config) on a free port; or, with `existing`, on a
  * configuration already written (privateGlobal's [global], e.g. by an install under test) without touching it.
  */
-export async function startSmbd(opts: { shares?: TestShare[]; existing?: { conf: string; dir: string; port: number; includeFile: string } } = {}): Promise<TestSmbd> {
+export async function startSmbd(
+  opts: { shares?: TestShare[]; existing?: { conf: string; dir: string; port: number; includeFile: string } } = {},
+): Promise<TestSmbd> {
   requireRoot('smbd on loopback');
   requireBinaries('/usr/sbin/smbd', '/usr/bin/smbclient', '/usr/bin/smbpasswd');
   let dir: string;
@@ -87,7 +89,9 @@ export async function startSmbd(opts: { shares?: TestShare[]; existing?: { conf:
     conf = join(dir, 'smb.conf');
     includeFile = join(dir, 'fts-shares.conf');
     writeFileSync(includeFile, '');
-    const shares = (opts.shares ?? []).map((s) => `\n[${s.name}]\n   path = ${s.path}\n   read only = no\n   guest ok = no\n${s.extra ?? ''}`).join('');
+    const shares = (opts.shares ?? [])
+      .map((s) => `\n[${s.name}]\n   path = ${s.path}\n   read only = no\n   guest ok = no\n${s.extra ?? ''}`)
+      .join('');
     writeFileSync(conf, privateGlobal(dir, port, includeFile) + shares);
   }
   let proc: ChildProcess | null = null;
@@ -110,7 +114,12 @@ export async function startSmbd(opts: { shares?: TestShare[]; existing?: { conf:
     const dcerpc = join(dir, 'pid', 'samba-dcerpcd.pid');
     if (existsSync(dcerpc)) {
       const pid = Number(readFileSync(dcerpc, 'utf8').trim());
-      if (pid > 0) try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+      if (pid > 0)
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          /* already gone */
+        }
     }
   };
 
@@ -122,13 +131,20 @@ export async function startSmbd(opts: { shares?: TestShare[]; existing?: { conf:
     includeFile,
     addUser(name, password) {
       ensureUnixUser(name);
-      execFileSync('smbpasswd', ['-c', conf, '-s', '-a', name], { input: `${password}\n${password}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
+      execFileSync('smbpasswd', ['-c', conf, '-s', '-a', name], {
+        input: `${password}\n${password}\n`,
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
     },
     smbclient(share, user, password, command) {
       const auth = join(dir, `auth-${process.pid}-${Math.random().toString(36).slice(2)}`);
       writeFileSync(auth, `username = ${user}\npassword = ${password}\ndomain = WORKGROUP\n`, { mode: 0o600 });
       try {
-        const r = spawnSync('smbclient', [`//127.0.0.1/${share}`, '-p', String(port), '-A', auth, '-s', conf, '-c', command], { encoding: 'utf8', timeout: 20_000 });
+        const r = spawnSync(
+          'smbclient',
+          [`//127.0.0.1/${share}`, '-p', String(port), '-A', auth, '-s', conf, '-c', command],
+          { encoding: 'utf8', timeout: 20_000 },
+        );
         return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
       } finally {
         rmSync(auth, { force: true });

@@ -8,7 +8,12 @@ export interface Frame {
 }
 
 /** Opens the stream and calls onFrame per frame (and onComment per comment) until abort. */
-export async function readSse(url: string, init: RequestInit, onFrame: (f: Frame) => void, onComment?: (c: string) => void): Promise<Response> {
+export async function readSse(
+  url: string,
+  init: RequestInit,
+  onFrame: (f: Frame) => void,
+  onComment?: (c: string) => void,
+): Promise<Response> {
   const res = await fetch(url, init);
   if (!res.body) return res;
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

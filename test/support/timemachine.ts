@@ -100,7 +100,10 @@ export function buildBundle(shareRoot: string, spec: BundleSpec): string {
       'com.apple.backupd.SnapshotCompletionDate': d,
       'com.apple.backupd.SnapshotName': `${d.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}.backup`,
     }));
-    writeFileSync(join(dir, 'com.apple.TimeMachine.SnapshotHistory.plist'), encodePlist({ Snapshots: snapshots }, format));
+    writeFileSync(
+      join(dir, 'com.apple.TimeMachine.SnapshotHistory.plist'),
+      encodePlist({ Snapshots: snapshots }, format),
+    );
   }
   for (const b of spec.bands ?? []) {
     const p = join(dir, 'bands', b.name);

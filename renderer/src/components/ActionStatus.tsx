@@ -31,7 +31,8 @@ export function ActionStatus({ runId, what, event }: { runId: number; what: stri
         <p className="progress-line small" role="status">
           <progress max={Math.max(1, d.totalBytes)} value={done.bytesDone} aria-label={`Restoring ${what}`} />
           <span>
-            Restoring {what}: {done.filesDone} of {d.totalFiles} files · {formatBytes(done.bytesDone)} of {formatBytes(d.totalBytes)}
+            Restoring {what}: {done.filesDone} of {d.totalFiles} files · {formatBytes(done.bytesDone)} of{' '}
+            {formatBytes(d.totalBytes)}
           </span>
         </p>
       );
@@ -39,7 +40,8 @@ export function ActionStatus({ runId, what, event }: { runId: number; what: stri
     case 'restore.finished':
       return (
         <p className="info-text small" role="status" data-restored-to={event.data.restoredTo}>
-          ✓ Restored {event.data.files} {event.data.files === 1 ? 'file' : 'files'} ({formatBytes(event.data.bytes)}) to flux: <strong>{event.data.restoredTo}</strong>
+          ✓ Restored {event.data.files} {event.data.files === 1 ? 'file' : 'files'} ({formatBytes(event.data.bytes)}) to
+          flux: <strong>{event.data.restoredTo}</strong>
           {event.data.renamed ? ' (a folder of that name was there already, so this one has a suffix)' : ''}
         </p>
       );
@@ -50,7 +52,9 @@ export function ActionStatus({ runId, what, event }: { runId: number; what: stri
           <progress aria-label={`Bringing back ${what}`} />
           <span>
             Bringing back {what}
-            {event.type === 'bringback.progress' ? `: ${event.data.moved} files · ${formatBytes(event.data.bytesMoved)}` : '…'}
+            {event.type === 'bringback.progress'
+              ? `: ${event.data.moved} files · ${formatBytes(event.data.bytesMoved)}`
+              : '…'}
           </span>
         </p>
       );
@@ -58,7 +62,8 @@ export function ActionStatus({ runId, what, event }: { runId: number; what: stri
       const d = event.data;
       return (
         <p className={d.failed ? 'error-text small' : 'info-text small'} role="status">
-          {d.failed ? '⚠' : '✓'} Back in {d.to}: {d.moved} {d.moved === 1 ? 'file' : 'files'} ({formatBytes(d.bytesMoved)})
+          {d.failed ? '⚠' : '✓'} Back in {d.to}: {d.moved} {d.moved === 1 ? 'file' : 'files'} (
+          {formatBytes(d.bytesMoved)})
           {d.renamed ? `; ${d.renamed} kept beside a file of the same name, with "(graduated)" added` : ''}
           {d.failed ? `; ${d.failed} could not be moved (see the run's log)` : ''}
         </p>

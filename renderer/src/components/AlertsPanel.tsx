@@ -4,7 +4,12 @@ import type { AlertChannelStatus, AlertTestResult } from '../../../contract/aler
 import { formatAgo } from '../format.js';
 import { ApiCallError, type HelperApi } from '../helper-api.js';
 
-const TYPE_LABEL: Record<AlertChannelStatus['type'], string> = { ntfy: 'ntfy', webhook: 'Webhook', email: 'E-mail', deadman: "Dead-man's switch" };
+const TYPE_LABEL: Record<AlertChannelStatus['type'], string> = {
+  ntfy: 'ntfy',
+  webhook: 'Webhook',
+  email: 'E-mail',
+  deadman: "Dead-man's switch",
+};
 
 /** One line saying what a channel sends. */
 function sends(c: AlertChannelStatus): string {
@@ -34,7 +39,11 @@ export function AlertsPanel({ api, now }: { api: HelperApi; now?: number }) {
       setChannels(await api.alertChannels());
       setProblem(null);
     } catch (e) {
-      setProblem(e instanceof ApiCallError && e.status === 403 ? 'Only an admin token can see the alert channels.' : `Could not load the alert channels: ${e instanceof Error ? e.message : String(e)}`);
+      setProblem(
+        e instanceof ApiCallError && e.status === 403
+          ? 'Only an admin token can see the alert channels.'
+          : `Could not load the alert channels: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
   }, [api]);
 
@@ -59,7 +68,8 @@ export function AlertsPanel({ api, now }: { api: HelperApi; now?: number }) {
 
   if (problem) return <p className="error-text">{problem}</p>;
   if (!channels) return <p className="muted">Loading…</p>;
-  if (channels.length === 0) return <p className="muted">No alert channels are configured (alerts.channels in the helper's configuration).</p>;
+  if (channels.length === 0)
+    return <p className="muted">No alert channels are configured (alerts.channels in the helper's configuration).</p>;
   return (
     <>
       <ul className="alerts">
@@ -73,20 +83,32 @@ export function AlertsPanel({ api, now }: { api: HelperApi; now?: number }) {
                   {TYPE_LABEL[c.type]} · {c.target}
                 </span>
                 {d.failing ? <span className="badge badge-error">Failing</span> : null}
-                <button type="button" className="btn btn-secondary" disabled={testing !== null} onClick={() => void sendTest(c.name)} aria-label={`Send a test alert to ${c.name}`}>
+                <button
+                  type="button"
+                  className="btn btn-secondary"
+                  disabled={testing !== null}
+                  onClick={() => void sendTest(c.name)}
+                  aria-label={`Send a test alert to ${c.name}`}
+                >
                   {testing === c.name ? 'Sending…' : 'Send test'}
                 </button>
               </div>
               <div className="muted small">{sends(c)}</div>
               <div className="small">{d.text}</div>
-              {d.failing && <div className="small error-text">Last error {formatAgo(c.lastFailureAt, now)}: {c.lastError}</div>}
+              {d.failing && (
+                <div className="small error-text">
+                  Last error {formatAgo(c.lastFailureAt, now)}: {c.lastError}
+                </div>
+              )}
             </li>
           );
         })}
       </ul>
       {result && (
         <p role={result.ok ? 'status' : 'alert'} className={result.ok ? 'info-text' : 'error-text'}>
-          {result.ok ? `Test alert sent to ${result.channel}.` : `The test alert did not reach ${result.channel}: ${result.error}`}
+          {result.ok
+            ? `Test alert sent to ${result.channel}.`
+            : `The test alert did not reach ${result.channel}: ${result.error}`}
         </p>
       )}
     </>

@@ -26,7 +26,13 @@ export function ClientsTable({ clients, now }: { clients: ClientRecord[]; now?: 
                 {c.os} {c.osVersion ?? ''} · app {c.appVersion}
               </div>
             </th>
-            <td>{c.online ? <span className="badge badge-mounted">Online</span> : <span className="badge badge-unmounted">Offline</span>}</td>
+            <td>
+              {c.online ? (
+                <span className="badge badge-mounted">Online</span>
+              ) : (
+                <span className="badge badge-unmounted">Offline</span>
+              )}
+            </td>
             <td>
               <ul className="inline-list">
                 {c.shares.map((s) => (

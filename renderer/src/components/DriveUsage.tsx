@@ -16,9 +16,24 @@ export function DriveRow({ drive, detailed }: { drive: DriveStatus; detailed?: b
           {drive.role}
         </span>
         <span className="muted">{drive.mountPoint}</span>
-        <span className="drive-numbers">{size > 0 ? `${formatBytes(used)} of ${formatBytes(size)} (${Math.round(ratio * 100)} %)` : drive.mounted ? 'size unknown' : 'not mounted'}</span>
+        <span className="drive-numbers">
+          {size > 0
+            ? `${formatBytes(used)} of ${formatBytes(size)} (${Math.round(ratio * 100)} %)`
+            : drive.mounted
+              ? 'size unknown'
+              : 'not mounted'}
+        </span>
       </div>
-      <meter className="drive-meter" min={0} max={1} low={0.85} high={0.95} optimum={0} value={ratio} aria-label={`${drive.role} drive usage`}>
+      <meter
+        className="drive-meter"
+        min={0}
+        max={1}
+        low={0.85}
+        high={0.95}
+        optimum={0}
+        value={ratio}
+        aria-label={`${drive.role} drive usage`}
+      >
         {Math.round(ratio * 100)} %
       </meter>
       {detailed && (

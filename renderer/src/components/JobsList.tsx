@@ -54,13 +54,22 @@ export function JobsList({
               <span className="muted small">{j.kind}</span>
               {running ? <span className="badge badge-mounting">Running</span> : null}
               {onRun && (
-                <button type="button" className="btn" disabled={running} onClick={() => onRun(j)} aria-label={`Run ${j.name} now`}>
+                <button
+                  type="button"
+                  className="btn"
+                  disabled={running}
+                  onClick={() => onRun(j)}
+                  aria-label={`Run ${j.name} now`}
+                >
                   Run now
                 </button>
               )}
             </div>
             <div className="muted small">
-              Last: {j.lastRun ? `${j.lastRun.status}, ${formatAgo(j.lastRun.finishedAt ?? j.lastRun.startedAt, now)} (${formatDuration(j.lastRun.durationMs)})` : 'never'}
+              Last:{' '}
+              {j.lastRun
+                ? `${j.lastRun.status}, ${formatAgo(j.lastRun.finishedAt ?? j.lastRun.startedAt, now)} (${formatDuration(j.lastRun.durationMs)})`
+                : 'never'}
               {' · '}Next: {j.nextRun ? formatAgo(j.nextRun, now) : j.schedule ? j.schedule : 'on demand'}
             </div>
             {p && <ProgressLine p={p} />}

@@ -13,7 +13,13 @@ const PAGE = 100;
 
 /** A snapshot as people pick it: when it was taken, and its short id. */
 function snapshotLabel(s: SnapshotInfo): string {
-  const when = new Date(s.time).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const when = new Date(s.time).toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
   return `${when} · ${s.shortId}`;
 }
 
@@ -23,7 +29,10 @@ function crumbsOf(path: string, roots: readonly string[]): { label: string; path
   if (!root) return [{ label: path, path }];
   const out = [{ label: root.slice(root.lastIndexOf('/') + 1) || '/', path: root }];
   let at = root;
-  for (const part of path.slice(root.length + 1).split('/').filter(Boolean)) {
+  for (const part of path
+    .slice(root.length + 1)
+    .split('/')
+    .filter(Boolean)) {
     at = `${at}/${part}`;
     out.push({ label: part, path: at });
   }
@@ -37,10 +46,21 @@ function shortPath(path: string, roots: readonly string[]): string {
   return path.slice(root.length + 1);
 }
 
-const KIND_LABEL: Record<SnapshotEntry['kind'], string> = { folder: 'Folder', file: 'File', symlink: 'Link', other: 'Other' };
+const KIND_LABEL: Record<SnapshotEntry['kind'], string> = {
+  folder: 'Folder',
+  file: 'File',
+  symlink: 'Link',
+  other: 'Other',
+};
 
 /** The panel; `runEvents` holds the latest event of each restore run, by run id. */
-export function RestorePanel({ api, runEvents }: { api: HelperApi; runEvents: Record<number, ActionEvent | undefined> }) {
+export function RestorePanel({
+  api,
+  runEvents,
+}: {
+  api: HelperApi;
+  runEvents: Record<number, ActionEvent | undefined>;
+}) {
   const [snapshots, setSnapshots] = useState<SnapshotInfo[] | null>(null);
   const [snapshotId, setSnapshotId] = useState<string>('');
   const [listing, setListing] = useState<SnapshotListing | null>(null);
@@ -75,7 +95,8 @@ export function RestorePanel({ api, runEvents }: { api: HelperApi; runEvents: Re
         const listing = await api.browse(snapshotId, path, offset, PAGE);
         if (mine === request.current) setListing(listing);
       } catch (e) {
-        if (mine === request.current) setError(`Could not open ${path ?? 'the snapshot'}: ${e instanceof Error ? e.message : String(e)}`);
+        if (mine === request.current)
+          setError(`Could not open ${path ?? 'the snapshot'}: ${e instanceof Error ? e.message : String(e)}`);
       } finally {
         if (mine === request.current) setLoading(false);
       }
@@ -101,7 +122,8 @@ export function RestorePanel({ api, runEvents }: { api: HelperApi; runEvents: Re
   };
 
   if (snapshots === null) return <p className="muted">{error ?? 'Reading the backup’s snapshots…'}</p>;
-  if (snapshots.length === 0) return <p className="muted">The backup has no snapshots yet; they appear after the first backup.</p>;
+  if (snapshots.length === 0)
+    return <p className="muted">The backup has no snapshots yet; they appear after the first backup.</p>;
   const roots = listing?.snapshot.paths ?? [];
   const crumbs = listing ? crumbsOf(listing.path, roots) : [];
   const atRoot = listing !== null && crumbs.length <= 1;
@@ -109,7 +131,10 @@ export function RestorePanel({ api, runEvents }: { api: HelperApi; runEvents: Re
   const to = listing ? listing.offset + listing.entries.length : 0;
   return (
     <div className="restore">
-      <p className="small muted">Restores land in flux in a “Restored YYYY-MM-DD” folder (today’s date), beside whatever is there: nothing is written over.</p>
+      <p className="small muted">
+        Restores land in flux in a “Restored YYYY-MM-DD” folder (today’s date), beside whatever is there: nothing is
+        written over.
+      </p>
       <div className="restore-bar">
         <label>
           Snapshot{' '}
@@ -181,7 +206,12 @@ export function RestorePanel({ api, runEvents }: { api: HelperApi; runEvents: Re
                 <tr key={e.path} data-entry={e.name}>
                   <th scope="row">
                     {e.kind === 'folder' ? (
-                      <button type="button" className="btn-link" onClick={() => void open(e.path)} aria-label={`Open folder ${e.name}`}>
+                      <button
+                        type="button"
+                        className="btn-link"
+                        onClick={() => void open(e.path)}
+                        aria-label={`Open folder ${e.name}`}
+                      >
                         {e.name}/
                       </button>
                     ) : (
@@ -193,7 +223,12 @@ export function RestorePanel({ api, runEvents }: { api: HelperApi; runEvents: Re
                   <td className="nowrap">{e.mtime ? new Date(e.mtime).toLocaleDateString() : ''}</td>
                   <td>
                     {e.kind !== 'other' && (
-                      <button type="button" className="btn btn-secondary" onClick={() => void restore(e.path)} aria-label={`Restore ${e.name}`}>
+                      <button
+                        type="button"
+                        className="btn btn-secondary"
+                        onClick={() => void restore(e.path)}
+                        aria-label={`Restore ${e.name}`}
+                      >
                         Restore
                       </button>
                     )}
@@ -204,13 +239,23 @@ export function RestorePanel({ api, runEvents }: { api: HelperApi; runEvents: Re
           </table>
           {listing.total > PAGE && (
             <div className="pager small">
-              <button type="button" className="btn btn-secondary" disabled={listing.offset === 0 || loading} onClick={() => void open(listing.path, Math.max(0, listing.offset - PAGE))}>
+              <button
+                type="button"
+                className="btn btn-secondary"
+                disabled={listing.offset === 0 || loading}
+                onClick={() => void open(listing.path, Math.max(0, listing.offset - PAGE))}
+              >
                 Previous
               </button>
               <span role="status">
                 {from}–{to} of {listing.total}
               </span>
-              <button type="button" className="btn btn-secondary" disabled={to >= listing.total || loading} onClick={() => void open(listing.path, listing.offset + PAGE)}>
+              <button
+                type="button"
+                className="btn btn-secondary"
+                disabled={to >= listing.total || loading}
+                onClick={() => void open(listing.path, listing.offset + PAGE)}
+              >
                 Next
               </button>
             </div>

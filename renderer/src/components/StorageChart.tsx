@@ -16,7 +16,10 @@ const ROLES: StorageSample['role'][] = ['flux', 'time', 'space'];
  * Aligns the samples on one time axis (seconds) with one column per role of the percentage used; a role not
  * measured at a time is null there, which uPlot bridges with `spanGaps`.
  */
-export function chartData(samples: readonly StorageSample[]): { roles: StorageSample['role'][]; data: uPlot.AlignedData } {
+export function chartData(samples: readonly StorageSample[]): {
+  roles: StorageSample['role'][];
+  data: uPlot.AlignedData;
+} {
   const roles = ROLES.filter((r) => samples.some((s) => s.role === r));
   const times = [...new Set(samples.map((s) => Math.floor(Date.parse(s.at) / 1000)))].sort((a, b) => a - b);
   const index = new Map(times.map((t, i) => [t, i]));
@@ -43,7 +46,16 @@ export function StorageChart({ history }: { history: StorageHistory | null }) {
     const opts: uPlot.Options = {
       width: Math.max(320, el.clientWidth),
       height: 260,
-      series: [{}, ...roles.map((r) => ({ label: `${r} (${formatBytes(newest(history.samples, r)?.sizeBytes)})`, stroke: COLOURS[r], width: 2, spanGaps: true, points: { show: data[0].length < 40 } }))],
+      series: [
+        {},
+        ...roles.map((r) => ({
+          label: `${r} (${formatBytes(newest(history.samples, r)?.sizeBytes)})`,
+          stroke: COLOURS[r],
+          width: 2,
+          spanGaps: true,
+          points: { show: data[0].length < 40 },
+        })),
+      ],
       axes: [{}, { size: 56, values: (_u, vals) => vals.map((v) => `${v} %`) }],
       scales: { y: { range: [0, 100] } },
       legend: { live: false },
@@ -57,10 +69,19 @@ export function StorageChart({ history }: { history: StorageHistory | null }) {
     };
   }, [history]);
   if (!history) return <p className="muted">Loading the storage history…</p>;
-  if (history.samples.length === 0) return <p className="muted">No usage measured yet: the helper samples each drive daily and after each graduation.</p>;
+  if (history.samples.length === 0)
+    return (
+      <p className="muted">No usage measured yet: the helper samples each drive daily and after each graduation.</p>
+    );
   return (
     <figure className="storage-figure">
-      <div ref={box} className="storage-chart" role="img" aria-label={`How full each drive was over the last ${history.days} days. ${history.summary}`} data-samples={history.samples.length} />
+      <div
+        ref={box}
+        className="storage-chart"
+        role="img"
+        aria-label={`How full each drive was over the last ${history.days} days. ${history.summary}`}
+        data-samples={history.samples.length}
+      />
       <figcaption className="storage-summary">{history.summary}</figcaption>
     </figure>
   );

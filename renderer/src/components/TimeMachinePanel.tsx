@@ -2,7 +2,11 @@
 import type { TimeMachineMac, TimeMachineReport } from '../../../contract/timemachine.js';
 import { formatAgo, formatBytes } from '../format.js';
 
-const VERIFICATION_LABEL: Record<TimeMachineMac['verification'], string> = { passed: 'Verified', failed: 'Verification failed', unknown: 'Not verified yet' };
+const VERIFICATION_LABEL: Record<TimeMachineMac['verification'], string> = {
+  passed: 'Verified',
+  failed: 'Verification failed',
+  unknown: 'Not verified yet',
+};
 
 function LastBackup({ mac, now }: { mac: TimeMachineMac; now?: number }) {
   if (mac.running) return <span className="badge run-running">Backing up now</span>;
@@ -10,7 +14,9 @@ function LastBackup({ mac, now }: { mac: TimeMachineMac; now?: number }) {
   return (
     <>
       <time dateTime={mac.lastBackup}>{formatAgo(mac.lastBackup, now)}</time>
-      {mac.lastBackupSource === 'last-write' && <div className="muted small">from the last write (no snapshot history in this bundle)</div>}
+      {mac.lastBackupSource === 'last-write' && (
+        <div className="muted small">from the last write (no snapshot history in this bundle)</div>
+      )}
     </>
   );
 }
@@ -63,14 +69,27 @@ export function TimeMachinePanel({ report, now }: { report: TimeMachineReport | 
                 </span>
                 {m.maxSizeBytes !== null && (
                   <>
-                    <meter className="drive-meter" min={0} max={1} low={report.nearlyFullAt} high={report.nearlyFullAt} optimum={0} value={Math.min(1, m.usage ?? 0)} aria-label={`${m.name} backup size against its maximum`}>
+                    <meter
+                      className="drive-meter"
+                      min={0}
+                      max={1}
+                      low={report.nearlyFullAt}
+                      high={report.nearlyFullAt}
+                      optimum={0}
+                      value={Math.min(1, m.usage ?? 0)}
+                      aria-label={`${m.name} backup size against its maximum`}
+                    >
                       {Math.round((m.usage ?? 0) * 100)} %
                     </meter>
                   </>
                 )}
               </td>
               <td>
-                <span className={`badge ${m.verification === 'failed' ? 'run-failed' : m.verification === 'passed' ? 'run-succeeded' : 'run-cancelled'}`}>{VERIFICATION_LABEL[m.verification]}</span>
+                <span
+                  className={`badge ${m.verification === 'failed' ? 'run-failed' : m.verification === 'passed' ? 'run-succeeded' : 'run-cancelled'}`}
+                >
+                  {VERIFICATION_LABEL[m.verification]}
+                </span>
                 {m.verifiedAt && (
                   <div className="muted small">
                     <time dateTime={m.verifiedAt}>{formatAgo(m.verifiedAt, now)}</time>
@@ -81,7 +100,9 @@ export function TimeMachinePanel({ report, now }: { report: TimeMachineReport | 
           ))}
         </tbody>
       </table>
-      {!report.openFilesKnown && <p className="muted small">Samba's open files could not be read, so a backup running now is not shown.</p>}
+      {!report.openFilesKnown && (
+        <p className="muted small">Samba's open files could not be read, so a backup running now is not shown.</p>
+      )}
     </>
   );
 }

@@ -8,11 +8,27 @@ import { formatBytes } from '../format.js';
 import type { HelperApi } from '../helper-api.js';
 import { ActionStatus, type ActionEvent } from './ActionStatus.js';
 
-const SOURCE_LABEL: Record<SearchResult['source'], string> = { flux: 'In flux', space: 'In space', journal: 'Gone from space', snapshot: 'In the backup' };
-const SOURCE_NAME: Record<SearchResult['source'], string> = { flux: 'flux', space: 'space', journal: 'the graduation journal', snapshot: 'the newest snapshot' };
+const SOURCE_LABEL: Record<SearchResult['source'], string> = {
+  flux: 'In flux',
+  space: 'In space',
+  journal: 'Gone from space',
+  snapshot: 'In the backup',
+};
+const SOURCE_NAME: Record<SearchResult['source'], string> = {
+  flux: 'flux',
+  space: 'space',
+  journal: 'the graduation journal',
+  snapshot: 'the newest snapshot',
+};
 
 /** The panel; `runEvents` holds the latest event of each restore or bring-back run, by run id. */
-export function WhereIsPanel({ api, runEvents }: { api: HelperApi; runEvents: Record<number, ActionEvent | undefined> }) {
+export function WhereIsPanel({
+  api,
+  runEvents,
+}: {
+  api: HelperApi;
+  runEvents: Record<number, ActionEvent | undefined>;
+}) {
   const [q, setQ] = useState('');
   const [report, setReport] = useState<SearchReport | null>(null);
   const [busy, setBusy] = useState(false);
@@ -38,10 +54,13 @@ export function WhereIsPanel({ api, runEvents }: { api: HelperApi; runEvents: Re
   const act = async (r: SearchResult) => {
     setError(null);
     try {
-      const started = r.action === 'restore' && r.snapshot ? await api.restore(r.snapshot.id, r.path) : await api.bringBack(r.path);
+      const started =
+        r.action === 'restore' && r.snapshot ? await api.restore(r.snapshot.id, r.path) : await api.bringBack(r.path);
       setRuns((m) => ({ ...m, [keyOf(r)]: started.runId }));
     } catch (err) {
-      setError(`Could not ${r.action === 'restore' ? 'restore' : 'bring back'} ${r.name}: ${err instanceof Error ? err.message : String(err)}`);
+      setError(
+        `Could not ${r.action === 'restore' ? 'restore' : 'bring back'} ${r.name}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   };
 
@@ -49,7 +68,14 @@ export function WhereIsPanel({ api, runEvents }: { api: HelperApi; runEvents: Re
     <div className="where-is">
       <form className="search-form" role="search" onSubmit={(e) => void search(e)}>
         <label htmlFor="where-is-q">Part of a file or folder name</label>
-        <input id="where-is-q" type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="e.g. budget 2019" autoComplete="off" />
+        <input
+          id="where-is-q"
+          type="search"
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          placeholder="e.g. budget 2019"
+          autoComplete="off"
+        />
         <button type="submit" className="btn" disabled={busy || !q.trim()}>
           {busy ? 'Searching…' : 'Search'}
         </button>
@@ -62,7 +88,9 @@ export function WhereIsPanel({ api, runEvents }: { api: HelperApi; runEvents: Re
       {report && (
         <>
           <p className="small muted" role="status">
-            {report.results.length === 0 ? `Nothing named like “${report.query}” in flux, space, the graduation journal or the newest snapshot.` : `${report.results.length} found for “${report.query}”.`}
+            {report.results.length === 0
+              ? `Nothing named like “${report.query}” in flux, space, the graduation journal or the newest snapshot.`
+              : `${report.results.length} found for “${report.query}”.`}
           </p>
           {report.results.length > 0 && (
             <table className="table">
@@ -96,7 +124,12 @@ export function WhereIsPanel({ api, runEvents }: { api: HelperApi; runEvents: Re
                       <td className="nowrap">{r.size === null ? '' : formatBytes(r.size)}</td>
                       <td>
                         {r.action && runId === undefined && (
-                          <button type="button" className="btn btn-secondary nowrap" onClick={() => void act(r)} aria-label={`${r.action === 'restore' ? 'Restore a copy of' : 'Bring back to flux'} ${r.path}`}>
+                          <button
+                            type="button"
+                            className="btn btn-secondary nowrap"
+                            onClick={() => void act(r)}
+                            aria-label={`${r.action === 'restore' ? 'Restore a copy of' : 'Bring back to flux'} ${r.path}`}
+                          >
                             {r.action === 'restore' ? 'Restore a copy' : 'Bring back to flux'}
                           </button>
                         )}

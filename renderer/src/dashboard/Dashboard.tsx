@@ -66,7 +66,14 @@ function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => 
               </td>
               <td>{formatAgo(r.startedAt)}</td>
               <td>{formatDuration(r.durationMs)}</td>
-              <td className="small">{r.error ?? (restoredTo !== null ? `to flux: ${restoredTo}` : moved !== null ? `${files(moved)}, ${formatBytes(bytes ?? 0)}` : '')}</td>
+              <td className="small">
+                {r.error ??
+                  (restoredTo !== null
+                    ? `to flux: ${restoredTo}`
+                    : moved !== null
+                      ? `${files(moved)}, ${formatBytes(bytes ?? 0)}`
+                      : '')}
+              </td>
               <td>
                 {/* The helper says which runs it can undo (JobRun.undoable); the dashboard does not decide. */}
                 {r.undoable &&
@@ -80,7 +87,12 @@ function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => 
                       </button>
                     </span>
                   ) : (
-                    <button type="button" className="btn btn-secondary" onClick={() => setConfirming(r.id)} aria-label={`Undo graduation run ${r.id}`}>
+                    <button
+                      type="button"
+                      className="btn btn-secondary"
+                      onClick={() => setConfirming(r.id)}
+                      aria-label={`Undo graduation run ${r.id}`}
+                    >
                       Undo
                     </button>
                   ))}
@@ -117,7 +129,11 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
       void api.timeMachine().then(setTimeMachine, () => setTimeMachine(null));
     } catch (e) {
       if (e instanceof ApiCallError && e.status === 401) onSignOut();
-      else setMessage({ kind: 'error', text: `Could not load the summary: ${e instanceof Error ? e.message : String(e)}` });
+      else
+        setMessage({
+          kind: 'error',
+          text: `Could not load the summary: ${e instanceof Error ? e.message : String(e)}`,
+        });
     }
   }, [api, onSignOut]);
 
@@ -138,30 +154,27 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
     void refresh();
     refreshStorage();
     const poll = window.setInterval(() => void refresh(), 15_000);
-    const stop = api.follow(
-      (e) => {
-        if (isActionEvent(e)) setActionEvents((m) => ({ ...m, [e.data.runId]: e }));
-        if (e.type === 'graduation.progress' || e.type === 'backup.progress') {
-          setProgress((p) => ({ ...p, [e.data.job]: e }));
-        } else if (e.type !== 'restore.progress' && e.type !== 'bringback.progress') {
-          setEvents((list) => (list.some((x) => x.id === e.id) ? list : [e, ...list].slice(0, FEED_CAP)));
+    const stop = api.follow((e) => {
+      if (isActionEvent(e)) setActionEvents((m) => ({ ...m, [e.data.runId]: e }));
+      if (e.type === 'graduation.progress' || e.type === 'backup.progress') {
+        setProgress((p) => ({ ...p, [e.data.job]: e }));
+      } else if (e.type !== 'restore.progress' && e.type !== 'bringback.progress') {
+        setEvents((list) => (list.some((x) => x.id === e.id) ? list : [e, ...list].slice(0, FEED_CAP)));
+      }
+      if (e.type === 'graduation.finished') refreshStorage();
+      if (e.type.endsWith('.finished') || e.type.endsWith('.failed')) {
+        const job = (e.data as { job?: string }).job;
+        if (job) {
+          setProgress((p) => ({ ...p, [job]: undefined }));
+          setPending((s) => {
+            const n = new Set(s);
+            n.delete(job);
+            return n;
+          });
         }
-        if (e.type === 'graduation.finished') refreshStorage();
-        if (e.type.endsWith('.finished') || e.type.endsWith('.failed')) {
-          const job = (e.data as { job?: string }).job;
-          if (job) {
-            setProgress((p) => ({ ...p, [job]: undefined }));
-            setPending((s) => {
-              const n = new Set(s);
-              n.delete(job);
-              return n;
-            });
-          }
-        }
-        scheduleRefresh();
-      },
-      setLive,
-    );
+      }
+      scheduleRefresh();
+    }, setLive);
     return () => {
       stop();
       window.clearInterval(poll);
@@ -180,7 +193,13 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
       });
     try {
       const run = await api.runJob(job.name);
-      setMessage({ kind: 'info', text: run.status === 'queued' ? `${job.name} is queued as run #${run.id}; it starts when its drives are free.` : `${job.name} started as run #${run.id}.` });
+      setMessage({
+        kind: 'info',
+        text:
+          run.status === 'queued'
+            ? `${job.name} is queued as run #${run.id}; it starts when its drives are free.`
+            : `${job.name} started as run #${run.id}.`,
+      });
       // From here the summary's `running` flag (and the run's events) say whether it still runs: not every job
       // publishes a finished event under its own name (a drive check only warns), so pending must not outlive this.
       await refresh();
@@ -198,7 +217,10 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
       setMessage({ kind: 'info', text: `Undo of graduation run #${started.undoOf} started as run #${started.runId}.` });
       scheduleRefresh();
     } catch (e) {
-      setMessage({ kind: 'error', text: `Could not undo run #${run.id}: ${e instanceof Error ? e.message : String(e)}` });
+      setMessage({
+        kind: 'error',
+        text: `Could not undo run #${run.id}: ${e instanceof Error ? e.message : String(e)}`,
+      });
     }
   };
 
@@ -236,7 +258,10 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
         </nav>
       </header>
       {message && (
-        <p role={message.kind === 'error' ? 'alert' : 'status'} className={message.kind === 'error' ? 'error-text' : 'info-text'}>
+        <p
+          role={message.kind === 'error' ? 'alert' : 'status'}
+          className={message.kind === 'error' ? 'error-text' : 'info-text'}
+        >
           {message.text}
         </p>
       )}

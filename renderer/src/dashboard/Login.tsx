@@ -19,7 +19,12 @@ export function Login({ onToken, initialError }: { onToken: (token: string) => v
             .status()
             .then(
               () => onToken(token),
-              (e: unknown) => setError(e instanceof ApiCallError && e.status === 401 ? 'The helper refused this token (revoked or mistyped).' : `Could not reach the helper: ${String(e)}`),
+              (e: unknown) =>
+                setError(
+                  e instanceof ApiCallError && e.status === 401
+                    ? 'The helper refused this token (revoked or mistyped).'
+                    : `Could not reach the helper: ${String(e)}`,
+                ),
             )
             .finally(() => setBusy(false));
         }}

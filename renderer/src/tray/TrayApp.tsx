@@ -18,7 +18,15 @@ function useTrayState(bridge: FtsBridge): [TrayState | null, string | null] {
   return [state, error];
 }
 
-function ShareRow({ share, act, bridge }: { share: TrayShare; act: (f: () => Promise<unknown>) => void; bridge: FtsBridge }) {
+function ShareRow({
+  share,
+  act,
+  bridge,
+}: {
+  share: TrayShare;
+  act: (f: () => Promise<unknown>) => void;
+  bridge: FtsBridge;
+}) {
   const { name } = share;
   return (
     <li className="share" data-share={name} data-state={share.state}>
@@ -34,15 +42,31 @@ function ShareRow({ share, act, bridge }: { share: TrayShare; act: (f: () => Pro
       <div className="share-actions">
         {share.state === 'mounted' ? (
           <>
-            <button type="button" className="btn" onClick={() => act(() => bridge.openShare({ share: name }))} aria-label={`Open ${name}`}>
+            <button
+              type="button"
+              className="btn"
+              onClick={() => act(() => bridge.openShare({ share: name }))}
+              aria-label={`Open ${name}`}
+            >
               Open
             </button>
-            <button type="button" className="btn btn-secondary" onClick={() => act(() => bridge.unmount({ share: name }))} aria-label={`Unmount ${name}`}>
+            <button
+              type="button"
+              className="btn btn-secondary"
+              onClick={() => act(() => bridge.unmount({ share: name }))}
+              aria-label={`Unmount ${name}`}
+            >
               Unmount
             </button>
           </>
         ) : (
-          <button type="button" className="btn" disabled={share.state === 'mounting'} onClick={() => act(() => bridge.mount({ share: name }))} aria-label={`Mount ${name}`}>
+          <button
+            type="button"
+            className="btn"
+            disabled={share.state === 'mounting'}
+            onClick={() => act(() => bridge.mount({ share: name }))}
+            aria-label={`Mount ${name}`}
+          >
             Mount
           </button>
         )}
@@ -52,7 +76,15 @@ function ShareRow({ share, act, bridge }: { share: TrayShare; act: (f: () => Pro
 }
 
 /** The pairing string form: the one thing a new computer asks for (what `fts-helper clients pair` printed). */
-function PairingForm({ bridge, onPaired, submitLabel }: { bridge: FtsBridge; onPaired?: () => void; submitLabel: string }) {
+function PairingForm({
+  bridge,
+  onPaired,
+  submitLabel,
+}: {
+  bridge: FtsBridge;
+  onPaired?: () => void;
+  submitLabel: string;
+}) {
   const [message, setMessage] = useState<string | null>(null);
   const [working, setWorking] = useState(false);
   const submit = async (form: HTMLFormElement) => {
@@ -80,7 +112,14 @@ function PairingForm({ bridge, onPaired, submitLabel }: { bridge: FtsBridge; onP
     >
       <label>
         Pairing string
-        <input name="pairing" required autoComplete="off" spellCheck={false} placeholder="fts1:…" aria-describedby="pairing-help" />
+        <input
+          name="pairing"
+          required
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="fts1:…"
+          aria-describedby="pairing-help"
+        />
       </label>
       <p id="pairing-help" className="small muted">
         The line <code>fts-helper clients pair</code> printed on the server for this computer.
@@ -116,7 +155,7 @@ function SettingsPanel({ bridge, state }: { bridge: FtsBridge; state: TrayState 
       const after = await bridge.setSettings({
         shares: settings.shares.map((s) => ({
           name: s.name,
-          driveLetter: letters ? (String(f.get(`letter-${s.name}`) ?? '') || null) : s.driveLetter,
+          driveLetter: letters ? String(f.get(`letter-${s.name}`) ?? '') || null : s.driveLetter,
           autoMount: f.get(`auto-${s.name}`) === 'on',
         })),
         startAtLogin: f.get('startAtLogin') === 'on',
@@ -176,7 +215,8 @@ function SettingsPanel({ bridge, state }: { bridge: FtsBridge; state: TrayState 
         <p className="small">
           {settings.pairing ? (
             <>
-              Paired as <strong>{settings.pairing.clientId}</strong> with Key Vault <strong>{settings.pairing.vault}</strong>
+              Paired as <strong>{settings.pairing.clientId}</strong> with Key Vault{' '}
+              <strong>{settings.pairing.vault}</strong>
               {settings.helperUrl ? <> · helper {settings.helperUrl}</> : null}
             </>
           ) : (
@@ -258,10 +298,20 @@ export function TrayApp({ bridge }: { bridge: FtsBridge }) {
           <div className="section-head">
             <h2 id="shares-h">My shares</h2>
             <div className="buttons">
-              <button type="button" className="btn" disabled={state.busy || allMounted} onClick={() => act(() => bridge.mountAll())}>
+              <button
+                type="button"
+                className="btn"
+                disabled={state.busy || allMounted}
+                onClick={() => act(() => bridge.mountAll())}
+              >
                 Mount all
               </button>
-              <button type="button" className="btn btn-secondary" disabled={state.busy || !anyMounted} onClick={() => act(() => bridge.unmountAll())}>
+              <button
+                type="button"
+                className="btn btn-secondary"
+                disabled={state.busy || !anyMounted}
+                onClick={() => act(() => bridge.unmountAll())}
+              >
                 Unmount all
               </button>
             </div>
@@ -285,7 +335,9 @@ export function TrayApp({ bridge }: { bridge: FtsBridge }) {
               <DriveList drives={status.drives} />
               <h3>Connected</h3>
               <p className="small">
-                {online.length === 0 ? 'No computer is connected.' : `${online.length} connected: ${online.map((c) => c.hostName).join(', ')}`}
+                {online.length === 0
+                  ? 'No computer is connected.'
+                  : `${online.length} connected: ${online.map((c) => c.hostName).join(', ')}`}
               </p>
               <h3>Jobs</h3>
               <JobsList jobs={status.jobs} />
@@ -295,9 +347,14 @@ export function TrayApp({ bridge }: { bridge: FtsBridge }) {
           )}
           <p className="small">
             Last graduation:{' '}
-            {state.lastGraduation ? `${state.lastGraduation.moved} files, ${formatBytes(state.lastGraduation.bytesMoved)}, ${formatAgo(state.lastGraduation.at)}` : 'none yet'}
+            {state.lastGraduation
+              ? `${state.lastGraduation.moved} files, ${formatBytes(state.lastGraduation.bytesMoved)}, ${formatAgo(state.lastGraduation.at)}`
+              : 'none yet'}
             <br />
-            Last backup: {state.lastBackup ? `${state.lastBackup.ok ? 'ok' : 'failed'}, ${formatAgo(state.lastBackup.at)}` : 'none yet'}
+            Last backup:{' '}
+            {state.lastBackup
+              ? `${state.lastBackup.ok ? 'ok' : 'failed'}, ${formatAgo(state.lastBackup.at)}`
+              : 'none yet'}
           </p>
         </section>
         <section aria-labelledby="activity-h">

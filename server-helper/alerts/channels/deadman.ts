@@ -22,8 +22,14 @@ export function deadmanSender(channel: z.infer<typeof DeadmanChannel>, deps: Sen
     async send(message, signal) {
       const ping = await resolveUrl(channel.url, field('url'), deps.secrets);
       let target = ping;
-      if (message.test) target = channel.testUrl ? await resolveUrl(channel.testUrl, field('testUrl'), deps.secrets) : withSuffix(ping, '/log');
-      else if (message.event?.type === 'backup.failed') target = channel.failUrl ? await resolveUrl(channel.failUrl, field('failUrl'), deps.secrets) : withSuffix(ping, '/fail');
+      if (message.test)
+        target = channel.testUrl
+          ? await resolveUrl(channel.testUrl, field('testUrl'), deps.secrets)
+          : withSuffix(ping, '/log');
+      else if (message.event?.type === 'backup.failed')
+        target = channel.failUrl
+          ? await resolveUrl(channel.failUrl, field('failUrl'), deps.secrets)
+          : withSuffix(ping, '/fail');
       await post({
         url: target,
         body: `${message.title}\n${message.body}`,

@@ -10,9 +10,20 @@ import { redact } from '../secrets.js';
 import { DeliveryError, type AlertSender, type SenderDeps } from './sender.js';
 
 /** The plain-text body: the message, the repeats held back, and where it came from. */
-export function emailText(m: { body: string; heldBack: number; server: string; event: { id: number; ts: string } | null; test: boolean }): string {
-  const held = m.heldBack > 0 ? `\n\n${m.heldBack} similar alert${m.heldBack === 1 ? ' was' : 's were'} held back since the last one.` : '';
-  const origin = m.test ? 'a test message from fts-helper' : `fts-helper on ${m.server}, event #${m.event?.id} at ${m.event?.ts}`;
+export function emailText(m: {
+  body: string;
+  heldBack: number;
+  server: string;
+  event: { id: number; ts: string } | null;
+  test: boolean;
+}): string {
+  const held =
+    m.heldBack > 0
+      ? `\n\n${m.heldBack} similar alert${m.heldBack === 1 ? ' was' : 's were'} held back since the last one.`
+      : '';
+  const origin = m.test
+    ? 'a test message from fts-helper'
+    : `fts-helper on ${m.server}, event #${m.event?.id} at ${m.event?.ts}`;
   return `${m.body}${held}\n\n-- \n${origin}\n`;
 }
 
@@ -21,7 +32,9 @@ function readCa(file: string, channel: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new DeliveryError(`alerts channel ${channel}: caCert: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new DeliveryError(
+      `alerts channel ${channel}: caCert: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 
@@ -32,8 +45,12 @@ export function emailSender(channel: z.infer<typeof EmailChannel>, deps: SenderD
     channel,
     target: () => target,
     async send(message, signal) {
-      const password = channel.password ? await deps.secrets.read(channel.password, `alerts channel ${channel.name}: password`) : null;
-      const secrets = password ? [password, `\0${channel.user}\0${password}`, `${channel.user}\0${channel.user}\0${password}`] : [];
+      const password = channel.password
+        ? await deps.secrets.read(channel.password, `alerts channel ${channel.name}: password`)
+        : null;
+      const secrets = password
+        ? [password, `\0${channel.user}\0${password}`, `${channel.user}\0${channel.user}\0${password}`]
+        : [];
       const transport = nodemailer.createTransport({
         host: channel.host,
         port: channel.port,
@@ -59,7 +76,12 @@ export function emailSender(channel: z.infer<typeof EmailChannel>, deps: SenderD
         });
       } catch (err) {
         const e = err as { code?: string; message?: string };
-        throw new DeliveryError(redact(`${target}: ${e.message ?? String(err)}${e.code && !e.message?.includes(e.code) ? ` (${e.code})` : ''}`, secrets));
+        throw new DeliveryError(
+          redact(
+            `${target}: ${e.message ?? String(err)}${e.code && !e.message?.includes(e.code) ? ` (${e.code})` : ''}`,
+            secrets,
+          ),
+        );
       } finally {
         transport.close();
       }

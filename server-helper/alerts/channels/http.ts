@@ -13,13 +13,15 @@ export async function resolveUrl(url: string | SecretRef, field: string, secrets
   } catch {
     throw new DeliveryError(`${field}: the secret does not hold a URL`);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new DeliveryError(`${field}: the secret's URL is not http(s)`);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new DeliveryError(`${field}: the secret's URL is not http(s)`);
   return value;
 }
 
 /** How a URL from the config is shown: scheme, host and port only (a topic or ping id in the path works as a password). */
 export function urlTarget(url: string | SecretRef): string {
-  if (typeof url !== 'string') return 'file' in url ? `(URL in ${url.file})` : `(URL in Key Vault secret ${url.keyVault})`;
+  if (typeof url !== 'string')
+    return 'file' in url ? `(URL in ${url.file})` : `(URL in Key Vault secret ${url.keyVault})`;
   return new URL(url).origin;
 }
 
@@ -41,16 +43,32 @@ export async function post(req: PostRequest): Promise<void> {
   const timeout = AbortSignal.timeout(req.timeoutMs);
   let res: Response;
   try {
-    res = await fetch(req.url, { method: 'POST', body: req.body, headers: req.headers, signal: AbortSignal.any([req.signal, timeout]), redirect: 'error' });
+    res = await fetch(req.url, {
+      method: 'POST',
+      body: req.body,
+      headers: req.headers,
+      signal: AbortSignal.any([req.signal, timeout]),
+      redirect: 'error',
+    });
   } catch (err) {
-    if (timeout.aborted) throw new DeliveryError(`${where} did not answer within ${req.timeoutMs < 1000 ? `${req.timeoutMs} ms` : `${Math.round(req.timeoutMs / 1000)} s`}`);
+    if (timeout.aborted)
+      throw new DeliveryError(
+        `${where} did not answer within ${req.timeoutMs < 1000 ? `${req.timeoutMs} ms` : `${Math.round(req.timeoutMs / 1000)} s`}`,
+      );
     if (req.signal.aborted) throw new DeliveryError(`sending to ${where} was stopped`);
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new DeliveryError(redact(`could not reach ${where}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, secrets));
+    throw new DeliveryError(
+      redact(`could not reach ${where}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, secrets),
+    );
   }
   // Read the answer even when it is not used, so the connection is released.
   const text = await res.text().catch(() => '');
   if (res.ok) return;
   const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, 200);
-  throw new DeliveryError(redact(`${where} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${excerpt ? `: ${excerpt}` : ''}`, secrets));
+  throw new DeliveryError(
+    redact(
+      `${where} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${excerpt ? `: ${excerpt}` : ''}`,
+      secrets,
+    ),
+  );
 }

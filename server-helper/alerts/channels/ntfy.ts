@@ -22,8 +22,13 @@ export function ntfySender(channel: z.infer<typeof NtfyChannel>, deps: SenderDep
     target: () => urlTarget(channel.url),
     async send(message, signal) {
       const url = await resolveUrl(channel.url, `alerts channel ${channel.name}: url`, deps.secrets);
-      const token = channel.token ? await deps.secrets.read(channel.token, `alerts channel ${channel.name}: token`) : null;
-      const held = message.heldBack > 0 ? `\n\n(${message.heldBack} similar alert${message.heldBack === 1 ? '' : 's'} held back since the last one)` : '';
+      const token = channel.token
+        ? await deps.secrets.read(channel.token, `alerts channel ${channel.name}: token`)
+        : null;
+      const held =
+        message.heldBack > 0
+          ? `\n\n(${message.heldBack} similar alert${message.heldBack === 1 ? '' : 's'} held back since the last one)`
+          : '';
       await post({
         url,
         body: `${message.body}${held}`,

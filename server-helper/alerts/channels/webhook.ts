@@ -11,7 +11,9 @@ export function webhookSender(channel: z.infer<typeof WebhookChannel>, deps: Sen
     target: () => urlTarget(channel.url),
     async send(message, signal) {
       const url = await resolveUrl(channel.url, `alerts channel ${channel.name}: url`, deps.secrets);
-      const bearer = channel.bearer ? await deps.secrets.read(channel.bearer, `alerts channel ${channel.name}: bearer`) : null;
+      const bearer = channel.bearer
+        ? await deps.secrets.read(channel.bearer, `alerts channel ${channel.name}: bearer`)
+        : null;
       await post({
         url,
         body: JSON.stringify(message),

@@ -2,7 +2,8 @@
 import type { ResticFailureKind } from './parse-restic.js';
 
 /** Why a backup operation failed. */
-export type BackupFailureKind = ResticFailureKind | 'not-configured' | 'not-mounted' | 'secrets' | 'check-failed' | 'cancelled' | 'rclone';
+export type BackupFailureKind =
+  ResticFailureKind | 'not-configured' | 'not-mounted' | 'secrets' | 'check-failed' | 'cancelled' | 'rclone';
 
 /** A backup operation that failed; `message` is the one-line reason and never carries a secret. */
 export class BackupError extends Error {

@@ -11,7 +11,17 @@ describe('parseRcloneLine', () => {
     expect(lines.filter((l) => l?.type === 'file')).toHaveLength(5);
     expect(lines.at(-1)).toEqual({
       type: 'stats',
-      stats: { bytes: 600004, totalBytes: 600004, transfers: 5, totalTransfers: 5, checks: 0, deletes: 0, renames: 0, errors: 0, elapsedMs: 208 },
+      stats: {
+        bytes: 600004,
+        totalBytes: 600004,
+        transfers: 5,
+        totalTransfers: 5,
+        checks: 0,
+        deletes: 0,
+        renames: 0,
+        errors: 0,
+        elapsedMs: 208,
+      },
     });
   });
 
@@ -23,9 +33,16 @@ describe('parseRcloneLine', () => {
 
   it('turns a rejected key into one actionable line', () => {
     const text = fx('sync-bad-key.txt');
-    const errors = text.split('\n').map(parseRcloneLine).filter((l) => l?.type === 'error');
+    const errors = text
+      .split('\n')
+      .map(parseRcloneLine)
+      .filter((l) => l?.type === 'error');
     expect(errors.length).toBeGreaterThan(0);
-    expect(classifyRcloneError(text, 's3:https://x/fts')).toBe('B2 rejected the application key: check the key id and application key (files or Key Vault)');
-    expect(classifyRcloneError('2026/11/25 22:15:39 Failed to sync: something odd', 'r')).toBe('rclone failed: Failed to sync: something odd');
+    expect(classifyRcloneError(text, 's3:https://x/fts')).toBe(
+      'B2 rejected the application key: check the key id and application key (files or Key Vault)',
+    );
+    expect(classifyRcloneError('2026/11/25 22:15:39 Failed to sync: something odd', 'r')).toBe(
+      'rclone failed: Failed to sync: something odd',
+    );
   });
 });

@@ -15,7 +15,10 @@ export interface RcloneStats {
 }
 
 /** One parsed log line. */
-export type RcloneLine = { type: 'stats'; stats: RcloneStats } | { type: 'error'; message: string } | { type: 'file'; action: string; object: string };
+export type RcloneLine =
+  | { type: 'stats'; stats: RcloneStats }
+  | { type: 'error'; message: string }
+  | { type: 'file'; action: string; object: string };
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
@@ -48,11 +51,17 @@ export function parseRcloneLine(line: string): RcloneLine | null {
 
 /** A one-line reason for an rclone failure, from its error text. */
 export function classifyRcloneError(text: string, repository: string): string {
-  if (/InvalidAccessKeyId|Access Key Id you provided does not exist|SignatureDoesNotMatch|AccessDenied|status code: 40[13]/i.test(text)) {
+  if (
+    /InvalidAccessKeyId|Access Key Id you provided does not exist|SignatureDoesNotMatch|AccessDenied|status code: 40[13]/i.test(
+      text,
+    )
+  ) {
     return 'B2 rejected the application key: check the key id and application key (files or Key Vault)';
   }
-  if (/NoSuchBucket|bucket does not exist/i.test(text)) return `the bucket of ${repository} does not exist: create it in B2 or fix backup.repository`;
-  if (/x509:|certificate signed by unknown authority/.test(text)) return `the endpoint's TLS certificate is not trusted: set backup.caCert for a private CA`;
+  if (/NoSuchBucket|bucket does not exist/i.test(text))
+    return `the bucket of ${repository} does not exist: create it in B2 or fix backup.repository`;
+  if (/x509:|certificate signed by unknown authority/.test(text))
+    return `the endpoint's TLS certificate is not trusted: set backup.caCert for a private CA`;
   if (/connection refused|no such host|i\/o timeout|network is unreachable|dial tcp/i.test(text)) {
     return 'the backup endpoint is unreachable: check the network and the host in backup.repository';
   }

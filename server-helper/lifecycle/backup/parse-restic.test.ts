@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyResticError, escapeResticPattern, parentOf, parseBackupLine, parseCheck, parseForget, parseLsLine, parseSnapshots } from './parse-restic.js';
+import {
+  classifyResticError,
+  escapeResticPattern,
+  parentOf,
+  parseBackupLine,
+  parseCheck,
+  parseForget,
+  parseLsLine,
+  parseSnapshots,
+} from './parse-restic.js';
 
 const fx = (name: string) => readFileSync(join(__dirname, '../../../test/fixtures/restic', name), 'utf8');
 
@@ -29,7 +38,11 @@ describe('parseBackupLine', () => {
     const errors = fx('backup-exit3.stderr').trim().split('\n').map(parseBackupLine);
     expect(errors).toEqual([{ type: 'error', item: '/tmp/rx/data/f2', message: 'open: permission denied' }, null]);
     const lines = fx('backup-exit3.jsonl').trim().split('\n').map(parseBackupLine);
-    expect(lines.find((l) => l?.type === 'summary')).toMatchObject({ snapshotId: 'd5ff0ec4', filesNew: 1, filesChanged: 2 });
+    expect(lines.find((l) => l?.type === 'summary')).toMatchObject({
+      snapshotId: 'd5ff0ec4',
+      filesNew: 1,
+      filesChanged: 2,
+    });
   });
 
   it('ignores text and broken JSON', () => {
@@ -78,11 +91,18 @@ describe('classifyResticError', () => {
   });
 
   it('reads who holds a lock', () => {
-    expect(classifyResticError(fx('err-locked.txt'), repo).lock).toEqual({ pid: 10434, host: 'vm', ageText: '3.812988673s' });
+    expect(classifyResticError(fx('err-locked.txt'), repo).lock).toEqual({
+      pid: 10434,
+      host: 'vm',
+      ageText: '3.812988673s',
+    });
   });
 
   it('does not take a missing source folder for a missing repository', () => {
-    const f = classifyResticError('/space/x does not exist, skipping\nFatal: all target directories/files do not exist\n', repo);
+    const f = classifyResticError(
+      '/space/x does not exist, skipping\nFatal: all target directories/files do not exist\n',
+      repo,
+    );
     expect(f.kind).toBe('unknown');
     expect(f.reason).toBe('restic failed: /space/x does not exist, skipping');
   });
@@ -93,17 +113,44 @@ describe('parseLsLine', () => {
     const lines = fx('ls-folder.jsonl').trim().split('\n').map(parseLsLine);
     expect(lines[0]).toEqual({
       type: 'snapshot',
-      snapshot: { id: 'f161f3c3a5e076bb517df10ae817347ea41f0007f58d5c6248a0c3dcabedf520', shortId: 'f161f3c3', time: '2026-12-04T19:23:04.320Z', paths: ['/tmp/rx/space'] },
+      snapshot: {
+        id: 'f161f3c3a5e076bb517df10ae817347ea41f0007f58d5c6248a0c3dcabedf520',
+        shortId: 'f161f3c3',
+        time: '2026-12-04T19:23:04.320Z',
+        paths: ['/tmp/rx/space'],
+      },
     });
     const nodes = lines.slice(1).map((l) => (l?.type === 'node' ? l.node : null));
     // The folder itself comes first, then its direct entries by name.
-    expect(nodes.map((n) => n?.path)).toEqual(['/tmp/rx/space', '/tmp/rx/space/Projects', '/tmp/rx/space/We[ir]d *?', '/tmp/rx/space/Wei', '/tmp/rx/space/Wex', '/tmp/rx/space/back\\slash', '/tmp/rx/space/other']);
-    expect(nodes[1]).toEqual({ name: 'Projects', path: '/tmp/rx/space/Projects', kind: 'folder', size: null, mtime: '2026-12-04T19:19:57.929Z' });
+    expect(nodes.map((n) => n?.path)).toEqual([
+      '/tmp/rx/space',
+      '/tmp/rx/space/Projects',
+      '/tmp/rx/space/We[ir]d *?',
+      '/tmp/rx/space/Wei',
+      '/tmp/rx/space/Wex',
+      '/tmp/rx/space/back\\slash',
+      '/tmp/rx/space/other',
+    ]);
+    expect(nodes[1]).toEqual({
+      name: 'Projects',
+      path: '/tmp/rx/space/Projects',
+      kind: 'folder',
+      size: null,
+      mtime: '2026-12-04T19:19:57.929Z',
+    });
   });
 
   it('reads files with their size and symlinks from a recursive listing', () => {
-    const nodes = fx('ls-recursive.jsonl').trim().split('\n').map(parseLsLine).flatMap((l) => (l?.type === 'node' ? [l.node] : []));
-    expect(nodes.find((n) => n.name === 'a.txt')).toMatchObject({ kind: 'file', size: 3, path: '/tmp/rx/space/Projects/x/a.txt' });
+    const nodes = fx('ls-recursive.jsonl')
+      .trim()
+      .split('\n')
+      .map(parseLsLine)
+      .flatMap((l) => (l?.type === 'node' ? [l.node] : []));
+    expect(nodes.find((n) => n.name === 'a.txt')).toMatchObject({
+      kind: 'file',
+      size: 3,
+      path: '/tmp/rx/space/Projects/x/a.txt',
+    });
     expect(nodes.find((n) => n.name === 'link')).toMatchObject({ kind: 'symlink', size: null });
   });
 

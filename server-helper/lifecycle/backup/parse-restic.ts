@@ -37,7 +37,12 @@ export type ResticBackupLine = ResticStatus | ResticSummary | ResticItemError;
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-const ERRNO: Record<number, string> = { 1: 'operation not permitted', 2: 'no such file', 5: 'input/output error', 13: 'permission denied' };
+const ERRNO: Record<number, string> = {
+  1: 'operation not permitted',
+  2: 'no such file',
+  5: 'input/output error',
+  13: 'permission denied',
+};
 
 /** Parses one stdout line of `restic backup --json`; null for anything else (verbose text, blank lines). */
 export function parseBackupLine(line: string): ResticBackupLine | null {
@@ -68,7 +73,7 @@ export function parseBackupLine(line: string): ResticBackupLine | null {
     case 'error': {
       const err = (j.error ?? {}) as Record<string, unknown>;
       const item = typeof j.item === 'string' ? j.item : typeof err.Path === 'string' ? err.Path : '';
-      const errno = typeof err.Err === 'number' ? ERRNO[err.Err] ?? `errno ${err.Err}` : null;
+      const errno = typeof err.Err === 'number' ? (ERRNO[err.Err] ?? `errno ${err.Err}`) : null;
       const op = typeof err.Op === 'string' ? err.Op : 'read';
       const message = typeof err.message === 'string' ? err.message : errno ? `${op}: ${errno}` : JSON.stringify(err);
       return { type: 'error', item, message };
@@ -129,7 +134,8 @@ export interface CheckResult {
   problems: string[];
 }
 
-const CHECK_NOISE = /^(using temporary cache|create exclusive lock|load indexes|check all packs|check snapshots|read group|read all data|\[\d+:\d+\]|no errors were found|Fatal: repository contains errors|\s*$)/;
+const CHECK_NOISE =
+  /^(using temporary cache|create exclusive lock|load indexes|check all packs|check snapshots|read group|read all data|\[\d+:\d+\]|no errors were found|Fatal: repository contains errors|\s*$)/;
 
 /** Parses the text of `restic check` (stdout and stderr together). */
 export function parseCheck(output: string, exitCode: number): CheckResult {
@@ -176,31 +182,60 @@ export function classifyResticError(stderr: string, repository: string): ResticF
     };
   }
   if (/wrong password or no key found/.test(t)) {
-    return { kind: 'wrong-password', reason: 'the repository password is wrong: check backup.passwordFile (or the Key Vault secret)' };
+    return {
+      kind: 'wrong-password',
+      reason: 'the repository password is wrong: check backup.passwordFile (or the Key Vault secret)',
+    };
   }
-  if (/InvalidAccessKeyId|Access Key Id you provided does not exist|SignatureDoesNotMatch|AccessDenied|Access Denied|status code: 40[13]|Unauthorized/i.test(t)) {
-    return { kind: 'access-denied', reason: 'B2 rejected the application key: check the key id and application key (files or Key Vault)' };
+  if (
+    /InvalidAccessKeyId|Access Key Id you provided does not exist|SignatureDoesNotMatch|AccessDenied|Access Denied|status code: 40[13]|Unauthorized/i.test(
+      t,
+    )
+  ) {
+    return {
+      kind: 'access-denied',
+      reason: 'B2 rejected the application key: check the key id and application key (files or Key Vault)',
+    };
   }
   if (/NoSuchBucket|bucket does not exist/i.test(t)) {
-    return { kind: 'missing-bucket', reason: `the bucket of ${repository} does not exist: create it in B2 or fix backup.repository` };
+    return {
+      kind: 'missing-bucket',
+      reason: `the bucket of ${repository} does not exist: create it in B2 or fix backup.repository`,
+    };
   }
   if (/x509:|certificate signed by unknown authority|tls: /.test(t)) {
-    return { kind: 'tls', reason: `the endpoint's TLS certificate is not trusted: check backup.repository, or set backup.caCert for a private CA` };
+    return {
+      kind: 'tls',
+      reason: `the endpoint's TLS certificate is not trusted: check backup.repository, or set backup.caCert for a private CA`,
+    };
   }
-  if (/connection refused|no such host|i\/o timeout|network is unreachable|dial tcp|context deadline exceeded|connection reset/i.test(t)) {
-    return { kind: 'unreachable', reason: `the backup endpoint is unreachable: check the network and the host in backup.repository` };
+  if (
+    /connection refused|no such host|i\/o timeout|network is unreachable|dial tcp|context deadline exceeded|connection reset/i.test(
+      t,
+    )
+  ) {
+    return {
+      kind: 'unreachable',
+      reason: `the backup endpoint is unreachable: check the network and the host in backup.repository`,
+    };
   }
   if (/config file already exists|repository master key and config already initialized/.test(t)) {
     return { kind: 'repository-exists', reason: `a repository already exists at ${repository}` };
   }
   if (/Is there a repository at the following location\?|unable to open config file/.test(t)) {
-    return { kind: 'no-repository', reason: `there is no restic repository at ${repository}: run \`fts-helper backup init\`` };
+    return {
+      kind: 'no-repository',
+      reason: `there is no restic repository at ${repository}: run \`fts-helper backup init\``,
+    };
   }
   const first = t
     .split('\n')
     .map((l) => l.trim())
     .find((l) => l !== '');
-  return { kind: 'unknown', reason: first ? `restic failed: ${first.replace(/^Fatal:\s*/, '')}` : 'restic failed without a message' };
+  return {
+    kind: 'unknown',
+    reason: first ? `restic failed: ${first.replace(/^Fatal:\s*/, '')}` : 'restic failed without a message',
+  };
 }
 
 /** One node of `restic ls --json`: a file, folder, symlink or other entry, with its absolute path as backed up. */
@@ -238,7 +273,8 @@ export function parseLsLine(line: string): ResticLsLine | null {
   const j = parseJsonLine(line);
   if (!j) return null;
   // restic 0.14 marks each line with struct_type; older versions leave it out, and only snapshots carry a tree.
-  const structType = typeof j.struct_type === 'string' ? j.struct_type : typeof j.tree === 'string' ? 'snapshot' : 'node';
+  const structType =
+    typeof j.struct_type === 'string' ? j.struct_type : typeof j.tree === 'string' ? 'snapshot' : 'node';
   if (structType === 'snapshot') {
     if (typeof j.id !== 'string') return null;
     return {
@@ -253,7 +289,10 @@ export function parseLsLine(line: string): ResticLsLine | null {
   }
   if (structType !== 'node' || typeof j.path !== 'string' || typeof j.name !== 'string') return null;
   const kind = KIND[String(j.type)] ?? 'other';
-  return { type: 'node', node: { name: j.name, path: j.path, kind, size: kind === 'file' ? num(j.size) : null, mtime: isoTime(j.mtime) } };
+  return {
+    type: 'node',
+    node: { name: j.name, path: j.path, kind, size: kind === 'file' ? num(j.size) : null, mtime: isoTime(j.mtime) },
+  };
 }
 
 /** The folder holding an absolute snapshot path (`/` for a top-level entry). */

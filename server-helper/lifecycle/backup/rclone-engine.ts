@@ -30,10 +30,25 @@ export class RcloneEngine {
   ) {}
 
   /** Syncs source to the destination; onStats receives rclone's periodic stats. */
-  async sync(source: string, opts: { exclude?: string[]; onStats?: (s: RcloneStats) => void } = {}): Promise<RcloneOutcome> {
+  async sync(
+    source: string,
+    opts: { exclude?: string[]; onStats?: (s: RcloneStats) => void } = {},
+  ): Promise<RcloneOutcome> {
     const started = Date.now();
     const backupDir = rclonePath(this.target, `${this.opts.backupDirName}/${runFolderName()}`);
-    const args = ['sync', `${source.replace(/\/+$/, '')}/`, rclonePath(this.target, 'current'), '--checksum', '--backup-dir', backupDir, '--stats', '1s', '--stats-log-level', 'NOTICE', '-v'];
+    const args = [
+      'sync',
+      `${source.replace(/\/+$/, '')}/`,
+      rclonePath(this.target, 'current'),
+      '--checksum',
+      '--backup-dir',
+      backupDir,
+      '--stats',
+      '1s',
+      '--stats-log-level',
+      'NOTICE',
+      '-v',
+    ];
     for (const x of [...ALWAYS_EXCLUDED, ...(opts.exclude ?? [])]) args.push('--exclude', x);
     let last: RcloneStats | null = null;
     const errors: string[] = [];
@@ -58,12 +73,26 @@ export class RcloneEngine {
     } catch (err) {
       if (err instanceof ExecError) {
         if (err.failure === 'aborted' || this.opts.signal?.aborted) throw new BackupError('cancelled', 'cancelled');
-        if (err.failure === 'not-found') throw new BackupError('rclone', 'rclone is not installed: apt-get install rclone');
-        throw new BackupError('rclone', classifyRcloneError(`${errors.join('\n')}\n${err.stderr}`, displayRepository(this.target.repository)));
+        if (err.failure === 'not-found')
+          throw new BackupError('rclone', 'rclone is not installed: apt-get install rclone');
+        throw new BackupError(
+          'rclone',
+          classifyRcloneError(`${errors.join('\n')}\n${err.stderr}`, displayRepository(this.target.repository)),
+        );
       }
       throw err;
     }
-    const stats: RcloneStats = last ?? { bytes: 0, totalBytes: 0, transfers: 0, totalTransfers: 0, checks: 0, deletes: 0, renames: 0, errors: 0, elapsedMs: 0 };
+    const stats: RcloneStats = last ?? {
+      bytes: 0,
+      totalBytes: 0,
+      transfers: 0,
+      totalTransfers: 0,
+      checks: 0,
+      deletes: 0,
+      renames: 0,
+      errors: 0,
+      elapsedMs: 0,
+    };
     return { stats, backupDir, durationMs: Date.now() - started };
   }
 
@@ -71,21 +100,42 @@ export class RcloneEngine {
   async check(source: string): Promise<{ ok: boolean; problems: string[] }> {
     const problems: string[] = [];
     try {
-      await runRclone(this.target, ['check', `${source.replace(/\/+$/, '')}/`, rclonePath(this.target, 'current'), '--one-way', '--checksum', ...ALWAYS_EXCLUDED.flatMap((x) => ['--exclude', x])], {
-        signal: this.opts.signal,
-        onStderrLine: (line) => {
-          const p = parseRcloneLine(line);
-          if (p?.type === 'error') problems.push(p.message);
+      await runRclone(
+        this.target,
+        [
+          'check',
+          `${source.replace(/\/+$/, '')}/`,
+          rclonePath(this.target, 'current'),
+          '--one-way',
+          '--checksum',
+          ...ALWAYS_EXCLUDED.flatMap((x) => ['--exclude', x]),
+        ],
+        {
+          signal: this.opts.signal,
+          onStderrLine: (line) => {
+            const p = parseRcloneLine(line);
+            if (p?.type === 'error') problems.push(p.message);
+          },
         },
-      }).result;
+      ).result;
       return { ok: true, problems: [] };
     } catch (err) {
       if (err instanceof ExecError) {
         if (err.failure === 'aborted' || this.opts.signal?.aborted) throw new BackupError('cancelled', 'cancelled');
         // rclone ends a check that found differences with "N differences found" (plain text), after one error line per file.
         const diff = /(\d+) differences? found/.exec(err.stderr);
-        if (diff) return { ok: false, problems: [`${diff[1]} difference(s) between the source and the copy`, ...problems.filter((p) => !/differences? found/.test(p))].slice(0, 50) };
-        throw new BackupError('rclone', classifyRcloneError(`${problems.join('\n')}\n${err.stderr}`, displayRepository(this.target.repository)));
+        if (diff)
+          return {
+            ok: false,
+            problems: [
+              `${diff[1]} difference(s) between the source and the copy`,
+              ...problems.filter((p) => !/differences? found/.test(p)),
+            ].slice(0, 50),
+          };
+        throw new BackupError(
+          'rclone',
+          classifyRcloneError(`${problems.join('\n')}\n${err.stderr}`, displayRepository(this.target.repository)),
+        );
       }
       throw err;
     }

@@ -85,7 +85,14 @@ export class ResticEngine {
   /** Runs one restic command; maps failures to BackupError (cancel → kind `cancelled`). */
   private async run(
     args: string[],
-    extra: { okExitCodes?: number[]; onStdoutLine?: (l: string) => void; onStderrLine?: (l: string) => void; signal?: AbortSignal; streamStdout?: boolean; passFds?: number[] } = {},
+    extra: {
+      okExitCodes?: number[];
+      onStdoutLine?: (l: string) => void;
+      onStderrLine?: (l: string) => void;
+      signal?: AbortSignal;
+      streamStdout?: boolean;
+      passFds?: number[];
+    } = {},
   ): Promise<ExecResult> {
     if (this.opts.signal?.aborted) throw new BackupError('cancelled', 'cancelled');
     try {
@@ -99,8 +106,10 @@ export class ResticEngine {
       }).result;
     } catch (err) {
       if (err instanceof ExecError) {
-        if (err.failure === 'aborted' || this.opts.signal?.aborted || extra.signal?.aborted) throw new BackupError('cancelled', 'cancelled');
-        if (err.failure === 'not-found') throw new BackupError('unknown', 'restic is not installed: apt-get install restic');
+        if (err.failure === 'aborted' || this.opts.signal?.aborted || extra.signal?.aborted)
+          throw new BackupError('cancelled', 'cancelled');
+        if (err.failure === 'not-found')
+          throw new BackupError('unknown', 'restic is not installed: apt-get install restic');
         if (err.failure === 'timeout') throw new BackupError('unknown', `restic ${args[0]} did not finish in time`);
         const f = classifyResticError(`${err.stderr}\n${err.stdout}`, displayRepository(this.target.repository));
         const e = new BackupError(f.kind, f.reason);
@@ -156,7 +165,10 @@ export class ResticEngine {
   }
 
   /** Backs up paths; progress lines go to onProgress. Exit 3 (some files unreadable) is a result, not a failure. */
-  async backup(paths: string[], opts: { exclude?: string[]; onProgress?: (s: ResticStatus) => void; initIfMissing?: boolean } = {}): Promise<BackupOutcome> {
+  async backup(
+    paths: string[],
+    opts: { exclude?: string[]; onProgress?: (s: ResticStatus) => void; initIfMissing?: boolean } = {},
+  ): Promise<BackupOutcome> {
     const args = ['backup', '--json', '--host', this.opts.host];
     for (const x of [...ALWAYS_EXCLUDED, ...(opts.exclude ?? [])]) args.push('--exclude', x);
     args.push('--', ...paths);
@@ -198,7 +210,19 @@ export class ResticEngine {
 
   /** Applies retention and prunes unreferenced data. */
   async forget(r: Retention): Promise<ForgetResult> {
-    const args = ['forget', '--json', '--host', this.opts.host, '--keep-daily', String(r.daily), '--keep-weekly', String(r.weekly), '--keep-monthly', String(r.monthly), '--prune'];
+    const args = [
+      'forget',
+      '--json',
+      '--host',
+      this.opts.host,
+      '--keep-daily',
+      String(r.daily),
+      '--keep-weekly',
+      String(r.weekly),
+      '--keep-monthly',
+      String(r.monthly),
+      '--prune',
+    ];
     const res = await this.withLockRetry(() => this.run(args));
     return parseForget(res.stdout);
   }
@@ -242,8 +266,19 @@ export class ResticEngine {
    * snapshot (restic then lists nothing and exits 0). Reads without taking the repository's lock: a listing
    * changes nothing, and browsing should not write lock files to B2 page after page.
    */
-  async ls(snapshotId: string, path: string | null, opts: { recursive?: boolean; onNode: (n: ResticNode) => boolean | void }): Promise<ResticLsSnapshot | null> {
-    const args = ['ls', '--json', '--no-lock', ...(opts.recursive ? ['--recursive'] : []), ...this.snapshotArgs(snapshotId), ...(path ? [path] : [])];
+  async ls(
+    snapshotId: string,
+    path: string | null,
+    opts: { recursive?: boolean; onNode: (n: ResticNode) => boolean | void },
+  ): Promise<ResticLsSnapshot | null> {
+    const args = [
+      'ls',
+      '--json',
+      '--no-lock',
+      ...(opts.recursive ? ['--recursive'] : []),
+      ...this.snapshotArgs(snapshotId),
+      ...(path ? [path] : []),
+    ];
     const stop = new AbortController();
     const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, stop.signal]) : stop.signal;
     let snapshot: ResticLsSnapshot | null = null;
@@ -260,7 +295,13 @@ export class ResticEngine {
       });
     } catch (err) {
       // Stopped on purpose once the caller had enough; a cancel of the run itself still throws.
-      if (!(stop.signal.aborted && !this.opts.signal?.aborted && err instanceof BackupError && err.kind === 'cancelled')) throw err;
+      if (!(
+        stop.signal.aborted &&
+        !this.opts.signal?.aborted &&
+        err instanceof BackupError &&
+        err.kind === 'cancelled'
+      ))
+        throw err;
     }
     return snapshot;
   }
@@ -271,7 +312,15 @@ export class ResticEngine {
    * recreates the full path under it. `--verify` reads every restored file back against the repository.
    */
   async restoreToFd(snapshotId: string, path: string, targetFd: number): Promise<void> {
-    const args = ['restore', ...this.snapshotArgs(snapshotId), '--target', '/proc/self/fd/3', '--include', escapeResticPattern(path), '--verify'];
+    const args = [
+      'restore',
+      ...this.snapshotArgs(snapshotId),
+      '--target',
+      '/proc/self/fd/3',
+      '--include',
+      escapeResticPattern(path),
+      '--verify',
+    ];
     await this.withLockRetry(() => this.run(args, { passFds: [targetFd] }));
   }
 }

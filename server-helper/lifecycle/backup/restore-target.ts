@@ -34,7 +34,8 @@ const isAtOrAbove = (dir: string, folder: string) => dir === '/' || folder === d
 /** Why restoring into `to` could overwrite or mix into live data (unless `--in-place`), or null when it is a safe place. */
 export function refuseRestoreTarget(to: string, live: readonly string[], realpath: Realpath): string | null {
   const target = resolveExisting(to, realpath);
-  if (target === '/') return `--to ${to} would restore over the live files (restic recreates each full path under the target); restore into an empty folder, or add --in-place to put files back where they were`;
+  if (target === '/')
+    return `--to ${to} would restore over the live files (restic recreates each full path under the target); restore into an empty folder, or add --in-place to put files back where they were`;
   for (const folder of live) {
     const real = resolveExisting(folder, realpath);
     if (isAtOrAbove(target, real)) {

@@ -13,7 +13,11 @@ import { BackupError } from './errors.js';
 
 /** The backup section, or a clear failure when there is none. */
 export function backupConfigOf(config: HelperConfig): BackupConfig {
-  if (!config.backup) throw new BackupError('not-configured', 'backup is not configured: add a backup section (repository, passwordFile) to the config');
+  if (!config.backup)
+    throw new BackupError(
+      'not-configured',
+      'backup is not configured: add a backup section (repository, passwordFile) to the config',
+    );
   return config.backup;
 }
 
@@ -36,7 +40,8 @@ export interface KeyVaultClientOptions {
  */
 export function serverVaultSettings(config: HelperConfig): KeyVaultSettings {
   const kv = config.keyVault;
-  if (!kv) throw new BackupError('secrets', 'backup.secretsFrom is keyvault but there is no keyVault section in the config');
+  if (!kv)
+    throw new BackupError('secrets', 'backup.secretsFrom is keyvault but there is no keyVault section in the config');
   if (!kv.server) {
     throw new BackupError(
       'secrets',
@@ -49,7 +54,10 @@ export function serverVaultSettings(config: HelperConfig): KeyVaultSettings {
 }
 
 /** The secret source the config names: 0600 files, or the server's Key Vault (its Azure libraries load only when used). */
-export async function secretSourceFor(config: HelperConfig, kvOptions: KeyVaultClientOptions = {}): Promise<SecretSource> {
+export async function secretSourceFor(
+  config: HelperConfig,
+  kvOptions: KeyVaultClientOptions = {},
+): Promise<SecretSource> {
   const b = backupConfigOf(config);
   if (b.secretsFrom === 'keyvault') {
     const settings = serverVaultSettings(config);
@@ -61,7 +69,11 @@ export async function secretSourceFor(config: HelperConfig, kvOptions: KeyVaultC
       throw err;
     }
   }
-  return new FileSecretSource({ resticPassword: b.passwordFile, b2KeyId: b.keyIdFile, b2ApplicationKey: b.applicationKeyFile });
+  return new FileSecretSource({
+    resticPassword: b.passwordFile,
+    b2KeyId: b.keyIdFile,
+    b2ApplicationKey: b.applicationKeyFile,
+  });
 }
 
 /**
@@ -73,7 +85,8 @@ export function sourceFolder(config: HelperConfig): string {
   const drive = config.drives[role];
   const share = config.shares.find((s) => s.role === role);
   const path = drive?.mountPoint ?? share?.path;
-  if (!path) throw new BackupError('not-configured', `no drive or share has the role ${role}: set drives.${role}.mountPoint`);
+  if (!path)
+    throw new BackupError('not-configured', `no drive or share has the role ${role}: set drives.${role}.mountPoint`);
   let st;
   try {
     st = statSync(path);
@@ -83,7 +96,11 @@ export function sourceFolder(config: HelperConfig): string {
   if (!st.isDirectory()) throw new BackupError('not-mounted', `${role} is not mounted: ${path} is not a folder`);
   if (drive?.requireMount !== false && path !== '/') {
     const parent = statSync(dirname(path));
-    if (parent.dev === st.dev) throw new BackupError('not-mounted', `${role} is not mounted: ${path} is a plain folder on the parent disk; mount the ${role} drive`);
+    if (parent.dev === st.dev)
+      throw new BackupError(
+        'not-mounted',
+        `${role} is not mounted: ${path} is a plain folder on the parent disk; mount the ${role} drive`,
+      );
   }
   return path;
 }
@@ -110,7 +127,10 @@ async function readSecrets(source: SecretSource, b: BackupConfig) {
     const keyId = (await source.read('b2KeyId')) ?? undefined;
     const applicationKey = (await source.read('b2ApplicationKey')) ?? undefined;
     if (b.engine === 'restic' && !passwordFile && password === undefined) {
-      throw new BackupError('secrets', `no repository password: set backup.passwordFile (a 0600 file) or store it in ${source.description}`);
+      throw new BackupError(
+        'secrets',
+        `no repository password: set backup.passwordFile (a 0600 file) or store it in ${source.description}`,
+      );
     }
     return { passwordFile: passwordFile ?? undefined, password, keyId, applicationKey };
   } catch (err) {

@@ -15,7 +15,11 @@ import { backupConfigOf, checkedSourceFolder, displayRepository, rcloneTargetFor
 export const REPOSITORY_RESOURCE = 'backup-repository';
 
 /** Calls fn at most once per interval (the first call goes through); `flush` sends the last skipped value. */
-export function throttle<T>(intervalMs: number, fn: (v: T) => void, now: () => number = Date.now): { push(v: T): void; flush(): void } {
+export function throttle<T>(
+  intervalMs: number,
+  fn: (v: T) => void,
+  now: () => number = Date.now,
+): { push(v: T): void; flush(): void } {
   let lastAt = -Infinity;
   let pending: { v: T } | null = null;
   return {
@@ -35,7 +39,10 @@ export function throttle<T>(intervalMs: number, fn: (v: T) => void, now: () => n
 }
 
 /** Builds the restic engine for a run. */
-export async function resticEngineFor(config: HelperConfig, opts: { signal?: AbortSignal; log?: (l: string) => void; lockRetryDelayMs?: number } = {}): Promise<ResticEngine> {
+export async function resticEngineFor(
+  config: HelperConfig,
+  opts: { signal?: AbortSignal; log?: (l: string) => void; lockRetryDelayMs?: number } = {},
+): Promise<ResticEngine> {
   const b = backupConfigOf(config);
   return new ResticEngine(await resticTargetFor(config), {
     host: config.server.name,
@@ -46,21 +53,41 @@ export async function resticEngineFor(config: HelperConfig, opts: { signal?: Abo
 }
 
 /** Builds the rclone engine for a run. */
-export async function rcloneEngineFor(config: HelperConfig, opts: { signal?: AbortSignal; log?: (l: string) => void } = {}): Promise<RcloneEngine> {
+export async function rcloneEngineFor(
+  config: HelperConfig,
+  opts: { signal?: AbortSignal; log?: (l: string) => void } = {},
+): Promise<RcloneEngine> {
   const b = backupConfigOf(config);
-  return new RcloneEngine(await rcloneTargetFor(config), { signal: opts.signal, log: opts.log, backupDirName: b.rcloneBackupDir });
+  return new RcloneEngine(await rcloneTargetFor(config), {
+    signal: opts.signal,
+    log: opts.log,
+    backupDirName: b.rcloneBackupDir,
+  });
 }
 
 /** Runs one operation with the started/failed events around it; body publishes its own success event. */
-async function operation(ctx: TaskContext, op: BackupOperation, body: () => Promise<TaskOutcome>): Promise<TaskOutcome> {
+async function operation(
+  ctx: TaskContext,
+  op: BackupOperation,
+  body: () => Promise<TaskOutcome>,
+): Promise<TaskOutcome> {
   const ref = { runId: ctx.runId, job: ctx.job };
   try {
     const b = backupConfigOf(ctx.config);
-    ctx.bus.publish('backup.started', { ...ref, engine: b.engine, repository: displayRepository(b.repository), operation: op });
+    ctx.bus.publish('backup.started', {
+      ...ref,
+      engine: b.engine,
+      repository: displayRepository(b.repository),
+      operation: op,
+    });
     return await body();
   } catch (err) {
     const cancelled = ctx.signal.aborted || (err instanceof BackupError && err.kind === 'cancelled');
-    const reason = cancelled ? `${op} cancelled` : err instanceof BackupError ? err.message : `${op} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`;
+    const reason = cancelled
+      ? `${op} cancelled`
+      : err instanceof BackupError
+        ? err.message
+        : `${op} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`;
     ctx.appendLog(`${reason}\n`);
     ctx.log.warn({ runId: ctx.runId, job: ctx.job, reason }, `backup ${op} ${cancelled ? 'cancelled' : 'failed'}`);
     ctx.bus.publish('backup.failed', { ...ref, reason, operation: op, cancelled });
@@ -86,8 +113,15 @@ export const backupTask: Task = {
       const b = backupConfigOf(ctx.config);
       const source = await checkedSourceFolder(ctx.config, ctx.signal);
       const ref = { runId: ctx.runId, job: ctx.job };
-      const progress = throttle(1000, (p: { percentDone: number; filesDone: number; totalFiles: number | null; bytesDone: number; totalBytes: number | null }) =>
-        ctx.bus.publish('backup.progress', { ...ref, ...p }),
+      const progress = throttle(
+        1000,
+        (p: {
+          percentDone: number;
+          filesDone: number;
+          totalFiles: number | null;
+          bytesDone: number;
+          totalBytes: number | null;
+        }) => ctx.bus.publish('backup.progress', { ...ref, ...p }),
       );
       const started = Date.now();
       if (b.engine === 'rclone') {
@@ -105,7 +139,15 @@ export const backupTask: Task = {
         });
         progress.flush();
         const durationMs = Date.now() - started;
-        const summary = { engine: 'rclone', transfers: r.stats.transfers, bytes: r.stats.bytes, deletes: r.stats.deletes, checks: r.stats.checks, backupDir: r.backupDir, durationMs };
+        const summary = {
+          engine: 'rclone',
+          transfers: r.stats.transfers,
+          bytes: r.stats.bytes,
+          deletes: r.stats.deletes,
+          checks: r.stats.checks,
+          backupDir: r.backupDir,
+          durationMs,
+        };
         ctx.bus.publish('backup.finished', {
           ...ref,
           snapshotId: null,
@@ -124,11 +166,21 @@ export const backupTask: Task = {
       const r = await engine.backup([source], {
         exclude: b.exclude,
         initIfMissing: b.initIfMissing,
-        onProgress: (s) => progress.push({ percentDone: s.percentDone, filesDone: s.filesDone, totalFiles: s.totalFiles, bytesDone: s.bytesDone, totalBytes: s.totalBytes }),
+        onProgress: (s) =>
+          progress.push({
+            percentDone: s.percentDone,
+            filesDone: s.filesDone,
+            totalFiles: s.totalFiles,
+            bytesDone: s.bytesDone,
+            totalBytes: s.totalBytes,
+          }),
       });
       progress.flush();
       const warnings: string[] = [];
-      if (r.unreadable.length > 0) warnings.push(`${r.unreadable.length} file(s) could not be read and are not in the snapshot, e.g. ${r.unreadable[0]!.item}`);
+      if (r.unreadable.length > 0)
+        warnings.push(
+          `${r.unreadable.length} file(s) could not be read and are not in the snapshot, e.g. ${r.unreadable[0]!.item}`,
+        );
       let snapshotsRemoved: number | null = null;
       if (b.prune.schedule === null) {
         try {
@@ -175,7 +227,10 @@ export const backupTask: Task = {
 };
 
 /** The `n/N` subset the next check of a job reads, rotating through the repository run by run. */
-export function nextSubset(ctx: Pick<TaskContext, 'store' | 'job'>, total: number): { subset: string; advance(): void } {
+export function nextSubset(
+  ctx: Pick<TaskContext, 'store' | 'job'>,
+  total: number,
+): { subset: string; advance(): void } {
   const key = `check:${ctx.job}:next-subset`;
   const stored = Number(ctx.store.jobState.get(key) ?? '1');
   const n = Number.isInteger(stored) && stored >= 1 && stored <= total ? stored : 1;
@@ -186,7 +241,8 @@ export function nextSubset(ctx: Pick<TaskContext, 'store' | 'job'>, total: numbe
 export const checkTask: Task = {
   kind: 'check',
   publishFailure: failureOf('check'),
-  resources: (config) => (config.backup?.engine === 'rclone' ? [config.backup.source, REPOSITORY_RESOURCE] : [REPOSITORY_RESOURCE]),
+  resources: (config) =>
+    config.backup?.engine === 'rclone' ? [config.backup.source, REPOSITORY_RESOURCE] : [REPOSITORY_RESOURCE],
   run: (ctx) =>
     operation(ctx, 'check', async () => {
       const b = backupConfigOf(ctx.config);
@@ -196,7 +252,9 @@ export const checkTask: Task = {
       let subset: string | null = null;
       let advance = () => {};
       if (b.engine === 'rclone') {
-        const r = await (await rcloneEngineFor(ctx.config, { signal: ctx.signal, log: logTo(ctx) })).check(await checkedSourceFolder(ctx.config, ctx.signal));
+        const r = await (
+          await rcloneEngineFor(ctx.config, { signal: ctx.signal, log: logTo(ctx) })
+        ).check(await checkedSourceFolder(ctx.config, ctx.signal));
         ({ ok, problems } = r);
       } else {
         const next = nextSubset(ctx, b.check.readDataSubsets);
@@ -207,7 +265,8 @@ export const checkTask: Task = {
       }
       for (const p of problems) ctx.appendLog(`check: ${p}\n`);
       const durationMs = Date.now() - started;
-      if (!ok) throw new BackupError('check-failed', `the repository check found damage: ${problems[0] ?? 'see the run log'}`);
+      if (!ok)
+        throw new BackupError('check-failed', `the repository check found damage: ${problems[0] ?? 'see the run log'}`);
       advance();
       ctx.bus.publish('backup.checked', { runId: ctx.runId, job: ctx.job, subset, durationMs });
       return { status: 'succeeded', summary: { subset, durationMs }, error: null };
@@ -222,12 +281,26 @@ export const pruneTask: Task = {
   run: (ctx) =>
     operation(ctx, 'prune', async () => {
       const b = backupConfigOf(ctx.config);
-      if (b.engine !== 'restic') throw new BackupError('not-configured', 'prune applies to restic repositories; rclone keeps replaced files under backup.rcloneBackupDir');
+      if (b.engine !== 'restic')
+        throw new BackupError(
+          'not-configured',
+          'prune applies to restic repositories; rclone keeps replaced files under backup.rcloneBackupDir',
+        );
       const started = Date.now();
       const f = await (await resticEngineFor(ctx.config, { signal: ctx.signal, log: logTo(ctx) })).forget(b.retention);
       const durationMs = Date.now() - started;
-      ctx.bus.publish('backup.pruned', { runId: ctx.runId, job: ctx.job, snapshotsKept: f.kept, snapshotsRemoved: f.removed, durationMs });
-      return { status: 'succeeded', summary: { snapshotsKept: f.kept, snapshotsRemoved: f.removed, durationMs }, error: null };
+      ctx.bus.publish('backup.pruned', {
+        runId: ctx.runId,
+        job: ctx.job,
+        snapshotsKept: f.kept,
+        snapshotsRemoved: f.removed,
+        durationMs,
+      });
+      return {
+        status: 'succeeded',
+        summary: { snapshotsKept: f.kept, snapshotsRemoved: f.removed, durationMs },
+        error: null,
+      };
     }),
 };
 

@@ -29,7 +29,13 @@ async function chunked(n: number, run: (start: number, end: number) => Promise<I
  * toDirInos[i] only; resolves to each one's errno (0 = named; ELOOP/EXDEV: a folder on the way was swapped;
  * ESTALE: the destination folder was replaced since it was checked).
  */
-export function renameAllNoReplace(fromRoot: RootDir, toRoot: RootDir, from: readonly string[], to: readonly string[], toDirInos: readonly number[]): Promise<Int32Array> {
+export function renameAllNoReplace(
+  fromRoot: RootDir,
+  toRoot: RootDir,
+  from: readonly string[],
+  to: readonly string[],
+  toDirInos: readonly number[],
+): Promise<Int32Array> {
   return chunked(from.length, (start, end) => {
     const pairs: string[] = [];
     for (let i = start; i < end; i++) pairs.push(from[i]!, to[i]!);
@@ -73,5 +79,11 @@ export function removeAllUnchanged(root: RootDir, sources: readonly SourceStamp[
 export function errnoError(errno: number, syscall: string, path: string, dest?: string): NodeJS.ErrnoException {
   const [code, description] = getSystemErrorMap().get(-errno) ?? [`E${errno}`, 'unknown error'];
   const where = dest === undefined ? `'${path}'` : `'${path}' -> '${dest}'`;
-  return Object.assign(new Error(`${code}: ${description}, ${syscall} ${where}`), { code, errno: -errno, syscall, path, ...(dest === undefined ? {} : { dest }) });
+  return Object.assign(new Error(`${code}: ${description}, ${syscall} ${where}`), {
+    code,
+    errno: -errno,
+    syscall,
+    path,
+    ...(dest === undefined ? {} : { dest }),
+  });
 }

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { splitTail } from './batcher.js';
 import type { MoveItem } from './mover.js';
 
-const file = (name: string, companionOf?: number): MoveItem => ({ kind: 'file', srcs: [name], stat: {} as Stats, ...(companionOf === undefined ? {} : { companionOf }) });
+const file = (name: string, companionOf?: number): MoveItem => ({
+  kind: 'file',
+  srcs: [name],
+  stat: {} as Stats,
+  ...(companionOf === undefined ? {} : { companionOf }),
+});
 
 describe('splitTail', () => {
   it('cuts about `size` items off a batch twice as large, and leaves a smaller one whole', () => {

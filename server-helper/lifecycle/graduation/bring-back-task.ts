@@ -26,7 +26,11 @@ function admitBringBack(config: HelperConfig, path: string): void {
   try {
     if (!root.lstat(path)) throw new RunRefused('not-found', `space has no ${path}`);
   } catch (err) {
-    if (isUnsafePath(err)) throw new RunRefused('bad-params', `path: ${path} cannot be reached in space without following a symlink or entering another mount`);
+    if (isUnsafePath(err))
+      throw new RunRefused(
+        'bad-params',
+        `path: ${path} cannot be reached in space without following a symlink or entering another mount`,
+      );
     throw err;
   } finally {
     root.close();
@@ -59,15 +63,27 @@ export const bringBackTask: Task<BringBackRequest> = {
         onProgress: (p) => {
           if (Date.now() - last < 1000) return;
           last = Date.now();
-          ctx.bus.publish('bringback.progress', { ...ref, moved: p.moved, bytesMoved: p.bytesMoved, currentPath: p.currentPath });
+          ctx.bus.publish('bringback.progress', {
+            ...ref,
+            moved: p.moved,
+            bytesMoved: p.bytesMoved,
+            currentPath: p.currentPath,
+          });
         },
       });
       if (s.placedAt && s.moved > 0) {
         // Back in flux with its old mtime: graduation leaves it there for one graduation.minAge.
-        ctx.store.fluxHolds.hold([s.placedAt], Date.now() + parseDuration(config.graduation.minAge)!, ctx.runId, 'bring-back');
+        ctx.store.fluxHolds.hold(
+          [s.placedAt],
+          Date.now() + parseDuration(config.graduation.minAge)!,
+          ctx.runId,
+          'bring-back',
+        );
         ctx.appendLog(`${s.placedAt} stays in flux for ${config.graduation.minAge} (graduation.minAge)\n`);
       }
-      ctx.appendLog(`brought back ${s.moved} file(s) (${s.bytesMoved} bytes) of ${params.path}; ${s.renamedCount} under a suffixed name; failed ${s.failed.length}\n`);
+      ctx.appendLog(
+        `brought back ${s.moved} file(s) (${s.bytesMoved} bytes) of ${params.path}; ${s.renamedCount} under a suffixed name; failed ${s.failed.length}\n`,
+      );
       for (const r of s.renamed) ctx.appendLog(`kept beside the file flux holds: ${r.from} → ${r.to}\n`);
       for (const f of s.failed.slice(0, 50)) ctx.appendLog(`failed: ${f.path}: ${f.error}\n`);
       ctx.bus.publish('bringback.finished', {
@@ -85,12 +101,28 @@ export const bringBackTask: Task<BringBackRequest> = {
       const first = s.failed[0];
       return {
         status: ctx.signal.aborted ? 'cancelled' : first ? 'failed' : 'succeeded',
-        summary: { path: s.path, placedAt: s.placedAt, moved: s.moved, bytesMoved: s.bytesMoved, renamed: s.renamed, renamedCount: s.renamedCount, skipped: s.skipped, failed: s.failed, recovered: s.recovered, durationMs: s.durationMs },
-        error: first ? `${s.failed.length} file(s) could not be brought back; first: ${first.path}: ${first.error}` : null,
+        summary: {
+          path: s.path,
+          placedAt: s.placedAt,
+          moved: s.moved,
+          bytesMoved: s.bytesMoved,
+          renamed: s.renamed,
+          renamedCount: s.renamedCount,
+          skipped: s.skipped,
+          failed: s.failed,
+          recovered: s.recovered,
+          durationMs: s.durationMs,
+        },
+        error: first
+          ? `${s.failed.length} file(s) could not be brought back; first: ${first.path}: ${first.error}`
+          : null,
       };
     } catch (err) {
       const cancelled = ctx.signal.aborted;
-      const reason = err instanceof BringBackError ? err.message : `bring-back ${cancelled ? 'cancelled' : 'failed'}: ${(err as Error).message}`;
+      const reason =
+        err instanceof BringBackError
+          ? err.message
+          : `bring-back ${cancelled ? 'cancelled' : 'failed'}: ${(err as Error).message}`;
       ctx.appendLog(`${reason}\n`);
       ctx.bus.publish('bringback.failed', { ...ref, reason, cancelled });
       return { status: cancelled ? 'cancelled' : 'failed', summary: null, error: reason };

@@ -11,7 +11,15 @@ import type { Db } from '../../store/db.js';
 import { isDirMode, isFileMode, isLinkMode, isUnsafePath } from '../../system/root-dir.js';
 import { checkRoots, summaryOf, type GraduationProgress, type GraduationSummary } from './graduate.js';
 import { acquireMoverLock, Journal } from './journal.js';
-import { moveBatch, skip, syncSources, type MoveItem, type MoveStats, type MoveStep, type MoverContext } from './mover.js';
+import {
+  moveBatch,
+  skip,
+  syncSources,
+  type MoveItem,
+  type MoveStats,
+  type MoveStep,
+  type MoverContext,
+} from './mover.js';
 import { closeMoverContext, openMoverContext } from './move-open.js';
 import { recoverJournal } from './recover.js';
 import { walk, type ScanEntry } from './scan.js';
@@ -65,7 +73,13 @@ interface Graduated {
  * space name; a later row wins over an earlier one. One pass over the journal: its rows change with every step of
  * every file, so no index on their names is kept (it would be rewritten at each step).
  */
-function graduatedUnder(db: Db, fluxRoot: string, spaceRoot: string, path: string, folder: boolean): Map<string, Graduated> {
+function graduatedUnder(
+  db: Db,
+  fluxRoot: string,
+  spaceRoot: string,
+  path: string,
+  folder: boolean,
+): Map<string, Graduated> {
   const needle = folder ? JSON.stringify(`${path}/`).slice(0, -1) : JSON.stringify(path);
   const rows = db
     .prepare<[string, string, string], { id: number; srcs: string; dsts: string }>(
@@ -92,7 +106,17 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
     const readOpenFiles = opts.openFiles;
     let openFilesRead = Date.now();
     const openFiles = readOpenFiles ? await readOpenFiles() : new Set<string>();
-    ctx = openMoverContext({ journal, runId: opts.runId, srcRoot: space, dstRoot: flux, freeSpaceMargin: opts.freeSpaceMargin, signal: opts.signal, poolMinFiles: opts.poolMinFiles, run: { openFiles }, hooks: { onStep: opts.onStep } });
+    ctx = openMoverContext({
+      journal,
+      runId: opts.runId,
+      srcRoot: space,
+      dstRoot: flux,
+      freeSpaceMargin: opts.freeSpaceMargin,
+      signal: opts.signal,
+      poolMinFiles: opts.poolMinFiles,
+      run: { openFiles },
+      hooks: { onStep: opts.onStep },
+    });
     const mover = ctx;
     const stats: MoveStats = mover.run.stats;
     if (readOpenFiles) {
@@ -108,12 +132,16 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
     try {
       top = mover.settings.src.lstat(opts.path);
     } catch (err) {
-      if (isUnsafePath(err)) throw new BringBackError(`${opts.path} in space cannot be reached safely: a folder on its way is a symlink or another mount`);
+      if (isUnsafePath(err))
+        throw new BringBackError(
+          `${opts.path} in space cannot be reached safely: a folder on its way is a symlink or another mount`,
+        );
       throw err;
     }
     if (!top) throw new BringBackError(`space has no ${opts.path}`);
     const folder = isDirMode(top.mode);
-    if (!folder && !isFileMode(top.mode) && !isLinkMode(top.mode)) throw new BringBackError(`${opts.path} in space is not a file, folder or symlink`);
+    if (!folder && !isFileMode(top.mode) && !isLinkMode(top.mode))
+      throw new BringBackError(`${opts.path} in space is not a file, folder or symlink`);
     const graduated = graduatedUnder(opts.db, flux, space, opts.path, folder);
 
     let scanned = 0;
@@ -124,12 +152,15 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
     let placedAt: string | null = folder ? opts.path : null;
     let lastRow = 0;
     const batchSize = opts.batchSize ?? 2000;
-    const rowsAfter = opts.db.prepare<[number, number], { id: number; srcs: string; dsts: string }>("SELECT id, srcs, dsts FROM graduation_journal WHERE run_id = ? AND id > ? AND state IN ('done', 'duplicate') ORDER BY id");
+    const rowsAfter = opts.db.prepare<[number, number], { id: number; srcs: string; dsts: string }>(
+      "SELECT id, srcs, dsts FROM graduation_journal WHERE run_id = ? AND id > ? AND state IN ('done', 'duplicate') ORDER BY id",
+    );
 
     /** An item for files found in space: back to the names graduation took them from, or the same path in flux. */
     const itemFor = (kind: 'file' | 'symlink', srcs: string[], stat: MoveItem['stat']): MoveItem => {
       const g = graduated.get(srcs[0]!);
-      if (g && g.dsts.length === srcs.length && srcs.every((s) => g.dsts.includes(s))) return { kind, srcs: g.dsts, targets: g.srcs, stat, undoOf: g.id };
+      if (g && g.dsts.length === srcs.length && srcs.every((s) => g.dsts.includes(s)))
+        return { kind, srcs: g.dsts, targets: g.srcs, stat, undoOf: g.id };
       return { kind, srcs, stat };
     };
 
@@ -151,7 +182,13 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
           if (renamed.length < 20) renamed.push({ from: want, to: dst });
         }
       }
-      opts.onProgress?.({ scanned, eligible, moved: stats.moved, bytesMoved: stats.bytesMoved, currentPath: batch.at(-1)?.srcs[0] ?? null });
+      opts.onProgress?.({
+        scanned,
+        eligible,
+        moved: stats.moved,
+        bytesMoved: stats.bytesMoved,
+        currentPath: batch.at(-1)?.srcs[0] ?? null,
+      });
     };
 
     const hardLinks = new Map<string, { stat: MoveItem['stat']; paths: string[] }>();
@@ -183,7 +220,11 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
     };
 
     // Only the path's own folders are read: the walk descends into nothing else.
-    for (const batch of walk(mover.settings.src, { exclude: ['.fts-*'], include: [opts.path], skip: (reason, n) => skip(stats, reason, n) })) {
+    for (const batch of walk(mover.settings.src, {
+      exclude: ['.fts-*'],
+      include: [opts.path],
+      skip: (reason, n) => skip(stats, reason, n),
+    })) {
       if (opts.signal?.aborted || mover.run.destinationFull) break;
       for (const e of batch) await add(e);
       await new Promise<void>((r) => setImmediate(r));
@@ -196,23 +237,40 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
         continue;
       }
       const g = graduated.get(paths[0]!) ?? graduatedUnder(opts.db, flux, space, paths[0]!, false).get(paths[0]!);
-      const whole = g && g.dsts.length === stat.nlink && g.dsts.every((d) => mover.settings.src.lstat(d)?.ino === stat.ino);
+      const whole =
+        g && g.dsts.length === stat.nlink && g.dsts.every((d) => mover.settings.src.lstat(d)?.ino === stat.ino);
       if (whole) {
         pending.push({ kind: 'file', srcs: g.dsts, targets: g.srcs, stat, undoOf: g.id });
         eligible += g.dsts.length - paths.length;
       } else {
         skip(stats, 'hardlink-outside', paths.length);
-        stats.failed.push({ path: paths[0]!, error: `it has ${stat.nlink} names (hard links) and only ${paths.length} of them are in ${opts.path}; bring back the folder that holds them all` });
+        stats.failed.push({
+          path: paths[0]!,
+          error: `it has ${stat.nlink} names (hard links) and only ${paths.length} of them are in ${opts.path}; bring back the folder that holds them all`,
+        });
       }
     }
     hardLinks.clear();
     if (!opts.signal?.aborted) await flush();
     await syncSources(mover);
     if (mover.run.destinationFull && !stats.failed.some((f) => f.error.includes('ENOSPC'))) {
-      stats.failed.push({ path: flux, error: `flux (${flux}) has less free space than the margin (${opts.freeSpaceMargin} bytes); the remaining files stay in space` });
+      stats.failed.push({
+        path: flux,
+        error: `flux (${flux}) has less free space than the margin (${opts.freeSpaceMargin} bytes); the remaining files stay in space`,
+      });
     }
     if (!folder && stats.moved === 0) placedAt = null;
-    const summary = summaryOf({ runId: opts.runId, scanned, eligible, stats, started, from: space, to: flux, dryRun: false, recovered });
+    const summary = summaryOf({
+      runId: opts.runId,
+      scanned,
+      eligible,
+      stats,
+      started,
+      from: space,
+      to: flux,
+      dryRun: false,
+      recovered,
+    });
     return { ...summary, path: opts.path, placedAt, renamed, renamedCount };
   } finally {
     await closeMoverContext(ctx);

@@ -7,7 +7,17 @@
  * (fts-native): nothing here follows a symlink or resolves a path from "/". Plain JavaScript, type-checked
  * through JSDoc.
  */
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, readFileSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  ftruncateSync,
+  readFileSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import { copyFileAt, copyXattrsAndTimes, openAt, unlinkAt } from '../../native/index.mjs';
 
 /** The hash that proves a copy: sha256 is hardware-accelerated here and faster than md5 in Node. */
@@ -56,7 +66,8 @@ function native(call) {
   try {
     return call();
   } catch (err) {
-    if (/** @type {NodeJS.ErrnoException} */ (err)?.code === 'FTS_CHANGED') throw new ChangedError(/** @type {Error} */ (err).message);
+    if (/** @type {NodeJS.ErrnoException} */ (err)?.code === 'FTS_CHANGED')
+      throw new ChangedError(/** @type {Error} */ (err).message);
     throw err;
   }
 }
@@ -118,7 +129,8 @@ function writeSparse(fd, buf, n, pos) {
 export function writeVerified(fd, chunk, pos, sparse) {
   if (sparse) writeSparse(fd, chunk, chunk.length, pos);
   else writeAll(fd, chunk, 0, chunk.length, pos);
-  if (!verifyBuffer || verifyBuffer.length < chunk.length) verifyBuffer = Buffer.allocUnsafe(Math.max(chunk.length, CHUNK));
+  if (!verifyBuffer || verifyBuffer.length < chunk.length)
+    verifyBuffer = Buffer.allocUnsafe(Math.max(chunk.length, CHUNK));
   let got = 0;
   while (got < chunk.length) {
     const n = readSync(fd, verifyBuffer, got, chunk.length - got, pos + got);
@@ -127,7 +139,8 @@ export function writeVerified(fd, chunk, pos, sparse) {
   }
   // A hole past the end of a sparse copy reads as nothing until the final truncate; it is zeros by definition.
   if (got < chunk.length) verifyBuffer.fill(0, got, chunk.length);
-  if (verifyBuffer.compare(chunk, 0, chunk.length, 0, chunk.length) !== 0) throw new Error(`the copy does not match the source at offset ${pos}`);
+  if (verifyBuffer.compare(chunk, 0, chunk.length, 0, chunk.length) !== 0)
+    throw new Error(`the copy does not match the source at offset ${pos}`);
 }
 
 /** @typedef {{ fdIn: number, fdOut: number, tmpIno: number, before: import('node:fs').Stats, sparse: boolean }} OpenCopy An open source and its new temp file (its inode: only that is ever removed). */
@@ -159,7 +172,8 @@ export function openCopy(srcRoot, src, dstRoot, tmp, expected) {
   const fdIn = openSource(srcRoot.fd, src);
   try {
     const before = fstatSync(fdIn);
-    if (!before.isFile() || !sameStamp(before, expected.size, expected.mtimeMs, expected.ino)) throw new ChangedError('changed since the scan');
+    if (!before.isFile() || !sameStamp(before, expected.size, expected.mtimeMs, expected.ino))
+      throw new ChangedError('changed since the scan');
     const fdOut = openAt(dstRoot.fd, tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
     return { fdIn, fdOut, tmpIno: fstatSync(fdOut).ino, before, sparse: before.blocks * 512 < before.size };
   } catch (err) {
@@ -178,7 +192,12 @@ export function finishCopy(src, tmp, c, pos) {
   if (c.sparse) ftruncateSync(fdOut, pos);
   const after = fstatSync(fdIn);
   // ctime too: a chmod or a new xattr (a Finder tag) during the copy would not reach it.
-  if (pos !== before.size || !sameStamp(after, before.size, before.mtimeMs, before.ino) || after.ctimeMs !== before.ctimeMs) throw new ChangedError('changed while it was copied');
+  if (
+    pos !== before.size ||
+    !sameStamp(after, before.size, before.mtimeMs, before.ino) ||
+    after.ctimeMs !== before.ctimeMs
+  )
+    throw new ChangedError('changed while it was copied');
   const landed = fstatSync(fdOut);
   if (landed.size !== pos) throw new Error(`the copy has ${landed.size} bytes, the source ${pos}`);
   if (mayChown) fchownSync(fdOut, before.uid, before.gid);
@@ -217,5 +236,7 @@ export function closeCopy(c, dstRoot, tmp, ok) {
  * @returns {{ hash: string, tmpIno: number, srcCtimeMs: number }}
  */
 export function copyFileSyncVerified(srcRoot, src, dstRoot, tmp, expected) {
-  return native(() => copyFileAt(srcRoot.fd, src, dstRoot.fd, tmp, expected.size, expected.mtimeMs, expected.ino, mayChown));
+  return native(() =>
+    copyFileAt(srcRoot.fd, src, dstRoot.fd, tmp, expected.size, expected.mtimeMs, expected.ino, mayChown),
+  );
 }

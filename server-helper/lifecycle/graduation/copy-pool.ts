@@ -44,7 +44,14 @@ const OUTCOMES = ['copied', 'changed', 'failed', 'stopped'] as const;
 function resultsOf(jobs: readonly CopyJob[], r: CopyBatchResult): CopyResult[] {
   return jobs.map((job, k): CopyResult => {
     const outcome = OUTCOMES[r.outcomes[k]!]!;
-    if (outcome === 'copied') return { i: job.i, outcome, hash: r.hashes.slice(64 * k, 64 * k + 64), tmpIno: r.numbers[2 * k]!, srcCtimeMs: r.numbers[2 * k + 1]! };
+    if (outcome === 'copied')
+      return {
+        i: job.i,
+        outcome,
+        hash: r.hashes.slice(64 * k, 64 * k + 64),
+        tmpIno: r.numbers[2 * k]!,
+        srcCtimeMs: r.numbers[2 * k + 1]!,
+      };
     if (outcome === 'stopped') return { i: job.i, outcome };
     const err = r.errors[k]! as NodeJS.ErrnoException;
     return { i: job.i, outcome, message: err.message, code: err.code, syscall: err.syscall, path: err.path };

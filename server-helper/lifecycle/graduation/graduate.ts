@@ -43,7 +43,17 @@ export interface GraduationSummary {
 }
 
 /** The summary of a run (graduation or undo) from its counts and the mover's stats. */
-export function summaryOf(r: { runId: number; scanned: number; eligible: number; stats: MoveStats; started: number; from: string; to: string; dryRun: boolean; recovered: GraduationSummary['recovered'] }): GraduationSummary {
+export function summaryOf(r: {
+  runId: number;
+  scanned: number;
+  eligible: number;
+  stats: MoveStats;
+  started: number;
+  from: string;
+  to: string;
+  dryRun: boolean;
+  recovered: GraduationSummary['recovered'];
+}): GraduationSummary {
   const { stats } = r;
   return {
     runId: r.runId,
@@ -112,11 +122,12 @@ export function checkRoots(srcRoot: string, dstRoot: string): { src: string; dst
   const src = realpathSync(srcRoot);
   const dst = realpathSync(dstRoot);
   if (src === dst || dst.startsWith(`${src}/`) || src.startsWith(`${dst}/`)) {
-    throw new RootsError(`the source ${src} and the destination ${dst} must be separate folders, neither inside the other`);
+    throw new RootsError(
+      `the source ${src} and the destination ${dst} must be separate folders, neither inside the other`,
+    );
   }
   return { src, dst };
 }
-
 
 /**
  * Keeps the list of files Samba has open fresh for the step that removes sources: a client may open a file
@@ -150,7 +161,13 @@ class RunProgress {
     const t = Date.now();
     if (!this.onProgress || (!force && t - this.last < this.intervalMs)) return;
     this.last = t;
-    this.onProgress({ scanned: this.scanned, eligible: this.eligible, moved: this.stats.moved, bytesMoved: this.stats.bytesMoved, currentPath: this.current });
+    this.onProgress({
+      scanned: this.scanned,
+      eligible: this.eligible,
+      moved: this.stats.moved,
+      bytesMoved: this.stats.bytesMoved,
+      currentPath: this.current,
+    });
   }
 }
 
@@ -165,7 +182,18 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
   try {
     const recovered = opts.dryRun ? { rolledBack: 0, completed: 0, deferred: 0 } : await recoverJournal(journal);
     const openFiles = opts.openFiles ? await opts.openFiles() : new Set<string>();
-    ctx = openMoverContext({ journal, runId: opts.runId, srcRoot: src, dstRoot: dst, freeSpaceMargin: opts.policy.freeSpaceMargin, dryRun: opts.dryRun, signal: opts.signal, poolMinFiles: opts.poolMinFiles, run: { openFiles }, hooks: { onStep: opts.onStep } });
+    ctx = openMoverContext({
+      journal,
+      runId: opts.runId,
+      srcRoot: src,
+      dstRoot: dst,
+      freeSpaceMargin: opts.policy.freeSpaceMargin,
+      dryRun: opts.dryRun,
+      signal: opts.signal,
+      poolMinFiles: opts.poolMinFiles,
+      run: { openFiles },
+      hooks: { onStep: opts.onStep },
+    });
     if (opts.openFiles && !opts.dryRun) recheckOpenFiles(ctx, opts.openFiles, opts.openFilesMaxAgeMs ?? 2000);
     const progress = new RunProgress(ctx.run.stats, opts.onProgress, opts.progressIntervalMs ?? 250);
     ctx.hooks.onFile = (rel) => {
@@ -179,11 +207,24 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
     await syncSources(ctx);
     const { stats } = ctx.run;
     if (ctx.run.destinationFull && !stats.failed.some((f) => f.error.includes('ENOSPC'))) {
-      stats.failed.push({ path: dst, error: `${dst} has less free space than the margin (${opts.policy.freeSpaceMargin} bytes); the remaining files stay in ${src}` });
+      stats.failed.push({
+        path: dst,
+        error: `${dst} has less free space than the margin (${opts.policy.freeSpaceMargin} bytes); the remaining files stay in ${src}`,
+      });
     }
     progress.current = null;
     progress.report(true);
-    return summaryOf({ runId: opts.runId, scanned: progress.scanned, eligible: progress.eligible, stats, started, from: src, to: dst, dryRun: !!opts.dryRun, recovered });
+    return summaryOf({
+      runId: opts.runId,
+      scanned: progress.scanned,
+      eligible: progress.eligible,
+      stats,
+      started,
+      from: src,
+      to: dst,
+      dryRun: !!opts.dryRun,
+      recovered,
+    });
   } catch (err) {
     // A run that stops on an error (a failed sync) may leave a batch copied but not finished: roll back or
     // complete it now, as the next run would, rather than leave full temp copies until then.
@@ -203,7 +244,12 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
  * companion; hard-linked files wait until the scan ends, then graduate together, or not at all when a name
  * lies outside what was scanned.
  */
-async function scanAndQueue(ctx: MoverContext, opts: GraduateOptions, batcher: Batcher, progress: RunProgress): Promise<void> {
+async function scanAndQueue(
+  ctx: MoverContext,
+  opts: GraduateOptions,
+  batcher: Batcher,
+  progress: RunProgress,
+): Promise<void> {
   const { stats } = ctx.run;
   const { src } = ctx.settings;
   const now = opts.now ?? Date.now();
@@ -249,7 +295,14 @@ function scanOf(ctx: MoverContext, opts: GraduateOptions, now: number, progress:
     progress.scanned += n;
     skip(stats, 'too-new', n);
   };
-  return walkParallel(ctx.settings.src, { exclude, include, skip: countSkip, minAgeMs: opts.policy.minAgeMs, now, onTooNew });
+  return walkParallel(ctx.settings.src, {
+    exclude,
+    include,
+    skip: countSkip,
+    minAgeMs: opts.policy.minAgeMs,
+    now,
+    onTooNew,
+  });
 }
 
 /** A `._name` companion as an item of its own, when it is a plain file with one name (else the file goes alone). */

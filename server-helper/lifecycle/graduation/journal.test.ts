@@ -38,7 +38,10 @@ describe('graduation journal', () => {
   });
 
   it('marks the runs of a store from before the marks that have unfinished rows', () => {
-    const db = openDb(':memory:', MIGRATIONS.filter((m) => m.name !== '013-graduation-open-runs'));
+    const db = openDb(
+      ':memory:',
+      MIGRATIONS.filter((m) => m.name !== '013-graduation-open-runs'),
+    );
     const insert = db.prepare(
       "INSERT INTO graduation_journal (run_id, kind, src_root, dst_root, srcs, dsts, size, mtime_ms, src_ino, state, updated_at) VALUES (?, 'file', '/f', '/s', '[]', '[]', 0, 0, 0, ?, 0)",
     );
@@ -50,7 +53,9 @@ describe('graduation journal', () => {
       [4, 'linked'],
       [5, 'copying'],
     ]);
-    expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'graduation_journal_open'").pluck().get()).toBe(0);
+    expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'graduation_journal_open'").pluck().get()).toBe(
+      0,
+    );
   });
 
   it('commits durably with synchronous=FULL and goes back to NORMAL, also when the transaction throws', () => {
@@ -60,9 +65,11 @@ describe('graduation journal', () => {
     expect(level()).toBe(1);
     expect(journal.durably(() => level())).toBe(2);
     expect(level()).toBe(1);
-    expect(() => journal.durably(() => {
-      throw new Error('inside');
-    })).toThrow('inside');
+    expect(() =>
+      journal.durably(() => {
+        throw new Error('inside');
+      }),
+    ).toThrow('inside');
     expect(level()).toBe(1);
   });
 });

@@ -11,7 +11,8 @@ import { processAlive } from '../../system/process.js';
  * Where one move stands. `stranded`: the move was given up, but its copy could not be removed because a folder
  * on its way was swapped or moved away during the run; recovery finishes it like a `copied` row.
  */
-export type JournalState = 'copying' | 'copied' | 'linked' | 'done' | 'dedup' | 'duplicate' | 'rolled_back' | 'failed' | 'undone' | 'stranded';
+export type JournalState =
+  'copying' | 'copied' | 'linked' | 'done' | 'dedup' | 'duplicate' | 'rolled_back' | 'failed' | 'undone' | 'stranded';
 
 /** One journal row. */
 export interface JournalEntry {
@@ -106,7 +107,9 @@ export class Journal {
        src_ctime_ms = COALESCE(?, src_ctime_ms), dsts = COALESCE(?, dsts), error = COALESCE(?, error), updated_at = ? WHERE id = ?`,
     );
     this.markStmt = db.prepare('INSERT OR IGNORE INTO graduation_open_runs (run_id) VALUES (?)');
-    this.advanceStmt = db.prepare(`UPDATE graduation_journal SET state = ?, updated_at = ? WHERE run_id = ? AND id BETWEEN ? AND ? AND state = ?`);
+    this.advanceStmt = db.prepare(
+      `UPDATE graduation_journal SET state = ?, updated_at = ? WHERE run_id = ? AND id BETWEEN ? AND ? AND state = ?`,
+    );
   }
 
   /**
@@ -121,18 +124,50 @@ export class Journal {
    * Records a planned move before anything is written; returns its id. The row's run is marked open first,
    * so recovery looks at it until closeFinishedRuns (or the end of the run) finds nothing unfinished.
    */
-  begin(e: Omit<JournalEntry, 'id' | 'tmpIno' | 'hash' | 'error' | 'undoOf' | 'keepSource' | 'srcCtimeMs'> & { undoOf?: number; keepSource?: boolean }): number {
+  begin(
+    e: Omit<JournalEntry, 'id' | 'tmpIno' | 'hash' | 'error' | 'undoOf' | 'keepSource' | 'srcCtimeMs'> & {
+      undoOf?: number;
+      keepSource?: boolean;
+    },
+  ): number {
     // Every time, not once per run: a mark can be rolled back with its transaction, or cleared after a run.
     this.markStmt.run(e.runId);
     return Number(
-      this.insertStmt.run(e.runId, e.kind, e.srcRoot, e.dstRoot, JSON.stringify(e.srcs), JSON.stringify(e.dsts), e.tmp, e.size, e.mtimeMs, e.srcIno, e.state, e.undoOf ?? null, e.keepSource ? 1 : 0, Date.now())
-        .lastInsertRowid,
+      this.insertStmt.run(
+        e.runId,
+        e.kind,
+        e.srcRoot,
+        e.dstRoot,
+        JSON.stringify(e.srcs),
+        JSON.stringify(e.dsts),
+        e.tmp,
+        e.size,
+        e.mtimeMs,
+        e.srcIno,
+        e.state,
+        e.undoOf ?? null,
+        e.keepSource ? 1 : 0,
+        Date.now(),
+      ).lastInsertRowid,
     );
   }
 
   /** Moves one row to a new state, optionally recording the copy's hash and temp inode or an error. */
-  set(id: number, state: JournalState, extra: { hash?: string; tmpIno?: number; srcCtimeMs?: number; dsts?: string[]; error?: string } = {}): void {
-    this.setStmt.run(state, extra.hash ?? null, extra.tmpIno ?? null, extra.srcCtimeMs ?? null, extra.dsts ? JSON.stringify(extra.dsts) : null, extra.error ?? null, Date.now(), id);
+  set(
+    id: number,
+    state: JournalState,
+    extra: { hash?: string; tmpIno?: number; srcCtimeMs?: number; dsts?: string[]; error?: string } = {},
+  ): void {
+    this.setStmt.run(
+      state,
+      extra.hash ?? null,
+      extra.tmpIno ?? null,
+      extra.srcCtimeMs ?? null,
+      extra.dsts ? JSON.stringify(extra.dsts) : null,
+      extra.error ?? null,
+      Date.now(),
+      id,
+    );
   }
 
   /** Runs fn in one transaction (a batch of state changes is one fsync of the store, not hundreds). */
@@ -163,7 +198,9 @@ export class Journal {
   /** Rows a crash left between steps, oldest first: looked for only in the runs still marked open. */
   unfinished(): JournalEntry[] {
     return this.db
-      .prepare<[], Row>(`SELECT * FROM graduation_journal WHERE run_id IN (SELECT run_id FROM graduation_open_runs) AND state IN (${OPEN_STATES}) ORDER BY id`)
+      .prepare<[], Row>(
+        `SELECT * FROM graduation_journal WHERE run_id IN (SELECT run_id FROM graduation_open_runs) AND state IN (${OPEN_STATES}) ORDER BY id`,
+      )
       .all()
       .map(fromRow);
   }
@@ -175,7 +212,9 @@ export class Journal {
    */
   waitingSources(srcRoot: string): Set<string> {
     const rows = this.db
-      .prepare<[string], { srcs: string }>(`SELECT srcs FROM graduation_journal WHERE run_id IN (SELECT run_id FROM graduation_open_runs) AND state IN (${OPEN_STATES}) AND src_root = ?`)
+      .prepare<[string], { srcs: string }>(
+        `SELECT srcs FROM graduation_journal WHERE run_id IN (SELECT run_id FROM graduation_open_runs) AND state IN (${OPEN_STATES}) AND src_root = ?`,
+      )
       .all(srcRoot);
     return new Set(rows.flatMap((r) => JSON.parse(r.srcs) as string[]));
   }
@@ -183,21 +222,28 @@ export class Journal {
   /** Unmarks the open runs with no unfinished row left (after a run, and after recovery). */
   closeFinishedRuns(): void {
     this.db
-      .prepare(`DELETE FROM graduation_open_runs WHERE NOT EXISTS (SELECT 1 FROM graduation_journal j WHERE j.run_id = graduation_open_runs.run_id AND j.state IN (${OPEN_STATES}))`)
+      .prepare(
+        `DELETE FROM graduation_open_runs WHERE NOT EXISTS (SELECT 1 FROM graduation_journal j WHERE j.run_id = graduation_open_runs.run_id AND j.state IN (${OPEN_STATES}))`,
+      )
       .run();
   }
 
   /** Rows of a run that took a file out of the source, moved (`done`) or dropped as already archived (`duplicate`): what undo restores, in batches by id. */
   movedOf(runId: number, afterId: number, limit: number): JournalEntry[] {
     return this.db
-      .prepare<[number, number, number], Row>("SELECT * FROM graduation_journal WHERE run_id = ? AND state IN ('done', 'duplicate') AND id > ? ORDER BY id LIMIT ?")
+      .prepare<[number, number, number], Row>(
+        "SELECT * FROM graduation_journal WHERE run_id = ? AND state IN ('done', 'duplicate') AND id > ? ORDER BY id LIMIT ?",
+      )
       .all(runId, afterId, limit)
       .map(fromRow);
   }
 
   /** Every row of a run. */
   ofRun(runId: number): JournalEntry[] {
-    return this.db.prepare<[number], Row>('SELECT * FROM graduation_journal WHERE run_id = ? ORDER BY id').all(runId).map(fromRow);
+    return this.db
+      .prepare<[number], Row>('SELECT * FROM graduation_journal WHERE run_id = ? ORDER BY id')
+      .all(runId)
+      .map(fromRow);
   }
 }
 
@@ -209,15 +255,25 @@ export class BusyError extends Error {
 /** Takes the one-mover lock (a row naming this process); a lock whose process died is taken over. Throws BusyError. */
 export function acquireMoverLock(db: Db, runId: number): () => void {
   db.transaction(() => {
-    const row = db.prepare<[], { pid: number; run_id: number }>('SELECT pid, run_id FROM graduation_lock WHERE id = 1').get();
+    const row = db
+      .prepare<[], { pid: number; run_id: number }>('SELECT pid, run_id FROM graduation_lock WHERE id = 1')
+      .get();
     if (row && row.pid !== process.pid && processAlive(row.pid)) {
-      throw new BusyError(`another graduation (run ${row.run_id}, process ${row.pid}) is moving files; try again when it has finished`);
+      throw new BusyError(
+        `another graduation (run ${row.run_id}, process ${row.pid}) is moving files; try again when it has finished`,
+      );
     }
-    db.prepare('INSERT OR REPLACE INTO graduation_lock (id, pid, run_id, acquired_at) VALUES (1, ?, ?, ?)').run(process.pid, runId, Date.now());
+    db.prepare('INSERT OR REPLACE INTO graduation_lock (id, pid, run_id, acquired_at) VALUES (1, ?, ?, ?)').run(
+      process.pid,
+      runId,
+      Date.now(),
+    );
   }).immediate();
   return () => {
     db.prepare('DELETE FROM graduation_lock WHERE id = 1 AND pid = ? AND run_id = ?').run(process.pid, runId);
     // A run that left no row unfinished needs no looking at again (one that did stays marked for recovery).
-    db.prepare(`DELETE FROM graduation_open_runs WHERE run_id = ? AND NOT EXISTS (SELECT 1 FROM graduation_journal WHERE run_id = ? AND state IN (${OPEN_STATES}))`).run(runId, runId);
+    db.prepare(
+      `DELETE FROM graduation_open_runs WHERE run_id = ? AND NOT EXISTS (SELECT 1 FROM graduation_journal WHERE run_id = ? AND state IN (${OPEN_STATES}))`,
+    ).run(runId, runId);
   };
 }

@@ -146,7 +146,13 @@ export const UNSAFE_PATH = 'unsafe-path';
  */
 function movedAway(err: unknown): boolean {
   const e = err as NodeJS.ErrnoException | undefined;
-  return e?.code === 'ENOENT' && (e.syscall === 'mkdir' || e.syscall === 'rename' || e.syscall === 'unlink' || (e.syscall === 'open' && /(^|\/)\.fts-grad-/.test(e.path ?? '')));
+  return (
+    e?.code === 'ENOENT' &&
+    (e.syscall === 'mkdir' ||
+      e.syscall === 'rename' ||
+      e.syscall === 'unlink' ||
+      (e.syscall === 'open' && /(^|\/)\.fts-grad-/.test(e.path ?? '')))
+  );
 }
 
 /** Records one file's failure with a message a person can act on. */
@@ -167,7 +173,12 @@ export function fail(ctx: MoverContext, rel: string, err: unknown): void {
 /** Whether an error says a source (or the folder holding it) was deleted or moved away since the scan. */
 export function goneSinceScan(err: unknown, src: string): boolean {
   const e = err as NodeJS.ErrnoException | undefined;
-  return e?.code === 'ENOENT' && e.syscall === 'open' && e.path !== undefined && (src === e.path || src.startsWith(`${e.path}/`));
+  return (
+    e?.code === 'ENOENT' &&
+    e.syscall === 'open' &&
+    e.path !== undefined &&
+    (src === e.path || src.startsWith(`${e.path}/`))
+  );
 }
 
 /**
@@ -189,7 +200,13 @@ function removeOurs(root: RootDir, rel: string, ino: number | null): boolean {
  * `state`. When a name could not be reached, the row is `stranded` instead, so recovery removes the copy later
  * rather than leave it forever.
  */
-export function discard(ctx: MoverContext, p: Planned, state: JournalState, error: string, which: { names: boolean; copy: boolean } = { names: true, copy: true }): void {
+export function discard(
+  ctx: MoverContext,
+  p: Planned,
+  state: JournalState,
+  error: string,
+  which: { names: boolean; copy: boolean } = { names: true, copy: true },
+): void {
   const { dst, staging } = ctx.settings;
   let reached = true;
   if (which.names) for (const d of p.dsts) if (!removeOurs(dst, d, p.tmpIno)) reached = false;
@@ -214,7 +231,9 @@ export function isOpen(ctx: MoverContext, item: MoveItem): boolean {
 
 /** Whether each source is still what was scanned (and, given its ctime at the copy, has no new metadata). */
 export function sourcesUnchanged(ctx: MoverContext, item: MoveItem, ctimeMs: number | null = null): boolean {
-  return !item.srcs.some((rel) => sourceChanged(ctx.settings.src, rel, item.stat.size, item.stat.mtimeMs, item.stat.ino, ctimeMs));
+  return !item.srcs.some((rel) =>
+    sourceChanged(ctx.settings.src, rel, item.stat.size, item.stat.mtimeMs, item.stat.ino, ctimeMs),
+  );
 }
 
 /**
@@ -222,9 +241,24 @@ export function sourcesUnchanged(ctx: MoverContext, item: MoveItem, ctimeMs: num
  * that failed a step already left `from`). The count must be the rows that passed the step: if it is not,
  * something else wrote this run's journal, and the batch stops here, where recovery can finish it.
  */
-export function advanceAll(ctx: MoverContext, planned: readonly Planned[], expected: number, from: JournalState, to: JournalState): void {
-  const changed = ctx.settings.journal.advance(ctx.settings.runId, planned[0]!.id, planned[planned.length - 1]!.id, from, to);
-  if (changed !== expected) throw new Error(`the journal moved ${changed} rows from ${from} to ${to}, expected ${expected}; run again to recover`);
+export function advanceAll(
+  ctx: MoverContext,
+  planned: readonly Planned[],
+  expected: number,
+  from: JournalState,
+  to: JournalState,
+): void {
+  const changed = ctx.settings.journal.advance(
+    ctx.settings.runId,
+    planned[0]!.id,
+    planned[planned.length - 1]!.id,
+    from,
+    to,
+  );
+  if (changed !== expected)
+    throw new Error(
+      `the journal moved ${changed} rows from ${from} to ${to}, expected ${expected}; run again to recover`,
+    );
 }
 
 /** The journal's step hook, through the context. */

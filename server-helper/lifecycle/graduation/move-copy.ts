@@ -6,7 +6,16 @@
  */
 import type { CopyJob, CopyResult, CopySession } from './copy-pool.js';
 import { ChangedError, copyToTemp, LARGE_FILE, type TempCopy } from './safe-move.js';
-import { fail, goneSinceScan, skip, stepOf, tick, type MoveItem, type MoverContext, type Planned } from './move-context.js';
+import {
+  fail,
+  goneSinceScan,
+  skip,
+  stepOf,
+  tick,
+  type MoveItem,
+  type MoverContext,
+  type Planned,
+} from './move-context.js';
 
 /** By default, fewer small files than this in a batch are copied on this thread, not in the pool. */
 export const POOL_MIN_FILES = 64;
@@ -41,7 +50,14 @@ export class CopyStep {
         continue;
       }
       const { stat } = p.item;
-      jobs.push({ i: this.pooled.length, src: p.item.srcs[0]!, tmp: p.tmpLeaf, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino });
+      jobs.push({
+        i: this.pooled.length,
+        src: p.item.srcs[0]!,
+        tmp: p.tmpLeaf,
+        size: stat.size,
+        mtimeMs: stat.mtimeMs,
+        ino: stat.ino,
+      });
       this.pooled.push(p);
     }
     this.session?.add(jobs);
@@ -82,7 +98,13 @@ export class CopyStep {
     const p = this.pooled[r.i]!;
     if (r.outcome === 'copied') this.copied(p, r);
     else if (r.outcome === 'stopped') this.notTried(p);
-    else this.notCopied(p, r.outcome === 'changed' ? new ChangedError(r.message) : Object.assign(new Error(r.message), { code: r.code, syscall: r.syscall, path: r.path }));
+    else
+      this.notCopied(
+        p,
+        r.outcome === 'changed'
+          ? new ChangedError(r.message)
+          : Object.assign(new Error(r.message), { code: r.code, syscall: r.syscall, path: r.path }),
+      );
   }
 
   private copied(p: Planned, copy: TempCopy): void {

@@ -20,7 +20,9 @@ export function dropDuplicates(ctx: MoverContext, dups: readonly Duplicate[]): v
     try {
       // Each name is removed only while it is the file that was compared (its inode), on the folder's fd: a
       // folder swapped in meanwhile keeps its own file.
-      const changed = !sourcesUnchanged(ctx, item) || (!item.keepSource && item.srcs.some((rel) => src.unlinkIfIno(rel, item.stat.ino) !== 'removed'));
+      const changed =
+        !sourcesUnchanged(ctx, item) ||
+        (!item.keepSource && item.srcs.some((rel) => src.unlinkIfIno(rel, item.stat.ino) !== 'removed'));
       if (changed) {
         journal.set(id, 'rolled_back', { error: 'changed before removal' });
         skip(stats, 'changed-during-copy');
@@ -29,7 +31,9 @@ export function dropDuplicates(ctx: MoverContext, dups: readonly Duplicate[]): v
     } catch (err) {
       // EPERM in a sticky folder, an immutable file: the archived copy stays, and so does this one.
       fail(ctx, item.srcs[0]!, err);
-      journal.set(id, 'failed', { error: `already archived, but the source could not be removed: ${(err as Error).message}` });
+      journal.set(id, 'failed', {
+        error: `already archived, but the source could not be removed: ${(err as Error).message}`,
+      });
       continue;
     }
     journal.transaction(() => {

@@ -18,7 +18,13 @@ export async function nameCopies(ctx: MoverContext, copied: readonly Planned[]):
   const single = copied.filter((p) => p.dsts.length === 1);
   const from = single.map((p) => p.tmpLeaf);
   const to = single.map((p) => p.dsts[0]!);
-  const named = await renameAllNoReplace(staging.dir, dst, from, to, single.map((p) => p.dirInos[0]!));
+  const named = await renameAllNoReplace(
+    staging.dir,
+    dst,
+    from,
+    to,
+    single.map((p) => p.dirInos[0]!),
+  );
   const oneByOne: Planned[] = copied.filter((p) => p.dsts.length !== 1);
   for (const [k, p] of single.entries()) {
     const errno = named[k]!;
@@ -49,7 +55,14 @@ function nameOneByOne(ctx: MoverContext, p: Planned): void {
   for (let i = 0; i < p.dsts.length; i++) {
     for (;;) {
       try {
-        nameNoReplace(ctx.settings.staging.dir, p.tmpLeaf, ctx.settings.dst, p.dsts[i]!, p.dirInos[i]!, i === p.dsts.length - 1);
+        nameNoReplace(
+          ctx.settings.staging.dir,
+          p.tmpLeaf,
+          ctx.settings.dst,
+          p.dsts[i]!,
+          p.dirInos[i]!,
+          i === p.dsts.length - 1,
+        );
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

@@ -67,8 +67,27 @@ export function openMoverContext(o: OpenMoveOptions): MoverContext {
     throw err;
   }
   // The pool reads the staging folder's fd when its first copy starts: the folder is made then.
-  const copier = o.dryRun ? undefined : new CopyPool(roots.src, { get fd() { return staging.dir.fd; } });
-  const settings: MoveSettings = { journal: o.journal, runId: o.runId, srcRoot: o.srcRoot, dstRoot: o.dstRoot, src: roots.src, dst: roots.dst, staging, freeSpaceMargin: o.freeSpaceMargin, signal: o.signal, syncs, copier, poolMinFiles: o.poolMinFiles };
+  const copier = o.dryRun
+    ? undefined
+    : new CopyPool(roots.src, {
+        get fd() {
+          return staging.dir.fd;
+        },
+      });
+  const settings: MoveSettings = {
+    journal: o.journal,
+    runId: o.runId,
+    srcRoot: o.srcRoot,
+    dstRoot: o.dstRoot,
+    src: roots.src,
+    dst: roots.dst,
+    staging,
+    freeSpaceMargin: o.freeSpaceMargin,
+    signal: o.signal,
+    syncs,
+    copier,
+    poolMinFiles: o.poolMinFiles,
+  };
   return newMoverContext(settings, { awaitingRecovery: o.journal.waitingSources(o.srcRoot), ...o.run, hooks: o.hooks });
 }
 

@@ -6,11 +6,23 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { isFileMode, isLinkMode, type EntryStat } from '../../system/root-dir.js';
-import { dirOf, fail, goneSinceScan, isOpen, skip, type MoveItem, type MoverContext, type Planned } from './move-context.js';
+import {
+  dirOf,
+  fail,
+  goneSinceScan,
+  isOpen,
+  skip,
+  type MoveItem,
+  type MoverContext,
+  type Planned,
+} from './move-context.js';
 import { ensureDirs, hashAt, suffixedName } from './safe-move.js';
 
 /** What planning decided for one item. */
-export type PlanOutcome = { kind: 'move'; planned: Planned } | { kind: 'duplicate'; item: MoveItem; id: number; ino: number } | { kind: 'none' };
+export type PlanOutcome =
+  | { kind: 'move'; planned: Planned }
+  | { kind: 'duplicate'; item: MoveItem; id: number; ino: number }
+  | { kind: 'none' };
 
 /** Caches of one planning pass, and its free-space account. */
 export interface PlanPass {
@@ -39,7 +51,9 @@ export function planItem(ctx: MoverContext, pass: PlanPass, item: MoveItem, comp
   if (item.srcs.some((rel) => ctx.run.awaitingRecovery.has(rel))) return skipped(ctx, 'awaiting-recovery');
   if (!sourceRemovable(ctx, item, pass.writableDirs)) return skipped(ctx, 'read-only-folder');
   try {
-    const { dsts, duplicate } = companion ? companionTargets(ctx, item, companion, pass.missingDirs) : chooseTargets(ctx, item, pass.missingDirs);
+    const { dsts, duplicate } = companion
+      ? companionTargets(ctx, item, companion, pass.missingDirs)
+      : chooseTargets(ctx, item, pass.missingDirs);
     if (duplicate) return { kind: 'duplicate', item, id: begin(ctx, item, dsts, null, 'dedup'), ino: duplicate.ino };
     const need = item.kind === 'file' ? item.stat.blocks * 512 + 4096 : 4096;
     if (pass.free - need < ctx.settings.freeSpaceMargin) {
@@ -61,7 +75,10 @@ export function planItem(ctx: MoverContext, pass: PlanPass, item: MoveItem, comp
     const tmpLeaf = `.fts-grad-${ctx.settings.runId}-${++ctx.run.seq}`;
     const tmp = `${ctx.settings.staging.rel}/${tmpLeaf}`;
     const id = begin(ctx, item, dsts, tmp, 'copying');
-    return { kind: 'move', planned: { item, id, dsts, dirInos, tmp, tmpLeaf, tmpIno: null, hash: null, srcCtimeMs: null, ok: true } };
+    return {
+      kind: 'move',
+      planned: { item, id, dsts, dirInos, tmp, tmpLeaf, tmpIno: null, hash: null, srcCtimeMs: null, ok: true },
+    };
   } catch (err) {
     // Comparing with a file space holds opens the source: it may have been deleted or moved away since the scan.
     if (goneSinceScan(err, item.srcs[0]!)) skip(stats, 'vanished');
@@ -76,10 +93,30 @@ function skipped(ctx: MoverContext, reason: string): PlanOutcome {
 }
 
 /** Writes an item's journal row; returns its id. */
-function begin(ctx: MoverContext, item: MoveItem, dsts: string[], tmp: string | null, state: 'dedup' | 'copying'): number {
+function begin(
+  ctx: MoverContext,
+  item: MoveItem,
+  dsts: string[],
+  tmp: string | null,
+  state: 'dedup' | 'copying',
+): number {
   const { journal, runId, srcRoot, dstRoot } = ctx.settings;
   const { stat } = item;
-  return journal.begin({ runId, kind: item.kind, srcRoot, dstRoot, srcs: item.srcs, dsts, tmp, size: stat.size, mtimeMs: stat.mtimeMs, srcIno: stat.ino, state, undoOf: item.undoOf, keepSource: item.keepSource });
+  return journal.begin({
+    runId,
+    kind: item.kind,
+    srcRoot,
+    dstRoot,
+    srcs: item.srcs,
+    dsts,
+    tmp,
+    size: stat.size,
+    mtimeMs: stat.mtimeMs,
+    srcIno: stat.ino,
+    state,
+    undoOf: item.undoOf,
+    keepSource: item.keepSource,
+  });
 }
 
 /**
@@ -107,7 +144,11 @@ function sourceRemovable(ctx: MoverContext, item: MoveItem, writable: Map<string
  * exist: no name inside one can be taken, so its files need no lstat each. (A name someone takes before the
  * copy is named still meets EEXIST then, and gets a suffix.)
  */
-function chooseTargets(ctx: MoverContext, item: MoveItem, missingDirs: Map<string, boolean>): { dsts: string[]; duplicate: { ino: number } | null } {
+function chooseTargets(
+  ctx: MoverContext,
+  item: MoveItem,
+  missingDirs: Map<string, boolean>,
+): { dsts: string[]; duplicate: { ino: number } | null } {
   const { src, dst } = ctx.settings;
   const wanted = item.targets ?? item.srcs;
   const dsts: string[] = [];
@@ -121,7 +162,11 @@ function chooseTargets(ctx: MoverContext, item: MoveItem, missingDirs: Map<strin
     // Identical content already archived: only for a single name of the same kind, finished.
     if (existing && !unfinished && wanted.length === 1 && i === 0 && existing.size === item.stat.size) {
       const sameKind = item.kind === 'symlink' ? isLinkMode(existing.mode) : isFileMode(existing.mode);
-      if (sameKind && hashAt(dst, rel, item.kind) === hashAt(src, item.srcs[0]!, item.kind) && sameMetadata(ctx, item, existing, rel)) {
+      if (
+        sameKind &&
+        hashAt(dst, rel, item.kind) === hashAt(src, item.srcs[0]!, item.kind) &&
+        sameMetadata(ctx, item, existing, rel)
+      ) {
         return { dsts: [rel], duplicate: { ino: existing.ino } };
       }
     }
@@ -146,7 +191,12 @@ function sameMetadata(ctx: MoverContext, item: MoveItem, existing: EntryStat, ds
  * A `._name` companion's name follows its file's: when the file graduates as `name (graduated)`, the
  * companion becomes `._name (graduated)`, never the `._name` of the other file space already holds.
  */
-function companionTargets(ctx: MoverContext, item: MoveItem, file: Planned, missingDirs: Map<string, boolean>): { dsts: string[]; duplicate: { ino: number } | null } {
+function companionTargets(
+  ctx: MoverContext,
+  item: MoveItem,
+  file: Planned,
+  missingDirs: Map<string, boolean>,
+): { dsts: string[]; duplicate: { ino: number } | null } {
   const fileDst = file.dsts[0]!;
   const dir = dirOf(fileDst);
   const wanted = `${dir ? `${dir}/` : ''}._${fileDst.slice(dir ? dir.length + 1 : 0)}`;
@@ -169,6 +219,7 @@ function dirMissing(ctx: MoverContext, dir: string, cache: Map<string, boolean>)
 export function freeName(ctx: MoverContext, rel: string, taken: readonly string[]): string {
   for (let n = 1; ; n++) {
     const candidate = suffixedName(rel, n);
-    if (!taken.includes(candidate) && !ctx.run.inFlight.has(candidate) && !ctx.settings.dst.lstat(candidate)) return candidate;
+    if (!taken.includes(candidate) && !ctx.run.inFlight.has(candidate) && !ctx.settings.dst.lstat(candidate))
+      return candidate;
   }
 }

@@ -5,7 +5,18 @@
  * batch off this thread; a hard-link group's names here, all checked first.
  */
 import { CHANGED, errnoError, removeAllUnchanged } from './batch-ops.js';
-import { discard, fail, isOpen, present, skip, sourcesUnchanged, stepOf, tick, type MoverContext, type Planned } from './move-context.js';
+import {
+  discard,
+  fail,
+  isOpen,
+  present,
+  skip,
+  sourcesUnchanged,
+  stepOf,
+  tick,
+  type MoverContext,
+  type Planned,
+} from './move-context.js';
 
 /** Removes the sources of the named copies; returns the moves whose sources are gone (or were to stay). */
 export async function removeSources(ctx: MoverContext, linked: readonly Planned[]): Promise<Planned[]> {
@@ -20,13 +31,24 @@ export async function removeSources(ctx: MoverContext, linked: readonly Planned[
   }
   const single = (p: Planned) => !p.item.keepSource && p.item.srcs.length === 1;
   const removed = await removeSingles(ctx, removable.filter(single));
-  removed.push(...(await removeRest(ctx, removable.filter((q) => !single(q)))));
+  removed.push(
+    ...(await removeRest(
+      ctx,
+      removable.filter((q) => !single(q)),
+    )),
+  );
   return removed;
 }
 
 /** One source each, as one batch on libuv's pool (unlink only while size, mtime, inode and ctime are the copy's). */
 async function removeSingles(ctx: MoverContext, moves: readonly Planned[]): Promise<Planned[]> {
-  const sources = moves.map((p) => ({ path: p.item.srcs[0]!, size: p.item.stat.size, mtimeMs: p.item.stat.mtimeMs, ino: p.item.stat.ino, ctimeMs: p.srcCtimeMs }));
+  const sources = moves.map((p) => ({
+    path: p.item.srcs[0]!,
+    size: p.item.stat.size,
+    mtimeMs: p.item.stat.mtimeMs,
+    ino: p.item.stat.ino,
+    ctimeMs: p.srcCtimeMs,
+  }));
   const outcomes = await removeAllUnchanged(ctx.settings.src, sources);
   const removed: Planned[] = [];
   for (const [k, p] of moves.entries()) {
@@ -57,7 +79,8 @@ async function removeRest(ctx: MoverContext, moves: readonly Planned[]): Promise
       }
       for (const rel of p.item.srcs) {
         // Only while it is the group's inode, on its folder's fd: a folder swapped in keeps its own files.
-        if (ctx.settings.src.unlinkIfIno(rel, p.item.stat.ino) !== 'removed') throw Object.assign(new Error(`${rel} changed before its removal`), { code: 'ESTALE' });
+        if (ctx.settings.src.unlinkIfIno(rel, p.item.stat.ino) !== 'removed')
+          throw Object.assign(new Error(`${rel} changed before its removal`), { code: 'ESTALE' });
       }
       stepOf(ctx)('source-removed', p.id);
       removed.push(p);
@@ -82,7 +105,10 @@ function notRemoved(ctx: MoverContext, p: Planned, err: unknown): void {
   fail(ctx, p.item.srcs[0]!, err);
   const message = (err as Error).message;
   if (p.item.srcs.every((rel) => present(ctx.settings.src, rel))) {
-    discard(ctx, p, 'rolled_back', `the source could not be removed, so its copy was: ${message}`, { names: true, copy: false });
+    discard(ctx, p, 'rolled_back', `the source could not be removed, so its copy was: ${message}`, {
+      names: true,
+      copy: false,
+    });
   } else {
     ctx.settings.journal.set(p.id, 'failed', { error: `copied, but the source could not be removed: ${message}` });
   }

@@ -14,18 +14,45 @@
  */
 import { syncFilesystem } from '../../system/syncfs.js';
 import { CopyStep } from './move-copy.js';
-import { advanceAll, discard, stepOf, tick, type MoveHooks, type MoveItem, type MoverContext, type MoveRunState, type MoveSettings, type Planned, type PreparedBatch } from './move-context.js';
+import {
+  advanceAll,
+  discard,
+  stepOf,
+  tick,
+  type MoveHooks,
+  type MoveItem,
+  type MoverContext,
+  type MoveRunState,
+  type MoveSettings,
+  type Planned,
+  type PreparedBatch,
+} from './move-context.js';
 import { dropDuplicates, type Duplicate } from './move-dedup.js';
 import { nameCopies } from './move-name.js';
 import { newPlanPass, planItem, type PlanPass } from './move-plan.js';
 import { removeSources } from './move-remove.js';
 
-export type { MoveHooks, MoveItem, MoverContext, MoveRunState, MoveSettings, MoveStats, MoveStep, Planned, PreparedBatch } from './move-context.js';
+export type {
+  MoveHooks,
+  MoveItem,
+  MoverContext,
+  MoveRunState,
+  MoveSettings,
+  MoveStats,
+  MoveStep,
+  Planned,
+  PreparedBatch,
+} from './move-context.js';
 export { skip, UNSAFE_PATH } from './move-context.js';
 export { POOL_MIN_FILES } from './move-copy.js';
 
 /** A mover context for one run: the settings as given, a fresh run state (optionally with the open files), and hooks. */
-export function newMoverContext(settings: MoveSettings, opts: Partial<Pick<MoveRunState, 'stats' | 'openFiles' | 'recheckOpenFiles' | 'inFlight' | 'awaitingRecovery'>> & { hooks?: MoveHooks } = {}): MoverContext {
+export function newMoverContext(
+  settings: MoveSettings,
+  opts: Partial<Pick<MoveRunState, 'stats' | 'openFiles' | 'recheckOpenFiles' | 'inFlight' | 'awaitingRecovery'>> & {
+    hooks?: MoveHooks;
+  } = {},
+): MoverContext {
   return {
     settings,
     run: {
@@ -97,7 +124,14 @@ export async function prepareBatch(ctx: MoverContext, items: MoveItem[]): Promis
 const stopped = (ctx: MoverContext) => !!ctx.settings.signal?.aborted || ctx.run.destinationFull;
 
 /** Plans items[from, from + PLAN_CHUNK); returns the moves planned (duplicates go to `dups`). */
-function planChunk(ctx: MoverContext, pass: PlanPass, items: readonly MoveItem[], from: number, byIndex: Map<number, Planned>, dups: Duplicate[]): Planned[] {
+function planChunk(
+  ctx: MoverContext,
+  pass: PlanPass,
+  items: readonly MoveItem[],
+  from: number,
+  byIndex: Map<number, Planned>,
+  dups: Duplicate[],
+): Planned[] {
   const fresh: Planned[] = [];
   for (let index = from; index < Math.min(items.length, from + PLAN_CHUNK) && !stopped(ctx); index++) {
     const item = items[index]!;
@@ -115,7 +149,11 @@ function planChunk(ctx: MoverContext, pass: PlanPass, items: readonly MoveItem[]
 }
 
 /** A `._name` companion travels only with its file: when the file was not copied, the companion's copy goes. */
-function dropLoneCompanions(ctx: MoverContext, planned: readonly Planned[], byIndex: ReadonlyMap<number, Planned>): void {
+function dropLoneCompanions(
+  ctx: MoverContext,
+  planned: readonly Planned[],
+  byIndex: ReadonlyMap<number, Planned>,
+): void {
   for (const p of planned) {
     if (p.ok && p.item.companionOf !== undefined && !byIndex.get(p.item.companionOf)?.ok) {
       p.ok = false;
@@ -139,7 +177,8 @@ async function finishSteps(ctx: MoverContext, { planned, copied }: PreparedBatch
   // Journaled as copied, with each temp's inode, before any final name exists: recovery can then tell our
   // names from anyone else's. (Durability comes with the one sync after naming.)
   journal.transaction(() => {
-    for (const p of copied) journal.set(p.id, 'copied', { hash: p.hash!, tmpIno: p.tmpIno!, srcCtimeMs: p.srcCtimeMs! });
+    for (const p of copied)
+      journal.set(p.id, 'copied', { hash: p.hash!, tmpIno: p.tmpIno!, srcCtimeMs: p.srcCtimeMs! });
   });
   for (const p of copied) step('copied', p.id);
   await nameCopies(ctx, copied);

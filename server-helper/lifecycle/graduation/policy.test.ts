@@ -1,16 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { GraduationConfig } from '../../config/schema.js';
-import { excludeMatcher, globToRegExp, isIncluded, isOldEnough, mayContainIncluded, normalizeIncludes } from './policy.js';
+import {
+  excludeMatcher,
+  globToRegExp,
+  isIncluded,
+  isOldEnough,
+  mayContainIncluded,
+  normalizeIncludes,
+} from './policy.js';
 import { suffixedName } from './safe-move.js';
 
 describe('graduation policy', () => {
   const excluded = excludeMatcher(GraduationConfig.parse({}).exclude);
 
   it('excludes the default Mac, Windows and Office litter and Time Machine bundles', () => {
-    for (const n of ['.DS_Store', 'Thumbs.db', '~$report.docx', 'x.tmp', '.Trashes', '.Trash-1000', '.fts-grad-1-2', 'Mac.sparsebundle', 'Mac.backupbundle']) {
+    for (const n of [
+      '.DS_Store',
+      'Thumbs.db',
+      '~$report.docx',
+      'x.tmp',
+      '.Trashes',
+      '.Trash-1000',
+      '.fts-grad-1-2',
+      'Mac.sparsebundle',
+      'Mac.backupbundle',
+    ]) {
       expect(excluded(n), n).toBe(true);
     }
-    for (const n of ['report.docx', 'tmp', 'x.tmp.txt', 'DS_Store', '$DATA', 'a~$b']) expect(excluded(n), n).toBe(false);
+    for (const n of ['report.docx', 'tmp', 'x.tmp.txt', 'DS_Store', '$DATA', 'a~$b'])
+      expect(excluded(n), n).toBe(false);
   });
 
   it('treats glob metacharacters of regular expressions literally', () => {

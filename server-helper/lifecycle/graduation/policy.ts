@@ -1,5 +1,13 @@
 /** Which files graduate: age by mtime, exclude globs on any path component, optional include paths. */
-export { appleDoubleOf, excludeMatcher, globToRegExp, isIncluded, isOldEnough, mayContainIncluded, normalizeIncludes } from './matchers.mjs';
+export {
+  appleDoubleOf,
+  excludeMatcher,
+  globToRegExp,
+  isIncluded,
+  isOldEnough,
+  mayContainIncluded,
+  normalizeIncludes,
+} from './matchers.mjs';
 
 /** The policy after parsing the config or flags. */
 export interface Policy {

@@ -45,7 +45,9 @@ interface Roots {
 
 function sourcesState(e: JournalEntry, roots: Roots, checkCtime = true): 'unchanged' | 'changed' {
   const ctime = checkCtime ? e.srcCtimeMs : null;
-  return e.srcs.some((rel) => sourceChanged(roots.src, rel, e.size, e.mtimeMs, e.srcIno, ctime)) ? 'changed' : 'unchanged';
+  return e.srcs.some((rel) => sourceChanged(roots.src, rel, e.size, e.mtimeMs, e.srcIno, ctime))
+    ? 'changed'
+    : 'unchanged';
 }
 
 function rollBack(journal: Journal, e: JournalEntry, roots: Roots, why: string): void {
@@ -73,7 +75,8 @@ function keepCopy(e: JournalEntry, roots: Roots): void {
   for (const [k, d] of missing.entries()) {
     // Named only in a folder of the copy's owner (or root's), and in that very folder (checked by inode).
     const dir = dirOf(d) === '' ? null : roots.dst.lstat(dirOf(d));
-    if (dir && (!isDirMode(dir.mode) || (dir.uid !== copyOwner && dir.uid !== 0))) throw new Deferred(`${dirOf(d)} is not a folder of the file's owner now`);
+    if (dir && (!isDirMode(dir.mode) || (dir.uid !== copyOwner && dir.uid !== 0)))
+      throw new Deferred(`${dirOf(d)} is not a folder of the file's owner now`);
     const dirIno = dir ? dir.ino : roots.dst.ino;
     for (let n = 0; ; n++) {
       try {
@@ -114,11 +117,20 @@ function recoverRow(journal: Journal, e: JournalEntry, roots: Roots, report: Rec
     // Copied and verified, perhaps named, and a source is gone since (someone removed it, seeing the copy in
     // space): the copy may be all there is, so it stays, under its names.
     keepCopy(e, roots);
-    journal.set(e.id, 'failed', { error: 'interrupted while naming the copy, and the source is gone since; the copy is kept' });
+    journal.set(e.id, 'failed', {
+      error: 'interrupted while naming the copy, and the source is gone since; the copy is kept',
+    });
     report.rolledBack++;
   } else if (e.state === 'copying' || copied) {
     // The temp copy may be partial or not yet named; the source is intact: undo the copy.
-    rollBack(journal, e, roots, e.state === 'stranded' ? (e.error ?? 'given up during the run') : `interrupted while ${e.state === 'copying' ? 'copying' : 'naming the copy'}; rolled back`);
+    rollBack(
+      journal,
+      e,
+      roots,
+      e.state === 'stranded'
+        ? (e.error ?? 'given up during the run')
+        : `interrupted while ${e.state === 'copying' ? 'copying' : 'naming the copy'}; rolled back`,
+    );
     report.rolledBack++;
   } else if (e.state === 'dedup') {
     // A source meant to stay was never to be removed: the row is done as it stands.

@@ -8,7 +8,19 @@ import { createHash } from 'node:crypto';
 import { read as readCb, closeSync, constants, fchmodSync, fchownSync, fstatSync, readSync } from 'node:fs';
 import { copySymlinkAt, copyXattrsFd } from '../../native/index.mjs';
 import type { EntryStat, RootDir } from '../../system/root-dir.js';
-import { CHUNK, ChangedError, closeCopy, copyFileSyncVerified, finishCopy, HASH, mayChown, openCopy, sameStamp, sharedBuffer, writeVerified } from './copy-core.mjs';
+import {
+  CHUNK,
+  ChangedError,
+  closeCopy,
+  copyFileSyncVerified,
+  finishCopy,
+  HASH,
+  mayChown,
+  openCopy,
+  sameStamp,
+  sharedBuffer,
+  writeVerified,
+} from './copy-core.mjs';
 
 export { ChangedError, HASH, sameStamp };
 
@@ -24,7 +36,14 @@ export interface TempCopy {
  * Whether a source is still there but no longer what was copied: its size, mtime or inode differ, or, when the
  * ctime at its copy is known, its ctime (a chmod or a new xattr). A source that is gone has not changed.
  */
-export function sourceChanged(root: RootDir, rel: string, size: number, mtimeMs: number, ino: number, ctimeMs: number | null): boolean {
+export function sourceChanged(
+  root: RootDir,
+  rel: string,
+  size: number,
+  mtimeMs: number,
+  ino: number,
+  ctimeMs: number | null,
+): boolean {
   const st = root.lstat(rel);
   return st !== null && (!sameStamp(st, size, mtimeMs, ino) || (ctimeMs !== null && st.ctimeMs !== ctimeMs));
 }
@@ -33,7 +52,7 @@ export function sourceChanged(root: RootDir, rel: string, size: number, mtimeMs:
 function hashFd(fd: number, size = Infinity): string {
   const h = createHash(HASH);
   const buf = sharedBuffer();
-  for (let pos = 0; pos < size; ) {
+  for (let pos = 0; pos < size;) {
     const n = readSync(fd, buf, 0, CHUNK, pos);
     if (n === 0) break;
     h.update(n === CHUNK ? buf : buf.subarray(0, n));
@@ -61,7 +80,9 @@ const BIG_CHUNK = 4 << 20;
 let bigBuffers: [Buffer, Buffer] | null = null;
 
 function readAsync(fd: number, buf: Buffer, pos: number): Promise<number> {
-  return new Promise((resolve, reject) => readCb(fd, buf, 0, buf.length, pos, (err, n) => (err ? reject(err) : resolve(n))));
+  return new Promise((resolve, reject) =>
+    readCb(fd, buf, 0, buf.length, pos, (err, n) => (err ? reject(err) : resolve(n))),
+  );
 }
 
 /**
@@ -98,7 +119,14 @@ async function pipeline(fd: number, each: (chunk: Buffer, pos: number) => void):
  * before or after. Does not fsync: the caller syncs a batch. Small files and symlinks copy synchronously in
  * fts-native; large files read ahead while the previous chunk is hashed and written.
  */
-export async function copyToTemp(srcRoot: RootDir, src: string, dstRoot: RootDir, tmp: string, expected: EntryStat, kind: 'file' | 'symlink'): Promise<TempCopy> {
+export async function copyToTemp(
+  srcRoot: RootDir,
+  src: string,
+  dstRoot: RootDir,
+  tmp: string,
+  expected: EntryStat,
+  kind: 'file' | 'symlink',
+): Promise<TempCopy> {
   if (kind === 'symlink') return copySymlink(srcRoot, src, dstRoot, tmp, expected);
   if (expected.size < LARGE_FILE) return copyFileSyncVerified(srcRoot, src, dstRoot, tmp, expected);
   const c = openCopy(srcRoot, src, dstRoot, tmp, expected);
@@ -131,7 +159,14 @@ function copySymlink(srcRoot: RootDir, src: string, dstRoot: RootDir, tmp: strin
  * dirIno only, without ever replacing dst (EEXIST when dst exists, ESTALE when the folder was replaced). The
  * last name takes tmp's place (renameat2 RENAME_NOREPLACE); an earlier name of a hard-link group is a link.
  */
-export function nameNoReplace(from: RootDir, tmp: string, to: RootDir, dst: string, dirIno: number, last: boolean): void {
+export function nameNoReplace(
+  from: RootDir,
+  tmp: string,
+  to: RootDir,
+  dst: string,
+  dirIno: number,
+  last: boolean,
+): void {
   if (last) from.renameInto(tmp, to, dst, dirIno);
   else from.linkInto(tmp, to, dst, dirIno);
 }
@@ -142,7 +177,10 @@ export function nameNoReplace(from: RootDir, tmp: string, to: RootDir, dst: stri
  * make `space/Private` their own 0777 folder before another member's `flux/Private` graduates, and root would
  * move the private files into it.
  */
-export function folderFits(found: { uid: number; gid: number; mode: number }, source: { uid: number; gid: number; mode: number }): boolean {
+export function folderFits(
+  found: { uid: number; gid: number; mode: number },
+  source: { uid: number; gid: number; mode: number },
+): boolean {
   if (found.uid !== source.uid && found.uid !== 0) return false;
   const extra = found.mode & 0o777 & ~(source.mode & 0o777);
   if ((extra & 0o007) !== 0) return false;
@@ -185,7 +223,9 @@ export function ensureDirs(srcRoot: RootDir, dstRoot: RootDir, relDir: string, k
         fchmodSync(fd, src.mode & 0o7777);
         copyXattrsFd(srcFd, fd);
       } else if (!folderFits(dst, src)) {
-        throw new FolderMismatchError(`${relDir} in ${dstRoot.path} belongs to another user or is more open than the folder it receives files from (owner ${dst.uid}, mode ${(dst.mode & 0o7777).toString(8)}; the source folder: owner ${src.uid}, mode ${(src.mode & 0o7777).toString(8)}): its files stay where they are`);
+        throw new FolderMismatchError(
+          `${relDir} in ${dstRoot.path} belongs to another user or is more open than the folder it receives files from (owner ${dst.uid}, mode ${(dst.mode & 0o7777).toString(8)}; the source folder: owner ${src.uid}, mode ${(src.mode & 0o7777).toString(8)}): its files stay where they are`,
+        );
       }
     } finally {
       closeSync(fd);

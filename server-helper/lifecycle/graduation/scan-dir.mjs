@@ -67,7 +67,15 @@ export function createDirReader({ rootFd, rootDev, exclude, include, now, minAge
     } catch (err) {
       // ELOOP: the folder was swapped for a symlink since its parent was read; EXDEV: a mount below the root.
       const errno = -(err?.errno ?? 0);
-      out.skip(errno === ELOOP ? 'unsafe-path' : errno === EXDEV ? 'other-mount' : errno === ENOENT ? 'vanished' : 'unreadable-dir');
+      out.skip(
+        errno === ELOOP
+          ? 'unsafe-path'
+          : errno === EXDEV
+            ? 'other-mount'
+            : errno === ENOENT
+              ? 'vanished'
+              : 'unreadable-dir',
+      );
       return;
     }
     if (r.count === 0) return;
@@ -116,7 +124,12 @@ export function createDirReader({ rootFd, rootDev, exclude, include, now, minAge
         out.tooNew++;
         continue;
       }
-      out.push(rel, nums, o, (isLink ? FLAG_SYMLINK : 0) | (names && names.has(appleDoubleOf(name)) ? FLAG_COMPANION : 0));
+      out.push(
+        rel,
+        nums,
+        o,
+        (isLink ? FLAG_SYMLINK : 0) | (names && names.has(appleDoubleOf(name)) ? FLAG_COMPANION : 0),
+      );
     }
   }
 
@@ -124,6 +137,13 @@ export function createDirReader({ rootFd, rootDev, exclude, include, now, minAge
     const out = new Out();
     for (const relDir of relDirs) readDir(relDir, out);
     const nums = out.nums.slice(0, out.count * STAT_FIELDS);
-    return { names: out.names.join('\0'), nums, count: out.count, dirs: out.dirs, skips: out.skips, tooNew: out.tooNew };
+    return {
+      names: out.names.join('\0'),
+      nums,
+      count: out.count,
+      dirs: out.dirs,
+      skips: out.skips,
+      tooNew: out.tooNew,
+    };
   };
 }

@@ -38,7 +38,14 @@ export async function* walkParallel(root: RootDir, opts: ParallelWalkOptions): A
   // Up to at least four: on a cold cache the walk waits on the disk, and four reads in flight beat two even on two cores.
   const n = Math.max(1, opts.workers ?? Math.max(4, Math.min(8, availableParallelism())));
   const highWater = opts.highWater ?? 20_000;
-  const config = { rootFd: root.fd, rootDev: root.dev, exclude: [...opts.exclude], include, now: opts.now ?? Date.now(), minAgeMs: opts.minAgeMs ?? null };
+  const config = {
+    rootFd: root.fd,
+    rootDev: root.dev,
+    exclude: [...opts.exclude],
+    include,
+    now: opts.now ?? Date.now(),
+    minAgeMs: opts.minAgeMs ?? null,
+  };
   const workers: Worker[] = [];
   const queue: string[] = [''];
   const idle: Worker[] = [];

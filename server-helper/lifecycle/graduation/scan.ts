@@ -34,7 +34,14 @@ export interface WalkOptions {
 
 /** Walks root and yields batches of files and symlinks (never following a symlink, never entering another mount). */
 export function* walk(root: RootDir, opts: WalkOptions): Generator<ScanEntry[]> {
-  const read = createDirReader({ rootFd: root.fd, rootDev: root.dev, exclude: opts.exclude, include: normalizeIncludes(opts.include), now: 0, minAgeMs: null });
+  const read = createDirReader({
+    rootFd: root.fd,
+    rootDev: root.dev,
+    exclude: opts.exclude,
+    include: normalizeIncludes(opts.include),
+    now: 0,
+    minAgeMs: null,
+  });
   const stack: string[] = [''];
   const per = opts.foldersPerBatch ?? 8;
   while (stack.length > 0) {
@@ -54,7 +61,18 @@ export function entriesOf(names: string, n: Float64Array, count: number, out: Sc
     const o = i * STAT_FIELDS;
     const rel = rels[i]!;
     const flags = n[o + 10]!;
-    const stat: ScanStat = { dev: n[o]!, ino: n[o + 1]!, mode: n[o + 2]!, nlink: n[o + 3]!, uid: n[o + 4]!, gid: n[o + 5]!, size: n[o + 6]!, blocks: n[o + 7]!, atimeMs: n[o + 8]!, mtimeMs: n[o + 9]! };
+    const stat: ScanStat = {
+      dev: n[o]!,
+      ino: n[o + 1]!,
+      mode: n[o + 2]!,
+      nlink: n[o + 3]!,
+      uid: n[o + 4]!,
+      gid: n[o + 5]!,
+      size: n[o + 6]!,
+      blocks: n[o + 7]!,
+      atimeMs: n[o + 8]!,
+      mtimeMs: n[o + 9]!,
+    };
     let companion: string | null = null;
     if (flags & FLAG_COMPANION) {
       const slash = rel.lastIndexOf('/');

@@ -25,7 +25,12 @@ export function rootOf(config: HelperConfig, role: string): string {
 /** The policy the config describes. */
 export function policyFromConfig(config: HelperConfig): Policy {
   const g = config.graduation;
-  return { minAgeMs: parseDuration(g.minAge)!, exclude: g.exclude, include: g.include, freeSpaceMargin: parseSize(g.freeSpaceMargin)! };
+  return {
+    minAgeMs: parseDuration(g.minAge)!,
+    exclude: g.exclude,
+    include: g.include,
+    freeSpaceMargin: parseSize(g.freeSpaceMargin)!,
+  };
 }
 
 /** One run's wiring to the outside world. */
@@ -44,7 +49,14 @@ function progressPublisher(w: RunWiring): (p: GraduationProgress) => void {
     const t = Date.now();
     if (t - last < 1000) return;
     last = t;
-    w.bus.publish('graduation.progress', { runId: w.runId, job: w.job, scanned: p.scanned, moved: p.moved, bytesMoved: p.bytesMoved, currentPath: p.currentPath });
+    w.bus.publish('graduation.progress', {
+      runId: w.runId,
+      job: w.job,
+      scanned: p.scanned,
+      moved: p.moved,
+      bytesMoved: p.bytesMoved,
+      currentPath: p.currentPath,
+    });
   };
 }
 
@@ -75,7 +87,9 @@ function publishFinished(w: RunWiring, s: GraduationSummary, sides: Sides): void
 /** Runs a graduation (configured policy, or ad hoc roots and policy); publishes events; throws only when nothing could run. */
 export async function runGraduation(
   w: RunWiring,
-  spec: { config: HelperConfig; dryRun?: boolean } | { adhoc: { from: string; to: string; policy: Policy }; dryRun?: boolean; smbConf?: string },
+  spec:
+    | { config: HelperConfig; dryRun?: boolean }
+    | { adhoc: { from: string; to: string; policy: Policy }; dryRun?: boolean; smbConf?: string },
 ): Promise<GraduationSummary> {
   let srcRoot: string;
   let dstRoot: string;
@@ -93,12 +107,16 @@ export async function runGraduation(
     policy = spec.adhoc.policy;
     smbConf = spec.smbConf;
   }
-  const sides: Sides = 'config' in spec ? { from: spec.config.graduation.from, to: spec.config.graduation.to } : { from: srcRoot, to: dstRoot };
+  const sides: Sides =
+    'config' in spec
+      ? { from: spec.config.graduation.from, to: spec.config.graduation.to }
+      : { from: srcRoot, to: dstRoot };
   // What was restored or brought back to flux lately stays there (held paths are relative to the configured flux).
   const held = 'config' in spec ? w.store.fluxHolds.active(Date.now()) : new Set<string>();
   w.bus.publish('graduation.started', { runId: w.runId, job: w.job, ...sides, dryRun: !!spec.dryRun });
   try {
-    if ('config' in spec) await preflightDrives(spec.config, [spec.config.graduation.from, spec.config.graduation.to], w.signal);
+    if ('config' in spec)
+      await preflightDrives(spec.config, [spec.config.graduation.from, spec.config.graduation.to], w.signal);
     const summary = await graduate({
       db: w.store.db,
       runId: w.runId,
@@ -122,11 +140,19 @@ export async function runGraduation(
 /** Runs the undo of a graduation run as its own run; publishes the same events. */
 export async function runUndo(w: RunWiring, undoRunId: number, config?: HelperConfig): Promise<GraduationSummary> {
   // An undo goes the other way: from the archive share back to the working one.
-  const sides: Sides = config ? { from: config.graduation.to, to: config.graduation.from } : { from: 'undo', to: `run ${undoRunId}` };
+  const sides: Sides = config
+    ? { from: config.graduation.to, to: config.graduation.from }
+    : { from: 'undo', to: `run ${undoRunId}` };
   w.bus.publish('graduation.started', { runId: w.runId, job: w.job, ...sides, dryRun: false });
   try {
     if (config) await preflightDrives(config, [config.graduation.from, config.graduation.to], w.signal);
-    const summary = await undoRun({ db: w.store.db, undoRunId, runId: w.runId, signal: w.signal, onProgress: progressPublisher(w) });
+    const summary = await undoRun({
+      db: w.store.db,
+      undoRunId,
+      runId: w.runId,
+      signal: w.signal,
+      onProgress: progressPublisher(w),
+    });
     publishFinished(w, summary, config ? sides : { from: summary.from, to: summary.to });
     return summary;
   } catch (err) {
@@ -137,5 +163,19 @@ export async function runUndo(w: RunWiring, undoRunId: number, config?: HelperCo
 
 /** The summary as the CLI prints it and the run history stores it. */
 export function publicSummary(s: GraduationSummary): Record<string, unknown> {
-  return { runId: s.runId, from: s.from, to: s.to, scanned: s.scanned, eligible: s.eligible, moved: s.moved, bytesMoved: s.bytesMoved, skipped: s.skipped, failed: s.failed, durationMs: s.durationMs, dryRun: s.dryRun, recovered: s.recovered, examples: s.examples };
+  return {
+    runId: s.runId,
+    from: s.from,
+    to: s.to,
+    scanned: s.scanned,
+    eligible: s.eligible,
+    moved: s.moved,
+    bytesMoved: s.bytesMoved,
+    skipped: s.skipped,
+    failed: s.failed,
+    durationMs: s.durationMs,
+    dryRun: s.dryRun,
+    recovered: s.recovered,
+    examples: s.examples,
+  };
 }

@@ -39,10 +39,16 @@ export class Staging {
       const { fd } = this.dst.mkdir(rel, 0o700);
       const st = fstatSync(fd);
       // Only a folder of ours that no one else may enter: a member may have made one of this name first.
-      if (st.uid === euid && (st.mode & 0o077) === 0) return (this.opened = { dir: new RootDir(this.dst.display(rel), fd), rel });
+      if (st.uid === euid && (st.mode & 0o077) === 0)
+        return (this.opened = { dir: new RootDir(this.dst.display(rel), fd), rel });
       closeSync(fd);
     }
-    throw Object.assign(new Error(`could not make a private staging folder in ${this.dst.path}: every name ${STAGING_PREFIX}${this.runId}-N is taken by someone else`), { code: 'EEXIST' });
+    throw Object.assign(
+      new Error(
+        `could not make a private staging folder in ${this.dst.path}: every name ${STAGING_PREFIX}${this.runId}-N is taken by someone else`,
+      ),
+      { code: 'EEXIST' },
+    );
   }
 
   /** Closes the folder and removes it when it is empty (copies a crash left behind keep it for recovery). */

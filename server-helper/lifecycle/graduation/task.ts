@@ -43,7 +43,9 @@ function wiring(ctx: TaskContext): RunWiring {
 
 /** The one mapping from a graduation or undo summary to how the run ended. */
 function outcomeOf(ctx: TaskContext, s: GraduationSummary, what: string): TaskOutcome {
-  ctx.appendLog(`scanned ${s.scanned}, eligible ${s.eligible}, moved ${s.moved} (${s.bytesMoved} bytes), failed ${s.failed.length}\n`);
+  ctx.appendLog(
+    `scanned ${s.scanned}, eligible ${s.eligible}, moved ${s.moved} (${s.bytesMoved} bytes), failed ${s.failed.length}\n`,
+  );
   for (const f of s.failed.slice(0, 50)) ctx.appendLog(`failed: ${f.path}: ${f.error}\n`);
   const first = s.failed[0];
   return {
@@ -59,13 +61,15 @@ function thrownOutcome(ctx: TaskContext, err: unknown): TaskOutcome {
   return { status: ctx.signal.aborted ? 'cancelled' : 'failed', summary: null, error: (err as Error).message };
 }
 
-const publishFailure = (bus: EventBus, ref: { runId: number; job: string }, reason: string) => bus.publish('graduation.failed', { ...ref, reason });
+const publishFailure = (bus: EventBus, ref: { runId: number; job: string }, reason: string) =>
+  bus.publish('graduation.failed', { ...ref, reason });
 
 /** kind 'graduation'; locks the from and to roles (flux, space) for the run, or an ad hoc run's two folders. */
 export const graduationTask: Task<GraduationParams> = {
   kind: 'graduation',
   params: GraduationParams,
-  resources: (config, params) => (params.adhoc ? [resolve(params.adhoc.from), resolve(params.adhoc.to)] : sidesOf(config)),
+  resources: (config, params) =>
+    params.adhoc ? [resolve(params.adhoc.from), resolve(params.adhoc.to)] : sidesOf(config),
   admit(_ctx, params) {
     if (!params.adhoc) return;
     try {
@@ -91,10 +95,12 @@ export const graduationTask: Task<GraduationParams> = {
 function admitUndo({ store }: AdmitContext, { runId }: UndoParams): void {
   const target = store.runs.get(runId);
   if (!target || target.kind !== 'graduation') throw new RunRefused('not-found', `no graduation run ${runId}`);
-  if (target.status === 'queued' || target.status === 'running') throw new RunRefused('conflict', `run ${runId} is still ${target.status}; undo it when it has finished`);
+  if (target.status === 'queued' || target.status === 'running')
+    throw new RunRefused('conflict', `run ${runId} is still ${target.status}; undo it when it has finished`);
   const busy = store.runs.active(undoTask.kind).find((r) => r.params?.runId === runId);
   if (busy) throw new RunRefused('conflict', `run ${runId} is already being undone by run ${busy.id}`);
-  if (!target.undoable) throw new RunRefused('conflict', `run ${runId} has nothing to undo (a dry run, nothing moved, or already undone)`);
+  if (!target.undoable)
+    throw new RunRefused('conflict', `run ${runId} has nothing to undo (a dry run, nothing moved, or already undone)`);
 }
 
 /** kind 'graduation-undo': moves one run's files back; locks the same roles as a graduation. */

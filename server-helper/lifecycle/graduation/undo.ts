@@ -35,7 +35,15 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
     const contextOf = (key: string, srcRoot: string, dstRoot: string): MoverContext => {
       let ctx = contexts.get(key);
       if (!ctx) {
-        ctx = openMoverContext({ journal, runId: opts.runId, srcRoot, dstRoot, freeSpaceMargin: 0, signal: opts.signal, run: { stats } });
+        ctx = openMoverContext({
+          journal,
+          runId: opts.runId,
+          srcRoot,
+          dstRoot,
+          freeSpaceMargin: 0,
+          signal: opts.signal,
+          run: { stats },
+        });
         contexts.set(key, ctx);
       }
       return ctx;
@@ -62,7 +70,10 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
           st = ctx.settings.src.lstat(r.dsts[0]!);
         } catch (err) {
           if (!isUnsafePath(err)) throw err;
-          stats.failed.push({ path: r.dsts[0]!, error: `unsafe-path: a folder on its way is a symlink or another mount now, so it was left where it is (${(err as Error).message})` });
+          stats.failed.push({
+            path: r.dsts[0]!,
+            error: `unsafe-path: a folder on its way is a symlink or another mount now, so it was left where it is (${(err as Error).message})`,
+          });
           continue;
         }
         if (!st || (r.kind === 'file' ? !isFileMode(st.mode) : !isLinkMode(st.mode))) {
@@ -78,7 +89,14 @@ export async function undoRun(opts: UndoOptions): Promise<GraduationSummary> {
         eligible += r.srcs.length;
         if (!groups.has(key)) groups.set(key, []);
         // A file graduation dropped because the archive already held it comes back as a copy; the archive's stays.
-        groups.get(key)!.push({ kind: r.kind, srcs: r.dsts, targets: r.srcs, stat: st, undoOf: r.id, keepSource: r.state === 'duplicate' });
+        groups.get(key)!.push({
+          kind: r.kind,
+          srcs: r.dsts,
+          targets: r.srcs,
+          stat: st,
+          undoOf: r.id,
+          keepSource: r.state === 'duplicate',
+        });
       }
       for (const [key, items] of groups) {
         const ctx = contexts.get(key)!;

@@ -10,7 +10,14 @@ import { RestoreError } from './errors.js';
 
 /** A snapshot as the API sends it. */
 export function snapshotInfo(s: Snapshot): SnapshotInfo {
-  return { id: s.id, shortId: s.shortId, time: new Date(Date.parse(s.time)).toISOString(), hostname: s.hostname, paths: s.paths, tags: s.tags };
+  return {
+    id: s.id,
+    shortId: s.shortId,
+    time: new Date(Date.parse(s.time)).toISOString(),
+    hostname: s.hostname,
+    paths: s.paths,
+    tags: s.tags,
+  };
 }
 
 /** The repository's snapshots, newest first. */
@@ -35,7 +42,10 @@ async function findSnapshot(engine: ResticEngine, id: string, host: string): Pro
  * One page of a folder's direct entries: `offset` entries skipped, at most `limit` kept, all of them counted. Without
  * a path, the first folder the snapshot holds. Throws RestoreError for an unknown snapshot or path, or a file.
  */
-export async function browseSnapshot(engine: ResticEngine, opts: { snapshot: string; path?: string; offset: number; limit: number; host: string }): Promise<SnapshotListing> {
+export async function browseSnapshot(
+  engine: ResticEngine,
+  opts: { snapshot: string; path?: string; offset: number; limit: number; host: string },
+): Promise<SnapshotListing> {
   const path = opts.path ?? (await findSnapshot(engine, opts.snapshot, opts.host)).paths[0] ?? '/';
   const entries: SnapshotEntry[] = [];
   let total = 0;
@@ -52,9 +62,19 @@ export async function browseSnapshot(engine: ResticEngine, opts: { snapshot: str
       total++;
     },
   });
-  if (!snapshot) throw new RestoreError('not-found', `no snapshot ${opts.snapshot} in the repository (see GET /api/v1/snapshots)`);
+  if (!snapshot)
+    throw new RestoreError('not-found', `no snapshot ${opts.snapshot} in the repository (see GET /api/v1/snapshots)`);
   const found = self as ResticNode | null;
-  if (!found && total === 0 && path !== '/') throw new RestoreError('not-found', `snapshot ${snapshot.shortId} has no ${path}`);
-  if (found && found.kind !== 'folder') throw new RestoreError('not-a-folder', `${path} is a ${found.kind} in snapshot ${snapshot.shortId}, not a folder`);
-  return { snapshot: { id: snapshot.id, shortId: snapshot.shortId, time: snapshot.time, paths: snapshot.paths }, path, entries, offset: opts.offset, limit: opts.limit, total };
+  if (!found && total === 0 && path !== '/')
+    throw new RestoreError('not-found', `snapshot ${snapshot.shortId} has no ${path}`);
+  if (found && found.kind !== 'folder')
+    throw new RestoreError('not-a-folder', `${path} is a ${found.kind} in snapshot ${snapshot.shortId}, not a folder`);
+  return {
+    snapshot: { id: snapshot.id, shortId: snapshot.shortId, time: snapshot.time, paths: snapshot.paths },
+    path,
+    entries,
+    offset: opts.offset,
+    limit: opts.limit,
+    total,
+  };
 }

@@ -6,7 +6,17 @@
  * live file is never written over. The folders on the way get the snapshot's owner, mode and xattrs. A crash leaves
  * only the temp folder, which the next restore removes (the snapshot still holds everything).
  */
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, readdirSync, rmdirSync, rmSync, type Dirent } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  readdirSync,
+  rmdirSync,
+  rmSync,
+  type Dirent,
+} from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { RootDir } from '../../system/root-dir.js';
 import { syncFilesystem } from '../../system/syncfs.js';
@@ -88,10 +98,15 @@ export async function planRestore(engine: ResticEngine, snapshotId: string, path
       }
     },
   });
-  if (!snapshot) throw new RestoreError('not-found', `no snapshot ${snapshotId} in the repository (see GET /api/v1/snapshots)`);
+  if (!snapshot)
+    throw new RestoreError('not-found', `no snapshot ${snapshotId} in the repository (see GET /api/v1/snapshots)`);
   if (!found) throw new RestoreError('not-found', `snapshot ${snapshot.shortId} has no ${path}`);
   const place = placeInRestored(path, snapshot.paths);
-  if (!place) throw new RestoreError('outside', `${path} is not inside a folder snapshot ${snapshot.shortId} holds (${snapshot.paths.join(', ')}); choose a file or folder inside it`);
+  if (!place)
+    throw new RestoreError(
+      'outside',
+      `${path} is not inside a folder snapshot ${snapshot.shortId} holds (${snapshot.paths.join(', ')}); choose a file or folder inside it`,
+    );
   return { snapshot, path, root: place.root, rel: place.rel, totalFiles, totalBytes };
 }
 
@@ -138,7 +153,12 @@ function watchProgress(tempFd: number, plan: RestorePlan, opts: RestoreOptions):
       const t0 = Date.now();
       const m = await measure(`/proc/self/fd/${tempFd}`);
       if (stopped) return;
-      opts.onProgress!({ filesDone: Math.min(m.files, plan.totalFiles), bytesDone: Math.min(m.bytes, plan.totalBytes), totalFiles: plan.totalFiles, totalBytes: plan.totalBytes });
+      opts.onProgress!({
+        filesDone: Math.min(m.files, plan.totalFiles),
+        bytesDone: Math.min(m.bytes, plan.totalBytes),
+        totalFiles: plan.totalFiles,
+        totalBytes: plan.totalBytes,
+      });
       // A large tree costs more to measure: look less often rather than slow the restore down.
       timer = setTimeout(tick, Math.max(base, 5 * (Date.now() - t0)));
       timer.unref();
@@ -167,7 +187,10 @@ function stillThere(flux: RootDir, name: string, fd: number): void {
   const st = flux.lstat(name);
   const held = fstatSync(fd);
   if (!st || st.ino !== held.ino || st.dev !== held.dev) {
-    throw new RestoreError('moved', `${name} in flux was moved or replaced during the restore, so nothing was put in place; run the restore again`);
+    throw new RestoreError(
+      'moved',
+      `${name} in flux was moved or replaced during the restore, so nothing was put in place; run the restore again`,
+    );
   }
 }
 
@@ -184,7 +207,11 @@ function madeByRestore(fd: number): boolean {
 }
 
 /** Removes the temp folders of restores that are not running (a crash or kill left them); returns how many. */
-export function removeLeftovers(flux: RootDir, runActive: (runId: number) => boolean, log?: (line: string) => void): number {
+export function removeLeftovers(
+  flux: RootDir,
+  runActive: (runId: number) => boolean,
+  log?: (line: string) => void,
+): number {
   let removed = 0;
   for (const name of readdirSync(`/proc/self/fd/${flux.fd}`)) {
     const m = TEMP_NAME.exec(name);
@@ -210,7 +237,13 @@ export function removeLeftovers(flux: RootDir, runActive: (runId: number) => boo
 }
 
 /** Moves the restored item from the temp folder to its place under the day's folder; returns where it landed. */
-function putInPlace(flux: RootDir, tempName: string, tempFd: number, plan: RestorePlan, now: Date): { restoredTo: string; renamed: boolean } {
+function putInPlace(
+  flux: RootDir,
+  tempName: string,
+  tempFd: number,
+  plan: RestorePlan,
+  now: Date,
+): { restoredTo: string; renamed: boolean } {
   const inTemp = plan.path.slice(1);
   const temp = rootAtFd(tempFd);
   const dayName = restoredFolderName(now);
@@ -223,7 +256,8 @@ function putInPlace(flux: RootDir, tempName: string, tempFd: number, plan: Resto
     const slash = plan.rel.lastIndexOf('/');
     if (slash > 0) {
       // The folders on the way get the snapshot's owner, mode and xattrs: restic restored them beside the item.
-      const srcBaseFd = plan.root === '/' ? null : temp.open(plan.root.slice(1), constants.O_RDONLY | constants.O_DIRECTORY);
+      const srcBaseFd =
+        plan.root === '/' ? null : temp.open(plan.root.slice(1), constants.O_RDONLY | constants.O_DIRECTORY);
       const srcBase = srcBaseFd === null ? temp : rootAtFd(srcBaseFd);
       const dstBase = rootAtFd(day.fd);
       try {
@@ -265,7 +299,11 @@ export async function restoreIntoFlux(opts: RestoreOptions): Promise<RestoreOutc
     const leftoversRemoved = removeLeftovers(flux, opts.runActive, opts.log);
     const made = flux.mkdir(tempName, 0o700);
     tempFd = made.fd;
-    if (!made.created) throw new RestoreError('moved', `${tempName} already exists in flux and is not a leftover of this helper; remove it`);
+    if (!made.created)
+      throw new RestoreError(
+        'moved',
+        `${tempName} already exists in flux and is not a leftover of this helper; remove it`,
+      );
     fchmodSync(tempFd, 0o700);
     const progress = watchProgress(tempFd, plan, opts);
     try {
@@ -273,12 +311,19 @@ export async function restoreIntoFlux(opts: RestoreOptions): Promise<RestoreOutc
     } finally {
       await progress.stop();
     }
-    opts.onProgress?.({ filesDone: plan.totalFiles, bytesDone: plan.totalBytes, totalFiles: plan.totalFiles, totalBytes: plan.totalBytes });
+    opts.onProgress?.({
+      filesDone: plan.totalFiles,
+      bytesDone: plan.totalBytes,
+      totalFiles: plan.totalFiles,
+      totalBytes: plan.totalBytes,
+    });
     // What restic wrote is on disk before it gets its name, and the name before the run says it is done.
     await syncFilesystem(opts.fluxRoot);
     const placed = putInPlace(flux, tempName, tempFd, plan, opts.now ?? new Date());
     await syncFilesystem(opts.fluxRoot);
-    opts.log?.(`restored ${plan.path} of snapshot ${plan.snapshot.shortId} to ${placed.restoredTo} in flux (${plan.totalFiles} files, ${plan.totalBytes} bytes)`);
+    opts.log?.(
+      `restored ${plan.path} of snapshot ${plan.snapshot.shortId} to ${placed.restoredTo} in flux (${plan.totalFiles} files, ${plan.totalBytes} bytes)`,
+    );
     return { ...plan, ...placed, leftoversRemoved };
   } finally {
     if (tempFd !== null) {

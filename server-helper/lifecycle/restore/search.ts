@@ -45,7 +45,17 @@ export function dayOf(iso: string): string {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Walks one root beneath its fd for names that contain the needle; bounded, yielding to the event loop as it goes. */
-async function searchTree(root: RootDir, needle: string, exclude: readonly string[], limit: number, maxLooked: number): Promise<{ found: Omit<SearchResult, 'source' | 'where' | 'graduated' | 'snapshot' | 'action'>[]; looked: number; truncated: boolean }> {
+async function searchTree(
+  root: RootDir,
+  needle: string,
+  exclude: readonly string[],
+  limit: number,
+  maxLooked: number,
+): Promise<{
+  found: Omit<SearchResult, 'source' | 'where' | 'graduated' | 'snapshot' | 'action'>[];
+  looked: number;
+  truncated: boolean;
+}> {
   const read = createDirReader({ rootFd: root.fd, rootDev: root.dev, exclude, include: [], now: 0, minAgeMs: null });
   const found: Omit<SearchResult, 'source' | 'where' | 'graduated' | 'snapshot' | 'action'>[] = [];
   const stack = [''];
@@ -69,7 +79,14 @@ async function searchTree(root: RootDir, needle: string, exclude: readonly strin
     }
     for (let i = r.dirs.length - 1; i >= 0; i--) stack.push(r.dirs[i]!);
     for (const e of entriesOf(r.names, r.nums, r.count)) {
-      if (fold(baseName(e.rel)).includes(needle)) found.push({ name: baseName(e.rel), kind: e.kind, path: e.rel, size: e.kind === 'file' ? e.stat.size : null, mtime: iso(e.stat.mtimeMs) });
+      if (fold(baseName(e.rel)).includes(needle))
+        found.push({
+          name: baseName(e.rel),
+          kind: e.kind,
+          path: e.rel,
+          size: e.kind === 'file' ? e.stat.size : null,
+          mtime: iso(e.stat.mtimeMs),
+        });
     }
     if (++folders % 64 === 0) await new Promise<void>((res) => setImmediate(res));
   }
@@ -91,7 +108,11 @@ interface JournalHit {
  * Graduations (flux → space, moved or found archived) of names that contain the needle, newest first. An ASCII needle
  * is looked for in the rows' text first (SQLite's lower() folds ASCII only); the name itself is always compared here.
  */
-function searchJournal(o: SearchOptions, needle: string, maxLooked: number): { hits: JournalHit[]; looked: number; truncated: boolean } {
+function searchJournal(
+  o: SearchOptions,
+  needle: string,
+  maxLooked: number,
+): { hits: JournalHit[]; looked: number; truncated: boolean } {
   const ascii = /^[\u0020-\u007e]*$/.test(needle);
   const sql = `SELECT run_id, kind, srcs, dsts, size, mtime_ms, updated_at FROM graduation_journal
     WHERE src_root = ? AND dst_root = ? AND state IN ('done', 'duplicate')${ascii ? ' AND (instr(lower(srcs), ?) > 0 OR instr(lower(dsts), ?) > 0)' : ''}
@@ -102,14 +123,32 @@ function searchJournal(o: SearchOptions, needle: string, maxLooked: number): { h
   const hits: JournalHit[] = [];
   const seen = new Set<string>();
   let looked = 0;
-  for (const r of o.db.prepare<string[], { run_id: number; kind: 'file' | 'symlink'; srcs: string; dsts: string; size: number; mtime_ms: number; updated_at: number }>(sql).iterate(...args)) {
+  for (const r of o.db
+    .prepare<
+      string[],
+      {
+        run_id: number;
+        kind: 'file' | 'symlink';
+        srcs: string;
+        dsts: string;
+        size: number;
+        mtime_ms: number;
+        updated_at: number;
+      }
+    >(sql)
+    .iterate(...args)) {
     if (++looked > maxLooked || hits.length >= o.limit) return { hits, looked, truncated: true };
     const srcs = JSON.parse(r.srcs) as string[];
     const dsts = JSON.parse(r.dsts) as string[];
     for (const [k, to] of dsts.entries()) {
       const from = srcs[k] ?? srcs[0]!;
       // A `._name` AppleDouble file travels with its file (and comes back with it): it is not shown on its own.
-      if (seen.has(to) || baseName(to).startsWith('._') || !(fold(baseName(from)).includes(needle) || fold(baseName(to)).includes(needle))) continue;
+      if (
+        seen.has(to) ||
+        baseName(to).startsWith('._') ||
+        !(fold(baseName(from)).includes(needle) || fold(baseName(to)).includes(needle))
+      )
+        continue;
       seen.add(to);
       hits.push({ runId: r.run_id, at: iso(r.updated_at), from, to, kind: r.kind, size: r.size, mtimeMs: r.mtime_ms });
     }
@@ -125,8 +164,19 @@ export function shownInSnapshot(path: string, roots: readonly string[]): string 
 }
 
 /** Looks for the needle in the newest snapshot of this server, streaming restic's listing and stopping at the limit. */
-async function searchSnapshot(engine: ResticEngine, needle: string, limit: number, maxLooked: number): Promise<{ found: SearchResult[]; looked: number; truncated: boolean }> {
-  const matches: { name: string; path: string; kind: SearchResult['kind']; size: number | null; mtime: string | null }[] = [];
+async function searchSnapshot(
+  engine: ResticEngine,
+  needle: string,
+  limit: number,
+  maxLooked: number,
+): Promise<{ found: SearchResult[]; looked: number; truncated: boolean }> {
+  const matches: {
+    name: string;
+    path: string;
+    kind: SearchResult['kind'];
+    size: number | null;
+    mtime: string | null;
+  }[] = [];
   let looked = 0;
   let truncated = false;
   const snapshot = await engine.ls('latest', null, {
@@ -136,21 +186,20 @@ async function searchSnapshot(engine: ResticEngine, needle: string, limit: numbe
         truncated = true;
         return false;
       }
-      if (fold(n.name).includes(needle)) matches.push({ name: n.name, path: n.path, kind: n.kind, size: n.size, mtime: n.mtime });
+      if (fold(n.name).includes(needle))
+        matches.push({ name: n.name, path: n.path, kind: n.kind, size: n.size, mtime: n.mtime });
     },
   });
   if (!snapshot) return { found: [], looked, truncated: false };
   const ref = { id: snapshot.id, shortId: snapshot.shortId, time: snapshot.time };
-  const found = matches.map(
-    (m): SearchResult => ({
-      ...m,
-      source: 'snapshot',
-      where: `in snapshot ${snapshot.shortId} of ${dayOf(snapshot.time)}: ${shownInSnapshot(m.path, snapshot.paths)}`,
-      graduated: null,
-      snapshot: ref,
-      action: m.kind === 'other' ? null : 'restore',
-    }),
-  );
+  const found = matches.map((m): SearchResult => ({
+    ...m,
+    source: 'snapshot',
+    where: `in snapshot ${snapshot.shortId} of ${dayOf(snapshot.time)}: ${shownInSnapshot(m.path, snapshot.paths)}`,
+    graduated: null,
+    snapshot: ref,
+    action: m.kind === 'other' ? null : 'restore',
+  }));
   return { found, looked, truncated };
 }
 
@@ -172,13 +221,25 @@ export async function whereIs(o: SearchOptions): Promise<SearchReport> {
       // Temp files of graduations and restores are never shown, whatever the excludes say.
       const r = await searchTree(root, needle, [...o.exclude, '.fts-*'], o.limit, maxLooked);
       for (const f of r.found) {
-        const result: SearchResult = { ...f, source, where: `in ${share}: ${f.path}`, graduated: null, snapshot: null, action: source === 'space' && f.kind !== 'other' ? 'bring-back' : null };
+        const result: SearchResult = {
+          ...f,
+          source,
+          where: `in ${share}: ${f.path}`,
+          graduated: null,
+          snapshot: null,
+          action: source === 'space' && f.kind !== 'other' ? 'bring-back' : null,
+        };
         results.push(result);
         if (source === 'space') inSpace.set(f.path, result);
       }
       sources.push({ source, looked: r.looked, truncated: r.truncated, error: null });
     } catch (err) {
-      sources.push({ source, looked: 0, truncated: false, error: `${share} could not be searched: ${(err as Error).message}` });
+      sources.push({
+        source,
+        looked: 0,
+        truncated: false,
+        error: `${share} could not be searched: ${(err as Error).message}`,
+      });
     } finally {
       root?.close();
     }
@@ -205,14 +266,41 @@ export async function whereIs(o: SearchOptions): Promise<SearchReport> {
       }
       if (st) {
         // Still in space, beyond what the walk returned.
-        results.push({ name: baseName(h.to), kind: h.kind, path: h.to, size: st.size, mtime: iso(st.mtimeMs), source: 'space', where: `in ${o.spaceName}: ${h.to}, ${graduatedText}`, graduated, snapshot: null, action: 'bring-back' });
+        results.push({
+          name: baseName(h.to),
+          kind: h.kind,
+          path: h.to,
+          size: st.size,
+          mtime: iso(st.mtimeMs),
+          source: 'space',
+          where: `in ${o.spaceName}: ${h.to}, ${graduatedText}`,
+          graduated,
+          snapshot: null,
+          action: 'bring-back',
+        });
       } else {
-        results.push({ name: baseName(h.to), kind: h.kind, path: h.to, size: h.size, mtime: iso(h.mtimeMs), source: 'journal', where: `${graduatedText} to ${o.spaceName}/${h.to}; it is no longer there`, graduated, snapshot: null, action: null });
+        results.push({
+          name: baseName(h.to),
+          kind: h.kind,
+          path: h.to,
+          size: h.size,
+          mtime: iso(h.mtimeMs),
+          source: 'journal',
+          where: `${graduatedText} to ${o.spaceName}/${h.to}; it is no longer there`,
+          graduated,
+          snapshot: null,
+          action: null,
+        });
       }
     }
     sources.push({ source: 'journal', looked: j.looked, truncated: j.truncated, error: null });
   } catch (err) {
-    sources.push({ source: 'journal', looked: 0, truncated: false, error: `the graduation journal could not be searched: ${(err as Error).message}` });
+    sources.push({
+      source: 'journal',
+      looked: 0,
+      truncated: false,
+      error: `the graduation journal could not be searched: ${(err as Error).message}`,
+    });
   } finally {
     space?.close();
   }
@@ -225,7 +313,12 @@ export async function whereIs(o: SearchOptions): Promise<SearchReport> {
       results.push(...r.found);
       sources.push({ source: 'snapshot', looked: r.looked, truncated: r.truncated, error: null });
     } catch (err) {
-      sources.push({ source: 'snapshot', looked: 0, truncated: false, error: `the newest snapshot could not be searched: ${(err as Error).message}` });
+      sources.push({
+        source: 'snapshot',
+        looked: 0,
+        truncated: false,
+        error: `the newest snapshot could not be searched: ${(err as Error).message}`,
+      });
     }
   }
   return { query: o.q, results, sources };

@@ -18,8 +18,13 @@ export const restoreRole = (config: HelperConfig): string => config.graduation.f
 
 /** Refuses a restore without a restic repository (rclone keeps no snapshots to restore from). */
 function admitRestore(config: HelperConfig): void {
-  if (!config.backup) throw new RunRefused('conflict', 'backup is not configured: add a backup section (restic) to restore from its snapshots');
-  if (config.backup.engine !== 'restic') throw new RunRefused('conflict', `restore reads restic snapshots; backup.engine is ${config.backup.engine}`);
+  if (!config.backup)
+    throw new RunRefused(
+      'conflict',
+      'backup is not configured: add a backup section (restic) to restore from its snapshots',
+    );
+  if (config.backup.engine !== 'restic')
+    throw new RunRefused('conflict', `restore reads restic snapshots; backup.engine is ${config.backup.engine}`);
 }
 
 /** kind 'restore': a file or folder of a snapshot into flux, never over a live file. */
@@ -47,23 +52,56 @@ export const restoreTask: Task<RestoreRequest> = {
           const run = ctx.store.runs.get(id);
           return run !== null && (run.status === 'queued' || run.status === 'running');
         },
-        onPlan: (plan) => ctx.bus.publish('restore.started', { ...ref, snapshot: plan.snapshot.shortId, path: plan.path, totalFiles: plan.totalFiles, totalBytes: plan.totalBytes }),
+        onPlan: (plan) =>
+          ctx.bus.publish('restore.started', {
+            ...ref,
+            snapshot: plan.snapshot.shortId,
+            path: plan.path,
+            totalFiles: plan.totalFiles,
+            totalBytes: plan.totalBytes,
+          }),
         onProgress: (p) => progress.push(p),
         log,
       });
       progress.flush();
       // Restored files keep their old mtimes: graduation leaves them in flux for one graduation.minAge.
-      ctx.store.fluxHolds.hold([r.restoredTo], Date.now() + parseDuration(config.graduation.minAge)!, ctx.runId, 'restore');
+      ctx.store.fluxHolds.hold(
+        [r.restoredTo],
+        Date.now() + parseDuration(config.graduation.minAge)!,
+        ctx.runId,
+        'restore',
+      );
       const durationMs = Date.now() - started;
-      ctx.bus.publish('restore.finished', { ...ref, snapshot: r.snapshot.shortId, path: r.path, restoredTo: r.restoredTo, files: r.totalFiles, bytes: r.totalBytes, renamed: r.renamed, durationMs });
+      ctx.bus.publish('restore.finished', {
+        ...ref,
+        snapshot: r.snapshot.shortId,
+        path: r.path,
+        restoredTo: r.restoredTo,
+        files: r.totalFiles,
+        bytes: r.totalBytes,
+        renamed: r.renamed,
+        durationMs,
+      });
       return {
         status: 'succeeded',
-        summary: { snapshot: r.snapshot.id, path: r.path, restoredTo: r.restoredTo, renamed: r.renamed, files: r.totalFiles, bytes: r.totalBytes, leftoversRemoved: r.leftoversRemoved },
+        summary: {
+          snapshot: r.snapshot.id,
+          path: r.path,
+          restoredTo: r.restoredTo,
+          renamed: r.renamed,
+          files: r.totalFiles,
+          bytes: r.totalBytes,
+          leftoversRemoved: r.leftoversRemoved,
+        },
         error: null,
       };
     } catch (err) {
       const cancelled = ctx.signal.aborted || (err instanceof BackupError && err.kind === 'cancelled');
-      const reason = cancelled ? 'restore cancelled' : err instanceof RestoreError || err instanceof BackupError ? err.message : `restore failed: ${(err as Error).message}`;
+      const reason = cancelled
+        ? 'restore cancelled'
+        : err instanceof RestoreError || err instanceof BackupError
+          ? err.message
+          : `restore failed: ${(err as Error).message}`;
       log(reason);
       ctx.bus.publish('restore.failed', { ...ref, reason, cancelled });
       return { status: cancelled ? 'cancelled' : 'failed', summary: null, error: reason };

@@ -88,7 +88,16 @@ export class FakeTray extends EventEmitter {
 
 /** A menu built from a template; `item(id)` finds an entry to click. */
 export class FakeMenu {
-  constructor(readonly items: { id?: string; label?: string; type?: string; enabled?: boolean; checked?: boolean; click?: () => void }[]) {}
+  constructor(
+    readonly items: {
+      id?: string;
+      label?: string;
+      type?: string;
+      enabled?: boolean;
+      checked?: boolean;
+      click?: () => void;
+    }[],
+  ) {}
   item(id: string) {
     const found = this.items.find((i) => i.id === id);
     if (!found) throw new Error(`no menu item ${id}; have ${this.items.map((i) => i.id).join(', ')}`);
@@ -133,7 +142,11 @@ class FakeApp extends EventEmitter {
   }
   getLoginItemSettings() {
     const last = recorded.loginItemSettings.at(-1) as { openAtLogin?: boolean } | undefined;
-    return { openAtLogin: last?.openAtLogin ?? false, wasOpenedAtLogin: recorded.wasOpenedAtLogin, status: 'not-registered' };
+    return {
+      openAtLogin: last?.openAtLogin ?? false,
+      wasOpenedAtLogin: recorded.wasOpenedAtLogin,
+      status: 'not-registered',
+    };
   }
   dock = {
     hide: () => {
@@ -184,7 +197,13 @@ export const Menu = {
 };
 /** The fake `nativeImage`. */
 export const nativeImage = {
-  createFromPath: (path: string) => ({ path, template: false, setTemplateImage(this: { template: boolean }, t: boolean) { this.template = t; } }),
+  createFromPath: (path: string) => ({
+    path,
+    template: false,
+    setTemplateImage(this: { template: boolean }, t: boolean) {
+      this.template = t;
+    },
+  }),
 };
 /** The fake `shell`. */
 export const shell = {
@@ -205,10 +224,20 @@ export const net = { isOnline: () => recorded.online };
 /** The fake `session`. */
 export const session = {
   defaultSession: {
-    headerHook: null as null | ((d: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void),
+    headerHook: null as
+      | null
+      | ((
+          d: { responseHeaders?: Record<string, string[]> },
+          cb: (r: { responseHeaders: Record<string, string[]> }) => void,
+        ) => void),
     permissionHandler: null as null | ((wc: unknown, perm: string, cb: (ok: boolean) => void) => void),
     webRequest: {
-      onHeadersReceived(h: (d: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) {
+      onHeadersReceived(
+        h: (
+          d: { responseHeaders?: Record<string, string[]> },
+          cb: (r: { responseHeaders: Record<string, string[]> }) => void,
+        ) => void,
+      ) {
         session.defaultSession.headerHook = h;
       },
     },

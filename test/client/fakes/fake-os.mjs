@@ -3,7 +3,16 @@
 // It parses the script from stdin exactly as the real mounter sends it, authenticates the given user and
 // password against the real test smbd with smbclient, and records its argv and environment in log.jsonl.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +32,10 @@ const readState = (f) => {
     throw err;
   }
 };
-const state = readdirSync(stateDir).sort().map(readState).filter((s) => s !== null);
+const state = readdirSync(stateDir)
+  .sort()
+  .map(readState)
+  .filter((s) => s !== null);
 const keyOf = (s) => encodeURIComponent(s.share ?? s.RemotePath);
 const put = (s) => {
   // Written aside and renamed, so a parallel listing never reads half a file.
@@ -57,7 +69,10 @@ function readStdin() {
   return Buffer.concat(chunks).toString('utf8');
 }
 const stdin = process.stdin.isTTY ? '' : readStdin();
-appendFileSync(join(here, 'log.jsonl'), `${JSON.stringify({ tool: me, argv: process.argv.slice(2), env: process.env })}\n`);
+appendFileSync(
+  join(here, 'log.jsonl'),
+  `${JSON.stringify({ tool: me, argv: process.argv.slice(2), env: process.env })}\n`,
+);
 
 function fail(message, code = 1) {
   process.stderr.write(`${message}\n`);
@@ -66,11 +81,15 @@ function fail(message, code = 1) {
 
 /** Authenticates against the test smbd (the password in smbclient's PASSWD variable: any character, a newline too). */
 function smbAuth(host, port, share, user, password) {
-  const r = spawnSync('smbclient', [`//${host}/${share}`, '-p', String(port), '-U', user, '-W', 'WORKGROUP', '-s', cfg.smbConf, '-c', 'ls'], {
-    encoding: 'utf8',
-    timeout: 20_000,
-    env: { PATH: process.env.PATH, PASSWD: password },
-  });
+  const r = spawnSync(
+    'smbclient',
+    [`//${host}/${share}`, '-p', String(port), '-U', user, '-W', 'WORKGROUP', '-s', cfg.smbConf, '-c', 'ls'],
+    {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { PATH: process.env.PATH, PASSWD: password },
+    },
+  );
   const out = `${r.stdout}${r.stderr}`;
   if (r.status === 0) return 'ok';
   if (/LOGON_FAILURE|ACCESS_DENIED/.test(out)) return 'logon';
@@ -90,7 +109,8 @@ if (me === 'osascript') {
     if (args[i] !== '-e') fail(`fake osascript: unexpected argument ${args[i]}`, 64);
     lines.push(args[i + 1]);
   }
-  if (JSON.stringify(lines) !== JSON.stringify(cfg.darwinProgram)) fail('0:0: syntax error: fake osascript runs only the mounter\'s own program (-2741)');
+  if (JSON.stringify(lines) !== JSON.stringify(cfg.darwinProgram))
+    fail("0:0: syntax error: fake osascript runs only the mounter's own program (-2741)");
   let request;
   try {
     request = JSON.parse(stdin);
@@ -108,7 +128,10 @@ if (me === 'osascript') {
   process.stdout.write(`/Volumes/${share}\n`);
 } else if (me === 'mount') {
   process.stdout.write('/dev/disk3s1s1 on / (apfs, sealed, local, read-only, journaled)\n');
-  for (const s of state) process.stdout.write(`//${encodeURIComponent(s.user)}@${s.host}/${encodeURIComponent(s.share)} on /Volumes/${s.share} (smbfs, nodev, nosuid, mounted by ${s.user})\n`);
+  for (const s of state)
+    process.stdout.write(
+      `//${encodeURIComponent(s.user)}@${s.host}/${encodeURIComponent(s.share)} on /Volumes/${s.share} (smbfs, nodev, nosuid, mounted by ${s.user})\n`,
+    );
 } else if (me === 'diskutil') {
   const [verb, point] = args;
   const i = state.findIndex((s) => `/Volumes/${s.share}` === point);
@@ -119,10 +142,11 @@ if (me === 'osascript') {
   // The real powershell.exe decodes -EncodedCommand as UTF-16LE and runs it; the script reads one base64 JSON
   // line from stdin. This fake runs only the mounter's own scripts (config.json) and does what each does.
   const want = ['-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand'];
-  if (args.length !== want.length + 1 || want.some((a, i) => args[i] !== a)) fail(`fake powershell: unexpected argv ${args.join(' ')}`, 64);
+  if (args.length !== want.length + 1 || want.some((a, i) => args[i] !== a))
+    fail(`fake powershell: unexpected argv ${args.join(' ')}`, 64);
   const script = Buffer.from(args[want.length], 'base64').toString('utf16le');
   const kind = Object.keys(cfg.psScripts).find((k) => cfg.psScripts[k] === script);
-  if (!kind) fail('fake powershell: not one of the mounter\'s scripts');
+  if (!kind) fail("fake powershell: not one of the mounter's scripts");
   const request = () => {
     const line = stdin.split('\n')[0].trim();
     if (!line) fail('fts-error bad-request: no request on stdin');
@@ -141,16 +165,25 @@ if (me === 'osascript') {
       if (!/^[A-Z]:$/.test(letter)) fail('fts-error bad-request: a drive letter looks like F:');
       const held = has('$held = Get-SmbMapping -LocalPath $letter') ? state.find((m) => m.LocalPath === letter) : null;
       if (held) {
-        if (has("if ($held.RemotePath -ne $remote) { Fail 'drive-letter-taken'") && !same(held.RemotePath, remote)) fail(`fts-error drive-letter-taken: ${letter} is mapped to ${held.RemotePath} (another server or share)`);
+        if (has("if ($held.RemotePath -ne $remote) { Fail 'drive-letter-taken'") && !same(held.RemotePath, remote))
+          fail(`fts-error drive-letter-taken: ${letter} is mapped to ${held.RemotePath} (another server or share)`);
         if (has('if (Test-Live $held) { Write-Output $held.LocalPath; exit 0 }') && live(held)) {
           process.stdout.write(`${held.LocalPath}\n`);
           process.exit(0);
         }
         if (has('Remove-SmbMapping -LocalPath $letter -Force -UpdateProfile')) drop(held);
       } else {
-        const disk = has('Get-CimInstance -ClassName Win32_LogicalDisk') ? (cfg.localDisks ?? []).find((d) => d.DeviceID === letter) : null;
+        const disk = has('Get-CimInstance -ClassName Win32_LogicalDisk')
+          ? (cfg.localDisks ?? []).find((d) => d.DeviceID === letter)
+          : null;
         if (disk) {
-          const kinds = { 2: 'a removable disk', 3: 'a local disk', 4: 'a network drive', 5: 'a CD/DVD drive', 6: 'a RAM disk' };
+          const kinds = {
+            2: 'a removable disk',
+            3: 'a local disk',
+            4: 'a network drive',
+            5: 'a CD/DVD drive',
+            6: 'a RAM disk',
+          };
           let what = kinds[disk.DriveType] ?? 'another drive';
           if (disk.ProviderName) what += ` (${disk.ProviderName})`;
           else if (disk.VolumeName) what += ` (${disk.VolumeName})`;
@@ -165,7 +198,11 @@ if (me === 'osascript') {
       }
     }
     // New-SmbMapping itself, as Windows answers it: a letter held by any mapping or drive is "already in use".
-    if (letter && (state.some((m) => m.LocalPath === letter) || (cfg.localDisks ?? []).some((d) => d.DeviceID === letter))) fail('New-SmbMapping : The local device name is already in use.');
+    if (
+      letter &&
+      (state.some((m) => m.LocalPath === letter) || (cfg.localDisks ?? []).some((d) => d.DeviceID === letter))
+    )
+      fail('New-SmbMapping : The local device name is already in use.');
     const [, host, share] = /^\\\\([^\\]+)\\(.+)$/.exec(remote);
     const a = smbAuth(host, r.port ?? 445, share, String(r.user), String(r.password));
     if (a === 'logon') fail('New-SmbMapping : The user name or password is incorrect.');
@@ -181,7 +218,9 @@ if (me === 'osascript') {
   } else if (kind === 'unmount') {
     const r = request();
     const remote = `\\\\${r.server}\\${r.share}`;
-    const rows = r.letter ? state.filter((m) => m.LocalPath === r.letter) : state.filter((m) => same(m.RemotePath, remote));
+    const rows = r.letter
+      ? state.filter((m) => m.LocalPath === r.letter)
+      : state.filter((m) => same(m.RemotePath, remote));
     if (rows.length === 0) fail('Remove-SmbMapping : No MSFT_SmbMapping objects found');
     for (const m of [...rows]) drop(m);
   }

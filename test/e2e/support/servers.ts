@@ -40,7 +40,8 @@ for (const [rel, size] of Object.entries({ ...OLD_FLUX_FILES, ...NEW_FLUX_FILES 
 // A webhook receiver for the Alerts panel's test: POSTs are kept, GET /received lists them.
 const received: unknown[] = [];
 const alertsReceiver = createServer((req, res) => {
-  if (req.method === 'GET') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(received));
+  if (req.method === 'GET')
+    return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(received));
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
@@ -54,7 +55,18 @@ const alertsReceiverUrl = `http://127.0.0.1:${(alertsReceiver.address() as Addre
 const config = {
   ...sandbox.config,
   api: { ...sandbox.config.api, dashboardDir: rendererDir, authFailureDelay: '1ms' },
-  alerts: { ...sandbox.config.alerts, channels: [{ name: 'ops', type: 'webhook' as const, url: `${alertsReceiverUrl}/hooks/fts`, minLevel: 'warning' as const, repeatWindow: '1h' }] },
+  alerts: {
+    ...sandbox.config.alerts,
+    channels: [
+      {
+        name: 'ops',
+        type: 'webhook' as const,
+        url: `${alertsReceiverUrl}/hooks/fts`,
+        minLevel: 'warning' as const,
+        repeatWindow: '1h',
+      },
+    ],
+  },
 };
 const helper = await startHelper({
   config,
@@ -64,16 +76,31 @@ const helper = await startHelper({
 });
 const adminToken = readFileSync(sandbox.adminTokenFile, 'utf8').trim();
 const clientToken = helper.store.tokens.create('e2e-tray', 'client', { clientId: 'count-zero' });
-const core = new TestMounterCore({ helperUrl: helper.url, token: clientToken, clientId: 'count-zero', hostName: 'count-zero', mountRoot: join(dir, 'mounts') });
+const core = new TestMounterCore({
+  helperUrl: helper.url,
+  token: clientToken,
+  clientId: 'count-zero',
+  hostName: 'count-zero',
+  mountRoot: join(dir, 'mounts'),
+});
 await core.start();
 const bridge = await startWebBridge({ core, staticDir: rendererDir });
 // A second tray that is not paired yet: its window is the first run.
 const firstRunToken = helper.store.tokens.create('e2e-new-laptop', 'client', { clientId: 'new-laptop' });
-const firstRunCore = new TestMounterCore({ helperUrl: helper.url, token: firstRunToken, clientId: 'new-laptop', hostName: 'new-laptop', mountRoot: join(dir, 'first-run-mounts'), paired: false });
+const firstRunCore = new TestMounterCore({
+  helperUrl: helper.url,
+  token: firstRunToken,
+  clientId: 'new-laptop',
+  hostName: 'new-laptop',
+  mountRoot: join(dir, 'first-run-mounts'),
+  paired: false,
+});
 await firstRunCore.start();
 const firstRunBridge = await startWebBridge({ core: firstRunCore, staticDir: rendererDir });
 
-process.stdout.write(`READY ${JSON.stringify({ helperUrl: helper.url, bridgeUrl: bridge.url, firstRunUrl: firstRunBridge.url, adminToken, mountRoot: join(dir, 'mounts'), sandboxDir: sandbox.dir, alertsReceiverUrl })}\n`);
+process.stdout.write(
+  `READY ${JSON.stringify({ helperUrl: helper.url, bridgeUrl: bridge.url, firstRunUrl: firstRunBridge.url, adminToken, mountRoot: join(dir, 'mounts'), sandboxDir: sandbox.dir, alertsReceiverUrl })}\n`,
+);
 
 const stop = async () => {
   core.close();
