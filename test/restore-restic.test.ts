@@ -13,6 +13,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   utimesSync,
@@ -243,6 +244,36 @@ describe('restore into flux', () => {
   });
 });
 
+describe('restore against a member', () => {
+  it('never restores into a day folder a member made first (or a file of its name): the next name is used', async () => {
+    const mine = join(flux, day);
+    const moved = join(flux, 'moved-day');
+    renameSync(mine, moved);
+    try {
+      // A member's own open folder under today's name, made before anyone restored today.
+      mkdirSync(mine);
+      chmodSync(mine, 0o777);
+      chownSync(mine, 4321, 4321);
+      const run = await h.run('restore', { snapshot: snap.shortId, path: `${space}/Projects/Beta/x.txt` });
+      expect(run.status, run.error ?? '').toBe('succeeded');
+      expect(run.summary).toMatchObject({ restoredTo: `${day} (2)/Projects/Beta/x.txt` });
+      expect(readdirSync(mine)).toEqual([]);
+      const second = lstatSync(join(flux, `${day} (2)`));
+      const root = lstatSync(flux);
+      expect([second.uid, second.gid, second.mode & 0o7777]).toEqual([root.uid, root.gid, root.mode & 0o7777]);
+      // A file of the second name: the third.
+      rmSync(join(flux, `${day} (2)`), { recursive: true });
+      writeFileSync(join(flux, `${day} (2)`), 'a file');
+      const third = await h.run('restore', { snapshot: snap.shortId, path: `${space}/Projects/Beta/x.txt` });
+      expect(third.summary).toMatchObject({ restoredTo: `${day} (3)/Projects/Beta/x.txt` });
+      expect(readFileSync(join(flux, `${day} (2)`), 'utf8')).toBe('a file');
+    } finally {
+      for (const n of [day, `${day} (2)`, `${day} (3)`]) rmSync(join(flux, n), { recursive: true, force: true });
+      renameSync(moved, mine);
+    }
+  });
+});
+
 describe('restore faults', () => {
   /** A restic on PATH that restores, then waits (as a slow restore would) until STOP exists; MARKER says it got there. */
   function slowRestic(dir: string): { marker: string; stop: string } {
@@ -273,7 +304,7 @@ describe('restore faults', () => {
         path: `${space}/Projects/Alpha/sub`,
       });
       await waitFor(marker);
-      expect(temps()).toEqual([`.fts-restore-${started.id}`]);
+      expect(temps()).toEqual([expect.stringMatching(new RegExp(`^\\.fts-restore-${started.id}-[0-9a-f]{16}$`))]);
       h.ctx.jobs!.cancel(started.id);
       const run = await h.ended(started.id);
       expect(run).toMatchObject({ status: 'cancelled', error: 'restore cancelled' });
@@ -318,10 +349,10 @@ describe('restore faults', () => {
       writeFileSync(stop, '');
       process.env.PATH = ORIGINAL_PATH;
     }
-    expect(temps()).toEqual(['.fts-restore-77']);
-    expect(readFileSync(join(flux, '.fts-restore-77', space.slice(1), 'Projects', 'Beta', 'x.txt'), 'utf8')).toBe(
-      'beta',
-    );
+    // Its name has a random part (a member cannot make the next run's name first).
+    const left = temps();
+    expect(left).toEqual([expect.stringMatching(/^\.fts-restore-77-[0-9a-f]{16}$/)]);
+    expect(readFileSync(join(flux, left[0]!, space.slice(1), 'Projects', 'Beta', 'x.txt'), 'utf8')).toBe('beta');
     // A folder of that name a user made (not the helper's 0700 one) is never removed.
     mkdirSync(join(flux, '.fts-restore-78'), { mode: 0o755 });
     chmodSync(join(flux, '.fts-restore-78'), 0o755);

@@ -14,6 +14,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  truncateSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -24,6 +25,8 @@ import { graduate } from '../../server-helper/lifecycle/graduation/graduate.js';
 import { Journal } from '../../server-helper/lifecycle/graduation/journal.js';
 import { dropDuplicates } from '../../server-helper/lifecycle/graduation/move-dedup.js';
 import { closeMoverContext, openMoverContext } from '../../server-helper/lifecycle/graduation/move-open.js';
+import { recoverJournal } from '../../server-helper/lifecycle/graduation/recover.js';
+import { DEDUP_MAX_BYTES } from '../../server-helper/lifecycle/graduation/move-plan.js';
 import { undoRun } from '../../server-helper/lifecycle/graduation/undo.js';
 import { openStore } from '../../server-helper/store/index.js';
 import { tempDir } from './helpers.js';
@@ -182,6 +185,93 @@ describe('a member cannot turn graduation against another member', () => {
       expect(journal.get(id)?.state).toBe('rolled_back');
     } finally {
       await closeMoverContext(ctx);
+      store.close();
+    }
+  });
+  it("a member cannot block a run by making its staging folder's names first (the names are random)", async () => {
+    const r = roots('staging-names');
+    victimFiles(join(r.flux, 'Docs'), ['a.txt', 'b.txt']);
+    // Run ids are sequential and visible: the attacker makes every name the run would have tried before.
+    for (let n = 1; n <= 16; n++)
+      asAttacker(['mkdir', '-m', '0700', join(r.space, `.fts-staging-1${n > 1 ? `-${n}` : ''}`)]);
+    const store = openStore(r.db);
+    try {
+      const s = await graduate({ db: store.db, runId: 1, srcRoot: r.flux, dstRoot: r.space, policy });
+      expect(s.failed).toEqual([]);
+      expect(s.moved).toBe(2);
+      expect(readdirSync(join(r.space, 'Docs')).sort()).toEqual(['a.txt', 'b.txt']);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("a root folder nobody else may enter (a staging folder a member renamed) does not receive a member's files", async () => {
+    const r = roots('root-0700');
+    victimFiles(join(r.flux, 'Private'), ['diary.txt'], 0o755);
+    mkdirSync(join(r.space, 'Private'));
+    chmodSync(join(r.space, 'Private'), 0o700);
+    const store = openStore(r.db);
+    try {
+      const s = await graduate({ db: store.db, runId: 1, srcRoot: r.flux, dstRoot: r.space, policy });
+      expect(s.moved).toBe(0);
+      expect(s.failed.map((f) => f.error)).toEqual([expect.stringMatching(/^unsafe-path: .*belongs to another user/)]);
+      expect(readdirSync(join(r.space, 'Private'))).toEqual([]);
+      expect(existsSync(join(r.flux, 'Private', 'diary.txt'))).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("recovery never removes a member's file from a folder that took a staging folder's name", async () => {
+    const r = roots('recover-staging');
+    victimFiles(join(r.flux, 'D'), ['f.txt']);
+    // After a crash, the attacker renames the run's staging folder away and makes its own of that name.
+    asAttacker(['mkdir', '-m', '0755', join(r.space, '.fts-staging-1-0123456789abcdef')]);
+    asAttacker(['sh', '-c', `echo mine > ${join(r.space, '.fts-staging-1-0123456789abcdef', 'copy')}`]);
+    mkdirSync(join(r.space, 'D'));
+    const store = openStore(r.db);
+    const journal = new Journal(store.db);
+    try {
+      const st = lstatSync(join(r.flux, 'D', 'f.txt'));
+      journal.begin({
+        runId: 1,
+        kind: 'file',
+        srcRoot: r.flux,
+        dstRoot: r.space,
+        srcs: ['D/f.txt'],
+        dsts: ['D/f.txt'],
+        tmp: '.fts-staging-1-0123456789abcdef/copy',
+        size: st.size,
+        mtimeMs: st.mtimeMs,
+        srcIno: st.ino,
+        state: 'copying',
+      });
+      const report = await recoverJournal(journal);
+      expect(report.rolledBack).toBe(1);
+      expect(readFileSync(join(r.space, '.fts-staging-1-0123456789abcdef', 'copy'), 'utf8')).toBe('mine\n');
+      expect(existsSync(join(r.flux, 'D', 'f.txt'))).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('two same-named files above the comparison bound are not hashed while planning: the second is kept beside, suffixed', async () => {
+    const r = roots('sparse');
+    // Sparse files cost no disk; a member's 16 TiB ones would take days to hash on the main thread.
+    const size = DEDUP_MAX_BYTES + 4096;
+    for (const root of [r.flux, r.space]) {
+      writeFileSync(join(root, 'huge.img'), '');
+      truncateSync(join(root, 'huge.img'), size);
+      utimesSync(join(root, 'huge.img'), old, old);
+    }
+    const store = openStore(r.db);
+    try {
+      const s = await graduate({ db: store.db, runId: 1, srcRoot: r.flux, dstRoot: r.space, policy });
+      expect(s.failed).toEqual([]);
+      expect(s.moved).toBe(1);
+      expect(readdirSync(r.space).sort()).toEqual(['huge (graduated).img', 'huge.img']);
+      expect(lstatSync(join(r.space, 'huge (graduated).img')).blocks).toBeLessThan(64);
+    } finally {
       store.close();
     }
   });

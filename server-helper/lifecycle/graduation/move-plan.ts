@@ -18,6 +18,14 @@ import {
 } from './move-context.js';
 import { ensureDirs, hashAt, suffixedName } from './safe-move.js';
 
+/**
+ * Largest file compared by content with an archived file of the same name and size. Planning runs on the main
+ * thread inside a journal transaction, so hashing two files there must stay short: a member's two sparse 16 TiB
+ * files of one name would otherwise freeze the helper for days. A larger same-named file is kept beside it,
+ * suffixed, as any other file that differs.
+ */
+export const DEDUP_MAX_BYTES = 64 << 20;
+
 /** What planning decided for one item. */
 export type PlanOutcome =
   | { kind: 'move'; planned: Planned }
@@ -160,7 +168,14 @@ function chooseTargets(
       continue;
     }
     // Identical content already archived: only for a single name of the same kind, finished.
-    if (existing && !unfinished && wanted.length === 1 && i === 0 && existing.size === item.stat.size) {
+    if (
+      existing &&
+      !unfinished &&
+      wanted.length === 1 &&
+      i === 0 &&
+      existing.size === item.stat.size &&
+      existing.size <= DEDUP_MAX_BYTES
+    ) {
       const sameKind = item.kind === 'symlink' ? isLinkMode(existing.mode) : isFileMode(existing.mode);
       if (
         sameKind &&

@@ -10,7 +10,7 @@ import { isDirMode, isUnsafePath, RootDir } from '../../system/root-dir.js';
 import { syncFilesystem } from '../../system/syncfs.js';
 import type { Journal, JournalEntry } from './journal.js';
 import { nameNoReplace, sourceChanged, suffixedName } from './safe-move.js';
-import { STAGING_PREFIX } from './staging.js';
+import { STAGING_PREFIX, stagingIsOurs } from './staging.js';
 
 /** What recovery did, by outcome. */
 export interface RecoveryReport {
@@ -33,8 +33,13 @@ function reached(outcome: 'removed' | 'absent' | 'unreachable'): void {
  * folder; one beside its destination (an older journal's) may be in a folder moved away, and then waits.
  */
 function removeTemp(roots: Roots, tmp: string): void {
-  const outcome = roots.dst.unlink(tmp);
-  if (!tmp.startsWith(STAGING_PREFIX)) reached(outcome);
+  if (tmp.startsWith(STAGING_PREFIX)) {
+    // A staging folder renamed away by a member keeps the copy out of everyone's reach; a folder of theirs now
+    // under its name holds nothing of ours.
+    if (stagingIsOurs(roots.dst, tmp)) roots.dst.unlink(tmp);
+    return;
+  }
+  reached(roots.dst.unlink(tmp));
 }
 
 /** One row's two roots, held open. */

@@ -175,13 +175,15 @@ export function nameNoReplace(
  * Whether a destination folder found already there may receive a source folder's files: it belongs to the
  * source folder's owner (or root) and gives nobody access the source folder does not. A member could otherwise
  * make `space/Private` their own 0777 folder before another member's `flux/Private` graduates, and root would
- * move the private files into it.
+ * move the private files into it. A root-owned folder only root may enter does not fit a member's files either.
  */
 export function folderFits(
   found: { uid: number; gid: number; mode: number },
   source: { uid: number; gid: number; mode: number },
 ): boolean {
   if (found.uid !== source.uid && found.uid !== 0) return false;
+  // A root folder nobody else may enter (a staging folder a member renamed, say) would lock the owner out.
+  if (found.uid === 0 && source.uid !== 0 && (found.mode & 0o077) === 0) return false;
   const extra = found.mode & 0o777 & ~(source.mode & 0o777);
   if ((extra & 0o007) !== 0) return false;
   // Group bits count only for the same group; another group with any access is access the source did not give.

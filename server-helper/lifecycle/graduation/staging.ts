@@ -5,6 +5,7 @@
  * root would then name the member's file and remove the original; in the staging folder nobody else can touch
  * it, and each copy is renamed from there into a destination folder checked by inode (RootDir.renameInto).
  */
+import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync } from 'node:fs';
 import { RootDir } from '../../system/root-dir.js';
 
@@ -30,23 +31,25 @@ export class Staging {
     return this.open().rel;
   }
 
-  /** Makes (or takes back, after a crash of the same run) the run's staging folder. */
+  /**
+   * Makes the run's staging folder under a name nobody can guess (`.fts-staging-RUN-<random>`): run ids are
+   * sequential and visible to clients, so a member could otherwise make every name of the next run first and
+   * block it. Recovery finds the folder through the journal, which records each copy's path.
+   */
   private open(): { dir: RootDir; rel: string } {
     if (this.opened) return this.opened;
     const euid = process.geteuid?.() ?? 0;
-    for (let n = 1; n <= 16; n++) {
-      const rel = `${STAGING_PREFIX}${this.runId}${n > 1 ? `-${n}` : ''}`;
-      const { fd } = this.dst.mkdir(rel, 0o700);
+    for (let n = 1; n <= 4; n++) {
+      const rel = `${STAGING_PREFIX}${this.runId}-${randomBytes(8).toString('hex')}`;
+      const { fd, created } = this.dst.mkdir(rel, 0o700);
       const st = fstatSync(fd);
-      // Only a folder of ours that no one else may enter: a member may have made one of this name first.
-      if (st.uid === euid && (st.mode & 0o077) === 0)
+      // Only a folder of ours that no one else may enter, and one this call made.
+      if (created && st.uid === euid && (st.mode & 0o077) === 0)
         return (this.opened = { dir: new RootDir(this.dst.display(rel), fd), rel });
       closeSync(fd);
     }
     throw Object.assign(
-      new Error(
-        `could not make a private staging folder in ${this.dst.path}: every name ${STAGING_PREFIX}${this.runId}-N is taken by someone else`,
-      ),
+      new Error(`could not make a private staging folder in ${this.dst.path}: four random names were all taken`),
       { code: 'EEXIST' },
     );
   }
@@ -62,4 +65,16 @@ export class Staging {
     }
     this.opened = null;
   }
+}
+
+/**
+ * Whether a journaled copy's staging folder is still the helper's own (its user's, entered by nobody else). A
+ * member may rename the real one away and make a folder of that name: what is in theirs is never removed.
+ */
+export function stagingIsOurs(dst: RootDir, tmp: string): boolean {
+  const dir = tmp.includes('/') ? tmp.slice(0, tmp.indexOf('/')) : '';
+  const st = dir ? dst.lstat(dir) : null;
+  return (
+    st !== null && (st.mode & 0o170000) === 0o040000 && st.uid === (process.geteuid?.() ?? 0) && (st.mode & 0o077) === 0
+  );
 }

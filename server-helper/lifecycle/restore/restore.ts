@@ -17,6 +17,7 @@ import {
   rmSync,
   type Dirent,
 } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { lstat, readdir } from 'node:fs/promises';
 import { RootDir } from '../../system/root-dir.js';
 import { syncFilesystem } from '../../system/syncfs.js';
@@ -26,11 +27,14 @@ import { ensureDirs } from '../graduation/safe-move.js';
 import { RestoreError } from './errors.js';
 import { placeInRestored, restoredFolderName, restoredName } from './names.js';
 
-/** Temp folders of restores in flux's root: `.fts-restore-RUN` (graduation and backup leave every `.fts-*` alone). */
+/**
+ * Temp folders of restores in flux's root: `.fts-restore-RUN-<random>` (graduation and backup leave every `.fts-*`
+ * alone). The random part keeps a member from making the next run's name first (run ids are sequential).
+ */
 export const RESTORE_TEMP_PREFIX = '.fts-restore-';
 
-/** A temp folder's name, with the run that made it. */
-const TEMP_NAME = /^\.fts-restore-(\d+)$/;
+/** A temp folder's name, with the run that made it (older versions left names without the random part). */
+const TEMP_NAME = /^\.fts-restore-(\d+)(?:-[0-9a-f]{16})?$/;
 
 /** How far a restore is. */
 export interface RestoreProgress {
@@ -182,6 +186,34 @@ function likeFolder(fromFd: number, toFd: number): void {
   fchmodSync(toFd, st.mode & 0o7777);
 }
 
+/**
+ * Opens (or makes) the day's `Restored YYYY-MM-DD` folder. One found there must be like one this helper makes
+ * (flux root's owner, group and mode): a member could make it first as their own open folder and then move or
+ * remove what others restore into it. Otherwise, or when the name is a file, `Restored YYYY-MM-DD (2)` and on.
+ */
+function openDayFolder(flux: RootDir, now: Date): { fd: number; name: string } {
+  const root = fstatSync(flux.fd);
+  const owner = process.getuid?.() === 0 ? root.uid : process.getuid?.();
+  for (let n = 1; n <= 16; n++) {
+    const name = n === 1 ? restoredFolderName(now) : `${restoredFolderName(now)} (${n})`;
+    let made: { fd: number; created: boolean };
+    try {
+      made = flux.mkdir(name, 0o700);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ENOTDIR' || code === 'ELOOP') continue;
+      throw err;
+    }
+    // The day's folder is like flux's own root: whoever may work in flux may work in it.
+    if (made.created) likeFolder(flux.fd, made.fd);
+    const st = fstatSync(made.fd);
+    if (made.created || (st.uid === owner && st.gid === root.gid && (st.mode & 0o7777) === (root.mode & 0o7777)))
+      return { fd: made.fd, name };
+    closeSync(made.fd);
+  }
+  throw new RestoreError('moved', `every "${restoredFolderName(now)}" folder name in flux is taken by someone else`);
+}
+
 /** Throws unless the name beneath flux is still the folder held open as fd (a user swapped or moved it meanwhile). */
 function stillThere(flux: RootDir, name: string, fd: number): void {
   const st = flux.lstat(name);
@@ -246,13 +278,10 @@ function putInPlace(
 ): { restoredTo: string; renamed: boolean } {
   const inTemp = plan.path.slice(1);
   const temp = rootAtFd(tempFd);
-  const dayName = restoredFolderName(now);
-  let day: { fd: number; created: boolean } | null = null;
+  let day: { fd: number; name: string } | null = null;
   try {
     if (!temp.lstat(inTemp)) throw new RestoreError('empty', `restic restored nothing for ${plan.path}`);
-    day = flux.mkdir(dayName, 0o700);
-    // The day's folder is like flux's own root: whoever may work in flux may work in it.
-    if (day.created) likeFolder(flux.fd, day.fd);
+    day = openDayFolder(flux, now);
     const slash = plan.rel.lastIndexOf('/');
     if (slash > 0) {
       // The folders on the way get the snapshot's owner, mode and xattrs: restic restored them beside the item.
@@ -272,9 +301,9 @@ function putInPlace(
     }
     // Both names must still be the folders held open: a name swapped meanwhile is refused, never followed.
     stillThere(flux, tempName, tempFd);
-    stillThere(flux, dayName, day.fd);
+    stillThere(flux, day.name, day.fd);
     for (let n = 0; ; n++) {
-      const target = `${dayName}/${n === 0 ? plan.rel : restoredName(plan.rel, n)}`;
+      const target = `${day.name}/${n === 0 ? plan.rel : restoredName(plan.rel, n)}`;
       try {
         flux.rename(`${tempName}/${inTemp}`, target);
         return { restoredTo: target, renamed: n > 0 };
@@ -293,7 +322,7 @@ export async function restoreIntoFlux(opts: RestoreOptions): Promise<RestoreOutc
   const plan = await planRestore(opts.engine, opts.snapshot, opts.path);
   opts.onPlan?.(plan);
   const flux = new RootDir(opts.fluxRoot);
-  const tempName = `${RESTORE_TEMP_PREFIX}${opts.runId}`;
+  const tempName = `${RESTORE_TEMP_PREFIX}${opts.runId}-${randomBytes(8).toString('hex')}`;
   let tempFd: number | null = null;
   try {
     const leftoversRemoved = removeLeftovers(flux, opts.runActive, opts.log);
