@@ -10,7 +10,7 @@ import { checkPlistSize, plistEncoding, PlistError } from './bundle.js';
 
 /** What one parse may take. */
 export interface ParseLimits {
-  /** V8 old-generation heap of the worker, in MiB: a plist within the size checks needs under 50. */
+  /** V8 old-generation heap of the worker, in MiB: the greediest plist within the size checks (256 KiB of `<a/>`) needs about 60. */
   heapMb: number;
   /** A parse not answered in this time ends the worker: one within the size checks takes under 200 ms. */
   timeoutMs: number;
