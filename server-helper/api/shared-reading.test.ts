@@ -37,8 +37,9 @@ describe('sharedReading', () => {
     const first = h.read();
     h.started[0]!.reject(new Error('unreadable share'));
     await expect(first).rejects.toThrow('unreadable share');
-    await expect(h.read()).rejects.toThrow('unreadable share');
+    const again = h.read();
     expect(h.started).toHaveLength(1);
+    await expect(again).rejects.toThrow('unreadable share');
     h.advance(10_000);
     void h.read();
     expect(h.started).toHaveLength(2);
