@@ -22,8 +22,11 @@ export const LastBackupSource = z.enum([
 ]);
 export type LastBackupSource = z.infer<typeof LastBackupSource>;
 
-/** Why a Mac's backup needs attention. */
-export const TimeMachineWarningCode = z.enum(['stale', 'nearly-full', 'verification-failed']);
+/**
+ * Why a Mac's backup needs attention. `unreadable`: a file of its bundle was refused or could not be read (a plist
+ * too large or malformed, more entries than the helper counts); what it would have told is unknown.
+ */
+export const TimeMachineWarningCode = z.enum(['stale', 'nearly-full', 'verification-failed', 'unreadable']);
 export type TimeMachineWarningCode = z.infer<typeof TimeMachineWarningCode>;
 
 /** One warning about one Mac's backup. */
@@ -80,6 +83,8 @@ export const TimeMachineReport = z.strictObject({
   /** A Mac over this share of its maximum size is `nearly-full`. */
   nearlyFullAt: z.number().positive().max(1),
   macs: z.array(TimeMachineMac),
+  /** What the reading left out of the share, e.g. more bundles in one folder than it reads. */
+  warnings: z.array(z.string()),
   checkedAt: Timestamp,
 });
 export type TimeMachineReport = z.infer<typeof TimeMachineReport>;

@@ -55,6 +55,7 @@ export function registerTimeMachine(program: Command): void {
           return void process.stdout.write('no Time Machine share configured (a share with timeMachine set)\n');
         if (report.macs.length === 0) process.stdout.write(`no Mac has backed up to ${report.share} yet\n`);
         for (const m of report.macs) process.stdout.write(formatMac(m));
+        for (const w of report.warnings) process.stdout.write(`⚠ ${w}\n`);
         if (!report.openFilesKnown)
           process.stdout.write('(smbstatus did not answer: whether a backup runs now is unknown)\n');
       } finally {

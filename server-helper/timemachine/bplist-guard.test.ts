@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parsePlist } from './bundle.js';
+import { stringReferenceBomb } from '../../test/support/plist-bombs.js';
+import { parsePlist, PlistError } from './bundle.js';
 import { checkBinaryPlist, PlistShapeError } from './bplist-guard.js';
 
 /** A binary plist of `depth` arrays, each referring `fan` times to the next: tiny on disk, fan^depth values expanded. */
@@ -52,6 +53,28 @@ describe('binary plist guard', () => {
     // Without the guard the parser never returns from this (it runs out of memory after minutes).
     expect(() => parsePlist(bomb)).toThrow(/expands to more than 200000 values/);
     expect(() => checkBinaryPlist(referenceBomb(10))).not.toThrow();
+  });
+
+  it('refuses the review’s 1 MB file of 100 references to one 1 MB string (25 s and 3.4 GB to parse) by its expanded bytes', () => {
+    const bomb = stringReferenceBomb(100, 1_000_000);
+    expect(bomb.length).toBeLessThan(1_001_000);
+    // 101 values: the count of values alone let it through.
+    expect(() => checkBinaryPlist(bomb)).toThrow(/expands to more than 1048576 bytes/);
+    // The same shape within the file size bound, in strings and in data: refused before the parser sees it.
+    for (const type of [0x5, 0x4] as const) {
+      const small = stringReferenceBomb(1000, 200_000, type);
+      expect(() => checkBinaryPlist(small)).toThrow(/expands to more than 1048576 bytes/);
+      expect(() => parsePlist(small)).toThrow(PlistError);
+    }
+    // Shared references within the bound are what plistlib writes, and pass.
+    expect(() => checkBinaryPlist(stringReferenceBomb(100, 1000))).not.toThrow();
+    expect(parsePlist(stringReferenceBomb(3, 4))).toEqual(['AAAA', 'AAAA', 'AAAA']);
+  });
+
+  it('refuses a string or data that claims more bytes than the file holds', () => {
+    const lying = stringReferenceBomb(1, 10);
+    lying.writeUInt32BE(1_000_000, 8 + 6 + 4 + 2);
+    expect(() => checkBinaryPlist(lying)).toThrow(/past the end of the file/);
   });
 
   it('refuses a cycle, nesting deeper than the bound, and a damaged trailer or reference', () => {

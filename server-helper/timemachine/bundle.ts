@@ -10,22 +10,47 @@ import { checkBinaryPlist } from './bplist-guard.js';
 export const MACHINE_ID_PLIST = 'com.apple.TimeMachine.MachineID.plist';
 export const SNAPSHOT_HISTORY_PLIST = 'com.apple.TimeMachine.SnapshotHistory.plist';
 
+/**
+ * The largest plist the helper reads. MachineID.plist is a few hundred bytes and SnapshotHistory.plist about
+ * 250 bytes per snapshot (a few KB; a thousand snapshots would be 256 KB). Anyone on the time share can write
+ * these files, and the `plist` library parses XML synchronously at about 2 µs a byte and 150 bytes of memory
+ * per byte (8 MiB: 15 s, 1.2 GB), so the bound keeps one file's parse near 150 ms.
+ */
+export const MAX_PLIST_BYTES = 256 * 1024;
+
 /** A plist that is neither XML nor binary, or not a dictionary where one is expected. */
 export class PlistError extends Error {
   override readonly name = 'PlistError';
 }
 
+/** The encoding of a plist: binary ones start with `bplist`, the rest are read as XML. */
+export function plistEncoding(data: Uint8Array): 'binary' | 'XML' {
+  return Buffer.from(data.subarray(0, 6)).toString('latin1') === 'bplist' ? 'binary' : 'XML';
+}
+
 /**
- * Parses a property list in either encoding: binary ones start with `bplist`, the rest are read as XML. A binary
- * one is first checked to expand to a bounded tree (bplist-guard.ts): anyone on the time share can write one.
+ * Throws PlistError unless the plist is small enough to parse: at most MAX_PLIST_BYTES, and a binary one
+ * expands to a bounded tree (bplist-guard.ts). Anyone on the time share can write one.
  */
+export function checkPlistSize(data: Uint8Array): void {
+  if (data.length > MAX_PLIST_BYTES) throw new PlistError(`larger than ${MAX_PLIST_BYTES} bytes`);
+  if (plistEncoding(data) === 'binary') {
+    try {
+      checkBinaryPlist(data);
+    } catch (err) {
+      throw new PlistError(`not a property list (binary): ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Parses a property list in either encoding, once checkPlistSize passes it. */
 export function parsePlist(data: Uint8Array): PlistValue {
-  const head = Buffer.from(data.subarray(0, 6)).toString('latin1');
+  checkPlistSize(data);
+  const encoding = plistEncoding(data);
   try {
-    if (head === 'bplist') checkBinaryPlist(data);
-    return head === 'bplist' ? parseBinary(data) : parse(Buffer.from(data).toString('utf8'));
+    return encoding === 'binary' ? parseBinary(data) : parse(Buffer.from(data).toString('utf8'));
   } catch (err) {
-    throw new PlistError(`not a property list (${head === 'bplist' ? 'binary' : 'XML'}): ${(err as Error).message}`);
+    throw new PlistError(`not a property list (${encoding}): ${(err as Error).message}`);
   }
 }
 

@@ -1,4 +1,4 @@
-/** Which Macs' backups need attention (pure): stale, nearly full, verification failed. */
+/** Which Macs' backups need attention (pure): stale, nearly full, verification failed, unreadable. */
 import type { TimeMachineMac, TimeMachineWarning } from '../../contract/index.js';
 
 /** The thresholds the config sets. */
@@ -43,4 +43,15 @@ export function macWarnings(
     });
   }
   return w;
+}
+
+/** The `unreadable` warning of a Mac whose bundle had files the helper refused or could not read; none without. */
+export function unreadableWarning(
+  mac: Pick<TimeMachineMac, 'name'>,
+  problems: readonly string[],
+): TimeMachineWarning[] {
+  if (problems.length === 0) return [];
+  return [
+    { code: 'unreadable', message: `${mac.name}'s Time Machine bundle is partly unreadable: ${problems.join('; ')}` },
+  ];
 }

@@ -17,8 +17,9 @@ import type { HelperConfig, ShareConfig } from '../config/schema.js';
 import { RootDir } from '../system/root-dir.js';
 import { openFiles } from '../system/smbstatus.js';
 import { bundleIsOpen } from './bundle.js';
-import { macWarnings } from './health.js';
-import { findBundles, readBundleFacts } from './read.js';
+import { macWarnings, unreadableWarning } from './health.js';
+import { PlistParser } from './plist-parser.js';
+import { findBundles, READ_BOUNDS, readBundleFacts, yieldToEventLoop, type ReadBounds } from './read.js';
 
 /** How the report reads what it does not find on disk (real, or a test's). */
 export interface TimeMachineProbe {
@@ -65,7 +66,15 @@ function realOrSelf(path: string): string {
 /** Reads the time share now. */
 export async function inspectTimeMachine(
   config: HelperConfig,
-  opts: { clients: readonly Pick<ClientRecord, 'id' | 'hostName'>[]; now?: number; probe?: TimeMachineProbe },
+  opts: {
+    clients: readonly Pick<ClientRecord, 'id' | 'hostName'>[];
+    now?: number;
+    probe?: TimeMachineProbe;
+    /** How much of the share is read (tests lower them). */
+    bounds?: ReadBounds;
+    /** Parses the plists (tests count the parses); a worker-backed PlistParser of its own by default. */
+    parser?: PlistParser;
+  },
 ): Promise<TimeMachineReport> {
   const now = opts.now ?? Date.now();
   const rules = {
@@ -78,6 +87,7 @@ export async function inspectTimeMachine(
     staleAfterDays: rules.staleAfterMs / 86_400_000,
     nearlyFullAt: rules.nearlyFullAt,
     checkedAt: new Date(now).toISOString(),
+    warnings: [],
   };
   if (!share || share.timeMachine === false) return { ...base, openFilesKnown: false, macs: [] };
   const root = timeMachineRoot(share.path);
@@ -88,13 +98,16 @@ export async function inspectTimeMachine(
   } catch {
     return { ...base, openFilesKnown: false, macs: [] };
   }
+  const parser = opts.parser ?? new PlistParser();
   try {
     return await inspectIn(dir, root, { ...share, timeMachine: share.timeMachine }, base, rules, now, {
       ...opts,
+      parser,
       config,
     });
   } finally {
     dir.close();
+    if (!opts.parser) await parser.close();
   }
 }
 
@@ -106,16 +119,26 @@ async function inspectIn(
   base: Omit<TimeMachineReport, 'openFilesKnown' | 'macs'>,
   rules: { staleAfterMs: number; nearlyFullAt: number },
   now: number,
-  opts: { config: HelperConfig; clients: readonly Pick<ClientRecord, 'id' | 'hostName'>[]; probe?: TimeMachineProbe },
+  opts: {
+    config: HelperConfig;
+    clients: readonly Pick<ClientRecord, 'id' | 'hostName'>[];
+    probe?: TimeMachineProbe;
+    bounds?: ReadBounds;
+    parser: PlistParser;
+  },
 ): Promise<TimeMachineReport> {
   const { config } = opts;
-  const bundles = findBundles(dir);
+  const bounds = opts.bounds ?? READ_BOUNDS;
+  const { bundles, warnings } = findBundles(dir, bounds);
   const open = bundles.length ? await (opts.probe ?? realTimeMachineProbe).openPaths(config) : new Set<string>();
   // Samba names open files by the share's real path (smbstatus.ts resolves it), so compare real paths.
   const realRoot = realOrSelf(root);
   const maxSizeBytes = share.timeMachine.maxSize === undefined ? null : parseSize(share.timeMachine.maxSize);
-  const macs = bundles.map((b): TimeMachineMac => {
-    const facts = readBundleFacts(dir, b.rel);
+  const macs: TimeMachineMac[] = [];
+  for (const b of bundles) {
+    // One bundle at a time, with the event loop let run between them: the API answers while the share is read.
+    await yieldToEventLoop();
+    const facts = await readBundleFacts(dir, b.rel, (data) => opts.parser.parse(data), bounds);
     const running = open !== null && bundleIsOpen(join(realRoot, b.rel), open);
     const hostKey = timeMachineHostKey(b.name);
     // Without SnapshotHistory.plist the newest band write stands for the end of the last backup, but only while
@@ -142,7 +165,7 @@ async function inspectIn(
       verification: facts.machineId?.verification ?? 'unknown',
       verifiedAt: facts.machineId?.verifiedAt?.toISOString() ?? null,
     };
-    return { ...mac, warnings: macWarnings(mac, rules, now) };
-  });
-  return { ...base, openFilesKnown: open !== null, macs };
+    macs.push({ ...mac, warnings: [...macWarnings(mac, rules, now), ...unreadableWarning(mac, facts.problems)] });
+  }
+  return { ...base, warnings: [...base.warnings, ...warnings], openFilesKnown: open !== null, macs };
 }

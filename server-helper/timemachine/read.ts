@@ -2,22 +2,37 @@
  * Reads Time Machine bundles on the server's disk: the share's root and one level of per-user folders, each
  * bundle's plists, its newest band and the blocks it takes. Only reads, and only beneath the share's folder
  * held open (RootDir): no symlink a user placed is followed anywhere on a path, no other mount is entered, and
- * no plist larger than 8 MiB is read.
+ * no plist larger than MAX_PLIST_BYTES is read. Anyone on the share can make folders and files in it, so every
+ * count is bounded: bundles per folder and in all, folders looked into, entries walked per bundle.
  */
 import { constants, readSync, closeSync, fstatSync } from 'node:fs';
 import { FIELDS, readDirAt } from '../native/index.mjs';
 import { isDirMode, type RootDir } from '../system/root-dir.js';
+import type { PlistValue } from 'plist';
 import {
   bundleNameOf,
   lastCompletion,
   MACHINE_ID_PLIST,
-  parsePlist,
+  MAX_PLIST_BYTES,
   readMachineId,
   SNAPSHOT_HISTORY_PLIST,
   type MachineId,
 } from './bundle.js';
 
-const MAX_PLIST_BYTES = 8 * 1024 * 1024;
+/** How much of the share one reading looks at. */
+export interface ReadBounds {
+  /** Bundles read in one folder (the root or one user's): a Mac has one, a member rarely more than two. */
+  bundlesPerFolder: number;
+  /** Bundles read in all. */
+  bundles: number;
+  /** Users' folders looked into for bundles. */
+  folders: number;
+  /** Entries counted in one bundle: 1,000,000 bands of 8 MiB are 8 TB of backup. */
+  entriesPerBundle: number;
+}
+
+/** The daemon's bounds. */
+export const READ_BOUNDS: ReadBounds = { bundlesPerFolder: 8, bundles: 64, folders: 1000, entriesPerBundle: 1_000_000 };
 /** Deepest folder inside a bundle that is counted (bands/ and mapped/ are one level down). */
 const MAX_DEPTH = 3;
 const S_IFMT = 0o170000;
@@ -74,30 +89,59 @@ function entries(root: RootDir, dir: string): Entry[] {
 const isDir = (e: Entry) => (e.mode & S_IFMT) === S_IFDIR;
 const isFile = (e: Entry) => (e.mode & S_IFMT) === S_IFREG;
 
+/** The bundles a reading reads, and what it left out. */
+export interface FoundBundles {
+  bundles: FoundBundle[];
+  /** Why some bundles or folders were not read, e.g. `alice: 1000 bundles, only the first 8 are read`. */
+  warnings: string[];
+}
+
 /**
  * The bundles in a Time Machine share: at its root (one share for every Mac) and one level down (a per-user
- * share, `/time/<user>/NAME.sparsebundle`). Folders that are not bundles are not searched deeper.
+ * share, `/time/<user>/NAME.sparsebundle`). Folders that are not bundles are not searched deeper. At most
+ * `bounds.bundlesPerFolder` of one folder's bundles (the first by name) and `bounds.bundles` in all are read, so
+ * a member who makes a thousand bundle folders gets a warning, not a thousand readings.
  */
-export function findBundles(root: RootDir): FoundBundle[] {
-  const found: FoundBundle[] = [];
-  const add = (owner: string | null, e: Entry) => {
-    const b = bundleNameOf(e.name);
-    if (!b || !isDir(e)) return false;
-    const rel = owner ? `${owner}/${e.name}` : e.name;
-    found.push({ rel, owner, folder: e.name, name: b.name, kind: b.kind });
-    return true;
+export function findBundles(root: RootDir, bounds: ReadBounds = READ_BOUNDS): FoundBundles {
+  const warnings: string[] = [];
+  const bundlesIn = (owner: string | null, list: Entry[]): FoundBundle[] => {
+    const here: FoundBundle[] = [];
+    for (const e of list) {
+      const b = bundleNameOf(e.name);
+      if (!b || !isDir(e)) continue;
+      const rel = owner ? `${owner}/${e.name}` : e.name;
+      here.push({ rel, owner, folder: e.name, name: b.name, kind: b.kind });
+    }
+    here.sort((a, b) => a.rel.localeCompare(b.rel));
+    if (here.length > bounds.bundlesPerFolder) {
+      warnings.push(
+        `${owner ?? 'the share’s root'}: ${here.length} bundles, only the first ${bounds.bundlesPerFolder} are read`,
+      );
+    }
+    return here.slice(0, bounds.bundlesPerFolder);
   };
-  for (const e of entries(root, '')) {
-    if (add(null, e) || !isDir(e) || e.name.startsWith('.')) continue;
+  const top = entries(root, '');
+  const found = bundlesIn(null, top);
+  const folders = top
+    .filter((e) => isDir(e) && !e.name.startsWith('.') && !bundleNameOf(e.name))
+    .map((e) => e.name)
+    .sort((a, b) => a.localeCompare(b));
+  if (folders.length > bounds.folders)
+    warnings.push(`${folders.length} folders in the share, only the first ${bounds.folders} are looked into`);
+  for (const name of folders.slice(0, bounds.folders)) {
     let inner: Entry[];
     try {
-      inner = entries(root, e.name);
+      inner = entries(root, name);
     } catch {
       continue; // a user's folder the helper cannot read (or swapped for a symlink) holds nothing it can report
     }
-    for (const f of inner) add(e.name, f);
+    found.push(...bundlesIn(name, inner));
   }
-  return found.sort((a, b) => a.rel.localeCompare(b.rel));
+  found.sort((a, b) => a.rel.localeCompare(b.rel));
+  if (found.length > bounds.bundles) {
+    warnings.push(`${found.length} bundles in the share, only the first ${bounds.bundles} are read`);
+  }
+  return { bundles: found.slice(0, bounds.bundles), warnings };
 }
 
 /** Whether rel is a real folder beneath the root (not a symlink to one). */
@@ -136,45 +180,71 @@ function readSmallFile(root: RootDir, rel: string): Buffer | null {
   }
 }
 
-/** Sums the allocated bytes of every file under dir (to MAX_DEPTH) and finds the newest file in its bands/. */
-function measure(root: RootDir, dir: string): { allocatedBytes: number; lastWriteMs: number | null } {
+/** Lets the event loop run (requests, timers) between two pieces of a reading. */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Sums the allocated bytes of every file under dir (to MAX_DEPTH) and finds the newest file in its bands/.
+ * Stops with an error once more than maxEntries entries are counted, and lets the event loop run after each folder.
+ */
+async function measure(
+  root: RootDir,
+  dir: string,
+  maxEntries: number,
+): Promise<{ allocatedBytes: number; lastWriteMs: number | null }> {
   let allocatedBytes = 0;
   let lastWriteMs: number | null = null;
-  const walk = (path: string, depth: number, inBands: boolean) => {
-    for (const e of entries(root, path)) {
+  let counted = 0;
+  const walk = async (path: string, depth: number, inBands: boolean): Promise<void> => {
+    const list = entries(root, path);
+    counted += list.length;
+    if (counted > maxEntries) throw new Error(`too many entries (over ${maxEntries}); size and last write not known`);
+    await yieldToEventLoop();
+    for (const e of list) {
       if (isFile(e)) {
         allocatedBytes += e.blocks * 512;
         if (inBands && (lastWriteMs === null || e.mtimeMs > lastWriteMs)) lastWriteMs = e.mtimeMs;
       } else if (isDir(e) && depth < MAX_DEPTH) {
-        walk(`${path}/${e.name}`, depth + 1, depth === 0 && e.name === 'bands');
+        await walk(`${path}/${e.name}`, depth + 1, depth === 0 && e.name === 'bands');
       }
     }
   };
-  walk(dir, 0, false);
+  await walk(dir, 0, false);
   return { allocatedBytes, lastWriteMs };
 }
 
-/** Reads one bundle's plists, newest band and size (bundleDir relative to the share's root). Problems with one file are listed, not thrown. */
-export function readBundleFacts(root: RootDir, bundleDir: string): BundleFacts {
+/** How a reading parses a plist: plist-parser.ts's worker in the daemon. */
+export type ParsePlist = (data: Uint8Array) => Promise<PlistValue>;
+
+/**
+ * Reads one bundle's plists, newest band and size (bundleDir relative to the share's root). Problems with one
+ * file (unreadable, too large, too many entries) are listed, not thrown.
+ */
+export async function readBundleFacts(
+  root: RootDir,
+  bundleDir: string,
+  parse: ParsePlist,
+  bounds: ReadBounds = READ_BOUNDS,
+): Promise<BundleFacts> {
   const problems: string[] = [];
-  const plistAt = <T>(
+  const plistAt = async <T>(
     file: string,
-    read: (doc: ReturnType<typeof parsePlist>) => T,
-  ): { value: T | null; present: boolean } => {
+    read: (doc: PlistValue) => T,
+  ): Promise<{ value: T | null; present: boolean }> => {
     try {
       const data = readSmallFile(root, `${bundleDir}/${file}`);
       if (!data) return { value: null, present: false };
-      return { value: read(parsePlist(data)), present: true };
+      return { value: read(await parse(data)), present: true };
     } catch (err) {
       problems.push(`${file}: ${(err as Error).message}`);
       return { value: null, present: true };
     }
   };
-  const machineId = plistAt(MACHINE_ID_PLIST, readMachineId).value;
-  const history = plistAt(SNAPSHOT_HISTORY_PLIST, lastCompletion);
+  const machineId = (await plistAt(MACHINE_ID_PLIST, readMachineId)).value;
+  const history = await plistAt(SNAPSHOT_HISTORY_PLIST, lastCompletion);
   let size = { allocatedBytes: 0, lastWriteMs: null as number | null };
   try {
-    size = measure(root, bundleDir);
+    size = await measure(root, bundleDir, bounds.entriesPerBundle);
   } catch (err) {
     problems.push(`${bundleDir}: ${(err as Error).message}`);
   }

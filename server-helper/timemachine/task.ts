@@ -8,7 +8,7 @@ export const timeMachineCheckTask: Task = {
   resources: () => [],
   async run(ctx) {
     const r = await checkTimeMachineAndWarn(ctx);
-    const warnings = r.report.macs.flatMap((m) => m.warnings.map((w) => w.message));
+    const warnings = [...r.report.macs.flatMap((m) => m.warnings.map((w) => w.message)), ...r.report.warnings];
     for (const w of warnings) ctx.appendLog(`${w}\n`);
     for (const a of r.announced) ctx.appendLog(`announced: ${a.bundle}: ${a.code}\n`);
     return {

@@ -100,6 +100,15 @@ export function TimeMachinePanel({ report, now }: { report: TimeMachineReport | 
           ))}
         </tbody>
       </table>
+      {report.warnings.length > 0 && (
+        <ul className="warnings">
+          {report.warnings.map((w) => (
+            <li key={w} className="warning">
+              {w}
+            </li>
+          ))}
+        </ul>
+      )}
       {!report.openFilesKnown && (
         <p className="muted small">Samba's open files could not be read, so a backup running now is not shown.</p>
       )}
