@@ -86,5 +86,10 @@ export async function checkConfig(
     shareRootFindings(config),
     driveFindings(config, deps.drives),
   ]);
-  return [...samba, ...roots, ...drives, ...backupGaps(config).map((g): ConfigFinding => ({ level: 'incomplete', ...g }))];
+  return [
+    ...samba,
+    ...roots,
+    ...drives,
+    ...backupGaps(config).map((g): ConfigFinding => ({ level: 'incomplete', ...g })),
+  ];
 }

@@ -2,7 +2,15 @@
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { serverPaths, seedConfigYaml } from '../config/seed.js';
-import { DEFAULT_CONFIG, EXIT, printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
+import {
+  DEFAULT_CONFIG,
+  EXIT,
+  printJson,
+  resolveConfig,
+  UsageError,
+  withConfigOptions,
+  type ConfigOptions,
+} from './common.js';
 
 /** Registers `config` and `tls`. */
 export function registerConfig(program: Command): void {
@@ -12,7 +20,9 @@ export function registerConfig(program: Command): void {
     .description(
       'validate a configuration file and run what samba check and drives check run; problems name the key (exit 2); lists what is still incomplete',
     )
-    .addOption(new Option('--config <file>', 'configuration file (or give it as FILE)').default(undefined, DEFAULT_CONFIG))
+    .addOption(
+      new Option('--config <file>', 'configuration file (or give it as FILE)').default(undefined, DEFAULT_CONFIG),
+    )
     .option('--json', 'print the effective configuration (with defaults) and the findings as JSON')
     .action(async (positional: string | undefined, opts: { config?: string; json?: boolean }) => {
       if (positional !== undefined && opts.config !== undefined && positional !== opts.config)

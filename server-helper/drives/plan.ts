@@ -97,7 +97,7 @@ export function planProvision(
       },
       ...shareRoots.map((r) => ({
         description: `give the share ${r.share} its folder ${r.path}: root:${r.group}, mode ${r.mode.toString(8)} (${
-          r.mode === 0o2750 ? "members reach their own Time Machine folders" : 'members write, new files keep the group'
+          r.mode === 0o2750 ? 'members reach their own Time Machine folders' : 'members write, new files keep the group'
         })`,
         command: ['install', '-d', '-o', 'root', '-g', r.group, '-m', r.mode.toString(8), r.path],
       })),
@@ -171,7 +171,10 @@ export interface DeviceContents {
  * Checks the device before a plan or an apply: refuses one that is missing, not a block device or mounted (exit 2);
  * says what it holds (a filesystem, a partition table), which apply erases only with --wipe.
  */
-export async function inspectDevice(p: ProvisionPlan, sys: DiskSystem = realDiskSystem): Promise<DeviceContents | null> {
+export async function inspectDevice(
+  p: ProvisionPlan,
+  sys: DiskSystem = realDiskSystem,
+): Promise<DeviceContents | null> {
   if (!sys.isBlockDevice(p.device))
     throw new ProvisionRefused(
       `${p.device} ${existsSync(p.device) ? 'is not a block device' : 'does not exist'}: give a disk such as /dev/sdb (lsblk lists them)`,

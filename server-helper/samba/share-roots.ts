@@ -68,13 +68,14 @@ export function shareRootProblem(
   const need = spec.mode & 0o070;
   const viaGroup = st.gid === gid && (st.mode & need) === need;
   const viaOthers = (st.mode & (need >> 3)) === need >> 3;
-  const effect = !viaGroup && !viaOthers
-    ? spec.mode === 0o2750
-      ? `members of ${spec.group} cannot reach their own Time Machine folders in it`
-      : `members of ${spec.group} cannot write in it`
-    : (st.mode & 0o2000) === 0 && spec.mode & 0o2000
-      ? `new files and folders in it would not keep the group ${spec.group}`
-      : `it should be ${describeOwnership('root', spec.group, spec.mode)}`;
+  const effect =
+    !viaGroup && !viaOthers
+      ? spec.mode === 0o2750
+        ? `members of ${spec.group} cannot reach their own Time Machine folders in it`
+        : `members of ${spec.group} cannot write in it`
+      : (st.mode & 0o2000) === 0 && spec.mode & 0o2000
+        ? `new files and folders in it would not keep the group ${spec.group}`
+        : `it should be ${describeOwnership('root', spec.group, spec.mode)}`;
   return `${spec.path} is ${now}, so ${effect}`;
 }
 
