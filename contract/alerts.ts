@@ -19,7 +19,7 @@ export function levelAtLeast(level: AlertLevel, min: AlertLevel): boolean {
 }
 
 /** Drive conditions that stop jobs or lose data (an error); the others are warnings. */
-const DRIVE_ERRORS = new Set(['not-mounted', 'wrong-filesystem', 'usage-critical', 'smart-failed']);
+const DRIVE_ERRORS = new Set(['not-mounted', 'wrong-filesystem', 'usage-critical', 'smart-failed', 'share-root']);
 
 /**
  * The level of each event type whose level is not `info`. A new event type gets its line here (a function

@@ -7,6 +7,7 @@ import type { HelperConfig } from './config/schema.js';
 import { backupGaps } from './config/completeness.js';
 import { inspectDrives, realDriveProbe, type DriveProbe } from './drives/inventory.js';
 import { checkCandidate, planSamba, realSambaSystem, SambaApplyError, type SambaSystem } from './samba/apply.js';
+import { inspectShareRoots, shareRootReport } from './samba/share-roots.js';
 import { sambaIssues } from './samba/validate.js';
 
 /** One thing the check found, named by its config key. */
@@ -46,6 +47,13 @@ export async function sambaFindings(
   }
 }
 
+/** Share folders that exist but are not root:GROUP 2770/2750 (members cannot write them): errors `samba apply` fixes. */
+export async function shareRootFindings(config: HelperConfig): Promise<ConfigFinding[]> {
+  return (await inspectShareRoots(config))
+    .filter((r) => r.problem)
+    .map((r) => ({ level: 'error', key: `shares[${r.spec.index}].path`, message: shareRootReport(r) }));
+}
+
 /** The drive findings `drives check` reports: a disk not mounted or not the configured one is an error; usage and SMART are warnings. */
 export async function driveFindings(
   config: HelperConfig,
@@ -54,6 +62,7 @@ export async function driveFindings(
   const out: ConfigFinding[] = [];
   for (const d of await inspectDrives(config, probe)) {
     for (const w of d.warnings) {
+      if (w.code === 'share-root') continue; // shareRootFindings names the share's key
       if (w.code === 'not-mounted')
         out.push({
           level: 'error',
@@ -72,6 +81,15 @@ export async function checkConfig(
   config: HelperConfig,
   deps: { samba?: SambaSystem; drives?: DriveProbe } = {},
 ): Promise<ConfigFinding[]> {
-  const [samba, drives] = await Promise.all([sambaFindings(config, deps.samba), driveFindings(config, deps.drives)]);
-  return [...samba, ...drives, ...backupGaps(config).map((g): ConfigFinding => ({ level: 'incomplete', ...g }))];
+  const [samba, roots, drives] = await Promise.all([
+    sambaFindings(config, deps.samba),
+    shareRootFindings(config),
+    driveFindings(config, deps.drives),
+  ]);
+  return [
+    ...samba,
+    ...roots,
+    ...drives,
+    ...backupGaps(config).map((g): ConfigFinding => ({ level: 'incomplete', ...g })),
+  ];
 }

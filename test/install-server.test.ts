@@ -5,7 +5,7 @@
  * keys are set, the hardened unit (checked by systemd-analyze), a rerun that changes nothing, and the package
  * check (with stand-ins for dpkg-query and apt-get: the real apt-get would install on this machine).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import {
   chmodSync,
@@ -19,10 +19,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../server-helper/config/load.js';
 import { requireRoot } from './support/require.js';
 
+const execFileAsync = promisify(execFile);
 const repo = join(import.meta.dirname, '..');
 const script = join(repo, 'build/server/install-server.sh');
 const root = mkdtempSync(join(tmpdir(), 'fts-install-'));
@@ -112,6 +114,84 @@ describe('install-server.sh', () => {
     expect(lstatSync(join(root, 'etc/fts/restic-password')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(root, 'etc/fts/restic-password'), 'utf8')).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  it("says the config does not validate when config check fails (a fresh install's disks are not mounted yet)", () => {
+    expect(firstOutput).toContain('problem: drives.flux.mountPoint');
+    expect(firstOutput).toContain('warning: /etc/fts/helper.yaml does not validate yet');
+  });
+
+  it('installs only what the app runs, without rsync, with fts-helper on PATH; the installed copy runs; a rerun changes nothing', async () => {
+    // rsync is not one of the packages the install needs: a PATH where it fails must not matter.
+    const bin = mkdtempSync(join(tmpdir(), 'fts-install-norsync-'));
+    writeFileSync(join(bin, 'rsync'), '#!/bin/sh\necho "rsync: not installed" >&2\nexit 127\n', { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    const target = mkdtempSync(join(tmpdir(), 'fts-install-app-'));
+    // Asynchronous: a minute of copying and pruning must not block the test worker.
+    const run = async () =>
+      (
+        await execFileAsync(
+          'sh',
+          [
+            script,
+            '--root',
+            target,
+            '--no-start',
+            '--no-packages',
+            '--share-group',
+            group,
+            '--listen',
+            '127.0.0.1:18643',
+          ],
+          { encoding: 'utf8', env, maxBuffer: 16 * 1024 * 1024 },
+        )
+      ).stdout;
+    try {
+      const out = await run();
+      expect(out).toMatch(/installed the app in \/opt\/fts/);
+      expect(out).toContain('installed /usr/local/bin/fts-helper');
+      const app = join(target, 'opt/fts');
+      const top = readdirSync(app).sort();
+      expect(top).toEqual([
+        'bin',
+        'contract',
+        'dist',
+        'lib',
+        'node_modules',
+        'package-lock.json',
+        'package.json',
+        'server-helper',
+        'tsconfig.json',
+      ]);
+      for (const gone of ['node_modules/vitest', 'node_modules/electron', 'node_modules/eslint', 'node_modules/vite'])
+        expect(() => lstatSync(join(app, gone)), gone).toThrow();
+      expect(lstatSync(join(app, 'node_modules/tsx')).isDirectory()).toBe(true);
+      expect(lstatSync(join(app, 'dist/renderer/index.html')).isFile()).toBe(true);
+      const tests = execFileSync('find', [app, '-name', '*.test.ts', '-not', '-path', '*/node_modules/*'], {
+        encoding: 'utf8',
+      });
+      expect(tests).toBe('');
+      // The wrapper on PATH runs the installed copy.
+      const wrapper = join(target, 'usr/local/bin/fts-helper');
+      expect(readFileSync(wrapper, 'utf8')).toContain(`${app}/bin/fts-helper.mjs`);
+      const help = spawnSync(wrapper, ['--help'], { encoding: 'utf8' });
+      expect(help.status, help.stderr).toBe(0);
+      expect(help.stdout).toContain('samba');
+      const check = spawnSync(wrapper, ['config', 'check', '--config', join(target, 'etc/fts/helper.yaml')], {
+        encoding: 'utf8',
+      });
+      expect(check.stderr).toBe('');
+      expect(check.stdout).toContain(`problem: drives.flux.mountPoint: ${join(target, 'flux')} is not mounted`);
+      expect(check.status).toBe(2);
+
+      const before = snapshot(app);
+      const again = await run();
+      expect(again).not.toMatch(/installed/);
+      expect(snapshot(app)).toEqual(before);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+      rmSync(target, { recursive: true, force: true });
+    }
+  }, 300_000);
 
   it('config check reports the backup incomplete until the bucket and keys are set', () => {
     const file = join(root, 'etc/fts/helper.yaml');

@@ -100,13 +100,9 @@ place() { # place OWNER:GROUP MODE PATH
   [ "$(stat -c %a "$3")" = "$(printf %o "0$2")" ] || chmod "$2" "$3"
 }
 
-# 3. The share folders: the household's group owns them, setgid so new files and folders keep the group, and
-#    group-writable (Samba's masks keep new files so too). /time is only passed through: each member's Time
-#    Machine folder (/time/NAME, 0700) is made by `samba users add`. Only the top folders are touched, never
-#    what is inside.
+# 3. The share folders (their owner and mode come in step 7, from the config, as `samba apply` sets them).
 for d in /flux /space /time; do
   if [ ! -d "$ROOT$d" ]; then mkdir -p "$ROOT$d"; say "created $d"; fi
-  if [ "$d" = /time ]; then place "root:$SHARE_GROUP" 2750 "$ROOT$d"; else place "root:$SHARE_GROUP" 2770 "$ROOT$d"; fi
 done
 CONF_DIR=$(dirname "$CONFIG")
 for d in /var/lib/fts "$CONF_DIR" /etc/samba /etc/avahi/services /etc/fts; do mkdir -p "$ROOT$d"; done
@@ -121,15 +117,47 @@ if [ ! -e "$ROOT/etc/fts/restic-password" ]; then
   say "made the backup repository password /etc/fts/restic-password: keep a copy somewhere safe"
 fi
 
-# 5. The app: the checkout with its production dependencies and the built dashboard.
+# 5. The app: only what fts-helper runs (its entry, the TypeScript sources without their tests, the built dashboard,
+#    package.json and the production packages: `npm prune --omit=dev`), staged beside the prefix and swapped in
+#    when it differs from what is there; a rerun with the same checkout changes nothing. Then /usr/local/bin/fts-helper.
 if [ "$APP" = yes ]; then
+  command -v npm >/dev/null 2>&1 || die 1 "npm is needed to install the app (apt-get install npm)"
+  [ -d "$SRC/node_modules" ] || die 1 "run npm ci in $SRC first"
   if [ ! -f "$SRC/dist/renderer/index.html" ]; then
     say "building the dashboard"
     (cd "$SRC" && npx vite build --config renderer/vite.config.ts)
   fi
-  mkdir -p "$ROOT$PREFIX"
-  rsync -a --delete --exclude .git --exclude .sandbox --exclude release --exclude test-results --exclude 'node_modules/electron' --exclude 'node_modules/electron-builder' "$SRC/" "$ROOT$PREFIX/"
-  say "installed the app in $PREFIX"
+  APP_DIR="$ROOT$PREFIX"
+  STAGE="$APP_DIR.new"
+  rm -rf "$STAGE"
+  mkdir -p "$STAGE" "$(dirname "$APP_DIR")"
+  (cd "$SRC" && tar -cf - --exclude='*.test.ts' --exclude='*.test.tsx' --exclude='*.c' --exclude='*.h' \
+    --exclude='server-helper/native/build/Release/obj.target' --exclude='server-helper/native/build/Release/.deps' \
+    bin/fts-helper.mjs package.json package-lock.json tsconfig.json contract lib server-helper dist/renderer node_modules) \
+    | tar -xf - -C "$STAGE"
+  (cd "$STAGE" && npm prune --omit=dev --offline --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) \
+    || die 1 "npm prune --omit=dev failed in $STAGE"
+  if [ -d "$APP_DIR" ] && diff -r --no-dereference -q "$STAGE" "$APP_DIR" >/dev/null 2>&1; then
+    rm -rf "$STAGE"
+  else
+    rm -rf "$APP_DIR.old"
+    if [ -d "$APP_DIR" ]; then mv "$APP_DIR" "$APP_DIR.old"; fi
+    mv "$STAGE" "$APP_DIR"
+    rm -rf "$APP_DIR.old"
+    say "installed the app in $PREFIX ($(du -sh "$APP_DIR" | cut -f1))"
+  fi
+  # fts-helper on PATH: a wrapper that runs the installed app with this node (inside DIR under --root).
+  NODE_BIN=$(command -v node)
+  WRAPPER_NEW=$(mktemp)
+  printf '#!/bin/sh\n# Installed by install-server.sh: runs fts-helper from %s.\nexec %s %s/bin/fts-helper.mjs "$@"\n' \
+    "$PREFIX" "$NODE_BIN" "$APP_DIR" > "$WRAPPER_NEW"
+  mkdir -p "$ROOT/usr/local/bin"
+  if ! cmp -s "$WRAPPER_NEW" "$ROOT/usr/local/bin/fts-helper"; then
+    cp "$WRAPPER_NEW" "$ROOT/usr/local/bin/.fts-helper.new"; chmod 755 "$ROOT/usr/local/bin/.fts-helper.new"
+    mv "$ROOT/usr/local/bin/.fts-helper.new" "$ROOT/usr/local/bin/fts-helper"
+    say "installed /usr/local/bin/fts-helper"
+  fi
+  rm -f "$WRAPPER_NEW"
 fi
 
 # 6. The config: the seed (motoko: flux, time, space; the API on the LAN with TLS; a backup to B2 waiting for its
@@ -143,17 +171,32 @@ if [ ! -f "$ROOT$CONFIG" ]; then
 fi
 place "root:$SVC_USER" 640 "$ROOT$CONFIG"
 
-# 7. The API's certificate (api.tls: auto): made once; clients pin its fingerprint (pairing hands it to them).
+# 7. The share folders' owner and mode, from the config: root:GROUP, setgid, 2770 (2750 for per-user Time
+#    Machine), exactly as `samba apply` puts them right after a disk is mounted over one. Only the top folders are
+#    touched, never what is inside; the command prints what it changed.
+if [ "$IS_ROOT" = yes ]; then
+  if ! ROOTS=$($HELPER samba roots --fix --config "$ROOT$CONFIG" 2>&1); then
+    say "warning: the share folders' owner and mode were not set: $ROOTS"
+  elif [ -n "$ROOTS" ]; then
+    printf '%s\n' "$ROOTS" | sed 's/^/install-server: /'
+  fi
+fi
+
+# 8. The API's certificate (api.tls: auto): made once; clients pin its fingerprint (pairing hands it to them).
 if FP=$($HELPER tls --config "$ROOT$CONFIG" 2>/dev/null); then
   say "API certificate fingerprint (SHA-256): $FP"
 else
   say "warning: no API certificate (api.tls is off, or openssl failed: fts-helper tls --config $CONFIG)"
 fi
-if ! $HELPER config check "$ROOT$CONFIG" | sed 's/^/install-server:   /'; then
-  say "warning: $CONFIG does not validate: fix it, then fts-helper config check $CONFIG"
+# The check's own exit status (a pipe would report sed's): 2 names the problems (a disk not mounted yet is one).
+CHECK_RC=0
+CHECK_OUT=$($HELPER config check --config "$ROOT$CONFIG" 2>&1) || CHECK_RC=$?
+printf '%s\n' "$CHECK_OUT" | sed 's/^/install-server:   /'
+if [ "$CHECK_RC" -ne 0 ]; then
+  say "warning: $CONFIG does not validate yet (the problems above): fix them, then fts-helper config check"
 fi
 
-# 8. The unit, with the paths this config uses; rewritten only when it differs.
+# 9. The unit, with the paths this config uses; rewritten only when it differs.
 RW="/flux /time /space /var/lib/fts /etc/samba"
 UNIT_DIR="$ROOT/etc/systemd/system"
 mkdir -p "$UNIT_DIR"
@@ -170,9 +213,9 @@ if [ -z "$ROOT" ]; then
   systemctl daemon-reload
   if [ "$START" = yes ]; then systemctl enable --now fts-helper.service; else systemctl enable fts-helper.service; fi
   say "fts-helper is enabled. Next:"
-  say "  sudo node $PREFIX/bin/fts-helper.mjs samba apply                       # the shares and Bonjour"
-  say "  sudo node $PREFIX/bin/fts-helper.mjs samba users add NAME --password-stdin   # each household member"
-  say "  sudo node $PREFIX/bin/fts-helper.mjs clients pair count-zero --user NAME     # each Mac or PC"
-  say "  sudo node $PREFIX/bin/fts-helper.mjs token create admin --role admin         # the dashboard"
+  say "  sudo fts-helper samba apply                       # the shares, their folders' owner and mode, Bonjour"
+  say "  sudo fts-helper samba users add NAME --password-stdin   # each household member"
+  say "  sudo fts-helper clients pair count-zero --user NAME     # each Mac or PC"
+  say "  sudo fts-helper token create admin --role admin         # the dashboard"
 fi
 say "done"

@@ -1,5 +1,6 @@
 /** Formatting for people: sizes, times, durations and one-line event headlines. */
 import type { FtsEvent } from '../../contract/events.js';
+import { usageRatio } from '../../contract/drive.js';
 import { formatBinaryBytes } from '../../contract/format.js';
 
 /** Bytes in binary units, as the rest of FTS writes them (`1.5 GiB`). */
@@ -13,9 +14,7 @@ export function formatBytes(n: number | null | undefined): string {
  * (used + available; root-reserved blocks excluded). 0 when unmeasured.
  */
 export function driveUsage(d: { usedBytes: number | null; availableBytes: number | null }): number {
-  const used = d.usedBytes ?? 0;
-  const writable = used + (d.availableBytes ?? 0);
-  return d.usedBytes !== null && d.availableBytes !== null && writable > 0 ? used / writable : 0;
+  return usageRatio(d.usedBytes, d.availableBytes) ?? 0;
 }
 
 /** "just now", "5 min ago", "3 h ago", "2 d ago" (or "in …" for future times). */

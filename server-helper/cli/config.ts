@@ -1,19 +1,33 @@
 /** `fts-helper config check|seed` and `fts-helper tls`: validate a configuration, print the seed one, show the certificate. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { serverPaths, seedConfigYaml } from '../config/seed.js';
-import { EXIT, printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
+import {
+  DEFAULT_CONFIG,
+  EXIT,
+  printJson,
+  resolveConfig,
+  UsageError,
+  withConfigOptions,
+  type ConfigOptions,
+} from './common.js';
 
 /** Registers `config` and `tls`. */
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('check or print configuration');
   config
-    .command('check <file>')
+    .command('check [file]')
     .description(
       'validate a configuration file and run what samba check and drives check run; problems name the key (exit 2); lists what is still incomplete',
     )
+    .addOption(
+      new Option('--config <file>', 'configuration file (or give it as FILE)').default(undefined, DEFAULT_CONFIG),
+    )
     .option('--json', 'print the effective configuration (with defaults) and the findings as JSON')
-    .action(async (file: string, opts: { json?: boolean }) => {
+    .action(async (positional: string | undefined, opts: { config?: string; json?: boolean }) => {
+      if (positional !== undefined && opts.config !== undefined && positional !== opts.config)
+        throw new UsageError(`two files given (${positional} and --config ${opts.config}): give one`);
+      const file = positional ?? opts.config ?? DEFAULT_CONFIG;
       const cfg = loadConfig(file);
       const { checkConfig } = await import('../config-check.js');
       const findings = await checkConfig(cfg);

@@ -2,7 +2,14 @@
 import type { Command } from 'commander';
 import type { DriveStatus } from '../../contract/index.js';
 import { inspectDrives } from '../drives/inventory.js';
-import { applyProvision, formatPlan, planProvision, ProvisionRefused } from '../drives/plan.js';
+import {
+  applyProvision,
+  contentsWarning,
+  formatPlan,
+  inspectDevice,
+  planProvision,
+  ProvisionRefused,
+} from '../drives/plan.js';
 import type { DriveCheckResult } from '../drives/warnings.js';
 import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
 import { failUnlessOk, runJobHere } from './jobs.js';
@@ -80,8 +87,12 @@ export function registerDrives(program: Command): void {
     .action(async (opts: ConfigOptions & { device: string; role: string; fstab: string; json?: boolean }) => {
       const { config } = resolveConfig(opts);
       const plan = await refusedAsUsage(() => planProvision(config, opts.role, opts.device, { fstab: opts.fstab }));
-      if (opts.json) return printJson(plan);
+      // A missing or mounted device is refused here as apply would; one with data gets a warning.
+      const contents = await refusedAsUsage(() => inspectDevice(plan));
+      const warnings = contents ? [contentsWarning(plan, contents)] : [];
+      if (opts.json) return printJson({ ...plan, warnings });
       process.stdout.write(formatPlan(plan));
+      for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
     });
 
   withConfigOptions(

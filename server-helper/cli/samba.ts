@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { HelperConfig } from '../config/schema.js';
 import { applySamba, checkCandidate, planSamba, realSambaSystem, SambaApplyError } from '../samba/apply.js';
 import { renderInclude } from '../samba/render.js';
+import { fixShareRoots, inspectShareRoots, shareRootReport, type ShareRootChange } from '../samba/share-roots.js';
 import {
   addUser,
   changePassword,
@@ -66,6 +67,11 @@ function reportPassword(o: PasswordOutcome, verb: string): void {
   if (o.generated && !o.storedIn) process.stdout.write(`${o.generated}\n`);
 }
 
+/** A share-root change for a terminal. */
+function describeRootChange(c: ShareRootChange, dryRun: boolean): string {
+  return `${dryRun ? 'would set' : 'set'} ${c.path} to ${c.to} (${dryRun ? 'it is' : 'was'} ${c.from})`;
+}
+
 /** Registers `samba` and its subcommands. */
 export function registerSamba(program: Command): void {
   const samba = program.command('samba').description('the managed Samba shares, users and sessions');
@@ -90,10 +96,12 @@ export function registerSamba(program: Command): void {
       const { config } = resolveConfig(opts);
       const sys = realSambaSystem();
       const result = await asUsage(async () => checkCandidate(planSamba(config, sys), sys));
+      // A share members cannot write is as broken as one smbd refuses (a disk mounted over the install's folder).
+      const roots = (await inspectShareRoots(config)).filter((r) => r.problem).map(shareRootReport);
       if (opts.json)
         printJson({
-          ok: result.ok,
-          problems: result.problems,
+          ok: result.ok && roots.length === 0,
+          problems: [...result.problems, ...roots],
           unknownParameters: result.unknownParameters,
           warnings: result.warnings,
         });
@@ -103,9 +111,34 @@ export function registerSamba(program: Command): void {
             ? 'testparm accepts the rendered configuration and smbd has its VFS modules\n'
             : `refused:\n${result.problems.map((p) => `  ${p}\n`).join('')}`,
         );
+        if (roots.length) process.stdout.write(`share folders:\n${roots.map((p) => `  ${p}\n`).join('')}`);
         for (const w of result.warnings) process.stderr.write(`testparm: ${w}\n`);
       }
-      if (!result.ok) process.exitCode = 1;
+      if (!result.ok || roots.length) process.exitCode = 1;
+    });
+
+  withConfigOptions(
+    samba
+      .command('roots')
+      .description(
+        "each share's top folder: root-owned, the household's group, 2770 (2750 for per-user Time Machine); --fix puts it right",
+      ),
+  )
+    .option('--fix', 'set owner, group and mode where they differ (what samba apply does too)')
+    .option('--dry-run', 'with --fix: say what would change, change nothing')
+    .option('--json', 'print JSON')
+    .action(async (opts: ConfigOptions & { fix?: boolean; dryRun?: boolean; json?: boolean }) => {
+      const { config } = resolveConfig(opts);
+      if (opts.fix) {
+        const changes = await fixShareRoots(config, { dryRun: opts.dryRun });
+        if (opts.json) return printJson({ dryRun: !!opts.dryRun, changes });
+        for (const c of changes) process.stdout.write(`${describeRootChange(c, !!opts.dryRun)}\n`);
+        return;
+      }
+      const roots = await inspectShareRoots(config);
+      if (opts.json) return printJson(roots);
+      for (const r of roots) process.stdout.write(r.problem ? `${shareRootReport(r)}\n` : `${r.spec.path}: ${r.now}\n`);
+      if (roots.some((r) => r.problem)) process.exitCode = 1;
     });
 
   withConfigOptions(
@@ -127,6 +160,8 @@ export function registerSamba(program: Command): void {
             store.close();
           }
         }
+        // The share folders too: a disk mounted over the install's folder brings root:root 0755.
+        const roots = await fixShareRoots(config, { dryRun: opts.dryRun });
         // Accounts made before the household group or per-user Time Machine existed get them now.
         if (!opts.dryRun) {
           for (const user of await listSambaUsers(config.samba.smbConf)) {
@@ -139,8 +174,9 @@ export function registerSamba(program: Command): void {
               process.stderr.write(`made ${f} (${user}'s own Time Machine folder, 0700)\n`);
           }
         }
-        if (opts.json) return printJson(r);
+        if (opts.json) return printJson({ ...r, roots });
         for (const w of r.warnings) process.stderr.write(`testparm: ${w}\n`);
+        for (const c of roots) process.stdout.write(`${describeRootChange(c, !!r.dryRun)}\n`);
         if (!r.changed) return void process.stdout.write('Samba configuration is up to date; nothing written\n');
         process.stdout.write(r.diff);
         process.stdout.write(

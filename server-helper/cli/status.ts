@@ -1,6 +1,6 @@
 /** `fts-helper status`: shares, drives, jobs and clients, read from the config and the store. */
 import type { Command } from 'commander';
-import type { Status } from '../../contract/index.js';
+import { usagePercent, type Status } from '../../contract/index.js';
 import { buildStatus } from '../status.js';
 import { openStore } from '../store/index.js';
 import { VERSION } from '../version.js';
@@ -16,8 +16,9 @@ export function formatStatus(s: Status): string {
   lines.push('', 'Drives:');
   if (s.drives.length === 0) lines.push('  (none measured)');
   for (const d of s.drives) {
-    const use =
-      d.sizeBytes && d.usedBytes !== null ? `${Math.round((100 * d.usedBytes) / d.sizeBytes)}% used` : 'usage unknown';
+    // As df's Use% and the dashboard count it: of the space a user can write.
+    const pct = usagePercent(d);
+    const use = pct === null ? 'usage unknown' : `${pct}% used`;
     lines.push(
       `  ${d.role.padEnd(12)} ${d.mountPoint}  ${d.mounted ? 'mounted' : 'NOT MOUNTED'}  ${use}${d.warnings.length ? `  ⚠ ${d.warnings.map((w) => w.message).join('; ')}` : ''}`,
     );

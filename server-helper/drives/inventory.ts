@@ -4,8 +4,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import type { DriveStatus, DriveWarning } from '../../contract/index.js';
-import { ShareRole } from '../../contract/index.js';
+import { ShareRole, usageRatio } from '../../contract/index.js';
 import type { DriveConfig, HelperConfig } from '../config/schema.js';
+import { inspectShareRoots, shareRootReport, type ShareRootState } from '../samba/share-roots.js';
 import { probeDevice } from '../system/blkid.js';
 import { fsUsage, type FsUsage } from '../system/df.js';
 import { findMountAt, type MountInfo } from '../system/findmnt.js';
@@ -34,11 +35,8 @@ export const realDriveProbe: DriveProbe = {
   isDirectory: (p) => existsSync(p) && statSync(p).isDirectory(),
 };
 
-/** The share of writable space in use, as df's Use% computes it (root-reserved blocks excluded). */
-export function usageRatio(used: number | null, available: number | null): number | null {
-  if (used === null || available === null || used + available === 0) return null;
-  return used / (used + available);
-}
+/** The share of writable space in use (contract's, so the helper, the CLI and the dashboard count alike). */
+export { usageRatio };
 
 const pct = (r: number) => `${Math.floor(r * 100)}%`;
 
@@ -172,7 +170,26 @@ export async function inspectDrive(
 }
 
 /** Measures every configured role's drive, in role order. */
-export async function inspectDrives(config: HelperConfig, probe: DriveProbe = realDriveProbe): Promise<DriveStatus[]> {
+/**
+ * Measures every configured role's drive, in role order. A mounted drive also warns when the top folder of a share
+ * of its role is not as the household needs it (a fresh filesystem mounted over the install's folder is root:root
+ * 0755: members cannot write).
+ */
+export async function inspectDrives(
+  config: HelperConfig,
+  probe: DriveProbe = realDriveProbe,
+  shareRoots: (config: HelperConfig) => Promise<ShareRootState[]> = inspectShareRoots,
+): Promise<DriveStatus[]> {
   const roles = ShareRole.options.filter((r) => config.drives[r]);
-  return Promise.all(roles.map((r) => inspectDrive(r, config.drives[r]!, probe)));
+  const [drives, roots] = await Promise.all([
+    Promise.all(roles.map((r) => inspectDrive(r, config.drives[r]!, probe))),
+    shareRoots(config),
+  ]);
+  for (const d of drives) {
+    if (!d.mounted) continue;
+    for (const r of roots)
+      if (r.problem && (config.shares[r.spec.index]?.role === d.role || r.spec.path === d.mountPoint))
+        d.warnings.push({ code: 'share-root', message: shareRootReport(r) });
+  }
+  return drives;
 }

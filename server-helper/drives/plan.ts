@@ -4,8 +4,9 @@
  * and `apply` refuses a device that is mounted, or holds a filesystem or partition table it was not told to wipe.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { DriveConfig, HelperConfig } from '../config/schema.js';
+import { householdGid, putShareRootRight, shareRootSpecs, type ShareRootSpec } from '../samba/share-roots.js';
 import { readFileOrNull, writeFileAtomic } from '../system/atomic-file.js';
 import { probeDevice } from '../system/blkid.js';
 import { deviceSerial, isBlockDevice, makeExt4, mountFromFstab } from '../system/disks.js';
@@ -31,6 +32,8 @@ export interface ProvisionPlan {
   mountPoint: string;
   fstab: string;
   fstabLine: string;
+  /** The share folders on the new filesystem, with the owner, group and mode the household needs. */
+  shareRoots: ShareRootSpec[];
   steps: ProvisionStep[];
 }
 
@@ -68,6 +71,10 @@ export function planProvision(
   if (!UUID.test(uuid)) throw new ProvisionRefused(`drives.${role}.uuid "${uuid}" is not a UUID`);
   const fstab = opts.fstab ?? '/etc/fstab';
   const fstabLine = `UUID=${uuid} ${cfg.mountPoint} ext4 defaults,nofail 0 2`;
+  // A fresh filesystem's root is root:root 0755, which hides the folder the install prepared: members could not
+  // write. Each share on this disk gets its folder as `samba apply` would set it.
+  const under = (p: string) => p === cfg.mountPoint || p.startsWith(`${cfg.mountPoint.replace(/\/+$/, '')}/`);
+  const shareRoots = shareRootSpecs(config).filter((r) => under(r.path));
   return {
     role,
     device,
@@ -76,6 +83,7 @@ export function planProvision(
     mountPoint: cfg.mountPoint,
     fstab,
     fstabLine,
+    shareRoots,
     steps: [
       {
         description: `make an ext4 filesystem labelled ${label} with UUID ${uuid} on ${device}`,
@@ -87,6 +95,12 @@ export function planProvision(
         description: `mount ${cfg.mountPoint}`,
         command: ['mount', ...(fstab === '/etc/fstab' ? [] : ['-T', fstab]), cfg.mountPoint],
       },
+      ...shareRoots.map((r) => ({
+        description: `give the share ${r.share} its folder ${r.path}: root:${r.group}, mode ${r.mode.toString(8)} (${
+          r.mode === 0o2750 ? 'members reach their own Time Machine folders' : 'members write, new files keep the group'
+        })`,
+        command: ['install', '-d', '-o', 'root', '-g', r.group, '-m', r.mode.toString(8), r.path],
+      })),
     ],
   };
 }
@@ -112,6 +126,8 @@ export interface DiskSystem {
   readFile(path: string): Buffer | null;
   writeFile(path: string, data: string): void;
   mount(fstab: string, mountPoint: string): Promise<void>;
+  /** Makes a share folder on the new filesystem (when missing) and gives it its owner, group and mode. */
+  placeShareRoot(spec: ShareRootSpec): Promise<void>;
 }
 
 /** The real system. */
@@ -125,6 +141,11 @@ export const realDiskSystem: DiskSystem = {
   readFile: readFileOrNull,
   writeFile: (p, d) => writeFileAtomic(p, d),
   mount: mountFromFstab,
+  placeShareRoot: async (spec) => {
+    const gid = await householdGid(spec.group);
+    mkdirSync(spec.path, { recursive: true, mode: 0o700 });
+    await putShareRootRight(spec, gid);
+  },
 };
 
 /** The fstab text with the plan's line added; unchanged when it is there; refused when the mount point has another entry. */
@@ -140,24 +161,52 @@ export function fstabWith(text: string, p: ProvisionPlan): string {
   return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${p.fstabLine}\n`;
 }
 
-/** Carries out the plan; refuses a mounted device, and one holding data unless `wipe` names its UUID or serial exactly. */
-export async function applyProvision(p: ProvisionPlan, opts: { wipe?: string; sys?: DiskSystem } = {}): Promise<void> {
-  const sys = opts.sys ?? realDiskSystem;
-  if (!sys.isBlockDevice(p.device)) throw new ProvisionRefused(`${p.device} is not a block device`);
+/** What the device holds now, when anything: its description and the ids `--wipe` accepts. */
+export interface DeviceContents {
+  what: string;
+  names: string[];
+}
+
+/**
+ * Checks the device before a plan or an apply: refuses one that is missing, not a block device or mounted (exit 2);
+ * says what it holds (a filesystem, a partition table), which apply erases only with --wipe.
+ */
+export async function inspectDevice(
+  p: ProvisionPlan,
+  sys: DiskSystem = realDiskSystem,
+): Promise<DeviceContents | null> {
+  if (!sys.isBlockDevice(p.device))
+    throw new ProvisionRefused(
+      `${p.device} ${existsSync(p.device) ? 'is not a block device' : 'does not exist'}: give a disk such as /dev/sdb (lsblk lists them)`,
+    );
   const mounts = await sys.mountsOf(p.device);
   if (mounts.length)
     throw new ProvisionRefused(
       `${p.device} is mounted at ${mounts.join(', ')}; unmount it first (fts-helper never formats a mounted device)`,
     );
   const found = await sys.probe(p.device);
+  if (!found) return null;
+  const what = found.TYPE
+    ? `${/^[aeiou]/i.test(found.TYPE) ? 'an' : 'a'} ${found.TYPE} filesystem${found.LABEL ? ` labelled ${found.LABEL}` : ''}${found.UUID ? ` (UUID ${found.UUID})` : ''}`
+    : found.PTTYPE
+      ? `a ${found.PTTYPE} partition table${found.PTUUID ? ` (PTUUID ${found.PTUUID})` : ''}`
+      : 'data blkid recognises';
+  const serial = await sys.serial(p.device).catch(() => null);
+  const names = [found.UUID, found.PTUUID, serial].filter((x): x is string => !!x);
+  return { what, names };
+}
+
+/** The warning a plan prints for a device that holds data. */
+export function contentsWarning(p: ProvisionPlan, c: DeviceContents): string {
+  return `${p.device} holds ${c.what}: apply erases it only with --wipe ${c.names.length ? c.names.join(' or ') : 'SERIAL'}`;
+}
+
+/** Carries out the plan; refuses a mounted device, and one holding data unless `wipe` names its UUID or serial exactly. */
+export async function applyProvision(p: ProvisionPlan, opts: { wipe?: string; sys?: DiskSystem } = {}): Promise<void> {
+  const sys = opts.sys ?? realDiskSystem;
+  const found = await inspectDevice(p, sys);
   if (found) {
-    const what = found.TYPE
-      ? `${/^[aeiou]/i.test(found.TYPE) ? 'an' : 'a'} ${found.TYPE} filesystem${found.LABEL ? ` labelled ${found.LABEL}` : ''}${found.UUID ? ` (UUID ${found.UUID})` : ''}`
-      : found.PTTYPE
-        ? `a ${found.PTTYPE} partition table${found.PTUUID ? ` (PTUUID ${found.PTUUID})` : ''}`
-        : 'data blkid recognises';
-    const serial = await sys.serial(p.device).catch(() => null);
-    const names = [found.UUID, found.PTUUID, serial].filter((x): x is string => !!x);
+    const { what, names } = found;
     if (!opts.wipe)
       throw new ProvisionRefused(
         `${p.device} holds ${what}; to erase it, pass --wipe with its ${names.length ? `UUID or serial (${names.join(' or ')})` : 'serial'}`,
@@ -175,4 +224,5 @@ export async function applyProvision(p: ProvisionPlan, opts: { wipe?: string; sy
   sys.mkdir(p.mountPoint);
   if (newFstab !== fstabText) sys.writeFile(p.fstab, newFstab);
   await sys.mount(p.fstab, p.mountPoint);
+  for (const r of p.shareRoots) await sys.placeShareRoot(r);
 }

@@ -23,6 +23,15 @@ describe('render', () => {
     expect(text).toMatch(/^\s*restrict anonymous = 2$/m);
   });
 
+  it("hides lost+found on every share, keeping an admin's own veto files (under any of its names) after it", () => {
+    const c = seedConfig();
+    c.shares[0]!.parameters = { 'veto files': '/.DS_Store/' };
+    const sections = shareSections(renderInclude(c));
+    expect(sections.get('flux')!.match(/veto files/g)).toHaveLength(1);
+    expect(sections.get('flux')).toMatch(/^\s*veto files = \/lost\+found\/\.DS_Store\/$/m);
+    for (const s of ['time', 'space']) expect(sections.get(s)).toMatch(/^\s*veto files = \/lost\+found\/$/m);
+  });
+
   it('writes valid users, read only and extra parameters in a stable order', () => {
     const c = seedConfig();
     c.shares[0]!.validUsers = ['alice', 'bob'];

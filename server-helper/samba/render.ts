@@ -4,6 +4,7 @@
  */
 import { parseSize } from '../../contract/index.js';
 import type { HelperConfig, SambaConfig, ShareConfig } from '../config/schema.js';
+import { resolveParameter } from './synonyms.js';
 
 /** First line of the managed file, so a person who opens it knows not to edit it. */
 export const MANAGED_HEADER =
@@ -91,6 +92,9 @@ export function renderAccess(share: ShareConfig, samba: Pick<SambaConfig, 'group
   return lines;
 }
 
+/** What every share hides: ext4's fsck folder at a disk's root. */
+export const VETO_FILES = '/lost+found/';
+
 /** One share's section. */
 export function renderShare(share: ShareConfig, samba: Pick<SambaConfig, 'group'> = { group: null }): string[] {
   const lines = [`[${share.name}]`];
@@ -115,7 +119,14 @@ export function renderShare(share: ShareConfig, samba: Pick<SambaConfig, 'group'
       param('posix locking', false),
     );
   }
-  const extra = Object.entries(share.parameters).sort(([a], [b]) => a.localeCompare(b));
+  // ext4's lost+found sits at the root of a share on a disk of its own: hidden and out of reach of the members
+  // (root's fsck folder). An admin's own `veto files` (under any of its names) is kept, after it.
+  const isVeto = (k: string) => resolveParameter(k).key === resolveParameter('veto files').key;
+  const ownVeto = Object.entries(share.parameters).find(([k]) => isVeto(k));
+  lines.push(param('veto files', `${VETO_FILES}${ownVeto ? String(ownVeto[1]).replace(/^\//, '') : ''}`));
+  const extra = Object.entries(share.parameters)
+    .filter(([k]) => !isVeto(k))
+    .sort(([a], [b]) => a.localeCompare(b));
   for (const [k, v] of extra) lines.push(param(k, v));
   return lines;
 }

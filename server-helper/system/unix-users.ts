@@ -80,3 +80,14 @@ export async function groupMembers(group: string): Promise<string[]> {
   const r = await exec('getent', ['group', '--', group], { timeoutMs: 10_000 });
   return (r.stdout.trim().split(':')[3] ?? '').split(',').filter(Boolean);
 }
+
+/** The name of a uid or gid (`getent passwd|group ID`), or the number as text when the database has none. */
+export async function nameOfId(db: 'passwd' | 'group', id: number): Promise<string> {
+  try {
+    const r = await exec('getent', [db, String(id)], { timeoutMs: 10_000 });
+    return r.stdout.split(':')[0] || String(id);
+  } catch (err) {
+    if (err instanceof ExecError && err.failure === 'exit') return String(id);
+    throw err;
+  }
+}

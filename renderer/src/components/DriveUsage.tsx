@@ -1,5 +1,5 @@
 /** Drive usage bars with their warnings: the tray's server card and the dashboard's drives section. */
-import type { DriveStatus } from '../../../contract/drive.js';
+import { usagePercent, type DriveStatus } from '../../../contract/drive.js';
 import { driveUsage, formatBytes } from '../format.js';
 
 /** One drive: role, usage meter (high at 85 %, critical at 95 %), health and warnings. */
@@ -8,6 +8,7 @@ export function DriveRow({ drive, detailed }: { drive: DriveStatus; detailed?: b
   const size = drive.sizeBytes ?? 0;
   // The same share the helper's usage warnings use, so the meter turns high/critical exactly when they appear.
   const ratio = driveUsage(drive);
+  const pct = usagePercent(drive) ?? 0; // df's Use%, as `fts-helper status` prints it
   const id = `drive-${drive.role}`;
   return (
     <li className="drive" aria-labelledby={`${id}-label`}>
@@ -18,7 +19,7 @@ export function DriveRow({ drive, detailed }: { drive: DriveStatus; detailed?: b
         <span className="muted">{drive.mountPoint}</span>
         <span className="drive-numbers">
           {size > 0
-            ? `${formatBytes(used)} of ${formatBytes(size)} (${Math.round(ratio * 100)} %)`
+            ? `${formatBytes(used)} of ${formatBytes(size)} (${pct} %)`
             : drive.mounted
               ? 'size unknown'
               : 'not mounted'}
@@ -34,7 +35,7 @@ export function DriveRow({ drive, detailed }: { drive: DriveStatus; detailed?: b
         value={ratio}
         aria-label={`${drive.role} drive usage`}
       >
-        {Math.round(ratio * 100)} %
+        {pct} %
       </meter>
       {detailed && (
         <p className="muted small">
