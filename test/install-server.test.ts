@@ -17,7 +17,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../server-helper/config/load.js';
@@ -96,6 +96,8 @@ describe('install-server.sh', () => {
       ['space', join(root, 'space')],
     ]);
     expect(cfg.shares[1]!.timeMachine).toEqual({ maxSize: '2T', perUser: true });
+    // The server is called what this host is called (clients pair with https://NAME:PORT and mount smb://NAME).
+    expect(cfg.server.name).toBe(hostname().split('.')[0]!.toLowerCase());
     expect(cfg.samba).toMatchObject({
       group,
       smbConf: join(root, 'etc/samba/smb.conf'),
@@ -192,7 +194,7 @@ describe('install-server.sh', () => {
     writeFileSync(join(root, 'flux', 'keep.txt'), 'mine');
     chmodSync(join(root, 'flux', 'keep.txt'), 0o600);
     const file = join(root, 'etc/fts/helper.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('name: motoko', 'name: tessier'));
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^server:\n {2}name: \S+$/m, 'server:\n  name: tessier'));
     install();
     expect((lstatSync(join(root, 'flux')).mode & 0o7777).toString(8)).toBe('2770');
     expect(lstatSync(join(root, 'flux', 'keep.txt')).mode & 0o777).toBe(0o600);
