@@ -97,8 +97,11 @@ async function resolvesHere(name: string): Promise<boolean> {
 /**
  * server.name is what pairing gives clients (https://NAME:PORT) and what they mount (smb://NAME): a warning when it
  * is neither this machine's name nor a name that resolves (the seed's motoko on a host called something else).
+ * Not for a helper on loopback only (the sandbox): no other computer reaches it by any name.
  */
 export async function serverNameFindings(config: HelperConfig, deps: ServerNameDeps = {}): Promise<ConfigFinding[]> {
+  const listenHost = config.api.listen.slice(0, config.api.listen.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  if (listenHost === 'localhost' || listenHost === '::1' || listenHost.startsWith('127.')) return [];
   const name = config.server.name.toLowerCase();
   const identity = deps.identity ?? (await hostIdentity());
   if (identity.names.includes(name)) return [];
