@@ -29,7 +29,9 @@ export function keychainFailure(err: unknown): unknown {
       'no keychain available: the Secret Service (GNOME Keyring or KWallet) cannot be reached over D-Bus. Run fts in a desktop session, or start one (dbus-run-session, with gnome-keyring-daemon unlocked); or set keychain.linuxStore: auto in the client config to use the kernel keyring, which forgets everything at reboot',
     );
   if (/^Platform failure|NoStorageAccess/i.test(message))
-    return new KeychainUnavailableError(`no keychain available: the OS keychain refused access (${message.split(':')[0]})`);
+    return new KeychainUnavailableError(
+      `no keychain available: the OS keychain refused access (${message.split(':')[0]})`,
+    );
   return err;
 }
 
