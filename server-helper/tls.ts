@@ -41,6 +41,8 @@ export interface TlsOutcome extends TlsMaterial {
   created: boolean;
   /** The names the previous self-signed certificate lacked, so it was made again (clients must pin the new one). */
   replacedFor: string[];
+  /** With renew: false, the names the kept certificate lacks. */
+  missing: string[];
 }
 
 /**
@@ -51,7 +53,12 @@ export interface TlsOutcome extends TlsMaterial {
  */
 export async function ensureTls(
   config: HelperConfig,
-  opts: { identity?: HostIdentity; addresses?: string[] } = {},
+  opts: {
+    identity?: HostIdentity;
+    addresses?: string[];
+    /** false: keep a certificate that lacks names (the running daemon serves it) and only report them in `missing`. */
+    renew?: boolean;
+  } = {},
 ): Promise<TlsOutcome | null> {
   const tls = config.api.tls;
   if (tls === 'off') return null;
@@ -59,6 +66,7 @@ export async function ensureTls(
   let keyFile: string;
   let created = false;
   let replacedFor: string[] = [];
+  let missing: string[] = [];
   if (tls === 'auto') {
     const dir = join(dirname(config.store.path), 'tls');
     certFile = join(dir, 'helper.crt');
@@ -69,6 +77,10 @@ export async function ensureTls(
     if (exists) {
       const has = new Set(certificateDnsNames(readFileSync(certFile, 'utf8')));
       replacedFor = wanted.dnsNames.filter((n) => !has.has(n));
+    }
+    if (exists && replacedFor.length && opts.renew === false) {
+      missing = replacedFor;
+      replacedFor = [];
     }
     if (!exists || replacedFor.length) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -81,5 +93,5 @@ export async function ensureTls(
     keyFile = tls.key;
   }
   const cert = readFileSync(certFile, 'utf8');
-  return { cert, key: readFileSync(keyFile, 'utf8'), fingerprint: fingerprintOf(cert), created, replacedFor };
+  return { cert, key: readFileSync(keyFile, 'utf8'), fingerprint: fingerprintOf(cert), created, replacedFor, missing };
 }

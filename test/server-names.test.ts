@@ -112,7 +112,12 @@ describe('the self-signed certificate', () => {
       dnsNames: ['motoko', 'motoko.local', 'localhost'],
       ips: ['127.0.0.1', '::1'],
     });
+    // Pairing reads it while the daemon serves it: kept, with the missing names reported.
+    const kept = await ensureTls(configFor('motoko', store), { renew: false });
+    expect(kept).toMatchObject({ created: false, replacedFor: [] });
+    expect(kept!.missing).toEqual(expect.arrayContaining([short, `${short}.local`]));
     const renewed = await ensureTls(configFor('motoko', store));
+    expect(renewed!.fingerprint).not.toBe(kept!.fingerprint);
     expect(renewed!.created).toBe(true);
     expect(renewed!.replacedFor).toEqual(expect.arrayContaining([short, `${short}.local`]));
     expect(sans(renewed!.cert)).toContain(`DNS:${short}`);

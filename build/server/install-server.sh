@@ -149,8 +149,9 @@ if [ ! -f "$ROOT$CONFIG" ]; then
 fi
 place "root:$SVC_USER" 640 "$ROOT$CONFIG"
 
-# 7. The API's certificate (api.tls: auto): made once; clients pin its fingerprint (pairing hands it to them).
-if FP=$($HELPER tls --config "$ROOT$CONFIG" 2>/dev/null); then
+# 7. The API's certificate (api.tls: auto): made once (again only when it lacks one of the server's names, which
+#    fts-helper tls says on stderr); clients pin its fingerprint (pairing hands it to them).
+if FP=$($HELPER tls --config "$ROOT$CONFIG"); then
   say "API certificate fingerprint (SHA-256): $FP"
 else
   say "warning: no API certificate (api.tls is off, or openssl failed: fts-helper tls --config $CONFIG)"

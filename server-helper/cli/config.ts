@@ -76,7 +76,7 @@ export function registerConfig(program: Command): void {
         );
       if (tls.replacedFor.length)
         process.stderr.write(
-          `note: the certificate did not name ${tls.replacedFor.join(', ')} and was made again; clients pinned the old fingerprint: pair one client again (fts-helper clients pair NAME) to put the new one in Key Vault, where the others read it\n`,
+          `note: the certificate did not name ${tls.replacedFor.join(', ')} and was made again: restart fts-helper so it serves it, then pair one client again (fts-helper clients pair NAME) to put the new fingerprint in Key Vault, where the others read it\n`,
         );
       if (opts.json)
         return printJson({ fingerprint: tls.fingerprint, created: tls.created, replacedFor: tls.replacedFor });
