@@ -4,11 +4,14 @@
  * incomplete sections are reported and do not fail the check.
  */
 import type { HelperConfig } from './config/schema.js';
-import { backupGaps } from './config/completeness.js';
+import { lookup } from 'node:dns/promises';
+import { backupGaps, keyVaultGaps } from './config/completeness.js';
 import { inspectDrives, realDriveProbe, type DriveProbe } from './drives/inventory.js';
 import { checkCandidate, planSamba, realSambaSystem, SambaApplyError, type SambaSystem } from './samba/apply.js';
 import { inspectShareRoots, shareRootReport } from './samba/share-roots.js';
 import { sambaIssues } from './samba/validate.js';
+import { hostIdentity, type HostIdentity } from './system/host-names.js';
+import { timeMachineCapacityWarnings, type CapacityDeps } from './timemachine/capacity.js';
 
 /** One thing the check found, named by its config key. */
 export interface ConfigFinding {
@@ -76,20 +79,76 @@ export async function driveFindings(
   return out;
 }
 
+/** How the server-name check learns this machine's names and resolves a name (tests give their own). */
+export interface ServerNameDeps {
+  identity?: HostIdentity;
+  /** True when NAME resolves to an address here (getaddrinfo, as clients on the LAN would try). */
+  resolves?: (name: string) => Promise<boolean>;
+}
+
+/** Whether getaddrinfo finds NAME within 3 s. */
+async function resolvesHere(name: string): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 3000)));
+  try {
+    return await Promise.race([
+      lookup(name).then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * server.name is what pairing gives clients (https://NAME:PORT) and what they mount (smb://NAME): a warning when it
+ * is neither this machine's name nor a name that resolves (the seed's motoko on a host called something else).
+ * Not for a helper on loopback only (the sandbox): no other computer reaches it by any name.
+ */
+export async function serverNameFindings(config: HelperConfig, deps: ServerNameDeps = {}): Promise<ConfigFinding[]> {
+  const listenHost = config.api.listen.slice(0, config.api.listen.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  if (listenHost === 'localhost' || listenHost === '::1' || listenHost.startsWith('127.')) return [];
+  const name = config.server.name.toLowerCase();
+  const identity = deps.identity ?? (await hostIdentity());
+  if (identity.names.includes(name)) return [];
+  if (await (deps.resolves ?? resolvesHere)(name)) return [];
+  const port = config.api.listen.slice(config.api.listen.lastIndexOf(':') + 1);
+  return [
+    {
+      level: 'warning',
+      key: 'server.name',
+      message: `${config.server.name} is not this machine's name (${identity.short || 'unknown'}) and does not resolve here; clients would look for the helper at ${config.api.publicUrl ?? `https://${config.server.name}:${port}`} and the shares at smb://${config.server.name}: set server.name: ${identity.short || 'NAME'} (or make ${config.server.name} resolve on the LAN)`,
+    },
+  ];
+}
+
+/** Time Machine limits larger than the disk under them (see timemachine/capacity.ts), as warnings. */
+export async function timeMachineFindings(config: HelperConfig, deps?: CapacityDeps): Promise<ConfigFinding[]> {
+  return (await timeMachineCapacityWarnings(config, deps)).map((w) => ({ level: 'warning', ...w }));
+}
+
 /** Every finding for a parsed configuration. */
 export async function checkConfig(
   config: HelperConfig,
-  deps: { samba?: SambaSystem; drives?: DriveProbe } = {},
+  deps: { samba?: SambaSystem; drives?: DriveProbe; serverName?: ServerNameDeps; capacity?: CapacityDeps } = {},
 ): Promise<ConfigFinding[]> {
-  const [samba, roots, drives] = await Promise.all([
+  const [samba, roots, drives, serverName, timeMachine] = await Promise.all([
     sambaFindings(config, deps.samba),
     shareRootFindings(config),
     driveFindings(config, deps.drives),
+    serverNameFindings(config, deps.serverName),
+    timeMachineFindings(config, deps.capacity),
   ]);
+  const incomplete = [...backupGaps(config), ...keyVaultGaps(config)];
   return [
     ...samba,
     ...roots,
     ...drives,
-    ...backupGaps(config).map((g): ConfigFinding => ({ level: 'incomplete', ...g })),
+    ...serverName,
+    ...timeMachine,
+    ...incomplete.map((g): ConfigFinding => ({ level: 'incomplete', ...g })),
   ];
 }

@@ -6,6 +6,7 @@ import type { HelperConfig } from './config/schema.js';
 import type { AppContext } from './api/context.js';
 import { buildServer, type RoutePlugin } from './api/server.js';
 import { ensureTls } from './tls.js';
+import { hostIdentity, ownHostMatcher } from './system/host-names.js';
 import { EventBus } from './runs/bus.js';
 import { openStore, type Store } from './store/index.js';
 import { VERSION } from './version.js';
@@ -54,13 +55,19 @@ export async function startHelper(opts: StartOptions): Promise<RunningHelper> {
   const { host, port } = splitListen(opts.listen ?? config.api.listen);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new StartError(`listen port must be 0-65535, got "${opts.listen ?? config.api.listen}"`);
-  const tls = await ensureTls(config);
+  const identity = await hostIdentity();
+  const tls = await ensureTls(config, { identity });
   if (!tls && !isLoopbackHost(host) && !(opts.insecureLan || config.api.insecureLan)) {
     throw new StartError(
       `refusing to listen on ${host} without TLS: set api.tls to auto (or certificate files), or pass --insecure-lan`,
     );
   }
   const log = opts.log ?? pino({ name: 'fts-helper' });
+  if (tls?.replacedFor.length)
+    log.warn(
+      { fingerprint: tls.fingerprint, missing: tls.replacedFor },
+      `the API certificate did not name ${tls.replacedFor.join(', ')} and was made again: clients pin the old fingerprint until one of them is paired again (fts-helper clients pair NAME writes the new one to Key Vault, where the others read it)`,
+    );
   const store = openStore(config.store.path, { eventRetention: config.store.eventRetention });
   const bus = new EventBus(store.events);
   bus.watch();
@@ -72,6 +79,7 @@ export async function startHelper(opts: StartOptions): Promise<RunningHelper> {
     version: VERSION,
     startedAt: Date.now(),
     sseHeartbeatMs: opts.sseHeartbeatMs,
+    isOwnHost: ownHostMatcher(identity),
   };
   try {
     await opts.extend?.(ctx);

@@ -4,14 +4,15 @@
  * warnings and incomplete sections do not fail it; the sandbox's config passes.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureSandbox } from '../server-helper/sandbox.js';
 import { requireBinaries } from './support/require.js';
 
+const short = hostname().split('.')[0]!.toLowerCase();
 const BIN = join(import.meta.dirname, '..', 'bin', 'fts-helper.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'fts-config-check-'));
 const sandbox = ensureSandbox(join(dir, 'sb'));
@@ -81,5 +82,70 @@ describe('config check', { timeout: 120_000 }, () => {
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('incomplete: backup.repository: replace YOUR-BUCKET with your B2 bucket');
     expect(r.out).toContain(`incomplete: backup.keyIdFile: ${join(dir, 'nope-key-id')} does not exist yet`);
+  });
+
+  it('a server.name that is neither this host nor resolvable is a warning naming server.name (on the LAN only)', () => {
+    const lan = (name: string) =>
+      variant(`name-${name}`, (d) => {
+        d.server = { name };
+        d.api.listen = '0.0.0.0:8642';
+        d.api.tls = 'auto';
+      });
+    const r = check(lan('no-such-host-fts.invalid'));
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain(
+      `warning: server.name: no-such-host-fts.invalid is not this machine's name (${short}) and does not resolve here`,
+    );
+    expect(r.out).toContain(`set server.name: ${short}`);
+    const own = check(lan(short));
+    expect(own.out, own.out).not.toMatch(/^warning: server\.name/m);
+  });
+
+  it('a Time Machine limit larger than its disk is a warning naming the share (× Samba accounts with perUser)', () => {
+    // No disk here holds 4000 TiB: the limit could never make a Mac thin its backups out.
+    const r = check(variant('tm-big', (d) => (d.shares[1].timeMachine = { maxSize: '4000T', perUser: true })));
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(
+      new RegExp(
+        `warning: shares\\[1\\]\\.timeMachine\\.maxSize: 4000T × \\d+ Samba accounts? \\(perUser: each gets the limit\\) is more than the disk at ${sandbox.dir}/time \\(`,
+      ),
+    );
+    const fits = check(variant('tm-small', (d) => (d.shares[1].timeMachine = { maxSize: '1M', perUser: false })));
+    expect(fits.out).not.toContain('timeMachine.maxSize');
+  });
+
+  it('Key Vault gaps are listed as incomplete: the seed’s example vault, no tenant, app or secret, a loose secret file', () => {
+    const loose = join(dir, 'kv-secret');
+    writeFileSync(loose, 'shh', { mode: 0o644 });
+    chmodSync(loose, 0o644);
+    const seedish = check(
+      variant('kv-seed', (d) => (d.keyVault = { name: 'kv-miket-ops', server: { name: 'kv-miket-ops-server' } })),
+    );
+    expect(seedish.code, seedish.out).toBe(0);
+    expect(seedish.out).toContain("incomplete: keyVault.name: kv-miket-ops is the seed's example");
+    expect(seedish.out).toContain("incomplete: keyVault.server.name: kv-miket-ops-server is the seed's example");
+    expect(seedish.out).toContain('incomplete: keyVault.tenantId: not set');
+    expect(seedish.out).toContain('incomplete: keyVault.clientId: not set');
+    expect(seedish.out).toContain('incomplete: keyVault.clientSecretFile: not set');
+    const files = check(
+      variant(
+        'kv-files',
+        (d) => (d.keyVault = { name: 'kv-household', tenantId: 't', clientId: 'c', clientSecretFile: loose }),
+      ),
+    );
+    expect(files.out).toContain(
+      `incomplete: keyVault.clientSecretFile: ${loose} is readable by others (mode 644): run chmod 600 ${loose}`,
+    );
+    expect(files.out).not.toMatch(/keyVault\.(name|tenantId|clientId):/);
+    const gone = check(
+      variant(
+        'kv-gone',
+        (d) =>
+          (d.keyVault = { name: 'kv-household', tenantId: 't', clientId: 'c', clientSecretFile: join(dir, 'nope') }),
+      ),
+    );
+    expect(gone.out).toContain(
+      `incomplete: keyVault.clientSecretFile: ${join(dir, 'nope')} does not exist yet: put the value in it and chmod 600`,
+    );
   });
 });

@@ -8,6 +8,7 @@
 #   --share-group NAME   the household's group: every Samba user is in it, the shares belong to it (default fts-users)
 #   --config FILE        configuration file (default /etc/fts/helper.yaml; an existing one is kept)
 #   --listen HOST:PORT   where the seed config's API listens (default 0.0.0.0:8642, with TLS)
+#   --server-name NAME   what clients call this server in the seed config (default: this host's short name)
 #   --no-packages        check the Debian packages but install none (say what is missing)
 #   --root DIR           a self-contained install inside DIR (tests): the config's paths point inside DIR; no apt-get,
 #                        no systemctl, no service user; run as root, the share group is still created and the folders
@@ -23,6 +24,7 @@ SVC_USER=fts
 SHARE_GROUP=fts-users
 CONFIG=/etc/fts/helper.yaml
 LISTEN=0.0.0.0:8642
+SERVER_NAME=
 ROOT=
 START=yes
 APP=yes
@@ -34,11 +36,12 @@ while [ $# -gt 0 ]; do
     --share-group) SHARE_GROUP=$2; shift 2 ;;
     --config) CONFIG=$2; shift 2 ;;
     --listen) LISTEN=$2; shift 2 ;;
+    --server-name) SERVER_NAME=$2; shift 2 ;;
     --root) ROOT=$2; shift 2 ;;
     --no-packages) PACKAGES=no; shift ;;
     --no-start) START=no; shift ;;
     --skip-app) APP=no; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "install-server: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -51,6 +54,7 @@ case "$SVC_USER" in *[!a-z0-9_-]*|'') die 2 "--user must be a Unix user name (a-
 case "$SHARE_GROUP" in *[!a-z0-9_-]*|'') die 2 "--share-group must be a Unix group name (a-z, 0-9, _ -)" ;; esac
 case "$LISTEN" in *[!A-Za-z0-9.:\[\]-]*|'') die 2 "--listen must be HOST:PORT" ;; esac
 case "$ROOT" in ''|/*) ;; *) die 2 "--root must be an absolute path" ;; esac
+case "$SERVER_NAME" in *[!A-Za-z0-9.-]*) die 2 "--server-name must be a host name (letters, digits, dashes and dots)" ;; esac
 IS_ROOT=no; [ "$(id -u)" -eq 0 ] && IS_ROOT=yes
 [ -z "$ROOT" ] && [ "$IS_ROOT" = no ] && die 1 "run as root (sudo)"
 NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
@@ -160,11 +164,13 @@ if [ "$APP" = yes ]; then
   rm -f "$WRAPPER_NEW"
 fi
 
-# 6. The config: the seed (motoko: flux, time, space; the API on the LAN with TLS; a backup to B2 waiting for its
-#    bucket and keys), unless one exists.
+# 6. The config: the seed (this host's short name unless --server-name; flux, time, space; the API on the LAN with
+#    TLS; a backup to B2 waiting for its bucket and keys), unless one exists.
 if [ ! -f "$ROOT$CONFIG" ]; then
-  if [ -n "$ROOT" ]; then $HELPER config seed --root "$ROOT" --listen "$LISTEN" --share-group "$SHARE_GROUP" > "$ROOT$CONFIG.tmp"
-  else $HELPER config seed --listen "$LISTEN" --share-group "$SHARE_GROUP" > "$ROOT$CONFIG.tmp"; fi
+  set -- --listen "$LISTEN" --share-group "$SHARE_GROUP"
+  if [ -n "$ROOT" ]; then set -- "$@" --root "$ROOT"; fi
+  if [ -n "$SERVER_NAME" ]; then set -- "$@" --server-name "$SERVER_NAME"; fi
+  $HELPER config seed "$@" > "$ROOT$CONFIG.tmp"
   chmod 640 "$ROOT$CONFIG.tmp"
   mv "$ROOT$CONFIG.tmp" "$ROOT$CONFIG"
   say "wrote the seed configuration to $CONFIG"
@@ -182,8 +188,9 @@ if [ "$IS_ROOT" = yes ]; then
   fi
 fi
 
-# 8. The API's certificate (api.tls: auto): made once; clients pin its fingerprint (pairing hands it to them).
-if FP=$($HELPER tls --config "$ROOT$CONFIG" 2>/dev/null); then
+# 8. The API's certificate (api.tls: auto): made once (again only when it lacks one of the server's names, which
+#    fts-helper tls says on stderr); clients pin its fingerprint (pairing hands it to them).
+if FP=$($HELPER tls --config "$ROOT$CONFIG"); then
   say "API certificate fingerprint (SHA-256): $FP"
 else
   say "warning: no API certificate (api.tls is off, or openssl failed: fts-helper tls --config $CONFIG)"

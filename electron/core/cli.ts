@@ -5,8 +5,15 @@ import { Command, CommanderError, Option } from 'commander';
 import { parseDocument } from 'yaml';
 import type { ClientShareState, FtsEvent } from '../../contract/index.js';
 import { clientSecretNames, decodePairing } from '../../contract/secrets.js';
-import { defaultConfigPath, openInBrowser } from '../platform/index.js';
-import { ClientConfigError, loadClientConfig, pairingConfig, parseClientConfig, type ClientConfig } from './config.js';
+import { defaultConfigPath, KeychainUnavailableError, openInBrowser } from '../platform/index.js';
+import {
+  ClientConfigError,
+  isPaired,
+  loadClientConfig,
+  pairingConfig,
+  parseClientConfig,
+  type ClientConfig,
+} from './config.js';
 import { ClientCore, CLIENT_VERSION, type ClientDeps } from './client.js';
 import { CredentialError } from './errors.js';
 import { HelperHttpError, request } from './http.js';
@@ -20,6 +27,18 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** This computer is not ready for the command yet (not paired, not signed in): exit 1 with the next step. */
+export class NotReady extends Error {
+  override readonly name = 'NotReady';
+}
+
+/** The next step before pairing (the string `fts-helper clients pair NAME` prints on the server). */
+export const NOT_PAIRED =
+  'not paired yet: run `fts pair fts1:…` with the pairing string from `fts-helper clients pair NAME` (run on the server)';
+/** The next step after pairing, before signing in. */
+export const NOT_SIGNED_IN =
+  'not signed in: run `fts login` (it reads the server, its token and your Samba credential from Key Vault)';
 
 /** A command that ran but did not succeed: exit 1 after printing its result. */
 class Failed extends Error {
@@ -77,6 +96,10 @@ export function buildProgram(deps: CliDeps = {}): Command {
     }
   };
   const json = (data: unknown) => out(`${JSON.stringify(data, null, 2)}\n`);
+  // Before pairing the server would be a default name and sign-in a placeholder app: say what to do instead.
+  const requirePaired = (core: ClientCore) => {
+    if (!isPaired(core.config)) throw new NotReady(NOT_PAIRED);
+  };
   // Reporting to the helper is best effort from the CLI: mounting must not wait on or fail because of it.
   const report = async (core: ClientCore) => {
     try {
@@ -142,6 +165,11 @@ export function buildProgram(deps: CliDeps = {}): Command {
             throw new UsageError(
               `"${s}" is not a configured share (configured: ${core.config.shares.map((c) => c.name).join(', ')})`,
             );
+        requirePaired(core);
+        // Without a cached credential or a sign-in there is nothing to mount with, and without the helper's URL
+        // the server is only a default name: `fts login` gets both.
+        const r = await core.readiness();
+        if ((!r.credentialCached && !r.signedIn) || !r.serverKnown) throw new NotReady(NOT_SIGNED_IN);
         const states = await core.mounts.mountAll(shares.length ? shares : undefined);
         await report(core);
         const asked = shares.length ? shares : core.config.shares.filter((s) => s.mount).map((s) => s.name);
@@ -179,6 +207,7 @@ export function buildProgram(deps: CliDeps = {}): Command {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       await withCore(cmd, async (core) => {
+        const paired = isPaired(core.config);
         const shares = await core.mounts.refresh();
         const credentialCached = await core.credentials.hasCachedSmb();
         let signedIn: string | null = null;
@@ -189,15 +218,19 @@ export function buildProgram(deps: CliDeps = {}): Command {
         }
         const status = {
           clientId: core.clientId,
-          server: `${core.mounts.serverHost}:${core.config.server.smbPort}`,
+          paired,
+          // Before pairing the server is only a default name; null says it is not known.
+          server: paired ? `${core.mounts.serverHost}:${core.config.server.smbPort}` : null,
           helper: await core.knownHelperUrl(),
           signedIn,
           credentialCached,
           shares,
         };
         if (opts.json) return json(status);
+        const where = status.server ? `→ ${status.server}` : `: ${NOT_PAIRED}`;
+        const next = paired && !signedIn && !credentialCached ? `next: ${NOT_SIGNED_IN}\n` : '';
         out(
-          `client ${status.clientId} → ${status.server}\nsigned in: ${signedIn ?? 'no'}; Samba credential cached: ${credentialCached ? 'yes' : 'no'}\n${shareTable(shares)}\n`,
+          `client ${status.clientId} ${where}\nsigned in: ${signedIn ?? 'no'}; Samba credential cached: ${credentialCached ? 'yes' : 'no'}\n${next}${shareTable(shares)}\n`,
         );
       });
     });
@@ -208,6 +241,7 @@ export function buildProgram(deps: CliDeps = {}): Command {
     .option('--device-code', 'sign in on another device with a code (no browser here)')
     .action(async (opts: { deviceCode?: boolean }, cmd: Command) => {
       await withCore(cmd, async (core) => {
+        requirePaired(core);
         const account = opts.deviceCode
           ? await core.msal.loginDeviceCode((m) => err(`${m}\n`))
           : await core.msal.loginInteractive(openInBrowser);
@@ -259,6 +293,10 @@ export function buildProgram(deps: CliDeps = {}): Command {
     .action(async (opts: { follow?: boolean; since: string; json?: boolean }, cmd: Command) => {
       if (!/^\d+$/.test(opts.since)) throw new UsageError('--since takes an event id (a whole number)');
       await withCore(cmd, async (core) => {
+        requirePaired(core);
+        const r = await core.readiness();
+        // The helper's URL and token come from the keychain, else from Key Vault, which needs a sign-in.
+        if (!r.signedIn && !(r.helperUrlKnown && r.helperTokenCached)) throw new NotReady(NOT_SIGNED_IN);
         const notes = new NotificationModel();
         const print = (e: FtsEvent) => {
           if (opts.json) return out(`${JSON.stringify(e)}\n`);
@@ -336,7 +374,8 @@ export function exitCodeFor(e: unknown): { code: number; message: string | null 
   }
   if (e instanceof UsageError || e instanceof ClientConfigError) return { code: EXIT.usage, message: e.message };
   if (e instanceof Failed) return { code: EXIT.failed, message: null };
-  if (e instanceof CredentialError) return { code: EXIT.failed, message: e.message };
+  if (e instanceof CredentialError || e instanceof NotReady || e instanceof KeychainUnavailableError)
+    return { code: EXIT.failed, message: e.message };
   return { code: EXIT.failed, message: e instanceof Error ? e.message : String(e) };
 }
 

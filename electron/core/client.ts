@@ -10,7 +10,7 @@ import {
   type CredentialStore,
   type Mounter,
 } from '../platform/index.js';
-import { ms, smbHost, vaultUrl, type ClientConfig } from './config.js';
+import { isPaired, ms, smbHost, vaultUrl, type ClientConfig } from './config.js';
 import { Credentials, KeyVaultSecrets, type SecretSource } from './credentials.js';
 import { HelperLink, type HelperLinkOptions } from './helper-link.js';
 import { HelperHttpError, PinningError, type HelperEndpoint } from './http.js';
@@ -42,6 +42,17 @@ export function isStaleHelperCredential(err: unknown): boolean {
   return (
     (err instanceof HelperHttpError && err.status === 401) || (err instanceof PinningError && err.reason === 'mismatch')
   );
+}
+
+/** What a client has without the network (see ClientCore.readiness). */
+export interface ClientReadiness {
+  paired: boolean;
+  signedIn: boolean;
+  credentialCached: boolean;
+  helperTokenCached: boolean;
+  helperUrlKnown: boolean;
+  /** The SMB server is configured or known from the helper URL cached at sign-in (else it would be a default name). */
+  serverKnown: boolean;
 }
 
 /** One client: keychain, sign-in, credentials, mounts, and the link to the helper. */
@@ -143,6 +154,30 @@ export class ClientCore {
   /** The helper's URL as far as known without the network: configuration, else the keychain. */
   async knownHelperUrl(): Promise<string | null> {
     return this.config.helper.url ?? (await this.credentials.cachedHelperUrl().catch(() => null));
+  }
+
+  /**
+   * What this client has without asking anyone (keychain and configuration only): paired, signed in, the Samba
+   * credential and the helper's token cached, the server known. The CLI turns gaps into the next step to take.
+   */
+  async readiness(): Promise<ClientReadiness> {
+    const credentialCached = await this.credentials.hasCachedSmb();
+    const helperTokenCached = await this.credentials.hasCachedHelperToken();
+    let signedIn = false;
+    try {
+      signedIn = (await this.msal.account()) !== null;
+    } catch {
+      signedIn = false;
+    }
+    const helperUrlKnown = (await this.knownHelperUrl()) !== null;
+    return {
+      paired: isPaired(this.config),
+      signedIn,
+      credentialCached,
+      helperTokenCached,
+      helperUrlKnown,
+      serverKnown: !!this.config.server.host || helperUrlKnown,
+    };
   }
 
   /** What this client reports to the helper now. */

@@ -5,6 +5,9 @@ import { z } from 'zod';
 import { Duration, ShareName, parseDuration } from '../../contract/index.js';
 import { ClientSecretId, PairingInfo } from '../../contract/secrets.js';
 
+/** auth.clientId before pairing: no Entra app is known yet, so nothing can sign in. */
+export const UNPAIRED_APP_ID = '00000000-0000-0000-0000-000000000000';
+
 /** One share this client mounts. */
 export const ClientShareConfig = z.strictObject({
   name: ShareName,
@@ -64,7 +67,7 @@ export const ClientConfig = z.strictObject({
   auth: z
     .strictObject({
       tenantId: z.string().default('organizations'),
-      clientId: z.string().default('00000000-0000-0000-0000-000000000000'),
+      clientId: z.string().default(UNPAIRED_APP_ID),
       /** Authority host override (sovereign clouds). */
       authorityHost: z.string().url().default('https://login.microsoftonline.com'),
       scopes: z.array(z.string()).default(['https://vault.azure.net/.default']),
@@ -146,6 +149,14 @@ export function smbHost(c: Pick<ClientConfig, 'server' | 'helper'>): string {
   if (c.server.host) return c.server.host;
   if (c.helper.url) return new URL(c.helper.url).hostname.replace(/^\[|\]$/g, '');
   return 'motoko';
+}
+
+/**
+ * Whether this client knows its server: paired (`fts pair` wrote the Entra app it signs in with) or set up by hand
+ * (server.host or helper.url). Before that, the server would be the default name and nothing could sign in.
+ */
+export function isPaired(c: Pick<ClientConfig, 'auth' | 'server' | 'helper'>): boolean {
+  return c.auth.clientId !== UNPAIRED_APP_ID || !!c.server.host || !!c.helper.url;
 }
 
 /** The configuration a pairing string gives: the vault, the Entra tenant and app, and this client's id. */

@@ -201,6 +201,11 @@ export class Credentials {
     return value;
   }
 
+  /** Whether the helper's token is cached (the event stream works without signing in). */
+  async hasCachedHelperToken(): Promise<boolean> {
+    return (await this.store.get(KEYCHAIN_KEYS.helperToken)) !== null;
+  }
+
   /** Whether a Samba credential is cached (for `fts status`). */
   async hasCachedSmb(): Promise<boolean> {
     return (await this.store.get(KEYCHAIN_KEYS.smb)) !== null;

@@ -9,7 +9,7 @@ import { Win32Mounter } from './mounter-win32.js';
 import type { CredentialStore, Mounter } from './types.js';
 
 export * from './types.js';
-export { MemoryCredentialStore, OsKeychain } from './keychain.js';
+export { KeychainUnavailableError, MemoryCredentialStore, OsKeychain } from './keychain.js';
 
 /** The OSes the client supports. */
 export type ClientOs = 'darwin' | 'win32' | 'linux';

@@ -13,6 +13,28 @@ export interface KeychainOptions {
   linuxStore?: 'secret-service' | 'auto';
 }
 
+/** The OS keychain cannot be used at all (Linux: no D-Bus session bus, no Secret Service); the message says what to do. */
+export class KeychainUnavailableError extends Error {
+  override readonly name = 'KeychainUnavailableError';
+}
+
+/**
+ * A keyring failure that means "there is no keychain here" in words a person can act on; other errors unchanged.
+ * On Linux @napi-rs/keyring reports a missing session bus or Secret Service as `Platform failure: DBus error: …`.
+ */
+export function keychainFailure(err: unknown): unknown {
+  const message = (err as Error)?.message ?? '';
+  if (/dbus|org\.freedesktop\.secrets|secret service/i.test(message))
+    return new KeychainUnavailableError(
+      'no keychain available: the Secret Service (GNOME Keyring or KWallet) cannot be reached over D-Bus. Run fts in a desktop session, or start one (dbus-run-session, with gnome-keyring-daemon unlocked); or set keychain.linuxStore: auto in the client config to use the kernel keyring, which forgets everything at reboot',
+    );
+  if (/^Platform failure|NoStorageAccess/i.test(message))
+    return new KeychainUnavailableError(
+      `no keychain available: the OS keychain refused access (${message.split(':')[0]})`,
+    );
+  return err;
+}
+
 /** A CredentialStore on the OS keychain. */
 export class OsKeychain implements CredentialStore {
   private readonly options: EntryOptions | undefined;
@@ -26,13 +48,21 @@ export class OsKeychain implements CredentialStore {
   }
 
   async get(key: string): Promise<string | null> {
-    return (await this.entry(key).getPassword()) ?? null;
+    try {
+      return (await this.entry(key).getPassword()) ?? null;
+    } catch (err) {
+      throw keychainFailure(err);
+    }
   }
 
   async set(key: string, value: string): Promise<void> {
     if (Buffer.byteLength(value, 'utf8') > KEYCHAIN_ITEM_LIMIT)
       throw new Error(`keychain item "${key}" is larger than ${KEYCHAIN_ITEM_LIMIT} bytes; split it`);
-    await this.entry(key).setPassword(value);
+    try {
+      await this.entry(key).setPassword(value);
+    } catch (err) {
+      throw keychainFailure(err);
+    }
   }
 
   async delete(key: string): Promise<boolean> {
@@ -41,7 +71,7 @@ export class OsKeychain implements CredentialStore {
     } catch (err) {
       // Older keyring builds report a missing item as an error rather than false.
       if (/no (matching )?entry|not found/i.test((err as Error).message)) return false;
-      throw err;
+      throw keychainFailure(err);
     }
   }
 }

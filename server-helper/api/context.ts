@@ -32,6 +32,8 @@ export interface AppContext {
   onClose?: (() => Promise<void>)[];
   /** How the Time Machine report learns which files Samba has open (default: smbstatus with the config's smb.conf). */
   timeMachineProbe?: TimeMachineProbe;
+  /** Whether a Host names this machine itself (its host names and addresses; the daemon fills it in). */
+  isOwnHost?: (host: string) => boolean;
   /** Interval of SSE heartbeat comments (default 15 s). */
   sseHeartbeatMs?: number;
 }

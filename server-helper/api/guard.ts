@@ -23,7 +23,7 @@ export function parseHostHeader(value: string): { host: string; port: string | n
   return { host: m[1]!.replace(/^\[|\]$/g, '').toLowerCase(), port: m[2] ?? null };
 }
 
-/** The host names this helper answers to: loopback names, its own name, the listen address, the configured extras. */
+/** The host names this helper answers to: loopback names, its own name, the listen address, the configured extras (the machine's own names and addresses are ctx.isOwnHost). */
 export function allowedHostNames(ctx: Pick<AppContext, 'config'>): Set<string> {
   const listenHost = parseHostHeader(ctx.config.api.listen)?.host;
   const names = [
@@ -45,12 +45,14 @@ function deny(reply: FastifyReply, status: 401 | 403, message: string): FastifyR
 
 /** Installs the Host/Origin check on every request and token auth on routes that declare a role. */
 export function installGuards(app: FastifyInstance, ctx: AppContext): void {
-  const hosts = allowedHostNames(ctx);
+  const names = allowedHostNames(ctx);
+  // The configured names first; then the machine's own names and addresses (DNS rebinding brings a foreign name).
+  const allowed = (host: string) => names.has(host) || (ctx.isOwnHost?.(host) ?? false);
   const failureDelay = parseDuration(ctx.config.api.authFailureDelay) ?? 250;
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const host = parseHostHeader(req.headers.host ?? '');
-    if (!host || !hosts.has(host.host)) return deny(reply, 403, 'this Host is not allowed; add it to api.allowedHosts');
+    if (!host || !allowed(host.host)) return deny(reply, 403, 'this Host is not allowed; add it to api.allowedHosts');
     const origin = req.headers.origin;
     if (origin !== undefined) {
       let originHost: string | null = null;
@@ -59,7 +61,7 @@ export function installGuards(app: FastifyInstance, ctx: AppContext): void {
       } catch {
         originHost = null;
       }
-      if (!originHost || !hosts.has(originHost)) return deny(reply, 403, 'cross-origin requests are not allowed');
+      if (!originHost || !allowed(originHost)) return deny(reply, 403, 'cross-origin requests are not allowed');
     }
     // Unknown API paths need a token too, so probing without one learns nothing about which routes exist.
     const unmatchedApi = req.routeOptions.url === undefined && req.url.startsWith('/api/');

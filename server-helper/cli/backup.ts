@@ -6,15 +6,26 @@ import type { Command } from 'commander';
 import { isAbsolute, resolve } from 'node:path';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { resticEngineFor } from '../lifecycle/backup/tasks.js';
-import { backupConfigOf, displayRepository } from '../lifecycle/backup/target.js';
+import { backupConfigOf, displayRepository, refusePlaceholderRepository } from '../lifecycle/backup/target.js';
 import { BackupError } from '../lifecycle/backup/errors.js';
 import { liveFolders, refuseRestoreTarget } from '../lifecycle/backup/restore-target.js';
 import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
 import { failUnlessOk, formatRun, runJobHere } from './jobs.js';
 import type { HelperConfig } from '../config/schema.js';
 
-async function engineFor(config: HelperConfig) {
+/** The backup section, refused as bad input (exit 2) while its repository names the seed's placeholder bucket. */
+function realBackupConfig(config: HelperConfig) {
   const b = backupConfigOf(config);
+  try {
+    refusePlaceholderRepository(b);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return b;
+}
+
+async function engineFor(config: HelperConfig) {
+  const b = realBackupConfig(config);
   if (b.engine !== 'restic') throw new UsageError(`this command needs backup.engine restic (it is ${b.engine})`);
   return resticEngineFor(config, { log: (l) => process.stderr.write(`${l}\n`) });
 }
@@ -58,7 +69,7 @@ export function registerBackup(program: Command): void {
       .option('--json', 'print the finished run as JSON')
       .action(async (opts: ConfigOptions & { json?: boolean }) => {
         const { config } = resolveConfig(opts);
-        backupConfigOf(config);
+        realBackupConfig(config);
         const run = await runJobHere(config, job, { quiet: opts.json });
         if (opts.json) printJson(run);
         else process.stdout.write(`${formatRun(run)}\n`);

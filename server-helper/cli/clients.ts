@@ -45,7 +45,13 @@ export function registerClients(program: Command): void {
       const { config } = resolveConfig(opts);
       const { ensureTls } = await import('../tls.js');
       const vault = await requireVault(config);
-      const fingerprint = (await ensureTls(config))?.fingerprint ?? null;
+      // The running daemon serves the certificate: pairing never replaces it, it only says when names are missing.
+      const tls = await ensureTls(config, { renew: false });
+      const fingerprint = tls?.fingerprint ?? null;
+      if (tls?.missing.length)
+        process.stderr.write(
+          `note: the API certificate does not name ${tls.missing.join(', ')}: restart fts-helper (it makes a new certificate), then pair again so clients pin it\n`,
+        );
       const store = openStore(config.store.path);
       try {
         const o = await asUsage(() =>

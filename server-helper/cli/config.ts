@@ -1,7 +1,10 @@
 /** `fts-helper config check|seed` and `fts-helper tls`: validate a configuration, print the seed one, show the certificate. */
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { serverPaths, seedConfigYaml } from '../config/seed.js';
+import { hostname } from 'node:os';
+import { serverPaths, seedConfigYaml, SERVER_NAME_PATTERN } from '../config/seed.js';
+import { shortHostName } from '../system/host-names.js';
+import { filesystemSize, isMountedDisk, suggestedMaxSize } from '../timemachine/capacity.js';
 import {
   DEFAULT_CONFIG,
   EXIT,
@@ -42,22 +45,32 @@ export function registerConfig(program: Command): void {
     });
   config
     .command('seed')
-    .description('print the seed configuration (motoko: flux, time, space) to start from')
+    .description("print the seed configuration (this host's name; shares flux, time, space) to start from")
     .option('--root <dir>', 'put every path inside DIR (a self-contained install for tests: install-server.sh --root)')
     .option('--listen <host:port>', 'where the API listens (default 0.0.0.0:8642, with TLS)')
     .option('--share-group <name>', "the household's Unix group (default fts-users)")
+    .option('--server-name <name>', "what clients call this server (default: this host's short name)")
     .option('--dashboard-dir <dir>', 'the built dashboard')
-    .action((opts: { root?: string; listen?: string; shareGroup?: string; dashboardDir?: string }) => {
-      if (opts.root !== undefined && !opts.root.startsWith('/'))
-        throw new UsageError('--root must be an absolute path');
-      process.stdout.write(
-        seedConfigYaml(serverPaths(opts.root ?? ''), {
-          listen: opts.listen,
-          shareGroup: opts.shareGroup,
-          dashboardDir: opts.dashboardDir,
-        }),
-      );
-    });
+    .action(
+      (opts: { root?: string; listen?: string; shareGroup?: string; serverName?: string; dashboardDir?: string }) => {
+        if (opts.root !== undefined && !opts.root.startsWith('/'))
+          throw new UsageError('--root must be an absolute path');
+        if (opts.serverName !== undefined && !SERVER_NAME_PATTERN.test(opts.serverName))
+          throw new UsageError(
+            `--server-name "${opts.serverName}": a host name (letters, digits and dashes, labels joined by dots)`,
+          );
+        const paths = serverPaths(opts.root ?? '');
+        process.stdout.write(
+          seedConfigYaml(paths, {
+            listen: opts.listen,
+            shareGroup: opts.shareGroup,
+            serverName: opts.serverName ?? seedServerName(),
+            timeMachineMaxSize: seedTimeMachineMaxSize(paths.time),
+            dashboardDir: opts.dashboardDir,
+          }),
+        );
+      },
+    );
 
   withConfigOptions(
     program
@@ -75,7 +88,25 @@ export function registerConfig(program: Command): void {
         throw new UsageError(
           'api.tls is off: set it to auto (or certificate files) so clients can reach the helper over the LAN',
         );
-      if (opts.json) return printJson({ fingerprint: tls.fingerprint, created: tls.created });
+      if (tls.replacedFor.length)
+        process.stderr.write(
+          `note: the certificate did not name ${tls.replacedFor.join(', ')} and was made again: restart fts-helper so it serves it, then pair one client again (fts-helper clients pair NAME) to put the new fingerprint in Key Vault, where the others read it\n`,
+        );
+      if (opts.json)
+        return printJson({ fingerprint: tls.fingerprint, created: tls.created, replacedFor: tls.replacedFor });
       process.stdout.write(`${tls.fingerprint}\n`);
     });
+}
+
+/** The seed's server.name: this host's short name, or motoko when the host has none a client could use. */
+function seedServerName(): string {
+  const short = shortHostName(hostname());
+  return short && short !== 'localhost' && SERVER_NAME_PATTERN.test(short) ? short : 'motoko';
+}
+
+/** The seed's Time Machine limit: half of the time disk when one is mounted there, else the default (config check warns later). */
+function seedTimeMachineMaxSize(timePath: string): string | undefined {
+  if (!isMountedDisk(timePath)) return undefined;
+  const size = filesystemSize(timePath);
+  return size ? suggestedMaxSize(size) : undefined;
 }

@@ -7,6 +7,7 @@ import { sampleStorage, storageHistory } from '../storage/sampler.js';
 import { openStore } from '../store/index.js';
 import { checkTimeMachineAndWarn } from '../timemachine/check.js';
 import { inspectTimeMachine } from '../timemachine/inspect.js';
+import { timeMachineCapacityWarnings, type CapacityWarning } from '../timemachine/capacity.js';
 import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
 
 const ago = (iso: string | null, now: number): string => {
@@ -33,6 +34,11 @@ export function formatMac(m: TimeMachineMac, now = Date.now()): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The configuration's Time Machine limits that do not fit their disk, one line each. */
+function printCapacity(capacity: CapacityWarning[]): void {
+  for (const c of capacity) process.stdout.write(`warning: ${c.key}: ${c.message}\n`);
+}
+
 /** Registers `timemachine` and `storage`. */
 export function registerTimeMachine(program: Command): void {
   const tm = program.command('timemachine').description('Time Machine health: each Mac backing up to the time share');
@@ -50,7 +56,9 @@ export function registerTimeMachine(program: Command): void {
         const report = await inspectTimeMachine(config, {
           clients: store.clients.list(parseDuration(config.clients.offlineAfter)!),
         });
+        const capacity = await timeMachineCapacityWarnings(config);
         if (opts.json) return printJson(report);
+        printCapacity(capacity);
         if (!report.share)
           return void process.stdout.write('no Time Machine share configured (a share with timeMachine set)\n');
         if (report.macs.length === 0) process.stdout.write(`no Mac has backed up to ${report.share} yet\n`);
@@ -72,7 +80,9 @@ export function registerTimeMachine(program: Command): void {
       const store = openStore(config.store.path);
       try {
         const r = await checkTimeMachineAndWarn({ config, store, bus: new EventBus(store.events) });
-        if (opts.json) return printJson({ announced: r.announced, current: r.current });
+        const capacity = await timeMachineCapacityWarnings(config);
+        if (opts.json) return printJson({ announced: r.announced, current: r.current, capacity });
+        printCapacity(capacity);
         process.stdout.write(`${r.current} warning(s), ${r.announced.length} new\n`);
         for (const a of r.announced) process.stdout.write(`  ${a.bundle}: ${a.message}\n`);
       } finally {

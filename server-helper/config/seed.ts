@@ -1,4 +1,4 @@
-/** The seed installation: motoko with flux, time and space, as YAML a person can read and edit. */
+/** The seed installation: a server (motoko unless named) with flux, time and space, as YAML a person can read and edit. */
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfig } from './load.js';
@@ -29,7 +29,20 @@ export interface SeedOptions {
   shareGroup?: string;
   /** The built dashboard's folder. */
   dashboardDir?: string;
+  /** server.name: what clients call the server (`config seed` gives the host's short name; default motoko). */
+  serverName?: string;
+  /** The time share's timeMachine.maxSize (default 2T; `config seed` derives it from a mounted time disk). */
+  timeMachineMaxSize?: string;
 }
+
+/** The seed's example client vault name: `config check` reports it until a person sets their vault's. */
+export const KEY_VAULT_PLACEHOLDER = 'kv-miket-ops';
+/** The seed's example server vault name. */
+export const SERVER_KEY_VAULT_PLACEHOLDER = 'kv-miket-ops-server';
+
+/** A server name clients can use as a host name: DNS labels of letters, digits and dashes. */
+export const SERVER_NAME_PATTERN =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** The bucket name the seed's backup repository carries until a person sets theirs (`config check` says so). */
 export const BUCKET_PLACEHOLDER = 'YOUR-BUCKET';
@@ -55,6 +68,7 @@ export const SERVER_PATHS: SeedPaths = serverPaths();
 
 /** Renders the seed configuration as YAML for the given paths. */
 export function seedConfigYaml(p: SeedPaths, opts: SeedOptions = {}): string {
+  const serverName = opts.serverName ?? 'motoko';
   const drive = (role: 'flux' | 'time' | 'space', path: string) =>
     p.sandbox ? { mountPoint: path, requireMount: false } : { mountPoint: path, label: role, fsType: 'ext4' };
   const api: Record<string, unknown> = p.sandbox
@@ -71,7 +85,7 @@ export function seedConfigYaml(p: SeedPaths, opts: SeedOptions = {}): string {
   samba.group = p.sandbox ? null : (opts.shareGroup ?? 'fts-users');
   if (p.avahiServiceFile) samba.avahiServiceFile = p.avahiServiceFile;
   const doc: Record<string, unknown> = {
-    server: { name: 'motoko' },
+    server: { name: serverName },
     api,
     store: { path: p.store },
     clients: { offlineAfter: '5m' },
@@ -83,13 +97,13 @@ export function seedConfigYaml(p: SeedPaths, opts: SeedOptions = {}): string {
         role: 'time',
         path: p.time,
         comment: 'Time Machine',
-        timeMachine: { maxSize: '2T', perUser: true },
+        timeMachine: { maxSize: opts.timeMachineMaxSize ?? '2T', perUser: true },
       },
       { name: 'space', role: 'space', path: p.space, comment: 'Cold archive', driveLetter: 'S:' },
     ],
     samba,
     // Clients read kv-miket-ops; the restic password and B2 key live in a vault only the helper reads.
-    keyVault: { name: 'kv-miket-ops', server: { name: 'kv-miket-ops-server' } },
+    keyVault: { name: KEY_VAULT_PLACEHOLDER, server: { name: SERVER_KEY_VAULT_PLACEHOLDER } },
     graduation: { from: 'flux', to: 'space', minAge: '30d', schedule: '0 3 * * *' },
   };
   if (p.backupRepository) {
@@ -113,7 +127,7 @@ export function seedConfigYaml(p: SeedPaths, opts: SeedOptions = {}): string {
   }
   // Off until Key Vault is set up: clients read rotated passwords from there.
   doc.rotation = { schedule: null };
-  return `# fts-helper configuration (seed: server motoko, shares flux, time and space)\n${stringify(doc)}`;
+  return `# fts-helper configuration (seed: server ${serverName}, shares flux, time and space)\n${stringify(doc)}`;
 }
 
 /** The seed configuration, parsed with defaults applied. */

@@ -22,6 +22,8 @@ export interface KeyVaultSettings {
   authorityHost?: string;
   /** Secret names by role (`resticPassword`: `restic-password`, …). */
   secrets?: Record<string, string>;
+  /** The config section these settings came from, for messages (default `keyVault`; the server vault's is `keyVault.server`). */
+  configKey?: string;
 }
 
 /** Reads secrets by name. */
@@ -41,6 +43,42 @@ export interface SecretWriter extends SecretSource {
 /** Key Vault is configured but cannot be used (missing credential, loose file mode). */
 export class KeyVaultSettingsError extends Error {
   override readonly name = 'KeyVaultSettingsError';
+}
+
+/** The vault could not be reached at all (no such host, refused, timed out): the name or the network is wrong. */
+export class KeyVaultUnreachableError extends Error {
+  override readonly name = 'KeyVaultUnreachableError';
+}
+
+/** Error codes of a request that never reached the vault (DNS, TCP), as Node and the Azure SDK report them. */
+const NETWORK_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+  'EPIPE',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'REQUEST_SEND_ERROR',
+]);
+
+/**
+ * A failure to reach the vault in words a person can act on ("cannot reach Key Vault NAME (URL): check
+ * keyVault.name and the network"), or the error itself when the vault answered. The SDK's own message (raw
+ * getaddrinfo text, sometimes the request) is not kept, only its code.
+ */
+export function vaultNetworkError(kv: KeyVaultSettings, err: unknown): unknown {
+  const e = err as { code?: string; cause?: { code?: string } };
+  const code = [e?.code, e?.cause?.code].find((c) => c && NETWORK_CODES.has(c));
+  if (!code) return err;
+  const section = kv.configKey ?? 'keyVault';
+  const key = kv.url ? `${section}.url` : `${section}.name`;
+  return new KeyVaultUnreachableError(
+    `cannot reach Key Vault ${kv.name} (${vaultUrl(kv)}): check ${key} and the network (${code})`,
+  );
 }
 
 /** Reads a secret file, refusing one that group or others may read. */
@@ -144,37 +182,48 @@ export function keyVaultSecrets(
     ...(kv.url ? { disableChallengeResourceVerification: true } : {}),
     ...(opts.ca ? { tlsOptions: { ca: opts.ca } } : {}),
   } as ConstructorParameters<typeof SecretClient>[2]);
+  // Every call's failure to reach the vault becomes one message that names the setting to check.
+  const reaching = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      throw vaultNetworkError(kv, err);
+    }
+  };
   return {
-    async getSecret(name) {
-      try {
-        return (await client.getSecret(name)).value ?? null;
-      } catch (err) {
-        if ((err as { code?: string; statusCode?: number }).statusCode === 404) return null;
-        throw err;
-      }
-    },
-    async setSecret(name, value) {
-      try {
-        await client.setSecret(name, value);
-      } catch (err) {
-        // Soft delete keeps a deleted name taken until it is recovered or purged (an unpaired client paired again).
-        if ((err as { statusCode?: number }).statusCode !== 409) throw err;
-        await (await client.beginRecoverDeletedSecret(name)).pollUntilDone();
-        await client.setSecret(name, value);
-      }
-    },
-    async deleteSecret(name) {
-      try {
-        await (await client.beginDeleteSecret(name)).pollUntilDone();
-      } catch (err) {
-        if ((err as { statusCode?: number }).statusCode === 404) return false;
-        throw err;
-      }
-      // Purging needs the purge permission and is refused with purge protection: then the name stays
-      // recoverable, and setSecret recovers it when it is used again.
-      await client.purgeDeletedSecret(name).catch(() => undefined);
-      return true;
-    },
+    getSecret: (name) =>
+      reaching(async () => {
+        try {
+          return (await client.getSecret(name)).value ?? null;
+        } catch (err) {
+          if ((err as { code?: string; statusCode?: number }).statusCode === 404) return null;
+          throw err;
+        }
+      }),
+    setSecret: (name, value) =>
+      reaching(async () => {
+        try {
+          await client.setSecret(name, value);
+        } catch (err) {
+          // Soft delete keeps a deleted name taken until it is recovered or purged (an unpaired client paired again).
+          if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+          await (await client.beginRecoverDeletedSecret(name)).pollUntilDone();
+          await client.setSecret(name, value);
+        }
+      }),
+    deleteSecret: (name) =>
+      reaching(async () => {
+        try {
+          await (await client.beginDeleteSecret(name)).pollUntilDone();
+        } catch (err) {
+          if ((err as { statusCode?: number }).statusCode === 404) return false;
+          throw err;
+        }
+        // Purging needs the purge permission and is refused with purge protection: then the name stays
+        // recoverable, and setSecret recovers it when it is used again.
+        await client.purgeDeletedSecret(name).catch(() => undefined);
+        return true;
+      }),
   };
 }
 
@@ -205,6 +254,7 @@ export class KeyVaultSecretSource implements BackupSecretSource {
       this.cache.set(secretName, value);
       return value;
     } catch (err) {
+      if (err instanceof KeyVaultUnreachableError) throw new SecretError(err.message);
       const e = err as { statusCode?: number; code?: string; message?: string };
       if (e.statusCode === 401 || e.statusCode === 403) {
         throw new SecretError(

@@ -1,5 +1,6 @@
 /** Where server-side secrets come from: 0600 files the config names, or Azure Key Vault. One small interface for both. */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { secretFileProblem } from '../../lib/secret-file.js';
 
 /** The backup's secrets, by role. */
 export type BackupSecretName = 'resticPassword' | 'b2KeyId' | 'b2ApplicationKey';
@@ -20,25 +21,16 @@ export class SecretError extends Error {
 
 /** Checks that a secret file exists, is a regular file and is readable by its owner only (0600 or stricter). */
 export function checkSecretFile(path: string): void {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    throw new SecretError(`the secret file ${path} does not exist`);
-  }
-  if (!st.isFile()) throw new SecretError(`the secret file ${path} is not a regular file`);
-  if ((st.mode & 0o077) !== 0) {
-    throw new SecretError(
-      `the secret file ${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}): run chmod 600 ${path}`,
-    );
-  }
+  const problem = secretFileProblem(path);
+  // An empty file is refused when it is read (readSecretFile), with the same words.
+  if (problem && !problem.startsWith(`${path} is empty`)) throw new SecretError(`the secret file ${problem}`);
 }
 
 /** Reads a 0600 secret file; its content without the final newline. */
 export function readSecretFile(path: string): string {
   checkSecretFile(path);
   const text = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-  if (text === '') throw new SecretError(`the secret file ${path} is empty`);
+  if (text === '') throw new SecretError(`the secret file ${path} is empty: put the value in it`);
   return text;
 }
 

@@ -8,6 +8,7 @@ import type { KeyVaultSettings } from '../../system/keyvault.js';
 import { FileSecretSource, SecretError, type SecretSource } from '../../system/secrets.js';
 import type { ResticTarget } from '../../system/restic.js';
 import type { RcloneTarget } from '../../system/rclone.js';
+import { placeholderBucketGap } from '../../config/completeness.js';
 import { PreflightError, preflightDrives } from '../preflight.js';
 import { BackupError } from './errors.js';
 
@@ -19,6 +20,19 @@ export function backupConfigOf(config: HelperConfig): BackupConfig {
       'backup is not configured: add a backup section (repository, passwordFile) to the config',
     );
   return config.backup;
+}
+
+/**
+ * Refuses a repository that still names the seed's placeholder bucket, before anything connects (restic would
+ * only say the endpoint is unreachable or the bucket does not exist).
+ */
+export function refusePlaceholderRepository(b: BackupConfig): void {
+  const gap = placeholderBucketGap(b.repository);
+  if (gap)
+    throw new BackupError(
+      'not-configured',
+      `backup.repository: ${displayRepository(b.repository)} is the seed's example: ${gap} in the config, then run this again`,
+    );
 }
 
 /** The repository as it may be shown: user info and query strings removed from URLs. */
@@ -50,7 +64,7 @@ export function serverVaultSettings(config: HelperConfig): KeyVaultSettings {
   }
   const { server, ...rest } = kv;
   // The client vault's URL override must not carry over: the server vault has its own (or none).
-  return { ...rest, name: server.name, url: server.url };
+  return { ...rest, name: server.name, url: server.url, configKey: 'keyVault.server' };
 }
 
 /** The secret source the config names: 0600 files, or the server's Key Vault (its Azure libraries load only when used). */
@@ -142,6 +156,7 @@ async function readSecrets(source: SecretSource, b: BackupConfig) {
 /** restic's target for this config, with secrets from the source. */
 export async function resticTargetFor(config: HelperConfig, source?: SecretSource): Promise<ResticTarget> {
   const b = backupConfigOf(config);
+  refusePlaceholderRepository(b);
   const s = await readSecrets(source ?? (await secretSourceFor(config)), b);
   return {
     repository: b.repository,
@@ -155,6 +170,7 @@ export async function resticTargetFor(config: HelperConfig, source?: SecretSourc
 /** rclone's target for this config, with secrets from the source. */
 export async function rcloneTargetFor(config: HelperConfig, source?: SecretSource): Promise<RcloneTarget> {
   const b = backupConfigOf(config);
+  refusePlaceholderRepository(b);
   const s = await readSecrets(source ?? (await secretSourceFor(config)), b);
   return {
     repository: b.repository,
