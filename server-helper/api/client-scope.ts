@@ -3,16 +3,9 @@
  * backups, "Where is my file?" in the shares it has configured, and "Bring back to flux" for files its Samba user
  * owns. Admin tokens are not scoped (null scope): the dashboard sees and does everything.
  */
-import {
-  parseDuration,
-  timeMachineHostKey,
-  type SearchReport,
-  type SearchResult,
-  type TimeMachineReport,
-} from '../../contract/index.js';
+import { parseDuration, timeMachineHostKey, type SearchReport, type TimeMachineReport } from '../../contract/index.js';
 import type { Principal } from '../store/tokens.js';
-import { isDirMode, RootDir, type EntryStat } from '../system/root-dir.js';
-import { unixAccess } from '../system/unix-users.js';
+import { memberIds, ownerIn, resultsForMember, type MemberIds } from '../lifecycle/restore/member-access.js';
 import type { AppContext } from './context.js';
 
 /** A refusal with its HTTP status; the message says why and what would help. */
@@ -110,109 +103,30 @@ export function searchSourcesFor(
 }
 
 /** The uid and gids of the client's Samba user (Samba maps each of its users to the Unix account of that name). */
-async function accessOf(scope: ClientScope): Promise<{ user: string; uid: number; gids: number[] }> {
+async function accessOf(scope: ClientScope): Promise<{ user: string; ids: MemberIds }> {
   const user = scope.sambaUser;
   if (user === null)
     throw httpError(
       403,
       `the token "${scope.tokenName}" does not say which Samba user client "${scope.clientId}" mounts as, so the helper cannot tell which files are its user's: pair it again with fts-helper clients pair ${scope.clientId} --user SAMBA_USER`,
     );
-  try {
-    return { user, ...(await unixAccess(user)) };
-  } catch {
+  const ids = await memberIds(user);
+  if (!ids)
     throw httpError(
       409,
       `the Samba user ${user} client "${scope.clientId}" was paired with has no Unix account on the server`,
     );
-  }
+  return { user, ids };
 }
 
-/** Whether a folder's mode lets the user do `bits` (4 read, 1 search), by owner, group or other, as the kernel checks. */
-function allows(st: EntryStat, who: { uid: number; gids: number[] }, bits: number): boolean {
-  if (who.uid === 0) return true;
-  const shift = st.uid === who.uid ? 6 : who.gids.includes(st.gid) ? 3 : 0;
-  return ((st.mode >> shift) & bits) === bits;
-}
-
-/**
- * Whether the user could see a name over SMB: it can enter every folder on the way from the share's root (the root
- * itself is the share Samba admits the member to) and list the one that holds it. A folder on the way that is
- * missing, or is not a folder now, hides the name.
- */
-function visibleTo(
-  root: RootDir,
-  path: string,
-  who: { uid: number; gids: number[] },
-  cache: Map<string, boolean>,
-): boolean {
-  const parts = path.split('/');
-  for (let i = 1; i < parts.length; i++) {
-    const dir = parts.slice(0, i).join('/');
-    const list = i === parts.length - 1;
-    const key = `${list ? 'r' : 'x'}:${dir}`;
-    let ok = cache.get(key);
-    if (ok === undefined) {
-      let st: EntryStat | null = null;
-      try {
-        st = root.lstat(dir);
-      } catch {
-        st = null;
-      }
-      ok = st !== null && isDirMode(st.mode) && allows(st, who, list ? 5 : 1);
-      cache.set(key, ok);
-    }
-    if (!ok) return false;
-  }
-  return true;
-}
-
-/**
- * Search results as a client sees them: the names its Samba user could see in a Finder or Explorer window. flux and
- * space are household shares that admit every member (`@group`), so a member sees the others' names there over SMB
- * anyway; a name inside a folder a member closed to the others (mode 0700) is left out here too, as SMB would hide
- * it. "Bring back to flux" stays only on what the client's Samba user owns (see bringBackOwner).
- */
+/** Search results as the client's Samba user could see them (member-access.ts). */
 export async function searchForClient(
   report: SearchReport,
   scope: ClientScope,
   roots: { flux: string; space: string },
   spaceName: string,
 ): Promise<SearchReport> {
-  const who = await accessOf(scope);
-  const opened: Partial<Record<'flux' | 'space', RootDir>> = {};
-  const caches = { flux: new Map<string, boolean>(), space: new Map<string, boolean>() };
-  try {
-    const rootOf = (side: 'flux' | 'space') => (opened[side] ??= new RootDir(roots[side]));
-    const results: SearchResult[] = [];
-    for (const r of report.results) {
-      // Journal results are paths in space (where the file went); snapshots are not searched for clients.
-      const side = r.source === 'flux' ? 'flux' : r.source === 'snapshot' ? null : 'space';
-      if (side === null || !visibleTo(rootOf(side), r.path, who, caches[side])) continue;
-      if (r.action !== 'bring-back') {
-        results.push(r);
-        continue;
-      }
-      let owner: number | null = null;
-      try {
-        owner = rootOf('space').lstat(r.path)?.uid ?? null;
-      } catch {
-        owner = null;
-      }
-      results.push(
-        owner === who.uid
-          ? r
-          : {
-              ...r,
-              action: null,
-              where: `${r.where} (it belongs to another member of ${spaceName}: its owner's computer or an admin can bring it back)`,
-            },
-      );
-    }
-    // The snapshot is not searched for a tray (see the search route): not a source it should hear about.
-    return { ...report, results, sources: report.sources.filter((x) => x.source !== 'snapshot') };
-  } finally {
-    for (const root of Object.values(opened)) root.close();
-  }
+  return resultsForMember(report, (await accessOf(scope)).ids, roots, spaceName);
 }
 
 /**
@@ -231,17 +145,9 @@ export async function bringBackOwner(
       403,
       `client "${scope.clientId}" brings back only into shares it has: it needs both ${space.name} and ${space.flux}`,
     );
-  const { user, uid } = await accessOf(scope);
-  let owner: number | null = null;
-  let root: RootDir | null = null;
-  try {
-    root = new RootDir(space.root);
-    owner = root.lstat(path)?.uid ?? null;
-  } catch {
-    owner = null;
-  } finally {
-    root?.close();
-  }
+  const { user, ids } = await accessOf(scope);
+  const uid = ids.uid;
+  const owner = ownerIn(space.root, path);
   if (owner === null) throw httpError(404, `path: ${space.name} has no ${path}`);
   if (owner !== uid)
     throw httpError(
