@@ -135,7 +135,10 @@ export const routes = {
     params: z.strictObject({ name: z.string().max(32) }),
     response: AlertTestResult,
   }),
-  /** Each Mac backing up to the Time Machine share; `host` keeps the Macs whose name folds like it (a tray asks for its own). */
+  /**
+   * Each Mac backing up to the Time Machine share; `host` keeps the Macs whose name folds like it (a tray asks for its
+   * own). A client token sees only its own Mac(s), and a `host` other than its own is 403; an admin token sees all.
+   */
   timeMachine: route({
     method: 'GET',
     path: '/api/v1/timemachine',
@@ -170,16 +173,23 @@ export const routes = {
     body: RestoreRequest,
     response: ActionStarted,
   }),
-  /** Moves a file or folder from space back to flux with graduation's safety; a `bring-back` run. */
+  /**
+   * Moves a file or folder from space back to flux with graduation's safety; a `bring-back` run. A client token (a
+   * tray) may bring back only what its Samba user owns, into a flux it has: another member's item is 403.
+   */
   bringBack: route({
     method: 'POST',
     path: '/api/v1/bring-back',
-    role: 'admin',
+    role: 'client',
     body: BringBackRequest,
     response: ActionStarted,
   }),
-  /** "Where is my file?": a name (part of it, any case) in flux, space, the graduation journal and the newest snapshot. */
-  search: route({ method: 'GET', path: '/api/v1/search', role: 'admin', query: SearchQuery, response: SearchReport }),
+  /**
+   * "Where is my file?": a name (part of it, any case) in flux, space, the graduation journal and the newest snapshot.
+   * A client token searches the shares its client has (not the snapshot), sees the names its Samba user could see,
+   * and is offered "Bring back to flux" only on its user's own files.
+   */
+  search: route({ method: 'GET', path: '/api/v1/search', role: 'client', query: SearchQuery, response: SearchReport }),
 } as const;
 
 /** The route map's type, for typed clients. */

@@ -15,4 +15,7 @@ export const bridgeVerbs = {
   setSettings: 'fts:settings:set',
   setStartAtLogin: 'fts:app:start-at-login',
   pair: 'fts:app:pair',
+  getTimeMachine: 'fts:timemachine:get',
+  searchFiles: 'fts:files:search',
+  bringBack: 'fts:files:bring-back',
 } as const satisfies Record<string, IpcChannel>;

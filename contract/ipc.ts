@@ -11,6 +11,8 @@ import { Status } from './api.js';
 import { FtsEvent } from './events.js';
 import { bridgeVerbs } from './ipc-verbs.js';
 import { PairingInfo } from './secrets.js';
+import { ActionStarted, BringBackRequest, SearchQuery, SearchReport } from './restore.js';
+import { TimeMachineWarning } from './timemachine.js';
 
 /** A Windows drive letter for a share: D: to Z: (A: and B: are floppies by convention, C: the system). */
 export const DriveLetter = z.string().regex(/^[D-Z]:$/, 'a drive letter from D: to Z:, such as F:');
@@ -125,7 +127,7 @@ export const PairRequest = z.strictObject({ pairing: z.string().min(1).max(4096)
 /** A notification the core asks the shell to show; `open` says what a click shows: the window, or an item on a share (revealed in its folder, never opened). */
 export const CoreNotification = z.strictObject({
   id: z.string().min(1).max(128),
-  kind: z.enum(['graduation', 'backup', 'drive', 'mount']),
+  kind: z.enum(['graduation', 'backup', 'drive', 'mount', 'timemachine']),
   title: z.string().max(256),
   body: z.string().max(1024),
   severity: z.enum(['info', 'warning', 'error']),
@@ -135,6 +137,28 @@ export const CoreNotification = z.strictObject({
   ]),
 });
 export type CoreNotification = z.infer<typeof CoreNotification>;
+
+/** One of this computer's Time Machine backups on the server, as the tray window shows it. */
+export const TrayMacBackup = z.strictObject({
+  /** The Mac's computer name, as its bundle on the time share gives it. */
+  name: z.string(),
+  /** The end of the last completed backup, or null when none is known. */
+  lastBackup: Timestamp.nullable(),
+  /** A backup is running now. */
+  running: z.boolean(),
+  warnings: z.array(TimeMachineWarning),
+});
+export type TrayMacBackup = z.infer<typeof TrayMacBackup>;
+
+/**
+ * "Last Time Machine backup: 2 h ago": this Mac's backups on the server's time share (none found: an empty list).
+ * Null on Windows and Linux, which have no Time Machine: the window shows nothing then.
+ */
+export const TrayTimeMachine = z.strictObject({ macs: z.array(TrayMacBackup) }).nullable();
+export type TrayTimeMachine = z.infer<typeof TrayTimeMachine>;
+
+/** "Where is my file?" from the tray: part of a name, looked for in the shares this computer has. */
+export const FileSearchRequest = z.strictObject({ q: SearchQuery.shape.q });
 
 const none = z.undefined();
 const ok = z.strictObject({ ok: z.literal(true) });
@@ -158,6 +182,9 @@ export const ipcChannels = {
   'fts:settings:set': channel(SettingsPatch, SettingsView),
   'fts:app:start-at-login': channel(z.strictObject({ enabled: z.boolean() }), ok),
   'fts:app:pair': channel(PairRequest, SettingsView),
+  'fts:timemachine:get': channel(none, TrayTimeMachine),
+  'fts:files:search': channel(FileSearchRequest, SearchReport),
+  'fts:files:bring-back': channel(BringBackRequest, ActionStarted),
 } as const;
 
 /** Every invoke channel's name. */

@@ -129,10 +129,12 @@ describe('clients pair / unpair', { timeout: 120_000 }, () => {
 
     const store = openStore(join(dir, 'helper.db'));
     try {
+      // The token records the Samba user too: what the client's tray may bring back is that user's.
       expect(store.tokens.verify(firstToken)).toEqual({
         name: 'client-count-zero',
         role: 'client',
         clientId: 'count-zero',
+        sambaUser: user,
       });
     } finally {
       store.close();

@@ -8,11 +8,20 @@
 import type { z } from 'zod';
 import type { ClientShareState, FtsEvent } from '../../contract/index.js';
 import { routes, Status } from '../../contract/api.js';
-import type { CoreNotification, SettingsPatch, SettingsView, TrayShare, TrayState } from '../../contract/ipc.js';
+import type {
+  CoreNotification,
+  SettingsPatch,
+  SettingsView,
+  TrayShare,
+  TrayState,
+  TrayTimeMachine,
+} from '../../contract/ipc.js';
+import type { ActionStarted, SearchReport } from '../../contract/restore.js';
 import { SettingsView as SettingsSchema } from '../../contract/ipc.js';
 import type { PairingInfo } from '../../contract/secrets.js';
 import { ClientCore, type ClientDeps } from '../core/client.js';
 import { ClientConfig, pairingConfig, smbHost } from '../core/config.js';
+import { bringBackFile, ownTimeMachine, searchFiles } from '../core/files.js';
 import type { LinkStatus } from '../core/helper-link.js';
 import { requestJson } from '../core/http.js';
 import { NetworkWatch } from '../core/network-watch.js';
@@ -111,7 +120,7 @@ export class ClientCoreFacade implements CoreFacade {
   private core: ClientCore;
   private account: AccountSource;
   private settings: SettingsView;
-  private notes = new NotificationModel();
+  private notes = this.notificationModel();
   private readonly gate: EventGate;
   private readonly stateListeners = new Set<(s: TrayState) => void>();
   private readonly noteListeners = new Set<(n: CoreNotification) => void>();
@@ -139,6 +148,13 @@ export class ClientCoreFacade implements CoreFacade {
   /** The ClientCore underneath (the `fts` CLI and tests reach the same object). */
   get client(): ClientCore {
     return this.core;
+  }
+
+  /** Words the notifications; Time Machine warnings only for this computer (read from the current core: a new pairing may rename it). */
+  private notificationModel(): NotificationModel {
+    return new NotificationModel({
+      self: () => (this.core ? { clientId: this.core.clientId, hostName: this.core.host.hostName } : null),
+    });
   }
 
   private build(): ClientCore {
@@ -220,7 +236,7 @@ export class ClientCoreFacade implements CoreFacade {
     if (this.gate.ready(helperLastId, resumedFrom) !== 'reset') return;
     // A reinstalled helper: its ids restarted below ours. Its history is listed afresh from the start of its
     // retention (not notified), and run keys of the old helper must not hide its new runs.
-    this.notes = new NotificationModel();
+    this.notes = this.notificationModel();
     this.events = { activity: [], lastGraduation: null, lastBackup: null };
     core.link().resumeFrom(0);
     this.emit();
@@ -365,6 +381,18 @@ export class ClientCoreFacade implements CoreFacade {
 
   getState(): TrayState {
     return this.snapshot;
+  }
+
+  async timeMachine(): Promise<TrayTimeMachine> {
+    return ownTimeMachine(this.core);
+  }
+
+  async searchFiles(q: string): Promise<SearchReport> {
+    return searchFiles(this.core, q);
+  }
+
+  async bringBack(path: string): Promise<ActionStarted> {
+    return bringBackFile(this.core, path);
   }
 
   onStateChange(listener: (state: TrayState) => void): () => void {

@@ -4,7 +4,8 @@
  * recording FakeCore (test/client/doubles), and the browser tray uses ClientCoreFacade with a folder mounter
  * (electron/dev/test-mounter-core.ts).
  */
-import type { CoreNotification, SettingsPatch, SettingsView, TrayState } from '../../contract/ipc.js';
+import type { CoreNotification, SettingsPatch, SettingsView, TrayState, TrayTimeMachine } from '../../contract/ipc.js';
+import type { ActionStarted, SearchReport } from '../../contract/restore.js';
 import type { PairingInfo } from '../../contract/secrets.js';
 
 /** What the shell asks of the client core. Every method resolves when the action is done (or has failed and the state says why). */
@@ -29,6 +30,12 @@ export interface CoreFacade {
   pair(info: PairingInfo): Promise<SettingsView>;
   /** The current snapshot. */
   getState(): TrayState;
+  /** This Mac's Time Machine backups on the server (null: not a Mac). */
+  timeMachine(): Promise<TrayTimeMachine>;
+  /** "Where is my file?" in the shares this computer has (the helper scopes it to this client). */
+  searchFiles(q: string): Promise<SearchReport>;
+  /** Brings a file or folder back from space to flux; the helper refuses another member's. */
+  bringBack(path: string): Promise<ActionStarted>;
   /** Calls back on every state change; returns the unsubscribe function. */
   onStateChange(listener: (state: TrayState) => void): () => void;
   /** Calls back for every notification the core's notification model raises; returns the unsubscribe function. */

@@ -18,7 +18,7 @@ export function isActivity(e: FtsEvent): boolean {
  */
 export function toCoreNotification(n: Notification, e: FtsEvent): CoreNotification | null {
   const kind = e.type.split('.')[0];
-  if (kind !== 'graduation' && kind !== 'backup' && kind !== 'drive') return null;
+  if (kind !== 'graduation' && kind !== 'backup' && kind !== 'drive' && kind !== 'timemachine') return null;
   let open: CoreNotification['open'] = { kind: 'window' };
   if (e.type === 'graduation.finished' && e.data.moved > 0) {
     // The first example is revealed (selected in its folder), never opened: it may be an app or a script.

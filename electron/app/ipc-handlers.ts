@@ -60,6 +60,9 @@ export function createIpcHandlers(core: CoreFacade, shell: IpcShell): Handlers {
       shell.setLoginItem(enabled);
       return OK;
     },
+    'fts:timemachine:get': async () => core.timeMachine(),
+    'fts:files:search': async ({ q }) => core.searchFiles(q),
+    'fts:files:bring-back': async ({ path }) => core.bringBack(path),
     'fts:app:pair': async ({ pairing }) => {
       let info;
       try {

@@ -2,7 +2,7 @@
  * The notification model: helper events in, at most one notification per job run out, worded for people
  * ("Graduated 1,234 files (5.6 GB) from Flux to Space"). Plain data; the Electron shell shows it.
  */
-import type { FtsEvent } from '../../contract/index.js';
+import { timeMachineHostKey, type EventOf, type FtsEvent } from '../../contract/index.js';
 
 /** One notification to show. */
 export interface Notification {
@@ -47,11 +47,40 @@ export function destinationLabel(repository: string | undefined): string {
 
 const MAX_REMEMBERED = 500;
 
+/** This computer, as a Time Machine warning names it: its client id and its host name as the OS gives it. */
+export interface ThisComputer {
+  clientId: string;
+  hostName: string;
+}
+
+/**
+ * Whether a `timemachine.warning` is about this computer. The helper names a Mac by its bundle on the time share,
+ * `NAME.backupbundle` or `NAME.sparsebundle`, where NAME is the computer name (`Alice's MacBook Pro`): the bundle's
+ * MachineID plist holds the Mac's hardware UUID and model, but no name. The client knows itself by os.hostname(),
+ * the local host name macOS derives from that computer name (`Alices-MacBook-Pro.local`): other case, dashes for
+ * spaces, no apostrophe, a `.local` suffix. So both are folded the same way (timeMachineHostKey: case-insensitive,
+ * punctuation to dashes) and compared on the bundle's name; the helper's own match (`clientIds`, from the host
+ * names clients reported) counts too.
+ */
+export function isThisMac(data: EventOf<'timemachine.warning'>['data'], self: ThisComputer): boolean {
+  return data.clientIds.includes(self.clientId) || timeMachineHostKey(self.hostName) === data.hostKey;
+}
+
+const TIME_MACHINE_TITLES: Record<EventOf<'timemachine.warning'>['data']['code'], string> = {
+  stale: 'Time Machine has not backed up this Mac for a while',
+  'nearly-full': "This Mac's Time Machine backup is nearly full",
+  'verification-failed': "Time Machine could not verify this Mac's backup",
+  unreadable: "The server cannot read this Mac's Time Machine backup",
+};
+
 /** Turns events into notifications, coalescing each run's start/progress/finish into one. */
 export class NotificationModel {
   private readonly notified = new Set<string>();
   private readonly repositories = new Map<string, string>();
   private lastId = 0;
+
+  /** `self` names this computer: Time Machine warnings notify only on the Mac they are about (none without it). */
+  constructor(private readonly opts: { self?: () => ThisComputer | null } = {}) {}
 
   /** The notification this event causes, or null. Events at or below the last id seen are replays and ignored. */
   ingest(e: FtsEvent): Notification | null {
@@ -117,6 +146,18 @@ export class NotificationModel {
           level: 'warning',
           eventId: e.id,
         };
+      case 'timemachine.warning': {
+        const self = this.opts.self?.();
+        if (!self || !isThisMac(e.data, self)) return null;
+        // The helper announces a condition once (again only after it cleared): each announcement is its own event.
+        return {
+          key: `timemachine#${e.id}`,
+          title: TIME_MACHINE_TITLES[e.data.code],
+          body: e.data.message,
+          level: e.data.code === 'verification-failed' ? 'error' : 'warning',
+          eventId: e.id,
+        };
+      }
       default:
         return null;
     }

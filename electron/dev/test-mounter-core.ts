@@ -70,6 +70,8 @@ export interface TestCoreOptions {
   mountRoot: string;
   failShares?: string[];
   hostName?: string;
+  /** The OS the core reports (default linux); `darwin` makes it a Mac, whose window shows its Time Machine line. */
+  os?: 'darwin' | 'win32' | 'linux';
   /** False: the first run, before the pairing string was entered (the window asks for it). */
   paired?: boolean;
 }
@@ -115,7 +117,11 @@ export class TestMounterCore extends ClientCoreFacade {
         mountOptions: { probe: async () => true, autoRetry: false, retries: 0 },
         // The reconnect backoff starts small: a restarted helper is picked up quickly in `npm start`.
         linkOptions: { minBackoffMs: 250 },
-        host: { hostName: opts.hostName ?? hostname().slice(0, 255), os: 'linux', osVersion: 'test-mounter' },
+        host: {
+          hostName: opts.hostName ?? hostname().slice(0, 255),
+          os: opts.os ?? 'linux',
+          osVersion: 'test-mounter',
+        },
       },
       account: testAccount,
     });

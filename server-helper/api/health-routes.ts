@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { parseDuration, routes, timeMachineHostKey } from '../../contract/index.js';
 import { storageHistory } from '../storage/sampler.js';
 import { inspectTimeMachine } from '../timemachine/inspect.js';
+import { clientScope, timeMachineForClient } from './client-scope.js';
 import type { AppContext } from './context.js';
 import { registerRoute } from './register.js';
 import { sharedReading } from './shared-reading.js';
@@ -19,8 +20,11 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
     const clients = ctx.store.clients.list(parseDuration(ctx.config.clients.offlineAfter)!);
     return inspectTimeMachine(ctx.config, { clients, probe: ctx.timeMachineProbe });
   }, TIME_MACHINE_CACHE_MS);
-  registerRoute(app, routes.timeMachine, async ({ query }) => {
-    const report = await readTimeMachine();
+  registerRoute(app, routes.timeMachine, async ({ query, raw }) => {
+    // A client token sees its own Mac(s) only; an admin token (the dashboard) every member's.
+    const scope = clientScope(ctx, raw.principal);
+    const read = await readTimeMachine();
+    const report = scope ? timeMachineForClient(read, scope, query.host) : read;
     if (!query.host) return report;
     // A tray asks for its own Mac by its host name (or its client id, which the matching names too).
     const key = timeMachineHostKey(query.host);

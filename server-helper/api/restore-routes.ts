@@ -1,6 +1,7 @@
 /**
- * Restore and "bring back": `GET /api/v1/snapshots`, `GET /api/v1/snapshots/:id/ls`, `POST /api/v1/restore`,
- * `POST /api/v1/bring-back` and `GET /api/v1/search`, all admin only. Restore and bring-back start runs through the
+ * Restore and "bring back": `GET /api/v1/snapshots`, `GET /api/v1/snapshots/:id/ls`, `POST /api/v1/restore` (admin
+ * only), and `POST /api/v1/bring-back` and `GET /api/v1/search`, which a client token (a tray) may call too, limited
+ * to its own shares and its own Samba user's files (client-scope.ts). Restore and bring-back start runs through the
  * job runner (locks, cancel, history, events); browsing and searching only read.
  */
 import { realpathSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { rootOf } from '../lifecycle/graduation/service.js';
 import { browseSnapshot, listSnapshots } from '../lifecycle/restore/browse.js';
 import { RestoreError } from '../lifecycle/restore/errors.js';
 import { whereIs } from '../lifecycle/restore/search.js';
+import { bringBackOwner, clientScope, searchForClient, searchSourcesFor } from './client-scope.js';
 import type { AppContext } from './context.js';
 import { mapJobError } from './job-routes.js';
 import { registerRoute } from './register.js';
@@ -53,6 +55,11 @@ function startAction(
   return { runId: run.id, status: run.status === 'running' ? 'running' : 'queued' };
 }
 
+/** The name of the share with a role (flux, space), as people know it. */
+function shareOf(config: AppContext['config'], role: string): string {
+  return config.shares.find((s) => s.role === role)?.name ?? role;
+}
+
 /** Registers the restore, bring-back and search routes. */
 export function registerRestoreRoutes(app: FastifyInstance, ctx: AppContext): void {
   registerRoute(app, routes.listSnapshots, async () => {
@@ -83,15 +90,28 @@ export function registerRestoreRoutes(app: FastifyInstance, ctx: AppContext): vo
     return started;
   });
 
-  registerRoute(app, routes.bringBack, ({ body, reply }) => {
-    const started = startAction(ctx, 'bring-back', body);
+  registerRoute(app, routes.bringBack, async ({ body, reply, raw }) => {
+    const { config } = ctx;
+    const scope = clientScope(ctx, raw.principal);
+    // A tray brings back only what its Samba user owns, checked here for the path and in the run for each file in it.
+    const ownerUid = scope
+      ? await bringBackOwner(scope, body.path, {
+          root: rootOf(config, config.graduation.to),
+          name: shareOf(config, config.graduation.to),
+          flux: shareOf(config, config.graduation.from),
+        })
+      : undefined;
+    const started = startAction(ctx, 'bring-back', { ...body, ...(ownerUid !== undefined ? { ownerUid } : {}) });
     reply.code(202);
     return started;
   });
 
-  registerRoute(app, routes.search, async ({ query }) => {
+  registerRoute(app, routes.search, async ({ query, raw }) => {
     const { config } = ctx;
-    const shareOf = (role: string) => config.shares.find((s) => s.role === role)?.name ?? role;
+    const scope = clientScope(ctx, raw.principal);
+    const fluxName = shareOf(config, config.graduation.from);
+    const spaceName = shareOf(config, config.graduation.to);
+    const only = scope ? searchSourcesFor(scope, { flux: fluxName, space: spaceName }) : undefined;
     let fluxRoot: string;
     let spaceRoot: string;
     try {
@@ -102,20 +122,26 @@ export function registerRestoreRoutes(app: FastifyInstance, ctx: AppContext): vo
       throw httpError(409, `flux or space cannot be read: ${(err as Error).message}`);
     }
     const b = config.backup;
-    return whereIs({
+    const report = await whereIs({
       db: ctx.store.db,
       fluxRoot,
       spaceRoot,
-      fluxName: shareOf(config.graduation.from),
-      spaceName: shareOf(config.graduation.to),
+      fluxName,
+      spaceName,
       exclude: config.graduation.exclude,
       q: query.q,
       limit: query.limit,
-      snapshots: !b
-        ? { unavailable: 'backup is not configured' }
-        : b.engine !== 'restic'
-          ? { unavailable: `backup.engine is ${b.engine}: no snapshots to search` }
-          : () => engineOf(ctx),
+      only,
+      // A tray does not search the backup: restoring from it is the admin's, and each search would have the server
+      // list the newest snapshot from B2.
+      snapshots: scope
+        ? { unavailable: 'the backup is searched from the dashboard' }
+        : !b
+          ? { unavailable: 'backup is not configured' }
+          : b.engine !== 'restic'
+            ? { unavailable: `backup.engine is ${b.engine}: no snapshots to search` }
+            : () => engineOf(ctx),
     });
+    return scope ? searchForClient(report, scope, { flux: fluxRoot, space: spaceRoot }, spaceName) : report;
   });
 }

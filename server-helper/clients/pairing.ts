@@ -103,7 +103,8 @@ export async function pairClient(
   const names = clientSecretNames(clientId);
   const tokenName = freeTokenName(deps.tokens, clientId);
   const replaced = deps.tokens.boundTo(clientId);
-  const token = deps.tokens.create(tokenName, 'client', { clientId });
+  // The token remembers the Samba user too: the helper then knows whose files this client's tray may bring back.
+  const token = deps.tokens.create(tokenName, 'client', { clientId, ...(sambaUser !== null ? { sambaUser } : {}) });
   const values: [string, string][] = [[SHARED_SECRETS.helperUrl, helperUrl(config)]];
   if (deps.fingerprint) values.push([SHARED_SECRETS.helperFingerprint, deps.fingerprint]);
   values.push([names.helperToken, token]);

@@ -1,6 +1,7 @@
 /** API tokens: made once, shown once, stored only as a SHA-256 hash. */
 import { createHash, randomBytes } from 'node:crypto';
 import { ClientSecretId, type Role } from '../../contract/index.js';
+import { SambaSecretUser } from '../../contract/secrets.js';
 import type { Db } from './db.js';
 
 /** Who a valid token speaks for: its name, role, and for a client token the one client id it may report for. */
@@ -9,6 +10,8 @@ export interface Principal {
   role: Role;
   /** A client token's client (null: an admin token, or a client token that may read but report for no client). */
   clientId: string | null;
+  /** The Samba user a paired client mounts the shares as (null: not recorded, e.g. a token made by `token create`). */
+  sambaUser: string | null;
 }
 
 /** A token as listed: never the token itself. */
@@ -16,6 +19,7 @@ export interface TokenInfo {
   name: string;
   role: Role;
   clientId: string | null;
+  sambaUser: string | null;
   createdAt: number;
   lastUsedAt: number | null;
 }
@@ -45,17 +49,19 @@ export class TokenStore {
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(private readonly db: Db) {
-    this.byHash = db.prepare<[string], { name: string; role: Role; client_id: string | null }>(
-      'SELECT name, role, client_id FROM tokens WHERE hash = ?',
-    );
+    this.byHash = db.prepare<
+      [string],
+      { name: string; role: Role; client_id: string | null; samba_user: string | null }
+    >('SELECT name, role, client_id, samba_user FROM tokens WHERE hash = ?');
     this.touch = db.prepare<[number, string]>('UPDATE tokens SET last_used_at = ? WHERE hash = ?');
   }
 
   /**
    * Makes a new token; the returned string is the only time it exists in clear. A client token made with a
-   * client id may report state for that client only; without one it may read but report for no client.
+   * client id may report state for that client only; without one it may read but report for no client. `sambaUser`
+   * (a bound client token only) records the Samba user the client mounts as: its tray may bring back that user's files.
    */
-  create(name: string, role: Role, opts: { clientId?: string } = {}): string {
+  create(name: string, role: Role, opts: { clientId?: string; sambaUser?: string } = {}): string {
     if (!TOKEN_NAME.test(name))
       throw new TokenError(`token name "${name}" must be 1-64 letters, digits, dot, dash, underscore or @`);
     let clientId: string | null = null;
@@ -66,11 +72,18 @@ export class TokenStore {
       if (!parsed.success) throw new TokenError(`client id "${opts.clientId}": ${parsed.error.issues[0]!.message}`);
       clientId = parsed.data;
     }
+    let sambaUser: string | null = null;
+    if (opts.sambaUser !== undefined) {
+      if (clientId === null) throw new TokenError('only a token bound to a client records the Samba user it mounts as');
+      const parsed = SambaSecretUser.safeParse(opts.sambaUser);
+      if (!parsed.success) throw new TokenError(`Samba user "${opts.sambaUser}": ${parsed.error.issues[0]!.message}`);
+      sambaUser = parsed.data;
+    }
     const token = `fts_${randomBytes(32).toString('base64url')}`;
     try {
       this.db
-        .prepare('INSERT INTO tokens (name, hash, role, client_id, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(name, hashToken(token), role, clientId, Date.now());
+        .prepare('INSERT INTO tokens (name, hash, role, client_id, samba_user, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(name, hashToken(token), role, clientId, sambaUser, Date.now());
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
         throw new TokenError(`a token named "${name}" exists; revoke it first`);
@@ -84,13 +97,21 @@ export class TokenStore {
     return this.db
       .prepare<
         [],
-        { name: string; role: Role; client_id: string | null; created_at: number; last_used_at: number | null }
-      >('SELECT name, role, client_id, created_at, last_used_at FROM tokens ORDER BY name')
+        {
+          name: string;
+          role: Role;
+          client_id: string | null;
+          samba_user: string | null;
+          created_at: number;
+          last_used_at: number | null;
+        }
+      >('SELECT name, role, client_id, samba_user, created_at, last_used_at FROM tokens ORDER BY name')
       .all()
       .map((r) => ({
         name: r.name,
         role: r.role,
         clientId: r.client_id,
+        sambaUser: r.samba_user,
         createdAt: r.created_at,
         lastUsedAt: r.last_used_at,
       }));
@@ -122,7 +143,12 @@ export class TokenStore {
       return null;
     }
     if (this.verified.size > 10_000) this.verified.clear();
-    const principal: Principal = { name: row.name, role: row.role, clientId: row.client_id };
+    const principal: Principal = {
+      name: row.name,
+      role: row.role,
+      clientId: row.client_id,
+      sambaUser: row.samba_user,
+    };
     this.verified.set(hash, { principal, until: now + VERIFY_TTL_MS });
     if (now - (this.lastTouched.get(hash) ?? 0) > 60_000) {
       this.lastTouched.set(hash, now);

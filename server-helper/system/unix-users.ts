@@ -69,6 +69,15 @@ export async function unixIds(user: string): Promise<{ uid: number; gid: number 
   return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
 }
 
+/** A user's uid and every gid it has, primary first (`id -u`, `id -G`): what the kernel checks its access with. */
+export async function unixAccess(user: string): Promise<{ uid: number; gids: number[] }> {
+  const [u, g] = await Promise.all([
+    exec('id', ['-u', '--', user], { timeoutMs: 10_000 }),
+    exec('id', ['-G', '--', user], { timeoutMs: 10_000 }),
+  ]);
+  return { uid: Number(u.stdout.trim()), gids: parseGroupList(g.stdout).map(Number) };
+}
+
 /** A group's gid (`getent group`). */
 export async function groupId(group: string): Promise<number> {
   const r = await exec('getent', ['group', '--', group], { timeoutMs: 10_000 });

@@ -1,14 +1,18 @@
 /**
  * The tray window in a browser against the headless core (TEST MOUNTER: folders, no SMB) and a real helper:
- * Mount all changes every share's state, the helper's client registry sees it, Unmount all reverts it.
+ * Mount all changes every share's state, the helper's client registry sees it, Unmount all reverts it; this Mac's
+ * last Time Machine backup; "Where is my file?" and Bring back to flux with the client's own token.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { JobRun } from '../../contract/job.js';
 import { encodePairing } from '../../contract/secrets.js';
 import { formatBytes } from '../../renderer/src/format.js';
+import { buildBundle } from '../support/timemachine.js';
 import { e2e } from './env.js';
+import { TRAY_MEMBER } from './support/seed-files.js';
 
 test('Mount all mounts every share, the dashboard sees it, Unmount all reverts', async ({ page, browser }) => {
   await page.goto(`${e2e.bridgeUrl}/tray.html`);
@@ -126,4 +130,57 @@ test('the first run asks for the pairing string and nothing else; a bad one is r
   await expect(page.getByRole('heading', { name: 'My shares' })).toBeVisible();
   await page.getByText('Settings', { exact: true }).click();
   await expect(page.getByText('Paired as new-laptop with Key Vault kv-miket-ops')).toBeVisible();
+});
+
+test('the tray shows this Mac’s last Time Machine backup, finds a graduated file and brings it back to flux', async ({
+  page,
+  request,
+}) => {
+  const auth = { authorization: `Bearer ${e2e.adminToken}` };
+  // This Mac's (count-zero's) bundle on the time share: its last backup ended 2 hours ago.
+  const twoHoursAgo = new Date(Math.floor((Date.now() - 2 * 3600_000) / 1000) * 1000);
+  buildBundle(join(e2e.sandboxDir, 'time'), {
+    name: 'count-zero',
+    completions: [twoHoursAgo],
+    bands: [{ name: '0', bytes: 4096, mtime: twoHoursAgo }],
+  });
+  // A file of the tray's member, old enough to graduate.
+  const rel = 'tray-files/tax-return-2019.pdf';
+  const inFlux = join(e2e.sandboxDir, 'flux', rel);
+  mkdirSync(dirname(inFlux), { recursive: true });
+  writeFileSync(inFlux, Buffer.alloc(64 * 1024, 7));
+  const member = Number(execFileSync('id', ['-u', TRAY_MEMBER]).toString().trim());
+  chownSync(inFlux, member, member);
+  const old = (Date.now() - 400 * 86_400_000) / 1000;
+  utimesSync(inFlux, old, old);
+  const started = await request.post(`${e2e.helperUrl}/api/v1/jobs/graduation/run`, { headers: auth, data: {} });
+  const run = JobRun.parse(await started.json());
+  await expect
+    .poll(async () => {
+      const runs = (await (
+        await request.get(`${e2e.helperUrl}/api/v1/runs?job=graduation&limit=5`, { headers: auth })
+      ).json()) as JobRun[];
+      return runs.find((r) => r.id === run.id)?.status;
+    })
+    .toBe('succeeded');
+  expect(existsSync(join(e2e.sandboxDir, 'space', rel))).toBe(true);
+
+  await page.goto(`${e2e.bridgeUrl}/tray.html`);
+  // The helper keeps a Time Machine reading for 10 s: a window opened before the bundle was there reads it again.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByText('Last Time Machine backup: 2 h ago')).toBeVisible({ timeout: 2_000 });
+  }).toPass();
+
+  const panel = page.locator('section[aria-labelledby="where-is-h"]');
+  await panel.getByLabel('Part of a file or folder name').fill('tax-return');
+  await panel.getByRole('button', { name: 'Search' }).click();
+  const inSpace = panel.locator('tr[data-result="space"]', { hasText: 'tax-return-2019.pdf' });
+  await expect(inSpace).toContainText(`graduated on`);
+  await page.screenshot({ path: 'test-results/screenshots/tray-where-is.png', fullPage: true });
+  await inSpace.getByRole('button', { name: `Bring back to flux ${rel}` }).click();
+  await expect(inSpace.getByText(/Back in flux: 1 file/)).toBeVisible();
+  expect(existsSync(inFlux)).toBe(true);
+  expect(statSync(inFlux).uid).toBe(member);
+  expect(existsSync(join(e2e.sandboxDir, 'space', rel))).toBe(false);
 });

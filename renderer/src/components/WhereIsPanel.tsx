@@ -1,11 +1,12 @@
 /**
  * "Where is my file?": part of a name looked for in flux, space, the graduation journal and the newest snapshot. Each
  * result says where the file is now; one in space can be brought back to flux, one only in the snapshot restored.
+ * The dashboard passes the helper's API; the tray window its bridge, which searches only this computer's shares and
+ * cannot restore (so it offers no restore).
  */
 import { useState, type FormEvent } from 'react';
-import type { SearchReport, SearchResult } from '../../../contract/restore.js';
+import type { ActionStarted, SearchReport, SearchResult } from '../../../contract/restore.js';
 import { formatBytes } from '../format.js';
-import type { HelperApi } from '../helper-api.js';
 import { ActionStatus, type ActionEvent } from './ActionStatus.js';
 
 const SOURCE_LABEL: Record<SearchResult['source'], string> = {
@@ -21,12 +22,25 @@ const SOURCE_NAME: Record<SearchResult['source'], string> = {
   snapshot: 'the newest snapshot',
 };
 
+/** What the panel calls: the dashboard's HelperApi, or the tray's bridge (no restore there). */
+export interface WhereIsApi {
+  search(q: string): Promise<SearchReport>;
+  bringBack(path: string): Promise<ActionStarted>;
+  restore?(snapshot: string, path: string): Promise<ActionStarted>;
+}
+
+/** Names the sources a search covered: "flux, space or the graduation journal". */
+function sourcesText(report: SearchReport): string {
+  const names = report.sources.map((s) => SOURCE_NAME[s.source]);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? 'the shares');
+}
+
 /** The panel; `runEvents` holds the latest event of each restore or bring-back run, by run id. */
 export function WhereIsPanel({
   api,
   runEvents,
 }: {
-  api: HelperApi;
+  api: WhereIsApi;
   runEvents: Record<number, ActionEvent | undefined>;
 }) {
   const [q, setQ] = useState('');
@@ -55,7 +69,9 @@ export function WhereIsPanel({
     setError(null);
     try {
       const started =
-        r.action === 'restore' && r.snapshot ? await api.restore(r.snapshot.id, r.path) : await api.bringBack(r.path);
+        r.action === 'restore' && r.snapshot && api.restore
+          ? await api.restore(r.snapshot.id, r.path)
+          : await api.bringBack(r.path);
       setRuns((m) => ({ ...m, [keyOf(r)]: started.runId }));
     } catch (err) {
       setError(
@@ -89,7 +105,7 @@ export function WhereIsPanel({
         <>
           <p className="small muted" role="status">
             {report.results.length === 0
-              ? `Nothing named like “${report.query}” in flux, space, the graduation journal or the newest snapshot.`
+              ? `Nothing named like “${report.query}” in ${sourcesText(report)}.`
               : `${report.results.length} found for “${report.query}”.`}
           </p>
           {report.results.length > 0 && (
@@ -123,7 +139,7 @@ export function WhereIsPanel({
                       </td>
                       <td className="nowrap">{r.size === null ? '' : formatBytes(r.size)}</td>
                       <td>
-                        {r.action && runId === undefined && (
+                        {r.action && (r.action !== 'restore' || api.restore) && runId === undefined && (
                           <button
                             type="button"
                             className="btn btn-secondary nowrap"

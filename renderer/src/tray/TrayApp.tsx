@@ -1,7 +1,12 @@
-/** The tray window: my shares, the server card, the activity feed, settings and the sign-in state. */
-import { useEffect, useState } from 'react';
-import type { FtsBridge, SettingsView, TrayShare, TrayState } from '../../../contract/ipc.js';
+/**
+ * The tray window: my shares, this Mac's last Time Machine backup, "Where is my file?", the server card, the activity
+ * feed, settings and the sign-in state.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type { FtsBridge, SettingsView, TrayShare, TrayState, TrayTimeMachine } from '../../../contract/ipc.js';
+import { isActionEvent, type ActionEvent } from '../components/ActionStatus.js';
 import { ActivityFeed } from '../components/ActivityFeed.js';
+import { WhereIsPanel, type WhereIsApi } from '../components/WhereIsPanel.js';
 import { DriveList } from '../components/DriveUsage.js';
 import { JobsList } from '../components/JobsList.js';
 import { ShareStateBadge } from '../components/ShareState.js';
@@ -73,6 +78,58 @@ function ShareRow({
       </div>
     </li>
   );
+}
+
+/** How often the window re-reads this Mac's Time Machine line while it is open (the helper keeps a reading 10 s). */
+const TIME_MACHINE_REFRESH_MS = 5 * 60_000;
+
+/** "Last Time Machine backup: 2 h ago" for this Mac; nothing on Windows and Linux. */
+function TimeMachineLine({ bridge, server }: { bridge: FtsBridge; server: string }) {
+  const [tm, setTm] = useState<TrayTimeMachine | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    const read = () =>
+      bridge.getTimeMachine().then(
+        (r) => live && (setTm(r), setError(null)),
+        (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+      );
+    void read();
+    const timer = setInterval(() => void read(), TIME_MACHINE_REFRESH_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [bridge]);
+  if (tm === null) return null;
+  if (tm === undefined) return error ? <p className="small muted time-machine">Time Machine: {error}</p> : null;
+  if (tm.macs.length === 0)
+    return <p className="small time-machine">Last Time Machine backup: none of this Mac on {server}</p>;
+  return (
+    <>
+      {tm.macs.map((m) => (
+        <div key={m.name} className="small time-machine" data-mac={m.name}>
+          <p>
+            Last Time Machine backup: {m.lastBackup ? formatAgo(m.lastBackup) : 'none yet'}
+            {m.running ? ' · backing up now' : ''}
+            {tm.macs.length > 1 ? <span className="muted"> ({m.name})</span> : null}
+          </p>
+          {m.warnings.map((w) => (
+            <p key={w.code} className="warning">
+              {w.message}
+            </p>
+          ))}
+        </div>
+      ))}
+    </>
+  );
+}
+
+/** The latest event of each bring-back run in the activity feed (newest first), by run id. */
+function actionEventsOf(activity: TrayState['activity']): Record<number, ActionEvent | undefined> {
+  const out: Record<number, ActionEvent | undefined> = {};
+  for (const e of activity) if (isActionEvent(e) && !(e.data.runId in out)) out[e.data.runId] = e;
+  return out;
 }
 
 /** The pairing string form: the one thing a new computer asks for (what `fts-helper clients pair` printed). */
@@ -250,6 +307,11 @@ function FirstRun({ bridge }: { bridge: FtsBridge }) {
 export function TrayApp({ bridge }: { bridge: FtsBridge }) {
   const [state, loadError] = useTrayState(bridge);
   const [actionError, setActionError] = useState<string | null>(null);
+  const files = useMemo<WhereIsApi>(
+    () => ({ search: (q) => bridge.searchFiles({ q }), bringBack: (path) => bridge.bringBack({ path }) }),
+    [bridge],
+  );
+  const actionEvents = useMemo(() => actionEventsOf(state?.activity ?? []), [state?.activity]);
   const act = (f: () => Promise<unknown>) => {
     setActionError(null);
     f().catch((e: unknown) => setActionError(e instanceof Error ? e.message : String(e)));
@@ -326,6 +388,11 @@ export function TrayApp({ bridge }: { bridge: FtsBridge }) {
               <ShareRow key={s.name} share={s} act={act} bridge={bridge} />
             ))}
           </ul>
+          <TimeMachineLine bridge={bridge} server={state.server.name} />
+        </section>
+        <section aria-labelledby="where-is-h" className="card">
+          <h2 id="where-is-h">Where is my file?</h2>
+          <WhereIsPanel api={files} runEvents={actionEvents} />
         </section>
         <section aria-labelledby="server-h" className="card">
           <h2 id="server-h">Server {status?.server.name ?? state.server.name}</h2>

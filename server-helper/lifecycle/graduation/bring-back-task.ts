@@ -3,6 +3,7 @@
  * graduation, checks the drives, publishes `bringback.started|progress|finished|failed`, and holds what came back in
  * flux for graduation.minAge, so the next graduation does not take it straight back.
  */
+import { z } from 'zod';
 import { BringBackRequest, parseDuration, parseSize } from '../../../contract/index.js';
 import type { HelperConfig } from '../../config/schema.js';
 import { openFiles as smbOpenFiles } from '../../system/smbstatus.js';
@@ -37,10 +38,17 @@ function admitBringBack(config: HelperConfig, path: string): void {
   }
 }
 
+/**
+ * What a bring-back run takes: the request, and for one a client's tray asked for, the uid of its Samba user. The
+ * API sets `ownerUid` from the token, never from the body (BringBackRequest is strict).
+ */
+export const BringBackParams = BringBackRequest.extend({ ownerUid: z.number().int().nonnegative().optional() });
+export type BringBackParams = z.infer<typeof BringBackParams>;
+
 /** kind 'bring-back': moves one file or a folder's files from space back to flux. */
-export const bringBackTask: Task<BringBackRequest> = {
+export const bringBackTask: Task<BringBackParams> = {
   kind: 'bring-back',
-  params: BringBackRequest,
+  params: BringBackParams,
   resources: (config) => sidesOf(config),
   admit: ({ config }, { path }) => admitBringBack(config, path),
   async run(ctx): Promise<TaskOutcome> {
@@ -57,6 +65,7 @@ export const bringBackTask: Task<BringBackRequest> = {
         spaceRoot: rootOf(config, config.graduation.to),
         fluxRoot: rootOf(config, config.graduation.from),
         path: params.path,
+        ...(params.ownerUid !== undefined ? { ownerUid: params.ownerUid } : {}),
         freeSpaceMargin: parseSize(config.graduation.freeSpaceMargin)!,
         openFiles: () => smbOpenFiles(config.samba.smbConf, ctx.signal),
         signal: ctx.signal,

@@ -33,6 +33,11 @@ export interface BringBackOptions {
   fluxRoot: string;
   /** The file or folder, relative to space. */
   path: string;
+  /**
+   * Only what this uid owns comes back (a client's tray: its Samba user's files). The path itself must be its, and
+   * inside a folder another member's file stays in space, counted as skipped `another-owner`.
+   */
+  ownerUid?: number;
   /** Bytes flux must keep free. */
   freeSpaceMargin: number;
   /** Files Samba has open now (absolute paths): a file open in space stays there. */
@@ -139,6 +144,8 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
       throw err;
     }
     if (!top) throw new BringBackError(`space has no ${opts.path}`);
+    if (opts.ownerUid !== undefined && top.uid !== opts.ownerUid)
+      throw new BringBackError(`${opts.path} in space belongs to another member: only an admin can bring it back`);
     const folder = isDirMode(top.mode);
     if (!folder && !isFileMode(top.mode) && !isLinkMode(top.mode))
       throw new BringBackError(`${opts.path} in space is not a file, folder or symlink`);
@@ -192,8 +199,10 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
     };
 
     const hardLinks = new Map<string, { stat: MoveItem['stat']; paths: string[] }>();
+    const mine = (uid: number) => opts.ownerUid === undefined || uid === opts.ownerUid;
     const add = async (e: ScanEntry) => {
       scanned++;
+      if (!mine(e.stat.uid)) return skip(stats, 'another-owner', 1);
       eligible++;
       if (e.kind === 'file' && e.stat.nlink > 1) {
         const key = `${e.stat.dev}:${e.stat.ino}`;
@@ -208,7 +217,7 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
         // A `._name` AppleDouble file travels with its file, as in a graduation.
         try {
           const st = mover.settings.src.lstat(e.companion);
-          if (st && isFileMode(st.mode) && st.nlink === 1) {
+          if (st && isFileMode(st.mode) && st.nlink === 1 && mine(st.uid)) {
             eligible++;
             pending.push({ ...itemFor('file', [e.companion], st), companionOf: index });
           }

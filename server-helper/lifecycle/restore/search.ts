@@ -26,6 +26,8 @@ export interface SearchOptions {
   limit: number;
   /** The restic engine for the newest snapshot, or why there is none. */
   snapshots: (() => Promise<ResticEngine>) | { unavailable: string };
+  /** The sources other than the snapshot to search (default all): a client's tray searches only the shares it has. */
+  only?: ReadonlySet<'flux' | 'space' | 'journal'>;
   /** Entries (or journal rows, or snapshot nodes) one source looks at, at most (default 500,000). */
   maxLooked?: number;
 }
@@ -215,6 +217,7 @@ export async function whereIs(o: SearchOptions): Promise<SearchReport> {
     ['flux', o.fluxRoot, o.fluxName],
     ['space', o.spaceRoot, o.spaceName],
   ] as const) {
+    if (o.only && !o.only.has(source)) continue;
     let root: RootDir | null = null;
     try {
       root = new RootDir(rootPath);
@@ -246,8 +249,9 @@ export async function whereIs(o: SearchOptions): Promise<SearchReport> {
   }
 
   let space: RootDir | null = null;
+  const journalToo = !o.only || o.only.has('journal');
   try {
-    const j = searchJournal(o, needle, maxLooked);
+    const j = journalToo ? searchJournal(o, needle, maxLooked) : { hits: [], looked: 0, truncated: false };
     space = new RootDir(o.spaceRoot);
     for (const h of j.hits) {
       const graduated = { at: h.at, runId: h.runId, from: h.from, to: h.to };
@@ -293,14 +297,15 @@ export async function whereIs(o: SearchOptions): Promise<SearchReport> {
         });
       }
     }
-    sources.push({ source: 'journal', looked: j.looked, truncated: j.truncated, error: null });
+    if (journalToo) sources.push({ source: 'journal', looked: j.looked, truncated: j.truncated, error: null });
   } catch (err) {
-    sources.push({
-      source: 'journal',
-      looked: 0,
-      truncated: false,
-      error: `the graduation journal could not be searched: ${(err as Error).message}`,
-    });
+    if (journalToo)
+      sources.push({
+        source: 'journal',
+        looked: 0,
+        truncated: false,
+        error: `the graduation journal could not be searched: ${(err as Error).message}`,
+      });
   } finally {
     space?.close();
   }

@@ -99,6 +99,18 @@ export class FakeCore implements CoreFacade {
   getState() {
     return this.state;
   }
+  async timeMachine() {
+    this.calls.push('timeMachine');
+    return null;
+  }
+  async searchFiles(q: string) {
+    this.calls.push(`searchFiles:${q}`);
+    return { query: q, results: [], sources: [] };
+  }
+  async bringBack(path: string) {
+    this.calls.push(`bringBack:${path}`);
+    return { runId: 1, status: 'queued' as const };
+  }
   onStateChange(l: (s: TrayState) => void) {
     this.stateListeners.add(l);
     return () => this.stateListeners.delete(l);

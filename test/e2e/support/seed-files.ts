@@ -11,3 +11,6 @@ export const OLD_FLUX_FILES: Readonly<Record<string, number>> = {
 export const NEW_FLUX_FILES: Readonly<Record<string, number>> = {
   'projects/2026/draft.md': 2 * 1024,
 };
+
+/** The Samba user the tray's client (count-zero) was paired with: a Unix account the e2e servers make when missing. */
+export const TRAY_MEMBER = 'fts-e2e-member';

@@ -19,7 +19,8 @@ import { serverFeatures } from '../../../server-helper/features.js';
 import { ensureSandbox } from '../../../server-helper/sandbox.js';
 import { TestMounterCore } from '../../../electron/dev/test-mounter-core.js';
 import { startWebBridge } from '../../../electron/dev/web-bridge.js';
-import { OLD_FLUX_FILES, NEW_FLUX_FILES } from './seed-files.js';
+import { ensureUnixUser } from '../../support/smbd.js';
+import { OLD_FLUX_FILES, NEW_FLUX_FILES, TRAY_MEMBER } from './seed-files.js';
 
 const rendererDir = process.argv[2];
 if (!rendererDir) throw new Error('usage: servers.ts RENDERER_DIR');
@@ -75,12 +76,19 @@ const helper = await startHelper({
   log: (await import('pino')).default({ level: 'warn' }),
 });
 const adminToken = readFileSync(sandbox.adminTokenFile, 'utf8').trim();
-const clientToken = helper.store.tokens.create('e2e-tray', 'client', { clientId: 'count-zero' });
+// Paired as `clients pair count-zero --user fts-e2e-member` would: the tray may bring back that member's files.
+ensureUnixUser(TRAY_MEMBER);
+const clientToken = helper.store.tokens.create('e2e-tray', 'client', {
+  clientId: 'count-zero',
+  sambaUser: TRAY_MEMBER,
+});
 const core = new TestMounterCore({
   helperUrl: helper.url,
   token: clientToken,
   clientId: 'count-zero',
   hostName: 'count-zero',
+  // A Mac: its window shows "Last Time Machine backup".
+  os: 'darwin',
   mountRoot: join(dir, 'mounts'),
 });
 await core.start();
