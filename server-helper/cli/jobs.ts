@@ -70,6 +70,8 @@ export interface RunHereOptions {
   params?: Record<string, unknown>;
   /** Gets every event of the run instead of the default lines on stderr. */
   onEvent?: (e: FtsEvent) => void;
+  /** Gets what the run handed back beyond its record (a dry run's every file), when it ends. */
+  onDetail?: (detail: Record<string, unknown>) => void;
 }
 
 /**
@@ -107,7 +109,10 @@ export async function runJobHere(config: HelperConfig, name: string, opts: RunHe
         return refusal(err);
       }
       runId = started.runId;
-      return await started.done;
+      const run = await started.done;
+      const detail = await started.detail;
+      if (detail) opts.onDetail?.(detail);
+      return run;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
