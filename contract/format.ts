@@ -16,3 +16,14 @@ export function formatBinaryBytes(n: number): string {
 export function countOf(n: number, noun: string): string {
   return `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
 }
+
+/**
+ * "dry run: would graduate 2 files, 12 MiB" for the stored summary of a graduation dry run (the run history, the
+ * dashboard and `jobs history` say it alike, never "succeeded, 0 files"); null for any other run.
+ */
+export function dryRunText(summary: Record<string, unknown> | null): string | null {
+  if (summary?.dryRun !== true) return null;
+  const n = typeof summary.eligible === 'number' ? summary.eligible : 0;
+  const bytes = typeof summary.eligibleBytes === 'number' ? `, ${formatBinaryBytes(summary.eligibleBytes)}` : '';
+  return `dry run: would graduate ${countOf(n, 'file')}${bytes}`;
+}
