@@ -126,7 +126,9 @@ async function runHere(
   if (run.status === 'failed') {
     if (!s) throw new RunFailedError(`run ${run.id} failed: ${run.error}`);
     const parts = [
-      ...(s.failed.length > 0 ? [`${countOf(s.failed.length, 'file')} could not be moved; they are still in ${s.from}`] : []),
+      ...(s.failed.length > 0
+        ? [`${countOf(s.failed.length, 'file')} could not be moved; they are still in ${s.from}`]
+        : []),
       ...(s.stopped ? [`stopped early: ${s.stopped}`] : []),
     ];
     throw new RunFailedError(`run ${run.id}: ${parts.length ? parts.join('; ') : run.error}`);

@@ -18,7 +18,11 @@ async function readStdinLine(input: NodeJS.ReadStream): Promise<string> {
 }
 
 /** Asks one question at the terminal with the answer hidden (nothing echoed as it is typed). */
-export function promptHidden(question: string, input: NodeJS.ReadStream, output: NodeJS.WritableStream): Promise<string> {
+export function promptHidden(
+  question: string,
+  input: NodeJS.ReadStream,
+  output: NodeJS.WritableStream,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     // Echo goes off before the question is shown: nothing typed after it appears is echoed.
     input.setRawMode(true);

@@ -39,7 +39,9 @@ export function inSpace(given: string, spaceRoot: string): string {
   if (!isAbsolute(given)) return given;
   const rel = relative(resolve(spaceRoot), resolve(given));
   if (rel === '')
-    throw new UsageError(`${given} is space's folder itself: name a file or folder in it (e.g. ${join(given, 'Projects')})`);
+    throw new UsageError(
+      `${given} is space's folder itself: name a file or folder in it (e.g. ${join(given, 'Projects')})`,
+    );
   if (rel === '..' || rel.startsWith('../') || isAbsolute(rel))
     throw new UsageError(
       `${given} is not in space (${spaceRoot}): give a path under ${spaceRoot}, or one relative to it (Projects/2019)`,

@@ -163,7 +163,9 @@ export function registerSamba(program: Command): void {
 
   const users = samba
     .command('users')
-    .description('Samba users: add, passwd, disable, remove (passwords typed at a prompt, piped on stdin, or generated)');
+    .description(
+      'Samba users: add, passwd, disable, remove (passwords typed at a prompt, piped on stdin, or generated)',
+    );
   withConfigOptions(
     users.command('add <name>').description('create the Unix user if missing (no login shell) and the Samba account'),
   )

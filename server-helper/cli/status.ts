@@ -46,7 +46,12 @@ export function formatStatus(s: Status): string {
         c.os,
         c.online ? 'online' : 'offline',
         `last seen ${localTime(c.lastSeen)}`,
-        `mounted: ${c.shares.filter((x) => x.state === 'mounted').map((x) => x.share).join(', ') || 'none'}`,
+        `mounted: ${
+          c.shares
+            .filter((x) => x.state === 'mounted')
+            .map((x) => x.share)
+            .join(', ') || 'none'
+        }`,
       ]),
       '  ',
     ),

@@ -166,7 +166,14 @@ export class JobRunner {
       .finally(() => this.local.delete(runId));
     const done = ended.then((e) => e.run);
     this.local.set(runId, { controller, done });
-    return { runId, done, detail: ended.then((e) => e.detail, () => undefined) };
+    return {
+      runId,
+      done,
+      detail: ended.then(
+        (e) => e.detail,
+        () => undefined,
+      ),
+    };
   }
 
   /**

@@ -224,7 +224,9 @@ describe('fts-helper graduate', () => {
     // One classification: the files are skipped as destination-full, the stop is said once, and no file "failed".
     expect(r.stdout).toMatch(/^Graduated 0 files \(0 B\)/);
     expect(r.stdout).toMatch(/^skipped: destination-full 2$/m);
-    expect(r.stderr).toMatch(/stopped early: .* has [\d.]+ MiB free and must keep 1\.0 TiB free \(graduation\.freeSpaceMargin\)/);
+    expect(r.stderr).toMatch(
+      /stopped early: .* has [\d.]+ MiB free and must keep 1\.0 TiB free \(graduation\.freeSpaceMargin\)/,
+    );
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/could not|FAILED|bytes\)/);
     expect(readdirSync(flux).sort()).toEqual(['a.txt', 'b.txt']);
   });
@@ -276,6 +278,9 @@ describe('fts-helper graduate', () => {
     ]);
     expect(full.code).toBe(1);
     // Ad hoc, the margin is the option it was given.
-    expect(JSON.parse(full.stdout)).toMatchObject({ failed: [], stopped: expect.stringMatching(/--free-space-margin/) });
+    expect(JSON.parse(full.stdout)).toMatchObject({
+      failed: [],
+      stopped: expect.stringMatching(/--free-space-margin/),
+    });
   });
 });

@@ -240,7 +240,11 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       stopped = `the real run would stop on the free-space margin after ${moves}: ${marginStopMessage({ ...margin, freeBytes: dry.freeBefore, nextNeeds: dry.firstMisfit })}`;
     } else if (ctx.run.marginNeed !== undefined) {
       // The margin stopped the run (ENOSPC is a file's failure, said with that file).
-      stopped = marginStopMessage({ ...margin, freeBytes: ctx.settings.dst.freeBytes(), nextNeeds: ctx.run.marginNeed });
+      stopped = marginStopMessage({
+        ...margin,
+        freeBytes: ctx.settings.dst.freeBytes(),
+        nextNeeds: ctx.run.marginNeed,
+      });
     }
     progress.current = null;
     progress.report(true);
