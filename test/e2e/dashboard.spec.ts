@@ -78,6 +78,25 @@ test('a wrong token gets the sign-in form with the reason', async ({ page }) => 
   await expect(page.getByRole('heading', { name: 'Clients' })).toBeVisible();
 });
 
+test('the dashboard loads without a failed request or console error, and says each name once', async ({ page }) => {
+  const failures: string[] = [];
+  page.on('response', (r) => {
+    if (r.status() >= 400) failures.push(`${r.status()} ${r.url()}`);
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error') failures.push(m.text());
+  });
+  await page.goto(e2e.dashboard);
+  await expect(page.getByText('Live')).toBeVisible();
+  // The share flux has the role flux, the job graduation the kind graduation: each is said once ("flux", not "flux flux").
+  await expect(page.locator('[data-share="flux"] .share-head')).toHaveText('flux');
+  await expect(page.locator('[data-job="graduation"] .job-head')).not.toContainText('graduation graduation');
+  await expect(page.locator('[data-job="graduation"] .job-name')).toHaveText('graduation');
+  await expect(page.locator('[data-job="graduation"] .job-head > .muted')).toHaveCount(0);
+  // The browser asks for no favicon the helper does not serve.
+  expect(failures).toEqual([]);
+});
+
 test.describe.serial('graduation from the dashboard', () => {
   let runId = 0;
 
