@@ -28,7 +28,7 @@ const DRIVE_ERRORS = new Set(['not-mounted', 'wrong-filesystem', 'usage-critical
 const LEVELS: { [T in EventType]?: AlertLevel | ((data: Extract<FtsEvent, { type: T }>['data']) => AlertLevel) } = {
   'graduation.failed': 'error',
   // A run the free-space margin stopped leaves files in flux: a warning; a dry run that finds it would is not news.
-  'graduation.finished': (d) => (d.failed > 0 || (d.stopped !== null && !d.dryRun) ? 'warning' : 'info'),
+  'graduation.finished': (d) => (d.failed > 0 || (!!d.stopped && !d.dryRun) ? 'warning' : 'info'),
   // A cancelled run is a person's choice, not news.
   'backup.failed': (d) => (d.cancelled ? 'info' : 'error'),
   'backup.finished': (d) => (d.warning ? 'warning' : 'info'),

@@ -71,7 +71,7 @@ export class NotificationModel {
         return null;
       case 'graduation.finished': {
         const d = e.data;
-        if (d.dryRun || (d.moved === 0 && d.failed === 0 && d.stopped === null)) return null;
+        if (d.dryRun || (d.moved === 0 && d.failed === 0 && !d.stopped)) return null;
         const files = `${formatCount(d.moved)} ${d.moved === 1 ? 'file' : 'files'}`;
         const failed = d.failed ? `; ${formatCount(d.failed)} could not be moved` : '';
         const stopped = d.stopped ? `; it stopped early: ${shareLabel(d.to)} is at its free-space margin` : '';

@@ -111,7 +111,7 @@ export function eventSeverity(e: FtsEvent): 'ok' | 'info' | 'warning' | 'error' 
     e.type === 'drive.warning' ||
     e.type === 'timemachine.warning' ||
     (e.type === 'backup.finished' && e.data.warning) ||
-    (e.type === 'graduation.finished' && (e.data.failed > 0 || e.data.stopped !== null)) ||
+    (e.type === 'graduation.finished' && (e.data.failed > 0 || !!e.data.stopped)) ||
     (e.type === 'bringback.finished' && e.data.failed > 0)
   )
     return 'warning';
