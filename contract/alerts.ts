@@ -27,7 +27,8 @@ const DRIVE_ERRORS = new Set(['not-mounted', 'wrong-filesystem', 'usage-critical
  */
 const LEVELS: { [T in EventType]?: AlertLevel | ((data: Extract<FtsEvent, { type: T }>['data']) => AlertLevel) } = {
   'graduation.failed': 'error',
-  'graduation.finished': (d) => (d.failed > 0 ? 'warning' : 'info'),
+  // A run the free-space margin stopped leaves files in flux: a warning; a dry run that finds it would is not news.
+  'graduation.finished': (d) => (d.failed > 0 || (!!d.stopped && !d.dryRun) ? 'warning' : 'info'),
   // A cancelled run is a person's choice, not news.
   'backup.failed': (d) => (d.cancelled ? 'info' : 'error'),
   'backup.finished': (d) => (d.warning ? 'warning' : 'info'),

@@ -23,6 +23,12 @@ export const GraduationTotals = z.strictObject({
   from: z.string(),
   to: z.string(),
   durationMs: z.number().nonnegative(),
+  /** Bytes of the files the policy chose: what a dry run would move. */
+  eligibleBytes: z.number().nonnegative().default(0),
+  /** A dry run: nothing moved; `eligible` and `eligibleBytes` say what would. */
+  dryRun: z.boolean().default(false),
+  /** Why the run stopped before the end (the free-space margin), or on a dry run why the real run would. */
+  stopped: z.string().nullable().default(null),
 });
 export type GraduationTotals = z.infer<typeof GraduationTotals>;
 

@@ -1,4 +1,4 @@
-/** Byte counts for people, shared by the tray menu and the renderer so both write sizes the same way. */
+/** Byte counts and counts of things for people, shared by the helper, the tray menu and the renderer so all write them the same way. */
 
 /** Formats a byte count in binary units, as the rest of FTS writes them (`1.5 GiB`). */
 export function formatBinaryBytes(n: number): string {
@@ -10,4 +10,20 @@ export function formatBinaryBytes(n: number): string {
     i++;
   }
   return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/** "1 file", "1,200 files": a count and its noun (plural with an s). */
+export function countOf(n: number, noun: string): string {
+  return `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * "dry run: would graduate 2 files, 12 MiB" for the stored summary of a graduation dry run (the run history, the
+ * dashboard and `jobs history` say it alike, never "succeeded, 0 files"); null for any other run.
+ */
+export function dryRunText(summary: Record<string, unknown> | null): string | null {
+  if (summary?.dryRun !== true) return null;
+  const n = typeof summary.eligible === 'number' ? summary.eligible : 0;
+  const bytes = typeof summary.eligibleBytes === 'number' ? `, ${formatBinaryBytes(summary.eligibleBytes)}` : '';
+  return `dry run: would graduate ${countOf(n, 'file')}${bytes}`;
 }

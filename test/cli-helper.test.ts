@@ -39,7 +39,13 @@ describe('fts-helper CLI', () => {
     expect(run(['token', 'create']).code).toBe(2);
     const r = run(['status', '--config', '/nonexistent/helper.yaml']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/file not found \(pass --config FILE or --sandbox DIR\)/);
+    expect(r.err).toContain(
+      '/nonexistent/helper.yaml does not exist: create it with `fts-helper config seed`, or pass --config FILE',
+    );
+    const folder = run(['status', '--config', tmpdir()]);
+    expect(folder.code).toBe(2);
+    expect(folder.err).toContain(`cannot read ${tmpdir()}: it is a folder, not a file`);
+    expect(folder.err).not.toMatch(/EISDIR|top level/);
   });
 
   it('config check names the key and line of a mistake and exits 2; a good file exits 0', () => {

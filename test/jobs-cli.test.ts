@@ -48,7 +48,7 @@ describe('fts-helper jobs and backup', () => {
       running: false,
     });
     const history = await cli('jobs', 'history', 'backup');
-    expect(history.out).toMatch(new RegExp(`^#${r.id} backup +succeeded manual`, 'm'));
+    expect(history.out).toMatch(new RegExp(`^#${r.id} +backup +succeeded +manual`, 'm'));
 
     const snaps = JSON.parse((await cli('backup', 'snapshots', '--json')).out) as { shortId: string }[];
     expect(snaps.map((s) => s.shortId)).toEqual([r.summary!.snapshotId]);

@@ -529,6 +529,32 @@ describe('users', () => {
     const pw = gen.out.trim();
     expect(pw).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(smbd.smbclient('flux', u, pw, 'ls').code).toBe(0);
+    expect(gen.err).toMatch(/generated a new password for .*shown once/);
+
+    // At a terminal (a real pty, through script(1)) the password is asked for twice with echo off, with or without
+    // --password-stdin; each answer is typed only once its prompt is on the screen.
+    const atTerminal = (args: string[], answers: string[]) =>
+      new Promise<{ code: number; screen: string }>((resolve) => {
+        const cmd = [process.execPath, 'bin/fts-helper.mjs', ...args, '--config', cfgFile].join(' ');
+        const p = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let screen = '';
+        let asked = 0;
+        p.stdout.on('data', (d: Buffer) => {
+          screen += d;
+          const prompts = screen.match(/password for \S+: |password again: /g)?.length ?? 0;
+          while (asked < prompts && asked < answers.length) p.stdin.write(`${answers[asked++]}\r`);
+        });
+        p.on('close', (code) => resolve({ code: code ?? -1, screen }));
+      });
+    const typed = await atTerminal(['samba', 'users', 'passwd', u], ['typed-at-tty-7', 'typed-at-tty-7']);
+    expect(typed.code, typed.screen).toBe(0);
+    expect(typed.screen).toMatch(/New Samba password for \S+: /);
+    expect(typed.screen).not.toContain('typed-at-tty-7');
+    expect(smbd.smbclient('flux', u, 'typed-at-tty-7', 'ls').code).toBe(0);
+    const differ = await atTerminal(['samba', 'users', 'passwd', u, '--password-stdin'], ['one-8', 'other-8']);
+    expect(differ.code).toBe(2);
+    expect(differ.screen).toMatch(/the two passwords differ; nothing changed/);
+    expect(smbd.smbclient('flux', u, 'typed-at-tty-7', 'ls').code).toBe(0);
     const bad = await run(['samba', 'users', 'add', 'Bad Name']);
     expect(bad.code).toBe(2);
     const sessions = await run(['samba', 'sessions', '--json']);
@@ -550,7 +576,7 @@ describe('users', () => {
     expect(bad2.code).toBe(2);
     expect(bad2.err).toMatch(/shares\[0\]\.path: must be inside one of samba\.roots/);
     expect(readFileSync(smbd.includeFile).equals(includeBefore)).toBe(true);
-  }, 180_000); // seven CLI processes, each starting tsx
+  }, 240_000); // nine CLI processes, each starting tsx
 
   it('sessions show who is connected and which files are open', async () => {
     const u = newUser();

@@ -39,7 +39,8 @@ export function toCoreNotification(n: Notification, e: FtsEvent): CoreNotificati
 export function applyEvent(state: TrayState, e: FtsEvent, cap = 100): TrayState {
   const next: TrayState = { ...state };
   if (isActivity(e) && !state.activity.some((a) => a.id === e.id)) next.activity = [e, ...state.activity].slice(0, cap);
-  if (e.type === 'graduation.finished')
+  // A dry run moved nothing: the last graduation is still the last real one.
+  if (e.type === 'graduation.finished' && !e.data.dryRun)
     next.lastGraduation = { at: e.ts, moved: e.data.moved, bytesMoved: e.data.bytesMoved, to: e.data.to };
   if (e.type === 'backup.finished')
     next.lastBackup = { at: e.ts, ok: true, snapshotId: e.data.snapshotId, message: e.data.warning };

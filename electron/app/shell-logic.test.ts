@@ -70,6 +70,9 @@ const finished: FtsEvent = {
     from: 'flux',
     to: 'space',
     durationMs: 5,
+    eligibleBytes: 0,
+    dryRun: false,
+    stopped: null,
   },
 };
 

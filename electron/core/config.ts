@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { closestName, readErrorSentence } from '../../lib/read-error.js';
 import { Duration, ShareName, parseDuration } from '../../contract/index.js';
 import { ClientSecretId, PairingInfo } from '../../contract/secrets.js';
 
@@ -115,7 +116,14 @@ export function parseClientConfig(text: string, source = 'config'): ClientConfig
   const r = ClientConfig.safeParse(raw);
   if (!r.success) {
     const first = r.error.issues[0]!;
-    throw new ClientConfigError(`${source}: ${first.path.join('.') || '(top level)'}: ${first.message}`);
+    // A mistyped top-level key gets the key it is closest to.
+    const near =
+      first.code === 'unrecognized_keys' && first.path.length === 0 && first.keys.length === 1
+        ? closestName(first.keys[0]!, Object.keys(ClientConfig.shape))
+        : null;
+    throw new ClientConfigError(
+      `${source}: ${first.path.join('.') || '(top level)'}: ${first.message}${near ? `: did you mean ${near}?` : ''}`,
+    );
   }
   return r.data;
 }
@@ -128,7 +136,7 @@ export function loadClientConfig(file: string, opts: { allowMissing?: boolean } 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && opts.allowMissing) return parseClientConfig('{}', file);
     throw new ClientConfigError(
-      `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      readErrorSentence(file, err, 'check the path, or leave --config out to use the default configuration'),
     );
   }
   return parseClientConfig(text, file);

@@ -100,14 +100,15 @@ export class NotificationModel {
         return null;
       case 'graduation.finished': {
         const d = e.data;
-        if (d.moved === 0 && d.failed === 0) return null;
+        if (d.dryRun || (d.moved === 0 && d.failed === 0 && !d.stopped)) return null;
         const files = `${formatCount(d.moved)} ${d.moved === 1 ? 'file' : 'files'}`;
         const failed = d.failed ? `; ${formatCount(d.failed)} could not be moved` : '';
+        const stopped = d.stopped ? `; it stopped early: ${shareLabel(d.to)} is at its free-space margin` : '';
         return {
           key: `${d.job}#${d.runId}`,
-          title: `Graduated ${files} (${formatBytes(d.bytesMoved)}) from ${shareLabel(d.from)} to ${shareLabel(d.to)}${failed}`,
+          title: `Graduated ${files} (${formatBytes(d.bytesMoved)}) from ${shareLabel(d.from)} to ${shareLabel(d.to)}${failed}${stopped}`,
           body: d.examples.length ? `Including ${d.examples.slice(0, 3).join(', ')}` : '',
-          level: d.failed ? 'warning' : 'info',
+          level: d.failed || d.stopped ? 'warning' : 'info',
           eventId: e.id,
         };
       }

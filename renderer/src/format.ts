@@ -59,7 +59,9 @@ export function describeEvent(e: FtsEvent): string {
     case 'graduation.progress':
       return `Graduation: ${e.data.moved} of ${e.data.scanned} scanned files moved (${formatBytes(e.data.bytesMoved)})`;
     case 'graduation.finished':
-      return `Graduation finished: ${e.data.moved} files, ${formatBytes(e.data.bytesMoved)} to ${e.data.to}${e.data.failed ? `, ${e.data.failed} failed` : ''}`;
+      if (e.data.dryRun)
+        return `Dry run: would graduate ${files(e.data.eligible)}, ${formatBytes(e.data.eligibleBytes)} to ${e.data.to}${e.data.stopped ? `; ${e.data.stopped}` : ''}`;
+      return `Graduation finished: ${files(e.data.moved)}, ${formatBytes(e.data.bytesMoved)} to ${e.data.to}${e.data.failed ? `, ${e.data.failed} failed` : ''}${e.data.stopped ? `; stopped early: ${e.data.stopped}` : ''}`;
     case 'graduation.failed':
       return `Graduation failed: ${e.data.reason}`;
     case 'backup.started':
@@ -108,7 +110,7 @@ export function eventSeverity(e: FtsEvent): 'ok' | 'info' | 'warning' | 'error' 
     e.type === 'drive.warning' ||
     e.type === 'timemachine.warning' ||
     (e.type === 'backup.finished' && e.data.warning) ||
-    (e.type === 'graduation.finished' && e.data.failed > 0) ||
+    (e.type === 'graduation.finished' && (e.data.failed > 0 || !!e.data.stopped)) ||
     (e.type === 'bringback.finished' && e.data.failed > 0)
   )
     return 'warning';

@@ -62,13 +62,22 @@ export function describeEvent(e: FtsEvent, server: string): AlertContent {
     case 'graduation.finished': {
       const d = e.data;
       const failed = d.failed > 0 ? `; ${count(d.failed, 'file')} could not be moved` : '';
+      const stopped = d.stopped && !d.dryRun ? `\n\nIt stopped early: ${d.stopped}.` : '';
+      if (d.dryRun)
+        return {
+          ...base,
+          title: `Graduation dry run on ${server}`,
+          body: `It would move ${count(d.eligible, 'file')} (${formatBinaryBytes(d.eligibleBytes)}) from ${d.from} to ${d.to}${d.stopped ? `; ${d.stopped}` : ''}.${runLine}`,
+        };
       return {
         ...base,
         title:
           d.failed > 0
             ? `Graduation on ${server}: ${count(d.failed, 'file')} could not be moved`
-            : `Graduation on ${server} finished`,
-        body: `${count(d.moved, 'file')} (${formatBinaryBytes(d.bytesMoved)}) moved from ${d.from} to ${d.to}${failed}.${runLine}`,
+            : stopped
+              ? `Graduation on ${server} stopped early: ${d.to} is at its free-space margin`
+              : `Graduation on ${server} finished`,
+        body: `${count(d.moved, 'file')} (${formatBinaryBytes(d.bytesMoved)}) moved from ${d.from} to ${d.to}${failed}.${stopped}${runLine}`,
       };
     }
     case 'backup.failed': {

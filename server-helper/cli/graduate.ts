@@ -3,6 +3,7 @@
  * summary. Both run through the job runner in this process, as `jobs run` does: recorded, locked, cancelled by Ctrl-C.
  */
 import type { Command } from 'commander';
+import { countOf, formatBinaryBytes } from '../../contract/format.js';
 import { parseDuration, parseSize, type ActionKind, type FtsEvent } from '../../contract/index.js';
 import { GraduationConfig, HelperConfig } from '../config/schema.js';
 import type { GraduationSummary } from '../lifecycle/graduation/graduate.js';
@@ -22,16 +23,8 @@ interface GraduateFlags extends ConfigOptions {
 
 const DEFAULT_STORE = '/var/lib/fts/helper.db';
 
-function human(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
+/** How many of a dry run's files the text output names; --json gives them all. */
+const LISTED_FILES = 20;
 
 /** Draws the run's `graduation.progress` events: a redrawn line on a terminal, JSON lines with --json, nothing otherwise. */
 function progressReporter(json: boolean): { onEvent: (e: FtsEvent) => void; end: () => void } {
@@ -46,7 +39,7 @@ function progressReporter(json: boolean): { onEvent: (e: FtsEvent) => void; end:
           `${JSON.stringify({ type: 'progress', scanned: p.scanned, moved: p.moved, bytesMoved: p.bytesMoved, currentPath: p.currentPath })}\n`,
         );
       else if (tty) {
-        const line = `scanned ${p.scanned.toLocaleString()}  moved ${p.moved.toLocaleString()} (${human(p.bytesMoved)})  ${p.currentPath ?? ''}`;
+        const line = `scanned ${p.scanned.toLocaleString()}  moved ${p.moved.toLocaleString()} (${formatBinaryBytes(p.bytesMoved)})  ${p.currentPath ?? ''}`;
         process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 100) - 1)}`);
         drawn = true;
       }
@@ -64,27 +57,38 @@ type StoredSummary = Pick<
   | 'to'
   | 'scanned'
   | 'eligible'
+  | 'eligibleBytes'
   | 'moved'
   | 'bytesMoved'
   | 'skipped'
   | 'failed'
   | 'durationMs'
   | 'dryRun'
+  | 'stopped'
   | 'recovered'
 >;
 
-function printSummary(s: StoredSummary, json: boolean): void {
+/** Prints a run's summary: JSON (a dry run's with every file), or lines for people (a dry run names its first files). */
+function printSummary(s: StoredSummary, files: string[] | undefined, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(s)}\n`);
+    process.stdout.write(`${JSON.stringify(s.dryRun ? { ...s, files: files ?? [] } : s)}\n`);
     return;
   }
-  const verb = s.dryRun ? 'Would graduate' : 'Graduated';
-  const count = s.dryRun ? s.eligible : s.moved;
-  const lines = [
-    `${verb} ${count.toLocaleString()} file(s)${s.dryRun ? '' : ` (${human(s.bytesMoved)})`} from ${s.from} to ${s.to}; scanned ${s.scanned.toLocaleString()} in ${(s.durationMs / 1000).toFixed(1)} s`,
-  ];
+  const took = `scanned ${s.scanned.toLocaleString('en')} in ${(s.durationMs / 1000).toFixed(1)} s`;
+  const lines = s.dryRun
+    ? [
+        `Dry run: would graduate ${countOf(s.eligible, 'file')} (${formatBinaryBytes(s.eligibleBytes)}) from ${s.from} to ${s.to}; ${took}`,
+      ]
+    : [`Graduated ${countOf(s.moved, 'file')} (${formatBinaryBytes(s.bytesMoved)}) from ${s.from} to ${s.to}; ${took}`];
+  if (s.dryRun && files) {
+    for (const f of files.slice(0, LISTED_FILES)) lines.push(`  ${f}`);
+    if (files.length > LISTED_FILES)
+      lines.push(`  …and ${countOf(files.length - LISTED_FILES, 'more file')} (--json lists them all)`);
+  }
   const skipped = Object.entries(s.skipped);
   if (skipped.length) lines.push(`skipped: ${skipped.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  // A real run's stop is said once, by the error it exits with; a dry run's is a note (the dry run itself went fine).
+  if (s.dryRun && s.stopped) lines.push(`Note: ${s.stopped}`);
   if (s.recovered.rolledBack || s.recovered.completed)
     lines.push(
       `recovered from an interrupted run: ${s.recovered.completed} completed, ${s.recovered.rolledBack} rolled back`,
@@ -103,21 +107,31 @@ async function runHere(
 ): Promise<void> {
   const progress = progressReporter(json);
   let run;
+  let files: string[] | undefined;
   try {
-    run = await runJobHere(config, name, { params, onEvent: progress.onEvent });
+    run = await runJobHere(config, name, {
+      params,
+      onEvent: progress.onEvent,
+      onDetail: (d) => {
+        if (Array.isArray(d.files)) files = d.files as string[];
+      },
+    });
   } finally {
     progress.end();
   }
   const s = run.summary as StoredSummary | null;
-  if (s) printSummary(s, json);
+  if (s) printSummary(s, files, json);
   if (run.status === 'cancelled')
     throw new RunFailedError(`run ${run.id} was cancelled; what was moved stays moved, the rest is untouched`);
   if (run.status === 'failed') {
-    throw new RunFailedError(
-      s && s.failed.length > 0
-        ? `${s.failed.length} file(s) could not be moved (run ${run.id}); they are still in ${s.from}`
-        : `run ${run.id} failed: ${run.error}`,
-    );
+    if (!s) throw new RunFailedError(`run ${run.id} failed: ${run.error}`);
+    const parts = [
+      ...(s.failed.length > 0
+        ? [`${countOf(s.failed.length, 'file')} could not be moved; they are still in ${s.from}`]
+        : []),
+      ...(s.stopped ? [`stopped early: ${s.stopped}`] : []),
+    ];
+    throw new RunFailedError(`run ${run.id}: ${parts.length ? parts.join('; ') : run.error}`);
   }
 }
 
@@ -144,7 +158,7 @@ export function registerGraduate(program: Command): void {
       .option('--exclude <glob...>', 'ad hoc: names to leave alone (default: the configured defaults)')
       .option('--free-space-margin <size>', 'ad hoc: bytes the destination must keep free', '1G')
       .option('--store <file>', `ad hoc: the SQLite store holding the journal (default ${DEFAULT_STORE})`)
-      .option('--dry-run', 'scan and count what would move; move nothing')
+      .option('--dry-run', 'list what would move and check the free-space margin; move nothing')
       .option('--json', 'summary as JSON on stdout, progress as JSON lines on stderr'),
   ).action(async (opts: GraduateFlags) => {
     const json = !!opts.json;

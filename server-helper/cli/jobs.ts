@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import pino from 'pino';
+import { dryRunText } from '../../contract/format.js';
 import type { FtsEvent, JobRun } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
 import { EventBus } from '../runs/bus.js';
@@ -14,6 +15,7 @@ import { createJobService } from '../jobs/service.js';
 import { RunRefused } from '../runs/task.js';
 import { openStore, type Store } from '../store/index.js';
 import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
+import { columns, localTime } from './text.js';
 
 /** Opens the store for a command and closes it afterwards. */
 async function withStore<T>(config: HelperConfig, fn: (store: Store) => Promise<T> | T): Promise<T> {
@@ -25,10 +27,33 @@ async function withStore<T>(config: HelperConfig, fn: (store: Store) => Promise<
   }
 }
 
+/** A run's cells for a terminal: id, job, status (a dry run says so), trigger, local start time, duration, what it found. */
+function runCells(r: JobRun): string[] {
+  const dry = dryRunText(r.summary);
+  return [
+    `#${r.id}`,
+    r.job,
+    dry ? `${r.status === 'succeeded' ? '' : `${r.status} `}dry run` : r.status,
+    r.trigger,
+    localTime(r.startedAt),
+    r.durationMs === null ? '' : `${(r.durationMs / 1000).toFixed(1)}s`,
+    [dry?.replace(/^dry run: /, ''), r.error].filter(Boolean).join('; '),
+  ];
+}
+
 /** One line per run, for terminals. */
 export function formatRun(r: JobRun): string {
-  const dur = r.durationMs === null ? '' : ` ${(r.durationMs / 1000).toFixed(1)}s`;
-  return `#${r.id} ${r.job.padEnd(12)} ${r.status.padEnd(9)} ${r.trigger.padEnd(8)} ${r.startedAt ?? '-'}${dur}${r.error ? `  ${r.error}` : ''}`;
+  return columns([runCells(r)])[0]!;
+}
+
+/** A job's last run in a few words: "succeeded Thu 4 Dec 14:05", or what a dry run would have done. */
+export function lastRunText(r: JobRun): string {
+  return `${dryRunText(r.summary) ?? r.status} ${localTime(r.finishedAt ?? r.startedAt)}`;
+}
+
+/** Runs as lines whose columns line up, for terminals. */
+export function formatRuns(runs: readonly JobRun[]): string[] {
+  return columns(runs.map(runCells));
 }
 
 function describeEvent(e: FtsEvent): string | null {
@@ -70,6 +95,8 @@ export interface RunHereOptions {
   params?: Record<string, unknown>;
   /** Gets every event of the run instead of the default lines on stderr. */
   onEvent?: (e: FtsEvent) => void;
+  /** Gets what the run handed back beyond its record (a dry run's every file), when it ends. */
+  onDetail?: (detail: Record<string, unknown>) => void;
 }
 
 /**
@@ -107,7 +134,10 @@ export async function runJobHere(config: HelperConfig, name: string, opts: RunHe
         return refusal(err);
       }
       runId = started.runId;
-      return await started.done;
+      const run = await started.done;
+      const detail = await started.detail;
+      if (detail) opts.onDetail?.(detail);
+      return run;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -139,11 +169,13 @@ export function registerJobs(program: Command): void {
       const { config } = resolveConfig(opts);
       const list = await withStore(config, (store) => listJobs(config, store));
       if (opts.json) return printJson(list);
-      for (const j of list) {
-        process.stdout.write(
-          `${j.name.padEnd(12)} ${(j.schedule ?? 'manual').padEnd(14)} next ${j.nextRun ?? '-'}  ${j.running ? 'RUNNING' : `last ${j.lastRun ? `${j.lastRun.status} ${j.lastRun.finishedAt ?? ''}` : '-'}`}\n`,
-        );
-      }
+      const rows = list.map((j) => [
+        j.name,
+        j.schedule ?? 'manual',
+        `next ${localTime(j.nextRun)}`,
+        j.running ? 'RUNNING' : `last ${j.lastRun ? lastRunText(j.lastRun) : '-'}`,
+      ]);
+      for (const line of columns(rows)) process.stdout.write(`${line}\n`);
     });
 
   withConfigOptions(
@@ -210,7 +242,7 @@ export function registerJobs(program: Command): void {
       const runs = await withStore(config, (store) => store.runs.list({ job: name, limit }));
       if (opts.json) return printJson(runs);
       if (runs.length === 0) process.stdout.write('(no runs)\n');
-      for (const r of runs) process.stdout.write(`${formatRun(r)}\n`);
+      for (const line of formatRuns(runs)) process.stdout.write(`${line}\n`);
     });
 
   withConfigOptions(

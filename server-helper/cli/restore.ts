@@ -4,6 +4,7 @@
  * reads flux, space, the journal and the newest snapshot. `backup restore --to DIR` stays the expert's tool.
  */
 import { realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SearchQuery, type FtsEvent } from '../../contract/index.js';
 import { resticEngineFor } from '../lifecycle/backup/tasks.js';
@@ -28,6 +29,24 @@ function describe(e: FtsEvent): string | null {
     default:
       return null;
   }
+}
+
+/**
+ * A path in space as bring-back takes it, relative to space's folder: a relative one as given, a full one under the
+ * folder (as `where-is` prints it, or as pasted from a shell) made relative; a full one elsewhere is refused.
+ */
+export function inSpace(given: string, spaceRoot: string): string {
+  if (!isAbsolute(given)) return given;
+  const rel = relative(resolve(spaceRoot), resolve(given));
+  if (rel === '')
+    throw new UsageError(
+      `${given} is space's folder itself: name a file or folder in it (e.g. ${join(given, 'Projects')})`,
+    );
+  if (rel === '..' || rel.startsWith('../') || isAbsolute(rel))
+    throw new UsageError(
+      `${given} is not in space (${spaceRoot}): give a path under ${spaceRoot}, or one relative to it (Projects/2019)`,
+    );
+  return rel;
 }
 
 /** Registers `restore`, `bring-back` and `where-is`. */
@@ -61,14 +80,18 @@ export function registerRestore(program: Command): void {
   withConfigOptions(
     program
       .command('bring-back')
-      .argument('<path>', 'file or folder in space, relative to it (e.g. Projects/2019/report.pdf)')
+      .argument(
+        '<path>',
+        'file or folder in space: relative to it (Projects/2019/report.pdf) or its full path (/space/Projects/2019/report.pdf)',
+      )
       .description(
         'move a file or folder from space back to flux, safely (a name flux holds keeps its file; the other comes back suffixed)',
       ),
   )
     .option('--json', 'print the finished run as JSON')
-    .action(async (path: string, opts: ConfigOptions & { json?: boolean }) => {
+    .action(async (given: string, opts: ConfigOptions & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
+      const path = inSpace(given, rootOf(config, config.graduation.to));
       const run = await runJobHere(config, 'bring-back', {
         quiet: opts.json,
         params: { path },

@@ -21,6 +21,7 @@ import type { SecretWriter } from '../system/keyvault.js';
 import { openStore } from '../store/index.js';
 import { EventBus } from '../runs/bus.js';
 import { printJson, resolveConfig, UsageError, withConfigOptions, type ConfigOptions } from './common.js';
+import { passwordFor, type PasswordFlags } from './password-input.js';
 
 /** Turns the Samba layer's refusals into exit 2 with the field named. */
 async function asUsage<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -31,15 +32,6 @@ async function asUsage<T>(fn: () => Promise<T> | T): Promise<T> {
     if (err instanceof UserRequestError) throw new UsageError(err.message);
     throw err;
   }
-}
-
-/** Reads all of stdin (the password, first line only). */
-async function readStdinLine(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
 }
 
 /** The vault the server writes passwords to, or null when the config gives it no credential. */
@@ -63,8 +55,13 @@ function reportPassword(o: PasswordOutcome, verb: string): void {
   if (o.storedIn)
     process.stderr.write(`${verb} Samba user ${o.user}; the password is in Key Vault secret "${o.storedIn}"\n`);
   else process.stderr.write(`${verb} Samba user ${o.user}\n`);
-  // A generated password is shown only when nothing else keeps it.
-  if (o.generated && !o.storedIn) process.stdout.write(`${o.generated}\n`);
+  // A generated password is shown only when nothing else keeps it, and said to be one.
+  if (o.generated && !o.storedIn) {
+    process.stderr.write(
+      `generated a new password for ${o.user}; it is shown once, below, and kept nowhere else: give it to ${o.user} now\n`,
+    );
+    process.stdout.write(`${o.generated}\n`);
+  } else if (o.generated) process.stderr.write(`generated a new password for ${o.user}\n`);
 }
 
 /** A share-root change for a terminal. */
@@ -202,15 +199,18 @@ export function registerSamba(program: Command): void {
 
   const users = samba
     .command('users')
-    .description('Samba users: add, passwd, disable, remove (passwords on stdin or generated)');
+    .description(
+      'Samba users: add, passwd, disable, remove (passwords typed at a prompt, piped on stdin, or generated)',
+    );
   withConfigOptions(
     users.command('add <name>').description('create the Unix user if missing (no login shell) and the Samba account'),
   )
-    .option('--password-stdin', 'read the password from stdin (else one is generated)')
+    .option('--password-stdin', 'read the password from piped stdin (at a terminal it is asked for, hidden)')
+    .option('--generate', 'generate a random password (also the default when stdin is not a terminal)')
     .option('--json', 'print JSON (the generated password is included only when nothing else stores it)')
-    .action(async (name: string, opts: ConfigOptions & { passwordStdin?: boolean; json?: boolean }) => {
+    .action(async (name: string, opts: ConfigOptions & PasswordFlags & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
-      const password = opts.passwordStdin ? await readStdinLine() : undefined;
+      const password = await passwordFor(name, opts);
       const vault = await vaultFor(config);
       const o = await asUsage(() => addUser(config, name, { password, vault }));
       if (opts.json)
@@ -227,11 +227,12 @@ export function registerSamba(program: Command): void {
   withConfigOptions(
     users.command('passwd <name>').description('rotate the password: Key Vault first (when configured), then Samba'),
   )
-    .option('--password-stdin', 'read the new password from stdin (else one is generated)')
-    .option('--json', 'print JSON')
-    .action(async (name: string, opts: ConfigOptions & { passwordStdin?: boolean; json?: boolean }) => {
+    .option('--password-stdin', 'read the new password from piped stdin (at a terminal it is asked for, hidden)')
+    .option('--generate', 'generate a random password (also the default when stdin is not a terminal)')
+    .option('--json', 'print JSON (the generated password is included only when nothing else stores it)')
+    .action(async (name: string, opts: ConfigOptions & PasswordFlags & { json?: boolean }) => {
       const { config } = resolveConfig(opts);
-      const password = opts.passwordStdin ? await readStdinLine() : undefined;
+      const password = await passwordFor(name, opts);
       const vault = await vaultFor(config);
       const o = await asUsage(() => changePassword(config, name, { password, vault }));
       if (opts.json)

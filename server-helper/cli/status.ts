@@ -5,6 +5,8 @@ import { buildStatus } from '../status.js';
 import { openStore } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { printJson, resolveConfig, withConfigOptions, type ConfigOptions } from './common.js';
+import { lastRunText } from './jobs.js';
+import { columns, localTime } from './text.js';
 
 /** Renders the status for a terminal. */
 export function formatStatus(s: Status): string {
@@ -25,18 +27,36 @@ export function formatStatus(s: Status): string {
   }
   lines.push('', 'Jobs:');
   if (s.jobs.length === 0) lines.push('  (none)');
-  for (const j of s.jobs)
-    lines.push(
-      `  ${j.name.padEnd(12)} ${j.schedule ?? 'manual'}  next ${j.nextRun ?? '-'}  last ${j.lastRun?.status ?? '-'}`,
-    );
+  lines.push(
+    ...columns(
+      s.jobs.map((j) => [
+        j.name,
+        j.schedule ?? 'manual',
+        `next ${localTime(j.nextRun)}`,
+        `last ${j.lastRun ? lastRunText(j.lastRun) : '-'}`,
+      ]),
+      '  ',
+    ),
+  );
   lines.push('', 'Clients:');
   if (s.clients.length === 0) lines.push('  (none registered)');
-  for (const c of s.clients) {
-    const mounted = c.shares.filter((x) => x.state === 'mounted').map((x) => x.share);
-    lines.push(
-      `  ${c.hostName.padEnd(16)} ${c.os.padEnd(7)} ${c.online ? 'online ' : 'offline'}  last seen ${c.lastSeen}  mounted: ${mounted.join(', ') || 'none'}`,
-    );
-  }
+  lines.push(
+    ...columns(
+      s.clients.map((c) => [
+        c.hostName,
+        c.os,
+        c.online ? 'online' : 'offline',
+        `last seen ${localTime(c.lastSeen)}`,
+        `mounted: ${
+          c.shares
+            .filter((x) => x.state === 'mounted')
+            .map((x) => x.share)
+            .join(', ') || 'none'
+        }`,
+      ]),
+      '  ',
+    ),
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -37,6 +37,15 @@ describe('config', () => {
     expect(problems(yaml)).toEqual([{ key: 'clients.ofline', line, message: 'unknown key "ofline"' }]);
   });
 
+  it('a mistyped key gets the key it is closest to, at any depth; a key like none gets no guess', () => {
+    const yaml = `graduaton:\n  minAge: 30d\nstore:\n  pathh: /tmp/x.db\nzzzz: 1\n`;
+    expect(problems(yaml).sort((a, b) => a.line! - b.line!)).toEqual([
+      { key: 'graduaton', line: 1, message: 'unknown key "graduaton": did you mean graduation?' },
+      { key: 'store.pathh', line: 4, message: 'unknown key "pathh": did you mean path?' },
+      { key: 'zzzz', line: 5, message: 'unknown key "zzzz"' },
+    ]);
+  });
+
   it('a bad value names the key, its line and the fix', () => {
     const yaml = 'server:\n  name: motoko\nshares:\n  - name: "bad[name"\n    path: /flux\n';
     const [p] = problems(yaml);

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { closestName, readErrorSentence } from '../../lib/read-error.js';
 import { HelperConfig } from './schema.js';
 
 /** One problem in a configuration file. */
@@ -20,7 +21,9 @@ export class ConfigError extends Error {
     readonly problems: ConfigProblem[],
   ) {
     super(
-      `${file}: ${problems.map((p) => `${p.line !== null ? `line ${p.line}: ` : ''}${p.key || '(top level)'}: ${p.message}`).join('; ')}`,
+      problems.length === 1 && problems[0]!.key === '' && problems[0]!.line === null
+        ? problems[0]!.message
+        : `${file}: ${problems.map((p) => `${p.line !== null ? `line ${p.line}: ` : ''}${p.key ? `${p.key}: ` : ''}${p.message}`).join('; ')}`,
     );
   }
 }
@@ -32,6 +35,30 @@ function lineOf(doc: Document, lines: LineCounter, path: (string | number)[]): n
     if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
   }
   return null;
+}
+
+/** The keys the schema knows at a path of the config (for "did you mean"), or none where it does not say. */
+function knownKeys(path: readonly (string | number)[]): string[] {
+  let schema: unknown = HelperConfig;
+  for (const p of path) {
+    schema = unwrap(schema);
+    const shape = (schema as { shape?: Record<string, unknown> }).shape;
+    const element = (schema as { element?: unknown }).element;
+    schema = typeof p === 'number' ? element : shape?.[p];
+    if (!schema) return [];
+  }
+  return Object.keys((unwrap(schema) as { shape?: Record<string, unknown> }).shape ?? {});
+}
+
+/** A schema under its defaults, optionals and pipes. */
+function unwrap(schema: unknown): unknown {
+  let s = schema as { unwrap?: () => unknown; _zod?: { def?: { innerType?: unknown; in?: unknown } } };
+  for (let i = 0; i < 10; i++) {
+    const inner = s?._zod?.def?.innerType ?? s?._zod?.def?.in;
+    if (!inner) break;
+    s = inner as typeof s;
+  }
+  return s;
 }
 
 /** Maps zod's issues to problems with keys and line numbers from the YAML document. */
@@ -47,7 +74,8 @@ export function problemsFrom(issues: z.core.$ZodIssue[], doc: Document, lines: L
           { items?: { key: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
         const pair = parent?.items?.find((it) => it.key?.value === k);
         const line = pair?.key?.range ? lines.linePos(pair.key.range[0]).line : lineOf(doc, lines, path);
-        out.push({ key: full.join('.'), line, message: `unknown key "${k}"` });
+        const near = closestName(k, knownKeys(path));
+        out.push({ key: full.join('.'), line, message: `unknown key "${k}"${near ? `: did you mean ${near}?` : ''}` });
       }
     } else {
       out.push({ key: path.join('.'), line: lineOf(doc, lines, path), message: issue.message });
@@ -78,12 +106,15 @@ export function loadConfig(file: string): HelperConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(file, [
       {
         key: '',
         line: null,
-        message: code === 'ENOENT' ? 'file not found (pass --config FILE or --sandbox DIR)' : `cannot read: ${code}`,
+        message: readErrorSentence(
+          file,
+          err,
+          'create it with `fts-helper config seed`, or pass --config FILE (or --sandbox DIR)',
+        ),
       },
     ]);
   }

@@ -43,6 +43,8 @@ export interface StartedRun {
   runId: number;
   /** Resolves with the run as recorded when it ends. */
   done: Promise<JobRun>;
+  /** Resolves when it ends with what the task handed back beyond the record (TaskOutcome.detail), if anything. */
+  detail: Promise<Record<string, unknown> | undefined>;
 }
 
 /** The configured jobs with their next run, whether one is active, and the last run; read from config and store only. */
@@ -159,11 +161,19 @@ export class JobRunner {
       parsed as Record<string, unknown> | null,
     );
     const controller = new AbortController();
-    const done = Promise.resolve()
+    const ended = Promise.resolve()
       .then(() => this.execute({ job, kind, task, params: parsed }, runId, controller))
       .finally(() => this.local.delete(runId));
+    const done = ended.then((e) => e.run);
     this.local.set(runId, { controller, done });
-    return { runId, done };
+    return {
+      runId,
+      done,
+      detail: ended.then(
+        (e) => e.detail,
+        () => undefined,
+      ),
+    };
   }
 
   /**
@@ -223,7 +233,7 @@ export class JobRunner {
     run: { job: string; kind: JobKind; task: Task; params: unknown },
     runId: number,
     controller: AbortController,
-  ): Promise<JobRun> {
+  ): Promise<{ run: JobRun; detail?: Record<string, unknown> }> {
     const { store, log } = this.opts;
     const { job, kind, task } = run;
     const resources = task.resources(this.opts.config, run.params);
@@ -233,7 +243,7 @@ export class JobRunner {
     for (;;) {
       if (controller.signal.aborted || store.runs.cancelRequested(runId)) {
         store.runs.finish(runId, 'cancelled', null, 'cancelled before it started');
-        return store.runs.get(runId)!;
+        return { run: store.runs.get(runId)! };
       }
       if (!this.olderRunWants(runId, resources)) {
         const blockers = store.jobLocks.tryAcquire(resources, runId);
@@ -282,7 +292,7 @@ export class JobRunner {
     store.runs.finish(runId, outcome.status, outcome.summary, outcome.error, { undoable: outcome.undoable === true });
     store.jobLocks.release(runId);
     log.info({ runId, job, status: outcome.status, error: outcome.error }, 'job ended');
-    return store.runs.get(runId)!;
+    return { run: store.runs.get(runId)!, detail: outcome.detail };
   }
 
   /** Publishes the failure event of a kind through its task, for runs whose task could not (crash, interrupted process). */

@@ -34,6 +34,11 @@ export interface TaskOutcome {
   error: string | null;
   /** The run changed something its kind's undo can take back (a graduation that moved files); the run history says so. */
   undoable?: boolean;
+  /**
+   * What the run found that is too large for the run history (a dry run's every file): handed only to the process
+   * that started the run (StartedRun.detail), never stored.
+   */
+  detail?: Record<string, unknown>;
 }
 
 /** Whom a refused start would concern: the thing named does not exist (404), or it cannot be done now or at all (409). */

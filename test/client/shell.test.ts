@@ -206,6 +206,9 @@ describe('notifications', () => {
         from: 'flux',
         to: 'space',
         durationMs: 5,
+        eligibleBytes: 0,
+        dryRun: false,
+        stopped: null,
       },
     };
     const raised = new NotificationModel().ingest(e)!;

@@ -78,6 +78,30 @@ test('a wrong token gets the sign-in form with the reason', async ({ page }) => 
   await expect(page.getByRole('heading', { name: 'Clients' })).toBeVisible();
 });
 
+test('the dashboard loads without a failed request or console error, and says each name once', async ({ page }) => {
+  const failures: string[] = [];
+  // The one refusal the sandbox expects: no backup repository yet (409 on snapshots, which the panel explains).
+  const expected = (url: string, status: number) => status === 409 && url.endsWith('/api/v1/snapshots');
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !expected(r.url(), r.status())) failures.push(`${r.status()} ${r.url()}`);
+  });
+  page.on('console', (m) => {
+    const at = m.location().url;
+    if (m.type() === 'error' && !(m.text().includes('status of 409') && expected(at, 409)))
+      failures.push(`${m.text()} (${at})`);
+  });
+  await page.goto(e2e.dashboard);
+  await expect(page.getByText('Live')).toBeVisible();
+  // The share flux has the role flux, the job graduation the kind graduation: each is said once ("flux", not "flux flux").
+  await expect(page.locator('[data-share="flux"] .share-head')).toHaveText('flux');
+  await expect(page.locator('[data-job="graduation"] .job-head')).not.toContainText('graduation graduation');
+  await expect(page.locator('[data-job="graduation"] .job-name')).toHaveText('graduation');
+  await expect(page.locator('[data-job="graduation"] .job-head > .muted')).toHaveCount(0);
+  await page.screenshot({ path: 'test-results/screenshots/dashboard-loaded.png', fullPage: true });
+  // The browser asks for no favicon the helper does not serve.
+  expect(failures).toEqual([]);
+});
+
 test.describe.serial('graduation from the dashboard', () => {
   let runId = 0;
 

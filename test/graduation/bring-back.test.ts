@@ -293,3 +293,32 @@ describe('bring back a folder, and kill -9 during it', () => {
     }
   }
 });
+
+describe('fts-helper bring-back', () => {
+  const BIN = join(import.meta.dirname, '..', '..', 'bin', 'fts-helper.mjs');
+  const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+  it('takes a full path under space as well as a relative one, and refuses one outside space, naming it', () => {
+    const dir = join(base, 'cli-absolute');
+    mkdirSync(dir);
+    const { config, flux, space } = restoreInstall(dir);
+    const file = join(dir, 'helper.yaml');
+    writeFileSync(file, JSON.stringify(config));
+    mkdirSync(join(space, 'Docs'));
+    writeFileSync(join(space, 'Docs', 'a.txt'), 'a');
+    writeFileSync(join(space, 'b.txt'), 'b');
+
+    const full = cli(['bring-back', join(space, 'Docs', 'a.txt'), '--config', file]);
+    expect(full.status, full.stderr).toBe(0);
+    expect(readFileSync(join(flux, 'Docs', 'a.txt'), 'utf8')).toBe('a');
+    const rel = cli(['bring-back', 'b.txt', '--config', file]);
+    expect(rel.status, rel.stderr).toBe(0);
+    expect(readFileSync(join(flux, 'b.txt'), 'utf8')).toBe('b');
+
+    const outside = cli(['bring-back', join(flux, 'b.txt'), '--config', file]);
+    expect(outside.status).toBe(2);
+    expect(outside.stderr).toContain(`${join(flux, 'b.txt')} is not in space (${space})`);
+    expect(cli(['bring-back', space, '--config', file]).status).toBe(2);
+    expect(existsSync(join(flux, 'b.txt'))).toBe(true);
+  });
+});

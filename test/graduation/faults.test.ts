@@ -234,7 +234,9 @@ describe('disk full, a changing file, names already taken', () => {
       });
       expect(s.moved).toBe(2);
       expect(s.skipped['destination-full']).toBe(2);
-      expect(s.failed).toHaveLength(1);
+      // The margin stops the run; no file failed.
+      expect(s.failed).toEqual([]);
+      expect(s.stopped).toMatch(/must keep [\d.]+ MiB free \(graduation\.freeSpaceMargin\)/);
       expect(readdirSync(flux)).toHaveLength(2);
       expect(readdirSync(space)).toHaveLength(2);
     } finally {
@@ -260,8 +262,30 @@ describe('disk full, a changing file, names already taken', () => {
       });
       expect(s.moved).toBe(0);
       expect(s.skipped['destination-full']).toBe(1);
-      expect(s.failed[0]!.error).toMatch(/less free space than the margin/);
+      expect(s.failed).toEqual([]);
+      // Sizes for people, the setting by name, and the free space now.
+      expect(s.stopped).toMatch(
+        /^\S+ has [\d.]+ [KMG]iB free and must keep 1\.0 TiB free \(graduation\.freeSpaceMargin\); the next file needs 1\.0 MiB/,
+      );
       expect(existsSync(join(flux, 'x.bin'))).toBe(true);
+
+      // A dry run lists every file it would move and says where the real run would stop.
+      writeFileSync(join(flux, 'y.bin'), Buffer.alloc(1 << 20, 2));
+      old(join(flux, 'y.bin'));
+      const st = statfsSync(space);
+      const dry = await graduate({
+        db: store.db,
+        runId: 2,
+        srcRoot: flux,
+        dstRoot: space,
+        dryRun: true,
+        policy: { ...policy, freeSpaceMargin: st.bavail * st.bsize - (1 << 20) - (512 << 10) },
+      });
+      expect(dry.files!.sort()).toEqual(['x.bin', 'y.bin']);
+      expect(dry.examples.sort()).toEqual(['x.bin', 'y.bin']);
+      expect(dry).toMatchObject({ eligible: 2, eligibleBytes: 2 << 20, moved: 0, failed: [] });
+      expect(dry.stopped).toMatch(/^the real run would stop on the free-space margin after 1 file \(1\.0 MiB\): /);
+      expect(readdirSync(flux).sort()).toEqual(['x.bin', 'y.bin']);
     } finally {
       store.close();
     }

@@ -3,7 +3,7 @@
  * the configured policy and ad hoc, records the run, prints the summary, and undoes a run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperConfig } from '../../server-helper/config/schema.js';
@@ -130,8 +130,24 @@ describe('fts-helper graduate', () => {
 
     const dry = cli(['graduate', '--config', file, '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(JSON.parse(dry.stdout)).toMatchObject({ eligible: 1, moved: 0, dryRun: true });
+    // The dry run names what would move (all of it in JSON) and checks the margin (1M fits here).
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      eligible: 1,
+      eligibleBytes: 4,
+      moved: 0,
+      dryRun: true,
+      stopped: null,
+      files: ['Photos/a.jpg'],
+      examples: ['Photos/a.jpg'],
+    });
+    const dryText = cli(['graduate', '--config', file, '--dry-run']);
+    expect(dryText.code, dryText.stderr).toBe(0);
+    expect(dryText.stdout).toMatch(/^Dry run: would graduate 1 file \(4 B\) from .*\n {2}Photos\/a\.jpg\n/);
     expect(existsSync(join(flux, 'Photos', 'a.jpg'))).toBe(true);
+    // The history says dry run, never "succeeded … 0 files".
+    const history = cli(['jobs', 'history', '--config', file]);
+    expect(history.stdout).toMatch(/^#\d+ +graduation +dry run +manual .* would graduate 1 file, 4 B$/m);
+    expect(history.stdout).not.toMatch(/succeeded/);
 
     const r = cli(['graduate', '--config', file, '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -177,6 +193,42 @@ describe('fts-helper graduate', () => {
     expect(JSON.parse(u.stdout)).toMatchObject({ moved: 1, failed: [] });
     expect(readFileSync(join(flux, 'Photos', 'a.jpg'), 'utf8')).toBe('jpeg');
     expect(existsSync(join(dst, 'Photos', 'a.jpg'))).toBe(false);
+  });
+
+  it('a dry run says the real run would stop on the free-space margin; the real run stops, says why once, and exits 1', () => {
+    const base = tempDir('cli-margin');
+    made.push(base);
+    const flux = join(base, 'flux');
+    const dst = join(space.dir, 'margin');
+    mkdirSync(flux);
+    mkdirSync(dst);
+    for (const n of ['a.txt', 'b.txt']) {
+      writeFileSync(join(flux, n), n);
+      old(join(flux, n));
+    }
+    const file = configFile(base, flux, dst, { label: 'space' });
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc.drives.space.mountPoint = space.dir;
+    doc.graduation.freeSpaceMargin = '1T';
+    writeFileSync(file, JSON.stringify(doc));
+
+    const dry = cli(['graduate', '--config', file, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^Dry run: would graduate 2 files \(10 B\)/);
+    expect(dry.stdout).toMatch(
+      /Note: the real run would stop on the free-space margin after 0 files \(0 B\): .* has [\d.]+ MiB free and must keep 1\.0 TiB free \(graduation\.freeSpaceMargin\)/,
+    );
+
+    const r = cli(['graduate', '--config', file]);
+    expect(r.code).toBe(1);
+    // One classification: the files are skipped as destination-full, the stop is said once, and no file "failed".
+    expect(r.stdout).toMatch(/^Graduated 0 files \(0 B\)/);
+    expect(r.stdout).toMatch(/^skipped: destination-full 2$/m);
+    expect(r.stderr).toMatch(
+      /stopped early: .* has [\d.]+ MiB free and must keep 1\.0 TiB free \(graduation\.freeSpaceMargin\)/,
+    );
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/could not|FAILED|bytes\)/);
+    expect(readdirSync(flux).sort()).toEqual(['a.txt', 'b.txt']);
   });
 
   it('ad hoc: --from/--to without a config; bad usage exits 2; a failure exits 1', () => {
@@ -225,6 +277,10 @@ describe('fts-helper graduate', () => {
       '--json',
     ]);
     expect(full.code).toBe(1);
-    expect(JSON.parse(full.stdout).failed[0].error).toMatch(/margin/);
+    // Ad hoc, the margin is the option it was given.
+    expect(JSON.parse(full.stdout)).toMatchObject({
+      failed: [],
+      stopped: expect.stringMatching(/--free-space-margin/),
+    });
   });
 });

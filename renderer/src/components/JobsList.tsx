@@ -1,6 +1,7 @@
 /** Jobs with their last and next runs; the dashboard adds "Run now" and live progress. */
 import type { FtsEvent } from '../../../contract/events.js';
 import type { Job } from '../../../contract/job.js';
+import { dryRunText } from '../../../contract/format.js';
 import { formatAgo, formatBytes, formatDuration } from '../format.js';
 
 /** Live progress of a running job, from its latest progress event. */
@@ -51,7 +52,7 @@ export function JobsList({
           <li key={j.name} className="job" data-job={j.name}>
             <div className="job-head">
               <span className="job-name">{j.name}</span>
-              <span className="muted small">{j.kind}</span>
+              {j.kind !== j.name && <span className="muted small">{j.kind}</span>}
               {running ? <span className="badge badge-mounting">Running</span> : null}
               {onRun && (
                 <button
@@ -68,7 +69,7 @@ export function JobsList({
             <div className="muted small">
               Last:{' '}
               {j.lastRun
-                ? `${j.lastRun.status}, ${formatAgo(j.lastRun.finishedAt ?? j.lastRun.startedAt, now)} (${formatDuration(j.lastRun.durationMs)})`
+                ? `${dryRunText(j.lastRun.summary) ?? j.lastRun.status}, ${formatAgo(j.lastRun.finishedAt ?? j.lastRun.startedAt, now)} (${formatDuration(j.lastRun.durationMs)})`
                 : 'never'}
               {' · '}Next: {j.nextRun ? formatAgo(j.nextRun, now) : j.schedule ? j.schedule : 'on demand'}
             </div>

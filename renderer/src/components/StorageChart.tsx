@@ -32,6 +32,16 @@ export function chartData(samples: readonly StorageSample[]): {
   return { roles, data: [times, ...columns] as uPlot.AlignedData };
 }
 
+/**
+ * The time axis: the whole window the history covers (its days up to now), so one sample or a few sit at the right
+ * end of a sensible span instead of uPlot stretching a single point over years.
+ */
+export function timeRange(times: ArrayLike<number>, days: number, nowSec: number): [number, number] {
+  const first = times.length > 0 ? times[0]! : nowSec;
+  const last = times.length > 0 ? times[times.length - 1]! : nowSec;
+  return [Math.min(first, nowSec - days * 86_400), Math.max(last, nowSec)];
+}
+
 function newest(samples: readonly StorageSample[], role: StorageSample['role']): StorageSample | undefined {
   return samples.filter((s) => s.role === role).at(-1);
 }
@@ -57,7 +67,10 @@ export function StorageChart({ history }: { history: StorageHistory | null }) {
         })),
       ],
       axes: [{}, { size: 56, values: (_u, vals) => vals.map((v) => `${v} %`) }],
-      scales: { y: { range: [0, 100] } },
+      scales: {
+        x: { time: true, range: () => timeRange(data[0], history.days, Date.now() / 1000) },
+        y: { range: [0, 100] },
+      },
       legend: { live: false },
     };
     const plot = new uPlot(opts, data, el);

@@ -1,6 +1,7 @@
 /** The helper's dashboard: clients, drives, shares, jobs with history and Run now, graduation undo, restore, "Where is my file?", events. */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Status } from '../../../contract/api.js';
+import { dryRunText } from '../../../contract/format.js';
 import type { FtsEvent } from '../../../contract/events.js';
 import type { Job, JobRun } from '../../../contract/job.js';
 import { ActivityFeed } from '../components/ActivityFeed.js';
@@ -57,22 +58,28 @@ function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => 
           const moved = typeof r.summary?.moved === 'number' ? r.summary.moved : null;
           const bytes = typeof r.summary?.bytesMoved === 'number' ? r.summary.bytesMoved : null;
           const restoredTo = typeof r.summary?.restoredTo === 'string' ? r.summary.restoredTo : null;
+          // A dry run moved nothing: it says what it would have done, never "succeeded, 0 files".
+          const dry = dryRunText(r.summary);
           return (
             <tr key={r.id} data-run={r.id}>
               <th scope="row">#{r.id}</th>
               <td>{r.job}</td>
               <td>
-                <span className={`badge run-${r.status}`}>{r.status}</span>
+                <span className={`badge run-${r.status}`}>
+                  {dry ? `${r.status === 'succeeded' ? '' : `${r.status}, `}dry run` : r.status}
+                </span>
               </td>
               <td>{formatAgo(r.startedAt)}</td>
               <td>{formatDuration(r.durationMs)}</td>
               <td className="small">
                 {r.error ??
-                  (restoredTo !== null
-                    ? `to flux: ${restoredTo}`
-                    : moved !== null
-                      ? `${files(moved)}, ${formatBytes(bytes ?? 0)}`
-                      : '')}
+                  (dry !== null
+                    ? dry.replace(/^dry run: /, '')
+                    : restoredTo !== null
+                      ? `to flux: ${restoredTo}`
+                      : moved !== null
+                        ? `${files(moved)}, ${formatBytes(bytes ?? 0)}`
+                        : '')}
               </td>
               <td>
                 {/* The helper says which runs it can undo (JobRun.undoable); the dashboard does not decide. */}
@@ -281,7 +288,7 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
               <li key={s.name} className="share" data-share={s.name}>
                 <div className="share-head">
                   <span className="share-name">{s.name}</span>
-                  {s.role && <span className="muted small">{s.role}</span>}
+                  {s.role && s.role !== s.name && <span className="muted small">{s.role}</span>}
                 </div>
                 <div className="muted small">
                   {s.path}

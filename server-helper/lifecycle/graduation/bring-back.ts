@@ -11,6 +11,7 @@ import type { Db } from '../../store/db.js';
 import { isDirMode, isFileMode, isLinkMode, isUnsafePath } from '../../system/root-dir.js';
 import { checkRoots, summaryOf, type GraduationProgress, type GraduationSummary } from './graduate.js';
 import { acquireMoverLock, Journal } from './journal.js';
+import { marginStopMessage } from './margin.js';
 import {
   moveBatch,
   skip,
@@ -262,10 +263,17 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
     hardLinks.clear();
     if (!opts.signal?.aborted) await flush();
     await syncSources(mover);
-    if (mover.run.destinationFull && !stats.failed.some((f) => f.error.includes('ENOSPC'))) {
+    if (mover.run.marginNeed !== undefined && !stats.failed.some((f) => f.error.includes('ENOSPC'))) {
       stats.failed.push({
         path: flux,
-        error: `flux (${flux}) has less free space than the margin (${opts.freeSpaceMargin} bytes); the remaining files stay in space`,
+        error: marginStopMessage({
+          to: `flux (${flux})`,
+          stays: 'space',
+          freeBytes: mover.settings.dst.freeBytes(),
+          nextNeeds: mover.run.marginNeed,
+          margin: opts.freeSpaceMargin,
+          setting: 'graduation.freeSpaceMargin',
+        }),
       });
     }
     if (!folder && stats.moved === 0) placedAt = null;

@@ -4,12 +4,14 @@
  * the end (their groups must be complete to move).
  */
 import { realpathSync, statSync } from 'node:fs';
+import { countOf, formatBinaryBytes } from '../../../contract/format.js';
 import type { Db } from '../../store/db.js';
 import { isFileMode, type RootDir } from '../../system/root-dir.js';
 import { acquireMoverLock, Journal } from './journal.js';
 import { Batcher } from './batcher.js';
 import { skip, syncSources, type MoveItem, type MoverContext, type MoveStats, type MoveStep } from './mover.js';
 import { closeMoverContext, openMoverContext } from './move-open.js';
+import { marginStopMessage, spaceNeeded } from './margin.js';
 import { isOldEnough, normalizeIncludes, type Policy } from './policy.js';
 import { recoverJournal } from './recover.js';
 import { walk } from './scan.js';
@@ -29,15 +31,25 @@ export interface GraduationSummary {
   runId: number;
   scanned: number;
   eligible: number;
+  /** Bytes of the files the policy chose (a dry run's "would graduate 2 files, 12 MiB"). */
+  eligibleBytes: number;
   moved: number;
   bytesMoved: number;
   skipped: Record<string, number>;
   failed: { path: string; error: string }[];
   durationMs: number;
+  /** A few files moved; on a dry run, the first files it would move. */
   examples: string[];
   from: string;
   to: string;
   dryRun: boolean;
+  /**
+   * Why the run stopped before the end (the free-space margin), or on a dry run why the real run would; null when
+   * it went through. Not a file's failure: the files not moved are counted in `skipped` or were never reached.
+   */
+  stopped: string | null;
+  /** A dry run's every file it would move (the process that started it gets them; the run history keeps `examples`). */
+  files?: string[];
   /** Journal rows a previous crash left, and what became of them. */
   recovered: { rolledBack: number; completed: number; deferred: number };
 }
@@ -53,21 +65,27 @@ export function summaryOf(r: {
   to: string;
   dryRun: boolean;
   recovered: GraduationSummary['recovered'];
+  eligibleBytes?: number;
+  stopped?: string | null;
+  files?: string[];
 }): GraduationSummary {
   const { stats } = r;
   return {
     runId: r.runId,
     scanned: r.scanned,
     eligible: r.eligible,
+    eligibleBytes: r.eligibleBytes ?? 0,
     moved: stats.moved,
     bytesMoved: stats.bytesMoved,
     skipped: stats.skipped,
     failed: stats.failed,
     durationMs: Date.now() - r.started,
-    examples: stats.examples,
+    examples: r.files ? r.files.slice(0, 10) : stats.examples,
     from: r.from,
     to: r.to,
     dryRun: r.dryRun,
+    stopped: r.stopped ?? null,
+    ...(r.files ? { files: r.files } : {}),
     recovered: r.recovered,
   };
 }
@@ -80,6 +98,8 @@ export interface GraduateOptions {
   dstRoot: string;
   policy: Policy;
   dryRun?: boolean;
+  /** What the margin is called where it was set, for the message when it stops the run (default the config's key). */
+  marginSetting?: string;
   signal?: AbortSignal;
   /** Files Samba has open now (absolute paths); read at the start and again before a batch's sources go. */
   openFiles?: () => Promise<ReadonlySet<string>>;
@@ -147,6 +167,7 @@ function recheckOpenFiles(ctx: MoverContext, read: () => Promise<ReadonlySet<str
 class RunProgress {
   scanned = 0;
   eligible = 0;
+  eligibleBytes = 0;
   current: string | null = null;
   private last = 0;
 
@@ -201,15 +222,28 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       progress.report();
     };
     batcher = new Batcher(opts.dryRun ? null : ctx, opts.batchSize ?? 10_000, () => progress.report());
-    await scanAndQueue(ctx, opts, batcher, progress);
+    const dry = opts.dryRun ? new DryRunPlan(ctx.settings.dst.freeBytes(), opts.policy.freeSpaceMargin) : null;
+    await scanAndQueue(ctx, opts, batcher, progress, dry);
     if (!opts.signal?.aborted) await batcher.flushLast();
     await batcher.done();
     await syncSources(ctx);
     const { stats } = ctx.run;
-    if (ctx.run.destinationFull && !stats.failed.some((f) => f.error.includes('ENOSPC'))) {
-      stats.failed.push({
-        path: dst,
-        error: `${dst} has less free space than the margin (${opts.policy.freeSpaceMargin} bytes); the remaining files stay in ${src}`,
+    const margin = {
+      to: dst,
+      stays: src,
+      margin: opts.policy.freeSpaceMargin,
+      setting: opts.marginSetting ?? 'graduation.freeSpaceMargin',
+    };
+    let stopped: string | null = null;
+    if (dry?.firstMisfit !== undefined) {
+      const moves = `${countOf(dry.fitting, 'file')} (${formatBinaryBytes(dry.fittingBytes)})`;
+      stopped = `the real run would stop on the free-space margin after ${moves}: ${marginStopMessage({ ...margin, freeBytes: dry.freeBefore, nextNeeds: dry.firstMisfit })}`;
+    } else if (ctx.run.marginNeed !== undefined) {
+      // The margin stopped the run (ENOSPC is a file's failure, said with that file).
+      stopped = marginStopMessage({
+        ...margin,
+        freeBytes: ctx.settings.dst.freeBytes(),
+        nextNeeds: ctx.run.marginNeed,
       });
     }
     progress.current = null;
@@ -224,6 +258,9 @@ export async function graduate(opts: GraduateOptions): Promise<GraduationSummary
       to: dst,
       dryRun: !!opts.dryRun,
       recovered,
+      eligibleBytes: progress.eligibleBytes,
+      stopped,
+      files: dry?.files,
     });
   } catch (err) {
     // A run that stops on an error (a failed sync) may leave a batch copied but not finished: roll back or
@@ -249,14 +286,20 @@ async function scanAndQueue(
   opts: GraduateOptions,
   batcher: Batcher,
   progress: RunProgress,
+  dry: DryRunPlan | null,
 ): Promise<void> {
   const { stats } = ctx.run;
   const { src } = ctx.settings;
   const now = opts.now ?? Date.now();
   const stop = () => !!opts.signal?.aborted || ctx.run.destinationFull;
   const queue = async (item: MoveItem, companion: string | null) => {
+    const extra = companion ? companionItem(src, companion) : null;
     progress.eligible += item.srcs.length + (companion ? 1 : 0);
-    if (batcher.add(item, companion ? companionItem(src, companion) : null)) await batcher.flush();
+    progress.eligibleBytes += item.stat.size + (extra?.stat.size ?? 0);
+    if (dry) {
+      dry.add(item);
+      if (extra) dry.add(extra);
+    } else if (batcher.add(item, extra)) await batcher.flush();
   };
   const hardLinks = new Map<string, { stat: MoveItem['stat']; paths: string[] }>();
   for await (const batch of scanOf(ctx, opts, now, progress)) {
@@ -303,6 +346,39 @@ function scanOf(ctx: MoverContext, opts: GraduateOptions, now: number, progress:
     now,
     onTooNew,
   });
+}
+
+/**
+ * What a dry run would move, in the order the real run would: every name, and how far the destination's free space
+ * goes above the margin (the real run stops at the first item that does not fit).
+ */
+class DryRunPlan {
+  readonly files: string[] = [];
+  fitting = 0;
+  fittingBytes = 0;
+  /** The room the first item that did not fit needs; undefined while all fit. */
+  firstMisfit: number | undefined;
+  private free: number;
+
+  constructor(
+    readonly freeBefore: number,
+    private readonly margin: number,
+  ) {
+    this.free = freeBefore;
+  }
+
+  add(item: MoveItem): void {
+    this.files.push(...item.srcs);
+    if (this.firstMisfit !== undefined) return;
+    const need = spaceNeeded(item);
+    if (this.free - need < this.margin) {
+      this.firstMisfit = need;
+      return;
+    }
+    this.free -= need;
+    this.fitting += item.srcs.length;
+    this.fittingBytes += item.stat.size;
+  }
 }
 
 /** A `._name` companion as an item of its own, when it is a plain file with one name (else the file goes alone). */

@@ -85,6 +85,8 @@ export interface MoveRunState {
   sourceDirty: boolean;
   /** Set by the mover when the destination is full; the caller stops. */
   destinationFull: boolean;
+  /** Set with destinationFull when the free-space margin (not ENOSPC) stopped the run: the room the next file needed. */
+  marginNeed?: number;
 }
 
 /** Progress and fault-injection hooks. */

@@ -16,6 +16,7 @@ import {
   type MoverContext,
   type Planned,
 } from './move-context.js';
+import { spaceNeeded } from './margin.js';
 import { ensureDirs, hashAt, suffixedName } from './safe-move.js';
 
 /**
@@ -42,6 +43,8 @@ export interface PlanPass {
   free: number;
   /** Set when an item did not fit above the margin: the run stops after this batch. */
   marginReached: boolean;
+  /** The room the first item that did not fit needed (for the message that says why the run stopped). */
+  marginNeed?: number;
 }
 
 /** A new pass over one batch. */
@@ -63,9 +66,10 @@ export function planItem(ctx: MoverContext, pass: PlanPass, item: MoveItem, comp
       ? companionTargets(ctx, item, companion, pass.missingDirs)
       : chooseTargets(ctx, item, pass.missingDirs);
     if (duplicate) return { kind: 'duplicate', item, id: begin(ctx, item, dsts, null, 'dedup'), ino: duplicate.ino };
-    const need = item.kind === 'file' ? item.stat.blocks * 512 + 4096 : 4096;
+    const need = spaceNeeded(item);
     if (pass.free - need < ctx.settings.freeSpaceMargin) {
       pass.marginReached = true;
+      pass.marginNeed ??= need;
       return skipped(ctx, 'destination-full');
     }
     // The destination folders exist before the row is journaled: recovery can then take a missing folder as one

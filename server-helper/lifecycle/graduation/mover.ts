@@ -115,7 +115,10 @@ export async function prepareBatch(ctx: MoverContext, items: MoveItem[]): Promis
     // Every copy handed out answers before the batch moves on.
     await copies.end();
     // The margin stops the run after this batch; what was planned within it still moves.
-    if (pass.marginReached) ctx.run.destinationFull = true;
+    if (pass.marginReached) {
+      ctx.run.destinationFull = true;
+      ctx.run.marginNeed ??= pass.marginNeed;
+    }
   }
   dropLoneCompanions(ctx, planned, byIndex);
   return { planned, copied: planned.filter((p) => p.ok) };

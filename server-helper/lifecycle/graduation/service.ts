@@ -73,6 +73,7 @@ function publishFinished(w: RunWiring, s: GraduationSummary, sides: Sides): void
     job: w.job,
     scanned: s.scanned,
     eligible: s.eligible,
+    eligibleBytes: s.eligibleBytes,
     moved: s.moved,
     bytesMoved: s.bytesMoved,
     skipped: s.skipped,
@@ -81,6 +82,8 @@ function publishFinished(w: RunWiring, s: GraduationSummary, sides: Sides): void
     from: sides.from,
     to: sides.to,
     durationMs: s.durationMs,
+    dryRun: s.dryRun,
+    stopped: s.stopped,
   });
 }
 
@@ -124,6 +127,7 @@ export async function runGraduation(
       dstRoot,
       policy,
       dryRun: spec.dryRun,
+      marginSetting: 'config' in spec ? undefined : '--free-space-margin',
       signal: w.signal,
       openFiles: () => smbOpenFiles(smbConf, w.signal),
       onProgress: progressPublisher(w),
@@ -169,12 +173,14 @@ export function publicSummary(s: GraduationSummary): Record<string, unknown> {
     to: s.to,
     scanned: s.scanned,
     eligible: s.eligible,
+    eligibleBytes: s.eligibleBytes,
     moved: s.moved,
     bytesMoved: s.bytesMoved,
     skipped: s.skipped,
     failed: s.failed,
     durationMs: s.durationMs,
     dryRun: s.dryRun,
+    stopped: s.stopped,
     recovered: s.recovered,
     examples: s.examples,
   };

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { countOf } from '../../../contract/format.js';
 import type { HelperConfig } from '../../config/schema.js';
 import type { EventBus } from '../../runs/bus.js';
 import { RunRefused, type AdmitContext, type Task, type TaskContext, type TaskOutcome } from '../../runs/task.js';
@@ -44,14 +45,24 @@ function wiring(ctx: TaskContext): RunWiring {
 /** The one mapping from a graduation or undo summary to how the run ended. */
 function outcomeOf(ctx: TaskContext, s: GraduationSummary, what: string): TaskOutcome {
   ctx.appendLog(
-    `scanned ${s.scanned}, eligible ${s.eligible}, moved ${s.moved} (${s.bytesMoved} bytes), failed ${s.failed.length}\n`,
+    s.dryRun
+      ? `dry run: scanned ${s.scanned}, would move ${s.eligible} (${s.eligibleBytes} bytes)\n`
+      : `scanned ${s.scanned}, eligible ${s.eligible}, moved ${s.moved} (${s.bytesMoved} bytes), failed ${s.failed.length}\n`,
   );
   for (const f of s.failed.slice(0, 50)) ctx.appendLog(`failed: ${f.path}: ${f.error}\n`);
+  if (s.stopped) ctx.appendLog(`${s.dryRun ? '' : 'stopped: '}${s.stopped}\n`);
   const first = s.failed[0];
+  // A file's failure and a stop on the margin are told apart, each once; a dry run that finds the real run would
+  // stop is a warning (nothing went wrong yet).
+  const problems = [
+    ...(first ? [`${countOf(s.failed.length, 'file')} could not ${what}; first: ${first.path}: ${first.error}`] : []),
+    ...(s.stopped && !s.dryRun ? [`stopped early: ${s.stopped}`] : []),
+  ];
   return {
-    status: ctx.signal.aborted ? 'cancelled' : first ? 'failed' : 'succeeded',
+    status: ctx.signal.aborted ? 'cancelled' : problems.length ? 'failed' : s.stopped ? 'warning' : 'succeeded',
     summary: publicSummary(s),
-    error: first ? `${s.failed.length} file(s) could not ${what}; first: ${first.path}: ${first.error}` : null,
+    error: problems.length ? problems.join('; ') : s.stopped,
+    detail: s.files ? { files: s.files } : undefined,
   };
 }
 
