@@ -242,8 +242,8 @@ export function ensureDirs(srcRoot: RootDir, dstRoot: RootDir, relDir: string, k
 
 const NAME_MAX = 255;
 
-/** The n-th "graduated" alternative of rel, kept within 255 bytes: `report (graduated 2).pdf`. */
-export function suffixedName(rel: string, n: number): string {
+/** The n-th alternative of a taken rel, kept within 255 bytes and before an extension: `report (graduated 2).pdf`. */
+export function suffixedName(rel: string, n: number, word = 'graduated'): string {
   const slash = rel.lastIndexOf('/');
   const dir = slash >= 0 ? rel.slice(0, slash + 1) : '';
   const name = rel.slice(slash + 1);
@@ -251,7 +251,7 @@ export function suffixedName(rel: string, n: number): string {
   const hasExt = dot > 0 && Buffer.byteLength(name.slice(dot)) <= 16;
   let stem = hasExt ? name.slice(0, dot) : name;
   const ext = hasExt ? name.slice(dot) : '';
-  const suffix = ` (graduated${n > 1 ? ` ${n}` : ''})`;
+  const suffix = ` (${word}${n > 1 ? ` ${n}` : ''})`;
   while (Buffer.byteLength(stem + suffix + ext) > NAME_MAX) stem = [...stem].slice(0, -1).join('');
   return `${dir}${stem}${suffix}${ext}`;
 }

@@ -1,6 +1,6 @@
 /** The names a restore gives what it puts in flux: the day's `Restored YYYY-MM-DD` folder and, when a name is taken, a suffixed one. */
 
-const NAME_MAX = 255;
+import { suffixedName } from '../graduation/safe-move.js';
 
 /** The folder of one day's restores, by the server's local date: `Restored 2024-11-03`. */
 export function restoredFolderName(now: Date): string {
@@ -10,16 +10,7 @@ export function restoredFolderName(now: Date): string {
 
 /** The n-th alternative of a taken path, kept within 255 bytes and before an extension: `report (restored 2).pdf`. */
 export function restoredName(rel: string, n: number): string {
-  const slash = rel.lastIndexOf('/');
-  const dir = slash >= 0 ? rel.slice(0, slash + 1) : '';
-  const name = rel.slice(slash + 1);
-  const dot = name.lastIndexOf('.');
-  const hasExt = dot > 0 && Buffer.byteLength(name.slice(dot)) <= 16;
-  let stem = hasExt ? name.slice(0, dot) : name;
-  const ext = hasExt ? name.slice(dot) : '';
-  const suffix = ` (restored${n > 1 ? ` ${n}` : ''})`;
-  while (Buffer.byteLength(stem + suffix + ext) > NAME_MAX) stem = [...stem].slice(0, -1).join('');
-  return `${dir}${stem}${suffix}${ext}`;
+  return suffixedName(rel, n, 'restored');
 }
 
 /**
