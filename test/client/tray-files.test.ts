@@ -184,16 +184,23 @@ describe('Where is my file? and Bring back to flux in the tray', () => {
     expect(readFileSync(join(flux, 'Family/ana-tax-2019.pdf'), 'utf8')).toBe(`Family/ana-tax-2019.pdf of ${ANA}\n`);
     expect(existsSync(join(space, 'Family/ana-tax-2019.pdf'))).toBe(false);
 
-    // Bob's is refused, with the reason, and no run starts.
+    // Bob's is refused, with the reason, and no run starts; a name in his closed folder is not there for Ana.
     const runsBefore = helper.store.runs.list({ limit: 50 }).length;
-    for (const path of ['Family/bob-tax-2019.pdf', 'bob-private/tax-2019-secret.pdf']) {
+    for (const [path, status, message] of [
+      [
+        'Family/bob-tax-2019.pdf',
+        403,
+        `path: Family/bob-tax-2019.pdf belongs to another member of space, not to ${ANA}`,
+      ],
+      ['bob-private/tax-2019-secret.pdf', 404, 'path: space has no bob-private/tax-2019-secret.pdf'],
+    ] as const) {
       const refused = await ana.bringBack(path).then(
         () => null,
         (e: unknown) => e,
       );
       expect(refused, path).toBeInstanceOf(HelperHttpError);
-      expect((refused as HelperHttpError).status).toBe(403);
-      expect((refused as Error).message).toContain(`path: ${path} belongs to another member of space, not to ${ANA}`);
+      expect((refused as HelperHttpError).status).toBe(status);
+      expect((refused as Error).message).toContain(message);
       expect(existsSync(join(space, path))).toBe(true);
     }
     expect(helper.store.runs.list({ limit: 50 })).toHaveLength(runsBefore);
