@@ -56,7 +56,10 @@ export function clientScope(
  * where the share keeps each Samba user's bundles in a folder of their own, the folder must be the client's Samba
  * user too: a client that calls itself "Bobs-iMac" still does not see the backups in bob's folder.
  */
-function ownsMac(scope: ClientScope, mac: TimeMachineReport['macs'][number]): boolean {
+export function ownsMac(
+  scope: ClientScope,
+  mac: Pick<TimeMachineReport['macs'][number], 'clientIds' | 'hostKey' | 'owner'>,
+): boolean {
   const named =
     mac.clientIds.includes(scope.clientId) ||
     (scope.hostName !== null && timeMachineHostKey(scope.hostName) === mac.hostKey);

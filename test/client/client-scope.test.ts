@@ -14,8 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FtsEvent, JobRun } from '../../contract/index.js';
-import { parseReadyComment, SseParser } from '../../contract/sse.js';
+import { JobRun, type FtsEvent } from '../../contract/index.js';
+import { HIDDEN_PATH } from '../../server-helper/api/client-view.js';
+import { eventFromFrame, parseReadyComment, SseParser } from '../../contract/sse.js';
 import { HelperHttpError, requestJson } from '../../electron/core/http.js';
 import { startHelper, type RunningHelper } from '../../server-helper/daemon.js';
 import { serverFeatures } from '../../server-helper/features.js';
@@ -89,6 +90,47 @@ function outcome(p: Promise<unknown>): Promise<string> {
     (e: unknown) => (e instanceof HelperHttpError ? e.message.replace(/^the helper answered /, '') : String(e)),
   );
 }
+
+/** An event stream read from `since` until `enough` says so: its events and raw text, after the replay's ready comment. */
+async function readStream(
+  token: string,
+  since: number,
+  enough: (events: FtsEvent[], ready: boolean) => boolean,
+): Promise<{ events: FtsEvent[]; text: string }> {
+  const ctl = new AbortController();
+  const res = await fetch(`${helper.url}/api/v1/events?since=${since}`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: ctl.signal,
+  });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const parser = new SseParser({ comments: true });
+  const decoder = new TextDecoder();
+  const events: FtsEvent[] = [];
+  let text = '';
+  let ready = false;
+  try {
+    while (!enough(events, ready)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the event stream ended');
+      const chunk = decoder.decode(value, { stream: true });
+      text += chunk;
+      for (const f of parser.push(chunk)) {
+        if (f.comment !== undefined) ready ||= parseReadyComment(f.comment) !== null;
+        else {
+          const e = eventFromFrame(f);
+          if (e) events.push(e);
+        }
+      }
+    }
+  } finally {
+    ctl.abort();
+  }
+  return { events, text };
+}
+
+/** The newest event id now. */
+const lastEventId = () => helper.store.events.latest(1)[0]?.id ?? 0;
 
 /** Holds flux and space as a run would, so bring-backs wait in the queue; returns the release. */
 function holdBothSides(): () => void {
@@ -208,5 +250,92 @@ describe('search', () => {
     );
     expect(await Promise.all(Array.from({ length: 6 }, () => search(admin)))).toEqual(Array(6).fill('ok'));
     rmSync(join(flux, 'many'), { recursive: true });
+  });
+});
+
+describe('runs and events name what the member could see', () => {
+  it('another member’s closed folder stays closed in runs and events, live and replayed; counts stay; admin unchanged', async () => {
+    // Bob's closed folders: in space (an admin brings it back) and in flux (a graduation dry run lists it).
+    memberFile(space, 'bob-secret/divorce-letter.pdf', BOB);
+    memberFile(space, 'bob-secret/divorce-lawyer.pdf', BOB);
+    closedFolder(space, 'bob-secret', BOB);
+    memberFile(flux, 'bob-drafts/divorce-draft.docx', BOB, 400);
+    closedFolder(flux, 'bob-drafts', BOB);
+    memberFile(flux, 'Family/ana-old.txt', ANA, 400);
+    const noUser = await pairedClient('reader-pc', null);
+    const from = lastEventId();
+
+    // Ana's tray follows the stream live while the admin works.
+    const ended2 = (events: FtsEvent[], type: string) => events.some((e) => e.type === type);
+    const live = readStream(
+      anaToken,
+      from,
+      (ev, ready) => ready && ended2(ev, 'bringback.finished') && ended2(ev, 'graduation.finished'),
+    );
+    const bring = await requestJson<{ runId: number }>(asAdmin(), 'POST', '/api/v1/bring-back', { path: 'bob-secret' });
+    expect((await ended(bring.runId)).status).toBe('succeeded');
+    const jobs = await requestJson<{ name: string; kind: string }[]>(asAdmin(), 'GET', '/api/v1/jobs');
+    const grad = helper.ctx.jobs!.start(jobs.find((j) => j.kind === 'graduation')!.name, 'api', { dryRun: true });
+    expect((await ended(grad.id)).status).toBe('succeeded');
+
+    // The admin sees every name.
+    const adminRuns = JSON.stringify(await requestJson(asAdmin(), 'GET', '/api/v1/runs?limit=50'));
+    expect(adminRuns).toContain('bob-drafts/divorce-draft.docx');
+
+    // Ana's run history: the counts, her own names, none of Bob's closed folders.
+    const anaRuns = await requestJson<JobRun[]>(asAna(), 'GET', '/api/v1/runs?limit=50');
+    expect(JSON.stringify(anaRuns)).not.toContain('divorce');
+    const gradAsAna = anaRuns.find((r) => r.id === grad.id)!;
+    expect(gradAsAna.summary).toMatchObject({ eligible: 2, dryRun: true });
+    expect(gradAsAna.summary!.examples).toEqual(['Family/ana-old.txt']);
+    expect(anaRuns.find((r) => r.id === bring.runId)!.summary).toMatchObject({ moved: 2 });
+    const jobsAsAna = JSON.stringify(await requestJson(asAna(), 'GET', '/api/v1/jobs'));
+    expect(jobsAsAna).not.toContain('divorce');
+    expect(jobsAsAna).toContain('Family/ana-old.txt');
+    // A token that does not say which Samba user it is sees no names, only counts.
+    const readerRuns = await requestJson<JobRun[]>({ url: helper.url, token: noUser }, 'GET', '/api/v1/runs?limit=50');
+    expect(readerRuns.find((r) => r.id === grad.id)!.summary).toMatchObject({ eligible: 2, examples: [] });
+
+    // Her stream, live and replayed, the same.
+    const liveText = (await live).text;
+    const replayed = await readStream(anaToken, from, (_ev, ready) => ready);
+    for (const { text, events } of [{ text: liveText, events: (await live).events }, replayed]) {
+      expect(text).not.toContain('divorce');
+      const done = events.find((e) => e.type === 'bringback.finished' && e.data.runId === bring.runId);
+      expect(done?.data).toMatchObject({ moved: 2 });
+      const graduated = events.find((e) => e.type === 'graduation.finished' && e.data.runId === grad.id);
+      expect(graduated?.data).toMatchObject({ eligible: 2, examples: ['Family/ana-old.txt'] });
+    }
+    const adminReplay = await readStream(admin, from, (_ev, ready) => ready);
+    expect(adminReplay.text).toContain('bob-drafts/divorce-draft.docx');
+    expect(adminReplay.text).toContain('bob-secret/divorce-l');
+    const readerReplay = await readStream(noUser, from, (_ev, ready) => ready);
+    const readerGrad = readerReplay.events.find((e) => e.type === 'graduation.finished');
+    expect(readerGrad?.data).toMatchObject({ eligible: 2, examples: [] });
+    expect(HIDDEN_PATH).not.toContain('divorce');
+  });
+
+  it('a Time Machine warning reaches only the Mac it is about; an admin hears every one', async () => {
+    const time = join(space, '..', 'time');
+    const stale = new Date(Math.floor((Date.now() - 9 * DAY) / 1000) * 1000);
+    for (const [owner, name] of [
+      [ANA, 'ana-mbp'],
+      [BOB, "Bob's iMac"],
+    ] as const)
+      buildBundle(time, { owner, name, completions: [stale], bands: [{ name: '0', bytes: 4096, mtime: stale }] });
+    const from = lastEventId();
+    const checked = await checkTimeMachineAndWarn({
+      config: helper.ctx.config,
+      store: helper.store,
+      bus: helper.ctx.bus,
+    });
+    expect(checked.announced).toHaveLength(2);
+    const hosts = async (token: string) =>
+      (await readStream(token, from, (_ev, ready) => ready)).events
+        .filter((e) => e.type === 'timemachine.warning')
+        .map((e) => (e.type === 'timemachine.warning' ? e.data.host : ''))
+        .sort();
+    expect(await hosts(anaToken)).toEqual(['ana-mbp']);
+    expect(await hosts(admin)).toEqual(["Bob's iMac", 'ana-mbp']);
   });
 });
