@@ -187,7 +187,7 @@ describe('Where is my file? and Bring back to flux in the tray', () => {
 
     // Ana's own file comes back to flux.
     const mine = await ana.bringBack('Family/ana-tax-2019.pdf');
-    await expect.poll(async () => (await runOf(mine.runId)).status).toBe('succeeded');
+    await expect.poll(async () => (await runOf(mine.runId)).status, { timeout: 60_000 }).toBe('succeeded');
     expect(readFileSync(join(flux, 'Family/ana-tax-2019.pdf'), 'utf8')).toBe(`Family/ana-tax-2019.pdf of ${ANA}\n`);
     expect(existsSync(join(space, 'Family/ana-tax-2019.pdf'))).toBe(false);
 
@@ -217,7 +217,7 @@ describe('Where is my file? and Bring back to flux in the tray', () => {
     memberFile('ana-shared/his.txt', BOB);
     chownSync(join(space, 'ana-shared'), uid(ANA), uid(ANA));
     const folder = await ana.bringBack('ana-shared');
-    await expect.poll(async () => (await runOf(folder.runId)).status).toBe('succeeded');
+    await expect.poll(async () => (await runOf(folder.runId)).status, { timeout: 60_000 }).toBe('succeeded');
     expect(existsSync(join(flux, 'ana-shared/mine.txt'))).toBe(true);
     expect(existsSync(join(flux, 'ana-shared/his.txt'))).toBe(false);
     expect(existsSync(join(space, 'ana-shared/his.txt'))).toBe(true);
@@ -232,7 +232,7 @@ describe('Where is my file? and Bring back to flux in the tray', () => {
         path: 'Family/bob-tax-2019.pdf',
       },
     );
-    await expect.poll(async () => (await runOf(byAdmin.runId)).status).toBe('succeeded');
+    await expect.poll(async () => (await runOf(byAdmin.runId)).status, { timeout: 60_000 }).toBe('succeeded');
     expect(existsSync(join(flux, 'Family/bob-tax-2019.pdf'))).toBe(true);
   });
 
