@@ -5,7 +5,7 @@
  */
 import { parseDuration, timeMachineHostKey, type SearchReport, type TimeMachineReport } from '../../contract/index.js';
 import type { Principal } from '../store/tokens.js';
-import { memberIds, ownerIn, resultsForMember, type MemberIds } from '../lifecycle/restore/member-access.js';
+import { memberIds, resultsForMember, visibleOwnerIn, type MemberIds } from '../lifecycle/restore/member-access.js';
 import type { AppContext } from './context.js';
 
 /** A refusal with its HTTP status; the message says why and what would help. */
@@ -56,7 +56,10 @@ export function clientScope(
  * where the share keeps each Samba user's bundles in a folder of their own, the folder must be the client's Samba
  * user too: a client that calls itself "Bobs-iMac" still does not see the backups in bob's folder.
  */
-function ownsMac(scope: ClientScope, mac: TimeMachineReport['macs'][number]): boolean {
+export function ownsMac(
+  scope: ClientScope,
+  mac: Pick<TimeMachineReport['macs'][number], 'clientIds' | 'hostKey' | 'owner'>,
+): boolean {
   const named =
     mac.clientIds.includes(scope.clientId) ||
     (scope.hostName !== null && timeMachineHostKey(scope.hostName) === mac.hostKey);
@@ -102,6 +105,20 @@ export function searchSourcesFor(
   return out;
 }
 
+/** How long a Samba user's uid and gids are trusted without asking `id` again: a tray's requests do not each spawn it. */
+const IDS_TTL_MS = 30_000;
+const idsCache = new Map<string, { ids: Promise<MemberIds | null>; until: number }>();
+
+/** The uid and gids of a Unix account (null: none), looked up at most once per IDS_TTL_MS. */
+export function cachedMemberIds(user: string, now = Date.now()): Promise<MemberIds | null> {
+  const hit = idsCache.get(user);
+  if (hit && hit.until > now) return hit.ids;
+  if (idsCache.size > 1000) for (const [k, v] of idsCache) if (v.until <= now) idsCache.delete(k);
+  const ids = memberIds(user);
+  idsCache.set(user, { ids, until: now + IDS_TTL_MS });
+  return ids;
+}
+
 /** The uid and gids of the client's Samba user (Samba maps each of its users to the Unix account of that name). */
 async function accessOf(scope: ClientScope): Promise<{ user: string; ids: MemberIds }> {
   const user = scope.sambaUser;
@@ -110,7 +127,7 @@ async function accessOf(scope: ClientScope): Promise<{ user: string; ids: Member
       403,
       `the token "${scope.tokenName}" does not say which Samba user client "${scope.clientId}" mounts as, so the helper cannot tell which files are its user's: pair it again with fts-helper clients pair ${scope.clientId} --user SAMBA_USER`,
     );
-  const ids = await memberIds(user);
+  const ids = await cachedMemberIds(user);
   if (!ids)
     throw httpError(
       409,
@@ -133,7 +150,8 @@ export async function searchForClient(
  * The uid a client's bring-back is limited to: the Unix account of the Samba user the client mounts as, recorded
  * when it was paired. That user could move its own files from space to flux over SMB itself; a file of another
  * member may sit in a folder only that member can enter, so the client's bring-back refuses what its user does not
- * own, here for the path asked and, inside a folder, file by file during the run (BringBackParams.ownerUid).
+ * own, here for the path asked and, inside a folder, file by file during the run (BringBackParams.ownerUid), and
+ * what its user could not see (a name inside a folder it cannot enter) is answered as missing.
  */
 export async function bringBackOwner(
   scope: ClientScope,
@@ -147,7 +165,9 @@ export async function bringBackOwner(
     );
   const { user, ids } = await accessOf(scope);
   const uid = ids.uid;
-  const owner = ownerIn(space.root, path);
+  // A name the user could not see over SMB (inside a folder they cannot enter) is not there for them, even their own:
+  // the same 404 as a missing name, so the answer does not tell what a closed folder holds.
+  const owner = visibleOwnerIn(space.root, path, ids);
   if (owner === null) throw httpError(404, `path: ${space.name} has no ${path}`);
   if (owner !== uid)
     throw httpError(

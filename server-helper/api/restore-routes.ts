@@ -13,10 +13,14 @@ import { rootOf } from '../lifecycle/graduation/service.js';
 import { browseSnapshot, listSnapshots } from '../lifecycle/restore/browse.js';
 import { RestoreError } from '../lifecycle/restore/errors.js';
 import { whereIs } from '../lifecycle/restore/search.js';
-import { bringBackOwner, clientScope, searchForClient, searchSourcesFor } from './client-scope.js';
+import { bringBackOwner, clientScope, searchForClient, searchSourcesFor, type ClientScope } from './client-scope.js';
 import type { AppContext } from './context.js';
 import { mapJobError } from './job-routes.js';
 import { registerRoute } from './register.js';
+import { OneAtATime, RequestBudget } from './request-budget.js';
+
+/** Bring-backs one client token may ask for per minute: a tray asks for a few a day. */
+const CLIENT_BRING_BACKS_PER_MINUTE = 10;
 
 function httpError(status: number, message: string): Error {
   return Object.assign(new Error(message), { statusCode: status });
@@ -62,6 +66,11 @@ function shareOf(config: AppContext['config'], role: string): string {
 
 /** Registers the restore, bring-back and search routes. */
 export function registerRestoreRoutes(app: FastifyInstance, ctx: AppContext): void {
+  // Limits for client tokens only: an admin's dashboard is the household's own.
+  const bringBacks = new RequestBudget(CLIENT_BRING_BACKS_PER_MINUTE, 60_000, 'bring-back requests');
+  // A search walks flux and space as root: a token that asks for many at once gets one at a time.
+  const searches = new OneAtATime('search');
+
   registerRoute(app, routes.listSnapshots, async () => {
     try {
       return await listSnapshots(await engineOf(ctx));
@@ -93,6 +102,7 @@ export function registerRestoreRoutes(app: FastifyInstance, ctx: AppContext): vo
   registerRoute(app, routes.bringBack, async ({ body, reply, raw }) => {
     const { config } = ctx;
     const scope = clientScope(ctx, raw.principal);
+    if (scope) bringBacks.spend(scope.tokenName);
     // A tray brings back only what its Samba user owns, checked here for the path and in the run for each file in it.
     const ownerUid = scope
       ? await bringBackOwner(scope, body.path, {
@@ -101,14 +111,21 @@ export function registerRestoreRoutes(app: FastifyInstance, ctx: AppContext): vo
           flux: shareOf(config, config.graduation.from),
         })
       : undefined;
-    const started = startAction(ctx, 'bring-back', { ...body, ...(ownerUid !== undefined ? { ownerUid } : {}) });
+    const started = startAction(ctx, 'bring-back', {
+      ...body,
+      ...(scope && ownerUid !== undefined ? { ownerUid, clientId: scope.clientId } : {}),
+    });
     reply.code(202);
     return started;
   });
 
   registerRoute(app, routes.search, async ({ query, raw }) => {
-    const { config } = ctx;
     const scope = clientScope(ctx, raw.principal);
+    return scope ? searches.run(scope.tokenName, () => search(query, scope)) : search(query, null);
+  });
+
+  async function search(query: { q: string; limit: number }, scope: ClientScope | null) {
+    const { config } = ctx;
     const fluxName = shareOf(config, config.graduation.from);
     const spaceName = shareOf(config, config.graduation.to);
     const only = scope ? searchSourcesFor(scope, { flux: fluxName, space: spaceName }) : undefined;
@@ -143,5 +160,5 @@ export function registerRestoreRoutes(app: FastifyInstance, ctx: AppContext): vo
             : () => engineOf(ctx),
     });
     return scope ? searchForClient(report, scope, { flux: fluxRoot, space: spaceRoot }, spaceName) : report;
-  });
+  }
 }

@@ -4,18 +4,29 @@ import { parseDuration, routes } from '../../contract/index.js';
 import { buildStatus, sharesOf } from '../status.js';
 import { ClientLimitError } from '../store/clients.js';
 import type { Principal } from '../store/tokens.js';
+import { ClientViews } from './client-view.js';
 import type { AppContext } from './context.js';
 import { registerRoute } from './register.js';
 
 /** Registers the core routes: status, clients, shares, jobs, runs. */
 export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext): void {
   const offlineAfter = parseDuration(ctx.config.clients.offlineAfter)!;
+  // A client token's runs name only what its Samba user could see (client-view.ts).
+  const views = new ClientViews(ctx);
 
   registerRoute(app, routes.status, () => buildStatus(ctx));
   registerRoute(app, routes.listClients, () => ctx.store.clients.list(offlineAfter));
   registerRoute(app, routes.listShares, () => sharesOf(ctx.config));
-  registerRoute(app, routes.listJobs, () => (ctx.listJobs ? ctx.listJobs() : []));
-  registerRoute(app, routes.listRuns, ({ query }) => ctx.store.runs.list({ job: query.job, limit: query.limit }));
+  registerRoute(app, routes.listJobs, async ({ raw }) => {
+    const jobs = ctx.listJobs ? ctx.listJobs() : [];
+    const view = await views.of(raw.principal!);
+    return view ? jobs.map((j) => (j.lastRun ? { ...j, lastRun: view.run(j.lastRun) } : j)) : jobs;
+  });
+  registerRoute(app, routes.listRuns, async ({ query, raw }) => {
+    const runs = ctx.store.runs.list({ job: query.job, limit: query.limit });
+    const view = await views.of(raw.principal!);
+    return view ? runs.map((r) => view.run(r)) : runs;
+  });
 
   registerRoute(app, routes.putClientState, async ({ params, body, raw }) => {
     const refused = refuseClientReport(raw.principal, params.id);

@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { parseDuration, parseSize, type ApiError, type FtsEvent } from '../../contract/index.js';
 import { readyComment } from '../../contract/sse.js';
+import { ClientViews, type ClientView } from './client-view.js';
 import type { AppContext } from './context.js';
 
 /** Formats one event as an SSE frame. */
@@ -79,10 +80,13 @@ export class FrameCache {
   }
 }
 
-/** Keeps the open streams and writes each live event once, serialised once, to all that have caught up. */
+/**
+ * Keeps the open streams and writes each live event once, serialised once, to all that have caught up: once for
+ * every admin stream, and once per client view (client-view.ts) for the client streams that share it.
+ */
 export class SseHub {
-  /** Streams that have caught up and receive live events. */
-  private readonly live = new Set<Socket>();
+  /** Streams that have caught up and receive live events, with the view of a client token's (null: an admin's). */
+  private readonly live = new Map<Socket, ClientView | null>();
   private readonly openPerToken = new Map<string, number>();
   private readonly unsubscribe: () => void;
   private readonly heartbeat: NodeJS.Timeout;
@@ -94,16 +98,19 @@ export class SseHub {
   dropped = 0;
   /** Frames of recent events, for replays. */
   readonly frames = new FrameCache();
+  /** What each client token's streams may hear. */
+  readonly views: ClientViews;
 
   constructor(
     ctx: AppContext,
     readonly limits: SseLimits = sseLimitsOf(ctx),
   ) {
+    this.views = new ClientViews(ctx);
     this.unsubscribe = ctx.bus.subscribe((e) => {
       const t0 = performance.now();
       const frame = sseFrame(e);
       this.frames.put(e.id, frame);
-      this.broadcast(frame);
+      this.broadcast(frame, e);
       this.lastBroadcastMs = performance.now() - t0;
     });
     this.heartbeat = setInterval(() => this.broadcast(': heartbeat\n\n'), ctx.sseHeartbeatMs ?? 15_000);
@@ -143,9 +150,9 @@ export class SseHub {
     else this.openPerToken.delete(token);
   }
 
-  /** Adds a stream that has caught up to the live set. */
-  join(stream: Socket): void {
-    if (!stream.destroyed) this.live.add(stream);
+  /** Adds a stream that has caught up to the live set, with its client view (null: an admin's stream). */
+  join(stream: Socket, view: ClientView | null = null): void {
+    if (!stream.destroyed) this.live.set(stream, view);
   }
 
   /** Marks the start and end of a replay, and its waits for a slow reader (for metrics and tests). */
@@ -161,15 +168,34 @@ export class SseHub {
     stream.destroy();
   }
 
-  private broadcast(text: string): void {
-    // Encode once: thousands of sockets share one buffer instead of each re-encoding the string.
+  /** Writes a frame (an event's, given with it, or a comment) to every live stream: a client view's own when it has one. */
+  private broadcast(text: string, event?: FtsEvent): void {
+    // Encode once: thousands of sockets share one buffer instead of each re-encoding the string; a client view's
+    // frame is made once for all the streams of that view.
     const frame = Buffer.from(text, 'utf8');
-    for (const s of this.live) {
+    const perView = new Map<string, Buffer | null>();
+    const frameOf = (view: ClientView): Buffer | null => {
+      let f = perView.get(view.key);
+      if (f === undefined) {
+        let seen: FtsEvent | null = null;
+        try {
+          seen = view.event(event!);
+        } catch {
+          // What the view cannot judge it does not send; the other streams still get the event.
+          seen = null;
+        }
+        f = seen === null ? null : seen === event ? frame : Buffer.from(sseFrame(seen), 'utf8');
+        perView.set(view.key, f);
+      }
+      return f;
+    };
+    for (const [s, view] of this.live) {
       if (s.writableLength > this.limits.maxBufferedBytes) {
         this.drop(s);
         continue;
       }
-      s.write(frame);
+      const f = view && event ? frameOf(view) : frame;
+      if (f) s.write(f);
     }
   }
 
@@ -177,7 +203,7 @@ export class SseHub {
   shutdown(): void {
     this.unsubscribe();
     clearInterval(this.heartbeat);
-    for (const s of this.live) s.end();
+    for (const s of this.live.keys()) s.end();
     this.live.clear();
   }
 }
@@ -204,7 +230,13 @@ function drained(socket: Socket, timeoutMs: number): Promise<boolean> {
  * takes it; then joins the live stream in the same turn of the event loop as the last check, so no event falls
  * between replay and live.
  */
-export async function replayThenJoin(socket: Socket, from: number, ctx: AppContext, hub: SseHub): Promise<void> {
+export async function replayThenJoin(
+  socket: Socket,
+  from: number,
+  ctx: AppContext,
+  hub: SseHub,
+  view: ClientView | null = null,
+): Promise<void> {
   hub.track('replaying', 1);
   try {
     // Deliver anything stored but not yet pushed, so `upTo` is current; live streams get it, this one replays it.
@@ -214,7 +246,7 @@ export async function replayThenJoin(socket: Socket, from: number, ctx: AppConte
     // from live ones, and sees a helper whose newest id is older than its cursor (a reinstalled helper).
     const goLive = (upTo: number) => {
       socket.write(readyComment(upTo));
-      return hub.join(socket);
+      return hub.join(socket, view);
     };
     for (;;) {
       if (socket.destroyed) return;
@@ -224,8 +256,22 @@ export async function replayThenJoin(socket: Socket, from: number, ctx: AppConte
       // One write per step: a replay of thousands of events is then a few hundred system calls, not thousands.
       let text = '';
       let n = 0;
+      if (view) {
+        // A client's replay: each event as its view has it (not the shared frames, which are an admin's).
+        const batch = ctx.store.events.since(cursor, REPLAY_BATCH);
+        const before = cursor;
+        for (const e of batch) {
+          if (e.id > upTo) break;
+          const seen = view.event(e);
+          if (seen) text += sseFrame(seen);
+          cursor = e.id;
+        }
+        // Nothing stored after the cursor up to the newest delivered: what was missed has been trimmed away.
+        if (cursor === before) return goLive(upTo);
+        if (text === '') continue;
+      }
       for (
-        let f = hub.frames.get(cursor + 1);
+        let f = view ? undefined : hub.frames.get(cursor + 1);
         f !== undefined && n < REPLAY_BATCH && cursor < upTo;
         f = hub.frames.get(cursor + 1)
       ) {
@@ -233,7 +279,7 @@ export async function replayThenJoin(socket: Socket, from: number, ctx: AppConte
         cursor++;
         n++;
       }
-      if (n === 0) {
+      if (n === 0 && !view) {
         const batch = ctx.store.events.since(cursor, REPLAY_BATCH);
         // Nothing stored after the cursor: what was missed has been trimmed away; go live.
         if (batch.length === 0) return goLive(upTo);
@@ -292,9 +338,12 @@ export function registerSse(app: FastifyInstance, ctx: AppContext, hub: SseHub):
         'x-content-type-options: nosniff\r\nconnection: close\r\nx-accel-buffering: no\r\n\r\n',
     );
     res.write('retry: 2000\n\n');
-    void replayThenJoin(res, from, ctx, hub).catch((err: unknown) => {
-      req.log.error({ err }, 'event replay failed');
-      res.destroy();
-    });
+    void hub.views
+      .of(req.principal!)
+      .then((view) => replayThenJoin(res, from, ctx, hub, view))
+      .catch((err: unknown) => {
+        req.log.error({ err }, 'event replay failed');
+        res.destroy();
+      });
   });
 }

@@ -4,8 +4,9 @@
  * flux for graduation.minAge, so the next graduation does not take it straight back.
  */
 import { z } from 'zod';
-import { BringBackRequest, parseDuration, parseSize } from '../../../contract/index.js';
+import { BringBackRequest, ClientId, parseDuration, parseSize } from '../../../contract/index.js';
 import type { HelperConfig } from '../../config/schema.js';
+import type { Store } from '../../store/index.js';
 import { openFiles as smbOpenFiles } from '../../system/smbstatus.js';
 import { isUnsafePath, RootDir } from '../../system/root-dir.js';
 import { RunRefused, type Task, type TaskOutcome } from '../../runs/task.js';
@@ -39,18 +40,47 @@ function admitBringBack(config: HelperConfig, path: string): void {
 }
 
 /**
- * What a bring-back run takes: the request, and for one a client's tray asked for, the uid of its Samba user. The
- * API sets `ownerUid` from the token, never from the body (BringBackRequest is strict).
+ * What a bring-back run takes: the request, and for one a client's tray asked for, the uid of its Samba user and the
+ * client's id. The API sets `ownerUid` and `clientId` from the token, never from the body (BringBackRequest is strict).
  */
-export const BringBackParams = BringBackRequest.extend({ ownerUid: z.number().int().nonnegative().optional() });
+export const BringBackParams = BringBackRequest.extend({
+  ownerUid: z.number().int().nonnegative().optional(),
+  /** The client whose tray asked for it: one of its bring-backs waits or runs at a time. */
+  clientId: ClientId.optional(),
+});
 export type BringBackParams = z.infer<typeof BringBackParams>;
+
+/**
+ * Refuses a bring-back that would only lengthen the queue: a client's second one while its first has not ended (a
+ * tray that asks in a loop would hold graduation and backup back behind its runs), and any bring-back of a path a
+ * queued run will already bring back.
+ */
+function refuseQueued(store: Store, params: BringBackParams): void {
+  for (const r of store.runs.active('bring-back')) {
+    const theirs = BringBackParams.safeParse(r.params);
+    if (!theirs.success) continue;
+    if (params.clientId !== undefined && theirs.data.clientId === params.clientId)
+      throw new RunRefused(
+        'conflict',
+        `client "${params.clientId}" already has a bring-back ${r.status === 'queued' ? 'waiting' : 'running'}: run ${r.id} (${theirs.data.path}); a computer brings back one thing at a time, so ask again when it has ended`,
+      );
+    if (r.status === 'queued' && theirs.data.path === params.path)
+      throw new RunRefused(
+        'conflict',
+        `path: ${params.path} is already waiting to come back in run ${r.id}; watch that run instead`,
+      );
+  }
+}
 
 /** kind 'bring-back': moves one file or a folder's files from space back to flux. */
 export const bringBackTask: Task<BringBackParams> = {
   kind: 'bring-back',
   params: BringBackParams,
   resources: (config) => sidesOf(config),
-  admit: ({ config }, { path }) => admitBringBack(config, path),
+  admit: ({ config, store }, params) => {
+    admitBringBack(config, params.path);
+    refuseQueued(store, params);
+  },
   async run(ctx): Promise<TaskOutcome> {
     const { config, params } = ctx;
     const ref = { runId: ctx.runId, job: ctx.job };

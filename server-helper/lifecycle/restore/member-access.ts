@@ -33,7 +33,12 @@ function allows(st: EntryStat, who: MemberIds, bits: number): boolean {
  * itself is the share Samba admits the member to) and list the one that holds it. A folder on the way that is
  * missing, or is not a folder now, hides the name.
  */
-function visibleTo(root: RootDir, path: string, who: MemberIds, cache: Map<string, boolean>): boolean {
+export function visibleTo(
+  root: Pick<RootDir, 'lstat'>,
+  path: string,
+  who: MemberIds,
+  cache: Map<string, boolean>,
+): boolean {
   const parts = path.split('/');
   for (let i = 1; i < parts.length; i++) {
     const dir = parts.slice(0, i).join('/');
@@ -61,6 +66,22 @@ export function ownerIn(rootPath: string, path: string): number | null {
   try {
     root = new RootDir(rootPath);
     return root.lstat(path)?.uid ?? null;
+  } catch {
+    return null;
+  } finally {
+    root?.close();
+  }
+}
+
+/**
+ * The owner (uid) of an entry the member could see over SMB (visibleTo), or null when there is none, it cannot be
+ * reached safely, or the member could not see its name: a name in a folder they cannot enter is not there for them.
+ */
+export function visibleOwnerIn(rootPath: string, path: string, who: MemberIds): number | null {
+  let root: RootDir | null = null;
+  try {
+    root = new RootDir(rootPath);
+    return visibleTo(root, path, who, new Map()) ? (root.lstat(path)?.uid ?? null) : null;
   } catch {
     return null;
   } finally {
