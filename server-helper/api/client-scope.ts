@@ -120,7 +120,7 @@ export function cachedMemberIds(user: string, now = Date.now()): Promise<MemberI
 }
 
 /** The uid and gids of the client's Samba user (Samba maps each of its users to the Unix account of that name). */
-async function accessOf(scope: ClientScope): Promise<{ user: string; ids: MemberIds }> {
+export async function accessOf(scope: ClientScope): Promise<{ user: string; ids: MemberIds }> {
   const user = scope.sambaUser;
   if (user === null)
     throw httpError(
@@ -136,14 +136,14 @@ async function accessOf(scope: ClientScope): Promise<{ user: string; ids: Member
   return { user, ids };
 }
 
-/** Search results as the client's Samba user could see them (member-access.ts). */
-export async function searchForClient(
+/** Search results (of a search made as the member: SearchOptions.member) as the client's Samba user could see them. */
+export function searchForClient(
   report: SearchReport,
-  scope: ClientScope,
+  member: MemberIds,
   roots: { flux: string; space: string },
   spaceName: string,
-): Promise<SearchReport> {
-  return resultsForMember(report, (await accessOf(scope)).ids, roots, spaceName);
+): SearchReport {
+  return resultsForMember(report, member, roots, spaceName);
 }
 
 /**

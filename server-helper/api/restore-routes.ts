@@ -13,7 +13,14 @@ import { rootOf } from '../lifecycle/graduation/service.js';
 import { browseSnapshot, listSnapshots } from '../lifecycle/restore/browse.js';
 import { RestoreError } from '../lifecycle/restore/errors.js';
 import { whereIs } from '../lifecycle/restore/search.js';
-import { bringBackOwner, clientScope, searchForClient, searchSourcesFor, type ClientScope } from './client-scope.js';
+import {
+  accessOf,
+  bringBackOwner,
+  clientScope,
+  searchForClient,
+  searchSourcesFor,
+  type ClientScope,
+} from './client-scope.js';
 import type { AppContext } from './context.js';
 import { mapJobError } from './job-routes.js';
 import { registerRoute } from './register.js';
@@ -139,6 +146,8 @@ export function registerRestoreRoutes(app: FastifyInstance, ctx: AppContext): vo
       throw httpError(409, `flux or space cannot be read: ${(err as Error).message}`);
     }
     const b = config.backup;
+    // A client's search walks and counts as its Samba user (search.ts): nothing it could not see over SMB counts.
+    const member = scope ? (await accessOf(scope)).ids : undefined;
     const report = await whereIs({
       db: ctx.store.db,
       fluxRoot,
@@ -149,6 +158,7 @@ export function registerRestoreRoutes(app: FastifyInstance, ctx: AppContext): vo
       q: query.q,
       limit: query.limit,
       only,
+      member,
       // A tray does not search the backup: restoring from it is the admin's, and each search would have the server
       // list the newest snapshot from B2.
       snapshots: scope
@@ -159,6 +169,6 @@ export function registerRestoreRoutes(app: FastifyInstance, ctx: AppContext): vo
             ? { unavailable: `backup.engine is ${b.engine}: no snapshots to search` }
             : () => engineOf(ctx),
     });
-    return scope ? searchForClient(report, scope, { flux: fluxRoot, space: spaceRoot }, spaceName) : report;
+    return member ? searchForClient(report, member, { flux: fluxRoot, space: spaceRoot }, spaceName) : report;
   }
 }

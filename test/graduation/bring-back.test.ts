@@ -14,6 +14,7 @@ import {
   lutimesSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   utimesSync,
@@ -160,6 +161,36 @@ describe('where is my file, and bring it back', () => {
       expect(existsSync(join(flux, 'Docs/same (graduated).txt'))).toBe(false);
       expect(snapshot(space).size).toBe(0);
       expect(h.eventsOf(run.id).at(-1)).toMatchObject({ type: 'bringback.finished', data: { renamed: 1, moved: 2 } });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("another member's file at the path of a graduated file that left space is not taken for it: no flux name or row of the other's", async () => {
+    const { h, flux, space } = await install('same-path');
+    try {
+      // Bob's file graduates; later it is deleted from space, and Ana puts a file of her own at the same name.
+      const file = 'Shared/notes.txt';
+      macFile(join(flux, file), 'bob wrote this');
+      const grad = await h.run('graduation');
+      expect(grad.summary).toMatchObject({ moved: 1 });
+      const bobRow = () => new Journal(h.store.db).ofRun(grad.id).find((x) => x.srcs[0] === file)!;
+      const before = bobRow();
+      expect(before.state).toBe('done');
+      // Hers is made while his still exists, so it cannot get his inode number.
+      writeFileSync(join(space, 'Shared/ana.tmp'), 'ana wrote this');
+      chownSync(join(space, 'Shared/ana.tmp'), 1235, 1235);
+      rmSync(join(space, file));
+      renameSync(join(space, 'Shared/ana.tmp'), join(space, file));
+
+      // Her tray brings it back (ownerUid: her Samba user's uid, as the API sets it from her token).
+      const run = await h.run('bring-back', { path: file, ownerUid: 1235 });
+      expect(run, run.error ?? '').toMatchObject({ status: 'succeeded', summary: { moved: 1, placedAt: file } });
+      expect(readFileSync(join(flux, file), 'utf8')).toBe('ana wrote this');
+      // Bob's graduation row is left as it was: her move is not recorded as the undo of his graduation.
+      expect(bobRow()).toEqual(before);
+      const mine = new Journal(h.store.db).ofRun(run.id);
+      expect(mine.map((r) => [r.srcs, r.dsts, r.undoOf])).toEqual([[[file], [file], null]]);
     } finally {
       await h.close();
     }

@@ -72,6 +72,8 @@ interface Graduated {
   id: number;
   srcs: string[];
   dsts: string[];
+  /** The inode of the copy the graduation put in space (or found there already archived); null when not recorded. */
+  ino: number | null;
 }
 
 /**
@@ -88,13 +90,18 @@ function graduatedUnder(
 ): Map<string, Graduated> {
   const needle = folder ? JSON.stringify(`${path}/`).slice(0, -1) : JSON.stringify(path);
   const rows = db
-    .prepare<[string, string, string], { id: number; srcs: string; dsts: string }>(
-      "SELECT id, srcs, dsts FROM graduation_journal WHERE src_root = ? AND dst_root = ? AND state IN ('done', 'duplicate') AND instr(dsts, ?) > 0 ORDER BY id",
+    .prepare<[string, string, string], { id: number; srcs: string; dsts: string; tmp_ino: number | null }>(
+      "SELECT id, srcs, dsts, tmp_ino FROM graduation_journal WHERE src_root = ? AND dst_root = ? AND state IN ('done', 'duplicate') AND instr(dsts, ?) > 0 ORDER BY id",
     )
     .iterate(fluxRoot, spaceRoot, needle);
   const out = new Map<string, Graduated>();
   for (const r of rows) {
-    const g: Graduated = { id: r.id, srcs: JSON.parse(r.srcs) as string[], dsts: JSON.parse(r.dsts) as string[] };
+    const g: Graduated = {
+      id: r.id,
+      srcs: JSON.parse(r.srcs) as string[],
+      dsts: JSON.parse(r.dsts) as string[],
+      ino: r.tmp_ino,
+    };
     for (const d of g.dsts) if (folder ? d.startsWith(`${path}/`) : d === path) out.set(d, g);
   }
   return out;
@@ -164,10 +171,15 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
       "SELECT id, srcs, dsts FROM graduation_journal WHERE run_id = ? AND id > ? AND state IN ('done', 'duplicate') ORDER BY id",
     );
 
-    /** An item for files found in space: back to the names graduation took them from, or the same path in flux. */
+    /**
+     * An item for files found in space: back to the names graduation took them from, or the same path in flux. A row
+     * counts only while the file at its name is still the copy that graduation put there (its inode): another file
+     * at that name since (another member's, once the graduated one was deleted) is not sent to the flux name in
+     * someone else's row, nor recorded as the undo of it.
+     */
     const itemFor = (kind: 'file' | 'symlink', srcs: string[], stat: MoveItem['stat']): MoveItem => {
       const g = graduated.get(srcs[0]!);
-      if (g && g.dsts.length === srcs.length && srcs.every((s) => g.dsts.includes(s)))
+      if (g && g.ino === stat.ino && g.dsts.length === srcs.length && srcs.every((s) => g.dsts.includes(s)))
         return { kind, srcs: g.dsts, targets: g.srcs, stat, undoOf: g.id };
       return { kind, srcs, stat };
     };
@@ -248,7 +260,10 @@ export async function bringBack(opts: BringBackOptions): Promise<BringBackSummar
       }
       const g = graduated.get(paths[0]!) ?? graduatedUnder(opts.db, flux, space, paths[0]!, false).get(paths[0]!);
       const whole =
-        g && g.dsts.length === stat.nlink && g.dsts.every((d) => mover.settings.src.lstat(d)?.ino === stat.ino);
+        g &&
+        g.ino === stat.ino &&
+        g.dsts.length === stat.nlink &&
+        g.dsts.every((d) => mover.settings.src.lstat(d)?.ino === stat.ino);
       if (whole) {
         pending.push({ kind: 'file', srcs: g.dsts, targets: g.srcs, stat, undoOf: g.id });
         eligible += g.dsts.length - paths.length;

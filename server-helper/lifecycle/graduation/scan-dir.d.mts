@@ -29,10 +29,15 @@ export interface DirReadResult {
   nums: Float64Array;
   count: number;
   dirs: string[];
+  /** The inode of each folder in `dirs`, as its parent's listing found it. */
+  dirInos: number[];
   skips: Record<string, number>;
   /** Files seen but younger than minAgeMs (not in names). */
   tooNew: number;
 }
 
-/** A reader of directories beneath config.rootFd. */
-export function createDirReader(config: DirReaderConfig): (relDirs: string[]) => DirReadResult;
+/**
+ * A reader of directories beneath config.rootFd. With `dirFd`, it reads the one folder that fd is open on (naming its
+ * entries under relDirs[0]) rather than resolving the path again: what was checked on the fd is what is read.
+ */
+export function createDirReader(config: DirReaderConfig): (relDirs: string[], dirFd?: number) => DirReadResult;

@@ -18,6 +18,7 @@ const { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK } = constants;
 const { ENOENT, ELOOP, EXDEV } = osConstants.errno;
 /** Where dev, mode, nlink and mtimeMs sit in a native entry (fts_native.c). */
 const DEV = 0;
+const INO = 1;
 const MODE = 2;
 const NLINK = 3;
 const MTIME = 9;
@@ -35,6 +36,7 @@ class Out {
     this.nums = new Float64Array(STAT_FIELDS * 256);
     this.count = 0;
     this.dirs = [];
+    this.dirInos = [];
     this.skips = {};
     this.tooNew = 0;
   }
@@ -60,10 +62,11 @@ class Out {
 export function createDirReader({ rootFd, rootDev, exclude, include, now, minAgeMs }) {
   const excluded = excludeMatcher(exclude);
 
-  function readDir(relDir, out) {
+  /** Reads one folder: `relDir` beneath the root, or (dirFd given) the folder dirFd is open on, named relDir. */
+  function readDir(relDir, out, dirFd) {
     let r;
     try {
-      r = readDirAt(rootFd, relDir);
+      r = dirFd === undefined ? readDirAt(rootFd, relDir) : readDirAt(dirFd, '');
     } catch (err) {
       // ELOOP: the folder was swapped for a symlink since its parent was read; EXDEV: a mount below the root.
       const errno = -(err?.errno ?? 0);
@@ -111,6 +114,7 @@ export function createDirReader({ rootFd, rootDev, exclude, include, now, minAge
       }
       if (type === S_IFDIR) {
         out.dirs.push(rel);
+        out.dirInos.push(nums[o + INO]);
         continue;
       }
       if (!isIncluded(rel, include)) continue;
@@ -133,15 +137,17 @@ export function createDirReader({ rootFd, rootDev, exclude, include, now, minAge
     }
   }
 
-  return (relDirs) => {
+  return (relDirs, dirFd) => {
     const out = new Out();
-    for (const relDir of relDirs) readDir(relDir, out);
+    if (dirFd !== undefined) readDir(relDirs[0], out, dirFd);
+    else for (const relDir of relDirs) readDir(relDir, out);
     const nums = out.nums.slice(0, out.count * STAT_FIELDS);
     return {
       names: out.names.join('\0'),
       nums,
       count: out.count,
       dirs: out.dirs,
+      dirInos: out.dirInos,
       skips: out.skips,
       tooNew: out.tooNew,
     };

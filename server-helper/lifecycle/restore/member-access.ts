@@ -29,8 +29,17 @@ function allows(st: EntryStat, who: MemberIds, bits: number): boolean {
 }
 
 /**
- * Whether the user could see a name over SMB: it can enter every folder on the way from the share's root (the root
- * itself is the share Samba admits the member to) and list the one that holds it. A folder on the way that is
+ * Whether a member may list a folder (read its names and enter it: read and search bits), as the kernel checks the
+ * mode for the member's uid and gids: what a Finder or Explorer window over SMB needs to show what is inside.
+ */
+export function mayList(st: EntryStat, who: MemberIds): boolean {
+  return isDirMode(st.mode) && allows(st, who, 5);
+}
+
+/**
+ * Whether the user could see a name over SMB by opening folders from the share's root (the root itself is the share
+ * Samba admits the member to): every folder on the way must be one they may list, as the search walk requires (a
+ * folder they may only pass through hides its names: they could not find them). A folder on the way that is
  * missing, or is not a folder now, hides the name.
  */
 export function visibleTo(
@@ -42,9 +51,7 @@ export function visibleTo(
   const parts = path.split('/');
   for (let i = 1; i < parts.length; i++) {
     const dir = parts.slice(0, i).join('/');
-    const list = i === parts.length - 1;
-    const key = `${list ? 'r' : 'x'}:${dir}`;
-    let ok = cache.get(key);
+    let ok = cache.get(dir);
     if (ok === undefined) {
       let st: EntryStat | null = null;
       try {
@@ -52,12 +59,18 @@ export function visibleTo(
       } catch {
         st = null;
       }
-      ok = st !== null && isDirMode(st.mode) && allows(st, who, list ? 5 : 1);
-      cache.set(key, ok);
+      ok = st !== null && mayList(st, who);
+      cache.set(dir, ok);
     }
     if (!ok) return false;
   }
   return true;
+}
+
+/** A member's view of a root: whether a path in it is a name they could see over SMB (folders looked up once). */
+export function visibilityIn(root: RootDir, who: MemberIds): (path: string) => boolean {
+  const cache = new Map<string, boolean>();
+  return (path) => visibleTo(root, path, who, cache);
 }
 
 /** The owner (uid) of an entry in a root, or null when there is none (or it cannot be reached safely). */
@@ -92,8 +105,9 @@ export function visibleOwnerIn(rootPath: string, path: string, who: MemberIds): 
 /**
  * Search results as a member sees them: the names the member could see in a Finder or Explorer window. flux and
  * space are household shares that admit every member (`@group`), so a member sees the others' names there over SMB
- * anyway; a name inside a folder a member closed to the others (mode 0700) is left out here too, as SMB would hide
- * it. "Bring back to flux" stays only on what the member owns.
+ * anyway; a name inside a folder a member closed to the others (mode 0700) is left out, as SMB would hide it. The
+ * search itself already walked and counted as the member (SearchOptions.member), so this is a second check; it also
+ * keeps "Bring back to flux" only on what the member owns.
  */
 export function resultsForMember(
   report: SearchReport,

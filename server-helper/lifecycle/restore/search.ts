@@ -4,13 +4,18 @@
  * journal (what moved from flux to space, and when), and in the newest snapshot (restic's listing, streamed). Every
  * source is bounded: at most `limit` results, at most `maxLooked` entries looked at, and the answer says when a
  * source had more. Each result says where the file is now and what the helper can do about it.
+ * A member's search (a client token) walks and counts as the member: a folder they may not list is never read, and a
+ * graduation into one is passed over, so neither the results, nor `looked`, nor `truncated` tell anything about names
+ * they could not see over SMB, and those names never use up their `limit`.
  */
 import type { SearchReport, SearchResult, SearchSourceReport } from '../../../contract/index.js';
+import { closeSync, constants, fstatSync } from 'node:fs';
 import type { Db } from '../../store/db.js';
-import { RootDir } from '../../system/root-dir.js';
+import { isUnsafePath, RootDir } from '../../system/root-dir.js';
 import type { ResticEngine } from '../backup/restic-engine.js';
 import { createDirReader } from '../graduation/scan-dir.mjs';
 import { entriesOf } from '../graduation/scan.js';
+import { mayList, visibilityIn, type MemberIds } from './member-access.js';
 
 /** What a search needs: both roots, the share names people know them by, and restic when there is a repository. */
 export interface SearchOptions {
@@ -30,6 +35,11 @@ export interface SearchOptions {
   only?: ReadonlySet<'flux' | 'space' | 'journal'>;
   /** Entries (or journal rows, or snapshot nodes) one source looks at, at most (default 500,000). */
   maxLooked?: number;
+  /**
+   * The member searching (their Unix uid and gids), for a client token: flux and space are walked, and the journal
+   * read, as they could over SMB. Absent: an admin's search, everything.
+   */
+  member?: MemberIds;
 }
 
 /** A name as compared: NFC (a Mac writes NFD over SMB), lower case. */
@@ -46,27 +56,65 @@ export function dayOf(iso: string): string {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Walks one root beneath its fd for names that contain the needle; bounded, yielding to the event loop as it goes. */
+type TreeHit = Omit<SearchResult, 'source' | 'where' | 'graduated' | 'snapshot' | 'action'>;
+
+/**
+ * Opens a folder for a member's walk and returns its fd, or null when the member may not list it. The check is made
+ * on the open folder itself, which must be the one its parent's listing showed (same inode): a folder renamed into
+ * that name since (another member's closed one) is not read in its place.
+ */
+function openListable(root: RootDir, dir: string, ino: number, who: MemberIds): number | null {
+  let fd: number;
+  try {
+    fd = root.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (isUnsafePath(err) || code === 'ENOENT' || code === 'EACCES') return null;
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.ino === ino && st.dev === root.dev && mayList(st, who)) return fd;
+  } catch {
+    // Unreadable now: not read.
+  }
+  closeSync(fd);
+  return null;
+}
+
+/**
+ * Walks one root beneath its fd for names that contain the needle; bounded, yielding to the event loop as it goes.
+ * For a member, only the folders they may list are read (every name read is one they could see), so `looked`,
+ * `truncated` and the limit count what they could see, and nothing else.
+ */
 async function searchTree(
   root: RootDir,
   needle: string,
   exclude: readonly string[],
   limit: number,
   maxLooked: number,
-): Promise<{
-  found: Omit<SearchResult, 'source' | 'where' | 'graduated' | 'snapshot' | 'action'>[];
-  looked: number;
-  truncated: boolean;
-}> {
+  member: MemberIds | undefined,
+): Promise<{ found: TreeHit[]; looked: number; truncated: boolean }> {
   const read = createDirReader({ rootFd: root.fd, rootDev: root.dev, exclude, include: [], now: 0, minAgeMs: null });
-  const found: Omit<SearchResult, 'source' | 'where' | 'graduated' | 'snapshot' | 'action'>[] = [];
-  const stack = [''];
+  const found: TreeHit[] = [];
+  // Each folder with its inode as its parent's listing showed it (the root's: its own).
+  const stack: { dir: string; ino: number }[] = [{ dir: '', ino: root.ino }];
   let looked = 0;
   let folders = 0;
   while (stack.length > 0) {
     if (found.length >= limit || looked >= maxLooked) return { found: found.slice(0, limit), looked, truncated: true };
-    const dir = stack.pop()!;
-    const r = read([dir]);
+    const { dir, ino } = stack.pop()!;
+    let r;
+    if (member && dir !== '') {
+      // The share's root is what Samba admits the member to; every folder below it is theirs to list, or not read.
+      const fd = openListable(root, dir, ino, member);
+      if (fd === null) continue;
+      try {
+        r = read([dir], fd);
+      } finally {
+        closeSync(fd);
+      }
+    } else r = read([dir]);
     looked += r.count + r.dirs.length;
     for (const d of r.dirs) {
       if (!fold(baseName(d)).includes(needle)) continue;
@@ -79,7 +127,7 @@ async function searchTree(
       }
       found.push({ name: baseName(d), kind: 'folder', path: d, size: null, mtime });
     }
-    for (let i = r.dirs.length - 1; i >= 0; i--) stack.push(r.dirs[i]!);
+    for (let i = r.dirs.length - 1; i >= 0; i--) stack.push({ dir: r.dirs[i]!, ino: r.dirInos[i]! });
     for (const e of entriesOf(r.names, r.nums, r.count)) {
       if (fold(baseName(e.rel)).includes(needle))
         found.push({
@@ -109,11 +157,14 @@ interface JournalHit {
 /**
  * Graduations (flux → space, moved or found archived) of names that contain the needle, newest first. An ASCII needle
  * is looked for in the rows' text first (SQLite's lower() folds ASCII only); the name itself is always compared here.
+ * `visible` (a member's search) passes over every space name the member could not see before anything counts: a row
+ * none of whose names they could see is neither looked at nor a hit. Rows read in all stay bounded by maxLooked.
  */
 function searchJournal(
   o: SearchOptions,
   needle: string,
   maxLooked: number,
+  visible: ((path: string) => boolean) | undefined,
 ): { hits: JournalHit[]; looked: number; truncated: boolean } {
   const ascii = /^[\u0020-\u007e]*$/.test(needle);
   const sql = `SELECT run_id, kind, srcs, dsts, size, mtime_ms, updated_at FROM graduation_journal
@@ -125,6 +176,7 @@ function searchJournal(
   const hits: JournalHit[] = [];
   const seen = new Set<string>();
   let looked = 0;
+  let read = 0;
   for (const r of o.db
     .prepare<
       string[],
@@ -139,10 +191,14 @@ function searchJournal(
       }
     >(sql)
     .iterate(...args)) {
-    if (++looked > maxLooked || hits.length >= o.limit) return { hits, looked, truncated: true };
+    if (++read > maxLooked || hits.length >= o.limit) return { hits, looked, truncated: true };
     const srcs = JSON.parse(r.srcs) as string[];
     const dsts = JSON.parse(r.dsts) as string[];
+    const shown = visible ? dsts.map(visible) : null;
+    if (shown && !shown.includes(true)) continue;
+    looked++;
     for (const [k, to] of dsts.entries()) {
+      if (shown && !shown[k]) continue;
       const from = srcs[k] ?? srcs[0]!;
       // A `._name` AppleDouble file travels with its file (and comes back with it): it is not shown on its own.
       if (
@@ -222,7 +278,7 @@ export async function whereIs(o: SearchOptions): Promise<SearchReport> {
     try {
       root = new RootDir(rootPath);
       // Temp files of graduations and restores are never shown, whatever the excludes say.
-      const r = await searchTree(root, needle, [...o.exclude, '.fts-*'], o.limit, maxLooked);
+      const r = await searchTree(root, needle, [...o.exclude, '.fts-*'], o.limit, maxLooked, o.member);
       for (const f of r.found) {
         const result: SearchResult = {
           ...f,
@@ -251,8 +307,10 @@ export async function whereIs(o: SearchOptions): Promise<SearchReport> {
   let space: RootDir | null = null;
   const journalToo = !o.only || o.only.has('journal');
   try {
-    const j = journalToo ? searchJournal(o, needle, maxLooked) : { hits: [], looked: 0, truncated: false };
     space = new RootDir(o.spaceRoot);
+    // A member hears only of graduations to names they could see in space now.
+    const visible = o.member ? visibilityIn(space, o.member) : undefined;
+    const j = journalToo ? searchJournal(o, needle, maxLooked, visible) : { hits: [], looked: 0, truncated: false };
     for (const h of j.hits) {
       const graduated = { at: h.at, runId: h.runId, from: h.from, to: h.to };
       const graduatedText = `graduated on ${dayOf(h.at)} from ${o.fluxName}/${h.from}`;
