@@ -53,8 +53,8 @@ beforeAll(async () => {
 afterAll(async () => h?.stop());
 
 describe('GET /api/v1/timemachine', () => {
-  it('lists every Mac with its size against the share maximum (2T in the seed) and its warnings', async () => {
-    const res = await h.request('/api/v1/timemachine', { token: h.clientToken() });
+  it('lists every Mac for an admin, with its size against the share maximum (2T in the seed) and its warnings', async () => {
+    const res = await h.request('/api/v1/timemachine');
     expect(res.status).toBe(200);
     const report = TimeMachineReport.parse(await res.json());
     expect(report.share).toBe('time');
@@ -66,10 +66,15 @@ describe('GET /api/v1/timemachine', () => {
   });
 
   it('gives a tray its own Mac by host name, and refuses a request without a token', async () => {
+    // The tray's token is bound to its client: it sees its own Mac, and another computer's name is refused.
+    const tray = h.clientToken(undefined, { clientId: 'count-zero' });
     const mine = TimeMachineReport.parse(
-      await (await h.request('/api/v1/timemachine?host=Count-Zero.local', { token: h.clientToken() })).json(),
+      await (await h.request('/api/v1/timemachine?host=Count-Zero.local', { token: tray })).json(),
     );
     expect(mine.macs.map((m) => m.name)).toEqual(['count-zero']);
+    expect((await h.request('/api/v1/timemachine?host=wintermute', { token: tray })).status).toBe(403);
+    // A client token bound to no computer has no Mac of its own.
+    expect((await h.request('/api/v1/timemachine', { token: h.clientToken() })).status).toBe(403);
     const none = TimeMachineReport.parse(await (await h.request('/api/v1/timemachine?host=neuromancer')).json());
     expect(none.macs).toEqual([]);
     expect((await h.request('/api/v1/timemachine', { token: null })).status).toBe(401);
