@@ -4,7 +4,7 @@
  * the activity feed and last graduation fill in, settings map onto the core's configuration, and the folder
  * test double (TestMounterCore) is the same facade. Only the Mounter is fake (no SMB client mount here).
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -73,10 +73,12 @@ async function facade(opts: {
   saved?: SettingsView[];
 }) {
   const store = new MemoryCredentialStore();
-  // Each client has its own token, bound to its id, as pairing makes them.
+  // Each client has its own token, bound to its id and its Samba user, as pairing makes them. root stands in for
+  // the member here: the helper tells a client the names its user could see (test/client/client-scope.test.ts
+  // covers real members).
   await store.set(
     KEYCHAIN_KEYS.helperToken,
-    helper.store.tokens.create(`facade-${opts.id}`, 'client', { clientId: opts.id }),
+    helper.store.tokens.create(`facade-${opts.id}`, 'client', { clientId: opts.id, sambaUser: 'root' }),
   );
   await store.set(KEYCHAIN_KEYS.smb, JSON.stringify({ username: 'ana', password: 'pw' }));
   const mounter = fakeMounter(opts.refuse);
@@ -146,6 +148,10 @@ beforeAll(async () => {
     sseHeartbeatMs: 500,
   });
   token = helper.store.tokens.create('facade', 'client');
+  // The graduated file the runs below name, where the member can see it.
+  const space = helper.ctx.config.shares.find((x) => x.name === 'space')!.path;
+  mkdirSync(join(space, 'projects', '2025'), { recursive: true });
+  writeFileSync(join(space, 'projects', '2025', 'a.mov'), 'a movie');
 });
 
 afterAll(async () => {
