@@ -9,27 +9,21 @@
  *   counts stay), and a Time Machine warning reaches only the Mac it is about; admin tokens see everything.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobRun, type FtsEvent } from '../../contract/index.js';
 import { HIDDEN_PATH } from '../../server-helper/api/client-view.js';
 import { eventFromFrame, parseReadyComment, SseParser } from '../../contract/sse.js';
 import { HelperHttpError, requestJson } from '../../electron/core/http.js';
-import { startHelper, type RunningHelper } from '../../server-helper/daemon.js';
-import { serverFeatures } from '../../server-helper/features.js';
-import { ensureSandbox } from '../../server-helper/sandbox.js';
+import type { RunningHelper } from '../../server-helper/daemon.js';
 import { checkTimeMachineAndWarn } from '../../server-helper/timemachine/check.js';
-import { requireRoot } from '../support/require.js';
-import { ensureUnixUser } from '../support/smbd.js';
+import { startHouseholdHelper } from '../support/household-helper.js';
 import { buildBundle } from '../support/timemachine.js';
 
 const ANA = 'fts-scope-ana';
 const BOB = 'fts-scope-bob';
 const DAY = 86_400_000;
-const silent = pino({ level: 'silent' });
 
 let dir: string;
 let helper: RunningHelper;
@@ -143,20 +137,9 @@ function holdBothSides(): () => void {
 }
 
 beforeAll(async () => {
-  requireRoot('two household members as Unix users, files owned by each');
-  for (const u of [ANA, BOB]) ensureUnixUser(u);
-  dir = mkdtempSync(join(tmpdir(), 'fts-client-scope-'));
-  const sb = ensureSandbox(join(dir, 'sandbox'));
-  space = join(sb.dir, 'space');
-  flux = join(sb.dir, 'flux');
-  helper = await startHelper({
-    config: sb.config,
-    listen: '127.0.0.1:0',
-    log: silent,
+  ({ dir, helper, admin, space, flux } = await startHouseholdHelper('fts-client-scope-', [ANA, BOB], {
     sseHeartbeatMs: 500,
-    ...serverFeatures(sb.config, { schedule: false }),
-  });
-  admin = readFileSync(sb.adminTokenFile, 'utf8').trim();
+  }));
   anaToken = await pairedClient('ana-mbp', ANA);
 }, 60_000);
 

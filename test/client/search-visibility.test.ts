@@ -6,23 +6,17 @@
  * Real fts-helper over a sandbox, real graduations, two Unix users standing for two household members.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchReport } from '../../contract/index.js';
 import { requestJson } from '../../electron/core/http.js';
-import { startHelper, type RunningHelper } from '../../server-helper/daemon.js';
-import { serverFeatures } from '../../server-helper/features.js';
-import { ensureSandbox } from '../../server-helper/sandbox.js';
-import { requireRoot } from '../support/require.js';
-import { ensureUnixUser } from '../support/smbd.js';
+import type { RunningHelper } from '../../server-helper/daemon.js';
+import { startHouseholdHelper } from '../support/household-helper.js';
 
 const ANA = 'fts-vis-ana';
 const BOB = 'fts-vis-bob';
 const OLD = (Date.now() - 400 * 86_400_000) / 1000;
-const silent = pino({ level: 'silent' });
 let dir: string;
 let helper: RunningHelper;
 let admin: string;
@@ -69,19 +63,7 @@ const searchAs = (token: string, q: string, limit: number) =>
   );
 
 beforeAll(async () => {
-  requireRoot('two household members as Unix users, files owned by each');
-  for (const u of [ANA, BOB]) ensureUnixUser(u);
-  dir = mkdtempSync(join(tmpdir(), 'fts-search-vis-'));
-  const sb = ensureSandbox(join(dir, 'sandbox'));
-  space = join(sb.dir, 'space');
-  flux = join(sb.dir, 'flux');
-  helper = await startHelper({
-    config: sb.config,
-    listen: '127.0.0.1:0',
-    log: silent,
-    ...serverFeatures(sb.config, { schedule: false }),
-  });
-  admin = readFileSync(sb.adminTokenFile, 'utf8').trim();
+  ({ dir, helper, admin, space, flux } = await startHouseholdHelper('fts-search-vis-', [ANA, BOB]));
   anaToken = helper.store.tokens.create('client-ana', 'client', { clientId: 'ana-mbp', sambaUser: ANA });
   await requestJson({ url: helper.url, token: anaToken }, 'PUT', '/api/v1/clients/ana-mbp/state', {
     hostName: 'Anas-MacBook-Pro.local',

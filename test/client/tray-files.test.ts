@@ -8,27 +8,21 @@
  * Two Unix users stand for two household members (Samba maps each Samba user to the Unix account of that name).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreNotification } from '../../contract/ipc.js';
 import { JobRun, type TimeMachineReport } from '../../contract/index.js';
 import { HelperHttpError, requestJson } from '../../electron/core/http.js';
 import { TestMounterCore } from '../../electron/dev/test-mounter-core.js';
-import { startHelper, type RunningHelper } from '../../server-helper/daemon.js';
-import { serverFeatures } from '../../server-helper/features.js';
-import { ensureSandbox } from '../../server-helper/sandbox.js';
+import type { RunningHelper } from '../../server-helper/daemon.js';
 import { checkTimeMachineAndWarn } from '../../server-helper/timemachine/check.js';
-import { requireRoot } from '../support/require.js';
-import { ensureUnixUser } from '../support/smbd.js';
+import { startHouseholdHelper } from '../support/household-helper.js';
 import { buildBundle } from '../support/timemachine.js';
 
 const ANA = 'fts-tray-ana';
 const BOB = 'fts-tray-bob';
 const DAY = 86_400_000;
-const silent = pino({ level: 'silent' });
 
 let dir: string;
 let helper: RunningHelper;
@@ -54,20 +48,9 @@ async function runOf(runId: number): Promise<JobRun> {
 }
 
 beforeAll(async () => {
-  requireRoot('two household members as Unix users, files owned by each');
-  for (const u of [ANA, BOB]) ensureUnixUser(u);
-  dir = mkdtempSync(join(tmpdir(), 'fts-tray-files-'));
-  const sb = ensureSandbox(join(dir, 'sandbox'));
-  space = join(sb.dir, 'space');
-  flux = join(sb.dir, 'flux');
-  helper = await startHelper({
-    config: sb.config,
-    listen: '127.0.0.1:0',
-    log: silent,
+  ({ dir, helper, admin, space, flux } = await startHouseholdHelper('fts-tray-files-', [ANA, BOB], {
     sseHeartbeatMs: 500,
-    ...serverFeatures(sb.config, { schedule: false }),
-  });
-  admin = readFileSync(sb.adminTokenFile, 'utf8').trim();
+  }));
   // As `fts-helper clients pair ana-mbp --user fts-tray-ana` makes it.
   anaToken = helper.store.tokens.create('client-ana-mbp', 'client', { clientId: 'ana-mbp', sambaUser: ANA });
   ana = new TestMounterCore({
