@@ -46,6 +46,16 @@ export const isLinkMode = (mode: number): boolean => (mode & S_IFMT) === S_IFLNK
 
 /** The entry stat of fts-native's FIELDS numbers at offset o. */
 export function entryStatOf(n: ArrayLike<number>, o = 0): EntryStat {
+  const st: EntryStat = statFieldsOf(n, o);
+  st.ctimeMs = n[o + 10]!;
+  return st;
+}
+
+/**
+ * The ten numbers every fts-native stat starts with (dev … mtimeMs), at offset o: the scan's numbers carry flags
+ * where lstatAt's carry ctime, so the eleventh is the caller's.
+ */
+export function statFieldsOf(n: ArrayLike<number>, o = 0): Omit<EntryStat, 'ctimeMs'> {
   return {
     dev: n[o]!,
     ino: n[o + 1]!,
@@ -57,7 +67,6 @@ export function entryStatOf(n: ArrayLike<number>, o = 0): EntryStat {
     blocks: n[o + 7]!,
     atimeMs: n[o + 8]!,
     mtimeMs: n[o + 9]!,
-    ctimeMs: n[o + 10]!,
   };
 }
 

@@ -4,7 +4,7 @@
  * small batches, so a million-file tree is never held in memory and the caller can await between batches.
  * For small trees and tests; graduation uses the parallel walk by default.
  */
-import type { RootDir } from '../../system/root-dir.js';
+import { statFieldsOf, type RootDir } from '../../system/root-dir.js';
 import { normalizeIncludes } from './policy.js';
 import { createDirReader, FLAG_COMPANION, FLAG_SYMLINK, STAT_FIELDS } from './scan-dir.mjs';
 import type { ScanStat } from './scan-parallel.js';
@@ -61,18 +61,7 @@ export function entriesOf(names: string, n: Float64Array, count: number, out: Sc
     const o = i * STAT_FIELDS;
     const rel = rels[i]!;
     const flags = n[o + 10]!;
-    const stat: ScanStat = {
-      dev: n[o]!,
-      ino: n[o + 1]!,
-      mode: n[o + 2]!,
-      nlink: n[o + 3]!,
-      uid: n[o + 4]!,
-      gid: n[o + 5]!,
-      size: n[o + 6]!,
-      blocks: n[o + 7]!,
-      atimeMs: n[o + 8]!,
-      mtimeMs: n[o + 9]!,
-    };
+    const stat: ScanStat = statFieldsOf(n, o);
     let companion: string | null = null;
     if (flags & FLAG_COMPANION) {
       const slash = rel.lastIndexOf('/');

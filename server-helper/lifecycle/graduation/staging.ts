@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync } from 'node:fs';
-import { RootDir } from '../../system/root-dir.js';
+import { isDirMode, RootDir } from '../../system/root-dir.js';
 
 /** The names staging folders have: `.fts-` names are never graduated, and recovery knows them. */
 export const STAGING_PREFIX = '.fts-staging-';
@@ -38,13 +38,11 @@ export class Staging {
    */
   private open(): { dir: RootDir; rel: string } {
     if (this.opened) return this.opened;
-    const euid = process.geteuid?.() ?? 0;
     for (let n = 1; n <= 4; n++) {
       const rel = `${STAGING_PREFIX}${this.runId}-${randomBytes(8).toString('hex')}`;
       const { fd, created } = this.dst.mkdir(rel, 0o700);
-      const st = fstatSync(fd);
       // Only a folder of ours that no one else may enter, and one this call made.
-      if (created && st.uid === euid && (st.mode & 0o077) === 0)
+      if (created && isPrivateFolder(fstatSync(fd)))
         return (this.opened = { dir: new RootDir(this.dst.display(rel), fd), rel });
       closeSync(fd);
     }
@@ -74,7 +72,10 @@ export class Staging {
 export function stagingIsOurs(dst: RootDir, tmp: string): boolean {
   const dir = tmp.includes('/') ? tmp.slice(0, tmp.indexOf('/')) : '';
   const st = dir ? dst.lstat(dir) : null;
-  return (
-    st !== null && (st.mode & 0o170000) === 0o040000 && st.uid === (process.geteuid?.() ?? 0) && (st.mode & 0o077) === 0
-  );
+  return st !== null && isPrivateFolder(st);
+}
+
+/** A folder of this process's user that nobody else may enter: what a staging folder is. */
+function isPrivateFolder(st: { mode: number; uid: number }): boolean {
+  return isDirMode(st.mode) && st.uid === (process.geteuid?.() ?? 0) && (st.mode & 0o077) === 0;
 }

@@ -73,19 +73,6 @@ export function visibilityIn(root: RootDir, who: MemberIds): (path: string) => b
   return (path) => visibleTo(root, path, who, cache);
 }
 
-/** The owner (uid) of an entry in a root, or null when there is none (or it cannot be reached safely). */
-export function ownerIn(rootPath: string, path: string): number | null {
-  let root: RootDir | null = null;
-  try {
-    root = new RootDir(rootPath);
-    return root.lstat(path)?.uid ?? null;
-  } catch {
-    return null;
-  } finally {
-    root?.close();
-  }
-}
-
 /**
  * The owner (uid) of an entry the member could see over SMB (visibleTo), or null when there is none, it cannot be
  * reached safely, or the member could not see its name: a name in a folder they cannot enter is not there for them.
