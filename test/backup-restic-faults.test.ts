@@ -36,6 +36,16 @@ function lockHolder(error: string | null | undefined): string {
   }
 }
 
+/** Whether any process of the group (zombies included: kill(2) still finds them) is left. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'fts-backup-'));
   s3 = await startS3rver(tmp);
@@ -97,6 +107,60 @@ describe('restic faults', () => {
     }
   });
 
+  it('a lock left by a restic killed a moment ago (a zombie not yet reaped) is removed on a later try', async () => {
+    const { config, space, secrets } = install('zombie', {
+      initIfMissing: true,
+      lockRetry: { attempts: 3, delay: '3s' },
+    });
+    fillRandom(space, 2, 5_000);
+    const h = new JobHarness(config);
+    try {
+      expect((await h.run('backup')).status).toBe('succeeded');
+      // restic runs as the child of a `sleep` that never reaps it: killed, it stays a zombie until sleep ends
+      // (2 s), and a zombie answers kill(pid, 0) as if alive, so restic's own stale-lock test calls it live.
+      const parent = spawn(
+        '/bin/sh',
+        [
+          '-c',
+          'restic --cacert "$CACERT" -o s3.bucket-lookup=path backup --stdin --stdin-filename held.txt 0<&3 & echo $!; exec sleep 2',
+        ],
+        {
+          env: {
+            PATH: savedPath,
+            HOME: tmp,
+            CACERT: s3.certFile,
+            RESTIC_REPOSITORY: s3.repository('zombie'),
+            RESTIC_PASSWORD: secrets.password,
+            RESTIC_CACHE_DIR: join(tmp, 'zombie-cache'),
+            AWS_ACCESS_KEY_ID: 'S3RVER',
+            AWS_SECRET_ACCESS_KEY: 'x',
+          },
+          stdio: ['ignore', 'pipe', 'ignore', 'pipe'],
+        },
+      );
+      const resticPid = Number(
+        await new Promise<string>((res) => parent.stdout!.once('data', (d: Buffer) => res(d.toString()))),
+      );
+      let locks: string[] = [];
+      for (let i = 0; i < 200 && locks.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        locks = s3Locks(s3.dataDir, s3.bucket, 'zombie');
+      }
+      expect(locks).toHaveLength(1);
+      process.kill(resticPid, 'SIGKILL');
+      for (let i = 0; i < 100 && !/State:\s+Z/.test(readFileSync(`/proc/${resticPid}/status`, 'utf8')); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(readFileSync(`/proc/${resticPid}/status`, 'utf8')).toMatch(/State:\s+Z/);
+      const r = await h.run('check');
+      expect(r.status, r.error ?? '').toBe('succeeded');
+      expect(h.store.runs.log(r.id)).toContain('removing stale locks');
+      expect(s3Locks(s3.dataDir, s3.bucket, 'zombie')).toEqual([]);
+      parent.stdio[3]?.destroy();
+    } finally {
+      await h.close();
+    }
+  });
+
   it('cancel stops restic with SIGINT: the run is cancelled and restic removed its lock', async () => {
     const { config, space } = install('cancel', { initIfMissing: true, limitUpload: 512 });
     fillRandom(space, 4, 1_000_000);
@@ -145,6 +209,9 @@ describe('restic faults', () => {
     // The whole group: the helper and the restic it started die at once, as in a power cut of the process tree.
     process.kill(-helper.pid!, 'SIGKILL');
     await new Promise((r) => helper.on('exit', r));
+    // The restic it started is reparented and reaped a moment later; "the next run" comes after that, as it
+    // would after a real crash (the zombie case on its own is the test above).
+    for (let i = 0; i < 600 && groupAlive(helper.pid!); i++) await new Promise((r) => setTimeout(r, 50));
 
     const h = new JobHarness({ ...slow.config, backup: { ...slow.config.backup!, limitUpload: undefined } });
     try {

@@ -120,8 +120,10 @@ export class ResticEngine {
   }
 
   /**
-   * Runs fn; when the repository is locked by another restic, first removes stale locks (`restic unlock`
-   * leaves a live process's lock alone), then waits and tries again, up to `lockRetry.attempts` times.
+   * Runs fn; when the repository is locked by another restic, removes stale locks (`restic unlock` leaves a
+   * live process's lock alone) and tries again, waiting between tries, up to `lockRetry.attempts` times.
+   * Unlock runs before every try, not once: a restic killed a moment ago can still be in the process table
+   * (a zombie its new parent has not reaped yet), so its lock looks live to the first unlock and stale to a later one.
    */
   private async withLockRetry<T>(fn: () => Promise<T>): Promise<T> {
     const attempts = this.opts.lockRetry?.attempts ?? 3;
@@ -143,6 +145,7 @@ export class ResticEngine {
         if (attempt >= attempts) throw err;
         this.log(`repository locked (try ${attempt} of ${attempts}): waiting ${Math.round(delayMs / 1000)} s`);
         await sleep(delayMs, this.opts.signal);
+        await this.run(['unlock']);
       }
     }
   }
