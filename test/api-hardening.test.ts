@@ -80,6 +80,21 @@ describe('client tokens are bound to one client id', () => {
     expect((await h.request('/api/v1/status', { token })).status).toBe(200);
   });
 
+  it('a bound token lists only its own computer; an admin token and an unbound monitor token list every one', async () => {
+    const mine = h.clientToken('case-token', { clientId: 'case' });
+    const theirs = h.clientToken('molly-token', { clientId: 'molly' });
+    expect((await putState('case', mine)).status).toBe(200);
+    expect((await putState('molly', theirs)).status).toBe(200);
+    const idsFor = async (token?: string) =>
+      ClientRecord.array()
+        .parse(await (await h.request('/api/v1/clients', token ? { token } : {})).json())
+        .map((c) => c.id);
+    expect(await idsFor(mine)).toEqual(['case']);
+    expect(await idsFor(theirs)).toEqual(['molly']);
+    expect(await idsFor()).toEqual(expect.arrayContaining(['case', 'molly']));
+    expect(await idsFor(h.clientToken('hall-display'))).toEqual(expect.arrayContaining(['case', 'molly']));
+  });
+
   it('a client token bound to no client may read but not report', async () => {
     const token = h.clientToken('monitor');
     expect((await h.request('/api/v1/clients', { token })).status).toBe(200);

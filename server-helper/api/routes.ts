@@ -15,7 +15,13 @@ export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext): void 
   const views = new ClientViews(ctx);
 
   registerRoute(app, routes.status, () => buildStatus(ctx));
-  registerRoute(app, routes.listClients, () => ctx.store.clients.list(offlineAfter));
+  // A member's tray sees its own computer only: the others' host names, addresses and mounts are not its business.
+  // A client token bound to no client (a monitor the admin made on purpose) and admin tokens see every client.
+  registerRoute(app, routes.listClients, ({ raw }) => {
+    const all = ctx.store.clients.list(offlineAfter);
+    const own = raw.principal?.role === 'client' ? raw.principal.clientId : null;
+    return own === null ? all : all.filter((c) => c.id === own);
+  });
   registerRoute(app, routes.listShares, () => sharesOf(ctx.config));
   registerRoute(app, routes.listJobs, async ({ raw }) => {
     const jobs = ctx.listJobs ? ctx.listJobs() : [];
