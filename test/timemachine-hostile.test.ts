@@ -114,6 +114,21 @@ describe('a member’s folders', () => {
     expect(parser.parsed).toBe(64);
   });
 
+  it('lists a member’s folder of junk names only up to its bound, says so, and still reads the other Macs', async () => {
+    buildBundle(timeRoot, { owner: 'bob', name: 'bobs-mac', model: 'Mac14,2', completions: [daysAgo(1)], bands: [] });
+    mkdirSync(join(timeRoot, 'alice'), { recursive: true });
+    for (let i = 0; i < 3000; i++) writeFileSync(join(timeRoot, 'alice', `junk-${i}`), '');
+    const report = await inspectTimeMachine(config(), {
+      clients: [],
+      now: NOW,
+      probe: noOpens,
+      parser,
+      bounds: { ...READ_BOUNDS, entriesPerFolder: 1000 },
+    });
+    expect(report.warnings).toEqual(['alice holds over 1000 names, only the first 1000 listed are looked at']);
+    expect(report.macs.map((m) => m.name)).toEqual(['bobs-mac']);
+  });
+
   it('stops counting a bundle past its entry bound and says so', async () => {
     const bundle = fakeBundle('alice', 'many.sparsebundle');
     mkdirSync(join(bundle, 'bands'));

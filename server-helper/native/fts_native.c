@@ -6,8 +6,9 @@
  * followed anywhere on the way and no other mount is entered; such a path fails with ELOOP or EXDEV. Nothing
  * here resolves a path from "/".
  *
- *   readDirAt(rootFd, rel)        one folder's entries with their lstat numbers, read as find(1) does
- *                                 (getdents + fstatat on the folder's fd)
+ *   readDirAt(rootFd, rel, maxEntries?)  one folder's entries with their lstat numbers, read as find(1) does
+ *                                 (getdents + fstatat on the folder's fd); with maxEntries, at most that many
+ *                                 and `more` true when the folder holds another
  *   lstatAt(rootFd, rel)          an entry's lstat numbers (Float64Array), or null when it does not exist
  *   openAt(rootFd, rel, flags, mode)  open(2) beneath the root (O_NOFOLLOW always)
  *   mkdirAt(rootFd, rel, mode)    a folder made or found, as { fd, created }: a real folder on the root's device,
@@ -41,6 +42,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,10 +60,24 @@ static int root_rel(napi_env env, napi_callback_info info, size_t want, napi_val
 }
 
 static napi_value read_dir_at(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+  napi_value argv[3];
   int32_t rootfd;
   char *rel;
-  if (root_rel(env, info, 2, argv, &rootfd, &rel, "fts-native: readDirAt(rootFd, rel)")) return NULL;
+  const char *usage = "fts-native: readDirAt(rootFd, rel, maxEntries?)";
+  if (root_rel(env, info, 3, argv, &rootfd, &rel, usage)) return NULL;
+  /* A folder anyone on a share writes may hold millions of names: a reader that needs only some stops there. */
+  size_t limit = SIZE_MAX;
+  napi_valuetype limit_type = napi_undefined;
+  if (argv[2]) napi_typeof(env, argv[2], &limit_type);
+  if (limit_type != napi_undefined) {
+    double want;
+    if (napi_get_value_double(env, argv[2], &want) != napi_ok || !(want >= 0) || want > 4294967295.0) {
+      free(rel);
+      return throw_usage(env, usage);
+    }
+    limit = (size_t)want;
+  }
+  bool more = false;
   int dfd = open_dir_beneath(rootfd, rel, O_RDONLY);
   DIR *dir = dfd < 0 ? NULL : fdopendir(dfd);
   if (!dir) {
@@ -86,6 +102,10 @@ static napi_value read_dir_at(napi_env env, napi_callback_info info) {
     }
     const char *n = d->d_name;
     if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
+    if (count == limit) {
+      more = true;
+      break;
+    }
     size_t nlen = strlen(n);
     if (names_len + nlen + 1 > names_cap) {
       while (names_len + nlen + 1 > names_cap) names_cap *= 2;
@@ -147,6 +167,9 @@ static napi_value read_dir_at(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, result, "nums", array));
   CHECK(napi_create_uint32(env, (uint32_t)count, &count_value));
   CHECK(napi_set_named_property(env, result, "count", count_value));
+  napi_value more_value;
+  CHECK(napi_get_boolean(env, more, &more_value));
+  CHECK(napi_set_named_property(env, result, "more", more_value));
   return result;
 }
 

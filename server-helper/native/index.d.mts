@@ -5,8 +5,16 @@
 
 /** Numbers per entry of readDirAt and lstatAt: dev, ino, mode, nlink, uid, gid, size, blocks, atimeMs, mtimeMs, ctimeMs. */
 export declare const FIELDS: 11;
-/** One folder's entries (`rel` '' = the root) as `\0`-joined names and their lstat numbers (FIELDS each); an entry it could not stat has mode 0 and the errno in its nlink field. */
-export declare function readDirAt(rootFd: number, rel: string): { names: string; nums: Float64Array; count: number };
+/**
+ * One folder's entries (`rel` '' = the root) as `\0`-joined names and their lstat numbers (FIELDS each); an entry it
+ * could not stat has mode 0 and the errno in its nlink field. With maxEntries, it stops after that many (in the
+ * folder's own order) and `more` says whether the folder held another.
+ */
+export declare function readDirAt(
+  rootFd: number,
+  rel: string,
+  maxEntries?: number,
+): { names: string; nums: Float64Array; count: number; more: boolean };
 /** An entry's lstat numbers (FIELDS), or null when it (or a folder on its way) does not exist. */
 export declare function lstatAt(rootFd: number, rel: string): Float64Array | null;
 /** open(2) of `rel` with these flags (O_NOFOLLOW and O_CLOEXEC added) and mode; returns the fd. */

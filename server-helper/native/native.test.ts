@@ -105,6 +105,20 @@ describe('readDirAt', () => {
     });
   });
 
+  it('stops after maxEntries, says whether more were there, and refuses a limit that is not a count', () => {
+    for (let i = 0; i < 50; i++) writeFileSync(join(dir, `f${i}`), '');
+    const all = readDirAt(root, '');
+    expect(all).toMatchObject({ count: 50, more: false });
+    const some = readDirAt(root, '', 20);
+    expect(some).toMatchObject({ count: 20, more: true });
+    expect(some.nums.length).toBe(20 * FIELDS);
+    expect(some.names.split('\0')).toEqual(all.names.split('\0').slice(0, 20));
+    expect(readDirAt(root, '', 50)).toMatchObject({ count: 50, more: false });
+    expect(readDirAt(root, '', 0)).toMatchObject({ names: '', count: 0, more: true });
+    expect(() => readDirAt(root, '', -1)).toThrow(/readDirAt\(rootFd, rel, maxEntries\?\)/);
+    expect(() => readDirAt(root, '', '5' as unknown as number)).toThrow(/maxEntries/);
+  });
+
   it('gives an empty folder as no entries, and throws like Node for a missing or non-folder path', () => {
     expect(readDirAt(root, '')).toMatchObject({ names: '', count: 0 });
     expect(() => readDirAt(root, 'missing')).toThrow(

@@ -29,10 +29,18 @@ export interface ReadBounds {
   folders: number;
   /** Entries counted in one bundle: 1,000,000 bands of 8 MiB are 8 TB of backup. */
   entriesPerBundle: number;
+  /** Names listed in the share's root or one user's folder: where bundles are looked for, not a bundle's inside. */
+  entriesPerFolder: number;
 }
 
 /** The daemon's bounds. */
-export const READ_BOUNDS: ReadBounds = { bundlesPerFolder: 8, bundles: 64, folders: 1000, entriesPerBundle: 1_000_000 };
+export const READ_BOUNDS: ReadBounds = {
+  bundlesPerFolder: 8,
+  bundles: 64,
+  folders: 1000,
+  entriesPerBundle: 1_000_000,
+  entriesPerFolder: 100_000,
+};
 /** Deepest folder inside a bundle that is counted (bands/ and mapped/ are one level down). */
 const MAX_DEPTH = 3;
 const S_IFMT = 0o170000;
@@ -74,16 +82,21 @@ interface Entry {
   mtimeMs: number;
 }
 
-/** A folder's entries beneath the root, with their lstat numbers (fts-native's readDirAt: no symlink followed on the way). */
-function entries(root: RootDir, dir: string): Entry[] {
-  const r = readDirAt(root.fd, dir);
+/**
+ * Up to max of a folder's entries beneath the root, with their lstat numbers (fts-native's readDirAt: no symlink
+ * followed on the way, and it stops reading at max, so a folder of millions of names costs no more than max);
+ * `more` says the folder held more.
+ */
+function entries(root: RootDir, dir: string, max: number): { list: Entry[]; more: boolean } {
+  const r = readDirAt(root.fd, dir, max);
   const names = r.count ? r.names.split('\0') : [];
-  return names.map((name, i) => ({
+  const list = names.map((name, i) => ({
     name,
     mode: r.nums[i * FIELDS + F_MODE]!,
     blocks: r.nums[i * FIELDS + F_BLOCKS]!,
     mtimeMs: r.nums[i * FIELDS + F_MTIME]!,
   }));
+  return { list, more: r.more };
 }
 
 const isDir = (e: Entry) => (e.mode & S_IFMT) === S_IFDIR;
@@ -120,7 +133,15 @@ export function findBundles(root: RootDir, bounds: ReadBounds = READ_BOUNDS): Fo
     }
     return here.slice(0, bounds.bundlesPerFolder);
   };
-  const top = entries(root, '');
+  const listed = (dir: string, where: string): Entry[] => {
+    const { list, more } = entries(root, dir, bounds.entriesPerFolder);
+    if (more)
+      warnings.push(
+        `${where} holds over ${bounds.entriesPerFolder} names, only the first ${bounds.entriesPerFolder} listed are looked at`,
+      );
+    return list;
+  };
+  const top = listed('', 'the share’s root');
   const found = bundlesIn(null, top);
   const folders = top
     .filter((e) => isDir(e) && !e.name.startsWith('.') && !bundleNameOf(e.name))
@@ -131,7 +152,7 @@ export function findBundles(root: RootDir, bounds: ReadBounds = READ_BOUNDS): Fo
   for (const name of folders.slice(0, bounds.folders)) {
     let inner: Entry[];
     try {
-      inner = entries(root, name);
+      inner = listed(name, name);
     } catch {
       continue; // a user's folder the helper cannot read (or swapped for a symlink) holds nothing it can report
     }
@@ -196,9 +217,9 @@ async function measure(
   let lastWriteMs: number | null = null;
   let counted = 0;
   const walk = async (path: string, depth: number, inBands: boolean): Promise<void> => {
-    const list = entries(root, path);
+    const { list, more } = entries(root, path, maxEntries - counted);
     counted += list.length;
-    if (counted > maxEntries) throw new Error(`too many entries (over ${maxEntries}); size and last write not known`);
+    if (more) throw new Error(`too many entries (over ${maxEntries}); size and last write not known`);
     await yieldToEventLoop();
     for (const e of list) {
       if (isFile(e)) {
