@@ -36,6 +36,19 @@ function lockHolder(error: string | null | undefined): string {
   }
 }
 
+/** The environment of a restic the test starts by hand on repository `name` (its own cache, the test's S3 keys). */
+function holderEnv(name: string, secrets: TestSecrets): NodeJS.ProcessEnv {
+  return {
+    PATH: savedPath,
+    HOME: tmp,
+    RESTIC_REPOSITORY: s3.repository(name),
+    RESTIC_PASSWORD: secrets.password,
+    RESTIC_CACHE_DIR: join(tmp, `${name}-cache`),
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'x',
+  };
+}
+
 /** Whether any process of the group (zombies included: kill(2) still finds them) is left. */
 function groupAlive(pgid: number): boolean {
   try {
@@ -73,15 +86,7 @@ describe('restic faults', () => {
         '/usr/bin/restic',
         ['--cacert', s3.certFile, '-o', 's3.bucket-lookup=path', 'backup', '--stdin', '--stdin-filename', 'held.txt'],
         {
-          env: {
-            PATH: savedPath,
-            HOME: tmp,
-            RESTIC_REPOSITORY: s3.repository('locked'),
-            RESTIC_PASSWORD: secrets.password,
-            RESTIC_CACHE_DIR: join(tmp, 'holder-cache'),
-            AWS_ACCESS_KEY_ID: 'S3RVER',
-            AWS_SECRET_ACCESS_KEY: 'x',
-          },
+          env: holderEnv('locked', secrets),
           stdio: ['pipe', 'ignore', 'pipe'],
         },
       );
@@ -125,16 +130,7 @@ describe('restic faults', () => {
           'restic --cacert "$CACERT" -o s3.bucket-lookup=path backup --stdin --stdin-filename held.txt 0<&3 & echo $!; exec sleep 2',
         ],
         {
-          env: {
-            PATH: savedPath,
-            HOME: tmp,
-            CACERT: s3.certFile,
-            RESTIC_REPOSITORY: s3.repository('zombie'),
-            RESTIC_PASSWORD: secrets.password,
-            RESTIC_CACHE_DIR: join(tmp, 'zombie-cache'),
-            AWS_ACCESS_KEY_ID: 'S3RVER',
-            AWS_SECRET_ACCESS_KEY: 'x',
-          },
+          env: { ...holderEnv('zombie', secrets), CACERT: s3.certFile },
           stdio: ['ignore', 'pipe', 'ignore', 'pipe'],
         },
       );
