@@ -2,7 +2,8 @@
  * Runs and events as a client token (a member's tray) receives them. The job history and the event stream are the
  * household's, so a tray still hears that a graduation moved 40 files or that a backup failed; but the names in
  * them are shown only where the member's Samba user could see them over SMB (a name inside another member's closed
- * folder is replaced, counts stay), and a Time Machine warning reaches only the Mac it is about. A token that does
+ * folder is replaced, counts stay), a Time Machine warning reaches only the Mac it is about, and a computer coming
+ * online is heard only by that computer's own token. A token that does
  * not say which Samba user it mounts as gets no names at all. Admin tokens get everything unchanged (no view).
  */
 import { realpathSync } from 'node:fs';
@@ -43,6 +44,9 @@ export class ClientView {
   /** The event as this client receives it, or null when it is not this client's to hear. */
   event(e: FtsEvent): FtsEvent | null {
     if (e.type === 'timemachine.warning') return this.ownsMacOf(e.data) ? e : null;
+    // Another member's computer coming online (its host name) is not this tray's business; GET /clients agrees.
+    if (e.type === 'client.seen')
+      return this.principal.clientId === null || e.data.clientId === this.principal.clientId ? e : null;
     const hidden: string[] = [];
     let data = this.redact(e.data as Json, hidden);
     // A failure's reason may quote the path the run was asked for, which the event itself does not carry.

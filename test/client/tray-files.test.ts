@@ -76,6 +76,32 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+describe('other computers in the household', () => {
+  it("another member's computer coming online is not heard by this tray, and GET /clients shows only its own", async () => {
+    const bobToken = helper.store.tokens.create('client-bob-imac', 'client', { clientId: 'bob-imac', sambaUser: BOB });
+    await requestJson({ url: helper.url, token: bobToken }, 'PUT', '/api/v1/clients/bob-imac/state', {
+      hostName: 'Bobs-iMac.local',
+      os: 'darwin',
+      appVersion: '0.1.0',
+      shares: [],
+    });
+    // An event this tray does hear, published after Bob's: once it arrives, Bob's would have arrived before it.
+    helper.ctx.bus.publish('client.seen', { clientId: 'ana-mbp', hostName: 'marker', wasOfflineMs: 1 });
+    await expect
+      .poll(() => ana.getState().activity.some((e) => e.type === 'client.seen' && e.data.hostName === 'marker'))
+      .toBe(true);
+    const seen = ana
+      .getState()
+      .activity.filter((e) => e.type === 'client.seen')
+      .map((e) => e.data.clientId);
+    expect(seen).not.toContain('bob-imac');
+    const listed = await requestJson<{ id: string }[]>({ url: helper.url, token: anaToken }, 'GET', '/api/v1/clients');
+    expect(listed.map((c) => c.id)).toEqual(['ana-mbp']);
+    const all = await requestJson<{ id: string }[]>({ url: helper.url, token: admin }, 'GET', '/api/v1/clients');
+    expect(all.map((c) => c.id).sort()).toEqual(['ana-mbp', 'bob-imac']);
+  });
+});
+
 describe('Time Machine in the tray', () => {
   it('a stale backup notifies on its own Mac once and on no other; a client sees only its own Mac', async () => {
     const time = join(space, '..', 'time');
