@@ -93,6 +93,19 @@ describe('client tokens are bound to one client id', () => {
     expect(await idsFor(theirs)).toEqual(['molly']);
     expect(await idsFor()).toEqual(expect.arrayContaining(['case', 'molly']));
     expect(await idsFor(h.clientToken('hall-display'))).toEqual(expect.arrayContaining(['case', 'molly']));
+    // The status summary holds the same records: the same rule.
+    const statusIds = async (token: string) =>
+      ((await (await h.request('/api/v1/status', { token })).json()) as { clients: { id: string }[] }).clients.map(
+        (c) => c.id,
+      );
+    expect(await statusIds(mine)).toEqual(['case']);
+    expect(await statusIds(h.adminToken)).toEqual(expect.arrayContaining(['case', 'molly']));
+    // Metrics count the household's computers and the events about them: not for a member's tray.
+    const m = await h.request('/metrics', { token: mine });
+    expect(m.status).toBe(403);
+    expect((await m.json()).message).toMatch(/belongs to client "case"; metrics are for an admin or monitor token/);
+    expect((await h.request('/metrics', { token: h.clientToken('prometheus') })).status).toBe(200);
+    expect((await h.request('/metrics', { token: h.adminToken })).status).toBe(200);
   });
 
   it('a client token bound to no client may read but not report', async () => {

@@ -13,6 +13,17 @@ export function httpError(status: number, message: string): Error {
   return Object.assign(new Error(message), { statusCode: status });
 }
 
+/**
+ * The clients a token may list: a member's tray (a client token bound to a client) only its own computer, since
+ * the others' host names, mounts and errors are not its business; admin tokens and an unbound client token (a
+ * monitor the admin made on purpose) every one. Used by every route that returns client records.
+ */
+export function visibleClients<C extends { id: string }>(principal: Principal | undefined, clients: C[]): C[] {
+  if (!principal) return [];
+  const own = principal.role === 'client' ? principal.clientId : null;
+  return own === null ? clients : clients.filter((c) => c.id === own);
+}
+
 /** The client a client token speaks for, as the helper's registry knows it. */
 export interface ClientScope {
   clientId: string;

@@ -7,7 +7,7 @@
  * not say which Samba user it mounts as gets no names at all. Admin tokens get everything unchanged (no view).
  */
 import { realpathSync } from 'node:fs';
-import type { FtsEvent, JobRun } from '../../contract/index.js';
+import type { FtsEvent, JobKind, JobRun } from '../../contract/index.js';
 import { rootOf } from '../lifecycle/graduation/service.js';
 import { MemberSight } from '../lifecycle/restore/member-sight.js';
 import type { Principal } from '../store/tokens.js';
@@ -63,9 +63,19 @@ export class ClientView {
   /** The run as this client lists it. */
   run(r: JobRun): JobRun {
     const hidden: string[] = [];
-    const params = r.params ? this.redact(r.params, hidden) : null;
+    let params = r.params ? this.redact(r.params, hidden) : null;
     const summary = r.summary ? this.redact(r.summary, hidden) : null;
-    const error = r.error !== null && hidden.length ? redactText(r.error, hidden) : r.error;
+    let error = r.error !== null && hidden.length ? redactText(r.error, hidden) : r.error;
+    const own = this.principal.clientId;
+    if (own !== null) {
+      // Another computer's bring-back: which computer asked, and for whose files, is not this tray's business.
+      if (params && typeof params.clientId === 'string' && params.clientId !== own) {
+        const { clientId: _c, ownerUid: _o, ...rest } = params;
+        params = rest;
+      }
+      // The check's first warning names a Mac (or a member's folder); this tray hears its own Mac's warnings.
+      if (r.kind === TIME_MACHINE_CHECK && error !== null) error = timeMachineCheckError(r.summary);
+    }
     return params === r.params && summary === r.summary && error === r.error ? r : { ...r, params, summary, error };
   }
 
@@ -139,6 +149,16 @@ export class ClientView {
       owner: slash > 0 ? w.bundle.slice(0, slash) : null,
     });
   }
+}
+
+/** The job kind of the Time Machine check (timemachine/task.ts). */
+const TIME_MACHINE_CHECK: JobKind = 'timemachine-check';
+
+/** A Time Machine check's error as a member's tray reads it: how many warnings, naming no Mac. */
+function timeMachineCheckError(summary: Json | null): string {
+  const n = typeof summary?.warnings === 'number' ? summary.warnings : null;
+  const count = n === null ? 'Time Machine warnings' : `${n} Time Machine warning${n === 1 ? '' : 's'}`;
+  return `${count} in the household; this computer is told of its own Mac's`;
 }
 
 /** Text with every hidden path in it replaced, longest first (a folder's name is part of its files'). */

@@ -98,9 +98,20 @@ export function createMetrics(ctx: AppContext, hub: SseHub): Registry {
   return registry;
 }
 
-/** Registers `/metrics` (token required, like every other route but /healthz). */
+/**
+ * Registers `/metrics` for an admin token or a client token bound to no client (a monitor such as Prometheus): a
+ * member's tray gets 403, since the gauges count the household's computers online and the events about them.
+ */
 export function registerMetrics(app: FastifyInstance, registry: Registry): void {
-  app.get('/metrics', { config: { role: 'client' } }, async (_req, reply) => {
+  app.get('/metrics', { config: { role: 'client' } }, async (req, reply) => {
+    const p = req.principal;
+    if (p?.role === 'client' && p.clientId !== null) {
+      reply.code(403);
+      return {
+        error: 'forbidden',
+        message: `the token "${p.name}" belongs to client "${p.clientId}"; metrics are for an admin or monitor token (fts-helper token create NAME --role client)`,
+      };
+    }
     reply.type(registry.contentType);
     return registry.metrics();
   });

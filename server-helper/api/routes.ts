@@ -4,6 +4,7 @@ import { parseDuration, routes } from '../../contract/index.js';
 import { buildStatus, sharesOf } from '../status.js';
 import { ClientLimitError } from '../store/clients.js';
 import type { Principal } from '../store/tokens.js';
+import { visibleClients } from './client-scope.js';
 import { ClientViews } from './client-view.js';
 import type { AppContext } from './context.js';
 import { registerRoute } from './register.js';
@@ -14,14 +15,13 @@ export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext): void 
   // A client token's runs name only what its Samba user could see (client-view.ts).
   const views = new ClientViews(ctx);
 
-  registerRoute(app, routes.status, () => buildStatus(ctx));
-  // A member's tray sees its own computer only: the others' host names, addresses and mounts are not its business.
-  // A client token bound to no client (a monitor the admin made on purpose) and admin tokens see every client.
-  registerRoute(app, routes.listClients, ({ raw }) => {
-    const all = ctx.store.clients.list(offlineAfter);
-    const own = raw.principal?.role === 'client' ? raw.principal.clientId : null;
-    return own === null ? all : all.filter((c) => c.id === own);
+  registerRoute(app, routes.status, async ({ raw }) => {
+    const status = await buildStatus(ctx);
+    return { ...status, clients: visibleClients(raw.principal, status.clients) };
   });
+  registerRoute(app, routes.listClients, ({ raw }) =>
+    visibleClients(raw.principal, ctx.store.clients.list(offlineAfter)),
+  );
   registerRoute(app, routes.listShares, () => sharesOf(ctx.config));
   registerRoute(app, routes.listJobs, async ({ raw }) => {
     const jobs = ctx.listJobs ? ctx.listJobs() : [];

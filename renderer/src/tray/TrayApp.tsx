@@ -402,9 +402,12 @@ export function TrayApp({ bridge }: { bridge: FtsBridge }) {
               <DriveList drives={status.drives} />
               <h3>Connected</h3>
               <p className="small">
+                {/* A paired tray's token lists only its own computer (the others are not its business). */}
                 {online.length === 0
-                  ? 'No computer is connected.'
-                  : `${online.length} connected: ${online.map((c) => c.hostName).join(', ')}`}
+                  ? 'This computer has not reported to the server yet.'
+                  : online.length === 1
+                    ? `Connected as ${online[0]!.hostName}.`
+                    : `${online.length} connected: ${online.map((c) => c.hostName).join(', ')}`}
               </p>
               <h3>Jobs</h3>
               <JobsList jobs={status.jobs} />
