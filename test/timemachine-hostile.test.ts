@@ -114,19 +114,55 @@ describe('a member’s folders', () => {
     expect(parser.parsed).toBe(64);
   });
 
-  it('lists a member’s folder of junk names only up to its bound, says so, and still reads the other Macs', async () => {
+  it('junk files cost nothing and hide no Mac; a folder of junk folders is listed to its bound, with a warning', async () => {
     buildBundle(timeRoot, { owner: 'bob', name: 'bobs-mac', model: 'Mac14,2', completions: [daysAgo(1)], bands: [] });
     mkdirSync(join(timeRoot, 'alice'), { recursive: true });
-    for (let i = 0; i < 3000; i++) writeFileSync(join(timeRoot, 'alice', `junk-${i}`), '');
-    const report = await inspectTimeMachine(config(), {
+    for (let i = 0; i < 5000; i++) writeFileSync(join(timeRoot, 'alice', `junk-${i}`), '');
+    buildBundle(timeRoot, { owner: 'alice', name: 'alices-mac', completions: [daysAgo(1)], bands: [] });
+    const small = { ...READ_BOUNDS, entriesPerFolder: 1000 };
+    const read = () => inspectTimeMachine(config(), { clients: [], now: NOW, probe: noOpens, parser, bounds: small });
+    // 5,000 files beside alice's bundle: not folders, so not counted; her Mac is found wherever it is listed.
+    let report = await read();
+    expect(report.warnings).toEqual([]);
+    expect(report.macs.map((m) => m.name).sort()).toEqual(['alices-mac', 'bobs-mac']);
+    // 3,000 folders: listed to the bound and said so; bob's Mac, in his own folder, is still read.
+    for (let i = 0; i < 3000; i++) mkdirSync(join(timeRoot, 'alice', `junk-dir-${i}`));
+    report = await read();
+    expect(report.warnings).toEqual(['alice holds over 1000 folders, only the first 1000 listed are looked at']);
+    expect(report.macs.map((m) => m.name)).toContain('bobs-mac');
+    // One budget for the whole search: spent, the folders after it are not listed at all.
+    const spent = await inspectTimeMachine(config(), {
       clients: [],
       now: NOW,
       probe: noOpens,
       parser,
-      bounds: { ...READ_BOUNDS, entriesPerFolder: 1000 },
+      bounds: { ...small, foldersInAll: 1001 },
     });
-    expect(report.warnings).toEqual(['alice holds over 1000 names, only the first 1000 listed are looked at']);
-    expect(report.macs.map((m) => m.name)).toEqual(['bobs-mac']);
+    expect(spent.warnings).toEqual([
+      'alice holds over 999 folders, only the first 999 listed are looked at',
+      'over 1001 folders listed in the share; the rest are not looked into',
+    ]);
+    expect(spent.macs.map((m) => m.name)).not.toContain('bobs-mac');
+  });
+
+  it('on a share for every Mac, a registered Mac is read before a member’s crowd of bundle folders', async () => {
+    const flat = HelperConfig.parse({
+      store: { path: join(dir, 'helper.db') },
+      shares: [{ name: 'time', role: 'time', path: timeRoot, timeMachine: { perUser: false } }],
+    });
+    const id = encodePlist({ VerificationState: 1 }, 'xml');
+    for (let i = 0; i < 20; i++)
+      fakeBundle('', `aaa-${String(i).padStart(2, '0')}.sparsebundle`, { [MACHINE_ID_PLIST]: id });
+    buildBundle(timeRoot, { name: 'Zoes-MacBook', completions: [daysAgo(1)], bands: [] });
+    const clients = [{ id: 'zoe-mbp', hostName: 'Zoes-MacBook.local' }];
+    const report = await inspectTimeMachine(flat, { clients, now: NOW, probe: noOpens, parser });
+    expect(report.warnings).toEqual(['the share’s root: 21 bundles, only the first 8 are read']);
+    expect(report.macs.map((m) => m.name)).toContain('Zoes-MacBook');
+    expect(report.macs).toHaveLength(8);
+    expect(report.macs.find((m) => m.name === 'Zoes-MacBook')?.clientIds).toEqual(['zoe-mbp']);
+    // Unregistered, the same Mac would have been left out: the crowd sorts first by name.
+    const unregistered = await inspectTimeMachine(flat, { clients: [], now: NOW, probe: noOpens, parser });
+    expect(unregistered.macs.map((m) => m.name)).not.toContain('Zoes-MacBook');
   });
 
   it('stops counting a bundle past its entry bound and says so', async () => {

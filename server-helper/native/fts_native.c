@@ -6,9 +6,10 @@
  * followed anywhere on the way and no other mount is entered; such a path fails with ELOOP or EXDEV. Nothing
  * here resolves a path from "/".
  *
- *   readDirAt(rootFd, rel, maxEntries?)  one folder's entries with their lstat numbers, read as find(1) does
- *                                 (getdents + fstatat on the folder's fd); with maxEntries, at most that many
- *                                 and `more` true when the folder holds another
+ *   readDirAt(rootFd, rel, maxEntries?, foldersOnly?)  one folder's entries with their lstat numbers, read as
+ *                                 find(1) does (getdents + fstatat on the folder's fd); with maxEntries, at most
+ *                                 that many and `more` true when the folder holds another; foldersOnly: only
+ *                                 real folders (by getdents' type; others are neither stat'ed nor counted)
  *   lstatAt(rootFd, rel)          an entry's lstat numbers (Float64Array), or null when it does not exist
  *   openAt(rootFd, rel, flags, mode)  open(2) beneath the root (O_NOFOLLOW always)
  *   mkdirAt(rootFd, rel, mode)    a folder made or found, as { fd, created }: a real folder on the root's device,
@@ -60,22 +61,32 @@ static int root_rel(napi_env env, napi_callback_info info, size_t want, napi_val
 }
 
 static napi_value read_dir_at(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
+  napi_value argv[4];
   int32_t rootfd;
   char *rel;
-  const char *usage = "fts-native: readDirAt(rootFd, rel, maxEntries?)";
-  if (root_rel(env, info, 3, argv, &rootfd, &rel, usage)) return NULL;
+  const char *usage = "fts-native: readDirAt(rootFd, rel, maxEntries?, foldersOnly?)";
+  if (root_rel(env, info, 4, argv, &rootfd, &rel, usage)) return NULL;
   /* A folder anyone on a share writes may hold millions of names: a reader that needs only some stops there. */
   size_t limit = SIZE_MAX;
   napi_valuetype limit_type = napi_undefined;
   if (argv[2]) napi_typeof(env, argv[2], &limit_type);
   if (limit_type != napi_undefined) {
     double want;
-    if (napi_get_value_double(env, argv[2], &want) != napi_ok || !(want >= 0) || want > 4294967295.0) {
+    if (napi_get_value_double(env, argv[2], &want) != napi_ok || !(want >= 0) || want > 4294967295.0 ||
+        want != floor(want)) {
       free(rel);
       return throw_usage(env, usage);
     }
     limit = (size_t)want;
+  }
+  /* Folders only: other entries are passed over by the type getdents gives, never stat'ed nor counted, so a
+   * member's million junk files cost one listing and cannot use up the bound before the folders that matter. */
+  bool folders_only = false;
+  napi_valuetype only_type = napi_undefined;
+  if (argv[3]) napi_typeof(env, argv[3], &only_type);
+  if (only_type != napi_undefined && napi_get_value_bool(env, argv[3], &folders_only) != napi_ok) {
+    free(rel);
+    return throw_usage(env, usage);
   }
   bool more = false;
   int dfd = open_dir_beneath(rootfd, rel, O_RDONLY);
@@ -102,6 +113,15 @@ static napi_value read_dir_at(napi_env env, napi_callback_info info) {
     }
     const char *n = d->d_name;
     if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
+    struct stat st;
+    int stat_err = -1; /* -1: not stat'ed yet; 0: st holds it; else the errno */
+    if (folders_only) {
+      if (d->d_type != DT_DIR && d->d_type != DT_UNKNOWN) continue;
+      if (d->d_type == DT_UNKNOWN) {
+        stat_err = fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+        if (stat_err != 0 || !S_ISDIR(st.st_mode)) continue;
+      }
+    }
     if (count == limit) {
       more = true;
       break;
@@ -130,13 +150,12 @@ static napi_value read_dir_at(napi_env env, napi_callback_info info) {
     names_len += nlen;
     double *o = nums + count * FIELDS;
     count++;
-    struct stat st;
-    if (fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (stat_err < 0) stat_err = fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+    if (stat_err != 0) {
       /* Mode 0 tells the caller, and nlink carries the errno: ENOENT when the entry went between the read and
        * the stat, EACCES in a folder this process may list but not search. */
-      int e = errno;
       memset(o, 0, FIELDS * sizeof(double));
-      o[F_NLINK] = (double)e;
+      o[F_NLINK] = (double)stat_err;
       continue;
     }
     stat_numbers(&st, o);

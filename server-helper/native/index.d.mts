@@ -7,13 +7,15 @@
 export declare const FIELDS: 11;
 /**
  * One folder's entries (`rel` '' = the root) as `\0`-joined names and their lstat numbers (FIELDS each); an entry it
- * could not stat has mode 0 and the errno in its nlink field. With maxEntries, it stops after that many (in the
- * folder's own order) and `more` says whether the folder held another.
+ * could not stat has mode 0 and the errno in its nlink field. With maxEntries (a whole number), it stops after that
+ * many (in the folder's own order) and `more` says whether the folder held another. With foldersOnly, only real
+ * folders are given and counted: other entries are passed over by the type the kernel lists, without a stat.
  */
 export declare function readDirAt(
   rootFd: number,
   rel: string,
   maxEntries?: number,
+  foldersOnly?: boolean,
 ): { names: string; nums: Float64Array; count: number; more: boolean };
 /** An entry's lstat numbers (FIELDS), or null when it (or a folder on its way) does not exist. */
 export declare function lstatAt(rootFd: number, rel: string): Float64Array | null;

@@ -115,8 +115,27 @@ describe('readDirAt', () => {
     expect(some.names.split('\0')).toEqual(all.names.split('\0').slice(0, 20));
     expect(readDirAt(root, '', 50)).toMatchObject({ count: 50, more: false });
     expect(readDirAt(root, '', 0)).toMatchObject({ names: '', count: 0, more: true });
-    expect(() => readDirAt(root, '', -1)).toThrow(/readDirAt\(rootFd, rel, maxEntries\?\)/);
+    expect(() => readDirAt(root, '', -1)).toThrow(/readDirAt\(rootFd, rel, maxEntries\?, foldersOnly\?\)/);
     expect(() => readDirAt(root, '', '5' as unknown as number)).toThrow(/maxEntries/);
+    expect(() => readDirAt(root, '', 2.7)).toThrow(/maxEntries/);
+  });
+
+  it('foldersOnly gives only real folders, counts only them against maxEntries, and never a symlink to one', () => {
+    for (let i = 0; i < 500; i++) writeFileSync(join(dir, `junk-${i}`), '');
+    for (const d of ['a', 'b', 'c']) mkdirSync(join(dir, d));
+    symlinkSync('a', join(dir, 'link-to-a'));
+    symlinkSync('/etc', join(dir, 'link-to-etc'));
+    const folders = readDirAt(root, '', undefined, true);
+    expect(folders.names.split('\0').sort()).toEqual(['a', 'b', 'c']);
+    expect(folders).toMatchObject({ count: 3, more: false });
+    const two = readDirAt(root, '', 2, true);
+    expect(two).toMatchObject({ count: 2, more: true });
+    expect(readDirAt(root, '', 3, true)).toMatchObject({ count: 3, more: false });
+    const st = lstatSync(join(dir, 'a'));
+    const i = folders.names.split('\0').indexOf('a');
+    expect(folders.nums[i * FIELDS + 1]).toBe(st.ino);
+    expect(readDirAt(root, '', undefined, false).count).toBe(505);
+    expect(() => readDirAt(root, '', undefined, 'yes' as unknown as boolean)).toThrow(/foldersOnly/);
   });
 
   it('gives an empty folder as no entries, and throws like Node for a missing or non-folder path', () => {

@@ -29,8 +29,10 @@ export interface ReadBounds {
   folders: number;
   /** Entries counted in one bundle: 1,000,000 bands of 8 MiB are 8 TB of backup. */
   entriesPerBundle: number;
-  /** Names listed in the share's root or one user's folder: where bundles are looked for, not a bundle's inside. */
+  /** Folders listed in the share's root or one user's folder: where bundles are looked for, not a bundle's inside. */
   entriesPerFolder: number;
+  /** Folders listed in all while looking for bundles (the root's and every user folder's together). */
+  foldersInAll: number;
 }
 
 /** The daemon's bounds. */
@@ -40,6 +42,7 @@ export const READ_BOUNDS: ReadBounds = {
   folders: 1000,
   entriesPerBundle: 1_000_000,
   entriesPerFolder: 100_000,
+  foldersInAll: 200_000,
 };
 /** Deepest folder inside a bundle that is counted (bands/ and mapped/ are one level down). */
 const MAX_DEPTH = 3;
@@ -87,8 +90,8 @@ interface Entry {
  * followed on the way, and it stops reading at max, so a folder of millions of names costs no more than max);
  * `more` says the folder held more.
  */
-function entries(root: RootDir, dir: string, max: number): { list: Entry[]; more: boolean } {
-  const r = readDirAt(root.fd, dir, max);
+function entries(root: RootDir, dir: string, max: number, foldersOnly = false): { list: Entry[]; more: boolean } {
+  const r = readDirAt(root.fd, dir, max, foldersOnly);
   const names = r.count ? r.names.split('\0') : [];
   const list = names.map((name, i) => ({
     name,
@@ -111,12 +114,29 @@ export interface FoundBundles {
 
 /**
  * The bundles in a Time Machine share: at its root (one share for every Mac) and one level down (a per-user
- * share, `/time/<user>/NAME.sparsebundle`). Folders that are not bundles are not searched deeper. At most
- * `bounds.bundlesPerFolder` of one folder's bundles (the first by name) and `bounds.bundles` in all are read, so
- * a member who makes a thousand bundle folders gets a warning, not a thousand readings.
+ * share, `/time/<user>/NAME.sparsebundle`). Folders that are not bundles are not searched deeper. Only folders are
+ * listed (a member's junk files cost one listing and count for nothing), at most `bounds.entriesPerFolder` of one
+ * folder and `bounds.foldersInAll` in all. At most `bounds.bundlesPerFolder` of one folder's bundles and
+ * `bounds.bundles` in all are read: those of registered Macs (`preferred`, by bundle name) first, then by name, so
+ * a member who makes a thousand bundle folders gets a warning and cannot crowd out another member's Mac. The event
+ * loop runs between two folders.
  */
-export function findBundles(root: RootDir, bounds: ReadBounds = READ_BOUNDS): FoundBundles {
+export async function findBundles(
+  root: RootDir,
+  bounds: ReadBounds = READ_BOUNDS,
+  preferred: (bundleName: string) => boolean = () => false,
+): Promise<FoundBundles> {
   const warnings: string[] = [];
+  const order = (a: FoundBundle, b: FoundBundle) =>
+    Number(preferred(b.name)) - Number(preferred(a.name)) || a.rel.localeCompare(b.rel);
+  let budget = bounds.foldersInAll;
+  const folders = (dir: string, where: string): Entry[] => {
+    const max = Math.min(bounds.entriesPerFolder, budget);
+    const { list, more } = entries(root, dir, max, true);
+    budget -= list.length;
+    if (more) warnings.push(`${where} holds over ${max} folders, only the first ${max} listed are looked at`);
+    return list;
+  };
   const bundlesIn = (owner: string | null, list: Entry[]): FoundBundle[] => {
     const here: FoundBundle[] = [];
     for (const e of list) {
@@ -125,7 +145,7 @@ export function findBundles(root: RootDir, bounds: ReadBounds = READ_BOUNDS): Fo
       const rel = owner ? `${owner}/${e.name}` : e.name;
       here.push({ rel, owner, folder: e.name, name: b.name, kind: b.kind });
     }
-    here.sort((a, b) => a.rel.localeCompare(b.rel));
+    here.sort(order);
     if (here.length > bounds.bundlesPerFolder) {
       warnings.push(
         `${owner ?? 'the share’s root'}: ${here.length} bundles, only the first ${bounds.bundlesPerFolder} are read`,
@@ -133,36 +153,35 @@ export function findBundles(root: RootDir, bounds: ReadBounds = READ_BOUNDS): Fo
     }
     return here.slice(0, bounds.bundlesPerFolder);
   };
-  const listed = (dir: string, where: string): Entry[] => {
-    const { list, more } = entries(root, dir, bounds.entriesPerFolder);
-    if (more)
-      warnings.push(
-        `${where} holds over ${bounds.entriesPerFolder} names, only the first ${bounds.entriesPerFolder} listed are looked at`,
-      );
-    return list;
-  };
-  const top = listed('', 'the share’s root');
+  const top = folders('', 'the share’s root');
   const found = bundlesIn(null, top);
-  const folders = top
+  const users = top
     .filter((e) => isDir(e) && !e.name.startsWith('.') && !bundleNameOf(e.name))
     .map((e) => e.name)
     .sort((a, b) => a.localeCompare(b));
-  if (folders.length > bounds.folders)
-    warnings.push(`${folders.length} folders in the share, only the first ${bounds.folders} are looked into`);
-  for (const name of folders.slice(0, bounds.folders)) {
+  if (users.length > bounds.folders)
+    warnings.push(`${users.length} folders in the share, only the first ${bounds.folders} are looked into`);
+  for (const name of users.slice(0, bounds.folders)) {
+    if (budget <= 0) {
+      warnings.push(`over ${bounds.foldersInAll} folders listed in the share; the rest are not looked into`);
+      break;
+    }
+    await yieldToEventLoop();
     let inner: Entry[];
     try {
-      inner = listed(name, name);
+      inner = folders(name, name);
     } catch {
       continue; // a user's folder the helper cannot read (or swapped for a symlink) holds nothing it can report
     }
     found.push(...bundlesIn(name, inner));
   }
-  found.sort((a, b) => a.rel.localeCompare(b.rel));
+  found.sort(order);
   if (found.length > bounds.bundles) {
     warnings.push(`${found.length} bundles in the share, only the first ${bounds.bundles} are read`);
   }
-  return { bundles: found.slice(0, bounds.bundles), warnings };
+  // Chosen by priority, reported by path.
+  const chosen = found.slice(0, bounds.bundles).sort((a, b) => a.rel.localeCompare(b.rel));
+  return { bundles: chosen, warnings };
 }
 
 /** Whether rel is a real folder beneath the root (not a symlink to one). */
