@@ -58,6 +58,8 @@ export const EventData = {
     totalFiles: z.number().int().nonnegative().nullable(),
     bytesDone: z.number().nonnegative(),
     totalBytes: z.number().nonnegative().nullable(),
+    /** Why the run is not moving, when it waits (another restic holds the repository's lock); null otherwise. */
+    waiting: z.string().nullable().default(null),
   }),
   'backup.finished': z.strictObject({
     ...runRef,

@@ -104,8 +104,8 @@ describe('a member’s folders', () => {
       await inspectTimeMachine(config(), { clients: [], now: NOW, probe: noOpens, parser }),
     );
     expect(report.warnings).toEqual([
-      'alice: 1000 bundles, only the first 8 are read',
-      '80 bundles in the share, only the first 64 are read',
+      'The folder “alice” in the Time Machine share holds 1,000 backups; only 8 are read (registered Macs first, then by name). A Mac makes one: remove the others.',
+      'The Time Machine share holds 80 backups; only 64 are read (registered Macs first, then by name).',
     ]);
     expect(report.macs).toHaveLength(64);
     expect(report.macs.filter((m) => m.owner === 'alice').map((m) => m.name)).toEqual(
@@ -128,7 +128,9 @@ describe('a member’s folders', () => {
     // 3,000 folders: listed to the bound and said so; bob's Mac, in his own folder, is still read.
     for (let i = 0; i < 3000; i++) mkdirSync(join(timeRoot, 'alice', `junk-dir-${i}`));
     report = await read();
-    expect(report.warnings).toEqual(['alice holds over 1000 folders, only the first 1000 listed are looked at']);
+    expect(report.warnings).toEqual([
+      "The folder “alice” in the Time Machine share holds more than 1,000 folders; only 1,000 were checked, so a Mac's backup in it may be missing here. Move what is not a Time Machine backup out of it.",
+    ]);
     expect(report.macs.map((m) => m.name)).toContain('bobs-mac');
     // One budget for the whole search: spent, the folders after it are not listed at all.
     const spent = await inspectTimeMachine(config(), {
@@ -139,8 +141,8 @@ describe('a member’s folders', () => {
       bounds: { ...small, foldersInAll: 1001 },
     });
     expect(spent.warnings).toEqual([
-      'alice holds over 999 folders, only the first 999 listed are looked at',
-      'over 1001 folders listed in the share; the rest are not looked into',
+      "The folder “alice” in the Time Machine share holds more than 999 folders; only 999 were checked, so a Mac's backup in it may be missing here. Move what is not a Time Machine backup out of it.",
+      'The Time Machine share holds more than 1,001 folders in all; the folders after them are not looked into for backups.',
     ]);
     expect(spent.macs.map((m) => m.name)).not.toContain('bobs-mac');
   });
@@ -156,7 +158,9 @@ describe('a member’s folders', () => {
     buildBundle(timeRoot, { name: 'Zoes-MacBook', completions: [daysAgo(1)], bands: [] });
     const clients = [{ id: 'zoe-mbp', hostName: 'Zoes-MacBook.local' }];
     const report = await inspectTimeMachine(flat, { clients, now: NOW, probe: noOpens, parser });
-    expect(report.warnings).toEqual(['the share’s root: 21 bundles, only the first 8 are read']);
+    expect(report.warnings).toEqual([
+      'The Time Machine share’s top folder holds 21 backups; only 8 are read (registered Macs first, then by name). A Mac makes one: remove the others.',
+    ]);
     expect(report.macs.map((m) => m.name)).toContain('Zoes-MacBook');
     expect(report.macs).toHaveLength(8);
     expect(report.macs.find((m) => m.name === 'Zoes-MacBook')?.clientIds).toEqual(['zoe-mbp']);

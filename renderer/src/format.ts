@@ -67,6 +67,7 @@ export function describeEvent(e: FtsEvent): string {
     case 'backup.started':
       return `Backup started (${e.data.engine})`;
     case 'backup.progress':
+      if (e.data.waiting) return `Backup waiting: ${e.data.waiting}`;
       return `Backup: ${Math.round(e.data.percentDone * 100)}% (${formatBytes(e.data.bytesDone)})`;
     case 'backup.finished':
       return `Backup finished: ${e.data.filesNew} new, ${e.data.filesChanged} changed, ${formatBytes(e.data.dataAdded)} added${e.data.warning ? ` (${e.data.warning})` : ''}`;

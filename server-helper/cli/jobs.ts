@@ -61,6 +61,7 @@ function describeEvent(e: FtsEvent): string | null {
     case 'backup.started':
       return `${e.data.operation} of ${e.data.repository} (${e.data.engine}) started`;
     case 'backup.progress':
+      if (e.data.waiting) return `waiting: ${e.data.waiting}`;
       return `${(e.data.percentDone * 100).toFixed(0)}%  ${e.data.filesDone}${e.data.totalFiles !== null ? `/${e.data.totalFiles}` : ''} files  ${e.data.bytesDone} bytes`;
     case 'backup.finished':
       return `snapshot ${e.data.snapshotId ?? '-'}: ${e.data.filesNew} new, ${e.data.filesChanged} changed, ${e.data.dataAdded} bytes added${e.data.warning ? `  ⚠ ${e.data.warning}` : ''}`;
@@ -106,7 +107,9 @@ export interface RunHereOptions {
 export async function runJobHere(config: HelperConfig, name: string, opts: RunHereOptions = {}): Promise<JobRun> {
   return withStore(config, async (store) => {
     const bus = new EventBus(store.events);
-    const log = pino({ name: 'fts-helper', level: 'warn' }, pino.destination(2));
+    // The run's own lines (events, its failure) are what a person at the terminal reads; the daemon's warn line
+    // for the same failure would print it a second time as JSON. Only errors (a fault in the helper) get through.
+    const log = pino({ name: 'fts-helper', level: 'error' }, pino.destination(2));
     const jobs = createJobService({ config, store, bus, log, schedule: false });
     let runId: number | undefined;
     const show =

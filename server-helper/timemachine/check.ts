@@ -11,7 +11,7 @@ export interface TimeMachineCheckResult {
   report: TimeMachineReport;
   /** Warnings announced by this check (new since the last one), as `bundle path: message`. */
   announced: { bundle: string; code: string; message: string }[];
-  /** Warnings present now (announced before or now). */
+  /** Warnings present now (announced before or now), the share's own (not about one Mac) included. */
   current: number;
 }
 
@@ -49,6 +49,7 @@ export async function checkTimeMachineAndWarn(ctx: {
   return {
     report,
     announced: added.map((a) => ({ bundle: a.bundle, code: a.code, message: a.message })),
-    current: current.length,
+    // The share's own warnings (a folder too full to read whole, bundles left out) count too, as the job counts them.
+    current: current.length + report.warnings.length,
   };
 }

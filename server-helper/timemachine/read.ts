@@ -108,7 +108,7 @@ const isFile = (e: Entry) => (e.mode & S_IFMT) === S_IFREG;
 /** The bundles a reading reads, and what it left out. */
 export interface FoundBundles {
   bundles: FoundBundle[];
-  /** Why some bundles or folders were not read, e.g. `alice: 1000 bundles, only the first 8 are read`. */
+  /** Why some bundles or folders were not read, in words for the household's admin, e.g. `The folder “alice” in the Time Machine share holds 1,000 backups; only 8 are read …`. */
   warnings: string[];
 }
 
@@ -134,7 +134,10 @@ export async function findBundles(
     const max = Math.min(bounds.entriesPerFolder, budget);
     const { list, more } = entries(root, dir, max, true);
     budget -= list.length;
-    if (more) warnings.push(`${where} holds over ${max} folders, only the first ${max} listed are looked at`);
+    if (more)
+      warnings.push(
+        `${where} holds more than ${count(max)} folders; only ${count(max)} were checked, so a Mac's backup in it may be missing here. Move what is not a Time Machine backup out of it.`,
+      );
     return list;
   };
   const bundlesIn = (owner: string | null, list: Entry[]): FoundBundle[] => {
@@ -148,28 +151,32 @@ export async function findBundles(
     here.sort(order);
     if (here.length > bounds.bundlesPerFolder) {
       warnings.push(
-        `${owner ?? 'the share’s root'}: ${here.length} bundles, only the first ${bounds.bundlesPerFolder} are read`,
+        `${placeOf(owner)} holds ${count(here.length)} backups; only ${count(bounds.bundlesPerFolder)} are read (registered Macs first, then by name). A Mac makes one: remove the others.`,
       );
     }
     return here.slice(0, bounds.bundlesPerFolder);
   };
-  const top = folders('', 'the share’s root');
+  const top = folders('', placeOf(null));
   const found = bundlesIn(null, top);
   const users = top
     .filter((e) => isDir(e) && !e.name.startsWith('.') && !bundleNameOf(e.name))
     .map((e) => e.name)
     .sort((a, b) => a.localeCompare(b));
   if (users.length > bounds.folders)
-    warnings.push(`${users.length} folders in the share, only the first ${bounds.folders} are looked into`);
+    warnings.push(
+      `The Time Machine share holds ${count(users.length)} folders; only the first ${count(bounds.folders)} by name are looked into for backups.`,
+    );
   for (const name of users.slice(0, bounds.folders)) {
     if (budget <= 0) {
-      warnings.push(`over ${bounds.foldersInAll} folders listed in the share; the rest are not looked into`);
+      warnings.push(
+        `The Time Machine share holds more than ${count(bounds.foldersInAll)} folders in all; the folders after them are not looked into for backups.`,
+      );
       break;
     }
     await yieldToEventLoop();
     let inner: Entry[];
     try {
-      inner = folders(name, name);
+      inner = folders(name, placeOf(name));
     } catch {
       continue; // a user's folder the helper cannot read (or swapped for a symlink) holds nothing it can report
     }
@@ -177,12 +184,21 @@ export async function findBundles(
   }
   found.sort(order);
   if (found.length > bounds.bundles) {
-    warnings.push(`${found.length} bundles in the share, only the first ${bounds.bundles} are read`);
+    warnings.push(
+      `The Time Machine share holds ${count(found.length)} backups; only ${count(bounds.bundles)} are read (registered Macs first, then by name).`,
+    );
   }
   // Chosen by priority, reported by path.
   const chosen = found.slice(0, bounds.bundles).sort((a, b) => a.rel.localeCompare(b.rel));
   return { bundles: chosen, warnings };
 }
+
+/** A number as the warnings write it: 100,000. */
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** Where a warning is, as the household's admin names it: the share's top folder, or a member's folder in it. */
+const placeOf = (folder: string | null) =>
+  folder === null ? 'The Time Machine share’s top folder' : `The folder “${folder}” in the Time Machine share`;
 
 /** Whether rel is a real folder beneath the root (not a symlink to one). */
 export function isRealDirAt(root: RootDir, rel: string): boolean {

@@ -14,6 +14,7 @@ function ProgressLine({ p }: { p: JobProgress }) {
         <progress max={1} value={p.data.percentDone} aria-label={`${p.data.job} progress`} />
         <span className="small">
           {Math.round(p.data.percentDone * 100)} % · {formatBytes(p.data.bytesDone)}
+          {p.data.waiting ? ` · waiting: ${p.data.waiting}` : ''}
         </span>
       </div>
     );

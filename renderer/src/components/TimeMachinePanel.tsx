@@ -21,11 +21,36 @@ function LastBackup({ mac, now }: { mac: TimeMachineMac; now?: number }) {
   );
 }
 
+/** What the reading of the whole share left out or could not read (not about one Mac). */
+function ShareWarnings({ warnings }: { warnings: readonly string[] }) {
+  if (warnings.length === 0) return null;
+  return (
+    <ul className="warnings">
+      {warnings.map((w) => (
+        <li key={w} className="warning">
+          {w}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** The table of Macs (or a note when there is no Time Machine share or no Mac yet). */
 export function TimeMachinePanel({ report, now }: { report: TimeMachineReport | null; now?: number }) {
   if (!report) return <p className="muted">Reading the Time Machine share…</p>;
   if (!report.share) return <p className="muted">No share is set up for Time Machine.</p>;
-  if (report.macs.length === 0) return <p className="muted">No Mac has backed up to {report.share} yet.</p>;
+  if (report.macs.length === 0)
+    return (
+      <>
+        <p className="muted">
+          {/* With a share-wide warning the reading may have missed a bundle: do not claim there is none. */}
+          {report.warnings.length > 0
+            ? `No Mac backup found in ${report.share}.`
+            : `No Mac has backed up to ${report.share} yet.`}
+        </p>
+        <ShareWarnings warnings={report.warnings} />
+      </>
+    );
   return (
     <>
       <table className="table">
@@ -100,15 +125,7 @@ export function TimeMachinePanel({ report, now }: { report: TimeMachineReport | 
           ))}
         </tbody>
       </table>
-      {report.warnings.length > 0 && (
-        <ul className="warnings">
-          {report.warnings.map((w) => (
-            <li key={w} className="warning">
-              {w}
-            </li>
-          ))}
-        </ul>
-      )}
+      <ShareWarnings warnings={report.warnings} />
       {!report.openFilesKnown && (
         <p className="muted small">Samba's open files could not be read, so a backup running now is not shown.</p>
       )}

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   classifyResticError,
+  goDurationText,
   escapeResticPattern,
   parentOf,
   parseBackupLine,
@@ -73,6 +74,16 @@ describe('parseSnapshots / parseForget / parseCheck', () => {
   });
 });
 
+describe('goDurationText', () => {
+  it.each([
+    ['3.812988673s', '4 s'],
+    ['2m5.1s', '2 min'],
+    ['1h2m3s', '1 h 2 min'],
+    ['2h0m0s', '2 h'],
+    ['500ms', '500ms'],
+  ])('%s → %s', (d, text) => expect(goDurationText(d)).toBe(text));
+});
+
 describe('classifyResticError', () => {
   const repo = 's3:https://127.0.0.1:19443/fts/repo';
   it.each([
@@ -82,7 +93,7 @@ describe('classifyResticError', () => {
     ['err-bad-key.txt', 'access-denied', /B2 rejected the application key/],
     ['err-no-repo.txt', 'no-repository', /backup init/],
     ['err-x509.txt', 'tls', /certificate/],
-    ['err-locked.txt', 'locked', /locked by another restic \(PID 10434 on vm\)/],
+    ['err-locked.txt', 'locked', /^the repository is locked by another restic \(PID 10434 on vm, locked 4 s ago\)$/],
   ])('%s → %s', (file, kind, reason) => {
     const f = classifyResticError(fx(file), repo);
     expect(f.kind).toBe(kind);

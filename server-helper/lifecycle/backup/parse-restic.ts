@@ -169,6 +169,17 @@ export interface ResticFailure {
   lock?: { pid: number; host: string; ageText: string | null };
 }
 
+/** A Go duration as restic prints it ("3.812988673s", "2m5.1s", "1h2m3s") as a person reads it: "4 s", "2 min", "1 h 2 min". */
+export function goDurationText(d: string): string {
+  const m = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:([\d.]+)s)?$/.exec(d);
+  if (!m) return d;
+  const total = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Math.round(Number(m[3] ?? 0));
+  if (total < 60) return `${total} s`;
+  if (total < 3600) return `${Math.floor(total / 60)} min`;
+  const min = Math.floor((total % 3600) / 60);
+  return `${Math.floor(total / 3600)} h${min ? ` ${min} min` : ''}`;
+}
+
 /** Classifies restic's error text (stderr, plain text) into a failure kind and a one-line reason. */
 export function classifyResticError(stderr: string, repository: string): ResticFailure {
   const t = stderr;
@@ -177,7 +188,7 @@ export function classifyResticError(stderr: string, repository: string): ResticF
     const age = /lock was created at [^(]*\(([^)]+) ago\)/.exec(t)?.[1] ?? null;
     return {
       kind: 'locked',
-      reason: `the repository is locked by another restic (PID ${lockM[1]} on ${lockM[2]}); the job tries again later`,
+      reason: `the repository is locked by another restic (PID ${lockM[1]} on ${lockM[2]}${age ? `, locked ${goDurationText(age)} ago` : ''})`,
       lock: { pid: Number(lockM[1]), host: lockM[2]!, ageText: age },
     };
   }

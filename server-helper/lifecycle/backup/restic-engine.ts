@@ -35,6 +35,8 @@ export interface ResticEngineOptions {
   /** Receives restic's stderr and notable steps for the run log (restic never prints secrets). */
   log?: (line: string) => void;
   lockRetry?: { attempts: number; delayMs: number };
+  /** Told why the run is not moving while it waits for another restic's lock (a line a person reads). */
+  onWait?: (why: string) => void;
   /** Waits between lock retries; tests pass a shorter one. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -53,6 +55,16 @@ export interface Retention {
   daily: number;
   weekly: number;
   monthly: number;
+}
+
+/** restic's own advice on a lock error, to run `restic unlock` by hand: the engine does that itself before each try. */
+const UNLOCK_HINT = /the `unlock` command can be used to remove stale locks/;
+
+/** "200 ms", "60 s", "2 min": a wait as a person reads it. */
+function formatSeconds(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = Math.round(ms / 1000);
+  return s >= 120 && s % 60 === 0 ? `${s / 60} min` : `${s} s`;
 }
 
 /** Sleeps, waking early (and rejecting) when the signal aborts. */
@@ -100,7 +112,7 @@ export class ResticEngine {
         signal: extra.signal ?? this.opts.signal,
         okExitCodes: extra.okExitCodes,
         onStdoutLine: extra.onStdoutLine,
-        onStderrLine: extra.onStderrLine ?? ((l) => this.log(`restic: ${l}`)),
+        onStderrLine: extra.onStderrLine ?? ((l) => (UNLOCK_HINT.test(l) ? undefined : this.log(`restic: ${l}`))),
         streamStdout: extra.streamStdout,
         passFds: extra.passFds,
       }).result;
@@ -129,6 +141,7 @@ export class ResticEngine {
     const attempts = this.opts.lockRetry?.attempts ?? 3;
     const delayMs = this.opts.lockRetry?.delayMs ?? 60_000;
     const sleep = this.opts.sleep ?? abortableSleep;
+    const wait = formatSeconds(delayMs);
     let unlocked = false;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -137,17 +150,29 @@ export class ResticEngine {
         if (!(err instanceof BackupError) || err.kind !== 'locked') throw err;
         if (!unlocked) {
           unlocked = true;
-          this.log('repository locked: removing stale locks (a running restic keeps its lock)');
-          await this.run(['unlock']);
+          await this.removeStaleLocks('repository locked: removing stale locks (a running restic keeps its lock)');
           attempt--; // removing a stale lock is not a wait; the next try is free
           continue;
         }
-        if (attempt >= attempts) throw err;
-        this.log(`repository locked (try ${attempt} of ${attempts}): waiting ${Math.round(delayMs / 1000)} s`);
+        if (attempt >= attempts) {
+          throw new BackupError(
+            'locked',
+            `${err.message}, still after ${attempts} tries ${wait} apart: if no backup, check or restore is running, stop that restic (kill -INT its PID); the next scheduled run tries again`,
+          );
+        }
+        const why = `${err.message}: a live restic keeps its lock; try ${attempt} of ${attempts}, trying again in ${wait}`;
+        this.log(`repository locked (try ${attempt} of ${attempts}): waiting ${wait}`);
+        this.opts.onWait?.(why);
         await sleep(delayMs, this.opts.signal);
-        await this.run(['unlock']);
+        await this.removeStaleLocks('looking for stale locks again (the holder may have ended meanwhile)');
       }
     }
+  }
+
+  /** `restic unlock` (stale locks only: a lock whose restic no longer runs), with what it did in the run log. */
+  private async removeStaleLocks(why: string): Promise<void> {
+    this.log(why);
+    await this.run(['unlock'], { onStdoutLine: (l) => l.trim() && this.log(`restic unlock: ${l.trim()}`) });
   }
 
   /** Whether a repository exists at the target (false when there is none; other failures throw). */

@@ -41,13 +41,19 @@ export function throttle<T>(
 /** Builds the restic engine for a run. */
 export async function resticEngineFor(
   config: HelperConfig,
-  opts: { signal?: AbortSignal; log?: (l: string) => void; lockRetryDelayMs?: number } = {},
+  opts: {
+    signal?: AbortSignal;
+    log?: (l: string) => void;
+    onWait?: (why: string) => void;
+    lockRetryDelayMs?: number;
+  } = {},
 ): Promise<ResticEngine> {
   const b = backupConfigOf(config);
   return new ResticEngine(await resticTargetFor(config), {
     host: config.server.name,
     signal: opts.signal,
     log: opts.log,
+    onWait: opts.onWait,
     lockRetry: { attempts: b.lockRetry.attempts, delayMs: opts.lockRetryDelayMs ?? parseDuration(b.lockRetry.delay)! },
   });
 }
@@ -103,6 +109,29 @@ const failureOf =
 
 const logTo = (ctx: TaskContext) => (line: string) => ctx.appendLog(`${line}\n`);
 
+/** Where a backup stands, as backup.progress carries it. */
+interface ProgressNumbers {
+  percentDone: number;
+  filesDone: number;
+  totalFiles: number | null;
+  bytesDone: number;
+  totalBytes: number | null;
+}
+const NO_PROGRESS: ProgressNumbers = { percentDone: 0, filesDone: 0, totalFiles: null, bytesDone: 0, totalBytes: null };
+
+/**
+ * A run's restic engine options: its cancel, its log, and a wait for another restic's lock published as progress
+ * with the reason, so the dashboard and the CLI say why nothing moves instead of looking hung.
+ */
+function engineOptions(ctx: TaskContext, where: () => ProgressNumbers = () => NO_PROGRESS) {
+  return {
+    signal: ctx.signal,
+    log: logTo(ctx),
+    onWait: (why: string) =>
+      ctx.bus.publish('backup.progress', { runId: ctx.runId, job: ctx.job, ...where(), waiting: why }),
+  };
+}
+
 /** Backs up the source (space): restic backup (then retention unless a prune job has its own schedule), or rclone sync. */
 export const backupTask: Task = {
   kind: 'backup',
@@ -113,16 +142,11 @@ export const backupTask: Task = {
       const b = backupConfigOf(ctx.config);
       const source = await checkedSourceFolder(ctx.config, ctx.signal);
       const ref = { runId: ctx.runId, job: ctx.job };
-      const progress = throttle(
-        1000,
-        (p: {
-          percentDone: number;
-          filesDone: number;
-          totalFiles: number | null;
-          bytesDone: number;
-          totalBytes: number | null;
-        }) => ctx.bus.publish('backup.progress', { ...ref, ...p }),
-      );
+      let last = NO_PROGRESS;
+      const progress = throttle(1000, (p: ProgressNumbers) => {
+        last = p;
+        ctx.bus.publish('backup.progress', { ...ref, ...p, waiting: null });
+      });
       const started = Date.now();
       if (b.engine === 'rclone') {
         const engine = await rcloneEngineFor(ctx.config, { signal: ctx.signal, log: logTo(ctx) });
@@ -162,7 +186,10 @@ export const backupTask: Task = {
         return { status: 'succeeded', summary, error: null };
       }
 
-      const engine = await resticEngineFor(ctx.config, { signal: ctx.signal, log: logTo(ctx) });
+      const engine = await resticEngineFor(
+        ctx.config,
+        engineOptions(ctx, () => last),
+      );
       const r = await engine.backup([source], {
         exclude: b.exclude,
         initIfMissing: b.initIfMissing,
@@ -260,7 +287,7 @@ export const checkTask: Task = {
         const next = nextSubset(ctx, b.check.readDataSubsets);
         subset = next.subset;
         advance = next.advance;
-        const r = await (await resticEngineFor(ctx.config, { signal: ctx.signal, log: logTo(ctx) })).check(subset);
+        const r = await (await resticEngineFor(ctx.config, engineOptions(ctx))).check(subset);
         ({ ok, problems } = r);
       }
       for (const p of problems) ctx.appendLog(`check: ${p}\n`);
@@ -287,7 +314,7 @@ export const pruneTask: Task = {
           'prune applies to restic repositories; rclone keeps replaced files under backup.rcloneBackupDir',
         );
       const started = Date.now();
-      const f = await (await resticEngineFor(ctx.config, { signal: ctx.signal, log: logTo(ctx) })).forget(b.retention);
+      const f = await (await resticEngineFor(ctx.config, engineOptions(ctx))).forget(b.retention);
       const durationMs = Date.now() - started;
       ctx.bus.publish('backup.pruned', {
         runId: ctx.runId,
