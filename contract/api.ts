@@ -120,6 +120,14 @@ export const routes = {
     params: z.strictObject({ id: z.coerce.number().int().positive() }),
     response: JobRun,
   }),
+  /** A run's log as the helper keeps it (its last 64 KiB): restic's lines, lock waits, files that failed. Admin only: it names paths. */
+  runLog: route({
+    method: 'GET',
+    path: '/api/v1/runs/:id/log',
+    role: 'admin',
+    params: z.strictObject({ id: z.coerce.number().int().positive() }),
+    response: z.strictObject({ runId: z.number().int().positive(), log: z.string() }),
+  }),
   /** The alert channels with what they send and their delivery record (no secret, no URL path). */
   listAlertChannels: route({
     method: 'GET',

@@ -64,6 +64,7 @@ describe('auth', () => {
       ['GET', '/api/v1/shares'],
       ['GET', '/api/v1/jobs'],
       ['GET', '/api/v1/runs'],
+      ['GET', '/api/v1/runs/1/log'],
       ['GET', '/metrics'],
       ['GET', '/api/v1/no-such-route'],
     ] as const) {
@@ -74,6 +75,12 @@ describe('auth', () => {
       });
       expect(r.status, `${method} ${path}`).toBe(401);
     }
+  });
+
+  it("a run's log is for an admin token: a client token gets 403 (the log names paths)", async () => {
+    const r = await h.request('/api/v1/runs/1/log', { token: h.clientToken('log-reader', { clientId: 'log-reader' }) });
+    expect(r.status).toBe(403);
+    expect(await r.json()).toEqual({ error: 'forbidden', message: 'this needs an admin token' });
   });
 
   it('tokens are stored hashed, never in clear', () => {

@@ -90,6 +90,12 @@ export class HelperApi {
     return JobRun.parse(await this.call(routes.cancelRun.method, routePath(routes.cancelRun, { id })));
   }
 
+  /** A run's log (its last 64 KiB), as `fts-helper jobs log ID` prints it (admin). */
+  async runLog(id: number): Promise<string> {
+    const r = routes.runLog;
+    return r.response.parse(await this.call(r.method, routePath(r, { id }))).log;
+  }
+
   /** Moves a graduation run's files back; the undo runs as its own run (`runId`). */
   async undoGraduation(id: number): Promise<UndoStarted> {
     const r = routes.undoGraduationRun;

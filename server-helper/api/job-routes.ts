@@ -44,6 +44,11 @@ export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
       return mapJobError(err);
     }
   });
+  registerRoute(app, routes.runLog, ({ params }) => {
+    const log = ctx.store.runs.log(params.id);
+    if (log === null) throw httpError(404, `no run with id ${params.id}`);
+    return { runId: params.id, log };
+  });
   registerRoute(app, routes.undoGraduationRun, ({ params }) => {
     try {
       const run = jobsOf(ctx).start('graduation-undo' satisfies ActionKind, 'api', { runId: params.id });

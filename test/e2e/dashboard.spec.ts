@@ -195,4 +195,26 @@ test.describe.serial('graduation from the dashboard', () => {
     }
     await page.screenshot({ path: 'test-results/screenshots/dashboard-graduation-undone.png', fullPage: true });
   });
+
+  test("Log shows a run's log under its row, as the helper keeps it, and hides it again", async ({ page, request }) => {
+    expect(runId, 'the graduation test ran first').toBeGreaterThan(0);
+    const kept = (await (
+      await request.get(`${e2e.helperUrl}/api/v1/runs/${runId}/log`, { headers: auth() })
+    ).json()) as { runId: number; log: string };
+    expect(kept.runId).toBe(runId);
+    await page.goto(e2e.dashboard);
+    const row = page.locator(`#runs [data-run="${runId}"]`);
+    const button = row.getByRole('button', { name: `Show the log of run ${runId}` });
+    await button.click();
+    const shown = page.locator(`#run-log-${runId}`);
+    if (kept.log === '') await expect(shown).toContainText('This run wrote nothing to its log.');
+    else await expect(shown.getByLabel(`Log of run ${runId}`)).toHaveText(kept.log, { useInnerText: false });
+    await page.screenshot({ path: 'test-results/screenshots/dashboard-run-log.png', fullPage: true });
+    await row.getByRole('button', { name: `Hide the log of run ${runId}` }).click();
+    await expect(shown).toHaveCount(0);
+    // A run that does not exist is a 404 naming it.
+    const missing = await request.get(`${e2e.helperUrl}/api/v1/runs/999999/log`, { headers: auth() });
+    expect(missing.status()).toBe(404);
+    expect(((await missing.json()) as { message: string }).message).toBe('no run with id 999999');
+  });
 });

@@ -1,5 +1,5 @@
 /** The helper's dashboard: clients, drives, shares, jobs with history and Run now, graduation undo, restore, "Where is my file?", events. */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Status } from '../../../contract/api.js';
 import { dryRunText } from '../../../contract/format.js';
 import type { FtsEvent } from '../../../contract/events.js';
@@ -34,8 +34,29 @@ const SECTIONS = [
   ['alerts', 'Alerts'],
 ] as const;
 
-function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => void }) {
+/** A run's log as the dashboard shows it: loading, its text, or why it could not be read. */
+type OpenLog = { id: number; text: string | null; error: string | null };
+
+function RunsTable({
+  runs,
+  onUndo,
+  readLog,
+}: {
+  runs: JobRun[];
+  onUndo: (run: JobRun) => void;
+  readLog: (id: number) => Promise<string>;
+}) {
   const [confirming, setConfirming] = useState<number | null>(null);
+  const [openLog, setOpenLog] = useState<OpenLog | null>(null);
+  const toggleLog = (id: number) => {
+    if (openLog?.id === id) return setOpenLog(null);
+    setOpenLog({ id, text: null, error: null });
+    readLog(id).then(
+      (text) => setOpenLog((o) => (o?.id === id ? { id, text, error: null } : o)),
+      (e: unknown) =>
+        setOpenLog((o) => (o?.id === id ? { id, text: null, error: e instanceof Error ? e.message : String(e) } : o)),
+    );
+  };
   if (runs.length === 0) return <p className="muted">No runs yet.</p>;
   return (
     <table className="table">
@@ -60,51 +81,85 @@ function RunsTable({ runs, onUndo }: { runs: JobRun[]; onUndo: (run: JobRun) => 
           const restoredTo = typeof r.summary?.restoredTo === 'string' ? r.summary.restoredTo : null;
           // A dry run moved nothing: it says what it would have done, never "succeeded, 0 files".
           const dry = dryRunText(r.summary);
+          const logShown = openLog?.id === r.id;
           return (
-            <tr key={r.id} data-run={r.id}>
-              <th scope="row">#{r.id}</th>
-              <td>{r.job}</td>
-              <td>
-                <span className={`badge run-${r.status}`}>
-                  {dry ? `${r.status === 'succeeded' ? '' : `${r.status}, `}dry run` : r.status}
-                </span>
-              </td>
-              <td>{formatAgo(r.startedAt)}</td>
-              <td>{formatDuration(r.durationMs)}</td>
-              <td className="small">
-                {r.error ??
-                  (dry !== null
-                    ? dry.replace(/^dry run: /, '')
-                    : restoredTo !== null
-                      ? `to flux: ${restoredTo}`
-                      : moved !== null
-                        ? `${files(moved)}, ${formatBytes(bytes ?? 0)}`
-                        : '')}
-              </td>
-              <td>
-                {/* The helper says which runs it can undo (JobRun.undoable); the dashboard does not decide. */}
-                {r.undoable &&
-                  (confirming === r.id ? (
-                    <span className="buttons">
-                      <button type="button" className="btn btn-danger" onClick={() => (setConfirming(null), onUndo(r))}>
-                        Confirm undo #{r.id}
+            <Fragment key={r.id}>
+              <tr data-run={r.id}>
+                <th scope="row">#{r.id}</th>
+                <td>{r.job}</td>
+                <td>
+                  <span className={`badge run-${r.status}`}>
+                    {dry ? `${r.status === 'succeeded' ? '' : `${r.status}, `}dry run` : r.status}
+                  </span>
+                </td>
+                <td>{formatAgo(r.startedAt)}</td>
+                <td>{formatDuration(r.durationMs)}</td>
+                <td className="small">
+                  {r.error ??
+                    (dry !== null
+                      ? dry.replace(/^dry run: /, '')
+                      : restoredTo !== null
+                        ? `to flux: ${restoredTo}`
+                        : moved !== null
+                          ? `${files(moved)}, ${formatBytes(bytes ?? 0)}`
+                          : '')}
+                </td>
+                <td>
+                  {/* The helper says which runs it can undo (JobRun.undoable); the dashboard does not decide. */}
+                  {r.undoable &&
+                    (confirming === r.id ? (
+                      <span className="buttons">
+                        <button
+                          type="button"
+                          className="btn btn-danger"
+                          onClick={() => (setConfirming(null), onUndo(r))}
+                        >
+                          Confirm undo #{r.id}
+                        </button>
+                        <button type="button" className="btn btn-secondary" onClick={() => setConfirming(null)}>
+                          Keep
+                        </button>
+                      </span>
+                    ) : (
+                      <button
+                        type="button"
+                        className="btn btn-secondary"
+                        onClick={() => setConfirming(r.id)}
+                        aria-label={`Undo graduation run ${r.id}`}
+                      >
+                        Undo
                       </button>
-                      <button type="button" className="btn btn-secondary" onClick={() => setConfirming(null)}>
-                        Keep
-                      </button>
-                    </span>
-                  ) : (
-                    <button
-                      type="button"
-                      className="btn btn-secondary"
-                      onClick={() => setConfirming(r.id)}
-                      aria-label={`Undo graduation run ${r.id}`}
-                    >
-                      Undo
-                    </button>
-                  ))}
-              </td>
-            </tr>
+                    ))}
+                  <button
+                    type="button"
+                    className="btn btn-secondary"
+                    aria-expanded={logShown}
+                    aria-controls={`run-log-${r.id}`}
+                    onClick={() => toggleLog(r.id)}
+                    aria-label={`${logShown ? 'Hide' : 'Show'} the log of run ${r.id}`}
+                  >
+                    Log
+                  </button>
+                </td>
+              </tr>
+              {logShown && (
+                <tr id={`run-log-${r.id}`} className="run-log">
+                  <td colSpan={7}>
+                    {openLog.error !== null ? (
+                      <p role="alert">Could not read the log: {openLog.error}</p>
+                    ) : openLog.text === null ? (
+                      <p className="muted">Reading the log…</p>
+                    ) : openLog.text === '' ? (
+                      <p className="muted">This run wrote nothing to its log.</p>
+                    ) : (
+                      <pre className="log" tabIndex={0} aria-label={`Log of run ${r.id}`}>
+                        {openLog.text}
+                      </pre>
+                    )}
+                  </td>
+                </tr>
+              )}
+            </Fragment>
           );
         })}
       </tbody>
@@ -322,7 +377,7 @@ export function Dashboard({ api, onSignOut }: { api: HelperApi; onSignOut: () =>
         </section>
         <section id="runs" aria-labelledby="runs-h" className="card wide">
           <h2 id="runs-h">History</h2>
-          <RunsTable runs={runs} onUndo={(r) => void undo(r)} />
+          <RunsTable runs={runs} onUndo={(r) => void undo(r)} readLog={(id) => api.runLog(id)} />
         </section>
         <section id="events" aria-labelledby="events-h" className="card wide">
           <h2 id="events-h">Activity</h2>
