@@ -42,6 +42,21 @@ function memberFile(rel: string, owner: string, data = `${rel} of ${owner}\n`): 
   chownSync(path, uid(owner), uid(owner));
 }
 
+/** A computer paired as `clients pair ID --user USER` makes it, and its first state report; returns its token. */
+async function pairAndReport(
+  id: string,
+  user: string,
+  state: { hostName: string; os: string; shares?: unknown[] },
+): Promise<string> {
+  const token = helper.store.tokens.create(`client-${id}`, 'client', { clientId: id, sambaUser: user });
+  await requestJson({ url: helper.url, token }, 'PUT', `/api/v1/clients/${id}/state`, {
+    appVersion: '0.1.0',
+    shares: [],
+    ...state,
+  });
+  return token;
+}
+
 async function runOf(runId: number): Promise<JobRun> {
   const runs = await requestJson<unknown[]>({ url: helper.url, token: admin }, 'GET', '/api/v1/runs?limit=50');
   return JobRun.parse(runs.find((r) => (r as JobRun).id === runId));
@@ -78,13 +93,7 @@ afterAll(async () => {
 
 describe('other computers in the household', () => {
   it("another member's computer coming online is not heard by this tray, and GET /clients shows only its own", async () => {
-    const bobToken = helper.store.tokens.create('client-bob-imac', 'client', { clientId: 'bob-imac', sambaUser: BOB });
-    await requestJson({ url: helper.url, token: bobToken }, 'PUT', '/api/v1/clients/bob-imac/state', {
-      hostName: 'Bobs-iMac.local',
-      os: 'darwin',
-      appVersion: '0.1.0',
-      shares: [],
-    });
+    await pairAndReport('bob-imac', BOB, { hostName: 'Bobs-iMac.local', os: 'darwin' });
     // An event this tray does hear, published after Bob's: once it arrives, Bob's would have arrived before it.
     helper.ctx.bus.publish('client.seen', { clientId: 'ana-mbp', hostName: 'marker', wasOfflineMs: 1 });
     await expect
@@ -160,13 +169,7 @@ describe('Time Machine in the tray', () => {
     expect(asAdmin.macs.map((m) => m.name).sort()).toEqual(["Ana's MacBook Pro", "Bob's iMac"]);
 
     // A client that calls itself by Bob's host name still does not see the backups in Bob's folder.
-    const spoof = helper.store.tokens.create('client-spoof', 'client', { clientId: 'spoof', sambaUser: ANA });
-    await requestJson({ url: helper.url, token: spoof }, 'PUT', '/api/v1/clients/spoof/state', {
-      hostName: 'Bobs-iMac.local',
-      os: 'darwin',
-      appVersion: '0.1.0',
-      shares: [],
-    });
+    const spoof = await pairAndReport('spoof', ANA, { hostName: 'Bobs-iMac.local', os: 'darwin' });
     const spoofed = await requestJson<TimeMachineReport>(
       { url: helper.url, token: spoof },
       'GET',
@@ -246,11 +249,9 @@ describe('Where is my file? and Bring back to flux in the tray', () => {
   });
 
   it('a client without flux and space has nothing to search; a token bound to no client is refused', async () => {
-    const pc = helper.store.tokens.create('client-pc', 'client', { clientId: 'pc', sambaUser: BOB });
-    await requestJson({ url: helper.url, token: pc }, 'PUT', '/api/v1/clients/pc/state', {
+    const pc = await pairAndReport('pc', BOB, {
       hostName: 'pc',
       os: 'win32',
-      appVersion: '0.1.0',
       shares: [{ share: 'time', state: 'unmounted', mountPoint: null, errorCode: null }],
     });
     await expect(requestJson({ url: helper.url, token: pc }, 'GET', '/api/v1/search?q=tax')).rejects.toThrow(
