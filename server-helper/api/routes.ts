@@ -1,6 +1,6 @@
 /** The API's handlers, one per contract route. */
 import type { FastifyInstance } from 'fastify';
-import { parseDuration, routes } from '../../contract/index.js';
+import { parseDuration, routes, type Job } from '../../contract/index.js';
 import { buildStatus, sharesOf } from '../status.js';
 import { ClientLimitError } from '../store/clients.js';
 import type { Principal } from '../store/tokens.js';
@@ -15,19 +15,26 @@ export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext): void 
   // A client token's runs name only what its Samba user could see (client-view.ts).
   const views = new ClientViews(ctx);
 
+  /** Jobs as this token lists them: a client token's last runs through its view, wherever jobs are listed. */
+  const jobsFor = async (principal: Principal, jobs: Job[]): Promise<Job[]> => {
+    const view = await views.of(principal);
+    return view ? jobs.map((j) => (j.lastRun ? { ...j, lastRun: view.run(j.lastRun) } : j)) : jobs;
+  };
+
+  // The status summary repeats the clients and the jobs: each through the same rule as its own route.
   registerRoute(app, routes.status, async ({ raw }) => {
     const status = await buildStatus(ctx);
-    return { ...status, clients: visibleClients(raw.principal, status.clients) };
+    return {
+      ...status,
+      jobs: await jobsFor(raw.principal!, status.jobs),
+      clients: visibleClients(raw.principal, status.clients),
+    };
   });
   registerRoute(app, routes.listClients, ({ raw }) =>
     visibleClients(raw.principal, ctx.store.clients.list(offlineAfter)),
   );
   registerRoute(app, routes.listShares, () => sharesOf(ctx.config));
-  registerRoute(app, routes.listJobs, async ({ raw }) => {
-    const jobs = ctx.listJobs ? ctx.listJobs() : [];
-    const view = await views.of(raw.principal!);
-    return view ? jobs.map((j) => (j.lastRun ? { ...j, lastRun: view.run(j.lastRun) } : j)) : jobs;
-  });
+  registerRoute(app, routes.listJobs, ({ raw }) => jobsFor(raw.principal!, ctx.listJobs ? ctx.listJobs() : []));
   registerRoute(app, routes.listRuns, async ({ query, raw }) => {
     const runs = ctx.store.runs.list({ job: query.job, limit: query.limit });
     const view = await views.of(raw.principal!);

@@ -12,7 +12,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writ
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreNotification } from '../../contract/ipc.js';
-import { JobRun, type TimeMachineReport } from '../../contract/index.js';
+import { JobRun, type Job, type TimeMachineReport } from '../../contract/index.js';
 import { HelperHttpError, requestJson } from '../../electron/core/http.js';
 import { TestMounterCore } from '../../electron/dev/test-mounter-core.js';
 import type { RunningHelper } from '../../server-helper/daemon.js';
@@ -151,6 +151,22 @@ describe('Time Machine in the tray', () => {
     // The same conditions checked again announce nothing, so nothing notifies again.
     await checkTimeMachineAndWarn({ config: helper.ctx.config, store: helper.store, bus: helper.ctx.bus });
     expect(notes.filter((n) => n.kind === 'timemachine')).toHaveLength(1);
+
+    // The check as the scheduler runs it: its error names a Mac. The tray reads it as a count wherever jobs are
+    // listed (the status summary too), the admin reads it whole.
+    const checkRun = helper.ctx.jobs!.start('timemachine-check', 'manual');
+    await expect.poll(async () => (await runOf(checkRun.id)).status, { timeout: 30_000 }).toBe('warning');
+    const lastCheck = async (token: string, path: '/api/v1/status' | '/api/v1/jobs') => {
+      const got = await requestJson<{ jobs: Job[] } | Job[]>({ url: helper.url, token }, 'GET', path);
+      const jobs = Array.isArray(got) ? got : got.jobs;
+      return jobs.find((j) => j.name === 'timemachine-check')?.lastRun?.error;
+    };
+    for (const path of ['/api/v1/status', '/api/v1/jobs'] as const) {
+      expect(await lastCheck(anaToken, path), path).toBe(
+        "2 Time Machine warnings in the household; this computer is told of its own Mac's",
+      );
+      expect(await lastCheck(admin, path), path).toMatch(/has not completed a Time Machine backup/);
+    }
 
     // The tray's line: this Mac's backups only, read with its own token.
     const own = await ana.timeMachine();
