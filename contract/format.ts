@@ -27,3 +27,15 @@ export function dryRunText(summary: Record<string, unknown> | null): string | nu
   const bytes = typeof summary.eligibleBytes === 'number' ? `, ${formatBinaryBytes(summary.eligibleBytes)}` : '';
   return `dry run: would graduate ${countOf(n, 'file')}${bytes}`;
 }
+
+/**
+ * Text a member could have put in (a file name in a run's log) made safe to show: control characters other than
+ * newline and tab, and the bidi controls that can make a line read as another, are written as `\u{…}` escapes, so a
+ * terminal runs no escape sequence and a line says what it is.
+ */
+export function printableText(text: string): string {
+  return text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`,
+  );
+}

@@ -114,40 +114,39 @@ describe('a member’s folders', () => {
     expect(parser.parsed).toBe(64);
   });
 
-  it('junk files cost nothing and hide no Mac; a folder of junk folders is listed to its bound, with a warning', async () => {
+  it('junk in a member’s folder is listed only to its bounds, with a warning, and never hides another member’s Mac', async () => {
     buildBundle(timeRoot, { owner: 'bob', name: 'bobs-mac', model: 'Mac14,2', completions: [daysAgo(1)], bands: [] });
     mkdirSync(join(timeRoot, 'alice'), { recursive: true });
     for (let i = 0; i < 5000; i++) writeFileSync(join(timeRoot, 'alice', `junk-${i}`), '');
     buildBundle(timeRoot, { owner: 'alice', name: 'alices-mac', completions: [daysAgo(1)], bands: [] });
-    const small = { ...READ_BOUNDS, entriesPerFolder: 1000 };
-    const read = () => inspectTimeMachine(config(), { clients: [], now: NOW, probe: noOpens, parser, bounds: small });
+    const read = (bounds: Partial<typeof READ_BOUNDS>) =>
+      inspectTimeMachine(config(), {
+        clients: [],
+        now: NOW,
+        probe: noOpens,
+        parser,
+        bounds: { ...READ_BOUNDS, ...bounds },
+      });
     // 5,000 files beside alice's bundle: not folders, so not counted; her Mac is found wherever it is listed.
-    let report = await read();
+    let report = await read({ foldersPerUserFolder: 1000 });
     expect(report.warnings).toEqual([]);
     expect(report.macs.map((m) => m.name).sort()).toEqual(['alices-mac', 'bobs-mac']);
-    // 3,000 folders: listed to the bound and said so; bob's Mac, in his own folder, is still read.
+    // 3,000 folders: listed to a member folder's bound and said so; bob's Mac, in his own folder, is still read.
     for (let i = 0; i < 3000; i++) mkdirSync(join(timeRoot, 'alice', `junk-dir-${i}`));
-    report = await read();
+    report = await read({ foldersPerUserFolder: 1000 });
     expect(report.warnings).toEqual([
-      "The folder “alice” in the Time Machine share holds more than 1,000 folders; only 1,000 were checked, so a Mac's backup in it may be missing here. Move what is not a Time Machine backup out of it.",
+      "The folder “alice” in the Time Machine share holds more than 1,000 folders; only those were checked, so a Mac's backup in it may be missing here. Move what is not a Time Machine backup out of it.",
     ]);
     expect(report.macs.map((m) => m.name)).toContain('bobs-mac');
-    // One budget for the whole search: spent, the folders after it are not listed at all.
-    const spent = await inspectTimeMachine(config(), {
-      clients: [],
-      now: NOW,
-      probe: noOpens,
-      parser,
-      bounds: { ...small, foldersInAll: 1001 },
-    });
-    expect(spent.warnings).toEqual([
-      "The folder “alice” in the Time Machine share holds more than 999 folders; only 999 were checked, so a Mac's backup in it may be missing here. Move what is not a Time Machine backup out of it.",
-      'The Time Machine share holds more than 1,001 folders in all; the folders after them are not looked into for backups.',
+    // Names read are bounded too, files included: a folder of junk costs at most that much to list.
+    report = await read({ namesPerFolder: 2000 });
+    expect(report.warnings).toEqual([
+      "The folder “alice” in the Time Machine share holds more than 2,000 files and folders; only those were checked, so a Mac's backup in it may be missing here. Move what is not a Time Machine backup out of it.",
     ]);
-    expect(spent.macs.map((m) => m.name)).not.toContain('bobs-mac');
+    expect(report.macs.map((m) => m.name)).toContain('bobs-mac');
   });
 
-  it('on a share for every Mac, a registered Mac is read before a member’s crowd of bundle folders', async () => {
+  it('on a share for every Mac, each registered Mac is read before a member’s crowd of bundle folders, one per Mac', async () => {
     const flat = HelperConfig.parse({
       store: { path: join(dir, 'helper.db') },
       shares: [{ name: 'time', role: 'time', path: timeRoot, timeMachine: { perUser: false } }],
@@ -155,15 +154,24 @@ describe('a member’s folders', () => {
     const id = encodePlist({ VerificationState: 1 }, 'xml');
     for (let i = 0; i < 20; i++)
       fakeBundle('', `aaa-${String(i).padStart(2, '0')}.sparsebundle`, { [MACHINE_ID_PLIST]: id });
+    // Nine folders whose names fold to a registered Mac's: they share its one early place, not take nine.
+    for (const n of ['ALICES MACBOOK', 'alices_macbook', 'Alice’s MacBook', 'ALICES-MACBOOK', 'alices.macbook'])
+      fakeBundle('', `${n}.sparsebundle`, { [MACHINE_ID_PLIST]: id });
+    for (let i = 0; i < 4; i++)
+      fakeBundle('', `Alices  MacBook${'_'.repeat(i + 1)}.sparsebundle`, { [MACHINE_ID_PLIST]: id });
     buildBundle(timeRoot, { name: 'Zoes-MacBook', completions: [daysAgo(1)], bands: [] });
-    const clients = [{ id: 'zoe-mbp', hostName: 'Zoes-MacBook.local' }];
+    const clients = [
+      { id: 'zoe-mbp', hostName: 'Zoes-MacBook.local' },
+      { id: 'alice-mbp', hostName: 'Alices-MacBook.local' },
+    ];
     const report = await inspectTimeMachine(flat, { clients, now: NOW, probe: noOpens, parser });
     expect(report.warnings).toEqual([
-      'The Time Machine share’s top folder holds 21 backups; only 8 are read (registered Macs first, then by name). A Mac makes one: remove the others.',
+      'The Time Machine share’s top folder holds 30 backups; only 8 are read (registered Macs first, then by name). A Mac makes one: remove the others.',
     ]);
     expect(report.macs.map((m) => m.name)).toContain('Zoes-MacBook');
     expect(report.macs).toHaveLength(8);
     expect(report.macs.find((m) => m.name === 'Zoes-MacBook')?.clientIds).toEqual(['zoe-mbp']);
+    expect(report.macs.filter((m) => m.clientIds.includes('alice-mbp')).length).toBe(1);
     // Unregistered, the same Mac would have been left out: the crowd sorts first by name.
     const unregistered = await inspectTimeMachine(flat, { clients: [], now: NOW, probe: noOpens, parser });
     expect(unregistered.macs.map((m) => m.name)).not.toContain('Zoes-MacBook');

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import pino from 'pino';
-import { dryRunText } from '../../contract/format.js';
+import { dryRunText, printableText } from '../../contract/format.js';
 import type { FtsEvent, JobRun } from '../../contract/index.js';
 import type { HelperConfig } from '../config/schema.js';
 import { EventBus } from '../runs/bus.js';
@@ -254,6 +254,7 @@ export function registerJobs(program: Command): void {
     const { config } = resolveConfig(opts);
     const log = await withStore(config, (store) => store.runs.log(Number(id)));
     if (log === null) throw new UsageError(`no run with id ${id}`);
-    process.stdout.write(log);
+    // The log quotes names members chose: no escape sequence of theirs reaches the admin's terminal.
+    process.stdout.write(printableText(log));
   });
 }

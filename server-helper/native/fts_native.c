@@ -6,10 +6,11 @@
  * followed anywhere on the way and no other mount is entered; such a path fails with ELOOP or EXDEV. Nothing
  * here resolves a path from "/".
  *
- *   readDirAt(rootFd, rel, maxEntries?, foldersOnly?)  one folder's entries with their lstat numbers, read as
- *                                 find(1) does (getdents + fstatat on the folder's fd); with maxEntries, at most
- *                                 that many and `more` true when the folder holds another; foldersOnly: only
- *                                 real folders (by getdents' type; others are neither stat'ed nor counted)
+ *   readDirAt(rootFd, rel, maxEntries?, foldersOnly?, maxNamesRead?)  one folder's entries with their lstat
+ *                                 numbers, read as find(1) does (getdents + fstatat on the folder's fd); with
+ *                                 maxEntries, at most that many and `more` true when the folder holds another;
+ *                                 foldersOnly: only real folders (by getdents' type; others are neither stat'ed
+ *                                 nor counted); maxNamesRead: names read at most, skipped ones included
  *   lstatAt(rootFd, rel)          an entry's lstat numbers (Float64Array), or null when it does not exist
  *   openAt(rootFd, rel, flags, mode)  open(2) beneath the root (O_NOFOLLOW always)
  *   mkdirAt(rootFd, rel, mode)    a folder made or found, as { fd, created }: a real folder on the root's device,
@@ -60,24 +61,29 @@ static int root_rel(napi_env env, napi_callback_info info, size_t want, napi_val
   return *rel ? 0 : -1;
 }
 
+/* An optional whole-number argument (undefined: keep *out): 0, or -1 when it is not a count. */
+static int count_arg(napi_env env, napi_value v, size_t *out) {
+  napi_valuetype t = napi_undefined;
+  if (v) napi_typeof(env, v, &t);
+  if (t == napi_undefined) return 0;
+  double want;
+  if (napi_get_value_double(env, v, &want) != napi_ok || !(want >= 0) || want > 4294967295.0 || want != floor(want))
+    return -1;
+  *out = (size_t)want;
+  return 0;
+}
+
 static napi_value read_dir_at(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
+  napi_value argv[5];
   int32_t rootfd;
   char *rel;
-  const char *usage = "fts-native: readDirAt(rootFd, rel, maxEntries?, foldersOnly?)";
-  if (root_rel(env, info, 4, argv, &rootfd, &rel, usage)) return NULL;
+  const char *usage = "fts-native: readDirAt(rootFd, rel, maxEntries?, foldersOnly?, maxNamesRead?)";
+  if (root_rel(env, info, 5, argv, &rootfd, &rel, usage)) return NULL;
   /* A folder anyone on a share writes may hold millions of names: a reader that needs only some stops there. */
-  size_t limit = SIZE_MAX;
-  napi_valuetype limit_type = napi_undefined;
-  if (argv[2]) napi_typeof(env, argv[2], &limit_type);
-  if (limit_type != napi_undefined) {
-    double want;
-    if (napi_get_value_double(env, argv[2], &want) != napi_ok || !(want >= 0) || want > 4294967295.0 ||
-        want != floor(want)) {
-      free(rel);
-      return throw_usage(env, usage);
-    }
-    limit = (size_t)want;
+  size_t limit = SIZE_MAX, names_limit = SIZE_MAX;
+  if (count_arg(env, argv[2], &limit) || count_arg(env, argv[4], &names_limit)) {
+    free(rel);
+    return throw_usage(env, usage);
   }
   /* Folders only: other entries are passed over by the type getdents gives, never stat'ed nor counted, so a
    * member's million junk files cost one listing and cannot use up the bound before the folders that matter. */
@@ -89,6 +95,7 @@ static napi_value read_dir_at(napi_env env, napi_callback_info info) {
     return throw_usage(env, usage);
   }
   bool more = false;
+  size_t names_read = 0;
   int dfd = open_dir_beneath(rootfd, rel, O_RDONLY);
   DIR *dir = dfd < 0 ? NULL : fdopendir(dfd);
   if (!dir) {
@@ -113,6 +120,11 @@ static napi_value read_dir_at(napi_env env, napi_callback_info info) {
     }
     const char *n = d->d_name;
     if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
+    /* Skipped names cost a listing too: past maxNamesRead the folder is reported as holding more. */
+    if (names_read++ == names_limit) {
+      more = true;
+      break;
+    }
     struct stat st;
     int stat_err = -1; /* -1: not stat'ed yet; 0: st holds it; else the errno */
     if (folders_only) {

@@ -10,12 +10,14 @@ export declare const FIELDS: 11;
  * could not stat has mode 0 and the errno in its nlink field. With maxEntries (a whole number), it stops after that
  * many (in the folder's own order) and `more` says whether the folder held another. With foldersOnly, only real
  * folders are given and counted: other entries are passed over by the type the kernel lists, without a stat.
+ * maxNamesRead bounds the names read, passed-over ones included (`more` then too): a listing's cost, not its result.
  */
 export declare function readDirAt(
   rootFd: number,
   rel: string,
   maxEntries?: number,
   foldersOnly?: boolean,
+  maxNamesRead?: number,
 ): { names: string; nums: Float64Array; count: number; more: boolean };
 /** An entry's lstat numbers (FIELDS), or null when it (or a folder on its way) does not exist. */
 export declare function lstatAt(rootFd: number, rel: string): Float64Array | null;

@@ -115,7 +115,9 @@ describe('readDirAt', () => {
     expect(some.names.split('\0')).toEqual(all.names.split('\0').slice(0, 20));
     expect(readDirAt(root, '', 50)).toMatchObject({ count: 50, more: false });
     expect(readDirAt(root, '', 0)).toMatchObject({ names: '', count: 0, more: true });
-    expect(() => readDirAt(root, '', -1)).toThrow(/readDirAt\(rootFd, rel, maxEntries\?, foldersOnly\?\)/);
+    expect(() => readDirAt(root, '', -1)).toThrow(
+      /readDirAt\(rootFd, rel, maxEntries\?, foldersOnly\?, maxNamesRead\?\)/,
+    );
     expect(() => readDirAt(root, '', '5' as unknown as number)).toThrow(/maxEntries/);
     expect(() => readDirAt(root, '', 2.7)).toThrow(/maxEntries/);
   });
@@ -136,6 +138,13 @@ describe('readDirAt', () => {
     expect(folders.nums[i * FIELDS + 1]).toBe(st.ino);
     expect(readDirAt(root, '', undefined, false).count).toBe(505);
     expect(() => readDirAt(root, '', undefined, 'yes' as unknown as boolean)).toThrow(/foldersOnly/);
+    // Names read are bounded too, skipped files included: the cost of listing a folder of junk.
+    const capped = readDirAt(root, '', undefined, true, 100);
+    expect(capped.more).toBe(true);
+    expect(capped.count).toBeLessThanOrEqual(3);
+    expect(readDirAt(root, '', undefined, true, 505)).toMatchObject({ count: 3, more: false });
+    expect(readDirAt(root, '', undefined, true, 504).more).toBe(true);
+    expect(() => readDirAt(root, '', undefined, true, -5)).toThrow(/maxNamesRead/);
   });
 
   it('gives an empty folder as no entries, and throws like Node for a missing or non-folder path', () => {

@@ -130,8 +130,11 @@ async function inspectIn(
   const { config } = opts;
   const bounds = opts.bounds ?? READ_BOUNDS;
   // A registered Mac's bundle is read before others: a member's many bundle folders cannot crowd it out.
-  const registered = (name: string) => matchingClients(timeMachineHostKey(name), opts.clients).length > 0;
-  const { bundles, warnings } = await findBundles(dir, bounds, registered);
+  const registeredKey = (name: string) => {
+    const key = timeMachineHostKey(name);
+    return matchingClients(key, opts.clients).length > 0 ? key : null;
+  };
+  const { bundles, warnings } = await findBundles(dir, bounds, registeredKey);
   const open = bundles.length ? await (opts.probe ?? realTimeMachineProbe).openPaths(config) : new Set<string>();
   // Samba names open files by the share's real path (smbstatus.ts resolves it), so compare real paths.
   const realRoot = realOrSelf(root);

@@ -29,10 +29,12 @@ export interface ReadBounds {
   folders: number;
   /** Entries counted in one bundle: 1,000,000 bands of 8 MiB are 8 TB of backup. */
   entriesPerBundle: number;
-  /** Folders listed in the share's root or one user's folder: where bundles are looked for, not a bundle's inside. */
+  /** Folders listed in the share's root: its bundles (a share for every Mac) or its members' folders. */
   entriesPerFolder: number;
-  /** Folders listed in all while looking for bundles (the root's and every user folder's together). */
-  foldersInAll: number;
+  /** Folders listed in one member's folder: it holds that member's bundles, one per Mac. */
+  foldersPerUserFolder: number;
+  /** Names read while listing one folder, files passed over included: what a folder of junk may cost. */
+  namesPerFolder: number;
 }
 
 /** The daemon's bounds. */
@@ -42,7 +44,8 @@ export const READ_BOUNDS: ReadBounds = {
   folders: 1000,
   entriesPerBundle: 1_000_000,
   entriesPerFolder: 100_000,
-  foldersInAll: 200_000,
+  foldersPerUserFolder: 1_000,
+  namesPerFolder: 1_000_000,
 };
 /** Deepest folder inside a bundle that is counted (bands/ and mapped/ are one level down). */
 const MAX_DEPTH = 3;
@@ -90,8 +93,14 @@ interface Entry {
  * followed on the way, and it stops reading at max, so a folder of millions of names costs no more than max);
  * `more` says the folder held more.
  */
-function entries(root: RootDir, dir: string, max: number, foldersOnly = false): { list: Entry[]; more: boolean } {
-  const r = readDirAt(root.fd, dir, max, foldersOnly);
+function entries(
+  root: RootDir,
+  dir: string,
+  max: number,
+  foldersOnly = false,
+  maxNamesRead?: number,
+): { list: Entry[]; more: boolean } {
+  const r = readDirAt(root.fd, dir, max, foldersOnly, maxNamesRead);
   const names = r.count ? r.names.split('\0') : [];
   const list = names.map((name, i) => ({
     name,
@@ -115,29 +124,27 @@ export interface FoundBundles {
 /**
  * The bundles in a Time Machine share: at its root (one share for every Mac) and one level down (a per-user
  * share, `/time/<user>/NAME.sparsebundle`). Folders that are not bundles are not searched deeper. Only folders are
- * listed (a member's junk files cost one listing and count for nothing), at most `bounds.entriesPerFolder` of one
- * folder and `bounds.foldersInAll` in all. At most `bounds.bundlesPerFolder` of one folder's bundles and
- * `bounds.bundles` in all are read: those of registered Macs (`preferred`, by bundle name) first, then by name, so
- * a member who makes a thousand bundle folders gets a warning and cannot crowd out another member's Mac. The event
- * loop runs between two folders.
+ * listed (a member's junk files are passed over, up to `namesPerFolder` names read), at most `entriesPerFolder`
+ * at the root and `foldersPerUserFolder` in a member's folder, so one member's folder cannot use up another's
+ * reading. At most `bundlesPerFolder` of one folder's bundles and `bundles` in all are read, a registered Mac's
+ * first (one per registered computer: `registeredKey` gives a bundle name's host key when a client is registered
+ * under it), then by name. The event loop runs between two folders.
  */
 export async function findBundles(
   root: RootDir,
   bounds: ReadBounds = READ_BOUNDS,
-  preferred: (bundleName: string) => boolean = () => false,
+  registeredKey: (bundleName: string) => string | null = () => null,
 ): Promise<FoundBundles> {
   const warnings: string[] = [];
-  const order = (a: FoundBundle, b: FoundBundle) =>
-    Number(preferred(b.name)) - Number(preferred(a.name)) || a.rel.localeCompare(b.rel);
-  let budget = bounds.foldersInAll;
-  const folders = (dir: string, where: string): Entry[] => {
-    const max = Math.min(bounds.entriesPerFolder, budget);
-    const { list, more } = entries(root, dir, max, true);
-    budget -= list.length;
-    if (more)
+  const folders = (dir: string, where: string, max: number): Entry[] => {
+    const { list, more } = entries(root, dir, max, true, bounds.namesPerFolder);
+    if (more) {
+      // Which bound stopped the listing: the folders it may give, or the names it may read.
+      const what = list.length >= max ? `${count(max)} folders` : `${count(bounds.namesPerFolder)} files and folders`;
       warnings.push(
-        `${where} holds more than ${count(max)} folders; only ${count(max)} were checked, so a Mac's backup in it may be missing here. Move what is not a Time Machine backup out of it.`,
+        `${where} holds more than ${what}; only those were checked, so a Mac's backup in it may be missing here. Move what is not a Time Machine backup out of it.`,
       );
+    }
     return list;
   };
   const bundlesIn = (owner: string | null, list: Entry[]): FoundBundle[] => {
@@ -148,15 +155,15 @@ export async function findBundles(
       const rel = owner ? `${owner}/${e.name}` : e.name;
       here.push({ rel, owner, folder: e.name, name: b.name, kind: b.kind });
     }
-    here.sort(order);
-    if (here.length > bounds.bundlesPerFolder) {
+    const ranked = rankBundles(here, registeredKey);
+    if (ranked.length > bounds.bundlesPerFolder) {
       warnings.push(
-        `${placeOf(owner)} holds ${count(here.length)} backups; only ${count(bounds.bundlesPerFolder)} are read (registered Macs first, then by name). A Mac makes one: remove the others.`,
+        `${placeOf(owner)} holds ${count(ranked.length)} backups; only ${count(bounds.bundlesPerFolder)} are read (registered Macs first, then by name). A Mac makes one: remove the others.`,
       );
     }
-    return here.slice(0, bounds.bundlesPerFolder);
+    return ranked.slice(0, bounds.bundlesPerFolder);
   };
-  const top = folders('', placeOf(null));
+  const top = folders('', placeOf(null), bounds.entriesPerFolder);
   const found = bundlesIn(null, top);
   const users = top
     .filter((e) => isDir(e) && !e.name.startsWith('.') && !bundleNameOf(e.name))
@@ -167,30 +174,44 @@ export async function findBundles(
       `The Time Machine share holds ${count(users.length)} folders; only the first ${count(bounds.folders)} by name are looked into for backups.`,
     );
   for (const name of users.slice(0, bounds.folders)) {
-    if (budget <= 0) {
-      warnings.push(
-        `The Time Machine share holds more than ${count(bounds.foldersInAll)} folders in all; the folders after them are not looked into for backups.`,
-      );
-      break;
-    }
     await yieldToEventLoop();
     let inner: Entry[];
     try {
-      inner = folders(name, placeOf(name));
+      inner = folders(name, placeOf(name), bounds.foldersPerUserFolder);
     } catch {
       continue; // a user's folder the helper cannot read (or swapped for a symlink) holds nothing it can report
     }
     found.push(...bundlesIn(name, inner));
   }
-  found.sort(order);
-  if (found.length > bounds.bundles) {
+  const ranked = rankBundles(found, registeredKey);
+  if (ranked.length > bounds.bundles) {
     warnings.push(
-      `The Time Machine share holds ${count(found.length)} backups; only ${count(bounds.bundles)} are read (registered Macs first, then by name).`,
+      `The Time Machine share holds ${count(ranked.length)} backups; only ${count(bounds.bundles)} are read (registered Macs first, then by name).`,
     );
   }
-  // Chosen by priority, reported by path.
-  const chosen = found.slice(0, bounds.bundles).sort((a, b) => a.rel.localeCompare(b.rel));
+  // Chosen by rank, reported by path.
+  const chosen = ranked.slice(0, bounds.bundles).sort((a, b) => a.rel.localeCompare(b.rel));
   return { bundles: chosen, warnings };
+}
+
+/**
+ * Bundles in reading order: for each registered computer, the first of its bundles by path; then the rest by path.
+ * One per computer, so a member who names a crowd of bundle folders after a registered Mac gets one of them read
+ * early, not all.
+ */
+function rankBundles(list: FoundBundle[], registeredKey: (bundleName: string) => string | null): FoundBundle[] {
+  const byPath = [...list].sort((a, b) => a.rel.localeCompare(b.rel));
+  const seen = new Set<string>();
+  const first: FoundBundle[] = [];
+  const rest: FoundBundle[] = [];
+  for (const b of byPath) {
+    const key = registeredKey(b.name);
+    if (key !== null && !seen.has(key)) {
+      seen.add(key);
+      first.push(b);
+    } else rest.push(b);
+  }
+  return [...first, ...rest];
 }
 
 /** A number as the warnings write it: 100,000. */

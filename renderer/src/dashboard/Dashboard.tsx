@@ -1,7 +1,7 @@
 /** The helper's dashboard: clients, drives, shares, jobs with history and Run now, graduation undo, restore, "Where is my file?", events. */
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Status } from '../../../contract/api.js';
-import { dryRunText } from '../../../contract/format.js';
+import { dryRunText, printableText } from '../../../contract/format.js';
 import type { FtsEvent } from '../../../contract/events.js';
 import type { Job, JobRun } from '../../../contract/job.js';
 import { ActivityFeed } from '../components/ActivityFeed.js';
@@ -153,7 +153,7 @@ function RunsTable({
                       <p className="muted">This run wrote nothing to its log.</p>
                     ) : (
                       <pre className="log" tabIndex={0} aria-label={`Log of run ${r.id}`}>
-                        {openLog.text}
+                        {printableText(openLog.text)}
                       </pre>
                     )}
                   </td>
