@@ -67,6 +67,7 @@ async function main(): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     helper = await startHelper({ config, listen: '127.0.0.1:0', log, ...serverFeatures(config) });
+    console.log(`${listen} is taken (another sandbox or helper?): using ${new URL(helper.url).host} instead`);
   }
   const token = readFileSync(sandbox.adminTokenFile, 'utf8').trim();
   helper.ctx.bus.subscribe((e) => {

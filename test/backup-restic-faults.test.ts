@@ -100,13 +100,16 @@ describe('restic faults', () => {
       expect(r.status).toBe('failed');
       expect(r.error).toMatch(new RegExp(`^the repository is locked by another restic \\(PID ${holder.pid} on `));
       // The final reason says what was tried and what to do; nothing promises a retry that will not come.
-      expect(r.error).toMatch(
-        /, still after 2 tries 200 ms apart: if no backup, check or restore is running, stop that restic \(kill -INT its PID\)/,
+      expect(r.error).toContain(
+        `, still after 2 tries 200 ms apart: it is \`restic backup\` on this server; if no backup, check or restore of yours is running, stop it: kill -INT ${holder.pid}; the next scheduled run tries again`,
       );
       const log = h.store.runs.log(r.id);
       expect(log).toContain('removing stale locks');
       expect(log).toContain('try 1 of 2');
       expect(log).toContain('looking for stale locks again');
+      // restic says "successfully removed locks" even when it removed none: the log says what was counted.
+      expect(log).toContain('no stale lock: the lock is held by a restic that still runs');
+      expect(log).not.toContain('successfully removed');
       // restic's advice to run `restic unlock` by hand is not passed on: the helper does it, and it frees no live lock.
       expect(log).not.toContain('`unlock` command');
       // While it waits, the run says why (the dashboard's progress line, the CLI's output).
@@ -168,6 +171,7 @@ describe('restic faults', () => {
       const r = await h.run('check');
       expect(r.status, r.error ?? '').toBe('succeeded');
       expect(h.store.runs.log(r.id)).toContain('removing stale locks');
+      expect(h.store.runs.log(r.id)).toContain('removed 1 stale lock');
       expect(s3Locks(s3.dataDir, s3.bucket, 'zombie')).toEqual([]);
       parent.stdio[3]?.destroy();
     } finally {

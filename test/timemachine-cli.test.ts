@@ -1,6 +1,6 @@
 /** `fts-helper timemachine [--json]`, `timemachine check` and `storage [sample|history]` on a sandbox, as a person or a script runs them. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,22 @@ describe('fts-helper timemachine', () => {
       announced: [{ bundle: 'bob/wintermute.sparsebundle', code: 'stale' }],
     });
     expect(JSON.parse(run('timemachine', 'check', '--json').out)).toMatchObject({ current: 1, announced: [] });
+  });
+
+  it('check shows and counts what the reading left out of the share, not only the Macs’ warnings', () => {
+    const carol = join(sandbox, 'time', 'carol');
+    for (let i = 0; i < 9; i++) mkdirSync(join(carol, `mac-${i}.sparsebundle`), { recursive: true });
+    try {
+      const left = 'The folder “carol” in the Time Machine share holds 9 backups; only 8 are read';
+      const text = run('timemachine', 'check');
+      expect(text.code).toBe(0);
+      expect(text.out).toContain(`⚠ ${left}`);
+      const json = JSON.parse(run('timemachine', 'check', '--json').out);
+      expect(json.shareWarnings).toEqual([expect.stringContaining(left)]);
+      expect(json.current).toBeGreaterThanOrEqual(2);
+    } finally {
+      rmSync(carol, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,6 +1,13 @@
 /** Formatting for people: sizes, times, durations and one-line event headlines. */
 import type { FtsEvent } from '../../contract/events.js';
 import { usageRatio } from '../../contract/drive.js';
+
+/** What each backup operation is called in a headline. */
+const BACKUP_OPERATION: Record<Extract<FtsEvent, { type: 'backup.started' }>['data']['operation'], string> = {
+  backup: 'Backup',
+  check: 'Backup check',
+  prune: 'Backup retention',
+};
 import { formatBinaryBytes } from '../../contract/format.js';
 
 /** Bytes in binary units, as the rest of FTS writes them (`1.5 GiB`). */
@@ -65,14 +72,14 @@ export function describeEvent(e: FtsEvent): string {
     case 'graduation.failed':
       return `Graduation failed: ${e.data.reason}`;
     case 'backup.started':
-      return `Backup started (${e.data.engine})`;
+      return `${BACKUP_OPERATION[e.data.operation]} started (${e.data.engine})`;
     case 'backup.progress':
       if (e.data.waiting) return `Backup waiting: ${e.data.waiting}`;
       return `Backup: ${Math.round(e.data.percentDone * 100)}% (${formatBytes(e.data.bytesDone)})`;
     case 'backup.finished':
       return `Backup finished: ${e.data.filesNew} new, ${e.data.filesChanged} changed, ${formatBytes(e.data.dataAdded)} added${e.data.warning ? ` (${e.data.warning})` : ''}`;
     case 'backup.failed':
-      return `${e.data.operation === 'check' ? 'Backup check' : e.data.operation === 'prune' ? 'Backup retention' : 'Backup'} ${e.data.cancelled ? 'cancelled' : 'failed'}: ${e.data.reason}`;
+      return `${BACKUP_OPERATION[e.data.operation]} ${e.data.cancelled ? 'cancelled' : 'failed'}: ${e.data.reason}`;
     case 'backup.pruned':
       return `Backup retention: ${e.data.snapshotsRemoved} snapshots removed, ${e.data.snapshotsKept} kept`;
     case 'backup.checked':

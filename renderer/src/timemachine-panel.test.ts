@@ -13,7 +13,7 @@ describe('Time Machine panel without a Mac', () => {
     const warning =
       'The folder “alice” in the Time Machine share holds more than 100,000 folders; only 100,000 were checked';
     const html = renderToStaticMarkup(createElement(TimeMachinePanel, { report: empty([warning]) }));
-    expect(html).toContain('No Mac backup found in time.');
+    expect(html).toContain('No Mac backup found in the share “time”.');
     expect(html).not.toContain('No Mac has backed up');
     expect(html).toContain(warning);
   });

@@ -73,7 +73,7 @@ export function registerBackup(program: Command): void {
         const run = await runJobHere(config, job, { quiet: opts.json });
         if (opts.json) printJson(run);
         else process.stdout.write(`${formatRun(run)}\n`);
-        failUnlessOk(run);
+        failUnlessOk(run, { reasonShown: !opts.json });
       });
   }
 

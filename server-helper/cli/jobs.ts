@@ -156,10 +156,17 @@ export class RunFailedError extends Error {
   override readonly name = 'RunFailedError';
 }
 
-/** Throws RunFailedError unless the run succeeded or warned (exit 0). */
-export function failUnlessOk(r: JobRun): void {
-  if (r.status !== 'succeeded' && r.status !== 'warning')
-    throw new RunFailedError(`run ${r.id} of ${r.job} ${r.status}${r.error ? `: ${r.error}` : ''}`);
+/**
+ * Throws RunFailedError unless the run succeeded or warned (exit 0). With `reasonShown` (the caller printed the run's
+ * row, error included), the last line points to the log instead of printing the reason a third time.
+ */
+export function failUnlessOk(r: JobRun, opts: { reasonShown?: boolean } = {}): void {
+  if (r.status === 'succeeded' || r.status === 'warning') return;
+  if (opts.reasonShown && r.error)
+    throw new RunFailedError(
+      `run ${r.id} of ${r.job} ${r.status} (why: above; its whole log: fts-helper jobs log ${r.id})`,
+    );
+  throw new RunFailedError(`run ${r.id} of ${r.job} ${r.status}${r.error ? `: ${r.error}` : ''}`);
 }
 
 /** Registers `jobs`. */
@@ -193,7 +200,7 @@ export function registerJobs(program: Command): void {
       const run = await runJobHere(config, name, { quiet: opts.json });
       if (opts.json) printJson(run);
       else process.stdout.write(`${formatRun(run)}\n`);
-      failUnlessOk(run);
+      failUnlessOk(run, { reasonShown: !opts.json });
     });
 
   withConfigOptions(

@@ -74,7 +74,7 @@ export function registerRestore(program: Command): void {
         if (typeof run.summary?.restoredTo === 'string')
           process.stdout.write(`restored to ${run.summary.restoredTo} in flux\n`);
       }
-      failUnlessOk(run);
+      failUnlessOk(run, { reasonShown: !opts.json });
     });
 
   withConfigOptions(
@@ -102,7 +102,7 @@ export function registerRestore(program: Command): void {
         process.stdout.write(`${formatRun(run)}\n`);
         if (typeof run.summary?.placedAt === 'string') process.stdout.write(`back in flux: ${run.summary.placedAt}\n`);
       }
-      failUnlessOk(run);
+      failUnlessOk(run, { reasonShown: !opts.json });
     });
 
   withConfigOptions(

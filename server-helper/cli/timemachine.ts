@@ -61,7 +61,13 @@ export function registerTimeMachine(program: Command): void {
         printCapacity(capacity);
         if (!report.share)
           return void process.stdout.write('no Time Machine share configured (a share with timeMachine set)\n');
-        if (report.macs.length === 0) process.stdout.write(`no Mac has backed up to ${report.share} yet\n`);
+        // With a share-wide warning the reading may have missed a bundle: do not claim there is none (as the panel).
+        if (report.macs.length === 0)
+          process.stdout.write(
+            report.warnings.length
+              ? `no Mac backup found in the share "${report.share}"\n`
+              : `no Mac has backed up to ${report.share} yet\n`,
+          );
         for (const m of report.macs) process.stdout.write(formatMac(m));
         for (const w of report.warnings) process.stdout.write(`⚠ ${w}\n`);
         if (!report.openFilesKnown)
@@ -81,8 +87,10 @@ export function registerTimeMachine(program: Command): void {
       try {
         const r = await checkTimeMachineAndWarn({ config, store, bus: new EventBus(store.events) });
         const capacity = await timeMachineCapacityWarnings(config);
-        if (opts.json) return printJson({ announced: r.announced, current: r.current, capacity });
+        if (opts.json)
+          return printJson({ announced: r.announced, current: r.current, shareWarnings: r.report.warnings, capacity });
         printCapacity(capacity);
+        for (const w of r.report.warnings) process.stdout.write(`⚠ ${w}\n`);
         process.stdout.write(`${r.current} warning(s), ${r.announced.length} new\n`);
         for (const a of r.announced) process.stdout.write(`  ${a.bundle}: ${a.message}\n`);
       } finally {

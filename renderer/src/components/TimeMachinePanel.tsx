@@ -45,7 +45,7 @@ export function TimeMachinePanel({ report, now }: { report: TimeMachineReport | 
         <p className="muted">
           {/* With a share-wide warning the reading may have missed a bundle: do not claim there is none. */}
           {report.warnings.length > 0
-            ? `No Mac backup found in ${report.share}.`
+            ? `No Mac backup found in the share “${report.share}”.`
             : `No Mac has backed up to ${report.share} yet.`}
         </p>
         <ShareWarnings warnings={report.warnings} />

@@ -138,7 +138,7 @@ function RunsTable({
                     onClick={() => toggleLog(r.id)}
                     aria-label={`${logShown ? 'Hide' : 'Show'} the log of run ${r.id}`}
                   >
-                    Log
+                    {logShown ? 'Hide log' : 'Log'}
                   </button>
                 </td>
               </tr>
@@ -152,7 +152,15 @@ function RunsTable({
                     ) : openLog.text === '' ? (
                       <p className="muted">This run wrote nothing to its log.</p>
                     ) : (
-                      <pre className="log" tabIndex={0} aria-label={`Log of run ${r.id}`}>
+                      <pre
+                        className="log"
+                        tabIndex={0}
+                        aria-label={`Log of run ${r.id}`}
+                        // The end says how the run ended (why it failed, what to do): open there.
+                        ref={(el) => {
+                          if (el) el.scrollTop = el.scrollHeight;
+                        }}
+                      >
                         {printableText(openLog.text)}
                       </pre>
                     )}

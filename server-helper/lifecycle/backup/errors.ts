@@ -11,6 +11,8 @@ export class BackupError extends Error {
   constructor(
     readonly kind: BackupFailureKind,
     message: string,
+    /** For `locked`: who holds the lock, as restic named it. */
+    readonly lock?: { pid: number; host: string },
   ) {
     super(message);
   }

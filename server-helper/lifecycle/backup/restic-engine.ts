@@ -3,6 +3,8 @@
  * failure becomes a BackupError with one actionable line; a held lock is retried, and only stale locks
  * (a restic that no longer runs) are ever removed — `restic unlock` without --remove-all does exactly that.
  */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { ExecError, type ExecResult } from '../../system/exec-error.js';
 import { runRestic, type ResticTarget } from '../../system/restic.js';
 import { BackupError } from './errors.js';
@@ -60,6 +62,60 @@ export interface Retention {
 /** restic's own advice on a lock error, to run `restic unlock` by hand: the engine does that itself before each try. */
 const UNLOCK_HINT = /the `unlock` command can be used to remove stale locks/;
 
+/**
+ * What to do about a lock a live restic holds: on this server, which restic it is (its subcommand, read from /proc)
+ * and the kill that stops it cleanly; on another computer, to stop it there.
+ */
+export function lockAdvice(
+  lock: { pid: number; host: string } | undefined,
+  here: { hostname: string; commandOf: (pid: number) => string | null } = {
+    hostname: hostname(),
+    commandOf: resticCommandOf,
+  },
+): string {
+  if (!lock) return 'if no backup, check or restore is running, stop the restic that holds it';
+  if (lock.host !== here.hostname) return `it runs on another computer (${lock.host}): stop restic there`;
+  const command = here.commandOf(lock.pid);
+  const what = command ? `it is \`${command}\` on this server` : 'it runs on this server';
+  return `${what}; if no backup, check or restore of yours is running, stop it: kill -INT ${lock.pid}`;
+}
+
+/** `restic check` for a restic process: its subcommand, from /proc/PID/cmdline; null for any other process. */
+function resticCommandOf(pid: number): string | null {
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return null;
+  }
+  if (!/(^|\/)restic$/.test(argv[0] ?? '')) return null;
+  const sub = argv.slice(1).find((a) => /^[a-z][a-z-]*$/.test(a) && RESTIC_COMMANDS.has(a));
+  return sub ? `restic ${sub}` : 'restic';
+}
+
+/** restic's subcommands that take a lock (the word shown for a lock's holder). */
+const RESTIC_COMMANDS = new Set([
+  'backup',
+  'check',
+  'prune',
+  'forget',
+  'restore',
+  'mount',
+  'rebuild-index',
+  'copy',
+  'tag',
+  'migrate',
+  'recover',
+  'repair',
+  'dump',
+  'ls',
+  'find',
+  'stats',
+  'diff',
+  'cat',
+  'snapshots',
+]);
+
 /** "200 ms", "60 s", "2 min": a wait as a person reads it. */
 function formatSeconds(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
@@ -107,12 +163,14 @@ export class ResticEngine {
     } = {},
   ): Promise<ExecResult> {
     if (this.opts.signal?.aborted) throw new BackupError('cancelled', 'cancelled');
+    const onStderr = extra.onStderrLine ?? ((l: string) => this.log(`restic: ${l}`));
     try {
       return await runRestic(this.target, args, {
         signal: extra.signal ?? this.opts.signal,
         okExitCodes: extra.okExitCodes,
         onStdoutLine: extra.onStdoutLine,
-        onStderrLine: extra.onStderrLine ?? ((l) => (UNLOCK_HINT.test(l) ? undefined : this.log(`restic: ${l}`))),
+        // restic's advice to run `restic unlock` by hand: the engine does that itself, and it frees no live lock.
+        onStderrLine: (l) => (UNLOCK_HINT.test(l) ? undefined : onStderr(l)),
         streamStdout: extra.streamStdout,
         passFds: extra.passFds,
       }).result;
@@ -124,8 +182,7 @@ export class ResticEngine {
           throw new BackupError('unknown', 'restic is not installed: apt-get install restic');
         if (err.failure === 'timeout') throw new BackupError('unknown', `restic ${args[0]} did not finish in time`);
         const f = classifyResticError(`${err.stderr}\n${err.stdout}`, displayRepository(this.target.repository));
-        const e = new BackupError(f.kind, f.reason);
-        throw e;
+        throw new BackupError(f.kind, f.reason, f.lock);
       }
       throw err;
     }
@@ -157,7 +214,8 @@ export class ResticEngine {
         if (attempt >= attempts) {
           throw new BackupError(
             'locked',
-            `${err.message}, still after ${attempts} tries ${wait} apart: if no backup, check or restore is running, stop that restic (kill -INT its PID); the next scheduled run tries again`,
+            `${err.message}, still after ${attempts} tries ${wait} apart: ${lockAdvice(err.lock)}; the next scheduled run tries again`,
+            err.lock,
           );
         }
         const why = `${err.message}: a live restic keeps its lock; try ${attempt} of ${attempts}, trying again in ${wait}`;
@@ -169,10 +227,33 @@ export class ResticEngine {
     }
   }
 
-  /** `restic unlock` (stale locks only: a lock whose restic no longer runs), with what it did in the run log. */
+  /**
+   * `restic unlock` (stale locks only: a lock whose restic no longer runs), with what it did in the run log: restic
+   * 0.14 says "successfully removed locks" whether it removed any or not, so the locks are counted before and after.
+   */
   private async removeStaleLocks(why: string): Promise<void> {
     this.log(why);
-    await this.run(['unlock'], { onStdoutLine: (l) => l.trim() && this.log(`restic unlock: ${l.trim()}`) });
+    const before = await this.lockCount();
+    await this.run(['unlock']);
+    const after = await this.lockCount();
+    if (before === null || after === null) return;
+    const removed = before - after;
+    this.log(
+      removed > 0
+        ? `removed ${removed} stale lock${removed === 1 ? '' : 's'}`
+        : `no stale lock: ${after === 1 ? 'the lock is' : `the ${after} locks are`} held by a restic that still runs`,
+    );
+  }
+
+  /** How many locks the repository holds now (`restic list locks --no-lock`), or null when that cannot be read. */
+  private async lockCount(): Promise<number | null> {
+    try {
+      const r = await this.run(['list', 'locks', '--no-lock']);
+      return r.stdout.split('\n').filter((l) => /^[0-9a-f]{64}$/.test(l.trim())).length;
+    } catch (err) {
+      if (err instanceof BackupError && err.kind === 'cancelled') throw err;
+      return null;
+    }
   }
 
   /** Whether a repository exists at the target (false when there is none; other failures throw). */
@@ -264,7 +345,7 @@ export class ResticEngine {
       const out = `${res.stdout}\n${res.stderr}`;
       if (res.exitCode === 1 && !/repository contains errors/.test(out)) {
         const f = classifyResticError(out, displayRepository(this.target.repository));
-        throw new BackupError(f.kind, f.reason);
+        throw new BackupError(f.kind, f.reason, f.lock);
       }
       return parseCheck(out, res.exitCode);
     });
