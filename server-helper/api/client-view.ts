@@ -168,8 +168,11 @@ export function redactText(text: string, hidden: readonly string[]): string {
   return out;
 }
 
-/** The roots' real paths (absolute paths in runs name them so); the configured path when one cannot be resolved. */
-function realRoots(config: AppContext['config']): { flux: string; space: string } {
+/**
+ * The roots' real paths (absolute paths in runs name them so); the configured path when one cannot be resolved;
+ * null when the config has no flux or space (a helper for Time Machine only): then a member is shown no names.
+ */
+function realRoots(config: AppContext['config']): { flux: string; space: string } | null {
   const real = (p: string) => {
     try {
       return realpathSync(p);
@@ -177,7 +180,11 @@ function realRoots(config: AppContext['config']): { flux: string; space: string 
       return p;
     }
   };
-  return { flux: real(rootOf(config, config.graduation.from)), space: real(rootOf(config, config.graduation.to)) };
+  try {
+    return { flux: real(rootOf(config, config.graduation.from)), space: real(rootOf(config, config.graduation.to)) };
+  } catch {
+    return null;
+  }
 }
 
 /** Makes the views of client tokens, sharing one MemberSight per Samba user. */
@@ -195,10 +202,13 @@ export class ClientViews {
       const known = this.sights.get(user);
       if (known) sight = known;
       else {
-        sight = cachedMemberIds(user).then((ids) => (ids ? new MemberSight(ids, realRoots(this.ctx.config)) : null));
+        sight = cachedMemberIds(user).then((ids) => {
+          const roots = realRoots(this.ctx.config);
+          return ids && roots ? new MemberSight(ids, roots) : null;
+        });
         this.sights.set(user, sight);
-        // An account that did not exist yet is asked about again on the next stream.
-        void sight.then((s) => s ?? this.sights.delete(user));
+        // An account that did not exist yet (or a failed lookup) is asked about again on the next request.
+        sight.then((s) => s ?? this.sights.delete(user)).catch(() => this.sights.delete(user));
       }
     }
     return new ClientView(this.ctx, principal, await sight);
