@@ -133,6 +133,40 @@ describe('restic faults', () => {
     }
   });
 
+  it('a holder that ends while the run waits: the next try goes ahead, and the log says the lock is gone', async () => {
+    // Tries enough for the holder's own end to take 10 s on a busy machine; the run goes ahead at the first after it.
+    const { config, space, secrets } = install('ended', {
+      initIfMissing: true,
+      lockRetry: { attempts: 6, delay: '2s' },
+    });
+    fillRandom(space, 2, 5_000);
+    const h = new JobHarness(config);
+    try {
+      expect((await h.run('backup')).status).toBe('succeeded');
+      const holder = spawn(
+        '/usr/bin/restic',
+        ['--cacert', s3.certFile, '-o', 's3.bucket-lookup=path', 'backup', '--stdin', '--stdin-filename', 'held.txt'],
+        { env: holderEnv('ended', secrets), stdio: ['pipe', 'ignore', 'ignore'] },
+      );
+      for (let i = 0; i < 200 && s3Locks(s3.dataDir, s3.bucket, 'ended').length === 0; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(s3Locks(s3.dataDir, s3.bucket, 'ended')).toHaveLength(1);
+      const { runId, done } = h.jobs.runner.start('check', 'manual');
+      // Once the run says it waits, the holder finishes its backup and takes its lock away.
+      for (let i = 0; i < 400 && !h.eventsOf(runId).some((e) => e.type === 'backup.progress' && e.data.waiting); i++)
+        await new Promise((r) => setTimeout(r, 25));
+      holder.stdin!.end('held data\n');
+      expect(await new Promise<number | null>((res) => holder.on('exit', res))).toBe(0);
+      const r = await done;
+      expect(r.status, r.error ?? '').toBe('succeeded');
+      const log = h.store.runs.log(runId);
+      expect(log).toContain('no lock left: its holder has ended');
+      expect(log).not.toContain('the 0 locks');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('a lock left by a restic killed a moment ago (a zombie not yet reaped) is removed on a later try', async () => {
     const { config, space, secrets } = install('zombie', {
       initIfMissing: true,

@@ -37,7 +37,8 @@ function runCells(r: JobRun): string[] {
     r.trigger,
     localTime(r.startedAt),
     r.durationMs === null ? '' : `${(r.durationMs / 1000).toFixed(1)}s`,
-    [dry?.replace(/^dry run: /, ''), r.error].filter(Boolean).join('; '),
+    // A run's error may quote a name a member chose: no escape sequence of theirs reaches the terminal.
+    printableText([dry?.replace(/^dry run: /, ''), r.error].filter(Boolean).join('; ')),
   ];
 }
 
@@ -116,7 +117,7 @@ export async function runJobHere(config: HelperConfig, name: string, opts: RunHe
       opts.onEvent ??
       ((e: FtsEvent) => {
         const line = describeEvent(e);
-        if (line && !opts.quiet) process.stderr.write(`${line}\n`);
+        if (line && !opts.quiet) process.stderr.write(`${printableText(line)}\n`);
       });
     // The runner starts the task after start() returns, so runId is set before the run's first event.
     const unsubscribe = bus.subscribe((e) => {
@@ -166,7 +167,7 @@ export function failUnlessOk(r: JobRun, opts: { reasonShown?: boolean } = {}): v
     throw new RunFailedError(
       `run ${r.id} of ${r.job} ${r.status} (why: above; its whole log: fts-helper jobs log ${r.id})`,
     );
-  throw new RunFailedError(`run ${r.id} of ${r.job} ${r.status}${r.error ? `: ${r.error}` : ''}`);
+  throw new RunFailedError(`run ${r.id} of ${r.job} ${r.status}${r.error ? `: ${printableText(r.error)}` : ''}`);
 }
 
 /** Registers `jobs`. */

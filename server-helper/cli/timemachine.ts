@@ -91,7 +91,9 @@ export function registerTimeMachine(program: Command): void {
           return printJson({ announced: r.announced, current: r.current, shareWarnings: r.report.warnings, capacity });
         printCapacity(capacity);
         for (const w of r.report.warnings) process.stdout.write(`⚠ ${w}\n`);
-        process.stdout.write(`${r.current} warning(s), ${r.announced.length} new\n`);
+        process.stdout.write(
+          `${r.current} warning(s), ${r.announced.length} new${r.report.warnings.length ? ' (the share warnings above are shown here and in the check run, not sent as alerts)' : ''}\n`,
+        );
         for (const a of r.announced) process.stdout.write(`  ${a.bundle}: ${a.message}\n`);
       } finally {
         store.close();

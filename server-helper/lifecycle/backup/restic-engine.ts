@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ExecError, type ExecResult } from '../../system/exec-error.js';
 import { runRestic, type ResticTarget } from '../../system/restic.js';
+import { printableText } from '../../../contract/format.js';
 import { BackupError } from './errors.js';
 import {
   classifyResticError,
@@ -68,29 +69,41 @@ const UNLOCK_HINT = /the `unlock` command can be used to remove stale locks/;
  */
 export function lockAdvice(
   lock: { pid: number; host: string } | undefined,
-  here: { hostname: string; commandOf: (pid: number) => string | null } = {
-    hostname: hostname(),
-    commandOf: resticCommandOf,
-  },
+  here: { hostname: string; processOf: (pid: number) => LockHolder } = { hostname: hostname(), processOf },
 ): string {
   if (!lock) return 'if no backup, check or restore is running, stop the restic that holds it';
   if (lock.host !== here.hostname) return `it runs on another computer (${lock.host}): stop restic there`;
-  const command = here.commandOf(lock.pid);
-  const what = command ? `it is \`${command}\` on this server` : 'it runs on this server';
+  const holder = here.processOf(lock.pid);
+  // A PID reused since a restart names another program: killing it would stop the wrong thing. restic itself
+  // calls such a lock stale 30 minutes after it was made, and the next try removes it.
+  if (holder.kind === 'other')
+    return `PID ${lock.pid} is now \`${holder.name}\`, not restic: the lock was left before a restart; restic calls it stale 30 min after it was made, and the next run removes it`;
+  const what = holder.kind === 'restic' ? `it is \`${holder.command}\` on this server` : 'it runs on this server';
   return `${what}; if no backup, check or restore of yours is running, stop it: kill -INT ${lock.pid}`;
 }
 
-/** `restic check` for a restic process: its subcommand, from /proc/PID/cmdline; null for any other process. */
-function resticCommandOf(pid: number): string | null {
+/** What a lock's PID is on this server now: a restic (and its subcommand), another program, or unknown. */
+export type LockHolder = { kind: 'restic'; command: string } | { kind: 'other'; name: string } | { kind: 'unknown' };
+
+/** The process behind a PID, from /proc: `restic check`, or another program's name. */
+function processOf(pid: number): LockHolder {
   let argv: string[];
   try {
     argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   } catch {
-    return null;
+    return { kind: 'unknown' };
   }
-  if (!/(^|\/)restic$/.test(argv[0] ?? '')) return null;
+  if (!/(^|\/)restic$/.test(argv[0] ?? '')) {
+    let name = '';
+    try {
+      name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      // gone between the two reads
+    }
+    return name ? { kind: 'other', name: printableText(name) } : { kind: 'unknown' };
+  }
   const sub = argv.slice(1).find((a) => /^[a-z][a-z-]*$/.test(a) && RESTIC_COMMANDS.has(a));
-  return sub ? `restic ${sub}` : 'restic';
+  return { kind: 'restic', command: sub ? `restic ${sub}` : 'restic' };
 }
 
 /** restic's subcommands that take a lock (the word shown for a lock's holder). */
@@ -237,12 +250,16 @@ export class ResticEngine {
     await this.run(['unlock']);
     const after = await this.lockCount();
     if (before === null || after === null) return;
+    const locks = (n: number) => `${n} lock${n === 1 ? '' : 's'}`;
     const removed = before - after;
-    this.log(
-      removed > 0
-        ? `removed ${removed} stale lock${removed === 1 ? '' : 's'}`
-        : `no stale lock: ${after === 1 ? 'the lock is' : `the ${after} locks are`} held by a restic that still runs`,
-    );
+    if (after === 0)
+      this.log(removed > 0 ? `removed ${removed} stale ${locks(removed)}` : 'no lock left: its holder has ended');
+    else if (removed > 0)
+      this.log(`removed ${removed} stale ${locks(removed)}; ${locks(after)} still held by a restic that still runs`);
+    else
+      this.log(
+        `no stale lock: ${after === 1 ? 'the lock is' : `the ${after} locks are`} held by a restic that still runs`,
+      );
   }
 
   /** How many locks the repository holds now (`restic list locks --no-lock`), or null when that cannot be read. */
