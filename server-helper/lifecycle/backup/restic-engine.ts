@@ -250,12 +250,12 @@ export class ResticEngine {
     await this.run(['unlock']);
     const after = await this.lockCount();
     if (before === null || after === null) return;
-    const locks = (n: number) => `${n} lock${n === 1 ? '' : 's'}`;
+    const locks = (n: number, kind = '') => `${n} ${kind}lock${n === 1 ? '' : 's'}`;
     const removed = before - after;
     if (after === 0)
-      this.log(removed > 0 ? `removed ${removed} stale ${locks(removed)}` : 'no lock left: its holder has ended');
+      this.log(removed > 0 ? `removed ${locks(removed, 'stale ')}` : 'no lock left: its holder has ended');
     else if (removed > 0)
-      this.log(`removed ${removed} stale ${locks(removed)}; ${locks(after)} still held by a restic that still runs`);
+      this.log(`removed ${locks(removed, 'stale ')}; ${locks(after)} still held by a restic that still runs`);
     else
       this.log(
         `no stale lock: ${after === 1 ? 'the lock is' : `the ${after} locks are`} held by a restic that still runs`,
