@@ -8,8 +8,7 @@
  * - runs and events name only what the member could see (paths of other members' closed folders are left out,
  *   counts stay), and a Time Machine warning reaches only the Mac it is about; admin tokens see everything.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobRun, type FtsEvent } from '../../contract/index.js';
@@ -18,7 +17,7 @@ import { eventFromFrame, parseReadyComment, SseParser } from '../../contract/sse
 import { HelperHttpError, requestJson } from '../../electron/core/http.js';
 import type { RunningHelper } from '../../server-helper/daemon.js';
 import { checkTimeMachineAndWarn } from '../../server-helper/timemachine/check.js';
-import { startHouseholdHelper } from '../support/household-helper.js';
+import { memberFile, startHouseholdHelper, stopHouseholdHelper, uidOf } from '../support/household-helper.js';
 import { buildBundle } from '../support/timemachine.js';
 
 const ANA = 'fts-scope-ana';
@@ -31,25 +30,13 @@ let admin: string;
 let anaToken: string;
 let space: string;
 let flux: string;
-const uid = (user: string) => Number(spawnSync('id', ['-u', user]).stdout.toString().trim());
 const asAdmin = () => ({ url: helper.url, token: admin });
 const asAna = () => ({ url: helper.url, token: anaToken });
-
-/** A file owned by a member, as a Mac would leave it over SMB. */
-function memberFile(root: string, rel: string, owner: string, ageDays = 0): void {
-  const path = join(root, rel);
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, `${rel} of ${owner}\n`);
-  chownSync(path, uid(owner), uid(owner));
-  if (ageDays > 0) {
-    const t = new Date(Date.now() - ageDays * DAY);
-    utimesSync(path, t, t);
-  }
-}
+const daysAgo = (d: number) => new Date(Date.now() - d * DAY);
 
 /** A folder of a member's closed to the others (mode 0700). */
 function closedFolder(root: string, rel: string, owner: string): void {
-  chownSync(join(root, rel), uid(owner), uid(owner));
+  chownSync(join(root, rel), uidOf(owner), uidOf(owner));
   chmodSync(join(root, rel), 0o700);
 }
 
@@ -144,9 +131,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await helper?.close();
-  for (const u of [ANA, BOB]) spawnSync('userdel', [u]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stopHouseholdHelper({ helper, dir }, [ANA, BOB]);
 });
 
 describe('bring-back queue', () => {
@@ -242,9 +227,9 @@ describe('runs and events name what the member could see', () => {
     memberFile(space, 'bob-secret/divorce-letter.pdf', BOB);
     memberFile(space, 'bob-secret/divorce-lawyer.pdf', BOB);
     closedFolder(space, 'bob-secret', BOB);
-    memberFile(flux, 'bob-drafts/divorce-draft.docx', BOB, 400);
+    memberFile(flux, 'bob-drafts/divorce-draft.docx', BOB, { mtime: daysAgo(400) });
     closedFolder(flux, 'bob-drafts', BOB);
-    memberFile(flux, 'Family/ana-old.txt', ANA, 400);
+    memberFile(flux, 'Family/ana-old.txt', ANA, { mtime: daysAgo(400) });
     const noUser = await pairedClient('reader-pc', null);
     const from = lastEventId();
 

@@ -5,14 +5,13 @@
  * folder equal those for a name that exists nowhere, and hidden matches never use up the member's `limit`.
  * Real fts-helper over a sandbox, real graduations, two Unix users standing for two household members.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchReport } from '../../contract/index.js';
 import { requestJson } from '../../electron/core/http.js';
 import type { RunningHelper } from '../../server-helper/daemon.js';
-import { startHouseholdHelper } from '../support/household-helper.js';
+import { memberFile, startHouseholdHelper, stopHouseholdHelper, uidOf } from '../support/household-helper.js';
 
 const ANA = 'fts-vis-ana';
 const BOB = 'fts-vis-bob';
@@ -23,16 +22,6 @@ let admin: string;
 let anaToken: string;
 let space: string;
 let flux: string;
-const uid = (user: string) => Number(spawnSync('id', ['-u', user]).stdout.toString().trim());
-
-/** A member's old file (old enough to graduate) in a root. */
-function memberFile(root: string, rel: string, owner: string): void {
-  const path = join(root, rel);
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, `${rel} of ${owner}\n`);
-  chownSync(path, uid(owner), uid(owner));
-  utimesSync(path, OLD, OLD);
-}
 
 /** Runs the graduation job through the API and waits for its end. */
 async function graduate(): Promise<void> {
@@ -76,26 +65,24 @@ beforeAll(async () => {
   });
 
   // Ana's papers graduate first (the older journal row); she deletes them from space later.
-  memberFile(flux, 'Family/ana-divorce-papers.pdf', ANA);
+  memberFile(flux, 'Family/ana-divorce-papers.pdf', ANA, { mtime: OLD });
   await graduate();
   rmSync(join(space, 'Family/ana-divorce-papers.pdf'));
-  for (let i = 0; i < 5; i++) memberFile(space, `Family/f${i}.txt`, ANA);
+  for (let i = 0; i < 5; i++) memberFile(space, `Family/f${i}.txt`, ANA, { mtime: OLD });
   // Bob's letters graduate after hers (newer rows) into his folder, which he keeps closed to the others (0700).
-  memberFile(flux, 'bob-private/divorce-lawyer-letter.pdf', BOB);
-  memberFile(flux, 'bob-private/divorce-settlement.pdf', BOB);
+  memberFile(flux, 'bob-private/divorce-lawyer-letter.pdf', BOB, { mtime: OLD });
+  memberFile(flux, 'bob-private/divorce-settlement.pdf', BOB, { mtime: OLD });
   await graduate();
-  chownSync(join(space, 'bob-private'), uid(BOB), uid(BOB));
+  chownSync(join(space, 'bob-private'), uidOf(BOB), uidOf(BOB));
   chmodSync(join(space, 'bob-private'), 0o700);
   // And a name in a folder of his that only he may list, though the others may pass through it (0711).
-  memberFile(space, 'bob-passage/divorce-diary.txt', BOB);
-  chownSync(join(space, 'bob-passage'), uid(BOB), uid(BOB));
+  memberFile(space, 'bob-passage/divorce-diary.txt', BOB, { mtime: OLD });
+  chownSync(join(space, 'bob-passage'), uidOf(BOB), uidOf(BOB));
   chmodSync(join(space, 'bob-passage'), 0o711);
 }, 120_000);
 
 afterAll(async () => {
-  await helper?.close();
-  for (const u of [ANA, BOB]) spawnSync('userdel', [u]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stopHouseholdHelper({ helper, dir }, [ANA, BOB]);
 });
 
 describe('a member’s search counts only what the member could see', () => {

@@ -7,8 +7,7 @@
  *   another member's is refused with the reason (and stays), an admin still brings back anything.
  * Two Unix users stand for two household members (Samba maps each Samba user to the Unix account of that name).
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreNotification } from '../../contract/ipc.js';
@@ -17,7 +16,7 @@ import { HelperHttpError, requestJson } from '../../electron/core/http.js';
 import { TestMounterCore } from '../../electron/dev/test-mounter-core.js';
 import type { RunningHelper } from '../../server-helper/daemon.js';
 import { checkTimeMachineAndWarn } from '../../server-helper/timemachine/check.js';
-import { startHouseholdHelper } from '../support/household-helper.js';
+import { memberFile, startHouseholdHelper, stopHouseholdHelper, uidOf } from '../support/household-helper.js';
 import { buildBundle } from '../support/timemachine.js';
 
 const ANA = 'fts-tray-ana';
@@ -32,15 +31,6 @@ let anaToken: string;
 let space: string;
 let flux: string;
 const notes: CoreNotification[] = [];
-const uid = (user: string) => Number(spawnSync('id', ['-u', user]).stdout.toString().trim());
-
-/** A file in space owned by a member, as a Mac would leave it there over SMB. */
-function memberFile(rel: string, owner: string, data = `${rel} of ${owner}\n`): void {
-  const path = join(space, rel);
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, data);
-  chownSync(path, uid(owner), uid(owner));
-}
 
 /** A computer paired as `clients pair ID --user USER` makes it, and its first state report; returns its token. */
 async function pairAndReport(
@@ -86,9 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ana?.close();
-  await helper?.close();
-  for (const u of [ANA, BOB]) spawnSync('userdel', [u]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stopHouseholdHelper({ helper, dir }, [ANA, BOB]);
 });
 
 describe('other computers in the household', () => {
@@ -197,11 +185,11 @@ describe('Time Machine in the tray', () => {
 
 describe('Where is my file? and Bring back to flux in the tray', () => {
   it('finds what its user could see, brings back its own file, refuses another member’s; admin unchanged', async () => {
-    memberFile('Family/ana-tax-2019.pdf', ANA);
-    memberFile('Family/bob-tax-2019.pdf', BOB);
+    memberFile(space, 'Family/ana-tax-2019.pdf', ANA);
+    memberFile(space, 'Family/bob-tax-2019.pdf', BOB);
     // Bob's folder closed to the others: over SMB Ana sees its name, not what is inside.
-    memberFile('bob-private/tax-2019-secret.pdf', BOB);
-    chownSync(join(space, 'bob-private'), uid(BOB), uid(BOB));
+    memberFile(space, 'bob-private/tax-2019-secret.pdf', BOB);
+    chownSync(join(space, 'bob-private'), uidOf(BOB), uidOf(BOB));
     chmodSync(join(space, 'bob-private'), 0o700);
 
     const report = await ana.searchFiles('tax-2019');
@@ -241,9 +229,9 @@ describe('Where is my file? and Bring back to flux in the tray', () => {
     expect(helper.store.runs.list({ limit: 50 })).toHaveLength(runsBefore);
 
     // A folder of Ana's with a file of Bob's in it: hers come back, his stays in space.
-    memberFile('ana-shared/mine.txt', ANA);
-    memberFile('ana-shared/his.txt', BOB);
-    chownSync(join(space, 'ana-shared'), uid(ANA), uid(ANA));
+    memberFile(space, 'ana-shared/mine.txt', ANA);
+    memberFile(space, 'ana-shared/his.txt', BOB);
+    chownSync(join(space, 'ana-shared'), uidOf(ANA), uidOf(ANA));
     const folder = await ana.bringBack('ana-shared');
     await expect.poll(async () => (await runOf(folder.runId)).status, { timeout: 60_000 }).toBe('succeeded');
     expect(existsSync(join(flux, 'ana-shared/mine.txt'))).toBe(true);

@@ -1,5 +1,9 @@
-/** A real helper on a fresh sandbox, with household members as Unix users: what the client-scope tests start from. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+/**
+ * A real helper on a fresh sandbox, with household members as Unix users: what the client-scope tests start from,
+ * the files the members own in it, and the end that removes it all.
+ */
+import { spawnSync } from 'node:child_process';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -37,4 +41,31 @@ export async function startHouseholdHelper(
   });
   const admin = readFileSync(sb.adminTokenFile, 'utf8').trim();
   return { dir, helper, admin, space: join(sb.dir, 'space'), flux: join(sb.dir, 'flux') };
+}
+
+/** Stops the helper, removes the members' Unix users and the temp folder (each part only if it was made). */
+export async function stopHouseholdHelper(
+  h: { helper?: RunningHelper; dir?: string },
+  members: readonly string[],
+): Promise<void> {
+  await h.helper?.close();
+  for (const u of members) spawnSync('userdel', [u]);
+  if (h.dir) rmSync(h.dir, { recursive: true, force: true });
+}
+
+/** A member's uid. */
+export const uidOf = (user: string) => Number(spawnSync('id', ['-u', user]).stdout.toString().trim());
+
+/** A file owned by a member, as a Mac would leave it over SMB: `rel` under root, with its data and mtime (a Date, or seconds as utimes takes them) if given. */
+export function memberFile(
+  root: string,
+  rel: string,
+  owner: string,
+  opts: { data?: string; mtime?: Date | number } = {},
+): void {
+  const path = join(root, rel);
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, opts.data ?? `${rel} of ${owner}\n`);
+  chownSync(path, uidOf(owner), uidOf(owner));
+  if (opts.mtime !== undefined) utimesSync(path, opts.mtime, opts.mtime);
 }
