@@ -25,6 +25,7 @@ import { pairingConfig, parseClientConfig } from '../electron/core/config.js';
 import { KEYCHAIN_KEYS, KeyVaultSecrets } from '../electron/core/credentials.js';
 import { NotificationModel, type Notification } from '../electron/core/notifications.js';
 import { LinuxMounter } from '../electron/platform/mounter-linux.js';
+import { installServerInto } from './support/install-server.js';
 import { sha256 } from './support/backup-env.js';
 import { startDesktopSession, type DesktopSession } from './support/desktop-session.js';
 import { startEntra, type TestEntra } from './support/entra.js';
@@ -187,23 +188,7 @@ describe('a household in one test', () => {
 
     const installOut = await step(
       'install-server.sh --root',
-      () =>
-        execFileSync(
-          'sh',
-          [
-            join(repo, 'build/server/install-server.sh'),
-            '--root',
-            root,
-            '--no-start',
-            '--skip-app',
-            '--no-packages',
-            '--share-group',
-            group,
-            '--listen',
-            `127.0.0.1:${apiPort}`,
-          ],
-          { encoding: 'utf8' },
-        ),
+      () => installServerInto(root, { group, listen: `127.0.0.1:${apiPort}`, extra: ['--no-packages'] }),
       (out) =>
         out
           .split('\n')

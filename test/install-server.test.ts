@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../server-helper/config/load.js';
+import { installServerInto } from './support/install-server.js';
 import { requireRoot } from './support/require.js';
 
 const execFileAsync = promisify(execFile);
@@ -35,22 +36,7 @@ afterAll(() => {
 });
 
 function install(target = root, extra: string[] = [], env: NodeJS.ProcessEnv = process.env): string {
-  return execFileSync(
-    'sh',
-    [
-      script,
-      '--root',
-      target,
-      '--no-start',
-      '--skip-app',
-      '--share-group',
-      group,
-      '--listen',
-      '127.0.0.1:18642',
-      ...extra,
-    ],
-    { encoding: 'utf8', env },
-  );
+  return installServerInto(target, { group, listen: '127.0.0.1:18642', extra, env });
 }
 
 /** Every path under dir with its type, mode, owner, size, mtime and content hash: what a rerun must leave alone. */

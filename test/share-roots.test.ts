@@ -13,6 +13,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installServerInto } from './support/install-server.js';
 import { freePort } from './support/ports.js';
 import { requireBinaries, requireRoot } from './support/require.js';
 import { makePrivateDirs, privateGlobal, startSmbd, type TestSmbd } from './support/smbd.js';
@@ -59,22 +60,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'fts-roots-'));
   chmodSync(root, 0o755);
   cfg = join(root, 'etc/fts/helper.yaml');
-  execFileSync(
-    'sh',
-    [
-      join(repo, 'build/server/install-server.sh'),
-      '--root',
-      root,
-      '--no-start',
-      '--skip-app',
-      '--no-packages',
-      '--share-group',
-      group,
-      '--listen',
-      `127.0.0.1:${await freePort()}`,
-    ],
-    { encoding: 'utf8' },
-  );
+  installServerInto(root, { group, listen: `127.0.0.1:${await freePort()}`, extra: ['--no-packages'] });
   const state = join(root, 'var/lib/samba-private');
   mkdirSync(state, { recursive: true });
   makePrivateDirs(state);
