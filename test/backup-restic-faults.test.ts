@@ -49,6 +49,39 @@ function holderEnv(name: string, secrets: TestSecrets): NodeJS.ProcessEnv {
   };
 }
 
+/** A repository `name` with one backup of two small files, and a harness on it that the caller closes. */
+async function backedUp(name: string, lockRetry: { attempts: number; delay: string }) {
+  const { config, space, secrets } = install(name, { initIfMissing: true, lockRetry });
+  fillRandom(space, 2, 5_000);
+  const h = new JobHarness(config);
+  try {
+    expect((await h.run('backup')).status).toBe('succeeded');
+  } catch (err) {
+    await h.close();
+    throw err;
+  }
+  return { h, secrets };
+}
+
+/** The repository's lock files once there is one (or none after 10 s). */
+async function waitForLocks(name: string): Promise<string[]> {
+  let locks: string[] = [];
+  for (let i = 0; i < 400 && locks.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    locks = s3Locks(s3.dataDir, s3.bucket, name);
+  }
+  return locks;
+}
+
+/** A live restic that holds a lock on `name`: a backup reading stdin, which ends when its stdin does. */
+function startLockHolder(name: string, secrets: TestSecrets) {
+  return spawn(
+    '/usr/bin/restic',
+    ['--cacert', s3.certFile, '-o', 's3.bucket-lookup=path', 'backup', '--stdin', '--stdin-filename', 'held.txt'],
+    { env: holderEnv(name, secrets), stdio: ['pipe', 'ignore', 'pipe'] },
+  );
+}
+
 /** Whether any process of the group (zombies included: kill(2) still finds them) is left. */
 function groupAlive(pgid: number): boolean {
   try {
@@ -73,28 +106,11 @@ afterAll(async () => {
 
 describe('restic faults', () => {
   it('waits for a lock a live restic holds, never removes it, and reports it when it stays', async () => {
-    const { config, space, secrets } = install('locked', {
-      initIfMissing: true,
-      lockRetry: { attempts: 2, delay: '200ms' },
-    });
-    fillRandom(space, 2, 5_000);
-    const h = new JobHarness(config);
+    const { h, secrets } = await backedUp('locked', { attempts: 2, delay: '200ms' });
     try {
-      expect((await h.run('backup')).status).toBe('succeeded');
       // A live restic (a backup reading stdin that has not ended) holds a lock; check needs an exclusive one.
-      const holder = spawn(
-        '/usr/bin/restic',
-        ['--cacert', s3.certFile, '-o', 's3.bucket-lookup=path', 'backup', '--stdin', '--stdin-filename', 'held.txt'],
-        {
-          env: holderEnv('locked', secrets),
-          stdio: ['pipe', 'ignore', 'pipe'],
-        },
-      );
-      let locks: string[] = [];
-      for (let i = 0; i < 200 && locks.length === 0; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        locks = s3Locks(s3.dataDir, s3.bucket, 'locked');
-      }
+      const holder = startLockHolder('locked', secrets);
+      const locks = await waitForLocks('locked');
       expect(locks).toHaveLength(1);
       const r = await h.run('check');
       expect(r.status).toBe('failed');
@@ -135,22 +151,10 @@ describe('restic faults', () => {
 
   it('a holder that ends while the run waits: the next try goes ahead, and the log says the lock is gone', async () => {
     // Tries enough for the holder's own end to take 10 s on a busy machine; the run goes ahead at the first after it.
-    const { config, space, secrets } = install('ended', {
-      initIfMissing: true,
-      lockRetry: { attempts: 6, delay: '2s' },
-    });
-    fillRandom(space, 2, 5_000);
-    const h = new JobHarness(config);
+    const { h, secrets } = await backedUp('ended', { attempts: 6, delay: '2s' });
     try {
-      expect((await h.run('backup')).status).toBe('succeeded');
-      const holder = spawn(
-        '/usr/bin/restic',
-        ['--cacert', s3.certFile, '-o', 's3.bucket-lookup=path', 'backup', '--stdin', '--stdin-filename', 'held.txt'],
-        { env: holderEnv('ended', secrets), stdio: ['pipe', 'ignore', 'ignore'] },
-      );
-      for (let i = 0; i < 200 && s3Locks(s3.dataDir, s3.bucket, 'ended').length === 0; i++)
-        await new Promise((r) => setTimeout(r, 50));
-      expect(s3Locks(s3.dataDir, s3.bucket, 'ended')).toHaveLength(1);
+      const holder = startLockHolder('ended', secrets);
+      expect(await waitForLocks('ended')).toHaveLength(1);
       const { runId, done } = h.jobs.runner.start('check', 'manual');
       // Once the run says it waits, the holder finishes its backup and takes its lock away.
       for (let i = 0; i < 400 && !h.eventsOf(runId).some((e) => e.type === 'backup.progress' && e.data.waiting); i++)
@@ -168,14 +172,8 @@ describe('restic faults', () => {
   });
 
   it('a lock left by a restic killed a moment ago (a zombie not yet reaped) is removed on a later try', async () => {
-    const { config, space, secrets } = install('zombie', {
-      initIfMissing: true,
-      lockRetry: { attempts: 3, delay: '3s' },
-    });
-    fillRandom(space, 2, 5_000);
-    const h = new JobHarness(config);
+    const { h, secrets } = await backedUp('zombie', { attempts: 3, delay: '3s' });
     try {
-      expect((await h.run('backup')).status).toBe('succeeded');
       // restic runs as the child of a `sleep` that never reaps it: killed, it stays a zombie until sleep ends
       // (2 s), and a zombie answers kill(pid, 0) as if alive, so restic's own stale-lock test calls it live.
       const parent = spawn(
@@ -192,12 +190,7 @@ describe('restic faults', () => {
       const resticPid = Number(
         await new Promise<string>((res) => parent.stdout!.once('data', (d: Buffer) => res(d.toString()))),
       );
-      let locks: string[] = [];
-      for (let i = 0; i < 200 && locks.length === 0; i++) {
-        await new Promise((r) => setTimeout(r, 25));
-        locks = s3Locks(s3.dataDir, s3.bucket, 'zombie');
-      }
-      expect(locks).toHaveLength(1);
+      expect(await waitForLocks('zombie')).toHaveLength(1);
       process.kill(resticPid, 'SIGKILL');
       for (let i = 0; i < 100 && !/State:\s+Z/.test(readFileSync(`/proc/${resticPid}/status`, 'utf8')); i++)
         await new Promise((r) => setTimeout(r, 10));
