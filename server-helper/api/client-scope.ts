@@ -7,11 +7,7 @@ import { parseDuration, timeMachineHostKey, type SearchReport, type TimeMachineR
 import type { Principal } from '../store/tokens.js';
 import { memberIds, resultsForMember, visibleOwnerIn, type MemberIds } from '../lifecycle/restore/member-access.js';
 import type { AppContext } from './context.js';
-
-/** A refusal with its HTTP status; the message says why and what would help. */
-export function httpError(status: number, message: string): Error {
-  return Object.assign(new Error(message), { statusCode: status });
-}
+import { httpError } from './http-error.js';
 
 /**
  * The clients a token may list: a member's tray (a client token bound to a client) only its own computer, since
@@ -20,8 +16,16 @@ export function httpError(status: number, message: string): Error {
  */
 export function visibleClients<C extends { id: string }>(principal: Principal | undefined, clients: C[]): C[] {
   if (!principal) return [];
-  const own = principal.role === 'client' ? principal.clientId : null;
+  const own = memberClientOf(principal);
   return own === null ? clients : clients.filter((c) => c.id === own);
+}
+
+/**
+ * The computer a member's tray token speaks for: the client id of a client token bound to one; null for an admin
+ * token or an unbound client token (a monitor), which see the household's computers.
+ */
+export function memberClientOf(principal: Principal): string | null {
+  return principal.role === 'client' ? principal.clientId : null;
 }
 
 /** The client a client token speaks for, as the helper's registry knows it. */

@@ -8,10 +8,7 @@ import { JobError } from '../jobs/runner.js';
 import { RunRefused } from '../runs/task.js';
 import type { AppContext } from './context.js';
 import { registerRoute } from './register.js';
-
-function httpError(status: number, message: string): Error {
-  return Object.assign(new Error(message), { statusCode: status });
-}
+import { httpError } from './http-error.js';
 
 function jobsOf(ctx: AppContext): NonNullable<AppContext['jobs']> {
   if (!ctx.jobs) throw httpError(503, 'the job system is not running in this helper');

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { parseDuration } from '../../contract/index.js';
+import { memberClientOf } from './client-scope.js';
 import type { AppContext } from './context.js';
 import type { SseHub } from './sse.js';
 
@@ -104,12 +105,12 @@ export function createMetrics(ctx: AppContext, hub: SseHub): Registry {
  */
 export function registerMetrics(app: FastifyInstance, registry: Registry): void {
   app.get('/metrics', { config: { role: 'client' } }, async (req, reply) => {
-    const p = req.principal;
-    if (p?.role === 'client' && p.clientId !== null) {
+    const own = req.principal ? memberClientOf(req.principal) : null;
+    if (own !== null) {
       reply.code(403);
       return {
         error: 'forbidden',
-        message: `the token "${p.name}" belongs to client "${p.clientId}"; metrics are for an admin or monitor token (fts-helper token create NAME --role client)`,
+        message: `the token "${req.principal!.name}" belongs to client "${own}"; metrics are for an admin or monitor token (fts-helper token create NAME --role client)`,
       };
     }
     reply.type(registry.contentType);

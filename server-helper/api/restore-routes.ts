@@ -25,13 +25,10 @@ import type { AppContext } from './context.js';
 import { mapJobError } from './job-routes.js';
 import { registerRoute } from './register.js';
 import { OneAtATime, RequestBudget } from './request-budget.js';
+import { httpError } from './http-error.js';
 
 /** Bring-backs one client token may ask for per minute: a tray asks for a few a day. */
 const CLIENT_BRING_BACKS_PER_MINUTE = 10;
-
-function httpError(status: number, message: string): Error {
-  return Object.assign(new Error(message), { statusCode: status });
-}
 
 /** A repository that cannot be read now (restic failed: unreachable, wrong password) is 409 with restic's reason; a bad snapshot or path 404 or 400. */
 function mapRestoreError(err: unknown): never {

@@ -8,6 +8,7 @@ import { visibleClients } from './client-scope.js';
 import { ClientViews } from './client-view.js';
 import type { AppContext } from './context.js';
 import { registerRoute } from './register.js';
+import { httpError } from './http-error.js';
 
 /** Registers the core routes: status, clients, shares, jobs, runs. */
 export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -73,8 +74,4 @@ export function refuseClientReport(principal: Principal | undefined, id: string)
   if (principal.clientId !== id)
     return `the token "${principal.name}" belongs to client "${principal.clientId}" and cannot report for "${id}"`;
   return null;
-}
-
-function httpError(status: number, message: string): Error {
-  return Object.assign(new Error(message), { statusCode: status });
 }
