@@ -3,7 +3,7 @@
  * once a second, and ends with `backup.finished` / `backup.checked` / `backup.pruned` or `backup.failed`
  * carrying one line a person can act on.
  */
-import { parseDuration, type BackupOperation } from '../../../contract/index.js';
+import { parseDuration, type BackupOperation, type EventDataOf } from '../../../contract/index.js';
 import type { HelperConfig } from '../../config/schema.js';
 import type { Task, TaskContext, TaskOutcome } from '../../runs/task.js';
 import { BackupError } from './errors.js';
@@ -109,14 +109,8 @@ const failureOf =
 
 const logTo = (ctx: TaskContext) => (line: string) => ctx.appendLog(`${line}\n`);
 
-/** Where a backup stands, as backup.progress carries it. */
-interface ProgressNumbers {
-  percentDone: number;
-  filesDone: number;
-  totalFiles: number | null;
-  bytesDone: number;
-  totalBytes: number | null;
-}
+/** Where a backup stands: backup.progress's numbers, from the contract's schema. */
+type ProgressNumbers = Omit<EventDataOf<'backup.progress'>, 'runId' | 'job' | 'waiting'>;
 const NO_PROGRESS: ProgressNumbers = { percentDone: 0, filesDone: 0, totalFiles: null, bytesDone: 0, totalBytes: null };
 
 /**
