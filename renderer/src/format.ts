@@ -1,6 +1,9 @@
 /** Formatting for people: sizes, times, durations and one-line event headlines. */
 import type { FtsEvent } from '../../contract/events.js';
 import { usageRatio } from '../../contract/drive.js';
+import { formatDuration } from '../../contract/format.js';
+
+export { formatDuration };
 
 /** What each backup operation is called in a headline. */
 const BACKUP_OPERATION: Record<Extract<FtsEvent, { type: 'backup.started' }>['data']['operation'], string> = {
@@ -39,15 +42,6 @@ export function formatAgo(iso: string | null | undefined, now = Date.now()): str
           : `${Math.round(s / 86400)} d`;
   if (!text) return diff >= 0 ? 'just now' : 'in a moment';
   return diff >= 0 ? `${text} ago` : `in ${text}`;
-}
-
-/** A duration in ms as `850 ms`, `12 s`, `4 min`, `2.5 h`. */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 90_000) return `${Math.round(ms / 1000)} s`;
-  if (ms < 5_400_000) return `${Math.round(ms / 60_000)} min`;
-  return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
 /** "1 file", "3 files". */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ExecError, type ExecResult } from '../../system/exec-error.js';
 import { runRestic, type ResticTarget } from '../../system/restic.js';
-import { printableText } from '../../../contract/format.js';
+import { formatDuration, printableText } from '../../../contract/format.js';
 import { BackupError } from './errors.js';
 import {
   classifyResticError,
@@ -129,13 +129,6 @@ const RESTIC_COMMANDS = new Set([
   'snapshots',
 ]);
 
-/** "200 ms", "60 s", "2 min": a wait as a person reads it. */
-function formatSeconds(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const s = Math.round(ms / 1000);
-  return s >= 120 && s % 60 === 0 ? `${s / 60} min` : `${s} s`;
-}
-
 /** Sleeps, waking early (and rejecting) when the signal aborts. */
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -211,7 +204,7 @@ export class ResticEngine {
     const attempts = this.opts.lockRetry?.attempts ?? 3;
     const delayMs = this.opts.lockRetry?.delayMs ?? 60_000;
     const sleep = this.opts.sleep ?? abortableSleep;
-    const wait = formatSeconds(delayMs);
+    const wait = formatDuration(delayMs);
     let unlocked = false;
     for (let attempt = 1; ; attempt++) {
       try {
